@@ -1,0 +1,304 @@
+/**
+ * The one typed API contract between the UI (any face) and the Hearth services.
+ *
+ * Typed once per domain and combined (the Actual Budget way). Every method has a zod schema for
+ * its input, checked at run time in the process that owns the services (Electron main, the web
+ * server, the store worker), and a TypeScript output type. Every call returns a `Result`: errors
+ * are OperationOutcome values, never thrown strings.
+ *
+ * Imported by the renderer for types: keep it free of Node imports.
+ */
+import { z } from 'zod';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Result } from './result';
+import type { ApiMethods } from './methods';
+
+/** A method: a run-time input schema plus a compile-time output type. */
+export interface MethodSpec<I extends z.ZodType, O> {
+  input: I;
+  /** Phantom: never read at run time. */
+  output?: O;
+}
+const method =
+  <O>() =>
+  <I extends z.ZodType>(input: I): MethodSpec<I, O> => ({ input });
+
+const empty = z.object({}).strict();
+const passphrase = z.string().min(1, 'Passphrase is required').max(1024);
+const folderPath = z.string().min(1, 'Folder path is required').max(4096);
+const resourceType = z.string().regex(/^[A-Z][A-Za-z]{1,63}$/, 'Not a resource type name');
+const resourceId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'Not a valid FHIR id (id.html)');
+const versionId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'Not a valid version id');
+/** Structure is checked by the FHIR engine, which answers with an OperationOutcome. */
+const resourceBody = z.looseObject({ resourceType });
+const jobId = z.string().min(1).max(100);
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+// ---------------------------------------------------------------------------------------------
+
+export interface VaultInfo {
+  /** Absolute path of the vault folder. */
+  path: string;
+  formatVersion: number;
+  createdAt: string;
+}
+
+export type LockReason = 'user' | 'idle' | 'error';
+
+export interface VaultStatus {
+  state: 'locked' | 'unlocked';
+  vault: VaultInfo | null;
+  /** Why the vault was last locked, when it was (the UI says "Locked after 15 minutes idle"). */
+  lockReason?: LockReason;
+  recentVaults: string[];
+}
+
+/** What is at a folder the user typed or picked, before asking for a passphrase. */
+export interface VaultProbe {
+  path: string;
+  exists: boolean;
+  /** The folder holds a Hearth vault header. */
+  isVault: boolean;
+  /** The folder is missing or empty, so a vault can be created there. */
+  canCreate: boolean;
+  formatVersion?: number;
+  /** Why it is neither a vault nor usable for a new one. */
+  problem?: string;
+}
+
+export interface VerifiedFile {
+  /** Path relative to the vault folder. */
+  file: string;
+  bytes: number;
+  ok: boolean;
+  problem?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  files: VerifiedFile[];
+  transactions: number;
+  resources: number;
+  versions: number;
+  problems: string[];
+}
+
+export interface ResourceCount {
+  resourceType: string;
+  count: number;
+}
+
+export interface ResourcePage {
+  total: number;
+  offset: number;
+  resources: Resource[];
+}
+
+export interface DeleteResult {
+  resourceType: string;
+  id: string;
+  /** The version that records the deletion. */
+  versionId: string;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobProgress {
+  /** Records handled so far. */
+  done: number;
+  /** Records expected, when known. */
+  total?: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+  /** Records per second over the recent window. */
+  ratePerSecond?: number;
+  etaSeconds?: number;
+  message?: string;
+}
+
+export interface ImportCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+export interface JobState {
+  id: string;
+  kind: 'import';
+  title: string;
+  status: JobStatus;
+  startedAt: string;
+  finishedAt?: string;
+  progress: JobProgress;
+  counts?: ImportCounts;
+  error?: OperationOutcome;
+}
+
+export interface ImportRecordError {
+  /** File name as given (never its content). */
+  file: string;
+  /** 1-based line where the record starts. */
+  line: number;
+  /** 0-based position of the entry in a Bundle, when the record is a Bundle entry. */
+  entryIndex?: number;
+  resourceType?: string;
+  /** One-line reason. */
+  message: string;
+  outcome: OperationOutcome;
+}
+
+export interface ImportFileSummary extends ImportCounts {
+  file: string;
+  records: number;
+  /** The file could not be read or parsed at all. */
+  problem?: string;
+}
+
+export interface ImportReport extends ImportCounts {
+  jobId: string;
+  status: JobStatus;
+  files: ImportFileSummary[];
+  errors: ImportRecordError[];
+}
+
+export type ThemePreference = 'light' | 'dark' | 'auto';
+
+export interface Settings {
+  /** Minutes without user activity before the vault locks itself. */
+  autoLockMinutes: number;
+  theme: ThemePreference;
+}
+
+/** Pushed from the services to every connected UI. */
+export type HearthEvent =
+  | { type: 'job'; job: JobState }
+  | { type: 'vault'; status: VaultStatus }
+  | { type: 'settings'; settings: Settings };
+
+export const importSource = z.discriminatedUnion('kind', [
+  /** File content sent by the UI (drag and drop in the browser). */
+  z.object({ kind: z.literal('text'), name: z.string().min(1).max(1024), text: z.string() }).strict(),
+  /** A file on this machine, read by the services (CLI, Electron file picker). */
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }).strict(),
+]);
+export type ImportSource = z.infer<typeof importSource>;
+
+// ---------------------------------------------------------------------------------------------
+// Domains
+// ---------------------------------------------------------------------------------------------
+
+export const vaultContract = {
+  status: method<VaultStatus>()(empty),
+  probe: method<VaultProbe>()(z.object({ path: folderPath }).strict()),
+  create: method<VaultInfo>()(z.object({ path: folderPath, passphrase }).strict()),
+  unlock: method<VaultInfo>()(z.object({ path: folderPath, passphrase }).strict()),
+  lock: method<VaultStatus>()(empty),
+  changePassphrase: method<{ changed: true }>()(
+    z.object({ currentPassphrase: passphrase, newPassphrase: passphrase }).strict(),
+  ),
+  verify: method<VerifyReport>()(empty),
+  /** The user is active: restarts the idle auto-lock timer. */
+  touch: method<{ lockInMs: number | null }>()(empty),
+};
+
+export const resourcesContract = {
+  /** Every R4 resource type the store accepts. */
+  types: method<string[]>()(empty),
+  counts: method<ResourceCount[]>()(empty),
+  list: method<ResourcePage>()(
+    z
+      .object({
+        resourceType,
+        offset: z.number().int().min(0).default(0),
+        count: z.number().int().min(1).max(200).default(50),
+      })
+      .strict(),
+  ),
+  read: method<Resource>()(z.object({ resourceType, id: resourceId }).strict()),
+  vread: method<Resource>()(z.object({ resourceType, id: resourceId, versionId }).strict()),
+  history: method<Bundle>()(z.object({ resourceType, id: resourceId }).strict()),
+  create: method<Resource>()(z.object({ resource: resourceBody }).strict()),
+  update: method<Resource>()(z.object({ resource: resourceBody, ifMatch: versionId.optional() }).strict()),
+  delete: method<DeleteResult>()(z.object({ resourceType, id: resourceId }).strict()),
+  /** A FHIR search such as `Patient?family=smith&_count=10` (search.html). */
+  search: method<Bundle>()(z.object({ query: z.string().min(1).max(8192) }).strict()),
+};
+
+export const importContract = {
+  start: method<{ jobId: string }>()(z.object({ sources: z.array(importSource).min(1).max(10_000) }).strict()),
+  report: method<ImportReport>()(z.object({ jobId }).strict()),
+};
+
+export const jobsContract = {
+  list: method<JobState[]>()(empty),
+  get: method<JobState>()(z.object({ jobId }).strict()),
+  cancel: method<JobState>()(z.object({ jobId }).strict()),
+};
+
+export const settingsContract = {
+  get: method<Settings>()(empty),
+  update: method<Settings>()(
+    z
+      .object({
+        autoLockMinutes: z.number().int().min(1).max(24 * 60).optional(),
+        theme: z.enum(['light', 'dark', 'auto']).optional(),
+      })
+      .strict(),
+  ),
+};
+
+export const contract = {
+  vault: vaultContract,
+  resources: resourcesContract,
+  import: importContract,
+  jobs: jobsContract,
+  settings: settingsContract,
+};
+
+export type Contract = typeof contract;
+export type Domain = keyof Contract;
+export type MethodName<D extends Domain> = keyof Contract[D] & string;
+/** `"vault.create"`, `"resources.read"`... the channel names used by every transport. */
+export type Channel = { [D in Domain]: `${D}.${MethodName<D>}` }[Domain];
+
+type SpecOf<D extends Domain, M extends MethodName<D>> = Contract[D][M];
+export type InputOf<D extends Domain, M extends MethodName<D>> =
+  SpecOf<D, M> extends MethodSpec<infer I, unknown> ? z.input<I> : never;
+export type ParsedInputOf<D extends Domain, M extends MethodName<D>> =
+  SpecOf<D, M> extends MethodSpec<infer I, unknown> ? z.output<I> : never;
+export type OutputOf<D extends Domain, M extends MethodName<D>> =
+  SpecOf<D, M> extends MethodSpec<z.ZodType, infer O> ? O : never;
+
+/** What a UI calls: every method takes its input and resolves to a Result (never rejects). */
+export type HearthApi = {
+  [D in Domain]: {
+    [M in MethodName<D>]: (input: InputOf<D, M>) => Promise<Result<OutputOf<D, M>>>;
+  };
+};
+
+/**
+ * What the services implement: inputs already validated and defaulted. They may return a
+ * Result, or a plain value; a thrown error is turned into an OperationOutcome by the dispatcher.
+ */
+export type HearthServices = {
+  [D in Domain]: {
+    [M in MethodName<D>]: (input: ParsedInputOf<D, M>) => Promise<Result<OutputOf<D, M>>>;
+  };
+};
+
+/** The UI-side handle: the API plus the event stream. */
+export interface HearthClient {
+  api: HearthApi;
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (event: HearthEvent) => void): () => void;
+}
+
+// Compile-time check that methods.ts (used by the preload, which must not bundle zod) lists
+// exactly the methods of this contract.
+type MethodsOfContract = { [D in Domain]: MethodName<D> };
+type MethodsOfList = { [D in keyof ApiMethods]: ApiMethods[D][number] };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const methodListMatchesContract: Same<MethodsOfContract, MethodsOfList> = true;
+void methodListMatchesContract;

@@ -1,0 +1,121 @@
+/**
+ * The storage engine's public surface. The vault is generic: it knows encrypted blobs, committed
+ * transactions and a sql.js index database; the FHIR layer (src-main/fhir) decides what the blobs
+ * and the index mean through an IndexProjector. docs/vault-format.md is the specification.
+ */
+import type { Database } from 'sql.js';
+import type { VaultInfo, VerifyReport } from '../api/contract';
+
+export type { Database };
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where an encrypted blob lives in the log: segment number, byte offset of its frame, frame length. */
+export interface BlobPointer {
+  segment: number;
+  offset: number;
+  length: number;
+}
+
+/** A transaction being built inside `Vault.write`. Nothing is visible or durable until it commits. */
+export interface StagedTransaction {
+  /** Adds a blob (plaintext bytes; the vault encrypts it). Returns its index within the transaction. */
+  addBlob(bytes: Uint8Array): number;
+  /** Adds one entry to the commit record: small metadata the projector reads, e.g. `{op:'put', type, id, version, blob: 0}`. */
+  addEntry(entry: JsonObject): void;
+  /** How many entries were added so far. */
+  readonly size: number;
+}
+
+/** A transaction as the projector sees it, live and on replay. */
+export interface CommittedTransaction {
+  /** 1-based, gap-free transaction number. */
+  seq: number;
+  /** ISO-8601 instant the transaction committed (the store's clock). */
+  committedAt: string;
+  entries: JsonObject[];
+  /** The transaction's blobs in `addBlob` order, with where they landed and their plaintext. */
+  blobs: Array<{ pointer: BlobPointer; bytes: Uint8Array }>;
+}
+
+/**
+ * Maintains the index database from committed transactions. The index is derived data: the log
+ * alone can rebuild it, which is what happens when `schemaVersion` changes.
+ */
+export interface IndexProjector {
+  /** Bump when tables or their meaning change; an older snapshot is then rebuilt from the log. */
+  readonly schemaVersion: number;
+  /** Creates the projector's tables in a new, empty database. Table names must not start with `_vault`. */
+  createSchema(db: Database): void;
+  /**
+   * Applies one committed transaction. Synchronous and deterministic: called inside a SQL
+   * transaction that is rolled back if it throws (then nothing is written to the log), and
+   * again on replay after a restart.
+   */
+  apply(db: Database, tx: CommittedTransaction): void;
+}
+
+export interface OpenOptions {
+  projector: IndexProjector;
+  /** Write a new index snapshot once this many log bytes follow the current one (default 64 MiB). */
+  snapshotAfterBytes?: number;
+  /** ...or once this many transactions follow it (default 20,000). */
+  snapshotAfterTransactions?: number;
+  /** Called when background snapshotting fails; the vault stays usable (the log holds every commit). */
+  onBackgroundError?: (error: Error) => void;
+}
+
+export interface CreateOptions extends OpenOptions {
+  /**
+   * PBKDF2 iterations. Production never passes this (600,000 is the floor there); tests pass a
+   * small number through `allowWeakKdfForTests` to keep thousands of unlocks fast.
+   */
+  kdfIterations?: number;
+  allowWeakKdfForTests?: boolean;
+}
+
+export interface Vault {
+  readonly path: string;
+  readonly info: VaultInfo;
+  /**
+   * Runs `build` under the single-writer lock, then applies the transaction to the index and makes
+   * it durable (log append + fsync). Resolves only once durable; on any failure nothing is applied
+   * and nothing stays in the log. `build` may read the index through `db` (not write it).
+   */
+  write<T>(build: (tx: StagedTransaction, db: Database) => T | Promise<T>): Promise<{ result: T; tx: CommittedTransaction | null }>;
+  /** Reads the index when no commit is half-way; `fn` must not write. */
+  read<T>(fn: (db: Database) => T): Promise<T>;
+  /** Decrypts one blob; a damaged frame throws a VaultError naming the file. */
+  readBlob(pointer: BlobPointer): Promise<Uint8Array>;
+  /** Writes a new index snapshot now (normally done in the background). */
+  snapshot(): Promise<void>;
+  /** Reads and authenticates every file of the vault; rebuilds the index from the log and compares. */
+  verify(): Promise<VerifyReport>;
+  /** Re-wraps the data key under a new passphrase; no data is re-encrypted. */
+  changePassphrase(current: string, next: string): Promise<void>;
+  /** Waits for the pending commit and snapshot, releases the folder lock, drops keys and the index. */
+  close(): Promise<void>;
+}
+
+export type VaultErrorCode =
+  | 'wrong-passphrase'
+  | 'not-a-vault'
+  | 'unsupported-version'
+  | 'damaged'
+  | 'locked-by-other-process'
+  | 'exists'
+  | 'closed'
+  | 'io';
+
+/** Every failure of the vault layer. `file` is relative to the vault folder when one is at fault. */
+export class VaultError extends Error {
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
