@@ -3,7 +3,7 @@
  * one unlocked vault's services (src-main/services), which run in the store worker under
  * Electron and web mode, and in-process in the CLI and in tests.
  */
-import type { HearthEvent, HearthServices } from '../api/contract';
+import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 
 /** The contract domains an unlocked vault serves. */
 export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'jobs'> & {
@@ -32,6 +32,8 @@ export const SESSION_CHANNELS: readonly string[] = [
 ];
 
 export interface VaultSession {
+  /** The open vault (path, format version, creation time): the host answers vault.unlock/create with it. */
+  readonly info: VaultInfo;
   readonly services: SessionServices;
   /** Job progress and other events raised by the session. */
   onEvent(listener: (event: HearthEvent) => void): () => void;
