@@ -1,0 +1,309 @@
+/**
+ * The FHIR RESTful semantics (https://hl7.org/fhir/R4/http.html) over any StoreBackend: id and
+ * version assignment, meta, conditional update, deletion, history and search Bundles. The memory
+ * and vault repositories are this class over their backends.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
+import { contentHash } from './content-hash';
+import { fhirError, OperationOutcomeError } from './outcome-error';
+import type {
+  ListOptions,
+  ResourceRepository,
+  SearchParams,
+  UpdateOptions,
+  WriteBatchOptions,
+  WriteOp,
+  WriteOutcome,
+} from './repository';
+import { isResourceType, resourceTypeList } from './resource-types';
+import { pageLinks, parseSearch, searchsetBundle } from './search';
+import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
+import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems } from './validation';
+
+/** Parses an If-Match value: `3`, `W/"3"` or `"3"` (http.html#concurrency). */
+export function parseIfMatch(value: string): number | undefined {
+  const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+function key(resourceType: string, id: string): string {
+  return `${resourceType}/${id}`;
+}
+
+function assertKnownType(resourceType: string): void {
+  if (!isResourceType(resourceType)) {
+    const shown = /^[A-Za-z]{1,64}$/.test(resourceType) ? resourceType : '(unreadable)';
+    throw fhirError('not-supported', `Unknown resource type "${shown}"`, 404, ['resourceType']);
+  }
+}
+
+function assertId(id: string): void {
+  if (!FHIR_ID_PATTERN.test(id)) throw fhirError('invalid', 'Not a valid FHIR id', 400, ['id']);
+}
+
+function notFound(resourceType: string, id: string): OperationOutcomeError {
+  return fhirError('not-found', `${resourceType}/${id} not found`, 404);
+}
+
+function gone(resourceType: string, id: string): OperationOutcomeError {
+  return fhirError('deleted', `${resourceType}/${id} was deleted`, 410);
+}
+
+/** The stored form: resourceType, id, meta first; the client's versionId/lastUpdated replaced. */
+function withStoreMeta(resource: Resource, id: string, version: number, lastUpdated: string): Resource {
+  const { resourceType, id: _ignoredId, meta, ...rest } = resource;
+  return {
+    resourceType,
+    id,
+    meta: { ...(meta ?? {}), versionId: String(version), lastUpdated },
+    ...rest,
+  } as Resource;
+}
+
+/** The instant for a new version: now, but never before the version it follows. */
+function nextInstant(nowMs: number, previous: VersionRecord | undefined): string {
+  const prevMs = previous ? Date.parse(previous.lastUpdated) : 0;
+  return new Date(Math.max(nowMs, prevMs)).toISOString();
+}
+
+interface PlannedOps {
+  versions: NewVersion[];
+  outcomes: WriteOutcome[];
+}
+
+export class FhirRepository<R extends VersionRecord> implements ResourceRepository {
+  constructor(private readonly store: StoreBackend<R>) {}
+
+  types(): string[] {
+    return resourceTypeList();
+  }
+
+  async create<T extends Resource>(resource: T): Promise<T> {
+    return (await this.writeOne({ kind: 'create', resource })) as T;
+  }
+
+  async update<T extends Resource>(resource: T, options: UpdateOptions = {}): Promise<T> {
+    const op: WriteOp = { kind: 'update', resource };
+    if (options.ifMatch !== undefined) op.ifMatch = options.ifMatch;
+    return (await this.writeOne(op)) as T;
+  }
+
+  async delete(resourceType: string, id: string): Promise<DeleteResult> {
+    assertKnownType(resourceType);
+    assertId(id);
+    const [outcome] = await this.writeBatch([{ kind: 'delete', resourceType, id }]);
+    if (outcome?.status === 'deleted') return outcome.result;
+    if (outcome?.status === 'failed') throw new OperationOutcomeError(outcome.outcome);
+    throw fhirError('exception', 'Delete produced no result', 500);
+  }
+
+  async read(resourceType: string, id: string): Promise<Resource> {
+    assertKnownType(resourceType);
+    assertId(id);
+    const current = await this.store.current(resourceType, id);
+    if (!current) throw notFound(resourceType, id);
+    if (current.deleted) throw gone(resourceType, id);
+    return this.store.body(current);
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
+    assertKnownType(resourceType);
+    assertId(id);
+    const version = /^\d{1,15}$/.test(versionId) ? Number(versionId) : NaN;
+    const record = Number.isNaN(version) ? undefined : await this.store.version(resourceType, id, version);
+    if (!record) throw fhirError('not-found', `${resourceType}/${id} has no version ${versionId}`, 404);
+    if (record.deleted) throw fhirError('deleted', `${resourceType}/${id} version ${versionId} is a deletion`, 410);
+    return this.store.body(record);
+  }
+
+  /** http.html#history: Bundle type `history`, newest first; deletions have request DELETE and no resource. */
+  async history(resourceType: string, id: string): Promise<Bundle> {
+    assertKnownType(resourceType);
+    assertId(id);
+    const records = await this.store.versions(resourceType, id);
+    if (records.length === 0) throw notFound(resourceType, id);
+    const entry: BundleEntry[] = [];
+    for (const record of records) {
+      const url = `${resourceType}/${id}`;
+      const etag = `W/"${record.version}"`;
+      if (record.deleted) {
+        entry.push({
+          fullUrl: url,
+          request: { method: 'DELETE', url },
+          response: { status: '204 No Content', etag, lastModified: record.lastUpdated },
+        });
+        continue;
+      }
+      const created = record.method === 'POST' || record.version === 1;
+      entry.push({
+        fullUrl: url,
+        resource: await this.store.body(record),
+        request: record.method === 'POST' ? { method: 'POST', url: resourceType } : { method: 'PUT', url },
+        response: {
+          status: created ? '201 Created' : '200 OK',
+          etag,
+          lastModified: record.lastUpdated,
+          ...(created ? { location: `${url}/_history/${record.version}` } : {}),
+        },
+      });
+    }
+    return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
+  }
+
+  async counts(): Promise<ResourceCount[]> {
+    return this.store.counts();
+  }
+
+  async list(resourceType: string, options: ListOptions): Promise<ResourcePage> {
+    assertKnownType(resourceType);
+    const { records, total } = await this.store.query({
+      resourceType,
+      lastUpdated: [],
+      offset: options.offset,
+      limit: options.count,
+      withTotal: true,
+    });
+    const resources = await Promise.all(records.map((r) => this.store.body(r)));
+    return { total: total ?? resources.length, offset: options.offset, resources };
+  }
+
+  /** search.html (minimal): see search.ts for the parameters understood. */
+  async search(resourceType: string, params: SearchParams): Promise<Bundle> {
+    assertKnownType(resourceType);
+    const parsed = parseSearch(params);
+    const withTotal = parsed.total !== 'none';
+    // One extra row tells whether a next page exists when no total is computed.
+    const { records, total } = await this.store.query({
+      resourceType,
+      ...(parsed.ids ? { ids: parsed.ids } : {}),
+      lastUpdated: parsed.lastUpdated,
+      offset: parsed.offset,
+      limit: parsed.count + 1,
+      withTotal,
+    });
+    const pageRecords = records.slice(0, parsed.count);
+    const hasNext = parsed.count > 0 && (total !== undefined ? parsed.offset + parsed.count < total : records.length > parsed.count);
+    const resources = await Promise.all(pageRecords.map((r) => this.store.body(r)));
+    return searchsetBundle(resources, pageLinks(resourceType, parsed, hasNext), total);
+  }
+
+  async writeBatch(ops: readonly WriteOp[], options: WriteBatchOptions = {}): Promise<WriteOutcome[]> {
+    if (ops.length === 0) return [];
+    try {
+      return await this.store.commit((view) => {
+        const planned = this.plan(ops, view);
+        if (options.atomic && planned.outcomes.some((o) => o.status === 'failed')) {
+          throw new AtomicFailure(planned.outcomes);
+        }
+        return { versions: planned.versions, result: planned.outcomes };
+      });
+    } catch (e) {
+      if (e instanceof AtomicFailure) {
+        return e.outcomes.map((o) => (o.status === 'failed' ? o : { status: 'rolled-back' }));
+      }
+      throw e;
+    }
+  }
+
+  private async writeOne(op: WriteOp): Promise<Resource> {
+    const [outcome] = await this.writeBatch([op]);
+    if (!outcome) throw fhirError('exception', 'Write produced no result', 500);
+    if (outcome.status === 'failed') throw new OperationOutcomeError(outcome.outcome);
+    if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged') return outcome.resource;
+    throw fhirError('exception', 'Unexpected write result', 500);
+  }
+
+  /** Decides every op's result against the current state plus the earlier ops of the batch. */
+  private plan(ops: readonly WriteOp[], view: WriteView): PlannedOps {
+    const pending = new Map<string, VersionRecord>();
+    const current = (type: string, id: string) => pending.get(key(type, id)) ?? view.current(type, id);
+    const nowMs = Date.now();
+    const versions: NewVersion[] = [];
+    const outcomes: WriteOutcome[] = [];
+    const store = (v: NewVersion) => {
+      versions.push(v);
+      pending.set(key(v.resourceType, v.id), v);
+    };
+
+    for (const op of ops) {
+      if (op.kind === 'delete') {
+        if (!isResourceType(op.resourceType) || !FHIR_ID_PATTERN.test(op.id)) {
+          outcomes.push({ status: 'failed', outcome: problemsOutcome(resourceProblems({ resourceType: op.resourceType, id: op.id })) });
+          continue;
+        }
+        const existing = current(op.resourceType, op.id);
+        if (!existing) {
+          outcomes.push({ status: 'failed', outcome: notFound(op.resourceType, op.id).outcome });
+        } else if (existing.deleted) {
+          outcomes.push({ status: 'deleted', result: { resourceType: op.resourceType, id: op.id, versionId: String(existing.version) } });
+        } else {
+          const version = existing.version + 1;
+          store({
+            resourceType: op.resourceType,
+            id: op.id,
+            version,
+            lastUpdated: nextInstant(nowMs, existing),
+            deleted: true,
+            method: 'DELETE',
+            hash: null,
+            body: null,
+          });
+          outcomes.push({ status: 'deleted', result: { resourceType: op.resourceType, id: op.id, versionId: String(version) } });
+        }
+        continue;
+      }
+
+      const problems = resourceProblems(op.resource, op.kind === 'update' ? { requireId: true } : {});
+      if (problems.length > 0) {
+        outcomes.push({ status: 'failed', outcome: problemsOutcome(problems) });
+        continue;
+      }
+      const type = op.resource.resourceType;
+      const id = op.kind === 'create' ? (op.assignedId ?? randomUUID()) : op.resource.id!;
+      const existing = current(type, id);
+      if (op.kind === 'create' && existing) {
+        outcomes.push({ status: 'failed', outcome: fhirError('duplicate', `${type}/${id} already exists`, 409).outcome });
+        continue;
+      }
+      if (op.kind === 'update' && op.ifMatch !== undefined) {
+        const expected = parseIfMatch(op.ifMatch);
+        if (expected === undefined || !existing || existing.version !== expected) {
+          outcomes.push({
+            status: 'failed',
+            outcome: fhirError('conflict', `Version conflict: ${type}/${id} is not at version ${op.ifMatch.slice(0, 20)}`, 412).outcome,
+          });
+          continue;
+        }
+      }
+      const hash = contentHash(op.resource);
+      if (op.kind === 'update' && op.skipUnchanged && existing && !existing.deleted && existing.hash === hash) {
+        outcomes.push({ status: 'unchanged', resource: withStoreMeta(op.resource, id, existing.version, existing.lastUpdated) });
+        continue;
+      }
+      const version = (existing?.version ?? 0) + 1;
+      const lastUpdated = nextInstant(nowMs, existing);
+      const stored = withStoreMeta(op.resource, id, version, lastUpdated);
+      store({
+        resourceType: type,
+        id,
+        version,
+        lastUpdated,
+        deleted: false,
+        method: op.kind === 'create' ? 'POST' : 'PUT',
+        hash,
+        body: JSON.stringify(stored),
+      });
+      outcomes.push({ status: !existing || existing.deleted ? 'created' : 'updated', resource: stored });
+    }
+    return { versions, outcomes };
+  }
+}
+
+/** Carries an atomic batch's outcomes out of the abandoned commit. */
+class AtomicFailure extends AbortCommit {
+  constructor(readonly outcomes: WriteOutcome[]) {
+    super();
+  }
+}

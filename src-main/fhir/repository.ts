@@ -1,0 +1,75 @@
+/**
+ * The FHIR resource repository: the RESTful interactions of https://hl7.org/fhir/R4/http.html
+ * over one store. Two implementations share one contract test suite: MemoryRepository and the
+ * vault-backed repository (createVaultRepository). Failures are thrown as OperationOutcomeError.
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
+import type { OperationOutcome } from '../api/result';
+
+export interface UpdateOptions {
+  /** Expected current version (`3` or `W/"3"`): a mismatch is a 412 conflict (http.html#concurrency). */
+  ifMatch?: string;
+}
+
+export interface ListOptions {
+  offset: number;
+  count: number;
+}
+
+/** One write of a bulk batch (import). */
+export type WriteOp =
+  | {
+      kind: 'create';
+      resource: Resource;
+      /** Server-assigned id chosen by the caller (import rewrites urn:uuid references to it); default a new UUID. */
+      assignedId?: string;
+    }
+  | {
+      kind: 'update';
+      resource: Resource;
+      ifMatch?: string;
+      /** Identical content (ignoring meta.versionId/lastUpdated) makes no new version: status `unchanged`. */
+      skipUnchanged?: boolean;
+    }
+  | { kind: 'delete'; resourceType: string; id: string };
+
+export type WriteOutcome =
+  | { status: 'created' | 'updated' | 'unchanged'; resource: Resource }
+  | { status: 'deleted'; result: DeleteResult }
+  | { status: 'failed'; outcome: OperationOutcome }
+  /** Atomic batch only: this op was fine but another failed, so nothing was stored. */
+  | { status: 'rolled-back' };
+
+export interface WriteBatchOptions {
+  /** All or nothing (transaction Bundles, http.html#transaction). */
+  atomic?: boolean;
+}
+
+/** Search parameters as decoded pairs, in request order. */
+export type SearchParams = URLSearchParams | ReadonlyArray<readonly [string, string]>;
+
+export interface ResourceRepository {
+  /** Every resource type the store accepts, sorted. */
+  types(): string[];
+  /** http.html#create: the server assigns the id and meta.versionId = 1. */
+  create<T extends Resource>(resource: T): Promise<T>;
+  /** http.html#read: 404 `not-found`, 410 `deleted`. */
+  read(resourceType: string, id: string): Promise<Resource>;
+  /** http.html#vread */
+  vread(resourceType: string, id: string, versionId: string): Promise<Resource>;
+  /** http.html#update, including update-as-create when the id is new. */
+  update<T extends Resource>(resource: T, options?: UpdateOptions): Promise<T>;
+  /** http.html#delete: records a deleted version; deleting a deleted resource is a no-op. */
+  delete(resourceType: string, id: string): Promise<DeleteResult>;
+  /** http.html#history (instance level): a `history` Bundle, newest first. */
+  history(resourceType: string, id: string): Promise<Bundle>;
+  /** Current, non-deleted resources per type (types with none are left out). */
+  counts(): Promise<ResourceCount[]>;
+  /** A page of current resources of a type, newest lastUpdated first. */
+  list(resourceType: string, options: ListOptions): Promise<ResourcePage>;
+  /** search.html, minimal: `_id`, `_lastUpdated`, `_count`, `_offset`, `_total`. */
+  search(resourceType: string, params: SearchParams): Promise<Bundle>;
+  /** Many writes in one durable store transaction; per-op results in op order. */
+  writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]>;
+}

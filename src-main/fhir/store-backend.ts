@@ -1,0 +1,76 @@
+/**
+ * What the FHIR semantics (fhir-repository.ts) need from a storage engine: versioned records,
+ * an atomic multi-record commit, and a filtered page of current records. The memory store and
+ * the vault store implement it; version numbering, validation and Bundles stay in one place.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceCount } from '../api/contract';
+
+export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
+
+/** Index data of one version of one resource (no content). */
+export interface VersionRecord {
+  resourceType: string;
+  id: string;
+  version: number;
+  /** ISO instant, as in meta.lastUpdated. */
+  lastUpdated: string;
+  deleted: boolean;
+  /** The interaction that produced this version, for history entry.request. */
+  method: VersionMethod;
+  /** Content hash ignoring meta.versionId/lastUpdated; null for deletions. */
+  hash: string | null;
+}
+
+/** A version to store: the record plus its JSON body (null for deletions). */
+export interface NewVersion extends VersionRecord {
+  body: string | null;
+}
+
+/** The current state the write planner sees, from inside the commit (no other writer runs). */
+export interface WriteView {
+  current(resourceType: string, id: string): VersionRecord | undefined;
+}
+
+/** `_lastUpdated` condition: lastUpdated in [startMs, endMs) (or outside it when `negate`). */
+export interface LastUpdatedCondition {
+  startMs?: number;
+  endMs?: number;
+  negate?: boolean;
+}
+
+export interface CurrentQuery {
+  resourceType: string;
+  /** Only these ids (an empty list matches nothing). */
+  ids?: readonly string[];
+  lastUpdated: readonly LastUpdatedCondition[];
+  offset: number;
+  /** Rows to return (may be 0). */
+  limit: number;
+  withTotal: boolean;
+}
+
+/** Thrown by a planner to abandon a commit; nothing is stored. */
+export class AbortCommit extends Error {
+  constructor() {
+    super('commit abandoned');
+    this.name = 'AbortCommit';
+  }
+}
+
+export interface StoreBackend<R extends VersionRecord = VersionRecord> {
+  /**
+   * Runs `plan` with exclusive write access, then stores its versions durably in one transaction.
+   * If `plan` throws, nothing is stored and the error propagates.
+   */
+  commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T>;
+  current(resourceType: string, id: string): Promise<R | undefined>;
+  version(resourceType: string, id: string, version: number): Promise<R | undefined>;
+  /** Every version, newest first. */
+  versions(resourceType: string, id: string): Promise<R[]>;
+  /** The stored JSON of a non-deleted version. */
+  body(record: R): Promise<Resource>;
+  counts(): Promise<ResourceCount[]>;
+  /** Current non-deleted records, newest lastUpdated first, then by id. */
+  query(query: CurrentQuery): Promise<{ records: R[]; total?: number }>;
+}
