@@ -1,0 +1,16 @@
+/**
+ * Where the real vault sessions come from: src-main/services. Loaded lazily so the host (and
+ * the transports that import it) can start without loading the FHIR engine, and so tests can
+ * swap in a module of their own.
+ */
+import type { VaultProbe } from '../api/contract';
+import type { SessionFactories } from './session-handle';
+
+export async function loadSessionFactories(moduleUrl?: string): Promise<SessionFactories> {
+  if (moduleUrl) return (await import(moduleUrl)) as SessionFactories;
+  throw new Error('The vault services are not part of this build yet');
+}
+
+export async function probeVaultFolder(folder: string): Promise<VaultProbe> {
+  throw new Error(`Cannot probe ${folder}: the vault engine is not part of this build yet`);
+}

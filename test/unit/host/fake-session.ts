@@ -1,0 +1,118 @@
+/**
+ * A VaultSession double with the shape of src-main/services' factories, for host tests. It keeps
+ * a tiny vault on disk (a header with a passphrase digest) so "wrong passphrase" and "reopen"
+ * behave like the real thing across threads, and it runs a fake import job that lasts until
+ * cancelled so the idle lock's "wait for jobs" rule can be tested.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { HearthEvent, JobState, VaultInfo } from '../../../src-main/api/contract';
+import { err, ok, outcome } from '../../../src-main/api/result';
+import type { SessionServices, VaultSession } from '../../../src-main/services/session-types';
+import { VaultError } from '../../../src-main/vault/types';
+
+const HEADER = 'fake-vault.json';
+
+function digest(passphrase: string): string {
+  return createHash('sha256').update(passphrase).digest('hex');
+}
+
+export async function createVaultSession(folder: string, passphrase: string): Promise<VaultSession> {
+  const existing = await fs.readdir(folder).catch(() => [] as string[]);
+  if (existing.length > 0) throw new VaultError('exists', 'The folder is not empty');
+  await fs.mkdir(folder, { recursive: true });
+  const info: VaultInfo = { path: folder, formatVersion: 1, createdAt: new Date().toISOString() };
+  await fs.writeFile(path.join(folder, HEADER), JSON.stringify({ info, digest: digest(passphrase) }));
+  return makeSession(info);
+}
+
+export async function openVaultSession(folder: string, passphrase: string): Promise<VaultSession> {
+  const text = await fs.readFile(path.join(folder, HEADER), 'utf8').catch(() => {
+    throw new VaultError('not-a-vault', 'The folder is not a Hearth vault');
+  });
+  const header = JSON.parse(text) as { info: VaultInfo; digest: string };
+  if (header.digest !== digest(passphrase)) throw new VaultError('wrong-passphrase', 'Wrong passphrase');
+  return makeSession(header.info);
+}
+
+function makeSession(info: VaultInfo): VaultSession {
+  const listeners = new Set<(event: HearthEvent) => void>();
+  const resources = new Map<string, Record<string, unknown>>();
+  const jobs = new Map<string, JobState>();
+  const emit = (event: HearthEvent) => listeners.forEach((l) => l(event));
+  let nextId = 1;
+
+  const services: SessionServices = {
+    resources: {
+      types: async () => ok(['Patient']),
+      counts: async () => ok([{ resourceType: 'Patient', count: resources.size }]),
+      list: async ({ offset }) => ok({ total: resources.size, offset, resources: [] }),
+      read: async ({ resourceType, id }) => {
+        if (id === 'crash-the-worker') process.exit(3);
+        const found = resources.get(`${resourceType}/${id}`);
+        return found ? ok(found as never) : err(outcome('not-found', `${resourceType}/${id} is not known`, { status: 404 }));
+      },
+      vread: async () => err(outcome('not-supported', 'not in the fake')),
+      history: async () => err(outcome('not-supported', 'not in the fake')),
+      create: async ({ resource }) => {
+        const stored = { ...resource, id: String(nextId++) };
+        resources.set(`${stored.resourceType}/${stored.id}`, stored);
+        return ok(stored as never);
+      },
+      update: async () => err(outcome('not-supported', 'not in the fake')),
+      delete: async () => err(outcome('not-supported', 'not in the fake')),
+      search: async () => {
+        throw new Error('search exploded');
+      },
+    },
+    import: {
+      start: async () => {
+        const job: JobState = {
+          id: `job-${nextId++}`,
+          kind: 'import',
+          title: 'Fake import',
+          status: 'running',
+          startedAt: new Date().toISOString(),
+          progress: { done: 0 },
+        };
+        jobs.set(job.id, job);
+        emit({ type: 'job', job });
+        return ok({ jobId: job.id });
+      },
+      report: async ({ jobId }) => err(outcome('not-found', `No report for ${jobId}`)),
+    },
+    jobs: {
+      list: async () => ok([...jobs.values()]),
+      get: async ({ jobId }) => {
+        const job = jobs.get(jobId);
+        return job ? ok(job) : err(outcome('not-found', 'No such job'));
+      },
+      cancel: async ({ jobId }) => {
+        const job = jobs.get(jobId);
+        if (!job) return err(outcome('not-found', 'No such job'));
+        const cancelled: JobState = { ...job, status: 'cancelled', finishedAt: new Date().toISOString() };
+        jobs.set(jobId, cancelled);
+        emit({ type: 'job', job: cancelled });
+        return ok(cancelled);
+      },
+    },
+    vault: {
+      verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
+      changePassphrase: async () => ok({ changed: true as const }),
+    },
+  };
+
+  return {
+    info,
+    services,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    hasRunningJobs: () => [...jobs.values()].some((j) => j.status === 'running'),
+    close: async () => {
+      listeners.clear();
+    },
+  };
+}
