@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HearthEvent, VaultProbe } from '../../../src-main/api/contract';
+import type { HearthEvent, VaultProbe, VaultStatus } from '../../../src-main/api/contract';
 import type { ApiHost } from '../../../src-main/api/host';
+import type { Result } from '../../../src-main/api/result';
 import { createAppHost, type AppHostOptions } from '../../../src-main/host/app-host';
 import * as fakeSessions from './fake-session';
 import { ManualClock } from './manual-clock';
@@ -35,14 +36,15 @@ async function newHost(overrides: Partial<AppHostOptions> = {}) {
   return { host, configDir, vaultDir, events };
 }
 
-async function value<T>(promise: Promise<{ ok: true; value: T } | { ok: false; error: unknown }>): Promise<T> {
+/** The value of an ok Result (the test fails on an error outcome). */
+async function value<T = unknown>(promise: Promise<Result<unknown>>): Promise<T> {
   const result = await promise;
   if (!result.ok) throw new Error(`Expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
+  return result.value as T;
 }
 
 function statusOf(host: ApiHost) {
-  return value(host.dispatch('vault.status', {}) as Promise<{ ok: true; value: { state: string; lockReason?: string; recentVaults: string[] } }>);
+  return value<VaultStatus>(host.dispatch('vault.status', {}));
 }
 
 describe('app host: vault lifecycle', () => {
@@ -158,7 +160,7 @@ describe('app host: idle auto-lock', () => {
     const clock = new ManualClock();
     const { host, vaultDir } = await newHost({ clock, busyRetryMs: 1_000 });
     await value(host.dispatch('vault.create', { path: vaultDir, passphrase: 'pass phrase 1' }));
-    const { jobId } = await value(host.dispatch('import.start', { sources: [{ kind: 'text', name: 'a.json', text: '{}' }] }));
+    const { jobId } = await value<{ jobId: string }>(host.dispatch('import.start', { sources: [{ kind: 'text', name: 'a.json', text: '{}' }] }));
 
     await value(host.dispatch('settings.update', { autoLockMinutes: 1 }));
     await clock.advance(60_000);
