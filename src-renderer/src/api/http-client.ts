@@ -1,0 +1,147 @@
+/**
+ * Web mode: the API over HTTP (`POST /api/<domain>.<method>`, bearer token) and the events over
+ * a WebSocket at `/api/events` (the token is the first message, never in the URL). Every failure
+ * becomes an OperationOutcome value; the socket reconnects with exponential backoff.
+ */
+import { createApi } from '../../../src-main/api/client';
+import type { HearthEvent } from '../../../src-main/api/contract';
+import type { Result } from '../../../src-main/api/result';
+import { EventHub, parseHearthEvent } from './events';
+import { errorMessage, failure, isResult } from './outcomes';
+import type { ConnectionState, RendererClient } from './types';
+
+/** The subset of the WebSocket API the client uses (so tests can pass a fake). */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+
+export interface HttpClientOptions {
+  /** Origin of the server, e.g. `http://127.0.0.1:4321` (the page's own origin in practice). */
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+  createSocket?: (url: string) => SocketLike;
+  /** Backoff bounds for reconnecting the event socket. */
+  reconnectDelayMs?: { initial: number; max: number };
+  /** Set false to skip the event socket (tests of the call path). */
+  events?: boolean;
+}
+
+export function createHttpClient(options: HttpClientOptions): RendererClient {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  const call = async (channel: string, payload: unknown): Promise<Result<unknown>> => {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${base}/api/${channel}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${options.token}` },
+        body: JSON.stringify(payload ?? {}),
+      });
+    } catch (error) {
+      return failure('transient', `Cannot reach the Hearth service: ${errorMessage(error)}`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      return failure('exception', `The Hearth service answered ${response.status} without a readable result`);
+    }
+    if (isResult(body)) return body;
+    if (response.status === 401) {
+      return failure('login', 'This page is not authorised: open the address printed by `hearth serve` again');
+    }
+    if (response.status === 403) return failure('forbidden', 'The Hearth service refused this page (403)');
+    return failure('exception', `Unexpected answer from the Hearth service (HTTP ${response.status})`);
+  };
+
+  const events = new EventHub<HearthEvent>();
+  const connection = new EventHub<ConnectionState>();
+  let connectionState: ConnectionState = 'connecting';
+  const setConnection = (state: ConnectionState): void => {
+    if (state === connectionState) return;
+    connectionState = state;
+    connection.emit(state);
+  };
+
+  const delays = options.reconnectDelayMs ?? { initial: 500, max: 30_000 };
+  let socket: SocketLike | null = null;
+  let attempt = 0;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  const socketUrl = (): string => `${base.replace(/^http/, 'ws')}/api/events`;
+  const createSocket =
+    options.createSocket ?? ((url: string): SocketLike => new WebSocket(url) as SocketLike);
+
+  const scheduleReconnect = (): void => {
+    if (closed || reconnectTimer) return;
+    const delay = Math.min(delays.max, delays.initial * 2 ** attempt);
+    attempt += 1;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connect();
+    }, delay);
+  };
+
+  const connect = (): void => {
+    if (closed) return;
+    setConnection('connecting');
+    let current: SocketLike;
+    try {
+      current = createSocket(socketUrl());
+    } catch {
+      setConnection('closed');
+      scheduleReconnect();
+      return;
+    }
+    socket = current;
+    current.onopen = () => {
+      current.send(JSON.stringify({ token: options.token }));
+      attempt = 0;
+      setConnection('open');
+    };
+    current.onmessage = (message) => {
+      if (typeof message.data !== 'string') return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      const event = parseHearthEvent(parsed);
+      if (event) events.emit(event);
+    };
+    current.onerror = () => {
+      // onclose follows and schedules the reconnect.
+    };
+    current.onclose = () => {
+      if (socket === current) socket = null;
+      setConnection('closed');
+      scheduleReconnect();
+    };
+  };
+
+  if (options.events !== false) connect();
+
+  return {
+    api: createApi(call),
+    platform: 'web',
+    onEvent: (listener) => events.subscribe(listener),
+    onConnectionChange: (listener) => connection.subscribe(listener),
+    close: () => {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      socket?.close();
+      socket = null;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Hash routes (`#/resources/Patient/123`), so the browser's Back works in web mode and a reload
+ * keeps the screen. Parsing never trusts the hash: unknown shapes fall back to Home.
+ */
+
+export type Route =
+  | { screen: 'home' }
+  | { screen: 'resources'; resourceType?: string; page: number; pageSize: number }
+  | { screen: 'resource'; resourceType: string; id: string; versionId?: string }
+  | { screen: 'import'; jobId?: string }
+  | { screen: 'settings' };
+
+export const PAGE_SIZES = [25, 50, 100, 200] as const;
+export const DEFAULT_PAGE_SIZE = 50;
+
+const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+function positiveInt(value: string | null, fallback: number): number {
+  const parsed = value === null ? NaN : Number(value);
+  return Number.isInteger(parsed) && parsed >= 1 ? parsed : fallback;
+}
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const [pathPart = '', queryPart = ''] = raw.split('?', 2);
+  const segments = pathPart.split('/').filter((part) => part.length > 0).map(safeDecode);
+  const query = new URLSearchParams(queryPart);
+  const [first, type, id, historyMarker, versionId] = segments;
+  switch (first) {
+    case 'resources': {
+      if (type === undefined) return { screen: 'resources', page: 1, pageSize: DEFAULT_PAGE_SIZE };
+      if (!TYPE.test(type)) return { screen: 'resources', page: 1, pageSize: DEFAULT_PAGE_SIZE };
+      if (id === undefined) {
+        const size = positiveInt(query.get('size'), DEFAULT_PAGE_SIZE);
+        return {
+          screen: 'resources',
+          resourceType: type,
+          page: positiveInt(query.get('page'), 1),
+          pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
+        };
+      }
+      if (!ID.test(id)) return { screen: 'resources', resourceType: type, page: 1, pageSize: DEFAULT_PAGE_SIZE };
+      if (historyMarker === '_history' && versionId && ID.test(versionId)) {
+        return { screen: 'resource', resourceType: type, id, versionId };
+      }
+      return { screen: 'resource', resourceType: type, id };
+    }
+    case 'import': {
+      const jobId = query.get('job');
+      return jobId ? { screen: 'import', jobId } : { screen: 'import' };
+    }
+    case 'settings':
+      return { screen: 'settings' };
+    default:
+      return { screen: 'home' };
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
+export function formatRoute(route: Route): string {
+  switch (route.screen) {
+    case 'home':
+      return '#/';
+    case 'resources': {
+      if (!route.resourceType) return '#/resources';
+      const query = new URLSearchParams();
+      if (route.page > 1) query.set('page', String(route.page));
+      if (route.pageSize !== DEFAULT_PAGE_SIZE) query.set('size', String(route.pageSize));
+      const suffix = query.size > 0 ? `?${query.toString()}` : '';
+      return `#/resources/${encodeURIComponent(route.resourceType)}${suffix}`;
+    }
+    case 'resource': {
+      const base = `#/resources/${encodeURIComponent(route.resourceType)}/${encodeURIComponent(route.id)}`;
+      return route.versionId ? `${base}/_history/${encodeURIComponent(route.versionId)}` : base;
+    }
+    case 'import':
+      return route.jobId ? `#/import?job=${encodeURIComponent(route.jobId)}` : '#/import';
+    case 'settings':
+      return '#/settings';
+  }
+}
+
+export function resourcesRoute(resourceType?: string): Route {
+  return resourceType
+    ? { screen: 'resources', resourceType, page: 1, pageSize: DEFAULT_PAGE_SIZE }
+    : { screen: 'resources', page: 1, pageSize: DEFAULT_PAGE_SIZE };
+}

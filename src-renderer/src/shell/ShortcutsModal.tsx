@@ -1,0 +1,52 @@
+import { Group, Kbd, Modal, Stack, Table, Text } from '@mantine/core';
+
+export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
+  { keys: ['mod', 'K'], action: 'Command palette' },
+  { keys: ['mod', 'L'], action: 'Lock the vault' },
+  { keys: ['?'], action: 'This list of shortcuts' },
+  { keys: ['g', 'h'], action: 'Go to Home' },
+  { keys: ['g', 'r'], action: 'Go to Resources' },
+  { keys: ['g', 'i'], action: 'Go to Import' },
+  { keys: ['g', 's'], action: 'Go to Settings' },
+  { keys: ['j'], action: 'Resource table: next row (or ↓)' },
+  { keys: ['k'], action: 'Resource table: previous row (or ↑)' },
+  { keys: ['Enter'], action: 'Resource table: open the selected resource' },
+  { keys: ['Esc'], action: 'Resource view: back to the list' },
+];
+
+function KeyCombo({ keys }: { keys: string[] }) {
+  const isMac = typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform);
+  return (
+    <Group gap={4} wrap="nowrap">
+      {keys.map((key, index) => (
+        <Kbd key={index} size="xs">
+          {key === 'mod' ? (isMac ? '⌘' : 'Ctrl') : key}
+        </Kbd>
+      ))}
+    </Group>
+  );
+}
+
+export function ShortcutsModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title="Keyboard shortcuts" size="md">
+      <Stack gap="xs">
+        <Text size="xs" c="dimmed">
+          Shortcuts with two keys (g then h) are typed one after the other.
+        </Text>
+        <Table>
+          <Table.Tbody>
+            {SHORTCUTS.map((shortcut) => (
+              <Table.Tr key={shortcut.action}>
+                <Table.Td w={140}>
+                  <KeyCombo keys={shortcut.keys} />
+                </Table.Td>
+                <Table.Td>{shortcut.action}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Stack>
+    </Modal>
+  );
+}
