@@ -54,6 +54,8 @@ export interface IndexProjector {
    * again on replay after a restart.
    */
   apply(db: Database, tx: CommittedTransaction): void;
+  /** Optional: resource and version counts for verify()'s report (the vault cannot know what entries mean). */
+  summarize?(db: Database): { resources: number; versions: number };
 }
 
 export interface OpenOptions {
@@ -64,6 +66,8 @@ export interface OpenOptions {
   snapshotAfterTransactions?: number;
   /** Called when background snapshotting fails; the vault stays usable (the log holds every commit). */
   onBackgroundError?: (error: Error) => void;
+  /** Start a new log segment once the current one reaches this many bytes (default 64 MiB; tests use less). */
+  segmentMaxBytes?: number;
 }
 
 export interface CreateOptions extends OpenOptions {

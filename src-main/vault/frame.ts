@@ -1,0 +1,127 @@
+/**
+ * The one framing used by log segments and index snapshots (docs/vault-format.md, "Frames"):
+ *
+ *   header (16 bytes): magic u32 | kind u8 | flags u8 | reserved u16 (0) | payload length u32 | CRC-32 of bytes 0..11
+ *   IV (12 bytes) | AES-256-GCM ciphertext + 16-byte tag (payload length bytes)
+ *
+ * The AAD is: "HEARTH1" | vault id | format version | domain byte | the 16 header bytes | the
+ * frame's position (segment + offset for log frames; snapshot seq + chunk index + last flag for
+ * snapshot chunks). A frame therefore cannot be moved, reordered, or spliced into another vault.
+ */
+import { type CryptoKey, concatBytes, IV_BYTES, open, seal, TAG_BYTES, u32 } from './crypto';
+import { crc32 } from './crc32';
+
+export const FRAME_HEADER_BYTES = 16;
+/** Header + IV + tag: what a frame adds to its plaintext. */
+export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + IV_BYTES + TAG_BYTES;
+/** Ceiling for one frame's plaintext; WebCrypto aborts the process at 2 GiB per call. */
+export const MAX_FRAME_PLAINTEXT_BYTES = 1024 * 1024 * 1024;
+
+export const LOG_MAGIC = 0x48_4c_47_31; // "HLG1"
+export const SNAPSHOT_MAGIC = 0x48_53_4e_31; // "HSN1"
+
+export const FrameKind = { segmentHeader: 1, blob: 2, commit: 3, snapshotChunk: 4 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(FrameKind));
+
+/** Flag bit of a snapshot chunk: this is the last chunk (a truncated snapshot fails to authenticate). */
+export const LAST_CHUNK_FLAG = 1;
+
+const AAD_DOMAIN = { log: 1, snapshot: 2 } as const;
+export type AadDomain = keyof typeof AAD_DOMAIN;
+
+export interface FrameHeader {
+  magic: number;
+  kind: FrameKind;
+  flags: number;
+  /** Bytes of ciphertext + tag after the IV. */
+  payloadLength: number;
+}
+
+/** The immutable identity every AAD binds: a frame from another vault or format never authenticates. */
+export interface FrameKeyring {
+  key: CryptoKey;
+  vaultId: Uint8Array<ArrayBuffer>;
+  formatVersion: number;
+}
+
+export function frameLength(payloadLength: number): number {
+  return FRAME_HEADER_BYTES + IV_BYTES + payloadLength;
+}
+
+export function encodeFrameHeader(header: FrameHeader): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(FRAME_HEADER_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, header.magic, false);
+  view.setUint8(4, header.kind);
+  view.setUint8(5, header.flags);
+  view.setUint16(6, 0, false);
+  view.setUint32(8, header.payloadLength, false);
+  view.setUint32(12, crc32(bytes, 0, 12), false);
+  return bytes;
+}
+
+/** Parses a header; null when its checksum, magic, kind or reserved bits are wrong. */
+export function decodeFrameHeader(bytes: Uint8Array, expectedMagic: number): FrameHeader | null {
+  if (bytes.length < FRAME_HEADER_BYTES) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_BYTES);
+  if (view.getUint32(12, false) !== crc32(bytes, 0, 12)) return null;
+  const magic = view.getUint32(0, false);
+  const kind = view.getUint8(4);
+  if (magic !== expectedMagic || !KNOWN_KINDS.has(kind) || view.getUint16(6, false) !== 0) return null;
+  const payloadLength = view.getUint32(8, false);
+  if (payloadLength < TAG_BYTES) return null;
+  return { magic, kind: kind as FrameKind, flags: view.getUint8(5), payloadLength };
+}
+
+/** True when the header checksum holds (used to tell a torn tail from damage). */
+export function headerChecksumValid(bytes: Uint8Array): boolean {
+  if (bytes.length < FRAME_HEADER_BYTES) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_BYTES);
+  return view.getUint32(12, false) === crc32(bytes, 0, 12);
+}
+
+function aad(keyring: FrameKeyring, domain: AadDomain, header: Uint8Array, position: Uint8Array): Uint8Array<ArrayBuffer> {
+  return concatBytes([
+    new TextEncoder().encode('HEARTH1'),
+    keyring.vaultId,
+    u32(keyring.formatVersion),
+    Uint8Array.of(AAD_DOMAIN[domain]),
+    header,
+    position,
+  ]);
+}
+
+/** Encrypts `plaintext` into one complete frame bound to `position`. */
+export async function sealFrame(
+  keyring: FrameKeyring,
+  domain: AadDomain,
+  header: Omit<FrameHeader, 'payloadLength'>,
+  plaintext: Uint8Array<ArrayBuffer>,
+  position: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
+  const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
+  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position));
+  return concatBytes([headerBytes, sealed.iv, sealed.ciphertext]);
+}
+
+/**
+ * Authenticates and decrypts one complete frame (header included). Returns null on any failure:
+ * the caller knows the file and reports it as damaged.
+ */
+export async function openFrame(
+  keyring: FrameKeyring,
+  domain: AadDomain,
+  frame: Uint8Array,
+  expectedMagic: number,
+  position: Uint8Array,
+): Promise<{ header: FrameHeader; plaintext: Uint8Array<ArrayBuffer> } | null> {
+  const header = decodeFrameHeader(frame, expectedMagic);
+  if (!header || frame.length !== frameLength(header.payloadLength)) return null;
+  const headerBytes = frame.slice(0, FRAME_HEADER_BYTES);
+  const iv = frame.slice(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + IV_BYTES);
+  const ciphertext = frame.slice(FRAME_HEADER_BYTES + IV_BYTES);
+  const plaintext = await open(keyring.key, iv, ciphertext, aad(keyring, domain, headerBytes, position));
+  return plaintext ? { header, plaintext } : null;
+}

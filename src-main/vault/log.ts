@@ -1,0 +1,244 @@
+/**
+ * The append-only encrypted log (docs/vault-format.md, "Log segments"). Segment files are
+ * `log/NNNNNN.hlog`, numbered from 1 without gaps; each starts with a segment-header frame.
+ * A transaction is its blob frames followed by one commit frame, always inside one segment.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, type FrameKeyring } from './frame';
+import { concatBytes, u32, u64 } from './crypto';
+import { readAt } from './fs-util';
+import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
+
+export const LOG_DIR = 'log';
+const SEGMENT_NAME = /^(\d{6,})\.hlog$/;
+
+export function segmentFile(segment: number): string {
+  return `${LOG_DIR}/${String(segment).padStart(6, '0')}.hlog`;
+}
+
+export function logPosition(segment: number, offset: number): Uint8Array {
+  return concatBytes([u32(segment), u64(offset)]);
+}
+
+/** Segment numbers present in log/, checked to run 1..N without a gap. */
+export async function listSegments(folder: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path.join(folder, LOG_DIR));
+  } catch {
+    throw new VaultError('damaged', 'The log folder is missing', LOG_DIR);
+  }
+  const numbers = names
+    .map((name) => SEGMENT_NAME.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (numbers.length === 0) throw new VaultError('damaged', `${segmentFile(1)} is missing`, segmentFile(1));
+  numbers.forEach((n, i) => {
+    if (n !== i + 1) throw new VaultError('damaged', `${segmentFile(i + 1)} is missing`, segmentFile(i + 1));
+  });
+  return numbers;
+}
+
+interface SegmentHeaderPayload {
+  segment: number;
+  vaultId: string;
+}
+
+export async function sealSegmentHeader(keyring: FrameKeyring, segment: number): Promise<Uint8Array<ArrayBuffer>> {
+  const payload: SegmentHeaderPayload = { segment, vaultId: Buffer.from(keyring.vaultId).toString('hex') };
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.segmentHeader, flags: 0 }, encodeJson(payload), logPosition(segment, 0));
+}
+
+export function sealBlobFrame(keyring: FrameKeyring, bytes: Uint8Array<ArrayBuffer>, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset));
+}
+
+/** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
+export interface CommitRecord {
+  seq: number;
+  committedAt: string;
+  entries: JsonObject[];
+  blobs: BlobPointer[];
+}
+
+export function sealCommitFrame(keyring: FrameKeyring, record: CommitRecord, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodeJson(record), logPosition(segment, offset));
+}
+
+function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+function decodeJson(bytes: Uint8Array): unknown {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+}
+
+function isPointer(value: unknown): value is BlobPointer {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Record<string, unknown>;
+  return Number.isSafeInteger(p.segment) && Number.isSafeInteger(p.offset) && Number.isSafeInteger(p.length);
+}
+
+function parseCommitRecord(bytes: Uint8Array, file: string): CommitRecord {
+  const value = decodeJson(bytes) as Partial<CommitRecord> | null;
+  if (
+    !value ||
+    !Number.isSafeInteger(value.seq) ||
+    typeof value.committedAt !== 'string' ||
+    !Array.isArray(value.entries) ||
+    !Array.isArray(value.blobs) ||
+    !value.blobs.every(isPointer)
+  ) {
+    throw new VaultError('damaged', `${file} holds a malformed commit record`, file);
+  }
+  return value as CommitRecord;
+}
+
+/** Authenticates the segment-header frame of `segment` and returns its length in bytes. */
+export async function checkSegmentHeader(keyring: FrameKeyring, handle: fs.FileHandle, segment: number): Promise<number> {
+  const file = segmentFile(segment);
+  const head = await readAt(handle, 0, FRAME_HEADER_BYTES);
+  const header = decodeFrameHeader(head, LOG_MAGIC);
+  if (!header || header.kind !== FrameKind.segmentHeader || header.payloadLength > 4096) {
+    throw new VaultError('damaged', `${file} is damaged (bad segment header)`, file);
+  }
+  const length = frameLength(header.payloadLength);
+  const opened = await openFrame(keyring, 'log', await readAt(handle, 0, length), LOG_MAGIC, logPosition(segment, 0));
+  if (!opened) throw new VaultError('damaged', `${file} is damaged (segment header does not authenticate)`, file);
+  const payload = decodeJson(opened.plaintext) as Partial<SegmentHeaderPayload>;
+  if (payload.segment !== segment) throw new VaultError('damaged', `${file} is damaged (names segment ${String(payload.segment)})`, file);
+  return length;
+}
+
+/** Decrypts the blob frame a pointer names, checking the on-disk header against the pointer. */
+export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle, pointer: BlobPointer): Promise<Uint8Array<ArrayBuffer>> {
+  const file = segmentFile(pointer.segment);
+  const bytes = await readAt(handle, pointer.offset, pointer.length);
+  const header = decodeFrameHeader(bytes, LOG_MAGIC);
+  if (!header || header.kind !== FrameKind.blob || frameLength(header.payloadLength) !== pointer.length || bytes.length !== pointer.length) {
+    throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob frame header does not match)`, file);
+  }
+  const opened = await openFrame(keyring, 'log', bytes, LOG_MAGIC, logPosition(pointer.segment, pointer.offset));
+  if (!opened) throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob does not authenticate)`, file);
+  return opened.plaintext;
+}
+
+/** Sequential reads through a file with a large read-ahead window (replay touches every frame). */
+class ReadAhead {
+  private window = new Uint8Array(0);
+  private windowStart = 0;
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly fileLength: number,
+    private readonly windowBytes = 8 * 1024 * 1024,
+  ) {}
+
+  /** Bytes [offset, offset+length) clipped to the file end. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(offset + length, this.fileLength);
+    if (offset >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return this.window.subarray(offset - this.windowStart, end - this.windowStart);
+    }
+    const want = Math.max(end - offset, Math.min(this.windowBytes, this.fileLength - offset));
+    this.window = await readAt(this.handle, offset, want);
+    this.windowStart = offset;
+    return this.window.subarray(0, end - offset);
+  }
+}
+
+export interface ScanResult {
+  /** Offset just past the last complete transaction (or header) kept. */
+  end: number;
+  /** Bytes dropped as torn tail (only ever non-zero when `tornTailAllowed`). */
+  tornBytes: number;
+}
+
+export interface ScanOptions {
+  keyring: FrameKeyring;
+  handle: fs.FileHandle;
+  segment: number;
+  fileLength: number;
+  /** Where to start: just past the segment header, or a snapshot's log position. */
+  start: number;
+  /** Only the last segment may end in a torn write (docs/vault-format.md, "Torn tail"). */
+  tornTailAllowed: boolean;
+  /** Called per complete transaction, in order. */
+  onTransaction: (tx: CommittedTransaction, endOffset: number) => void | Promise<void>;
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Walks the frames of one segment from `start`, authenticating each. Torn-tail rules apply to the
+ * last segment only; anything else that fails is `damaged`, naming the file.
+ */
+export async function scanSegment(options: ScanOptions): Promise<ScanResult> {
+  const { keyring, handle, segment, fileLength, tornTailAllowed } = options;
+  const file = segmentFile(segment);
+  const reader = new ReadAhead(handle, fileLength);
+  let offset = options.start;
+  let committedEnd = options.start;
+  let pending: Array<{ pointer: BlobPointer; bytes: Uint8Array<ArrayBuffer> }> = [];
+
+  const torn = async (): Promise<ScanResult | null> => {
+    if (!tornTailAllowed) return null;
+    return { end: committedEnd, tornBytes: fileLength - committedEnd };
+  };
+
+  while (offset < fileLength) {
+    const head = await reader.read(offset, FRAME_HEADER_BYTES);
+    if (head.length < FRAME_HEADER_BYTES) {
+      const result = await torn();
+      if (result) return result;
+      throw new VaultError('damaged', `${file} is damaged at offset ${offset} (truncated frame header)`, file);
+    }
+    if (tornTailAllowed && allZero(head) && allZero(await reader.read(offset, fileLength - offset))) {
+      return { end: committedEnd, tornBytes: fileLength - committedEnd };
+    }
+    if (!headerChecksumValid(head)) {
+      throw new VaultError('damaged', `${file} is damaged at offset ${offset} (frame header checksum)`, file);
+    }
+    const header = decodeFrameHeader(head, LOG_MAGIC);
+    if (!header || header.kind === FrameKind.snapshotChunk || header.kind === FrameKind.segmentHeader) {
+      throw new VaultError('damaged', `${file} is damaged at offset ${offset} (unexpected frame)`, file);
+    }
+    const length = frameLength(header.payloadLength);
+    if (offset + length > fileLength) {
+      const result = await torn();
+      if (result) return result;
+      throw new VaultError('damaged', `${file} is damaged at offset ${offset} (frame runs past the end of the file)`, file);
+    }
+    const frame = await reader.read(offset, length);
+    const opened = await openFrame(keyring, 'log', frame, LOG_MAGIC, logPosition(segment, offset));
+    if (!opened) throw new VaultError('damaged', `${file} is damaged at offset ${offset} (frame does not authenticate)`, file);
+    if (header.kind === FrameKind.blob) {
+      pending.push({ pointer: { segment, offset, length }, bytes: opened.plaintext });
+    } else {
+      const record = parseCommitRecord(opened.plaintext, file);
+      const matches =
+        record.blobs.length === pending.length &&
+        record.blobs.every((p, i) => {
+          const actual = pending[i]!.pointer;
+          return p.segment === actual.segment && p.offset === actual.offset && p.length === actual.length;
+        });
+      if (!matches) throw new VaultError('damaged', `${file} is damaged at offset ${offset} (commit does not match its blobs)`, file);
+      await options.onTransaction({ seq: record.seq, committedAt: record.committedAt, entries: record.entries, blobs: pending }, offset + length);
+      pending = [];
+      committedEnd = offset + length;
+    }
+    offset += length;
+  }
+  if (pending.length > 0) {
+    // Blob frames with no commit: the writer died between them and the commit frame.
+    const result = await torn();
+    if (result) return result;
+    throw new VaultError('damaged', `${file} is damaged (blob frames without a commit at the end)`, file);
+  }
+  return { end: committedEnd, tornBytes: 0 };
+}

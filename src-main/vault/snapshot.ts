@@ -1,0 +1,125 @@
+/**
+ * Encrypted index snapshots (docs/vault-format.md, "Index snapshots"): `index/snapshot-<seq>.hsnap`
+ * is the exported sql.js database split into 4 MiB chunks, each one frame bound to the snapshot
+ * seq, its chunk index and whether it is the last chunk.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { concatBytes, u32, u64 } from './crypto';
+import { FRAME_HEADER_BYTES, FrameKind, LAST_CHUNK_FLAG, SNAPSHOT_MAGIC, decodeFrameHeader, frameLength, openFrame, sealFrame, type FrameKeyring } from './frame';
+import { fsyncDir, isErrnoException, readAt, writeAll } from './fs-util';
+import { VaultError } from './types';
+
+export const INDEX_DIR = 'index';
+export const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
+const SNAPSHOT_NAME = /^snapshot-(\d{6,})\.hsnap$/;
+
+export function snapshotFile(seq: number): string {
+  return `${INDEX_DIR}/snapshot-${String(seq).padStart(6, '0')}.hsnap`;
+}
+
+function chunkPosition(seq: number, index: number, last: boolean): Uint8Array {
+  return concatBytes([u64(seq), u32(index), Uint8Array.of(last ? 1 : 0)]);
+}
+
+/** Snapshot seqs present in index/, newest first. */
+export async function listSnapshots(folder: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path.join(folder, INDEX_DIR));
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ENOENT') return [];
+    throw error;
+  }
+  return names
+    .map((name) => SNAPSHOT_NAME.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => b - a);
+}
+
+/** Encrypts `data` chunk by chunk (WebCrypto aborts on one call of 2 GiB or more). */
+export function sealChunks(keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<Uint8Array<ArrayBuffer>[]> {
+  return sealChunksAt(keyring, seq, data, 0, true);
+}
+
+/** temp file → fsync → rename → fsync folder → re-read and authenticate. Returns the file length. */
+export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<number> {
+  const file = snapshotFile(seq);
+  const finalPath = path.join(folder, file);
+  const tempPath = `${finalPath}.tmp`;
+  const handle = await fs.open(tempPath, 'w');
+  let position = 0;
+  try {
+    for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES * 4) {
+      // Seal a few chunks at a time so a large index is never held twice in ciphertext.
+      const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES * 4));
+      const frames = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= data.length);
+      for (const frame of frames) {
+        await writeAll(handle, frame, position);
+        position += frame.length;
+      }
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tempPath, finalPath);
+  await fsyncDir(path.dirname(finalPath));
+  await readSnapshot(folder, keyring, seq);
+  return position;
+}
+
+async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array, firstIndex: number, containsLast: boolean): Promise<Uint8Array<ArrayBuffer>[]> {
+  const frames: Uint8Array<ArrayBuffer>[] = [];
+  const count = Math.max(1, Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES));
+  for (let i = 0; i < count; i++) {
+    const last = containsLast && i === count - 1;
+    const chunk = data.slice(i * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (i + 1) * SNAPSHOT_CHUNK_BYTES));
+    frames.push(
+      await sealFrame(
+        keyring,
+        'snapshot',
+        { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 },
+        chunk,
+        chunkPosition(seq, firstIndex + i, last),
+      ),
+    );
+  }
+  return frames;
+}
+
+/** Reads and authenticates a whole snapshot; any failure is `damaged` naming the file. */
+export async function readSnapshot(folder: string, keyring: FrameKeyring, seq: number): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
+  const file = snapshotFile(seq);
+  const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path.join(folder, file), 'r');
+  } catch (error) {
+    throw new VaultError('io', `Could not open ${file}: ${isErrnoException(error) ? error.code : 'unknown error'}`, file);
+  }
+  try {
+    const { size } = await handle.stat();
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let offset = 0;
+    let sawLast = false;
+    while (offset < size) {
+      if (sawLast) throw bad('bytes after the last chunk');
+      const header = decodeFrameHeader(await readAt(handle, offset, FRAME_HEADER_BYTES), SNAPSHOT_MAGIC);
+      if (!header || header.kind !== FrameKind.snapshotChunk) throw bad(`bad chunk header at offset ${offset}`);
+      const length = frameLength(header.payloadLength);
+      if (offset + length > size) throw bad('truncated');
+      const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
+      const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunks.length, last));
+      if (!opened) throw bad(`chunk ${chunks.length} does not authenticate`);
+      chunks.push(opened.plaintext);
+      sawLast = last;
+      offset += length;
+    }
+    if (!sawLast) throw bad('truncated');
+    return { data: concatBytes(chunks), bytes: size };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createVault, openVault, probeVault, VaultError, type Vault } from '../../../src-main/vault';
+import { allRecords, blobFor, recordsProjector, tempFolder, testOptions, writeRecords } from './helpers';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function folder(): string {
+  const { dir, cleanup } = tempFolder();
+  cleanups.push(cleanup);
+  return path.join(dir, 'vault');
+}
+
+async function expectBlobsMatch(vault: Vault): Promise<void> {
+  for (const row of await allRecords(vault)) {
+    expect(row.blob).not.toBeNull();
+    const bytes = await vault.readBlob(row.blob!);
+    expect(new TextDecoder().decode(bytes)).toBe(new TextDecoder().decode(blobFor(row.key, 200)));
+  }
+}
+
+describe('vault round trip', () => {
+  it('creates, writes, closes, reopens and reads back records and blobs', async () => {
+    const dir = folder();
+    expect((await probeVault(dir)).canCreate).toBe(true);
+    const vault = await createVault(dir, 'correct horse', testOptions());
+    expect(vault.info.formatVersion).toBe(1);
+    await writeRecords(vault, 'a', 3);
+    const { result, tx } = await vault.write((staged) => {
+      staged.addEntry({ key: 'solo', value: 'x' });
+      return staged.size;
+    });
+    expect(result).toBe(1);
+    expect(tx?.seq).toBe(2);
+    const empty = await vault.write(() => 'nothing');
+    expect(empty.tx).toBeNull();
+    await vault.close();
+
+    expect(readdirSync(dir).sort()).toEqual(['index', 'log', 'vault.json']);
+    const probe = await probeVault(dir);
+    expect(probe).toMatchObject({ isVault: true, canCreate: false, formatVersion: 1 });
+
+    const reopened = await openVault(dir, 'correct horse', { projector: recordsProjector() });
+    const rows = await allRecords(reopened);
+    expect(rows.map((r) => [r.key, r.value, r.tx])).toEqual([
+      ['a-0', 'a:0', 1],
+      ['a-1', 'a:1', 1],
+      ['a-2', 'a:2', 1],
+      ['solo', 'x', 2],
+    ]);
+    for (const row of rows.filter((r) => r.blob)) {
+      expect(new TextDecoder().decode(await reopened.readBlob(row.blob!))).toBe(new TextDecoder().decode(blobFor(row.key, 200)));
+    }
+    const report = await reopened.verify();
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.transactions).toBe(2);
+    expect(report.resources).toBe(4);
+    await reopened.close();
+  });
+
+  it('replays the log tail after the newest snapshot, and rebuilds when the projector schema changes', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'pw', testOptions());
+    await writeRecords(vault, 'before', 5);
+    await vault.snapshot();
+    expect(readdirSync(path.join(dir, 'index'))).toEqual(['snapshot-000001.hsnap']);
+    await writeRecords(vault, 'after', 4);
+    // Simulate a crash after the acknowledged writes: copy the folder while it is still open.
+    const crashed = folder();
+    copyFolder(dir, crashed);
+    await vault.close();
+    expect(readdirSync(path.join(dir, 'index'))).toEqual(['snapshot-000002.hsnap']);
+
+    const fromTail = await openVault(crashed, 'pw', { projector: recordsProjector() });
+    expect((await allRecords(fromTail)).map((r) => r.key)).toEqual([...keys('after', 4), ...keys('before', 5)]);
+    await expectBlobsMatch(fromTail);
+    await fromTail.close();
+
+    const rebuilt = await openVault(dir, 'pw', { projector: recordsProjector(2) });
+    expect((await allRecords(rebuilt)).length).toBe(9);
+    expect((await rebuilt.verify()).ok).toBe(true);
+    await rebuilt.close();
+  });
+
+  it('rolls to new segments at transaction boundaries and snapshots in the background', async () => {
+    const dir = folder();
+    const errors: Error[] = [];
+    const options = testOptions({ segmentMaxBytes: 1500, snapshotAfterTransactions: 3, onBackgroundError: (e) => errors.push(e) });
+    const vault = await createVault(dir, 'pw', options);
+    for (let i = 0; i < 12; i++) await writeRecords(vault, `t${String(i).padStart(2, '0')}`, 1 + (i % 4));
+    await vault.close();
+    expect(errors).toEqual([]);
+    const segments = readdirSync(path.join(dir, 'log')).sort();
+    expect(segments.length).toBeGreaterThan(3);
+    expect(segments[0]).toBe('000001.hlog');
+    const reopened = await openVault(dir, 'pw', { projector: recordsProjector(), segmentMaxBytes: 1500 });
+    const rows = await allRecords(reopened);
+    expect(rows.length).toBe([...Array(12).keys()].reduce((sum, i) => sum + 1 + (i % 4), 0));
+    expect(new Set(rows.map((r) => r.blob!.segment)).size).toBeGreaterThan(3);
+    await expectBlobsMatch(reopened);
+    const report = await reopened.verify();
+    expect(report.ok).toBe(true);
+    expect(report.files.map((f) => f.file)).toEqual(['vault.json', ...segments.map((s) => `log/${s}`), 'index/snapshot-000012.hsnap']);
+    await reopened.close();
+  });
+
+  it('rolls back the index and the log when the projector throws', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'pw', testOptions());
+    await writeRecords(vault, 'ok', 2);
+    const segment = path.join(dir, 'log', '000001.hlog');
+    const sizeBefore = statSync(segment).size;
+    await expect(vault.write((tx) => tx.addEntry({ value: 'no key' }))).rejects.toThrow('entry without key');
+    expect(statSync(segment).size).toBe(sizeBefore);
+    await writeRecords(vault, 'next', 1);
+    expect((await allRecords(vault)).map((r) => r.tx)).toEqual([2, 1, 1]);
+    expect((await vault.verify()).ok).toBe(true);
+    await vault.close();
+  });
+
+  it('rejects every call after close', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'pw', testOptions());
+    await writeRecords(vault, 'x', 1);
+    const [row] = await allRecords(vault);
+    await vault.close();
+    await vault.close();
+    for (const call of [() => vault.read(() => 1), () => vault.write(() => 1), () => vault.readBlob(row!.blob!), () => vault.snapshot(), () => vault.verify()]) {
+      await expect(call()).rejects.toMatchObject({ code: 'closed' });
+    }
+    expect(readdirSync(dir)).not.toContain('vault.lock');
+  });
+
+  it('refuses a folder that is not empty, and reads wait for an in-flight commit', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'pw', testOptions());
+    await expect(createVault(dir, 'pw', testOptions())).rejects.toMatchObject({ code: 'exists' });
+    const writing = writeRecords(vault, 'w', 50);
+    await new Promise((resolve) => setImmediate(resolve));
+    const seen = await vault.read((db) => Number(db.exec('SELECT count(*) FROM records')[0]?.values[0]?.[0]));
+    await writing;
+    expect([0, 50]).toContain(seen);
+    await vault.close();
+    expect(new VaultError('io', 'x')).toBeInstanceOf(Error);
+  });
+});
+
+function keys(prefix: string, count: number): string[] {
+  return [...Array(count).keys()].map((i) => `${prefix}-${i}`);
+}
+
+function copyFolder(from: string, to: string): void {
+  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === 'vault.lock') continue;
+    const source = path.join(entry.parentPath, entry.name);
+    const target = path.join(to, path.relative(from, source));
+    mkdirp(path.dirname(target));
+    writeFile(target, readFileSync(source));
+  }
+}
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+function mkdirp(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+function writeFile(file: string, data: Uint8Array): void {
+  writeFileSync(file, data);
+}
