@@ -1,0 +1,176 @@
+/**
+ * Import readers: turn one file (a path, or a name plus text) into FHIR records with the 1-based
+ * line where each starts. Understands a single FHIR JSON resource, a Bundle of any type, and
+ * NDJSON (one resource per line, https://hl7.org/fhir/uv/bulkdata/). Record-level problems
+ * become ImportRecordErrors; a file that is not FHIR at all gets one file-level `problem`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ImportRecordError, ImportSource } from '../api/contract';
+import { outcome } from '../api/result';
+import { bundleEntryLines, findJsonSyntaxError, firstContentPosition, lineAt } from './json-lines';
+
+/** Bundle.entry.request, as far as import uses it (bundle.html#transaction). */
+export interface EntryRequest {
+  method?: unknown;
+  url?: unknown;
+  ifNoneExist?: unknown;
+  ifMatch?: unknown;
+}
+
+export interface SourceRecord {
+  /** 1-based line where the record (resource, NDJSON line or Bundle entry) starts. */
+  line: number;
+  /** 0-based Bundle.entry position. */
+  entryIndex?: number;
+  /** The resource as parsed (checked later); absent for a Bundle entry without one (DELETE). */
+  resource?: unknown;
+  fullUrl?: string;
+  request?: EntryRequest;
+}
+
+export type SourceFormat = 'resource' | 'bundle' | 'ndjson';
+
+export interface SourceFile {
+  /** The file name as given: a path or the name sent by the UI (never content). */
+  file: string;
+  bytes: number;
+  format?: SourceFormat;
+  /** Bundle.type when the file is a Bundle. */
+  bundleType?: string;
+  records: SourceRecord[];
+  /** Records that could not be read (bad JSON line, entry without a resource...). */
+  errors: ImportRecordError[];
+  /** Set when the file as a whole is not FHIR (binary, not JSON, JSON without resourceType...). */
+  problem?: string;
+}
+
+export function recordError(
+  file: string,
+  line: number,
+  message: string,
+  extra: { entryIndex?: number; resourceType?: string; code?: 'structure' | 'invalid' | 'value' | 'required' | 'not-supported' | 'conflict' } = {},
+): ImportRecordError {
+  const error: ImportRecordError = {
+    file,
+    line,
+    message,
+    outcome: outcome(extra.code ?? 'structure', message, { status: 400 }),
+  };
+  if (extra.entryIndex !== undefined) error.entryIndex = extra.entryIndex;
+  if (extra.resourceType !== undefined) error.resourceType = extra.resourceType;
+  return error;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A resourceType worth echoing in messages: shaped like a type name, never free text. */
+export function shownResourceType(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z]{1,64}$/.test(value) ? value : undefined;
+}
+
+/** Decodes bytes as UTF-8 text, or explains why the file is not text. */
+export function decodeText(bytes: Uint8Array): { text: string } | { problem: string } {
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return { problem: 'not a text file (binary content)' };
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  } catch {
+    return { problem: 'not a UTF-8 text file' };
+  }
+}
+
+function bundleFile(file: string, bytes: number, text: string, bundle: Record<string, unknown>): SourceFile {
+  const result: SourceFile = { file, bytes, format: 'bundle', records: [], errors: [] };
+  if (typeof bundle.type === 'string') result.bundleType = bundle.type;
+  const entries = bundle.entry;
+  if (entries === undefined) return result;
+  if (!Array.isArray(entries)) {
+    result.problem = 'Bundle.entry is not an array';
+    return result;
+  }
+  const lines = bundleEntryLines(text);
+  const fallbackLine = lineAt(text, firstContentPosition(text));
+  entries.forEach((entry: unknown, entryIndex) => {
+    const line = lines[entryIndex] ?? fallbackLine;
+    if (!isObject(entry)) {
+      result.errors.push(recordError(file, line, 'Bundle entry is not an object', { entryIndex }));
+      return;
+    }
+    const record: SourceRecord = { line, entryIndex };
+    if (typeof entry.fullUrl === 'string') record.fullUrl = entry.fullUrl;
+    if (isObject(entry.request)) record.request = entry.request;
+    if (entry.resource !== undefined) record.resource = entry.resource;
+    result.records.push(record);
+  });
+  return result;
+}
+
+function ndjsonFile(file: string, bytes: number, text: string): SourceFile {
+  const result: SourceFile = { file, bytes, format: 'ndjson', records: [], errors: [] };
+  const lines = text.split('\n');
+  lines.forEach((raw, index) => {
+    const lineText = raw.trim();
+    if (lineText.length === 0) return;
+    const line = index + 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(lineText);
+    } catch {
+      const syntax = findJsonSyntaxError(lineText);
+      result.errors.push(recordError(file, line, `Not valid JSON: ${syntax.message}`));
+      return;
+    }
+    result.records.push({ line, resource: value });
+  });
+  return result;
+}
+
+/** Reads one text as FHIR JSON, a Bundle or NDJSON. */
+export function parseSourceText(file: string, text: string, bytes = Buffer.byteLength(text)): SourceFile {
+  const empty: SourceFile = { file, bytes, records: [], errors: [] };
+  const start = firstContentPosition(text);
+  if (start === text.length) return { ...empty, problem: 'empty file' };
+  if (text[start] !== '{') return { ...empty, problem: 'not a FHIR JSON or NDJSON file (does not start with "{")' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not one JSON value: NDJSON when its first line is a JSON value of its own.
+    const firstLine = text.slice(start, text.indexOf('\n', start) === -1 ? undefined : text.indexOf('\n', start));
+    let firstLineIsJson = false;
+    try {
+      JSON.parse(firstLine);
+      firstLineIsJson = true;
+    } catch {
+      firstLineIsJson = false;
+    }
+    if (firstLineIsJson || /\.(ndjson|jsonl)$/i.test(file)) return ndjsonFile(file, bytes, text);
+    const syntax = findJsonSyntaxError(text);
+    return { ...empty, problem: `not valid JSON (line ${syntax.line}: ${syntax.message})` };
+  }
+  if (!isObject(value)) return { ...empty, problem: 'not a FHIR resource (the JSON is not an object)' };
+  if (typeof value.resourceType !== 'string') {
+    return { ...empty, problem: 'not a FHIR resource (the JSON object has no resourceType)' };
+  }
+  if (value.resourceType === 'Bundle') return bundleFile(file, bytes, text, value);
+  return { file, bytes, format: 'resource', records: [{ line: lineAt(text, start), resource: value }], errors: [] };
+}
+
+/** Reads a source given by path or by content. File-system failures become the file's problem. */
+export async function readSource(source: ImportSource): Promise<SourceFile> {
+  if (source.kind === 'text') return parseSourceText(source.name, source.text);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(source.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file (${code ?? 'error'})`;
+    return { file: source.path, bytes: 0, records: [], errors: [], problem: reason };
+  }
+  const decoded = decodeText(bytes);
+  if ('problem' in decoded) return { file: source.path, bytes: bytes.length, records: [], errors: [], problem: decoded.problem };
+  return parseSourceText(source.path, decoded.text, bytes.length);
+}

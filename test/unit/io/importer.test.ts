@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { runImport } from '../../../src-main/io/importer';
+import { fixture, syntheaDir } from './paths';
+
+const path_ = (name: string) => ({ kind: 'path' as const, path: fixture(name) });
+
+describe('runImport over the memory repository', () => {
+  it('imports a transaction Bundle, assigning ids and rewriting urn:uuid references', async () => {
+    const repo = new MemoryRepository();
+    const result = await runImport({ repository: repo, sources: [path_('transaction-small.json')] });
+    expect(result).toMatchObject({ created: 4, updated: 0, unchanged: 0, failed: 0, cancelled: false, errors: [] });
+    expect(result.files).toEqual([{ file: fixture('transaction-small.json'), records: 4, created: 4, updated: 0, unchanged: 0, failed: 0 }]);
+    const observation = (await repo.list('Observation', { offset: 0, count: 10 })).resources[0] as Observation;
+    const patientRef = observation.subject?.reference ?? '';
+    expect(patientRef).toMatch(/^Patient\/[0-9a-f-]{36}$/);
+    expect(patientRef).not.toContain('5b1c7a3e');
+    const patient = (await repo.read('Patient', patientRef.split('/')[1]!)) as Patient;
+    expect(patient.name?.[0]?.family).toBe('Testperson');
+    const encounter = (await repo.read('Encounter', observation.encounter!.reference!.split('/')[1]!)) as Encounter;
+    expect(encounter.subject?.reference).toBe(patientRef);
+    expect((await repo.read('Organization', 'org-1')).meta?.versionId).toBe('1');
+
+    // POST entries create again; the PUT of identical content makes no new version.
+    const again = await runImport({ repository: repo, sources: [path_('transaction-small.json')] });
+    expect(again).toMatchObject({ created: 3, unchanged: 1, failed: 0 });
+    expect((await repo.read('Organization', 'org-1')).meta?.versionId).toBe('1');
+  });
+
+  it('stores nothing from a transaction with bad entries and lists every bad entry with its line', async () => {
+    const repo = new MemoryRepository();
+    const result = await runImport({ repository: repo, sources: [path_('transaction-bad.json')] });
+    expect(result).toMatchObject({ created: 0, failed: 3 });
+    expect(result.errors.map((e) => [e.line, e.entryIndex, e.resourceType])).toEqual([
+      [10, 1, 'Patinet'],
+      [14, 2, 'Patient'],
+    ]);
+    expect(result.errors[0]?.message).toContain('Unknown resource type "Patinet"');
+    expect(result.errors[1]?.outcome.issue[0]?.expression).toEqual(['Patient.id']);
+    expect(await repo.counts()).toEqual([]);
+  });
+
+  it('imports the good entries of a batch and reports the bad ones', async () => {
+    const repo = new MemoryRepository();
+    const result = await runImport({ repository: repo, sources: [path_('batch-mixed.json')] });
+    expect(result).toMatchObject({ created: 2, failed: 2 });
+    expect(result.errors.map((e) => e.line).sort()).toEqual([17, 9]);
+    expect(await repo.counts()).toEqual([
+      { resourceType: 'Patient', count: 1 },
+      { resourceType: 'Practitioner', count: 1 },
+    ]);
+  });
+
+  it('honours ifNoneExist when the minimal search can evaluate it', async () => {
+    const repo = new MemoryRepository();
+    await repo.update({ resourceType: 'Practitioner', id: 'doc-1', name: [{ family: 'Known' }] });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:33333333-3333-4333-8333-333333333333',
+          resource: { resourceType: 'Practitioner', name: [{ family: 'Known' }] },
+          request: { method: 'POST', url: 'Practitioner', ifNoneExist: '_id=doc-1' },
+        },
+        {
+          resource: {
+            resourceType: 'Encounter',
+            status: 'finished',
+            class: { code: 'AMB' },
+            participant: [{ individual: { reference: 'urn:uuid:33333333-3333-4333-8333-333333333333' } }],
+          },
+          request: { method: 'POST', url: 'Encounter' },
+        },
+      ],
+    };
+    const result = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'cond.json', text: JSON.stringify(bundle, null, 2) }] });
+    expect(result).toMatchObject({ created: 1, unchanged: 1, failed: 0 });
+    const encounter = (await repo.list('Encounter', { offset: 0, count: 1 })).resources[0] as Encounter;
+    expect(encounter.participant?.[0]?.individual?.reference).toBe('Practitioner/doc-1');
+    expect((await repo.counts()).find((c) => c.resourceType === 'Practitioner')?.count).toBe(1);
+  });
+
+  it('imports collection Bundles, NDJSON and single resources; bad records do not stop good ones', async () => {
+    const repo = new MemoryRepository();
+    const result = await runImport({
+      repository: repo,
+      sources: [path_('collection.json'), path_('observations.ndjson'), path_('patient.json'), path_('not-fhir.hl7')],
+    });
+    expect(result.files.map((f) => [f.records, f.created, f.failed, f.problem])).toEqual([
+      [2, 2, 0, undefined],
+      [5, 3, 2, undefined],
+      [1, 1, 0, undefined],
+      [0, 0, 0, 'not a FHIR JSON or NDJSON file (does not start with "{")'],
+    ]);
+    expect(result.errors.map((e) => `${path.basename(e.file)}:${e.line}`)).toEqual(['observations.ndjson:3', 'observations.ndjson:5']);
+    expect(await repo.counts()).toEqual([
+      { resourceType: 'Condition', count: 1 },
+      { resourceType: 'Observation', count: 3 },
+      { resourceType: 'Patient', count: 2 },
+    ]);
+    const again = await runImport({ repository: repo, sources: [path_('observations.ndjson')] });
+    expect(again).toMatchObject({ created: 0, unchanged: 3, failed: 2 });
+  });
+
+  it('stops between chunks when cancelled; what was committed stays', async () => {
+    const repo = new MemoryRepository();
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } }));
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const result = await runImport({
+      repository: repo,
+      sources: [{ kind: 'text', name: 'many.ndjson', text: lines.join('\n') }],
+      chunkSize: 10,
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p.recordsDone);
+        if (p.recordsDone >= 20) controller.abort();
+      },
+    });
+    expect(result.cancelled).toBe(true);
+    expect(result.created).toBe(20);
+    expect(seen).toEqual([10, 20]);
+    expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 20 }]);
+  });
+
+  it.skipIf(!existsSync(syntheaDir))('imports a Synthea transaction bundle with every reference resolved', async () => {
+    const name = readdirSync(syntheaDir).filter((f) => f.endsWith('.json')).sort()[0]!;
+    const file = path.join(syntheaDir, name);
+    const entries = (JSON.parse(readFileSync(file, 'utf8')) as { entry: unknown[] }).entry.length;
+    const repo = new MemoryRepository();
+    const result = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }] });
+    expect(result).toMatchObject({ created: entries, failed: 0 });
+    const total = (await repo.counts()).reduce((sum, c) => sum + c.count, 0);
+    expect(total).toBe(entries);
+    const observations = await repo.list('Observation', { offset: 0, count: 200 });
+    for (const o of observations.resources as Observation[]) {
+      const ref = o.subject?.reference ?? '';
+      expect(ref).toMatch(/^Patient\//);
+      await expect(repo.read('Patient', ref.slice('Patient/'.length))).resolves.toBeTruthy();
+    }
+  });
+});
