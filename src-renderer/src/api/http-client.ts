@@ -15,11 +15,14 @@ export interface SocketLike {
   readonly readyState: number;
   onopen: ((event: Event) => void) | null;
   onmessage: ((event: MessageEvent) => void) | null;
-  onclose: ((event: CloseEvent) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
   onerror: ((event: Event) => void) | null;
   send(data: string): void;
   close(): void;
 }
+
+/** Close code the server uses for a missing or wrong token (src-main/transport/http-server.ts). */
+export const UNAUTHORIZED_CLOSE_CODE = 4401;
 
 export interface HttpClientOptions {
   /** Origin of the server, e.g. `http://127.0.0.1:4321` (the page's own origin in practice). */
@@ -122,9 +125,11 @@ export function createHttpClient(options: HttpClientOptions): RendererClient {
     current.onerror = () => {
       // onclose follows and schedules the reconnect.
     };
-    current.onclose = () => {
+    current.onclose = (event) => {
       if (socket === current) socket = null;
       setConnection('closed');
+      // A refused token will not become valid by retrying: wait for a reload with a new one.
+      if (event.code === UNAUTHORIZED_CLOSE_CODE) return;
       scheduleReconnect();
     };
   };
