@@ -1,0 +1,90 @@
+/**
+ * The Electron main process (electron-vite main entry, built to out/main/index.js). Wires the
+ * pure policy of security.ts to the real app: one hardened window showing app://hearth/, the
+ * app host with the store worker, IPC gated per call, permissions denied, a single instance.
+ */
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiHost } from '../api/host';
+import { createAppHost } from '../host/app-host';
+import { defaultConfigDir } from '../host/config-dir';
+import { registerIpc } from '../transport/ipc';
+import { createAppProtocolHandler } from './app-protocol';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  createWindowOptions,
+  denyAllPermissions,
+  hardenWebContents,
+  isTrustedSender,
+} from './security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.join(here, '..', 'renderer');
+const preloadPath = path.join(here, '..', 'preload', 'index.cjs');
+/** Only `electron-vite dev` sets this, and only an unpackaged app honours it. */
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+
+// Must run before 'ready': app:// behaves like https (secure context, fetch, standard URLs).
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+let mainWindow: BrowserWindow | null = null;
+let host: ApiHost | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Hearth owns the settings and the open vault: hand over to it.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, { openExternal: (url) => shell.openExternal(url), ...(devServerUrl ? { devServerUrl } : {}) });
+  });
+
+  app.on('window-all-closed', () => {
+    app.quit();
+  });
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !host) return;
+    // Lock the vault (close the session, end the worker) before the process goes.
+    event.preventDefault();
+    quitting = true;
+    void host.close().finally(() => app.quit());
+  });
+
+  void app.whenReady().then(start);
+}
+
+async function start(): Promise<void> {
+  denyAllPermissions(session.defaultSession);
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
+
+  host = createAppHost({ configDir: defaultConfigDir(), isolation: 'worker' });
+  const window = new BrowserWindow({ ...createWindowOptions(preloadPath), icon: path.join(app.getAppPath(), 'resources', 'icon.png') });
+  mainWindow = window;
+  window.on('closed', () => {
+    mainWindow = null;
+  });
+
+  registerIpc(ipcMain, host, (event) => isTrustedSender(event, mainWindow?.webContents ?? null, devServerUrl), {
+    eventTarget: () => mainWindow?.webContents ?? null,
+    pickFolder: async () => {
+      const owner = mainWindow;
+      const options = { title: 'Choose the vault folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+      const picked = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+  });
+
+  window.once('ready-to-show', () => window.show());
+  await window.loadURL(devServerUrl ?? APP_ENTRY_URL);
+}

@@ -1,0 +1,11 @@
+/**
+ * Electron IPC channel names, shared by the main process (ipc.ts) and the preload. Free of
+ * imports: the sandboxed preload bundles it.
+ */
+
+/** Every API method is `ipcMain.handle('hearth:' + channel)`, e.g. `hearth:vault.unlock`. */
+export const IPC_API_PREFIX = 'hearth:';
+/** Main → renderer: one HearthEvent per message. */
+export const IPC_EVENT_CHANNEL = 'hearth:event';
+/** The native folder picker (not part of the API contract: only the desktop app has it). */
+export const IPC_PICK_FOLDER_CHANNEL = 'hearth-dialog:pickFolder';
