@@ -1,0 +1,140 @@
+/**
+ * The FHIR index inside the vault: which version of which resource lives in which encrypted blob.
+ * Resource bodies stay in the vault log (UTF-8 JSON blobs); sql.js holds only these tables:
+ *
+ *   resource_version  every version (history, vread)
+ *   resource_current  the newest version per resource (read, list, search)
+ *   resource_type_count  live resources per type (counts without a scan)
+ *
+ * Each commit entry describes one new version: `{op:'put'|'delete', type, id, version,
+ * lastUpdated, method, hash?, blob?}`. Applying a commit touches only the rows it names, so a
+ * write costs O(change), never O(store).
+ */
+import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
+
+export const FHIR_INDEX_SCHEMA_VERSION = 1;
+
+const SCHEMA = [
+  `CREATE TABLE resource_version (
+     type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+     last_updated TEXT NOT NULL, last_updated_ms INTEGER NOT NULL,
+     deleted INTEGER NOT NULL, method TEXT NOT NULL, hash TEXT,
+     seg INTEGER, off INTEGER, len INTEGER,
+     PRIMARY KEY (type, id, version)) WITHOUT ROWID`,
+  `CREATE TABLE resource_current (
+     type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+     last_updated TEXT NOT NULL, last_updated_ms INTEGER NOT NULL,
+     deleted INTEGER NOT NULL, method TEXT NOT NULL, hash TEXT,
+     seg INTEGER, off INTEGER, len INTEGER,
+     PRIMARY KEY (type, id)) WITHOUT ROWID`,
+  // list/search order: newest first, then id (matches ORDER BY last_updated_ms DESC, id ASC).
+  'CREATE INDEX resource_current_recent ON resource_current (type, deleted, last_updated_ms DESC, id ASC)',
+  'CREATE TABLE resource_type_count (type TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID',
+];
+
+/** One new version, as written into a commit entry. */
+export interface VersionEntry {
+  op: 'put' | 'delete';
+  type: string;
+  id: string;
+  version: number;
+  lastUpdated: string;
+  method: 'POST' | 'PUT' | 'DELETE';
+  hash?: string;
+  /** Index of the transaction blob holding the body (put only). */
+  blob?: number;
+}
+
+export function toEntry(entry: VersionEntry): JsonObject {
+  const json: JsonObject = {
+    op: entry.op,
+    type: entry.type,
+    id: entry.id,
+    version: entry.version,
+    lastUpdated: entry.lastUpdated,
+    method: entry.method,
+  };
+  if (entry.hash !== undefined) json.hash = entry.hash;
+  if (entry.blob !== undefined) json.blob = entry.blob;
+  return json;
+}
+
+/** Checks an entry read back from the log; a malformed one aborts the apply (and the commit). */
+function parseEntry(entry: JsonObject): VersionEntry {
+  const { op, type, id, version, lastUpdated, method, hash, blob } = entry;
+  if (
+    (op !== 'put' && op !== 'delete') ||
+    typeof type !== 'string' ||
+    typeof id !== 'string' ||
+    typeof version !== 'number' ||
+    typeof lastUpdated !== 'string' ||
+    (method !== 'POST' && method !== 'PUT' && method !== 'DELETE') ||
+    (hash !== undefined && typeof hash !== 'string') ||
+    (op === 'put' && typeof blob !== 'number')
+  ) {
+    throw new Error('Malformed FHIR index entry');
+  }
+  const parsed: VersionEntry = { op, type, id, version, lastUpdated, method };
+  if (typeof hash === 'string') parsed.hash = hash;
+  if (typeof blob === 'number') parsed.blob = blob;
+  return parsed;
+}
+
+export const fhirProjector: IndexProjector = {
+  schemaVersion: FHIR_INDEX_SCHEMA_VERSION,
+
+  createSchema(db: Database) {
+    for (const statement of SCHEMA) db.run(statement);
+  },
+
+  apply(db: Database, tx: CommittedTransaction) {
+    // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
+    const insertVersion = db.prepare('INSERT INTO resource_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const upsertCurrent = db.prepare('INSERT OR REPLACE INTO resource_current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const currentState = db.prepare('SELECT deleted FROM resource_current WHERE type = ? AND id = ?');
+    const bumpCount = db.prepare(
+      'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
+    );
+    try {
+      for (const raw of tx.entries) {
+        const entry = parseEntry(raw);
+        const pointer = entry.blob !== undefined ? tx.blobs[entry.blob]?.pointer : undefined;
+        if (entry.op === 'put' && !pointer) throw new Error('FHIR index entry names a missing blob');
+        const lastUpdatedMs = Date.parse(entry.lastUpdated);
+        if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
+        const deleted = entry.op === 'delete' ? 1 : 0;
+        const row = [
+          entry.type,
+          entry.id,
+          entry.version,
+          entry.lastUpdated,
+          lastUpdatedMs,
+          deleted,
+          entry.method,
+          entry.hash ?? null,
+          pointer?.segment ?? null,
+          pointer?.offset ?? null,
+          pointer?.length ?? null,
+        ];
+        currentState.bind([entry.type, entry.id]);
+        const wasLive = currentState.step() ? currentState.get()[0] === 0 : false;
+        currentState.reset();
+        insertVersion.run(row);
+        upsertCurrent.run(row);
+        const delta = (deleted ? 0 : 1) - (wasLive ? 1 : 0);
+        if (delta !== 0) bumpCount.run([entry.type, delta]);
+      }
+    } finally {
+      insertVersion.free();
+      upsertCurrent.free();
+      currentState.free();
+      bumpCount.free();
+    }
+  },
+
+  summarize(db: Database) {
+    const resources = Number(db.exec('SELECT coalesce(sum(count), 0) FROM resource_type_count')[0]?.values[0]?.[0] ?? 0);
+    const versions = Number(db.exec('SELECT count(*) FROM resource_version')[0]?.values[0]?.[0] ?? 0);
+    return { resources, versions };
+  },
+};

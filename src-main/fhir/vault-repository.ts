@@ -1,0 +1,164 @@
+/**
+ * The repository over an encrypted vault: version records in the sql.js index (fhir-projector.ts),
+ * resource bodies as encrypted blobs in the vault log. Every write batch is one durable vault
+ * transaction.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceCount } from '../api/contract';
+import type { Database, SqlValue } from 'sql.js';
+import type { BlobPointer, Vault } from '../vault/types';
+import { FhirRepository } from './fhir-repository';
+import { toEntry } from './fhir-projector';
+import type { CurrentQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
+
+export interface VaultVersion extends VersionRecord {
+  pointer: BlobPointer | null;
+}
+
+const COLUMNS = 'type, id, version, last_updated, deleted, method, hash, seg, off, len';
+
+function toRecord(row: SqlValue[]): VaultVersion {
+  const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
+  return {
+    resourceType: String(type),
+    id: String(id),
+    version: Number(version),
+    lastUpdated: String(lastUpdated),
+    deleted: deleted === 1,
+    method: String(method) as VersionMethod,
+    hash: hash === null || hash === undefined ? null : String(hash),
+    pointer: seg === null ? null : { segment: Number(seg), offset: Number(off), length: Number(len) },
+  };
+}
+
+function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][] {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    const rows: SqlValue[][] = [];
+    while (statement.step()) rows.push(statement.get());
+    return rows;
+  } finally {
+    statement.free();
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+class VaultStore implements StoreBackend<VaultVersion> {
+  constructor(private readonly vault: Vault) {}
+
+  async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
+    const { result } = await this.vault.write((tx, db) => {
+      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current WHERE type = ? AND id = ?`);
+      try {
+        const view: WriteView = {
+          current(type, id) {
+            lookup.bind([type, id]);
+            const found = lookup.step() ? toRecord(lookup.get()) : undefined;
+            lookup.reset();
+            return found;
+          },
+        };
+        const { versions, result: planned } = plan(view);
+        for (const v of versions) {
+          const blob = v.body === null ? undefined : tx.addBlob(encoder.encode(v.body));
+          tx.addEntry(
+            toEntry({
+              op: v.deleted ? 'delete' : 'put',
+              type: v.resourceType,
+              id: v.id,
+              version: v.version,
+              lastUpdated: v.lastUpdated,
+              method: v.method,
+              ...(v.hash !== null ? { hash: v.hash } : {}),
+              ...(blob !== undefined ? { blob } : {}),
+            }),
+          );
+        }
+        return planned;
+      } finally {
+        lookup.free();
+      }
+    });
+    return result;
+  }
+
+  current(type: string, id: string): Promise<VaultVersion | undefined> {
+    return this.vault.read((db) => {
+      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_current WHERE type = ? AND id = ?`, [type, id])[0];
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  version(type: string, id: string, version: number): Promise<VaultVersion | undefined> {
+    return this.vault.read((db) => {
+      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_version WHERE type = ? AND id = ? AND version = ?`, [type, id, version])[0];
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  versions(type: string, id: string): Promise<VaultVersion[]> {
+    return this.vault.read((db) =>
+      selectRows(db, `SELECT ${COLUMNS} FROM resource_version WHERE type = ? AND id = ? ORDER BY version DESC`, [type, id]).map(toRecord),
+    );
+  }
+
+  async body(record: VaultVersion): Promise<Resource> {
+    if (!record.pointer) throw new Error('A deletion has no body');
+    return JSON.parse(decoder.decode(await this.vault.readBlob(record.pointer))) as Resource;
+  }
+
+  counts(): Promise<ResourceCount[]> {
+    return this.vault.read((db) =>
+      selectRows(db, 'SELECT type, count FROM resource_type_count WHERE count > 0 ORDER BY type', []).map(([type, count]) => ({
+        resourceType: String(type),
+        count: Number(count),
+      })),
+    );
+  }
+
+  query(query: CurrentQuery): Promise<{ records: VaultVersion[]; total?: number }> {
+    return this.vault.read((db) => {
+      const where = ['type = ?', 'deleted = 0'];
+      const params: SqlValue[] = [query.resourceType];
+      if (query.ids) {
+        if (query.ids.length === 0) return query.withTotal ? { records: [], total: 0 } : { records: [] };
+        where.push(`id IN (${query.ids.map(() => '?').join(', ')})`);
+        params.push(...query.ids);
+      }
+      for (const condition of query.lastUpdated) {
+        const parts: string[] = [];
+        if (condition.startMs !== undefined) {
+          parts.push('last_updated_ms >= ?');
+          params.push(condition.startMs);
+        }
+        if (condition.endMs !== undefined) {
+          parts.push('last_updated_ms < ?');
+          params.push(condition.endMs);
+        }
+        if (parts.length === 0) continue;
+        const clause = parts.join(' AND ');
+        where.push(condition.negate ? `NOT (${clause})` : `(${clause})`);
+      }
+      const filter = where.join(' AND ');
+      const records = selectRows(
+        db,
+        `SELECT ${COLUMNS} FROM resource_current WHERE ${filter} ORDER BY last_updated_ms DESC, id ASC LIMIT ? OFFSET ?`,
+        [...params, query.limit, query.offset],
+      ).map(toRecord);
+      if (!query.withTotal) return { records };
+      const unfiltered = !query.ids && query.lastUpdated.length === 0;
+      const total = unfiltered
+        ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
+        : Number(selectRows(db, `SELECT count(*) FROM resource_current WHERE ${filter}`, params)[0]?.[0] ?? 0);
+      return { records, total };
+    });
+  }
+}
+
+/** A ResourceRepository over an open vault created or opened with `fhirProjector`. */
+export function createVaultRepository(vault: Vault): FhirRepository<VaultVersion> {
+  return new FhirRepository(new VaultStore(vault));
+}
