@@ -11,6 +11,8 @@ export async function loadSessionFactories(moduleUrl?: string): Promise<SessionF
   throw new Error('The vault services are not part of this build yet');
 }
 
+/** vault.probe: reads the folder and the plaintext header only, never needs the passphrase. */
 export async function probeVaultFolder(folder: string): Promise<VaultProbe> {
-  throw new Error(`Cannot probe ${folder}: the vault engine is not part of this build yet`);
+  const vault = await import('../vault/index');
+  return vault.probeVault(folder);
 }

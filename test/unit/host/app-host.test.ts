@@ -176,3 +176,18 @@ describe('app host: idle auto-lock', () => {
     expect(await statusOf(host)).toMatchObject({ state: 'locked', lockReason: 'idle' });
   });
 });
+
+describe('app host: probe through the vault engine', () => {
+  it('tells an empty folder, a missing one and a non-vault apart', async () => {
+    const configDir = await tempDir('hearth-config-');
+    const host = createAppHost({ configDir, isolation: 'in-process', sessionFactories: async () => fakeSessions });
+    cleanups.push(() => host.close());
+    const empty = await tempDir('hearth-probe-');
+    expect(await value(host.dispatch('vault.probe', { path: empty }))).toMatchObject({ exists: true, isVault: false, canCreate: true });
+    expect(await value(host.dispatch('vault.probe', { path: path.join(empty, 'new') }))).toMatchObject({ exists: false, canCreate: true });
+    await fs.writeFile(path.join(empty, 'notes.txt'), 'x');
+    const busy = await value<VaultProbe>(host.dispatch('vault.probe', { path: empty }));
+    expect(busy).toMatchObject({ isVault: false, canCreate: false });
+    expect(busy.problem).toBeTruthy();
+  });
+});
