@@ -1,0 +1,109 @@
+/**
+ * The services of one open store (contract domains resources, import, jobs and vault.verify /
+ * vault.changePassphrase) over a ResourceRepository. Inputs arrive validated by the dispatcher
+ * (src-main/api/dispatch.ts); every method answers a Result.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { ImportReport } from '../api/contract';
+import { err, outcome } from '../api/result';
+import { fhirError } from '../fhir/outcome-error';
+import type { ResourceRepository } from '../fhir/repository';
+import { startImportJob } from '../jobs/import-job';
+import type { JobManager } from '../jobs/job-manager';
+import type { Vault } from '../vault/types';
+import { guarded } from './errors';
+import type { SessionServices } from './session-types';
+
+export interface ServiceDependencies {
+  repository: ResourceRepository;
+  jobs: JobManager;
+  /** Absent for stores that are not vaults (the memory repository in tests). */
+  vault?: Vault;
+  importChunkSize?: number;
+}
+
+/** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
+export function parseSearchQuery(query: string): { resourceType: string; params: URLSearchParams } {
+  const trimmed = query.trim().replace(/^\//, '');
+  const mark = trimmed.indexOf('?');
+  const resourceType = mark === -1 ? trimmed : trimmed.slice(0, mark);
+  if (!/^[A-Z][A-Za-z]{1,63}$/.test(resourceType)) {
+    throw fhirError('invalid', 'A search starts with a resource type, e.g. "Patient?_id=123"', 400, ['query']);
+  }
+  return { resourceType, params: new URLSearchParams(mark === -1 ? '' : trimmed.slice(mark + 1)) };
+}
+
+export function createSessionServices(deps: ServiceDependencies): SessionServices {
+  const { repository, jobs, vault } = deps;
+  const reports = new Map<string, ImportReport>();
+  const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
+
+  return {
+    resources: {
+      types: () => guarded(async () => repository.types()),
+      counts: () => guarded(() => repository.counts()),
+      list: (input) => guarded(() => repository.list(input.resourceType, { offset: input.offset, count: input.count })),
+      read: (input) => guarded(() => repository.read(input.resourceType, input.id)),
+      vread: (input) => guarded(() => repository.vread(input.resourceType, input.id, input.versionId)),
+      history: (input) => guarded(() => repository.history(input.resourceType, input.id)),
+      // The dispatcher checked the shape loosely ({resourceType}); the repository validates the rest.
+      create: (input) => guarded(() => repository.create(input.resource as Resource)),
+      update: (input) =>
+        guarded(() => repository.update(input.resource as Resource, input.ifMatch !== undefined ? { ifMatch: input.ifMatch } : {})),
+      delete: (input) => guarded(() => repository.delete(input.resourceType, input.id)),
+      search: (input) =>
+        guarded(async () => {
+          const { resourceType, params } = parseSearchQuery(input.query);
+          return repository.search(resourceType, params);
+        }),
+    },
+    import: {
+      start: (input) =>
+        guarded(async () => {
+          const job = startImportJob({
+            jobs,
+            repository,
+            reports,
+            sources: input.sources,
+            ...(deps.importChunkSize !== undefined ? { chunkSize: deps.importChunkSize } : {}),
+          });
+          return { jobId: job.id };
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const job = jobs.get(input.jobId);
+          if (!job || job.kind !== 'import') throw fhirError('not-found', 'No such import job', 404, ['jobId']);
+          const report = reports.get(input.jobId);
+          if (report) return report;
+          // Still running, queued, or failed before it could report: the counts known so far.
+          const counts = job.counts ?? { created: 0, updated: 0, unchanged: 0, failed: 0 };
+          return { jobId: job.id, status: job.status, ...counts, files: [], errors: [] };
+        }),
+    },
+    jobs: {
+      list: () => guarded(async () => jobs.list()),
+      get: (input) =>
+        guarded(async () => {
+          const job = jobs.get(input.jobId);
+          if (!job) throw fhirError('not-found', 'No such job', 404, ['jobId']);
+          return job;
+        }),
+      cancel: (input) =>
+        guarded(async () => {
+          const job = jobs.cancel(input.jobId);
+          if (!job) throw fhirError('not-found', 'No such job', 404, ['jobId']);
+          return job;
+        }),
+    },
+    vault: {
+      verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),
+      changePassphrase: (input) =>
+        vault
+          ? guarded(async () => {
+              await vault.changePassphrase(input.currentPassphrase, input.newPassphrase);
+              return { changed: true as const };
+            })
+          : Promise.resolve(noVault()),
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Opening a vault as a session: the vault engine with the FHIR projector, the repository over
+ * it, the job manager and the services. Used in-process by the CLI and tests, and inside the
+ * store worker by the app host (which loads this module through its SessionFactories).
+ */
+import type { HearthEvent, VaultInfo } from '../api/contract';
+import { fhirProjector } from '../fhir/fhir-projector';
+import { MemoryRepository } from '../fhir/memory-repository';
+import type { ResourceRepository } from '../fhir/repository';
+import { createVaultRepository } from '../fhir/vault-repository';
+import { JobManager } from '../jobs/job-manager';
+import { createVault, openVault } from '../vault';
+import type { CreateOptions, Vault } from '../vault/types';
+import { createSessionServices } from './session-services';
+import type { VaultSession } from './session-types';
+
+/** Options the host or a test may pass (a flat record: it crosses the worker boundary). */
+export type VaultSessionOptions = Readonly<Record<string, string | number | boolean>>;
+
+interface ParsedOptions {
+  kdfIterations?: number;
+  allowWeakKdfForTests?: boolean;
+  importChunkSize?: number;
+  snapshotAfterBytes?: number;
+  snapshotAfterTransactions?: number;
+}
+
+function parseOptions(options: VaultSessionOptions = {}): ParsedOptions {
+  const parsed: ParsedOptions = {};
+  const int = (name: string) => {
+    const value = options[name];
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  };
+  const kdf = int('kdfIterations');
+  if (kdf !== undefined) parsed.kdfIterations = kdf;
+  if (options.allowWeakKdfForTests === true) parsed.allowWeakKdfForTests = true;
+  const chunk = int('importChunkSize');
+  if (chunk !== undefined) parsed.importChunkSize = chunk;
+  const bytes = int('snapshotAfterBytes');
+  if (bytes !== undefined) parsed.snapshotAfterBytes = bytes;
+  const txs = int('snapshotAfterTransactions');
+  if (txs !== undefined) parsed.snapshotAfterTransactions = txs;
+  return parsed;
+}
+
+function vaultOptions(parsed: ParsedOptions): CreateOptions {
+  const options: CreateOptions = { projector: fhirProjector };
+  if (parsed.kdfIterations !== undefined) options.kdfIterations = parsed.kdfIterations;
+  if (parsed.allowWeakKdfForTests) options.allowWeakKdfForTests = true;
+  if (parsed.snapshotAfterBytes !== undefined) options.snapshotAfterBytes = parsed.snapshotAfterBytes;
+  if (parsed.snapshotAfterTransactions !== undefined) options.snapshotAfterTransactions = parsed.snapshotAfterTransactions;
+  return options;
+}
+
+function buildSession(repository: ResourceRepository, info: VaultInfo, parsed: ParsedOptions, vault?: Vault): VaultSession {
+  const listeners = new Set<(event: HearthEvent) => void>();
+  const jobs = new JobManager({
+    onEvent: (event) => {
+      for (const listener of listeners) listener(event);
+    },
+  });
+  const services = createSessionServices({
+    repository,
+    jobs,
+    ...(vault ? { vault } : {}),
+    ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
+  });
+  let closed = false;
+  return {
+    info,
+    services,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    hasRunningJobs: () => jobs.hasRunning(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await jobs.cancelAll();
+      listeners.clear();
+      await vault?.close();
+    },
+  };
+}
+
+/** Unlocks an existing vault. Throws VaultError (wrong passphrase, not a vault, damaged...). */
+export async function openVaultSession(path: string, passphrase: string, options?: VaultSessionOptions): Promise<VaultSession> {
+  const parsed = parseOptions(options);
+  const vault = await openVault(path, passphrase, vaultOptions(parsed));
+  return buildSession(createVaultRepository(vault), vault.info, parsed, vault);
+}
+
+/** Creates a vault in a missing or empty folder and opens it. */
+export async function createVaultSession(path: string, passphrase: string, options?: VaultSessionOptions): Promise<VaultSession> {
+  const parsed = parseOptions(options);
+  const vault = await createVault(path, passphrase, vaultOptions(parsed));
+  return buildSession(createVaultRepository(vault), vault.info, parsed, vault);
+}
+
+/** A session over any repository (tests, tools); vault.verify/changePassphrase answer not-supported. */
+export function createSessionFromRepository(
+  repository: ResourceRepository = new MemoryRepository(),
+  options?: VaultSessionOptions,
+): VaultSession {
+  const info: VaultInfo = { path: ':memory:', formatVersion: 0, createdAt: new Date().toISOString() };
+  return buildSession(repository, info, parseOptions(options));
+}
