@@ -4,8 +4,9 @@
  *
  * The rule the UI enforces: at least 12 characters, not built from a common password or a
  * trivial pattern, and an estimated strength of at least "fair" (about 50 bits). The estimate is
- * length × log2(character pool), where words from the common list and repeated or sequential
- * runs count as a few bits each rather than per character.
+ * deliberately conservative: letters inside words (runs of 3+ letters) count 2.5 bits each, about
+ * what a word from a large list is worth per letter; other characters count log2(character pool);
+ * words from the common list and repeated or sequential runs count a few bits in all.
  */
 
 export const MIN_PASSPHRASE_LENGTH = 12;
@@ -66,6 +67,19 @@ function effectiveLength(text: string): number {
   return length;
 }
 
+const WORD_LETTER_BITS = 2.5;
+
+function estimateBits(text: string, pool: number): number {
+  const bitsPerChar = Math.log2(pool);
+  let bits = 0;
+  for (const part of text.split(/([A-Za-z]{3,})/)) {
+    if (part.length === 0) continue;
+    const isWord = /^[A-Za-z]{3,}$/.test(part);
+    bits += effectiveLength(part) * (isWord ? WORD_LETTER_BITS : bitsPerChar);
+  }
+  return bits;
+}
+
 export function assessPassphrase(passphrase: string): PassphraseStrength {
   const advice: string[] = [];
   const lower = passphrase.toLowerCase();
@@ -78,8 +92,7 @@ export function assessPassphrase(passphrase: string): PassphraseStrength {
     }
   }
   // Each common word is worth about one pick from a list of ~1000 (10 bits), not per letter.
-  const bitsPerChar = Math.log2(poolSize(passphrase));
-  const bits = Math.round(effectiveLength(remainder) * bitsPerChar + commonWordCount * 10);
+  const bits = Math.round(estimateBits(remainder, poolSize(passphrase)) + commonWordCount * 10);
 
   const tooShort = passphrase.length < MIN_PASSPHRASE_LENGTH;
   const patterned = effectiveLength(lower) < passphrase.length / 2;

@@ -6,7 +6,7 @@ import { useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { JsonView } from '../components/JsonView';
 import { formatDateTime } from '../lib/fhir-format';
-import { resourceSummary } from '../lib/resource-columns';
+import { resourceHeadline } from '../lib/resource-columns';
 import { listRouteFor } from '../router/last-list';
 import type { Route } from '../router/routes';
 import { isTypingTarget } from '../shell/use-global-keys';
@@ -84,7 +84,7 @@ export function ResourceView({ route, navigate }: { route: ResourceRoute; naviga
           </Group>
           {resource.data && (
             <Text c="dimmed" size="sm" lineClamp={1}>
-              {resourceSummary(resource.data)}
+              {resourceHeadline(resource.data)}
             </Text>
           )}
         </Stack>

@@ -95,7 +95,9 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
               </Text>
               <Tooltip label={vault.path} openDelay={400}>
                 <Text size="sm" c="dimmed" truncate="start" maw={420} data-testid="vault-path" visibleFrom="xs">
-                  {vault.path}
+                  {/* Truncating at the start uses right-to-left layout: the marks keep a path's
+                      leading slash where it belongs. */}
+                  {`\u200E${vault.path}\u200E`}
                 </Text>
               </Tooltip>
               {connection !== 'open' && (
