@@ -7,8 +7,9 @@ import type { VaultProbe } from '../api/contract';
 import type { SessionFactories } from './session-handle';
 
 export async function loadSessionFactories(moduleUrl?: string): Promise<SessionFactories> {
-  if (moduleUrl) return (await import(moduleUrl)) as SessionFactories;
-  throw new Error('The vault services are not part of this build yet');
+  if (moduleUrl) return (await import(/* @vite-ignore */ moduleUrl)) as SessionFactories;
+  const services = await import('../services/index');
+  return { openVaultSession: services.openVaultSession, createVaultSession: services.createVaultSession };
 }
 
 /** vault.probe: reads the folder and the plaintext header only, never needs the passphrase. */

@@ -46,8 +46,9 @@ export function resolveStoreWorker(fromUrl: string = import.meta.url): StoreWork
 
 /**
  * Starts the worker. A TypeScript source needs tsx's loader inside the worker thread, and
- * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module on Node 20, so a
- * two-line bootstrap registers tsx and then imports the source.
+ * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module on Node 20, so a tiny
+ * ES module (a data: URL, so no CommonJS globals such as `__dirname` leak into the thread)
+ * registers tsx and then imports the source.
  */
 function startWorker(script: StoreWorkerScript, workerData: StoreWorkerData): Worker {
   if (!script.viaTsx) return new Worker(script.file, { workerData });
@@ -55,9 +56,10 @@ function startWorker(script: StoreWorkerScript, workerData: StoreWorkerData): Wo
   const tsxRoot = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsxApi = pathToFileURL(path.join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const bootstrap =
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); ` +
-    `return import(${JSON.stringify(pathToFileURL(script.file).href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+    `import { register } from ${JSON.stringify(tsxApi)};\n` +
+    `register();\n` +
+    `await import(${JSON.stringify(pathToFileURL(script.file).href)});\n`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData });
 }
 
 /** The reply type the worker sends for each request type. */
