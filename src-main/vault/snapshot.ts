@@ -66,7 +66,7 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
   }
   await fs.rename(tempPath, finalPath);
   await fsyncDir(path.dirname(finalPath));
-  await readSnapshot(folder, keyring, seq);
+  await readSnapshot(folder, keyring, seq, { keepData: false });
   return position;
 }
 
@@ -89,8 +89,16 @@ async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array
   return frames;
 }
 
-/** Reads and authenticates a whole snapshot; any failure is `damaged` naming the file. */
-export async function readSnapshot(folder: string, keyring: FrameKeyring, seq: number): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
+/**
+ * Reads and authenticates a whole snapshot; any failure is `damaged` naming the file. With
+ * `keepData: false` it only authenticates (the re-read after writing keeps no second copy).
+ */
+export async function readSnapshot(
+  folder: string,
+  keyring: FrameKeyring,
+  seq: number,
+  { keepData = true }: { keepData?: boolean } = {},
+): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
   const file = snapshotFile(seq);
   const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
   let handle: fs.FileHandle;
@@ -104,6 +112,7 @@ export async function readSnapshot(folder: string, keyring: FrameKeyring, seq: n
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let offset = 0;
     let sawLast = false;
+    let chunkCount = 0;
     while (offset < size) {
       if (sawLast) throw bad('bytes after the last chunk');
       const header = decodeFrameHeader(await readAt(handle, offset, FRAME_HEADER_BYTES), SNAPSHOT_MAGIC);
@@ -111,9 +120,10 @@ export async function readSnapshot(folder: string, keyring: FrameKeyring, seq: n
       const length = frameLength(header.payloadLength);
       if (offset + length > size) throw bad('truncated');
       const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
-      const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunks.length, last));
-      if (!opened) throw bad(`chunk ${chunks.length} does not authenticate`);
-      chunks.push(opened.plaintext);
+      const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last));
+      if (!opened) throw bad(`chunk ${chunkCount} does not authenticate`);
+      if (keepData) chunks.push(opened.plaintext);
+      chunkCount++;
       sawLast = last;
       offset += length;
     }
