@@ -434,7 +434,14 @@ export class OpenVault implements Vault {
 
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
-    return this.writer.run(() => this.verifyLocked());
+    // Queued with the snapshots (whose file writes run outside the writer lock) so that no snapshot
+    // file appears or disappears while verify reads index/.
+    const run = this.snapshotQueue.then(() => this.writer.run(() => this.verifyLocked()));
+    this.snapshotQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private async verifyLocked(): Promise<VerifyReport> {

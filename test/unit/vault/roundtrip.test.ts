@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVault, openVault, probeVault, VaultError, type Vault } from '../../../src-main/vault';
+import { createVault, loadSqlJs, openVault, probeVault, VaultError, type Vault } from '../../../src-main/vault';
 import { allRecords, blobFor, recordsProjector, tempFolder, testOptions, writeRecords } from './helpers';
 
 const cleanups: Array<() => void> = [];
@@ -147,6 +147,39 @@ describe('vault round trip', () => {
     expect([0, 50]).toContain(seen);
     await vault.close();
     expect(new VaultError('io', 'x')).toBeInstanceOf(Error);
+  });
+});
+
+describe('verify', () => {
+  it('reports an index that no longer matches the log', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'pw', testOptions());
+    await writeRecords(vault, 'v', 4);
+    expect((await vault.verify()).ok).toBe(true);
+    // Corrupt the live index behind the vault's back (read() callers must never do this).
+    await vault.read((db) => db.run("UPDATE records SET value = 'tampered' WHERE key = 'v-2'"));
+    const changed = await vault.verify();
+    expect(changed.ok).toBe(false);
+    expect(changed.problems).toEqual(['Index table records differs from the one the log rebuilds']);
+    await vault.read((db) => db.run("DELETE FROM records WHERE key = 'v-3'"));
+    expect((await vault.verify()).problems).toEqual(['Index table records has 3 rows; the log rebuilds 4']);
+    await vault.close();
+  });
+
+  it('stays consistent while writes and background snapshots run alongside it', async () => {
+    const dir = folder();
+    const errors: Error[] = [];
+    const vault = await createVault(dir, 'pw', testOptions({ snapshotAfterTransactions: 2, onBackgroundError: (e) => errors.push(e) }));
+    const work: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      work.push(writeRecords(vault, `c${i}`, 2));
+      if (i % 4 === 0) work.push(vault.verify().then((report) => expect(report.problems).toEqual([])));
+    }
+    await Promise.all(work);
+    expect(errors).toEqual([]);
+    expect((await vault.verify()).ok).toBe(true);
+    await vault.close();
+    expect(await loadSqlJs()).toBe(await loadSqlJs());
   });
 });
 
