@@ -27,7 +27,9 @@ export function historyItems(bundle: Bundle | undefined): HistoryItem[] {
     const fromEtag = /^W\/"(.+)"$/.exec(etag)?.[1];
     const versionId = entry.resource?.meta?.versionId ?? fromEtag;
     if (!versionId) return [];
-    const method = entry.request?.method ?? (entry.resource ? 'PUT' : 'DELETE');
+    const requested = entry.request?.method ?? (entry.resource ? 'PUT' : 'DELETE');
+    // An update-as-create (PUT of a new id) answers 201: show it as a creation.
+    const method = requested === 'PUT' && entry.response?.status?.startsWith('201') ? 'POST' : requested;
     return [
       {
         versionId,
