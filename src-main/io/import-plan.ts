@@ -111,6 +111,10 @@ export function planFile(file: SourceFile): FilePlan {
       plan.writes.push({ op: { kind: 'delete', resourceType: url.resourceType, id: url.id }, record, resourceType: url.resourceType });
       continue;
     }
+    if (kind !== 'plain' && method !== 'POST' && method !== 'PUT') {
+      plan.errors.push(errorFor(file, record, `request.method ${shownResourceType(method) ?? '(unreadable)'} is not supported on import`, undefined, 'not-supported'));
+      continue;
+    }
     if (record.resource === undefined) {
       plan.errors.push(errorFor(file, record, 'Bundle entry has no resource', undefined, 'structure'));
       continue;
@@ -155,10 +159,6 @@ export function planFile(file: SourceFile): FilePlan {
       const op: WriteOp = { kind: 'update', resource, skipUnchanged: true };
       if (typeof record.request?.ifMatch === 'string') op.ifMatch = record.request.ifMatch;
       plan.writes.push({ op, record, resourceType: resource.resourceType });
-      continue;
-    }
-    if (kind !== 'plain') {
-      plan.errors.push(errorFor(file, record, `request.method ${shownResourceType(method) ?? '(unreadable)'} is not supported on import`, undefined, 'not-supported'));
       continue;
     }
     // A resource of a collection/document/searchset/history Bundle, an NDJSON line, a single file.

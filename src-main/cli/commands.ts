@@ -1,0 +1,211 @@
+/**
+ * The `hearth` commands. Each opens the vault in-process through the session services (no
+ * worker), does one thing and closes it. Output: data on stdout, diagnostics on stderr.
+ */
+import path from 'node:path';
+import type { ImportReport, JobState } from '../api/contract';
+import type { Result } from '../api/result';
+import { OperationOutcomeError } from '../fhir/outcome-error';
+import { probeVault } from '../vault';
+import { createVaultSession, openVaultSession, type VaultSessionOptions } from '../services/vault-session';
+import type { VaultSession } from '../services/session-types';
+import { CliError, oneLine } from './cli-error';
+import { currentPassphrase, newPassphrase } from './passphrase';
+import { ProgressLine, progressLine } from './progress';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * TEST ONLY: `HEARTH_TEST_KDF_ITERATIONS` lowers PBKDF2 for `vault create` so CLI tests run fast.
+ * Never set it for a real vault: the engine's production floor (600,000) is what protects the
+ * passphrase.
+ */
+export function sessionOptions(env: NodeJS.ProcessEnv): VaultSessionOptions {
+  const raw = env['HEARTH_TEST_KDF_ITERATIONS'];
+  if (raw === undefined || raw === '') return {};
+  const iterations = Number(raw);
+  if (!Number.isSafeInteger(iterations) || iterations <= 0) throw new CliError('HEARTH_TEST_KDF_ITERATIONS must be a positive whole number');
+  return { kdfIterations: iterations, allowWeakKdfForTests: true };
+}
+
+/** Unwraps a service Result; an error becomes an OperationOutcomeError (printed as one line). */
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new OperationOutcomeError(result.error);
+  return result.value;
+}
+
+/** Refuses a folder that is not a vault before asking for a passphrase. */
+async function assertVault(dir: string): Promise<void> {
+  const probe = await probeVault(dir);
+  if (!probe.exists) throw new CliError(`no vault at ${probe.path} (the folder does not exist)`);
+  if (!probe.isVault) throw new CliError(`${probe.path} is not a Hearth vault${probe.problem ? `: ${probe.problem}` : ''}`);
+}
+
+async function withSession<T>(dir: string, io: CliIo, fn: (session: VaultSession) => Promise<T>): Promise<T> {
+  await assertVault(dir);
+  const passphrase = await currentPassphrase(io.env);
+  const session = await openVaultSession(dir, passphrase, sessionOptions(io.env));
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** `Type/id` or `Type/id/_history/N`. */
+export function parseReference(text: string): { resourceType: string; id: string; versionId?: string } {
+  const m = /^\/?([A-Za-z]{1,64})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/.exec(text);
+  if (!m) throw new CliError(`expected Type/id (e.g. Patient/123), got "${oneLine(text).slice(0, 80)}"`);
+  return { resourceType: m[1]!, id: m[2]!, ...(m[3] !== undefined ? { versionId: m[3] } : {}) };
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+export async function vaultCreate(dir: string, io: CliIo): Promise<number> {
+  const passphrase = await newPassphrase('HEARTH_PASSPHRASE', io.env);
+  const session = await createVaultSession(dir, passphrase, sessionOptions(io.env));
+  await session.close();
+  io.out(`Created a vault in ${session.info.path}\n`);
+  return 0;
+}
+
+export async function vaultVerify(dir: string, io: CliIo): Promise<number> {
+  const report = await withSession(dir, io, async (session) => value(await session.services.vault.verify({})));
+  io.out(
+    `${report.ok ? 'OK' : 'DAMAGED'}: ${report.files.length} files, ${report.transactions} transactions, ` +
+      `${report.resources} resources, ${report.versions} versions\n`,
+  );
+  if (report.ok) return 0;
+  const badFile = report.files.find((f) => !f.ok);
+  const reason = badFile ? `${badFile.file}: ${badFile.problem ?? 'damaged'}` : (report.problems[0] ?? 'verification failed');
+  throw new CliError(`vault damaged: ${oneLine(reason)}`);
+}
+
+export async function vaultPasswd(dir: string, io: CliIo): Promise<number> {
+  await assertVault(dir);
+  const current = await currentPassphrase(io.env);
+  const session = await openVaultSession(dir, current, sessionOptions(io.env));
+  try {
+    const next = await newPassphrase('HEARTH_NEW_PASSPHRASE', io.env);
+    value(await session.services.vault.changePassphrase({ currentPassphrase: current, newPassphrase: next }));
+  } finally {
+    await session.close();
+  }
+  io.out('Passphrase changed\n');
+  return 0;
+}
+
+function waitForJob(session: VaultSession, jobId: string, onProgress: (job: JobState) => void): Promise<JobState> {
+  return new Promise((resolve) => {
+    const off = session.onEvent((event) => {
+      if (event.type !== 'job' || event.job.id !== jobId) return;
+      if (event.job.status === 'succeeded' || event.job.status === 'failed' || event.job.status === 'cancelled') {
+        off();
+        resolve(event.job);
+      } else {
+        onProgress(event.job);
+      }
+    });
+  });
+}
+
+export function importSummary(report: ImportReport): string {
+  return [
+    `files: ${report.files.length}`,
+    `created: ${report.created}`,
+    `updated: ${report.updated}`,
+    `unchanged: ${report.unchanged}`,
+    `failed: ${report.failed}`,
+  ].join('\n');
+}
+
+export async function importFiles(dir: string, files: string[], io: CliIo): Promise<number> {
+  return withSession(dir, io, async (session) => {
+    const progress = new ProgressLine();
+    const { jobId } = value(
+      await session.services.import.start({ sources: files.map((file) => ({ kind: 'path' as const, path: file })) }),
+    );
+    const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
+    const onInterrupt = () => {
+      void session.services.jobs.cancel({ jobId });
+    };
+    process.once('SIGINT', onInterrupt);
+    let job: JobState;
+    try {
+      job = await finished;
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      progress.clear();
+    }
+    const report = value(await session.services.import.report({ jobId }));
+    for (const file of report.files) {
+      if (file.problem !== undefined) io.err(`${file.file}: ${oneLine(file.problem)}\n`);
+    }
+    for (const error of report.errors) io.err(`${error.file}:${error.line}: ${oneLine(error.message)}\n`);
+    io.out(`${importSummary(report)}\n`);
+    if (job.status === 'failed') throw new OperationOutcomeError(job.error ?? { resourceType: 'OperationOutcome', issue: [] });
+    if (job.status === 'cancelled') throw new CliError('import cancelled (what was imported before stays)', 130);
+    const incomplete = report.failed > 0 || report.files.some((f) => f.problem !== undefined);
+    return incomplete ? 2 : 0;
+  });
+}
+
+export async function getResource(dir: string, reference: string, io: CliIo): Promise<number> {
+  const ref = parseReference(reference);
+  const resource = await withSession(dir, io, async (session) =>
+    value(
+      ref.versionId !== undefined
+        ? await session.services.resources.vread({ resourceType: ref.resourceType, id: ref.id, versionId: ref.versionId })
+        : await session.services.resources.read({ resourceType: ref.resourceType, id: ref.id }),
+    ),
+  );
+  io.out(json(resource));
+  return 0;
+}
+
+export async function resourceHistory(dir: string, reference: string, io: CliIo): Promise<number> {
+  const ref = parseReference(reference);
+  const bundle = await withSession(dir, io, async (session) =>
+    value(await session.services.resources.history({ resourceType: ref.resourceType, id: ref.id })),
+  );
+  io.out(json(bundle));
+  return 0;
+}
+
+export async function searchResources(dir: string, query: string, io: CliIo): Promise<number> {
+  const bundle = await withSession(dir, io, async (session) => value(await session.services.resources.search({ query })));
+  io.out(json(bundle));
+  return 0;
+}
+
+export interface ServeOptions {
+  port?: number;
+  vault?: string;
+}
+
+/** The web mode: the HTTP server (src-main/transport/http-server.ts) on 127.0.0.1 until Ctrl-C. */
+export async function serve(options: ServeOptions, io: CliIo, cliDir: string): Promise<number> {
+  const [{ startWebServer }, { defaultConfigDir }] = await Promise.all([
+    import('../transport/http-server'),
+    import('../host/config-dir'),
+  ]);
+  const server = await startWebServer({
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    configDir: defaultConfigDir(io.env),
+    // out/cli/hearth.mjs → out/renderer (built by `npm run build`).
+    rendererDir: path.resolve(cliDir, '../renderer'),
+  });
+  io.out(`Hearth is running at ${server.url}\n`);
+  if (options.vault !== undefined) io.out(`Open the vault ${path.resolve(options.vault)} from the browser page.\n`);
+  io.out('Press Ctrl-C to stop.\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,157 @@
+/**
+ * `hearth`: the command-line face of Hearth. Parses arguments (node:util parseArgs), runs one
+ * command in-process and exits 0 on success; otherwise prints ONE line `hearth: <reason>` on
+ * stderr and exits non-zero (2 when an import stored the good records but some failed).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import packageJson from '../../package.json';
+import { CliError, expectedReason, oneLine } from './cli-error';
+import {
+  getResource,
+  importFiles,
+  resourceHistory,
+  searchResources,
+  serve,
+  vaultCreate,
+  vaultPasswd,
+  vaultVerify,
+  type CliIo,
+} from './commands';
+
+export const USAGE = `Usage: hearth <command> [arguments]
+
+Vault
+  hearth vault create DIR        create an encrypted vault in an empty or new folder
+  hearth vault verify DIR        authenticate every file and rebuild-check the index
+  hearth vault passwd DIR        change the passphrase (no data is re-encrypted)
+
+Data
+  hearth import DIR FILE...      import FHIR JSON resources, Bundles or NDJSON files
+  hearth get DIR Type/id         print a resource (Type/id/_history/N for a version)
+  hearth history DIR Type/id     print a resource's history Bundle
+  hearth search DIR 'Type?query' print a searchset Bundle (_id, _lastUpdated, _count, _offset, _total)
+
+Web mode
+  hearth serve [--port N] [--vault DIR]
+
+Options
+  -h, --help      show this help
+  -v, --version   show the version
+
+The passphrase comes from HEARTH_PASSPHRASE (the new one for passwd from HEARTH_NEW_PASSPHRASE),
+else it is asked on the terminal without echo.
+Exit codes: 0 success, 1 error, 2 import finished with failed records, 130 cancelled.
+`;
+
+function need(positionals: string[], index: number, name: string, usage: string): string {
+  const value = positionals[index];
+  if (value === undefined || value === '') throw new CliError(`missing argument ${name} (usage: ${usage})`);
+  return value;
+}
+
+function noExtra(positionals: string[], count: number, usage: string): void {
+  if (positionals.length > count) throw new CliError(`unexpected argument "${oneLine(positionals[count]!).slice(0, 60)}" (usage: ${usage})`);
+}
+
+export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        port: { type: 'string' },
+        vault: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new CliError(`${oneLine(e instanceof Error ? e.message : String(e))} (see hearth --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.out(`${packageJson.version}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command === undefined) throw new CliError('missing command (see hearth --help)');
+  if (command !== 'serve' && (values.port !== undefined || values.vault !== undefined)) {
+    throw new CliError('--port and --vault belong to "hearth serve"');
+  }
+  switch (command) {
+    case 'vault': {
+      const sub = need(rest, 0, 'vault command (create, verify or passwd)', 'hearth vault create|verify|passwd DIR');
+      const usage = `hearth vault ${sub} DIR`;
+      const dir = need(rest, 1, 'DIR', usage);
+      noExtra(rest, 2, usage);
+      if (sub === 'create') return vaultCreate(dir, io);
+      if (sub === 'verify') return vaultVerify(dir, io);
+      if (sub === 'passwd') return vaultPasswd(dir, io);
+      throw new CliError(`unknown vault command "${oneLine(sub).slice(0, 40)}" (create, verify or passwd)`);
+    }
+    case 'import': {
+      const usage = 'hearth import DIR FILE...';
+      const dir = need(rest, 0, 'DIR', usage);
+      need(rest, 1, 'FILE', usage);
+      return importFiles(dir, rest.slice(1), io);
+    }
+    case 'get':
+    case 'history': {
+      const usage = `hearth ${command} DIR Type/id`;
+      const dir = need(rest, 0, 'DIR', usage);
+      const reference = need(rest, 1, 'Type/id', usage);
+      noExtra(rest, 2, usage);
+      return command === 'get' ? getResource(dir, reference, io) : resourceHistory(dir, reference, io);
+    }
+    case 'search': {
+      const usage = "hearth search DIR 'Type?params'";
+      const dir = need(rest, 0, 'DIR', usage);
+      const query = need(rest, 1, "'Type?params'", usage);
+      noExtra(rest, 2, usage);
+      return searchResources(dir, query, io);
+    }
+    case 'serve': {
+      noExtra(rest, 0, 'hearth serve [--port N] [--vault DIR]');
+      let port: number | undefined;
+      if (values.port !== undefined) {
+        port = Number(values.port);
+        if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new CliError('--port must be a number from 0 to 65535');
+      }
+      return serve({ ...(port !== undefined ? { port } : {}), ...(values.vault !== undefined ? { vault: values.vault } : {}) }, io, cliDir);
+    }
+    default:
+      throw new CliError(`unknown command "${oneLine(command).slice(0, 40)}" (see hearth --help)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const io: CliIo = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+  const cliDir = path.dirname(fileURLToPath(import.meta.url));
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), io, cliDir);
+  } catch (e) {
+    const reason = expectedReason(e);
+    if (reason === undefined) {
+      // A bug, not a user error: keep the stack for the report (it names code, not data).
+      process.stderr.write(`hearth: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`hearth: ${oneLine(reason)}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  }
+}
+
+await main();
