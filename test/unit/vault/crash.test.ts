@@ -4,7 +4,7 @@
  * HEARTH_TORTURE_TRIALS overrides the trial count (`npm run torture` runs 500).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -33,7 +33,10 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
 });
-afterAll(() => temp.cleanup());
+afterAll(() => {
+  temp.cleanup();
+  rmSync(bundle, { force: true });
+});
 
 interface Ack {
   seq: number;
