@@ -138,7 +138,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const found = await lookupStaticFile(options.rendererDir, pathname);
     if (found.kind === 'refused') return sendText(res, 403, 'Forbidden');
-    if (found.kind === 'missing') return sendText(res, 404, 'Not found');
+    if (found.kind === 'missing') {
+      // Browsers ask for /favicon.ico on their own; without one the answer is "nothing", not an error.
+      if (pathname === '/favicon.ico') return void res.writeHead(204, COMMON_HEADERS).end();
+      return sendText(res, 404, 'Not found');
+    }
     res.writeHead(200, {
       ...COMMON_HEADERS,
       'Content-Security-Policy': csp,

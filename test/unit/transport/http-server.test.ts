@@ -161,6 +161,7 @@ describe('web server: static files', () => {
     expect(folder.status).toBe(404);
     expect(folder.body).not.toContain('app.js');
     expect((await send({ path: '/nope.js' })).status).toBe(404);
+    expect((await send({ path: '/favicon.ico' })).status).toBe(204);
     expect((await send({ method: 'DELETE', path: '/index.html' })).status).toBe(405);
   });
 });
