@@ -63,6 +63,8 @@ test.describe('Hearth web UI', () => {
 
   let page: Page;
   let vaultDir: string;
+  /** Script errors and console errors (a CSP violation shows up here). */
+  const pageErrors: string[] = [];
   const bundle = firstSyntheaBundle() ?? path.join(fixtureDir, 'small-bundle.json');
   const expected = bundleCounts(bundle);
 
@@ -70,6 +72,10 @@ test.describe('Hearth web UI', () => {
     if (!firstSyntheaBundle()) console.warn(`Synthea bundles not found at ${syntheaDir}: importing the fixture bundle instead`);
     vaultDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-')), 'vault');
     page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()} (${message.location().url})`);
+    });
   });
 
   test.afterAll(async () => {
@@ -218,11 +224,17 @@ test.describe('Hearth web UI', () => {
     await shot(page, '16-dark-resource');
     await page.getByTestId('nav-import').click();
     await shot(page, '17-dark-import');
+    await page.getByTestId('nav-settings').click();
+    await shot(page, '18-dark-settings');
     await page.getByTestId('lock-button').click();
     await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
-    await shot(page, '18-dark-unlock');
+    await shot(page, '19-dark-unlock');
     // Leave the shared settings as found for other suites.
     await page.getByRole('button', { name: 'Toggle colour theme' }).click();
     await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'light');
+  });
+
+  test('ran without script or console errors', async () => {
+    expect(pageErrors).toEqual([]);
   });
 });
