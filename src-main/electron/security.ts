@@ -139,21 +139,18 @@ export function denyAllPermissions(session: GuardedSession): void {
 /** What an IPC call says about its origin (a subset of IpcMainInvokeEvent). */
 export interface IpcCallOrigin {
   sender: unknown;
-  senderFrame: { url: string } | null;
-}
-
-/** Our window's WebContents and its main frame (a subset of BrowserWindow.webContents). */
-export interface TrustedWindowContents {
-  mainFrame: unknown;
+  /** `parent` is null for a page's main frame, a frame for an iframe. */
+  senderFrame: { url: string; parent: unknown } | null;
 }
 
 /**
  * An IPC call is trusted only when it comes from our window's WebContents, from that page's
- * main frame (not an iframe), showing our own origin.
+ * main frame (not an iframe: the frame has no parent), showing our own origin. Frames are
+ * compared by structure rather than by wrapper identity, which Electron does not promise.
  */
-export function isTrustedSender(event: IpcCallOrigin, window: TrustedWindowContents | null, devServerUrl?: string): boolean {
-  if (!window || !event.senderFrame) return false;
-  if (event.sender !== window) return false;
-  if (event.senderFrame !== window.mainFrame) return false;
+export function isTrustedSender(event: IpcCallOrigin, windowContents: unknown, devServerUrl?: string): boolean {
+  if (!windowContents || !event.senderFrame) return false;
+  if (event.sender !== windowContents) return false;
+  if (event.senderFrame.parent !== null) return false;
   return isTrustedSenderUrl(event.senderFrame.url, devServerUrl);
 }

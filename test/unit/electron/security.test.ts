@@ -138,16 +138,15 @@ describe('permissions and IPC senders', () => {
   });
 
   it('trusts only the main frame of our window on our origin', () => {
-    const mainFrame = { url: 'app://hearth/index.html' };
-    const windowContents = { mainFrame };
+    const windowContents = { id: 1 };
+    const mainFrame = { url: 'app://hearth/index.html', parent: null };
     expect(isTrustedSender({ sender: windowContents, senderFrame: mainFrame }, windowContents)).toBe(true);
-    const iframe = { url: 'app://hearth/index.html' };
+    const iframe = { url: 'app://hearth/index.html', parent: mainFrame };
     expect(isTrustedSender({ sender: windowContents, senderFrame: iframe }, windowContents)).toBe(false);
-    expect(isTrustedSender({ sender: { mainFrame }, senderFrame: mainFrame }, windowContents)).toBe(false);
+    expect(isTrustedSender({ sender: { id: 2 }, senderFrame: mainFrame }, windowContents)).toBe(false);
     expect(isTrustedSender({ sender: windowContents, senderFrame: null }, windowContents)).toBe(false);
     expect(isTrustedSender({ sender: windowContents, senderFrame: mainFrame }, null)).toBe(false);
-    const navigated = { url: 'https://evil.example/' };
-    const hijacked = { mainFrame: navigated };
-    expect(isTrustedSender({ sender: hijacked, senderFrame: navigated }, hijacked)).toBe(false);
+    const navigated = { url: 'https://evil.example/', parent: null };
+    expect(isTrustedSender({ sender: windowContents, senderFrame: navigated }, windowContents)).toBe(false);
   });
 });
