@@ -121,8 +121,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (body.kind === 'aborted') return;
     let payload: unknown = {};
     if (body.bytes.length > 0) {
+      let text: string;
       try {
-        payload = JSON.parse(body.bytes.toString('utf8'));
+        text = body.bytes.toString('utf8');
+      } catch {
+        // Longer than the engine's longest string (just under 512 MiB of text).
+        return sendJson(res, 413, err(tooLarge(maxBodyBytes)));
+      }
+      try {
+        payload = JSON.parse(text);
       } catch {
         return sendJson(res, 400, err(outcome('invalid', 'The request body is not valid JSON', { status: 400 })));
       }
