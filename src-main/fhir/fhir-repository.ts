@@ -100,19 +100,18 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   }
 
   async read(resourceType: string, id: string): Promise<Resource> {
-    assertKnownType(resourceType);
     assertId(id);
     const current = await this.store.current(resourceType, id);
-    if (!current) throw notFound(resourceType, id);
+    if (!current) throw this.missing(resourceType, id);
     if (current.deleted) throw gone(resourceType, id);
     return this.store.body(current);
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
-    assertKnownType(resourceType);
     assertId(id);
     const version = /^\d{1,15}$/.test(versionId) ? Number(versionId) : NaN;
     const record = Number.isNaN(version) ? undefined : await this.store.version(resourceType, id, version);
+    if (!record) assertKnownType(resourceType);
     if (!record) throw fhirError('not-found', `${resourceType}/${id} has no version ${versionId}`, 404);
     if (record.deleted) throw fhirError('deleted', `${resourceType}/${id} version ${versionId} is a deletion`, 410);
     return this.store.body(record);
@@ -120,10 +119,9 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
 
   /** http.html#history: Bundle type `history`, newest first; deletions have request DELETE and no resource. */
   async history(resourceType: string, id: string): Promise<Bundle> {
-    assertKnownType(resourceType);
     assertId(id);
     const records = await this.store.versions(resourceType, id);
-    if (records.length === 0) throw notFound(resourceType, id);
+    if (records.length === 0) throw this.missing(resourceType, id);
     const entry: BundleEntry[] = [];
     for (const record of records) {
       const url = `${resourceType}/${id}`;
@@ -157,7 +155,6 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   }
 
   async list(resourceType: string, options: ListOptions): Promise<ResourcePage> {
-    assertKnownType(resourceType);
     const { records, total } = await this.store.query({
       resourceType,
       lastUpdated: [],
@@ -165,13 +162,13 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       limit: options.count,
       withTotal: true,
     });
+    if (records.length === 0) assertKnownType(resourceType);
     const resources = await Promise.all(records.map((r) => this.store.body(r)));
     return { total: total ?? resources.length, offset: options.offset, resources };
   }
 
   /** search.html (minimal): see search.ts for the parameters understood. */
   async search(resourceType: string, params: SearchParams): Promise<Bundle> {
-    assertKnownType(resourceType);
     const parsed = parseSearch(params);
     const withTotal = parsed.total !== 'none';
     // One extra row tells whether a next page exists when no total is computed.
@@ -183,6 +180,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       limit: parsed.count + 1,
       withTotal,
     });
+    if (records.length === 0) assertKnownType(resourceType);
     const pageRecords = records.slice(0, parsed.count);
     const hasNext = parsed.count > 0 && (total !== undefined ? parsed.offset + parsed.count < total : records.length > parsed.count);
     const resources = await Promise.all(pageRecords.map((r) => this.store.body(r)));
@@ -205,6 +203,15 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       }
       throw e;
     }
+  }
+
+  /**
+   * Only stored types can have records, so the type list (a large file to load) is consulted
+   * only on a miss: to tell an unknown type from an unknown id.
+   */
+  private missing(resourceType: string, id: string): OperationOutcomeError {
+    assertKnownType(resourceType);
+    return notFound(resourceType, id);
   }
 
   private async writeOne(op: WriteOp): Promise<Resource> {

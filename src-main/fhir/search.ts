@@ -19,7 +19,7 @@ export interface ParsedSearch {
   count: number;
   offset: number;
   total: 'none' | 'estimate' | 'accurate';
-  /** The parameters that define the result set (no paging), for self/next links. */
+  /** The parameters carried into self/previous/next links (all but _count and _offset). */
   criteria: Array<[string, string]>;
 }
 
@@ -88,6 +88,7 @@ export function parseSearch(params: SearchParams): ParsedSearch {
           throw fhirError('invalid', '_total must be none, estimate or accurate', 400, ['_total']);
         }
         parsed.total = value;
+        parsed.criteria.push([name, value]);
         break;
       default: {
         const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';

@@ -217,7 +217,7 @@ export function repositoryContract(name: string, makeFixture: () => Promise<Repo
 
       const noTotal = await repo.search('Patient', new URLSearchParams('_count=4&_total=none'));
       expect(noTotal.total).toBeUndefined();
-      expect(noTotal.link?.find((l) => l.relation === 'next')?.url).toBe('Patient?_count=4&_offset=4');
+      expect(noTotal.link?.find((l) => l.relation === 'next')?.url).toBe('Patient?_total=none&_count=4&_offset=4');
       const countOnly = await repo.search('Patient', new URLSearchParams('_count=0'));
       expect(countOnly.total).toBe(5);
       expect(countOnly.entry).toEqual([]);
