@@ -1,0 +1,158 @@
+/**
+ * Runs the built `hearth` binary (out/cli/hearth.mjs) as a user or a script would.
+ * HEARTH_TEST_KDF_ITERATIONS (test-only) keeps PBKDF2 cheap for `vault create`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { fixture, repoRoot } from '../io/paths';
+
+const binary = path.join(repoRoot, 'out/cli/hearth.mjs');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function hearth(args: string[], env: Record<string, string> = {}): Run {
+  const result = spawnSync(process.execPath, [binary, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
+    // No TTY: the passphrase must come from the environment.
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Expected failures print exactly one line `hearth: <reason>` and exit non-zero. */
+function expectOneLineError(run: Run, pattern: RegExp): void {
+  expect(run.status).not.toBe(0);
+  const lines = run.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^hearth: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('hearth CLI', () => {
+  let dir: string;
+  let vault: string;
+  const pass = { HEARTH_PASSPHRASE: 'correct horse battery' };
+
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-'));
+    vault = path.join(dir, 'vault');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints help and version', () => {
+    const help = hearth(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('hearth import DIR FILE...');
+    const version = hearth(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('creates a vault and refuses to create one over it', () => {
+    const created = hearth(['vault', 'create', vault], pass);
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+    expect(created.stdout).toContain(vault);
+    expectOneLineError(hearth(['vault', 'create', vault], pass), /not empty/);
+  });
+
+  it('imports a good file: exit 0 and a summary on stdout', () => {
+    const run = hearth(['import', vault, fixture('transaction-small.json')], pass);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('files: 1\ncreated: 4\nupdated: 0\nunchanged: 0\nfailed: 0\n');
+  });
+
+  it('imports the good records of files with bad ones: exit 2 and file:line errors on stderr', () => {
+    const ndjson = fixture('observations.ndjson');
+    const batch = fixture('batch-mixed.json');
+    const notFhir = fixture('not-fhir.hl7');
+    const run = hearth(['import', vault, ndjson, batch, notFhir], pass);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('files: 3\ncreated: 5\nupdated: 0\nunchanged: 0\nfailed: 4\n');
+    expect(run.stderr.split('\n').filter(Boolean)).toEqual([
+      `${notFhir}: not a FHIR JSON or NDJSON file (does not start with "{")`,
+      `${ndjson}:3: Not valid JSON: unexpected end of input`,
+      `${ndjson}:5: Invalid id: 1 to 64 characters of A-Z, a-z, 0-9, "-" and "." (at Observation.id)`,
+      `${batch}:9: Unknown resource type "Unknownthing" (at Resource.resourceType)`,
+      `${batch}:17: request.method GET is not supported on import`,
+    ]);
+    const good = hearth(['get', vault, 'Observation/nd-5'], pass);
+    expect(good.status).toBe(0);
+    expect((JSON.parse(good.stdout) as Resource).id).toBe('nd-5');
+  });
+
+  it('gets, shows history and searches', () => {
+    const get = hearth(['get', vault, 'Organization/org-1'], pass);
+    expect(get.status).toBe(0);
+    const organization = JSON.parse(get.stdout) as Resource;
+    expect(organization).toMatchObject({ resourceType: 'Organization', id: 'org-1', meta: { versionId: '1' } });
+    const version = hearth(['get', vault, 'Organization/org-1/_history/1'], pass);
+    expect(JSON.parse(version.stdout)).toEqual(organization);
+
+    const history = hearth(['history', vault, 'Organization/org-1'], pass);
+    expect(history.status).toBe(0);
+    const bundle = JSON.parse(history.stdout) as Bundle;
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'history', total: 1 });
+
+    const search = hearth(['search', vault, 'Observation?_count=2&_total=accurate'], pass);
+    expect(search.status).toBe(0);
+    const searchset = JSON.parse(search.stdout) as Bundle;
+    expect(searchset.type).toBe('searchset');
+    expect(searchset.total).toBe(4);
+    expect(searchset.entry).toHaveLength(2);
+    expect(searchset.link?.find((l) => l.relation === 'next')?.url).toBe('Observation?_total=accurate&_count=2&_offset=2');
+  });
+
+  it('answers expected errors with one line and a non-zero exit', () => {
+    expectOneLineError(hearth(['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'wrong' }), /^hearth: wrong passphrase$/);
+    expectOneLineError(hearth(['get', vault, 'Foo/1'], pass), /Unknown resource type "Foo"/);
+    expectOneLineError(hearth(['get', vault, 'Patient/nobody'], pass), /Patient\/nobody not found/);
+    expectOneLineError(hearth(['get', vault], pass), /missing argument Type\/id/);
+    expectOneLineError(hearth(['search', vault, 'Patient?family=x'], pass), /Unsupported search parameter "family"/);
+    expectOneLineError(hearth(['get', dir, 'Patient/x'], pass), /is not a Hearth vault/);
+    expectOneLineError(hearth(['get', path.join(dir, 'nowhere'), 'Patient/x'], pass), /no vault at/);
+    expectOneLineError(hearth(['get', vault, 'Patient/x']), /no passphrase: set HEARTH_PASSPHRASE/);
+    expectOneLineError(hearth(['frobnicate']), /unknown command "frobnicate"/);
+    expectOneLineError(hearth([]), /missing command/);
+  });
+
+  it('verifies the vault and names a damaged file', () => {
+    const ok = hearth(['vault', 'verify', vault], pass);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^OK: \d+ files, \d+ transactions, 9 resources, 9 versions\n$/);
+
+    const damaged = path.join(dir, 'damaged');
+    cpSync(vault, damaged, { recursive: true });
+    const segment = readdirSync(path.join(damaged, 'log')).sort()[0]!;
+    const segmentPath = path.join(damaged, 'log', segment);
+    const bytes = readFileSync(segmentPath);
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+    writeFileSync(segmentPath, bytes);
+    const bad = hearth(['vault', 'verify', damaged], pass);
+    expectOneLineError(bad, new RegExp(`log/${segment.replace('.', '\\.')}`));
+  });
+
+  it('changes the passphrase: the old one stops working, the new one opens the vault', () => {
+    const changed = hearth(['vault', 'passwd', vault], { ...pass, HEARTH_NEW_PASSPHRASE: 'new passphrase here' });
+    expect(changed.stderr).toBe('');
+    expect(changed.status).toBe(0);
+    expectOneLineError(hearth(['get', vault, 'Organization/org-1'], pass), /wrong passphrase/);
+    expect(hearth(['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'new passphrase here' }).status).toBe(0);
+  });
+});
