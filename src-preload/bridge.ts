@@ -42,5 +42,5 @@ export function createBridge(ipc: IpcRendererLike): HearthBridge {
     pickFolder: () => ipc.invoke(IPC_PICK_FOLDER_CHANNEL) as Promise<string | null>,
   };
   // The domain objects are built from API_METHODS, which contract.ts checks against the API type.
-  return Object.freeze(bridge) as unknown as HearthBridge;
+  return Object.freeze(bridge) as HearthBridge;
 }

@@ -196,7 +196,7 @@ export function createAppHost(options: AppHostOptions): ApiHost {
       return session.handle.call(channel, parsed.data);
     }
     // Own methods, looked up by a channel the contract just resolved (no inherited names).
-    const domain = (own as unknown as Record<string, Record<string, (input: unknown) => Promise<Result<unknown>>>>)[resolved.domain];
+    const domain = (own as Record<string, Record<string, (input: unknown) => Promise<Result<unknown>>>>)[resolved.domain];
     const fn = domain && Object.hasOwn(domain, resolved.method) ? domain[resolved.method] : undefined;
     if (!fn) return err(outcome('not-supported', `API method "${channel}" is not implemented`, { status: 501 }));
     try {

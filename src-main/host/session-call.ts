@@ -15,7 +15,7 @@ export async function callSessionService(session: VaultSession, channel: string,
   }
   const [domainName, methodName] = channel.split('.') as [string, string];
   // SessionServices is a typed record of domains; here it is indexed by a checked channel name.
-  const services = session.services as unknown as Record<string, Record<string, unknown>>;
+  const services = session.services as Record<string, Record<string, unknown>>;
   const domain = Object.hasOwn(services, domainName) ? services[domainName] : undefined;
   const fn = domain && Object.hasOwn(domain, methodName) ? domain[methodName] : undefined;
   if (typeof fn !== 'function') {

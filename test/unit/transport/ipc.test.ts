@@ -37,10 +37,10 @@ function fakeHost() {
   return { host, calls, emit: (event: HearthEvent) => listeners.forEach((l) => l(event)) };
 }
 
-/** Stands in for an IpcMainInvokeEvent: only the fields the trust check reads. */
-const trusted = { trusted: true } as unknown as IpcMainInvokeEvent;
-const untrusted = { trusted: false } as unknown as IpcMainInvokeEvent;
-const isTrusted = (event: IpcMainInvokeEvent) => (event as unknown as { trusted: boolean }).trusted;
+/** Stand-ins for IpcMainInvokeEvents: the injected trust check only compares identities. */
+const trusted = {} as IpcMainInvokeEvent;
+const untrusted = {} as IpcMainInvokeEvent;
+const isTrusted = (event: IpcMainInvokeEvent) => event === trusted;
 
 describe('Electron IPC transport', () => {
   it('registers one hearth: handler per API channel and the folder picker', () => {
