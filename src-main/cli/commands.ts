@@ -81,7 +81,12 @@ export async function vaultVerify(dir: string, io: CliIo): Promise<number> {
   );
   if (report.ok) return 0;
   const badFile = report.files.find((f) => !f.ok);
-  const reason = badFile ? `${badFile.file}: ${badFile.problem ?? 'damaged'}` : (report.problems[0] ?? 'verification failed');
+  const fileProblem = badFile?.problem ?? 'damaged';
+  const reason = badFile
+    ? fileProblem.includes(badFile.file)
+      ? fileProblem
+      : `${badFile.file}: ${fileProblem}`
+    : (report.problems[0] ?? 'verification failed');
   throw new CliError(`vault damaged: ${oneLine(reason)}`);
 }
 
