@@ -82,7 +82,7 @@ describe('vault session services, end to end', () => {
     expect(updated.meta?.versionId).toBe('2');
     const history = value(await session.services.resources.history({ resourceType: 'Patient', id: patient.id! }));
     expect(history.entry?.map((e) => e.response?.etag)).toEqual(['W/"2"', 'W/"1"']);
-    const stale = await session.services.resources.update({ resource: patient, ifMatch: '1' });
+    const stale = await session.services.resources.update({ resource: { ...patient }, ifMatch: '1' });
     expect(stale.ok).toBe(false);
     if (!stale.ok) expect(stale.error.issue[0]?.code).toBe('conflict');
   });
