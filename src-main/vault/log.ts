@@ -186,7 +186,7 @@ export async function scanSegment(options: ScanOptions): Promise<ScanResult> {
   let committedEnd = options.start;
   let pending: Array<{ pointer: BlobPointer; bytes: Uint8Array<ArrayBuffer> }> = [];
 
-  const torn = async (): Promise<ScanResult | null> => {
+  const torn = (): ScanResult | null => {
     if (!tornTailAllowed) return null;
     return { end: committedEnd, tornBytes: fileLength - committedEnd };
   };
@@ -194,7 +194,7 @@ export async function scanSegment(options: ScanOptions): Promise<ScanResult> {
   while (offset < fileLength) {
     const head = await reader.read(offset, FRAME_HEADER_BYTES);
     if (head.length < FRAME_HEADER_BYTES) {
-      const result = await torn();
+      const result = torn();
       if (result) return result;
       throw new VaultError('damaged', `${file} is damaged at offset ${offset} (truncated frame header)`, file);
     }
@@ -210,7 +210,7 @@ export async function scanSegment(options: ScanOptions): Promise<ScanResult> {
     }
     const length = frameLength(header.payloadLength);
     if (offset + length > fileLength) {
-      const result = await torn();
+      const result = torn();
       if (result) return result;
       throw new VaultError('damaged', `${file} is damaged at offset ${offset} (frame runs past the end of the file)`, file);
     }
@@ -236,7 +236,7 @@ export async function scanSegment(options: ScanOptions): Promise<ScanResult> {
   }
   if (pending.length > 0) {
     // Blob frames with no commit: the writer died between them and the commit frame.
-    const result = await torn();
+    const result = torn();
     if (result) return result;
     throw new VaultError('damaged', `${file} is damaged (blob frames without a commit at the end)`, file);
   }
