@@ -1,0 +1,157 @@
+/**
+ * Runs src-main/electron/main.ts against a fake 'electron' module: checks that the real wiring
+ * applies the policy (privileged app:// scheme and handler, hardened window, denied
+ * permissions, gated IPC for every channel, navigation guards on new contents, single instance).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { allChannels } from '../../../src-main/api/methods';
+
+type Listener = (...args: unknown[]) => unknown;
+
+const fake = vi.hoisted(() => {
+  const state = {
+    privileged: [] as Array<{ scheme: string; privileges: Record<string, boolean> }>,
+    protocolHandlers: new Map<string, (request: { url: string; method: string }) => Promise<Response>>(),
+    windows: [] as Array<{ options: Record<string, unknown>; loaded: string[]; webContents: Record<string, unknown> }>,
+    ipc: new Map<string, (event: unknown, payload?: unknown) => Promise<unknown>>(),
+    appListeners: new Map<string, Listener>(),
+    permissionAnswers: [] as boolean[],
+    permissionCheck: undefined as undefined | ((contents: unknown, permission: string) => boolean),
+    opened: [] as string[],
+    quits: 0,
+  };
+  class BrowserWindow {
+    webContents: Record<string, unknown>;
+    private record: { options: Record<string, unknown>; loaded: string[]; webContents: Record<string, unknown> };
+    constructor(options: Record<string, unknown>) {
+      this.webContents = { send: () => undefined, isDestroyed: () => false };
+      this.record = { options, loaded: [], webContents: this.webContents };
+      state.windows.push(this.record);
+    }
+    on() {
+      return this;
+    }
+    once(event: string, listener: () => void) {
+      if (event === 'ready-to-show') listener();
+      return this;
+    }
+    show() {}
+    isMinimized() {
+      return false;
+    }
+    restore() {}
+    focus() {}
+    async loadURL(url: string) {
+      this.record.loaded.push(url);
+    }
+  }
+  const electron = {
+    app: {
+      isPackaged: false,
+      requestSingleInstanceLock: () => true,
+      on: (event: string, listener: Listener) => state.appListeners.set(event, listener),
+      whenReady: () => Promise.resolve(),
+      quit: () => {
+        state.quits++;
+      },
+      getAppPath: () => '/app',
+    },
+    BrowserWindow,
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>) => state.privileged.push(...schemes),
+      handle: (scheme: string, handler: (request: { url: string; method: string }) => Promise<Response>) => state.protocolHandlers.set(scheme, handler),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (handler: (c: unknown, p: string, cb: (granted: boolean) => void) => void) =>
+          handler(null, 'media', (granted) => state.permissionAnswers.push(granted)),
+        setPermissionCheckHandler: (handler: (c: unknown, p: string) => boolean) => {
+          state.permissionCheck = handler;
+        },
+      },
+    },
+    ipcMain: {
+      handle: (channel: string, listener: (event: unknown, payload?: unknown) => Promise<unknown>) => state.ipc.set(channel, listener),
+      removeHandler: (channel: string) => state.ipc.delete(channel),
+    },
+    dialog: { showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked/vault'] }) },
+    shell: { openExternal: async (url: string) => void state.opened.push(url) },
+  };
+  return { state, electron };
+});
+
+vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+
+let configDir: string;
+const previousConfigDir = process.env['HEARTH_CONFIG_DIR'];
+
+beforeAll(async () => {
+  configDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-main-wiring-'));
+  process.env['HEARTH_CONFIG_DIR'] = configDir;
+  delete process.env['ELECTRON_RENDERER_URL'];
+  await import('../../../src-main/electron/main');
+  await vi.waitFor(() => expect(fake.state.windows[0]?.loaded.length).toBe(1));
+});
+
+afterAll(async () => {
+  const beforeQuit = fake.state.appListeners.get('before-quit');
+  beforeQuit?.({ preventDefault: () => undefined });
+  await vi.waitFor(() => expect(fake.state.quits).toBeGreaterThan(0));
+  if (previousConfigDir === undefined) delete process.env['HEARTH_CONFIG_DIR'];
+  else process.env['HEARTH_CONFIG_DIR'] = previousConfigDir;
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+describe('Electron main wiring', () => {
+  it('registers app:// as a privileged scheme and serves it with the CSP', async () => {
+    expect(fake.state.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    const handler = fake.state.protocolHandlers.get('app');
+    expect(handler).toBeDefined();
+    const refused = await handler!({ url: 'app://hearth/%2e%2e/%2e%2e/package.json', method: 'GET' });
+    expect([403, 404]).toContain(refused.status);
+  });
+
+  it('opens one hardened window on app://hearth/index.html with the sandboxed preload', () => {
+    expect(fake.state.windows).toHaveLength(1);
+    const window = fake.state.windows[0]!;
+    expect(window.loaded).toEqual(['app://hearth/index.html']);
+    expect(window.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(String((window.options['webPreferences'] as { preload: string }).preload)).toMatch(/preload[\\/]index\.cjs$/);
+  });
+
+  it('denies permissions and guards every new WebContents', () => {
+    expect(fake.state.permissionAnswers).toEqual([false]);
+    expect(fake.state.permissionCheck!(null, 'geolocation')).toBe(false);
+    const listeners = new Map<string, Listener>();
+    let openHandler: ((details: { url: string }) => unknown) | undefined;
+    const contents = {
+      on: (event: string, listener: Listener) => listeners.set(event, listener),
+      setWindowOpenHandler: (handler: (details: { url: string }) => unknown) => {
+        openHandler = handler;
+      },
+    };
+    fake.state.appListeners.get('web-contents-created')!({}, contents);
+    let prevented = false;
+    listeners.get('will-navigate')!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    expect(prevented).toBe(true);
+    expect(openHandler!({ url: 'https://hl7.org/fhir/' })).toEqual({ action: 'deny' });
+    expect(fake.state.opened).toEqual(['https://hl7.org/fhir/']);
+  });
+
+  it('registers gated IPC for every API channel and the folder picker', async () => {
+    const expected = [...allChannels().map((c) => `hearth:${c}`), 'hearth-dialog:pickFolder'].sort();
+    expect([...fake.state.ipc.keys()].sort()).toEqual(expected);
+    const ours = fake.state.windows[0]!.webContents;
+    const trusted = { sender: ours, senderFrame: { url: 'app://hearth/index.html', parent: null } };
+    const status = await fake.state.ipc.get('hearth:vault.status')!(trusted, {});
+    expect(status).toMatchObject({ ok: true, value: { state: 'locked' } });
+    const iframe = { sender: ours, senderFrame: { url: 'app://hearth/index.html', parent: {} } };
+    expect(await fake.state.ipc.get('hearth:vault.status')!(iframe, {})).toMatchObject({ ok: false });
+    const stranger = { sender: {}, senderFrame: { url: 'app://hearth/index.html', parent: null } };
+    expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(stranger)).toBeNull();
+    expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(trusted)).toBe('/picked/vault');
+  });
+});
