@@ -121,14 +121,17 @@ export class OpenVault implements Vault {
         segments[segments.length - 1] = { number, handle, length: size, headerLength };
       }
       const sql = await loadSqlJs();
+      const first = segments[0]!;
+      const origin: IndexPosition = { lastSeq: 0, segment: first.number, offset: first.headerLength, schemaVersion: options.projector.schemaVersion };
+      // A fresh index records its position too: a snapshot of an empty vault must say where it stands.
       const fresh = (): Database => {
         const created = new sql.Database();
         createMetaTable(created);
         options.projector.createSchema(created);
+        writeMeta(created, origin);
         return created;
       };
-      const first = segments[0]!;
-      let position: IndexPosition = { lastSeq: 0, segment: first.number, offset: first.headerLength, schemaVersion: options.projector.schemaVersion };
+      let position = origin;
       let snapshotSeq: number | null = null;
       let snapshotStale = false;
       const snapshots = await listSnapshots(folder);

@@ -63,6 +63,20 @@ describe('vault round trip', () => {
     await reopened.close();
   });
 
+  it('reopens a vault closed before its first transaction (snapshot of an empty index)', async () => {
+    const dir = folder();
+    await (await createVault(dir, 'pw', testOptions())).close();
+    expect(readdirSync(path.join(dir, 'index'))).toEqual(['snapshot-000000.hsnap']);
+    const reopened = await openVault(dir, 'pw', { projector: recordsProjector() });
+    expect(await allRecords(reopened)).toEqual([]);
+    expect((await reopened.verify()).ok).toBe(true);
+    await writeRecords(reopened, 'first', 1);
+    await reopened.close();
+    const again = await openVault(dir, 'pw', { projector: recordsProjector() });
+    expect((await allRecords(again)).map((r) => r.tx)).toEqual([1]);
+    await again.close();
+  });
+
   it('replays the log tail after the newest snapshot, and rebuilds when the projector schema changes', async () => {
     const dir = folder();
     const vault = await createVault(dir, 'pw', testOptions());
