@@ -19,10 +19,18 @@ const fixtureDir = path.resolve(repoRoot, 'test/fixtures/e2e');
 const screensDir = path.resolve(repoRoot, 'test-results/screens');
 const PASSPHRASE = 'copper lantern orbit tangerine';
 
+function syntheaBundles(limit: number): string[] {
+  if (!fs.existsSync(syntheaDir)) return [];
+  return fs
+    .readdirSync(syntheaDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .slice(0, limit)
+    .map((name) => path.join(syntheaDir, name));
+}
+
 function firstSyntheaBundle(): string | null {
-  if (!fs.existsSync(syntheaDir)) return null;
-  const first = fs.readdirSync(syntheaDir).filter((name) => name.endsWith('.json')).sort()[0];
-  return first ? path.join(syntheaDir, first) : null;
+  return syntheaBundles(1)[0] ?? null;
 }
 
 /** Resource counts of a Bundle, to compare with what Home shows. */
@@ -39,7 +47,7 @@ function bundleCounts(file: string): Map<string, number> {
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screensDir, { recursive: true });
   // Let charts and transitions settle so the picture shows the screen, not an animation frame.
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(screensDir, `${name}.png`), fullPage: true });
 }
@@ -211,24 +219,47 @@ test.describe('Hearth web UI', () => {
     await page.keyboard.press('Escape');
   });
 
+  test('follows a larger import with progress, and cancels it', async () => {
+    const files = syntheaBundles(20).slice(1);
+    test.skip(files.length < 2, `Synthea bundles not found at ${syntheaDir}`);
+    await page.getByTestId('nav-import').click();
+    const newImport = page.getByRole('button', { name: 'Import more' });
+    if (await newImport.isVisible()) await newImport.click();
+    await page.locator('input[type="file"]').setInputFiles(files);
+    await expect(page.getByTestId('selected-files').locator('tbody tr')).toHaveCount(files.length);
+    await page.getByTestId('start-import').click();
+    await expect(page.getByTestId('job-panel')).toBeVisible();
+    const cancel = page.getByRole('button', { name: 'Cancel' });
+    // The import may finish before the click lands: both endings must give a coherent report.
+    if (await cancel.isVisible()) {
+      await expect(page.getByTestId('job-done')).toContainText('records');
+      await shot(page, '15-import-progress');
+      await cancel.click().catch(() => undefined);
+    }
+    await expect(page.getByTestId('job-status')).toHaveText(/cancelled|succeeded/, { timeout: 120_000 });
+    await expect(page.getByTestId('import-report')).toBeVisible();
+    await expect(page.getByTestId('report-files')).toBeVisible();
+    await shot(page, '16-import-after-cancel');
+  });
+
   test('dark theme', async () => {
     await page.getByRole('button', { name: 'Toggle colour theme' }).click();
     await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
     await page.getByTestId('nav-home').click();
     await expect(page.getByTestId('total-resources')).toBeVisible();
-    await shot(page, '15-dark-home');
+    await shot(page, '17-dark-home');
     await page.getByTestId('nav-resources').click();
     await page.getByTestId('type-Patient').click();
     await page.getByTestId('resource-table').locator('tbody tr').first().click();
     await expect(page.getByTestId('json-view')).toBeVisible();
-    await shot(page, '16-dark-resource');
+    await shot(page, '18-dark-resource');
     await page.getByTestId('nav-import').click();
-    await shot(page, '17-dark-import');
+    await shot(page, '19-dark-import');
     await page.getByTestId('nav-settings').click();
-    await shot(page, '18-dark-settings');
+    await shot(page, '20-dark-settings');
     await page.getByTestId('lock-button').click();
     await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
-    await shot(page, '19-dark-unlock');
+    await shot(page, '21-dark-unlock');
     // Leave the shared settings as found for other suites.
     await page.getByRole('button', { name: 'Toggle colour theme' }).click();
     await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'light');

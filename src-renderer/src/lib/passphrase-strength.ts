@@ -101,7 +101,7 @@ export function assessPassphrase(passphrase: string): PassphraseStrength {
   if (patterned) advice.push('Avoid repeated characters and sequences such as "aaaa" or "1234".');
 
   let level: StrengthLevel = bits < 28 ? 0 : bits < 40 ? 1 : bits < 60 ? 2 : bits < 80 ? 3 : 4;
-  if (tooShort) level = Math.min(level, 1) as StrengthLevel;
+  if (tooShort && level > 1) level = 1;
   const acceptable = !tooShort && bits >= FAIR_BITS && !patterned && remainder.length >= 8;
   if (!acceptable && level >= 2) level = 1;
   if (!tooShort && !acceptable && advice.length === 0) {

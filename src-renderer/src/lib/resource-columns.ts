@@ -31,6 +31,7 @@ function column<T extends Resource['resourceType']>(
   return {
     key,
     label,
+    // TypeScript does not narrow a union through a generic comparison: the check above makes it safe.
     value: (resource) =>
       resource.resourceType === type ? read(resource as Extract<Resource, { resourceType: T }>) : '',
   };

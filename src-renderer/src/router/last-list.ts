@@ -2,8 +2,7 @@
  * The last list page seen per resource type (type, page, size only: no content), so that Esc or
  * "Back to list" from a resource returns to the page the user came from.
  */
-import type { Route } from './routes';
-import { resourcesRoute } from './routes';
+import { DEFAULT_PAGE_SIZE, type Route } from './routes';
 
 type ListRoute = Extract<Route, { screen: 'resources' }>;
 const lastListByType = new Map<string, ListRoute>();
@@ -13,5 +12,5 @@ export function rememberListRoute(route: ListRoute): void {
 }
 
 export function listRouteFor(resourceType: string): ListRoute {
-  return lastListByType.get(resourceType) ?? (resourcesRoute(resourceType) as ListRoute);
+  return lastListByType.get(resourceType) ?? { screen: 'resources', resourceType, page: 1, pageSize: DEFAULT_PAGE_SIZE };
 }

@@ -1,5 +1,6 @@
 import {
   Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, SegmentedControl, Skeleton, Stack, Table, Text, Title,
+  useMantineColorScheme,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconShieldCheck } from '@tabler/icons-react';
@@ -12,7 +13,10 @@ import { PassphraseStrengthMeter } from '../components/PassphraseStrengthMeter';
 import { formatBytes, formatCount } from '../lib/format';
 import { assessPassphrase } from '../lib/passphrase-strength';
 import { useSettings } from '../settings-context';
-import { useMantineColorScheme } from '@mantine/core';
+
+function isThemePreference(value: string): value is ThemePreference {
+  return value === 'auto' || value === 'light' || value === 'dark';
+}
 
 export function SettingsScreen() {
   return (
@@ -83,9 +87,9 @@ function GeneralSettings() {
               { value: 'dark', label: 'Dark' },
             ]}
             onChange={(value) => {
-              const theme = value as ThemePreference;
-              setColorScheme(theme);
-              void save({ theme });
+              if (!isThemePreference(value)) return;
+              setColorScheme(value);
+              void save({ theme: value });
             }}
           />
         </Stack>
