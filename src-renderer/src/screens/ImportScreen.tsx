@@ -193,9 +193,11 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
   return (
     <Stack>
       <Card withBorder padding="md" data-testid="job-panel">
-        <Group justify="space-between" mb="xs">
-          <Group gap="xs">
-            <Text fw={600}>{job.title}</Text>
+        <Group justify="space-between" mb="xs" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+            <Text fw={600} truncate="end">
+              {job.title}
+            </Text>
             <StatusBadge status={job.status} />
           </Group>
           {!finished ? (

@@ -1,0 +1,88 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ImportReport, JobState, VaultStatus } from '../../../src-main/api/contract';
+import { outcome } from '../../../src-main/api/result';
+import { App } from '../../../src-renderer/src/App';
+import { installDomShims } from './dom-shims';
+import { fakeClient, ok } from './fake-client';
+
+installDomShims();
+beforeEach(() => window.history.replaceState(null, '', '#/import?job=job-7'));
+afterEach(cleanup);
+
+const unlocked: VaultStatus = {
+  state: 'unlocked',
+  vault: { path: '/data/vault', formatVersion: 1, createdAt: '2026-01-01T00:00:00Z' },
+  recentVaults: [],
+};
+
+function job(extra: Partial<JobState>): JobState {
+  return {
+    id: 'job-7',
+    kind: 'import',
+    title: 'Import patients.ndjson',
+    status: 'running',
+    startedAt: '2026-01-01T00:00:00Z',
+    progress: { done: 0 },
+    ...extra,
+  };
+}
+
+const report: ImportReport = {
+  jobId: 'job-7',
+  status: 'cancelled',
+  created: 1200,
+  updated: 0,
+  unchanged: 0,
+  failed: 30,
+  files: [{ file: 'patients.ndjson', records: 1230, created: 1200, updated: 0, unchanged: 0, failed: 30 }],
+  errors: Array.from({ length: 30 }, (_, index) => ({
+    file: 'patients.ndjson',
+    line: index * 10 + 3,
+    resourceType: 'Patient',
+    message: `Invalid id (record ${index})`,
+    outcome: outcome('invalid', 'Invalid id'),
+  })),
+};
+
+describe('import screen', () => {
+  it('follows job events with rate and ETA, cancels, then shows the paged report', async () => {
+    let current = job({ progress: { done: 0, total: 5000 } });
+    const { client, calls, emit } = fakeClient({
+      'vault.status': () => ok(unlocked),
+      'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' }),
+      'resources.counts': () => ok([]),
+      'jobs.get': () => ok(current),
+      'jobs.cancel': () => ok(current),
+      'import.report': () => ok(report),
+    });
+    render(<App client={client} />);
+    expect((await screen.findByTestId('job-status')).textContent).toBe('running');
+
+    current = job({ progress: { done: 1200, total: 5000, ratePerSecond: 850.4, etaSeconds: 95 } });
+    await act(async () => emit({ type: 'job', job: current }));
+    expect(screen.getByTestId('job-done').textContent).toBe('1,200 / 5,000 records');
+    expect(screen.getByText('850 records/s')).toBeTruthy();
+    expect(screen.getByText('about 1 min 35 s left')).toBeTruthy();
+
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    });
+    expect(calls.find((call) => call.channel === 'jobs.cancel')?.input).toEqual({ jobId: 'job-7' });
+
+    current = job({ status: 'cancelled', counts: { created: 1200, updated: 0, unchanged: 0, failed: 30 } });
+    await act(async () => emit({ type: 'job', job: current }));
+    await waitFor(() => expect(screen.getByTestId('import-report')).toBeTruthy());
+    expect(screen.getByTestId('report-failed').textContent).toBe('30');
+    const rows = () => [...screen.getByTestId('report-errors').querySelectorAll('tbody tr')];
+    // 30 errors, 25 per page: the first page ends at record 24, the second holds the rest.
+    expect(rows()).toHaveLength(25);
+    expect(rows()[0]!.textContent).toContain('patients.ndjson3PatientInvalid id (record 0)');
+    fireEvent.click(screen.getByRole('button', { name: '2' }));
+    expect(rows()).toHaveLength(5);
+    expect(rows()[4]!.textContent).toContain('293');
+    // A finished job is announced once.
+    expect(await screen.findByText('Import patients.ndjson: cancelled')).toBeTruthy();
+  });
+});
