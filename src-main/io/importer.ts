@@ -9,7 +9,9 @@ import { describeOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
-import { readSource, recordError } from './readers';
+import { findJsonSyntaxError } from './json-lines';
+import { looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { readSource, recordError, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
 
@@ -114,106 +116,195 @@ function tally(outcome: WriteOutcome, counts: ImportCounts): void {
   }
 }
 
-export async function runImport(options: ImportRunOptions): Promise<ImportRunResult> {
-  const { repository, sources, signal } = options;
-  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  const result: ImportRunResult = { ...emptyCounts(), files: [], errors: [], cancelled: false };
-  const sizes = await Promise.all(sources.map(sourceBytes));
-  const bytesTotal = sizes.reduce((a, b) => a + b, 0);
-  let bytesBefore = 0;
-  let recordsDone = 0;
-  let recordsKnown = 0;
-  const progress = (currentFile: string | undefined, fileBytesDone: number, allFilesRead: boolean) => {
-    options.onProgress?.({
-      recordsDone,
-      recordsKnown,
-      allFilesRead,
-      bytesDone: bytesBefore + fileBytesDone,
-      bytesTotal,
+/** Everything one import run accumulates, shared by the whole-file and the streaming paths. */
+class ImportRun {
+  readonly result: ImportRunResult = { ...emptyCounts(), files: [], errors: [], cancelled: false };
+  recordsDone = 0;
+  recordsKnown = 0;
+  /** Bytes of the files already finished. */
+  bytesBefore = 0;
+  allFilesRead = false;
+
+  constructor(
+    readonly options: ImportRunOptions,
+    readonly bytesTotal: number,
+    readonly chunkSize: number,
+  ) {}
+
+  get aborted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  progress(currentFile: string | undefined, fileBytesDone: number): void {
+    const { result } = this;
+    this.options.onProgress?.({
+      recordsDone: this.recordsDone,
+      recordsKnown: this.recordsKnown,
+      allFilesRead: this.allFilesRead,
+      bytesDone: Math.min(this.bytesTotal, this.bytesBefore + fileBytesDone),
+      bytesTotal: this.bytesTotal,
       counts: { created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed },
       ...(currentFile !== undefined ? { currentFile } : {}),
     });
-  };
-  const addCounts = (summary: ImportFileSummary, counts: ImportCounts) => {
+  }
+
+  addCounts(summary: ImportFileSummary, counts: Partial<ImportCounts>): void {
     for (const k of ['created', 'updated', 'unchanged', 'failed'] as const) {
-      summary[k] += counts[k];
-      result[k] += counts[k];
+      summary[k] += counts[k] ?? 0;
+      this.result[k] += counts[k] ?? 0;
     }
-  };
+  }
 
-  for (const [index, source] of sources.entries()) {
-    if (signal?.aborted) {
-      result.cancelled = true;
-      break;
-    }
-    const isLast = index === sources.length - 1;
-    const file = await readSource(source);
-    const summary: ImportFileSummary = { file: file.file, records: file.records.length + file.errors.length, ...emptyCounts() };
-    result.files.push(summary);
-    recordsKnown += summary.records;
-    if (file.problem !== undefined) {
-      summary.problem = file.problem;
-      bytesBefore += sizes[index] ?? 0;
-      progress(file.file, 0, isLast);
-      continue;
-    }
-    const plan = planFile(file);
-    const satisfied = await resolveConditionalCreates(repository, file.file, plan);
-    plan.errors.unshift(...file.errors);
-    const writes = plan.writes.filter((w) => !satisfied.has(w));
-    const recordErrors = plan.errors;
-    const fileBytes = sizes[index] ?? file.bytes;
-    const totalInFile = Math.max(1, summary.records);
+  /** Record errors of one file, in line order. */
+  addErrors(summary: ImportFileSummary, errors: ImportRecordError[], countAsFailed = true): void {
+    const sorted = [...errors].sort((a, b) => a.line - b.line);
+    this.result.errors.push(...sorted);
+    if (countAsFailed) this.addCounts(summary, { failed: errors.length });
+  }
 
-    if (plan.atomic) {
-      // http.html#transaction: one bad entry fails the whole Bundle; every bad entry is listed.
-      if (recordErrors.length === 0) {
-        const outcomes = await repository.writeBatch(writes.map((w) => w.op), { atomic: true });
-        const counts = emptyCounts();
-        outcomes.forEach((o, i) => {
-          tally(o, counts);
-          if (o.status === 'failed') result.errors.push(errorForWrite(file.file, writes[i]!, o.outcome));
-        });
-        if (counts.failed > 0) {
-          addCounts(summary, { ...emptyCounts(), failed: summary.records });
-        } else {
-          counts.unchanged += satisfied.size;
-          addCounts(summary, counts);
-        }
-      } else {
-        result.errors.push(...recordErrors);
-        addCounts(summary, { ...emptyCounts(), failed: summary.records });
-      }
-      recordsDone += summary.records;
-      bytesBefore += fileBytes;
-      progress(file.file, 0, isLast);
-      continue;
-    }
+  /** Independent writes: one durable batch; per-record failures are listed. */
+  async writeIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const outcomes = await this.options.repository.writeBatch(writes.map((w) => w.op));
+    const counts = emptyCounts();
+    const errors: ImportRecordError[] = [];
+    outcomes.forEach((o, i) => {
+      tally(o, counts);
+      if (o.status === 'failed') errors.push(errorForWrite(file, writes[i]!, o.outcome));
+    });
+    this.addCounts(summary, counts);
+    this.addErrors(summary, errors, false);
+  }
+}
 
-    result.errors.push(...recordErrors);
-    addCounts(summary, { ...emptyCounts(), failed: recordErrors.length, unchanged: satisfied.size });
-    recordsDone += recordErrors.length + satisfied.size;
-    let doneInFile = recordErrors.length + satisfied.size;
-    for (let start = 0; start < writes.length; start += chunkSize) {
-      if (signal?.aborted) {
-        result.cancelled = true;
-        break;
-      }
-      const chunk = writes.slice(start, start + chunkSize);
-      const outcomes = await repository.writeBatch(chunk.map((w) => w.op));
+/** A file read whole: a resource, a Bundle (transactions all or nothing), NDJSON sent as text. */
+async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: number): Promise<void> {
+  const { repository } = run.options;
+  const file = await readSource(source);
+  const summary: ImportFileSummary = { file: file.file, records: file.records.length + file.errors.length, ...emptyCounts() };
+  run.result.files.push(summary);
+  run.recordsKnown += summary.records;
+  const fileBytes = sizeHint || file.bytes;
+  if (file.problem !== undefined) {
+    summary.problem = file.problem;
+    run.bytesBefore += fileBytes;
+    run.progress(file.file, 0);
+    return;
+  }
+  const plan = planFile(file);
+  const satisfied = await resolveConditionalCreates(repository, file.file, plan);
+  const recordErrors = [...file.errors, ...plan.errors];
+  const writes = plan.writes.filter((w) => !satisfied.has(w));
+
+  if (plan.atomic) {
+    // http.html#transaction: one bad entry fails the whole Bundle; every bad entry is listed.
+    let stored = false;
+    if (recordErrors.length === 0) {
+      const outcomes = await repository.writeBatch(
+        writes.map((w) => w.op),
+        { atomic: true },
+      );
       const counts = emptyCounts();
       outcomes.forEach((o, i) => {
         tally(o, counts);
-        if (o.status === 'failed') result.errors.push(errorForWrite(file.file, chunk[i]!, o.outcome));
+        if (o.status === 'failed') recordErrors.push(errorForWrite(file.file, writes[i]!, o.outcome));
       });
-      addCounts(summary, counts);
-      recordsDone += chunk.length;
-      doneInFile += chunk.length;
-      progress(file.file, Math.round((fileBytes * doneInFile) / totalInFile), isLast);
+      if (counts.failed === 0) {
+        run.addCounts(summary, { ...counts, unchanged: counts.unchanged + satisfied.size });
+        stored = true;
+      }
     }
-    if (result.cancelled) break;
-    bytesBefore += fileBytes;
-    progress(file.file, 0, isLast);
+    if (!stored) {
+      run.addErrors(summary, recordErrors, false);
+      run.addCounts(summary, { failed: summary.records });
+    }
+    run.recordsDone += summary.records;
+    run.bytesBefore += fileBytes;
+    run.progress(file.file, 0);
+    return;
   }
-  return result;
+
+  run.addErrors(summary, recordErrors);
+  run.addCounts(summary, { unchanged: satisfied.size });
+  run.recordsDone += recordErrors.length + satisfied.size;
+  let doneInFile = recordErrors.length + satisfied.size;
+  const totalInFile = Math.max(1, summary.records);
+  for (let start = 0; start < writes.length; start += run.chunkSize) {
+    if (run.aborted) {
+      run.result.cancelled = true;
+      return;
+    }
+    const chunk = writes.slice(start, start + run.chunkSize);
+    await run.writeIndependent(file.file, summary, chunk);
+    run.recordsDone += chunk.length;
+    doneInFile += chunk.length;
+    run.progress(file.file, Math.round((fileBytes * doneInFile) / totalInFile));
+  }
+  run.bytesBefore += fileBytes;
+  run.progress(file.file, 0);
+}
+
+/** An NDJSON file on disk, streamed: one batch per chunk of lines, in bounded memory. */
+async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number): Promise<void> {
+  const summary: ImportFileSummary = { file: filePath, records: 0, ...emptyCounts() };
+  run.result.files.push(summary);
+  let records: SourceRecord[] = [];
+  let parseErrors: ImportRecordError[] = [];
+  // The record total of a stream is known only at its end.
+  const lastFile = run.allFilesRead;
+  run.allFilesRead = false;
+  const flush = async (bytesRead: number) => {
+    const plan = planFile({ file: filePath, bytes: fileBytes, format: 'ndjson', records, errors: [] });
+    run.addErrors(summary, [...parseErrors, ...plan.errors]);
+    await run.writeIndependent(filePath, summary, plan.writes);
+    run.recordsDone += records.length + parseErrors.length;
+    records = [];
+    parseErrors = [];
+    run.progress(filePath, bytesRead);
+  };
+  for await (const { line, text, bytesRead } of ndjsonLines(filePath)) {
+    const trimmed = text.trim();
+    if (trimmed.length === 0) continue;
+    summary.records++;
+    run.recordsKnown++;
+    try {
+      records.push({ line, resource: JSON.parse(trimmed) });
+    } catch {
+      parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
+    }
+    if (records.length + parseErrors.length >= run.chunkSize) {
+      await flush(bytesRead);
+      if (run.aborted) {
+        run.result.cancelled = true;
+        return;
+      }
+    }
+  }
+  run.allFilesRead = lastFile;
+  await flush(fileBytes);
+  run.bytesBefore += fileBytes;
+}
+
+export async function runImport(options: ImportRunOptions): Promise<ImportRunResult> {
+  const sizes = await Promise.all(options.sources.map(sourceBytes));
+  const run = new ImportRun(
+    options,
+    sizes.reduce((a, b) => a + b, 0),
+    Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+  );
+  for (const [index, source] of options.sources.entries()) {
+    if (run.aborted) {
+      run.result.cancelled = true;
+      break;
+    }
+    run.allFilesRead = index === options.sources.length - 1;
+    const size = sizes[index] ?? 0;
+    if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
+      await importNdjsonStream(run, source.path, size);
+    } else {
+      await importWholeFile(run, source, size);
+    }
+    if (run.result.cancelled) break;
+  }
+  return run.result;
 }

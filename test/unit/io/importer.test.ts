@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
-import { runImport } from '../../../src-main/io/importer';
+import { runImport, type ImportProgressSnapshot } from '../../../src-main/io/importer';
 import { fixture, syntheaDir } from './paths';
 
 const path_ = (name: string) => ({ kind: 'path' as const, path: fixture(name) });
@@ -141,6 +143,60 @@ describe('runImport over the memory repository', () => {
       const ref = o.subject?.reference ?? '';
       expect(ref).toMatch(/^Patient\//);
       await expect(repo.read('Patient', ref.slice('Patient/'.length))).resolves.toBeTruthy();
+    }
+  });
+});
+
+describe('runImport streaming NDJSON files', () => {
+  it('streams a large NDJSON file in chunks with exact line numbers (CRLF too) and full byte progress', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const lines = Array.from({ length: 1203 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `s${i}`, code: { text: 'x' } }));
+      lines[700] = '{"resourceType":"Basic","id":';
+      lines[1001] = JSON.stringify({ resourceType: 'Basic', id: 'no good' });
+      lines.splice(5, 0, '');
+      const file = path.join(dir, 'big.ndjson');
+      await writeFile(file, `${lines.join('\r\n')}\r\n`);
+      const repo = new MemoryRepository();
+      const progress: ImportProgressSnapshot[] = [];
+      const result = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }], chunkSize: 500, onProgress: (p) => progress.push(p) });
+      expect(result).toMatchObject({ created: 1201, failed: 2, cancelled: false });
+      expect(result.files).toEqual([{ file, records: 1203, created: 1201, updated: 0, unchanged: 0, failed: 2 }]);
+      // Line numbers count the blank line inserted at line 6.
+      expect(result.errors.map((e) => [e.line, e.message])).toEqual([
+        [702, 'Not valid JSON: unexpected end of input'],
+        [1003, 'Invalid id: 1 to 64 characters of A-Z, a-z, 0-9, "-" and "." (at Basic.id)'],
+      ]);
+      expect(progress.map((p) => p.recordsDone)).toEqual([500, 1000, 1203]);
+      expect(progress.slice(0, -1).every((p) => !p.allFilesRead)).toBe(true);
+      const last = progress.at(-1)!;
+      expect(last).toMatchObject({ allFilesRead: true, recordsKnown: 1203 });
+      expect(last.bytesDone).toBe(last.bytesTotal);
+      expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 1201 }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops a streamed file between chunks when cancelled', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const file = path.join(dir, 'cancel.ndjson');
+      await writeFile(file, Array.from({ length: 100 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `c${i}` })).join('\n'));
+      const repo = new MemoryRepository();
+      const controller = new AbortController();
+      const result = await runImport({
+        repository: repo,
+        sources: [{ kind: 'path', path: file }, path_('patient.json')],
+        chunkSize: 30,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      });
+      expect(result).toMatchObject({ created: 30, cancelled: true });
+      expect(result.files).toHaveLength(1);
+      expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 30 }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
