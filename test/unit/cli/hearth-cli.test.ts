@@ -2,7 +2,7 @@
  * Runs the built `hearth` binary (out/cli/hearth.mjs) as a user or a script would.
  * HEARTH_TEST_KDF_ITERATIONS (test-only) keeps PBKDF2 cheap for `vault create`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,23 @@ function hearth(args: string[], env: Record<string, string> = {}): Run {
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same as `hearth`, without blocking: independent runs can overlap. */
+function hearthAsync(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binary, ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Expected failures print exactly one line `hearth: <reason>` and exit non-zero. */
@@ -119,17 +136,23 @@ describe('hearth CLI', () => {
     expect(searchset.link?.find((l) => l.relation === 'next')?.url).toBe('Observation?_total=accurate&_count=2&_offset=2');
   });
 
-  it('answers expected errors with one line and a non-zero exit', () => {
-    expectOneLineError(hearth(['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'wrong' }), /^hearth: wrong passphrase$/);
+  it('answers expected errors with one line and a non-zero exit', async () => {
+    // These open the vault (one process at a time: the vault folder is locked while open).
     expectOneLineError(hearth(['get', vault, 'Foo/1'], pass), /Unknown resource type "Foo"/);
     expectOneLineError(hearth(['get', vault, 'Patient/nobody'], pass), /Patient\/nobody not found/);
-    expectOneLineError(hearth(['get', vault], pass), /missing argument Type\/id/);
     expectOneLineError(hearth(['search', vault, 'Patient?family=x'], pass), /Unsupported search parameter "family"/);
-    expectOneLineError(hearth(['get', dir, 'Patient/x'], pass), /is not a Hearth vault/);
-    expectOneLineError(hearth(['get', path.join(dir, 'nowhere'), 'Patient/x'], pass), /no vault at/);
-    expectOneLineError(hearth(['get', vault, 'Patient/x']), /no passphrase: set HEARTH_PASSPHRASE/);
-    expectOneLineError(hearth(['frobnicate']), /unknown command "frobnicate"/);
-    expectOneLineError(hearth([]), /missing command/);
+    // These never hold the lock, so they run side by side.
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'wrong' }, /^hearth: wrong passphrase$/],
+      [['get', vault], pass, /missing argument Type\/id/],
+      [['get', dir, 'Patient/x'], pass, /is not a Hearth vault/],
+      [['get', path.join(dir, 'nowhere'), 'Patient/x'], pass, /no vault at/],
+      [['get', vault, 'Patient/x'], {}, /no passphrase: set HEARTH_PASSPHRASE/],
+      [['frobnicate'], {}, /unknown command "frobnicate"/],
+      [[], {}, /missing command/],
+    ];
+    const runs = await Promise.all(cases.map(([args, env]) => hearthAsync(args, env)));
+    runs.forEach((run, i) => expectOneLineError(run, cases[i]![2]));
   });
 
   it('verifies the vault and names a damaged file', () => {
