@@ -61,7 +61,14 @@ if (!app.requestSingleInstanceLock()) {
     void host.close().finally(() => app.quit());
   });
 
-  void app.whenReady().then(start);
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      // Start-up failures name files at most (no vault is open yet): show them and leave.
+      dialog.showErrorBox('Hearth could not start', error instanceof Error ? error.message : String(error));
+      app.quit();
+    });
 }
 
 async function start(): Promise<void> {

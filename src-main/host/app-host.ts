@@ -155,7 +155,11 @@ export function createAppHost(options: AppHostOptions): ApiHost {
       });
       lockReason = undefined;
       idle.start();
-      await store.rememberVault(handle.info.path);
+      try {
+        await store.rememberVault(handle.info.path);
+      } catch {
+        // The recent list is a convenience: an unwritable settings folder must not undo an unlock.
+      }
       await emitStatus();
       return ok(handle.info);
     });
