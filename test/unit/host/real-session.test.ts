@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HearthEvent, JobState } from '../../../src-main/api/contract';
 import type { ApiHost } from '../../../src-main/api/host';
@@ -15,12 +16,36 @@ let root: string;
 let host: ApiHost;
 const events: HearthEvent[] = [];
 
+/**
+ * The worker bundled the way `npm run build:cli` does it (packages external), so this test runs
+ * the production worker rather than the TypeScript sources through tsx. It is written under
+ * node_modules/.cache so that its external packages (sql.js, zod...) resolve from the repo.
+ */
+async function buildWorker(): Promise<string> {
+  const outfile = path.resolve('node_modules/.cache/hearth-tests', `store-worker-${process.pid}.mjs`);
+  await build({
+    entryPoints: [path.resolve('src-main/host/store-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+let workerFile: string;
+
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hearth-real-host-'));
+  workerFile = await buildWorker();
   host = createAppHost({
     configDir: path.join(root, 'config'),
     isolation: 'worker',
     sessionOptions: { kdfIterations: 1_000, allowWeakKdfForTests: true },
+    worker: { workerScript: { file: workerFile, viaTsx: false } },
   });
   host.onEvent((e) => events.push(e));
 });
@@ -28,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await fs.rm(root, { recursive: true, force: true });
+  if (workerFile) await fs.rm(workerFile, { force: true });
 });
 
 async function value<T>(promise: Promise<Result<unknown>>): Promise<T> {
