@@ -189,19 +189,25 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
     return error ? <ErrorAlert error={error} title="Cannot follow the import" /> : <Skeleton height={120} />;
   }
   const { progress } = job;
-  const percent = progress.total ? Math.min(100, (progress.done / progress.total) * 100) : undefined;
+  // Records when their total is known; else bytes read, which the services know from the start.
+  const percent = progress.total
+    ? Math.min(100, (progress.done / progress.total) * 100)
+    : progress.bytesTotal
+      ? Math.min(100, ((progress.bytesDone ?? 0) / progress.bytesTotal) * 100)
+      : undefined;
   return (
     <Stack>
       <Card withBorder padding="md" data-testid="job-panel">
         <Group justify="space-between" mb="xs" wrap="nowrap">
-          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-            <Text fw={600} truncate="end">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0, flex: 1 }}>
+            <Text fw={600} truncate="end" title={job.title}>
               {job.title}
             </Text>
             <StatusBadge status={job.status} />
           </Group>
           {!finished ? (
             <Button
+              style={{ flexShrink: 0 }}
               color="red"
               variant="light"
               leftSection={<IconPlayerStop size={16} />}
@@ -211,7 +217,7 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
               Cancel
             </Button>
           ) : (
-            <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={onNewImport}>
+            <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={onNewImport} style={{ flexShrink: 0 }}>
               Import more
             </Button>
           )}
@@ -238,6 +244,11 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
                   about {formatDuration(progress.etaSeconds)} left
                 </Text>
               )}
+              {progress.bytesTotal !== undefined && (
+                <Text size="sm" c="dimmed">
+                  {formatBytes(progress.bytesDone ?? 0)} of {formatBytes(progress.bytesTotal)}
+                </Text>
+              )}
               {progress.message && (
                 <Text size="sm" c="dimmed">
                   {progress.message}
@@ -261,7 +272,7 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
 function StatusBadge({ status }: { status: JobState['status'] }) {
   const color = { queued: 'gray', running: 'blue', succeeded: 'green', failed: 'red', cancelled: 'orange' }[status];
   return (
-    <Badge color={color} variant="light" data-testid="job-status">
+    <Badge color={color} variant="light" data-testid="job-status" style={{ flexShrink: 0 }}>
       {status}
     </Badge>
   );
