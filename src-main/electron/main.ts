@@ -26,6 +26,9 @@ const preloadPath = path.join(here, '..', 'preload', 'index.cjs');
 /** Only `electron-vite dev` sets this, and only an unpackaged app honours it. */
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 
+// Before 'ready': every renderer the app ever creates is sandboxed, whatever its options say.
+app.enableSandbox();
+
 // Must run before 'ready': app:// behaves like https (secure context, fetch, standard URLs).
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },

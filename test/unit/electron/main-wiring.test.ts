@@ -22,6 +22,7 @@ const fake = vi.hoisted(() => {
     permissionCheck: undefined as undefined | ((contents: unknown, permission: string) => boolean),
     opened: [] as string[],
     quits: 0,
+    sandboxEnabled: false,
   };
   class BrowserWindow {
     webContents: Record<string, unknown>;
@@ -51,6 +52,9 @@ const fake = vi.hoisted(() => {
   const electron = {
     app: {
       isPackaged: false,
+      enableSandbox: () => {
+        state.sandboxEnabled = true;
+      },
       requestSingleInstanceLock: () => true,
       on: (event: string, listener: Listener) => state.appListeners.set(event, listener),
       whenReady: () => Promise.resolve(),
@@ -115,6 +119,7 @@ describe('Electron main wiring', () => {
   });
 
   it('opens one hardened window on app://hearth/index.html with the sandboxed preload', () => {
+    expect(fake.state.sandboxEnabled).toBe(true);
     expect(fake.state.windows).toHaveLength(1);
     const window = fake.state.windows[0]!;
     expect(window.loaded).toEqual(['app://hearth/index.html']);
