@@ -96,7 +96,9 @@ export function planFile(file: SourceFile): FilePlan {
   const targets = new Map<string, string>();
   const rewriteTargets = kind !== 'batch';
 
-  for (const record of file.records) {
+  // A history Bundle lists versions newest first (http.html#history): replay them oldest first.
+  const records = file.bundleType === 'history' ? [...file.records].reverse() : file.records;
+  for (const record of records) {
     const method = kind === 'plain' ? (record.request?.method === 'DELETE' ? 'DELETE' : undefined) : record.request?.method;
     if (kind !== 'plain' && typeof method !== 'string') {
       plan.errors.push(errorFor(file, record, `${kind} entry has no request.method`, undefined, 'structure'));
@@ -126,7 +128,13 @@ export function planFile(file: SourceFile): FilePlan {
         continue;
       }
       const assignedId = randomUUID();
-      if (rewriteTargets && record.fullUrl) targets.set(record.fullUrl, `${resource.resourceType}/${assignedId}`);
+      if (rewriteTargets && record.fullUrl) {
+        const target = `${resource.resourceType}/${assignedId}`;
+        targets.set(record.fullUrl, target);
+        // An absolute fullUrl (http://base/Patient/123) may be referenced relatively too (bundle.html#references).
+        const relative = /\/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(record.fullUrl)?.[1];
+        if (relative && !record.fullUrl.startsWith('urn:')) targets.set(relative, target);
+      }
       const write: PlannedWrite = { op: { kind: 'create', resource, assignedId }, record, resourceType: resource.resourceType };
       const ifNoneExist = record.request?.ifNoneExist;
       if (typeof ifNoneExist === 'string' && ifNoneExist.length > 0) {

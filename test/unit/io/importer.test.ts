@@ -200,3 +200,47 @@ describe('runImport streaming NDJSON files', () => {
     }
   });
 });
+
+describe('runImport Bundle details', () => {
+  it('rewrites relative references to POSTed entries with absolute fullUrls', async () => {
+    const repo = new MemoryRepository();
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'http://example.org/fhir/Patient/abc',
+          resource: { resourceType: 'Patient', id: 'abc' },
+          request: { method: 'POST', url: 'Patient' },
+        },
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/abc' } },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    };
+    await runImport({ repository: repo, sources: [{ kind: 'text', name: 't.json', text: JSON.stringify(bundle) }] });
+    const patient = (await repo.list('Patient', { offset: 0, count: 1 })).resources[0]!;
+    expect(patient.id).not.toBe('abc');
+    const observation = (await repo.list('Observation', { offset: 0, count: 1 })).resources[0] as Observation;
+    expect(observation.subject?.reference).toBe(`Patient/${patient.id}`);
+  });
+
+  it('replays a history Bundle oldest first, deletions included', async () => {
+    const repo = new MemoryRepository();
+    const history = {
+      resourceType: 'Bundle',
+      type: 'history',
+      entry: [
+        { request: { method: 'DELETE', url: 'Patient/h1' } },
+        { resource: { resourceType: 'Patient', id: 'h1', gender: 'male' }, request: { method: 'PUT', url: 'Patient/h1' } },
+        { resource: { resourceType: 'Patient', id: 'h1', gender: 'female' }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    };
+    const result = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'h.json', text: JSON.stringify(history) }] });
+    expect(result).toMatchObject({ created: 1, updated: 2, failed: 0 });
+    const versions = await repo.history('Patient', 'h1');
+    expect(versions.entry?.map((e) => e.request?.method)).toEqual(['DELETE', 'PUT', 'PUT']);
+    expect((versions.entry?.[1]?.resource as Patient).gender).toBe('male');
+  });
+});
