@@ -59,13 +59,18 @@ function errorForWrite(file: string, write: PlannedWrite, o: NonNullable<ImportR
   return error;
 }
 
-/** Resolves `ifNoneExist` with the repository's search; conditions it cannot evaluate create anyway. */
+/**
+ * Resolves `ifNoneExist` with the repository's search (http.html#ccreate): one match means no
+ * create (`matched`); several, or a malformed condition, fail the entry (added to plan.errors,
+ * returned in `failed`); conditions the minimal search cannot evaluate create anyway.
+ */
 async function resolveConditionalCreates(
   repository: ResourceRepository,
   file: string,
   plan: FilePlan,
-): Promise<Set<PlannedWrite>> {
-  const satisfied = new Set<PlannedWrite>();
+): Promise<{ matched: Set<PlannedWrite>; failed: Set<PlannedWrite> }> {
+  const matched = new Set<PlannedWrite>();
+  const failed = new Set<PlannedWrite>();
   for (const conditional of plan.conditional) {
     let matches: string[];
     try {
@@ -74,12 +79,16 @@ async function resolveConditionalCreates(
       const bundle = await repository.search(conditional.resourceType, params);
       matches = (bundle.entry ?? []).map((e) => e.resource?.id ?? '');
     } catch (e) {
+      if (!(e instanceof OperationOutcomeError)) throw e;
       // The minimal search cannot evaluate this condition (e.g. `identifier`): create, as if none existed.
-      if (e instanceof OperationOutcomeError && e.outcome.issue[0]?.code === 'not-supported') continue;
-      throw e;
+      if (e.outcome.issue[0]?.code === 'not-supported') continue;
+      // A malformed condition (e.g. a bad date) fails this entry only.
+      plan.errors.push(errorForWrite(file, conditional.write, e.outcome));
+      failed.add(conditional.write);
+      continue;
     }
     if (matches.length === 1) {
-      satisfied.add(conditional.write);
+      matched.add(conditional.write);
       // References were already rewritten to the id this create would have had: point them at the match.
       const op = conditional.write.op;
       if (op.kind === 'create' && op.assignedId) {
@@ -93,10 +102,10 @@ async function resolveConditionalCreates(
           code: 'conflict',
         }),
       );
-      satisfied.add(conditional.write);
+      failed.add(conditional.write);
     }
   }
-  return satisfied;
+  return { matched, failed };
 }
 
 function tally(outcome: WriteOutcome, counts: ImportCounts): void {
@@ -192,9 +201,9 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
     return;
   }
   const plan = planFile(file);
-  const satisfied = await resolveConditionalCreates(repository, file.file, plan);
+  const { matched, failed } = await resolveConditionalCreates(repository, file.file, plan);
   const recordErrors = [...file.errors, ...plan.errors];
-  const writes = plan.writes.filter((w) => !satisfied.has(w));
+  const writes = plan.writes.filter((w) => !matched.has(w) && !failed.has(w));
 
   if (plan.atomic) {
     // http.html#transaction: one bad entry fails the whole Bundle; every bad entry is listed.
@@ -210,7 +219,7 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
         if (o.status === 'failed') recordErrors.push(errorForWrite(file.file, writes[i]!, o.outcome));
       });
       if (counts.failed === 0) {
-        run.addCounts(summary, { ...counts, unchanged: counts.unchanged + satisfied.size });
+        run.addCounts(summary, { ...counts, unchanged: counts.unchanged + matched.size });
         stored = true;
       }
     }
@@ -225,9 +234,9 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
   }
 
   run.addErrors(summary, recordErrors);
-  run.addCounts(summary, { unchanged: satisfied.size });
-  run.recordsDone += recordErrors.length + satisfied.size;
-  let doneInFile = recordErrors.length + satisfied.size;
+  run.addCounts(summary, { unchanged: matched.size });
+  run.recordsDone += recordErrors.length + matched.size;
+  let doneInFile = recordErrors.length + matched.size;
   const totalInFile = Math.max(1, summary.records);
   for (let start = 0; start < writes.length; start += run.chunkSize) {
     if (run.aborted) {

@@ -244,3 +244,31 @@ describe('runImport Bundle details', () => {
     expect((versions.entry?.[1]?.resource as Patient).gender).toBe('male');
   });
 });
+
+describe('runImport conditional creates in a batch', () => {
+  it('fails only the entries whose ifNoneExist matches several resources or is malformed', async () => {
+    const repo = new MemoryRepository();
+    await repo.update({ resourceType: 'Practitioner', id: 'd1' });
+    await repo.update({ resourceType: 'Practitioner', id: 'd2' });
+    const post = (ifNoneExist: string) => ({
+      resource: { resourceType: 'Practitioner' },
+      request: { method: 'POST', url: 'Practitioner', ifNoneExist },
+    });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [post('_id=d1,d2'), post('_lastUpdated=yesterday'), post('_id=d1'), post('_id=zzz')],
+    };
+    const result = await runImport({
+      repository: repo,
+      sources: [{ kind: 'text', name: 'cond.json', text: JSON.stringify(bundle, null, 1) }],
+    });
+    expect(result).toMatchObject({ created: 1, unchanged: 1, failed: 2 });
+    expect(result.files[0]).toMatchObject({ records: 4, created: 1, unchanged: 1, failed: 2 });
+    expect(result.errors.map((e) => [e.entryIndex, e.message])).toEqual([
+      [0, 'ifNoneExist matches more than one resource'],
+      [1, '_lastUpdated: "yesterday" is not a FHIR date or instant (at _lastUpdated)'],
+    ]);
+    expect((await repo.counts())[0]).toEqual({ resourceType: 'Practitioner', count: 3 });
+  });
+});
