@@ -123,7 +123,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     const records = await this.store.versions(resourceType, id);
     if (records.length === 0) throw this.missing(resourceType, id);
     const entry: BundleEntry[] = [];
-    for (const record of records) {
+    for (const [index, record] of records.entries()) {
       const url = `${resourceType}/${id}`;
       const etag = `W/"${record.version}"`;
       if (record.deleted) {
@@ -134,7 +134,9 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         });
         continue;
       }
-      const created = record.method === 'POST' || record.version === 1;
+      // Newest first: the next record is the version this one followed (none, or a deletion: created).
+      const previous = records[index + 1];
+      const created = !previous || previous.deleted;
       entry.push({
         fullUrl: url,
         resource: await this.store.body(record),

@@ -125,6 +125,8 @@ export function repositoryContract(name: string, makeFixture: () => Promise<Repo
 
       const revived = await repo.update(patient('C', { id: 'd1' }));
       expect(revived.meta?.versionId).toBe('4');
+      const revivedHistory = await repo.history('Patient', 'd1');
+      expect(revivedHistory.entry?.map((e) => e.response?.status)).toEqual(['201 Created', '204 No Content', '200 OK', '201 Created']);
       expect(((await repo.read('Patient', 'd1')) as Patient).name?.[0]?.family).toBe('C');
     });
 
