@@ -145,6 +145,11 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
           </Group>
         </Card>
       )}
+      {(reading || start.loading) && (
+        <Text size="sm" c="dimmed">
+          Sending {files.length} file{files.length === 1 ? '' : 's'} ({formatBytes(totalBytes)}) to the vault…
+        </Text>
+      )}
       {start.error && <ErrorAlert error={start.error} title="The import did not start" />}
     </Stack>
   );

@@ -17,7 +17,8 @@ import { SettingsScreen } from '../screens/SettingsScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
-import { useActivityReporter } from './use-activity-reporter';
+import { activityReportInterval, useActivityReporter } from './use-activity-reporter';
+import { useSettings } from '../settings-context';
 import { useGlobalKeys } from './use-global-keys';
 import { VaultDataProvider } from './vault-data';
 
@@ -43,7 +44,8 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
   const [shortcutsOpened, shortcuts] = useDisclosure(false);
   const [locking, setLocking] = useState(false);
   const [connection, setConnection] = useState<ConnectionState>('open');
-  useActivityReporter();
+  const { settings } = useSettings();
+  useActivityReporter(activityReportInterval(settings?.autoLockMinutes));
   useEffect(() => client.onConnectionChange(setConnection), [client]);
 
   const lock = useCallback(async () => {

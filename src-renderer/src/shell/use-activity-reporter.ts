@@ -1,6 +1,15 @@
 import { useEffect, useRef } from 'react';
 import { useApi } from '../api/context';
 
+/**
+ * At most once a minute, and several times within the auto-lock delay so that a short delay
+ * (1 minute) never expires while the user is active.
+ */
+export function activityReportInterval(autoLockMinutes: number | undefined): number {
+  const lockMs = (autoLockMinutes ?? 15) * 60_000;
+  return Math.max(5_000, Math.min(60_000, Math.floor(lockMs / 4)));
+}
+
 const ACTIVITY_EVENTS = ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart'] as const;
 
 /**

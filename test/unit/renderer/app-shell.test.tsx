@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResourceCount, VaultStatus } from '../../../src-main/api/contract';
 import { App } from '../../../src-renderer/src/App';
+import { activityReportInterval } from '../../../src-renderer/src/shell/use-activity-reporter';
 import { installDomShims } from './dom-shims';
 import { fakeClient, ok } from './fake-client';
 
@@ -66,6 +67,12 @@ describe('app shell', () => {
     for (let i = 0; i < 20; i++) fireEvent.keyDown(window, { key: 'x' });
     fireEvent.mouseDown(window);
     expect(calls.filter((call) => call.channel === 'vault.touch')).toHaveLength(1);
+  });
+
+  it('reports often enough for short auto-lock delays', () => {
+    expect(activityReportInterval(15)).toBe(60_000);
+    expect(activityReportInterval(1)).toBe(15_000);
+    expect(activityReportInterval(undefined)).toBe(60_000);
   });
 
   it('locks with the Lock button', async () => {
