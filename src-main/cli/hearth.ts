@@ -43,6 +43,7 @@ Options
 The passphrase comes from HEARTH_PASSPHRASE (the new one for passwd from HEARTH_NEW_PASSPHRASE),
 else it is asked on the terminal without echo.
 Exit codes: 0 success, 1 error, 2 import finished with failed records, 130 cancelled.
+HEARTH_DEBUG=1 adds a stack trace to unexpected errors (bugs).
 `;
 
 function need(positionals: string[], index: number, name: string, usage: string): string {
@@ -144,8 +145,10 @@ async function main(): Promise<void> {
   } catch (e) {
     const reason = expectedReason(e);
     if (reason === undefined) {
-      // A bug, not a user error: keep the stack for the report (it names code, not data).
-      process.stderr.write(`hearth: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // A bug, not a user error: still one line; HEARTH_DEBUG=1 adds the stack for a bug report.
+      const summary = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      process.stderr.write(`hearth: unexpected error: ${oneLine(summary)}\n`);
+      if (process.env['HEARTH_DEBUG'] === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
       process.exitCode = 1;
       return;
     }
