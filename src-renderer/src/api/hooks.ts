@@ -2,7 +2,7 @@
  * Loading / error / data state for API calls. Results are values, so a hook never has to catch:
  * `error` is the OperationOutcome of a failed call.
  */
-import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DependencyList } from 'react';
 import type { HearthApi } from '../../../src-main/api/contract';
 import type { OperationOutcome, Result } from '../../../src-main/api/result';
 import { useApi } from './context';
@@ -21,8 +21,14 @@ export function useApiQuery<T>(
   deps: DependencyList,
 ): QueryState<T> {
   const api = useApi();
-  const [state, setState] = useState<{ data?: T; error?: OperationOutcome; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
+  // A fresh identity whenever the inputs change: an answer is only "current" for its request,
+  // so a render right after the inputs changed says loading instead of showing stale data.
+  // The caller lists what its query reads in `deps` (like useEffect itself).
+  const request = useMemo(() => ({}), [api, generation, ...deps]);
+  const [state, setState] = useState<{ request?: object; data?: T; error?: OperationOutcome; loading: boolean }>({
+    loading: true,
+  });
   const queryRef = useRef(query);
   queryRef.current = query;
 
@@ -30,22 +36,23 @@ export function useApiQuery<T>(
     let current = true;
     const pending = queryRef.current(api);
     if (!pending) {
-      setState({ loading: false });
+      setState({ request, loading: false });
       return;
     }
     setState((previous) => ({ ...previous, loading: true }));
     void pending.then((result) => {
       if (!current) return;
-      setState(result.ok ? { data: result.value, loading: false } : { error: result.error, loading: false });
+      setState(result.ok ? { request, data: result.value, loading: false } : { request, error: result.error, loading: false });
     });
     return () => {
       current = false;
     };
-    // The caller lists what its query reads in `deps` (like useEffect itself).
-  }, [api, generation, ...deps]);
+  }, [api, request]);
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const settled = state.request === request && !state.loading;
+  // Data of an earlier request stays visible while the next loads (tables dim rather than blank).
+  return { data: state.data, error: settled ? state.error : undefined, loading: !settled, reload };
 }
 
 export interface CallState<A extends unknown[], T> {
