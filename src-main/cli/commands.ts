@@ -20,13 +20,14 @@ export interface CliIo {
 }
 
 /**
- * TEST ONLY: `HEARTH_TEST_KDF_ITERATIONS` lowers PBKDF2 for `vault create` so CLI tests run fast.
- * Never set it for a real vault: the engine's production floor (600,000) is what protects the
- * passphrase.
+ * TEST ONLY: `HEARTH_TEST_KDF_ITERATIONS` lowers PBKDF2 for `vault create` so CLI tests run fast,
+ * and is refused unless NODE_ENV=test. Never use it for a real vault: the engine's production
+ * floor (600,000 iterations) is what protects the passphrase.
  */
 export function sessionOptions(env: NodeJS.ProcessEnv): VaultSessionOptions {
   const raw = env['HEARTH_TEST_KDF_ITERATIONS'];
   if (raw === undefined || raw === '') return {};
+  if (env['NODE_ENV'] !== 'test') throw new CliError('HEARTH_TEST_KDF_ITERATIONS is for tests only (it needs NODE_ENV=test)');
   const iterations = Number(raw);
   if (!Number.isSafeInteger(iterations) || iterations <= 0) throw new CliError('HEARTH_TEST_KDF_ITERATIONS must be a positive whole number');
   return { kdfIterations: iterations, allowWeakKdfForTests: true };

@@ -1,6 +1,6 @@
 /**
  * Runs the built `hearth` binary (out/cli/hearth.mjs) as a user or a script would.
- * HEARTH_TEST_KDF_ITERATIONS (test-only) keeps PBKDF2 cheap for `vault create`.
+ * HEARTH_TEST_KDF_ITERATIONS (test-only, honoured with NODE_ENV=test) keeps PBKDF2 cheap for `vault create`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ function hearth(args: string[], env: Record<string, string> = {}): Run {
   const result = spawnSync(process.execPath, [binary, ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_ENV: 'test', HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
     // No TTY: the passphrase must come from the environment.
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
@@ -35,7 +35,7 @@ function hearthAsync(args: string[], env: Record<string, string> = {}): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binary, ...args], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_ENV: 'test', HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -86,6 +86,7 @@ describe('hearth CLI', () => {
     expect(created.status).toBe(0);
     expect(created.stdout).toContain(vault);
     expectOneLineError(hearth(['vault', 'create', vault], pass), /not empty/);
+    expectOneLineError(hearth(['vault', 'create', path.join(dir, 'weak')], { ...pass, NODE_ENV: 'production' }), /for tests only/);
   });
 
   it('imports a good file: exit 0 and a summary on stdout', () => {
