@@ -219,7 +219,7 @@ test.describe('Hearth web UI', () => {
     await page.keyboard.press('Escape');
   });
 
-  test('follows a larger import with progress, and cancels it', async () => {
+  test('imports several files in one job, with Cancel while it runs', async () => {
     // Several files in one job: the report lists each of them.
     const files = syntheaBundles(9).slice(1);
     test.skip(files.length < 2, `Synthea bundles not found at ${syntheaDir}`);
