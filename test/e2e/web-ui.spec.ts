@@ -243,6 +243,35 @@ test.describe('Hearth web UI', () => {
     await shot(page, '16-import-after-cancel');
   });
 
+  test('shows the live progress of a running import and cancels it', async () => {
+    const files = syntheaBundles(60).slice(9);
+    test.skip(files.length < 10, `Synthea bundles not found at ${syntheaDir}`);
+    // Started from the API so that the browser's upload does not eat the job's run time; the
+    // screen follows any job through its #/import?job= route.
+    const origin = new URL(hearthUrl!).origin;
+    const token = new URL(hearthUrl!).hash.replace(/^#token=/, '');
+    const response = await fetch(`${origin}/api/import.start`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        sources: files.map((file) => ({ kind: 'text', name: path.basename(file), text: fs.readFileSync(file, 'utf8') })),
+      }),
+    });
+    const started = (await response.json()) as { ok: boolean; value?: { jobId: string } };
+    expect(started.ok).toBe(true);
+    await page.goto(`${origin}/#/import?job=${started.value!.jobId}`);
+    await expect(page.getByTestId('job-status')).toHaveText('running');
+    await expect(page.getByTestId('job-done')).toContainText(/[1-9][\d,]* .*records/);
+    await shot(page, '15-import-progress');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('job-status')).toHaveText('cancelled', { timeout: 60_000 });
+    await expect(page.getByTestId('import-report')).toBeVisible();
+    // What was committed before the cancel stays: fewer records than the files hold, not none.
+    const created = Number((await page.getByTestId('report-created').textContent())!.replace(/,/g, ''));
+    expect(created).toBeGreaterThan(0);
+    await expect(page.getByText(/cancelled/).first()).toBeVisible();
+  });
+
   test('dark theme', async () => {
     await page.getByRole('button', { name: 'Toggle colour theme' }).click();
     await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
