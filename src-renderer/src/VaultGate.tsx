@@ -10,15 +10,14 @@ import { AppLayout } from './shell/AppLayout';
 
 /**
  * Shows the unlock screen or the app, following the vault status. Everything read from the vault
- * lives in state under <AppLayout>, which is unmounted on lock: cached resources leave memory.
+ * lives in state under <AppLayout>, which is replaced by the unlock screen on lock, so cached
+ * resources leave memory with it.
  */
 export function VaultGate() {
   const api = useApi();
   const client = useClient();
   const [status, setStatus] = useState<VaultStatus | undefined>(undefined);
   const [error, setError] = useState<OperationOutcome | undefined>(undefined);
-  /** Bumped on each unlock so that the app remounts with empty state. */
-  const [session, setSession] = useState(0);
 
   const refresh = useCallback(async () => {
     const result = await api.vault.status({});
@@ -47,11 +46,6 @@ export function VaultGate() {
     if (event.type === 'vault') setStatus(event.status);
   });
 
-  const unlocked = status?.state === 'unlocked' && status.vault !== null;
-  useEffect(() => {
-    if (unlocked) setSession((value) => value + 1);
-  }, [unlocked]);
-
   let content;
   if (error && !status) {
     content = (
@@ -73,7 +67,8 @@ export function VaultGate() {
       </Center>
     );
   } else if (status.state === 'unlocked' && status.vault) {
-    content = <AppLayout key={session} vault={status.vault} onLocked={(next) => setStatus(next)} />;
+    // Keyed by vault: switching vaults never carries state over (a lock unmounts it anyway).
+    content = <AppLayout key={status.vault.path} vault={status.vault} onLocked={(next) => setStatus(next)} />;
   } else {
     content = <UnlockScreen status={status} onUnlocked={() => void refresh()} />;
   }
