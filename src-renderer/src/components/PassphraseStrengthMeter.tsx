@@ -15,7 +15,7 @@ export function PassphraseStrengthMeter({ passphrase }: { passphrase: string }) 
         aria-label={`Passphrase strength: ${strength.label}`}
       />
       <Text size="xs" c="dimmed">
-        {passphrase ? `Strength: ${strength.label} (about ${strength.bits} bits)` : `At least ${MIN_PASSPHRASE_LENGTH} characters; several unrelated words work well.`}
+        {passphrase ? `Strength: ${strength.label} (about ${strength.bits} bits)` : `At least ${MIN_PASSPHRASE_LENGTH} characters, no common password or pattern, fair strength or better. Several unrelated words work well.`}
       </Text>
       {passphrase && strength.advice.length > 0 && (
         <List size="xs" c="dimmed" spacing={0}>
