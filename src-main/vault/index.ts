@@ -29,6 +29,25 @@ async function listFolder(folder: string): Promise<string[] | null> {
   }
 }
 
+/** What `createVault` leaves before vault.json exists: a crash part-way leaves only these. */
+const CREATION_LEFTOVERS: ReadonlySet<string> = new Set([LOG_DIR, INDEX_DIR, 'vault.lock', `${HEADER_FILE}.tmp`]);
+
+/**
+ * True when the folder holds nothing but what an interrupted `createVault` writes (no vault.json,
+ * at most the first, empty segment): no data can be in it, so creating again may clear it.
+ */
+async function isInterruptedCreation(folder: string, names: string[]): Promise<boolean> {
+  if (names.includes(HEADER_FILE) || !names.every((name) => CREATION_LEFTOVERS.has(name))) return false;
+  const inLog = (await listFolder(path.join(folder, LOG_DIR))) ?? [];
+  const inIndex = (await listFolder(path.join(folder, INDEX_DIR))) ?? [];
+  return inIndex.length === 0 && inLog.every((name) => name === path.basename(segmentFile(1)));
+}
+
+async function clearInterruptedCreation(folder: string, names: string[]): Promise<void> {
+  for (const name of names) await fs.rm(path.join(folder, name), { recursive: true, force: true });
+  await fsyncDir(folder);
+}
+
 /**
  * Creates a vault in a missing or empty folder. The segment is written first and vault.json last,
  * so a crash part-way leaves a folder that is not (yet) a vault rather than a broken one.
@@ -42,9 +61,12 @@ export async function createVault(folder: string, passphrase: string, options: C
   if (passphrase.length === 0) throw new RangeError('The passphrase is empty');
   const absolute = path.resolve(folder);
   const existing = await listFolder(absolute);
-  if (existing && existing.length > 0) throw new VaultError('exists', 'The folder is not empty; a vault needs an empty or new folder');
+  if (existing && existing.length > 0 && !(await isInterruptedCreation(absolute, existing))) {
+    throw new VaultError('exists', 'The folder is not empty; a vault needs an empty or new folder');
+  }
   await fs.mkdir(absolute, { recursive: true });
   const lock = await acquireLock(absolute);
+  if (existing && existing.length > 0) await clearInterruptedCreation(absolute, existing.filter((name) => name !== 'vault.lock'));
   try {
     const rawKey = newDataKeyBytes();
     const identity = { vaultId: Buffer.from(randomBytes(16)).toString('hex'), createdAt: new Date().toISOString() };
@@ -98,6 +120,9 @@ export async function probeVault(folder: string): Promise<VaultProbe> {
   }
   if (names === null) return { path: absolute, exists: false, isVault: false, canCreate: true };
   if (names.length === 0) return { path: absolute, exists: true, isVault: false, canCreate: true };
+  if (await isInterruptedCreation(absolute, names)) {
+    return { path: absolute, exists: true, isVault: false, canCreate: true, problem: 'A vault creation was interrupted here; creating again starts afresh' };
+  }
   if (!names.includes(HEADER_FILE)) {
     return { path: absolute, exists: true, isVault: false, canCreate: false, problem: 'The folder is not empty and holds no Hearth vault' };
   }

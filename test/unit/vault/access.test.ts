@@ -141,3 +141,30 @@ describe('folder lock', () => {
     expect(readdirSync(dir)).not.toContain('vault.lock');
   });
 });
+
+describe('interrupted creation', () => {
+  it('lets a folder left by a crash during createVault be created again, and nothing else', async () => {
+    const dir = newDir();
+    mkdirSync(path.join(dir, 'log'), { recursive: true });
+    mkdirSync(path.join(dir, 'index'));
+    writeFileSync(path.join(dir, 'log', '000001.hlog'), Buffer.alloc(40, 7));
+    writeFileSync(path.join(dir, 'vault.lock'), '999999999\n'); // a dead process
+    expect(await probeVault(dir)).toMatchObject({ isVault: false, canCreate: true });
+    const vault = await createVault(dir, 'fresh start', testOptions());
+    await writeRecords(vault, 'k', 1, 10);
+    await vault.close();
+    const reopened = await openVault(dir, 'fresh start', options);
+    expect((await allRecords(reopened)).length).toBe(1);
+    await reopened.close();
+
+    // A second segment, a snapshot or any foreign file means it is not a creation leftover.
+    for (const extra of [['log', '000002.hlog'], ['index', 'snapshot-000001.hsnap'], ['notes.txt']]) {
+      const other = newDir();
+      mkdirSync(path.join(other, 'log'), { recursive: true });
+      mkdirSync(path.join(other, 'index'));
+      writeFileSync(path.join(other, ...extra), 'x');
+      expect(await probeVault(other)).toMatchObject({ canCreate: false });
+      await expect(createVault(other, 'no', testOptions())).rejects.toMatchObject({ code: 'exists' });
+    }
+  });
+});
