@@ -52,10 +52,20 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screensDir, `${name}.png`), fullPage: true });
 }
 
-async function importFiles(page: Page, files: string[]): Promise<void> {
+/**
+ * Opens the Import screen ready for new files. The screen shows either the file picker or the last
+ * job's report with "Import more": wait until one of them is there before looking (isVisible does
+ * not wait, and a check made before the screen rendered would skip the button).
+ */
+async function openImportPicker(page: Page): Promise<void> {
   await page.getByTestId('nav-import').click();
   const newImport = page.getByRole('button', { name: 'Import more' });
+  await expect(newImport.or(page.locator('input[type="file"]')).first()).toBeAttached();
   if (await newImport.isVisible()) await newImport.click();
+}
+
+async function importFiles(page: Page, files: string[]): Promise<void> {
+  await openImportPicker(page);
   await page.locator('input[type="file"]').setInputFiles(files);
   await expect(page.getByTestId('selected-files')).toContainText(path.basename(files[0]!));
   await page.getByTestId('start-import').click();
@@ -223,9 +233,7 @@ test.describe('Hearth web UI', () => {
     // Several files in one job: the report lists each of them.
     const files = syntheaBundles(9).slice(1);
     test.skip(files.length < 2, `Synthea bundles not found at ${syntheaDir}`);
-    await page.getByTestId('nav-import').click();
-    const newImport = page.getByRole('button', { name: 'Import more' });
-    if (await newImport.isVisible()) await newImport.click();
+    await openImportPicker(page);
     await page.locator('input[type="file"]').setInputFiles(files);
     await expect(page.getByTestId('selected-files').locator('tbody tr')).toHaveCount(files.length);
     await page.getByTestId('start-import').click();
