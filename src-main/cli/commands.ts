@@ -190,7 +190,6 @@ export async function searchResources(dir: string, query: string, io: CliIo): Pr
 
 export interface ServeOptions {
   port?: number;
-  vault?: string;
 }
 
 /** The web mode: the HTTP server (src-main/transport/http-server.ts) on 127.0.0.1 until Ctrl-C. */
@@ -206,7 +205,6 @@ export async function serve(options: ServeOptions, io: CliIo, cliDir: string): P
     rendererDir: path.resolve(cliDir, '../renderer'),
   });
   io.out(`Hearth is running at ${server.url}\n`);
-  if (options.vault !== undefined) io.out(`Open the vault ${path.resolve(options.vault)} from the browser page.\n`);
   io.out('Press Ctrl-C to stop.\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

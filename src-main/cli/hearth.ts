@@ -34,7 +34,7 @@ Data
   hearth search DIR 'Type?query' print a searchset Bundle (_id, _lastUpdated, _count, _offset, _total)
 
 Web mode
-  hearth serve [--port N] [--vault DIR]
+  hearth serve [--port N]
 
 Options
   -h, --help      show this help
@@ -67,7 +67,6 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         port: { type: 'string' },
-        vault: { type: 'string' },
       },
     });
   } catch (e) {
@@ -84,8 +83,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
     return 0;
   }
   if (command === undefined) throw new CliError('missing command (see hearth --help)');
-  if (command !== 'serve' && (values.port !== undefined || values.vault !== undefined)) {
-    throw new CliError('--port and --vault belong to "hearth serve"');
+  if (command !== 'serve' && values.port !== undefined) {
+    throw new CliError('--port belongs to "hearth serve"');
   }
   switch (command) {
     case 'vault': {
@@ -120,13 +119,13 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       return searchResources(dir, query, io);
     }
     case 'serve': {
-      noExtra(rest, 0, 'hearth serve [--port N] [--vault DIR]');
+      noExtra(rest, 0, 'hearth serve [--port N]');
       let port: number | undefined;
       if (values.port !== undefined) {
         port = Number(values.port);
         if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new CliError('--port must be a number from 0 to 65535');
       }
-      return serve({ ...(port !== undefined ? { port } : {}), ...(values.vault !== undefined ? { vault: values.vault } : {}) }, io, cliDir);
+      return serve(port !== undefined ? { port } : {}, io, cliDir);
     }
     default:
       throw new CliError(`unknown command "${oneLine(command).slice(0, 40)}" (see hearth --help)`);
