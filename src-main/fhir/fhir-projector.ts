@@ -12,7 +12,7 @@
  */
 import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
 
-export const FHIR_INDEX_SCHEMA_VERSION = 1;
+export const FHIR_INDEX_SCHEMA_VERSION = 2;
 
 const SCHEMA = [
   `CREATE TABLE resource_version (
@@ -29,6 +29,9 @@ const SCHEMA = [
      PRIMARY KEY (type, id)) WITHOUT ROWID`,
   // list/search order: newest first, then id (matches ORDER BY last_updated_ms DESC, id ASC).
   'CREATE INDEX resource_current_recent ON resource_current (type, deleted, last_updated_ms DESC, id ASC)',
+  // Type and system history (http.html#history) with _since, newest first.
+  'CREATE INDEX resource_version_recent ON resource_version (last_updated_ms DESC)',
+  'CREATE INDEX resource_version_type_recent ON resource_version (type, last_updated_ms DESC)',
   'CREATE TABLE resource_type_count (type TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID',
 ];
 

@@ -9,6 +9,7 @@ import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract'
 import { contentHash } from './content-hash';
 import { fhirError, OperationOutcomeError } from './outcome-error';
 import type {
+  HistoryOptions,
   ListOptions,
   ResourceRepository,
   SearchParams,
@@ -18,9 +19,10 @@ import type {
   WriteOutcome,
 } from './repository';
 import { isResourceType, resourceTypeList } from './resource-types';
-import { pageLinks, parseSearch, searchsetBundle } from './search';
+import { parseInstantSpan } from './instant';
+import { pageLinks, parseSearch, searchsetBundle, searchUrl } from './search';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
-import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems } from './validation';
+import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems, writeProblems } from './validation';
 
 /** Parses an If-Match value: `3`, `W/"3"` or `"3"` (http.html#concurrency). */
 export function parseIfMatch(value: string): number | undefined {
@@ -67,6 +69,9 @@ function nextInstant(nowMs: number, previous: VersionRecord | undefined): string
   const prevMs = previous ? Date.parse(previous.lastUpdated) : 0;
   return new Date(Math.max(nowMs, prevMs)).toISOString();
 }
+
+const DEFAULT_HISTORY_COUNT = 100;
+const MAX_HISTORY_COUNT = 1000;
 
 interface PlannedOps {
   versions: NewVersion[];
@@ -150,6 +155,78 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       });
     }
     return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
+  }
+
+  async typeHistory(resourceType: string, options: HistoryOptions = {}): Promise<Bundle> {
+    assertKnownType(resourceType);
+    return this.historyAcross(resourceType, options);
+  }
+
+  async systemHistory(options: HistoryOptions = {}): Promise<Bundle> {
+    return this.historyAcross(undefined, options);
+  }
+
+  /**
+   * http.html#history at type or system level: newest first, `_since` inclusive, offset paging
+   * with self/previous/next links relative to the base (`Patient/_history?...` or `_history?...`).
+   */
+  private async historyAcross(resourceType: string | undefined, options: HistoryOptions): Promise<Bundle> {
+    const count = options.count ?? DEFAULT_HISTORY_COUNT;
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(count) || count < 0 || count > MAX_HISTORY_COUNT) {
+      throw fhirError('invalid', `_count must be a whole number from 0 to ${MAX_HISTORY_COUNT}`, 400, ['_count']);
+    }
+    if (!Number.isSafeInteger(offset) || offset < 0) throw fhirError('invalid', '_offset must be a whole number', 400, ['_offset']);
+    let sinceMs: number | undefined;
+    if (options.since !== undefined) {
+      sinceMs = parseInstantSpan(options.since)?.startMs;
+      if (sinceMs === undefined) throw fhirError('invalid', '_since must be a FHIR instant', 400, ['_since']);
+    }
+    // One extra row tells whether a next page exists.
+    const records = await this.store.historyPage({
+      ...(resourceType !== undefined ? { resourceType } : {}),
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      offset,
+      limit: count + 1,
+    });
+    const page = records.slice(0, count);
+    const entry: BundleEntry[] = [];
+    for (const record of page) {
+      // A version is a creation when nothing, or a deletion, came before it.
+      const previous = record.version > 1 ? await this.store.version(record.resourceType, record.id, record.version - 1) : undefined;
+      entry.push(await this.historyEntry(record, !previous || previous.deleted));
+    }
+    const base = resourceType !== undefined ? `${resourceType}/_history` : '_history';
+    const criteria: Array<[string, string]> = options.since !== undefined ? [['_since', options.since]] : [];
+    const at = (o: number) => searchUrl(base, [...criteria, ['_count', String(count)], ['_offset', String(o)]]);
+    const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: at(offset) }];
+    if (offset > 0 && count > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
+    if (count > 0 && records.length > count) link.push({ relation: 'next', url: at(offset + count) });
+    return { resourceType: 'Bundle', type: 'history', link, entry };
+  }
+
+  /** One history entry (http.html#history): deletions carry request DELETE and no resource. */
+  private async historyEntry(record: R, created: boolean): Promise<BundleEntry> {
+    const url = `${record.resourceType}/${record.id}`;
+    const etag = `W/"${record.version}"`;
+    if (record.deleted) {
+      return {
+        fullUrl: url,
+        request: { method: 'DELETE', url },
+        response: { status: '204 No Content', etag, lastModified: record.lastUpdated },
+      };
+    }
+    return {
+      fullUrl: url,
+      resource: await this.store.body(record),
+      request: record.method === 'POST' ? { method: 'POST', url: record.resourceType } : { method: 'PUT', url },
+      response: {
+        status: created ? '201 Created' : '200 OK',
+        etag,
+        lastModified: record.lastUpdated,
+        ...(created ? { location: `${url}/_history/${record.version}` } : {}),
+      },
+    };
   }
 
   async counts(): Promise<ResourceCount[]> {
@@ -264,7 +341,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         continue;
       }
 
-      const problems = resourceProblems(op.resource, op.kind === 'update' ? { requireId: true } : {});
+      const problems = writeProblems(op.resource, op.kind === 'update' ? { requireId: true } : {});
       if (problems.length > 0) {
         outcomes.push({ status: 'failed', outcome: problemsOutcome(problems) });
         continue;

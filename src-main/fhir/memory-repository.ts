@@ -5,7 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
 import { FhirRepository } from './fhir-repository';
-import type { CurrentQuery, LastUpdatedCondition, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
+import type { CurrentQuery, HistoryQuery, LastUpdatedCondition, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
 
 interface MemoryVersion extends VersionRecord {
   body: string | null;
@@ -84,6 +84,23 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
     matches.sort((a, b) => b.lastUpdatedMs - a.lastUpdatedMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const records = matches.slice(query.offset, query.offset + query.limit);
     return query.withTotal ? { records, total: matches.length } : { records };
+  }
+
+  async historyPage(query: HistoryQuery): Promise<MemoryVersion[]> {
+    const matches: MemoryVersion[] = [];
+    for (const list of this.versionsByKey.values()) {
+      for (const v of list) {
+        if (query.resourceType !== undefined && v.resourceType !== query.resourceType) continue;
+        if (query.sinceMs !== undefined && v.lastUpdatedMs < query.sinceMs) continue;
+        matches.push(v);
+      }
+    }
+    const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    matches.sort(
+      (a, b) =>
+        b.lastUpdatedMs - a.lastUpdatedMs || text(a.resourceType, b.resourceType) || text(a.id, b.id) || b.version - a.version,
+    );
+    return matches.slice(query.offset, query.offset + query.limit);
   }
 }
 

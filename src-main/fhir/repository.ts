@@ -17,6 +17,15 @@ export interface ListOptions {
   count: number;
 }
 
+/** `_since`, `_count` and paging of a history interaction (http.html#history). */
+export interface HistoryOptions {
+  /** FHIR instant or date: only versions last updated at or after it. */
+  since?: string;
+  /** Entries per page (default 100, at most 1000). */
+  count?: number;
+  offset?: number;
+}
+
 /** One write of a bulk batch (import). */
 export type WriteOp =
   | {
@@ -64,6 +73,10 @@ export interface ResourceRepository {
   delete(resourceType: string, id: string): Promise<DeleteResult>;
   /** http.html#history (instance level): a `history` Bundle, newest first. */
   history(resourceType: string, id: string): Promise<Bundle>;
+  /** http.html#history (type level): versions of every resource of a type, newest first, paged. */
+  typeHistory(resourceType: string, options?: HistoryOptions): Promise<Bundle>;
+  /** http.html#history (system level): versions of every resource, newest first, paged. */
+  systemHistory(options?: HistoryOptions): Promise<Bundle>;
   /** Current, non-deleted resources per type (types with none are left out). */
   counts(): Promise<ResourceCount[]>;
   /** A page of current resources of a type, newest lastUpdated first. */

@@ -50,6 +50,16 @@ export interface CurrentQuery {
   withTotal: boolean;
 }
 
+/** Versions across resources (type or system history, http.html#history), newest first. */
+export interface HistoryQuery {
+  /** Absent: every type (system level). */
+  resourceType?: string;
+  /** `_since`: only versions with lastUpdated >= this instant. */
+  sinceMs?: number;
+  offset: number;
+  limit: number;
+}
+
 /** Thrown by a planner to abandon a commit; nothing is stored. */
 export class AbortCommit extends Error {
   constructor() {
@@ -73,4 +83,6 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
   counts(): Promise<ResourceCount[]>;
   /** Current non-deleted records, newest lastUpdated first, then by id. */
   query(query: CurrentQuery): Promise<{ records: R[]; total?: number }>;
+  /** Versions of many resources, newest lastUpdated first, then type, id, version descending. */
+  historyPage(query: HistoryQuery): Promise<R[]>;
 }

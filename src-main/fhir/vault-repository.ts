@@ -9,7 +9,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
 import { toEntry } from './fhir-projector';
-import type { CurrentQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
+import type { CurrentQuery, HistoryQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
 export interface VaultVersion extends VersionRecord {
   pointer: BlobPointer | null;
@@ -154,6 +154,27 @@ class VaultStore implements StoreBackend<VaultVersion> {
         ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
         : Number(selectRows(db, `SELECT count(*) FROM resource_current WHERE ${filter}`, params)[0]?.[0] ?? 0);
       return { records, total };
+    });
+  }
+
+  historyPage(query: HistoryQuery): Promise<VaultVersion[]> {
+    return this.vault.read((db) => {
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      if (query.resourceType !== undefined) {
+        where.push('type = ?');
+        params.push(query.resourceType);
+      }
+      if (query.sinceMs !== undefined) {
+        where.push('last_updated_ms >= ?');
+        params.push(query.sinceMs);
+      }
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      return selectRows(
+        db,
+        `SELECT ${COLUMNS} FROM resource_version ${filter} ORDER BY last_updated_ms DESC, type ASC, id ASC, version DESC LIMIT ? OFFSET ?`,
+        [...params, query.limit, query.offset],
+      ).map(toRecord);
     });
   }
 }

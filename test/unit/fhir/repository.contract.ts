@@ -276,5 +276,38 @@ export function repositoryContract(name: string, makeFixture: () => Promise<Repo
       const history: Bundle = await repo.history('Patient', 'b1');
       expect(history.total).toBe(3);
     });
+
+    it('keeps type and system history newest first, with _since and _count paging (http.html#history)', async () => {
+      await repo.update(patient('One', { id: 'h1' }));
+      await pause(5);
+      const since = new Date().toISOString();
+      await pause(5);
+      await repo.update(patient('Two', { id: 'h1' }));
+      await repo.create<Observation>({ resourceType: 'Observation', status: 'final', code: { text: 'x' } });
+      await repo.delete('Patient', 'h1');
+
+      const typeLevel = await repo.typeHistory('Patient');
+      expect(typeLevel.type).toBe('history');
+      expect(typeLevel.entry?.map((e) => e.request?.method)).toEqual(['DELETE', 'PUT', 'PUT']);
+      expect(typeLevel.entry?.map((e) => e.response?.etag)).toEqual(['W/"3"', 'W/"2"', 'W/"1"']);
+      expect(typeLevel.entry?.[2]?.response?.status).toBe('201 Created');
+      expect(typeLevel.entry?.[1]?.response?.status).toBe('200 OK');
+
+      const sinceLevel = await repo.typeHistory('Patient', { since });
+      expect(sinceLevel.entry?.map((e) => e.response?.etag)).toEqual(['W/"3"', 'W/"2"']);
+
+      const system = await repo.systemHistory({ count: 2 });
+      expect(system.entry).toHaveLength(2);
+      const next = system.link?.find((l) => l.relation === 'next')?.url;
+      expect(next).toBe('_history?_count=2&_offset=2');
+      const rest = await repo.systemHistory({ count: 2, offset: 2 });
+      expect(rest.entry).toHaveLength(2);
+      expect(rest.link?.some((l) => l.relation === 'next')).toBe(false);
+      const types = [...(system.entry ?? []), ...(rest.entry ?? [])].map((e) => e.fullUrl?.split('/')[0]);
+      expect(types.sort()).toEqual(['Observation', 'Patient', 'Patient', 'Patient']);
+
+      expect(outcomeStatus(await outcomeOf(() => repo.typeHistory('Nope')))).toBe(404);
+      expect(outcomeStatus(await outcomeOf(() => repo.systemHistory({ since: 'yesterday' })))).toBe(400);
+    });
   });
 }
