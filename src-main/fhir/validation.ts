@@ -1,13 +1,17 @@
 /**
- * Minimal write-time validation (https://hl7.org/fhir/R4/http.html#create, #update): the body is a
- * JSON object of a known R4 resource type whose id, when present, is a valid FHIR id
- * (https://hl7.org/fhir/R4/datatypes.html#id). Each problem becomes one OperationOutcome issue with
- * a FHIRPath `expression`. Structural validation against the StructureDefinitions comes later.
+ * Write-time validation (https://hl7.org/fhir/R4/http.html#create, #update) and `$validate`
+ * (https://hl7.org/fhir/R4/resource-operation-validate.html). Two levels:
+ * - `resourceProblems`: the envelope, cheap: a JSON object of a known R4 resource type whose id, when
+ *   present, is a valid FHIR id (https://hl7.org/fhir/R4/datatypes.html#id);
+ * - `writeProblems`: the envelope, then the structure against the R4 StructureDefinitions
+ *   (definitions/structure-validator.ts): what every write must pass.
+ * Each problem becomes one OperationOutcome issue whose `expression` is its FHIRPath location.
  */
 import type { OperationOutcome, OperationOutcomeIssue } from '../api/result';
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './resource-types';
 import { OperationOutcomeError } from './outcome-error';
+import { structuralIssues } from './definitions/structure-validator';
 
 export const FHIR_ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -56,13 +60,34 @@ export function resourceProblems(value: unknown, options: ValidationOptions = {}
   return problems;
 }
 
+/**
+ * Every error that refuses a write (validation.html#structure): the envelope problems, or when the
+ * envelope is sound, the structural errors. Warnings do not refuse a write.
+ */
+export function writeProblems(value: unknown, options: ValidationOptions = {}): OperationOutcomeIssue[] {
+  const problems = resourceProblems(value, options);
+  if (problems.length > 0) return problems;
+  return structuralIssues(value as Resource, isResourceType).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+}
+
+/**
+ * `$validate` (resource-operation-validate.html): every issue (error, warning, information); an
+ * outcome with one `informational` issue when there is nothing to report (operationoutcome.html#5.8.4.1).
+ */
+export function validateResource(value: unknown, options: ValidationOptions = {}): OperationOutcome {
+  const envelope = resourceProblems(value, options);
+  const issues = envelope.length > 0 ? envelope : structuralIssues(value as Resource, isResourceType);
+  if (issues.length > 0) return problemsOutcome(issues);
+  return problemsOutcome([{ severity: 'information', code: 'informational', diagnostics: 'No issues detected during validation' }]);
+}
+
 export function problemsOutcome(problems: OperationOutcomeIssue[]): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: problems };
 }
 
-/** Throws an OperationOutcomeError (400) listing every problem; otherwise narrows to Resource. */
+/** Throws an OperationOutcomeError (400) listing every write problem; otherwise narrows to Resource. */
 export function assertValidResource(value: unknown, options: ValidationOptions = {}): asserts value is Resource {
-  const problems = resourceProblems(value, options);
+  const problems = writeProblems(value, options);
   if (problems.length > 0) {
     const result = problemsOutcome(problems) as OperationOutcome & { status?: number };
     result.status = 400;

@@ -182,7 +182,7 @@ describe('runImport streaming NDJSON files', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
     try {
       const file = path.join(dir, 'cancel.ndjson');
-      await writeFile(file, Array.from({ length: 100 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `c${i}` })).join('\n'));
+      await writeFile(file, Array.from({ length: 100 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `c${i}`, code: { text: 'x' } })).join('\n'));
       const repo = new MemoryRepository();
       const controller = new AbortController();
       const result = await runImport({

@@ -1,0 +1,176 @@
+/**
+ * Structural validation of a resource against the R4 StructureDefinitions
+ * (https://hl7.org/fhir/R4/validation.html#structure): element names and types, cardinality,
+ * required elements, choice types, primitive formats (https://hl7.org/fhir/R4/datatypes.html),
+ * the base invariants, reference shape (https://hl7.org/fhir/R4/references.html#literal) and codes
+ * of required bindings to closed value sets (https://hl7.org/fhir/R4/terminologies.html#required).
+ *
+ * @medplum/core's validator does the walk, the types, cardinality and invariants. Around it:
+ * - it gets three primitive rules wrong against datatypes.html, so those issues are re-checked here:
+ *   base64Binary may contain whitespace (#base64Binary), xhtml is not a string and has no 1 MB cap
+ *   (narrative.html#xhtml), and `code` forbids only XML whitespace, not U+00A0 (#code);
+ * - it collects required-binding values but never checks them: that check is here;
+ * - it does not look at the reference string at all: that check is here;
+ * - its locations use `value[x]`; ours are FHIRPath (issue-paths.ts);
+ * - it reports nearly everything as `structure`; ours say `required` / `value` where they apply.
+ */
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { closedExpansion } from './required-bindings';
+import { resolveIssuePath } from './issue-paths';
+import type { CrawlerVisitor, TypedValueWithPath } from '@medplum/core';
+import { medplumCore } from './medplum-core';
+import { ensureStructureDefinitions } from './structure-definitions';
+
+type IssueCode = OperationOutcomeIssue['code'];
+
+function issue(severity: OperationOutcomeIssue['severity'], code: IssueCode, diagnostics: string, expression: string): OperationOutcomeIssue {
+  return { severity, code, diagnostics, expression: [expression] };
+}
+
+/** Medplum's messages about a primitive's content (not its presence or JSON type) are `value` problems. */
+const VALUE_MESSAGES = [
+  /^Invalid \S+ (format|value)$/,
+  /^Expected number to be/,
+  /^Invalid numeric value$/,
+  /^String must contain non-whitespace content$/,
+  /^String cannot be larger than 1 MB$/,
+  /^base64Binary exceeds/,
+];
+
+function codeFor(message: string, medplumCode: IssueCode): IssueCode {
+  if (message === 'Missing required property') return 'required';
+  if (VALUE_MESSAGES.some((re) => re.test(message))) return 'value';
+  return medplumCode;
+}
+
+/** datatypes.html#base64Binary: `(\s*([0-9a-zA-Z\+\=]){4}\s*)+`, padding only at the end. */
+function isSpecBase64(value: string): boolean {
+  const compact = value.replace(/[ \t\r\n]/g, '');
+  return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
+}
+
+/** datatypes.html#code: no leading, trailing or repeated XML whitespace (space, tab, CR, LF). */
+function isSpecCode(value: string): boolean {
+  return /^[^ \t\r\n]+( [^ \t\r\n]+)*$/.test(value);
+}
+
+/** True when Medplum's issue is one of its known departures from the spec for this value. */
+function isSpuriousMedplumIssue(message: string, expression: string, value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (message === 'Invalid base64Binary format') return isSpecBase64(value);
+  if (message === 'String cannot be larger than 1 MB') return /(^|\.)div$/.test(expression);
+  if (message === 'Invalid code format') return isSpecCode(value);
+  return false;
+}
+
+/** Converts Medplum's issues: FHIRPath locations, precise codes, spurious ones dropped. */
+function fromMedplumIssues(resource: Resource, issues: readonly OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  const result: OperationOutcomeIssue[] = [];
+  for (const medplumIssue of issues) {
+    const message = medplumIssue.details?.text ?? medplumIssue.diagnostics ?? 'Invalid resource';
+    const path = medplumIssue.expression?.[0] ?? resource.resourceType;
+    const resolved = resolveIssuePath(resource, path);
+    if (isSpuriousMedplumIssue(message, resolved.expression, resolved.value)) continue;
+    result.push(issue(medplumIssue.severity, codeFor(message, medplumIssue.code), message, resolved.expression));
+  }
+  return result;
+}
+
+interface Coding {
+  system?: unknown;
+  code?: unknown;
+}
+
+function codingMatches(coding: Coding, expansion: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  if (typeof coding.code !== 'string') return false;
+  if (typeof coding.system === 'string') return expansion.get(coding.system)?.has(coding.code) ?? false;
+  return [...expansion.values()].some((codes) => codes.has(coding.code as string));
+}
+
+/** Whether a value bound to a closed value set uses one of its codes (undefined: nothing to check). */
+function bindingSatisfied(value: TypedValueWithPath, expansion: ReadonlyMap<string, ReadonlySet<string>>): boolean | undefined {
+  const v: unknown = value.value;
+  switch (value.type) {
+    case 'code':
+      return typeof v === 'string' ? [...expansion.values()].some((codes) => codes.has(v)) : undefined;
+    case 'Coding': {
+      const coding = v as Coding;
+      return typeof coding?.code === 'string' ? codingMatches(coding, expansion) : undefined;
+    }
+    case 'CodeableConcept': {
+      // A CodeableConcept with codings satisfies the binding when one of them is from the value set.
+      const codings = (v as { coding?: unknown }).coding;
+      if (!Array.isArray(codings) || !codings.some((c: Coding) => typeof c?.code === 'string')) return undefined;
+      return codings.some((c: Coding) => codingMatches(c, expansion));
+    }
+    default:
+      // Quantity, string and uri bindings are not checked (units and free text are open in practice).
+      return undefined;
+  }
+}
+
+function bindingIssues(resource: Resource, tokens: Record<string, TypedValueWithPath[]>): OperationOutcomeIssue[] {
+  const result: OperationOutcomeIssue[] = [];
+  for (const [valueSet, values] of Object.entries(tokens)) {
+    const expansion = closedExpansion(valueSet);
+    if (!expansion) continue;
+    const url = valueSet.split('|')[0] ?? valueSet;
+    for (const value of values) {
+      if (bindingSatisfied(value, expansion) !== false) continue;
+      // The code itself is not echoed: a mistyped field could hold anything, PHI included.
+      result.push(issue('error', 'code-invalid', `Code not in the required value set ${url}`, resolveIssuePath(resource, value.path).expression));
+    }
+  }
+  return result;
+}
+
+const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]{0,63})\?\S*$/;
+const ABSOLUTE_REFERENCE = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+
+/**
+ * references.html#literal: `Type/id` (optionally `/_history/vid`), an absolute URL (http..., urn:uuid,
+ * urn:oid) or `#id` for a contained resource; `Type?query` is a conditional reference (http.html#trefs).
+ */
+function referenceProblem(reference: string, isKnownType: (type: string) => boolean): string | undefined {
+  if (reference.startsWith('#')) return /^#[A-Za-z0-9\-.]{0,64}$/.test(reference) ? undefined : 'Invalid contained reference: expected #id';
+  const typed = RELATIVE_REFERENCE.exec(reference) ?? CONDITIONAL_REFERENCE.exec(reference);
+  if (typed) return isKnownType(typed[1]!) ? undefined : 'Reference to an unknown resource type';
+  if (ABSOLUTE_REFERENCE.test(reference)) return undefined;
+  return 'Invalid reference: expected Type/id, an absolute URL or #id';
+}
+
+function referenceIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
+  const result: OperationOutcomeIssue[] = [];
+  const visitor: CrawlerVisitor = {
+    onEnterObject: (_path, value) => {
+      if (value.type !== 'Reference') return;
+      const reference: unknown = (value.value as { reference?: unknown } | undefined)?.reference;
+      if (typeof reference !== 'string') return;
+      const problem = referenceProblem(reference, isKnownType);
+      if (problem) result.push(issue('error', 'value', problem, `${resolveIssuePath(resource, value.path).expression}.reference`));
+    },
+    visitProperty: () => undefined,
+  };
+  const { crawlTypedValue, toTypedValue } = medplumCore();
+  crawlTypedValue(toTypedValue(resource), visitor, { skipMissingProperties: true });
+  return result;
+}
+
+/**
+ * Every structural issue of a resource whose resourceType is a known R4 type (errors, warnings).
+ * Loads the definitions on first use.
+ */
+export function structuralIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
+  ensureStructureDefinitions();
+  const tokens: Record<string, TypedValueWithPath[]> = {};
+  let medplumIssues: readonly OperationOutcomeIssue[];
+  const { validateResource, OperationOutcomeError } = medplumCore();
+  try {
+    medplumIssues = validateResource(resource, { collect: { tokens } });
+  } catch (e) {
+    if (!(e instanceof OperationOutcomeError)) throw e;
+    medplumIssues = e.outcome.issue ?? [];
+  }
+  return [...fromMedplumIssues(resource, medplumIssues), ...bindingIssues(resource, tokens), ...referenceIssues(resource, isKnownType)];
+}
