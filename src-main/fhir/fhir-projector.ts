@@ -5,14 +5,19 @@
  *   resource_version  every version (history, vread)
  *   resource_current  the newest version per resource (read, list, search)
  *   resource_type_count  live resources per type (counts without a scan)
+ *   sp_*              search index rows of current resources (search/index-tables.ts)
  *
  * Each commit entry describes one new version: `{op:'put'|'delete', type, id, version,
  * lastUpdated, method, hash?, blob?}`. Applying a commit touches only the rows it names, so a
  * write costs O(change), never O(store).
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
+import { extractIndexRows } from './search/extract';
+import { indexSchema, IndexWriter } from './search/index-tables';
 
-export const FHIR_INDEX_SCHEMA_VERSION = 2;
+/** 3: search index tables (sp_*, search/index-tables.ts). */
+export const FHIR_INDEX_SCHEMA_VERSION = 3;
 
 const SCHEMA = [
   `CREATE TABLE resource_version (
@@ -33,7 +38,10 @@ const SCHEMA = [
   'CREATE INDEX resource_version_recent ON resource_version (last_updated_ms DESC)',
   'CREATE INDEX resource_version_type_recent ON resource_version (type, last_updated_ms DESC)',
   'CREATE TABLE resource_type_count (type TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID',
+  ...indexSchema(),
 ];
+
+const decoder = new TextDecoder();
 
 /** One new version, as written into a commit entry. */
 export interface VersionEntry {
@@ -98,6 +106,7 @@ export const fhirProjector: IndexProjector = {
     const bumpCount = db.prepare(
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
     );
+    const searchIndex = new IndexWriter(db);
     try {
       for (const raw of tx.entries) {
         const entry = parseEntry(raw);
@@ -120,10 +129,17 @@ export const fhirProjector: IndexProjector = {
           pointer?.length ?? null,
         ];
         currentState.bind([entry.type, entry.id]);
-        const wasLive = currentState.step() ? currentState.get()[0] === 0 : false;
+        const existed = currentState.step();
+        const wasLive = existed ? currentState.get()[0] === 0 : false;
         currentState.reset();
         insertVersion.run(row);
         upsertCurrent.run(row);
+        // Search rows follow the current version; a new resource has none to remove.
+        if (wasLive) searchIndex.remove(entry.type, entry.id);
+        const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
+        if (entry.op === 'put' && bytes) {
+          searchIndex.insert(entry.type, entry.id, extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource));
+        }
         const delta = (deleted ? 0 : 1) - (wasLive ? 1 : 0);
         if (delta !== 0) bumpCount.run([entry.type, delta]);
       }
@@ -132,6 +148,7 @@ export const fhirProjector: IndexProjector = {
       upsertCurrent.free();
       currentState.free();
       bumpCount.free();
+      searchIndex.free();
     }
   },
 

@@ -20,7 +20,7 @@ import type {
 } from './repository';
 import { isResourceType, resourceTypeList } from './resource-types';
 import { parseInstantSpan } from './instant';
-import { pageLinks, parseSearch, searchsetBundle, searchUrl } from './search';
+import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type SearchOptions } from './search';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
 import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems, writeProblems } from './validation';
 
@@ -246,24 +246,28 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     return { total: total ?? resources.length, offset: options.offset, resources };
   }
 
-  /** search.html (minimal): see search.ts for the parameters understood. */
-  async search(resourceType: string, params: SearchParams): Promise<Bundle> {
-    const parsed = parseSearch(params);
-    const withTotal = parsed.total !== 'none';
+  /** search.html: see search.ts for the parameters understood. */
+  async search(resourceType: string, params: SearchParams, options: SearchOptions = {}): Promise<Bundle> {
+    assertKnownType(resourceType);
+    const parsed = parseSearch(resourceType, params, options);
+    // search.html#summary: _summary=count is the total and no entries.
+    const count = parsed.summary === 'count' ? 0 : parsed.count;
+    const withTotal = parsed.total !== 'none' || parsed.summary === 'count';
     // One extra row tells whether a next page exists when no total is computed.
     const { records, total } = await this.store.query({
       resourceType,
       ...(parsed.ids ? { ids: parsed.ids } : {}),
       lastUpdated: parsed.lastUpdated,
+      filters: parsed.filters,
+      sort: parsed.sort,
       offset: parsed.offset,
-      limit: parsed.count + 1,
+      limit: count + 1,
       withTotal,
     });
-    if (records.length === 0) assertKnownType(resourceType);
-    const pageRecords = records.slice(0, parsed.count);
-    const hasNext = parsed.count > 0 && (total !== undefined ? parsed.offset + parsed.count < total : records.length > parsed.count);
-    const resources = await Promise.all(pageRecords.map((r) => this.store.body(r)));
-    return searchsetBundle(resources, pageLinks(resourceType, parsed, hasNext), total);
+    const pageRecords = records.slice(0, count);
+    const hasNext = count > 0 && (total !== undefined ? parsed.offset + count < total : records.length > count);
+    const resources = await Promise.all(pageRecords.map(async (r) => shapeResource(await this.store.body(r), parsed)));
+    return searchsetBundle(resources, pageLinks(resourceType, parsed, hasNext), total, parsed.warnings);
   }
 
   async writeBatch(ops: readonly WriteOp[], options: WriteBatchOptions = {}): Promise<WriteOutcome[]> {

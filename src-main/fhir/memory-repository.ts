@@ -1,34 +1,48 @@
 /**
  * The in-memory repository: the FHIR semantics over Maps. Used by tests and by anything that
- * needs a throw-away store; it keeps nothing on disk.
+ * needs a throw-away store; it keeps nothing on disk. Searches run on an in-memory sql.js
+ * database maintained by the vault's own projector (fhir-projector.ts), so both stores answer
+ * every search with the same tables and the same SQL.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import type { Database } from 'sql.js';
 import type { ResourceCount } from '../api/contract';
+import { loadSqlJs } from '../vault/sqljs';
 import { FhirRepository } from './fhir-repository';
-import type { CurrentQuery, HistoryQuery, LastUpdatedCondition, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
+import { fhirProjector, toEntry } from './fhir-projector';
+import { queryCurrent } from './search/sql-query';
+import type { CurrentQuery, HistoryQuery, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
 
 interface MemoryVersion extends VersionRecord {
   body: string | null;
   lastUpdatedMs: number;
 }
 
-export function matchesLastUpdated(ms: number, conditions: readonly LastUpdatedCondition[]): boolean {
-  return conditions.every((c) => {
-    const inside = (c.startMs === undefined || ms >= c.startMs) && (c.endMs === undefined || ms < c.endMs);
-    return c.negate ? !inside : inside;
-  });
-}
+const encoder = new TextEncoder();
 
 class MemoryStore implements StoreBackend<MemoryVersion> {
   /** `Type/id` → versions, oldest first. */
   private readonly versionsByKey = new Map<string, MemoryVersion[]>();
   /** Serializes commits as the vault's single-writer lock does. */
   private queue: Promise<unknown> = Promise.resolve();
+  private database: Promise<Database> | undefined;
+  private seq = 0;
+
+  private index(): Promise<Database> {
+    this.database ??= loadSqlJs().then((SQL) => {
+      const db = new SQL.Database();
+      fhirProjector.createSchema(db);
+      return db;
+    });
+    return this.database;
+  }
 
   commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
-    const run = this.queue.then(() => {
+    const run = this.queue.then(async () => {
+      const db = await this.index();
       const view: WriteView = { current: (type, id) => this.latest(type, id) };
       const { versions, result } = plan(view);
+      this.project(db, versions);
       for (const v of versions) {
         const k = `${v.resourceType}/${v.id}`;
         const list = this.versionsByKey.get(k) ?? [];
@@ -39,6 +53,41 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Feeds the versions to the projector as one committed transaction; all or nothing. */
+  private project(db: Database, versions: readonly NewVersion[]): void {
+    if (versions.length === 0) return;
+    const blobs: Array<{ pointer: { segment: number; offset: number; length: number }; bytes: Uint8Array }> = [];
+    const entries = versions.map((v) => {
+      let blob: number | undefined;
+      if (v.body !== null) {
+        const bytes = encoder.encode(v.body);
+        // The projector records where a body lives; here bodies live in the Map, so the pointer is unused.
+        blobs.push({ pointer: { segment: 0, offset: 0, length: bytes.length }, bytes });
+        blob = blobs.length - 1;
+      }
+      return toEntry({
+        op: v.deleted ? 'delete' : 'put',
+        type: v.resourceType,
+        id: v.id,
+        version: v.version,
+        lastUpdated: v.lastUpdated,
+        method: v.method,
+        ...(v.hash !== null ? { hash: v.hash } : {}),
+        ...(blob !== undefined ? { blob } : {}),
+      });
+    });
+    this.seq += 1;
+    db.run('BEGIN');
+    try {
+      fhirProjector.apply(db, { seq: this.seq, committedAt: new Date().toISOString(), entries, blobs });
+      db.run('COMMIT');
+    } catch (e) {
+      db.run('ROLLBACK');
+      this.seq -= 1;
+      throw e;
+    }
   }
 
   private latest(type: string, id: string): MemoryVersion | undefined {
@@ -72,18 +121,14 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
   }
 
   async query(query: CurrentQuery): Promise<{ records: MemoryVersion[]; total?: number }> {
-    const ids = query.ids ? new Set(query.ids) : undefined;
-    const matches: MemoryVersion[] = [];
-    for (const list of this.versionsByKey.values()) {
-      const last = list.at(-1);
-      if (!last || last.deleted || last.resourceType !== query.resourceType) continue;
-      if (ids && !ids.has(last.id)) continue;
-      if (!matchesLastUpdated(last.lastUpdatedMs, query.lastUpdated)) continue;
-      matches.push(last);
-    }
-    matches.sort((a, b) => b.lastUpdatedMs - a.lastUpdatedMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const records = matches.slice(query.offset, query.offset + query.limit);
-    return query.withTotal ? { records, total: matches.length } : { records };
+    const db = await this.index();
+    const { rows, total } = queryCurrent(db, query, ['type', 'id']);
+    const records = rows.map(([type, id]) => {
+      const record = this.latest(String(type), String(id));
+      if (!record) throw new Error('Search index names a resource the store does not hold');
+      return record;
+    });
+    return total === undefined ? { records } : { records, total };
   }
 
   async historyPage(query: HistoryQuery): Promise<MemoryVersion[]> {

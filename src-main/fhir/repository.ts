@@ -6,6 +6,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
 import type { OperationOutcome } from '../api/result';
+import type { SearchOptions } from './search';
 
 export interface UpdateOptions {
   /** Expected current version (`3` or `W/"3"`): a mismatch is a 412 conflict (http.html#concurrency). */
@@ -81,8 +82,8 @@ export interface ResourceRepository {
   counts(): Promise<ResourceCount[]>;
   /** A page of current resources of a type, newest lastUpdated first. */
   list(resourceType: string, options: ListOptions): Promise<ResourcePage>;
-  /** search.html, minimal: `_id`, `_lastUpdated`, `_count`, `_offset`, `_total`. */
-  search(resourceType: string, params: SearchParams): Promise<Bundle>;
+  /** search.html: the parameters of search.ts; `handling: 'lenient'` turns unsupported parameters into warnings. */
+  search(resourceType: string, params: SearchParams, options?: SearchOptions): Promise<Bundle>;
   /** Many writes in one durable store transaction; per-op results in op order. */
   writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]>;
 }

@@ -1,10 +1,27 @@
 /**
- * The minimal search of https://hl7.org/fhir/R4/search.html: `_id`, `_lastUpdated` (prefixes
- * eq/ne/gt/lt/ge/le/sa/eb, search.html#prefix), `_count`, `_offset` and `_total`. Any other
- * parameter is refused with an "unsupported search parameter" outcome: never silently ignored.
+ * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
+ * parameter of type string, token, reference, date, number, quantity and uri (with their
+ * modifiers and prefixes, search/conditions.ts), `_id`, `_lastUpdated`, `_sort`, `_count`,
+ * `_offset`, `_total`, `_summary` (count, data) and `_elements`. Anything else is refused with
+ * a `not-supported` outcome (a warning under lenient handling): never silently ignored.
  */
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
-import { fhirError } from './outcome-error';
+import { fhirError, OperationOutcomeError } from './outcome-error';
+import { isResourceType, resourceTypes } from './resource-types';
+import {
+  dateCondition,
+  numberCondition,
+  quantityCondition,
+  referenceCondition,
+  splitEscaped,
+  stringCondition,
+  tokenCondition,
+  uriCondition,
+} from './search/conditions';
+import { isIndexed } from './search/extract';
+import { INDEX_KINDS, type IndexKind } from './search/index-tables';
+import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
+import type { IndexFilter, RowCondition, SortKey } from './search/sql-query';
 import { parseInstantSpan } from './instant';
 import type { LastUpdatedCondition } from './store-backend';
 import type { SearchParams } from './repository';
@@ -16,6 +33,13 @@ export const MAX_SEARCH_COUNT = 1000;
 export interface ParsedSearch {
   ids?: string[];
   lastUpdated: LastUpdatedCondition[];
+  filters: IndexFilter[];
+  sort: SortKey[];
+  summary?: 'count' | 'data' | 'false';
+  /** search.html#elements: top-level elements to return. */
+  elements?: string[];
+  /** Parameters ignored under lenient handling, for an OperationOutcome entry. */
+  warnings: string[];
   count: number;
   offset: number;
   total: 'none' | 'estimate' | 'accurate';
@@ -59,44 +83,162 @@ function lastUpdatedCondition(value: string): LastUpdatedCondition {
   }
 }
 
-export function parseSearch(params: SearchParams): ParsedSearch {
-  const parsed: ParsedSearch = { lastUpdated: [], count: DEFAULT_SEARCH_COUNT, offset: 0, total: 'accurate', criteria: [] };
+/** How to treat unknown or unsupported parameters (search.html#errors, `Prefer: handling=`). */
+export interface SearchOptions {
+  handling?: 'strict' | 'lenient';
+}
+
+const UNSUPPORTED_CONTROL = new Set(['_include', '_revinclude', '_has', '_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
+
+function unsupported(name: string, why: string): OperationOutcomeError {
+  const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
+  return fhirError('not-supported', `Unsupported search parameter "${shown}"${why ? `: ${why}` : ''}`, 400, [shown]);
+}
+
+function indexKindOf(type: SearchParamType): IndexKind | undefined {
+  return (INDEX_KINDS as readonly string[]).includes(type) ? (type as IndexKind) : undefined;
+}
+
+/** One `name[:modifier]=v1,v2` pair to a filter: the values are ORed (search.html#combining). */
+function parameterFilter(def: SearchParamDef, name: string, modifier: string, value: string): IndexFilter {
+  const kind = indexKindOf(def.type);
+  if (!kind || !isIndexed(def)) throw unsupported(name, `${def.type} parameters are not searchable yet`);
+  if (modifier === 'missing') {
+    if (value !== 'true' && value !== 'false') throw fhirError('invalid', `${name}: :missing takes true or false`, 400, [name]);
+    return { kind, param: def.code, anyOf: [{ sql: '1 = 1', values: [] }], negate: value === 'true' };
+  }
+  const values = splitEscaped(value, ',');
+  if (values.some((v) => v === '')) throw fhirError('invalid', `${name}: empty value`, 400, [name]);
+  const anyOf: RowCondition[] = values.map((v) => {
+    switch (def.type) {
+      case 'string':
+        return stringCondition(name, modifier, v);
+      case 'token':
+        return tokenCondition(name, modifier, v);
+      case 'reference':
+        return referenceCondition(name, modifier, v, isResourceType);
+      case 'date':
+        if (modifier !== '') throw fhirError('invalid', `${name}: modifier :${modifier} does not apply to a date`, 400, [name]);
+        return dateCondition(name, v);
+      case 'number':
+        if (modifier !== '') throw fhirError('invalid', `${name}: modifier :${modifier} does not apply to a number`, 400, [name]);
+        return numberCondition(name, v);
+      case 'quantity':
+        if (modifier !== '') throw fhirError('invalid', `${name}: modifier :${modifier} does not apply to a quantity`, 400, [name]);
+        return quantityCondition(name, v);
+      default:
+        return uriCondition(name, modifier, v);
+    }
+  });
+  // :not matches resources with no matching value, including those with no value (search.html#token).
+  return { kind, param: def.code, anyOf, negate: def.type === 'token' && modifier === 'not' };
+}
+
+/** search.html#sort: `_sort=a,-b`. */
+function sortKeys(value: string, params: ReadonlyMap<string, SearchParamDef>): SortKey[] {
+  return value.split(',').map((raw) => {
+    const descending = raw.startsWith('-');
+    const code = descending ? raw.slice(1) : raw;
+    if (code === '_id') return { kind: 'id', descending };
+    if (code === '_lastUpdated') return { kind: 'lastUpdated', descending };
+    const def = params.get(code);
+    const kind = def ? indexKindOf(def.type) : undefined;
+    if (!def || !kind || !isIndexed(def)) throw unsupported('_sort', `cannot sort by "${code.slice(0, 64)}"`);
+    return { kind, param: def.code, descending };
+  });
+}
+
+export function parseSearch(resourceType: string, params: SearchParams, options: SearchOptions = {}): ParsedSearch {
+  const parsed: ParsedSearch = {
+    lastUpdated: [],
+    filters: [],
+    sort: [],
+    count: DEFAULT_SEARCH_COUNT,
+    offset: 0,
+    total: 'accurate',
+    criteria: [],
+    warnings: [],
+  };
+  let definitions: ReadonlyMap<string, SearchParamDef> | undefined;
+  const definitionsOf = () => (definitions ??= searchParamsFor(resourceType, resourceTypes()));
   for (const [name, value] of pairsOf(params)) {
-    switch (name) {
-      case '_id': {
-        const ids = value.split(',').filter((id) => id.length > 0);
-        for (const id of ids) {
-          if (!FHIR_ID_PATTERN.test(id)) throw fhirError('invalid', '_id: not a valid FHIR id', 400, ['_id']);
-        }
-        // Repeated parameters are ANDed (search.html#combining): intersect the id lists.
-        parsed.ids = parsed.ids ? parsed.ids.filter((id) => ids.includes(id)) : ids;
-        parsed.criteria.push([name, value]);
-        break;
+    try {
+      parseOne(parsed, name, value, definitionsOf);
+    } catch (e) {
+      // Lenient handling: unknown and unsupported parameters are reported, not fatal (search.html#errors).
+      if (options.handling === 'lenient' && e instanceof OperationOutcomeError && e.outcome.issue[0]?.code === 'not-supported') {
+        parsed.warnings.push(e.outcome.issue[0]?.diagnostics ?? 'Unsupported search parameter');
+        continue;
       }
-      case '_lastUpdated':
-        parsed.lastUpdated.push(lastUpdatedCondition(value));
-        parsed.criteria.push([name, value]);
-        break;
-      case '_count':
-        parsed.count = nonNegativeInt('_count', value, MAX_SEARCH_COUNT);
-        break;
-      case '_offset':
-        parsed.offset = nonNegativeInt('_offset', value, 1_000_000_000);
-        break;
-      case '_total':
-        if (value !== 'none' && value !== 'estimate' && value !== 'accurate') {
-          throw fhirError('invalid', '_total must be none, estimate or accurate', 400, ['_total']);
-        }
-        parsed.total = value;
-        parsed.criteria.push([name, value]);
-        break;
-      default: {
-        const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
-        throw fhirError('not-supported', `Unsupported search parameter "${shown}"`, 400, [shown]);
-      }
+      throw e;
     }
   }
   return parsed;
+}
+
+function parseOne(parsed: ParsedSearch, name: string, value: string, definitionsOf: () => ReadonlyMap<string, SearchParamDef>): void {
+  switch (name) {
+    case '_id': {
+      const ids = value.split(',').filter((id) => id.length > 0);
+      for (const id of ids) {
+        if (!FHIR_ID_PATTERN.test(id)) throw fhirError('invalid', '_id: not a valid FHIR id', 400, ['_id']);
+      }
+      // Repeated parameters are ANDed (search.html#combining): intersect the id lists.
+      parsed.ids = parsed.ids ? parsed.ids.filter((id) => ids.includes(id)) : ids;
+      parsed.criteria.push([name, value]);
+      return;
+    }
+    case '_lastUpdated':
+      for (const v of value.split(',')) {
+        if (value.includes(',')) throw unsupported('_lastUpdated', 'OR of _lastUpdated values');
+        parsed.lastUpdated.push(lastUpdatedCondition(v));
+      }
+      parsed.criteria.push([name, value]);
+      return;
+    case '_count':
+      parsed.count = nonNegativeInt('_count', value, MAX_SEARCH_COUNT);
+      return;
+    case '_offset':
+      parsed.offset = nonNegativeInt('_offset', value, 1_000_000_000);
+      return;
+    case '_total':
+      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') {
+        throw fhirError('invalid', '_total must be none, estimate or accurate', 400, ['_total']);
+      }
+      parsed.total = value;
+      parsed.criteria.push([name, value]);
+      return;
+    case '_sort':
+      parsed.sort = sortKeys(value, definitionsOf());
+      parsed.criteria.push([name, value]);
+      return;
+    case '_summary':
+      if (value === 'count' || value === 'data' || value === 'false') parsed.summary = value;
+      else if (value === 'true' || value === 'text') throw unsupported('_summary', `_summary=${value} is not supported yet`);
+      else throw fhirError('invalid', '_summary must be true, text, data, count or false', 400, ['_summary']);
+      parsed.criteria.push([name, value]);
+      return;
+    case '_elements': {
+      const elements = value.split(',').map((e) => e.trim());
+      if (elements.some((e) => !/^[a-z][A-Za-z0-9]{0,63}(\[x\])?$/.test(e))) {
+        throw fhirError('invalid', '_elements lists top-level element names', 400, ['_elements']);
+      }
+      parsed.elements = elements;
+      parsed.criteria.push([name, value]);
+      return;
+    }
+    default:
+      break;
+  }
+  if (UNSUPPORTED_CONTROL.has(name) || name.startsWith('_has:')) throw unsupported(name, 'not implemented yet');
+  const colon = name.indexOf(':');
+  const code = colon >= 0 ? name.slice(0, colon) : name;
+  const modifier = colon >= 0 ? name.slice(colon + 1) : '';
+  if (code.includes('.') || modifier.includes('.')) throw unsupported(name, 'chained parameters are not implemented yet');
+  const def = definitionsOf().get(code);
+  if (!def) throw unsupported(name, '');
+  parsed.filters.push(parameterFilter(def, name, modifier, value));
+  parsed.criteria.push([name, value]);
 }
 
 /** `Type?a=1&b=2`, percent-encoded. */
@@ -120,10 +262,33 @@ export function pageLinks(resourceType: string, search: ParsedSearch, hasNext: b
   return links;
 }
 
+/** search.html#elements: a marked subset is not a whole resource (SUBSETTED, http://hl7.org/fhir/R4/v3/ObservationValue). */
+const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
+
+/** Applies `_summary=data` (no narrative) and `_elements` (search.html#summary, #elements). */
+export function shapeResource(resource: Resource, search: ParsedSearch): Resource {
+  if (search.elements) {
+    const wanted = search.elements;
+    const keep = (key: string) =>
+      key === 'resourceType' ||
+      key === 'id' ||
+      wanted.some((name) => name === key || (name.endsWith('[x]') && key.startsWith(name.slice(0, -3)) && /^[A-Z]/.test(key.slice(name.length - 3))));
+    const subset: Resource = { ...resource, meta: { ...(resource.meta ?? {}), tag: [...(resource.meta?.tag ?? []), SUBSETTED] } };
+    for (const key of Object.keys(subset)) if (key !== 'meta' && !keep(key)) Reflect.deleteProperty(subset, key);
+    return subset;
+  }
+  if (search.summary === 'data' && 'text' in resource) {
+    const { text: _narrative, ...rest } = resource;
+    return { ...rest, meta: { ...(resource.meta ?? {}), tag: [...(resource.meta?.tag ?? []), SUBSETTED] } } as Resource;
+  }
+  return resource;
+}
+
 export function searchsetBundle(
   resources: Resource[],
   links: BundleLink[],
   total: number | undefined,
+  warnings: readonly string[] = [],
 ): Bundle {
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (total !== undefined) bundle.total = total;
@@ -133,5 +298,15 @@ export function searchsetBundle(
     resource,
     search: { mode: 'match' },
   }));
+  if (warnings.length > 0) {
+    // search.html#errors: parameters ignored under lenient handling are reported in an outcome entry.
+    bundle.entry.push({
+      resource: {
+        resourceType: 'OperationOutcome',
+        issue: warnings.map((diagnostics) => ({ severity: 'warning', code: 'not-supported', diagnostics })),
+      },
+      search: { mode: 'outcome' },
+    });
+  }
   return bundle;
 }

@@ -5,6 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
+import type { IndexFilter, SortKey } from './search/sql-query';
 
 export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
 
@@ -44,6 +45,10 @@ export interface CurrentQuery {
   /** Only these ids (an empty list matches nothing). */
   ids?: readonly string[];
   lastUpdated: readonly LastUpdatedCondition[];
+  /** Search parameter conditions, ANDed (search.html#combining). */
+  filters?: readonly IndexFilter[];
+  /** Sort keys before the default order (search.html#sort). */
+  sort?: readonly SortKey[];
   offset: number;
   /** Rows to return (may be 0). */
   limit: number;
@@ -81,7 +86,7 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
   /** The stored JSON of a non-deleted version. */
   body(record: R): Promise<Resource>;
   counts(): Promise<ResourceCount[]>;
-  /** Current non-deleted records, newest lastUpdated first, then by id. */
+  /** Current non-deleted records matching the query: `sort` first, then newest lastUpdated, then id. */
   query(query: CurrentQuery): Promise<{ records: R[]; total?: number }>;
   /** Versions of many resources, newest lastUpdated first, then type, id, version descending. */
   historyPage(query: HistoryQuery): Promise<R[]>;

@@ -9,13 +9,15 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
 import { toEntry } from './fhir-projector';
+import { queryCurrent } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
 export interface VaultVersion extends VersionRecord {
   pointer: BlobPointer | null;
 }
 
-const COLUMNS = 'type, id, version, last_updated, deleted, method, hash, seg, off, len';
+const COLUMN_LIST = ['type', 'id', 'version', 'last_updated', 'deleted', 'method', 'hash', 'seg', 'off', 'len'] as const;
+const COLUMNS = COLUMN_LIST.join(', ');
 
 function toRecord(row: SqlValue[]): VaultVersion {
   const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
@@ -121,39 +123,9 @@ class VaultStore implements StoreBackend<VaultVersion> {
 
   query(query: CurrentQuery): Promise<{ records: VaultVersion[]; total?: number }> {
     return this.vault.read((db) => {
-      const where = ['type = ?', 'deleted = 0'];
-      const params: SqlValue[] = [query.resourceType];
-      if (query.ids) {
-        if (query.ids.length === 0) return query.withTotal ? { records: [], total: 0 } : { records: [] };
-        where.push(`id IN (${query.ids.map(() => '?').join(', ')})`);
-        params.push(...query.ids);
-      }
-      for (const condition of query.lastUpdated) {
-        const parts: string[] = [];
-        if (condition.startMs !== undefined) {
-          parts.push('last_updated_ms >= ?');
-          params.push(condition.startMs);
-        }
-        if (condition.endMs !== undefined) {
-          parts.push('last_updated_ms < ?');
-          params.push(condition.endMs);
-        }
-        if (parts.length === 0) continue;
-        const clause = parts.join(' AND ');
-        where.push(condition.negate ? `NOT (${clause})` : `(${clause})`);
-      }
-      const filter = where.join(' AND ');
-      const records = selectRows(
-        db,
-        `SELECT ${COLUMNS} FROM resource_current WHERE ${filter} ORDER BY last_updated_ms DESC, id ASC LIMIT ? OFFSET ?`,
-        [...params, query.limit, query.offset],
-      ).map(toRecord);
-      if (!query.withTotal) return { records };
-      const unfiltered = !query.ids && query.lastUpdated.length === 0;
-      const total = unfiltered
-        ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
-        : Number(selectRows(db, `SELECT count(*) FROM resource_current WHERE ${filter}`, params)[0]?.[0] ?? 0);
-      return { records, total };
+      const { rows, total } = queryCurrent(db, query, COLUMN_LIST);
+      const records = rows.map(toRecord);
+      return total === undefined ? { records } : { records, total };
     });
   }
 

@@ -141,7 +141,7 @@ describe('hearth CLI', () => {
     // These open the vault (one process at a time: the vault folder is locked while open).
     expectOneLineError(hearth(['get', vault, 'Foo/1'], pass), /Unknown resource type "Foo"/);
     expectOneLineError(hearth(['get', vault, 'Patient/nobody'], pass), /Patient\/nobody not found/);
-    expectOneLineError(hearth(['search', vault, 'Patient?family=x'], pass), /Unsupported search parameter "family"/);
+    expectOneLineError(hearth(['search', vault, 'Patient?colour=x'], pass), /Unsupported search parameter "colour"/);
     // These never hold the lock, so they run side by side.
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'wrong' }, /^hearth: wrong passphrase$/],

@@ -234,9 +234,9 @@ export function repositoryContract(name: string, makeFixture: () => Promise<Repo
     });
 
     it('refuses unsupported search parameters instead of ignoring them', async () => {
-      const unsupported = await outcomeOf(() => repo.search('Patient', new URLSearchParams('family=smith')));
+      const unsupported = await outcomeOf(() => repo.search('Patient', new URLSearchParams('colour=blue')));
       expect(unsupported.issue[0]?.code).toBe('not-supported');
-      expect(unsupported.issue[0]?.diagnostics).toContain('Unsupported search parameter "family"');
+      expect(unsupported.issue[0]?.diagnostics).toContain('Unsupported search parameter "colour"');
       const badDate = await outcomeOf(() => repo.search('Patient', new URLSearchParams('_lastUpdated=ge2020-13-01')));
       expect(outcomeStatus(badDate)).toBe(400);
       const badCount = await outcomeOf(() => repo.search('Patient', new URLSearchParams('_count=-1')));

@@ -165,7 +165,7 @@ describe('session over the memory repository', () => {
     const session = createSessionFromRepository();
     const created = value(await session.services.resources.create({ resource: { resourceType: 'Patient', gender: 'female' } }));
     expect(value(await session.services.resources.search({ query: `/Patient?_id=${created.id}` })).total).toBe(1);
-    const bad = await session.services.resources.search({ query: 'Patient?name=x' });
+    const bad = await session.services.resources.search({ query: 'Patient?colour=x' });
     expect(bad.ok).toBe(false);
     const badType = await session.services.resources.search({ query: '?x=1' });
     expect(badType.ok).toBe(false);

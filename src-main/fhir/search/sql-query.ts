@@ -1,0 +1,119 @@
+/**
+ * Runs a search over the index tables (resource_current + sp_*): one SQL statement, built only
+ * from the whitelisted names of index-tables.ts and condition text made in conditions.ts from
+ * constants; every value is a bound parameter. Used by both the vault and the memory store.
+ */
+import type { Database, SqlValue } from 'sql.js';
+import type { CurrentQuery } from '../store-backend';
+import { INDEX_TABLES, type IndexKind } from './index-tables';
+
+/** A condition on one index row; `sql` names only that table's columns. */
+export interface RowCondition {
+  sql: string;
+  values: SqlValue[];
+}
+
+/** One search parameter occurrence: a resource matches when one of its rows meets one condition. */
+export interface IndexFilter {
+  kind: IndexKind;
+  param: string;
+  anyOf: RowCondition[];
+  /** Match resources with no such row instead (:not, :missing=true). */
+  negate: boolean;
+}
+
+export interface SortKey {
+  /** `id` and `lastUpdated` sort on the version table; the others on a parameter's index rows. */
+  kind: IndexKind | 'id' | 'lastUpdated';
+  param?: string;
+  descending: boolean;
+}
+
+function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][] {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    const rows: SqlValue[][] = [];
+    while (statement.step()) rows.push(statement.get());
+    return rows;
+  } finally {
+    statement.free();
+  }
+}
+
+function filterClause(filter: IndexFilter, resourceType: string, params: SqlValue[]): string {
+  const { table } = INDEX_TABLES[filter.kind];
+  params.push(resourceType, filter.param);
+  for (const condition of filter.anyOf) params.push(...condition.values);
+  const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
+  return `rc.id ${filter.negate ? 'NOT IN' : 'IN'} (SELECT id FROM ${table} WHERE type = ? AND param = ? AND (${anyOf}))`;
+}
+
+const SORT_COLUMN: Record<IndexKind, string> = {
+  string: 'norm',
+  token: 'code',
+  reference: 'url',
+  date: 'low',
+  number: 'value',
+  quantity: 'value',
+  uri: 'value',
+};
+
+/** search.html#sort: ascending by a parameter's smallest value, descending by its largest. */
+function sortTerm(key: SortKey, params: SqlValue[]): string {
+  const direction = key.descending ? 'DESC' : 'ASC';
+  if (key.kind === 'id') return `rc.id ${direction}`;
+  if (key.kind === 'lastUpdated') return `rc.last_updated_ms ${direction}`;
+  const { table } = INDEX_TABLES[key.kind];
+  const column = key.kind === 'date' && key.descending ? 'high' : SORT_COLUMN[key.kind];
+  params.push(key.param ?? '');
+  const aggregate = key.descending ? 'max' : 'min';
+  return `(SELECT ${aggregate}(${column}) FROM ${table} WHERE type = rc.type AND id = rc.id AND param = ?) ${direction}`;
+}
+
+/**
+ * The page of current, non-deleted rows of `query` (columns as given, each prefixed `rc.`),
+ * and the total count when asked.
+ */
+export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
+  const where = ['rc.type = ?', 'rc.deleted = 0'];
+  const params: SqlValue[] = [query.resourceType];
+  if (query.ids) {
+    if (query.ids.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
+    where.push(`rc.id IN (${query.ids.map(() => '?').join(', ')})`);
+    params.push(...query.ids);
+  }
+  for (const condition of query.lastUpdated) {
+    const parts: string[] = [];
+    if (condition.startMs !== undefined) {
+      parts.push('rc.last_updated_ms >= ?');
+      params.push(condition.startMs);
+    }
+    if (condition.endMs !== undefined) {
+      parts.push('rc.last_updated_ms < ?');
+      params.push(condition.endMs);
+    }
+    if (parts.length === 0) continue;
+    const clause = parts.join(' AND ');
+    where.push(condition.negate ? `NOT (${clause})` : `(${clause})`);
+  }
+  for (const filter of query.filters ?? []) where.push(filterClause(filter, query.resourceType, params));
+  const filter = where.join(' AND ');
+
+  const orderParams: SqlValue[] = [];
+  const order = (query.sort ?? []).map((key) => sortTerm(key, orderParams));
+  // The default order, then id: a stable order makes stable pages (search.html#paging).
+  order.push('rc.last_updated_ms DESC', 'rc.id ASC');
+  const select = columns.map((c) => `rc.${c}`).join(', ');
+  const rows = selectRows(
+    db,
+    `SELECT ${select} FROM resource_current rc WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
+    [...params, ...orderParams, query.limit, query.offset],
+  );
+  if (!query.withTotal) return { rows };
+  const unfiltered = !query.ids && query.lastUpdated.length === 0 && (query.filters ?? []).length === 0;
+  const total = unfiltered
+    ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
+    : Number(selectRows(db, `SELECT count(*) FROM resource_current rc WHERE ${filter}`, params)[0]?.[0] ?? 0);
+  return { rows, total };
+}
