@@ -30,6 +30,7 @@ import {
   tokenFromProtocols,
   tokensEqual,
 } from './request-guards';
+import { readBody } from './request-body';
 import { lookupStaticFile } from './static-files';
 
 export interface WebServerOptions {
@@ -286,47 +287,4 @@ function tokenFromMessage(text: string): string | undefined {
 
 function tooLarge(limit: number): OperationOutcome {
   return outcome('too-costly', `The request body is larger than ${Math.round(limit / (1024 * 1024))} MiB`, { status: 413 });
-}
-
-type Body = { kind: 'ok'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
-
-/** Reads the body up to `limit` bytes; stops reading (and says so) as soon as it is over. */
-function readBody(req: IncomingMessage, limit: number): Promise<Body> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve({ kind: 'too-large' });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        req.resume();
-        resolve({ kind: 'too-large' });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve({ kind: 'ok', bytes: Buffer.concat(chunks, size) });
-    });
-    req.on('error', () => {
-      if (done) return;
-      done = true;
-      resolve({ kind: 'aborted' });
-    });
-    req.on('aborted', () => {
-      if (done) return;
-      done = true;
-      resolve({ kind: 'aborted' });
-    });
-  });
 }
