@@ -192,6 +192,60 @@ export interface ServeOptions {
   port?: number;
 }
 
+export interface ServeFhirOptions {
+  port?: number;
+  /** Bearer token; a random one is made (and printed) when absent. */
+  token?: string;
+  /** Reported in the CapabilityStatement. */
+  softwareVersion?: string;
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+function interrupted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * `hearth serve --fhir DIR`: the local FHIR endpoint (src-main/transport/fhir-server.ts) over the
+ * vault, opened in-process, until Ctrl-C (or `until` resolves); then the server stops and the
+ * vault is closed cleanly.
+ */
+export async function serveFhir(dir: string, options: ServeFhirOptions, io: CliIo, until: Promise<void> = interrupted()): Promise<number> {
+  await assertVault(dir);
+  const passphrase = await currentPassphrase(io.env);
+  const [{ startFhirServer }, { openVault }, { fhirProjector }, { createVaultRepository }] = await Promise.all([
+    import('../transport/fhir-server'),
+    import('../vault'),
+    import('../fhir/fhir-projector'),
+    import('../fhir/vault-repository'),
+  ]);
+  const vault = await openVault(dir, passphrase, { projector: fhirProjector });
+  try {
+    const server = await startFhirServer({
+      repo: createVaultRepository(vault),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.softwareVersion !== undefined ? { softwareVersion: options.softwareVersion } : {}),
+    });
+    io.out(`FHIR endpoint: ${server.baseUrl}\n`);
+    io.out(options.token === undefined ? `Bearer token: ${server.token}\n` : 'Bearer token: the one given with --token\n');
+    io.out('Press Ctrl-C to stop.\n');
+    await until;
+    await server.close();
+  } finally {
+    await vault.close();
+  }
+  return 0;
+}
+
 /** The web mode: the HTTP server (src-main/transport/http-server.ts) on 127.0.0.1 until Ctrl-C. */
 export async function serve(options: ServeOptions, io: CliIo, cliDir: string): Promise<number> {
   const [{ startWebServer }, { defaultConfigDir }] = await Promise.all([

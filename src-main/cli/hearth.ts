@@ -14,6 +14,7 @@ import {
   resourceHistory,
   searchResources,
   serve,
+  serveFhir,
   vaultCreate,
   vaultPasswd,
   vaultVerify,
@@ -35,6 +36,11 @@ Data
 
 Web mode
   hearth serve [--port N]
+
+Local FHIR endpoint (http://127.0.0.1:N/fhir, loopback only, bearer token)
+  hearth serve --fhir DIR [--port N] [--token T]
+                                 serve the vault's FHIR REST API; the token is random and
+                                 printed when --token is not given (16+ of A-Z a-z 0-9 _ -)
 
 Options
   -h, --help      show this help
@@ -67,6 +73,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         port: { type: 'string' },
+        fhir: { type: 'string' },
+        token: { type: 'string' },
       },
     });
   } catch (e) {
@@ -83,8 +91,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
     return 0;
   }
   if (command === undefined) throw new CliError('missing command (see hearth --help)');
-  if (command !== 'serve' && values.port !== undefined) {
-    throw new CliError('--port belongs to "hearth serve"');
+  if (command !== 'serve' && (values.port !== undefined || values.fhir !== undefined || values.token !== undefined)) {
+    throw new CliError(`${values.port !== undefined ? '--port' : values.fhir !== undefined ? '--fhir' : '--token'} belongs to "hearth serve"`);
   }
   switch (command) {
     case 'vault': {
@@ -119,12 +127,25 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       return searchResources(dir, query, io);
     }
     case 'serve': {
-      noExtra(rest, 0, 'hearth serve [--port N]');
+      noExtra(rest, 0, values.fhir !== undefined ? 'hearth serve --fhir DIR [--port N] [--token T]' : 'hearth serve [--port N]');
       let port: number | undefined;
       if (values.port !== undefined) {
         port = Number(values.port);
         if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new CliError('--port must be a number from 0 to 65535');
       }
+      if (values.fhir !== undefined) {
+        if (values.fhir === '') throw new CliError('--fhir needs the vault folder (usage: hearth serve --fhir DIR [--port N] [--token T])');
+        const token = values.token;
+        if (token !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(token)) {
+          throw new CliError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, "_" and "-"');
+        }
+        return serveFhir(
+          values.fhir,
+          { ...(port !== undefined ? { port } : {}), ...(token !== undefined ? { token } : {}), softwareVersion: packageJson.version },
+          io,
+        );
+      }
+      if (values.token !== undefined) throw new CliError('--token belongs to "hearth serve --fhir"');
       return serve(port !== undefined ? { port } : {}, io, cliDir);
     }
     default:
