@@ -11,13 +11,15 @@
  *   (narrative.html#xhtml), and only XML whitespace counts as whitespace in `code` and `string`, not U+00A0;
  * - it never checks required bindings (it can collect the values, too slowly): that check is here;
  * - it does not look at the reference string at all: that check is here;
+ * - it lets two types of one choice element, empty values and primitives in place of objects
+ *   through: here they are errors;
  * - its locations use `value[x]`; ours are FHIRPath (issue-paths.ts);
  * - it reports nearly everything as `structure`; ours say `required` / `value` where they apply.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { closedExpansion } from './required-bindings';
 import { resolveIssuePath } from './issue-paths';
-import type { CrawlerVisitor, InternalSchemaElement, TypedValueWithPath } from '@medplum/core';
+import type { CrawlerVisitor, InternalSchemaElement, InternalTypeSchema, TypedValueWithPath } from '@medplum/core';
 import { medplumCore } from './medplum-core';
 import { ensureStructureDefinitions } from './structure-definitions';
 
@@ -29,7 +31,7 @@ function issue(severity: OperationOutcomeIssue['severity'], code: IssueCode, dia
 
 /** Medplum's messages about a primitive's content (not its presence or JSON type) are `value` problems. */
 const VALUE_MESSAGES = [
-  /^Invalid \S+ (format|value)$/,
+  /^Invalid (?!null )\S+ (format|value)$/,
   /^Expected number to be/,
   /^Invalid numeric value$/,
   /^String must contain non-whitespace content$/,
@@ -78,6 +80,8 @@ function fromMedplumIssues(resource: Resource, issues: readonly OperationOutcome
     const path = medplumIssue.expression?.[0] ?? resource.resourceType;
     const resolved = resolveIssuePath(resource, path);
     if (isSpuriousMedplumIssue(message, resolved.expression, resolved.value)) continue;
+    // Replaced by choiceProblem (an error, with its location).
+    if (message.startsWith('Conflicting choice of type properties')) continue;
     result.push(issue(medplumIssue.severity, codeFor(message, medplumIssue.code), shownMessage(message), resolved.expression));
   }
   return result;
@@ -116,14 +120,6 @@ function bindingSatisfied(value: TypedValueWithPath, expansion: ReadonlyMap<stri
   }
 }
 
-function bindingIssue(resource: Resource, valueSet: string, value: TypedValueWithPath): OperationOutcomeIssue | undefined {
-  const expansion = closedExpansion(valueSet);
-  if (!expansion || bindingSatisfied(value, expansion) !== false) return undefined;
-  const url = valueSet.split('|')[0] ?? valueSet;
-  // The code itself is not echoed: a mistyped field could hold anything, PHI included.
-  return issue('error', 'code-invalid', `Code not in the required value set ${url}`, resolveIssuePath(resource, value.path).expression);
-}
-
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]{0,63})\?\S*$/;
 const ABSOLUTE_REFERENCE = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
@@ -141,38 +137,124 @@ function referenceProblem(reference: string, isKnownType: (type: string) => bool
 }
 
 /**
- * One typed walk for what Medplum's validator leaves out: reference strings and required bindings.
+ * A choice element takes one type at a time, named in its key (formats.html#choice): two
+ * `value[x]` keys in one object, a bare `value` or a literal `value[x]` are errors. (Medplum reports
+ * the first as a warning, with the key only, and lets the others through.)
+ */
+function choiceProblems(object: unknown, schema: InternalTypeSchema): { element: string; message: string }[] {
+  if (typeof object !== 'object' || object === null) return [];
+  const keys = Object.keys(object);
+  const problems: { element: string; message: string }[] = [];
+  for (const element of Object.keys(schema.elements)) {
+    if (!element.endsWith('[x]')) continue;
+    const base = element.slice(0, -3);
+    if (keys.includes(base) || keys.includes(element)) {
+      problems.push({ element: base, message: `A choice element is named with its type (e.g. ${base}String)` });
+    }
+    const present = keys.filter((k) => k.length > base.length && k.startsWith(base) && /^[A-Z]/.test(k.slice(base.length)));
+    if (present.length > 1) problems.push({ element: base, message: `Only one of ${present.join(', ')} may be present` });
+  }
+  return problems;
+}
+
+/**
+ * Medplum's typed paths name the JSON key of a choice (`Observation.valueQuantity.code`); ours say
+ * `Observation.value.ofType(Quantity).code`. The walk records each choice value's path as it enters it
+ * (parents before children), so any path below can be rewritten by its longest recorded prefix.
+ */
+class ChoicePaths {
+  private readonly rewrites = new Map<string, string>();
+
+  record(concretePath: string, base: string, jsonKey: string, type: string): void {
+    const parent = concretePath.slice(0, concretePath.length - jsonKey.length - 1);
+    this.rewrites.set(concretePath, `${this.fhirPath(parent)}.${base}.ofType(${type})`);
+  }
+
+  fhirPath(path: string): string {
+    let best: string | undefined;
+    for (const from of this.rewrites.keys()) {
+      const prefixes = path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`);
+      if (prefixes && (best === undefined || from.length > best.length)) best = from;
+    }
+    return best === undefined ? path : `${this.rewrites.get(best)}${path.slice(best.length)}`;
+  }
+}
+
+interface CrawlResult {
+  issues: OperationOutcomeIssue[];
+  /** Locations of non-objects where an object belongs: Medplum's issues below them are noise. */
+  notObjects: string[];
+}
+
+/**
+ * One typed walk for what Medplum's validator leaves out: reference strings, required bindings,
+ * one type per choice, empty values and primitives where a complex type belongs.
  * (Its own `collect.tokens` option gathers the bound values, but in quadratic time: 14x the cost of
  * the whole validation on large Bundles, so the values are gathered here instead.)
  */
-function crawlIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
-  const result: OperationOutcomeIssue[] = [];
-  const checkBinding = (element: InternalSchemaElement | undefined, value: TypedValueWithPath) => {
-    const binding = element?.binding;
+function crawlIssues(resource: Resource, isKnownType: (type: string) => boolean): CrawlResult {
+  const issues: OperationOutcomeIssue[] = [];
+  const notObjects: string[] = [];
+  const paths = new ChoicePaths();
+  const checkChoiceValue = (schema: InternalTypeSchema, key: string, value: TypedValueWithPath) => {
+    const suffix = value.type.charAt(0).toUpperCase() + value.type.slice(1);
+    if (!key.endsWith(suffix)) return;
+    const base = key.slice(0, -suffix.length);
+    const element = schema.elements[`${base}[x]`];
+    if (!element) return;
+    paths.record(value.path, base, key, value.type);
+    checkValue(element, value);
+  };
+  const checkValue = (element: InternalSchemaElement, value: TypedValueWithPath) => {
+    if (/^[A-Z]/.test(value.type) && (typeof value.value !== 'object' || value.value === null || Array.isArray(value.value))) {
+      const at = paths.fhirPath(value.path);
+      notObjects.push(at);
+      issues.push(issue('error', 'structure', `Expected an object (${value.type})`, at));
+      return;
+    }
+    const binding = element.binding;
     if (binding?.strength !== 'required' || !binding.valueSet) return;
-    const problem = bindingIssue(resource, binding.valueSet, value);
-    if (problem) result.push(problem);
+    const expansion = closedExpansion(binding.valueSet);
+    if (!expansion || bindingSatisfied(value, expansion) !== false) return;
+    const url = binding.valueSet.split('|')[0] ?? binding.valueSet;
+    // The code itself is not echoed: a mistyped field could hold anything, PHI included.
+    issues.push(issue('error', 'code-invalid', `Code not in the required value set ${url}`, paths.fhirPath(value.path)));
   };
   const visitor: CrawlerVisitor = {
-    onEnterObject: (_path, value) => {
+    onEnterObject: (_path, value, schema) => {
+      for (const problem of choiceProblems(value.value, schema)) {
+        issues.push(issue('error', 'structure', problem.message, `${paths.fhirPath(value.path)}.${problem.element}`));
+      }
       if (value.type !== 'Reference') return;
       const reference: unknown = (value.value as { reference?: unknown } | undefined)?.reference;
       if (typeof reference !== 'string') return;
       const problem = referenceProblem(reference, isKnownType);
-      if (problem) result.push(issue('error', 'value', problem, `${resolveIssuePath(resource, value.path).expression}.reference`));
+      if (problem) issues.push(issue('error', 'value', problem, `${paths.fhirPath(value.path)}.reference`));
     },
-    visitProperty: (_parent, key, _path, propertyValues, schema) => {
+    visitProperty: (parent, key, _path, propertyValues, schema) => {
       const element = schema.elements[key];
-      if (!element?.binding) return;
+      if (!element) {
+        // The crawler names a choice value by its JSON key (`valueQuantity`), the schema by `value[x]`.
+        for (const value of propertyValues) if (!Array.isArray(value)) checkChoiceValue(schema, key, value);
+        return;
+      }
       for (const value of propertyValues) {
-        if (Array.isArray(value)) for (const v of value) checkBinding(element, v);
-        else checkBinding(element, value);
+        if (Array.isArray(value)) {
+          for (const v of value) checkValue(element, v);
+        } else if (value.type === 'undefined') {
+          // json.html: no empty strings, arrays or objects (nulls are reported by the validator).
+          const raw: unknown = (parent.value as Record<string, unknown> | undefined)?.[key];
+          const empty = raw === '' || (Array.isArray(raw) && raw.length === 0) || (typeof raw === 'object' && raw !== null && Object.keys(raw).length === 0);
+          if (empty) issues.push(issue('error', 'structure', 'Empty values are not allowed', paths.fhirPath(`${parent.path}.${key}`)));
+        } else {
+          checkValue(element, value);
+        }
       }
     },
   };
   const { crawlTypedValue, toTypedValue } = medplumCore();
   crawlTypedValue(toTypedValue(resource), visitor, { skipMissingProperties: true });
-  return result;
+  return { issues, notObjects };
 }
 
 /**
@@ -189,9 +271,11 @@ export function structuralIssues(resource: Resource, isKnownType: (type: string)
     if (!(e instanceof OperationOutcomeError)) throw e;
     medplumIssues = e.outcome.issue ?? [];
   }
-  const issues = fromMedplumIssues(resource, medplumIssues);
+  let issues = fromMedplumIssues(resource, medplumIssues);
   try {
-    issues.push(...crawlIssues(resource, isKnownType));
+    const crawled = crawlIssues(resource, isKnownType);
+    const below = (expression: string | undefined) => crawled.notObjects.some((at) => expression?.startsWith(`${at}.`) || expression === at);
+    issues = [...issues.filter((i) => !below(i.expression?.[0])), ...crawled.issues];
   } catch (e) {
     // The walk can trip over a shape the validator has already refused; that refusal is enough.
     if (!issues.some((i) => i.severity === 'error')) throw e;
