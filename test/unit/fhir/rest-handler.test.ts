@@ -164,6 +164,29 @@ describe('FHIR REST handler: history, search and conditional interactions', () =
 });
 
 describe('FHIR REST handler: Bundles (http.html#transaction)', () => {
+  it('resolves conditional operations by identifier through the search engine', async () => {
+    const identifier = [{ system: 'urn:mrn', value: '42' }];
+    expect((await post('/Patient', { resourceType: 'Patient', identifier })).status).toBe(201);
+    const again = await post('/Patient', { resourceType: 'Patient', identifier }, { 'If-None-Exist': 'identifier=urn:mrn|42' });
+    expect(again.status).toBe(200);
+    const response = await post('/', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:mrn|42' } },
+          request: { method: 'POST', url: 'Observation' },
+        },
+        { resource: { resourceType: 'Patient', identifier, active: true }, request: { method: 'PUT', url: 'Patient?identifier=urn:mrn|42' } },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const bundle = response.body as Bundle;
+    const patientId = bundle.entry?.[1]?.resource?.id;
+    expect(bundle.entry?.[1]?.response?.status).toBe('200 OK');
+    expect((bundle.entry?.[0]?.resource as Resource & { subject?: { reference?: string } }).subject?.reference).toBe(`Patient/${patientId}`);
+  });
+
   it('runs a transaction: urn:uuid and conditional references resolved, results in entry order', async () => {
     await put('/Organization/org1', { resourceType: 'Organization', id: 'org1', name: 'Clinic' });
     const response = await post('/', {
@@ -241,8 +264,13 @@ describe('FHIR REST handler: operations and capabilities', () => {
     expect((wrapped.body as OperationOutcome).issue?.some((i) => i.severity === 'error')).toBe(true);
 
     await put('/Patient/p1', { resourceType: 'Patient', id: 'p1' });
+    await put('/Patient/p2', { resourceType: 'Patient', id: 'p2' });
+    await put('/Observation/o1', { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' } });
+    await put('/Observation/o2', { resourceType: 'Observation', id: 'o2', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p2' } });
     const everything = (await get('/Patient/p1/$everything')).body as Bundle;
     expect(everything.entry?.[0]?.resource?.id).toBe('p1');
+    const ids = everything.entry?.filter((e) => e.search?.mode === 'match').map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+    expect(ids).toEqual(['Patient/p1', 'Observation/o1']);
     const outcomes = everything.entry?.filter((e) => e.search?.mode === 'outcome') ?? [];
     const matched = everything.entry?.filter((e) => e.search?.mode === 'match') ?? [];
     expect(matched.length + outcomes.length).toBe(everything.entry?.length);
