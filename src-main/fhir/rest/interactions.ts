@@ -234,7 +234,9 @@ export async function search(ctx: RestContext, request: FhirRequest, params: URL
     }
     pairs.push(...withoutFormatParams(new URLSearchParams(request.body)));
   }
-  const bundle = await ctx.repo.search(type, pairs);
+  // search.html#errors: `Prefer: handling=lenient` turns unsupported parameters into a warning.
+  const lenient = /(?:^|[;,\s])handling=lenient\b/.test(header(request, 'prefer') ?? '');
+  const bundle = await ctx.repo.search(type, pairs, lenient ? { handling: 'lenient' } : {});
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
 }
 

@@ -136,6 +136,9 @@ describe('FHIR REST handler: history, search and conditional interactions', () =
     expect((viaPost.body as Bundle).total).toBe(2);
     const bad = await get('/Patient', 'no-such-param=1');
     expect(bad.status).toBe(400);
+    const lenient = await get('/Patient', 'no-such-param=1', { Prefer: 'handling=lenient' });
+    expect(lenient.status).toBe(200);
+    expect((lenient.body as Bundle).entry?.some((e) => e.search?.mode === 'outcome')).toBe(true);
     expect((await get('/Patient', '_count=abc')).status).toBe(400);
   });
 
