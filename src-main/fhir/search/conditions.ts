@@ -152,13 +152,23 @@ export function parseSearchNumber(param: string, text: string): { value: number;
   return { value: Number(text), half: 0.5 * 10 ** (exponent - decimals) };
 }
 
+/** [value - half, value + half), or [value, value] when the precision is finer than a double can hold. */
+function precisionRange(value: number, half: number): RowCondition {
+  const low = value - half;
+  const high = value + half;
+  if (high > value && low < value) return { sql: 'value >= ? AND value < ?', values: [low, high] };
+  return { sql: 'value = ?', values: [value] };
+}
+
 function numberConditionOn(param: string, prefix: Prefix, text: string): RowCondition {
   const { value, half } = parseSearchNumber(param, text);
   switch (prefix) {
     case 'eq':
-      return { sql: 'value >= ? AND value < ?', values: [value - half, value + half] };
-    case 'ne':
-      return { sql: 'NOT (value >= ? AND value < ?)', values: [value - half, value + half] };
+      return precisionRange(value, half);
+    case 'ne': {
+      const range = precisionRange(value, half);
+      return { sql: `NOT (${range.sql})`, values: range.values };
+    }
     case 'gt':
     case 'sa':
       return { sql: 'value > ?', values: [value] };
