@@ -170,13 +170,15 @@ class ChoicePaths {
     this.rewrites.set(concretePath, `${this.fhirPath(parent)}.${base}.ofType(${type})`);
   }
 
+  /** Longest recorded prefix first: the path itself, then each shorter prefix ending before `.` or `[`. */
   fhirPath(path: string): string {
-    let best: string | undefined;
-    for (const from of this.rewrites.keys()) {
-      const prefixes = path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`);
-      if (prefixes && (best === undefined || from.length > best.length)) best = from;
+    if (this.rewrites.size === 0) return path;
+    for (let end = path.length; end > 0; end--) {
+      if (end < path.length && path[end] !== '.' && path[end] !== '[') continue;
+      const rewritten = this.rewrites.get(path.slice(0, end));
+      if (rewritten !== undefined) return rewritten + path.slice(end);
     }
-    return best === undefined ? path : `${this.rewrites.get(best)}${path.slice(best.length)}`;
+    return path;
   }
 }
 
