@@ -65,11 +65,28 @@ function assertType(type: string): void {
   }
 }
 
+/**
+ * Writes through this handler run one at a time per repository: a conditional interaction's
+ * search and its write then see no other REST write in between (http.html#ccreate asks servers to
+ * avoid duplicate creates). Reads are not held up. Writers outside the handler (an import in the
+ * same process) are not covered.
+ */
+const writeQueues = new WeakMap<ResourceRepository, Promise<unknown>>();
+
+function serialized<T>(repo: ResourceRepository, task: () => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(repo) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  writeQueues.set(repo, run.catch(() => undefined));
+  return run;
+}
+
 /** Handles one FHIR REST request. Never throws: failures are OperationOutcome responses. */
 export async function handleFhirRequest(repo: ResourceRepository, request: FhirRequest, options: FhirRestOptions): Promise<FhirResponse> {
   const ctx: RestContext = { repo, options };
   try {
-    return await route(ctx, request);
+    const method = request.method.toUpperCase();
+    if (method === 'GET' || method === 'HEAD') return await route(ctx, request);
+    return await serialized(repo, () => route(ctx, request));
   } catch (e) {
     return errorResponse(e);
   }

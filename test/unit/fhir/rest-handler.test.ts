@@ -190,6 +190,13 @@ describe('FHIR REST handler: Bundles (http.html#transaction)', () => {
     expect((bundle.entry?.[0]?.resource as Resource & { subject?: { reference?: string } }).subject?.reference).toBe(`Patient/${patientId}`);
   });
 
+  it('concurrent conditional creates of the same identifier store one resource', async () => {
+    const body = { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'race' }] };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post('/Patient', body, { 'If-None-Exist': 'identifier=urn:mrn|race' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(((await get('/Patient', 'identifier=urn:mrn|race')).body as Bundle).total).toBe(1);
+  });
+
   it('runs a transaction: urn:uuid and conditional references resolved, results in entry order', async () => {
     await put('/Organization/org1', { resourceType: 'Organization', id: 'org1', name: 'Clinic' });
     const response = await post('/', {
