@@ -26,14 +26,19 @@ let started = performance.now();
 for (const type of new Set(resources.map((r) => r.resourceType))) searchParamsFor(type, resourceTypes());
 console.log(`compile: ${(performance.now() - started).toFixed(0)} ms for ${new Set(resources.map((r) => r.resourceType)).size} types`);
 
-started = performance.now();
+// Best of three passes: the machine is shared, the best pass is the least disturbed one.
+let seconds = Number.POSITIVE_INFINITY;
 let rows = 0;
-for (const resource of resources) {
-  const r = extractIndexRows(resource);
-  rows += r.string.length + r.token.length + r.reference.length + r.date.length + r.number.length + r.quantity.length + r.uri.length;
+for (let pass = 0; pass < 3; pass++) {
+  started = performance.now();
+  rows = 0;
+  for (const resource of resources) {
+    const r = extractIndexRows(resource);
+    rows += r.string.length + r.token.length + r.reference.length + r.date.length + r.number.length + r.quantity.length + r.uri.length;
+  }
+  seconds = Math.min(seconds, (performance.now() - started) / 1000);
 }
-const seconds = (performance.now() - started) / 1000;
-console.log(`extract: ${resources.length} resources, ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(resources.length / seconds)} resources/s`);
+console.log(`extract (best of 3): ${resources.length} resources, ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(resources.length / seconds)} resources/s`);
 
 // Where the time goes: FHIRPath evaluation per parameter, summed over the corpus.
 const perParam = new Map<string, number>();
@@ -51,5 +56,5 @@ for (const resource of resources) {
   }
 }
 const totalEval = [...perParam.values()].reduce((a, b) => a + b, 0);
-console.log(`FHIRPath evaluation alone: ${(totalEval / 1000).toFixed(2)} s (${Math.round((100 * totalEval) / 1000 / seconds)}% of extraction)`);
+console.log(`FHIRPath evaluation of every parameter, without the element pre-check: ${(totalEval / 1000).toFixed(2)} s`);
 for (const [k, ms] of [...perParam].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${k}: ${ms.toFixed(0)} ms`);

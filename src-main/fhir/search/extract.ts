@@ -195,15 +195,27 @@ function addValues(def: SearchParamDef, values: unknown[], rows: IndexRows): voi
 }
 
 /** Drops duplicate rows (unions and repeated codings often yield the same value twice). */
-function unique<T>(rows: T[]): T[] {
+function unique<T extends object>(rows: T[]): T[] {
   if (rows.length < 2) return rows;
   const seen = new Set<string>();
   return rows.filter((row) => {
-    const k = JSON.stringify(row);
+    const k = Object.values(row).join('\u0000');
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
+}
+
+/** Whether the resource has the element, or a choice form of it (`value` → `valueQuantity`). */
+function hasElement(resource: object, keys: readonly string[], element: string): boolean {
+  if (element in resource) return true;
+  for (const key of keys) {
+    if (key.length > element.length && key.startsWith(element)) {
+      const next = key.charCodeAt(element.length);
+      if (next >= 65 && next <= 90) return true;
+    }
+  }
+  return false;
 }
 
 /** Whether a parameter's values come from extracted index rows. */
@@ -219,8 +231,10 @@ export function isIndexed(def: SearchParamDef): boolean {
 export function extractIndexRows(resource: Resource): IndexRows {
   const rows = emptyRows();
   const params = searchParamsFor(resource.resourceType, resourceTypes());
+  const keys = Object.keys(resource);
   for (const def of params.values()) {
     if (!isIndexed(def) || !def.evaluate) continue;
+    if (def.elements && !def.elements.some((element) => hasElement(resource, keys, element))) continue;
     let values: unknown[];
     try {
       values = def.evaluate(resource);
