@@ -18,6 +18,7 @@
  *   DELETE Type/id                       delete
  *   GET    Type/id/_history[/vid]        instance history, vread
  *   GET    Patient/id/$everything
+ *   GET    Patient/id/Type               compartment search
  *
  * Every failure is an OperationOutcome with its 4xx; nothing unexpected leaks (a 500 says only
  * "Internal server error").
@@ -27,6 +28,7 @@ import type { ResourceRepository } from '../repository';
 import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
+import { compartmentSearch } from './compartment';
 import { everything } from './everything';
 import { assertJsonAccepted, errorResponse } from './http-parts';
 import * as interactions from './interactions';
@@ -179,7 +181,8 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
     return everything(ctx, params, id);
   }
   if (segments.length === 3 && isResourceType(third)) {
-    throw fhirError('not-supported', 'Compartment search is not supported', 400);
+    if (method !== 'GET') return methodNotAllowed(method, ['GET']);
+    return compartmentSearch(ctx, params, interactions.prefersLenient(request), type, id, third);
   }
   throw fhirError('not-found', 'No such FHIR REST path', 404);
 }

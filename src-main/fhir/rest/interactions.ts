@@ -225,6 +225,11 @@ export async function instanceHistory(ctx: RestContext, params: URLSearchParams,
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
 }
 
+/** search.html#errors: `Prefer: handling=lenient` turns unsupported parameters into a warning. */
+export function prefersLenient(request: FhirRequest): boolean {
+  return /(?:^|[;,\s])handling=lenient\b/.test(header(request, 'prefer') ?? '');
+}
+
 /** search.html: GET `Type?...` and POST `Type/_search` (form body and URL parameters together). */
 export async function search(ctx: RestContext, request: FhirRequest, params: URLSearchParams, type: string, viaPost: boolean): Promise<FhirResponse> {
   const pairs = withoutFormatParams(params);
@@ -234,9 +239,7 @@ export async function search(ctx: RestContext, request: FhirRequest, params: URL
     }
     pairs.push(...withoutFormatParams(new URLSearchParams(request.body)));
   }
-  // search.html#errors: `Prefer: handling=lenient` turns unsupported parameters into a warning.
-  const lenient = /(?:^|[;,\s])handling=lenient\b/.test(header(request, 'prefer') ?? '');
-  const bundle = await ctx.repo.search(type, pairs, lenient ? { handling: 'lenient' } : {});
+  const bundle = await ctx.repo.search(type, pairs, prefersLenient(request) ? { handling: 'lenient' } : {});
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
 }
 

@@ -287,6 +287,32 @@ describe('FHIR REST handler: operations and capabilities', () => {
     expect((await get('/Patient/none/$everything')).status).toBe(404);
   });
 
+  it('searches the Patient compartment (search.html#compartments), one or several linking parameters', async () => {
+    const obs = (id: string, extra: Record<string, unknown>) =>
+      put(`/Observation/${id}`, { resourceType: 'Observation', id, status: 'final', code: { text: 'x' }, ...extra });
+    await put('/Patient/p1', { resourceType: 'Patient', id: 'p1' });
+    await obs('o1', { subject: { reference: 'Patient/p1' } });
+    await obs('o2', { performer: [{ reference: 'Patient/p1' }] });
+    await obs('o3', { subject: { reference: 'Patient/p1' }, performer: [{ reference: 'Patient/p1' }] });
+    await obs('o4', { subject: { reference: 'Patient/other' } });
+    await put('/Encounter/e1', { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } });
+    await put('/Encounter/e2', { resourceType: 'Encounter', id: 'e2', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p2' } });
+
+    const encounters = (await get('/Patient/p1/Encounter')).body as Bundle;
+    expect(encounters.entry?.map((e) => e.resource?.id)).toEqual(['e1']);
+    const observations = (await get('/Patient/p1/Observation', '_count=2')).body as Bundle;
+    expect(observations.total).toBe(3);
+    expect(observations.entry).toHaveLength(2);
+    const next = observations.link?.find((l) => l.relation === 'next')?.url;
+    expect(next).toBe(`${BASE}/Patient/p1/Observation?_count=2&_offset=2`);
+    const rest = (await get('/Patient/p1/Observation', '_count=2&_offset=2')).body as Bundle;
+    const ids = [...(observations.entry ?? []), ...(rest.entry ?? [])].map((e) => e.resource?.id).sort();
+    expect(ids).toEqual(['o1', 'o2', 'o3']);
+    expect((await get('/Patient/p1/Observation', '_id=o2')).body).toMatchObject({ total: 1 });
+    expect((await get('/Patient/p1/Observation', '_sort=_id')).status).toBe(400);
+    expect((await get('/Patient/p1/Device')).status).toBe(400);
+  });
+
   it('GET /metadata is a CapabilityStatement listing what the engine does', async () => {
     const response = await get('/metadata');
     const cs = response.body as CapabilityStatement;
