@@ -16,8 +16,8 @@ import type { CommittedTransaction, Database, IndexProjector, JsonObject } from 
 import { extractIndexRows } from './search/extract';
 import { indexSchema, IndexWriter } from './search/index-tables';
 
-/** 3: search index tables (sp_*, search/index-tables.ts). */
-export const FHIR_INDEX_SCHEMA_VERSION = 3;
+/** 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only. */
+export const FHIR_INDEX_SCHEMA_VERSION = 4;
 
 const SCHEMA = [
   `CREATE TABLE resource_version (

@@ -21,7 +21,7 @@ import {
 import { isIndexed } from './search/extract';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
 import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
-import type { IndexFilter, RowCondition, SortKey } from './search/sql-query';
+import type { IndexFilter, RowCondition, SearchFilter, SortKey } from './search/sql-query';
 import { parseInstantSpan } from './instant';
 import type { LastUpdatedCondition } from './store-backend';
 import type { SearchParams } from './repository';
@@ -33,7 +33,7 @@ export const MAX_SEARCH_COUNT = 1000;
 export interface ParsedSearch {
   ids?: string[];
   lastUpdated: LastUpdatedCondition[];
-  filters: IndexFilter[];
+  filters: SearchFilter[];
   sort: SortKey[];
   summary?: 'count' | 'data' | 'false';
   /** search.html#elements: top-level elements to return. */
@@ -88,7 +88,7 @@ export interface SearchOptions {
   handling?: 'strict' | 'lenient';
 }
 
-const UNSUPPORTED_CONTROL = new Set(['_include', '_revinclude', '_has', '_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
+const UNSUPPORTED_CONTROL = new Set(['_include', '_revinclude', '_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
 
 function unsupported(name: string, why: string): OperationOutcomeError {
   const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
@@ -163,7 +163,7 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
   const definitionsOf = () => (definitions ??= searchParamsFor(resourceType, resourceTypes()));
   for (const [name, value] of pairsOf(params)) {
     try {
-      parseOne(parsed, name, value, definitionsOf);
+      parseOne(parsed, resourceType, name, value, definitionsOf);
     } catch (e) {
       // Lenient handling: unknown and unsupported parameters are reported, not fatal (search.html#errors).
       if (options.handling === 'lenient' && e instanceof OperationOutcomeError && e.outcome.issue[0]?.code === 'not-supported') {
@@ -176,7 +176,7 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
   return parsed;
 }
 
-function parseOne(parsed: ParsedSearch, name: string, value: string, definitionsOf: () => ReadonlyMap<string, SearchParamDef>): void {
+function parseOne(parsed: ParsedSearch, resourceType: string, name: string, value: string, definitionsOf: () => ReadonlyMap<string, SearchParamDef>): void {
   switch (name) {
     case '_id': {
       const ids = value.split(',').filter((id) => id.length > 0);
@@ -230,15 +230,49 @@ function parseOne(parsed: ParsedSearch, name: string, value: string, definitions
     default:
       break;
   }
-  if (UNSUPPORTED_CONTROL.has(name) || name.startsWith('_has:')) throw unsupported(name, 'not implemented yet');
-  const colon = name.indexOf(':');
-  const code = colon >= 0 ? name.slice(0, colon) : name;
-  const modifier = colon >= 0 ? name.slice(colon + 1) : '';
-  if (code.includes('.') || modifier.includes('.')) throw unsupported(name, 'chained parameters are not implemented yet');
-  const def = definitionsOf().get(code);
-  if (!def) throw unsupported(name, '');
-  parsed.filters.push(parameterFilter(def, name, modifier, value));
+  if (UNSUPPORTED_CONTROL.has(name)) throw unsupported(name, 'not implemented yet');
+  parsed.filters.push(searchFilter(resourceType, name, value, 0));
   parsed.criteria.push([name, value]);
+}
+
+/** Chains and _has nest; this bounds the SQL a request can build. */
+const MAX_NESTING = 4;
+
+/** One parameter `name=value` on `resourceType`: plain, chained (search.html#chaining) or `_has` (search.html#has). */
+function searchFilter(resourceType: string, name: string, value: string, depth: number): SearchFilter {
+  if (depth > MAX_NESTING) throw unsupported(name, `chains and _has nest at most ${MAX_NESTING} deep`);
+  const types = resourceTypes();
+  if (name.startsWith('_has:')) {
+    const [, sourceType = '', param = '', ...rest] = name.split(':');
+    const inner = rest.join(':');
+    if (!isResourceType(sourceType)) throw fhirError('invalid', `${name.slice(0, 80)}: unknown resource type`, 400, [name.slice(0, 80)]);
+    const def = searchParamsFor(sourceType, types).get(param);
+    if (!def || def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${param.slice(0, 64)} is not a reference parameter of ${sourceType}`);
+    if (!inner) throw fhirError('invalid', `${name.slice(0, 80)}: _has needs a parameter after the reference`, 400, [name.slice(0, 80)]);
+    return { kind: 'has', sourceType, param: def.code, filter: searchFilter(sourceType, inner, value, depth + 1) };
+  }
+  const dot = name.indexOf('.');
+  const head = dot >= 0 ? name.slice(0, dot) : name;
+  const colon = head.indexOf(':');
+  const code = colon >= 0 ? head.slice(0, colon) : head;
+  const modifier = colon >= 0 ? head.slice(colon + 1) : '';
+  const def = searchParamsFor(resourceType, types).get(code);
+  if (!def) throw unsupported(name, '');
+  if (dot < 0) return parameterFilter(def, name, modifier, value);
+
+  if (def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${code} is not a reference parameter: it cannot be chained`);
+  const rest = name.slice(dot + 1);
+  const innerCode = rest.split(/[.:]/)[0] ?? '';
+  let targets: readonly string[];
+  if (modifier !== '') {
+    if (!isResourceType(modifier)) throw fhirError('invalid', `${name.slice(0, 80)}: :${modifier.slice(0, 64)} is not a resource type`, 400, [name.slice(0, 80)]);
+    targets = [modifier];
+  } else {
+    // Without a type modifier, every target type that has the chained parameter (search.html#chaining).
+    targets = def.targets.filter((t) => isResourceType(t) && searchParamsFor(t, types).has(innerCode));
+  }
+  if (targets.length === 0) throw unsupported(name, `no target of ${code} has a parameter "${innerCode.slice(0, 64)}"`);
+  return { kind: 'chain', param: def.code, targets: targets.map((type) => ({ type, filter: searchFilter(type, rest, value, depth + 1) })) };
 }
 
 /** `Type?a=1&b=2`, percent-encoded. */

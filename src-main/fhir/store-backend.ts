@@ -5,7 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
-import type { IndexFilter, SortKey } from './search/sql-query';
+import type { SearchFilter, SortKey } from './search/sql-query';
 
 export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
 
@@ -46,7 +46,7 @@ export interface CurrentQuery {
   ids?: readonly string[];
   lastUpdated: readonly LastUpdatedCondition[];
   /** Search parameter conditions, ANDed (search.html#combining). */
-  filters?: readonly IndexFilter[];
+  filters?: readonly SearchFilter[];
   /** Sort keys before the default order (search.html#sort). */
   sort?: readonly SortKey[];
   offset: number;

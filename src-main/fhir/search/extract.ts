@@ -92,9 +92,12 @@ function tokenRows(param: string, value: unknown, out: TokenRow[]): void {
   }
 }
 
-/** `Type/id`, `Type/id/_history/n` or an absolute URL ending in one of them. */
+/**
+ * A relative reference `Type/id` (or `Type/id/_history/n`) names a resource of this store; an
+ * absolute URL names one elsewhere and is matched by its URL only (search.html#reference).
+ */
 function referenceRow(param: string, reference: string): ReferenceRow {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
+  const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
   return { param, targetType: m?.[1] ?? null, targetId: m?.[2] ?? null, url: reference };
 }
 

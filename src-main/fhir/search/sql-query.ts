@@ -22,6 +22,26 @@ export interface IndexFilter {
   negate: boolean;
 }
 
+/**
+ * search.html#chaining: the reference parameter `param` points at a resource of one of the
+ * `targets` types that matches that target's filter (ORed over the targets).
+ */
+export interface ChainFilter {
+  kind: 'chain';
+  param: string;
+  targets: Array<{ type: string; filter: SearchFilter }>;
+}
+
+/** search.html#has: some `sourceType` resource whose `param` references this one matches `filter`. */
+export interface HasFilter {
+  kind: 'has';
+  sourceType: string;
+  param: string;
+  filter: SearchFilter;
+}
+
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter;
+
 export interface SortKey {
   /** `id` and `lastUpdated` sort on the version table; the others on a parameter's index rows. */
   kind: IndexKind | 'id' | 'lastUpdated';
@@ -41,12 +61,45 @@ function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][]
   }
 }
 
-function filterClause(filter: IndexFilter, resourceType: string, params: SqlValue[]): string {
-  const { table } = INDEX_TABLES[filter.kind];
-  params.push(resourceType, filter.param);
-  for (const condition of filter.anyOf) params.push(...condition.values);
-  const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-  return `rc.id ${filter.negate ? 'NOT IN' : 'IN'} (SELECT id FROM ${table} WHERE type = ? AND param = ? AND (${anyOf}))`;
+/** `SELECT id ...` of the current `resourceType` resources matching `filter`, ignoring `negate`. */
+function matchingIds(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+  switch (filter.kind) {
+    case 'chain': {
+      params.push(resourceType, filter.param);
+      const targets = filter.targets.map(({ type, filter: inner }) => {
+        params.push(type);
+        return `(target_type = ? AND target_id IN (${positiveIds(inner, type, params)}))`;
+      });
+      return `SELECT id FROM sp_reference WHERE type = ? AND param = ? AND (${targets.join(' OR ')})`;
+    }
+    case 'has': {
+      params.push(filter.sourceType, filter.param, resourceType);
+      const sources = positiveIds(filter.filter, filter.sourceType, params);
+      return `SELECT target_id FROM sp_reference WHERE type = ? AND param = ? AND target_type = ? AND id IN (${sources})`;
+    }
+    default: {
+      const { table } = INDEX_TABLES[filter.kind];
+      params.push(resourceType, filter.param);
+      for (const condition of filter.anyOf) params.push(...condition.values);
+      const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
+      return `SELECT id FROM ${table} WHERE type = ? AND param = ? AND (${anyOf})`;
+    }
+  }
+}
+
+/** Like matchingIds, with `negate` applied: index rows exist only for current resources. */
+function positiveIds(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+  if (filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate) {
+    params.push(resourceType);
+    const excluded = matchingIds(filter, resourceType, params);
+    return `SELECT id FROM resource_current WHERE type = ? AND deleted = 0 AND id NOT IN (${excluded})`;
+  }
+  return matchingIds(filter, resourceType, params);
+}
+
+function filterClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+  const negate = filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate;
+  return `rc.id ${negate ? 'NOT IN' : 'IN'} (${matchingIds(filter, resourceType, params)})`;
 }
 
 const SORT_COLUMN: Record<IndexKind, string> = {

@@ -152,14 +152,35 @@ export function searchSuite(name: string, makeFixture: () => Promise<RepositoryF
     });
 
     it('reference: Type/id, id, absolute URL, :[type], and resolve() narrowed parameters (search.html#reference)', async () => {
-      expect(await find('Observation', 'subject=Patient/p1')).toEqual(['o1', 'o3']);
+      // o3's absolute URL names a patient on another server: only its URL matches it.
+      expect(await find('Observation', 'subject=Patient/p1')).toEqual(['o1']);
       expect(await find('Observation', 'subject=p2')).toEqual(['o2']);
       expect(await find('Observation', 'subject:Patient=p3')).toEqual(['o4']);
       expect(await find('Observation', 'subject:Group=p3')).toEqual([]);
       expect(await find('Observation', 'subject=http://other.example/fhir/Patient/p1')).toEqual(['o3']);
       // `patient` is `subject.where(resolve() is Patient)`: read from the reference's text.
-      expect(await find('Observation', 'patient=p1')).toEqual(['o1', 'o3']);
+      expect(await find('Observation', 'patient=p1')).toEqual(['o1']);
+      expect(await find('Observation', 'patient=http://other.example/fhir/Patient/p1')).toEqual(['o3']);
       expect(await find('Patient', 'general-practitioner=Practitioner/dr1')).toEqual(['p1']);
+    });
+
+    it('chained parameters over several levels, with and without a type (search.html#chaining)', async () => {
+      expect(await find('Observation', 'subject.name=müller')).toEqual(['o1']);
+      expect(await find('Observation', 'subject:Patient.family=smith')).toEqual(['o2']);
+      expect(await find('Observation', 'subject.gender=female')).toEqual(['o1', 'o4']);
+      expect(await find('Observation', 'patient.general-practitioner.name=house')).toEqual(['o1']);
+      expect(await find('Observation', 'subject:Patient.general-practitioner:Practitioner.family=hou,nobody')).toEqual(['o1']);
+      expect(await find('Observation', 'subject.birthdate=1980&code=29463-7')).toEqual(['o2']);
+      expect(await find('RiskAssessment', 'subject.identifier=http://hospital.example/mrn|MRN-2')).toEqual(['r2']);
+    });
+
+    it('reverse chaining with _has, nested too (search.html#has)', async () => {
+      expect(await find('Patient', '_has:Observation:patient:code=29463-7')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:Observation:subject:status=preliminary')).toEqual([]);
+      expect(await find('Patient', '_has:RiskAssessment:subject:probability=gt0.5')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:RiskAssessment:subject:probability=gt0.5&gender=male')).toEqual(['p2']);
+      expect(await find('Practitioner', '_has:Patient:general-practitioner:_has:Observation:patient:code=29463-7')).toEqual(['dr1']);
+      expect(await find('Practitioner', '_has:Patient:general-practitioner:_has:Observation:patient:code=8867-4')).toEqual([]);
     });
 
     it('date: prefixes eq ne gt lt ge le sa eb ap over precision ranges and periods (search.html#date)', async () => {
@@ -274,8 +295,14 @@ export function searchSuite(name: string, makeFixture: () => Promise<RepositoryF
     it('refuses unknown and unsupported parameters, bad values and bad modifiers; lenient handling warns', async () => {
       const unknown = await outcomeOf(() => repo.search('Patient', new URLSearchParams('colour=red')));
       expect(unknown.issue[0]?.code).toBe('not-supported');
-      const chained = await outcomeOf(() => repo.search('Observation', new URLSearchParams('subject.name=x')));
+      const chained = await outcomeOf(() => repo.search('Observation', new URLSearchParams('subject.colour=x')));
       expect(chained.issue[0]?.code).toBe('not-supported');
+      const notReference = await outcomeOf(() => repo.search('Observation', new URLSearchParams('status.name=x')));
+      expect(notReference.issue[0]?.code).toBe('not-supported');
+      const badHas = await outcomeOf(() => repo.search('Patient', new URLSearchParams('_has:Nothing:patient:code=1')));
+      expect(badHas.issue[0]?.code).toBe('invalid');
+      const hasNotReference = await outcomeOf(() => repo.search('Patient', new URLSearchParams('_has:Observation:code:status=final')));
+      expect(hasNotReference.issue[0]?.code).toBe('not-supported');
       const badDate = await outcomeOf(() => repo.search('Patient', new URLSearchParams('birthdate=gt1980-13')));
       expect(badDate.issue[0]?.code).toBe('invalid');
       expect(badDate.issue[0]?.expression).toEqual(['birthdate']);
