@@ -21,6 +21,7 @@ import type {
 import { isResourceType, resourceTypeList } from './resource-types';
 import { parseInstantSpan } from './instant';
 import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type SearchOptions } from './search';
+import { resolveIncludes } from './search/include';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
 import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems, writeProblems } from './validation';
 
@@ -266,8 +267,10 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     });
     const pageRecords = records.slice(0, count);
     const hasNext = count > 0 && (total !== undefined ? parsed.offset + count < total : records.length > count);
-    const resources = await Promise.all(pageRecords.map(async (r) => shapeResource(await this.store.body(r), parsed)));
-    return searchsetBundle(resources, pageLinks(resourceType, parsed, hasNext), total, parsed.warnings);
+    const matches = await Promise.all(pageRecords.map((r) => this.store.body(r)));
+    const included = await resolveIncludes(this.store, matches, parsed.includes);
+    const shaped = (list: Resource[]) => list.map((r) => shapeResource(r, parsed));
+    return searchsetBundle(shaped(matches), pageLinks(resourceType, parsed, hasNext), total, parsed.warnings, shaped(included));
   }
 
   async writeBatch(ops: readonly WriteOp[], options: WriteBatchOptions = {}): Promise<WriteOutcome[]> {

@@ -10,8 +10,8 @@ import type { ResourceCount } from '../api/contract';
 import { loadSqlJs } from '../vault/sqljs';
 import { FhirRepository } from './fhir-repository';
 import { fhirProjector, toEntry } from './fhir-projector';
-import { queryCurrent } from './search/sql-query';
-import type { CurrentQuery, HistoryQuery, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
+import { queryCurrent, queryLinks } from './search/sql-query';
+import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
 
 interface MemoryVersion extends VersionRecord {
   body: string | null;
@@ -129,6 +129,10 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
       return record;
     });
     return total === undefined ? { records } : { records, total };
+  }
+
+  async links(query: LinkQuery): Promise<Array<{ resourceType: string; id: string }>> {
+    return queryLinks(await this.index(), query);
   }
 
   async historyPage(query: HistoryQuery): Promise<MemoryVersion[]> {

@@ -22,6 +22,7 @@ import { isIndexed } from './search/extract';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
 import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
 import type { IndexFilter, RowCondition, SearchFilter, SortKey } from './search/sql-query';
+import type { IncludeSpec } from './search/include';
 import { parseInstantSpan } from './instant';
 import type { LastUpdatedCondition } from './store-backend';
 import type { SearchParams } from './repository';
@@ -40,6 +41,8 @@ export interface ParsedSearch {
   elements?: string[];
   /** Parameters ignored under lenient handling, for an OperationOutcome entry. */
   warnings: string[];
+  /** _include and _revinclude (search.html#include). */
+  includes: IncludeSpec[];
   count: number;
   offset: number;
   total: 'none' | 'estimate' | 'accurate';
@@ -88,7 +91,7 @@ export interface SearchOptions {
   handling?: 'strict' | 'lenient';
 }
 
-const UNSUPPORTED_CONTROL = new Set(['_include', '_revinclude', '_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
+const UNSUPPORTED_CONTROL = new Set(['_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
 
 function unsupported(name: string, why: string): OperationOutcomeError {
   const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
@@ -158,6 +161,7 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
     total: 'accurate',
     criteria: [],
     warnings: [],
+    includes: [],
   };
   let definitions: ReadonlyMap<string, SearchParamDef> | undefined;
   const definitionsOf = () => (definitions ??= searchParamsFor(resourceType, resourceTypes()));
@@ -231,8 +235,25 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
       break;
   }
   if (UNSUPPORTED_CONTROL.has(name)) throw unsupported(name, 'not implemented yet');
+  const include = /^_(rev)?include(?::(iterate|recurse))?$/.exec(name);
+  if (include) {
+    parsed.includes.push(includeSpec(name, value, include[1] === 'rev', include[2] !== undefined));
+    parsed.criteria.push([name, value]);
+    return;
+  }
   parsed.filters.push(searchFilter(resourceType, name, value, 0));
   parsed.criteria.push([name, value]);
+}
+
+/** `Source:param[:Target]` (search.html#include); `*` is not supported. */
+function includeSpec(name: string, value: string, reverse: boolean, iterate: boolean): IncludeSpec {
+  const [sourceType = '', param = '', targetType, extra] = value.split(':');
+  if (extra !== undefined || !isResourceType(sourceType) || (targetType !== undefined && !isResourceType(targetType))) {
+    throw fhirError('invalid', `${name}: expected Type:parameter[:TargetType]`, 400, [name]);
+  }
+  const def = searchParamsFor(sourceType, resourceTypes()).get(param);
+  if (!def || def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${param.slice(0, 64)} is not a reference parameter of ${sourceType}`);
+  return { reverse, sourceType, param: def.code, ...(targetType !== undefined ? { targetType } : {}), iterate };
 }
 
 /** Chains and _has nest; this bounds the SQL a request can build. */
@@ -323,6 +344,7 @@ export function searchsetBundle(
   links: BundleLink[],
   total: number | undefined,
   warnings: readonly string[] = [],
+  included: readonly Resource[] = [],
 ): Bundle {
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (total !== undefined) bundle.total = total;
@@ -332,6 +354,9 @@ export function searchsetBundle(
     resource,
     search: { mode: 'match' },
   }));
+  for (const resource of included) {
+    bundle.entry.push({ fullUrl: `${resource.resourceType}/${resource.id ?? ''}`, resource, search: { mode: 'include' } });
+  }
   if (warnings.length > 0) {
     // search.html#errors: parameters ignored under lenient handling are reported in an outcome entry.
     bundle.entry.push({

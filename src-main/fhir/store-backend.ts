@@ -65,6 +65,20 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/**
+ * References between current resources, from the search index (search.html#include):
+ * `forward` lists what `sourceType` resources with `ids` point at through `param`;
+ * `reverse` lists the `sourceType` resources pointing through `param` at `targetType` `ids`.
+ */
+export interface LinkQuery {
+  direction: 'forward' | 'reverse';
+  sourceType: string;
+  param: string;
+  /** Target type: a filter going forward, required going back. */
+  targetType?: string;
+  ids: readonly string[];
+}
+
 /** Thrown by a planner to abandon a commit; nothing is stored. */
 export class AbortCommit extends Error {
   constructor() {
@@ -88,6 +102,8 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
   counts(): Promise<ResourceCount[]>;
   /** Current non-deleted records matching the query: `sort` first, then newest lastUpdated, then id. */
   query(query: CurrentQuery): Promise<{ records: R[]; total?: number }>;
+  /** `Type`/`id` pairs linked as LinkQuery says, each once. */
+  links(query: LinkQuery): Promise<Array<{ resourceType: string; id: string }>>;
   /** Versions of many resources, newest lastUpdated first, then type, id, version descending. */
   historyPage(query: HistoryQuery): Promise<R[]>;
 }

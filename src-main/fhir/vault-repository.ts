@@ -9,8 +9,8 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
 import { toEntry } from './fhir-projector';
-import { queryCurrent } from './search/sql-query';
-import type { CurrentQuery, HistoryQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
+import { queryCurrent, queryLinks } from './search/sql-query';
+import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
 export interface VaultVersion extends VersionRecord {
   pointer: BlobPointer | null;
@@ -127,6 +127,10 @@ class VaultStore implements StoreBackend<VaultVersion> {
       const records = rows.map(toRecord);
       return total === undefined ? { records } : { records, total };
     });
+  }
+
+  links(query: LinkQuery): Promise<Array<{ resourceType: string; id: string }>> {
+    return this.vault.read((db) => queryLinks(db, query));
   }
 
   historyPage(query: HistoryQuery): Promise<VaultVersion[]> {

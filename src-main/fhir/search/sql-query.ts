@@ -4,7 +4,7 @@
  * constants; every value is a bound parameter. Used by both the vault and the memory store.
  */
 import type { Database, SqlValue } from 'sql.js';
-import type { CurrentQuery } from '../store-backend';
+import type { CurrentQuery, LinkQuery } from '../store-backend';
 import { INDEX_TABLES, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -169,4 +169,25 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
     ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
     : Number(selectRows(db, `SELECT count(*) FROM resource_current rc WHERE ${filter}`, params)[0]?.[0] ?? 0);
   return { rows, total };
+}
+
+/** See LinkQuery: reads sp_reference rows (current resources only). */
+export function queryLinks(db: Database, query: LinkQuery): Array<{ resourceType: string; id: string }> {
+  if (query.ids.length === 0) return [];
+  const marks = query.ids.map(() => '?').join(', ');
+  if (query.direction === 'forward') {
+    const params: SqlValue[] = [query.sourceType, query.param, ...query.ids];
+    let sql = `SELECT DISTINCT target_type, target_id FROM sp_reference WHERE type = ? AND param = ? AND id IN (${marks}) AND target_id IS NOT NULL`;
+    if (query.targetType !== undefined) {
+      sql += ' AND target_type = ?';
+      params.push(query.targetType);
+    }
+    return selectRows(db, sql, params).map(([type, id]) => ({ resourceType: String(type), id: String(id) }));
+  }
+  const params: SqlValue[] = [query.sourceType, query.param, query.targetType ?? '', ...query.ids];
+  return selectRows(
+    db,
+    `SELECT DISTINCT id FROM sp_reference WHERE type = ? AND param = ? AND target_type = ? AND target_id IN (${marks})`,
+    params,
+  ).map(([id]) => ({ resourceType: query.sourceType, id: String(id) }));
 }

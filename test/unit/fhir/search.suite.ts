@@ -183,6 +183,43 @@ export function searchSuite(name: string, makeFixture: () => Promise<RepositoryF
       expect(await find('Practitioner', '_has:Patient:general-practitioner:_has:Observation:patient:code=8867-4')).toEqual([]);
     });
 
+    it('_include and _revinclude, with :iterate (search.html#include)', async () => {
+      const entries = async (type: string, query: string) => {
+        const bundle = await repo.search(type, new URLSearchParams(query));
+        return (bundle.entry ?? []).map((e) => `${e.search?.mode ?? ''}:${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`).sort();
+      };
+      expect(await entries('Observation', '_id=o1,o2&_include=Observation:subject')).toEqual([
+        'include:Patient/p1',
+        'include:Patient/p2',
+        'match:Observation/o1',
+        'match:Observation/o2',
+      ]);
+      expect(await entries('Observation', '_id=o1&_include=Observation:subject:Group')).toEqual(['match:Observation/o1']);
+      expect(await entries('Observation', '_id=o1&_include=Observation:subject&_include:iterate=Patient:general-practitioner')).toEqual([
+        'include:Patient/p1',
+        'include:Practitioner/dr1',
+        'match:Observation/o1',
+      ]);
+      expect(await entries('Observation', '_id=o1&_include=Observation:subject&_include=Patient:general-practitioner')).toEqual([
+        'include:Patient/p1',
+        'match:Observation/o1',
+      ]);
+      expect(await entries('Patient', '_id=p2&_revinclude=Observation:subject&_revinclude=RiskAssessment:subject')).toEqual([
+        'include:Observation/o2',
+        'include:RiskAssessment/r2',
+        'match:Patient/p2',
+      ]);
+      expect(await entries('Practitioner', '_id=dr1&_revinclude=Patient:general-practitioner&_revinclude:iterate=Observation:patient')).toEqual([
+        'include:Observation/o1',
+        'include:Patient/p1',
+        'match:Practitioner/dr1',
+      ]);
+      const bad = await outcomeOf(() => repo.search('Observation', new URLSearchParams('_include=Observation:status')));
+      expect(bad.issue[0]?.code).toBe('not-supported');
+      const malformed = await outcomeOf(() => repo.search('Observation', new URLSearchParams('_include=subject')));
+      expect(malformed.issue[0]?.code).toBe('invalid');
+    });
+
     it('date: prefixes eq ne gt lt ge le sa eb ap over precision ranges and periods (search.html#date)', async () => {
       expect(await find('Patient', 'birthdate=1980')).toEqual(['p2', 'p3']);
       expect(await find('Patient', 'birthdate=1980-06')).toEqual(['p3']);
