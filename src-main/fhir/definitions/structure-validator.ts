@@ -157,6 +157,15 @@ function choiceProblems(object: unknown, schema: InternalTypeSchema): { element:
   return problems;
 }
 
+/** ExampleScenario.instance has an element named `resourceType`: there it is data, not a type. */
+function definesResourceType(type: string): boolean {
+  try {
+    return 'resourceType' in medplumCore().getDataType(type).elements;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Medplum's typed paths name the JSON key of a choice (`Observation.valueQuantity.code`); ours say
  * `Observation.value.ofType(Quantity).code`. The walk records each choice value's path as it enters it
@@ -208,10 +217,23 @@ function crawlIssues(resource: Resource, isKnownType: (type: string) => boolean)
     checkValue(element, value);
   };
   const checkValue = (element: InternalSchemaElement, value: TypedValueWithPath) => {
-    if (/^[A-Z]/.test(value.type) && (typeof value.value !== 'object' || value.value === null || Array.isArray(value.value))) {
+    const isPlainObject = typeof value.value === 'object' && value.value !== null && !Array.isArray(value.value) && value.value.valueOf() === value.value;
+    if (/^[A-Z]/.test(value.type) && !isPlainObject) {
       const at = paths.fhirPath(value.path);
       notObjects.push(at);
       issues.push(issue('error', 'structure', `Expected an object (${value.type})`, at));
+      return;
+    }
+    const raw: unknown = value.value;
+    // A boxed primitive (Medplum's form of a primitive with extensions) unboxes; a plain object does not.
+    if (/^[a-z]/.test(value.type) && typeof raw === 'object' && raw !== null && (Array.isArray(raw) || raw.valueOf() === raw)) {
+      issues.push(issue('error', 'structure', `Expected a primitive value (${value.type})`, paths.fhirPath(value.path)));
+      return;
+    }
+    // Medplum takes any object with a `resourceType` for a resource; only elements typed Resource or a
+    // resource type (Bundle.entry.response.outcome: OperationOutcome) hold one.
+    if (isPlainObject && 'resourceType' in value.value && !element.type.some((t) => t.code === 'Resource' || isKnownType(t.code)) && !definesResourceType(value.type)) {
+      issues.push(issue('error', 'structure', 'Invalid additional property "resourceType"', `${paths.fhirPath(value.path)}.resourceType`));
       return;
     }
     const binding = element.binding;
@@ -260,17 +282,45 @@ function crawlIssues(resource: Resource, isKnownType: (type: string) => boolean)
 }
 
 /**
+ * json.html#primitive: the extensions of a primitive `x` are in `_x`, a non-empty object (or, for an array
+ * `x`, an array of objects and nulls in step with it).
+ */
+function primitiveExtensionIssues(value: unknown, path: string): OperationOutcomeIssue[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => primitiveExtensionIssues(item, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  const result: OperationOutcomeIssue[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    if (key.startsWith('_')) {
+      const items = Array.isArray(child) ? child : [child];
+      const ok = items.length > 0 && items.every((item, i) => (typeof item === 'object' && item !== null && !Array.isArray(item) && Object.keys(item).length > 0) || (Array.isArray(child) && item === null && i >= 0));
+      if (!ok) result.push(issue('error', 'structure', 'The extensions of a primitive value must be an object', `${path}.${key}`));
+      continue;
+    }
+    result.push(...primitiveExtensionIssues(child, `${path}.${key}`));
+  }
+  return result;
+}
+
+/** Anything the validator cannot walk at all is refused, never a server error. */
+function unreadable(resource: Resource): OperationOutcomeIssue {
+  return issue('error', 'structure', 'The resource could not be read as FHIR JSON', resource.resourceType);
+}
+
+/**
  * Every structural issue of a resource whose resourceType is a known R4 type (errors, warnings).
  * Loads the definitions on first use.
  */
 export function structuralIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
   ensureStructureDefinitions();
+  // Medplum's walk throws a plain Error on these; they are reported, located, before it runs.
+  const badExtensions = primitiveExtensionIssues(resource, resource.resourceType);
+  if (badExtensions.length > 0) return badExtensions;
   let medplumIssues: readonly OperationOutcomeIssue[];
   const { validateResource, OperationOutcomeError } = medplumCore();
   try {
     medplumIssues = validateResource(resource);
   } catch (e) {
-    if (!(e instanceof OperationOutcomeError)) throw e;
+    if (!(e instanceof OperationOutcomeError)) return [unreadable(resource)];
     medplumIssues = e.outcome.issue ?? [];
   }
   let issues = fromMedplumIssues(resource, medplumIssues);
@@ -278,9 +328,9 @@ export function structuralIssues(resource: Resource, isKnownType: (type: string)
     const crawled = crawlIssues(resource, isKnownType);
     const below = (expression: string | undefined) => crawled.notObjects.some((at) => expression?.startsWith(`${at}.`) || expression === at);
     issues = [...issues.filter((i) => !below(i.expression?.[0])), ...crawled.issues];
-  } catch (e) {
+  } catch {
     // The walk can trip over a shape the validator has already refused; that refusal is enough.
-    if (!issues.some((i) => i.severity === 'error')) throw e;
+    if (!issues.some((i) => i.severity === 'error')) issues.push(unreadable(resource));
   }
   return issues;
 }
