@@ -32,7 +32,8 @@ Data
   hearth import DIR FILE...      import FHIR JSON resources, Bundles or NDJSON files
   hearth get DIR Type/id         print a resource (Type/id/_history/N for a version)
   hearth history DIR Type/id     print a resource's history Bundle
-  hearth search DIR 'Type?query' print a searchset Bundle (_id, _lastUpdated, _count, _offset, _total)
+  hearth search DIR 'Type?query' print a searchset Bundle (search.html: every R4 string, token,
+                                 reference, date, number, quantity and uri parameter; see docs/search.md)
 
 Web mode
   hearth serve [--port N]
