@@ -14,6 +14,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
 import { extractIndexRows } from './search/extract';
+import type { VersionRecord } from './store-backend';
 import { indexSchema, IndexWriter } from './search/index-tables';
 
 /** 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only. */
@@ -54,6 +55,20 @@ export interface VersionEntry {
   hash?: string;
   /** Index of the transaction blob holding the body (put only). */
   blob?: number;
+}
+
+/** The commit entry of one new version whose body (if any) is the transaction's blob `blob`. */
+export function entryForVersion(v: VersionRecord, blob: number | undefined): JsonObject {
+  return toEntry({
+    op: v.deleted ? 'delete' : 'put',
+    type: v.resourceType,
+    id: v.id,
+    version: v.version,
+    lastUpdated: v.lastUpdated,
+    method: v.method,
+    ...(v.hash !== null ? { hash: v.hash } : {}),
+    ...(blob !== undefined ? { blob } : {}),
+  });
 }
 
 export function toEntry(entry: VersionEntry): JsonObject {

@@ -9,7 +9,7 @@ import type { Database } from 'sql.js';
 import type { ResourceCount } from '../api/contract';
 import { loadSqlJs } from '../vault/sqljs';
 import { FhirRepository } from './fhir-repository';
-import { fhirProjector, toEntry } from './fhir-projector';
+import { entryForVersion, fhirProjector } from './fhir-projector';
 import { queryCurrent, queryLinks } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
 
@@ -67,16 +67,7 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
         blobs.push({ pointer: { segment: 0, offset: 0, length: bytes.length }, bytes });
         blob = blobs.length - 1;
       }
-      return toEntry({
-        op: v.deleted ? 'delete' : 'put',
-        type: v.resourceType,
-        id: v.id,
-        version: v.version,
-        lastUpdated: v.lastUpdated,
-        method: v.method,
-        ...(v.hash !== null ? { hash: v.hash } : {}),
-        ...(blob !== undefined ? { blob } : {}),
-      });
+      return entryForVersion(v, blob);
     });
     this.seq += 1;
     db.run('BEGIN');

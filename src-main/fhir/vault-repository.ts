@@ -8,7 +8,7 @@ import type { ResourceCount } from '../api/contract';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
-import { toEntry } from './fhir-projector';
+import { entryForVersion } from './fhir-projector';
 import { queryCurrent, queryLinks } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
@@ -66,18 +66,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
         const { versions, result: planned } = plan(view);
         for (const v of versions) {
           const blob = v.body === null ? undefined : tx.addBlob(encoder.encode(v.body));
-          tx.addEntry(
-            toEntry({
-              op: v.deleted ? 'delete' : 'put',
-              type: v.resourceType,
-              id: v.id,
-              version: v.version,
-              lastUpdated: v.lastUpdated,
-              method: v.method,
-              ...(v.hash !== null ? { hash: v.hash } : {}),
-              ...(blob !== undefined ? { blob } : {}),
-            }),
-          );
+          tx.addEntry(entryForVersion(v, blob));
         }
         return planned;
       } finally {
