@@ -9,7 +9,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
-import { queryCurrent, queryLinks } from './search/sql-query';
+import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
 export interface VaultVersion extends VersionRecord {
@@ -33,17 +33,6 @@ function toRecord(row: SqlValue[]): VaultVersion {
   };
 }
 
-function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][] {
-  const statement = db.prepare(sql);
-  try {
-    statement.bind(params);
-    const rows: SqlValue[][] = [];
-    while (statement.step()) rows.push(statement.get());
-    return rows;
-  } finally {
-    statement.free();
-  }
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -49,7 +49,8 @@ export interface SortKey {
   descending: boolean;
 }
 
-function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][] {
+/** Runs one SELECT with bound values and frees the statement. */
+export function selectRows(db: Database, sql: string, params: SqlValue[]): SqlValue[][] {
   const statement = db.prepare(sql);
   try {
     statement.bind(params);
