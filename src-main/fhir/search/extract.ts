@@ -13,13 +13,36 @@ import { resourceTypes } from '../resource-types';
 export const DATE_MIN_MS = -8.64e15;
 export const DATE_MAX_MS = 8.64e15;
 
-export interface StringRow { param: string; norm: string; value: string }
-export interface TokenRow { param: string; system: string | null; code: string | null; display: string | null }
-export interface ReferenceRow { param: string; targetType: string | null; targetId: string | null; url: string }
-export interface DateRow { param: string; low: number; high: number }
-export interface NumberRow { param: string; value: number }
-export interface QuantityRow { param: string; value: number; system: string | null; code: string | null; unit: string | null }
-export interface UriRow { param: string; value: string }
+/**
+ * Every row may belong to a composite parameter's component (search.html#composite): then its
+ * `param` is `<composite code>$<component index>` and `group` numbers the composite's base element
+ * within the resource, so that the components of one element can be matched together.
+ */
+interface RowBase { param: string; group?: number }
+export interface StringRow extends RowBase { norm: string; value: string }
+/**
+ * Besides each parameter's own rows, a reference parameter `p` has token rows `p:identifier`
+ * (Reference.identifier system|value, search.html#modifiers `:identifier`), and an Identifier-valued
+ * token parameter `p` has rows `p:of-type` with system = type coding system and code =
+ * `<type code>|<identifier value>` (`:of-type`).
+ */
+export interface TokenRow extends RowBase { system: string | null; code: string | null; display: string | null }
+export interface ReferenceRow extends RowBase { targetType: string | null; targetId: string | null; url: string }
+export interface DateRow extends RowBase { low: number; high: number }
+export interface NumberRow extends RowBase { value: number }
+/** `canonValue`/`canonCode`: the value in UCUM canonical units when the unit is UCUM and converts. */
+export interface QuantityRow extends RowBase {
+  value: number;
+  system: string | null;
+  code: string | null;
+  unit: string | null;
+  canonValue?: number | null;
+  canonCode?: string | null;
+}
+export interface UriRow extends RowBase { value: string }
+
+/** Full text of one resource (search.html#_text: the narrative; #_content: all its text). */
+export interface TextRow { narrative: string; content: string }
 
 export interface IndexRows {
   string: StringRow[];
@@ -29,6 +52,7 @@ export interface IndexRows {
   number: NumberRow[];
   quantity: QuantityRow[];
   uri: UriRow[];
+  text?: TextRow;
 }
 
 /** search.html#string: case- and accent-insensitive comparison form. */
