@@ -2,7 +2,7 @@
  * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
  * parameter of type string, token, reference, date, number, quantity and uri (with their
  * modifiers and prefixes, search/conditions.ts), `_id`, `_lastUpdated`, `_sort`, `_count`,
- * `_offset`, `_total`, `_summary` (count, data) and `_elements`. Anything else is refused with
+ * `_offset`, `_total`, `_summary` (true, text, data, count) and `_elements`. Anything else is refused with
  * a `not-supported` outcome (a warning under lenient handling): never silently ignored.
  */
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
@@ -26,9 +26,13 @@ import type { IncludeSpec } from './search/include';
 import { parseInstantSpan } from './instant';
 import type { LastUpdatedCondition } from './store-backend';
 import type { SearchParams } from './repository';
+import { isElementKey, summaryElements } from './summary-elements';
 import { FHIR_ID_PATTERN } from './validation';
 
 export const DEFAULT_SEARCH_COUNT = 20;
+
+/** search.html#_summary values. */
+export type SummaryMode = 'true' | 'text' | 'data' | 'count' | 'false';
 export const MAX_SEARCH_COUNT = 1000;
 
 export interface ParsedSearch {
@@ -36,7 +40,7 @@ export interface ParsedSearch {
   lastUpdated: LastUpdatedCondition[];
   filters: SearchFilter[];
   sort: SortKey[];
-  summary?: 'count' | 'data' | 'false';
+  summary?: SummaryMode;
   /** search.html#elements: top-level elements to return. */
   elements?: string[];
   /** Parameters ignored under lenient handling, for an OperationOutcome entry. */
@@ -151,6 +155,43 @@ function sortKeys(value: string, params: ReadonlyMap<string, SearchParamDef>): S
   });
 }
 
+/** search.html#_summary: one of true, text, data, count, false. */
+function summaryMode(value: string): SummaryMode {
+  if (value === 'true' || value === 'text' || value === 'data' || value === 'count' || value === 'false') return value;
+  throw fhirError('invalid', '_summary must be true, text, data, count or false', 400, ['_summary']);
+}
+
+/** search.html#elements: a comma-separated list of top-level element names. */
+function elementList(value: string): string[] {
+  const elements = value.split(',').map((e) => e.trim());
+  if (elements.some((e) => !/^[a-z][A-Za-z0-9]{0,63}(\[x\])?$/.test(e))) {
+    throw fhirError('invalid', '_elements lists top-level element names', 400, ['_elements']);
+  }
+  return elements;
+}
+
+/** `_summary` and `_elements` of a read or vread (http.html#read: the search.html#_summary shapes). */
+export interface ReadShape {
+  summary?: SummaryMode;
+  elements?: string[];
+}
+
+/**
+ * The shaping parameters of a read or vread; `_summary=count` means nothing there and any other
+ * parameter is refused (400), never ignored.
+ */
+export function parseReadShape(pairs: ReadonlyArray<readonly [string, string]>): ReadShape {
+  const shape: ReadShape = {};
+  for (const [name, value] of pairs) {
+    if (name === '_summary') {
+      shape.summary = summaryMode(value);
+      if (shape.summary === 'count') throw fhirError('invalid', '_summary=count applies to searches, not reads', 400, ['_summary']);
+    } else if (name === '_elements') shape.elements = elementList(value);
+    else throw unsupported(name, 'a read takes only _summary, _elements, _format and _pretty');
+  }
+  return shape;
+}
+
 export function parseSearch(resourceType: string, params: SearchParams, options: SearchOptions = {}): ParsedSearch {
   const parsed: ParsedSearch = {
     lastUpdated: [],
@@ -217,20 +258,13 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
       parsed.criteria.push([name, value]);
       return;
     case '_summary':
-      if (value === 'count' || value === 'data' || value === 'false') parsed.summary = value;
-      else if (value === 'true' || value === 'text') throw unsupported('_summary', `_summary=${value} is not supported yet`);
-      else throw fhirError('invalid', '_summary must be true, text, data, count or false', 400, ['_summary']);
+      parsed.summary = summaryMode(value);
       parsed.criteria.push([name, value]);
       return;
-    case '_elements': {
-      const elements = value.split(',').map((e) => e.trim());
-      if (elements.some((e) => !/^[a-z][A-Za-z0-9]{0,63}(\[x\])?$/.test(e))) {
-        throw fhirError('invalid', '_elements lists top-level element names', 400, ['_elements']);
-      }
-      parsed.elements = elements;
+    case '_elements':
+      parsed.elements = elementList(value);
       parsed.criteria.push([name, value]);
       return;
-    }
     default:
       break;
   }
@@ -320,23 +354,39 @@ export function pageLinks(resourceType: string, search: ParsedSearch, hasNext: b
 /** search.html#elements: a marked subset is not a whole resource (SUBSETTED, http://hl7.org/fhir/R4/v3/ObservationValue). */
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 
-/** Applies `_summary=data` (no narrative) and `_elements` (search.html#summary, #elements). */
-export function shapeResource(resource: Resource, search: ParsedSearch): Resource {
-  if (search.elements) {
-    const wanted = search.elements;
-    const keep = (key: string) =>
-      key === 'resourceType' ||
-      key === 'id' ||
-      wanted.some((name) => name === key || (name.endsWith('[x]') && key.startsWith(name.slice(0, -3)) && /^[A-Z]/.test(key.slice(name.length - 3))));
-    const subset: Resource = { ...resource, meta: { ...(resource.meta ?? {}), tag: [...(resource.meta?.tag ?? []), SUBSETTED] } };
-    for (const key of Object.keys(subset)) if (key !== 'meta' && !keep(key)) Reflect.deleteProperty(subset, key);
-    return subset;
+/** A copy keeping only the properties `keep` accepts (resourceType and meta stay), tagged SUBSETTED. */
+function keepOnly(resource: Resource, keep: (key: string) => boolean): Resource {
+  const subset: Resource = { ...resource, meta: { ...(resource.meta ?? {}), tag: [...(resource.meta?.tag ?? []), SUBSETTED] } };
+  for (const key of Object.keys(subset)) if (key !== 'resourceType' && key !== 'meta' && !keep(key)) Reflect.deleteProperty(subset, key);
+  return subset;
+}
+
+/**
+ * Applies `_summary` and `_elements` (search.html#_summary, #elements) to one resource:
+ * true = the elements marked isSummary in the StructureDefinition; text = text, id, meta and the
+ * mandatory top-level elements; data = all but text; `_elements` = the listed elements plus id
+ * and the mandatory ones (servers SHOULD return those). A subset carries the SUBSETTED tag.
+ */
+export function shapeResource(resource: Resource, shape: ReadShape): Resource {
+  if (shape.elements) {
+    const wanted = shape.elements;
+    const { mandatory } = summaryElements(resource.resourceType);
+    return keepOnly(resource, (key) => key === 'id' || wanted.some((name) => isElementKey(key, name)) || [...mandatory].some((name) => isElementKey(key, name)));
   }
-  if (search.summary === 'data' && 'text' in resource) {
-    const { text: _narrative, ...rest } = resource;
-    return { ...rest, meta: { ...(resource.meta ?? {}), tag: [...(resource.meta?.tag ?? []), SUBSETTED] } } as Resource;
+  switch (shape.summary) {
+    case 'true': {
+      const { summary } = summaryElements(resource.resourceType);
+      return keepOnly(resource, (key) => [...summary].some((name) => isElementKey(key, name)));
+    }
+    case 'text': {
+      const { mandatory } = summaryElements(resource.resourceType);
+      return keepOnly(resource, (key) => key === 'id' || key === 'text' || [...mandatory].some((name) => isElementKey(key, name)));
+    }
+    case 'data':
+      return 'text' in resource ? keepOnly(resource, (key) => key !== 'text') : resource;
+    default:
+      return resource;
   }
-  return resource;
 }
 
 export function searchsetBundle(

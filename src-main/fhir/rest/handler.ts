@@ -12,7 +12,7 @@
  *   DELETE Type?criteria                 conditional delete
  *   GET    Type/_history                 type history
  *   POST   Type/$validate, Type/id/$validate
- *   GET    Type/id                       read (If-None-Match: 304)
+ *   GET    Type/id                       read (If-None-Match, If-Modified-Since: 304; _summary, _elements)
  *   PUT    Type/id                       update, update-as-create (If-Match: versioned update)
  *   PATCH  Type/id                       JSON Patch
  *   DELETE Type/id                       delete
@@ -154,7 +154,7 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
     const id = second;
     switch (method) {
       case 'GET':
-        return interactions.read(ctx, request, type, id);
+        return interactions.read(ctx, request, params, type, id);
       case 'PUT':
         return interactions.update(ctx, request, type, id);
       case 'PATCH':
@@ -170,7 +170,7 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
   if (third === '_history') {
     if (method !== 'GET') return methodNotAllowed(method, ['GET']);
     if (fourth === undefined) return interactions.instanceHistory(ctx, params, type, id);
-    if (segments.length === 4) return interactions.vread(ctx, type, id, fourth);
+    if (segments.length === 4) return interactions.vread(ctx, params, type, id, fourth);
   }
   if (segments.length === 3 && third === '$validate') {
     if (method !== 'POST') return methodNotAllowed(method, ['POST']);

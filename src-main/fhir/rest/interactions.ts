@@ -7,6 +7,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { fhirError, OperationOutcomeError } from '../outcome-error';
 import type { ResourceRepository, WriteOp, WriteOutcome } from '../repository';
+import { parseReadShape, shapeResource } from '../search';
 import { FHIR_ID_PATTERN, validateResource } from '../validation';
 import { conditionalMatches, multipleMatches } from './conditional';
 import {
@@ -48,21 +49,39 @@ async function writeOne(ctx: RestContext, op: WriteOp): Promise<Extract<WriteOut
   throw fhirError('exception', 'The write produced no result', 500);
 }
 
-/** http.html#read, with `If-None-Match` answered by 304 (http.html#cread). */
-export async function read(ctx: RestContext, request: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  const resource = await ctx.repo.read(type, id);
+/**
+ * Conditional read (http.html#cread): `If-None-Match` with the current ETag, or (when no
+ * If-None-Match is sent, RFC 7232 §3.3) `If-Modified-Since` at or after the last update, at the
+ * one-second precision of an HTTP date.
+ */
+function notModified(request: FhirRequest, resource: Resource): boolean {
   const etag = etagOf(resource);
   const ifNoneMatch = header(request, 'if-none-match');
-  if (etag !== undefined && ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === etag.slice(2))) {
-    return { status: 304, headers: versionHeaders(resource) };
+  if (ifNoneMatch !== undefined) {
+    return etag !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === '*' || t.trim() === etag || t.trim() === etag.slice(2));
   }
-  return { status: 200, headers: versionHeaders(resource), body: resource };
+  const ifModifiedSince = header(request, 'if-modified-since');
+  const lastUpdated = resource.meta?.lastUpdated;
+  if (ifModifiedSince === undefined || lastUpdated === undefined) return false;
+  const sinceMs = Date.parse(ifModifiedSince);
+  const updatedMs = Date.parse(lastUpdated);
+  if (Number.isNaN(sinceMs) || Number.isNaN(updatedMs)) return false;
+  return Math.floor(updatedMs / 1000) * 1000 <= sinceMs;
 }
 
-/** http.html#vread */
-export async function vread(ctx: RestContext, type: string, id: string, versionId: string): Promise<FhirResponse> {
+/** http.html#read, with conditional read (304) and `_summary`/`_elements` (search.html#_summary). */
+export async function read(ctx: RestContext, request: FhirRequest, params: URLSearchParams, type: string, id: string): Promise<FhirResponse> {
+  const shape = parseReadShape(withoutFormatParams(params));
+  const resource = await ctx.repo.read(type, id);
+  if (notModified(request, resource)) return { status: 304, headers: versionHeaders(resource) };
+  return { status: 200, headers: versionHeaders(resource), body: shapeResource(resource, shape) };
+}
+
+/** http.html#vread, with `_summary`/`_elements`. */
+export async function vread(ctx: RestContext, params: URLSearchParams, type: string, id: string, versionId: string): Promise<FhirResponse> {
+  const shape = parseReadShape(withoutFormatParams(params));
   const resource = await ctx.repo.vread(type, id, versionId);
-  return { status: 200, headers: versionHeaders(resource), body: resource };
+  return { status: 200, headers: versionHeaders(resource), body: shapeResource(resource, shape) };
 }
 
 /** http.html#create and, with If-None-Exist, conditional create (http.html#ccreate). */
