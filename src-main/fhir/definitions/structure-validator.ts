@@ -18,10 +18,12 @@
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { closedExpansion } from './required-bindings';
+import { bindingSatisfied, referenceProblem, WRONG_TARGET_MESSAGE } from './value-rules';
 import { resolveIssuePath } from './issue-paths';
 import type { CrawlerVisitor, InternalSchemaElement, InternalTypeSchema, TypedValueWithPath } from '@medplum/core';
 import { medplumCore } from './medplum-core';
 import { ensureStructureDefinitions } from './structure-definitions';
+import { compiledIssues } from './compiled-validator';
 
 type IssueCode = OperationOutcomeIssue['code'];
 
@@ -69,7 +71,7 @@ function isSpuriousMedplumIssue(message: string, expression: string, value: unkn
 
 /** Medplum's wrong-target warning quotes the reference; ours does not repeat what the client sent. */
 function shownMessage(message: string): string {
-  return message.startsWith('Invalid reference: got ') ? 'Reference to a resource type this element does not allow' : message;
+  return message.startsWith('Invalid reference: got ') ? WRONG_TARGET_MESSAGE : message;
 }
 
 /** Converts Medplum's issues: FHIRPath locations, precise codes, spurious ones dropped. */
@@ -85,55 +87,6 @@ function fromMedplumIssues(resource: Resource, issues: readonly OperationOutcome
     result.push(issue(medplumIssue.severity, codeFor(message, medplumIssue.code), shownMessage(message), resolved.expression));
   }
   return result;
-}
-
-interface Coding {
-  system?: unknown;
-  code?: unknown;
-}
-
-function codingMatches(coding: Coding, expansion: ReadonlyMap<string, ReadonlySet<string>>): boolean {
-  if (typeof coding.code !== 'string') return false;
-  if (typeof coding.system === 'string') return expansion.get(coding.system)?.has(coding.code) ?? false;
-  return [...expansion.values()].some((codes) => codes.has(coding.code as string));
-}
-
-/** Whether a value bound to a closed value set uses one of its codes (undefined: nothing to check). */
-function bindingSatisfied(value: TypedValueWithPath, expansion: ReadonlyMap<string, ReadonlySet<string>>): boolean | undefined {
-  const v: unknown = value.value;
-  switch (value.type) {
-    case 'code':
-      return typeof v === 'string' ? [...expansion.values()].some((codes) => codes.has(v)) : undefined;
-    case 'Coding': {
-      const coding = v as Coding;
-      return typeof coding?.code === 'string' ? codingMatches(coding, expansion) : undefined;
-    }
-    case 'CodeableConcept': {
-      // A CodeableConcept with codings satisfies the binding when one of them is from the value set.
-      const codings = (v as { coding?: unknown }).coding;
-      if (!Array.isArray(codings) || !codings.some((c: Coding) => typeof c?.code === 'string')) return undefined;
-      return codings.some((c: Coding) => codingMatches(c, expansion));
-    }
-    default:
-      // Quantity, string and uri bindings are not checked (units and free text are open in practice).
-      return undefined;
-  }
-}
-
-const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]{0,63})\?\S*$/;
-const ABSOLUTE_REFERENCE = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
-
-/**
- * references.html#literal: `Type/id` (optionally `/_history/vid`), an absolute URL (http..., urn:uuid,
- * urn:oid) or `#id` for a contained resource; `Type?query` is a conditional reference (http.html#trefs).
- */
-function referenceProblem(reference: string, isKnownType: (type: string) => boolean): string | undefined {
-  if (reference.startsWith('#')) return /^#[A-Za-z0-9\-.]{0,64}$/.test(reference) ? undefined : 'Invalid contained reference: expected #id';
-  const typed = RELATIVE_REFERENCE.exec(reference) ?? CONDITIONAL_REFERENCE.exec(reference);
-  if (typed) return isKnownType(typed[1]!) ? undefined : 'Reference to an unknown resource type';
-  if (ABSOLUTE_REFERENCE.test(reference)) return undefined;
-  return 'Invalid reference: expected Type/id, an absolute URL or #id';
 }
 
 /**
@@ -239,7 +192,7 @@ function crawlIssues(resource: Resource, isKnownType: (type: string) => boolean)
     const binding = element.binding;
     if (binding?.strength !== 'required' || !binding.valueSet) return;
     const expansion = closedExpansion(binding.valueSet);
-    if (!expansion || bindingSatisfied(value, expansion) !== false) return;
+    if (!expansion || bindingSatisfied(value.type, value.value, expansion) !== false) return;
     const url = binding.valueSet.split('|')[0] ?? binding.valueSet;
     // The code itself is not echoed: a mistyped field could hold anything, PHI included.
     issues.push(issue('error', 'code-invalid', `Code not in the required value set ${url}`, paths.fhirPath(value.path)));
@@ -308,9 +261,21 @@ function unreadable(resource: Resource): OperationOutcomeIssue {
 
 /**
  * Every structural issue of a resource whose resourceType is a known R4 type (errors, warnings).
- * Loads the definitions on first use.
+ * Loads the definitions on first use. The compiled validator certifies the clean resources (nearly
+ * all of them, at a fraction of the cost); the rest go through the reference validator below, which
+ * produces the issues and their locations.
  */
 export function structuralIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
+  ensureStructureDefinitions();
+  return compiledIssues(resource, isKnownType) ?? referenceStructuralIssues(resource, isKnownType);
+}
+
+/**
+ * The reference validator: @medplum/core's validator with our corrections and additions. It is kept
+ * because it locates every kind of fault (the compiled validator only certifies the absence of
+ * faults) and as the yardstick the compiled validator is tested against.
+ */
+export function referenceStructuralIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] {
   ensureStructureDefinitions();
   // Medplum's walk throws a plain Error on these; they are reported, located, before it runs.
   const badExtensions = primitiveExtensionIssues(resource, resource.resourceType);

@@ -1,0 +1,485 @@
+/**
+ * The fast path of structural validation (https://hl7.org/fhir/R4/validation.html#structure): per type,
+ * built once on first use, a table of the JSON keys the type allows (choice elements expanded to
+ * `valueString`, `valueQuantity`...), each with what its value must be; one walk over the keys the
+ * resource actually has.
+ *
+ * It answers one question: "would the reference validator (structure-validator.ts: @medplum/core's
+ * validator plus our corrections and additions) find nothing at all to report?" It answers `true`
+ * only when every rule holds: element names and JSON types, array or single value, cardinality and
+ * required elements, one type per choice, no null / empty values, primitive formats
+ * (datatypes.html#primitive), the base invariants of severity error, reference shape and target
+ * types (references.html#literal), closed required bindings (terminologies.html#required).
+ * Anything else, including shapes it does not model (primitive extensions `_x`, a `resourceType`
+ * element as data), answers `false`, and the reference validator then produces the issues with their
+ * locations. Being stricter than the reference only costs time; never being laxer is what keeps the
+ * verdicts the same (test/unit/fhir/validation-compiled.test.ts compares the two).
+ *
+ * Why the walk is faster than @medplum/core's: that one visits every element the schema defines for
+ * each object (present or not, resolving choice types by trying each type's key), re-walks the JSON
+ * for nulls, and evaluates every invariant through FHIRPath; here only the keys present are visited,
+ * and the common invariant ext-1 is a key test.
+ */
+import type { FhirPathAtom, InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { medplumCore } from './medplum-core';
+import { closedExpansion, type ClosedExpansion } from './required-bindings';
+import { bindingSatisfied, referenceProblem, WRONG_TARGET_MESSAGE } from './value-rules';
+
+/** JSON type of each primitive (json.html#primitive), as @medplum/core reads them. */
+type JsonType = 'string' | 'number' | 'boolean';
+
+/** Invariants @medplum/core does not evaluate (validation.ts skippedConstraintKeys): neither do we. */
+const SKIPPED_CONSTRAINTS = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
+
+/** ext-1, on every extension element: a value or child extensions, not both, not neither. */
+const EXT_1 = 'extension.exists() != value.exists()';
+
+const ONE_MEGABYTE = 1024 * 1024;
+const INTEGER_MIN = -2_147_483_648;
+const INTEGER_MAX = 2_147_483_647;
+const HL7_PROFILE = 'http://hl7.org/fhir/StructureDefinition/';
+const MEDPLUM_PROFILE = 'https://medplum.com/fhir/StructureDefinition/';
+
+interface Invariant {
+  /** A native test for the one hot invariant (ext-1), else the parsed FHIRPath. */
+  extensionXorValue: boolean;
+  /** Sets of element names: when every name of one set is absent, the invariant holds (see absenceGuards). */
+  guards: readonly (readonly string[])[] | undefined;
+  atom: FhirPathAtom | undefined;
+  expression: string;
+}
+
+/** Which reference targets an element allows without @medplum/core's wrong-target warning. */
+interface ReferenceTargets {
+  /** Any type: no target profile, `Resource`, or a profile it cannot read. */
+  any: boolean;
+  types: ReadonlySet<string>;
+}
+
+/** One JSON key of a type: the element it belongs to and the type its key names. */
+interface KeyRule {
+  element: InternalSchemaElement;
+  /** The type code (`string`, `Quantity`, `Resource`, `PatientContact`...). */
+  type: string;
+  /** For a primitive: its JSON type; undefined for a complex type. */
+  jsonType: JsonType | undefined;
+  /** The choice element (`value[x]`) the key is one type of. */
+  choice: string | undefined;
+  /** How the key shows in a FHIRPath location: `subject`, `value.ofType(Quantity)`. */
+  segment: string;
+  /** Choice bases this key would be counted under by the "one type per choice" rule (see choiceProblems). */
+  choiceBases: readonly string[];
+  invariants: readonly Invariant[];
+  /** Closed expansion of a required binding; null when open or none; undefined until first needed. */
+  expansion: ClosedExpansion | null | undefined;
+  references: ReferenceTargets | undefined;
+  /** The schema a complex value is read with (not for `Resource`: that depends on the value). */
+  child: CompiledType | undefined;
+  childSchema: InternalTypeSchema | undefined;
+}
+
+interface RequiredElement {
+  /** The keys any one of which satisfies the element (one per type of a choice). */
+  keys: readonly string[];
+}
+
+interface CompiledType {
+  keys: Map<string, KeyRule>;
+  required: readonly RequiredElement[];
+  invariants: readonly Invariant[];
+  /** Types this fast path does not model: always deferred to the reference validator. */
+  unsupported: boolean;
+}
+
+const compiled = new WeakMap<InternalTypeSchema, CompiledType>();
+
+function capitalize(code: string): string {
+  return code.charAt(0).toUpperCase() + code.slice(1);
+}
+
+function compileInvariants(constraints: InternalSchemaElement['constraints']): Invariant[] {
+  const result: Invariant[] = [];
+  for (const constraint of constraints ?? []) {
+    if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key)) continue;
+    const native = constraint.expression === EXT_1;
+    result.push({ extensionXorValue: native, guards: native ? undefined : absenceGuards(constraint.expression), atom: undefined, expression: constraint.expression });
+  }
+  return result;
+}
+
+/** Splits at `separator` outside parentheses and quotes. */
+function splitTopLevel(expression: string, separator: string): string[] | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (c === "'" && expression[i - 1] !== '\\') quoted = !quoted;
+    if (quoted) continue;
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && expression.startsWith(separator, i)) {
+      parts.push(expression.slice(start, i));
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  if (depth !== 0 || quoted) return undefined;
+  parts.push(expression.slice(start));
+  return parts;
+}
+
+/** Steps that map an empty collection to an empty collection (fhirpath.html#functions). */
+const EMPTY_PRESERVING_STEP = /^(?:[a-z][A-Za-z0-9]*|(?:where|select|ofType)\(.*\)|first\(\))$/s;
+const ELEMENT_NAME = /^[a-z][A-Za-z0-9]*$/;
+
+/**
+ * Most invariants read "nothing here, or ...": `contained.contained.empty()`,
+ * `dataAbsentReason.empty() or value.empty()`, `abatement.empty() or clinicalStatus...`. A path that
+ * starts at an absent element is empty whatever follows it when each step keeps an empty collection
+ * empty, so the disjunct is true and so is the invariant: no FHIRPath evaluation needed. Returns, per
+ * disjunct made only of such `path.empty()` terms (joined by `and`), the first elements of its terms;
+ * undefined when the expression has no such disjunct or could parse another way (`implies`, `xor`).
+ */
+function absenceGuards(expression: string): string[][] | undefined {
+  if (/\b(implies|xor)\b/.test(expression)) return undefined;
+  const guards: string[][] = [];
+  for (const disjunct of splitTopLevel(expression, ' or ') ?? []) {
+    const names: string[] = [];
+    for (const term of splitTopLevel(disjunct.trim(), ' and ') ?? [disjunct]) {
+      const steps = splitTopLevel(term.trim(), '.');
+      const first = steps?.[0];
+      if (!steps || steps.length < 2 || steps[steps.length - 1] !== 'empty()' || !first || !ELEMENT_NAME.test(first)) break;
+      if (!steps.slice(1, -1).every((step) => EMPTY_PRESERVING_STEP.test(step))) break;
+      names.push(first);
+    }
+    const termCount = splitTopLevel(disjunct.trim(), ' and ')?.length ?? 0;
+    if (names.length > 0 && names.length === termCount) guards.push(names);
+  }
+  return guards.length > 0 ? guards : undefined;
+}
+
+/** No key of `value` names the element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
+function elementAbsent(value: Record<string, unknown>, name: string): boolean {
+  for (const key of Object.keys(value)) {
+    const bare = key.charCodeAt(0) === 95 ? key.slice(1) : key;
+    if (bare.startsWith(name) && (bare.length === name.length || /[A-Z]/.test(bare.charAt(name.length)))) return false;
+  }
+  return true;
+}
+
+function guardedTrue(guards: readonly (readonly string[])[], value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  return guards.some((names) => names.every((name) => elementAbsent(value, name)));
+}
+
+function referenceTargets(element: InternalSchemaElement): ReferenceTargets | undefined {
+  const profiles = element.type.find((t) => t.code === 'Reference')?.targetProfile;
+  if (!profiles) return { any: true, types: new Set() };
+  const types = new Set<string>();
+  for (const profile of profiles) {
+    if (profile === `${HL7_PROFILE}Resource`) return { any: true, types };
+    if (profile.startsWith(HL7_PROFILE)) types.add(profile.slice(HL7_PROFILE.length));
+    else if (profile.startsWith(MEDPLUM_PROFILE)) types.add(profile.slice(MEDPLUM_PROFILE.length));
+    // A profile it cannot read (US Core...): @medplum/core gives up checking the target.
+    else return { any: true, types };
+  }
+  return { any: false, types };
+}
+
+function compileType(schema: InternalTypeSchema): CompiledType {
+  const existing = compiled.get(schema);
+  if (existing) return existing;
+  const { fhirTypeToJsType } = medplumCore();
+  const jsTypes: Record<string, JsonType> = fhirTypeToJsType;
+  const keys = new Map<string, KeyRule>();
+  const required: RequiredElement[] = [];
+  const elementNames = Object.keys(schema.elements);
+  // A `resourceType` element (ExampleScenario.instance) and nested element keys are rare shapes: deferred.
+  const unsupported = elementNames.some((name) => name === 'resourceType' || name.includes('.'));
+  const choiceBases = elementNames.filter((name) => name.endsWith('[x]')).map((name) => name.slice(0, -3));
+  const basesOf = (key: string) => choiceBases.filter((base) => key.length > base.length && key.startsWith(base) && /^[A-Z]/.test(key.charAt(base.length)));
+  for (const name of elementNames) {
+    const element = schema.elements[name]!;
+    const isChoice = name.endsWith('[x]');
+    const base = isChoice ? name.slice(0, -3) : name;
+    const invariants = compileInvariants(element.constraints);
+    const elementKeys: string[] = [];
+    for (const type of element.type) {
+      const key = isChoice ? base + capitalize(type.code) : base;
+      // A non-choice element has one type; @medplum/core reads it as the first.
+      if (keys.has(key)) continue;
+      elementKeys.push(key);
+      keys.set(key, {
+        element,
+        type: type.code,
+        jsonType: jsTypes[type.code],
+        choice: isChoice ? name : undefined,
+        segment: isChoice ? `${base}.ofType(${type.code})` : base,
+        choiceBases: basesOf(key),
+        invariants,
+        expansion: undefined,
+        references: type.code === 'Reference' ? referenceTargets(element) : undefined,
+        child: undefined,
+        childSchema: undefined,
+      });
+      if (!isChoice) break;
+    }
+    if (element.min > 0) required.push({ keys: elementKeys });
+  }
+  const result: CompiledType = { keys, required, invariants: compileInvariants(schema.constraints), unsupported };
+  compiled.set(schema, result);
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** @medplum/core's base64Binary check (no whitespace, padding only at the end) and its 1 MB cap. */
+function isStrictBase64(value: string): boolean {
+  if (value.length === 0 || value.length % 4 !== 0) return false;
+  if (!/^[A-Za-z\d+/]+={0,2}$/.test(value)) return false;
+  return Math.floor((value.length * 3) / 4) <= ONE_MEGABYTE;
+}
+
+/** A primitive value that every check of the reference validator accepts (datatypes.html#primitive). */
+function primitiveAccepted(type: string, jsonType: JsonType, value: unknown): boolean {
+  if (typeof value !== jsonType) return false;
+  if (jsonType === 'string') {
+    const text = value as string;
+    if (type === 'base64Binary') return isStrictBase64(text);
+    if (text.length > ONE_MEGABYTE || text.trim() === '') return false;
+    const core = medplumCore();
+    const regex = core.validationRegexes[type];
+    if (regex && !regex.test(text)) return false;
+    if ((type === 'date' || type === 'dateTime' || type === 'instant') && !core.isValidCalendarDate(text)) return false;
+    return true;
+  }
+  if (jsonType === 'number') {
+    const n = value as number;
+    if (!Number.isFinite(n)) return false;
+    if (type === 'integer') return Number.isInteger(n) && n >= INTEGER_MIN && n <= INTEGER_MAX;
+    if (type === 'positiveInt') return Number.isInteger(n) && n >= 1 && n <= INTEGER_MAX;
+    if (type === 'unsignedInt') return Number.isInteger(n) && n >= 0 && n <= INTEGER_MAX;
+    return true;
+  }
+  return true;
+}
+
+/** One walk over one resource (and the resources inside it); false as soon as anything is doubtful. */
+class Walk {
+  private readonly root: TypedValue;
+  private readonly ucum: TypedValue;
+  private readonly resourceValues = new Map<Resource, TypedValue>();
+  /** The location being walked, as FHIRPath steps and array indexes (-1: none), joined only when needed. */
+  private readonly steps: string[] = [];
+  private readonly indexes: number[] = [];
+  /** @medplum/core's wrong-target warnings, the one issue a certified resource may carry. */
+  readonly warnings: OperationOutcomeIssue[] = [];
+
+  constructor(
+    resource: Resource,
+    private readonly isKnownType: (type: string) => boolean,
+  ) {
+    this.root = { type: resource.resourceType, value: resource };
+    this.steps.push(resource.resourceType);
+    this.indexes.push(-1);
+    this.ucum = medplumCore().toTypedValue('http://unitsofmeasure.org');
+  }
+
+  run(): boolean {
+    const resource = this.root.value as Resource;
+    const schema = medplumCore().tryGetDataType(resource.resourceType);
+    if (!schema) return false;
+    const type = compileType(schema);
+    if (!this.invariantsHold(type.invariants, this.root, resource)) return false;
+    return this.object(resource as unknown as Record<string, unknown>, schema, type, true, resource);
+  }
+
+  /** An object of a complex type: its keys, then its required elements. */
+  private object(value: Record<string, unknown>, schema: InternalTypeSchema, type: CompiledType, isResource: boolean, resource: Resource): boolean {
+    if (type.unsupported) return false;
+    let choicesSeen: string[] | undefined;
+    let basesSeen: string[] | undefined;
+    for (const key in value) {
+      if (key === 'resourceType') {
+        if (isResource) continue;
+        return false;
+      }
+      const rule = type.keys.get(key);
+      if (!rule) return false;
+      if (rule.choice !== undefined) {
+        choicesSeen ??= [];
+        if (choicesSeen.includes(rule.choice)) return false;
+        choicesSeen.push(rule.choice);
+      }
+      for (const base of rule.choiceBases) {
+        basesSeen ??= [];
+        if (basesSeen.includes(base)) return false;
+        basesSeen.push(base);
+      }
+      this.steps.push(rule.segment);
+      this.indexes.push(-1);
+      const accepted = this.property(value[key], rule, schema, resource);
+      this.steps.pop();
+      this.indexes.pop();
+      if (!accepted) return false;
+    }
+    for (const element of type.required) {
+      let present = false;
+      for (const key of element.keys) if (value[key] !== undefined) present = true;
+      if (!present) return false;
+    }
+    return true;
+  }
+
+  /** The value of one key: array or single as the element says, cardinality, then each item. */
+  private property(raw: unknown, rule: KeyRule, schema: InternalTypeSchema, resource: Resource): boolean {
+    const element = rule.element;
+    if (Array.isArray(raw)) {
+      if (!element.isArray || raw.length === 0 || raw.length < element.min || raw.length > element.max) return false;
+      const top = this.indexes.length - 1;
+      for (let i = 0; i < raw.length; i++) {
+        this.indexes[top] = i;
+        if (!this.item(raw[i], rule, schema, resource)) return false;
+      }
+      return true;
+    }
+    if (element.isArray || element.max < 1) return false;
+    return this.item(raw, rule, schema, resource);
+  }
+
+  private item(value: unknown, rule: KeyRule, schema: InternalTypeSchema, resource: Resource): boolean {
+    if (value === null || value === undefined) return false;
+    if (rule.jsonType !== undefined) {
+      if (!primitiveAccepted(rule.type, rule.jsonType, value)) return false;
+      if (!this.bindingHolds(rule, value)) return false;
+      return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, { type: rule.type, value }, resource);
+    }
+    if (!isPlainObject(value)) return false;
+    let childType = rule.type;
+    let childSchema: InternalTypeSchema | undefined;
+    let child: CompiledType | undefined;
+    let isResource = false;
+    if (rule.type === 'Resource' || this.isKnownType(rule.type)) {
+      const resourceType = value.resourceType;
+      if (typeof resourceType !== 'string' || !this.isKnownType(resourceType)) return false;
+      if (rule.type !== 'Resource' && resourceType !== rule.type) return false;
+      childType = resourceType;
+      childSchema = medplumCore().tryGetDataType(resourceType);
+      if (!childSchema) return false;
+      child = compileType(childSchema);
+      isResource = true;
+    } else {
+      if (!rule.childSchema) {
+        // @medplum/core's crawler: a backbone type of the enclosing schema first, then the data type.
+        rule.childSchema = schema.innerTypes?.find((t) => t.name === rule.type) ?? medplumCore().tryGetDataType(rule.type);
+        if (!rule.childSchema) return false;
+        rule.child = compileType(rule.childSchema);
+      }
+      childSchema = rule.childSchema;
+      child = rule.child!;
+    }
+    // An empty object is refused (json.html); so is an object whose only key is `resourceType`.
+    let hasKey = false;
+    for (const key in value) {
+      if (key !== 'resourceType') {
+        hasKey = true;
+        break;
+      }
+    }
+    if (!hasKey) return false;
+    if (rule.references && !this.referenceHolds(value, rule)) return false;
+    if (!this.bindingHolds(rule, value)) return false;
+    if (rule.invariants.length > 0 && !this.invariantsHold(rule.invariants, { type: childType, value }, resource)) return false;
+    return this.object(value, childSchema, child, isResource, isResource ? (value as unknown as Resource) : resource);
+  }
+
+  /** Reference shape (ours: a bad one defers) and target type (@medplum/core's warning, recorded). */
+  private referenceHolds(value: Record<string, unknown>, rule: KeyRule): boolean {
+    const reference = value.reference;
+    if (typeof reference !== 'string') return true;
+    if (referenceProblem(reference, this.isKnownType) !== undefined) return false;
+    const targets = rule.references!;
+    if (targets.any || reference.startsWith('#')) return true;
+    const target = reference.includes('?') ? reference.split('?')[0] : reference.split('/')[0];
+    if (!target) return true;
+    if (reference === 'system' && rule.element.path === 'AuditEvent.agent.who') return true;
+    if (!targets.types.has(target)) {
+      this.warnings.push({ severity: 'warning', code: 'structure', diagnostics: WRONG_TARGET_MESSAGE, expression: [this.location()] });
+    }
+    return true;
+  }
+
+  private location(): string {
+    let path = '';
+    for (let i = 0; i < this.steps.length; i++) {
+      path += i === 0 ? this.steps[i] : `.${this.steps[i]}`;
+      if (this.indexes[i]! >= 0) path += `[${this.indexes[i]}]`;
+    }
+    return path;
+  }
+
+  private bindingHolds(rule: KeyRule, value: unknown): boolean {
+    const binding = rule.element.binding;
+    if (binding?.strength !== 'required' || !binding.valueSet) return true;
+    if (rule.expansion === undefined) rule.expansion = closedExpansion(binding.valueSet);
+    return rule.expansion === null || bindingSatisfied(rule.type, value, rule.expansion) !== false;
+  }
+
+  /** @medplum/core's invariant evaluation (validation.ts isExpressionTrue), same variables. */
+  private invariantsHold(invariants: readonly Invariant[], value: TypedValue, resource: Resource): boolean {
+    for (const invariant of invariants) {
+      if (invariant.extensionXorValue) {
+        if (!this.extensionXorValue(value.value)) return false;
+        continue;
+      }
+      if (invariant.guards && guardedTrue(invariant.guards, value.value)) continue;
+      const core = medplumCore();
+      invariant.atom ??= core.parseFhirPath(invariant.expression);
+      let resourceValue = this.resourceValues.get(resource);
+      if (!resourceValue) {
+        resourceValue = core.toTypedValue(resource);
+        this.resourceValues.set(resource, resourceValue);
+      }
+      const variables: Record<string, TypedValue> = { '%context': value, '%ucum': this.ucum, '%resource': resourceValue, '%rootResource': this.root };
+      try {
+        const result = core.evalFhirPathTyped(invariant.atom, [value], variables);
+        if (result.length !== 1 || result[0]!.value !== true) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * ext-1 on an Extension whose keys the walk will check: `extension` present, or a `value[x]`, not both.
+   * (Keys it does not know make the walk defer anyway, so only known ones count here.)
+   */
+  private extensionXorValue(value: unknown): boolean {
+    if (!isPlainObject(value)) return false;
+    let hasValue = false;
+    for (const key in value) if (key.length > 5 && key.startsWith('value')) hasValue = true;
+    const hasExtension = Array.isArray(value.extension) && value.extension.length > 0;
+    return hasExtension !== hasValue;
+  }
+}
+
+/**
+ * What the reference validator would report for this resource when that is certain: nothing, or only
+ * wrong-target warnings (errors never). Undefined means "not certain": ask the reference validator.
+ * The resource's envelope (validation.ts resourceProblems) must already be sound.
+ */
+export function compiledIssues(resource: Resource, isKnownType: (type: string) => boolean): OperationOutcomeIssue[] | undefined {
+  try {
+    const walk = new Walk(resource, isKnownType);
+    return walk.run() ? walk.warnings : undefined;
+  } catch {
+    // A shape the walk did not foresee: the reference validator reports it.
+    return undefined;
+  }
+}
