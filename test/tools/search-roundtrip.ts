@@ -62,6 +62,9 @@ export function roundTripQueries(resource: Resource): RoundTripQuery[] {
   const queries = new Map<string, RoundTripQuery>();
   const add = (param: string, name: string, value: string | undefined) => {
     if (value === undefined || value === '' || queries.has(param)) return;
+    // Composite component rows (`code$n`) and modifier rows (`code:identifier`, `code:of-type`)
+    // are not searched by their own param name: the query side for them comes later.
+    if (param.includes('$') || param.includes(':')) return;
     queries.set(param, { resourceType: resource.resourceType, id: resource.id ?? '', param, name, value });
   };
   for (const r of rows.string) add(r.param, r.param, esc(r.value));

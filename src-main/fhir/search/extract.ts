@@ -1,13 +1,18 @@
 /**
  * Write-time extraction of search index values (https://hl7.org/fhir/R4/search.html#table):
- * every search parameter of the resource's type is evaluated with FHIRPath and its values are
- * turned into typed rows. The JSON shape of a value tells its data type (FHIRPath results on
- * plain JSON do not carry one): `coding` → CodeableConcept, `reference` → Reference, and so on.
+ * every search parameter of the resource's type is evaluated (with its compiled extractor from
+ * search/compiled/, or with the fhirpath library for expressions outside the compiled subset) and
+ * its values are turned into typed rows. The JSON shape of a value tells its data type (FHIRPath
+ * results on plain JSON do not carry one): `coding` → CodeableConcept, `reference` → Reference...
+ * Also: composite rows (search.html#composite), `:identifier` and `:of-type` token rows, UCUM
+ * canonical quantities (search/ucum.ts) and the text for `_text`/`_content` (search/full-text.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { parseInstantSpan } from '../instant';
-import { BUILT_IN_PARAMETERS, searchParamsFor, type SearchParamDef } from './parameters';
+import { BUILT_IN_PARAMETERS, searchParamsFor, type CompositeBranch, type SearchParamDef, type SearchParamType } from './parameters';
 import { resourceTypes } from '../resource-types';
+import { canonicalQuantity, UCUM_SYSTEM } from './ucum';
+import { contentText, narrativeText } from './full-text';
 
 /** Ends of open date ranges (beyond any real date, inside the safe integer range). */
 export const DATE_MIN_MS = -8.64e15;
@@ -57,6 +62,8 @@ export interface IndexRows {
 
 /** search.html#string: case- and accent-insensitive comparison form. */
 export function normalizeString(text: string): string {
+  // Most text is ASCII, where NFD changes nothing (and costs most of the time).
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
 
@@ -172,33 +179,69 @@ function quantityRows(param: string, value: unknown, out: QuantityRow[]): void {
   if (amount === null) return;
   // Money has a currency and no system: ISO 4217 codes are its units.
   const currency = str(value.currency);
+  const system = currency ? 'urn:iso:std:iso:4217' : str(value.system);
+  const code = currency ?? str(value.code);
+  const canonical = system === UCUM_SYSTEM && code !== null ? canonicalQuantity(amount, code) : null;
   out.push({
     param,
     value: amount,
-    system: currency ? 'urn:iso:std:iso:4217' : str(value.system),
-    code: currency ?? str(value.code),
+    system,
+    code,
     unit: str(value.unit),
+    canonValue: canonical?.value ?? null,
+    canonCode: canonical?.code ?? null,
   });
 }
+
+/** `p:identifier` rows (search.html#modifiers): the identifier a Reference carries, system|value. */
+function referenceIdentifierRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
+  for (const value of values) {
+    if (!isObject(value) || !isObject(value.identifier)) continue;
+    const identifier = value.identifier;
+    const code = str(identifier.value);
+    const system = str(identifier.system);
+    if (code !== null || system !== null) out.push({ param: `${param}:identifier`, system, code, display: null });
+  }
+}
+
+/**
+ * `p:of-type` rows (search.html#modifiers `:of-type`, Identifier only): for each coding of the
+ * identifier's type, system = the coding's system and code = `<coding code>|<identifier value>`.
+ */
+function identifierTypeRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
+  for (const value of values) {
+    if (!isObject(value) || !isObject(value.type) || !Array.isArray(value.type.coding)) continue;
+    const identifierValue = str(value.value);
+    if (identifierValue === null) continue;
+    for (const coding of value.type.coding) {
+      if (!isObject(coding)) continue;
+      const code = str(coding.code);
+      if (code !== null) out.push({ param: `${param}:of-type`, system: str(coding.system), code: `${code}|${identifierValue}`, display: null });
+    }
+  }
+}
+
 
 function emptyRows(): IndexRows {
   return { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
 }
 
-function addValues(def: SearchParamDef, values: unknown[], rows: IndexRows): void {
-  const param = def.code;
-  switch (def.type) {
-    case 'string': {
-      const texts: string[] = [];
-      for (const v of values) stringValues(v, texts);
-      for (const text of texts) rows.string.push({ param, norm: normalizeString(text), value: text });
+function addValues(param: string, type: SearchParamType, values: readonly unknown[], rows: IndexRows): void {
+  switch (type) {
+    case 'string':
+      for (const v of values) {
+        const texts: string[] = [];
+        stringValues(v, texts);
+        for (const text of texts) rows.string.push({ param, norm: normalizeString(text), value: text });
+      }
       break;
-    }
     case 'token':
       for (const v of values) tokenRows(param, v, rows.token);
+      identifierTypeRows(param, values, rows.token);
       break;
     case 'reference':
       for (const v of values) referenceRows(param, v, rows.reference);
+      referenceIdentifierRows(param, values, rows.token);
       break;
     case 'date':
       for (const v of values) dateRows(param, v, rows.date);
@@ -216,67 +259,203 @@ function addValues(def: SearchParamDef, values: unknown[], rows: IndexRows): voi
       for (const v of values) if (typeof v === 'string') rows.uri.push({ param, value: v });
       break;
     default:
-      // composite and special parameters are not indexed (docs/search-coverage.md).
+      // composite parameters are expanded by their components; `near` (special) is not indexed.
       break;
   }
 }
 
-/** Drops duplicate rows (unions and repeated codings often yield the same value twice). */
-function unique<T extends object>(rows: T[]): T[] {
-  if (rows.length < 2) return rows;
-  const seen = new Set<string>();
-  return rows.filter((row) => {
-    const k = Object.values(row).join('\u0000');
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-/** Whether the resource has the element, or a choice form of it (`value` → `valueQuantity`). */
-function hasElement(resource: object, keys: readonly string[], element: string): boolean {
-  if (element in resource) return true;
-  for (const key of keys) {
-    if (key.length > element.length && key.startsWith(element)) {
-      const next = key.charCodeAt(element.length);
-      if (next >= 65 && next <= 90) return true;
-    }
-  }
-  return false;
-}
-
-/** Whether a parameter's values come from extracted index rows. */
+/** Whether a parameter's values come from extracted index rows of its own code. */
 export function isIndexed(def: SearchParamDef): boolean {
   return def.evaluate !== undefined && !BUILT_IN_PARAMETERS.has(def.code) && def.type !== 'composite' && def.type !== 'special';
 }
 
-/**
- * Index rows of one resource. A parameter whose expression fails on this resource contributes
- * no rows (the resource passed validation; a failing expression is a definitions problem and
- * must not make the write fail).
- */
-export function extractIndexRows(resource: Resource): IndexRows {
-  const rows = emptyRows();
-  const params = searchParamsFor(resource.resourceType, resourceTypes());
-  const keys = Object.keys(resource);
-  for (const def of params.values()) {
-    if (!isIndexed(def) || !def.evaluate) continue;
-    if (def.elements && !def.elements.some((element) => hasElement(resource, keys, element))) continue;
-    let values: unknown[];
-    try {
-      values = def.evaluate(resource);
-    } catch {
-      continue;
-    }
-    if (values.length > 0) addValues(def, values, rows);
+/** Which evaluator extraction uses: compiled where available (the default), or FHIRPath only (the reference). */
+export type ExtractionMode = 'compiled' | 'fhirpath';
+
+export interface ExtractionOptions {
+  mode?: ExtractionMode;
+  /**
+   * Skip parameters whose leading elements the resource lacks (default true). Without it every
+   * parameter is evaluated: the reference the shortcut is tested against.
+   */
+  skipAbsent?: boolean;
+}
+
+/** Identity keys of rows, without `param`/`group` (equal within one de-duplicated run) except for tokens. */
+const NULL_KEY = '\u0001';
+const rowKeys: { [K in keyof Omit<IndexRows, 'text'>]: (row: IndexRows[K][number]) => string } = {
+  string: (r) => r.value,
+  // A reference run also adds `p:identifier` token rows: the param is part of a token's identity.
+  token: (r) => `${r.param}\u0000${r.system ?? NULL_KEY}\u0000${r.code ?? NULL_KEY}\u0000${r.display ?? NULL_KEY}`,
+  reference: (r) => `${r.targetType ?? NULL_KEY}\u0000${r.url}`,
+  date: (r) => `${r.low}\u0000${r.high}`,
+  number: (r) => String(r.value),
+  quantity: (r) => `${r.value}\u0000${r.system ?? NULL_KEY}\u0000${r.code ?? NULL_KEY}\u0000${r.unit ?? NULL_KEY}`,
+  uri: (r) => r.value,
+};
+const ROW_KINDS = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
+
+/** Removes duplicates among `rows[from..]` in place (unions and repeated codings repeat values). */
+function dedupeTail<T>(rows: T[], from: number, key: (row: T) => string): void {
+  if (rows.length - from < 2) return;
+  const seen = new Set<string>();
+  let write = from;
+  for (let read = from; read < rows.length; read++) {
+    const row = rows[read]!;
+    const k = key(row);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    rows[write++] = row;
   }
-  return {
-    string: unique(rows.string),
-    token: unique(rows.token),
-    reference: unique(rows.reference),
-    date: unique(rows.date),
-    number: unique(rows.number),
-    quantity: unique(rows.quantity),
-    uri: unique(rows.uri),
-  };
+  rows.length = write;
+}
+
+type Marks = [number, number, number, number, number, number, number];
+
+function marks(rows: IndexRows): Marks {
+  return [rows.string.length, rows.token.length, rows.reference.length, rows.date.length, rows.number.length, rows.quantity.length, rows.uri.length];
+}
+
+function dedupeSince(rows: IndexRows, since: Marks, group?: number): void {
+  for (let i = 0; i < ROW_KINDS.length; i++) {
+    const kind = ROW_KINDS[i]!;
+    const list: Array<{ group?: number }> = rows[kind];
+    const from = since[i]!;
+    if (list.length === from) continue;
+    dedupeTail(list, from, rowKeys[kind] as (row: { group?: number }) => string);
+    if (group !== undefined) for (let j = from; j < list.length; j++) list[j]!.group = group;
+  }
+}
+
+/** One parameter as extraction runs it for one resource type. */
+interface ParamRun {
+  def: SearchParamDef;
+  /** The evaluator (compiled, else FHIRPath); undefined for composites. */
+  evaluate?: (resource: object) => unknown[];
+  composite?: readonly CompositeBranch[];
+  /** The extraction pass that last ran it (a parameter reached by two keys runs once). */
+  pass: number;
+}
+
+interface TypePlan {
+  /** Parameters that cannot be skipped by looking at the resource's keys. */
+  always: ParamRun[];
+  /** Parameters with leading elements, reached through the JSON keys that hold them. */
+  keyed: ParamRun[];
+  byKey: Map<string, ParamRun[]>;
+}
+
+const plans = new Map<string, TypePlan>();
+let passCounter = 0;
+
+function planFor(resourceType: string): TypePlan {
+  let plan = plans.get(resourceType);
+  if (plan) return plan;
+  plan = { always: [], keyed: [], byKey: new Map() };
+  for (const def of searchParamsFor(resourceType, resourceTypes()).values()) {
+    let run: ParamRun | undefined;
+    if (def.composite) run = { def, composite: def.composite, pass: 0 };
+    else if (isIndexed(def)) {
+      const compiled = def.compiled;
+      const evaluate = compiled ? (resource: object) => compiled(resource, resource) : def.evaluate;
+      if (evaluate) run = { def, evaluate, pass: 0 };
+    }
+    if (!run) continue;
+    (def.elements ? plan.keyed : plan.always).push(run);
+  }
+  plans.set(resourceType, plan);
+  return plan;
+}
+
+/** Whether JSON key `key` holds element `element`, or a choice form of it (`value` → `valueQuantity`). */
+function keyHolds(key: string, element: string): boolean {
+  if (key === element) return true;
+  if (key.length <= element.length || !key.startsWith(element)) return false;
+  const next = key.charCodeAt(element.length);
+  return next >= 65 && next <= 90;
+}
+
+function runsForKey(plan: TypePlan, key: string): ParamRun[] {
+  let runs = plan.byKey.get(key);
+  if (!runs) {
+    runs = plan.keyed.filter((run) => run.def.elements?.some((element) => keyHolds(key, element)));
+    plan.byKey.set(key, runs);
+  }
+  return runs;
+}
+
+/** A failing expression contributes no rows (validation passed; it is a definitions problem). */
+function valuesOf(evaluate: () => unknown[]): unknown[] {
+  try {
+    return evaluate();
+  } catch {
+    return [];
+  }
+}
+
+function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: IndexRows): void {
+  const def = run.def;
+  if (run.composite) {
+    compositeRows(run.composite, resource, mode, rows);
+    return;
+  }
+  const evaluate = mode === 'compiled' ? run.evaluate : def.evaluate;
+  if (!evaluate) return;
+  const values = valuesOf(() => evaluate(resource));
+  if (values.length === 0) return;
+  const since = marks(rows);
+  addValues(def.code, def.type, values, rows);
+  dedupeSince(rows, since);
+}
+
+/**
+ * search.html#composite: for each element the composite selects (`group` = its index among
+ * them, in the order of the expression's branches), each component's rows evaluated on that
+ * element, with param `<code>$<component index>`.
+ */
+function compositeRows(branches: readonly CompositeBranch[], resource: object, mode: ExtractionMode, rows: IndexRows): void {
+  let next = 0;
+  for (const branch of branches) {
+    for (const element of valuesOf(() => branch.select(resource, resource))) {
+      if (typeof element !== 'object' || element === null) continue;
+      const index = next++;
+      for (const component of branch.components) {
+        const evaluate = mode === 'compiled' ? (component.compiled ?? component.evaluate) : component.evaluate;
+        if (!evaluate) continue;
+        const values = valuesOf(() => evaluate(element, resource));
+        if (values.length === 0) continue;
+        const since = marks(rows);
+        addValues(component.param, component.type, values, rows);
+        dedupeSince(rows, since, index);
+      }
+    }
+  }
+}
+
+/**
+ * Index rows of one resource. Options other than the defaults give the reference that
+ * test/unit/fhir/search-extract-compiled.test.ts checks the defaults against.
+ */
+export function extractIndexRows(resource: Resource, options: ExtractionOptions = {}): IndexRows {
+  const mode = options.mode ?? 'compiled';
+  const rows = emptyRows();
+  const plan = planFor(resource.resourceType);
+  if (options.skipAbsent === false) {
+    for (const run of plan.always) runParam(run, resource, mode, rows);
+    for (const run of plan.keyed) runParam(run, resource, mode, rows);
+  } else {
+    const pass = ++passCounter;
+    for (const run of plan.always) runParam(run, resource, mode, rows);
+    for (const key in resource) {
+      for (const run of runsForKey(plan, key)) {
+        if (run.pass === pass) continue;
+        run.pass = pass;
+        runParam(run, resource, mode, rows);
+      }
+    }
+  }
+  const narrative = narrativeText(resource);
+  const content = contentText(resource);
+  if (narrative || content) rows.text = { narrative, content };
+  return rows;
 }

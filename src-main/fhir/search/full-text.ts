@@ -1,0 +1,112 @@
+/**
+ * The text of a resource for `_text` and `_content` (https://hl7.org/fhir/R4/search.html#_text,
+ * #_content), extracted at write time for the full-text index.
+ * - narrative: Resource.text.div (XHTML, narrative.html) with its tags removed, its character
+ *   references decoded and its whitespace collapsed.
+ * - content: the values of every element of FHIR type `string` or `markdown` in the resource,
+ *   contained resources included (HumanName and Address parts, Coding.display,
+ *   CodeableConcept.text, Annotation.text, Identifier.value, ContactPoint.value, extension
+ *   valueString...), in document order, one per line. Not included: the narrative (its own
+ *   field; the FTS table searched as a whole covers both), Reference.reference (a URL), and
+ *   elements of other types (id, uri, url, canonical, code, dates, numbers, booleans,
+ *   base64Binary), nor extensions of primitive values (`_given`).
+ */
+import { elementForKey, isResourceType, type ModelPath } from './compiled/model';
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  copy: '©',
+  reg: '®',
+  deg: '°',
+  plusmn: '±',
+  micro: 'µ',
+  middot: '·',
+  times: '×',
+  ndash: '–',
+  mdash: '—',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  hellip: '…',
+  bull: '•',
+  eacute: 'é',
+  egrave: 'è',
+  auml: 'ä',
+  ouml: 'ö',
+  uuml: 'ü',
+  szlig: 'ß',
+};
+
+function decodeEntity(entity: string, body: string): string {
+  if (body.startsWith('#x') || body.startsWith('#X')) {
+    const code = Number.parseInt(body.slice(2), 16);
+    return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  }
+  if (body.startsWith('#')) {
+    const code = Number.parseInt(body.slice(1), 10);
+    return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  }
+  return NAMED_ENTITIES[body] ?? entity;
+}
+
+/** Plain text of an XHTML fragment: tags become spaces (block boundaries separate words). */
+export function xhtmlToText(xhtml: string): string {
+  return xhtml
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, decodeEntity)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** search.html#_text: the narrative's text, '' without one. */
+export function narrativeText(resource: object): string {
+  const text = (resource as { text?: unknown }).text;
+  if (typeof text !== 'object' || text === null) return '';
+  const div = (text as { div?: unknown }).div;
+  return typeof div === 'string' ? xhtmlToText(div) : '';
+}
+
+const TEXT_TYPES: ReadonlySet<string> = new Set(['string', 'markdown']);
+
+function collect(value: unknown, path: ModelPath, out: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collect(item, path, out);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const child = record[key];
+    if (child === undefined || child === null) continue;
+    const element = elementForKey(path, key);
+    if (!element) continue;
+    if (TEXT_TYPES.has(element.type)) {
+      if (path === 'Reference' && key === 'reference') continue;
+      if (typeof child === 'string') out.push(child);
+      else if (Array.isArray(child)) for (const item of child) if (typeof item === 'string') out.push(item);
+    } else if (element.type === 'Resource') {
+      // contained, Bundle.entry.resource: typed by their own resourceType.
+      for (const item of Array.isArray(child) ? child : [child]) {
+        const type = typeof item === 'object' && item !== null ? (item as { resourceType?: unknown }).resourceType : undefined;
+        if (typeof type === 'string' && isResourceType(type)) collect(item, type, out);
+      }
+    } else if (element.type !== 'xhtml' && typeof child === 'object') {
+      collect(child, element.path, out);
+    }
+  }
+}
+
+/** search.html#_content: the resource's string and markdown values (see the module comment). */
+export function contentText(resource: { resourceType: string }): string {
+  if (!isResourceType(resource.resourceType)) return '';
+  const out: string[] = [];
+  collect(resource, resource.resourceType, out);
+  return out.join('\n');
+}
