@@ -2,10 +2,12 @@
  * The FHIR index inside the vault: which version of which resource lives in which encrypted blob.
  * Resource bodies stay in the vault log (UTF-8 JSON blobs); sql.js holds only these tables:
  *
- *   resource_version  every version (history, vread)
- *   resource_current  the newest version per resource (read, list, search)
+ *   resource_type, resource_key, search_param  integer ids for type names, resources, parameters
+ *   resource_version  every version (history, vread), keyed (rid, version)
+ *   resource_current  the newest version per resource (read, list, search), keyed by rid
  *   resource_type_count  live resources per type (counts without a scan)
- *   sp_*              search index rows of current resources (search/index-tables.ts)
+ *   sp_*, sp_text     search index rows of current resources (search/index-tables.ts)
+ * and the views resource_version_v / resource_current_v that give back type names and ids.
  *
  * Each commit entry describes one new version: `{op:'put'|'delete', type, id, version,
  * lastUpdated, method, hash?, blob?}`. Applying a commit touches only the rows it names, so a
@@ -15,32 +17,56 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
 import { extractIndexRows } from './search/extract';
 import type { VersionRecord } from './store-backend';
-import { indexSchema, IndexWriter } from './search/index-tables';
+import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
 
-/** 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only. */
-export const FHIR_INDEX_SCHEMA_VERSION = 4;
+/**
+ * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
+ * 5: compact keys (resource_key rid, search_param pid, rows clustered by rid), full-text table.
+ */
+export const FHIR_INDEX_SCHEMA_VERSION = 5;
 
 const SCHEMA = [
+  ...indexSchema(),
+  // Every version (history, vread); the type as a small integer, for type history.
   `CREATE TABLE resource_version (
-     type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
-     last_updated TEXT NOT NULL, last_updated_ms INTEGER NOT NULL,
+     rid INTEGER NOT NULL, version INTEGER NOT NULL, tid INTEGER NOT NULL,
+     last_updated TEXT, last_updated_ms INTEGER NOT NULL,
      deleted INTEGER NOT NULL, method TEXT NOT NULL, hash TEXT,
      seg INTEGER, off INTEGER, len INTEGER,
-     PRIMARY KEY (type, id, version)) WITHOUT ROWID`,
+     PRIMARY KEY (rid, version)) WITHOUT ROWID`,
+  // The newest version per resource: only what list and search filter and sort on; the rest is
+  // read from its resource_version row.
   `CREATE TABLE resource_current (
-     type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
-     last_updated TEXT NOT NULL, last_updated_ms INTEGER NOT NULL,
-     deleted INTEGER NOT NULL, method TEXT NOT NULL, hash TEXT,
-     seg INTEGER, off INTEGER, len INTEGER,
-     PRIMARY KEY (type, id)) WITHOUT ROWID`,
-  // list/search order: newest first, then id (matches ORDER BY last_updated_ms DESC, id ASC).
-  'CREATE INDEX resource_current_recent ON resource_current (type, deleted, last_updated_ms DESC, id ASC)',
+     rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, version INTEGER NOT NULL,
+     last_updated_ms INTEGER NOT NULL, deleted INTEGER NOT NULL)`,
+  // list/search order: newest first (then id, sorted among equal instants).
+  'CREATE INDEX resource_current_recent ON resource_current (tid, deleted, last_updated_ms DESC)',
   // Type and system history (http.html#history) with _since, newest first.
   'CREATE INDEX resource_version_recent ON resource_version (last_updated_ms DESC)',
-  'CREATE INDEX resource_version_type_recent ON resource_version (type, last_updated_ms DESC)',
+  'CREATE INDEX resource_version_type_recent ON resource_version (tid, last_updated_ms DESC)',
   'CREATE TABLE resource_type_count (type TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID',
-  ...indexSchema(),
+  // What readers see: the type name, the id and the instant text put back.
+  `CREATE VIEW resource_version_v AS
+     SELECT v.rid, v.tid, t.name AS type, k.id, v.version,
+            coalesce(v.last_updated, strftime('%Y-%m-%dT%H:%M:%fZ', v.last_updated_ms / 1000.0, 'unixepoch')) AS last_updated,
+            v.last_updated_ms, v.deleted, v.method, v.hash, v.seg, v.off, v.len
+     FROM resource_version v JOIN resource_key k ON k.rid = v.rid JOIN resource_type t ON t.tid = v.tid`,
+  `CREATE VIEW resource_current_v AS
+     SELECT c.rid, c.tid, t.name AS type, k.id, c.version,
+            coalesce(v.last_updated, strftime('%Y-%m-%dT%H:%M:%fZ', v.last_updated_ms / 1000.0, 'unixepoch')) AS last_updated,
+            c.last_updated_ms, c.deleted, v.method, v.hash, v.seg, v.off, v.len
+     FROM resource_current c JOIN resource_key k ON k.rid = c.rid JOIN resource_type t ON t.tid = c.tid
+       JOIN resource_version v ON v.rid = c.rid AND v.version = c.version`,
 ];
+
+/**
+ * The instant text is stored only when SQLite's strftime would not give it back from the
+ * milliseconds (other precision or offset, or a year outside 0000-9999).
+ */
+function storedInstant(text: string, ms: number): string | null {
+  if (ms < -62167219200000 || ms > 253402300799999) return text;
+  return new Date(ms).toISOString() === text ? null : text;
+}
 
 const decoder = new TextDecoder();
 
@@ -116,12 +142,13 @@ export const fhirProjector: IndexProjector = {
   apply(db: Database, tx: CommittedTransaction) {
     // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
     const insertVersion = db.prepare('INSERT INTO resource_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const upsertCurrent = db.prepare('INSERT OR REPLACE INTO resource_current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const currentState = db.prepare('SELECT deleted FROM resource_current WHERE type = ? AND id = ?');
+    const upsertCurrent = db.prepare('INSERT OR REPLACE INTO resource_current VALUES (?, ?, ?, ?, ?)');
+    const currentState = db.prepare('SELECT deleted FROM resource_current WHERE rid = ?');
     const bumpCount = db.prepare(
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
     );
-    const searchIndex = new IndexWriter(db);
+    const keys = new KeyRegistry(db);
+    const searchIndex = new IndexWriter(db, keys);
     try {
       for (const raw of tx.entries) {
         const entry = parseEntry(raw);
@@ -130,11 +157,17 @@ export const fhirProjector: IndexProjector = {
         const lastUpdatedMs = Date.parse(entry.lastUpdated);
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const deleted = entry.op === 'delete' ? 1 : 0;
-        const row = [
-          entry.type,
-          entry.id,
+        const tid = keys.typeId(entry.type);
+        const rid = keys.resourceId(entry.type, entry.id);
+        currentState.bind([rid]);
+        const existed = currentState.step();
+        const wasLive = existed ? currentState.get()[0] === 0 : false;
+        currentState.reset();
+        insertVersion.run([
+          rid,
           entry.version,
-          entry.lastUpdated,
+          tid,
+          storedInstant(entry.lastUpdated, lastUpdatedMs),
           lastUpdatedMs,
           deleted,
           entry.method,
@@ -142,18 +175,13 @@ export const fhirProjector: IndexProjector = {
           pointer?.segment ?? null,
           pointer?.offset ?? null,
           pointer?.length ?? null,
-        ];
-        currentState.bind([entry.type, entry.id]);
-        const existed = currentState.step();
-        const wasLive = existed ? currentState.get()[0] === 0 : false;
-        currentState.reset();
-        insertVersion.run(row);
-        upsertCurrent.run(row);
+        ]);
+        upsertCurrent.run([rid, tid, entry.version, lastUpdatedMs, deleted]);
         // Search rows follow the current version; a new resource has none to remove.
-        if (wasLive) searchIndex.remove(entry.type, entry.id);
+        if (wasLive) searchIndex.remove(rid);
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
         if (entry.op === 'put' && bytes) {
-          searchIndex.insert(entry.type, entry.id, extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource));
+          searchIndex.insert(rid, tid, entry.version, extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource));
         }
         const delta = (deleted ? 0 : 1) - (wasLive ? 1 : 0);
         if (delta !== 0) bumpCount.run([entry.type, delta]);
@@ -164,6 +192,7 @@ export const fhirProjector: IndexProjector = {
       currentState.free();
       bumpCount.free();
       searchIndex.free();
+      keys.free();
     }
   },
 

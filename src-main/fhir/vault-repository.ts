@@ -1,5 +1,6 @@
 /**
- * The repository over an encrypted vault: version records in the sql.js index (fhir-projector.ts),
+ * The repository over an encrypted vault: version records in the sql.js index (fhir-projector.ts,
+ * read through its views resource_current_v / resource_version_v),
  * resource bodies as encrypted blobs in the vault log. Every write batch is one durable vault
  * transaction.
  */
@@ -18,6 +19,11 @@ export interface VaultVersion extends VersionRecord {
 
 const COLUMN_LIST = ['type', 'id', 'version', 'last_updated', 'deleted', 'method', 'hash', 'seg', 'off', 'len'] as const;
 const COLUMNS = COLUMN_LIST.join(', ');
+/**
+ * One resource's rid from (id, type), as a scalar subquery: the views joined on type and id would
+ * let the planner scan a whole type; the rid goes straight to the primary keys. Binds id, then type.
+ */
+const RID_OF = '(SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = ?))';
 
 function toRecord(row: SqlValue[]): VaultVersion {
   const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
@@ -42,11 +48,11 @@ class VaultStore implements StoreBackend<VaultVersion> {
 
   async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
     const { result } = await this.vault.write((tx, db) => {
-      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current WHERE type = ? AND id = ?`);
+      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ${RID_OF}`);
       try {
         const view: WriteView = {
           current(type, id) {
-            lookup.bind([type, id]);
+            lookup.bind([id, type]);
             const found = lookup.step() ? toRecord(lookup.get()) : undefined;
             lookup.reset();
             return found;
@@ -67,21 +73,21 @@ class VaultStore implements StoreBackend<VaultVersion> {
 
   current(type: string, id: string): Promise<VaultVersion | undefined> {
     return this.vault.read((db) => {
-      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_current WHERE type = ? AND id = ?`, [type, id])[0];
+      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ${RID_OF}`, [id, type])[0];
       return row ? toRecord(row) : undefined;
     });
   }
 
   version(type: string, id: string, version: number): Promise<VaultVersion | undefined> {
     return this.vault.read((db) => {
-      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_version WHERE type = ? AND id = ? AND version = ?`, [type, id, version])[0];
+      const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_version_v WHERE rid = ${RID_OF} AND version = ?`, [id, type, version])[0];
       return row ? toRecord(row) : undefined;
     });
   }
 
   versions(type: string, id: string): Promise<VaultVersion[]> {
     return this.vault.read((db) =>
-      selectRows(db, `SELECT ${COLUMNS} FROM resource_version WHERE type = ? AND id = ? ORDER BY version DESC`, [type, id]).map(toRecord),
+      selectRows(db, `SELECT ${COLUMNS} FROM resource_version_v WHERE rid = ${RID_OF} ORDER BY version DESC`, [id, type]).map(toRecord),
     );
   }
 
@@ -126,7 +132,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
       const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       return selectRows(
         db,
-        `SELECT ${COLUMNS} FROM resource_version ${filter} ORDER BY last_updated_ms DESC, type ASC, id ASC, version DESC LIMIT ? OFFSET ?`,
+        `SELECT ${COLUMNS} FROM resource_version_v ${filter} ORDER BY last_updated_ms DESC, type ASC, id ASC, version DESC LIMIT ? OFFSET ?`,
         [...params, query.limit, query.offset],
       ).map(toRecord);
     });

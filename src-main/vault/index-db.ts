@@ -47,9 +47,12 @@ export function readMeta(db: Database): IndexPosition | null {
   return position as IndexPosition;
 }
 
-/** Projector tables (everything except SQLite's and the vault's own). */
+/**
+ * Projector tables (everything except SQLite's and the vault's own). Virtual tables (full text)
+ * are left out: their rows live in their shadow tables, which are listed and compared.
+ */
 export function projectorTables(db: Database): string[] {
-  const rows = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")[0]?.values ?? [];
+  const rows = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")[0]?.values ?? [];
   return rows.map(([name]) => String(name)).filter((name) => !name.startsWith('sqlite_') && !name.startsWith('_vault'));
 }
 

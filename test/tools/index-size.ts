@@ -91,7 +91,7 @@ const pageBytes = scalar('PRAGMA page_count') * scalar('PRAGMA page_size');
 console.log(`resources: ${loaded} in ${seq} transactions of up to ${BATCH}`);
 console.log(`index bytes: ${pageBytes} = ${(pageBytes / loaded).toFixed(0)} bytes/resource`);
 console.log(`apply rate: ${Math.round(loaded / (applyMs / 1000))} resources/s (${(applyMs / 1000).toFixed(1)} s)`);
-const tables = (db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")[0]?.values ?? []).map(([n]) => String(n));
+const tables = (db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")[0]?.values ?? []).map(([n]) => String(n));
 for (const table of tables) {
   // Names come from sqlite_master of a database this script created.
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) continue;

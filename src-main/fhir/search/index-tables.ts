@@ -1,69 +1,214 @@
 /**
  * The search index tables (one per parameter type, search.html#ptypes), shared by the vault
- * projector and the memory store so both answer searches with the same SQL. Rows are keyed by
- * (type, id): a write replaces only its own resource's rows.
+ * projector and the memory store so both answer searches with the same SQL (docs/vault-format.md,
+ * "Index tables").
+ *
+ * Compact layout, for a million resources in a few hundred bytes each:
+ * - Rows are clustered by resource: `rowid = rid * 2^20 + n` (rid from resource_key, n the row's
+ *   sequence within the resource and table), so replacing or removing one resource's rows is a
+ *   rowid range, with no secondary index for it.
+ * - Parameters are small integers (`pid`, search_param: resource type + code), not text.
+ * - ONE secondary index per table, on (pid, key column); its rowid gives the resource (rowid >> 20).
+ * - References store the target's rid (allocated in resource_key even before the target exists),
+ *   and the URL only when it is not exactly the local `Type/id`.
+ * - sp_string stores `value` only when it differs from `norm`.
+ * Queries read the `<table>_v` views, which give back the column names conditions.ts uses
+ * (norm/value/system/code/display/low/high/target_type/target_id/url/unit) plus `row` (the rowid).
  */
 import type { Database, Statement } from 'sql.js';
 import type { IndexRows } from './extract';
 
-/** Table → value columns, in insert order. The only table and column names SQL is built from. */
+/** Rows per resource and table: the low 20 bits of a row's rowid. */
+export const ROWS_PER_RESOURCE = 2 ** 20;
+
+/** Table → view read by queries, its value columns and the column sorted on. The only names SQL is built from. */
 export const INDEX_TABLES = {
-  string: { table: 'sp_string', columns: ['norm', 'value'], key: 'norm' },
-  token: { table: 'sp_token', columns: ['system', 'code', 'display'], key: 'code' },
-  reference: { table: 'sp_reference', columns: ['target_type', 'target_id', 'url'], key: 'target_id' },
-  date: { table: 'sp_date', columns: ['low', 'high'], key: 'low' },
-  number: { table: 'sp_number', columns: ['value'], key: 'value' },
-  quantity: { table: 'sp_quantity', columns: ['value', 'system', 'code', 'unit'], key: 'value' },
-  uri: { table: 'sp_uri', columns: ['value'], key: 'value' },
+  string: { table: 'sp_string', view: 'sp_string_v', key: 'norm' },
+  token: { table: 'sp_token', view: 'sp_token_v', key: 'code' },
+  reference: { table: 'sp_reference', view: 'sp_reference_v', key: 'target' },
+  date: { table: 'sp_date', view: 'sp_date_v', key: 'low' },
+  number: { table: 'sp_number', view: 'sp_number_v', key: 'value' },
+  quantity: { table: 'sp_quantity', view: 'sp_quantity_v', key: 'value' },
+  uri: { table: 'sp_uri', view: 'sp_uri_v', key: 'value' },
 } as const;
 
 export type IndexKind = keyof typeof INDEX_TABLES;
 export const INDEX_KINDS = Object.keys(INDEX_TABLES) as IndexKind[];
 
-export function indexSchema(): string[] {
-  const statements: string[] = [];
-  for (const kind of INDEX_KINDS) {
-    const { table, columns, key } = INDEX_TABLES[kind];
-    statements.push(
-      `CREATE TABLE ${table} (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, ${columns.join(', ')})`,
-      // Lookup by value (search) and by resource (replace on write, sort keys).
-      `CREATE INDEX ${table}_value ON ${table} (type, param, ${key})`,
-      `CREATE INDEX ${table}_resource ON ${table} (type, id, param)`,
-    );
-  }
-  return statements;
+/**
+ * Full text (search.html#_text, #_content): a contentless FTS4 table (sql.js has FTS4, not FTS5).
+ * Contentless FTS4 rows cannot be deleted, so a document's docid is `rid * 2^20 + (version mod 2^20)`:
+ * a new version writes a new docid and queries keep only the docid of the current version; stale
+ * documents stay until the index is rebuilt from the log.
+ */
+export const TEXT_TABLE = 'sp_text';
+
+export function textDocId(rid: number, version: number): number {
+  return rid * ROWS_PER_RESOURCE + (version % ROWS_PER_RESOURCE);
 }
+
+export function indexSchema(): string[] {
+  return [
+    'CREATE TABLE resource_type (tid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)',
+    // One integer per resource, also for reference targets not stored (yet). (id, tid) so that a
+    // reference searched by id alone (no type) still finds its keys by index.
+    'CREATE TABLE resource_key (rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, id TEXT NOT NULL, UNIQUE (id, tid))',
+    'CREATE TABLE search_param (pid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, code TEXT NOT NULL, UNIQUE (tid, code))',
+    'CREATE TABLE sp_string (pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT, grp INTEGER)',
+    'CREATE INDEX sp_string_key ON sp_string (pid, norm)',
+    "CREATE VIEW sp_string_v AS SELECT rowid AS row, pid, norm, coalesce(value, norm) AS value, grp FROM sp_string",
+    'CREATE TABLE sp_token (pid INTEGER NOT NULL, system TEXT, code TEXT, display TEXT, grp INTEGER)',
+    'CREATE INDEX sp_token_key ON sp_token (pid, code)',
+    'CREATE VIEW sp_token_v AS SELECT rowid AS row, pid, system, code, display, grp FROM sp_token',
+    'CREATE TABLE sp_reference (pid INTEGER NOT NULL, target INTEGER, url TEXT, grp INTEGER)',
+    'CREATE INDEX sp_reference_key ON sp_reference (pid, target)',
+    `CREATE VIEW sp_reference_v AS
+       SELECT r.rowid AS row, r.pid, r.target, t.name AS target_type, k.id AS target_id,
+              coalesce(r.url, t.name || '/' || k.id) AS url, r.grp
+       FROM sp_reference r LEFT JOIN resource_key k ON k.rid = r.target LEFT JOIN resource_type t ON t.tid = k.tid`,
+    'CREATE TABLE sp_date (pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, grp INTEGER)',
+    'CREATE INDEX sp_date_key ON sp_date (pid, low)',
+    'CREATE VIEW sp_date_v AS SELECT rowid AS row, pid, low, high, grp FROM sp_date',
+    'CREATE TABLE sp_number (pid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
+    'CREATE INDEX sp_number_key ON sp_number (pid, value)',
+    'CREATE VIEW sp_number_v AS SELECT rowid AS row, pid, value, grp FROM sp_number',
+    `CREATE TABLE sp_quantity (pid INTEGER NOT NULL, value REAL NOT NULL, system TEXT, code TEXT, unit TEXT,
+       canon_value REAL, canon_code TEXT, grp INTEGER)`,
+    'CREATE INDEX sp_quantity_key ON sp_quantity (pid, value)',
+    'CREATE VIEW sp_quantity_v AS SELECT rowid AS row, pid, value, system, code, unit, canon_value, canon_code, grp FROM sp_quantity',
+    'CREATE TABLE sp_uri (pid INTEGER NOT NULL, value TEXT NOT NULL, grp INTEGER)',
+    'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
+    'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
+    `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(narrative, content, content="")`,
+  ];
+}
+
+/** Integer ids for type names, resources and parameters, found or allocated within one apply. */
+export class KeyRegistry {
+  private readonly types = new Map<string, number>();
+  private readonly params = new Map<string, number>();
+  private readonly findType: Statement;
+  private readonly addType: Statement;
+  private readonly findKey: Statement;
+  private readonly addKey: Statement;
+  private readonly findParam: Statement;
+  private readonly addParam: Statement;
+
+  constructor(db: Database) {
+    this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
+    this.addType = db.prepare('INSERT INTO resource_type (name) VALUES (?) RETURNING tid');
+    this.findKey = db.prepare('SELECT rid FROM resource_key WHERE id = ? AND tid = ?');
+    this.addKey = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) RETURNING rid');
+    this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
+    this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
+  }
+
+  private findOrAdd(find: Statement, add: Statement, findArgs: Array<string | number>, addArgs: Array<string | number>): number {
+    find.bind(findArgs);
+    const found = find.step() ? Number(find.get()[0]) : undefined;
+    find.reset();
+    if (found !== undefined) return found;
+    add.bind(addArgs);
+    add.step();
+    const added = Number(add.get()[0]);
+    add.reset();
+    return added;
+  }
+
+  typeId(name: string): number {
+    let tid = this.types.get(name);
+    if (tid === undefined) {
+      tid = this.findOrAdd(this.findType, this.addType, [name], [name]);
+      this.types.set(name, tid);
+    }
+    return tid;
+  }
+
+  resourceId(type: string, id: string): number {
+    const tid = this.typeId(type);
+    return this.findOrAdd(this.findKey, this.addKey, [id, tid], [tid, id]);
+  }
+
+  paramId(tid: number, code: string): number {
+    const k = `${tid}\u0000${code}`;
+    let pid = this.params.get(k);
+    if (pid === undefined) {
+      pid = this.findOrAdd(this.findParam, this.addParam, [tid, code], [tid, code]);
+      this.params.set(k, pid);
+    }
+    return pid;
+  }
+
+  free(): void {
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam]) s.free();
+  }
+}
+
+type Cell = string | number | null;
+
+const INSERT_SQL: Record<IndexKind, string> = {
+  string: 'INSERT INTO sp_string (rowid, pid, norm, value, grp) VALUES (?, ?, ?, ?, ?)',
+  token: 'INSERT INTO sp_token (rowid, pid, system, code, display, grp) VALUES (?, ?, ?, ?, ?, ?)',
+  reference: 'INSERT INTO sp_reference (rowid, pid, target, url, grp) VALUES (?, ?, ?, ?, ?)',
+  date: 'INSERT INTO sp_date (rowid, pid, low, high, grp) VALUES (?, ?, ?, ?, ?)',
+  number: 'INSERT INTO sp_number (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
+  quantity: 'INSERT INTO sp_quantity (rowid, pid, value, system, code, unit, canon_value, canon_code, grp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  uri: 'INSERT INTO sp_uri (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
+};
 
 /** Prepared statements for one apply (sql.js statements do not survive a snapshot export). */
 export class IndexWriter {
   private readonly inserts = new Map<IndexKind, Statement>();
   private readonly deletes = new Map<IndexKind, Statement>();
+  private readonly insertText: Statement;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly keys: KeyRegistry,
+  ) {
+    // sql.js binds a number above 2^31 as a double; FTS4 refuses a double docid (rowids convert).
     for (const kind of INDEX_KINDS) {
-      const { table, columns } = INDEX_TABLES[kind];
-      const marks = ['?', '?', '?', ...columns.map(() => '?')].join(', ');
-      this.inserts.set(kind, db.prepare(`INSERT INTO ${table} VALUES (${marks})`));
-      this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE type = ? AND id = ?`));
+      const { table } = INDEX_TABLES[kind];
+      this.inserts.set(kind, db.prepare(INSERT_SQL[kind]));
+      this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
+    }
+    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
+  }
+
+  /** Removes the resource's rows: one rowid range per table. */
+  remove(rid: number): void {
+    const first = rid * ROWS_PER_RESOURCE;
+    for (const statement of this.deletes.values()) statement.run([first, first + ROWS_PER_RESOURCE - 1]);
+  }
+
+  /** Inserts the rows of a resource that has none (a new one, or after remove()). */
+  insert(rid: number, tid: number, version: number, rows: IndexRows): void {
+    const keys = this.keys;
+    const first = rid * ROWS_PER_RESOURCE;
+    const run = (kind: IndexKind, n: number, param: string, group: number | undefined, values: Cell[]) => {
+      if (n >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
+      this.inserts.get(kind)!.run([first + n, keys.paramId(tid, param), ...values, group ?? null]);
+    };
+    rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
+    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [r.system, r.code, r.display]));
+    rows.reference.forEach((r, n) => {
+      const target = r.targetType !== null && r.targetId !== null ? keys.resourceId(r.targetType, r.targetId) : null;
+      // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).
+      const local = target !== null && r.url === `${r.targetType}/${r.targetId}`;
+      run('reference', n, r.param, r.group, [target, local ? null : r.url]);
+    });
+    rows.date.forEach((r, n) => run('date', n, r.param, r.group, [r.low, r.high]));
+    rows.number.forEach((r, n) => run('number', n, r.param, r.group, [r.value]));
+    rows.quantity.forEach((r, n) =>
+      run('quantity', n, r.param, r.group, [r.value, r.system, r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
+    );
+    rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
+    if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
+      this.insertText.run([textDocId(rid, version), rows.text.narrative, rows.text.content]);
     }
   }
 
-  remove(type: string, id: string): void {
-    for (const statement of this.deletes.values()) statement.run([type, id]);
-  }
-
-  insert(type: string, id: string, rows: IndexRows): void {
-    const run = (kind: IndexKind, values: Array<string | number | null>) => this.inserts.get(kind)!.run([type, id, ...values]);
-    for (const r of rows.string) run('string', [r.param, r.norm, r.value]);
-    for (const r of rows.token) run('token', [r.param, r.system, r.code, r.display]);
-    for (const r of rows.reference) run('reference', [r.param, r.targetType, r.targetId, r.url]);
-    for (const r of rows.date) run('date', [r.param, r.low, r.high]);
-    for (const r of rows.number) run('number', [r.param, r.value]);
-    for (const r of rows.quantity) run('quantity', [r.param, r.value, r.system, r.code, r.unit]);
-    for (const r of rows.uri) run('uri', [r.param, r.value]);
-  }
-
   free(): void {
-    for (const statement of [...this.inserts.values(), ...this.deletes.values()]) statement.free();
+    for (const statement of [...this.inserts.values(), ...this.deletes.values(), this.insertText]) statement.free();
   }
 }

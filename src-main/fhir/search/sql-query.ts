@@ -5,7 +5,7 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LinkQuery } from '../store-backend';
-import { INDEX_TABLES, type IndexKind } from './index-tables';
+import { INDEX_TABLES, ROWS_PER_RESOURCE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
 export interface RowCondition {
@@ -62,45 +62,62 @@ export function selectRows(db: Database, sql: string, params: SqlValue[]): SqlVa
   }
 }
 
-/** `SELECT id ...` of the current `resourceType` resources matching `filter`, ignoring `negate`. */
-function matchingIds(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+/** `(SELECT tid ...)`: the type's integer id as a scalar subquery (NULL, matching nothing, when never stored). */
+function typeIdSql(type: string, params: SqlValue[]): string {
+  params.push(type);
+  return '(SELECT tid FROM resource_type WHERE name = ?)';
+}
+
+/** `(SELECT pid ...)`: a parameter's integer id (search_param) as a scalar subquery. */
+function paramIdSql(type: string, code: string, params: SqlValue[]): string {
+  const tid = typeIdSql(type, params);
+  params.push(code);
+  return `(SELECT pid FROM search_param WHERE tid = ${tid} AND code = ?)`;
+}
+
+/** Index rows of one resource: its rowid range (search/index-tables.ts). */
+function rowsOf(rowColumn: string, ridSql: string): string {
+  return `${rowColumn} BETWEEN ${ridSql} * ${ROWS_PER_RESOURCE} AND ${ridSql} * ${ROWS_PER_RESOURCE} + ${ROWS_PER_RESOURCE - 1}`;
+}
+
+/** `SELECT rid ...` of the current `resourceType` resources matching `filter`, ignoring `negate`. */
+function matchingRids(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
   switch (filter.kind) {
     case 'chain': {
-      params.push(resourceType, filter.param);
-      const targets = filter.targets.map(({ type, filter: inner }) => {
-        params.push(type);
-        return `(target_type = ? AND target_id IN (${positiveIds(inner, type, params)}))`;
-      });
-      return `SELECT id FROM sp_reference WHERE type = ? AND param = ? AND (${targets.join(' OR ')})`;
+      const pid = paramIdSql(resourceType, filter.param, params);
+      // Whatever positiveRids returns is of the target type, so the target rid alone says it.
+      const targets = filter.targets.map(({ type, filter: inner }) => `target IN (${positiveRids(inner, type, params)})`);
+      return `SELECT rowid >> 20 FROM sp_reference WHERE pid = ${pid} AND (${targets.join(' OR ')})`;
     }
     case 'has': {
-      params.push(filter.sourceType, filter.param, resourceType);
-      const sources = positiveIds(filter.filter, filter.sourceType, params);
-      return `SELECT target_id FROM sp_reference WHERE type = ? AND param = ? AND target_type = ? AND id IN (${sources})`;
+      const pid = paramIdSql(filter.sourceType, filter.param, params);
+      const tid = typeIdSql(resourceType, params);
+      const sources = positiveRids(filter.filter, filter.sourceType, params);
+      return `SELECT r.target FROM sp_reference r JOIN resource_key k ON k.rid = r.target WHERE r.pid = ${pid} AND k.tid = ${tid} AND (r.rowid >> 20) IN (${sources})`;
     }
     default: {
-      const { table } = INDEX_TABLES[filter.kind];
-      params.push(resourceType, filter.param);
+      const { view } = INDEX_TABLES[filter.kind];
+      const pid = paramIdSql(resourceType, filter.param, params);
       for (const condition of filter.anyOf) params.push(...condition.values);
       const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-      return `SELECT id FROM ${table} WHERE type = ? AND param = ? AND (${anyOf})`;
+      return `SELECT row >> 20 FROM ${view} WHERE pid = ${pid} AND (${anyOf})`;
     }
   }
 }
 
-/** Like matchingIds, with `negate` applied: index rows exist only for current resources. */
-function positiveIds(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+/** Like matchingRids, with `negate` applied: index rows exist only for current resources. */
+function positiveRids(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
   if (filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate) {
-    params.push(resourceType);
-    const excluded = matchingIds(filter, resourceType, params);
-    return `SELECT id FROM resource_current WHERE type = ? AND deleted = 0 AND id NOT IN (${excluded})`;
+    const tid = typeIdSql(resourceType, params);
+    const excluded = matchingRids(filter, resourceType, params);
+    return `SELECT rid FROM resource_current WHERE tid = ${tid} AND deleted = 0 AND rid NOT IN (${excluded})`;
   }
-  return matchingIds(filter, resourceType, params);
+  return matchingRids(filter, resourceType, params);
 }
 
 function filterClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
   const negate = filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate;
-  return `rc.id ${negate ? 'NOT IN' : 'IN'} (${matchingIds(filter, resourceType, params)})`;
+  return `rc.rid ${negate ? 'NOT IN' : 'IN'} (${matchingRids(filter, resourceType, params)})`;
 }
 
 const SORT_COLUMN: Record<IndexKind, string> = {
@@ -114,28 +131,30 @@ const SORT_COLUMN: Record<IndexKind, string> = {
 };
 
 /** search.html#sort: ascending by a parameter's smallest value, descending by its largest. */
-function sortTerm(key: SortKey, params: SqlValue[]): string {
+function sortTerm(key: SortKey, resourceType: string, params: SqlValue[]): string {
   const direction = key.descending ? 'DESC' : 'ASC';
   if (key.kind === 'id') return `rc.id ${direction}`;
   if (key.kind === 'lastUpdated') return `rc.last_updated_ms ${direction}`;
-  const { table } = INDEX_TABLES[key.kind];
+  const { view } = INDEX_TABLES[key.kind];
   const column = key.kind === 'date' && key.descending ? 'high' : SORT_COLUMN[key.kind];
-  params.push(key.param ?? '');
+  const pid = paramIdSql(resourceType, key.param ?? '', params);
   const aggregate = key.descending ? 'max' : 'min';
-  return `(SELECT ${aggregate}(${column}) FROM ${table} WHERE type = rc.type AND id = rc.id AND param = ?) ${direction}`;
+  // `+pid`: not the (pid, key) index, which would visit every row of the parameter, but the rowid range.
+  return `(SELECT ${aggregate}(${column}) FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid}) ${direction}`;
 }
 
 /**
- * The page of current, non-deleted rows of `query` (columns as given, each prefixed `rc.`),
- * and the total count when asked.
+ * The page of current, non-deleted rows of `query` (columns of resource_current_v as given, each
+ * prefixed `rc.`), and the total count when asked. The conditions name only resource_current's
+ * own columns, so the count reads that table alone.
  */
 export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
-  const where = ['rc.type = ?', 'rc.deleted = 0'];
-  const params: SqlValue[] = [query.resourceType];
+  const params: SqlValue[] = [];
+  const where = [`rc.tid = ${typeIdSql(query.resourceType, params)}`, 'rc.deleted = 0'];
   if (query.ids) {
     if (query.ids.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
-    where.push(`rc.id IN (${query.ids.map(() => '?').join(', ')})`);
     params.push(...query.ids);
+    where.push(`rc.rid IN (SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)})`);
   }
   for (const condition of query.lastUpdated) {
     const parts: string[] = [];
@@ -155,13 +174,13 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
   const filter = where.join(' AND ');
 
   const orderParams: SqlValue[] = [];
-  const order = (query.sort ?? []).map((key) => sortTerm(key, orderParams));
+  const order = (query.sort ?? []).map((key) => sortTerm(key, query.resourceType, orderParams));
   // The default order, then id: a stable order makes stable pages (search.html#paging).
   order.push('rc.last_updated_ms DESC', 'rc.id ASC');
   const select = columns.map((c) => `rc.${c}`).join(', ');
   const rows = selectRows(
     db,
-    `SELECT ${select} FROM resource_current rc WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
+    `SELECT ${select} FROM resource_current_v rc WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
     [...params, ...orderParams, query.limit, query.offset],
   );
   if (!query.withTotal) return { rows };
@@ -176,19 +195,27 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
 export function queryLinks(db: Database, query: LinkQuery): Array<{ resourceType: string; id: string }> {
   if (query.ids.length === 0) return [];
   const marks = query.ids.map(() => '?').join(', ');
+  const params: SqlValue[] = [];
   if (query.direction === 'forward') {
-    const params: SqlValue[] = [query.sourceType, query.param, ...query.ids];
-    let sql = `SELECT DISTINCT target_type, target_id FROM sp_reference WHERE type = ? AND param = ? AND id IN (${marks}) AND target_id IS NOT NULL`;
+    // Each source's rows are one rowid range (`+r.pid` keeps the planner off the parameter's index).
+    const tid = typeIdSql(query.sourceType, params);
+    params.push(...query.ids);
+    const pid = paramIdSql(query.sourceType, query.param, params);
+    let sql = `SELECT DISTINCT r.target_type, r.target_id FROM resource_key s JOIN sp_reference_v r ON ${rowsOf('r.row', 's.rid')}
+      WHERE s.tid = ${tid} AND s.id IN (${marks}) AND +r.pid = ${pid} AND r.target IS NOT NULL`;
     if (query.targetType !== undefined) {
-      sql += ' AND target_type = ?';
+      sql += ' AND r.target_type = ?';
       params.push(query.targetType);
     }
     return selectRows(db, sql, params).map(([type, id]) => ({ resourceType: String(type), id: String(id) }));
   }
-  const params: SqlValue[] = [query.sourceType, query.param, query.targetType ?? '', ...query.ids];
+  const pid = paramIdSql(query.sourceType, query.param, params);
+  const tid = typeIdSql(query.targetType ?? '', params);
+  params.push(...query.ids);
   return selectRows(
     db,
-    `SELECT DISTINCT id FROM sp_reference WHERE type = ? AND param = ? AND target_type = ? AND target_id IN (${marks})`,
+    `SELECT DISTINCT s.id FROM sp_reference r JOIN resource_key s ON s.rid = r.rowid >> 20
+     WHERE r.pid = ${pid} AND r.target IN (SELECT rid FROM resource_key WHERE tid = ${tid} AND id IN (${marks}))`,
     params,
   ).map(([id]) => ({ resourceType: query.sourceType, id: String(id) }));
 }
