@@ -165,10 +165,34 @@ export interface ImportReport extends ImportCounts {
 
 export type ThemePreference = 'light' | 'dark' | 'auto';
 
+/** The local FHIR endpoint switch (docs/fhir-endpoint.md). Absent from Settings: off, any free port. */
+export interface FhirEndpointSettings {
+  enabled: boolean;
+  /** 0: a free port chosen at each start. */
+  port: number;
+}
+
 export interface Settings {
   /** Minutes without user activity before the vault locks itself. */
   autoLockMinutes: number;
   theme: ThemePreference;
+  fhirEndpoint?: FhirEndpointSettings;
+}
+
+/**
+ * What the local FHIR endpoint is doing: `off` (switched off), `locked` (on, waiting for a vault),
+ * `running` (with its base URL and bearer token), `error` (could not start: the port is taken...).
+ * The token lives in memory only and is new at every start (or on request).
+ */
+export interface FhirEndpointStatus {
+  state: 'off' | 'locked' | 'running' | 'error';
+  enabled: boolean;
+  /** The configured port (0 = any free one). */
+  port: number;
+  /** `http://127.0.0.1:N/fhir` while running. */
+  baseUrl?: string;
+  token?: string;
+  error?: string;
 }
 
 /** Pushed from the services to every connected UI. */
@@ -244,9 +268,17 @@ export const settingsContract = {
       .object({
         autoLockMinutes: z.number().int().min(1).max(24 * 60).optional(),
         theme: z.enum(['light', 'dark', 'auto']).optional(),
+        fhirEndpoint: z
+          .object({ enabled: z.boolean().optional(), port: z.number().int().min(0).max(65535).optional() })
+          .strict()
+          .optional(),
       })
       .strict(),
   ),
+  /** The local FHIR endpoint's state, base URL and token. */
+  fhirEndpoint: method<FhirEndpointStatus>()(empty),
+  /** A new bearer token for the local FHIR endpoint (the old one stops working at once). */
+  newFhirToken: method<FhirEndpointStatus>()(empty),
 };
 
 export const contract = {

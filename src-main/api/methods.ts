@@ -8,7 +8,7 @@ export const API_METHODS = {
   resources: ['types', 'counts', 'list', 'read', 'vread', 'history', 'create', 'update', 'delete', 'search'],
   import: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
-  settings: ['get', 'update'],
+  settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

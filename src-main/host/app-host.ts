@@ -18,7 +18,8 @@ import { IdleLock } from './idle-lock';
 import { inProcessLauncher } from './in-process-session';
 import { loadSessionFactories, probeVaultFolder } from './session-factories';
 import type { SessionFactories, SessionHandle, SessionLauncher, SessionMode, SessionOptions } from './session-handle';
-import { SettingsStore } from './settings-store';
+import { DEFAULT_SETTINGS, fhirEndpointSettings, SettingsStore } from './settings-store';
+import { FhirEndpoint } from './fhir-endpoint';
 import { workerLauncher, type WorkerLauncherOptions } from './worker-session';
 
 export interface AppHostOptions {
@@ -68,6 +69,8 @@ export function createAppHost(options: AppHostOptions): ApiHost {
   /** Unlock, create and lock run one at a time. */
   let lifecycle: Promise<unknown> = Promise.resolve();
   let cachedSettings: Settings | null = null;
+  /** The Settings switch's local FHIR endpoint: follows the unlocked session and the settings. */
+  const fhirEndpoint = new FhirEndpoint(() => fhirEndpointSettings(cachedSettings ?? DEFAULT_SETTINGS));
 
   const idle = new IdleLock({
     clock,
@@ -124,6 +127,7 @@ export function createAppHost(options: AppHostOptions): ApiHost {
       session.unsubscribe();
       lockReason = reason;
       try {
+        await fhirEndpoint.detach();
         await session.handle.close();
       } finally {
         await emitStatus();
@@ -155,6 +159,8 @@ export function createAppHost(options: AppHostOptions): ApiHost {
       });
       lockReason = undefined;
       idle.start();
+      // A port that is taken shows as the endpoint's error state; it never undoes the unlock.
+      await fhirEndpoint.attach(handle);
       try {
         await store.rememberVault(handle.info.path);
       } catch {
@@ -181,9 +187,12 @@ export function createAppHost(options: AppHostOptions): ApiHost {
         const settings = await store.update(patch);
         cachedSettings = settings;
         idle.reschedule();
+        if (patch.fhirEndpoint !== undefined) await fhirEndpoint.apply();
         emit({ type: 'settings', settings });
         return ok(settings);
       },
+      fhirEndpoint: async () => ok(fhirEndpoint.status()),
+      newFhirToken: async () => ok(await fhirEndpoint.renewToken()),
     },
   };
 

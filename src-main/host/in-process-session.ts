@@ -2,6 +2,7 @@
 import { err, ok, type Result } from '../api/result';
 import { callSessionService } from './session-call';
 import { errorOutcome } from './error-outcome';
+import { SessionFhirServer } from './session-fhir-server';
 import type { SessionFactories, SessionHandle, SessionLauncher, SessionRequest } from './session-handle';
 
 export function inProcessLauncher(loadFactories: () => Promise<SessionFactories>): SessionLauncher {
@@ -10,12 +11,18 @@ export function inProcessLauncher(loadFactories: () => Promise<SessionFactories>
       const factories = await loadFactories();
       const open = request.mode === 'create' ? factories.createVaultSession : factories.openVaultSession;
       const session = await open.call(factories, request.path, request.passphrase, request.options);
+      const fhirServer = new SessionFhirServer(session);
       const handle: SessionHandle = {
         info: session.info,
         call: (channel, input) => callSessionService(session, channel, input),
         onEvent: (listener) => session.onEvent(listener),
         hasRunningJobs: async () => session.hasRunningJobs(),
-        close: () => session.close(),
+        startFhirServer: (fhirRequest) => fhirServer.start(fhirRequest),
+        stopFhirServer: () => fhirServer.stop(),
+        close: async () => {
+          await fhirServer.stop();
+          await session.close();
+        },
         // An in-process session has no separate life that could end on its own.
         onFailure: () => undefined,
       };

@@ -6,6 +6,7 @@
 import type { HearthEvent, VaultInfo } from '../api/contract';
 import type { Result } from '../api/result';
 import type { VaultSession } from '../services/session-types';
+import type { FhirServerRequest, RunningFhirServer } from './session-fhir-server';
 
 export interface SessionHandle {
   readonly info: VaultInfo;
@@ -13,7 +14,10 @@ export interface SessionHandle {
   call(channel: string, input: unknown): Promise<Result<unknown>>;
   onEvent(listener: (event: HearthEvent) => void): () => void;
   hasRunningJobs(): Promise<boolean>;
-  /** Cancels jobs, closes the vault and (for a worker) ends the thread. */
+  /** Starts (or restarts) the local FHIR endpoint over this session's store. */
+  startFhirServer(request: FhirServerRequest): Promise<Result<RunningFhirServer>>;
+  stopFhirServer(): Promise<void>;
+  /** Cancels jobs, stops the FHIR endpoint, closes the vault and (for a worker) ends the thread. */
   close(): Promise<void>;
   /** Called once if the session dies on its own (a worker crash); the host then counts it as locked. */
   onFailure(listener: (message: string) => void): void;

@@ -1,12 +1,12 @@
 /**
  * `<configDir>/settings.json`: user preferences and the recent-vault list. Holds folder paths
- * only (no PHI, no secrets). Written atomically (temp file, fsync, rename) so a crash never
+ * only (no PHI, no secrets: the FHIR endpoint's switch and port are here, never its token). Written atomically (temp file, fsync, rename) so a crash never
  * leaves a half-written file; a missing or unreadable file falls back to the defaults.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Settings } from '../api/contract';
+import type { FhirEndpointSettings, Settings } from '../api/contract';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({ autoLockMinutes: 15, theme: 'auto' });
 export const MAX_RECENT_VAULTS = 10;
@@ -16,7 +16,16 @@ const storedSettings = z.object({
   autoLockMinutes: z.number().int().min(1).max(24 * 60).catch(DEFAULT_SETTINGS.autoLockMinutes),
   theme: z.enum(['light', 'dark', 'auto']).catch(DEFAULT_SETTINGS.theme),
   recentVaults: z.array(z.string().min(1).max(4096)).max(MAX_RECENT_VAULTS).catch([]),
+  fhirEndpoint: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }).optional().catch(undefined),
 });
+
+/** The FHIR endpoint switch as stored, or its default: off, any free port. */
+export function fhirEndpointSettings(settings: Settings): FhirEndpointSettings {
+  return settings.fhirEndpoint ?? { enabled: false, port: 0 };
+}
+
+/** A settings.update input: top-level fields replace, fhirEndpoint fields merge. */
+export type SettingsPatch = Partial<Omit<Settings, 'fhirEndpoint'>> & { fhirEndpoint?: Partial<FhirEndpointSettings> };
 
 interface StoredFile {
   settings: Settings;
@@ -36,8 +45,8 @@ export class SettingsStore {
       const text = await fs.readFile(store.file, 'utf8');
       const parsed = storedSettings.safeParse({ ...DEFAULT_SETTINGS, recentVaults: [], ...JSON.parse(text) });
       if (parsed.success) {
-        const { recentVaults, ...settings } = parsed.data;
-        store.state = { settings, recentVaults };
+        const { recentVaults, fhirEndpoint, ...settings } = parsed.data;
+        store.state = { settings: fhirEndpoint ? { ...settings, fhirEndpoint } : settings, recentVaults };
       }
     } catch {
       // Missing or corrupt settings are not an error: the defaults apply and the next save repairs it.
@@ -46,17 +55,25 @@ export class SettingsStore {
   }
 
   get settings(): Settings {
-    return { ...this.state.settings };
+    const { fhirEndpoint, ...rest } = this.state.settings;
+    return fhirEndpoint ? { ...rest, fhirEndpoint: { ...fhirEndpoint } } : rest;
   }
 
   get recentVaults(): string[] {
     return [...this.state.recentVaults];
   }
 
-  async update(patch: Partial<Settings>): Promise<Settings> {
+  async update(patch: SettingsPatch): Promise<Settings> {
     const next: Settings = { ...this.state.settings };
     if (patch.autoLockMinutes !== undefined) next.autoLockMinutes = patch.autoLockMinutes;
     if (patch.theme !== undefined) next.theme = patch.theme;
+    if (patch.fhirEndpoint !== undefined) {
+      const current = fhirEndpointSettings(next);
+      next.fhirEndpoint = {
+        enabled: patch.fhirEndpoint.enabled ?? current.enabled,
+        port: patch.fhirEndpoint.port ?? current.port,
+      };
+    }
     this.state = { ...this.state, settings: next };
     await this.save();
     return this.settings;

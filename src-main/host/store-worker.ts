@@ -9,6 +9,7 @@ import type { VaultSession } from '../services/session-types';
 import { errorOutcome } from './error-outcome';
 import { callSessionService } from './session-call';
 import { loadSessionFactories } from './session-factories';
+import { SessionFhirServer } from './session-fhir-server';
 import type { HostToWorker, StoreWorkerData, WorkerToHost } from './worker-protocol';
 
 const port = parentPort;
@@ -16,6 +17,7 @@ if (!port) throw new Error('store-worker must run in a worker thread');
 const data = (workerData ?? {}) as StoreWorkerData;
 
 let session: VaultSession | null = null;
+let fhirServer: SessionFhirServer | null = null;
 
 function send(message: WorkerToHost): void {
   port!.postMessage(message);
@@ -33,6 +35,7 @@ async function handle(message: HostToWorker): Promise<void> {
         const open = message.mode === 'create' ? factories.createVaultSession : factories.openVaultSession;
         session = await open.call(factories, message.path, message.passphrase, message.options);
         session.onEvent((event) => send({ type: 'event', event }));
+        fhirServer = new SessionFhirServer(session);
         send({ type: 'opened', id: message.id, result: ok(session.info) });
       } catch (e) {
         send({ type: 'opened', id: message.id, result: err(errorOutcome(e)) });
@@ -54,8 +57,25 @@ async function handle(message: HostToWorker): Promise<void> {
     case 'hasRunningJobs':
       send({ type: 'runningJobs', id: message.id, running: session?.hasRunningJobs() ?? false });
       return;
+    case 'fhirStart': {
+      const result = fhirServer
+        ? await fhirServer.start({ port: message.port, token: message.token })
+        : err(errorOutcome(new Error('No vault is open in this worker')));
+      send({ type: 'fhirStarted', id: message.id, result });
+      return;
+    }
+    case 'fhirStop':
+      try {
+        await fhirServer?.stop();
+        send({ type: 'fhirStopped', id: message.id, result: ok(null) });
+      } catch (e) {
+        send({ type: 'fhirStopped', id: message.id, result: err(errorOutcome(e)) });
+      }
+      return;
     case 'close': {
       try {
+        await fhirServer?.stop();
+        fhirServer = null;
         await session?.close();
         session = null;
         send({ type: 'closed', id: message.id, result: ok(null) });

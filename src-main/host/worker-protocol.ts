@@ -4,6 +4,7 @@
  */
 import type { HearthEvent, VaultInfo } from '../api/contract';
 import type { Result } from '../api/result';
+import type { FhirServerRequest, RunningFhirServer } from './session-fhir-server';
 import type { SessionMode, SessionOptions } from './session-handle';
 
 /** Given to the worker at start-up. */
@@ -19,11 +20,15 @@ export type HostToWorker =
   | { type: 'open'; id: number; mode: SessionMode; path: string; passphrase: string; options?: SessionOptions }
   | { type: 'call'; id: number; channel: string; input: unknown }
   | { type: 'hasRunningJobs'; id: number }
+  | ({ type: 'fhirStart'; id: number } & FhirServerRequest)
+  | { type: 'fhirStop'; id: number }
   | { type: 'close'; id: number };
 
 export type WorkerToHost =
   | { type: 'opened'; id: number; result: Result<VaultInfo> }
   | { type: 'result'; id: number; result: Result<unknown> }
   | { type: 'runningJobs'; id: number; running: boolean }
+  | { type: 'fhirStarted'; id: number; result: Result<RunningFhirServer> }
+  | { type: 'fhirStopped'; id: number; result: Result<null> }
   | { type: 'closed'; id: number; result: Result<null> }
   | { type: 'event'; event: HearthEvent };

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HearthEvent, VaultInfo } from '../api/contract';
 import { err, ok, outcome, type Result } from '../api/result';
+import type { RunningFhirServer } from './session-fhir-server';
 import type { SessionHandle, SessionLauncher, SessionRequest } from './session-handle';
 import type { HostToWorker, StoreWorkerData, WorkerToHost } from './worker-protocol';
 
@@ -63,7 +64,14 @@ function startWorker(script: StoreWorkerScript, workerData: StoreWorkerData): Wo
 }
 
 /** The reply type the worker sends for each request type. */
-const REPLY_TO = { open: 'opened', call: 'result', hasRunningJobs: 'runningJobs', close: 'closed' } as const;
+const REPLY_TO = {
+  open: 'opened',
+  call: 'result',
+  hasRunningJobs: 'runningJobs',
+  fhirStart: 'fhirStarted',
+  fhirStop: 'fhirStopped',
+  close: 'closed',
+} as const;
 
 interface Pending {
   reply: WorkerToHost['type'];
@@ -126,7 +134,7 @@ class WorkerChannel {
     const failure = err(outcome('exception', message, { status: 500 }));
     for (const waiting of this.pending.values()) {
       // Pending calls answer with an error value; a pending close simply completes.
-      waiting.resolve(waiting.reply === 'runningJobs' || waiting.reply === 'closed' ? waiting.onExit : failure);
+      waiting.resolve(waiting.reply === 'runningJobs' || waiting.reply === 'closed' || waiting.reply === 'fhirStopped' ? waiting.onExit : failure);
     }
     this.pending.clear();
     if (!this.closing) for (const listener of this.failureListeners) listener(message);
@@ -164,6 +172,14 @@ export function workerLauncher(options: WorkerLauncherOptions = {}): SessionLaun
         channel.request<Result<unknown>>({ type: 'call', channel: channelName, input }, err(outcome('exception', 'The vault session has ended', { status: 500 }))),
       onEvent: (listener) => channel.onEvent(listener),
       hasRunningJobs: () => channel.request({ type: 'hasRunningJobs' }, false),
+      startFhirServer: (fhirRequest) =>
+        channel.request<Result<RunningFhirServer>>(
+          { type: 'fhirStart', port: fhirRequest.port, token: fhirRequest.token },
+          err(outcome('exception', 'The vault session has ended', { status: 500 })),
+        ),
+      stopFhirServer: async () => {
+        await channel.request<Result<null>>({ type: 'fhirStop' }, ok(null));
+      },
       onFailure: (listener) => channel.onFailure(listener),
       close: () => {
         closed ??= (async () => {

@@ -4,6 +4,7 @@
  * Electron and web mode, and in-process in the CLI and in tests.
  */
 import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
+import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
 export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'jobs'> & {
@@ -35,6 +36,8 @@ export interface VaultSession {
   /** The open vault (path, format version, creation time): the host answers vault.unlock/create with it. */
   readonly info: VaultInfo;
   readonly services: SessionServices;
+  /** The session's FHIR store, for the local FHIR endpoint (src-main/transport/fhir-server.ts); absent in test doubles. */
+  readonly repository?: ResourceRepository;
   /** Job progress and other events raised by the session. */
   onEvent(listener: (event: HearthEvent) => void): () => void;
   /** True while an import or another long job runs (idle auto-lock waits for it). */

@@ -69,6 +69,7 @@ function buildSession(repository: ResourceRepository, info: VaultInfo, parsed: P
   return {
     info,
     services,
+    repository,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -34,7 +34,10 @@ export interface FhirServer {
   /** `http://127.0.0.1:PORT/fhir` */
   baseUrl: string;
   port: number;
-  token: string;
+  /** The current bearer token. */
+  readonly token: string;
+  /** Replaces the bearer token: the old one is refused from the next request on. */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
@@ -72,7 +75,7 @@ function sendOutcome(res: ServerResponse, status: number, value: OperationOutcom
 }
 
 export async function startFhirServer(options: FhirServerOptions): Promise<FhirServer> {
-  const token = options.token ?? newToken();
+  let token = options.token ?? newToken();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_FHIR_MAX_BODY_BYTES;
   let port = 0;
   let baseUrl = '';
@@ -149,7 +152,12 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
   return {
     baseUrl,
     port,
-    token,
+    get token() {
+      return token;
+    },
+    setToken(next: string) {
+      token = next;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
