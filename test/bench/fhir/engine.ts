@@ -1,0 +1,72 @@
+/**
+ * The Hearth engine phase: a real encrypted vault on disk (production KDF), the vault repository
+ * with every search parameter indexed at write time, writes and searches through the transport-free
+ * REST handler (src-main/fhir/rest), exactly as the local FHIR endpoint runs them minus the socket.
+ */
+import path from 'node:path';
+import type { Bundle } from '@medplum/fhirtypes';
+import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
+import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
+import type { FhirResponse } from '../../../src-main/fhir/rest/types';
+import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
+import { createVault } from '../../../src-main/vault';
+import type { BenchQuery } from './queries';
+import { folderBytes, PhasePeak } from './measure';
+import { type BundleText, runQueryMix, type QueryMixResult, type WriteResult, writeBundles } from './phases';
+
+const PASSPHRASE = 'benchmark passphrase, not a secret';
+const REST = { baseUrl: 'http://127.0.0.1:0/fhir' };
+const HEADERS = { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' };
+
+export interface EngineResult {
+  write: WriteResult;
+  queries: QueryMixResult;
+  peakRssMb: number;
+  peakMethod: string;
+  vaultBytes: number;
+  createVaultMs: number;
+}
+
+function entriesOf(response: FhirResponse): Bundle['entry'] {
+  return response.body?.resourceType === 'Bundle' ? response.body.entry : undefined;
+}
+
+export async function runEngine(size: number, folder: string, bundles: () => Iterable<BundleText>, queries: readonly BenchQuery[], rounds: number): Promise<EngineResult> {
+  const peak = new PhasePeak();
+  peak.start();
+  const dir = path.join(folder, `vault-${size}`);
+  const createStarted = performance.now();
+  const vault = await createVault(dir, PASSPHRASE, { projector: fhirProjector });
+  const createVaultMs = performance.now() - createStarted;
+  const repo = createVaultRepository(vault);
+  try {
+    const write = await writeBundles(size, bundles, peak, async (body, entries) => {
+      // return=minimal: a bulk loader needs each entry's status and Location, not the echoed resources.
+      const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { ...HEADERS, prefer: 'return=minimal' }, body }, REST);
+      if (response.status !== 200) throw new Error(`transaction answered ${response.status}: ${issueText(response)}`);
+      const answered = entriesOf(response) ?? [];
+      const created = answered.filter((entry) => entry.response?.status.startsWith('201')).length;
+      if (answered.length !== entries || created !== entries) throw new Error(`transaction stored ${created} of ${entries} entries`);
+    });
+    const mix = await runQueryMix(queries, rounds, peak, async (query) => {
+      const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: HEADERS }, REST);
+      if (response.status !== 200) throw new Error(`${response.status}: ${issueText(response)}`);
+      const entries = entriesOf(response) ?? [];
+      return { matches: entries.filter((entry) => entry.search?.mode !== 'include').length, included: entries.filter((entry) => entry.search?.mode === 'include').length };
+    });
+    await vault.close();
+    const measured = peak.stop();
+    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs };
+  } catch (error) {
+    peak.stop();
+    await vault.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The outcome's diagnostics only: no resource content reaches the console. */
+function issueText(response: FhirResponse): string {
+  const body = response.body;
+  if (body?.resourceType !== 'OperationOutcome') return '(no OperationOutcome)';
+  return (body.issue ?? []).map((issue) => `${issue.code}: ${issue.diagnostics ?? ''}`).join('; ').slice(0, 500);
+}

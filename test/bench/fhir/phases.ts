@@ -1,0 +1,145 @@
+/**
+ * The two timed loops every store goes through: the write of the corpus (transaction Bundles of the
+ * same JSON text) and the query mix (one untimed warm-up round, then `rounds` timed rounds of the
+ * whole mix in order, so every query sees the same cache state).
+ */
+import type { BenchQuery } from './queries';
+import { type LatencySummary, type PhasePeak, summarize } from './measure';
+
+export interface WriteResult {
+  resources: number;
+  bundles: number;
+  /** Time inside the store only (generating and serialising the corpus is not counted). */
+  seconds: number;
+  resourcesPerSecond: number;
+  /** The first Bundle alone: one-time costs (definitions, compiled extractors, prepared statements). */
+  firstBundleMs: number;
+  /** Resources per second without the first Bundle. */
+  steadyResourcesPerSecond: number;
+  /** Process CPU time (user + system) spent in the store: on a shared machine, wall time is not all ours. */
+  cpuSeconds: number;
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/** One transaction Bundle as JSON text, the same bytes for every store. */
+export interface BundleText {
+  body: string;
+  entries: number;
+}
+
+export async function writeBundles(
+  size: number,
+  bundles: () => Iterable<BundleText>,
+  peak: PhasePeak,
+  write: (body: string, entries: number) => Promise<void>,
+): Promise<WriteResult> {
+  let storeMs = 0;
+  let firstBundleMs = 0;
+  let resources = 0;
+  let count = 0;
+  let firstEntries = 0;
+  let cpuSeconds = 0;
+  for (const { body, entries } of bundles()) {
+    const cpuStart = process.cpuUsage();
+    const started = performance.now();
+    await write(body, entries);
+    const elapsed = performance.now() - started;
+    cpuSeconds += cpuSecondsSince(cpuStart);
+    if (count === 0) {
+      firstBundleMs = elapsed;
+      firstEntries = entries;
+    }
+    storeMs += elapsed;
+    resources += entries;
+    count++;
+    peak.sample();
+    if (count % 20 === 0) process.stdout.write(`    ${resources.toLocaleString('en-US')} / ${size.toLocaleString('en-US')} (${Math.round(resources / (storeMs / 1000))}/s)\r`);
+  }
+  process.stdout.write('\n');
+  const seconds = storeMs / 1000;
+  const steadySeconds = (storeMs - firstBundleMs) / 1000;
+  return {
+    resources,
+    bundles: count,
+    seconds,
+    resourcesPerSecond: resources / seconds,
+    firstBundleMs,
+    steadyResourcesPerSecond: steadySeconds > 0 ? (resources - firstEntries) / steadySeconds : Number.NaN,
+    cpuSeconds,
+  };
+}
+
+export interface QueryOutcome {
+  matches: number;
+  included: number;
+}
+
+export interface QueryTiming {
+  query: BenchQuery;
+  /** Absent when the store refused the query (message in `unsupported`). */
+  latency?: LatencySummary;
+  firstRunMs?: number;
+  outcome?: QueryOutcome;
+  unsupported?: string;
+}
+
+/**
+ * A store too slow for the full mix (Medplum's in-memory scans at 100k and more) gets a time budget
+ * per query: timed rounds stop once the query has used it, and a warm-up run longer than the budget
+ * is itself the only sample. Such queries are marked with fewer samples.
+ */
+export interface QueryBudget {
+  perQueryMs: number;
+}
+
+export interface QueryMixResult {
+  perQuery: QueryTiming[];
+  /** Every timed sample of every supported query. */
+  overall: LatencySummary;
+}
+
+export async function runQueryMix(
+  queries: readonly BenchQuery[],
+  rounds: number,
+  peak: PhasePeak,
+  run: (query: BenchQuery) => Promise<QueryOutcome>,
+  budget?: QueryBudget,
+): Promise<QueryMixResult> {
+  const timings: QueryTiming[] = [];
+  const samples = new Map<number, number[]>();
+  const spent = new Map<number, number>();
+  for (const [index, query] of queries.entries()) {
+    const started = performance.now();
+    try {
+      const outcome = await run(query);
+      const firstRunMs = performance.now() - started;
+      timings.push({ query, firstRunMs, outcome });
+      const overBudget = budget !== undefined && firstRunMs > budget.perQueryMs;
+      samples.set(index, overBudget ? [firstRunMs] : []);
+      spent.set(index, overBudget ? Number.POSITIVE_INFINITY : 0);
+    } catch (error) {
+      timings.push({ query, unsupported: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, times] of samples) {
+      if (budget !== undefined && (spent.get(index) ?? 0) > budget.perQueryMs) continue;
+      const started = performance.now();
+      await run(queries[index]!);
+      const elapsed = performance.now() - started;
+      times.push(elapsed);
+      spent.set(index, (spent.get(index) ?? 0) + elapsed);
+    }
+    peak.sample();
+  }
+  const all: number[] = [];
+  for (const [index, times] of samples) {
+    timings[index]!.latency = summarize(times);
+    all.push(...times);
+  }
+  return { perQuery: timings, overall: summarize(all) };
+}
