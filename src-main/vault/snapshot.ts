@@ -43,7 +43,12 @@ export function sealChunks(keyring: FrameKeyring, seq: number, data: Uint8Array)
   return sealChunksAt(keyring, seq, data, 0, true);
 }
 
-/** temp file → fsync → rename → fsync folder → re-read and authenticate. Returns the file length. */
+/**
+ * temp file → fsync → rename → fsync folder → re-read and authenticate. Returns the file length.
+ * Encrypts and writes one chunk at a time: besides `data` (the caller's one plain copy, from
+ * sql.js' export(), the floor since sql.js does not expose its file system), at most one chunk of
+ * plaintext and ciphertext is held.
+ */
 export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<number> {
   const file = snapshotFile(seq);
   const finalPath = path.join(folder, file);
@@ -51,14 +56,11 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
   const handle = await fs.open(tempPath, 'w');
   let position = 0;
   try {
-    for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES * 4) {
-      // Seal a few chunks at a time so a large index is never held twice in ciphertext.
-      const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES * 4));
-      const frames = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= data.length);
-      for (const frame of frames) {
-        await writeAll(handle, frame, position);
-        position += frame.length;
-      }
+    for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES) {
+      const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES));
+      const [frame] = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= data.length);
+      await writeAll(handle, frame!, position);
+      position += frame!.length;
     }
     await handle.sync();
   } finally {
@@ -92,6 +94,8 @@ async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array
 /**
  * Reads and authenticates a whole snapshot; any failure is `damaged` naming the file. With
  * `keepData: false` it only authenticates (the re-read after writing keeps no second copy).
+ * The plaintext goes into one buffer allocated up front (the file size bounds it), chunk by
+ * chunk: one plain copy of the index, never a list of chunks plus their concatenation.
  */
 export async function readSnapshot(
   folder: string,
@@ -109,7 +113,8 @@ export async function readSnapshot(
   }
   try {
     const { size } = await handle.stat();
-    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const plain = new Uint8Array(keepData ? size : 0);
+    let plainLength = 0;
     let offset = 0;
     let sawLast = false;
     let chunkCount = 0;
@@ -122,13 +127,16 @@ export async function readSnapshot(
       const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
       const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last));
       if (!opened) throw bad(`chunk ${chunkCount} does not authenticate`);
-      if (keepData) chunks.push(opened.plaintext);
+      if (keepData) {
+        plain.set(opened.plaintext, plainLength);
+        plainLength += opened.plaintext.length;
+      }
       chunkCount++;
       sawLast = last;
       offset += length;
     }
     if (!sawLast) throw bad('truncated');
-    return { data: concatBytes(chunks), bytes: size };
+    return { data: plain.subarray(0, plainLength), bytes: size };
   } finally {
     await handle.close();
   }

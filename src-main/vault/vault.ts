@@ -69,6 +69,21 @@ export interface LoadContext {
   options: OpenOptions;
 }
 
+
+/**
+ * The database of snapshot `seq`. A function of its own so that the decrypted bytes (one plain
+ * copy, snapshot.ts) are unreachable as soon as sql.js has copied them into its file system.
+ */
+async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number): Promise<Database> {
+  const file = snapshotFile(seq);
+  const { data } = await readSnapshot(folder, keyring, seq);
+  try {
+    return new sql.Database(data);
+  } catch {
+    throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
+  }
+}
+
 export class OpenVault implements Vault {
   readonly path: string;
   readonly info: VaultInfo;
@@ -138,13 +153,7 @@ export class OpenVault implements Vault {
       const newest = snapshots[0];
       if (newest !== undefined) {
         const file = snapshotFile(newest);
-        const { data } = await readSnapshot(folder, keyring, newest);
-        let loaded: Database;
-        try {
-          loaded = new sql.Database(data);
-        } catch {
-          throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
-        }
+        const loaded = await loadSnapshotDatabase(sql, folder, keyring, newest);
         const meta = readMeta(loaded);
         if (!meta || meta.lastSeq !== newest) {
           loaded.close();
