@@ -139,7 +139,8 @@ describe.each(['worker', 'in-process'] as const)('local FHIR endpoint switch (%s
     await value(host.dispatch('settings.update', { fhirEndpoint: { enabled: false } }));
     expect(await status()).toEqual({ state: 'off', enabled: false, port: 0 });
     expect(await fhirGet(`${again.baseUrl}/Patient/${id}`, again.token)).toBe('refused');
-  });
+    // Creating a vault and the first FHIR write (type definitions load) take seconds on a busy machine.
+  }, 180_000);
 
   it('shows a taken port as an error state and recovers on another port', async () => {
     const taken = await occupiedPort();
@@ -158,7 +159,7 @@ describe.each(['worker', 'in-process'] as const)('local FHIR endpoint switch (%s
     expect(recovered).toMatchObject({ state: 'running', port: taken.port, baseUrl: `http://127.0.0.1:${taken.port}/fhir` });
     expect(await fhirGet(`${recovered.baseUrl}/Patient?_count=1`, recovered.token)).toBe(200);
     await value(host.dispatch('settings.update', { fhirEndpoint: { enabled: false, port: 0 } }));
-  });
+  }, 60_000);
 
   it('refuses malformed switch settings (zod)', async () => {
     for (const fhirEndpoint of [{ port: 70_000 }, { port: -1 }, { enabled: 'yes' }, { token: 'x' }]) {
