@@ -13,6 +13,7 @@ import { PassphraseStrengthMeter } from '../components/PassphraseStrengthMeter';
 import { formatBytes, formatCount } from '../lib/format';
 import { assessPassphrase } from '../lib/passphrase-strength';
 import { useSettings } from '../settings-context';
+import { FhirEndpointSettings } from './FhirEndpointSettings';
 
 function isThemePreference(value: string): value is ThemePreference {
   return value === 'auto' || value === 'light' || value === 'dark';
@@ -23,6 +24,7 @@ export function SettingsScreen() {
     <Stack maw={760}>
       <Title order={2}>Settings</Title>
       <GeneralSettings />
+      <FhirEndpointSettings />
       <ChangePassphrase />
       <VerifyVault />
     </Stack>
