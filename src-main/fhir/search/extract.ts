@@ -411,7 +411,7 @@ function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: I
 /**
  * search.html#composite: for each element the composite selects (`group` = its index among
  * them, in the order of the expression's branches), each component's rows evaluated on that
- * element, with param `<code>$<component index>`.
+ * element, with param `<code>$<component index>`; none for an element lacking a component.
  */
 function compositeRows(branches: readonly CompositeBranch[], resource: object, mode: ExtractionMode, rows: IndexRows): void {
   let next = 0;
@@ -419,13 +419,18 @@ function compositeRows(branches: readonly CompositeBranch[], resource: object, m
     for (const element of valuesOf(() => branch.select(resource, resource))) {
       if (typeof element !== 'object' || element === null) continue;
       const index = next++;
+      // An element lacking a component can never match the composite: it gets no rows.
+      const valuesByComponent: unknown[][] = [];
       for (const component of branch.components) {
         const evaluate = mode === 'compiled' ? (component.compiled ?? component.evaluate) : component.evaluate;
-        if (!evaluate) continue;
-        const values = valuesOf(() => evaluate(element, resource));
-        if (values.length === 0) continue;
+        const values = evaluate ? valuesOf(() => evaluate(element, resource)) : [];
+        if (values.length === 0) break;
+        valuesByComponent.push(values);
+      }
+      if (valuesByComponent.length < branch.components.length) continue;
+      for (const [i, component] of branch.components.entries()) {
         const since = marks(rows);
-        addValues(component.param, component.type, values, rows);
+        addValues(component.param, component.type, valuesByComponent[i]!, rows);
         dedupeSince(rows, since, index);
       }
     }

@@ -75,9 +75,45 @@ export function narrativeText(resource: object): string {
 
 const TEXT_TYPES: ReadonlySet<string> = new Set(['string', 'markdown']);
 
-function collect(value: unknown, path: ModelPath, out: string[]): void {
+/** What the walk does with one JSON key of one type, worked out once per (type, key). */
+interface KeyAction {
+  /** Collect its string values. */
+  text: boolean;
+  /** Walk into it with this type (undefined: leaf, or resources typed by their resourceType). */
+  into?: TypeNode;
+  /** Contained or entry resources: walk each with its own type. */
+  resource: boolean;
+}
+
+interface TypeNode {
+  path: ModelPath;
+  keys: Map<string, KeyAction | null>;
+}
+
+const nodes = new Map<ModelPath, TypeNode>();
+
+function nodeOf(path: ModelPath): TypeNode {
+  let node = nodes.get(path);
+  if (!node) {
+    node = { path, keys: new Map() };
+    nodes.set(path, node);
+  }
+  return node;
+}
+
+function actionOf(node: TypeNode, key: string): KeyAction | null {
+  const element = elementForKey(node.path, key);
+  if (!element || element.type === 'xhtml') return null;
+  if (TEXT_TYPES.has(element.type)) return node.path === 'Reference' && key === 'reference' ? null : { text: true, resource: false };
+  if (element.type === 'Resource') return { text: false, resource: true };
+  // Other primitives (lower-case types and System.*) hold no text of their own.
+  if (/^[a-z]/.test(element.type) || element.type.startsWith('System.')) return null;
+  return { text: false, resource: false, into: nodeOf(element.path) };
+}
+
+function collect(value: unknown, node: TypeNode, out: string[]): void {
   if (Array.isArray(value)) {
-    for (const item of value) collect(item, path, out);
+    for (const item of value) collect(item, node, out);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
@@ -85,20 +121,23 @@ function collect(value: unknown, path: ModelPath, out: string[]): void {
   for (const key in record) {
     const child = record[key];
     if (child === undefined || child === null) continue;
-    const element = elementForKey(path, key);
-    if (!element) continue;
-    if (TEXT_TYPES.has(element.type)) {
-      if (path === 'Reference' && key === 'reference') continue;
+    let action = node.keys.get(key);
+    if (action === undefined) {
+      action = actionOf(node, key);
+      node.keys.set(key, action);
+    }
+    if (action === null) continue;
+    if (action.text) {
       if (typeof child === 'string') out.push(child);
       else if (Array.isArray(child)) for (const item of child) if (typeof item === 'string') out.push(item);
-    } else if (element.type === 'Resource') {
+    } else if (action.into) {
+      collect(child, action.into, out);
+    } else if (action.resource) {
       // contained, Bundle.entry.resource: typed by their own resourceType.
       for (const item of Array.isArray(child) ? child : [child]) {
         const type = typeof item === 'object' && item !== null ? (item as { resourceType?: unknown }).resourceType : undefined;
-        if (typeof type === 'string' && isResourceType(type)) collect(item, type, out);
+        if (typeof type === 'string' && isResourceType(type)) collect(item, nodeOf(type), out);
       }
-    } else if (element.type !== 'xhtml' && typeof child === 'object') {
-      collect(child, element.path, out);
     }
   }
 }
@@ -107,6 +146,6 @@ function collect(value: unknown, path: ModelPath, out: string[]): void {
 export function contentText(resource: { resourceType: string }): string {
   if (!isResourceType(resource.resourceType)) return '';
   const out: string[] = [];
-  collect(resource, resource.resourceType, out);
+  collect(resource, nodeOf(resource.resourceType), out);
   return out.join('\n');
 }

@@ -18,7 +18,7 @@ type Shape =
   | { kind: 'typed'; type: string; path: ModelPath }
   /** Items of a choice element, of any of its types (one JSON key per type). */
   | { kind: 'choice'; suffixes: readonly string[] }
-  | { kind: 'boolean' };
+  | { kind: 'opaque' };
 
 interface Compiled {
   run: (input: unknown[], resource: object) => unknown[];
@@ -26,7 +26,9 @@ interface Compiled {
   /** The first element read from the context, when the expression starts with a path. */
   leading?: string;
   /** For a choice element: the same navigation with the one key of a type suffix (for ofType). */
-  narrow?: (suffix: string) => Compiled['run'];
+  narrow?: (suffixes: readonly string[]) => Compiled['run'];
+  /** When the expression so far only navigates from the context: the keys of each step. */
+  steps?: ReadonlyArray<readonly string[]>;
 }
 
 class NotCompiled extends Error {}
@@ -63,6 +65,32 @@ function navigate(keys: readonly string[]): Compiled['run'] {
   };
 }
 
+/**
+ * A chain of navigations from the context fused into one walk (no collection per step):
+ * `steps[i]` are the keys read at depth i (several for a choice).
+ */
+function walk(steps: ReadonlyArray<readonly string[]>): Compiled['run'] {
+  const depth = steps.length;
+  const visit = (value: unknown, level: number, out: unknown[]): void => {
+    if (level === depth) {
+      out.push(value);
+      return;
+    }
+    if (!isObject(value)) return;
+    for (const key of steps[level]!) {
+      const child = value[key];
+      if (child === undefined) continue;
+      if (Array.isArray(child)) for (const item of child) visit(item, level + 1, out);
+      else visit(child, level + 1, out);
+    }
+  };
+  return (input) => {
+    const out: unknown[] = [];
+    for (const item of input) visit(item, 0, out);
+    return out;
+  };
+}
+
 function then(first: Compiled['run'], second: Compiled['run']): Compiled['run'] {
   return (input, resource) => second(first(input, resource), resource);
 }
@@ -78,10 +106,17 @@ function child(of: Compiled, name: string): Compiled {
   if (of.shape.type === 'Resource' || of.shape.type === 'DomainResource') throw new NotCompiled();
   const info = elementOf(of.shape.path, name);
   if (!info) throw new NotCompiled();
-  if (info.kind === 'choice') {
-    return { run: then(of.run, navigate(info.suffixes.map((s) => name + s))), shape: { kind: 'choice', suffixes: info.suffixes } };
+  const keys = info.kind === 'choice' ? info.suffixes.map((s) => name + s) : [info.key];
+  const shape: Shape = info.kind === 'choice' ? { kind: 'choice', suffixes: info.suffixes } : { kind: 'typed', type: info.type, path: info.path };
+  if (of.steps) {
+    const steps = [...of.steps, keys];
+    const compiled: Compiled = { run: walk(steps), shape, steps };
+    if (info.kind === 'choice') compiled.narrow = (suffixes) => walk([...of.steps!, suffixes.map((suffix) => name + suffix)]);
+    return compiled;
   }
-  return { run: then(of.run, navigate([info.key])), shape: { kind: 'typed', type: info.type, path: info.path } };
+  const compiled: Compiled = { run: then(of.run, navigate(keys)), shape };
+  if (info.kind === 'choice') compiled.narrow = (suffixes) => then(of.run, navigate(suffixes.map((suffix) => name + suffix)));
+  return compiled;
 }
 
 /** `x.ofType(T)` / `x as T`: on a choice, the key of that type; on a typed collection, all or nothing. */
@@ -92,8 +127,16 @@ function ofType(of: Compiled, type: string): Compiled {
     // fhirpath library (`value.ofType(DateTime)` of Observation's code-value-date).
     // ofType keeps items of T and of its subtypes (canonical is a uri, Age a Quantity).
     const suffixes = of.shape.suffixes.filter((s) => derivesFrom(typeOfSuffix(s), type) || (SYSTEM_TYPES.has(type) && s === type));
-    if (suffixes.length !== 1 || !of.narrow) throw new NotCompiled();
-    return { run: of.narrow(suffixes[0]!), shape: { kind: 'typed', type, path: type } };
+    if (suffixes.length === 0 || !of.narrow) throw new NotCompiled();
+    const narrowed: Compiled = { run: of.narrow(suffixes), shape: { kind: 'typed', type, path: type } };
+    // Several suffixes (uri: Uri and Canonical) are items of different types: navigation stops there.
+    if (suffixes.length > 1) narrowed.shape = { kind: 'opaque' };
+    else if (of.steps) {
+      const lastKeys = of.steps[of.steps.length - 1]!;
+      const key = lastKeys[of.shape.suffixes.indexOf(suffixes[0]!)];
+      if (key !== undefined) narrowed.steps = [...of.steps.slice(0, -1), [key]];
+    }
+    return narrowed;
   }
   if (of.shape.kind === 'typed' && of.shape.type === type && !isResourceType(type)) return of;
   throw new NotCompiled();
@@ -103,11 +146,11 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
   switch (node.kind) {
     case 'root': {
       if (startsAtContext(node.name, contextPath)) {
-        return { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath } };
+        return { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath }, steps: [] };
       }
       // A bare element name navigates from the context (`name | alias`).
-      const context: Compiled = { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath } };
-      return { ...withChoice(context, node.name), leading: node.name };
+      const context: Compiled = { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath }, steps: [] };
+      return { ...child(context, node.name), leading: node.name };
     }
     case 'resource': {
       // %resource: the resource whose type heads the context's path.
@@ -116,7 +159,7 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
     }
     case 'child': {
       const of = compileNode(node.of, contextPath);
-      const compiled = withChoice(of, node.name);
+      const compiled = child(of, node.name);
       // The leading element is the first one read from the context (`Type.elem...`).
       const leading = of.leading ?? (node.of.kind === 'root' && startsAtContext(node.of.name, contextPath) ? node.name : undefined);
       return leading !== undefined ? { ...compiled, leading } : compiled;
@@ -182,7 +225,40 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
     }
     case 'exists': {
       const of = compileNode(node.of, contextPath);
-      return keepLeading(of, { run: (input, resource) => [of.run(input, resource).length > 0], shape: { kind: 'boolean' } });
+      // No leading element: exists() yields false when the element is absent, so it must run.
+      return { run: (input, resource) => [of.run(input, resource).length > 0], shape: { kind: 'opaque' } };
+    }
+    case 'equalsBoolean': {
+      const of = compileNode(node.of, contextPath);
+      const { literal, negated } = node;
+      // https://hl7.org/fhirpath/N1/#equals: empty if the operand is empty; a collection of
+      // another size, or an item of another type, is not equal.
+      return keepLeading(of, {
+        run: (input, resource) => {
+          const items = of.run(input, resource);
+          if (items.length === 0) return [];
+          const equal = items.length === 1 && items[0] === literal;
+          return [equal !== negated];
+        },
+        shape: { kind: 'opaque' },
+      });
+    }
+    case 'and': {
+      const runs = node.parts.map((part) => compileNode(part, contextPath).run);
+      // https://hl7.org/fhirpath/N1/#and: three-valued; a single non-boolean item counts as true.
+      return {
+        run: (input, resource) => {
+          let unknown = false;
+          for (const run of runs) {
+            const items = run(input, resource);
+            if (items.length > 1) throw new Error('and: more than one item');
+            if (items.length === 0) unknown = true;
+            else if (items[0] === false) return [false];
+          }
+          return unknown ? [] : [true];
+        },
+        shape: { kind: 'opaque' },
+      };
     }
     case 'union': {
       const parts = node.parts.map((part) => compileNode(part, contextPath));
@@ -194,7 +270,7 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
           return out;
         },
         // Navigation on from a union is not compiled (its branches may differ in type).
-        shape: { kind: 'boolean' },
+        shape: { kind: 'opaque' },
       };
     }
   }
@@ -204,12 +280,7 @@ function keepLeading(of: Compiled, compiled: Compiled): Compiled {
   return of.leading !== undefined ? { ...compiled, leading: of.leading } : compiled;
 }
 
-/** `child` that also remembers how to re-navigate a choice with one type's key (for ofType). */
-function withChoice(of: Compiled, name: string): Compiled {
-  const compiled = child(of, name);
-  if (compiled.shape.kind === 'choice') compiled.narrow = (suffix) => then(of.run, navigate([name + suffix]));
-  return compiled;
-}
+
 
 /** One top-level union branch of a composite's base expression, with the type of what it selects. */
 export interface CompiledBranch {

@@ -1,7 +1,8 @@
 /**
  * Parser for the subset of FHIRPath (https://hl7.org/fhirpath/N1/) that the R4 search parameter
  * expressions mostly use: paths, `|` unions, parentheses, `[n]`, `first()`, `ofType(T)`, `as(T)`
- * and `x as T`, `exists()`, and `where()` with `resolve() is T` or `element = 'literal'`.
+ * and `x as T`, `exists()`, `where()` with `resolve() is T` or `element = 'literal'`, and
+ * `x = true|false`, `x != true|false` joined by `and` (Patient.deceased).
  * Anything else is refused (`undefined`), and the caller falls back to the fhirpath library.
  */
 
@@ -14,11 +15,13 @@ export type PathNode =
   | { kind: 'whereResolveIs'; of: PathNode; type: string }
   | { kind: 'whereEquals'; of: PathNode; element: string; literal: string }
   | { kind: 'exists'; of: PathNode }
-  | { kind: 'union'; parts: PathNode[] };
+  | { kind: 'union'; parts: PathNode[] }
+  | { kind: 'equalsBoolean'; of: PathNode; literal: boolean; negated: boolean }
+  | { kind: 'and'; parts: PathNode[] };
 
 type Token = { kind: 'id' | 'string' | 'number' | 'punct' | 'env'; text: string };
 
-const TOKEN = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|'((?:[^'\\]|\\.)*)'|([0-9]+)|(%[A-Za-z]+)|(\(|\)|\[|\]|\.|\||=))/y;
+const TOKEN = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|'((?:[^'\\]|\\.)*)'|([0-9]+)|(%[A-Za-z]+)|(\(|\)|\[|\]|\.|\||!=|=))/y;
 
 function tokenize(text: string): Token[] | undefined {
   const tokens: Token[] = [];
@@ -67,28 +70,47 @@ class Parser {
   }
 
   parseAll(): PathNode {
-    const node = this.union();
+    const node = this.and();
     if (this.at !== this.tokens.length) throw new Refused();
     return node;
   }
 
-  private union(): PathNode {
-    const parts = [this.asExpression()];
-    while (this.isPunct('|')) {
+  // Precedence (fhirpath N1 §10): `|` binds tighter than `as`, then `=`/`!=`, then `and`.
+  private and(): PathNode {
+    const parts = [this.equality()];
+    while (this.peek()?.kind === 'id' && this.peek()?.text === 'and') {
       this.next();
-      parts.push(this.asExpression());
+      parts.push(this.equality());
     }
-    return parts.length === 1 ? parts[0]! : { kind: 'union', parts };
+    return parts.length === 1 ? parts[0]! : { kind: 'and', parts };
+  }
+
+  private equality(): PathNode {
+    const node = this.asExpression();
+    if (!this.isPunct('=') && !this.isPunct('!=')) return node;
+    const negated = this.next().text === '!=';
+    const literal = this.expect('id').text;
+    if (literal !== 'true' && literal !== 'false') throw new Refused();
+    return { kind: 'equalsBoolean', of: node, literal: literal === 'true', negated };
   }
 
   private asExpression(): PathNode {
-    let node = this.path();
+    let node = this.union();
     const token = this.peek();
     if (token?.kind === 'id' && token.text === 'as') {
       this.next();
       node = { kind: 'ofType', of: node, type: this.expect('id').text, operator: 'as' };
     }
     return node;
+  }
+
+  private union(): PathNode {
+    const parts = [this.path()];
+    while (this.isPunct('|')) {
+      this.next();
+      parts.push(this.path());
+    }
+    return parts.length === 1 ? parts[0]! : { kind: 'union', parts };
   }
 
   private path(): PathNode {
@@ -109,7 +131,7 @@ class Parser {
   private primary(): PathNode {
     const token = this.next();
     if (token.kind === 'punct' && token.text === '(') {
-      const inner = this.union();
+      const inner = this.and();
       this.expect('punct', ')');
       return inner;
     }
