@@ -13,35 +13,29 @@
  */
 import { elementForKey, isResourceType, type ModelPath } from './compiled/model';
 
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  copy: '©',
-  reg: '®',
-  deg: '°',
-  plusmn: '±',
-  micro: 'µ',
-  middot: '·',
-  times: '×',
-  ndash: '–',
-  mdash: '—',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  hellip: '…',
-  bull: '•',
-  eacute: 'é',
-  egrave: 'è',
-  auml: 'ä',
-  ouml: 'ö',
-  uuml: 'ü',
-  szlig: 'ß',
-};
+/** HTML 4 Latin-1 entity names, for code points 160 to 255 in order. */
+const LATIN1_NAMES =
+  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml';
+
+/** Named character references: XML's five, the Latin-1 set and common punctuation. */
+const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ...LATIN1_NAMES.split(' ').map((name, i): [string, string] => [name, String.fromCharCode(160 + i)]),
+  ['ndash', '\u2013'],
+  ['mdash', '\u2014'],
+  ['lsquo', '\u2018'],
+  ['rsquo', '\u2019'],
+  ['ldquo', '\u201c'],
+  ['rdquo', '\u201d'],
+  ['bull', '\u2022'],
+  ['hellip', '\u2026'],
+  ['trade', '\u2122'],
+  ['euro', '\u20ac'],
+]);
 
 function decodeEntity(entity: string, body: string): string {
   if (body.startsWith('#x') || body.startsWith('#X')) {
@@ -52,7 +46,7 @@ function decodeEntity(entity: string, body: string): string {
     const code = Number.parseInt(body.slice(1), 10);
     return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
   }
-  return NAMED_ENTITIES[body] ?? entity;
+  return NAMED_ENTITIES.get(body) ?? entity;
 }
 
 /** Plain text of an XHTML fragment: tags become spaces (block boundaries separate words). */

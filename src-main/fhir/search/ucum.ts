@@ -4,7 +4,7 @@
  * (https://ucum.org/ucum#section-Base-Units: m, g, s, K, rad, cd, C; mol counts as 6.0221367e23,
  * a number): `canonCode` is the base units with their exponents in alphabetical order joined by
  * `.` (mg/dL → `g.m-3`, mmHg → `g.m-1.s-2`, % → `1`), `canonValue` the value in those units
- * (5 mg/dL → 0.05), rounded to 12 significant digits so that float noise of the conversion
+ * (5 mg/dL → 50 g.m-3), rounded to 12 significant digits so that float noise of the conversion
  * (10*3/uL → 999999999999.9999) does not split equal values.
  */
 import ucum, { type UcumLhcUtils } from '@lhncbc/ucum-lhc';
