@@ -330,8 +330,8 @@ function dedupeSince(rows: IndexRows, since: Marks, group?: number): void {
 /** One parameter as extraction runs it for one resource type. */
 interface ParamRun {
   def: SearchParamDef;
-  /** The evaluator (compiled, else FHIRPath); undefined for composites. */
-  evaluate?: (resource: object) => unknown[];
+  /** The evaluator (compiled, else FHIRPath), on (context, resource); undefined for composites. */
+  evaluate?: (context: object, resource: object) => unknown[];
   composite?: readonly CompositeBranch[];
   /** The extraction pass that last ran it (a parameter reached by two keys runs once). */
   pass: number;
@@ -356,8 +356,8 @@ function planFor(resourceType: string): TypePlan {
     let run: ParamRun | undefined;
     if (def.composite) run = { def, composite: def.composite, pass: 0 };
     else if (isIndexed(def)) {
-      const compiled = def.compiled;
-      const evaluate = compiled ? (resource: object) => compiled(resource, resource) : def.evaluate;
+      const library = def.evaluate;
+      const evaluate = def.compiled ?? (library ? (resource: object) => library(resource) : undefined);
       if (evaluate) run = { def, evaluate, pass: 0 };
     }
     if (!run) continue;
@@ -385,9 +385,9 @@ function runsForKey(plan: TypePlan, key: string): ParamRun[] {
 }
 
 /** A failing expression contributes no rows (validation passed; it is a definitions problem). */
-function valuesOf(evaluate: () => unknown[]): unknown[] {
+function valuesOf(evaluate: (context: object, resource: object) => unknown[], context: object, resource: object): unknown[] {
   try {
-    return evaluate();
+    return evaluate(context, resource);
   } catch {
     return [];
   }
@@ -399,9 +399,10 @@ function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: I
     compositeRows(run.composite, resource, mode, rows);
     return;
   }
-  const evaluate = mode === 'compiled' ? run.evaluate : def.evaluate;
+  const library = def.evaluate;
+  const evaluate = mode === 'compiled' ? run.evaluate : library && ((context: object) => library(context));
   if (!evaluate) return;
-  const values = valuesOf(() => evaluate(resource));
+  const values = valuesOf(evaluate, resource, resource);
   if (values.length === 0) return;
   const since = marks(rows);
   addValues(def.code, def.type, values, rows);
@@ -416,14 +417,14 @@ function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: I
 function compositeRows(branches: readonly CompositeBranch[], resource: object, mode: ExtractionMode, rows: IndexRows): void {
   let next = 0;
   for (const branch of branches) {
-    for (const element of valuesOf(() => branch.select(resource, resource))) {
+    for (const element of valuesOf(branch.select, resource, resource)) {
       if (typeof element !== 'object' || element === null) continue;
       const index = next++;
       // An element lacking a component can never match the composite: it gets no rows.
       const valuesByComponent: unknown[][] = [];
       for (const component of branch.components) {
         const evaluate = mode === 'compiled' ? (component.compiled ?? component.evaluate) : component.evaluate;
-        const values = evaluate ? valuesOf(() => evaluate(element, resource)) : [];
+        const values = evaluate ? valuesOf(evaluate, element, resource) : [];
         if (values.length === 0) break;
         valuesByComponent.push(values);
       }

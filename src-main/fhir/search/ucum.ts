@@ -30,7 +30,8 @@ function canonicalCode(unitToExp: Record<string, number>): string {
 }
 
 function roundCanonical(value: number): number {
-  return Number(value.toPrecision(12));
+  // Integers need no rounding (and toPrecision is slow).
+  return Number.isSafeInteger(value) ? value : Number(value.toPrecision(12));
 }
 
 function conversionOf(code: string): Conversion | null {
