@@ -22,8 +22,7 @@ import { isResourceType } from '../resource-types';
 import { FHIR_ID_PATTERN } from '../validation';
 import { conditionalMatches, multipleMatches, singleMatch } from './conditional';
 import { absoluteUrl, errorResponse, header, parseResourceBody, returnPreference, statusLine } from './http-parts';
-import type { RestContext } from './interactions';
-import { applyJsonPatch, parsePatch } from './json-patch';
+import { patchDocument, type RestContext } from './interactions';
 import { FHIR_JSON, JSON_PATCH, type FhirRequest, type FhirResponse } from './types';
 
 type Dispatch = (request: FhirRequest) => Promise<FhirResponse>;
@@ -59,13 +58,17 @@ function entryTarget(ctx: RestContext, entry: BundleEntry, index: number): Entry
   return { method, path: at === -1 ? relative : relative.slice(0, at), query: at === -1 ? '' : relative.slice(at + 1) };
 }
 
-/** A PATCH entry carries its JSON Patch as a Binary (http.html#transaction). */
-function patchTextOf(entry: BundleEntry, index: number): string {
+/**
+ * A PATCH entry carries a JSON Patch as a Binary, or a FHIRPath Patch as a Parameters resource
+ * (http.html#transaction, fhirpatch.html): its text and media type.
+ */
+function patchOf(entry: BundleEntry, index: number): { text: string; contentType: string } {
+  if (entry.resource?.resourceType === 'Parameters') return { text: JSON.stringify(entry.resource), contentType: FHIR_JSON };
   const binary = entry.resource as Binary | undefined;
   if (binary?.resourceType !== 'Binary' || binary.contentType !== JSON_PATCH || typeof binary.data !== 'string') {
-    throw fhirError('not-supported', `A PATCH entry needs a Binary of ${JSON_PATCH}`, 400, [`Bundle.entry[${index}].resource`]);
+    throw fhirError('not-supported', `A PATCH entry needs a Binary of ${JSON_PATCH} or a Parameters (FHIRPath Patch)`, 400, [`Bundle.entry[${index}].resource`]);
   }
-  return Buffer.from(binary.data, 'base64').toString('utf8');
+  return { text: Buffer.from(binary.data, 'base64').toString('utf8'), contentType: JSON_PATCH };
 }
 
 function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, index: number): FhirRequest {
@@ -79,8 +82,9 @@ function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, in
   if (r.ifNoneExist !== undefined) headers['if-none-exist'] = r.ifNoneExist;
   let body: string | undefined;
   if (target.method === 'PATCH') {
-    body = patchTextOf(entry, index);
-    headers['content-type'] = JSON_PATCH;
+    const patch = patchOf(entry, index);
+    body = patch.text;
+    headers['content-type'] = patch.contentType;
   } else if (entry.resource !== undefined) {
     body = JSON.stringify(entry.resource);
     headers['content-type'] = FHIR_JSON;
@@ -223,9 +227,10 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
         }
         case 'PATCH': {
           if (id === undefined) throw fhirError('not-supported', 'A PATCH entry needs Type/id', 400, [`Bundle.entry[${index}].request.url`]);
-          const operations = parsePatch(JSON.parse(patchTextOf(entry, index)) as unknown);
+          const patch = patchOf(entry, index);
+          const applier = patchDocument({ method: 'PATCH', path: '', headers: { 'content-type': patch.contentType }, body: patch.text });
           const current = await ctx.repo.read(type, id);
-          const patched = applyJsonPatch(current, operations);
+          const patched = applier(current);
           if (patched.resourceType !== type || patched.id !== id) throw fhirError('processing', 'A patch may not change resourceType or id', 422);
           writes(index, { kind: 'update', resource: patched, ifMatch: ifMatch ?? current.meta?.versionId ?? '0' }, keyOf(type, id), fullUrl);
           break;

@@ -128,7 +128,7 @@ export async function capabilityStatement(repo: ResourceRepository, options: Fhi
     implementation: { description: 'Hearth local FHIR endpoint (loopback only, bearer token)', url: options.baseUrl },
     fhirVersion: '4.0.1',
     format: [FHIR_JSON, 'json'],
-    patchFormat: [JSON_PATCH],
+    patchFormat: [JSON_PATCH, FHIR_JSON],
     rest: [
       {
         mode: 'server',

@@ -23,8 +23,9 @@ import {
   versionHeaders,
   writeResponse,
 } from './http-parts';
+import { applyFhirPatch, parseFhirPatch } from './fhir-patch';
 import { applyJsonPatch, parsePatch } from './json-patch';
-import { JSON_PATCH, type FhirRequest, type FhirResponse, type FhirRestOptions } from './types';
+import { FHIR_JSON, JSON_PATCH, type FhirRequest, type FhirResponse, type FhirRestOptions } from './types';
 
 export interface RestContext {
   repo: ResourceRepository;
@@ -129,20 +130,34 @@ export async function conditionalUpdate(ctx: RestContext, request: FhirRequest, 
   return writeResponse(request, 201, result.resource, versionLocation(ctx, result.resource), 'Created');
 }
 
-/** The JSON Patch document of a PATCH request (http.html#patch); other patch formats are 415. */
-export function patchDocument(request: FhirRequest) {
+/** A parsed patch document, ready to apply to the current version. */
+export type PatchApplier = (current: Resource) => Resource;
+
+/**
+ * The patch of a PATCH request (http.html#patch): JSON Patch (`application/json-patch+json`) or
+ * FHIRPath Patch (a Parameters resource as `application/fhir+json`, fhirpatch.html); any other
+ * Content-Type is 415.
+ */
+export function patchDocument(request: FhirRequest): PatchApplier {
   const type = mediaType(header(request, 'content-type'));
-  if (type !== JSON_PATCH) throw fhirError('not-supported', `PATCH needs Content-Type ${JSON_PATCH} (FHIRPath Patch is not supported)`, 415);
-  return parsePatch(parseJsonBody(request));
+  if (type === JSON_PATCH) {
+    const operations = parsePatch(parseJsonBody(request));
+    return (current) => applyJsonPatch(current, operations);
+  }
+  if (type === FHIR_JSON || type === 'application/json') {
+    const operations = parseFhirPatch(parseJsonBody(request));
+    return (current) => applyFhirPatch(current, operations);
+  }
+  throw fhirError('not-supported', `PATCH needs Content-Type ${JSON_PATCH} or ${FHIR_JSON} (FHIRPath Patch)`, 415);
 }
 
 /**
- * Applies a JSON Patch to the current version and stores the result as an update conditioned on
+ * Applies a patch to the current version and stores the result as an update conditioned on
  * that version (If-Match when the client gave one), so a concurrent write is a 412, never lost.
  */
-export async function applyPatchTo(ctx: RestContext, type: string, id: string, operations: ReturnType<typeof parsePatch>, ifMatch: string | undefined) {
+export async function applyPatchTo(ctx: RestContext, type: string, id: string, applier: PatchApplier, ifMatch: string | undefined) {
   const current = await ctx.repo.read(type, id);
-  const patched = applyJsonPatch(current, operations);
+  const patched = applier(current);
   if (patched.resourceType !== type || patched.id !== id) {
     throw fhirError('processing', 'A patch may not change resourceType or id', 422, [`${type}.id`]);
   }
@@ -150,18 +165,18 @@ export async function applyPatchTo(ctx: RestContext, type: string, id: string, o
 }
 
 export async function patch(ctx: RestContext, request: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  const operations = patchDocument(request);
-  const result = await applyPatchTo(ctx, type, id, operations, header(request, 'if-match'));
+  const applier = patchDocument(request);
+  const result = await applyPatchTo(ctx, type, id, applier, header(request, 'if-match'));
   return writeResponse(request, 200, result.resource, undefined, 'Patched');
 }
 
 /** Conditional patch (http.html#patch): the criteria must match exactly one resource. */
 export async function conditionalPatch(ctx: RestContext, request: FhirRequest, type: string, criteria: string): Promise<FhirResponse> {
-  const operations = patchDocument(request);
+  const applier = patchDocument(request);
   const matches = await conditionalMatches(ctx.repo, type, criteria);
   if (matches.length > 1) throw multipleMatches(type, 'patch');
   if (matches.length === 0) throw fhirError('not-found', `Conditional patch: no ${type} matches the criteria`, 404);
-  const result = await applyPatchTo(ctx, type, matches[0]!.id!, operations, header(request, 'if-match'));
+  const result = await applyPatchTo(ctx, type, matches[0]!.id!, applier, header(request, 'if-match'));
   return writeResponse(request, 200, result.resource, undefined, 'Patched');
 }
 
