@@ -10,8 +10,8 @@
  * required elements, one type per choice, no null / empty values, primitive formats
  * (datatypes.html#primitive), the base invariants of severity error, reference shape and target
  * types (references.html#literal), closed required bindings (terminologies.html#required).
- * Anything else, including shapes it does not model (primitive extensions `_x`, a `resourceType`
- * element as data), answers `false`, and the reference validator then produces the issues with their
+ * Anything else, including shapes it does not model (an extension `_x` without its primitive, a
+ * `resourceType` element as data), answers `false`, and the reference validator then produces the issues with their
  * locations. Being stricter than the reference only costs time; never being laxer is what keeps the
  * verdicts the same (test/unit/fhir/validation-compiled.test.ts compares the two).
  *
@@ -234,6 +234,17 @@ function compileType(schema: InternalTypeSchema): CompiledType {
   return result;
 }
 
+let elementCompiled: { schema: InternalTypeSchema; type: CompiledType } | null | undefined;
+
+/** The `Element` data type, the schema of a primitive's `_x` (id and extensions). */
+function elementType(): { schema: InternalTypeSchema; type: CompiledType } | null {
+  if (elementCompiled === undefined) {
+    const schema = medplumCore().tryGetDataType('Element');
+    elementCompiled = schema ? { schema, type: compileType(schema) } : null;
+  }
+  return elementCompiled;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
@@ -279,6 +290,8 @@ class Walk {
   private readonly indexes: number[] = [];
   /** @medplum/core's wrong-target warnings, the one issue a certified resource may carry. */
   readonly warnings: OperationOutcomeIssue[] = [];
+  /** Depth inside primitive extensions, where the reference locates warnings its own way: those defer. */
+  private insidePrimitiveExtension = 0;
 
   constructor(
     resource: Resource,
@@ -309,6 +322,10 @@ class Walk {
         if (isResource) continue;
         return false;
       }
+      if (key.charCodeAt(0) === 95 /* _ */) {
+        if (!this.primitiveExtensions(value, key, type, resource)) return false;
+        continue;
+      }
       const rule = type.keys.get(key);
       if (!rule) return false;
       if (rule.choice !== undefined) {
@@ -334,6 +351,44 @@ class Walk {
       if (!present) return false;
     }
     return true;
+  }
+
+  /**
+   * `_x`, the id and extensions of the primitive `x` (json.html#primitive): an object, or for an array
+   * `x` an array in step with it of objects and nulls, each read as an `Element` at the location of its
+   * value (as @medplum/core does). Only with `x` present, on an element without invariants: an
+   * extension without its value, or on a complex element, is left to the reference validator.
+   */
+  private primitiveExtensions(parent: Record<string, unknown>, key: string, type: CompiledType, resource: Resource): boolean {
+    const rule = type.keys.get(key.slice(1));
+    if (!rule || rule.jsonType === undefined || rule.invariants.length > 0) return false;
+    const primitive = parent[key.slice(1)];
+    const extensions = parent[key];
+    if (primitive === undefined || primitive === null) return false;
+    const element = elementType();
+    if (!element) return false;
+    this.steps.push(rule.segment);
+    this.indexes.push(-1);
+    this.insidePrimitiveExtension++;
+    let accepted = true;
+    if (Array.isArray(primitive)) {
+      if (!Array.isArray(extensions) || extensions.length !== primitive.length) accepted = false;
+      else {
+        const top = this.indexes.length - 1;
+        for (let i = 0; i < extensions.length && accepted; i++) {
+          const item: unknown = extensions[i];
+          if (item === null) continue;
+          this.indexes[top] = i;
+          accepted = isPlainObject(item) && Object.keys(item).length > 0 && this.object(item, element.schema, element.type, false, resource);
+        }
+      }
+    } else {
+      accepted = isPlainObject(extensions) && Object.keys(extensions).length > 0 && this.object(extensions, element.schema, element.type, false, resource);
+    }
+    this.insidePrimitiveExtension--;
+    this.steps.pop();
+    this.indexes.pop();
+    return accepted;
   }
 
   /** The value of one key: array or single as the element says, cardinality, then each item. */
@@ -409,6 +464,7 @@ class Walk {
     if (!target) return true;
     if (reference === 'system' && rule.element.path === 'AuditEvent.agent.who') return true;
     if (!targets.types.has(target)) {
+      if (this.insidePrimitiveExtension > 0) return false;
       this.warnings.push({ severity: 'warning', code: 'structure', diagnostics: WRONG_TARGET_MESSAGE, expression: [this.location()] });
     }
     return true;
