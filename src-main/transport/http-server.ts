@@ -7,6 +7,11 @@
  * API:    POST /api/<domain>.<method>, JSON body → 200 with the Result JSON (errors are values).
  *         401 bad/missing token, 403 foreign Host/Origin, 404 unknown channel, 405 not POST,
  *         413 body over the limit, 400 body not JSON.
+ * Upload: POST /api/import.upload, Content-Type application/vnd.hearth.file-upload: a manifest
+ *         line then the files' bytes (request-body.ts, readFileUpload) → 200 with the Result of
+ *         `import.start` for those files. The browser streams the files from disk this way
+ *         instead of JSON-encoding their text in the page. 400 body not as its manifest says,
+ *         415 another content type; 401/403/405/413 as above.
  * Events: WebSocket /api/events. Authenticate either by offering the sub-protocols
  *         ["hearth.events", "hearth.token.<TOKEN>"] (the server selects "hearth.events"), or by
  *         sending `{"token":"<TOKEN>"}` as the first message within 10 s. Then every HearthEvent
@@ -30,7 +35,7 @@ import {
   tokenFromProtocols,
   tokensEqual,
 } from './request-guards';
-import { readBody } from './request-body';
+import { FILE_UPLOAD_CONTENT_TYPE, readBody, readFileUpload } from './request-body';
 import { lookupStaticFile } from './static-files';
 
 export interface WebServerOptions {
@@ -63,6 +68,8 @@ export interface WebServer {
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
 const EVENTS_PATH = '/api/events';
 const API_PREFIX = '/api/';
+/** Not a contract channel: a transport-level way into `import.start` (see the header). */
+export const IMPORT_UPLOAD_CHANNEL = 'import.upload';
 /** Close code for a WebSocket whose token is missing or wrong (4000-4999: application codes). */
 export const WS_UNAUTHORIZED = 4401;
 
@@ -110,6 +117,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.setHeader('Allow', 'POST');
       return sendJson(res, 405, err(outcome('not-supported', 'Use POST', { status: 405 })));
     }
+    if (channel === IMPORT_UPLOAD_CHANNEL) return handleImportUpload(req, res);
     if (!resolveChannel(channel)) {
       return sendJson(res, 404, err(outcome('not-supported', `Unknown API method "${channel}"`, { status: 404 })));
     }
@@ -137,6 +145,28 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const result = await apiHost.dispatch(channel, payload);
     sendJson(res, 200, result);
+  }
+
+  /** Files streamed by the Import screen become the text sources of one import job. */
+  async function handleImportUpload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const contentType = headerValue(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== FILE_UPLOAD_CONTENT_TYPE) {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      return sendJson(res, 415, err(outcome('not-supported', `Send the files as ${FILE_UPLOAD_CONTENT_TYPE}`, { status: 415 })));
+    }
+    const upload = await readFileUpload(req, maxBodyBytes);
+    if (upload.kind === 'aborted') return;
+    if (upload.kind === 'too-large') {
+      res.setHeader('Connection', 'close');
+      return sendJson(res, 413, err(tooLarge(maxBodyBytes)));
+    }
+    if (upload.kind === 'invalid') {
+      res.setHeader('Connection', 'close');
+      return sendJson(res, 400, err(outcome('invalid', upload.message, { status: 400 })));
+    }
+    const sources = upload.files.map((file) => ({ kind: 'text' as const, name: file.name, text: file.text }));
+    sendJson(res, 200, await apiHost.dispatch('import.start', { sources }));
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

@@ -229,30 +229,42 @@ test.describe('Hearth web UI', () => {
     await page.keyboard.press('Escape');
   });
 
-  // FIXME: passes when Playwright runs alone, but in the full `npm test` run (after vitest) the
-  // page stops answering for two minutes after a multi-file upload (see the closing note of the
-  // 2026-11-26 session). Kept as fixme, not deleted, until the stall is understood.
-  test.fixme('imports several files in one job, with Cancel while it runs', async () => {
-    // Several files in one job: the report lists each of them.
-    // Three files keep the upload small: larger uploads through the page sometimes stall headless
-    // Chromium here (under investigation; the live-progress test below imports through the API).
-    const files = syntheaBundles(4).slice(1);
+  test('imports several files in one job, with Cancel while it runs', async () => {
+    // Several files in one job, streamed from disk by the browser (no text goes through the page).
+    const files = syntheaBundles(9).slice(1);
     test.skip(files.length < 2, `Synthea bundles not found at ${syntheaDir}`);
+    const names = files.map((file) => path.basename(file));
     await openImportPicker(page);
     await page.locator('input[type="file"]').setInputFiles(files);
     await expect(page.getByTestId('selected-files').locator('tbody tr')).toHaveCount(files.length);
     await page.getByTestId('start-import').click();
-    await expect(page.getByTestId('job-panel')).toBeVisible();
-    const cancel = page.getByRole('button', { name: 'Cancel' });
-    // The import may finish before the click lands: both endings must give a coherent report.
-    if (await cancel.isVisible()) {
-      await expect(page.getByTestId('job-done')).toContainText('records');
-      await shot(page, '15-import-progress');
-      await cancel.click().catch(() => undefined);
-    }
-    await expect(page.getByTestId('job-status')).toHaveText(/cancelled|succeeded/, { timeout: 120_000 });
+    await expect(page.getByTestId('job-panel')).toBeVisible({ timeout: 60_000 });
+
+    // The job may end before the click lands: Cancel then turns into "Import more", and a click
+    // without a bound would wait for a Cancel button that never comes back (until the test's own
+    // timeout). So the click has a bound, and a missed click must mean the job had finished.
+    const status = page.getByTestId('job-status');
+    const cancelled = await page
+      .getByRole('button', { name: 'Cancel' })
+      .click({ timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    await expect(status).toHaveText(cancelled ? /cancelled|succeeded/ : 'succeeded', { timeout: 120_000 });
     await expect(page.getByTestId('import-report')).toBeVisible();
-    await expect(page.getByTestId('report-files')).toBeVisible();
+
+    // Each file the job reached has its row; a job that ran to the end reached them all.
+    const fileRows = page.getByTestId('report-files').locator('tbody tr');
+    if ((await status.textContent()) === 'succeeded') {
+      await expect(fileRows).toHaveCount(files.length);
+    } else {
+      await expect(fileRows.first()).toBeVisible();
+      expect(await fileRows.count()).toBeLessThanOrEqual(files.length);
+    }
+    for (const row of await fileRows.allTextContents()) {
+      expect(names.some((name) => row.startsWith(name))).toBe(true);
+    }
     await shot(page, '16-import-after-cancel');
   });
 

@@ -10,6 +10,10 @@ import { EventHub, parseHearthEvent } from './events';
 import { errorMessage, failure, isResult } from './outcomes';
 import type { ConnectionState, RendererClient } from './types';
 
+/** The server's upload route and body type (src-main/transport/http-server.ts, request-body.ts). */
+export const IMPORT_UPLOAD_CHANNEL = 'import.upload';
+export const FILE_UPLOAD_CONTENT_TYPE = 'application/vnd.hearth.file-upload';
+
 /** The subset of the WebSocket API the client uses (so tests can pass a fake). */
 export interface SocketLike {
   readonly readyState: number;
@@ -40,13 +44,13 @@ export function createHttpClient(options: HttpClientOptions): RendererClient {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  const call = async (channel: string, payload: unknown): Promise<Result<unknown>> => {
+  const post = async (channel: string, contentType: string, requestBody: Blob | string): Promise<Result<unknown>> => {
     let response: Response;
     try {
       response = await fetchImpl(`${base}/api/${channel}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${options.token}` },
-        body: JSON.stringify(payload ?? {}),
+        headers: { 'Content-Type': contentType, Authorization: `Bearer ${options.token}` },
+        body: requestBody,
       });
     } catch (error) {
       return failure('transient', `Cannot reach the Hearth service: ${errorMessage(error)}`);
@@ -63,6 +67,22 @@ export function createHttpClient(options: HttpClientOptions): RendererClient {
     }
     if (response.status === 403) return failure('forbidden', 'The Hearth service refused this page (403)');
     return failure('exception', `Unexpected answer from the Hearth service (HTTP ${response.status})`);
+  };
+
+  const call = (channel: string, payload: unknown): Promise<Result<unknown>> =>
+    post(channel, 'application/json', JSON.stringify(payload ?? {}));
+
+  /**
+   * One request: a manifest line (names and sizes), then the File objects themselves. A Blob of
+   * Files is a list of references, so the browser streams them from disk; JSON-encoding their
+   * text instead froze the page for tens of seconds at 40 MB (src-main/transport/request-body.ts).
+   */
+  const importFiles = async (files: readonly File[]): Promise<Result<{ jobId: string }>> => {
+    const manifest = JSON.stringify({ files: files.map((file) => ({ name: file.name, size: file.size })) });
+    const result = await post(IMPORT_UPLOAD_CHANNEL, FILE_UPLOAD_CONTENT_TYPE, new Blob([manifest, '\n', ...files]));
+    if (!result.ok) return result;
+    const jobId = (result.value as { jobId?: unknown } | null)?.jobId;
+    return typeof jobId === 'string' ? { ok: true, value: { jobId } } : failure('exception', 'The Hearth service started no import job');
   };
 
   const events = new EventHub<HearthEvent>();
@@ -139,6 +159,7 @@ export function createHttpClient(options: HttpClientOptions): RendererClient {
   return {
     api: createApi(call),
     platform: 'web',
+    importFiles,
     onEvent: (listener) => events.subscribe(listener),
     onConnectionChange: (listener) => connection.subscribe(listener),
     close: () => {

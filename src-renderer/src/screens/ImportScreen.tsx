@@ -6,8 +6,8 @@ import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileImport, IconPlayerStop, IconUpload, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import type { ImportReport, ImportSource, JobState } from '../../../src-main/api/contract';
-import { describeOutcome } from '../../../src-main/api/result';
-import { useApi } from '../api/context';
+import { describeOutcome, err, outcome, type Result } from '../../../src-main/api/result';
+import { useApi, useClient } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { downloadJson } from '../lib/download';
@@ -43,11 +43,26 @@ export function ImportScreen({ route, navigate }: { route: Extract<Route, { scre
   );
 }
 
+/** Their text as `import.start` sources (Electron, whose IPC has no file streaming). */
+async function textSources(files: readonly File[]): Promise<ImportSource[]> {
+  return Promise.all(files.map(async (file) => ({ kind: 'text' as const, name: file.name, text: await file.text() })));
+}
+
 function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
   const { setActiveJobId } = useVaultData();
+  const client = useClient();
   const [files, setFiles] = useState<FileWithPath[]>([]);
-  const [reading, setReading] = useState(false);
-  const start = useApiCall((api, sources: ImportSource[]) => api.import.start({ sources }));
+  // The web mode streams the files to the server: the page never holds their text.
+  const start = useApiCall(async (api, chosen: readonly File[]): Promise<Result<{ jobId: string }>> => {
+    if (client.importFiles) return client.importFiles(chosen);
+    let sources: ImportSource[];
+    try {
+      sources = await textSources(chosen);
+    } catch {
+      return err(outcome('exception', 'A selected file could not be read'));
+    }
+    return api.import.start({ sources });
+  });
 
   const addFiles = (added: FileWithPath[]) => {
     setFiles((previous) => {
@@ -57,17 +72,7 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
   };
 
   const run = async () => {
-    setReading(true);
-    let sources: ImportSource[];
-    try {
-      sources = await Promise.all(files.map(async (file) => ({ kind: 'text' as const, name: file.name, text: await file.text() })));
-    } catch {
-      setReading(false);
-      notifications.show({ color: 'red', title: 'Cannot read the files', message: 'A selected file could not be read.' });
-      return;
-    }
-    setReading(false);
-    const result = await start.run(sources);
+    const result = await start.run(files);
     if (result.ok) {
       setActiveJobId(result.value.jobId);
       setFiles([]);
@@ -135,17 +140,17 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
               {files.length} file{files.length === 1 ? '' : 's'}, {formatBytes(totalBytes)}
             </Text>
             <Group gap="xs">
-              <Button variant="default" onClick={() => setFiles([])} disabled={reading || start.loading}>
+              <Button variant="default" onClick={() => setFiles([])} disabled={start.loading}>
                 Clear
               </Button>
-              <Button leftSection={<IconFileImport size={16} />} onClick={() => void run()} loading={reading || start.loading} data-testid="start-import">
+              <Button leftSection={<IconFileImport size={16} />} onClick={() => void run()} loading={start.loading} data-testid="start-import">
                 Import {files.length} file{files.length === 1 ? '' : 's'}
               </Button>
             </Group>
           </Group>
         </Card>
       )}
-      {(reading || start.loading) && (
+      {start.loading && (
         <Text size="sm" c="dimmed">
           Sending {files.length} file{files.length === 1 ? '' : 's'} ({formatBytes(totalBytes)}) to the vault…
         </Text>

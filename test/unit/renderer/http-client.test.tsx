@@ -2,7 +2,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HearthEvent } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
-import { createHttpClient, type SocketLike, UNAUTHORIZED_CLOSE_CODE } from '../../../src-renderer/src/api/http-client';
+import {
+  createHttpClient,
+  FILE_UPLOAD_CONTENT_TYPE,
+  IMPORT_UPLOAD_CHANNEL,
+  type SocketLike,
+  UNAUTHORIZED_CLOSE_CODE,
+} from '../../../src-renderer/src/api/http-client';
 import { createElectronClient, findPreloadBridge } from '../../../src-renderer/src/api/electron-client';
 import { takeTokenFromUrl } from '../../../src-renderer/src/api/token';
 
@@ -108,6 +114,43 @@ describe('HTTP client (web mode)', () => {
     const html = await client.api.settings.get({});
     expect(html.ok).toBe(false);
     if (!html.ok) expect(describeOutcome(html.error)).toContain('500');
+  });
+
+  it('streams chosen files as one upload: a manifest line, then the File objects, never their text in JSON', async () => {
+    const { fetchImpl, requests } = fakeFetch(() => jsonResponse(200, { ok: true, value: { jobId: 'job-9' } }));
+    const client = createHttpClient({ baseUrl: 'http://127.0.0.1:4321', token: 'tok-123', fetch: fetchImpl, events: false });
+    const files = [
+      new File(['{"resourceType":"Patient","name":[{"family":"Müller"}]}'], 'one.json'),
+      new File(['{"resourceType":"Patient"}\n'], 'two.ndjson'),
+    ];
+    const result = await client.importFiles!(files);
+    expect(result).toEqual({ ok: true, value: { jobId: 'job-9' } });
+    const request = requests[0]!;
+    expect(request.url).toBe(`http://127.0.0.1:4321/api/${IMPORT_UPLOAD_CHANNEL}`);
+    const headers = new Headers(request.init?.headers);
+    expect(headers.get('Authorization')).toBe('Bearer tok-123');
+    expect(headers.get('Content-Type')).toBe(FILE_UPLOAD_CONTENT_TYPE);
+    const body = request.init?.body;
+    expect(body).toBeInstanceOf(Blob);
+    const bytes = new Uint8Array(await (body as Blob).arrayBuffer());
+    const newline = bytes.indexOf(0x0a);
+    const utf8 = (part: Uint8Array): string => new TextDecoder().decode(part);
+    const manifest = JSON.parse(utf8(bytes.subarray(0, newline))) as { files: Array<{ name: string; size: number }> };
+    expect(manifest).toEqual({ files: [{ name: 'one.json', size: files[0]!.size }, { name: 'two.ndjson', size: files[1]!.size }] });
+    // The sizes are byte counts: "ü" takes two, so the first file is one byte longer than its text.
+    expect(files[0]!.size).toBe('{"resourceType":"Patient","name":[{"family":"Müller"}]}'.length + 1);
+    expect(utf8(bytes.subarray(newline + 1))).toBe('{"resourceType":"Patient","name":[{"family":"Müller"}]}{"resourceType":"Patient"}\n');
+  });
+
+  it('reports an upload refused by the server, or answered without a job, as an outcome', async () => {
+    const refusal = { ok: false, error: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-costly', diagnostics: 'The request body is larger than 512 MiB' }] } };
+    const { fetchImpl } = fakeFetch((request) => (request.url.includes('first') ? jsonResponse(413, refusal) : jsonResponse(200, { ok: true, value: {} })));
+    const refusing = createHttpClient({ baseUrl: 'http://h/first', token: 't', fetch: fetchImpl, events: false });
+    const refused = await refusing.importFiles!([new File(['{}'], 'a.json')]);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(describeOutcome(refused.error)).toContain('512 MiB');
+    const odd = await createHttpClient({ baseUrl: 'http://h', token: 't', fetch: fetchImpl, events: false }).importFiles!([new File(['{}'], 'a.json')]);
+    expect(odd.ok).toBe(false);
   });
 
   it('authenticates the event socket with a first message and delivers valid events only', () => {

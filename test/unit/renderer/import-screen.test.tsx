@@ -85,4 +85,54 @@ describe('import screen', () => {
     // A finished job is announced once.
     expect(await screen.findByText('Import patients.ndjson: cancelled')).toBeTruthy();
   });
+
+  it('hands the chosen files to the client to stream in web mode, and sends their text only without it', async () => {
+    window.history.replaceState(null, '', '#/import');
+    const handlers = {
+      'vault.status': () => ok(unlocked),
+      'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' as const }),
+      'resources.counts': () => ok([]),
+      'import.start': () => ok({ jobId: 'job-7' }),
+      'jobs.get': () => ok(job({ progress: { done: 10 } })),
+    };
+    const files = [new File(['{"resourceType":"Patient"}'], 'a.json', { type: 'application/json' }), new File(['{"resourceType":"Patient"}\n'], 'b.ndjson')];
+
+    const chooseAndStart = async (): Promise<void> => {
+      const input = (await screen.findByTestId('dropzone')).querySelector('input[type="file"]');
+      if (!(input instanceof HTMLInputElement)) throw new Error('no file input');
+      await act(async () => {
+        fireEvent.change(input, { target: { files } });
+      });
+      const start = await screen.findByTestId('start-import');
+      expect(start.textContent).toContain('Import 2 files');
+      await act(async () => {
+        fireEvent.click(start);
+      });
+      expect((await screen.findByTestId('job-status')).textContent).toBe('running');
+    };
+
+    const streaming = fakeClient(handlers);
+    const uploaded: File[][] = [];
+    streaming.client.importFiles = async (chosen) => {
+      uploaded.push([...chosen]);
+      return ok({ jobId: 'job-7' });
+    };
+    render(<App client={streaming.client} />);
+    await chooseAndStart();
+    expect(uploaded).toHaveLength(1);
+    expect(uploaded[0]!.map((file) => file.name)).toEqual(['a.json', 'b.ndjson']);
+    expect(streaming.calls.some((call) => call.channel === 'import.start')).toBe(false);
+    cleanup();
+
+    window.history.replaceState(null, '', '#/import');
+    const byText = fakeClient(handlers);
+    render(<App client={byText.client} />);
+    await chooseAndStart();
+    expect(byText.calls.find((call) => call.channel === 'import.start')?.input).toEqual({
+      sources: [
+        { kind: 'text', name: 'a.json', text: '{"resourceType":"Patient"}' },
+        { kind: 'text', name: 'b.ndjson', text: '{"resourceType":"Patient"}\n' },
+      ],
+    });
+  });
 });
