@@ -187,6 +187,20 @@ function compileWithBase(expression: string, base?: string): { evaluate?: Compil
   }
 }
 
+/**
+ * The library's evaluator compiled on first use: where the compiled extractor is used, the
+ * library only serves as the tests' reference, and compiling every expression up front is most
+ * of the cost of the first write of each resource type.
+ */
+function lazyWithBase(expression: string, base?: string): CompiledExpression {
+  let compiled: { evaluate?: CompiledExpression; error?: string } | undefined;
+  return (context, resource) => {
+    compiled ??= compileWithBase(expression, base);
+    if (!compiled.evaluate) throw new Error(`FHIRPath does not compile: ${compiled.error ?? ''}`);
+    return compiled.evaluate(context, resource);
+  };
+}
+
 /** The text without the arguments of its `where(...)` filters (they only narrow what they follow). */
 function withoutWhereArguments(text: string): string {
   let out = '';
@@ -250,11 +264,13 @@ function compositeBranches(
       const definition = byUrl.get(component.definition);
       if (!definition || definition.type === 'composite' || definition.type === 'special') return undefined;
       const entry: CompositeComponent = { param: `${code}$${index}`, type: definition.type, expression: component.expression };
-      const { evaluate } = compileWithBase(component.expression, branch.path);
-      if (evaluate) entry.evaluate = evaluate;
-      if (evaluate && !NOT_COMPILED.has(`${resourceType}.${entry.param}`)) {
-        const subset = compileSubset(component.expression, branch.path);
-        if (subset.evaluate) entry.compiled = subset.evaluate;
+      const subset = NOT_COMPILED.has(`${resourceType}.${entry.param}`) ? {} : compileSubset(component.expression, branch.path);
+      if (subset.evaluate) {
+        entry.compiled = subset.evaluate;
+        entry.evaluate = lazyWithBase(component.expression, branch.path);
+      } else {
+        const { evaluate } = compileWithBase(component.expression, branch.path);
+        if (evaluate) entry.evaluate = evaluate;
       }
       compiledComponents.push(entry);
     }
@@ -278,16 +294,17 @@ export function searchParamsFor(resourceType: string, resourceTypeNames: Readonl
       def.expression = expression;
       const elements = leadingElements(expression);
       if (elements) def.elements = elements;
-      const { evaluate, error } = compileExpression(expression);
-      if (evaluate) def.evaluate = evaluate;
-      if (error) def.compileError = error;
-      if (evaluate && !NOT_COMPILED.has(`${resourceType}.${sp.code}`)) {
-        const subset = compileSubset(expression, resourceType);
-        if (subset.evaluate) {
-          def.compiled = subset.evaluate;
-          // The compiler knows each branch's leading element exactly (choice elements included).
-          if (subset.elements) def.elements = subset.elements;
-        }
+      const subset = NOT_COMPILED.has(`${resourceType}.${sp.code}`) ? {} : compileSubset(expression, resourceType);
+      if (subset.evaluate) {
+        def.compiled = subset.evaluate;
+        // The compiler knows each branch's leading element exactly (choice elements included).
+        if (subset.elements) def.elements = subset.elements;
+        const library = lazyWithBase(expression);
+        def.evaluate = (resource) => library(resource, resource);
+      } else {
+        const { evaluate, error } = compileExpression(expression);
+        if (evaluate) def.evaluate = evaluate;
+        if (error) def.compileError = error;
       }
       if (sp.type === 'composite' && sp.component) {
         const composite = compositeBranches(expression, resourceType, sp.code, sp.component);
