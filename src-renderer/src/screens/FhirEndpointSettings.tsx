@@ -5,8 +5,8 @@
  * vault/settings events (unlock starts it, lock stops it).
  */
 import { ActionIcon, Alert, Badge, Button, CopyButton, Group, NumberInput, Stack, Switch, Text, TextInput, Tooltip, Card } from '@mantine/core';
-import { IconCheck, IconCopy, IconRefresh } from '@tabler/icons-react';
-import { useCallback, useEffect, useState } from 'react';
+import { IconCheck, IconCopy, IconEye, IconEyeOff, IconRefresh } from '@tabler/icons-react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FhirEndpointStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
 import { useApi, useHearthEvent } from '../api/context';
@@ -35,7 +35,7 @@ function CopyField({ label, value, testId, secret }: { label: string; value: str
           {secret && (
             <Tooltip label={shown ? 'Hide' : 'Show'} withArrow>
               <ActionIcon variant="subtle" size="sm" onClick={() => setShown((v) => !v)} aria-label={shown ? `Hide ${label}` : `Show ${label}`}>
-                <Text size="xs">{shown ? 'hide' : 'show'}</Text>
+                {shown ? <IconEyeOff size={14} /> : <IconEye size={14} />}
               </ActionIcon>
             </Tooltip>
           )}
@@ -62,9 +62,12 @@ export function FhirEndpointSettings() {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | undefined>(undefined);
 
+  // Events and actions both refresh: only the answer to the latest request is shown.
+  const latestRequest = useRef(0);
   const refresh = useCallback(async () => {
+    const request = ++latestRequest.current;
     const result = await api.settings.fhirEndpoint({});
-    if (result.ok) setStatus(result.value);
+    if (result.ok && request === latestRequest.current) setStatus(result.value);
   }, [api]);
 
   useEffect(() => {
@@ -89,6 +92,7 @@ export function FhirEndpointSettings() {
   const renew = async () => {
     setBusy(true);
     const result = await api.settings.newFhirToken({});
+    latestRequest.current++;
     if (result.ok) setStatus(result.value);
     else setFailure(describeOutcome(result.error));
     setBusy(false);
