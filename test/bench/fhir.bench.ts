@@ -75,9 +75,23 @@ function bundleTexts(size: number): () => Iterable<BundleText> {
 interface SizeRun {
   size: number;
   engine: EngineResult;
-  raw: RawResult;
+  /** null when the baseline failed (its error is in `failures`): the engine's figures still count. */
+  raw: RawResult | null;
   medplum: MedplumResult | null;
   medplumSize: number;
+  failures: string[];
+}
+
+async function baseline<T>(name: string, failures: string[], run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    failures.push(`${name} failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
+    console.error(`  ${name} failed; continuing`);
+    return null;
+  } finally {
+    collectGarbage();
+  }
 }
 
 interface TargetLine {
@@ -108,22 +122,21 @@ async function runSize(size: number, folder: string): Promise<SizeRun> {
   console.log('  Hearth (encrypted vault, REST transaction Bundles of 500)');
   const engine = await runEngine(size, folder, bundleTexts(size), queries, rounds);
   collectGarbage();
+  const failures: string[] = [];
   console.log('  raw sql.js inserts (no indexes)');
-  const raw = await runRawSqlJs(size, bundleTexts(size));
-  collectGarbage();
+  const raw = await baseline(`raw sql.js at ${label(size)}`, failures, () => runRawSqlJs(size, bundleTexts(size)));
   const medplumSize = Math.min(size, medplumMax);
   let medplum: MedplumResult | null = null;
   if (medplumSize >= 1_000) {
     console.log(`  @medplum/fhir-router MemoryRepository${medplumSize < size ? ` (capped at ${medplumSize.toLocaleString('en-US')} resources)` : ''}`);
-    medplum = await runMedplum(medplumSize, bundleTexts(medplumSize), queryMix(medplumSize), medplumRounds, medplumBudget);
-    collectGarbage();
+    medplum = await baseline(`Medplum at ${label(medplumSize)}`, failures, () => runMedplum(medplumSize, bundleTexts(medplumSize), queryMix(medplumSize), medplumRounds, medplumBudget));
   }
-  return { size, engine, raw, medplum, medplumSize };
+  return { size, engine, raw, medplum, medplumSize, failures };
 }
 
 function gitDescription(): { commit: string; dirty: boolean } {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src-main'], { cwd: repoRoot, encoding: 'utf8' }).trim().length > 0;
     return { commit, dirty };
   } catch {
@@ -138,15 +151,19 @@ function targetsFor(runs: readonly SizeRun[]): TargetLine[] {
     const tag = label(run.size);
     const rate = run.engine.write.resourcesPerSecond;
     lines.push({ target: `write >= ${TARGET_WRITE_PER_S.toLocaleString('en-US')} resources/s`, size: tag, value: `${Math.round(rate)}/s`, verdict: rate >= TARGET_WRITE_PER_S ? 'PASS' : 'FAIL' });
-    const ratio = run.raw.write.resourcesPerSecond / rate;
-    lines.push({ target: `write within ${TARGET_RAW_RATIO}x of raw sql.js`, size: tag, value: `${round(ratio, 1)}x`, verdict: ratio <= TARGET_RAW_RATIO ? 'PASS' : 'FAIL' });
+    if (run.raw) {
+      const ratio = run.raw.write.resourcesPerSecond / rate;
+      lines.push({ target: `write within ${TARGET_RAW_RATIO}x of raw sql.js`, size: tag, value: `${round(ratio, 1)}x`, verdict: ratio <= TARGET_RAW_RATIO ? 'PASS' : 'FAIL' });
+    } else {
+      lines.push({ target: `write within ${TARGET_RAW_RATIO}x of raw sql.js`, size: tag, value: 'raw baseline failed', verdict: 'FAIL' });
+    }
     const atTarget = run.size >= TARGET_SIZE;
     const p95 = run.engine.queries.overall.p95Ms;
     const complete = run.engine.queries.perQuery.every((timing) => timing.latency) && rounds >= 7;
     lines.push({
       target: `search p95 < ${TARGET_P95_MS} ms (20 queries x >= 7)${atTarget ? '' : ' [target is at 1M]'}`,
       size: tag,
-      value: `${p95} ms${complete ? '' : ' (incomplete mix)'}`,
+      value: `${p95} ms${complete ? '' : ' (a query failed or fewer than 7 rounds)'}`,
       verdict: !atTarget ? 'n/a' : complete && p95 < TARGET_P95_MS ? 'PASS' : 'FAIL',
     });
     const peak = run.engine.peakRssMb;
@@ -180,9 +197,13 @@ async function main(): Promise<void> {
     figures[`engine_vault_bytes_${tag}`] = run.engine.vaultBytes;
     figures[`engine_vault_bytes_per_resource_${tag}`] = round(run.engine.vaultBytes / run.size, 0);
     figures[`engine_create_vault_ms_${tag}`] = round(run.engine.createVaultMs, 0);
-    writeFigures('raw_sqljs', tag, run.raw.write, figures);
-    figures[`raw_sqljs_peak_rss_mb_${tag}`] = run.raw.peakRssMb;
-    figures[`engine_write_ratio_raw_over_engine_${tag}`] = round(run.raw.write.resourcesPerSecond / run.engine.write.resourcesPerSecond, 2);
+    notes.push(...run.failures);
+    if (run.raw) {
+      writeFigures('raw_sqljs', tag, run.raw.write, figures);
+      figures[`raw_sqljs_peak_rss_mb_${tag}`] = run.raw.peakRssMb;
+      figures[`engine_write_ratio_raw_over_engine_${tag}`] = round(run.raw.write.resourcesPerSecond / run.engine.write.resourcesPerSecond, 2);
+      figures[`engine_cpu_ratio_engine_over_raw_${tag}`] = round(run.engine.write.cpuSeconds / run.raw.write.cpuSeconds, 2);
+    }
     if (run.medplum) {
       const mtag = label(run.medplumSize);
       if (run.medplumSize < run.size) notes.push(`Medplum MemoryRepository capped at ${run.medplumSize} resources in the ${tag} run (HEARTH_BENCH_MEDPLUM_MAX); its figures are named ${mtag}.`);
