@@ -97,6 +97,31 @@ export interface SearchOptions {
 
 const UNSUPPORTED_CONTROL = new Set(['_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
 
+/** search.html#_type: the types of a system-level search (`_type=A,B`); an unknown type is a 400. */
+export function parseTypeList(value: string): string[] {
+  const types = value.split(',').map((t) => t.trim());
+  for (const type of types) {
+    if (!isResourceType(type)) throw fhirError('invalid', `_type: "${/^[A-Za-z]{1,64}$/.test(type) ? type : '(unreadable)'}" is not a resource type`, 400, ['_type']);
+  }
+  return types;
+}
+
+/**
+ * Parameters a system-level search (search.html#searchcontexts) does not merge across types:
+ * the merged page is always in the engine's order, and includes are per type.
+ */
+export function assertSystemSearchParameter(name: string): void {
+  if (name === '_sort' || /^_(rev)?include(:|$)/.test(name)) throw unsupported(name, 'not supported in a system-level search');
+}
+
+/** The engine's order across types (lastUpdated newest first, then type and id): merges per-type pages. */
+export function compareAcrossTypes(a: Resource, b: Resource): number {
+  const byTime = Date.parse(b.meta?.lastUpdated ?? '') - Date.parse(a.meta?.lastUpdated ?? '');
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return text(a.resourceType, b.resourceType) || text(a.id ?? '', b.id ?? '');
+}
+
 function unsupported(name: string, why: string): OperationOutcomeError {
   const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
   return fhirError('not-supported', `Unsupported search parameter "${shown}"${why ? `: ${why}` : ''}`, 400, [shown]);

@@ -134,7 +134,7 @@ export async function capabilityStatement(repo: ResourceRepository, options: Fhi
         mode: 'server',
         security: { description: 'Every request needs Authorization: Bearer <token>; the server listens on 127.0.0.1 only.' },
         resource,
-        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },
     ],
   };

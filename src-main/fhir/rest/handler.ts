@@ -4,6 +4,7 @@
  *
  *   GET    metadata                      capabilities (CapabilityStatement)
  *   POST   (base)                        batch / transaction Bundle
+ *   GET    (base)?_type=... | POST _search   system-level search
  *   GET    _history                      system history
  *   GET    Type | POST Type/_search      search
  *   POST   Type                          create (If-None-Exist: conditional create)
@@ -29,6 +30,7 @@ import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
 import { compartmentSearch } from './compartment';
+import { systemSearch } from './system-search';
 import { everything } from './everything';
 import { assertJsonAccepted, errorResponse } from './http-parts';
 import * as interactions from './interactions';
@@ -104,8 +106,12 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
 
   if (first === undefined) {
     if (method === 'POST') return processBundle(ctx, request, (sub) => route(ctx, sub));
-    if (method === 'GET') throw fhirError('not-supported', 'System-level search is not supported; search a resource type', 400);
-    return methodNotAllowed(method, ['POST']);
+    if (method === 'GET') return systemSearch(ctx, request, params, false);
+    return methodNotAllowed(method, ['GET', 'POST']);
+  }
+  if (segments.length === 1 && first === '_search') {
+    if (method !== 'POST' && method !== 'GET') return methodNotAllowed(method, ['POST', 'GET']);
+    return systemSearch(ctx, request, params, method === 'POST');
   }
   if (segments.length === 1 && first === 'metadata') {
     if (method !== 'GET') return methodNotAllowed(method, ['GET']);

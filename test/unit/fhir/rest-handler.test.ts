@@ -60,7 +60,7 @@ describe('FHIR REST handler: instance interactions (http.html)', () => {
     expect((await put('/Patient/p1', { resourceType: 'Observation', id: 'p1' })).status).toBe(400);
   });
 
-  it('patches with JSON Patch; a failed test is 422, another content type 415, a stale If-Match 412', async () => {
+  it('patches with JSON Patch; a failed test is 422, a non-patch content type 415, a stale If-Match 412', async () => {
     await put('/Patient/p1', { resourceType: 'Patient', id: 'p1', name: [{ family: 'Old' }] });
     const patch = (ops: unknown, headers: Record<string, string> = {}) =>
       call({ method: 'PATCH', path: '/Patient/p1', headers: { 'Content-Type': 'application/json-patch+json', ...headers }, body: JSON.stringify(ops) });
@@ -80,8 +80,10 @@ describe('FHIR REST handler: instance interactions (http.html)', () => {
     expect((await patch([{ op: 'add', path: '/__proto__/polluted', value: 1 }])).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await patch([{ op: 'add', path: '/active', value: false }], { 'If-Match': 'W/"1"' })).status).toBe(412);
-    const wrongType = await call({ method: 'PATCH', path: '/Patient/p1', headers: JSON_HEADERS, body: '[]' });
+    const wrongType = await call({ method: 'PATCH', path: '/Patient/p1', headers: { 'Content-Type': 'application/xml' }, body: '[]' });
     expect(wrongType.status).toBe(415);
+    // FHIR JSON is FHIRPath Patch: an array is not a Parameters resource.
+    expect((await call({ method: 'PATCH', path: '/Patient/p1', headers: JSON_HEADERS, body: '[]' })).status).toBe(400);
   });
 
   it('deletes (204); a later read is 410 Gone and the history keeps every version', async () => {
