@@ -127,7 +127,7 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
                     {formatBytes(file.size)}
                   </Table.Td>
                   <Table.Td w={40}>
-                    <ActionIcon variant="subtle" color="gray" aria-label={`Remove ${file.name}`} onClick={() => setFiles((previous) => previous.filter((candidate) => candidate !== file))}>
+                    <ActionIcon variant="subtle" color="gray" aria-label={`Remove ${file.name}`} disabled={start.loading} onClick={() => setFiles((previous) => previous.filter((candidate) => candidate !== file))}>
                       <IconX size={16} />
                     </ActionIcon>
                   </Table.Td>
