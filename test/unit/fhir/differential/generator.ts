@@ -63,19 +63,27 @@ export class QueryGenerator {
       );
       for (const param of params) {
         const values = this.oracle.values(type, param);
-        const ids = [...values.keys()].filter((id) => this.oracle.extractedValues(type, param, id).length > 0);
+        const ids = [...values.keys()].filter((id) => this.drawable(type, param, id).length > 0);
         if (ids.length === 0) continue;
         const id = pick(this.random, ids);
-        return { type, param, id, item: pick(this.random, this.oracle.extractedValues(type, param, id)) };
+        return { type, param, id, item: pick(this.random, this.drawable(type, param, id)) };
       }
     }
     return undefined;
   }
 
+  /**
+   * The values a query may be drawn from: all but local references to contained resources
+   * (`#id`), which search.html#reference gives no search form for.
+   */
+  private drawable(type: string, param: OracleParam, id: string): Extracted[] {
+    return this.oracle.extractedValues(type, param, id).filter((v) => v.kind !== 'reference' || !v.url.startsWith('#'));
+  }
+
   private drawFrom(type: string, id: string, kind: ParamType, except?: string): Draw | undefined {
     const params = shuffle(this.oracle.paramsOf(type).filter((p) => p.type === kind && p.code !== except), this.random);
     for (const param of params) {
-      const items = this.oracle.extractedValues(type, param, id);
+      const items = this.drawable(type, param, id);
       if (items.length > 0) return { type, param, id, item: pick(this.random, items) };
     }
     return undefined;
@@ -173,9 +181,9 @@ export class QueryGenerator {
   private orQuery(kind: ParamType, modifier: string, prefix: string, judge: Judge): DiffQuery | undefined {
     const first = this.draw(kind);
     if (!first) return undefined;
-    const otherIds = [...this.oracle.values(first.type, first.param).keys()].filter((id) => this.oracle.extractedValues(first.type, first.param, id).length > 0);
+    const otherIds = [...this.oracle.values(first.type, first.param).keys()].filter((id) => this.drawable(first.type, first.param, id).length > 0);
     const otherId = pick(this.random, otherIds);
-    const second: Draw = { ...first, id: otherId, item: pick(this.random, this.oracle.extractedValues(first.type, first.param, otherId)) };
+    const second: Draw = { ...first, id: otherId, item: pick(this.random, this.drawable(first.type, first.param, otherId)) };
     const name = modifier === '' ? first.param.code : `${first.param.code}:${modifier}`;
     return {
       resourceType: first.type,

@@ -39,6 +39,8 @@ export interface DifferentialRun {
   seed: number;
   corpus: { files: string[]; resources: number; types: Record<string, number>; importMs: number };
   results: QueryResult[];
+  /** The oracle and the Medplum peer of the run, for further checks. */
+  context: DivergenceContext;
   ms: { medplumLoad: number; queries: number; generate: number; hearth: number; medplum: number; oracle: number };
 }
 
@@ -192,6 +194,7 @@ export async function runDifferential(seed: number, preloaded?: Corpus): Promise
     seed,
     corpus: { files: corpus.files, resources: corpus.resources.length, types, importMs: corpus.importMs },
     results,
+    context,
     ms: { medplumLoad, queries: performance.now() - queryStart, generate: generateMs, ...timing },
   };
 }
