@@ -4,7 +4,7 @@
  * memory repository.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Bundle, Observation, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Observation, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { handleFhirRequest, type FhirResponse } from '../../../src-main/fhir/rest/handler';
 
@@ -118,4 +118,15 @@ describe('_summary in search (search.html#_summary)', () => {
     expect(count.total).toBe(1);
     expect(count.entry ?? []).toEqual([]);
   });
+});
+
+describe('CapabilityStatement tells what was added', () => {
+  it('conditional read, FHIRPath Patch and system search are declared', async () => {
+    const response = await get('/metadata');
+    const statement = response.body as CapabilityStatement;
+    expect(statement.patchFormat).toEqual(['application/json-patch+json', 'application/fhir+json']);
+    const rest = statement.rest?.[0];
+    expect(rest?.interaction?.map((i) => i.code)).toContain('search-system');
+    expect(rest?.resource?.find((r) => r.type === 'Patient')?.conditionalRead).toBe('full-support');
+  }, 60_000);
 });
