@@ -34,6 +34,8 @@ const SKIPPED_CONSTRAINTS = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 
 /** ext-1, on every extension element: a value or child extensions, not both, not neither. */
 const EXT_1 = 'extension.exists() != value.exists()';
+/** txt-1 and txt-2 on Narrative.div: @medplum/core's htmlChecks() is true whatever the XHTML. */
+const HTML_CHECKS = 'htmlChecks()';
 
 const ONE_MEGABYTE = 1024 * 1024;
 const INTEGER_MIN = -2_147_483_648;
@@ -64,6 +66,8 @@ interface KeyRule {
   type: string;
   /** For a primitive: its JSON type; undefined for a complex type. */
   jsonType: JsonType | undefined;
+  /** For a primitive: the test of its value. */
+  accepts: PrimitiveTest | undefined;
   /** The choice element (`value[x]`) the key is one type of. */
   choice: string | undefined;
   /** How the key shows in a FHIRPath location: `subject`, `value.ofType(Quantity)`. */
@@ -101,7 +105,7 @@ function capitalize(code: string): string {
 function compileInvariants(constraints: InternalSchemaElement['constraints']): Invariant[] {
   const result: Invariant[] = [];
   for (const constraint of constraints ?? []) {
-    if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key)) continue;
+    if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key) || constraint.expression === HTML_CHECKS) continue;
     const native = constraint.expression === EXT_1;
     result.push({ extensionXorValue: native, guards: native ? undefined : absenceGuards(constraint.expression), atom: undefined, expression: constraint.expression });
   }
@@ -216,6 +220,7 @@ function compileType(schema: InternalTypeSchema): CompiledType {
         element,
         type: type.code,
         jsonType: jsTypes[type.code],
+        accepts: jsTypes[type.code] ? primitiveTest(type.code, jsTypes[type.code]!) : undefined,
         choice: isChoice ? name : undefined,
         segment: isChoice ? `${base}.ofType(${type.code})` : base,
         choiceBases: basesOf(key),
@@ -256,28 +261,41 @@ function isStrictBase64(value: string): boolean {
   return Math.floor((value.length * 3) / 4) <= ONE_MEGABYTE;
 }
 
-/** A primitive value that every check of the reference validator accepts (datatypes.html#primitive). */
-function primitiveAccepted(type: string, jsonType: JsonType, value: unknown): boolean {
-  if (typeof value !== jsonType) return false;
+/**
+ * The test a primitive value must pass to be accepted by every check of the reference validator
+ * (datatypes.html#primitive), built once per type: JSON type, then @medplum/core's format regex,
+ * calendar day, integer ranges, non-blank strings under 1 MB.
+ */
+type PrimitiveTest = (value: unknown) => boolean;
+
+const primitiveTests = new Map<string, PrimitiveTest>();
+
+function primitiveTest(type: string, jsonType: JsonType): PrimitiveTest {
+  const key = `${type} ${jsonType}`;
+  let test = primitiveTests.get(key);
+  if (test) return test;
+  const core = medplumCore();
+  const regex = core.validationRegexes[type];
+  const calendar = type === 'date' || type === 'dateTime' || type === 'instant';
   if (jsonType === 'string') {
-    const text = value as string;
-    if (type === 'base64Binary') return isStrictBase64(text);
-    if (text.length > ONE_MEGABYTE || text.trim() === '') return false;
-    const core = medplumCore();
-    const regex = core.validationRegexes[type];
-    if (regex && !regex.test(text)) return false;
-    if ((type === 'date' || type === 'dateTime' || type === 'instant') && !core.isValidCalendarDate(text)) return false;
-    return true;
+    test = (value) => {
+      if (typeof value !== 'string') return false;
+      if (type === 'base64Binary') return isStrictBase64(value);
+      if (value.length > ONE_MEGABYTE || value.trim() === '') return false;
+      if (regex && !regex.test(value)) return false;
+      return !calendar || core.isValidCalendarDate(value);
+    };
+  } else if (jsonType === 'number') {
+    const range = type === 'integer' ? [INTEGER_MIN, INTEGER_MAX] : type === 'positiveInt' ? [1, INTEGER_MAX] : type === 'unsignedInt' ? [0, INTEGER_MAX] : undefined;
+    test = (value) => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+      return !range || (Number.isInteger(value) && value >= range[0]! && value <= range[1]!);
+    };
+  } else {
+    test = (value) => typeof value === 'boolean';
   }
-  if (jsonType === 'number') {
-    const n = value as number;
-    if (!Number.isFinite(n)) return false;
-    if (type === 'integer') return Number.isInteger(n) && n >= INTEGER_MIN && n <= INTEGER_MAX;
-    if (type === 'positiveInt') return Number.isInteger(n) && n >= 1 && n <= INTEGER_MAX;
-    if (type === 'unsignedInt') return Number.isInteger(n) && n >= 0 && n <= INTEGER_MAX;
-    return true;
-  }
-  return true;
+  primitiveTests.set(key, test);
+  return test;
 }
 
 /** One walk over one resource (and the resources inside it); false as soon as anything is doubtful. */
@@ -410,7 +428,7 @@ class Walk {
   private item(value: unknown, rule: KeyRule, schema: InternalTypeSchema, resource: Resource): boolean {
     if (value === null || value === undefined) return false;
     if (rule.jsonType !== undefined) {
-      if (!primitiveAccepted(rule.type, rule.jsonType, value)) return false;
+      if (!rule.accepts!(value)) return false;
       if (!this.bindingHolds(rule, value)) return false;
       return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, { type: rule.type, value }, resource);
     }
