@@ -39,10 +39,10 @@ describe.skipIf(!corpusPresent)(`differential search against Medplum's MemoryRep
       expect(counts.byModifier.get(modifier) ?? 0, modifier).toBeGreaterThan(0);
     }
     for (const prefix of ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']) expect(counts.byPrefix.get(`date ${prefix}`) ?? 0, prefix).toBeGreaterThan(0);
-    for (const feature of ['or', 'and', 'chain', 'chain (2 levels)', '_has', '_sort', '_id']) expect(counts.byFeature.get(feature) ?? 0, feature).toBeGreaterThan(0);
-    // Most queries are compared with Medplum itself, not only with the oracle.
+    for (const feature of ['or', 'and', 'chain', 'chain (untyped)', 'chain (2 levels)', '_has', '_sort', '_id']) expect(counts.byFeature.get(feature) ?? 0, feature).toBeGreaterThan(0);
+    // A large share is compared with Medplum itself, not only with the oracle (number and quantity never are).
     const withMedplum = run.results.filter((r) => r.judgedBy === 'medplum' && (r.verdict.kind === 'agree' || r.verdict.kind === 'divergence')).length;
-    expect(withMedplum).toBeGreaterThan(run.results.length / 2);
+    expect(withMedplum).toBeGreaterThan(run.results.length * 0.4);
   });
 
   it('finds the same result sets, apart from documented divergences explained id by id', () => {

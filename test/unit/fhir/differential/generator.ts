@@ -252,7 +252,9 @@ export class QueryGenerator {
   private chainQuery(levels: 1 | 2, typed: boolean): DiffQuery | undefined {
     const link = this.drawLink();
     if (!link) return undefined;
-    let name = typed || link.param.targets.length !== 1 ? `${link.param.code}:${link.targetType}` : link.param.code;
+    // Untyped over a parameter with several targets: Hearth chains into each target that has the
+    // next parameter (search.html#chaining); Medplum refuses it, so the oracle judges.
+    let name = typed ? `${link.param.code}:${link.targetType}` : link.param.code;
     let targetType = link.targetType;
     let targetId = link.targetId;
     if (levels === 2) {
@@ -375,8 +377,14 @@ export class QueryGenerator {
     ];
     const out: DiffQuery[] = [];
     for (const template of templates) {
-      const query = template();
-      if (query) out.push(query);
+      // A draw can miss (no second link, no value of that kind): a few more tries keep every template represented.
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const query = template();
+        if (query) {
+          out.push(query);
+          break;
+        }
+      }
     }
     return out;
   }

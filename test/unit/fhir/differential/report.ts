@@ -52,7 +52,7 @@ export function countRun(run: DifferentialRun): RunCounts {
 function table(title: string, map: Map<string, number>, titles?: Map<string, string>): string {
   const rows = [...map.entries()].sort(([a], [b]) => a.localeCompare(b));
   const head = titles ? `| ${title} | what | queries |\n|---|---|---:|` : `| ${title} | queries |\n|---|---:|`;
-  return [head, ...rows.map(([k, n]) => (titles ? `| \`${k}\` | ${titles.get(k) ?? ''} | ${n} |` : `| ${k} | ${n} |`))].join('\n');
+  return [head, ...rows.map(([k, n]) => (titles ? `| \`${k}\` | ${(titles.get(k) ?? '').replace(/\|/g, '\\|')} | ${n} |` : `| ${k} | ${n} |`))].join('\n');
 }
 
 export function countsMarkdown(run: DifferentialRun): string {
