@@ -11,7 +11,8 @@
  * - ONE secondary index per table, on (pid, key column); its rowid gives the resource (rowid >> 20).
  * - References store the target's rid (allocated in resource_key even before the target exists),
  *   and the URL only when it is not exactly the local `Type/id`.
- * - sp_string stores `value` only when it differs from `norm`.
+ * - sp_string stores `value` only when it differs from `norm`; token and quantity systems are
+ *   integers (code_system).
  * Queries read the `<table>_v` views, which give back the column names conditions.ts uses
  * (norm/value/system/code/display/low/high/target_type/target_id/url/unit) plus `row` (the rowid).
  */
@@ -54,12 +55,16 @@ export function indexSchema(): string[] {
     // reference searched by id alone (no type) still finds its keys by index.
     'CREATE TABLE resource_key (rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, id TEXT NOT NULL, UNIQUE (id, tid))',
     'CREATE TABLE search_param (pid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, code TEXT NOT NULL, UNIQUE (tid, code))',
+    // Token and quantity systems are a few dozen URLs repeated on most rows.
+    'CREATE TABLE code_system (sid INTEGER PRIMARY KEY, system TEXT NOT NULL UNIQUE)',
     'CREATE TABLE sp_string (pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT, grp INTEGER)',
     'CREATE INDEX sp_string_key ON sp_string (pid, norm)',
     "CREATE VIEW sp_string_v AS SELECT rowid AS row, pid, norm, coalesce(value, norm) AS value, grp FROM sp_string",
-    'CREATE TABLE sp_token (pid INTEGER NOT NULL, system TEXT, code TEXT, display TEXT, grp INTEGER)',
+    'CREATE TABLE sp_token (pid INTEGER NOT NULL, sid INTEGER, code TEXT, display TEXT, grp INTEGER)',
     'CREATE INDEX sp_token_key ON sp_token (pid, code)',
-    'CREATE VIEW sp_token_v AS SELECT rowid AS row, pid, system, code, display, grp FROM sp_token',
+    `CREATE VIEW sp_token_v AS
+       SELECT r.rowid AS row, r.pid, s.system, r.code, r.display, r.grp
+       FROM sp_token r LEFT JOIN code_system s ON s.sid = r.sid`,
     'CREATE TABLE sp_reference (pid INTEGER NOT NULL, target INTEGER, url TEXT, grp INTEGER)',
     'CREATE INDEX sp_reference_key ON sp_reference (pid, target)',
     `CREATE VIEW sp_reference_v AS
@@ -72,10 +77,12 @@ export function indexSchema(): string[] {
     'CREATE TABLE sp_number (pid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
     'CREATE INDEX sp_number_key ON sp_number (pid, value)',
     'CREATE VIEW sp_number_v AS SELECT rowid AS row, pid, value, grp FROM sp_number',
-    `CREATE TABLE sp_quantity (pid INTEGER NOT NULL, value REAL NOT NULL, system TEXT, code TEXT, unit TEXT,
+    `CREATE TABLE sp_quantity (pid INTEGER NOT NULL, value REAL NOT NULL, sid INTEGER, code TEXT, unit TEXT,
        canon_value REAL, canon_code TEXT, grp INTEGER)`,
     'CREATE INDEX sp_quantity_key ON sp_quantity (pid, value)',
-    'CREATE VIEW sp_quantity_v AS SELECT rowid AS row, pid, value, system, code, unit, canon_value, canon_code, grp FROM sp_quantity',
+    `CREATE VIEW sp_quantity_v AS
+       SELECT r.rowid AS row, r.pid, r.value, s.system, r.code, r.unit, r.canon_value, r.canon_code, r.grp
+       FROM sp_quantity r LEFT JOIN code_system s ON s.sid = r.sid`,
     'CREATE TABLE sp_uri (pid INTEGER NOT NULL, value TEXT NOT NULL, grp INTEGER)',
     'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
     'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
@@ -87,12 +94,15 @@ export function indexSchema(): string[] {
 export class KeyRegistry {
   private readonly types = new Map<string, number>();
   private readonly params = new Map<string, number>();
+  private readonly systems = new Map<string, number>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
   private readonly addKey: Statement;
   private readonly findParam: Statement;
   private readonly addParam: Statement;
+  private readonly findSystem: Statement;
+  private readonly addSystem: Statement;
 
   constructor(db: Database) {
     this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
@@ -101,6 +111,8 @@ export class KeyRegistry {
     this.addKey = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) RETURNING rid');
     this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
     this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
+    this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
+    this.addSystem = db.prepare('INSERT INTO code_system (system) VALUES (?) RETURNING sid');
   }
 
   private findOrAdd(find: Statement, add: Statement, findArgs: Array<string | number>, addArgs: Array<string | number>): number {
@@ -139,8 +151,19 @@ export class KeyRegistry {
     return pid;
   }
 
+  /** A token or quantity system's integer id; null stays null. */
+  systemId(system: string | null): number | null {
+    if (system === null) return null;
+    let sid = this.systems.get(system);
+    if (sid === undefined) {
+      sid = this.findOrAdd(this.findSystem, this.addSystem, [system], [system]);
+      this.systems.set(system, sid);
+    }
+    return sid;
+  }
+
   free(): void {
-    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam]) s.free();
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem]) s.free();
   }
 }
 
@@ -148,11 +171,11 @@ type Cell = string | number | null;
 
 const INSERT_SQL: Record<IndexKind, string> = {
   string: 'INSERT INTO sp_string (rowid, pid, norm, value, grp) VALUES (?, ?, ?, ?, ?)',
-  token: 'INSERT INTO sp_token (rowid, pid, system, code, display, grp) VALUES (?, ?, ?, ?, ?, ?)',
+  token: 'INSERT INTO sp_token (rowid, pid, sid, code, display, grp) VALUES (?, ?, ?, ?, ?, ?)',
   reference: 'INSERT INTO sp_reference (rowid, pid, target, url, grp) VALUES (?, ?, ?, ?, ?)',
   date: 'INSERT INTO sp_date (rowid, pid, low, high, grp) VALUES (?, ?, ?, ?, ?)',
   number: 'INSERT INTO sp_number (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
-  quantity: 'INSERT INTO sp_quantity (rowid, pid, value, system, code, unit, canon_value, canon_code, grp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  quantity: 'INSERT INTO sp_quantity (rowid, pid, value, sid, code, unit, canon_value, canon_code, grp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   uri: 'INSERT INTO sp_uri (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
 };
 
@@ -190,7 +213,7 @@ export class IndexWriter {
       this.inserts.get(kind)!.run([first + n, keys.paramId(tid, param), ...values, group ?? null]);
     };
     rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
-    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [r.system, r.code, r.display]));
+    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, r.display]));
     rows.reference.forEach((r, n) => {
       const target = r.targetType !== null && r.targetId !== null ? keys.resourceId(r.targetType, r.targetId) : null;
       // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).
@@ -200,7 +223,7 @@ export class IndexWriter {
     rows.date.forEach((r, n) => run('date', n, r.param, r.group, [r.low, r.high]));
     rows.number.forEach((r, n) => run('number', n, r.param, r.group, [r.value]));
     rows.quantity.forEach((r, n) =>
-      run('quantity', n, r.param, r.group, [r.value, r.system, r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
+      run('quantity', n, r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
     );
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
