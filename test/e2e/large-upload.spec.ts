@@ -9,8 +9,10 @@ import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const TARGET_BYTES = 42 * 1024 * 1024;
+const screensDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 const PASSPHRASE = 'violet harbour seventeen kites';
 
 /** Writes NDJSON Observations until the file holds at least `targetBytes`; returns the line count. */
@@ -125,6 +127,9 @@ test.describe('large upload in web mode', () => {
     // job had not started after 60 s). Streamed, the page keeps ticking; the bound leaves room for
     // a loaded machine without letting a freeze of that kind through.
     expect(longestGap).toBeLessThan(10_000);
+
+    fs.mkdirSync(screensDir, { recursive: true });
+    await page.screenshot({ path: path.join(screensDir, '22-large-upload-running.png'), fullPage: true });
 
     // The upload is what is under test: the import of its 87,000 records is stopped right away.
     await page.getByRole('button', { name: 'Cancel' }).click();
