@@ -171,6 +171,14 @@ describe('compiled FHIRPath subset', () => {
     expect(compiled.evaluate?.(observation, observation)).toEqual([{ reference: 'Patient/1' }]);
   });
 
+  it('fails on `as` over several items, as the fhirpath library does', () => {
+    const compiled = compileExpression('(Group.characteristic.value as boolean)', 'Group');
+    const one = { resourceType: 'Group', characteristic: [{ valueBoolean: true }] };
+    const two = { resourceType: 'Group', characteristic: [{ valueBoolean: true }, { valueBoolean: false }] };
+    expect(compiled.evaluate?.(one, one)).toEqual([true]);
+    expect(() => compiled.evaluate?.(two, two)).toThrow();
+  });
+
   it('refuses what it does not model, so the fhirpath library evaluates it', () => {
     expect(compileExpression('Observation.value.as(Quantity).value > 5', 'Observation').evaluate).toBeUndefined();
     expect(compileExpression('Observation.nonexistent', 'Observation').evaluate).toBeUndefined();

@@ -119,13 +119,12 @@ function child(of: Compiled, name: string): Compiled {
   return compiled;
 }
 
-/** `x.ofType(T)` / `x as T`: on a choice, the key of that type; on a typed collection, all or nothing. */
+/** `x.ofType(T)` / `x as T`: on a choice, the keys of that type; on a typed collection, all or nothing. */
 function ofType(of: Compiled, type: string): Compiled {
   if (of.shape.kind === 'choice') {
-    // The choice was navigated with all its keys: redo it with the one key of T.
-    // FHIRPath's System types (`DateTime`) select the FHIR primitive of the same name, as in the
-    // fhirpath library (`value.ofType(DateTime)` of Observation's code-value-date).
-    // ofType keeps items of T and of its subtypes (canonical is a uri, Age a Quantity).
+    // The choice was navigated with all its keys: redo it with the keys of T and its subtypes
+    // (canonical is a uri, Age a Quantity). FHIRPath's System types (`DateTime`) select the FHIR
+    // primitive of the same name, as the fhirpath library does (Observation's code-value-date).
     const suffixes = of.shape.suffixes.filter((s) => derivesFrom(typeOfSuffix(s), type) || (SYSTEM_TYPES.has(type) && s === type));
     if (suffixes.length === 0 || !of.narrow) throw new NotCompiled();
     const narrowed: Compiled = { run: of.narrow(suffixes), shape: { kind: 'typed', type, path: type } };
@@ -167,7 +166,7 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
     case 'ofType': {
       const of = compileNode(node.of, contextPath);
       if (node.operator === 'as') {
-        // `as` is defined on single items; fhirpath fails on several, so the compiled form does too.
+        // `as` is defined on single items; the fhirpath library throws on several, so this does too.
         const narrowed = ofType(of, node.type);
         const run: Compiled['run'] = (input, resource) => {
           const before = of.run(input, resource);
