@@ -48,7 +48,8 @@ export class SessionFhirServer {
     if (!repo) return err(outcome('not-supported', 'This vault session has no FHIR store', { status: 501 }));
     try {
       const { startFhirServer } = await import('../transport/fhir-server');
-      const server = await startFhirServer({ repo, port: request.port, token: request.token });
+      // No warm-up: the session's thread also answers the app, and the first /metadata can pay for it.
+      const server = await startFhirServer({ repo, port: request.port, token: request.token, warmCapabilities: false });
       this.server = server;
       return ok({ baseUrl: server.baseUrl, port: server.port });
     } catch (e) {

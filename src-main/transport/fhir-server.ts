@@ -28,6 +28,11 @@ export interface FhirServerOptions {
   maxBodyBytes?: number;
   /** Reported in the CapabilityStatement. */
   softwareVersion?: string;
+  /**
+   * Build the CapabilityStatement's tables right after listening (default true). Seconds of
+   * synchronous work: the app's endpoint skips it, since its thread also answers the UI.
+   */
+  warmCapabilities?: boolean;
 }
 
 export interface FhirServer {
@@ -144,9 +149,11 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
   baseUrl = `http://127.0.0.1:${port}${BASE_PATH}`;
 
   // The first /metadata (and the first write's type check) would otherwise pay for loading definitions.
-  setImmediate(() => {
-    warmCapabilities(options.repo).catch(() => undefined);
-  });
+  if (options.warmCapabilities !== false) {
+    setImmediate(() => {
+      warmCapabilities(options.repo).catch(() => undefined);
+    });
+  }
 
   let closing: Promise<void> | null = null;
   return {

@@ -7,6 +7,7 @@
  */
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,7 @@ test.describe('Settings: local FHIR endpoint (web mode)', () => {
     await page.getByLabel('New passphrase').fill(PASSPHRASE);
     await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Create a new vault' }).click();
-    await expect(page.getByTestId('vault-path')).toContainText(vaultDir, { timeout: 30_000 });
+    await expect(page.getByTestId('vault-path')).toContainText(vaultDir, { timeout: 90_000 });
 
     await page.getByTestId('nav-settings').click();
     const section = page.getByTestId('fhir-endpoint-settings');
@@ -89,19 +90,46 @@ test.describe('Settings: local FHIR endpoint (web mode)', () => {
     expect(await metadataStatus(baseUrl, token)).toMatchObject({ status: 401 });
     expect(await metadataStatus(baseUrl, renewed)).toMatchObject({ status: 200 });
 
+    // A port another program holds: the section shows the error state, and port 0 recovers.
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const address = holder.address();
+    const takenPort = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const portField = section.getByLabel('Port', { exact: true });
+      await portField.fill(String(takenPort));
+      await section.getByRole('button', { name: 'Save port' }).click();
+      await expect(section.getByTestId('fhir-endpoint-error')).toContainText(`Port ${takenPort} is already in use`, { timeout: 60_000 });
+      await expect(section.getByTestId('fhir-endpoint-state')).toHaveText('Not running');
+      await expect(section.getByTestId('fhir-endpoint-token')).toHaveCount(0);
+      await page.waitForTimeout(300);
+      await section.screenshot({ path: path.join(screensDir, 'settings-fhir-endpoint-port-taken.png') });
+      await portField.fill('0');
+      await section.getByRole('button', { name: 'Save port' }).click();
+      await expect(section.getByTestId('fhir-endpoint-state')).toHaveText('Running', { timeout: 60_000 });
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+    const current = await section.getByTestId('fhir-endpoint-url').inputValue();
+    await section.getByRole('button', { name: 'Show Bearer token' }).click();
+    const currentToken = await tokenField.inputValue();
+    expect(await metadataStatus(current, currentToken)).toMatchObject({ status: 200 });
+
     // Lock stops the endpoint; the switch stays on for the next unlock. Then switch it off again.
     await page.getByTestId('lock-button').click();
-    await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
-    expect(await metadataStatus(baseUrl, renewed)).toBe('refused');
+    // Locking closes the vault (and may write a snapshot): slow on a busy machine.
+    await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible({ timeout: 60_000 });
+    expect(await metadataStatus(current, currentToken)).toBe('refused');
     await page.getByLabel('Passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Unlock' }).click();
-    await expect(page.getByTestId('vault-path')).toContainText(vaultDir, { timeout: 30_000 });
+    await expect(page.getByTestId('vault-path')).toContainText(vaultDir, { timeout: 90_000 });
     await page.getByTestId('nav-settings').click();
     await expect(section.getByTestId('fhir-endpoint-state')).toHaveText('Running', { timeout: 30_000 });
     await section.getByRole('switch', { name: 'Serve the vault over FHIR' }).click();
     // Saving settings fsyncs settings.json: slow on a busy disk.
     await expect(section.getByTestId('fhir-endpoint-state')).toHaveText('Off', { timeout: 60_000 });
     await page.getByTestId('lock-button').click();
-    await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
+    // Locking closes the vault (and may write a snapshot): slow on a busy machine.
+    await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible({ timeout: 60_000 });
   });
 });

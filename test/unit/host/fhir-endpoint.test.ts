@@ -1,7 +1,7 @@
 /**
  * The Settings switch of the local FHIR endpoint through the app host (settings.update,
- * settings.fhirEndpoint, settings.newFhirToken), over the real vault services, in a worker thread
- * (Electron, web mode) and in-process: off by default, on serves the unlocked vault with a bearer
+ * settings.fhirEndpoint, settings.newFhirToken): over the real vault services in a worker thread
+ * (Electron, web mode), and in-process over the session services on a memory store (fast): off by default, on serves the unlocked vault with a bearer
  * token, a new token retires the old one, a taken port is an error state, lock stops it, the
  * token never reaches settings.json.
  */
@@ -14,7 +14,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FhirEndpointStatus } from '../../../src-main/api/contract';
 import type { ApiHost } from '../../../src-main/api/host';
 import type { Result } from '../../../src-main/api/result';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { createAppHost } from '../../../src-main/host/app-host';
+import type { SessionFactories } from '../../../src-main/host/session-handle';
+import { createSessionFromRepository } from '../../../src-main/services';
+
+/** In-process sessions over one memory store per folder, kept across lock and unlock. */
+const memoryStores = new Map<string, MemoryRepository>();
+const memorySessions = async (): Promise<SessionFactories> => ({
+  createVaultSession: async (folder) => {
+    const repository = new MemoryRepository();
+    memoryStores.set(folder, repository);
+    return createSessionFromRepository(repository);
+  },
+  openVaultSession: async (folder) => {
+    const repository = memoryStores.get(folder);
+    if (!repository) throw new Error('No such test store');
+    return createSessionFromRepository(repository);
+  },
+});
 
 const PASSPHRASE = 'a long enough passphrase';
 let root: string;
@@ -80,8 +98,9 @@ describe.each(['worker', 'in-process'] as const)('local FHIR endpoint switch (%s
     host = createAppHost({
       configDir,
       isolation,
-      sessionOptions: { kdfIterations: 1_000, allowWeakKdfForTests: true },
-      ...(isolation === 'worker' ? { worker: { workerScript: { file: workerFile, viaTsx: false } } } : {}),
+      ...(isolation === 'worker'
+        ? { sessionOptions: { kdfIterations: 1_000, allowWeakKdfForTests: true }, worker: { workerScript: { file: workerFile, viaTsx: false } } }
+        : { sessionFactories: memorySessions }),
     });
   });
 

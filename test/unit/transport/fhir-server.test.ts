@@ -184,7 +184,7 @@ describe('FHIR endpoint through fhir-kit-client', () => {
   it('capabilities, $validate and $everything', async () => {
     const cs = fhir<CapabilityStatement>(await client.capabilityStatement());
     expect(cs.fhirVersion).toBe('4.0.1');
-    expect(cs.rest?.[0]?.interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system']);
+    expect(cs.rest?.[0]?.interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system', 'search-system']);
     const outcome = fhir<OperationOutcome>(await client.operation({ name: '$validate', resourceType: 'Patient', input: { resourceType: 'Patient', birthDate: 'not a date' } }));
     expect(outcome.issue?.some((i) => i.severity === 'error')).toBe(true);
     await client.update({ resourceType: 'Patient', id: 'ev', body: { resourceType: 'Patient', id: 'ev' } });
