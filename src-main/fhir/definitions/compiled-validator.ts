@@ -4,21 +4,22 @@
  * `valueString`, `valueQuantity`...), each with what its value must be; one walk over the keys the
  * resource actually has.
  *
- * It answers one question: "would the reference validator (structure-validator.ts: @medplum/core's
- * validator plus our corrections and additions) find nothing at all to report?" It answers `true`
- * only when every rule holds: element names and JSON types, array or single value, cardinality and
- * required elements, one type per choice, no null / empty values, primitive formats
- * (datatypes.html#primitive), the base invariants of severity error, reference shape and target
- * types (references.html#literal), closed required bindings (terminologies.html#required).
- * Anything else, including shapes it does not model (an extension `_x` without its primitive, a
- * `resourceType` element as data), answers `false`, and the reference validator then produces the issues with their
+ * It answers one question: "what would the reference validator (structure-validator.ts: @medplum/core's
+ * validator plus our corrections and additions) report, if that is certainly nothing, or nothing but
+ * wrong-target warnings?" It answers only when every rule holds: element names and JSON types, array or
+ * single value, cardinality and required elements, one type per choice, no null / empty values,
+ * primitive formats (datatypes.html#primitive), primitive extensions (json.html#primitive), the base
+ * invariants of severity error, reference shape (references.html#literal), closed required bindings
+ * (terminologies.html#required); reference target types give the reference's warnings, located here.
+ * Anything else, including shapes it does not model (an `_x` without its primitive, a `resourceType`
+ * element as data), answers "unsure", and the reference validator then produces the issues with their
  * locations. Being stricter than the reference only costs time; never being laxer is what keeps the
  * verdicts the same (test/unit/fhir/validation-compiled.test.ts compares the two).
  *
  * Why the walk is faster than @medplum/core's: that one visits every element the schema defines for
  * each object (present or not, resolving choice types by trying each type's key), re-walks the JSON
  * for nulls, and evaluates every invariant through FHIRPath; here only the keys present are visited,
- * and the common invariant ext-1 is a key test.
+ * ext-1 (on every extension) is a key test, and invariants guarded by an absent element are skipped.
  */
 import type { FhirPathAtom, InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
@@ -146,6 +147,8 @@ const ELEMENT_NAME = /^[a-z][A-Za-z0-9]*$/;
  * empty, so the disjunct is true and so is the invariant: no FHIRPath evaluation needed. Returns, per
  * disjunct made only of such `path.empty()` terms (joined by `and`), the first elements of its terms;
  * undefined when the expression has no such disjunct or could parse another way (`implies`, `xor`).
+ * (Medplum evaluates both sides of `or`, so the other disjuncts still run there; in the R4
+ * invariants of this form they are boolean tests that cannot throw when the guard element is absent.)
  */
 function absenceGuards(expression: string): string[][] | undefined {
   if (/\b(implies|xor)\b/.test(expression)) return undefined;
