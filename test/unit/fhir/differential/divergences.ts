@@ -26,30 +26,35 @@ export interface Divergence {
   explains(query: DiffQuery, side: 'hearth' | 'medplum', id: string, context: DivergenceContext): boolean;
 }
 
-/** The query's single parameter (these divergences are about one parameter; AND queries pass each pair). */
+/** One parameter of the query; `chain`: a one-level chain `p[:Type].inner` (the test applies to `inner` on the targets). */
 interface Pair {
   name: string;
   code: string;
   modifier: string;
   alternatives: string[];
+  chain?: { reference: string; targetType?: string };
 }
 
 function pairsOf(query: DiffQuery): Pair[] {
   return query.pairs
-    .filter(([name]) => !name.startsWith('_sort') && !name.includes('.') && !name.startsWith('_has:'))
+    .filter(([name]) => !name.startsWith('_sort') && !name.startsWith('_has:') && name.split('.').length <= 2)
     .map(([name, value]) => {
-      const [code = '', modifier = ''] = name.split(':');
-      return { name, code, modifier, alternatives: value.split(/(?<!\\),/).map((v) => v.replace(/\\(.)/g, '$1')) };
+      const alternatives = value.split(/(?<!\\),/).map((v) => v.replace(/\\(.)/g, '$1'));
+      const dot = name.indexOf('.');
+      if (dot < 0) {
+        const [code = '', modifier = ''] = name.split(':');
+        return { name, code, modifier, alternatives };
+      }
+      const [reference = '', targetType] = name.slice(0, dot).split(':');
+      const [code = '', modifier = ''] = name.slice(dot + 1).split(':');
+      return { name, code, modifier, alternatives, chain: { reference, ...(targetType ? { targetType } : {}) } };
     });
-}
-
-function paramOf(context: DivergenceContext, query: DiffQuery, pair: Pair): OracleParam | undefined {
-  return context.oracle.param(query.resourceType, pair.code);
 }
 
 /** Does this resource match this one pair under the spec (the oracle)? */
 function specMatches(context: DivergenceContext, query: DiffQuery, pair: Pair, id: string): boolean {
-  return context.oracle.filter(query.resourceType, pair.name, pair.alternatives.map((a) => a.replace(/[\\,]/g, (c) => `\\${c}`)).join(',')).has(id);
+  const value = pair.alternatives.map((a) => a.replace(/[\\,]/g, (c) => `\\${c}`)).join(',');
+  return context.oracle.filter(query.resourceType, pair.name, value).has(id);
 }
 
 /** Medplum's searchable strings: its FHIRPath values through its own convertToSearchableStrings (HumanName/Address formatted whole). */
@@ -78,19 +83,58 @@ function onePairExplains(
   const resource = context.oracle.resource(query.resourceType, id);
   if (!resource) return false;
   for (const pair of pairsOf(query)) {
-    const param = paramOf(context, query, pair);
-    if (!param) continue;
-    const spec = specMatches(context, query, pair, id);
-    const model = test(pair, param, resource);
+    const model = pair.chain ? chainedModel(context, resource, pair, test) : plainModel(context, resource, pair, test);
     if (!model) continue;
+    const spec = specMatches(context, query, pair, id);
     // Hearth-only: the spec matches, Medplum's rule does not; Medplum-only: the reverse.
     if (side === 'hearth' ? spec && !model.medplum : !spec && model.medplum) return true;
   }
   return false;
 }
 
-const items = (context: DivergenceContext, query: DiffQuery, param: OracleParam, id: string): Extracted[] =>
-  context.oracle.extractedValues(query.resourceType, param, id);
+/** The target types of a reference parameter in Medplum's own definitions (its rules use them, not the spec's). */
+function medplumTargetsOf(context: DivergenceContext, type: string, code: string): readonly string[] {
+  return context.medplum.core.getSearchParameter(type, code)?.target ?? [];
+}
+
+type PairTest = (pair: Pair, param: OracleParam, resource: Resource) => { medplum: boolean } | undefined;
+
+function plainModel(context: DivergenceContext, resource: Resource, pair: Pair, test: PairTest): { medplum: boolean } | undefined {
+  const param = context.oracle.param(resource.resourceType, pair.code);
+  return param ? test(pair, param, resource) : undefined;
+}
+
+/** Medplum's chain (repo.ts matchesChainedFilter): some `Type/id` reference of the resource to a target its rule matches. */
+function chainedModel(context: DivergenceContext, resource: Resource, pair: Pair, test: PairTest): { medplum: boolean } | undefined {
+  const chain = pair.chain;
+  const reference = chain ? context.oracle.param(resource.resourceType, chain.reference) : undefined;
+  if (!chain || !reference) return undefined;
+  // Without a type, Medplum follows the parameter's one target in ITS definitions (clinical-patient: Patient; the spec's also lists Group).
+  const medplumTargets = medplumTargetsOf(context, resource.resourceType, chain.reference);
+  const targetType = chain.targetType ?? (medplumTargets.length === 1 ? medplumTargets[0] : undefined);
+  if (!targetType) return undefined;
+  const innerParam = context.oracle.param(targetType, pair.code);
+  if (!innerParam) return undefined;
+  const inner: Pair = { name: pair.modifier ? `${pair.code}:${pair.modifier}` : pair.code, code: pair.code, modifier: pair.modifier, alternatives: pair.alternatives };
+  let applies = false;
+  let medplum = false;
+  for (const item of context.oracle.extractedValues(resource.resourceType, reference, resource.id ?? '')) {
+    if (item.kind !== 'reference' || item.type !== targetType || !item.id) continue;
+    const target = context.oracle.resource(targetType, item.id);
+    const model = target ? test(inner, innerParam, target) : undefined;
+    if (model) {
+      applies = true;
+      medplum ||= model.medplum;
+    } else if (target && context.oracle.filter(targetType, inner.name, pair.alternatives.map((a) => a.replace(/[\\,]/g, (c) => `\\${c}`)).join(',')).has(item.id)) {
+      // A target that matches without this divergence: Medplum matches it too.
+      medplum = true;
+    }
+  }
+  return applies ? { medplum } : undefined;
+}
+
+const items = (context: DivergenceContext, resource: Resource, param: OracleParam): Extracted[] =>
+  context.oracle.extractedValues(resource.resourceType, param, resource.id ?? '');
 
 /** Medplum's date rule (match.ts matchesDateValue) over its own toPeriod: closed ISO-text intervals. */
 function medplumDateMatch(context: DivergenceContext, prefix: string, values: readonly unknown[], searchText: string): boolean {
@@ -138,8 +182,8 @@ function dateDivergence(why: (prefix: string, rest: string, values: readonly Ext
   return (query, side, id, context) =>
     onePairExplains(query, side, id, context, (pair, param, resource) => {
       if (param.type !== 'date' || pair.modifier !== '') return undefined;
-      const raw = context.oracle.values(resource.resourceType, param).get(id) ?? [];
-      const extracted = items(context, query, param, id);
+      const raw = context.oracle.values(resource.resourceType, param).get(resource.id ?? '') ?? [];
+      const extracted = items(context, resource, param);
       // Every alternative must point the same way for the pair's decision to come from `why`.
       const reasons = pair.alternatives.map((alt) => datePrefix(alt));
       if (!reasons.some(({ prefix, rest }) => why(prefix, rest, extracted, context))) return undefined;
@@ -178,7 +222,7 @@ export const DIVERGENCES: readonly Divergence[] = [
       onePairExplains(query, side, id, context, (pair, param, resource) => {
         if (param.type !== 'string' || (pair.modifier !== '' && pair.modifier !== 'contains')) return undefined;
         // The spec's match holds only once accents are folded: without folding, no value would match.
-        const values = items(context, query, param, id).flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+        const values = items(context, resource, param).flatMap((v) => (v.kind === 'string' ? [v.value] : []));
         const unfolded = values.some((v) => pair.alternatives.some((a) => v.toLowerCase().includes(a.toLowerCase())));
         const folded = values.some((v) => pair.alternatives.some((a) => fold(v).includes(fold(a))));
         if (unfolded || !folded) return undefined;
@@ -194,7 +238,7 @@ export const DIVERGENCES: readonly Divergence[] = [
         if (param.type !== 'string' || (pair.modifier !== '' && pair.modifier !== 'contains')) return undefined;
         const strings = medplumStrings(context, resource, param);
         // A part matches under the spec, without any accent involved, yet is absent from Medplum's text.
-        const parts = items(context, query, param, id).flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+        const parts = items(context, resource, param).flatMap((v) => (v.kind === 'string' ? [v.value] : []));
         const partMatch = parts.some((v) => pair.alternatives.some((a) => v.toLowerCase().startsWith(a.toLowerCase()) || (pair.modifier === 'contains' && v.toLowerCase().includes(a.toLowerCase()))));
         if (!partMatch) return undefined;
         return { medplum: medplumContains(strings, pair.alternatives) };
@@ -205,9 +249,9 @@ export const DIVERGENCES: readonly Divergence[] = [
     title: 'reference: Medplum matches a bare id only when the parameter has a single target type',
     explains: (query, side, id, context) =>
       side === 'hearth' &&
-      onePairExplains(query, side, id, context, (pair, param) => {
-        if (param.type !== 'reference' || pair.modifier !== '' || param.targets.length <= 1) return undefined;
-        const refs = items(context, query, param, id).flatMap((v) => (v.kind === 'reference' ? [v.url] : []));
+      onePairExplains(query, side, id, context, (pair, param, resource) => {
+        if (param.type !== 'reference' || pair.modifier !== '' || medplumTargetsOf(context, resource.resourceType, pair.code).length <= 1) return undefined;
+        const refs = items(context, resource, param).flatMap((v) => (v.kind === 'reference' ? [v.url] : []));
         // Medplum's rule: an alternative with a '/' must equal a reference; one without matches nothing here.
         return { medplum: pair.alternatives.some((a) => a.includes('/') && refs.includes(a)) };
       }),
@@ -216,9 +260,9 @@ export const DIVERGENCES: readonly Divergence[] = [
     id: 'missing-display-only-reference',
     title: ':missing: Medplum counts a Reference with only a display as a value',
     explains: (query, side, id, context) =>
-      onePairExplains(query, side, id, context, (pair, param) => {
+      onePairExplains(query, side, id, context, (pair, param, resource) => {
         if (param.type !== 'reference' || pair.modifier !== 'missing') return undefined;
-        const raw = context.oracle.values(query.resourceType, param).get(id) ?? [];
+        const raw = context.oracle.values(resource.resourceType, param).get(resource.id ?? '') ?? [];
         const displayOnly = raw.length > 0 && raw.every((v) => typeof v === 'object' && v !== null && !('reference' in v) && !('identifier' in v) && 'display' in v);
         if (!displayOnly) return undefined;
         // Medplum: a value is present (its FHIRPath result is not empty).
@@ -234,6 +278,11 @@ export const DIVERGENCES: readonly Divergence[] = [
     id: 'date-eq-overlap',
     title: 'date eq/ne: Medplum tests overlap, the spec containment',
     explains: dateDivergence((prefix, rest, values) => (prefix === 'eq' || prefix === 'ne') && overlapsNotContained(values, rest)),
+  },
+  {
+    id: 'date-ne-no-value',
+    title: 'date ne: Medplum negates at resource level, so a resource with no value matches ne',
+    explains: dateDivergence((prefix, _rest, values) => prefix === 'ne' && values.length === 0),
   },
   {
     id: 'date-ge-le-overlap',
@@ -259,9 +308,9 @@ export const DIVERGENCES: readonly Divergence[] = [
     title: 'token: Medplum compares codes and systems case-insensitively',
     explains: (query, side, id, context) =>
       side === 'medplum' &&
-      onePairExplains(query, side, id, context, (pair, param) => {
+      onePairExplains(query, side, id, context, (pair, param, resource) => {
         if (param.type !== 'token' || pair.modifier !== '') return undefined;
-        const tokens = items(context, query, param, id).flatMap((v) => (v.kind === 'token' ? [v.token] : []));
+        const tokens = items(context, resource, param).flatMap((v) => (v.kind === 'token' ? [v.token] : []));
         const lower = (s: string | undefined) => s?.toLowerCase();
         return {
           medplum: pair.alternatives.some((a) => {

@@ -11,6 +11,7 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import type { Resource } from '@medplum/fhirtypes';
 import { narrowExpression } from './narrow';
+import { baseUnits, convertUcum, UCUM } from './ucum-convert';
 
 export type ParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri';
 const SEARCHABLE: ReadonlySet<string> = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
@@ -62,9 +63,16 @@ const OPEN_HIGH = Infinity;
  */
 export interface OracleRules {
   dateGeLeOverlap: boolean;
+  /** Hearth's UCUM reading: compare in base units with the mole as a count (ucum-convert.ts baseUnits). */
+  ucumMoleAsCount: boolean;
 }
-export const SPEC_RULES: OracleRules = { dateGeLeOverlap: false };
-export const HEARTH_GE_LE_RULES: OracleRules = { dateGeLeOverlap: true };
+export const SPEC_RULES: OracleRules = { dateGeLeOverlap: false, ucumMoleAsCount: false };
+/** Hearth's documented departures, checked one at a time and together (harness.ts). */
+export const HEARTH_READINGS: ReadonlyArray<{ id: string; rules: OracleRules }> = [
+  { id: 'hearth-date-ge-le-overlap', rules: { dateGeLeOverlap: true, ucumMoleAsCount: false } },
+  { id: 'hearth-ucum-mole-as-count', rules: { dateGeLeOverlap: false, ucumMoleAsCount: true } },
+  { id: 'hearth-date-ge-le-overlap+hearth-ucum-mole-as-count', rules: { dateGeLeOverlap: true, ucumMoleAsCount: true } },
+];
 
 export interface TokenValue { system?: string; code?: string; texts: string[] }
 export interface QuantityValue { value: number; system?: string; code?: string; unit?: string }
@@ -425,7 +433,10 @@ export function dateMatches(prefix: string, low: number, high: number, pl: numbe
 
 function numberMatches(prefix: string, target: number, searchText: string): boolean {
   const range = numberRange(searchText);
-  if (!range) return false;
+  return range !== undefined && rangeMatches(prefix, target, range);
+}
+
+function rangeMatches(prefix: string, target: number, range: { value: number; low: number; high: number }): boolean {
   // A precision finer than a double holds: the range is the value itself.
   const inRange = range.high > range.value && range.low < range.value ? target >= range.low && target < range.high : target === range.value;
   switch (prefix) {
@@ -498,6 +509,21 @@ function matches(modifier: string, value: string, item: Extracted, rules: Oracle
     case 'quantity': {
       const { prefix, rest } = splitPrefix(value);
       const [num = '', system = '', code = ''] = rest.split('|');
+      if (rules.ucumMoleAsCount && system === UCUM && code !== '' && item.quantity.system === UCUM && item.quantity.code !== undefined) {
+        const target = baseUnits(item.quantity.value, item.quantity.code);
+        const range = numberRange(num);
+        const search = range ? baseUnits(range.value, code) : undefined;
+        const low = range ? baseUnits(range.low, code) : undefined;
+        const high = range ? baseUnits(range.high, code) : undefined;
+        if (target && search && low && high && target.signature === search.signature) {
+          return rangeMatches(prefix, Number(target.value.toPrecision(12)), { value: Number(search.value.toPrecision(12)), low: low.value, high: high.value });
+        }
+      }
+      if (system === UCUM && code !== '' && item.quantity.system === UCUM && item.quantity.code !== undefined) {
+        // Where the units convert, the comparison is in the search value's unit (search.html#quantity).
+        const converted = convertUcum(item.quantity.value, item.quantity.code, code);
+        if (converted !== undefined) return numberMatches(prefix, converted, num);
+      }
       if (!numberMatches(prefix, item.quantity.value, num)) return false;
       if (system !== '') return item.quantity.system === system && (code === '' || item.quantity.code === code);
       if (code !== '') return item.quantity.code === code || item.quantity.unit === code;

@@ -10,7 +10,7 @@ export interface RunCounts {
   byVerdict: Map<string, number>;
   byDivergence: Map<string, number>;
   byGap: Map<string, number>;
-  deviations: number;
+  deviations: Map<string, number>;
 }
 
 function bump(map: Map<string, number>, key: string): void {
@@ -33,7 +33,7 @@ export function countRun(run: DifferentialRun): RunCounts {
     byVerdict: new Map(),
     byDivergence: new Map(),
     byGap: new Map(),
-    deviations: 0,
+    deviations: new Map(),
   };
   for (const result of run.results) {
     const { query, verdict } = result;
@@ -44,7 +44,7 @@ export function countRun(run: DifferentialRun): RunCounts {
     bump(counts.byVerdict, verdict.kind === 'failure' ? 'failure' : `${verdict.kind} (${result.judgedBy})`);
     if (verdict.kind === 'divergence') for (const d of verdict.divergences) bump(counts.byDivergence, d);
     if (verdict.kind === 'hearth-gap') bump(counts.byGap, verdict.gap);
-    if ('deviations' in verdict && verdict.deviations.length > 0) counts.deviations++;
+    if ('deviations' in verdict) for (const d of verdict.deviations) bump(counts.deviations, d);
   }
   return counts;
 }
@@ -76,6 +76,6 @@ export function countsMarkdown(run: DifferentialRun): string {
     '',
     table('Hearth gap', c.byGap, new Map(HEARTH_GAPS.map((g) => [g.id, g.title]))),
     '',
-    `Queries where Hearth matched the oracle only under its reading of date ge/le: ${c.deviations}.`,
+    table('Hearth reading (matches the oracle only under it)', c.deviations),
   ].join('\n');
 }
