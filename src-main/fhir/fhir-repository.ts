@@ -264,9 +264,12 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       offset: parsed.offset,
       limit: count + 1,
       withTotal,
+      estimateTotal: parsed.total === 'estimate',
     });
     const pageRecords = records.slice(0, count);
-    const hasNext = count > 0 && (total !== undefined ? parsed.offset + count < total : records.length > count);
+    // An estimated total cannot tell whether a next page exists; the extra row can.
+    const exactTotal = parsed.total === 'estimate' ? undefined : total;
+    const hasNext = count > 0 && (exactTotal !== undefined ? parsed.offset + count < exactTotal : records.length > count);
     const matches = await Promise.all(pageRecords.map((r) => this.store.body(r)));
     const included = await resolveIncludes(this.store, matches, parsed.includes);
     const shaped = (list: Resource[]) => list.map((r) => shapeResource(r, parsed));

@@ -18,10 +18,12 @@ import {
   tokenCondition,
   uriCondition,
 } from './search/conditions';
+import { compositeFilter } from './search/composite';
 import { isIndexed } from './search/extract';
+import { textMatchExpression } from './search/text-query';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
 import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
-import type { IndexFilter, RowCondition, SearchFilter, SortKey } from './search/sql-query';
+import type { IndexFilter, RowCondition, SearchFilter, SortKey, TextFilter } from './search/sql-query';
 import type { IncludeSpec } from './search/include';
 import { parseInstantSpan } from './instant';
 import type { LastUpdatedCondition } from './store-backend';
@@ -95,7 +97,7 @@ export interface SearchOptions {
   handling?: 'strict' | 'lenient';
 }
 
-const UNSUPPORTED_CONTROL = new Set(['_text', '_content', '_contained', '_containedType', '_query', '_filter', '_list', '_type']);
+const UNSUPPORTED_CONTROL = new Set(['_contained', '_containedType', '_query', '_filter', '_list', '_type']);
 
 /** search.html#_type: the types of a system-level search (`_type=A,B`); an unknown type is a 400. */
 export function parseTypeList(value: string): string[] {
@@ -131,8 +133,39 @@ function indexKindOf(type: SearchParamType): IndexKind | undefined {
   return (INDEX_KINDS as readonly string[]).includes(type) ? (type as IndexKind) : undefined;
 }
 
+/**
+ * search.html#modifiers: `:identifier` on a reference parameter (Reference.identifier, token rows
+ * `p:identifier`) and `:of-type` on an Identifier token (`type-system|type-code|value`, rows
+ * `p:of-type`, search/extract.ts); undefined for any other modifier.
+ */
+function identifierModifierFilter(def: SearchParamDef, name: string, modifier: string, value: string): IndexFilter | undefined {
+  const identifier = modifier === 'identifier' && def.type === 'reference';
+  const ofType = modifier === 'of-type' && def.type === 'token';
+  if (!identifier && !ofType) return undefined;
+  const values = splitEscaped(value, ',');
+  const anyOf = values.map((v): RowCondition => {
+    if (identifier) return tokenCondition(name, '', v);
+    const parts = splitEscaped(v, '|');
+    if (parts.length !== 3 || parts.some((part) => part === '')) {
+      throw fhirError('invalid', `${name}: :of-type takes type-system|type-code|identifier-value`, 400, [name]);
+    }
+    const [system, code, identifierValue] = parts as [string, string, string];
+    return { sql: 'system = ? AND code = ?', values: [system, `${code}|${identifierValue}`] };
+  });
+  return { kind: 'token', param: `${def.code}:${modifier}`, anyOf, negate: false };
+}
+
+/** search.html#_text (narrative), #_content (all text): comma-separated alternatives, ORed. */
+function textFilter(name: '_text' | '_content', value: string): TextFilter {
+  const alternatives = splitEscaped(value, ',').filter((v) => v.trim() !== '');
+  if (alternatives.length === 0) throw fhirError('invalid', `${name}: empty value`, 400, [name]);
+  return { kind: 'text', column: name === '_text' ? 'narrative' : 'all', anyOf: alternatives.map((v) => textMatchExpression(name, v)) };
+}
+
 /** One `name[:modifier]=v1,v2` pair to a filter: the values are ORed (search.html#combining). */
 function parameterFilter(def: SearchParamDef, name: string, modifier: string, value: string): IndexFilter {
+  const byIdentifier = identifierModifierFilter(def, name, modifier, value);
+  if (byIdentifier) return byIdentifier;
   const kind = indexKindOf(def.type);
   if (!kind || !isIndexed(def)) throw unsupported(name, `${def.type} parameters are not searchable yet`);
   if (modifier === 'missing') {
@@ -290,6 +323,11 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
       parsed.elements = elementList(value);
       parsed.criteria.push([name, value]);
       return;
+    case '_text':
+    case '_content':
+      parsed.filters.push(textFilter(name, value));
+      parsed.criteria.push([name, value]);
+      return;
     default:
       break;
   }
@@ -338,7 +376,7 @@ function searchFilter(resourceType: string, name: string, value: string, depth: 
   const modifier = colon >= 0 ? head.slice(colon + 1) : '';
   const def = searchParamsFor(resourceType, types).get(code);
   if (!def) throw unsupported(name, '');
-  if (dot < 0) return parameterFilter(def, name, modifier, value);
+  if (dot < 0) return def.type === 'composite' ? compositeFilter(def, name, modifier, value) : parameterFilter(def, name, modifier, value);
 
   if (def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${code} is not a reference parameter: it cannot be chained`);
   const rest = name.slice(dot + 1);

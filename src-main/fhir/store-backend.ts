@@ -53,6 +53,8 @@ export interface CurrentQuery {
   /** Rows to return (may be 0). */
   limit: number;
   withTotal: boolean;
+  /** search.html#_total `estimate`: the total may be an estimate (search/sql-query.ts says how). */
+  estimateTotal?: boolean;
 }
 
 /** Versions across resources (type or system history, http.html#history), newest first. */

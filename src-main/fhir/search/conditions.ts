@@ -7,6 +7,7 @@ import type { SqlValue } from 'sql.js';
 import { fhirError } from '../outcome-error';
 import { parseInstantSpan } from '../instant';
 import { normalizeString } from './extract';
+import { canonicalQuantity, UCUM_SYSTEM } from './ucum';
 import type { RowCondition } from './sql-query';
 
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
@@ -152,39 +153,61 @@ export function parseSearchNumber(param: string, text: string): { value: number;
   return { value: Number(text), half: 0.5 * 10 ** (exponent - decimals) };
 }
 
+/** The numeric columns a prefix compares: a number's or quantity's value, or a quantity's UCUM canonical value. */
+type NumericColumn = 'value' | 'canon_value';
+
 /** [value - half, value + half), or [value, value] when the precision is finer than a double can hold. */
-function precisionRange(value: number, half: number): RowCondition {
+function precisionRange(column: NumericColumn, value: number, half: number): RowCondition {
   const low = value - half;
   const high = value + half;
-  if (high > value && low < value) return { sql: 'value >= ? AND value < ?', values: [low, high] };
-  return { sql: 'value = ?', values: [value] };
+  if (high > value && low < value) return { sql: `${column} >= ? AND ${column} < ?`, values: [low, high] };
+  return { sql: `${column} = ?`, values: [value] };
 }
 
-function numberConditionOn(param: string, prefix: Prefix, text: string): RowCondition {
-  const { value, half } = parseSearchNumber(param, text);
+/** search.html#prefix on one numeric column, the search value having precision ±half. */
+function numericCondition(column: NumericColumn, prefix: Prefix, value: number, half: number): RowCondition {
   switch (prefix) {
     case 'eq':
-      return precisionRange(value, half);
+      return precisionRange(column, value, half);
     case 'ne': {
-      const range = precisionRange(value, half);
+      const range = precisionRange(column, value, half);
       return { sql: `NOT (${range.sql})`, values: range.values };
     }
     case 'gt':
     case 'sa':
-      return { sql: 'value > ?', values: [value] };
+      return { sql: `${column} > ?`, values: [value] };
     case 'lt':
     case 'eb':
-      return { sql: 'value < ?', values: [value] };
+      return { sql: `${column} < ?`, values: [value] };
     case 'ge':
-      return { sql: 'value >= ?', values: [value] };
+      return { sql: `${column} >= ?`, values: [value] };
     case 'le':
-      return { sql: 'value <= ?', values: [value] };
+      return { sql: `${column} <= ?`, values: [value] };
     default: {
       // ap: within 10% of the value (search.html#prefix).
       const margin = Math.max(Math.abs(value) * 0.1, half);
-      return { sql: 'value >= ? AND value <= ?', values: [value - margin, value + margin] };
+      return { sql: `${column} >= ? AND ${column} <= ?`, values: [value - margin, value + margin] };
     }
   }
+}
+
+function numberConditionOn(param: string, prefix: Prefix, text: string): RowCondition {
+  const { value, half } = parseSearchNumber(param, text);
+  return numericCondition('value', prefix, value, half);
+}
+
+/**
+ * search.html#quantity, UCUM: the search value in canonical units (search/ucum.ts), its precision
+ * converted too (the conversions are increasing, so the bounds map to bounds). Undefined when the
+ * unit does not convert.
+ */
+function canonicalCondition(param: string, prefix: Prefix, text: string, code: string): { condition: RowCondition; canonCode: string } | undefined {
+  const { value, half } = parseSearchNumber(param, text);
+  const canonical = canonicalQuantity(value, code);
+  const low = canonicalQuantity(value - half, code);
+  const high = canonicalQuantity(value + half, code);
+  if (!canonical || !low || !high) return undefined;
+  return { condition: numericCondition('canon_value', prefix, canonical.value, Math.abs(high.value - low.value) / 2), canonCode: canonical.code };
 }
 
 export function numberCondition(param: string, value: string): RowCondition {
@@ -192,7 +215,11 @@ export function numberCondition(param: string, value: string): RowCondition {
   return numberConditionOn(param, prefix, rest);
 }
 
-/** search.html#quantity: `[prefix]number|system|code` or `number||unit-or-code` or `number`. */
+/**
+ * search.html#quantity: `[prefix]number|system|code` or `number||unit-or-code` or `number`; with
+ * system http://unitsofmeasure.org and a code that converts, rows with a canonical value are
+ * compared in canonical units (`5.4|http://unitsofmeasure.org|mg` finds 0.0054 g).
+ */
 export function quantityCondition(param: string, value: string): RowCondition {
   const { prefix, rest } = splitPrefix(value);
   const parts = splitEscaped(rest, '|');
@@ -202,6 +229,14 @@ export function quantityCondition(param: string, value: string): RowCondition {
   const values: SqlValue[] = [...numeric.values];
   const system = parts[1] ?? '';
   const code = parts[2] ?? '';
+  const canonical = system === UCUM_SYSTEM && code !== '' ? canonicalCondition(param, prefix, parts[0]!, code) : undefined;
+  if (canonical) {
+    // Rows that convert compare in canonical units; the others as written (system and code).
+    return {
+      sql: `(canon_code = ? AND (${canonical.condition.sql})) OR (canon_code IS NULL AND system = ? AND code = ? AND (${numeric.sql}))`,
+      values: [canonical.canonCode, ...canonical.condition.values, system, code, ...numeric.values],
+    };
+  }
   if (system !== '') {
     sql.push('system = ?');
     values.push(system);

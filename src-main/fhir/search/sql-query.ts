@@ -4,8 +4,8 @@
  * constants; every value is a bound parameter. Used by both the vault and the memory store.
  */
 import type { Database, SqlValue } from 'sql.js';
-import type { CurrentQuery, LinkQuery } from '../store-backend';
-import { INDEX_TABLES, ROWS_PER_RESOURCE, type IndexKind } from './index-tables';
+import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
+import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
 export interface RowCondition {
@@ -40,7 +40,39 @@ export interface HasFilter {
   filter: SearchFilter;
 }
 
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter;
+/** One component's condition within a composite (its rows have param `<code>$<n>`). */
+export interface ComponentCondition {
+  kind: IndexKind;
+  param: string;
+  condition: RowCondition;
+}
+
+/**
+ * search.html#composite: some element of the resource (one `grp` of one resource) has rows meeting
+ * every component's condition. `anyOf` holds the comma-separated alternatives, ORed.
+ */
+export interface CompositeFilter {
+  kind: 'composite';
+  param: string;
+  anyOf: ReadonlyArray<readonly ComponentCondition[]>;
+}
+
+/**
+ * search.html#_text, #_content: FTS4 MATCH expressions (search/text-query.ts), ORed, on the
+ * narrative column or on the whole document (narrative and content).
+ */
+export interface TextFilter {
+  kind: 'text';
+  column: 'narrative' | 'all';
+  anyOf: readonly string[];
+}
+
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter;
+
+/** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
+function isNegated(filter: SearchFilter): boolean {
+  return 'negate' in filter && filter.negate;
+}
 
 export interface SortKey {
   /** `id` and `lastUpdated` sort on the version table; the others on a parameter's index rows. */
@@ -95,6 +127,10 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       const sources = positiveRids(filter.filter, filter.sourceType, params);
       return `SELECT r.target FROM sp_reference r JOIN resource_key k ON k.rid = r.target WHERE r.pid = ${pid} AND k.tid = ${tid} AND (r.rowid >> 20) IN (${sources})`;
     }
+    case 'composite':
+      return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
+    case 'text':
+      return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
     default: {
       const { view } = INDEX_TABLES[filter.kind];
       const pid = paramIdSql(resourceType, filter.param, params);
@@ -105,9 +141,33 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
   }
 }
 
+/**
+ * search.html#composite: rids having, in one group, a row of each component meeting its condition.
+ * Each component is a nested `(rid, grp) IN (...)` so that its condition names only its own view.
+ */
+function compositeRids(components: readonly ComponentCondition[], resourceType: string, params: SqlValue[], index = 0): string {
+  const { kind, param, condition } = components[index]!;
+  const { view } = INDEX_TABLES[kind];
+  const pid = paramIdSql(resourceType, param, params);
+  params.push(...condition.values);
+  const rest = index + 1 < components.length ? ` AND (row >> 20, grp) IN (${compositeRids(components, resourceType, params, index + 1)})` : '';
+  return `SELECT ${index === 0 ? 'row >> 20' : 'row >> 20, grp'} FROM ${view} WHERE pid = ${pid} AND (${condition.sql})${rest}`;
+}
+
+/**
+ * search.html#_text / #_content: documents matching the FTS4 expression that belong to the
+ * current version (a contentless FTS4 table keeps older versions' documents: index-tables.ts).
+ */
+function textRids(column: TextFilter['column'], match: string, params: SqlValue[]): string {
+  params.push(match);
+  const target = column === 'narrative' ? 'narrative' : TEXT_TABLE;
+  return `SELECT docid >> 20 FROM ${TEXT_TABLE} WHERE ${target} MATCH ?
+    AND docid = (SELECT rid * ${ROWS_PER_RESOURCE} + version % ${ROWS_PER_RESOURCE} FROM resource_current WHERE rid = docid >> 20)`;
+}
+
 /** Like matchingRids, with `negate` applied: index rows exist only for current resources. */
 function positiveRids(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  if (filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate) {
+  if (isNegated(filter)) {
     const tid = typeIdSql(resourceType, params);
     const excluded = matchingRids(filter, resourceType, params);
     return `SELECT rid FROM resource_current WHERE tid = ${tid} AND deleted = 0 AND rid NOT IN (${excluded})`;
@@ -115,9 +175,24 @@ function positiveRids(filter: SearchFilter, resourceType: string, params: SqlVal
   return matchingRids(filter, resourceType, params);
 }
 
+/**
+ * The filter as a test on the one resource `rc.rid` (its rowid range, `+pid` off the (pid, key)
+ * index): cheap per resource, where `rc.rid IN (...)` would first collect every match. Index
+ * filters only; the other kinds use filterClause.
+ */
+function correlatedClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
+  if (filter.kind === 'chain' || filter.kind === 'has' || filter.kind === 'composite' || filter.kind === 'text') {
+    return filterClause(filter, resourceType, params);
+  }
+  const { view } = INDEX_TABLES[filter.kind];
+  const pid = paramIdSql(resourceType, filter.param, params);
+  for (const condition of filter.anyOf) params.push(...condition.values);
+  const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
+  return `${filter.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid} AND (${anyOf}))`;
+}
+
 function filterClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  const negate = filter.kind !== 'chain' && filter.kind !== 'has' && filter.negate;
-  return `rc.rid ${negate ? 'NOT IN' : 'IN'} (${matchingRids(filter, resourceType, params)})`;
+  return `rc.rid ${isNegated(filter) ? 'NOT IN' : 'IN'} (${matchingRids(filter, resourceType, params)})`;
 }
 
 const SORT_COLUMN: Record<IndexKind, string> = {
@@ -143,6 +218,22 @@ function sortTerm(key: SortKey, resourceType: string, params: SqlValue[]): strin
   return `(SELECT ${aggregate}(${column}) FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid}) ${direction}`;
 }
 
+/** `_lastUpdated` in [startMs, endMs) (or not), on `rc.last_updated_ms`; undefined when open on both ends. */
+function lastUpdatedClause(condition: LastUpdatedCondition, params: SqlValue[]): string | undefined {
+  const parts: string[] = [];
+  if (condition.startMs !== undefined) {
+    parts.push('rc.last_updated_ms >= ?');
+    params.push(condition.startMs);
+  }
+  if (condition.endMs !== undefined) {
+    parts.push('rc.last_updated_ms < ?');
+    params.push(condition.endMs);
+  }
+  if (parts.length === 0) return undefined;
+  const clause = parts.join(' AND ');
+  return condition.negate ? `NOT (${clause})` : `(${clause})`;
+}
+
 /**
  * The page of current, non-deleted rows of `query` (columns of resource_current_v as given, each
  * prefixed `rc.`), and the total count when asked. The conditions name only resource_current's
@@ -157,18 +248,8 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
     where.push(`rc.rid IN (SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)})`);
   }
   for (const condition of query.lastUpdated) {
-    const parts: string[] = [];
-    if (condition.startMs !== undefined) {
-      parts.push('rc.last_updated_ms >= ?');
-      params.push(condition.startMs);
-    }
-    if (condition.endMs !== undefined) {
-      parts.push('rc.last_updated_ms < ?');
-      params.push(condition.endMs);
-    }
-    if (parts.length === 0) continue;
-    const clause = parts.join(' AND ');
-    where.push(condition.negate ? `NOT (${clause})` : `(${clause})`);
+    const clause = lastUpdatedClause(condition, params);
+    if (clause) where.push(clause);
   }
   for (const filter of query.filters ?? []) where.push(filterClause(filter, query.resourceType, params));
   const filter = where.join(' AND ');
@@ -184,6 +265,10 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
     [...params, ...orderParams, query.limit, query.offset],
   );
   if (!query.withTotal) return { rows };
+  if (query.estimateTotal) {
+    const estimate = estimatedTotal(db, query);
+    if (estimate !== undefined) return { rows, total: estimate };
+  }
   const unfiltered = !query.ids && query.lastUpdated.length === 0 && (query.filters ?? []).length === 0;
   const total = unfiltered
     ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
@@ -218,4 +303,54 @@ export function queryLinks(db: Database, query: LinkQuery): Array<{ resourceType
      WHERE r.pid = ${pid} AND r.target IN (SELECT rid FROM resource_key WHERE tid = ${tid} AND id IN (${marks}))`,
     params,
   ).map(([id]) => ({ resourceType: query.sourceType, id: String(id) }));
+}
+
+/** `_total=estimate` samples this many resources of the type at most; a smaller type is counted exactly. */
+export const ESTIMATE_SAMPLE = 1000;
+/** Sample points tried at most (points landing on other types' rids are skipped). */
+const MAX_SAMPLE_POINTS = 20 * ESTIMATE_SAMPLE;
+
+/**
+ * search.html#_total `estimate`: the share of matches among about ESTIMATE_SAMPLE resources of the
+ * type, spread evenly over its rid range (each tested alone: correlatedClause), times the type's
+ * live count. It reads O(sample) rows where the exact count reads every match of every filter.
+ * Undefined (count exactly) when the type is small, or too few sample points land on it.
+ */
+function estimatedTotal(db: Database, query: CurrentQuery): number | undefined {
+  const all = Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0);
+  if (all <= ESTIMATE_SAMPLE) return undefined;
+  const range = selectRows(
+    db,
+    'SELECT min(rid), max(rid) FROM resource_current WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND deleted = 0',
+    [query.resourceType],
+  )[0];
+  const [low, high] = [Number(range?.[0]), Number(range?.[1])];
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return undefined;
+  // Enough points for ESTIMATE_SAMPLE hits if the type's rids are spread evenly over the range.
+  const points = Math.min(MAX_SAMPLE_POINTS, Math.ceil((ESTIMATE_SAMPLE * (high - low + 1)) / all));
+  const step = Math.max(1, Math.floor((high - low + 1) / points));
+  const params: SqlValue[] = [low, step, high];
+  const where = [`rc.tid = ${typeIdSql(query.resourceType, params)}`, 'rc.deleted = 0'];
+  if (query.ids) {
+    params.push(...query.ids);
+    where.push(`rc.rid IN (SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)})`);
+  }
+  for (const condition of query.lastUpdated) {
+    const clause = lastUpdatedClause(condition, params);
+    if (clause) where.push(clause);
+  }
+  const matchParams: SqlValue[] = [];
+  const tests = (query.filters ?? []).map((filter) => correlatedClause(filter, query.resourceType, matchParams));
+  const matches = tests.length > 0 ? tests.join(' AND ') : '1';
+  const [sampled, matched] = selectRows(
+    db,
+    `WITH RECURSIVE point(r) AS (SELECT ? UNION ALL SELECT r + ? FROM point WHERE r + ${step} <= ?)
+     SELECT count(*), coalesce(sum(CASE WHEN ${matches} THEN 1 ELSE 0 END), 0)
+     FROM point JOIN resource_current rc ON rc.rid = point.r WHERE ${where.join(' AND ')}`,
+    // The CASE sits in the SELECT list, before WHERE: its values come first after the CTE's.
+    [...params.slice(0, 3), ...matchParams, ...params.slice(3)],
+  )[0] ?? [0, 0];
+  // Under a hundred sample hits the share is too coarse; the exact count is then also cheap enough.
+  if (Number(sampled) < 100) return undefined;
+  return Math.round((Number(matched) / Number(sampled)) * all);
 }
