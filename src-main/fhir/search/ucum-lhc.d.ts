@@ -9,8 +9,14 @@ declare module '@lhncbc/ucum-lhc' {
     fromUnitIsSpecial?: boolean;
     msg?: string[];
   }
+  export interface SpecifiedUnitResult {
+    status: 'valid' | 'invalid' | 'error' | string;
+    /** The parsed unit; `moleExp_` is the exponent of the mole in it (mmol/L → 1). */
+    unit?: { moleExp_?: number } | null;
+  }
   export interface UcumLhcUtils {
     convertToBaseUnits(fromUnit: string, fromVal: number): BaseUnitsResult;
+    getSpecifiedUnit(unitString: string, valConv: 'validate' | 'convert'): SpecifiedUnitResult;
   }
   const ucum: { UcumLhcUtils: { getInstance(): UcumLhcUtils } };
   export default ucum;

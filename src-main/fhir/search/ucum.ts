@@ -1,8 +1,8 @@
 /**
  * UCUM-normalised quantities for search (https://hl7.org/fhir/R4/search.html#quantity: "compare
  * quantities in canonical units where the units convert"). Canonical means the UCUM base units
- * (https://ucum.org/ucum#section-Base-Units: m, g, s, K, rad, cd, C; mol counts as 6.0221367e23,
- * a number): `canonCode` is the base units with their exponents in alphabetical order joined by
+ * (https://ucum.org/ucum#section-Base-Units: m, g, s, K, rad, cd, C, and `mol` kept as a
+ * dimension of its own): `canonCode` is the base units with their exponents in alphabetical order joined by
  * `.` (mg/dL → `g.m-3`, mmHg → `g.m-1.s-2`, % → `1`), `canonValue` the value in those units
  * (5 mg/dL → 50 g.m-3), rounded to 12 significant digits so that float noise of the conversion
  * (10*3/uL → 999999999999.9999) does not split equal values.
@@ -15,11 +15,15 @@ interface Conversion {
   canonCode: string;
   /** Linear units: canonical value = value × factor. Special units (offsets, logs) convert per value. */
   factor: number | null;
+  moleExp: number;
 }
 
 let utils: UcumLhcUtils | undefined;
 /** ucum-lhc parses a unit expression in about a millisecond: each code is converted once. */
 const conversions = new Map<string, Conversion | null>();
+
+/** UCUM defines the mole as 6.0221367e23 (a pure number). */
+const AVOGADRO = 6.0221367e23;
 
 function canonicalCode(unitToExp: Record<string, number>): string {
   const parts = Object.keys(unitToExp)
@@ -42,7 +46,13 @@ function conversionOf(code: string): Conversion | null {
   try {
     const result = utils.convertToBaseUnits(code, 1);
     if (result.status === 'succeeded' && result.unitToExp && typeof result.magnitude === 'number' && Number.isFinite(result.magnitude)) {
-      conversion = { canonCode: canonicalCode(result.unitToExp), factor: result.fromUnitIsSpecial ? null : result.magnitude };
+      // UCUM makes the mole a number, so mmol/L would equal a count per litre (10*3/uL): a sodium
+      // search would find leukocyte counts. ucum-lhc's own convertUnitTo refuses that conversion,
+      // so here the mole stays a dimension of its own (its Avogadro factor taken out).
+      const moleExp = utils.getSpecifiedUnit(code, 'validate').unit?.moleExp_ ?? 0;
+      const unitToExp = moleExp !== 0 ? { ...result.unitToExp, mol: moleExp } : result.unitToExp;
+      const factor = result.fromUnitIsSpecial ? null : result.magnitude / AVOGADRO ** moleExp;
+      conversion = { canonCode: canonicalCode(unitToExp), factor, moleExp };
     }
   } catch {
     // ucum-lhc throws on some malformed expressions: such a unit has no canonical form.
@@ -58,5 +68,5 @@ export function canonicalQuantity(value: number, code: string): { value: number;
   if (conversion.factor !== null) return { value: roundCanonical(value * conversion.factor), code: conversion.canonCode };
   const result = (utils ??= ucum.UcumLhcUtils.getInstance()).convertToBaseUnits(code, value);
   if (result.status !== 'succeeded' || typeof result.magnitude !== 'number' || !Number.isFinite(result.magnitude)) return null;
-  return { value: roundCanonical(result.magnitude), code: conversion.canonCode };
+  return { value: roundCanonical(result.magnitude / AVOGADRO ** conversion.moleExp), code: conversion.canonCode };
 }

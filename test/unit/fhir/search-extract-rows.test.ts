@@ -92,6 +92,12 @@ describe('UCUM canonical quantities', () => {
     expect(canonicalQuantity(3, '10*3/uL')).toEqual({ value: 3e12, code: 'm-3' });
   });
 
+  it('keeps the mole as a dimension: substance concentrations never equal counts', () => {
+    expect(canonicalQuantity(140, 'mmol/L')).toEqual({ value: 140, code: 'm-3.mol' });
+    expect(canonicalQuantity(140000, 'umol/L')).toEqual({ value: 140, code: 'm-3.mol' });
+    expect(canonicalQuantity(140, 'mmol/L')?.code).not.toBe(canonicalQuantity(140, '10*3/uL')?.code);
+  });
+
   it('converts units with an offset per value (Celsius to kelvin)', () => {
     expect(canonicalQuantity(37, 'Cel')).toEqual({ value: 310.15, code: 'K' });
     expect(canonicalQuantity(0, 'Cel')).toEqual({ value: 273.15, code: 'K' });

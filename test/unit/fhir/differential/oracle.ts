@@ -70,8 +70,6 @@ export const SPEC_RULES: OracleRules = { dateGeLeOverlap: false, ucumMoleAsCount
 /** Hearth's documented departures, checked one at a time and together (harness.ts). */
 export const HEARTH_READINGS: ReadonlyArray<{ id: string; rules: OracleRules }> = [
   { id: 'hearth-date-ge-le-overlap', rules: { dateGeLeOverlap: true, ucumMoleAsCount: false } },
-  { id: 'hearth-ucum-mole-as-count', rules: { dateGeLeOverlap: false, ucumMoleAsCount: true } },
-  { id: 'hearth-date-ge-le-overlap+hearth-ucum-mole-as-count', rules: { dateGeLeOverlap: true, ucumMoleAsCount: true } },
 ];
 
 export interface TokenValue { system?: string; code?: string; texts: string[] }
