@@ -4,7 +4,7 @@
  * and vault repositories are this class over their backends.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CodeSystem, Resource, ValueSet } from '@medplum/fhirtypes';
 import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
 import { contentHash } from './content-hash';
 import { fhirError, OperationOutcomeError } from './outcome-error';
@@ -22,6 +22,7 @@ import { isResourceType, resourceTypeList } from './resource-types';
 import { parseInstantSpan } from './instant';
 import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type SearchOptions } from './search';
 import { resolveIncludes } from './search/include';
+import { needsTerminology, resolveTerminology, terminologySource, type TerminologySource } from './search/terminology';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
 import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems, writeProblems } from './validation';
 
@@ -251,6 +252,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   async search(resourceType: string, params: SearchParams, options: SearchOptions = {}): Promise<Bundle> {
     assertKnownType(resourceType);
     const parsed = parseSearch(resourceType, params, options);
+    // :in, :not-in, :above, :below read ValueSets and CodeSystems before the query (search/terminology.ts).
+    const filters = needsTerminology(parsed.filters) ? await resolveTerminology(parsed.filters, this.terminology()) : parsed.filters;
     // search.html#summary: _summary=count is the total and no entries.
     const count = parsed.summary === 'count' ? 0 : parsed.count;
     const withTotal = parsed.total !== 'none' || parsed.summary === 'count';
@@ -259,7 +262,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       resourceType,
       ...(parsed.ids ? { ids: parsed.ids } : {}),
       lastUpdated: parsed.lastUpdated,
-      filters: parsed.filters,
+      filters,
       sort: parsed.sort,
       offset: parsed.offset,
       limit: count + 1,
@@ -274,6 +277,21 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     const included = await resolveIncludes(this.store, matches, parsed.includes);
     const shaped = (list: Resource[]) => list.map((r) => shapeResource(r, parsed));
     return searchsetBundle(shaped(matches), pageLinks(resourceType, parsed, hasNext), total, parsed.warnings, shaped(included));
+  }
+
+  /** ValueSets and CodeSystems by canonical URL: the newest stored one, else the R4 definitions'. */
+  private terminology(): TerminologySource {
+    const byUrl = async <T extends Resource>(type: 'ValueSet' | 'CodeSystem', url: string): Promise<T | undefined> => {
+      const [base = url, version] = url.split('|');
+      const params: Array<[string, string]> = [['url', base], ['_count', '1']];
+      if (version) params.push(['version', version]);
+      const bundle = await this.search(type, params);
+      return bundle.entry?.[0]?.resource as T | undefined;
+    };
+    return terminologySource({
+      valueSet: (url) => byUrl<ValueSet>('ValueSet', url),
+      codeSystem: (url) => byUrl<CodeSystem>('CodeSystem', url),
+    });
   }
 
   async writeBatch(ops: readonly WriteOp[], options: WriteBatchOptions = {}): Promise<WriteOutcome[]> {

@@ -20,6 +20,7 @@ import {
 } from './search/conditions';
 import { compositeFilter } from './search/composite';
 import { isIndexed } from './search/extract';
+import type { TerminologyFilter } from './search/terminology';
 import { textMatchExpression } from './search/text-query';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
 import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
@@ -160,6 +161,21 @@ function textFilter(name: '_text' | '_content', value: string): TextFilter {
   const alternatives = splitEscaped(value, ',').filter((v) => v.trim() !== '');
   if (alternatives.length === 0) throw fhirError('invalid', `${name}: empty value`, 400, [name]);
   return { kind: 'text', column: name === '_text' ? 'narrative' : 'all', anyOf: alternatives.map((v) => textMatchExpression(name, v)) };
+}
+
+/**
+ * A parameter without a chain: composite (search.html#composite), a token with a terminology
+ * modifier (`:in`, `:not-in`, `:above`, `:below`: search/terminology.ts resolves it before the
+ * query), or an index filter.
+ */
+function plainFilter(def: SearchParamDef, name: string, modifier: string, value: string): SearchFilter {
+  if (def.type === 'composite') return compositeFilter(def, name, modifier, value);
+  if (def.type === 'token' && (modifier === 'in' || modifier === 'not-in' || modifier === 'above' || modifier === 'below')) {
+    if (value === '') throw fhirError('invalid', `${name}: empty value`, 400, [name]);
+    const filter: TerminologyFilter = { kind: 'terminology', name, param: def.code, modifier, value };
+    return filter;
+  }
+  return parameterFilter(def, name, modifier, value);
 }
 
 /** One `name[:modifier]=v1,v2` pair to a filter: the values are ORed (search.html#combining). */
@@ -376,7 +392,7 @@ function searchFilter(resourceType: string, name: string, value: string, depth: 
   const modifier = colon >= 0 ? head.slice(colon + 1) : '';
   const def = searchParamsFor(resourceType, types).get(code);
   if (!def) throw unsupported(name, '');
-  if (dot < 0) return def.type === 'composite' ? compositeFilter(def, name, modifier, value) : parameterFilter(def, name, modifier, value);
+  if (dot < 0) return plainFilter(def, name, modifier, value);
 
   if (def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${code} is not a reference parameter: it cannot be chained`);
   const rest = name.slice(dot + 1);

@@ -5,6 +5,7 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
+import type { TerminologyFilter } from './terminology';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -67,7 +68,8 @@ export interface TextFilter {
   anyOf: readonly string[];
 }
 
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter;
+/** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -131,6 +133,8 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
     case 'text':
       return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
+    case 'terminology':
+      throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     default: {
       const { view } = INDEX_TABLES[filter.kind];
       const pid = paramIdSql(resourceType, filter.param, params);
@@ -181,7 +185,7 @@ function positiveRids(filter: SearchFilter, resourceType: string, params: SqlVal
  * filters only; the other kinds use filterClause.
  */
 function correlatedClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  if (filter.kind === 'chain' || filter.kind === 'has' || filter.kind === 'composite' || filter.kind === 'text') {
+  if (filter.kind === 'chain' || filter.kind === 'has' || filter.kind === 'composite' || filter.kind === 'text' || filter.kind === 'terminology') {
     return filterClause(filter, resourceType, params);
   }
   const { view } = INDEX_TABLES[filter.kind];
