@@ -85,6 +85,18 @@ export function tokenCondition(param: string, modifier: string, value: string): 
 }
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * `Type/id` and bare `id` as conditions on the target's rid (the (pid, target) index), the rid
+ * found through resource_key's (id, tid) index: the view's target_type/target_id would join every
+ * row of the parameter first.
+ */
+function typedTarget(type: string, id: string): RowCondition {
+  return { sql: 'target = (SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = ?))', values: [id, type] };
+}
+function anyTypeTarget(id: string): RowCondition {
+  return { sql: 'target IN (SELECT rid FROM resource_key WHERE id = ?)', values: [id] };
+}
 const TYPED_ID = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 /** search.html#reference: `Type/id`, `id`, an absolute URL or canonical; `:[type]`. */
@@ -95,11 +107,11 @@ export function referenceCondition(param: string, modifier: string, value: strin
     if (typed && typed[1] !== modifier) return invalid(param, `:${modifier} does not match ${typed[1]}`);
     const id = typed ? typed[2]! : value;
     if (!ID.test(id)) return invalid(param, 'not a valid id');
-    return { sql: 'target_type = ? AND target_id = ?', values: [modifier, id] };
+    return typedTarget(modifier, id);
   }
   const typed = TYPED_ID.exec(value);
-  if (typed) return { sql: 'target_type = ? AND target_id = ?', values: [typed[1]!, typed[2]!] };
-  if (ID.test(value) && !value.includes(':')) return { sql: 'target_id = ?', values: [value] };
+  if (typed) return typedTarget(typed[1]!, typed[2]!);
+  if (ID.test(value) && !value.includes(':')) return anyTypeTarget(value);
   if (/^[a-z][a-z0-9+.-]*:/i.test(value)) return { sql: 'url = ?', values: [value] };
   return invalid(param, 'not a reference (Type/id, id or an absolute URL)');
 }
@@ -127,10 +139,13 @@ export function dateCondition(param: string, value: string): RowCondition {
       return { sql: 'high > ?', values: [ph] };
     case 'lt':
       return { sql: 'low < ?', values: [pl] };
+    // ge = gt or eq, le = lt or eq (search.html#prefix: "the range above the search value
+    // intersects the range of the target value, or the range of the search value fully contains
+    // the range of the target value"); a value that only overlaps the search value is neither.
     case 'ge':
-      return { sql: 'high > ?', values: [pl] };
+      return { sql: 'high > ? OR (low >= ? AND high <= ?)', values: [ph, pl, ph] };
     case 'le':
-      return { sql: 'low < ?', values: [ph] };
+      return { sql: 'low < ? OR (low >= ? AND high <= ?)', values: [pl, pl, ph] };
     case 'sa':
       return { sql: 'low >= ?', values: [ph] };
     case 'eb':

@@ -9,7 +9,7 @@ import { type Corpus, loadCorpus, specParametersPath } from './corpus';
 import { DIVERGENCES, type DivergenceContext, HEARTH_GAPS } from './divergences';
 import { type DiffQuery, QueryGenerator, queryString } from './generator';
 import { createMedplumPeer } from './medplum-peer';
-import { HEARTH_READINGS, loadSpecParameters, SearchOracle } from './oracle';
+import { loadSpecParameters, SearchOracle } from './oracle';
 import { mulberry32 } from './random';
 
 export const DEFAULT_SEED = 3;
@@ -18,11 +18,10 @@ export const QUERY_COUNT = 520;
 /**
  * agree: Hearth = Medplum; divergence: they differ, every differing id explained by a documented
  * Medplum divergence; oracle-agree: judged by the oracle alone; hearth-gap: Hearth refused a form it
- * does not support yet (documented). `deviations`: Hearth matched the oracle only under its
- * documented reading of date ge/le.
+ * does not support yet (documented).
  */
 export type Verdict =
-  | { kind: 'agree' | 'divergence' | 'oracle-agree'; divergences: string[]; deviations: string[] }
+  | { kind: 'agree' | 'divergence' | 'oracle-agree'; divergences: string[] }
   | { kind: 'hearth-gap'; gap: string }
   | { kind: 'failure'; detail: string };
 
@@ -138,18 +137,11 @@ export async function runDifferential(seed: number, preloaded?: Corpus): Promise
     const t1 = performance.now();
     const expected = oracle.search(query.resourceType, query.pairs);
     timing.oracle += performance.now() - t1;
-    // Hearth against the spec oracle, on every query: equal, or equal under Hearth's documented
-    // readings of date ge/le and of UCUM moles (docs/search-differential.md).
-    let deviations: string[] = [];
-    let specProblem: string | undefined;
-    if (!sameSet(hearth, expected)) {
-      const reading = HEARTH_READINGS.find(({ rules }) => sameSet(hearth, oracle.search(query.resourceType, query.pairs, rules)));
-      if (reading) deviations = reading.id.split('+');
-      else specProblem = describeDifference('oracle', hearth, expected);
-    }
+    // Hearth against the spec oracle, on every query.
+    const specProblem = sameSet(hearth, expected) ? undefined : describeDifference('oracle', hearth, expected);
 
     if (query.judge === 'oracle') {
-      record('oracle', specProblem ? { kind: 'failure', detail: specProblem } : { kind: 'oracle-agree', divergences: [], deviations });
+      record('oracle', specProblem ? { kind: 'failure', detail: specProblem } : { kind: 'oracle-agree', divergences: [] });
       continue;
     }
     const t2 = performance.now();
@@ -157,7 +149,7 @@ export async function runDifferential(seed: number, preloaded?: Corpus): Promise
     timing.medplum += performance.now() - t2;
     if (process.env.HEARTH_DIFF_SLOW && performance.now() - t2 > 200) console.log('slow medplum', Math.round(performance.now() - t2), url.slice(0, 120));
     if ('refused' in answer) {
-      record('oracle (Medplum refused)', specProblem ? { kind: 'failure', detail: specProblem } : { kind: 'oracle-agree', divergences: [], deviations });
+      record('oracle (Medplum refused)', specProblem ? { kind: 'failure', detail: specProblem } : { kind: 'oracle-agree', divergences: [] });
       continue;
     }
     if (specProblem) {
@@ -168,7 +160,7 @@ export async function runDifferential(seed: number, preloaded?: Corpus): Promise
     const onlyHearth = minus(hearth, peer);
     const onlyMedplum = minus(peer, hearth);
     if (onlyHearth.length === 0 && onlyMedplum.length === 0) {
-      record('medplum', { kind: 'agree', divergences: [], deviations });
+      record('medplum', { kind: 'agree', divergences: [] });
       continue;
     }
     // Every id Medplum differs on must be explained by a documented divergence that applies to this query.
@@ -185,7 +177,7 @@ export async function runDifferential(seed: number, preloaded?: Corpus): Promise
     record(
       'medplum',
       unexplained.length === 0
-        ? { kind: 'divergence', divergences: [...used].sort(), deviations }
+        ? { kind: 'divergence', divergences: [...used].sort() }
         : { kind: 'failure', detail: `unexplained difference from Medplum: ${unexplained.slice(0, 4).join('; ')}` },
     );
   }

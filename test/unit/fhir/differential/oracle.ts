@@ -57,21 +57,6 @@ export function dateSpan(value: string): { low: number; high: number } | undefin
 const OPEN_LOW = -Infinity;
 const OPEN_HIGH = Infinity;
 
-/**
- * The matching rules: the spec's, or with `dateGeLeOverlap` Hearth's documented reading of date
- * ge/le (any overlap with the search value and above/below it; see docs/search-differential.md).
- */
-export interface OracleRules {
-  dateGeLeOverlap: boolean;
-  /** Hearth's UCUM reading: compare in base units with the mole as a count (ucum-convert.ts baseUnits). */
-  ucumMoleAsCount: boolean;
-}
-export const SPEC_RULES: OracleRules = { dateGeLeOverlap: false, ucumMoleAsCount: false };
-/** Hearth's documented departures, checked one at a time and together (harness.ts). */
-export const HEARTH_READINGS: ReadonlyArray<{ id: string; rules: OracleRules }> = [
-  { id: 'hearth-date-ge-le-overlap', rules: { dateGeLeOverlap: true, ucumMoleAsCount: false } },
-];
-
 export interface TokenValue { system?: string; code?: string; texts: string[] }
 export interface QuantityValue { value: number; system?: string; code?: string; unit?: string }
 
@@ -175,11 +160,11 @@ export class SearchOracle {
    * The ids of `type` matching every pair (AND by repetition, OR by comma: search.html#combining).
    * Throws on a parameter the oracle does not know (the generator only draws known ones).
    */
-  search(type: string, pairs: ReadonlyArray<readonly [string, string]>, rules: OracleRules = SPEC_RULES): Set<string> {
+  search(type: string, pairs: ReadonlyArray<readonly [string, string]>): Set<string> {
     let result: Set<string> | undefined;
     for (const [name, value] of pairs) {
       if (name.startsWith('_sort') || name === '_count') continue;
-      const ids = this.filter(type, name, value, rules);
+      const ids = this.filter(type, name, value);
       result = result ? new Set([...result].filter((id) => ids.has(id))) : ids;
     }
     return result ?? new Set((this.byType.get(type) ?? []).map((r) => r.id ?? ''));
@@ -190,11 +175,11 @@ export class SearchOracle {
   }
 
   /** One `name=value` on `type`: plain, chained (search.html#chaining) or `_has` (search.html#has). */
-  filter(type: string, name: string, value: string, rules: OracleRules = SPEC_RULES): Set<string> {
+  filter(type: string, name: string, value: string): Set<string> {
     if (name.startsWith('_has:')) {
       const [, source = '', code = '', ...rest] = name.split(':');
       const ref = this.requireParam(source, code);
-      const sources = this.filter(source, rest.join(':'), value, rules);
+      const sources = this.filter(source, rest.join(':'), value);
       const out = new Set<string>();
       const refs = this.values(source, ref);
       for (const id of sources) {
@@ -213,7 +198,7 @@ export class SearchOracle {
       const rest = name.slice(dot + 1);
       const innerCode = rest.split(/[.:]/)[0] ?? '';
       const targets = modifier ? [modifier] : param.targets.filter((t) => this.param(t, innerCode) !== undefined);
-      const matchingTargets = new Map(targets.map((t) => [t, this.filter(t, rest, value, rules)]));
+      const matchingTargets = new Map(targets.map((t) => [t, this.filter(t, rest, value)]));
       const out = new Set<string>();
       for (const [id, values] of this.values(type, param)) {
         if (values.some((v) => {
@@ -233,7 +218,7 @@ export class SearchOracle {
     const out = new Set<string>();
     for (const id of this.allIds(type)) {
       const items = values.get(id) ?? [];
-      const hit = alternatives.some((alt) => items.some((item) => matches(modifier === 'not' ? '' : modifier, alt, item, rules)));
+      const hit = alternatives.some((alt) => items.some((item) => matches(modifier === 'not' ? '' : modifier, alt, item)));
       if (hit !== negate) out.add(id);
     }
     return out;
@@ -458,7 +443,7 @@ function rangeMatches(prefix: string, target: number, range: { value: number; lo
   }
 }
 
-function matches(modifier: string, value: string, item: Extracted, rules: OracleRules): boolean {
+function matches(modifier: string, value: string, item: Extracted): boolean {
   switch (item.kind) {
     case 'string':
       if (modifier === 'exact') return item.value === value;
@@ -496,8 +481,6 @@ function matches(modifier: string, value: string, item: Extracted, rules: Oracle
       const { prefix, rest } = splitPrefix(value);
       const span = dateSpan(rest);
       if (span === undefined) return false;
-      if (rules.dateGeLeOverlap && prefix === 'ge') return item.high > span.low;
-      if (rules.dateGeLeOverlap && prefix === 'le') return item.low < span.high;
       return dateMatches(prefix, item.low, item.high, span.low, span.high);
     }
     case 'number': {
@@ -507,16 +490,6 @@ function matches(modifier: string, value: string, item: Extracted, rules: Oracle
     case 'quantity': {
       const { prefix, rest } = splitPrefix(value);
       const [num = '', system = '', code = ''] = rest.split('|');
-      if (rules.ucumMoleAsCount && system === UCUM && code !== '' && item.quantity.system === UCUM && item.quantity.code !== undefined) {
-        const target = baseUnits(item.quantity.value, item.quantity.code);
-        const range = numberRange(num);
-        const search = range ? baseUnits(range.value, code) : undefined;
-        const low = range ? baseUnits(range.low, code) : undefined;
-        const high = range ? baseUnits(range.high, code) : undefined;
-        if (target && search && low && high && target.signature === search.signature) {
-          return rangeMatches(prefix, Number(target.value.toPrecision(12)), { value: Number(search.value.toPrecision(12)), low: low.value, high: high.value });
-        }
-      }
       if (system === UCUM && code !== '' && item.quantity.system === UCUM && item.quantity.code !== undefined) {
         // Where the units convert, the comparison is in the search value's unit (search.html#quantity).
         const converted = convertUcum(item.quantity.value, item.quantity.code, code);

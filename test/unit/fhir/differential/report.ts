@@ -10,7 +10,6 @@ export interface RunCounts {
   byVerdict: Map<string, number>;
   byDivergence: Map<string, number>;
   byGap: Map<string, number>;
-  deviations: Map<string, number>;
 }
 
 function bump(map: Map<string, number>, key: string): void {
@@ -33,7 +32,6 @@ export function countRun(run: DifferentialRun): RunCounts {
     byVerdict: new Map(),
     byDivergence: new Map(),
     byGap: new Map(),
-    deviations: new Map(),
   };
   for (const result of run.results) {
     const { query, verdict } = result;
@@ -44,7 +42,6 @@ export function countRun(run: DifferentialRun): RunCounts {
     bump(counts.byVerdict, verdict.kind === 'failure' ? 'failure' : `${verdict.kind} (${result.judgedBy})`);
     if (verdict.kind === 'divergence') for (const d of verdict.divergences) bump(counts.byDivergence, d);
     if (verdict.kind === 'hearth-gap') bump(counts.byGap, verdict.gap);
-    if ('deviations' in verdict) for (const d of verdict.deviations) bump(counts.deviations, d);
   }
   return counts;
 }
@@ -76,6 +73,5 @@ export function countsMarkdown(run: DifferentialRun): string {
     '',
     table('Hearth gap', c.byGap, new Map(HEARTH_GAPS.map((g) => [g.id, g.title]))),
     '',
-    table('Hearth reading (matches the oracle only under it)', c.deviations),
   ].join('\n');
 }
