@@ -313,6 +313,8 @@ export function queryLinks(db: Database, query: LinkQuery): Array<{ resourceType
 export const ESTIMATE_SAMPLE = 1000;
 /** Sample points tried at most (points landing on other types' rids are skipped). */
 const MAX_SAMPLE_POINTS = 20 * ESTIMATE_SAMPLE;
+/** The golden ratio's fractional part: the step of the sample's Weyl sequence. */
+const GOLDEN = 0.6180339887498949;
 
 /**
  * search.html#_total `estimate`: the share of matches among about ESTIMATE_SAMPLE resources of the
@@ -331,9 +333,9 @@ function estimatedTotal(db: Database, query: CurrentQuery): number | undefined {
   const [low, high] = [Number(range?.[0]), Number(range?.[1])];
   if (!Number.isFinite(low) || !Number.isFinite(high)) return undefined;
   // Enough points for ESTIMATE_SAMPLE hits if the type's rids are spread evenly over the range.
-  const points = Math.min(MAX_SAMPLE_POINTS, Math.ceil((ESTIMATE_SAMPLE * (high - low + 1)) / all));
-  const step = Math.max(1, Math.floor((high - low + 1) / points));
-  const params: SqlValue[] = [low, step, high];
+  const span = high - low + 1;
+  const points = Math.min(MAX_SAMPLE_POINTS, Math.ceil((ESTIMATE_SAMPLE * span) / all));
+  const params: SqlValue[] = [points, low, span];
   const where = [`rc.tid = ${typeIdSql(query.resourceType, params)}`, 'rc.deleted = 0'];
   if (query.ids) {
     params.push(...query.ids);
@@ -348,9 +350,12 @@ function estimatedTotal(db: Database, query: CurrentQuery): number | undefined {
   const matches = tests.length > 0 ? tests.join(' AND ') : '1';
   const [sampled, matched] = selectRows(
     db,
-    `WITH RECURSIVE point(r) AS (SELECT ? UNION ALL SELECT r + ? FROM point WHERE r + ${step} <= ?)
+    // Point k is at the fraction {k·φ} of the range (a Weyl sequence): spread evenly, yet with no
+    // fixed step that a periodic pattern in the rids (every 10th resource...) could alias with.
+    `WITH RECURSIVE point(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM point WHERE k + 1 < ?),
+       sample(r) AS (SELECT DISTINCT ? + CAST((k * ${GOLDEN} - CAST(k * ${GOLDEN} AS INTEGER)) * ? AS INTEGER) FROM point)
      SELECT count(*), coalesce(sum(CASE WHEN ${matches} THEN 1 ELSE 0 END), 0)
-     FROM point JOIN resource_current rc ON rc.rid = point.r WHERE ${where.join(' AND ')}`,
+     FROM sample JOIN resource_current rc ON rc.rid = sample.r WHERE ${where.join(' AND ')}`,
     // The CASE sits in the SELECT list, before WHERE: its values come first after the CTE's.
     [...params.slice(0, 3), ...matchParams, ...params.slice(3)],
   )[0] ?? [0, 0];
