@@ -68,8 +68,17 @@ export interface TextFilter {
   anyOf: readonly string[];
 }
 
+/**
+ * Any of several filters (each with its own parameter): e.g. a compartment
+ * (compartmentdefinition.html: `Patient/123/Observation` = subject OR performer ... is Patient/123).
+ */
+export interface AnyOfFilter {
+  kind: 'or';
+  anyOf: readonly SearchFilter[];
+}
+
 /** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter;
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -135,6 +144,9 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
+    case 'or':
+      if (filter.anyOf.length === 0) return 'SELECT NULL WHERE 0';
+      return filter.anyOf.map((inner) => positiveRids(inner, resourceType, params)).join(' UNION ');
     default: {
       const { view } = INDEX_TABLES[filter.kind];
       const pid = paramIdSql(resourceType, filter.param, params);
@@ -185,7 +197,7 @@ function positiveRids(filter: SearchFilter, resourceType: string, params: SqlVal
  * filters only; the other kinds use filterClause.
  */
 function correlatedClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  if (filter.kind === 'chain' || filter.kind === 'has' || filter.kind === 'composite' || filter.kind === 'text' || filter.kind === 'terminology') {
+  if (filter.kind !== 'token' && filter.kind !== 'string' && filter.kind !== 'reference' && filter.kind !== 'date' && filter.kind !== 'number' && filter.kind !== 'quantity' && filter.kind !== 'uri') {
     return filterClause(filter, resourceType, params);
   }
   const { view } = INDEX_TABLES[filter.kind];
@@ -350,12 +362,13 @@ function estimatedTotal(db: Database, query: CurrentQuery): number | undefined {
   const matches = tests.length > 0 ? tests.join(' AND ') : '1';
   const [sampled, matched] = selectRows(
     db,
+    // CROSS JOIN: SQLite keeps this order (the points drive rowid lookups; never a scan of the type).
     // Point k is at the fraction {k·φ} of the range (a Weyl sequence): spread evenly, yet with no
     // fixed step that a periodic pattern in the rids (every 10th resource...) could alias with.
     `WITH RECURSIVE point(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM point WHERE k + 1 < ?),
        sample(r) AS (SELECT DISTINCT ? + CAST((k * ${GOLDEN} - CAST(k * ${GOLDEN} AS INTEGER)) * ? AS INTEGER) FROM point)
      SELECT count(*), coalesce(sum(CASE WHEN ${matches} THEN 1 ELSE 0 END), 0)
-     FROM sample JOIN resource_current rc ON rc.rid = sample.r WHERE ${where.join(' AND ')}`,
+     FROM sample CROSS JOIN resource_current rc ON rc.rid = sample.r WHERE ${where.join(' AND ')}`,
     // The CASE sits in the SELECT list, before WHERE: its values come first after the CTE's.
     [...params.slice(0, 3), ...matchParams, ...params.slice(3)],
   )[0] ?? [0, 0];

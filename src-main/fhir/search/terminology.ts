@@ -209,6 +209,9 @@ export async function resolveTerminology(filters: readonly SearchFilter[], sourc
       case 'has':
         out.push({ ...filter, filter: (await resolveTerminology([filter.filter], source))[0]! });
         break;
+      case 'or':
+        out.push({ kind: 'or', anyOf: await resolveTerminology(filter.anyOf, source) });
+        break;
       default:
         out.push(filter);
     }
@@ -218,5 +221,11 @@ export async function resolveTerminology(filters: readonly SearchFilter[], sourc
 
 /** Whether a filter list needs resolveTerminology (most searches do not). */
 export function needsTerminology(filters: readonly SearchFilter[]): boolean {
-  return filters.some((f) => f.kind === 'terminology' || (f.kind === 'chain' && needsTerminology(f.targets.map((t) => t.filter))) || (f.kind === 'has' && needsTerminology([f.filter])));
+  return filters.some(
+    (f) =>
+      f.kind === 'terminology' ||
+      (f.kind === 'chain' && needsTerminology(f.targets.map((t) => t.filter))) ||
+      (f.kind === 'has' && needsTerminology([f.filter])) ||
+      (f.kind === 'or' && needsTerminology(f.anyOf)),
+  );
 }
