@@ -55,6 +55,8 @@ export interface ParsedSearch {
   total: 'none' | 'estimate' | 'accurate';
   /** The parameters carried into self/previous/next links (all but _count and _offset). */
   criteria: Array<[string, string]>;
+  /** The path of self/previous/next links when not `ResourceType` (a compartment search). */
+  linkBase?: string;
 }
 
 function pairsOf(params: SearchParams): Array<[string, string]> {
@@ -96,6 +98,12 @@ function lastUpdatedCondition(value: string): LastUpdatedCondition {
 /** How to treat unknown or unsupported parameters (search.html#errors, `Prefer: handling=`). */
 export interface SearchOptions {
   handling?: 'strict' | 'lenient';
+  /**
+   * search.html#compartments: only resources linked to `type`/`id` by one of `params` (the
+   * CompartmentDefinition's parameters for the searched type): one OR filter, so the search stays
+   * one query with every feature and paging; links are based at `type/id/ResourceType`.
+   */
+  compartment?: { type: string; id: string; params: readonly string[] };
 }
 
 const UNSUPPORTED_CONTROL = new Set(['_contained', '_containedType', '_query', '_filter', '_list', '_type']);
@@ -280,6 +288,7 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
   };
   let definitions: ReadonlyMap<string, SearchParamDef> | undefined;
   const definitionsOf = () => (definitions ??= searchParamsFor(resourceType, resourceTypes()));
+  if (options.compartment) compartmentFilter(parsed, resourceType, options.compartment);
   for (const [name, value] of pairsOf(params)) {
     try {
       parseOne(parsed, resourceType, name, value, definitionsOf);
@@ -358,6 +367,16 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
   parsed.criteria.push([name, value]);
 }
 
+/** search.html#compartments: `param1=Type/id OR param2=Type/id ...`, one filter. */
+function compartmentFilter(parsed: ParsedSearch, resourceType: string, compartment: NonNullable<SearchOptions['compartment']>): void {
+  if (!isResourceType(compartment.type) || !FHIR_ID_PATTERN.test(compartment.id)) {
+    throw fhirError('invalid', 'A compartment is a resource type and a valid id', 400);
+  }
+  const reference = `${compartment.type}/${compartment.id}`;
+  parsed.filters.push({ kind: 'or', anyOf: compartment.params.map((param) => searchFilter(resourceType, param, reference, 0)) });
+  parsed.linkBase = `${reference}/${resourceType}`;
+}
+
 /** `Source:param[:Target]` (search.html#include); `*` is not supported. */
 function includeSpec(name: string, value: string, reverse: boolean, iterate: boolean): IncludeSpec {
   const [sourceType = '', param = '', targetType, extra] = value.split(':');
@@ -422,11 +441,12 @@ export function pageLinks(resourceType: string, search: ParsedSearch, hasNext: b
     ['_count', String(search.count)],
     ['_offset', String(offset)],
   ];
-  const links: BundleLink[] = [{ relation: 'self', url: searchUrl(resourceType, page(search.offset)) }];
+  const base = search.linkBase ?? resourceType;
+  const links: BundleLink[] = [{ relation: 'self', url: searchUrl(base, page(search.offset)) }];
   if (search.offset > 0 && search.count > 0) {
-    links.push({ relation: 'previous', url: searchUrl(resourceType, page(Math.max(0, search.offset - search.count))) });
+    links.push({ relation: 'previous', url: searchUrl(base, page(Math.max(0, search.offset - search.count))) });
   }
-  if (hasNext) links.push({ relation: 'next', url: searchUrl(resourceType, page(search.offset + search.count)) });
+  if (hasNext) links.push({ relation: 'next', url: searchUrl(base, page(search.offset + search.count)) });
   return links;
 }
 

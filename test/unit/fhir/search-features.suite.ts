@@ -57,6 +57,7 @@ export const FEATURE_CORPUS: Resource[] = [
     effectiveDateTime: '2024-02-01',
   },
   { resourceType: 'Observation', id: 'd1', status: 'final', code: { coding: [{ system: LOINC, code: '21112-8' }] }, valueDateTime: '2024-03-01' },
+  { resourceType: 'Observation', id: 'perf', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p2' }, performer: [{ reference: 'Patient/p1' }] },
   { ...weighed('w1', { value: 0.0054, system: UCUM, code: 'g', unit: 'g' }) },
   { ...weighed('w2', { value: 5400, system: UCUM, code: 'ug' }) },
   { ...weighed('w3', { value: 5.4, system: 'http://example.org/units', code: 'mg' }) },
@@ -183,6 +184,21 @@ export function searchFeatureSuite(name: string, makeFixture: () => Promise<Repo
       expect(await find('Observation', '_text=normal')).toEqual([]);
       await repo.update(FEATURE_CORPUS[3] as Resource);
       expect(await find('Observation', '_text=unusual')).toEqual(['bp2']);
+    });
+
+    it('compartment: one OR filter over the linking parameters, with sorting and paging (search.html#compartments)', async () => {
+      const compartment = { compartment: { type: 'Patient', id: 'p1', params: ['subject', 'performer'] } };
+      const page = await repo.search('Observation', [['_sort', '-_id'], ['_count', '2']], compartment);
+      expect(page.total).toBe(3);
+      expect(ids(page)).toEqual(['perf', 'bp2']);
+      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      expect(next).toBe('Patient/p1/Observation?_sort=-_id&_count=2&_offset=2');
+      expect(ids(await repo.search('Observation', [['_sort', '-_id'], ['_count', '2'], ['_offset', '2']], compartment))).toEqual(['bp1']);
+      expect(ids(await repo.search('Observation', [['_text', 'unusual']], compartment))).toEqual(['bp2']);
+      expect(ids(await repo.search('Observation', [], { compartment: { type: 'Patient', id: 'p2', params: ['subject', 'performer'] } }))).toEqual(['perf']);
+      // Includes work too: the compartment is an ordinary filter.
+      const included = await repo.search('Observation', [['_id', 'perf'], ['_include', 'Observation:subject']], compartment);
+      expect((included.entry ?? []).map((e) => `${e.search?.mode ?? ''}:${e.resource?.id ?? ''}`)).toEqual(['match:perf', 'include:p2']);
     });
 
     it(':identifier on references, :of-type on Identifier tokens (search.html#modifiers)', async () => {
