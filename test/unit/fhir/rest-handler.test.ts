@@ -311,7 +311,11 @@ describe('FHIR REST handler: operations and capabilities', () => {
     const ids = [...(observations.entry ?? []), ...(rest.entry ?? [])].map((e) => e.resource?.id).sort();
     expect(ids).toEqual(['o1', 'o2', 'o3']);
     expect((await get('/Patient/p1/Observation', '_id=o2')).body).toMatchObject({ total: 1 });
-    expect((await get('/Patient/p1/Observation', '_sort=_id')).status).toBe(400);
+    // One query (subject OR performer): sorting, totals and paging as in any search.
+    const sorted = (await get('/Patient/p1/Observation', '_sort=-_id&_count=2')).body as Bundle;
+    expect(sorted.entry?.map((e) => e.resource?.id)).toEqual(['o3', 'o2']);
+    expect(sorted.link?.find((l) => l.relation === 'next')?.url).toBe(`${BASE}/Patient/p1/Observation?_sort=-_id&_count=2&_offset=2`);
+    expect((await get('/Patient/p1/Observation', 'code:text=x&_total=accurate')).body).toMatchObject({ total: 3 });
     expect((await get('/Patient/p1/Device')).status).toBe(400);
   });
 
