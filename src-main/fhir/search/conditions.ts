@@ -132,7 +132,8 @@ export function dateCondition(param: string, value: string): RowCondition {
   const { startMs: pl, endMs: ph } = span;
   switch (prefix) {
     case 'eq':
-      return { sql: 'low >= ? AND high <= ?', values: [pl, ph] };
+      // `low < end` follows from `high <= end` (low < high); it bounds the (pid, low) index range.
+      return { sql: 'low >= ? AND low < ? AND high <= ?', values: [pl, ph, ph] };
     case 'ne':
       return { sql: 'NOT (low >= ? AND high <= ?)', values: [pl, ph] };
     case 'gt':
