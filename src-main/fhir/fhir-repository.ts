@@ -4,7 +4,7 @@
  * and vault repositories are this class over their backends.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, CodeSystem, Resource, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
 import { contentHash } from './content-hash';
 import { fhirError, OperationOutcomeError } from './outcome-error';
@@ -281,16 +281,21 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
 
   /** ValueSets and CodeSystems by canonical URL: the newest stored one, else the R4 definitions'. */
   private terminology(): TerminologySource {
-    const byUrl = async <T extends Resource>(type: 'ValueSet' | 'CodeSystem', url: string): Promise<T | undefined> => {
+    const newest = async (type: 'ValueSet' | 'CodeSystem', url: string): Promise<Resource | undefined> => {
       const [base = url, version] = url.split('|');
       const params: Array<[string, string]> = [['url', base], ['_count', '1']];
       if (version) params.push(['version', version]);
-      const bundle = await this.search(type, params);
-      return bundle.entry?.[0]?.resource as T | undefined;
+      return (await this.search(type, params)).entry?.[0]?.resource;
     };
     return terminologySource({
-      valueSet: (url) => byUrl<ValueSet>('ValueSet', url),
-      codeSystem: (url) => byUrl<CodeSystem>('CodeSystem', url),
+      valueSet: async (url) => {
+        const found = await newest('ValueSet', url);
+        return found?.resourceType === 'ValueSet' ? found : undefined;
+      },
+      codeSystem: async (url) => {
+        const found = await newest('CodeSystem', url);
+        return found?.resourceType === 'CodeSystem' ? found : undefined;
+      },
     });
   }
 
