@@ -41,6 +41,12 @@ function roundCanonical(value: number): number {
 function conversionOf(code: string): Conversion | null {
   const cached = conversions.get(code);
   if (cached !== undefined) return cached;
+  // UCUM expressions never contain blanks, and ucum-lhc prints a code with a blank (stored data)
+  // to the console while refusing it: such a code is refused here without asking it.
+  if (/\s/.test(code)) {
+    conversions.set(code, null);
+    return null;
+  }
   utils ??= ucum.UcumLhcUtils.getInstance();
   let conversion: Conversion | null = null;
   try {

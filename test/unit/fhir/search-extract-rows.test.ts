@@ -4,7 +4,7 @@
  * (search.html#modifiers), UCUM canonical quantities (search/ucum.ts) and the full text for
  * `_text`/`_content` (search/full-text.ts); and the compiler's subset boundary.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { extractIndexRows, type IndexRows } from '../../../src-main/fhir/search/extract';
 import { canonicalQuantity } from '../../../src-main/fhir/search/ucum';
@@ -103,8 +103,12 @@ describe('UCUM canonical quantities', () => {
     expect(canonicalQuantity(0, 'Cel')).toEqual({ value: 273.15, code: 'K' });
   });
 
-  it('gives nothing for a unit that is not UCUM', () => {
+  it('gives nothing for a unit that is not UCUM, and prints nothing about it', () => {
+    const log = vi.spyOn(console, 'log');
     expect(canonicalQuantity(1, 'not a unit')).toBeNull();
+    expect(canonicalQuantity(1, 'mg//dL')).toBeNull();
+    expect(log).not.toHaveBeenCalled();
+    log.mockRestore();
   });
 
   it('fills canonValue/canonCode on UCUM quantity rows only', () => {
