@@ -6,9 +6,11 @@ import { fhirError } from '../outcome-error';
 import { isResourceType } from '../resource-types';
 import {
   dateCondition,
+  invalid,
   numberCondition,
   quantityCondition,
   referenceCondition,
+  splitEscaped,
   stringCondition,
   tokenCondition,
   uriCondition,
@@ -16,33 +18,6 @@ import {
 import { INDEX_KINDS, type IndexKind } from './index-tables';
 import type { SearchParamDef, SearchParamType } from './parameters';
 import type { ComponentCondition, CompositeFilter, RowCondition } from './sql-query';
-
-function invalid(param: string, why: string): never {
-  throw fhirError('invalid', `${param}: ${why}`, 400, [param]);
-}
-
-/**
- * Splits at unescaped `sep`, keeping every escape as written (search.html#escaping): the parts are
- * split again later (`,` then `$`, then `|` inside a token), each level unescaping its own separator.
- */
-export function splitKeepingEscapes(value: string, sep: ',' | '$'): string[] {
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (ch === '\\' && i + 1 < value.length) {
-      current += ch + value[i + 1];
-      i++;
-    } else if (ch === sep) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
 
 /** `\$` and `\,` unescaped; `\|` and `\\` stay for the component's own parser (token system|code). */
 function unescapeComposite(part: string): string {
@@ -83,8 +58,8 @@ export function compositeFilter(def: SearchParamDef, name: string, modifier: str
   if (!components || components.length === 0) {
     throw fhirError('not-supported', `${name}: this composite parameter has no indexed components`, 400, [name]);
   }
-  const anyOf = splitKeepingEscapes(value, ',').map((alternative): ComponentCondition[] => {
-    const parts = splitKeepingEscapes(alternative, '$');
+  const anyOf = splitEscaped(value, ',', true).map((alternative): ComponentCondition[] => {
+    const parts = splitEscaped(alternative, '$', true);
     if (parts.length !== components.length) invalid(name, `expected ${components.length} values separated by $`);
     return components.map((component, index) => {
       const part = unescapeComposite(parts[index]!);

@@ -15,18 +15,22 @@ export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap
 /** Past any character a normalized value holds: `x <= v < x + PREFIX_END` is "v starts with x". */
 const PREFIX_END = '\uffff';
 
-function invalid(param: string, message: string): never {
+export function invalid(param: string, message: string): never {
   throw fhirError('invalid', `${param}: ${message}`, 400, [param]);
 }
 
-/** Splits at `sep` not preceded by a backslash, and unescapes `\,` `\|` `\$` `\\` (search.html#escaping). */
-export function splitEscaped(value: string, sep: ',' | '|'): string[] {
+/**
+ * Splits at `sep` not preceded by a backslash, and unescapes `\,` `\|` `\$` `\\` (search.html#escaping).
+ * With `keepEscapes` the escapes stay as written, for values split again at a lower level
+ * (composites: `,` then `$`, then `|` inside a token).
+ */
+export function splitEscaped(value: string, sep: ',' | '|' | '$', keepEscapes = false): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
     if (ch === '\\' && i + 1 < value.length) {
-      current += value[i + 1];
+      current += keepEscapes ? ch + value[i + 1] : value[i + 1];
       i++;
     } else if (ch === sep) {
       parts.push(current);
