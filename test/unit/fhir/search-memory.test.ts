@@ -1,4 +1,4 @@
-import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { searchSuite } from './search.suite';
+import { memoryFixture } from './store-fixtures';
 
-searchSuite('MemoryRepository', async () => ({ repo: new MemoryRepository(), close: async () => undefined }));
+searchSuite('MemoryRepository', memoryFixture);

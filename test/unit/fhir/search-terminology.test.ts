@@ -2,18 +2,12 @@
  * Token modifiers that need terminology (search.html#modifiers): `:in`, `:not-in` over ValueSets in
  * the store or among the R4 ones, `:above`, `:below` over a stored CodeSystem's hierarchy. Both stores.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
-import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
 import type { ResourceRepository } from '../../../src-main/fhir/repository';
-import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
-import { createVault } from '../../../src-main/vault';
 import type { RepositoryFixture } from './repository.contract';
+import { memoryFixture, vaultFixture } from './store-fixtures';
 
 const CS = 'http://example.org/fhir/CodeSystem/findings';
 
@@ -113,16 +107,5 @@ function terminologySuite(name: string, makeFixture: () => Promise<RepositoryFix
   });
 }
 
-terminologySuite('MemoryRepository', async () => ({ repo: new MemoryRepository(), close: async () => undefined }));
-
-terminologySuite('vault repository', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-search-terminology-'));
-  const vault = await createVault(path.join(dir, 'vault'), 'test passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
-  return {
-    repo: createVaultRepository(vault),
-    close: async () => {
-      await vault.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+terminologySuite('MemoryRepository', memoryFixture);
+terminologySuite('vault repository', () => vaultFixture('hearth-search-terminology-'));

@@ -1,19 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
-import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
-import { createVault } from '../../../src-main/vault';
 import { searchSuite } from './search.suite';
+import { vaultFixture } from './store-fixtures';
 
-searchSuite('vault repository', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-search-'));
-  const vault = await createVault(path.join(dir, 'vault'), 'test passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
-  return {
-    repo: createVaultRepository(vault),
-    close: async () => {
-      await vault.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+searchSuite('vault repository', () => vaultFixture('hearth-search-'));
