@@ -2,6 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { ApiProvider } from './api/context';
 import type { RendererClient } from './api/types';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { VaultGate } from './VaultGate';
 import { theme } from './theme';
 
@@ -11,7 +12,9 @@ export function App({ client }: { client: RendererClient }) {
     <MantineProvider theme={theme} defaultColorScheme="auto">
       <Notifications position="bottom-right" />
       <ApiProvider client={client}>
-        <VaultGate />
+        <ErrorBoundary what="Hearth">
+          <VaultGate />
+        </ErrorBoundary>
       </ApiProvider>
     </MantineProvider>
   );

@@ -91,9 +91,17 @@ test.describe('Hearth web UI', () => {
     vaultDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-')), 'vault');
     page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    page.on('crash', () => pageErrors.push('the page crashed'));
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(`console: ${message.text()} (${message.location().url})`);
     });
+  });
+
+  // A failure in CI leaves only the printed output: print what the page showed and what it logged.
+  test.afterEach(async ({}, testInfo) => {
+    if (testInfo.status === testInfo.expectedStatus || !page) return;
+    const shown = page.isClosed() ? '(page closed)' : await page.locator('body').innerText({ timeout: 5_000 }).catch((error: Error) => `(unreadable: ${error.message})`);
+    console.log(`[${testInfo.title}] URL ${page.isClosed() ? '' : page.url().replace(/#token=.*/, '#token=…')}\n[page text] ${shown.slice(0, 3000)}\n[page errors] ${pageErrors.join('\n') || 'none'}`);
   });
 
   test.afterAll(async () => {
@@ -240,9 +248,10 @@ test.describe('Hearth web UI', () => {
     await page.getByTestId('start-import').click();
     await expect(page.getByTestId('job-panel')).toBeVisible({ timeout: 60_000 });
 
-    // The job may end before the click lands: Cancel then turns into "Import more", and a click
-    // without a bound would wait for a Cancel button that never comes back (until the test's own
-    // timeout). So the click has a bound, and a missed click must mean the job had finished.
+    // The job may end before the click lands: Cancel then goes away, and a click without a bound
+    // would wait for a Cancel button that never comes back (until the test's own timeout). So the
+    // click has a bound, and a missed click must mean the job had finished. ("Import more" used to
+    // take Cancel's place, and a click that landed as the job ended started over: CI saw it.)
     const status = page.getByTestId('job-status');
     const cancelled = await page
       .getByRole('button', { name: 'Cancel' })

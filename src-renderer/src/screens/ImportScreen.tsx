@@ -215,7 +215,7 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
             </Text>
             <StatusBadge status={job.status} />
           </Group>
-          {!finished ? (
+          {!finished && (
             <Button
               style={{ flexShrink: 0 }}
               color="red"
@@ -225,10 +225,6 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
               loading={cancel.loading}
             >
               Cancel
-            </Button>
-          ) : (
-            <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={onNewImport} style={{ flexShrink: 0 }}>
-              Import more
             </Button>
           )}
         </Group>
@@ -274,6 +270,14 @@ function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => vo
         )}
         {cancel.error && <ErrorAlert error={cancel.error} title="Could not cancel" />}
       </Card>
+      {/* Not where Cancel was: a click aimed at Cancel just as the job ends must not start over. */}
+      {finished && (
+        <Group justify="flex-end">
+          <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={onNewImport}>
+            Import more
+          </Button>
+        </Group>
+      )}
       {finished && <ReportPanel jobId={jobId} />}
     </Stack>
   );

@@ -5,6 +5,7 @@ import { IconDatabase, IconFileImport, IconFlame, IconHome, IconLock, IconSearch
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
+import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useApi, useClient } from '../api/context';
 import type { ConnectionState } from '../api/types';
 import { resourcesRoute, type Route } from '../router/routes';
@@ -150,7 +151,10 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
           </Text>
         </AppShell.Navbar>
         <AppShell.Main>
-          <Screen route={route} navigate={go} />
+          {/* Going to another route clears a rendering error (without remounting on each route change). */}
+          <ErrorBoundary what="This screen" resetKey={JSON.stringify(route)}>
+            <Screen route={route} navigate={go} />
+          </ErrorBoundary>
         </AppShell.Main>
       </AppShell>
       <CommandPalette navigate={go} onLock={() => void lock()} onShortcuts={shortcuts.open} />

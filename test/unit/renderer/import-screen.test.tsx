@@ -75,6 +75,10 @@ describe('import screen', () => {
     await act(async () => emit({ type: 'job', job: current }));
     await waitFor(() => expect(screen.getByTestId('import-report')).toBeTruthy());
     expect(screen.getByTestId('report-failed').textContent).toBe('30');
+    // "Import more" is not put where Cancel was (inside the job card): a click aimed at Cancel as
+    // the job ends must not throw the report away.
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(screen.getByTestId('job-panel').contains(screen.getByRole('button', { name: 'Import more' }))).toBe(false);
     const rows = () => [...screen.getByTestId('report-errors').querySelectorAll('tbody tr')];
     // 30 errors, 25 per page: the first page ends at record 24, the second holds the rest.
     expect(rows()).toHaveLength(25);
