@@ -1,0 +1,66 @@
+/**
+ * Where the engine's search time goes: fills a vault with the bench:fhir corpus (fast KDF), then
+ * runs the bench query mix through the REST handler and prints each query's median and worst time.
+ * Run under `node --cpu-prof --import tsx` for a profile. `HEARTH_PROFILE_SIZE` (default 50000),
+ * `HEARTH_PROFILE_ROUNDS` (default 5), `HEARTH_PROFILE_ONLY` (comma-separated query numbers),
+ * `HEARTH_PROFILE_OUT` (a .cpuprofile file of the query phase only).
+ */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fhirProjector } from '../../src-main/fhir/fhir-projector';
+import { handleFhirRequest } from '../../src-main/fhir/rest/handler';
+import { createVaultRepository } from '../../src-main/fhir/vault-repository';
+import { createVault } from '../../src-main/vault';
+import { corpusBundles } from '../bench/fhir/corpus';
+import { queryMix } from '../bench/fhir/queries';
+
+const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 50000);
+const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 5);
+const only = process.env.HEARTH_PROFILE_ONLY?.split(',').map(Number);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-search-profile-'));
+const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+const repo = createVaultRepository(vault);
+const rest = { baseUrl: 'http://x/fhir' };
+const fillStarted = performance.now();
+for (const bundle of corpusBundles(size, 500)) {
+  const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: JSON.stringify(bundle) }, rest);
+  if (response.status !== 200) throw new Error(String(response.status));
+}
+console.log(`filled ${size} in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+const mix = queryMix(size);
+const profileOut = process.env.HEARTH_PROFILE_OUT;
+const inspector = new Session();
+if (profileOut) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
+const times = mix.map(() => [] as number[]);
+const matches: number[] = [];
+for (let round = 0; round <= rounds; round++) {
+  for (let index = 0; index < mix.length; index++) {
+    if (only && !only.includes(index + 1)) continue;
+    const query = mix[index]!;
+    const started = performance.now();
+    const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: { accept: 'application/fhir+json' } }, rest);
+    const ms = performance.now() - started;
+    if (response.status !== 200) throw new Error(`${query.resourceType}?${query.query}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    const body = response.body as { entry?: unknown[] };
+    matches[index] = body.entry?.length ?? 0;
+    if (round > 0) times[index]!.push(ms);
+  }
+}
+if (profileOut) {
+  const { profile } = await inspector.post('Profiler.stop');
+  fs.writeFileSync(profileOut, JSON.stringify(profile));
+  inspector.disconnect();
+}
+mix.forEach((query, index) => {
+  const sorted = [...times[index]!].sort((a, b) => a - b);
+  if (sorted.length === 0) return;
+  console.log(`${String(index + 1).padStart(2)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(8)} ${sorted.at(-1)!.toFixed(1).padStart(8)} ms  ${String(matches[index]).padStart(4)} entries  ${query.resourceType}?${query.query.slice(0, 90)}`);
+});
+await vault.close();
+fs.rmSync(dir, { recursive: true, force: true });
