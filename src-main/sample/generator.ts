@@ -22,16 +22,8 @@ export const DEFAULT_AS_OF = '2026-01-01';
 export const DEFAULT_HISTORY_YEARS = 10;
 export const MAX_PATIENTS = 1_000_000;
 
-export interface SampleOptions {
-  patients: number;
-  /** An integer, or any text (hashed). */
-  seed: number | string;
+export interface SampleOptions extends PopulationOptions {
   outDir: string;
-  withGold?: boolean;
-  /** Years of history per patient (default 10). */
-  historyYears?: number;
-  /** The reference date, YYYY-MM-DD (default 2026-01-01). */
-  asOf?: string;
   signal?: AbortSignal;
   onProgress?: (progress: SampleProgress) => void;
 }
@@ -142,7 +134,45 @@ class NdjsonFiles {
   }
 }
 
-export async function generateSample(options: SampleOptions): Promise<SampleResult> {
+export interface PopulationOptions {
+  patients: number;
+  /** An integer, or any text (hashed). */
+  seed: number | string;
+  /** Years of history per patient (default 10). */
+  historyYears?: number;
+  /** The reference date, YYYY-MM-DD (default 2026-01-01). */
+  asOf?: string;
+  /** Build the gold annotation lines too (costs time and memory; off by default). */
+  withGold?: boolean;
+}
+
+/** One gold line per note (gold/annotations.ndjson). */
+export interface GoldNoteLine {
+  documentReference: string;
+  patient: string;
+  noteType: string;
+  date: string;
+  textLength: number;
+  Entities: RenderedNote['entities'];
+}
+
+/** What the population yields: the shared pool first (patient 0), then one patient at a time. */
+export interface PopulationBatch {
+  patientIndex: number;
+  resources: Resource[];
+  gold: GoldNoteLine[];
+  notes: number;
+}
+
+interface CheckedOptions {
+  patients: number;
+  seed: number;
+  historyYears: number;
+  asOf: Date;
+  asOfText: string;
+}
+
+function checkOptions(options: PopulationOptions): CheckedOptions {
   if (!Number.isInteger(options.patients) || options.patients < 1 || options.patients > MAX_PATIENTS) {
     throw new RangeError(`--patients must be a whole number from 1 to ${MAX_PATIENTS.toLocaleString('en-US')}`);
   }
@@ -151,13 +181,54 @@ export async function generateSample(options: SampleOptions): Promise<SampleResu
   const asOfText = options.asOf ?? DEFAULT_AS_OF;
   const asOf = new Date(`${asOfText}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfText) || Number.isNaN(asOf.getTime())) throw new RangeError('--as-of must be a date, YYYY-MM-DD');
+  return { patients: options.patients, seed: numericSeed(options.seed), historyYears, asOf, asOfText };
+}
 
-  const seed = numericSeed(options.seed);
-  const idPrefix = `s${seed.toString(36)}`;
-  const root = new SampleRandom(seed);
-  const { clinicians, facilities } = makePools(root.fork('pools'), options.patients, idPrefix);
-  const context: SimulationContext = { asOf, historyYears, clinicians, facilities, idPrefix };
+/**
+ * The synthetic population, lazily: nothing is held beyond the patient being yielded, so a
+ * consumer (files, or the vault's import) runs in flat memory. Throws RangeError on bad options.
+ */
+export function* samplePopulation(options: PopulationOptions): Generator<PopulationBatch> {
+  const checked = checkOptions(options);
+  const idPrefix = `s${checked.seed.toString(36)}`;
+  const root = new SampleRandom(checked.seed);
+  const { clinicians, facilities } = makePools(root.fork('pools'), checked.patients, idPrefix);
+  const context: SimulationContext = { asOf: checked.asOf, historyYears: checked.historyYears, clinicians, facilities, idPrefix };
+  yield { patientIndex: 0, resources: [...facilities.map(facilityResource), ...clinicians.map(clinicianResource)], gold: [], notes: 0 };
 
+  for (let index = 1; index <= checked.patients; index++) {
+    const rng = root.fork(index);
+    const history = simulatePatient(rng, index, context);
+    const noteRng = rng.fork('notes');
+    const notes = new Map<string, RenderedNote[]>();
+    const gold: GoldNoteLine[] = [];
+    let noteCount = 0;
+    for (const encounter of history.encounters) {
+      // Not every routine visit gets a note (as in real records); every other visit does.
+      if (encounter.kind === 'wellness' && !noteRng.chance(0.5)) continue;
+      const rendered = notesFor(noteRng, history, encounter);
+      notes.set(encounter.id, rendered);
+      noteCount += rendered.length;
+      if (options.withGold) {
+        rendered.forEach((note, i) => {
+          gold.push({
+            documentReference: `DocumentReference/${noteId(encounter.id, i)}`,
+            patient: `Patient/${history.patient.id}`,
+            noteType: NOTE_TYPES[note.kind].display,
+            date: note.date.toISOString(),
+            textLength: note.text.length,
+            Entities: note.entities,
+          });
+        });
+      }
+    }
+    yield { patientIndex: index, resources: [...patientResources(history, notes)], gold, notes: noteCount };
+  }
+}
+
+export async function generateSample(options: SampleOptions): Promise<SampleResult> {
+  const checked = checkOptions(options);
+  const population = samplePopulation(options);
   await mkdir(options.outDir, { recursive: true });
   const files = new NdjsonFiles(options.outDir);
   let gold: WriteStream | undefined;
@@ -168,53 +239,28 @@ export async function generateSample(options: SampleOptions): Promise<SampleResu
     gold = createWriteStream(path.join(options.outDir, goldFile), { encoding: 'utf8' });
   }
 
-  for (const facility of facilities) files.add(facilityResource(facility));
-  for (const clinician of clinicians) files.add(clinicianResource(clinician));
-
-  const progress: SampleProgress = { patientsDone: 0, patients: options.patients, resources: 0, notes: 0 };
+  const progress: SampleProgress = { patientsDone: 0, patients: checked.patients, resources: 0, notes: 0 };
   let cancelled = false;
   let goldLines: string[] = [];
-  for (let index = 1; index <= options.patients; index++) {
+  for (const batch of population) {
     if (options.signal?.aborted) {
       cancelled = true;
       break;
     }
-    const rng = root.fork(index);
-    const history = simulatePatient(rng, index, context);
-    const noteRng = rng.fork('notes');
-    const notes = new Map<string, RenderedNote[]>();
-    for (const encounter of history.encounters) {
-      // Not every routine visit gets a note (as in real records); every other visit does.
-      if (encounter.kind === 'wellness' && !noteRng.chance(0.5)) continue;
-      const rendered = notesFor(noteRng, history, encounter);
-      notes.set(encounter.id, rendered);
-      if (gold) {
-        rendered.forEach((note, i) => {
-          goldLines.push(JSON.stringify({
-            documentReference: `DocumentReference/${noteId(encounter.id, i)}`,
-            patient: `Patient/${history.patient.id}`,
-            noteType: NOTE_TYPES[note.kind].display,
-            date: note.date.toISOString(),
-            textLength: note.text.length,
-            Entities: note.entities,
-          }));
-        });
+    for (const resource of batch.resources) files.add(resource);
+    progress.resources += batch.resources.length;
+    progress.notes += batch.notes;
+    progress.patientsDone = batch.patientIndex;
+    if (gold) {
+      for (const line of batch.gold) goldLines.push(JSON.stringify(line));
+      if (goldLines.length >= 500) {
+        if (!gold.write(`${goldLines.join('\n')}\n`)) await once(gold, 'drain');
+        goldLines = [];
       }
-      progress.notes += rendered.length;
-    }
-    for (const resource of patientResources(history, notes)) {
-      files.add(resource);
-      progress.resources++;
-    }
-    progress.patientsDone = index;
-    if (gold && goldLines.length >= 500) {
-      if (!gold.write(`${goldLines.join('\n')}\n`)) await once(gold, 'drain');
-      goldLines = [];
     }
     await files.flush();
-    if (index % 50 === 0 || index === options.patients) options.onProgress?.({ ...progress });
+    if (batch.patientIndex > 0 && (batch.patientIndex % 50 === 0 || batch.patientIndex === checked.patients)) options.onProgress?.({ ...progress });
   }
-  progress.resources += facilities.length + clinicians.length;
 
   const written = await files.close();
   if (gold) {
@@ -224,8 +270,8 @@ export async function generateSample(options: SampleOptions): Promise<SampleResu
   }
   // The Bulk Data manifest (export.html#response---complete-status), so the folder imports like an $export.
   const manifest = {
-    transactionTime: `${asOfText}T00:00:00Z`,
-    request: `hearth sample --patients ${options.patients} --seed ${options.seed}`,
+    transactionTime: `${checked.asOfText}T00:00:00Z`,
+    request: `hearth sample --patients ${checked.patients} --seed ${options.seed}`,
     requiresAccessToken: false,
     output: written.map((file) => ({ type: file.replace(/\.ndjson$/, ''), url: file, count: files.counts[file.replace(/\.ndjson$/, '')] ?? 0 })),
     error: [],
