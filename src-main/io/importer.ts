@@ -10,7 +10,8 @@ import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
 import { findJsonSyntaxError } from './json-lines';
-import { looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { expandSourceFolders } from './source-folders';
 import { readSource, recordError, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -253,8 +254,12 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
   run.progress(file.file, 0);
 }
 
-/** An NDJSON file on disk, streamed: one batch per chunk of lines, in bounded memory. */
-async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number): Promise<void> {
+/**
+ * An NDJSON file on disk (gzipped or not), streamed: one batch per chunk of lines, in bounded
+ * memory. A file that breaks off (a truncated gzip, a read error) keeps the records read before
+ * the break and gets a file-level problem saying where it stopped.
+ */
+async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number, gzip: boolean): Promise<void> {
   const summary: ImportFileSummary = { file: filePath, records: 0, ...emptyCounts() };
   run.result.files.push(summary);
   let records: SourceRecord[] = [];
@@ -271,23 +276,32 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
     parseErrors = [];
     run.progress(filePath, bytesRead);
   };
-  for await (const { line, text, bytesRead } of ndjsonLines(filePath)) {
-    const trimmed = text.trim();
-    if (trimmed.length === 0) continue;
-    summary.records++;
-    run.recordsKnown++;
-    try {
-      records.push({ line, resource: JSON.parse(trimmed) });
-    } catch {
-      parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
-    }
-    if (records.length + parseErrors.length >= run.chunkSize) {
-      await flush(bytesRead);
-      if (run.aborted) {
-        run.result.cancelled = true;
-        return;
+  let lastLine = 0;
+  try {
+    for await (const { line, text, bytesRead } of ndjsonLines(filePath, gzip)) {
+      lastLine = line;
+      const trimmed = text.trim();
+      if (trimmed.length === 0) continue;
+      summary.records++;
+      run.recordsKnown++;
+      try {
+        records.push({ line, resource: JSON.parse(trimmed) });
+      } catch {
+        parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
+      }
+      if (records.length + parseErrors.length >= run.chunkSize) {
+        await flush(bytesRead);
+        if (run.aborted) {
+          run.result.cancelled = true;
+          return;
+        }
       }
     }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    summary.problem = gzip
+      ? `the gzip file is truncated or damaged: it stops after line ${lastLine} (the lines before it were imported)`
+      : `the file could not be read to the end (${code ?? 'read error'}) after line ${lastLine} (the lines before it were imported)`;
   }
   run.allFilesRead = lastFile;
   await flush(fileBytes);
@@ -295,21 +309,25 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
 }
 
 export async function runImport(options: ImportRunOptions): Promise<ImportRunResult> {
-  const sizes = await Promise.all(options.sources.map(sourceBytes));
+  // Folders become their files (a Bulk Data manifest's list, or the FHIR files they hold).
+  const expanded = await expandSourceFolders(options.sources);
+  const sources = expanded.sources;
+  const sizes = await Promise.all(sources.map(sourceBytes));
   const run = new ImportRun(
     options,
     sizes.reduce((a, b) => a + b, 0),
     Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
   );
-  for (const [index, source] of options.sources.entries()) {
+  for (const { file, problem } of expanded.problems) run.result.files.push({ file, records: 0, ...emptyCounts(), problem });
+  for (const [index, source] of sources.entries()) {
     if (run.aborted) {
       run.result.cancelled = true;
       break;
     }
-    run.allFilesRead = index === options.sources.length - 1;
+    run.allFilesRead = index === sources.length - 1;
     const size = sizes[index] ?? 0;
     if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
-      await importNdjsonStream(run, source.path, size);
+      await importNdjsonStream(run, source.path, size, await isGzipFile(source.path));
     } else {
       await importWholeFile(run, source, size);
     }
