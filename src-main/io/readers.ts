@@ -162,6 +162,8 @@ export function parseSourceText(file: string, text: string, bytes = Buffer.byteL
 
 /** A single gzipped JSON document is decompressed whole; past this, NDJSON (streamed) is the way. */
 const MAX_GUNZIPPED_BYTES = 1024 * 1024 * 1024;
+/** The largest file read whole (a JSON resource or Bundle): V8's longest string is about 512 M characters. */
+const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
 
 /** Reads a source given by path or by content. File-system failures become the file's problem. */
 export async function readSource(source: ImportSource): Promise<SourceFile> {
@@ -184,6 +186,10 @@ export async function readSource(source: ImportSource): Promise<SourceFile> {
       const problem = tooBig ? `the gzip file expands to more than ${MAX_GUNZIPPED_BYTES / 1024 / 1024} MB: use NDJSON for files this large` : 'not a valid gzip file (truncated or damaged)';
       return { file: source.path, bytes: fileBytes, records: [], errors: [], problem };
     }
+  }
+  if (bytes.length > MAX_WHOLE_FILE_BYTES) {
+    // Past this, V8 cannot hold the text as one string; NDJSON files of any size are streamed instead.
+    return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: `too large to read as one JSON document (over ${MAX_WHOLE_FILE_BYTES / 1024 / 1024} MB): split it, or use NDJSON (one resource per line), which streams` };
   }
   const decoded = decodeText(bytes);
   if ('problem' in decoded) return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: decoded.problem };
