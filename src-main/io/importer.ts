@@ -11,7 +11,10 @@ import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
 import { findJsonSyntaxError } from './json-lines';
 import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
-import { expandSourceFolders } from './source-folders';
+import { expandSourceFolders, type SyntheaCsvSource } from './source-folders';
+import { syntheaCsvTables } from './synthea-csv';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { readSource, recordError, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -45,8 +48,13 @@ function emptyCounts(): ImportCounts {
   return { created: 0, updated: 0, unchanged: 0, failed: 0 };
 }
 
-async function sourceBytes(source: ImportSource): Promise<number> {
+async function sourceBytes(source: ImportSource | SyntheaCsvSource): Promise<number> {
   if (source.kind === 'text') return Buffer.byteLength(source.text);
+  if (source.kind === 'synthea-csv') {
+    const names = (await readdir(source.path).catch(() => [] as string[])).filter((name) => name.endsWith('.csv'));
+    const sizes = await Promise.all(names.map((name) => stat(path.join(source.path, name)).then((s) => s.size, () => 0)));
+    return sizes.reduce((a, b) => a + b, 0);
+  }
   try {
     return (await stat(source.path)).size;
   } catch {
@@ -308,6 +316,40 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   run.bytesBefore += fileBytes;
 }
 
+/** A Synthea CSV folder: each table converted to resources (synthea-csv.ts) and written in chunks. */
+async function importSyntheaCsv(run: ImportRun, folder: string): Promise<void> {
+  const lastFile = run.allFilesRead;
+  run.allFilesRead = false;
+  for await (const table of syntheaCsvTables(folder)) {
+    const summary: ImportFileSummary = { file: table.file, records: table.resources.length, ...emptyCounts() };
+    run.result.files.push(summary);
+    run.recordsKnown += summary.records;
+    if (table.problem !== undefined) {
+      summary.problem = table.problem;
+      continue;
+    }
+    const fileBytes = await stat(table.file).then((s) => s.size, () => 0);
+    const plan = planFile({ file: table.file, bytes: fileBytes, format: 'ndjson', records: table.resources, errors: [] });
+    run.addErrors(summary, plan.errors);
+    run.recordsDone += plan.errors.length;
+    let done = plan.errors.length;
+    for (let start = 0; start < plan.writes.length; start += run.chunkSize) {
+      if (run.aborted) {
+        run.result.cancelled = true;
+        return;
+      }
+      const chunk = plan.writes.slice(start, start + run.chunkSize);
+      await run.writeIndependent(table.file, summary, chunk);
+      run.recordsDone += chunk.length;
+      done += chunk.length;
+      run.progress(table.file, Math.round((fileBytes * done) / Math.max(1, summary.records)));
+    }
+    run.bytesBefore += fileBytes;
+    run.progress(table.file, 0);
+  }
+  run.allFilesRead = lastFile;
+}
+
 export async function runImport(options: ImportRunOptions): Promise<ImportRunResult> {
   // Folders become their files (a Bulk Data manifest's list, or the FHIR files they hold).
   const expanded = await expandSourceFolders(options.sources);
@@ -326,7 +368,9 @@ export async function runImport(options: ImportRunOptions): Promise<ImportRunRes
     }
     run.allFilesRead = index === sources.length - 1;
     const size = sizes[index] ?? 0;
-    if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
+    if (source.kind === 'synthea-csv') {
+      await importSyntheaCsv(run, source.path);
+    } else if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
       await importNdjsonStream(run, source.path, size, await isGzipFile(source.path));
     } else {
       await importWholeFile(run, source, size);

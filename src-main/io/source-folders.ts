@@ -2,16 +2,24 @@
  * A folder given as an import source becomes the files it holds: the `output` list of a Bulk
  * Data manifest when the folder has one (an `$export` result, or `hearth sample` output:
  * hl7.org/fhir/uv/bulkdata/export.html#response---complete-status), else every `.ndjson`,
- * `.ndjson.gz`, `.jsonl` and `.json` file in it (a Synthea `fhir/` folder), in name order.
+ * `.ndjson.gz`, `.jsonl` and `.json` file in it (a Synthea `fhir/` folder), in name order. A
+ * Synthea CSV folder (a `patients.csv` with Synthea's header) is converted by synthea-csv.ts.
  * Manifest entries must name files inside the folder: a URL elsewhere is reported, not fetched
  * (Hearth is offline).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportSource } from '../api/contract';
+import { isSyntheaCsvFolder } from './synthea-csv';
+
+/** A Synthea CSV output folder: converted table by table (synthea-csv.ts), not read as files. */
+export interface SyntheaCsvSource {
+  kind: 'synthea-csv';
+  path: string;
+}
 
 export interface ExpandedSources {
-  sources: ImportSource[];
+  sources: Array<ImportSource | SyntheaCsvSource>;
   /** Folders or manifest entries that could not be used, with the reason (shown in the report). */
   problems: Array<{ file: string; problem: string }>;
 }
@@ -63,6 +71,10 @@ export async function expandSourceFolders(sources: readonly ImportSource[]): Pro
     const info = await stat(source.path).catch(() => undefined);
     if (!info?.isDirectory()) {
       result.sources.push(source);
+      continue;
+    }
+    if (await isSyntheaCsvFolder(source.path)) {
+      result.sources.push({ kind: 'synthea-csv', path: source.path });
       continue;
     }
     const names = await readdir(source.path).catch(() => undefined);
