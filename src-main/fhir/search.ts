@@ -18,12 +18,13 @@ import {
   tokenCondition,
   uriCondition,
 } from './search/conditions';
+import { builtinFilter, isBuiltinParameter } from './search/builtin';
 import { compositeFilter } from './search/composite';
 import { isIndexed } from './search/extract';
 import type { TerminologyFilter } from './search/terminology';
 import { textMatchExpression } from './search/text-query';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
-import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
+import { searchParamsFor, yieldsIdentifier, type SearchParamDef, type SearchParamType } from './search/parameters';
 import type { IndexFilter, RowCondition, SearchFilter, SortKey, TextFilter } from './search/sql-query';
 import type { IncludeSpec } from './search/include';
 import { parseInstantSpan } from './instant';
@@ -151,6 +152,7 @@ function identifierModifierFilter(def: SearchParamDef, name: string, modifier: s
   const identifier = modifier === 'identifier' && def.type === 'reference';
   const ofType = modifier === 'of-type' && def.type === 'token';
   if (!identifier && !ofType) return undefined;
+  if (ofType && !yieldsIdentifier(def)) throw fhirError('invalid', `${name}: :of-type applies only to a parameter of type Identifier`, 400, [name]);
   const values = splitEscaped(value, ',');
   const anyOf = values.map((v): RowCondition => {
     if (identifier) return tokenCondition(name, '', v);
@@ -308,6 +310,12 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
   switch (name) {
     case '_id': {
       const ids = value.split(',').filter((id) => id.length > 0);
+      if (value.includes('|')) {
+        // A token with a system part (`|id`, search.html#token): the general form (search/builtin.ts).
+        parsed.filters.push(builtinFilter('_id', name, '', value));
+        parsed.criteria.push([name, value]);
+        return;
+      }
       for (const id of ids) {
         if (!FHIR_ID_PATTERN.test(id)) throw fhirError('invalid', '_id: not a valid FHIR id', 400, ['_id']);
       }
@@ -317,10 +325,10 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
       return;
     }
     case '_lastUpdated':
-      for (const v of value.split(',')) {
-        if (value.includes(',')) throw unsupported('_lastUpdated', 'OR of _lastUpdated values');
-        parsed.lastUpdated.push(lastUpdatedCondition(v));
-      }
+      // One value without `ap` is a range on the version table's own column; OR by comma and `ap`
+      // take the general form (search/builtin.ts).
+      if (value.includes(',') || value.startsWith('ap')) parsed.filters.push(builtinFilter('_lastUpdated', name, '', value));
+      else parsed.lastUpdated.push(lastUpdatedCondition(value));
       parsed.criteria.push([name, value]);
       return;
     case '_count':
@@ -409,6 +417,8 @@ function searchFilter(resourceType: string, name: string, value: string, depth: 
   const colon = head.indexOf(':');
   const code = colon >= 0 ? head.slice(0, colon) : head;
   const modifier = colon >= 0 ? head.slice(colon + 1) : '';
+  // `_id` and `_lastUpdated` with a modifier, or ending a chain or a _has (search/builtin.ts).
+  if (dot < 0 && isBuiltinParameter(code)) return builtinFilter(code, name, modifier, value);
   const def = searchParamsFor(resourceType, types).get(code);
   if (!def) throw unsupported(name, '');
   if (dot < 0) return plainFilter(def, name, modifier, value);

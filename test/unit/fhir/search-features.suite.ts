@@ -211,6 +211,45 @@ export function searchFeatureSuite(name: string, makeFixture: () => Promise<Repo
       expect(await status('Patient', 'identifier:of-type=MR|12345')).toBe(400);
     });
 
+    it(':of-type on a token that is not an Identifier is a 400, not an empty result (search.html#modifiers)', async () => {
+      expect(await status('Observation', `code:of-type=${V2_0203}|MR|12345`)).toBe(400);
+      expect(await status('Patient', `gender:of-type=${V2_0203}|MR|12345`)).toBe(400);
+      expect(await status('Observation', `identifier:of-type=${V2_0203}|MR|12345`)).toBe(200);
+    });
+
+    it('_id as a token and _lastUpdated as a date: modifiers, |id, OR, ap, ending a chain or _has (search.html#all)', async () => {
+      const bp1 = await repo.read('Observation', 'bp1');
+      const instant = bp1.meta?.lastUpdated ?? '';
+      expect(instant).not.toBe('');
+      expect(await find('Patient', '_id=|p1')).toEqual(['p1']);
+      expect(await find('Patient', '_id=|p1,|p2')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_id=urn:x|p1')).toEqual([]);
+      expect(await find('Patient', '_id:not=p1')).toEqual(['p2']);
+      expect(await find('Patient', '_id:not=p1,p2')).toEqual([]);
+      expect(await find('Patient', '_id:missing=true')).toEqual([]);
+      expect(await find('Patient', '_id:missing=false')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_id:text=p1')).toEqual([]);
+      expect(await find('Patient', '_lastUpdated:missing=false')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated:missing=true')).toEqual([]);
+      expect(await find('Patient', '_lastUpdated=lt2000-01-01,gt2000-01-01')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated=lt2000-01-01,gt2999-01-01')).toEqual([]);
+      expect(await find('Patient', `_lastUpdated=${encodeURIComponent(`ap${instant}`)}`)).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated=ap2000-01-01')).toEqual([]);
+      expect(await status('Patient', '_lastUpdated:not=2000')).toBe(400);
+      expect(await status('Patient', '_id:exact=p1')).toBe(400);
+      expect(await status('Patient', '_id:missing=maybe')).toBe(400);
+      // The last parameter of a chain (search.html#chaining) and of a _has (search.html#has).
+      expect(await find('Observation', 'subject:Patient._id=p1')).toEqual(['bp1', 'bp2']);
+      expect(await find('Observation', 'subject._id=p2')).toEqual(['perf']);
+      expect(await find('Observation', 'subject._id:not=p1')).toEqual(['perf']);
+      expect(await find('Observation', 'subject:Patient._lastUpdated=lt2000-01-01')).toEqual([]);
+      expect(await find('Observation', 'subject:Patient._lastUpdated=gt2000-01-01')).toEqual(['bp1', 'bp2', 'perf']);
+      expect(await find('Patient', '_has:Observation:subject:_id=perf')).toEqual(['p2']);
+      expect(await find('Patient', '_has:Observation:subject:_id=perf,bp1')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:Observation:subject:_lastUpdated=gt2000-01-01')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:Observation:performer:_lastUpdated=lt2000-01-01')).toEqual([]);
+    });
+
     it('quantity with a UCUM unit compares canonical values; other units as written (search.html#quantity)', async () => {
       expect(await find('Observation', `value-quantity=5.4|${UCUM}|mg`)).toEqual(['w1', 'w2']);
       expect(await find('Observation', `value-quantity=0.0054|${UCUM}|g`)).toEqual(['w1', 'w2']);
