@@ -20,6 +20,7 @@ import {
 } from './search/conditions';
 import { builtinFilter, isBuiltinParameter } from './search/builtin';
 import { compositeFilter } from './search/composite';
+import { nearFilter } from './search/near';
 import { isIndexed } from './search/extract';
 import type { TerminologyFilter } from './search/terminology';
 import { textMatchExpression } from './search/text-query';
@@ -180,6 +181,7 @@ function textFilter(name: '_text' | '_content', value: string): TextFilter {
  */
 function plainFilter(def: SearchParamDef, name: string, modifier: string, value: string): SearchFilter {
   if (def.type === 'composite') return compositeFilter(def, name, modifier, value);
+  if (def.type === 'special' && def.code === 'near') return nearFilter(def.code, name, modifier, value);
   if (def.type === 'token' && (modifier === 'in' || modifier === 'not-in' || modifier === 'above' || modifier === 'below')) {
     if (value === '') throw fhirError('invalid', `${name}: empty value`, 400, [name]);
     const filter: TerminologyFilter = { kind: 'terminology', name, param: def.code, modifier, value };

@@ -20,6 +20,7 @@ const suitePaths = ['search.suite.ts', 'search-features.suite.ts', 'search-termi
 const SPECIAL_ANSWERS: Record<string, string> = {
   _text: 'answered from the full-text table (sp_text, narrative column)',
   _content: 'answered from the full-text table (sp_text, whole document)',
+  near: 'answered from the position table (sp_position: latitude band, then great-circle distance; search/near.ts)',
 };
 const outPath = path.resolve(repoRoot, 'docs/search-coverage.md');
 

@@ -7,6 +7,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
 import type { TerminologyFilter } from './terminology';
 import { builtinRids, type BuiltinFilter } from './builtin';
+import { nearRids, type NearFilter } from './near';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -79,7 +80,7 @@ export interface AnyOfFilter {
 }
 
 /** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter | BuiltinFilter;
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter | BuiltinFilter | NearFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -145,6 +146,8 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
     case 'builtin':
       return builtinRids(filter, resourceType, params);
+    case 'near':
+      return nearRids(filter, paramIdSql(resourceType, filter.param, params), params);
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     case 'or':
