@@ -1,8 +1,10 @@
 /**
  * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
  * parameter of type string, token, reference, date, number, quantity and uri (with their
- * modifiers and prefixes, search/conditions.ts), `_id`, `_lastUpdated`, `_sort`, `_count`,
- * `_offset`, `_total`, `_summary` (true, text, data, count) and `_elements`. Anything else is refused with
+ * modifiers and prefixes, search/conditions.ts), composite (search/composite.ts), `near`
+ * (search/near.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
+ * `_content`, `_sort`, `_count`, `_offset`, `_total`, `_summary` (true, text, data, count) and
+ * `_elements`. Anything else is refused with
  * a `not-supported` outcome (a warning under lenient handling): never silently ignored.
  */
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
