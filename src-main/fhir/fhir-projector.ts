@@ -21,9 +21,10 @@ import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
- * 5: compact keys (resource_key rid, search_param pid, rows clustered by rid), full-text table.
+ * 5: compact keys (resource_key rid, search_param pid, rows clustered by rid), full-text table;
+ * 6: Location positions for `near` (sp_position, search/near.ts), full text folded (foldText, search/text-query.ts).
  */
-export const FHIR_INDEX_SCHEMA_VERSION = 5;
+export const FHIR_INDEX_SCHEMA_VERSION = 6;
 
 const SCHEMA = [
   ...indexSchema(),

@@ -6,6 +6,8 @@
 import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
 import type { TerminologyFilter } from './terminology';
+import { builtinRids, type BuiltinFilter } from './builtin';
+import { nearRids, type NearFilter } from './near';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -78,7 +80,7 @@ export interface AnyOfFilter {
 }
 
 /** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter;
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter | BuiltinFilter | NearFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -142,6 +144,10 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
     case 'text':
       return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
+    case 'builtin':
+      return builtinRids(filter, resourceType, params);
+    case 'near':
+      return nearRids(filter, paramIdSql(resourceType, filter.param, params), params);
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     case 'or':
