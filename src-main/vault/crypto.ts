@@ -58,8 +58,14 @@ export interface Sealed {
   ciphertext: Uint8Array<ArrayBuffer>;
 }
 
-export async function seal(key: CryptoKey, plaintext: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>): Promise<Sealed> {
-  const iv = randomBytes(IV_BYTES);
+/** `iv` must be fresh random bytes (never reused under the key); callers sealing many frames draw them in one call. */
+export async function seal(
+  key: CryptoKey,
+  plaintext: Uint8Array<ArrayBuffer>,
+  aad: Uint8Array<ArrayBuffer>,
+  iv: Uint8Array<ArrayBuffer> = randomBytes(IV_BYTES),
+): Promise<Sealed> {
+  if (iv.length !== IV_BYTES) throw new RangeError(`An IV is ${IV_BYTES} bytes`);
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key, plaintext));
   return { iv, ciphertext };
 }

@@ -49,6 +49,11 @@ export function frameLength(payloadLength: number): number {
   return FRAME_HEADER_BYTES + IV_BYTES + payloadLength;
 }
 
+/** The length of the frame that seals `plaintextLength` bytes (known before sealing: frames can be sealed in parallel). */
+export function sealedFrameLength(plaintextLength: number): number {
+  return frameLength(plaintextLength + TAG_BYTES);
+}
+
 export function encodeFrameHeader(header: FrameHeader): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(FRAME_HEADER_BYTES);
   const view = new DataView(bytes.buffer);
@@ -99,10 +104,11 @@ export async function sealFrame(
   header: Omit<FrameHeader, 'payloadLength'>,
   plaintext: Uint8Array<ArrayBuffer>,
   position: Uint8Array,
+  iv?: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
   const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
-  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position));
+  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv);
   return concatBytes([headerBytes, sealed.iv, sealed.ciphertext]);
 }
 

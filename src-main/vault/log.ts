@@ -51,8 +51,14 @@ export async function sealSegmentHeader(keyring: FrameKeyring, segment: number):
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.segmentHeader, flags: 0 }, encodeJson(payload), logPosition(segment, 0));
 }
 
-export function sealBlobFrame(keyring: FrameKeyring, bytes: Uint8Array<ArrayBuffer>, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset));
+export function sealBlobFrame(
+  keyring: FrameKeyring,
+  bytes: Uint8Array<ArrayBuffer>,
+  segment: number,
+  offset: number,
+  iv?: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
@@ -63,8 +69,19 @@ export interface CommitRecord {
   blobs: BlobPointer[];
 }
 
-export function sealCommitFrame(keyring: FrameKeyring, record: CommitRecord, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodeJson(record), logPosition(segment, offset));
+/** The commit frame's plaintext (encoded once: its length fixes the frame's before it is sealed). */
+export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer> {
+  return encodeJson(record);
+}
+
+export function sealCommitFrame(
+  keyring: FrameKeyring,
+  encodedRecord: Uint8Array<ArrayBuffer>,
+  segment: number,
+  offset: number,
+  iv?: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {

@@ -7,13 +7,24 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
-import { concatBytes, type CryptoKey } from './crypto';
-import { MAX_FRAME_PLAINTEXT_BYTES, type FrameKeyring } from './frame';
+import { concatBytes, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
+import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
 import { compareIndexes, createMetaTable, readMeta, writeMeta, type IndexPosition } from './index-db';
 import type { FolderLock } from './lock';
-import { checkSegmentHeader, LOG_DIR, listSegments, readBlobFrame, scanSegment, sealBlobFrame, sealCommitFrame, sealSegmentHeader, segmentFile } from './log';
+import {
+  checkSegmentHeader,
+  encodeCommitRecord,
+  LOG_DIR,
+  listSegments,
+  readBlobFrame,
+  scanSegment,
+  sealBlobFrame,
+  sealCommitFrame,
+  sealSegmentHeader,
+  segmentFile,
+} from './log';
 import { Mutex } from './mutex';
 import { INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, writeSnapshot } from './snapshot';
 import { loadSqlJs } from './sqljs';
@@ -293,31 +304,37 @@ export class OpenVault implements Vault {
     return outcome;
   }
 
-  /** Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. */
+  /**
+   * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. A frame's
+   * length follows from its plaintext, so every position is known up front: the frames are sealed
+   * in parallel on WebCrypto's thread pool while this thread applies the index, and the IVs are
+   * drawn in one call. The frames are the same as when sealed one after the other.
+   */
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
     await this.rollSegmentIfFull();
     const segment = this.active;
     const start = segment.length;
     let offset = start;
-    const frames: Uint8Array[] = [];
     const blobs: CommittedTransaction['blobs'] = [];
     for (const bytes of staging.blobs) {
-      const frame = await sealBlobFrame(keyring, bytes, segment.number, offset);
-      blobs.push({ pointer: { segment: segment.number, offset, length: frame.length }, bytes });
-      frames.push(frame);
-      offset += frame.length;
+      const length = sealedFrameLength(bytes.length);
+      blobs.push({ pointer: { segment: segment.number, offset, length }, bytes });
+      offset += length;
     }
+    const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
+    const ivAt = (i: number) => ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES);
     const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs };
-    const commitFrame = await sealCommitFrame(
-      keyring,
-      { seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) },
-      segment.number,
-      offset,
-    );
-    frames.push(commitFrame);
-    const end = offset + commitFrame.length;
-    const appended = concatBytes(frames);
+    const commitOffset = offset;
+    const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
+    const sealing = Promise.all([
+      ...blobs.map((b, i) => sealBlobFrame(keyring, staging.blobs[i]!, segment.number, b.pointer.offset, ivAt(i))),
+      sealCommitFrame(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length)),
+    ]);
+    // Awaited below unless the apply throws first; a seal failure then must not go unhandled.
+    sealing.catch(() => undefined);
+    const commitLength = sealedFrameLength(commitRecord.length);
+    const end = commitOffset + commitLength;
 
     let settle = (): void => undefined;
     this.commitInFlight = new Promise<void>((resolve) => (settle = resolve));
@@ -326,6 +343,9 @@ export class OpenVault implements Vault {
       try {
         this.options.projector.apply(this.db, tx);
         writeMeta(this.db, { lastSeq: tx.seq, segment: segment.number, offset: end, schemaVersion: this.options.projector.schemaVersion });
+        const frames = await sealing;
+        const appended = concatBytes(frames);
+        if (appended.length !== end - start) throw new Error('A sealed frame is not the length its plaintext predicts');
         await writeAll(segment.handle, appended, start);
         await segment.handle.datasync();
         this.db.run('COMMIT');
