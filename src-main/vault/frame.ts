@@ -49,7 +49,7 @@ export function frameLength(payloadLength: number): number {
   return FRAME_HEADER_BYTES + IV_BYTES + payloadLength;
 }
 
-/** The length of the frame that seals `plaintextLength` bytes (known before sealing: frames can be sealed in parallel). */
+/** The length of the frame that seals `plaintextLength` bytes (known before sealing: frames are sealed straight into the append buffer). */
 export function sealedFrameLength(plaintextLength: number): number {
   return frameLength(plaintextLength + TAG_BYTES);
 }
