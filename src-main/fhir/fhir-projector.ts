@@ -150,6 +150,9 @@ export const fhirProjector: IndexProjector = {
     );
     const keys = new KeyRegistry(db);
     const searchIndex = new IndexWriter(db, keys);
+    // Live-count changes per type, written once per type at the end (one upsert, not one per entry).
+    // A type whose changes cancel out is still upserted: its row exists exactly as per-entry upserts leave it.
+    const countDeltas = new Map<string, number>();
     try {
       for (const raw of tx.entries) {
         const entry = parseEntry(raw);
@@ -159,11 +162,14 @@ export const fhirProjector: IndexProjector = {
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const deleted = entry.op === 'delete' ? 1 : 0;
         const tid = keys.typeId(entry.type);
-        const rid = keys.resourceId(entry.type, entry.id);
-        currentState.bind([rid]);
-        const existed = currentState.step();
-        const wasLive = existed ? currentState.get()[0] === 0 : false;
-        currentState.reset();
+        const { rid, allocated } = keys.writtenResourceId(entry.type, entry.id, entry.version === 1);
+        // A key allocated just now has no current row to look up.
+        let wasLive = false;
+        if (!allocated) {
+          currentState.bind([rid]);
+          wasLive = currentState.step() && currentState.get()[0] === 0;
+          currentState.reset();
+        }
         insertVersion.run([
           rid,
           entry.version,
@@ -185,8 +191,9 @@ export const fhirProjector: IndexProjector = {
           searchIndex.insert(rid, tid, entry.version, extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource));
         }
         const delta = (deleted ? 0 : 1) - (wasLive ? 1 : 0);
-        if (delta !== 0) bumpCount.run([entry.type, delta]);
+        if (delta !== 0) countDeltas.set(entry.type, (countDeltas.get(entry.type) ?? 0) + delta);
       }
+      for (const [type, delta] of countDeltas) bumpCount.run([type, delta]);
     } finally {
       insertVersion.free();
       upsertCurrent.free();

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, type FrameKeyring } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
 import { concatBytes, u32, u64 } from './crypto';
 import { readAt } from './fs-util';
 import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
@@ -51,8 +51,17 @@ export async function sealSegmentHeader(keyring: FrameKeyring, segment: number):
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.segmentHeader, flags: 0 }, encodeJson(payload), logPosition(segment, 0));
 }
 
-export function sealBlobFrame(keyring: FrameKeyring, bytes: Uint8Array<ArrayBuffer>, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset));
+/** Seals a blob frame (landing at `offset` of `segment`) into `out` at `at`, on this thread. */
+export function sealBlobFrameInto(
+  keyring: FrameKeyring,
+  bytes: Uint8Array,
+  segment: number,
+  offset: number,
+  iv: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): void {
+  sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv, out, at);
 }
 
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
@@ -63,8 +72,22 @@ export interface CommitRecord {
   blobs: BlobPointer[];
 }
 
-export function sealCommitFrame(keyring: FrameKeyring, record: CommitRecord, segment: number, offset: number): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodeJson(record), logPosition(segment, offset));
+/** The commit frame's plaintext (encoded once: its length fixes the frame's before it is sealed). */
+export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer> {
+  return encodeJson(record);
+}
+
+/** Seals the commit frame (landing at `offset` of `segment`) into `out` at `at`, on this thread. */
+export function sealCommitFrameInto(
+  keyring: FrameKeyring,
+  encodedRecord: Uint8Array,
+  segment: number,
+  offset: number,
+  iv: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): void {
+  sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv, out, at);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {

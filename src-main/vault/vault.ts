@@ -7,13 +7,24 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
-import { concatBytes, type CryptoKey } from './crypto';
-import { MAX_FRAME_PLAINTEXT_BYTES, type FrameKeyring } from './frame';
+import { IV_BYTES, randomBytes, type CryptoKey } from './crypto';
+import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
 import { compareIndexes, createMetaTable, readMeta, writeMeta, type IndexPosition } from './index-db';
 import type { FolderLock } from './lock';
-import { checkSegmentHeader, LOG_DIR, listSegments, readBlobFrame, scanSegment, sealBlobFrame, sealCommitFrame, sealSegmentHeader, segmentFile } from './log';
+import {
+  checkSegmentHeader,
+  encodeCommitRecord,
+  LOG_DIR,
+  listSegments,
+  readBlobFrame,
+  scanSegment,
+  sealBlobFrameInto,
+  sealCommitFrameInto,
+  sealSegmentHeader,
+  segmentFile,
+} from './log';
 import { Mutex } from './mutex';
 import { INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, writeSnapshot } from './snapshot';
 import { loadSqlJs } from './sqljs';
@@ -293,31 +304,32 @@ export class OpenVault implements Vault {
     return outcome;
   }
 
-  /** Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. */
+  /**
+   * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. The frames
+   * are sealed on this thread straight into the bytes to append (sealInto: small frames cost more
+   * as WebCrypto jobs than as encryptions), with their IVs drawn in one call.
+   */
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
     await this.rollSegmentIfFull();
     const segment = this.active;
     const start = segment.length;
     let offset = start;
-    const frames: Uint8Array[] = [];
     const blobs: CommittedTransaction['blobs'] = [];
     for (const bytes of staging.blobs) {
-      const frame = await sealBlobFrame(keyring, bytes, segment.number, offset);
-      blobs.push({ pointer: { segment: segment.number, offset, length: frame.length }, bytes });
-      frames.push(frame);
-      offset += frame.length;
+      const length = sealedFrameLength(bytes.length);
+      blobs.push({ pointer: { segment: segment.number, offset, length }, bytes });
+      offset += length;
     }
     const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs };
-    const commitFrame = await sealCommitFrame(
-      keyring,
-      { seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) },
-      segment.number,
-      offset,
-    );
-    frames.push(commitFrame);
-    const end = offset + commitFrame.length;
-    const appended = concatBytes(frames);
+    const commitOffset = offset;
+    const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
+    const end = commitOffset + sealedFrameLength(commitRecord.length);
+    const appended = new Uint8Array(end - start);
+    const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
+    const ivAt = (i: number) => ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
+    blobs.forEach(({ pointer, bytes }, i) => sealBlobFrameInto(keyring, bytes, segment.number, pointer.offset, ivAt(i), appended, pointer.offset - start));
+    sealCommitFrameInto(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length), appended, commitOffset - start);
 
     let settle = (): void => undefined;
     this.commitInFlight = new Promise<void>((resolve) => (settle = resolve));

@@ -171,6 +171,27 @@ function numberOf(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/**
+ * canonicalQuantity by (code, value), remembered: special units (Cel, [degF]) convert per value
+ * through ucum-lhc's parser, and a corpus repeats the same few hundred readings. Bounded: cleared
+ * when full. The results are the function's own (it is deterministic), so the rows are the same.
+ */
+const canonicalMemo = new Map<string, { value: number; code: string } | null>();
+const CANONICAL_MEMO_MAX = 20_000;
+
+function canonicalOf(amount: number, code: string): { value: number; code: string } | null {
+  // 0 and -0 share a key text: zero is not remembered.
+  if (amount === 0) return canonicalQuantity(amount, code);
+  const memoKey = `${code}\u0000${amount}`;
+  let canonical = canonicalMemo.get(memoKey);
+  if (canonical === undefined) {
+    canonical = canonicalQuantity(amount, code);
+    if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+    canonicalMemo.set(memoKey, canonical);
+  }
+  return canonical;
+}
+
 function quantityRows(param: string, value: unknown, out: QuantityRow[]): void {
   if (!isObject(value)) return;
   if (isObject(value.low) || isObject(value.high)) {
@@ -185,7 +206,7 @@ function quantityRows(param: string, value: unknown, out: QuantityRow[]): void {
   const currency = str(value.currency);
   const system = currency ? 'urn:iso:std:iso:4217' : str(value.system);
   const code = currency ?? str(value.code);
-  const canonical = system === UCUM_SYSTEM && code !== null ? canonicalQuantity(amount, code) : null;
+  const canonical = system === UCUM_SYSTEM && code !== null ? canonicalOf(amount, code) : null;
   out.push({
     param,
     value: amount,

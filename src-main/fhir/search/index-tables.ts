@@ -92,15 +92,21 @@ export function indexSchema(): string[] {
   ];
 }
 
-/** Integer ids for type names, resources and parameters, found or allocated within one apply. */
+/**
+ * Integer ids for type names, resources and parameters, found or allocated within one apply. Every
+ * id found is remembered for the rest of the apply (one SQL transaction, so none can go stale): a
+ * batch names the same reference targets, parameters and systems over and over.
+ */
 export class KeyRegistry {
   private readonly types = new Map<string, number>();
   private readonly params = new Map<string, number>();
   private readonly systems = new Map<string, number>();
+  private readonly rids = new Map<string, number>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
   private readonly addKey: Statement;
+  private readonly addKeyIfNew: Statement;
   private readonly findParam: Statement;
   private readonly addParam: Statement;
   private readonly findSystem: Statement;
@@ -111,6 +117,7 @@ export class KeyRegistry {
     this.addType = db.prepare('INSERT INTO resource_type (name) VALUES (?) RETURNING tid');
     this.findKey = db.prepare('SELECT rid FROM resource_key WHERE id = ? AND tid = ?');
     this.addKey = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) RETURNING rid');
+    this.addKeyIfNew = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING rid');
     this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
     this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
     this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
@@ -139,8 +146,33 @@ export class KeyRegistry {
   }
 
   resourceId(type: string, id: string): number {
+    const k = `${type}/${id}`;
+    let rid = this.rids.get(k);
+    if (rid === undefined) {
+      const tid = this.typeId(type);
+      rid = this.findOrAdd(this.findKey, this.addKey, [id, tid], [tid, id]);
+      this.rids.set(k, rid);
+    }
+    return rid;
+  }
+
+  /**
+   * The rid of a resource being written, and whether this call allocated it (then the resource has
+   * no stored version). `likelyNew` (a first version) tries the insert first: one statement
+   * instead of a lookup that misses and then the insert.
+   */
+  writtenResourceId(type: string, id: string, likelyNew: boolean): { rid: number; allocated: boolean } {
+    const k = `${type}/${id}`;
+    const known = this.rids.get(k);
+    if (known !== undefined) return { rid: known, allocated: false };
+    if (!likelyNew) return { rid: this.resourceId(type, id), allocated: false };
     const tid = this.typeId(type);
-    return this.findOrAdd(this.findKey, this.addKey, [id, tid], [tid, id]);
+    this.addKeyIfNew.bind([tid, id]);
+    const added = this.addKeyIfNew.step() ? Number(this.addKeyIfNew.get()[0]) : undefined;
+    this.addKeyIfNew.reset();
+    if (added === undefined) return { rid: this.resourceId(type, id), allocated: false };
+    this.rids.set(k, added);
+    return { rid: added, allocated: true };
   }
 
   paramId(tid: number, code: string): number {
@@ -165,7 +197,9 @@ export class KeyRegistry {
   }
 
   free(): void {
-    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem]) s.free();
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.addKeyIfNew, this.findParam, this.addParam, this.findSystem, this.addSystem]) {
+      s.free();
+    }
   }
 }
 
