@@ -2,10 +2,9 @@
  * WebCrypto primitives of the vault (docs/vault-format.md, "Cryptography"): PBKDF2-HMAC-SHA256
  * key derivation, AES-256-GCM with a fresh random 96-bit IV per encryption, and the data key's
  * wrapping. Everything goes through `globalThis.crypto.subtle` so the same code runs in Node,
- * Electron's main process and a worker thread; the one exception is `sealInto` (log frames on the
- * write path), which uses node:crypto on the calling thread for the same AES-256-GCM output.
+ * Electron's main process and a worker thread.
  */
-import { createCipheriv, KeyObject, type webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 
 /** Node's WebCrypto key type (the node tsconfig has no DOM lib). */
 export type CryptoKey = webcrypto.CryptoKey;
@@ -59,51 +58,16 @@ export interface Sealed {
   ciphertext: Uint8Array<ArrayBuffer>;
 }
 
-export async function seal(key: CryptoKey, plaintext: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>): Promise<Sealed> {
-  const iv = randomBytes(IV_BYTES);
+/** `iv` must be fresh random bytes (never reused under the key); callers sealing many frames draw them in one call. */
+export async function seal(
+  key: CryptoKey,
+  plaintext: Uint8Array<ArrayBuffer>,
+  aad: Uint8Array<ArrayBuffer>,
+  iv: Uint8Array<ArrayBuffer> = randomBytes(IV_BYTES),
+): Promise<Sealed> {
+  if (iv.length !== IV_BYTES) throw new RangeError(`An IV is ${IV_BYTES} bytes`);
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key, plaintext));
   return { iv, ciphertext };
-}
-
-/** The node:crypto handle of a data key, never exported: held here only, for as long as the CryptoKey lives. */
-const keyObjects = new WeakMap<CryptoKey, KeyObject>();
-
-function keyObjectOf(key: CryptoKey): KeyObject {
-  let keyObject = keyObjects.get(key);
-  if (!keyObject) {
-    keyObject = KeyObject.from(key);
-    keyObjects.set(key, keyObject);
-  }
-  return keyObject;
-}
-
-/**
- * `seal` on the calling thread, writing `iv ‖ ciphertext ‖ tag` into `out` at `at` (exactly
- * IV_BYTES + plaintext + TAG_BYTES bytes): the same AES-256-GCM output as WebCrypto. For frames of
- * a few kilobytes a WebCrypto call costs several times the encryption itself (a thread-pool job
- * and a promise per frame), so the write path seals its many small frames here.
- */
-export function sealInto(
-  key: CryptoKey,
-  plaintext: Uint8Array,
-  aad: Uint8Array,
-  iv: Uint8Array,
-  out: Uint8Array,
-  at: number,
-): void {
-  // Every IV is fresh random bytes, never reused under the key (callers draw a batch in one call).
-  if (iv.length !== IV_BYTES) throw new RangeError(`An IV is ${IV_BYTES} bytes`);
-  const keyObject = keyObjectOf(key);
-  if (keyObject.symmetricKeySize !== KEY_BYTES) throw new RangeError('The data key is not an AES-256 key');
-  const cipher = createCipheriv('aes-256-gcm', keyObject, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad);
-  out.set(iv, at);
-  const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  if (body.length + rest.length !== plaintext.length) throw new Error('AES-GCM produced an unexpected length');
-  out.set(body, at + IV_BYTES);
-  out.set(rest, at + IV_BYTES + body.length);
-  out.set(cipher.getAuthTag(), at + IV_BYTES + plaintext.length);
 }
 
 /** Decrypts and authenticates; returns null when authentication fails (wrong key or altered bytes). */

@@ -8,7 +8,7 @@
  * frame's position (segment + offset for log frames; snapshot seq + chunk index + last flag for
  * snapshot chunks). A frame therefore cannot be moved, reordered, or spliced into another vault.
  */
-import { type CryptoKey, concatBytes, IV_BYTES, open, seal, sealInto, TAG_BYTES, u32 } from './crypto';
+import { type CryptoKey, concatBytes, IV_BYTES, open, seal, TAG_BYTES, u32 } from './crypto';
 import { crc32 } from './crc32';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -49,7 +49,7 @@ export function frameLength(payloadLength: number): number {
   return FRAME_HEADER_BYTES + IV_BYTES + payloadLength;
 }
 
-/** The length of the frame that seals `plaintextLength` bytes (known before sealing: frames are sealed straight into the append buffer). */
+/** The length of the frame that seals `plaintextLength` bytes (known before sealing: frames can be sealed in parallel). */
 export function sealedFrameLength(plaintextLength: number): number {
   return frameLength(plaintextLength + TAG_BYTES);
 }
@@ -104,31 +104,12 @@ export async function sealFrame(
   header: Omit<FrameHeader, 'payloadLength'>,
   plaintext: Uint8Array<ArrayBuffer>,
   position: Uint8Array,
+  iv?: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
   const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
-  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position));
+  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv);
   return concatBytes([headerBytes, sealed.iv, sealed.ciphertext]);
-}
-
-/**
- * `sealFrame` on the calling thread, written into `out` at `at` (sealedFrameLength(plaintext.length)
- * bytes): the same frame, for the write path's many small frames.
- */
-export function sealFrameInto(
-  keyring: FrameKeyring,
-  domain: AadDomain,
-  header: Omit<FrameHeader, 'payloadLength'>,
-  plaintext: Uint8Array,
-  position: Uint8Array,
-  iv: Uint8Array,
-  out: Uint8Array,
-  at: number,
-): void {
-  if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
-  const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
-  out.set(headerBytes, at);
-  sealInto(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv, out, at + FRAME_HEADER_BYTES);
 }
 
 /**

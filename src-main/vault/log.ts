@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, type FrameKeyring } from './frame';
 import { concatBytes, u32, u64 } from './crypto';
 import { readAt } from './fs-util';
 import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
@@ -51,17 +51,14 @@ export async function sealSegmentHeader(keyring: FrameKeyring, segment: number):
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.segmentHeader, flags: 0 }, encodeJson(payload), logPosition(segment, 0));
 }
 
-/** Seals a blob frame (landing at `offset` of `segment`) into `out` at `at`, on this thread. */
-export function sealBlobFrameInto(
+export function sealBlobFrame(
   keyring: FrameKeyring,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   segment: number,
   offset: number,
-  iv: Uint8Array,
-  out: Uint8Array,
-  at: number,
-): void {
-  sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv, out, at);
+  iv?: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
@@ -77,17 +74,14 @@ export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer
   return encodeJson(record);
 }
 
-/** Seals the commit frame (landing at `offset` of `segment`) into `out` at `at`, on this thread. */
-export function sealCommitFrameInto(
+export function sealCommitFrame(
   keyring: FrameKeyring,
-  encodedRecord: Uint8Array,
+  encodedRecord: Uint8Array<ArrayBuffer>,
   segment: number,
   offset: number,
-  iv: Uint8Array,
-  out: Uint8Array,
-  at: number,
-): void {
-  sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv, out, at);
+  iv?: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {

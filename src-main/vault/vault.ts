@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
-import { IV_BYTES, randomBytes, type CryptoKey } from './crypto';
+import { concatBytes, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
@@ -20,8 +20,8 @@ import {
   listSegments,
   readBlobFrame,
   scanSegment,
-  sealBlobFrameInto,
-  sealCommitFrameInto,
+  sealBlobFrame,
+  sealCommitFrame,
   sealSegmentHeader,
   segmentFile,
 } from './log';
@@ -305,9 +305,10 @@ export class OpenVault implements Vault {
   }
 
   /**
-   * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. The frames
-   * are sealed on this thread straight into the bytes to append (sealInto: small frames cost more
-   * as WebCrypto jobs than as encryptions), with their IVs drawn in one call.
+   * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. A frame's
+   * length follows from its plaintext, so every position is known up front: the frames are sealed
+   * in parallel on WebCrypto's thread pool while this thread applies the index, and the IVs are
+   * drawn in one call. The frames are the same as when sealed one after the other.
    */
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
@@ -321,15 +322,19 @@ export class OpenVault implements Vault {
       blobs.push({ pointer: { segment: segment.number, offset, length }, bytes });
       offset += length;
     }
+    const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
+    const ivAt = (i: number) => ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES);
     const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs };
     const commitOffset = offset;
     const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
-    const end = commitOffset + sealedFrameLength(commitRecord.length);
-    const appended = new Uint8Array(end - start);
-    const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
-    const ivAt = (i: number) => ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
-    blobs.forEach(({ pointer, bytes }, i) => sealBlobFrameInto(keyring, bytes, segment.number, pointer.offset, ivAt(i), appended, pointer.offset - start));
-    sealCommitFrameInto(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length), appended, commitOffset - start);
+    const sealing = Promise.all([
+      ...blobs.map((b, i) => sealBlobFrame(keyring, staging.blobs[i]!, segment.number, b.pointer.offset, ivAt(i))),
+      sealCommitFrame(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length)),
+    ]);
+    // Awaited below unless the apply throws first; a seal failure then must not go unhandled.
+    sealing.catch(() => undefined);
+    const commitLength = sealedFrameLength(commitRecord.length);
+    const end = commitOffset + commitLength;
 
     let settle = (): void => undefined;
     this.commitInFlight = new Promise<void>((resolve) => (settle = resolve));
@@ -338,6 +343,9 @@ export class OpenVault implements Vault {
       try {
         this.options.projector.apply(this.db, tx);
         writeMeta(this.db, { lastSeq: tx.seq, segment: segment.number, offset: end, schemaVersion: this.options.projector.schemaVersion });
+        const frames = await sealing;
+        const appended = concatBytes(frames);
+        if (appended.length !== end - start) throw new Error('A sealed frame is not the length its plaintext predicts');
         await writeAll(segment.handle, appended, start);
         await segment.handle.datasync();
         this.db.run('COMMIT');
