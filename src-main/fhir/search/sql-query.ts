@@ -297,7 +297,9 @@ type SearchPlan = { kind: 'driver'; sql: string; params: SqlValue[]; driver?: Se
  * Resources a trial walk tests before the planner probes anything: when the filters match often,
  * the page is found among the newest few hundred resources of the type (docs/search.md, "Plans").
  */
-export const TRIAL_WALK = 400;
+export const TRIAL_WALK = 1000;
+/** The trial serves pages ending this deep at most (`_offset + _count`): a tenth of what it reads. */
+const TRIAL_PAGE_END = TRIAL_WALK / 10;
 
 /** Positive date filters by parameter, for the parameters filtered more than once. */
 function dateGroups(filters: readonly SearchFilter[]): IndexFilter[][] {
@@ -315,7 +317,7 @@ function boundedCount(db: Database, sql: string, params: SqlValue[], limit: numb
 }
 
 /** Picks the plan: bounded counts of the positive filters' matches (cheap: each stops at DRIVER_LIMIT). */
-function choosePlan(db: Database, query: CurrentQuery): SearchPlan {
+function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT): SearchPlan {
   if (query.ids) {
     const params: SqlValue[] = [...query.ids];
     const sql = `SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)}`;
@@ -323,7 +325,7 @@ function choosePlan(db: Database, query: CurrentQuery): SearchPlan {
   }
   let best: { sql: string; params: SqlValue[]; driver?: SearchFilter; count: number } | undefined;
   const consider = (sql: string, params: SqlValue[], driver?: SearchFilter): boolean => {
-    const count = boundedCount(db, sql, params, DRIVER_LIMIT);
+    const count = boundedCount(db, sql, params, probeLimit);
     if (!best || count < best.count) best = driver ? { sql, params, driver, count } : { sql, params, count };
     return count <= SMALL_DRIVER;
   };
@@ -344,7 +346,7 @@ function choosePlan(db: Database, query: CurrentQuery): SearchPlan {
     const params: SqlValue[] = [];
     if (consider(matchingRids(filter, query.resourceType, params), params, filter)) break;
   }
-  if (best && best.count < DRIVER_LIMIT) return { kind: 'driver', sql: best.sql, params: best.params, driver: best.driver };
+  if (best && best.count < probeLimit) return { kind: 'driver', sql: best.sql, params: best.params, driver: best.driver };
   // A walk tests every resource it passes, the skipped ones too: deep pages collect the matches instead.
   return (query.sort ?? []).length > 0 || query.offset >= DRIVER_LIMIT ? { kind: 'sorted' } : { kind: 'walk' };
 }
@@ -413,8 +415,11 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
   const filters = query.filters ?? [];
   // Only filters tested on the resource's own rows: a _has test reads every source pointing here.
   const ownRows = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain');
-  const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_WALK / 4;
+  const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
   if (trial) {
+    // A filter with very few matches drives at once: first probes of SMALL_DRIVER + 1 rows at most.
+    const small = choosePlan(db, query, SMALL_DRIVER + 1);
+    if (small.kind === 'driver') return withTotal(db, small, query, pageOf(db, small, query, columns));
     // A full page among the first resources is the walk's page: same order, same matches.
     const rows = pageOf(db, { kind: 'trial' }, query, columns);
     if (rows.length === query.limit) return withTotal(db, { kind: 'walk' }, query, rows);
