@@ -291,7 +291,11 @@ const SMALL_DRIVER = 100;
  *   each tested alone; no sort, and the page stops the walk.
  * - `sorted`: an explicit `_sort` or a deep page over many matches: every match is collected and sorted.
  */
-type SearchPlan = { kind: 'driver'; sql: string; params: SqlValue[]; driver?: SearchFilter } | { kind: 'walk' } | { kind: 'sorted' } | { kind: 'trial' };
+type SearchPlan =
+  | { kind: 'driver'; sql: string; params: SqlValue[]; driver?: SearchFilter; matches?: number }
+  | { kind: 'walk' }
+  | { kind: 'sorted' }
+  | { kind: 'trial' };
 
 /**
  * Resources a trial walk tests before the planner probes anything: when the filters match often,
@@ -317,7 +321,7 @@ function boundedCount(db: Database, sql: string, params: SqlValue[], limit: numb
 }
 
 /** Picks the plan: bounded counts of the positive filters' matches (cheap: each stops at DRIVER_LIMIT). */
-function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT): SearchPlan {
+function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT, probed: (filter: SearchFilter) => boolean = () => true): SearchPlan {
   if (query.ids) {
     const params: SqlValue[] = [...query.ids];
     const sql = `SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)}`;
@@ -342,11 +346,18 @@ function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT
   }
   for (const filter of query.filters ?? []) {
     if (best && best.count <= SMALL_DRIVER) break;
-    if (isNegated(filter) || grouped.has(filter)) continue;
+    if (isNegated(filter) || grouped.has(filter) || !probed(filter)) continue;
     const params: SqlValue[] = [];
     if (consider(matchingRids(filter, query.resourceType, params), params, filter)) break;
   }
-  if (best && best.count < probeLimit) return { kind: 'driver', sql: best.sql, params: best.params, driver: best.driver };
+  if (best && best.count < probeLimit) {
+    const { sql, params, driver, count } = best;
+    // The probe counted the matches when the driver is the only test and its rows are all of
+    // current resources of the type (index and chain rows are; `_has` targets and ids may not be).
+    const alone = (query.filters ?? []).length === 1 && query.lastUpdated.length === 0;
+    const exact = alone && driver !== undefined && (driver.kind in INDEX_TABLES || driver.kind === 'chain') && !isNegated(driver);
+    return exact ? { kind: 'driver', sql, params, driver, matches: count } : driver ? { kind: 'driver', sql, params, driver } : { kind: 'driver', sql, params };
+  }
   // A walk tests every resource it passes, the skipped ones too: deep pages collect the matches instead.
   return (query.sort ?? []).length > 0 || query.offset >= DRIVER_LIMIT ? { kind: 'sorted' } : { kind: 'walk' };
 }
@@ -398,6 +409,7 @@ function planWhere(plan: SearchPlan, query: CurrentQuery, params: SqlValue[]): s
 function exactTotal(db: Database, plan: SearchPlan, query: CurrentQuery, accurate: boolean): number | undefined {
   const unfiltered = !query.ids && query.lastUpdated.length === 0 && (query.filters ?? []).length === 0;
   if (unfiltered) return Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0);
+  if (plan.kind === 'driver' && plan.matches !== undefined) return plan.matches;
   // A walk tests one resource at a time: counting that way reads the type; the match sets do better.
   if (plan.kind !== 'driver' && !accurate) return undefined;
   const params: SqlValue[] = [];
@@ -418,7 +430,9 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
   const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
   if (trial) {
     // A filter with very few matches drives at once: first probes of SMALL_DRIVER + 1 rows at most.
-    const small = choosePlan(db, query, SMALL_DRIVER + 1);
+    // Not numbers and quantities: their index is in value order, which a UCUM condition (canonical
+    // values) cannot use, so a probe for a rare high value would read most of the parameter's rows.
+    const small = choosePlan(db, query, SMALL_DRIVER + 1, (filter) => filter.kind !== 'quantity' && filter.kind !== 'number');
     if (small.kind === 'driver') return withTotal(db, small, query, pageOf(db, small, query, columns));
     // A full page among the first resources is the walk's page: same order, same matches.
     const rows = pageOf(db, { kind: 'trial' }, query, columns);
