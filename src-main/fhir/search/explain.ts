@@ -2,12 +2,13 @@
  * What a search asks of SQLite: every statement queryCurrent runs for one query (probes, page,
  * count) with SQLite's EXPLAIN QUERY PLAN of each. For tests and tools (test/unit/fhir/search-plan.test.ts).
  */
-import type { BindParams, Database, Statement } from 'sql.js';
+import type { BindParams, Database, SqlValue, Statement } from 'sql.js';
 import type { CurrentQuery } from '../store-backend';
 import { queryCurrent, selectRows } from './sql-query';
 
 export interface ExplainedStatement {
   sql: string;
+  params: SqlValue[];
   /** EXPLAIN QUERY PLAN's detail column, one line per step. */
   plan: string[];
 }
@@ -38,8 +39,8 @@ export function explainSearch(db: Database, query: CurrentQuery): ExplainedState
     },
   });
   queryCurrent(traced, query, ['rid']);
-  return statements.map(({ sql, params }) => ({
-    sql,
-    plan: selectRows(db, `EXPLAIN QUERY PLAN ${sql}`, Array.isArray(params) ? params : []).map((row) => String(row[3])),
-  }));
+  return statements.map(({ sql, params }) => {
+    const values = Array.isArray(params) ? params : [];
+    return { sql, params: values, plan: selectRows(db, `EXPLAIN QUERY PLAN ${sql}`, values).map((row) => String(row[3])) };
+  });
 }
