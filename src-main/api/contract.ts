@@ -253,6 +253,10 @@ export const resourcesContract = {
 export const importContract = {
   start: method<{ jobId: string }>()(z.object({ sources: z.array(importSource).min(1).max(10_000) }).strict()),
   report: method<ImportReport>()(z.object({ jobId }).strict()),
+  /** Loads synthetic patients (src-main/sample) as an import job: "preload sample data". */
+  sample: method<{ jobId: string }>()(
+    z.object({ patients: z.number().int().min(1).max(1000), seed: z.string().min(1).max(64).default('hearth') }).strict(),
+  ),
 };
 
 export const jobsContract = {

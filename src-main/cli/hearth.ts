@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json';
 import { CliError, expectedReason, oneLine } from './cli-error';
+import { SAMPLE_USAGE, sampleCommand } from './sample-command';
 import {
   getResource,
   importFiles,
@@ -34,6 +35,12 @@ Data
   hearth history DIR Type/id     print a resource's history Bundle
   hearth search DIR 'Type?query' print a searchset Bundle (search.html: every R4 string, token,
                                  reference, date, number, quantity and uri parameter; see docs/search.md)
+
+Synthetic data
+  hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
+                                 write synthetic patients as Bulk Data NDJSON (one Type.ndjson per
+                                 type and a manifest; with --with-gold, the notes' gold annotations
+                                 in gold/annotations.ndjson); the same seed gives the same files
 
 Web mode
   hearth serve [--port N]
@@ -76,6 +83,12 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         port: { type: 'string' },
         fhir: { type: 'string' },
         token: { type: 'string' },
+        patients: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        'with-gold': { type: 'boolean' },
+        years: { type: 'string' },
+        'as-of': { type: 'string' },
       },
     });
   } catch (e) {
@@ -95,7 +108,23 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'serve' && (values.port !== undefined || values.fhir !== undefined || values.token !== undefined)) {
     throw new CliError(`${values.port !== undefined ? '--port' : values.fhir !== undefined ? '--fhir' : '--token'} belongs to "hearth serve"`);
   }
+  const sampleFlag = (['patients', 'seed', 'out', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'sample' && sampleFlag !== undefined) throw new CliError(`--${sampleFlag} belongs to "hearth sample"`);
   switch (command) {
+    case 'sample': {
+      noExtra(rest, 0, SAMPLE_USAGE);
+      return sampleCommand(
+        {
+          withGold: values['with-gold'] === true,
+          ...(values.patients !== undefined ? { patients: values.patients } : {}),
+          ...(values.seed !== undefined ? { seed: values.seed } : {}),
+          ...(values.out !== undefined ? { out: values.out } : {}),
+          ...(values.years !== undefined ? { years: values.years } : {}),
+          ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}),
+        },
+        io,
+      );
+    }
     case 'vault': {
       const sub = need(rest, 0, 'vault command (create, verify or passwd)', 'hearth vault create|verify|passwd DIR');
       const usage = `hearth vault ${sub} DIR`;

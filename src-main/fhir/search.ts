@@ -1,8 +1,10 @@
 /**
  * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
  * parameter of type string, token, reference, date, number, quantity and uri (with their
- * modifiers and prefixes, search/conditions.ts), `_id`, `_lastUpdated`, `_sort`, `_count`,
- * `_offset`, `_total`, `_summary` (true, text, data, count) and `_elements`. Anything else is refused with
+ * modifiers and prefixes, search/conditions.ts), composite (search/composite.ts), `near`
+ * (search/near.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
+ * `_content`, `_sort`, `_count`, `_offset`, `_total`, `_summary` (true, text, data, count) and
+ * `_elements`. Anything else is refused with
  * a `not-supported` outcome (a warning under lenient handling): never silently ignored.
  */
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
@@ -18,12 +20,14 @@ import {
   tokenCondition,
   uriCondition,
 } from './search/conditions';
+import { builtinFilter, isBuiltinParameter } from './search/builtin';
 import { compositeFilter } from './search/composite';
+import { nearFilter } from './search/near';
 import { isIndexed } from './search/extract';
 import type { TerminologyFilter } from './search/terminology';
 import { textMatchExpression } from './search/text-query';
 import { INDEX_KINDS, type IndexKind } from './search/index-tables';
-import { searchParamsFor, type SearchParamDef, type SearchParamType } from './search/parameters';
+import { searchParamsFor, yieldsIdentifier, type SearchParamDef, type SearchParamType } from './search/parameters';
 import type { IndexFilter, RowCondition, SearchFilter, SortKey, TextFilter } from './search/sql-query';
 import type { IncludeSpec } from './search/include';
 import { parseInstantSpan } from './instant';
@@ -154,6 +158,7 @@ function identifierModifierFilter(def: SearchParamDef, name: string, modifier: s
   const identifier = modifier === 'identifier' && def.type === 'reference';
   const ofType = modifier === 'of-type' && def.type === 'token';
   if (!identifier && !ofType) return undefined;
+  if (ofType && !yieldsIdentifier(def)) throw fhirError('invalid', `${name}: :of-type applies only to a parameter of type Identifier`, 400, [name]);
   const values = splitEscaped(value, ',');
   const anyOf = values.map((v): RowCondition => {
     if (identifier) return tokenCondition(name, '', v);
@@ -181,6 +186,7 @@ function textFilter(name: '_text' | '_content', value: string): TextFilter {
  */
 function plainFilter(def: SearchParamDef, name: string, modifier: string, value: string): SearchFilter {
   if (def.type === 'composite') return compositeFilter(def, name, modifier, value);
+  if (def.type === 'special' && def.code === 'near') return nearFilter(def.code, name, modifier, value);
   if (def.type === 'token' && (modifier === 'in' || modifier === 'not-in' || modifier === 'above' || modifier === 'below')) {
     if (value === '') throw fhirError('invalid', `${name}: empty value`, 400, [name]);
     const filter: TerminologyFilter = { kind: 'terminology', name, param: def.code, modifier, value };
@@ -310,6 +316,12 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
   switch (name) {
     case '_id': {
       const ids = value.split(',').filter((id) => id.length > 0);
+      if (value.includes('|')) {
+        // A token with a system part (`|id`, search.html#token): the general form (search/builtin.ts).
+        parsed.filters.push(builtinFilter('_id', name, '', value));
+        parsed.criteria.push([name, value]);
+        return;
+      }
       for (const id of ids) {
         if (!FHIR_ID_PATTERN.test(id)) throw fhirError('invalid', '_id: not a valid FHIR id', 400, ['_id']);
       }
@@ -319,10 +331,10 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
       return;
     }
     case '_lastUpdated':
-      for (const v of value.split(',')) {
-        if (value.includes(',')) throw unsupported('_lastUpdated', 'OR of _lastUpdated values');
-        parsed.lastUpdated.push(lastUpdatedCondition(v));
-      }
+      // One value without `ap` is a range on the version table's own column; OR by comma and `ap`
+      // take the general form (search/builtin.ts).
+      if (value.includes(',') || value.startsWith('ap')) parsed.filters.push(builtinFilter('_lastUpdated', name, '', value));
+      else parsed.lastUpdated.push(lastUpdatedCondition(value));
       parsed.criteria.push([name, value]);
       return;
     case '_count':
@@ -411,6 +423,8 @@ function searchFilter(resourceType: string, name: string, value: string, depth: 
   const colon = head.indexOf(':');
   const code = colon >= 0 ? head.slice(0, colon) : head;
   const modifier = colon >= 0 ? head.slice(colon + 1) : '';
+  // `_id` and `_lastUpdated` with a modifier, or ending a chain or a _has (search/builtin.ts).
+  if (dot < 0 && isBuiltinParameter(code)) return builtinFilter(code, name, modifier, value);
   const def = searchParamsFor(resourceType, types).get(code);
   if (!def) throw unsupported(name, '');
   if (dot < 0) return plainFilter(def, name, modifier, value);

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
+import { MAX_RESOURCE_DEPTH, nestsDeeperThan } from './json-depth';
 import type { ImportRecordError } from '../api/contract';
 import { describeOutcome } from '../api/result';
 import type { WriteOp } from '../fhir/repository';
@@ -77,6 +78,10 @@ export function rewriteReferences(value: unknown, targets: ReadonlyMap<string, s
 
 /** Checks a record's resource; returns it typed, or an error. */
 function checkedResource(file: SourceFile, record: SourceRecord, options: { requireId?: boolean } = {}): Resource | ImportRecordError {
+  if (nestsDeeperThan(record.resource, MAX_RESOURCE_DEPTH)) {
+    const type = shownResourceType((record.resource as { resourceType?: unknown } | null)?.resourceType);
+    return errorFor(file, record, `The resource nests more than ${MAX_RESOURCE_DEPTH} levels deep: refused (no FHIR resource needs that many)`, type, 'structure');
+  }
   const problems = resourceProblems(record.resource, options);
   if (problems.length === 0) return record.resource as Resource;
   const type = shownResourceType((record.resource as { resourceType?: unknown } | null)?.resourceType);

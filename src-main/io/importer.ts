@@ -10,7 +10,11 @@ import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
 import { findJsonSyntaxError } from './json-lines';
-import { looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { expandSourceFolders, type SyntheaCsvSource } from './source-folders';
+import { syntheaCsvTables } from './synthea-csv';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { readSource, recordError, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -44,8 +48,13 @@ function emptyCounts(): ImportCounts {
   return { created: 0, updated: 0, unchanged: 0, failed: 0 };
 }
 
-async function sourceBytes(source: ImportSource): Promise<number> {
+async function sourceBytes(source: ImportSource | SyntheaCsvSource): Promise<number> {
   if (source.kind === 'text') return Buffer.byteLength(source.text);
+  if (source.kind === 'synthea-csv') {
+    const names = (await readdir(source.path).catch(() => [] as string[])).filter((name) => name.endsWith('.csv'));
+    const sizes = await Promise.all(names.map((name) => stat(path.join(source.path, name)).then((s) => s.size, () => 0)));
+    return sizes.reduce((a, b) => a + b, 0);
+  }
   try {
     return (await stat(source.path)).size;
   } catch {
@@ -253,8 +262,12 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
   run.progress(file.file, 0);
 }
 
-/** An NDJSON file on disk, streamed: one batch per chunk of lines, in bounded memory. */
-async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number): Promise<void> {
+/**
+ * An NDJSON file on disk (gzipped or not), streamed: one batch per chunk of lines, in bounded
+ * memory. A file that breaks off (a truncated gzip, a read error) keeps the records read before
+ * the break and gets a file-level problem saying where it stopped.
+ */
+async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number, gzip: boolean): Promise<void> {
   const summary: ImportFileSummary = { file: filePath, records: 0, ...emptyCounts() };
   run.result.files.push(summary);
   let records: SourceRecord[] = [];
@@ -271,45 +284,94 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
     parseErrors = [];
     run.progress(filePath, bytesRead);
   };
-  for await (const { line, text, bytesRead } of ndjsonLines(filePath)) {
-    const trimmed = text.trim();
-    if (trimmed.length === 0) continue;
-    summary.records++;
-    run.recordsKnown++;
-    try {
-      records.push({ line, resource: JSON.parse(trimmed) });
-    } catch {
-      parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
-    }
-    if (records.length + parseErrors.length >= run.chunkSize) {
-      await flush(bytesRead);
-      if (run.aborted) {
-        run.result.cancelled = true;
-        return;
+  let lastLine = 0;
+  try {
+    for await (const { line, text, bytesRead } of ndjsonLines(filePath, gzip)) {
+      lastLine = line;
+      const trimmed = text.trim();
+      if (trimmed.length === 0) continue;
+      summary.records++;
+      run.recordsKnown++;
+      try {
+        records.push({ line, resource: JSON.parse(trimmed) });
+      } catch {
+        parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
+      }
+      if (records.length + parseErrors.length >= run.chunkSize) {
+        await flush(bytesRead);
+        if (run.aborted) {
+          run.result.cancelled = true;
+          return;
+        }
       }
     }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    summary.problem = gzip
+      ? `the gzip file is truncated or damaged: it stops after line ${lastLine} (the lines before it were imported)`
+      : `the file could not be read to the end (${code ?? 'read error'}) after line ${lastLine} (the lines before it were imported)`;
   }
   run.allFilesRead = lastFile;
   await flush(fileBytes);
   run.bytesBefore += fileBytes;
 }
 
+/** A Synthea CSV folder: each table converted to resources (synthea-csv.ts) and written in chunks. */
+async function importSyntheaCsv(run: ImportRun, folder: string): Promise<void> {
+  const lastFile = run.allFilesRead;
+  run.allFilesRead = false;
+  for await (const table of syntheaCsvTables(folder)) {
+    const summary: ImportFileSummary = { file: table.file, records: table.resources.length, ...emptyCounts() };
+    run.result.files.push(summary);
+    run.recordsKnown += summary.records;
+    if (table.problem !== undefined) {
+      summary.problem = table.problem;
+      continue;
+    }
+    const fileBytes = await stat(table.file).then((s) => s.size, () => 0);
+    const plan = planFile({ file: table.file, bytes: fileBytes, format: 'ndjson', records: table.resources, errors: [] });
+    run.addErrors(summary, plan.errors);
+    run.recordsDone += plan.errors.length;
+    let done = plan.errors.length;
+    for (let start = 0; start < plan.writes.length; start += run.chunkSize) {
+      if (run.aborted) {
+        run.result.cancelled = true;
+        return;
+      }
+      const chunk = plan.writes.slice(start, start + run.chunkSize);
+      await run.writeIndependent(table.file, summary, chunk);
+      run.recordsDone += chunk.length;
+      done += chunk.length;
+      run.progress(table.file, Math.round((fileBytes * done) / Math.max(1, summary.records)));
+    }
+    run.bytesBefore += fileBytes;
+    run.progress(table.file, 0);
+  }
+  run.allFilesRead = lastFile;
+}
+
 export async function runImport(options: ImportRunOptions): Promise<ImportRunResult> {
-  const sizes = await Promise.all(options.sources.map(sourceBytes));
+  // Folders become their files (a Bulk Data manifest's list, or the FHIR files they hold).
+  const expanded = await expandSourceFolders(options.sources);
+  const sources = expanded.sources;
+  const sizes = await Promise.all(sources.map(sourceBytes));
   const run = new ImportRun(
     options,
     sizes.reduce((a, b) => a + b, 0),
     Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
   );
-  for (const [index, source] of options.sources.entries()) {
+  for (const { file, problem } of expanded.problems) run.result.files.push({ file, records: 0, ...emptyCounts(), problem });
+  for (const [index, source] of sources.entries()) {
     if (run.aborted) {
       run.result.cancelled = true;
       break;
     }
-    run.allFilesRead = index === options.sources.length - 1;
+    run.allFilesRead = index === sources.length - 1;
     const size = sizes[index] ?? 0;
-    if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
-      await importNdjsonStream(run, source.path, size);
+    if (source.kind === 'synthea-csv') {
+      await importSyntheaCsv(run, source.path);
+    } else if (source.kind === 'path' && (await looksLikeNdjson(source.path))) {
+      await importNdjsonStream(run, source.path, size, await isGzipFile(source.path));
     } else {
       await importWholeFile(run, source, size);
     }

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 
 const SNIFF_BYTES = 256 * 1024;
 
@@ -13,7 +14,8 @@ const SNIFF_BYTES = 256 * 1024;
  * own, and more content after it. Anything else goes to the whole-file reader (which also gives
  * the precise problem for files that are not FHIR).
  */
-export async function looksLikeNdjson(path: string): Promise<boolean> {
+/** True when the file starts with the gzip magic bytes (RFC 1952 §2.3.1). */
+export async function isGzipFile(path: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -21,23 +23,68 @@ export async function looksLikeNdjson(path: string): Promise<boolean> {
     return false;
   }
   try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    const head = buffer.subarray(0, bytesRead);
-    if (head.includes(0)) return false;
-    const newline = head.indexOf(10);
-    if (newline === -1) return false;
-    const firstLine = head.subarray(0, newline).toString('utf8').replace(/^\uFEFF/, '').trim();
-    if (!firstLine.startsWith('{')) return false;
-    try {
-      JSON.parse(firstLine);
-    } catch {
-      return false;
-    }
-    return /\S/.test(head.subarray(newline + 1).toString('utf8'));
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
   } finally {
     await handle.close();
   }
+}
+
+/** The first bytes of the file's content (decompressed when gzipped). */
+async function headOf(path: string, gzip: boolean): Promise<Buffer> {
+  if (!gzip) {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const source = createReadStream(path);
+  const gunzip = createGunzip();
+  try {
+    for await (const chunk of source.pipe(gunzip)) {
+      chunks.push(chunk as Buffer);
+      length += (chunk as Buffer).length;
+      if (length >= SNIFF_BYTES) break;
+    }
+  } catch {
+    // A damaged gzip: what decompressed so far decides; the stream reports the damage later.
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, SNIFF_BYTES);
+}
+
+/**
+ * True when the file looks like NDJSON (gzipped or not): no NUL bytes, a first line that is a
+ * JSON object of its own, and more content after it. Anything else goes to the whole-file reader
+ * (which also gives the precise problem for files that are not FHIR).
+ */
+export async function looksLikeNdjson(path: string): Promise<boolean> {
+  let head: Buffer;
+  try {
+    head = await headOf(path, await isGzipFile(path));
+  } catch {
+    return false;
+  }
+  if (head.includes(0)) return false;
+  const newline = head.indexOf(10);
+  if (newline === -1) return false;
+  const firstLine = head.subarray(0, newline).toString('utf8').replace(/^\uFEFF/, '').trim();
+  if (!firstLine.startsWith('{')) return false;
+  try {
+    JSON.parse(firstLine);
+  } catch {
+    return false;
+  }
+  return /\S/.test(head.subarray(newline + 1).toString('utf8'));
 }
 
 export interface NdjsonLine {
@@ -48,10 +95,17 @@ export interface NdjsonLine {
   bytesRead: number;
 }
 
-/** Yields the lines of a file (CRLF or LF), with their numbers. */
-export async function* ndjsonLines(path: string): AsyncGenerator<NdjsonLine> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+/**
+ * Yields the lines of a file (CRLF or LF; gunzipped when `gzip`), with their numbers. A damaged
+ * or truncated gzip stream throws after the last line it could decompress.
+ */
+export async function* ndjsonLines(path: string, gzip = false): AsyncGenerator<NdjsonLine> {
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const gunzip = gzip ? createGunzip() : undefined;
+  const decoded = (gunzip ? stream.pipe(gunzip) : stream).setEncoding('utf8');
+  // pipe() does not forward errors: a read error of the file must end the lines too.
+  if (gunzip) stream.on('error', (error) => gunzip.destroy(error));
+  const lines = createInterface({ input: decoded, crlfDelay: Infinity });
   let line = 0;
   try {
     for await (const text of lines) {
@@ -61,5 +115,6 @@ export async function* ndjsonLines(path: string): AsyncGenerator<NdjsonLine> {
   } finally {
     lines.close();
     stream.destroy();
+    gunzip?.destroy();
   }
 }

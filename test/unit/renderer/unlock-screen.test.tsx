@@ -83,4 +83,30 @@ describe('unlock / create screen', () => {
     // The probe is debounced: the intermediate keystrokes were not each sent.
     expect(calls.filter((call) => call.channel === 'vault.probe').length).toBeLessThanOrEqual(3);
   });
+
+  it('loads sample data after creating the vault when asked, and follows its import job', async () => {
+    window.history.replaceState(null, '', '#/');
+    const { client, calls } = fakeClient({
+      'vault.status': () => ok(locked()),
+      'settings.get': () => ok(settings),
+      'vault.probe': (input) => ok(probeOf(String(input.path), 'empty')),
+      'vault.create': (input) => ok({ path: String(input.path), formatVersion: 1, createdAt: '2026-01-01T00:00:00Z' }),
+      'import.sample': () => ok({ jobId: 'sample-job-1' }),
+    });
+    render(<App client={client} />);
+    fireEvent.change(await screen.findByLabelText(/Vault folder/), { target: { value: '/home/me/demo' } });
+    const submit = (await screen.findByRole('button', { name: 'Create a new vault' })) as HTMLButtonElement;
+    fireEvent.change(screen.getByLabelText('New passphrase'), { target: { value: 'copper lantern orbit tangerine' } });
+    fireEvent.change(screen.getByLabelText('Confirm passphrase'), { target: { value: 'copper lantern orbit tangerine' } });
+    fireEvent.click(screen.getByLabelText(/Load sample data/));
+    await waitFor(() => expect(submit.disabled).toBe(false));
+    await act(async () => {
+      fireEvent.click(submit);
+    });
+    await waitFor(() => expect(calls.some((call) => call.channel === 'import.sample')).toBe(true));
+    expect(calls.find((call) => call.channel === 'import.sample')?.input).toEqual({ patients: 25 });
+    const order = calls.map((call) => call.channel).filter((channel) => channel === 'vault.create' || channel === 'import.sample');
+    expect(order).toEqual(['vault.create', 'import.sample']);
+    expect(window.location.hash).toBe('#/import?job=sample-job-1');
+  });
 });

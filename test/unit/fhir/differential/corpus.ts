@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MolecularSequence, Resource, RiskAssessment } from '@medplum/fhirtypes';
+import type { MolecularSequence, Patient, Resource, RiskAssessment } from '@medplum/fhirtypes';
 import type { WriteOp } from '../../../../src-main/fhir/repository';
 import { MemoryRepository } from '../../../../src-main/fhir/memory-repository';
 import { runImport } from '../../../../src-main/io/importer';
@@ -48,13 +48,19 @@ export function selectBundles(): { files: string[]; entries: number } {
  * probability, MolecularSequence variant/window coordinates, ChargeItem factorOverride), so the
  * corpus adds, per patient, seeded RiskAssessments (probabilities of 1 to 3 decimals, with a
  * meta.profile and meta.source for the uri parameters Synthea leaves empty too) and one
- * MolecularSequence, stored through the same write path.
+ * MolecularSequence, stored through the same write path. The first RiskAssessment's subject also
+ * carries the patient's identifier, for `:identifier`.
  */
-function numberSupplement(patientIds: readonly string[]): WriteOp[] {
+function numberSupplement(patients: readonly Patient[]): WriteOp[] {
   const random = mulberry32(CORPUS_SEED + 1);
   const ops: WriteOp[] = [];
-  for (const id of patientIds) {
+  for (const patient of patients) {
+    const id = patient.id ?? '';
     const subject = { reference: `Patient/${id}` };
+    // The first assessment's subject also carries the patient's first identifier (search.html#modifiers
+    // `:identifier` reads Reference.identifier, which Synthea never writes).
+    const first = patient.identifier?.[0];
+    const identifier = first?.system !== undefined && first.value !== undefined ? { system: first.system, value: first.value } : undefined;
     for (let i = 0; i < 3; i++) {
       const decimals = 1 + Math.floor(random() * 3);
       const probability = Number(random().toFixed(decimals));
@@ -63,7 +69,7 @@ function numberSupplement(patientIds: readonly string[]): WriteOp[] {
         // Synthea sets no uri element either: a profile and a source give _profile and _source values.
         meta: { profile: [`http://example.org/fhir/StructureDefinition/risk-${i}`], source: `http://example.org/simulator/run-${Math.floor(random() * 5)}` },
         status: 'final',
-        subject,
+        subject: i === 0 && identifier ? { ...subject, identifier } : subject,
         occurrenceDateTime: new Date(Date.UTC(2000 + Math.floor(random() * 20), Math.floor(random() * 12), 1 + Math.floor(random() * 28))).toISOString(),
         prediction: [{ probabilityDecimal: probability }],
       };
@@ -90,7 +96,7 @@ export async function loadCorpus(): Promise<Corpus> {
   const importMs = performance.now() - started;
   if (result.failed > 0) throw new Error(`${result.failed} corpus resources failed to import`);
   const patients = (await repository.list('Patient', { offset: 0, count: 1000 })).resources;
-  const outcomes = await repository.writeBatch(numberSupplement(patients.map((p) => p.id ?? '')), { atomic: true });
+  const outcomes = await repository.writeBatch(numberSupplement(patients.filter((p): p is Patient => p.resourceType === 'Patient')), { atomic: true });
   if (outcomes.some((o) => o.status !== 'created')) throw new Error('the number supplement failed to store');
   const resources: Resource[] = [];
   for (const { resourceType } of await repository.counts()) {

@@ -39,7 +39,14 @@ describe.skipIf(!corpusPresent)(`differential search against Medplum's MemoryRep
       expect(counts.byModifier.get(modifier) ?? 0, modifier).toBeGreaterThan(0);
     }
     for (const prefix of ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']) expect(counts.byPrefix.get(`date ${prefix}`) ?? 0, prefix).toBeGreaterThan(0);
-    for (const feature of ['or', 'and', 'chain', 'chain (untyped)', 'chain (2 levels)', '_has', '_sort', '_id']) expect(counts.byFeature.get(feature) ?? 0, feature).toBeGreaterThan(0);
+    for (const feature of ['or', 'and', 'chain', 'chain (untyped)', 'chain (2 levels)', '_has', '_sort', '_id', '_lastUpdated', 'composite', '_text', '_content']) {
+      expect(counts.byFeature.get(feature) ?? 0, feature).toBeGreaterThan(0);
+    }
+    for (const modifier of [':of-type', ':identifier', ':in', ':not-in']) expect(counts.byModifier.get(modifier) ?? 0, modifier).toBeGreaterThan(0);
+    // The oracle-only kinds are not vacuous: each has queries that match something.
+    const nonEmpty = (test: (r: (typeof run.results)[number]) => boolean) => run.results.filter((r) => test(r) && r.hearth > 0).length;
+    for (const feature of ['composite', '_text', '_content', '_lastUpdated']) expect(nonEmpty((r) => r.query.features.includes(feature)), feature).toBeGreaterThan(0);
+    for (const modifier of ['of-type', 'identifier', 'in']) expect(nonEmpty((r) => r.query.modifier === modifier), modifier).toBeGreaterThan(0);
     // A large share is compared with Medplum itself, not only with the oracle (number and quantity never are).
     const withMedplum = run.results.filter((r) => r.judgedBy === 'medplum' && (r.verdict.kind === 'agree' || r.verdict.kind === 'divergence')).length;
     expect(withMedplum).toBeGreaterThan(run.results.length * 0.4);

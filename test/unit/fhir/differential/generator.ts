@@ -8,14 +8,15 @@
  */
 import { type Extracted, type OracleParam, type ParamType, SearchOracle } from './oracle';
 import { pick, type Random, shuffle } from './random';
+import { compositeElements, textWords, valueSetsIncluding } from './oracle-features';
 
 export type Judge = 'medplum' | 'oracle';
 
 export interface DiffQuery {
   resourceType: string;
   pairs: Array<[string, string]>;
-  /** The main parameter's type (`_has`/chains: the innermost one). */
-  paramType: ParamType;
+  /** The main parameter's type (`_has`/chains: the innermost one); `_text`/`_content` are special. */
+  paramType: ParamType | 'composite' | 'special';
   modifier: string;
   prefix: string;
   features: string[];
@@ -316,6 +317,146 @@ export class QueryGenerator {
     return { resourceType: type, pairs: [['_id', this.random() < 0.5 ? ids[0] ?? '' : ids.join(',')]], paramType: 'token', modifier: '', prefix: '', features: ['_id'], judge: 'medplum' };
   }
 
+  /**
+   * `_id` as a token and `_lastUpdated` as a date in their general forms (search.html#all):
+   * `:not`, `:missing`, `|id`, OR by comma and `ap`, and as the last parameter of a chain or `_has`.
+   */
+  private builtinQuery(form: 'id-not' | 'id-system' | 'missing' | 'lastupdated-or' | 'lastupdated-ap' | 'chain-id' | 'chain-lastupdated' | 'has-id'): DiffQuery | undefined {
+    const type = pick(this.random, this.types);
+    const resources = this.oracle.byType.get(type) ?? [];
+    const some = () => pick(this.random, resources);
+    const instant = (r: { meta?: { lastUpdated?: string } }) => r.meta?.lastUpdated ?? '';
+    const base = { modifier: '', prefix: '', judge: 'oracle' as const };
+    switch (form) {
+      case 'id-not':
+        return { ...base, resourceType: type, pairs: [['_id:not', `${some().id ?? ''},${some().id ?? ''}`]], paramType: 'token', modifier: 'not', features: ['_id'] };
+      case 'id-system':
+        return { ...base, resourceType: type, pairs: [['_id', `|${some().id ?? ''}`]], paramType: 'token', features: ['_id'] };
+      case 'missing': {
+        const onId = this.random() < 0.5;
+        const pairs: Array<[string, string]> = [[onId ? '_id:missing' : '_lastUpdated:missing', this.random() < 0.5 ? 'true' : 'false']];
+        return { ...base, resourceType: type, pairs, paramType: onId ? 'token' : 'date', modifier: 'missing', features: [onId ? '_id' : '_lastUpdated'] };
+      }
+      case 'lastupdated-or': {
+        const [a, b] = [instant(some()), instant(some())];
+        return { ...base, resourceType: type, pairs: [['_lastUpdated', `${pick(this.random, ['lt', 'le', 'eq'])}${a},${pick(this.random, ['gt', 'ge', 'eq'])}${b}`]], paramType: 'date', prefix: 'eq', features: ['_lastUpdated', 'or'] };
+      }
+      case 'lastupdated-ap':
+        return { ...base, resourceType: type, pairs: [['_lastUpdated', `ap${instant(some()).slice(0, pick(this.random, [10, 19]))}`]], paramType: 'date', prefix: 'ap', features: ['_lastUpdated'] };
+      case 'chain-id':
+      case 'chain-lastupdated': {
+        const link = this.drawLink();
+        if (!link) return undefined;
+        const target = this.oracle.resource(link.targetType, link.targetId);
+        const [name, value] = form === 'chain-id' ? ['_id', link.targetId] : ['_lastUpdated', `${pick(this.random, ['ge', 'le', 'eq'])}${instant(target ?? {})}`];
+        return {
+          ...base,
+          resourceType: link.type,
+          pairs: [[`${link.param.code}:${link.targetType}.${name}`, value]],
+          paramType: form === 'chain-id' ? 'token' : 'date',
+          features: ['chain', form === 'chain-id' ? '_id' : '_lastUpdated'],
+        };
+      }
+      case 'has-id': {
+        const link = this.drawLink();
+        if (!link) return undefined;
+        return { ...base, resourceType: link.targetType, pairs: [[`_has:${link.type}:${link.param.code}:_id`, link.id]], paramType: 'token', features: ['_has', '_id'] };
+      }
+    }
+  }
+
+  /** A token value drawn where `accept` holds (undefined: none in the corpus). */
+  private drawWhere(kind: ParamType, accept: (item: Extracted) => boolean): Draw | undefined {
+    for (const type of shuffle(this.types, this.random)) {
+      for (const param of shuffle(this.oracle.paramsOf(type).filter((p) => p.type === kind), this.random)) {
+        const values = this.oracle.extractedAll(type, param);
+        const ids = [...values.keys()].filter((id) => (values.get(id) ?? []).some(accept));
+        if (ids.length === 0) continue;
+        const id = pick(this.random, ids);
+        return { type, param, id, item: pick(this.random, (values.get(id) ?? []).filter(accept)) };
+      }
+    }
+    return undefined;
+  }
+
+  /** search.html#modifiers `:of-type` on an Identifier: `type-system|type-code|value`. */
+  private ofTypeQuery(): DiffQuery | undefined {
+    const draw = this.drawWhere('token', (item) => item.kind === 'token' && item.token.code !== undefined && (item.token.typeCodings ?? []).some((c) => c.system !== undefined && c.code !== undefined));
+    if (!draw || draw.item.kind !== 'token') return undefined;
+    const coding = pick(this.random, (draw.item.token.typeCodings ?? []).filter((c) => c.system !== undefined && c.code !== undefined));
+    const value = [coding.system ?? '', coding.code ?? '', draw.item.token.code ?? ''].map(escape).join('|');
+    return { resourceType: draw.type, pairs: [[`${draw.param.code}:of-type`, value]], paramType: 'token', modifier: 'of-type', prefix: '', features: [], judge: 'oracle' };
+  }
+
+  /** search.html#modifiers `:identifier` on a reference: `[system|]value` of Reference.identifier. */
+  private identifierQuery(): DiffQuery | undefined {
+    for (const type of shuffle(this.types, this.random)) {
+      for (const param of shuffle(this.oracle.paramsOf(type).filter((p) => p.type === 'reference'), this.random)) {
+        const identifiers = [...this.oracle.values(type, param).values()]
+          .flat()
+          .flatMap((v) => (typeof v === 'object' && v !== null && 'identifier' in v ? [(v as { identifier: { system?: string; value?: string } }).identifier] : []))
+          .filter((i) => i.value !== undefined);
+        if (identifiers.length === 0) continue;
+        const identifier = pick(this.random, identifiers);
+        const value = identifier.system !== undefined && this.random() < 0.6 ? `${escape(identifier.system)}|${escape(identifier.value ?? '')}` : escape(identifier.value ?? '');
+        return { resourceType: type, pairs: [[`${param.code}:identifier`, value]], paramType: 'reference', modifier: 'identifier', prefix: '', features: [], judge: 'oracle' };
+      }
+    }
+    return undefined;
+  }
+
+  /** search.html#modifiers `:in` / `:not-in`: a spec ValueSet (plain compose) holding a drawn code's system. */
+  private valueSetQuery(modifier: 'in' | 'not-in'): DiffQuery | undefined {
+    const draw = this.drawWhere('token', (item) => item.kind === 'token' && item.token.system !== undefined && valueSetsIncluding(item.token.system).length > 0);
+    if (!draw || draw.item.kind !== 'token') return undefined;
+    const url = pick(this.random, valueSetsIncluding(draw.item.token.system ?? ''));
+    return { resourceType: draw.type, pairs: [[`${draw.param.code}:${modifier}`, url]], paramType: 'token', modifier, prefix: '', features: [], judge: 'oracle' };
+  }
+
+  /** search.html#composite: one element's component values, `c1$c2`; a prefix on a date, number or quantity component. */
+  private compositeQuery(): DiffQuery | undefined {
+    for (const type of shuffle(this.types, this.random)) {
+      for (const composite of shuffle(this.oracle.compositesOf(type), this.random)) {
+        const candidates = (this.oracle.byType.get(type) ?? []).flatMap((resource) =>
+          compositeElements(composite, resource).flatMap((element) => {
+            const items = composite.components.map((component, i) =>
+              this.oracle.extractedFrom(component.type, element[i] ?? []).filter((v) => v.kind !== 'reference' || !v.url.startsWith('#')),
+            );
+            return items.every((list) => list.length > 0) ? [{ resource, items }] : [];
+          }),
+        );
+        if (candidates.length === 0) continue;
+        const { resource, items } = pick(this.random, candidates);
+        const prefix = pick(this.random, ['eq', 'eq', 'gt', 'lt', 'ge', 'le', 'ne']);
+        const parts = items.map((list) => {
+          const item = pick(this.random, list);
+          const numeric = item.kind === 'date' || item.kind === 'number' || item.kind === 'quantity';
+          const draw: Draw = { type, param: { code: composite.code, type: item.kind, expression: '', targets: [] }, id: resource.id ?? '', item };
+          // A `$` inside a component value is escaped (search.html#escaping); valueFor escapes `\ , | $` within parts.
+          return this.valueFor(draw, '', numeric ? prefix : 'eq');
+        });
+        return { resourceType: type, pairs: [[composite.code, parts.join('$')]], paramType: 'composite', modifier: '', prefix: '', features: ['composite'], judge: 'oracle' };
+      }
+    }
+    return undefined;
+  }
+
+  /** search.html#_text, #_content: a word (or a word's prefix*) of one resource's narrative or content. */
+  private textQuery(name: '_text' | '_content'): DiffQuery | undefined {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const type = pick(this.random, this.types);
+      const resource = pick(this.random, this.oracle.byType.get(type) ?? []);
+      if (!resource) continue;
+      const words = this.oracle.words(resource)[name === '_text' ? 'narrative' : 'content'].filter((w) => w.length >= 3 && /[a-z]/.test(w));
+      if (words.length === 0) continue;
+      const word = pick(this.random, words);
+      const form = this.int(3);
+      const value = form === 0 ? `${word.slice(0, Math.max(3, word.length - 2))}*` : form === 1 ? `${word} ${pick(this.random, words)}` : word;
+      return { resourceType: type, pairs: [[name, value]], paramType: 'special', modifier: '', prefix: '', features: [name], judge: 'oracle' };
+    }
+    return undefined;
+  }
+
   private sortQuery(): DiffQuery | undefined {
     const draw = this.draw('date');
     if (!draw || draw.item.kind !== 'date') return undefined;
@@ -374,6 +515,16 @@ export class QueryGenerator {
       () => this.hasQuery(),
       () => this.idQuery(),
       () => this.sortQuery(),
+      () => this.builtinQuery(pick(this.random, ['id-not', 'id-system', 'missing'] as const)),
+      () => this.builtinQuery(pick(this.random, ['lastupdated-or', 'lastupdated-ap'] as const)),
+      () => this.builtinQuery(pick(this.random, ['chain-id', 'chain-lastupdated', 'has-id'] as const)),
+      () => this.ofTypeQuery(),
+      () => this.identifierQuery(),
+      () => this.valueSetQuery(this.random() < 0.5 ? 'in' : 'not-in'),
+      () => this.compositeQuery(),
+      () => this.compositeQuery(),
+      () => this.textQuery('_text'),
+      () => this.textQuery('_content'),
     ];
     const out: DiffQuery[] = [];
     for (const template of templates) {

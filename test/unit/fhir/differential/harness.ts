@@ -10,6 +10,7 @@ import { DIVERGENCES, type DivergenceContext, HEARTH_GAPS } from './divergences'
 import { type DiffQuery, QueryGenerator, queryString } from './generator';
 import { createMedplumPeer } from './medplum-peer';
 import { loadSpecParameters, SearchOracle } from './oracle';
+import { loadSpecComposites } from './oracle-features';
 import { mulberry32 } from './random';
 
 export const DEFAULT_SEED = 3;
@@ -104,7 +105,7 @@ function sortProblem(oracle: SearchOracle, query: DiffQuery, ordered: readonly s
 
 export async function runDifferential(seed: number, preloaded?: Corpus): Promise<DifferentialRun> {
   const corpus = preloaded ?? (await loadCorpus());
-  const oracle = new SearchOracle(corpus.resources, loadSpecParameters(specParametersPath));
+  const oracle = new SearchOracle(corpus.resources, loadSpecParameters(specParametersPath), loadSpecComposites(specParametersPath));
   const loadStart = performance.now();
   const medplum = await createMedplumPeer(corpus.resources);
   const medplumLoad = performance.now() - loadStart;

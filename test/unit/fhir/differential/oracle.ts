@@ -12,6 +12,17 @@ import r4Model from 'fhirpath/fhir-context/r4';
 import type { Resource } from '@medplum/fhirtypes';
 import { narrowExpression } from './narrow';
 import { baseUnits, convertUcum, UCUM } from './ucum-convert';
+import {
+  compositeElements,
+  contentStrings,
+  expandValueSet,
+  narrativeOf,
+  type OracleComposite,
+  splitKeepingEscapes,
+  textMatches,
+  textWords,
+  unescapeValue,
+} from './oracle-features';
 
 export type ParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri';
 const SEARCHABLE: ReadonlySet<string> = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
@@ -57,7 +68,13 @@ export function dateSpan(value: string): { low: number; high: number } | undefin
 const OPEN_LOW = -Infinity;
 const OPEN_HIGH = Infinity;
 
-export interface TokenValue { system?: string; code?: string; texts: string[] }
+export interface TokenValue {
+  system?: string;
+  code?: string;
+  texts: string[];
+  /** An Identifier's type codings (search.html#modifiers `:of-type`). */
+  typeCodings?: Array<{ system?: string; code?: string }>;
+}
 export interface QuantityValue { value: number; system?: string; code?: string; unit?: string }
 
 /** The R4 SearchParameters of one resource type, from the spec's bundle. */
@@ -99,6 +116,7 @@ export class SearchOracle {
   constructor(
     resources: readonly Resource[],
     private readonly params: Map<string, Map<string, OracleParam>>,
+    private readonly composites: Map<string, Map<string, OracleComposite>> = new Map(),
   ) {
     for (const r of resources) {
       const list = this.byType.get(r.resourceType) ?? [];
@@ -111,6 +129,25 @@ export class SearchOracle {
   /** The parameter `code` of `type` (own, then Resource and DomainResource ones). */
   param(type: string, code: string): OracleParam | undefined {
     return this.params.get(type)?.get(code) ?? this.params.get('DomainResource')?.get(code) ?? this.params.get('Resource')?.get(code);
+  }
+
+  /** The composite parameters of `type` (search.html#composite). */
+  compositesOf(type: string): OracleComposite[] {
+    return [...(this.composites.get(type)?.values() ?? [])];
+  }
+
+  private readonly wordCache = new Map<string, { narrative: string[]; content: string[] }>();
+
+  /** The words `_text` (the narrative) and `_content` (narrative and content) search in one resource. */
+  words(resource: Resource): { narrative: string[]; content: string[] } {
+    const key = `${resource.resourceType}/${resource.id ?? ''}`;
+    let words = this.wordCache.get(key);
+    if (!words) {
+      const narrative = textWords(narrativeOf(resource));
+      words = { narrative, content: [...narrative, ...contentStrings(resource).flatMap(textWords)] };
+      this.wordCache.set(key, words);
+    }
+    return words;
   }
 
   paramsOf(type: string): OracleParam[] {
@@ -190,10 +227,19 @@ export class SearchOracle {
       }
       return out;
     }
+    if (name === '_text' || name === '_content') {
+      const alternatives = splitComma(value);
+      return new Set(
+        (this.byType.get(type) ?? []).filter((r) => alternatives.some((alt) => textMatches(alt, this.words(r)[name === '_text' ? 'narrative' : 'content']))).map((r) => r.id ?? ''),
+      );
+    }
     const dot = name.indexOf('.');
     const head = dot >= 0 ? name.slice(0, dot) : name;
     const [code = '', modifier = ''] = head.split(':');
+    const composite = this.composites.get(type)?.get(code);
+    if (composite && dot < 0 && modifier === '') return this.compositeFilter(type, composite, value);
     const param = this.requireParam(type, code);
+    if (dot < 0 && modifier === 'identifier' && param.type === 'reference') return this.identifierFilter(type, param, value);
     if (dot >= 0) {
       const rest = name.slice(dot + 1);
       const innerCode = rest.split(/[.:]/)[0] ?? '';
@@ -214,6 +260,12 @@ export class SearchOracle {
       return new Set(this.allIds(type).filter((id) => ((values.get(id) ?? []).length === 0) === wantMissing));
     }
     const alternatives = splitComma(value);
+    if (modifier === 'in' || modifier === 'not-in') {
+      // search.html#modifiers: the code is (:in) or is not (:not-in) in the ValueSet.
+      const expansions = alternatives.map((url) => expandValueSet(url) ?? new Set<string>());
+      const inSet = (item: Extracted) => item.kind === 'token' && item.token.system !== undefined && expansions.some((e) => e.has(`${item.token.system}|${item.token.code ?? ''}`));
+      return new Set(this.allIds(type).filter((id) => (values.get(id) ?? []).some(inSet) === (modifier === 'in')));
+    }
     const negate = modifier === 'not';
     const out = new Set<string>();
     for (const id of this.allIds(type)) {
@@ -224,10 +276,56 @@ export class SearchOracle {
     return out;
   }
 
+  /** search.html#modifiers `:identifier`: Reference.identifier is `[system|]value`. */
+  private identifierFilter(type: string, param: OracleParam, value: string): Set<string> {
+    const alternatives = splitComma(value);
+    const out = new Set<string>();
+    for (const [id, raw] of this.values(type, param)) {
+      const identifiers = raw.flatMap((v) => (isObject(v) && isObject(v.identifier) ? [v.identifier] : []));
+      const hit = alternatives.some((alt) => {
+        const bar = alt.indexOf('|');
+        const system = bar < 0 ? undefined : alt.slice(0, bar);
+        const code = bar < 0 ? alt : alt.slice(bar + 1);
+        return identifiers.some((i) => text(i.value) === code && (system === undefined || (system === '' ? text(i.system) === undefined : text(i.system) === system)));
+      });
+      if (hit) out.add(id);
+    }
+    return out;
+  }
+
+  /**
+   * search.html#composite: `c1$c2` (ORed by comma) matches when ONE element selected by the
+   * composite's expression has values matching every component.
+   */
+  private compositeFilter(type: string, composite: OracleComposite, value: string): Set<string> {
+    const alternatives = splitKeepingEscapes(value, ',').map((alt) => splitKeepingEscapes(alt, '$').map(unescapeValue));
+    const out = new Set<string>();
+    for (const resource of this.byType.get(type) ?? []) {
+      const elements = compositeElements(composite, resource);
+      const hit = alternatives.some(
+        (parts) =>
+          parts.length === composite.components.length &&
+          elements.some((element) =>
+            composite.components.every((component, i) => {
+              const items = extracted({ code: composite.code, type: component.type, expression: component.expression, targets: [] }, element[i] ?? []);
+              return items.some((item) => matches('', parts[i] ?? '', item));
+            }),
+          ),
+      );
+      if (hit) out.add(resource.id ?? '');
+    }
+    return out;
+  }
+
   private requireParam(type: string, code: string): OracleParam {
     const param = this.param(type, code);
     if (!param) throw new Error(`oracle: no parameter ${type}.${code}`);
     return param;
+  }
+
+  /** Raw FHIRPath values as the matchers of a `type` parameter see them (a composite's components). */
+  extractedFrom(type: ParamType, values: readonly unknown[]): Extracted[] {
+    return extracted({ code: '', type, expression: '', targets: [] }, values);
   }
 
   /** A resource's values of one parameter as the matchers see them (for the generator and for sort checks). */
@@ -315,7 +413,8 @@ function tokens(v: unknown): TokenValue[] {
   if ('code' in v) return [{ system: text(v.system), code: text(v.code), texts: [text(v.display)].filter((t): t is string => t !== undefined) }];
   if ('value' in v) {
     const typeText = isObject(v.type) ? text(v.type.text) : undefined;
-    return [{ system: text(v.system), code: text(v.value), texts: typeText ? [typeText] : [] }];
+    const typeCodings = isObject(v.type) && Array.isArray(v.type.coding) ? v.type.coding.filter(isObject).map((c) => ({ system: text(c.system), code: text(c.code) })) : [];
+    return [{ system: text(v.system), code: text(v.value), texts: typeText ? [typeText] : [], ...(typeCodings.length > 0 ? { typeCodings } : {}) }];
   }
   return [];
 }
@@ -458,6 +557,11 @@ function matches(modifier: string, value: string, item: Extracted): boolean {
       if (modifier === 'text') {
         const q = fold(value);
         return t.texts.some((s) => fold(s).startsWith(q) || fold(s).includes(` ${q}`));
+      }
+      if (modifier === 'of-type') {
+        // search.html#modifiers: `type-system|type-code|value` on an Identifier.
+        const [system, code, identifierValue] = splitKeepingEscapes(value, '|').map(unescapeValue);
+        return t.code === identifierValue && (t.typeCodings ?? []).some((c) => c.system === system && c.code === code);
       }
       const bar = value.indexOf('|');
       if (bar < 0) return t.code === value;

@@ -1,0 +1,61 @@
+/**
+ * "Preload sample data" (issue 4 §1) in the web mode: a new vault created with "Load sample data"
+ * opens on the sample's import job, which stores 25 synthetic patients with their notes; Home then
+ * counts them and a generated note reads like a note. The vault is locked at the end so the next
+ * suite starts from the unlock screen.
+ */
+import { expect, test } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const screensDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
+const PASSPHRASE = 'amber willow ninety lanterns';
+
+test.describe('preload sample data', () => {
+  const hearthUrl = process.env.HEARTH_URL;
+  test.skip(!hearthUrl, 'HEARTH_URL is not set: run through playwright.config.ts, whose global setup starts `hearth serve`');
+  let root: string;
+
+  test.beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-sample-'));
+  });
+
+  test.afterAll(async () => {
+    if (hearthUrl) {
+      const origin = new URL(hearthUrl).origin;
+      const token = new URL(hearthUrl).hash.replace(/^#token=/, '');
+      await fetch(`${origin}/api/vault.lock`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
+    }
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a new vault loads 25 synthetic patients with notes', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto(hearthUrl!);
+    // Another spec may have left a vault unlocked in the shared server: start from the lock screen.
+    const lockButton = page.getByTestId('lock-button');
+    const folder = page.getByLabel('Vault folder');
+    await expect(lockButton.or(folder).first()).toBeVisible();
+    if (await lockButton.isVisible()) await lockButton.click();
+    await page.getByLabel('Vault folder').fill(path.join(root, 'vault'));
+    await page.getByLabel('New passphrase').fill(PASSPHRASE);
+    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+    await page.getByLabel(/Load sample data/).check();
+    fs.mkdirSync(screensDir, { recursive: true });
+    await page.screenshot({ path: path.join(screensDir, '23-create-with-sample.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create a new vault' }).click();
+
+    await expect(page).toHaveURL(/#\/import\?job=/, { timeout: 60_000 });
+    await expect(page.getByTestId('job-panel')).toContainText('Sample data: 25 patients');
+    await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 180_000 });
+    await expect(page.getByTestId('report-failed')).toHaveText('0');
+    await page.screenshot({ path: path.join(screensDir, '24-sample-loaded.png'), fullPage: true });
+
+    await page.getByTestId('nav-home').click();
+    await expect(page.getByTestId('count-Patient')).toHaveText('25');
+    await expect(page.getByTestId('count-DocumentReference')).not.toHaveText('0');
+    await page.screenshot({ path: path.join(screensDir, '25-home-with-sample.png'), fullPage: true });
+  });
+});
