@@ -268,6 +268,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       limit: count + 1,
       withTotal,
       estimateTotal: parsed.total === 'estimate',
+      // No _total: exact when cheap to know, else absent (docs/search.md, "Total").
+      cheapTotalOnly: parsed.total === undefined && parsed.summary !== 'count',
     });
     const pageRecords = records.slice(0, count);
     // An estimated total cannot tell whether a next page exists; the extra row can.

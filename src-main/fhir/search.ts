@@ -56,7 +56,8 @@ export interface ParsedSearch {
   includes: IncludeSpec[];
   count: number;
   offset: number;
-  total: 'none' | 'estimate' | 'accurate';
+  /** search.html#total; absent: the server's default (fhir-repository.ts). */
+  total?: 'none' | 'estimate' | 'accurate';
   /** The parameters carried into self/previous/next links (all but _count and _offset). */
   criteria: Array<[string, string]>;
   /** The path of self/previous/next links when not `ResourceType` (a compartment search). */
@@ -129,12 +130,14 @@ export function assertSystemSearchParameter(name: string): void {
   if (name === '_sort' || /^_(rev)?include(:|$)/.test(name)) throw unsupported(name, 'not supported in a system-level search');
 }
 
-/** The engine's order across types (lastUpdated newest first, then type and id): merges per-type pages. */
+/**
+ * The engine's order across types (lastUpdated newest first, then type), for a stable sort that
+ * merges per-type pages: within a type and instant it keeps the type's own search order.
+ */
 export function compareAcrossTypes(a: Resource, b: Resource): number {
   const byTime = Date.parse(b.meta?.lastUpdated ?? '') - Date.parse(a.meta?.lastUpdated ?? '');
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return text(a.resourceType, b.resourceType) || text(a.id ?? '', b.id ?? '');
+  return a.resourceType < b.resourceType ? -1 : a.resourceType > b.resourceType ? 1 : 0;
 }
 
 function unsupported(name: string, why: string): OperationOutcomeError {
@@ -287,7 +290,6 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
     sort: [],
     count: DEFAULT_SEARCH_COUNT,
     offset: 0,
-    total: 'accurate',
     criteria: [],
     warnings: [],
     includes: [],

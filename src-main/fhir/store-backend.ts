@@ -55,6 +55,11 @@ export interface CurrentQuery {
   withTotal: boolean;
   /** search.html#_total `estimate`: the total may be an estimate (search/sql-query.ts says how). */
   estimateTotal?: boolean;
+  /**
+   * The server's default (search.html#total leaves it to the server): a total only when the plan
+   * knows it cheaply (search/sql-query.ts), else none; never an estimate.
+   */
+  cheapTotalOnly?: boolean;
 }
 
 /** Versions across resources (type or system history, http.html#history), newest first. */

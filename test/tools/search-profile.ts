@@ -3,7 +3,9 @@
  * runs the bench query mix through the REST handler and prints each query's median and worst time.
  * Run under `node --cpu-prof --import tsx` for a profile. `HEARTH_PROFILE_SIZE` (default 50000),
  * `HEARTH_PROFILE_ROUNDS` (default 5), `HEARTH_PROFILE_ONLY` (comma-separated query numbers),
- * `HEARTH_PROFILE_OUT` (a .cpuprofile file of the query phase only).
+ * `HEARTH_PROFILE_OUT` (a .cpuprofile file of the query phase only), `HEARTH_PROFILE_VAULT` (a folder:
+ * filled and kept when missing, else opened as it is, so runs at 300,000 need one fill; a vault of an
+ * older index schema is rebuilt from its log on open).
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -12,23 +14,31 @@ import path from 'node:path';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../src-main/fhir/rest/handler';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
-import { createVault } from '../../src-main/vault';
+import { createVault, openVault } from '../../src-main/vault';
 import { corpusBundles } from '../bench/fhir/corpus';
 import { queryMix } from '../bench/fhir/queries';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 50000);
 const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 5);
 const only = process.env.HEARTH_PROFILE_ONLY?.split(',').map(Number);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-search-profile-'));
-const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+const kept = process.env.HEARTH_PROFILE_VAULT;
+const dir = kept === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-search-profile-')) : undefined;
+const folder = kept ?? path.join(dir!, 'v');
+const passphrase = 'profile passphrase';
+const reused = kept !== undefined && fs.existsSync(kept);
+const started = performance.now();
+const vault = reused
+  ? await openVault(folder, passphrase, { projector: fhirProjector })
+  : await createVault(folder, passphrase, { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
 const repo = createVaultRepository(vault);
 const rest = { baseUrl: 'http://x/fhir' };
-const fillStarted = performance.now();
-for (const bundle of corpusBundles(size, 500)) {
-  const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: JSON.stringify(bundle) }, rest);
-  if (response.status !== 200) throw new Error(String(response.status));
+if (!reused) {
+  for (const bundle of corpusBundles(size, 500)) {
+    const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: JSON.stringify(bundle) }, rest);
+    if (response.status !== 200) throw new Error(String(response.status));
+  }
 }
-console.log(`filled ${size} in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+console.log(`${reused ? 'opened' : 'filled'} ${size} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const mix = queryMix(size);
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const inspector = new Session();
@@ -63,4 +73,4 @@ mix.forEach((query, index) => {
   console.log(`${String(index + 1).padStart(2)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(8)} ${sorted.at(-1)!.toFixed(1).padStart(8)} ms  ${String(matches[index]).padStart(4)} entries  ${query.resourceType}?${query.query.slice(0, 90)}`);
 });
 await vault.close();
-fs.rmSync(dir, { recursive: true, force: true });
+if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * (every type) and `POST [base]/_search`. Every listed type must accept every parameter (the
  * engine's own parser decides, so only parameters common to all of them pass, plus the `_` ones);
  * each type that has resources is searched for the first `_offset + _count + 1` matches and the
- * pages are merged in the engine's order (lastUpdated newest first, then type and id). `_sort`
+ * pages are merged in the engine's order (lastUpdated newest first, then type, then each type's own order). `_sort`
  * and includes are refused; paging reaches at most MAX_SEARCH_COUNT matches deep.
  */
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
@@ -93,6 +93,7 @@ export async function systemSearch(ctx: RestContext, request: FhirRequest, param
       if (entry.search?.mode === 'match' && entry.resource) matches.push(entry.resource);
     }
   }
+  // A stable sort: equal instants of one type keep the order their search gave them.
   matches.sort(compareAcrossTypes);
   const page = summaryCount ? [] : matches.slice(query.offset, query.offset + query.count);
   const links: BundleLink[] = [{ relation: 'self', url: pageUrl(ctx.options.baseUrl, query, query.offset) }];

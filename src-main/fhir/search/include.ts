@@ -52,16 +52,18 @@ export async function resolveIncludes<R extends VersionRecord>(
           links.push(...(await store.links({ direction: 'reverse', sourceType: spec.sourceType, param: spec.param, targetType: type, ids })));
         }
       }
+      const records: R[] = [];
       for (const link of links) {
         const key = `${link.resourceType}/${link.id}`;
-        if (seen.has(key) || included.length >= MAX_INCLUDED) continue;
+        if (seen.has(key) || included.length + records.length >= MAX_INCLUDED) continue;
         seen.add(key);
         const record = await store.current(link.resourceType, link.id);
-        if (!record || record.deleted) continue;
-        const resource = await store.body(record);
-        included.push(resource);
-        found.push(resource);
+        if (record && !record.deleted) records.push(record);
       }
+      // Bodies are read (and decrypted) concurrently; the order stays that of the links.
+      const resources = await Promise.all(records.map((record) => store.body(record)));
+      included.push(...resources);
+      found.push(...resources);
     }
     frontier = found;
   }

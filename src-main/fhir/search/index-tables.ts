@@ -8,7 +8,8 @@
  *   sequence within the resource and table), so replacing or removing one resource's rows is a
  *   rowid range, with no secondary index for it.
  * - Parameters are small integers (`pid`, search_param: resource type + code), not text.
- * - ONE secondary index per table, on (pid, key column); its rowid gives the resource (rowid >> 20).
+ * - One secondary index per table, on (pid, key column), its rowid giving the resource (rowid >> 20);
+ *   sp_date has two more for date ranges (search/date-plan.ts).
  * - References store the target's rid (allocated in resource_key even before the target exists),
  *   and the URL only when it is not exactly the local `Type/id`.
  * - sp_string stores `value` only when it differs from `norm`; token and quantity systems are
@@ -49,6 +50,18 @@ export function textDocId(rid: number, version: number): number {
   return rid * ROWS_PER_RESOURCE + (version % ROWS_PER_RESOURCE);
 }
 
+/**
+ * Upper limits (ms) of the date span classes 0..7 (a second, minute, hour, day, 32 days, 367 days,
+ * about 10 and 100 years; class 8 is the rest): search/date-plan.ts bounds `low` per class.
+ */
+export const DATE_SPAN_LIMITS = [1_000, 60_000, 3_600_000, 86_400_000, 2_764_800_000, 31_708_800_000, 316_224_000_000, 3_162_240_000_000];
+
+/** The span class of an sp_date row: the same text in the index and in queries, so SQLite matches them. */
+export const DATE_SPAN_CLASS = `(CASE ${DATE_SPAN_LIMITS.map((limit, c) => `WHEN high - low <= ${limit} THEN ${c}`).join(' ')} ELSE ${DATE_SPAN_LIMITS.length} END)`;
+
+/** sp_date rows that are not their resource's first (the partial index sp_date_later). */
+export const LATER_DATE_ROW = `(rowid & ${ROWS_PER_RESOURCE - 1}) > 0`;
+
 export function indexSchema(): string[] {
   return [
     'CREATE TABLE resource_type (tid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)',
@@ -74,6 +87,9 @@ export function indexSchema(): string[] {
        FROM sp_reference r LEFT JOIN resource_key k ON k.rid = r.target LEFT JOIN resource_type t ON t.tid = k.tid`,
     'CREATE TABLE sp_date (pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, grp INTEGER)',
     'CREATE INDEX sp_date_key ON sp_date (pid, low)',
+    // Date ranges (search/date-plan.ts): `low` per span class, and the resources with several rows.
+    `CREATE INDEX sp_date_span ON sp_date (pid, ${DATE_SPAN_CLASS}, low)`,
+    `CREATE INDEX sp_date_later ON sp_date (pid) WHERE ${LATER_DATE_ROW}`,
     'CREATE VIEW sp_date_v AS SELECT rowid AS row, pid, low, high, grp FROM sp_date',
     'CREATE TABLE sp_number (pid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
     'CREATE INDEX sp_number_key ON sp_number (pid, value)',

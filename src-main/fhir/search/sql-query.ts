@@ -7,6 +7,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
 import type { TerminologyFilter } from './terminology';
 import { builtinRids, type BuiltinFilter } from './builtin';
+import { dateDriverSql } from './date-plan';
 import { nearRids, type NearFilter } from './near';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
@@ -132,13 +133,16 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       const pid = paramIdSql(resourceType, filter.param, params);
       // Whatever positiveRids returns is of the target type, so the target rid alone says it.
       const targets = filter.targets.map(({ type, filter: inner }) => `target IN (${positiveRids(inner, type, params)})`);
-      return `SELECT rowid >> 20 FROM sp_reference WHERE pid = ${pid} AND (${targets.join(' OR ')})`;
+      return `SELECT rowid >> 20 AS rid FROM sp_reference WHERE pid = ${pid} AND (${targets.join(' OR ')})`;
     }
     case 'has': {
+      const sources = positiveRids(filter.filter, filter.sourceType, params);
       const pid = paramIdSql(filter.sourceType, filter.param, params);
       const tid = typeIdSql(resourceType, params);
-      const sources = positiveRids(filter.filter, filter.sourceType, params);
-      return `SELECT r.target FROM sp_reference r JOIN resource_key k ON k.rid = r.target WHERE r.pid = ${pid} AND k.tid = ${tid} AND (r.rowid >> 20) IN (${sources})`;
+      // From the matching sources to their rows (a rowid range each): the sources are at most as
+      // many as the parameter's rows, which `r.pid = ...` would scan.
+      return `SELECT r.target AS rid FROM (${sources}) src CROSS JOIN sp_reference r ON ${rowsOf('r.rowid', 'src.rid')}
+        JOIN resource_key k ON k.rid = r.target WHERE +r.pid = ${pid} AND k.tid = ${tid}`;
     }
     case 'composite':
       return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
@@ -147,18 +151,19 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
     case 'builtin':
       return builtinRids(filter, resourceType, params);
     case 'near':
-      return nearRids(filter, paramIdSql(resourceType, filter.param, params), params);
+      // Named `rid` like every other branch (probes and _has sources read that column).
+      return `SELECT rid FROM (WITH near_rows(rid) AS (${nearRids(filter, paramIdSql(resourceType, filter.param, params), params)}) SELECT rid FROM near_rows)`;
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     case 'or':
-      if (filter.anyOf.length === 0) return 'SELECT NULL WHERE 0';
+      if (filter.anyOf.length === 0) return 'SELECT NULL AS rid WHERE 0';
       return filter.anyOf.map((inner) => positiveRids(inner, resourceType, params)).join(' UNION ');
     default: {
       const { view } = INDEX_TABLES[filter.kind];
       const pid = paramIdSql(resourceType, filter.param, params);
       for (const condition of filter.anyOf) params.push(...condition.values);
       const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-      return `SELECT row >> 20 FROM ${view} WHERE pid = ${pid} AND (${anyOf})`;
+      return `SELECT row >> 20 AS rid FROM ${view} WHERE pid = ${pid} AND (${anyOf})`;
     }
   }
 }
@@ -173,7 +178,7 @@ function compositeRids(components: readonly ComponentCondition[], resourceType: 
   const pid = paramIdSql(resourceType, param, params);
   params.push(...condition.values);
   const rest = index + 1 < components.length ? ` AND (row >> 20, grp) IN (${compositeRids(components, resourceType, params, index + 1)})` : '';
-  return `SELECT ${index === 0 ? 'row >> 20' : 'row >> 20, grp'} FROM ${view} WHERE pid = ${pid} AND (${condition.sql})${rest}`;
+  return `SELECT ${index === 0 ? 'row >> 20 AS rid' : 'row >> 20, grp'} FROM ${view} WHERE pid = ${pid} AND (${condition.sql})${rest}`;
 }
 
 /**
@@ -183,7 +188,7 @@ function compositeRids(components: readonly ComponentCondition[], resourceType: 
 function textRids(column: TextFilter['column'], match: string, params: SqlValue[]): string {
   params.push(match);
   const target = column === 'narrative' ? 'narrative' : TEXT_TABLE;
-  return `SELECT docid >> 20 FROM ${TEXT_TABLE} WHERE ${target} MATCH ?
+  return `SELECT docid >> 20 AS rid FROM ${TEXT_TABLE} WHERE ${target} MATCH ?
     AND docid = (SELECT rid * ${ROWS_PER_RESOURCE} + version % ${ROWS_PER_RESOURCE} FROM resource_current WHERE rid = docid >> 20)`;
 }
 
@@ -198,23 +203,44 @@ function positiveRids(filter: SearchFilter, resourceType: string, params: SqlVal
 }
 
 /**
- * The filter as a test on the one resource `rc.rid` (its rowid range, `+pid` off the (pid, key)
- * index): cheap per resource, where `rc.rid IN (...)` would first collect every match. Index
- * filters only; the other kinds use filterClause.
+ * The filter as a test on the one resource `ridSql` (its rowid range, `+pid` off the (pid, key)
+ * index): cheap per resource, where `rid IN (...)` would first collect every match. Index,
+ * chain and _has filters; the other kinds (and negated chains) use filterClause.
  */
-function correlatedClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  if (filter.kind !== 'token' && filter.kind !== 'string' && filter.kind !== 'reference' && filter.kind !== 'date' && filter.kind !== 'number' && filter.kind !== 'quantity' && filter.kind !== 'uri') {
-    return filterClause(filter, resourceType, params);
+function correlatedClause(filter: SearchFilter, resourceType: string, params: SqlValue[], ridSql = 'rc.rid'): string {
+  switch (filter.kind) {
+    case 'token':
+    case 'string':
+    case 'reference':
+    case 'date':
+    case 'number':
+    case 'quantity':
+    case 'uri': {
+      const { view } = INDEX_TABLES[filter.kind];
+      const pid = paramIdSql(resourceType, filter.param, params);
+      for (const condition of filter.anyOf) params.push(...condition.values);
+      const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
+      return `${filter.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${view} WHERE ${rowsOf('row', ridSql)} AND +pid = ${pid} AND (${anyOf}))`;
+    }
+    case 'chain': {
+      // The resource's own reference rows, their targets tested against the (small, once-built) target sets.
+      const pid = paramIdSql(resourceType, filter.param, params);
+      const targets = filter.targets.map(({ type, filter: inner }) => `r.target IN (${positiveRids(inner, type, params)})`);
+      return `EXISTS (SELECT 1 FROM sp_reference r WHERE ${rowsOf('r.rowid', ridSql)} AND +r.pid = ${pid} AND (${targets.join(' OR ')}))`;
+    }
+    case 'has': {
+      // The sources pointing here (the (pid, target) index), each tested alone.
+      const pid = paramIdSql(filter.sourceType, filter.param, params);
+      const source = correlatedClause(filter.filter, filter.sourceType, params, '(h.rowid >> 20)');
+      return `EXISTS (SELECT 1 FROM sp_reference h WHERE h.pid = ${pid} AND h.target = ${ridSql} AND ${source})`;
+    }
+    default:
+      return filterClause(filter, resourceType, params, ridSql);
   }
-  const { view } = INDEX_TABLES[filter.kind];
-  const pid = paramIdSql(resourceType, filter.param, params);
-  for (const condition of filter.anyOf) params.push(...condition.values);
-  const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-  return `${filter.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid} AND (${anyOf}))`;
 }
 
-function filterClause(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
-  return `rc.rid ${isNegated(filter) ? 'NOT IN' : 'IN'} (${matchingRids(filter, resourceType, params)})`;
+function filterClause(filter: SearchFilter, resourceType: string, params: SqlValue[], ridSql = 'rc.rid'): string {
+  return `${ridSql} ${isNegated(filter) ? 'NOT IN' : 'IN'} (${matchingRids(filter, resourceType, params)})`;
 }
 
 const SORT_COLUMN: Record<IndexKind, string> = {
@@ -240,15 +266,15 @@ function sortTerm(key: SortKey, resourceType: string, params: SqlValue[]): strin
   return `(SELECT ${aggregate}(${column}) FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid}) ${direction}`;
 }
 
-/** `_lastUpdated` in [startMs, endMs) (or not), on `rc.last_updated_ms`; undefined when open on both ends. */
-function lastUpdatedClause(condition: LastUpdatedCondition, params: SqlValue[]): string | undefined {
+/** `_lastUpdated` in [startMs, endMs) (or not), on `column`; undefined when open on both ends. */
+function lastUpdatedClause(condition: LastUpdatedCondition, params: SqlValue[], column = 'rc.last_updated_ms'): string | undefined {
   const parts: string[] = [];
   if (condition.startMs !== undefined) {
-    parts.push('rc.last_updated_ms >= ?');
+    parts.push(`${column} >= ?`);
     params.push(condition.startMs);
   }
   if (condition.endMs !== undefined) {
-    parts.push('rc.last_updated_ms < ?');
+    parts.push(`${column} < ?`);
     params.push(condition.endMs);
   }
   if (parts.length === 0) return undefined;
@@ -257,45 +283,200 @@ function lastUpdatedClause(condition: LastUpdatedCondition, params: SqlValue[]):
 }
 
 /**
- * The page of current, non-deleted rows of `query` (columns of resource_current_v as given, each
- * prefixed `rc.`), and the total count when asked. The conditions name only resource_current's
- * own columns, so the count reads that table alone.
+ * A filter whose matches are fewer than this drives the search: its matches are collected, the
+ * other filters tested on each, and they are sorted. With no such filter the page walks the type
+ * in the default order and stops once it is full (docs/search.md, "Plans").
  */
-export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
-  const params: SqlValue[] = [];
-  const where = [`rc.tid = ${typeIdSql(query.resourceType, params)}`, 'rc.deleted = 0'];
-  if (query.ids) {
-    if (query.ids.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
-    params.push(...query.ids);
-    where.push(`rc.rid IN (SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)})`);
+export const DRIVER_LIMIT = 2000;
+/** A probe finding at most this many matches ends the probing: no other filter can do much better. */
+const SMALL_DRIVER = 100;
+
+/**
+ * How a search reads its matches:
+ * - `driver`: the rids of `sql` (the ids, or the fewest-matching filter's) drive; `driver` is that filter.
+ * - `walk`: the type's resources in the default order (the (tid, deleted, last_updated_ms) index),
+ *   each tested alone; no sort, and the page stops the walk.
+ * - `sorted`: an explicit `_sort` or a deep page over many matches: every match is collected and sorted.
+ */
+type SearchPlan =
+  | { kind: 'driver'; sql: string; params: SqlValue[]; driver?: SearchFilter; matches?: number }
+  | { kind: 'walk' }
+  | { kind: 'sorted' }
+  | { kind: 'trial' };
+
+/**
+ * Resources a trial walk tests before the planner probes anything: when the filters match often,
+ * the page is found among the newest few hundred resources of the type (docs/search.md, "Plans").
+ */
+export const TRIAL_WALK = 1000;
+/** The trial serves pages ending this deep at most (`_offset + _count`): a tenth of what it reads. */
+const TRIAL_PAGE_END = TRIAL_WALK / 10;
+
+/** Positive date filters by parameter, for the parameters filtered more than once. */
+function dateGroups(filters: readonly SearchFilter[]): IndexFilter[][] {
+  const byParam = new Map<string, IndexFilter[]>();
+  for (const filter of filters) {
+    if (filter.kind !== 'date' || filter.negate) continue;
+    byParam.set(filter.param, [...(byParam.get(filter.param) ?? []), filter]);
   }
+  return [...byParam.values()].filter((group) => group.length > 1);
+}
+
+/** How many distinct rids `sql` (a `SELECT ... AS rid`) yields, counting up to `limit` only. */
+function boundedCount(db: Database, sql: string, params: SqlValue[], limit: number): number {
+  return Number(selectRows(db, `SELECT count(*) FROM (SELECT DISTINCT rid FROM (${sql}) LIMIT ?)`, [...params, limit])[0]?.[0] ?? 0);
+}
+
+/** Picks the plan: bounded counts of the positive filters' matches (cheap: each stops at DRIVER_LIMIT). */
+function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT, probed: (filter: SearchFilter) => boolean = () => true): SearchPlan {
+  if (query.ids) {
+    const params: SqlValue[] = [...query.ids];
+    const sql = `SELECT rid FROM resource_key WHERE id IN (${query.ids.map(() => '?').join(', ')}) AND tid = ${typeIdSql(query.resourceType, params)}`;
+    return { kind: 'driver', sql, params };
+  }
+  let best: { sql: string; params: SqlValue[]; driver?: SearchFilter; count: number } | undefined;
+  const consider = (sql: string, params: SqlValue[], driver?: SearchFilter): boolean => {
+    const count = boundedCount(db, sql, params, probeLimit);
+    if (!best || count < best.count) best = driver ? { sql, params, driver, count } : { sql, params, count };
+    return count <= SMALL_DRIVER;
+  };
+  // Several date filters on one parameter (a range) together bound an index range, where each
+  // alone (`ge`, `lt`...) matches about half the rows: they are probed together only.
+  const grouped = new Set<SearchFilter>();
+  for (const group of dateGroups(query.filters ?? [])) {
+    const params: SqlValue[] = [];
+    const sql = dateDriverSql(group, () => paramIdSql(query.resourceType, group[0]!.param, params), params);
+    if (sql === undefined) continue;
+    for (const filter of group) grouped.add(filter);
+    // The candidates are a superset: the date filters are tested again on each.
+    if (consider(sql, params)) break;
+  }
+  for (const filter of query.filters ?? []) {
+    if (best && best.count <= SMALL_DRIVER) break;
+    if (isNegated(filter) || grouped.has(filter) || !probed(filter)) continue;
+    const params: SqlValue[] = [];
+    if (consider(matchingRids(filter, query.resourceType, params), params, filter)) break;
+  }
+  if (best && best.count < probeLimit) {
+    const { sql, params, driver, count } = best;
+    // The probe counted the matches when the driver is the only test and its rows are all of
+    // current resources of the type (index and chain rows are; `_has` targets and ids may not be).
+    const alone = (query.filters ?? []).length === 1 && query.lastUpdated.length === 0;
+    const exact = alone && driver !== undefined && (driver.kind in INDEX_TABLES || driver.kind === 'chain') && !isNegated(driver);
+    return exact ? { kind: 'driver', sql, params, driver, matches: count } : driver ? { kind: 'driver', sql, params, driver } : { kind: 'driver', sql, params };
+  }
+  // A walk tests every resource it passes, the skipped ones too: deep pages collect the matches instead.
+  return (query.sort ?? []).length > 0 || query.offset >= DRIVER_LIMIT ? { kind: 'sorted' } : { kind: 'walk' };
+}
+
+/**
+ * The FROM clause of `plan`: resource_current_v as `rc`; for a trial, only the type's first
+ * TRIAL_WALK resources in the default order (the walk's index, then a rid lookup each).
+ */
+function planFrom(plan: SearchPlan, query: CurrentQuery, params: SqlValue[]): string {
+  if (plan.kind !== 'trial') return 'resource_current_v rc';
+  const where = [`c.tid = ${typeIdSql(query.resourceType, params)}`, 'c.deleted = 0'];
   for (const condition of query.lastUpdated) {
-    const clause = lastUpdatedClause(condition, params);
+    const clause = lastUpdatedClause(condition, params, 'c.last_updated_ms');
     if (clause) where.push(clause);
   }
-  for (const filter of query.filters ?? []) where.push(filterClause(filter, query.resourceType, params));
-  const filter = where.join(' AND ');
+  params.push(TRIAL_WALK);
+  return `(SELECT c.rid AS first FROM resource_current c WHERE ${where.join(' AND ')} ORDER BY c.last_updated_ms DESC, c.rid ASC LIMIT ?) w
+    CROSS JOIN resource_current_v rc ON rc.rid = w.first`;
+}
 
-  const orderParams: SqlValue[] = [];
-  const order = (query.sort ?? []).map((key) => sortTerm(key, query.resourceType, orderParams));
-  // The default order, then id: a stable order makes stable pages (search.html#paging).
-  order.push('rc.last_updated_ms DESC', 'rc.id ASC');
-  const select = columns.map((c) => `rc.${c}`).join(', ');
-  const rows = selectRows(
-    db,
-    `SELECT ${select} FROM resource_current_v rc WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
-    [...params, ...orderParams, query.limit, query.offset],
-  );
+/** The WHERE clause of `plan` (conditions on resource_current's own columns, as `rc.`). */
+function planWhere(plan: SearchPlan, query: CurrentQuery, params: SqlValue[]): string {
+  const type = query.resourceType;
+  if (plan.kind === 'trial') {
+    const tests = (query.filters ?? []).map((filter) => correlatedClause(filter, type, params));
+    return tests.length > 0 ? tests.join(' AND ') : '1';
+  }
+  // Driven plans look rows up by rid: `+` keeps SQLite off the type's index, which would scan the type.
+  const plain = plan.kind === 'driver' ? '+' : '';
+  const where: string[] = [];
+  if (plan.kind === 'driver') {
+    params.push(...plan.params);
+    where.push(`rc.rid IN (${plan.sql})`);
+  }
+  where.push(`${plain}rc.tid = ${typeIdSql(type, params)}`, `${plain}rc.deleted = 0`);
+  for (const condition of query.lastUpdated) {
+    const clause = lastUpdatedClause(condition, params, `${plain}rc.last_updated_ms`);
+    if (clause) where.push(clause);
+  }
+  for (const filter of query.filters ?? []) {
+    if (plan.kind === 'driver' && filter === plan.driver) continue;
+    // A walk and a driver test each candidate alone; a full sort collects each filter's matches once.
+    where.push(plan.kind === 'sorted' ? filterClause(filter, type, params) : correlatedClause(filter, type, params));
+  }
+  return where.join(' AND ');
+}
+
+/** The plan's exact match count, or undefined when only a walk of the whole type could tell. */
+function exactTotal(db: Database, plan: SearchPlan, query: CurrentQuery, accurate: boolean): number | undefined {
+  const unfiltered = !query.ids && query.lastUpdated.length === 0 && (query.filters ?? []).length === 0;
+  if (unfiltered) return Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0);
+  if (plan.kind === 'driver' && plan.matches !== undefined) return plan.matches;
+  // A walk tests one resource at a time: counting that way reads the type; the match sets do better.
+  if (plan.kind !== 'driver' && !accurate) return undefined;
+  const params: SqlValue[] = [];
+  const where = planWhere(plan.kind === 'driver' ? plan : { kind: 'sorted' }, query, params);
+  return Number(selectRows(db, `SELECT count(*) FROM resource_current rc WHERE ${where}`, params)[0]?.[0] ?? 0);
+}
+
+/**
+ * The page of current, non-deleted rows of `query` (columns of resource_current_v as given, each
+ * prefixed `rc.`), and the total count as asked. The default order is newest first, then rid:
+ * the order of the (tid, deleted, last_updated_ms) index, which a walk reads without sorting.
+ */
+export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
+  if (query.ids?.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
+  const filters = query.filters ?? [];
+  // Only filters tested on the resource's own rows: a _has test reads every source pointing here.
+  const ownRows = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain');
+  const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
+  if (trial) {
+    // A filter with very few matches drives at once: first probes of SMALL_DRIVER + 1 rows at most.
+    // Not numbers and quantities: their index is in value order, which a UCUM condition (canonical
+    // values) cannot use, so a probe for a rare high value would read most of the parameter's rows.
+    const small = choosePlan(db, query, SMALL_DRIVER + 1, (filter) => filter.kind !== 'quantity' && filter.kind !== 'number');
+    if (small.kind === 'driver') return withTotal(db, small, query, pageOf(db, small, query, columns));
+    // A full page among the first resources is the walk's page: same order, same matches.
+    const rows = pageOf(db, { kind: 'trial' }, query, columns);
+    if (rows.length === query.limit) return withTotal(db, { kind: 'walk' }, query, rows);
+  }
+  const plan = choosePlan(db, query);
+  return withTotal(db, plan, query, pageOf(db, plan, query, columns));
+}
+
+/** The page with the total `query` asks for, when known (see CurrentQuery). */
+function withTotal(db: Database, plan: SearchPlan, query: CurrentQuery, rows: SqlValue[][]): { rows: SqlValue[][]; total?: number } {
   if (!query.withTotal) return { rows };
+  // A page that is not full ends the matches (unless it starts past their end).
+  if (rows.length < query.limit && (rows.length > 0 || query.offset === 0)) return { rows, total: query.offset + rows.length };
   if (query.estimateTotal) {
     const estimate = estimatedTotal(db, query);
     if (estimate !== undefined) return { rows, total: estimate };
   }
-  const unfiltered = !query.ids && query.lastUpdated.length === 0 && (query.filters ?? []).length === 0;
-  const total = unfiltered
-    ? Number(selectRows(db, 'SELECT count FROM resource_type_count WHERE type = ?', [query.resourceType])[0]?.[0] ?? 0)
-    : Number(selectRows(db, `SELECT count(*) FROM resource_current rc WHERE ${filter}`, params)[0]?.[0] ?? 0);
-  return { rows, total };
+  const total = exactTotal(db, plan, query, !query.cheapTotalOnly);
+  return total === undefined ? { rows } : { rows, total };
+}
+
+/** One page of `query` read as `plan` says. */
+function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: readonly string[]): SqlValue[][] {
+  const params: SqlValue[] = [];
+  const from = planFrom(plan, query, params);
+  const where = planWhere(plan, query, params);
+  const orderParams: SqlValue[] = [];
+  const order = (query.sort ?? []).map((key) => sortTerm(key, query.resourceType, orderParams));
+  // Then newest first, then rid: a stable order makes stable pages (search.html#paging).
+  order.push('rc.last_updated_ms DESC', 'rc.rid ASC');
+  const select = columns.map((c) => `rc.${c}`).join(', ');
+  return selectRows(
+    db,
+    `SELECT ${select} FROM ${from} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
+    [...params, ...orderParams, query.limit, query.offset],
+  );
 }
 
 /** See LinkQuery: reads sp_reference rows (current resources only). */

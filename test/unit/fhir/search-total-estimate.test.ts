@@ -55,10 +55,15 @@ describe('_total=estimate (search.html#_total)', () => {
   const total = async (query: string): Promise<number | undefined> => (await repo.search('Observation', new URLSearchParams(query))).total;
 
   it('accurate is exact', async () => {
-    expect(await total('code=common')).toBe(exact.common);
     expect(await total('code=common&_total=accurate')).toBe(exact.common);
-    expect(await total('value-quantity=ge60')).toBe(exact.heavy);
+    expect(await total('value-quantity=ge60&_total=accurate')).toBe(exact.heavy);
     expect(await total('_total=accurate')).toBe(OBSERVATIONS);
+  });
+
+  it('the default total is exact or absent, never another number', async () => {
+    expect([exact.common, undefined]).toContain(await total('code=common'));
+    expect([exact.heavy, undefined]).toContain(await total('value-quantity=ge60'));
+    expect(await total('')).toBe(OBSERVATIONS);
   });
 
   it('estimate is within 15% on common filters, and the page is the same as with accurate', async () => {

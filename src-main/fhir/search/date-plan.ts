@@ -1,0 +1,92 @@
+/**
+ * Date ranges as a search driver (search.html#date): `date=ge2021-03-01&date=lt2021-03-08` is two
+ * filters, each matching about half the rows, so neither bounds an index range. A row matching
+ * both has its `low` within a window that its span (high - low) bounds: `high > X` means
+ * `low > X - span`. sp_date rows are indexed by (pid, span class, low) (index-tables.ts), so each
+ * class gives one tight `low` range. A resource may also match with one row per filter (Timing
+ * events, repeated elements): such a resource has a row after its first (`n > 0` in its rowid),
+ * and those rows have their own small index. The union is a superset of the matches; every
+ * filter is then tested on each candidate as usual.
+ */
+import type { SqlValue } from 'sql.js';
+import { DATE_SPAN_CLASS, DATE_SPAN_LIMITS, LATER_DATE_ROW } from './index-tables';
+import type { IndexFilter, RowCondition } from './sql-query';
+
+/** `low` in [min, max) (either side may be infinite). */
+interface LowRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * What a date row condition (conditions.ts dateCondition, one per prefix) implies about `low` for
+ * a row whose span is at most `span`; undefined for a condition not recognized (`ne`, or a text
+ * this planner does not know: no bound is then assumed and no date driver is built).
+ */
+export function lowRange(condition: RowCondition, span: number): LowRange | undefined {
+  const v = condition.values;
+  if (!v.every((x): x is number => typeof x === 'number')) return undefined;
+  switch (condition.sql) {
+    case 'low >= ? AND low < ? AND high <= ?': // eq
+      return { min: v[0]!, max: v[1]! };
+    case 'high > ?': // gt
+      return { min: v[0]! - span, max: Infinity };
+    case 'low < ?': // lt
+      return { min: -Infinity, max: v[0]! };
+    case 'high > ? OR (low >= ? AND high <= ?)': // ge
+      return { min: Math.min(v[0]! - span, v[1]!), max: Infinity };
+    case 'low < ? OR (low >= ? AND high <= ?)': // le
+      return { min: -Infinity, max: Math.max(v[0]!, v[2]!) };
+    case 'low >= ?': // sa
+      return { min: v[0]!, max: Infinity };
+    case 'high <= ?': // eb: low <= high <= value
+      return { min: -Infinity, max: v[0]! + 1 };
+    case 'low < ? AND high > ?': // ap
+      return { min: v[1]! - span, max: v[0]! };
+    default:
+      return undefined;
+  }
+}
+
+/** The hull of one filter's alternatives (ORed), or undefined when one is not recognized. */
+function filterRange(filter: IndexFilter, span: number): LowRange | undefined {
+  let hull: LowRange | undefined;
+  for (const condition of filter.anyOf) {
+    const range = lowRange(condition, span);
+    if (!range) return undefined;
+    hull = hull ? { min: Math.min(hull.min, range.min), max: Math.max(hull.max, range.max) } : range;
+  }
+  return hull;
+}
+
+/**
+ * `SELECT ... AS rid` of candidates for resources matching every filter of `filters` (positive
+ * date filters on the one parameter `pidSql`), or undefined when a condition is not recognized.
+ */
+export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => string, params: SqlValue[]): string | undefined {
+  const selects: string[] = [];
+  for (let c = 0; c <= DATE_SPAN_LIMITS.length; c++) {
+    const span = DATE_SPAN_LIMITS[c] ?? Infinity;
+    let min = -Infinity;
+    let max = Infinity;
+    for (const filter of filters) {
+      const range = filterRange(filter, span);
+      if (!range) return undefined;
+      min = Math.max(min, range.min);
+      max = Math.min(max, range.max);
+    }
+    if (!(min < max)) continue;
+    const where = [`pid = ${pidSql()}`, `${DATE_SPAN_CLASS} = ${c}`];
+    if (Number.isFinite(min)) {
+      where.push('low >= ?');
+      params.push(min);
+    }
+    if (Number.isFinite(max)) {
+      where.push('low < ?');
+      params.push(max);
+    }
+    selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE ${where.join(' AND ')}`);
+  }
+  selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE pid = ${pidSql()} AND ${LATER_DATE_ROW}`);
+  return selects.join(' UNION ALL ');
+}

@@ -1,0 +1,100 @@
+/**
+ * Search plans (search/sql-query.ts choosePlan, docs/search.md "Plans"): on a store filled with the
+ * bench corpus, EXPLAIN QUERY PLAN of every statement each bench query runs. A selective query must
+ * never read the whole type: no scan, and no walk of the type's (tid, deleted, last_updated_ms)
+ * index; a walk of that index is allowed only in its own order (no sort), so that the page stops it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from 'sql.js';
+import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
+import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
+import { parseSearch } from '../../../src-main/fhir/search';
+import { explainSearch, type ExplainedStatement } from '../../../src-main/fhir/search/explain';
+import type { CurrentQuery } from '../../../src-main/fhir/store-backend';
+import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
+import { createVault, type Vault } from '../../../src-main/vault';
+import { corpusBundles } from '../../bench/fhir/corpus';
+import { queryMix } from '../../bench/fhir/queries';
+
+const SIZE = 4000;
+const mix = queryMix(SIZE);
+
+/** Bench queries (by label) whose matches are few: their plan must be driven by those matches. */
+const SELECTIVE = new Set([
+  'token: identifier',
+  'string: family + given',
+  'date range: 1 week',
+  'date range: birthdate',
+  'reference: subject',
+  'chained: subject.identifier',
+  'chained: 2 levels',
+  '_has: procedure performer',
+  '_include: requester, encounter',
+  '_revinclude: observations, conditions',
+  '_sort: -date,code',
+]);
+
+function currentQuery(resourceType: string, query: string): CurrentQuery {
+  const parsed = parseSearch(resourceType, new URLSearchParams(query));
+  return {
+    resourceType,
+    ...(parsed.ids ? { ids: parsed.ids } : {}),
+    lastUpdated: parsed.lastUpdated,
+    filters: parsed.filters,
+    sort: parsed.sort,
+    offset: parsed.offset,
+    limit: parsed.count + 1,
+    withTotal: true,
+    cheapTotalOnly: true,
+  };
+}
+
+const readsWholeType = (s: ExplainedStatement) => s.plan.some((step) => step.includes('resource_current_recent'));
+/** A scan of a table; scanning a subquery's rows (the trial's `w`, a _has filter's `src`) reads what that bounded. */
+const scans = (s: ExplainedStatement) => s.plan.some((step) => /^SCAN /.test(step) && !/^SCAN (\(subquery-\d+\)|w|src)$/.test(step));
+/** The trial walk: the type's first TRIAL_WALK resources in index order (a LIMIT), then a sort of those. */
+const isTrial = (s: ExplainedStatement) => s.sql.includes('AS first FROM resource_current c');
+const sorts = (s: ExplainedStatement) => s.plan.some((step) => step.includes('TEMP B-TREE FOR ORDER BY'));
+
+describe('search plans on the bench corpus', () => {
+  let dir: string;
+  let vault: Vault;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-plan-'));
+    vault = await createVault(path.join(dir, 'v'), 'test passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+    const repo = createVaultRepository(vault);
+    for (const bundle of corpusBundles(SIZE, 500)) {
+      const response = await handleFhirRequest(
+        repo,
+        { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: JSON.stringify(bundle) },
+        { baseUrl: 'http://x/fhir' },
+      );
+      expect(response.status).toBe(200);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await vault.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const explain = (resourceType: string, query: string) => vault.read((db: Database) => explainSearch(db, currentQuery(resourceType, query)));
+
+  for (const { label, resourceType, query } of mix.filter((q) => !q.label.startsWith('deep page'))) {
+    it(`${label}: no scan of the type${SELECTIVE.has(label) ? ', driven by its few matches' : ', a walk only in index order'}`, async () => {
+      const statements = await explain(resourceType, query);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        const shown = `${statement.sql}\n${statement.plan.join('\n')}`;
+        expect(scans(statement), shown).toBe(false);
+        if (isTrial(statement)) continue;
+        if (SELECTIVE.has(label)) expect(readsWholeType(statement), shown).toBe(false);
+        else if (readsWholeType(statement)) expect(sorts(statement), shown).toBe(false);
+      }
+    });
+  }
+});
