@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bundle, Group, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, Group, Observation, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
 import { runExport, type ExportRunOptions } from '../../../src-main/export/exporter';
 import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
 import type { ResourceRepository } from '../../../src-main/fhir/repository';
@@ -31,6 +31,8 @@ function observation(id: string, patientId: string): Observation {
 /** p1 with two observations and an encounter, p2 with one observation, p3 deleted, a practitioner, Group g = {p2}. */
 async function seed(repo: ResourceRepository): Promise<void> {
   const patient = (id: string): Patient => ({ resourceType: 'Patient', id, name: [{ family: id }] });
+  const encounter: Encounter = { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } };
+  const practitioner: Practitioner = { resourceType: 'Practitioner', id: 'dr' };
   const group: Group = { resourceType: 'Group', id: 'g', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/p2' } }, { entity: { reference: 'Patient/p3' }, inactive: true }] };
   await repo.writeBatch(
     [
@@ -40,10 +42,10 @@ async function seed(repo: ResourceRepository): Promise<void> {
       observation('o1', 'p1'),
       observation('o2', 'p1'),
       observation('o3', 'p2'),
-      { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } },
-      { resourceType: 'Practitioner', id: 'dr' },
+      encounter,
+      practitioner,
       group,
-    ].map((resource) => ({ kind: 'update' as const, resource })),
+    ].map((resource: Resource) => ({ kind: 'update' as const, resource })),
   );
   await repo.delete('Patient', 'p3');
 }
