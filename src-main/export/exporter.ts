@@ -158,10 +158,10 @@ function ndjsonSink(outDir: string): ExportSink {
     async write(resource) {
       const type = resource.resourceType;
       if (current?.type !== type) {
-        // Types arrive one after another; a type seen again (never with this exporter) appends.
+        // Types arrive one after another: a type seen again would overwrite its file.
+        if (counts.has(type)) throw new Error(`export reached ${type} twice`);
         await close();
         current = { type, file: new LineFile(path.join(outDir, `${type}.ndjson`)) };
-        if (counts.has(type)) throw new Error(`export wrote ${type} twice`);
       }
       counts.set(type, (counts.get(type) ?? 0) + 1);
       await current.file.write(`${JSON.stringify(resource)}\n`);

@@ -85,6 +85,7 @@ describe('export screen', () => {
     const rows = [...screen.getByTestId('export-report').querySelectorAll('tbody tr')].map((row) => row.textContent);
     expect(rows).toEqual(['Patient.ndjsonPatient2', 'Observation.ndjsonObservation1,498']);
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(await screen.findByText('1,500 resources written')).toBeTruthy();
   });
 
   it('shows why the services refused to start, and sends a Group export as a Bundle', async () => {
