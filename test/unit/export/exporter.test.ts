@@ -134,6 +134,13 @@ function exporterSuite(name: string, makeFixture: () => Promise<RepositoryFixtur
       // p3 is an inactive member (and deleted): only p2; the Group itself is in p2's compartment (Group.member).
       expect(groupTypes).toEqual({ Patient: ['p2'], Observation: ['o3'], Group: ['g'] });
 
+      await pause(5);
+      const since = new Date().toISOString();
+      await pause(5);
+      await repo.update(observation('o1', 'p1'));
+      const recent = await run({ patients: ['p1'], since });
+      expect(recent.output).toEqual([{ type: 'Observation', url: 'Observation.ndjson', count: 1 }]);
+
       await expect(run({ group: 'missing' })).rejects.toThrow(OperationOutcomeError);
     });
 
