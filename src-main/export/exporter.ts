@@ -15,6 +15,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Group, OperationOutcome as FhirOperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { ExportFile } from '../api/contract';
 import { outcomeStatus } from '../api/result';
 import { patientCompartment } from '../fhir/rest/everything';
 import { fhirError, OperationOutcomeError } from '../fhir/outcome-error';
@@ -51,11 +52,7 @@ export interface ExportProgress {
 }
 
 /** One written file, as in the manifest's `output` (url relative to the output folder). */
-export interface ExportOutputFile {
-  type: string;
-  url: string;
-  count: number;
-}
+export type ExportOutputFile = ExportFile;
 
 export interface ExportResult {
   /** export.html#response---complete-status: the instant the export started. */
