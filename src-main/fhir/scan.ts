@@ -27,15 +27,8 @@ export interface ScanQuery {
 /** Columns read from resource_current_v; rid and last_updated_ms are always added last (the key). */
 export type ScanColumn = 'type' | 'id' | 'version' | 'last_updated' | 'deleted' | 'method' | 'hash' | 'seg' | 'off' | 'len';
 
-/**
- * One page of non-deleted current rows of the type: `columns` followed by the row's key.
- * The SQL names only whitelisted columns; every value is a bound parameter.
- */
-export function scanCurrentRows(
-  db: Database,
-  query: ScanQuery,
-  columns: readonly ScanColumn[],
-): Array<{ row: SqlValue[]; key: ScanKey }> {
+/** The page query of scanCurrentRows (exported so a test can check its plan keeps the index). */
+export function scanSql(query: ScanQuery, columns: readonly ScanColumn[]): { sql: string; params: SqlValue[] } {
   if (!Number.isInteger(query.limit) || query.limit < 1) throw new RangeError('scan limit must be a whole number >= 1');
   const where = ['c.tid = (SELECT tid FROM resource_type WHERE name = ?)', 'c.deleted = 0'];
   const params: SqlValue[] = [query.resourceType];
@@ -54,6 +47,19 @@ export function scanCurrentRows(
     WHERE ${where.join(' AND ')}
     ORDER BY c.last_updated_ms ASC, c.rid ASC LIMIT ?`;
   params.push(query.limit);
+  return { sql, params };
+}
+
+/**
+ * One page of non-deleted current rows of the type: `columns` followed by the row's key.
+ * The SQL names only whitelisted columns; every value is a bound parameter.
+ */
+export function scanCurrentRows(
+  db: Database,
+  query: ScanQuery,
+  columns: readonly ScanColumn[],
+): Array<{ row: SqlValue[]; key: ScanKey }> {
+  const { sql, params } = scanSql(query, columns);
   return selectRows(db, sql, params).map((row) => {
     const lastUpdatedMs = Number(row[row.length - 1]);
     const rid = Number(row[row.length - 2]);
