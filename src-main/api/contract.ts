@@ -126,7 +126,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import';
+  kind: 'import' | 'export';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -161,6 +161,27 @@ export interface ImportReport extends ImportCounts {
   status: JobStatus;
   files: ImportFileSummary[];
   errors: ImportRecordError[];
+}
+
+/** One file of a bulk export, as in the Bulk Data manifest's output (url relative to the folder). */
+export interface ExportFile {
+  type: string;
+  url: string;
+  count: number;
+}
+
+/** What an export job wrote (docs/export.md). */
+export interface ExportReport {
+  jobId: string;
+  status: JobStatus;
+  outDir: string;
+  format: 'ndjson' | 'bundle';
+  /** When the export started (export.html#response---complete-status); absent until it has run. */
+  transactionTime?: string;
+  resources: number;
+  bytes: number;
+  output: ExportFile[];
+  errors: ExportFile[];
 }
 
 export type ThemePreference = 'light' | 'dark' | 'auto';
@@ -259,6 +280,27 @@ export const importContract = {
   ),
 };
 
+export const exportContract = {
+  /** Bulk export of the vault to a folder on this machine, as a job (docs/export.md). */
+  start: method<{ jobId: string }>()(
+    z
+      .object({
+        outDir: folderPath,
+        format: z.enum(['ndjson', 'bundle']).default('ndjson'),
+        /** Bulk Data `_type`. */
+        types: z.array(resourceType).min(1).max(200).optional(),
+        /** Bulk Data `_since` (FHIR instant). */
+        since: z.string().min(4).max(64).optional(),
+        /** Bulk Data `patient`: these patients' compartments. */
+        patients: z.array(resourceId).min(1).max(100_000).optional(),
+        /** Group-level export: the compartments of the Group's Patient members. */
+        group: resourceId.optional(),
+      })
+      .strict(),
+  ),
+  report: method<ExportReport>()(z.object({ jobId }).strict()),
+};
+
 export const jobsContract = {
   list: method<JobState[]>()(empty),
   get: method<JobState>()(z.object({ jobId }).strict()),
@@ -289,6 +331,7 @@ export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
   import: importContract,
+  export: exportContract,
   jobs: jobsContract,
   settings: settingsContract,
 };

@@ -7,6 +7,7 @@ export const API_METHODS = {
   vault: ['status', 'probe', 'create', 'unlock', 'lock', 'changePassphrase', 'verify', 'touch'],
   resources: ['types', 'counts', 'list', 'read', 'vread', 'history', 'create', 'update', 'delete', 'search'],
   import: ['start', 'report', 'sample'],
+  export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;

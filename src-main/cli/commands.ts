@@ -3,7 +3,7 @@
  * worker), does one thing and closes it. Output: data on stdout, diagnostics on stderr.
  */
 import path from 'node:path';
-import type { ImportReport, JobState } from '../api/contract';
+import type { ExportReport, ImportReport, InputOf, JobState } from '../api/contract';
 import type { Result } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { probeVault } from '../vault';
@@ -157,6 +157,39 @@ export async function importFiles(dir: string, files: string[], io: CliIo): Prom
     if (job.status === 'cancelled') throw new CliError('import cancelled (what was imported before stays)', 130);
     const incomplete = report.failed > 0 || report.files.some((f) => f.problem !== undefined);
     return incomplete ? 2 : 0;
+  });
+}
+
+export function exportSummary(report: ExportReport): string {
+  const lines = [`folder: ${report.outDir}`, `format: ${report.format}`, `resources: ${report.resources}`];
+  for (const file of report.output) lines.push(`  ${file.url}: ${file.count}`);
+  for (const file of report.errors) lines.push(`  ${file.url}: ${file.count} (errors)`);
+  if (report.transactionTime !== undefined) lines.push(`transactionTime: ${report.transactionTime}`);
+  return lines.join('\n');
+}
+
+/** `hearth export`: runs `export.start` as a job, as the UI does, with a progress line; Ctrl-C cancels. */
+export async function exportResources(dir: string, request: InputOf<'export', 'start'>, io: CliIo): Promise<number> {
+  return withSession(dir, io, async (session) => {
+    const progress = new ProgressLine();
+    const { jobId } = value(await session.services.export.start({ format: 'ndjson', ...request }));
+    const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
+    const onInterrupt = () => {
+      void session.services.jobs.cancel({ jobId });
+    };
+    process.once('SIGINT', onInterrupt);
+    let job: JobState;
+    try {
+      job = await finished;
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      progress.clear();
+    }
+    if (job.status === 'failed') throw new OperationOutcomeError(job.error ?? { resourceType: 'OperationOutcome', issue: [] });
+    const report = value(await session.services.export.report({ jobId }));
+    io.out(`${exportSummary(report)}\n`);
+    if (job.status === 'cancelled') throw new CliError('export cancelled (the files written so far stay, without a manifest)', 130);
+    return 0;
   });
 }
 

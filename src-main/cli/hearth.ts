@@ -10,6 +10,7 @@ import packageJson from '../../package.json';
 import { CliError, expectedReason, oneLine } from './cli-error';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
 import {
+  exportResources,
   getResource,
   importFiles,
   resourceHistory,
@@ -31,6 +32,11 @@ Vault
 
 Data
   hearth import DIR FILE...      import FHIR JSON resources, Bundles or NDJSON files
+  hearth export DIR --out FOLDER [--type T,...] [--since INSTANT] [--patient ID,...] [--group ID]
+                 [--format ndjson|bundle]
+                                 write the vault's resources as Bulk Data NDJSON (one Type.ndjson per
+                                 type and a manifest.json) or one collection Bundle (bundle.json);
+                                 --patient/--group: only those patients' compartments (docs/export.md)
   hearth get DIR Type/id         print a resource (Type/id/_history/N for a version)
   hearth history DIR Type/id     print a resource's history Bundle
   hearth search DIR 'Type?query' print a searchset Bundle (search.html: every R4 string, token,
@@ -59,6 +65,8 @@ else it is asked on the terminal without echo.
 Exit codes: 0 success, 1 error, 2 import finished with failed records, 130 cancelled.
 HEARTH_DEBUG=1 adds a stack trace to unexpected errors (bugs).
 `;
+
+const EXPORT_USAGE = 'hearth export DIR --out FOLDER [--type T,...] [--since INSTANT] [--patient ID,...] [--group ID] [--format ndjson|bundle]';
 
 function need(positionals: string[], index: number, name: string, usage: string): string {
   const value = positionals[index];
@@ -89,6 +97,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         'with-gold': { type: 'boolean' },
         years: { type: 'string' },
         'as-of': { type: 'string' },
+        type: { type: 'string' },
+        since: { type: 'string' },
+        patient: { type: 'string' },
+        group: { type: 'string' },
+        format: { type: 'string' },
       },
     });
   } catch (e) {
@@ -108,8 +121,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'serve' && (values.port !== undefined || values.fhir !== undefined || values.token !== undefined)) {
     throw new CliError(`${values.port !== undefined ? '--port' : values.fhir !== undefined ? '--fhir' : '--token'} belongs to "hearth serve"`);
   }
-  const sampleFlag = (['patients', 'seed', 'out', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
+  const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sample' && sampleFlag !== undefined) throw new CliError(`--${sampleFlag} belongs to "hearth sample"`);
+  const exportFlag = (['type', 'since', 'patient', 'group', 'format'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'export' && exportFlag !== undefined) throw new CliError(`--${exportFlag} belongs to "hearth export"`);
+  if (command !== 'sample' && command !== 'export' && values.out !== undefined) throw new CliError('--out belongs to "hearth sample" and "hearth export"');
   switch (command) {
     case 'sample': {
       noExtra(rest, 0, SAMPLE_USAGE);
@@ -140,6 +156,31 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       const dir = need(rest, 0, 'DIR', usage);
       need(rest, 1, 'FILE', usage);
       return importFiles(dir, rest.slice(1), io);
+    }
+    case 'export': {
+      const dir = need(rest, 0, 'DIR', EXPORT_USAGE);
+      noExtra(rest, 1, EXPORT_USAGE);
+      if (values.out === undefined || values.out === '') throw new CliError(`missing --out (usage: ${EXPORT_USAGE})`);
+      const format = values.format ?? 'ndjson';
+      if (format !== 'ndjson' && format !== 'bundle') throw new CliError('--format must be ndjson or bundle');
+      const list = (text: string | undefined): string[] | undefined =>
+        text === undefined ? undefined : text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const types = list(values.type);
+      const patients = list(values.patient);
+      if (types?.length === 0) throw new CliError('--type needs at least one resource type');
+      if (patients?.length === 0) throw new CliError('--patient needs at least one patient id');
+      return exportResources(
+        dir,
+        {
+          outDir: path.resolve(values.out),
+          format,
+          ...(types ? { types } : {}),
+          ...(values.since !== undefined ? { since: values.since } : {}),
+          ...(patients ? { patients } : {}),
+          ...(values.group !== undefined ? { group: values.group } : {}),
+        },
+        io,
+      );
     }
     case 'get':
     case 'history': {

@@ -12,6 +12,8 @@ import type {
   HistoryOptions,
   ListOptions,
   ResourceRepository,
+  ScanOptions,
+  ScanPage,
   SearchParams,
   UpdateOptions,
   WriteBatchOptions,
@@ -246,6 +248,29 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     if (records.length === 0) assertKnownType(resourceType);
     const resources = await Promise.all(records.map((r) => this.store.body(r)));
     return { total: total ?? resources.length, offset: options.offset, resources };
+  }
+
+  /** Keyset scan of a type's current resources (bulk export; Bulk Data `_since` = `since`). */
+  async scan(resourceType: string, options: ScanOptions): Promise<ScanPage> {
+    assertKnownType(resourceType);
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) {
+      throw fhirError('invalid', 'A scan page holds 1 to 1000 resources', 400, ['limit']);
+    }
+    let sinceMs: number | undefined;
+    if (options.since !== undefined) {
+      const span = parseInstantSpan(options.since);
+      if (!span) throw fhirError('invalid', 'since must be a FHIR instant or date', 400, ['since']);
+      sinceMs = span.startMs;
+    }
+    const rows = await this.store.scan({
+      resourceType,
+      limit: options.limit,
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      ...(options.after ? { after: options.after } : {}),
+    });
+    const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
+    const last = rows.at(-1);
+    return rows.length === options.limit && last ? { resources, next: last.key } : { resources };
   }
 
   /** search.html: see search.ts for the parameters understood. */

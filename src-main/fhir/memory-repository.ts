@@ -10,6 +10,7 @@ import type { ResourceCount } from '../api/contract';
 import { loadSqlJs } from '../vault/sqljs';
 import { FhirRepository } from './fhir-repository';
 import { entryForVersion, fhirProjector } from './fhir-projector';
+import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
 import { queryCurrent, queryLinks } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionRecord, WriteView } from './store-backend';
 
@@ -141,6 +142,15 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
         b.lastUpdatedMs - a.lastUpdatedMs || text(a.resourceType, b.resourceType) || text(a.id, b.id) || b.version - a.version,
     );
     return matches.slice(query.offset, query.offset + query.limit);
+  }
+
+  async scan(query: ScanQuery): Promise<Array<{ record: MemoryVersion; key: ScanKey }>> {
+    const rows = scanCurrentRows(await this.index(), query, ['type', 'id']);
+    return rows.map(({ row: [type, id], key }) => {
+      const record = this.latest(String(type), String(id));
+      if (!record) throw new Error('Search index names a resource the store does not hold');
+      return { record, key };
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
 import type { OperationOutcome } from '../api/result';
+import type { ScanKey } from './scan';
 import type { SearchOptions } from './search';
 
 export interface UpdateOptions {
@@ -56,6 +57,23 @@ export interface WriteBatchOptions {
   atomic?: boolean;
 }
 
+/** A keyset scan of one type's current resources (bulk export). */
+export interface ScanOptions {
+  /** FHIR instant: only resources last updated at or after it (Bulk Data `_since`). */
+  since?: string;
+  /** The `next` of the previous page; absent: the first page. */
+  after?: ScanKey;
+  /** Resources per page, 1 to 1000. */
+  limit: number;
+}
+
+export interface ScanPage {
+  /** Oldest lastUpdated first. */
+  resources: Resource[];
+  /** Where the next page starts; absent when this page was the last. */
+  next?: ScanKey;
+}
+
 /** Search parameters as decoded pairs, in request order. */
 export type SearchParams = URLSearchParams | ReadonlyArray<readonly [string, string]>;
 
@@ -86,4 +104,6 @@ export interface ResourceRepository {
   search(resourceType: string, params: SearchParams, options?: SearchOptions): Promise<Bundle>;
   /** Many writes in one durable store transaction; per-op results in op order. */
   writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]>;
+  /** Every current resource of a type, page by page, each page as cheap as the first (no `_offset`). */
+  scan(resourceType: string, options: ScanOptions): Promise<ScanPage>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
+import type { ScanKey, ScanQuery } from './scan';
 import type { SearchFilter, SortKey } from './search/sql-query';
 
 export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
@@ -113,4 +114,6 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
   links(query: LinkQuery): Promise<Array<{ resourceType: string; id: string }>>;
   /** Versions of many resources, newest lastUpdated first, then type, id, version descending. */
   historyPage(query: HistoryQuery): Promise<R[]>;
+  /** Current non-deleted records of a type in (lastUpdated, key) order, resuming after `query.after` (scan.ts). */
+  scan(query: ScanQuery): Promise<Array<{ record: R; key: ScanKey }>>;
 }

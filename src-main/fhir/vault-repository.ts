@@ -10,6 +10,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
+import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
 import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
@@ -136,6 +137,10 @@ class VaultStore implements StoreBackend<VaultVersion> {
         [...params, query.limit, query.offset],
       ).map(toRecord);
     });
+  }
+
+  scan(query: ScanQuery): Promise<Array<{ record: VaultVersion; key: ScanKey }>> {
+    return this.vault.read((db) => scanCurrentRows(db, query, COLUMN_LIST).map(({ row, key }) => ({ record: toRecord(row), key })));
   }
 }
 

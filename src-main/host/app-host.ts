@@ -42,7 +42,7 @@ export interface AppHostOptions {
 }
 
 /** Channels that do not count as user activity: the UI polls them on its own. */
-const PASSIVE_CHANNELS = new Set(['vault.status', 'jobs.list', 'jobs.get', 'import.report']);
+const PASSIVE_CHANNELS = new Set(['vault.status', 'jobs.list', 'jobs.get', 'import.report', 'export.report']);
 
 type HostServices = Pick<HearthServices, 'settings'> & {
   vault: Pick<HearthServices['vault'], 'status' | 'probe' | 'create' | 'unlock' | 'lock' | 'touch'>;

@@ -4,12 +4,13 @@
  * (src-main/api/dispatch.ts); every method answers a Result.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { ImportReport } from '../api/contract';
+import type { ExportReport, ImportReport } from '../api/contract';
 import { err, outcome } from '../api/result';
 import { fhirError } from '../fhir/outcome-error';
 import type { ResourceRepository } from '../fhir/repository';
 import { startSampleJob } from '../jobs/sample-job';
 import { startImportJob } from '../jobs/import-job';
+import { startExportJob } from '../jobs/export-job';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { guarded } from './errors';
@@ -37,6 +38,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
   const reports = new Map<string, ImportReport>();
+  const exportReports = new Map<string, ExportReport>();
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
 
   return {
@@ -84,6 +86,34 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           // Still running, queued, or failed before it could report: the counts known so far.
           const counts = job.counts ?? { created: 0, updated: 0, unchanged: 0, failed: 0 };
           return { jobId: job.id, status: job.status, ...counts, files: [], errors: [] };
+        }),
+    },
+    export: {
+      start: (input) =>
+        guarded(async () => {
+          const job = startExportJob({
+            jobs,
+            repository,
+            reports: exportReports,
+            request: {
+              outDir: input.outDir,
+              format: input.format,
+              ...(input.types ? { types: input.types } : {}),
+              ...(input.since !== undefined ? { since: input.since } : {}),
+              ...(input.patients ? { patients: input.patients } : {}),
+              ...(input.group !== undefined ? { group: input.group } : {}),
+            },
+          });
+          return { jobId: job.id };
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const job = jobs.get(input.jobId);
+          if (!job || job.kind !== 'export') throw fhirError('not-found', 'No such export job', 404, ['jobId']);
+          const report = exportReports.get(input.jobId);
+          if (report) return report;
+          // Queued, running, or failed before it could report: what the job says so far.
+          return { jobId: job.id, status: job.status, outDir: '', format: 'ndjson' as const, resources: job.progress.done, bytes: job.progress.bytesDone ?? 0, output: [], errors: [] };
         }),
     },
     jobs: {

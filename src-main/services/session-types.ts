@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'jobs'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -33,6 +33,8 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'import.start': true,
   'import.report': true,
   'import.sample': true,
+  'export.start': true,
+  'export.report': true,
   'jobs.list': true,
   'jobs.get': true,
   'jobs.cancel': true,

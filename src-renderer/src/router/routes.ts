@@ -8,6 +8,7 @@ export type Route =
   | { screen: 'resources'; resourceType?: string; page: number; pageSize: number }
   | { screen: 'resource'; resourceType: string; id: string; versionId?: string }
   | { screen: 'import'; jobId?: string }
+  | { screen: 'export'; jobId?: string }
   | { screen: 'settings' };
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -50,6 +51,10 @@ export function parseRoute(hash: string): Route {
       const jobId = query.get('job');
       return jobId ? { screen: 'import', jobId } : { screen: 'import' };
     }
+    case 'export': {
+      const jobId = query.get('job');
+      return jobId ? { screen: 'export', jobId } : { screen: 'export' };
+    }
     case 'settings':
       return { screen: 'settings' };
     default:
@@ -83,6 +88,8 @@ export function formatRoute(route: Route): string {
     }
     case 'import':
       return route.jobId ? `#/import?job=${encodeURIComponent(route.jobId)}` : '#/import';
+    case 'export':
+      return route.jobId ? `#/export?job=${encodeURIComponent(route.jobId)}` : '#/export';
     case 'settings':
       return '#/settings';
   }

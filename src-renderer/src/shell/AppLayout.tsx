@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconDatabase, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
+import { IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
@@ -11,6 +11,7 @@ import type { ConnectionState } from '../api/types';
 import { resourcesRoute, type Route } from '../router/routes';
 import { useHashRoute } from '../router/use-route';
 import { HomeScreen } from '../screens/HomeScreen';
+import { ExportScreen } from '../screens/ExportScreen';
 import { ImportScreen } from '../screens/ImportScreen';
 import { ResourceBrowser } from '../screens/ResourceBrowser';
 import { ResourceView } from '../screens/ResourceView';
@@ -27,6 +28,7 @@ const NAV: Array<{ label: string; screen: Route['screen']; route: Route; icon: t
   { label: 'Home', screen: 'home', route: { screen: 'home' }, icon: IconHome, testId: 'nav-home' },
   { label: 'Resources', screen: 'resources', route: resourcesRoute(), icon: IconDatabase, testId: 'nav-resources' },
   { label: 'Import', screen: 'import', route: { screen: 'import' }, icon: IconFileImport, testId: 'nav-import' },
+  { label: 'Export', screen: 'export', route: { screen: 'export' }, icon: IconFileExport, testId: 'nav-export' },
   { label: 'Settings', screen: 'settings', route: { screen: 'settings' }, icon: IconSettings, testId: 'nav-settings' },
 ];
 
@@ -173,6 +175,8 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route) =>
       return <ResourceView route={route} navigate={navigate} />;
     case 'import':
       return <ImportScreen route={route} navigate={navigate} />;
+    case 'export':
+      return <ExportScreen route={route} navigate={navigate} />;
     case 'settings':
       return <SettingsScreen />;
   }

@@ -70,9 +70,11 @@ export function VaultDataProvider({ children }: { children: ReactNode }) {
 
 function notifyJobFinished(job: JobState): void {
   const counts = job.counts;
-  const summary = counts
-    ? `${formatCount(counts.created)} created, ${formatCount(counts.updated)} updated, ${formatCount(counts.unchanged)} unchanged, ${formatCount(counts.failed)} failed`
-    : '';
+  let summary = '';
+  if (job.kind === 'export') summary = `${formatCount(job.progress.done)} resources written`;
+  else if (counts) {
+    summary = `${formatCount(counts.created)} created, ${formatCount(counts.updated)} updated, ${formatCount(counts.unchanged)} unchanged, ${formatCount(counts.failed)} failed`;
+  }
   if (job.status === 'succeeded') {
     notifications.show({
       title: `${job.title}: finished`,

@@ -309,5 +309,50 @@ export function repositoryContract(name: string, makeFixture: () => Promise<Repo
       expect(outcomeStatus(await outcomeOf(() => repo.typeHistory('Nope')))).toBe(404);
       expect(outcomeStatus(await outcomeOf(() => repo.systemHistory({ since: 'yesterday' })))).toBe(400);
     });
+
+    it('scans a type page by page with a keyset, skipping deleted resources, with _since', async () => {
+      // Two writes share an instant in one batch: the key still orders them (lastUpdated, then rid).
+      await repo.writeBatch([
+        { kind: 'update', resource: patient('A', { id: 's1' }) },
+        { kind: 'update', resource: patient('B', { id: 's2' }) },
+        { kind: 'update', resource: patient('C', { id: 's3' }) },
+      ]);
+      await repo.create<Observation>({ resourceType: 'Observation', status: 'final', code: { text: 'x' } });
+      await pause(5);
+      const since = new Date().toISOString();
+      await pause(5);
+      await repo.update(patient('D', { id: 's4' }));
+      await repo.update(patient('E', { id: 's5' }));
+      await repo.delete('Patient', 's3');
+
+      const seen: string[] = [];
+      let page = await repo.scan('Patient', { limit: 2 });
+      let pages = 1;
+      for (;;) {
+        seen.push(...page.resources.map((r) => r.id ?? ''));
+        if (!page.next) break;
+        page = await repo.scan('Patient', { limit: 2, after: page.next });
+        pages++;
+      }
+      expect([...seen].sort()).toEqual(['s1', 's2', 's4', 's5']);
+      // Oldest first: the batch before the two later updates.
+      expect(seen.slice(2)).toEqual(['s4', 's5']);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      // A full page says where to go on; the page after the last row is empty and says nothing.
+      expect(pages).toBe(3);
+      expect(page.resources).toEqual([]);
+      const first = await repo.scan('Patient', { limit: 1 });
+      expect(first.resources[0]).toEqual(await repo.read('Patient', first.resources[0]!.id!));
+
+      const recent = await repo.scan('Patient', { limit: 10, since });
+      expect(recent.resources.map((r) => r.id)).toEqual(['s4', 's5']);
+      expect(recent.next).toBeUndefined();
+      expect((await repo.scan('Observation', { limit: 10 })).resources).toHaveLength(1);
+      expect((await repo.scan('Encounter', { limit: 10 })).resources).toEqual([]);
+
+      expect(outcomeStatus(await outcomeOf(() => repo.scan('Nope', { limit: 1 })))).toBe(404);
+      expect(outcomeStatus(await outcomeOf(() => repo.scan('Patient', { limit: 0 })))).toBe(400);
+      expect(outcomeStatus(await outcomeOf(() => repo.scan('Patient', { limit: 1, since: 'yesterday' })))).toBe(400);
+    });
   });
 }

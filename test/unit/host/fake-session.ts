@@ -83,6 +83,10 @@ function makeSession(info: VaultInfo): VaultSession {
       },
       report: async ({ jobId }) => err(outcome('not-found', `No report for ${jobId}`)),
     },
+    export: {
+      start: async () => err(outcome('not-supported', 'not in the fake')),
+      report: async ({ jobId }) => err(outcome('not-found', `No report for ${jobId}`)),
+    },
     jobs: {
       list: async () => ok([...jobs.values()]),
       get: async ({ jobId }) => {
