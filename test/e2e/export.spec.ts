@@ -7,7 +7,9 @@ import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const screensDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 const PASSPHRASE = 'copper harbour seventy kites';
 
 test.describe('export', () => {
@@ -45,10 +47,13 @@ test.describe('export', () => {
     await page.getByTestId('nav-export').click();
     const outDir = path.join(root, 'export');
     await page.getByLabel('Output folder').fill(outDir);
+    fs.mkdirSync(screensDir, { recursive: true });
+    await page.screenshot({ path: path.join(screensDir, '26-export-form.png'), fullPage: true });
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await expect(page).toHaveURL(/#\/export\?job=/);
     await expect(page.getByTestId('export-status')).toHaveText('succeeded', { timeout: 120_000 });
     await expect(page.getByTestId('export-report')).toContainText('Patient.ndjson');
+    await page.screenshot({ path: path.join(screensDir, '27-export-done.png'), fullPage: true });
 
     const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { output: Array<{ type: string; url: string; count: number }> };
     expect(manifest.output.find((o) => o.type === 'Patient')?.count).toBe(25);
