@@ -31,7 +31,9 @@ Vault
   hearth vault passwd DIR        change the passphrase (no data is re-encrypted)
 
 Data
-  hearth import DIR FILE...      import FHIR JSON resources, Bundles or NDJSON files
+  hearth import DIR SOURCE...    import FHIR JSON resources, Bundles or NDJSON files (.ndjson.gz
+                                 too), or folders: an $export folder with its manifest, a
+                                 Synthea fhir/ or csv/ folder
   hearth export DIR --out FOLDER [--type T,...] [--since INSTANT] [--patient ID,...] [--group ID]
                  [--format ndjson|bundle]
                                  write the vault's resources as Bulk Data NDJSON (one Type.ndjson per
@@ -152,9 +154,9 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       throw new CliError(`unknown vault command "${oneLine(sub).slice(0, 40)}" (create, verify or passwd)`);
     }
     case 'import': {
-      const usage = 'hearth import DIR FILE...';
+      const usage = 'hearth import DIR SOURCE...';
       const dir = need(rest, 0, 'DIR', usage);
-      need(rest, 1, 'FILE', usage);
+      need(rest, 1, 'SOURCE', usage);
       return importFiles(dir, rest.slice(1), io);
     }
     case 'export': {

@@ -74,7 +74,7 @@ describe('hearth CLI', () => {
   it('prints help and version', () => {
     const help = hearth(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('hearth import DIR FILE...');
+    expect(help.stdout).toContain('hearth import DIR SOURCE...');
     const version = hearth(['--version']);
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
