@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     figures[`engine_vault_bytes_per_resource_${tag}`] = round(run.engine.vaultBytes / run.size, 0);
     figures[`engine_create_vault_ms_${tag}`] = round(run.engine.createVaultMs, 0);
     figures[`engine_close_ms_${tag}`] = round(run.engine.closeMs, 0);
+    figures[`engine_snapshot_before_queries_ms_${tag}`] = round(run.engine.settleMs, 0);
     notes.push(...run.failures);
     if (run.raw) {
       writeFigures('raw_sqljs', tag, run.raw.write, figures);

@@ -27,6 +27,11 @@ export interface EngineResult {
   createVaultMs: number;
   /** `vault.close()` after the queries (a final snapshot): work the per-Bundle write times do not include. */
   closeMs: number;
+  /**
+   * A snapshot taken between the writes and the queries (it also waits for a background one still
+   * running), so that the query mix does not run beside a multi-second index export.
+   */
+  settleMs: number;
 }
 
 function entriesOf(response: FhirResponse): Bundle['entry'] {
@@ -50,6 +55,9 @@ export async function runEngine(size: number, folder: string, bundles: () => Ite
       const created = answered.filter((entry) => entry.response?.status.startsWith('201')).length;
       if (answered.length !== entries || created !== entries) throw new Error(`transaction stored ${created} of ${entries} entries`);
     });
+    const settleStarted = performance.now();
+    await vault.snapshot();
+    const settleMs = performance.now() - settleStarted;
     const mix = await runQueryMix(queries, rounds, peak, async (query) => {
       const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: HEADERS }, REST);
       if (response.status !== 200) throw new Error(`${response.status}: ${issueText(response)}`);
@@ -60,7 +68,7 @@ export async function runEngine(size: number, folder: string, bundles: () => Ite
     await vault.close();
     const closeMs = performance.now() - closeStarted;
     const measured = peak.stop();
-    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs };
+    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs };
   } catch (error) {
     peak.stop();
     await vault.close().catch(() => undefined);
