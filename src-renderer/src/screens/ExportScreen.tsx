@@ -5,17 +5,15 @@
  */
 import { Alert, Badge, Button, Card, Group, Progress, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { IconFileExport, IconPlayerStop } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
-import type { ExportReport, InputOf, JobState } from '../../../src-main/api/contract';
+import { useState } from 'react';
+import type { ExportReport, InputOf } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
-import { useApi } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../lib/format';
 import type { Route } from '../router/routes';
-import { useVaultData } from '../shell/vault-data';
+import { FINISHED_JOB_STATUSES, useJob } from '../shell/use-job';
 
-const FINISHED: ReadonlySet<JobState['status']> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function ExportScreen({ route, navigate }: { route: Extract<Route, { screen: 'export' }>; navigate: (route: Route) => void }) {
   return (
@@ -149,41 +147,11 @@ function ExportForm({ onStarted }: { onStarted: (jobId: string) => void }) {
   );
 }
 
-/** Job events, with jobs.get polling as a fallback (a lost event must not stall the panel). */
-function useExportJob(jobId: string): { job: JobState | undefined; error: ReturnType<typeof useApiQuery>['error'] } {
-  const api = useApi();
-  const { jobs, rememberJob } = useVaultData();
-  const [error, setError] = useState<ReturnType<typeof useApiQuery>['error']>(undefined);
-  const job = jobs[jobId];
-  const finished = job ? FINISHED.has(job.status) : false;
-  useEffect(() => {
-    if (finished) return;
-    let stopped = false;
-    const poll = async (): Promise<void> => {
-      const result = await api.jobs.get({ jobId });
-      if (stopped) return;
-      if (result.ok) {
-        setError(undefined);
-        rememberJob(result.value);
-      } else {
-        setError(result.error);
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), 1500);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [api, jobId, finished, rememberJob]);
-  return { job, error };
-}
-
 function ExportJobPanel({ jobId, onNewExport }: { jobId: string; onNewExport: () => void }) {
-  const { job, error } = useExportJob(jobId);
+  const { job, error } = useJob(jobId);
   const cancel = useApiCall((api) => api.jobs.cancel({ jobId }));
   if (!job) return error ? <ErrorAlert error={error} title="Cannot follow the export" /> : <Skeleton height={120} />;
-  const finished = FINISHED.has(job.status);
+  const finished = FINISHED_JOB_STATUSES.has(job.status);
   const { progress } = job;
   const percent = progress.total ? Math.min(100, (progress.done / progress.total) * 100) : undefined;
   const color = { queued: 'gray', running: 'blue', succeeded: 'green', failed: 'red', cancelled: 'orange' }[job.status];

@@ -4,18 +4,18 @@ import {
 import { Dropzone, type FileWithPath } from '@mantine/dropzone';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileImport, IconPlayerStop, IconUpload, IconX } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ImportReport, ImportSource, JobState } from '../../../src-main/api/contract';
 import { describeOutcome, err, outcome, type Result } from '../../../src-main/api/result';
-import { useApi, useClient } from '../api/context';
+import { useClient } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { downloadJson } from '../lib/download';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../lib/format';
 import type { Route } from '../router/routes';
+import { FINISHED_JOB_STATUSES, useJob } from '../shell/use-job';
 import { useVaultData } from '../shell/vault-data';
 
-const FINISHED: ReadonlySet<JobState['status']> = new Set(['succeeded', 'failed', 'cancelled']);
 const ACCEPT = {
   'application/json': ['.json'],
   'application/fhir+json': ['.json'],
@@ -160,40 +160,10 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
   );
 }
 
-/** Progress from job events, with jobs.get polling as a fallback (a lost event must not stall it). */
-function useJob(jobId: string): { job: JobState | undefined; error: ReturnType<typeof useApiQuery>['error'] } {
-  const api = useApi();
-  const { jobs, rememberJob } = useVaultData();
-  const [error, setError] = useState<ReturnType<typeof useApiQuery>['error']>(undefined);
-  const job = jobs[jobId];
-  const finished = job ? FINISHED.has(job.status) : false;
-  useEffect(() => {
-    if (finished) return;
-    let stopped = false;
-    const poll = async (): Promise<void> => {
-      const result = await api.jobs.get({ jobId });
-      if (stopped) return;
-      if (result.ok) {
-        setError(undefined);
-        rememberJob(result.value);
-      } else {
-        setError(result.error);
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), 1500);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [api, jobId, finished, rememberJob]);
-  return { job, error };
-}
-
 function JobPanel({ jobId, onNewImport }: { jobId: string; onNewImport: () => void }) {
   const { job, error } = useJob(jobId);
   const cancel = useApiCall((api) => api.jobs.cancel({ jobId }));
-  const finished = job ? FINISHED.has(job.status) : false;
+  const finished = job ? FINISHED_JOB_STATUSES.has(job.status) : false;
 
   if (!job) {
     return error ? <ErrorAlert error={error} title="Cannot follow the import" /> : <Skeleton height={120} />;
