@@ -129,24 +129,28 @@ export function importSummary(report: ImportReport): string {
   ].join('\n');
 }
 
+/** Waits for a session job with a progress line on the terminal; Ctrl-C cancels it (what it did stays). */
+async function followJob(session: VaultSession, jobId: string): Promise<JobState> {
+  const progress = new ProgressLine();
+  const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
+  const onInterrupt = () => {
+    void session.services.jobs.cancel({ jobId });
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await finished;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    progress.clear();
+  }
+}
+
 export async function importFiles(dir: string, files: string[], io: CliIo): Promise<number> {
   return withSession(dir, io, async (session) => {
-    const progress = new ProgressLine();
     const { jobId } = value(
       await session.services.import.start({ sources: files.map((file) => ({ kind: 'path' as const, path: file })) }),
     );
-    const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
-    const onInterrupt = () => {
-      void session.services.jobs.cancel({ jobId });
-    };
-    process.once('SIGINT', onInterrupt);
-    let job: JobState;
-    try {
-      job = await finished;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      progress.clear();
-    }
+    const job = await followJob(session, jobId);
     const report = value(await session.services.import.report({ jobId }));
     for (const file of report.files) {
       if (file.problem !== undefined) io.err(`${file.file}: ${oneLine(file.problem)}\n`);
@@ -171,20 +175,8 @@ export function exportSummary(report: ExportReport): string {
 /** `hearth export`: runs `export.start` as a job, as the UI does, with a progress line; Ctrl-C cancels. */
 export async function exportResources(dir: string, request: InputOf<'export', 'start'>, io: CliIo): Promise<number> {
   return withSession(dir, io, async (session) => {
-    const progress = new ProgressLine();
     const { jobId } = value(await session.services.export.start({ format: 'ndjson', ...request }));
-    const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
-    const onInterrupt = () => {
-      void session.services.jobs.cancel({ jobId });
-    };
-    process.once('SIGINT', onInterrupt);
-    let job: JobState;
-    try {
-      job = await finished;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      progress.clear();
-    }
+    const job = await followJob(session, jobId);
     if (job.status === 'failed') throw new OperationOutcomeError(job.error ?? { resourceType: 'OperationOutcome', issue: [] });
     const report = value(await session.services.export.report({ jobId }));
     io.out(`${exportSummary(report)}\n`);
