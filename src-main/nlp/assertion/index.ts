@@ -6,8 +6,8 @@
  * - forward triggers before the span and backward (post-) triggers after it, within the sentence;
  * - a scope ends at a terminator for that trait, at ";" and at ":" (except a colon right after
  *   the trigger, "Denies: fever", or inside it, "Fever: denies"), and after `window` words;
- * - a weak PAST_HISTORY trigger ("history of", a year) does not apply to a chronic condition
- *   (condition-course.ts): a condition the patient still has is not history;
+ * - a weak PAST_HISTORY trigger ("history of", a year) only applies to an event (an MI, not
+ *   hypertension; condition-course.ts): a condition the patient still has is not history;
  * - HYPOTHETICAL post-triggers ("develops") need an "if/should/when" before the span.
  * Section defaults: family_history → PERTAINS_TO_FAMILY unless the sentence is about the patient;
  * past_surgical_history → PAST_HISTORY; past_medical_history → PAST_HISTORY for events only.
@@ -107,7 +107,7 @@ interface TargetFacts {
 /** Does a trigger's rule apply to this target at this distance? */
 function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts): boolean {
   if (words > rule.window) return false;
-  if (rule.weak && trait === 'PAST_HISTORY' && facts.course === 'chronic') return false;
+  if (rule.weak && trait === 'PAST_HISTORY' && facts.course !== 'event') return false;
   if (rule.conditional && !(facts.context.firstConditional >= 0 && facts.context.firstConditional < facts.targetStart)) return false;
   return true;
 }
@@ -120,7 +120,9 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
   let colonBetween = false;
   let i = leftwards ? facts.targetStart - 1 : targetEnd;
   const inside = (index: number): boolean => (leftwards ? index >= sentence.tokenStart : index < sentence.tokenEnd);
-  while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length) {
+  // Punctuation does not count as words, so the token budget bounds a scan through a run of commas.
+  let budget = MAX_WINDOW * 4;
+  while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length && budget-- > 0) {
     const match = leftwards ? facts.context.endingAt.get(i) : facts.context.startingAt.get(i);
     if (match) {
       for (const rule of match.rules) {
@@ -129,8 +131,7 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
           if (!wanted) continue;
           for (const trait of rule.traits) {
             if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts)) continue;
-            const base = rule.weak && trait === 'PAST_HISTORY' && facts.course === 'unknown' ? { ...rule, score: Math.min(rule.score, 0.72) } : rule;
-            keep(decisions, trait, distanceScore(base, words));
+            keep(decisions, trait, distanceScore(rule, words));
           }
         }
       }

@@ -12,7 +12,7 @@
  *
  * `window` bounds the scope in word tokens between trigger and target (the sentence and clause
  * bound it too). `weak` PAST_HISTORY triggers ("history of", a year) only count for conditions that
- * are not chronic (condition-course.ts). `conditional` HYPOTHETICAL post-triggers ("develops")
+ * are events (condition-course.ts). `conditional` HYPOTHETICAL post-triggers ("develops")
  * only count after an "if/should/when/unless" earlier in the sentence.
  */
 import type { AssertionTrait } from '../types';
@@ -121,7 +121,7 @@ const FUTURE_FORWARD = [
 const FUTURE_BACKWARD = ['pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
 const FUTURE_PSEUDO = [
   'appears to be', 'seems to be', 'noted to be', 'found to be', 'felt to be', 'thought to be', 'believed to be', 'known to be', 'likely to be', 'has to be', 'used to be', 'tends to be',
-  'next to', 'will continue', 'continue', 'next of kin', 'willing', 'in order to', 'order of', 'check - up', 'checkup', 'tests to be',
+  'next to', 'scheduled visit', 'scheduled appointment', 'scheduled follow - up', 'scheduled follow up', 'regularly scheduled', 'will continue', 'continue', 'next of kin', 'willing', 'in order to', 'order of', 'check - up', 'checkup', 'tests to be',
 ];
 
 /** Scope enders for every trait. */
