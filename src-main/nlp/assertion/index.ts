@@ -105,8 +105,9 @@ interface TargetFacts {
 }
 
 /** Does a trigger's rule apply to this target at this distance? */
-function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts): boolean {
+function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts, clauseInitial: boolean): boolean {
   if (words > rule.window) return false;
+  if (rule.clauseInitial && !clauseInitial) return false;
   if (rule.weak && trait === 'PAST_HISTORY' && facts.course !== 'event') return false;
   if (rule.conditional && !(facts.context.firstConditional >= 0 && facts.context.firstConditional < facts.targetStart)) return false;
   return true;
@@ -125,12 +126,13 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
   while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length && budget-- > 0) {
     const match = leftwards ? facts.context.endingAt.get(i) : facts.context.startingAt.get(i);
     if (match) {
+      const clauseInitial = match.start === sentence.tokenStart || tokens[match.start - 1]!.kind === 'punct';
       for (const rule of match.rules) {
         if (rule.role === 'trigger') {
           const wanted = leftwards ? rule.direction !== 'backward' : rule.direction !== 'forward';
           if (!wanted) continue;
           for (const trait of rule.traits) {
-            if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts)) continue;
+            if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts, clauseInitial)) continue;
             keep(decisions, trait, distanceScore(rule, words));
           }
         }

@@ -29,6 +29,8 @@ export interface ContextRule {
   score: number;
   weak?: boolean;
   conditional?: boolean;
+  /** Counts only at the start of a sentence or after punctuation ("Should fever develop, ..."). */
+  clauseInitial?: boolean;
 }
 
 function rules(phrases: readonly string[], role: ContextRole, traits: readonly AssertionTrait[], direction: ContextDirection, window: number, score: number, extra: Partial<ContextRule> = {}): ContextRule[] {
@@ -85,7 +87,7 @@ const PAST_FORWARD_WEAK = [
 ];
 const PAST_BACKWARD = [
   'resolved', 'has resolved', 'now resolved', 'since resolved', 'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'treated',
-  'repaired', 's/p repair', 'healed', 'quit', 'quit smoking', 'years ago', 'months ago', 'in the remote past', 'at age', 'at the age of', 'prior', 'removed', 'status post',
+  'repaired', 'healed', 'quit', 'years ago', 'months ago', 'in the remote past', 'at age', 'at the age of', 'prior', 'removed', 'status post',
 ];
 const PAST_BACKWARD_WEAK = ['ago'];
 const PAST_PSEUDO = [
@@ -116,7 +118,7 @@ const FUTURE_FORWARD = [
   'will', 'will be', 'will need', 'will have', 'will get', 'will start', 'will order', 'will obtain', 'will check', 'will recheck', 'will repeat', 'plan to', 'plans to', 'plan for',
   'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'repeat', 'to be', 'next', 'at next visit', 'at the next visit',
   'due for', 'to obtain', 'obtain', 'order', 'to order', 'check', 'to check', 'to start', 'going to', 'upcoming', 'awaiting', 'pending', 'is to have', 'referral for', 'refer for',
-  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'later', 'in the future',
+  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'in the future',
 ];
 const FUTURE_BACKWARD = ['pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
 const FUTURE_PSEUDO = [
@@ -145,8 +147,8 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(NEGATION_PSEUDO, 'pseudo', [], 'forward', 0, 1),
   ...rules(['no family history of', 'no fh of', 'no fhx of', 'no family hx of', 'negative family history of', 'family history negative for', 'family history is negative for'], 'trigger', ['NEGATION', 'PERTAINS_TO_FAMILY'], 'forward', 12, 0.92),
   ...rules(HYPOTHETICAL_FORWARD, 'trigger', ['HYPOTHETICAL'], 'forward', 10, 0.9),
-  // "Should fever develop": close to its target only; "she should take lisinopril" is no hypothesis.
-  ...rules(['should'], 'trigger', ['HYPOTHETICAL'], 'forward', 3, 0.7),
+  // "Should fever develop": at the head of a clause and close to its target only; "she should take lisinopril" is no hypothesis.
+  ...rules(['should'], 'trigger', ['HYPOTHETICAL'], 'forward', 3, 0.65, { clauseInitial: true }),
   ...rules(HYPOTHETICAL_BACKWARD_CONDITIONAL, 'trigger', ['HYPOTHETICAL'], 'backward', 4, 0.85, { conditional: true }),
   ...rules(HYPOTHETICAL_BACKWARD, 'trigger', ['HYPOTHETICAL'], 'backward', 2, 0.75),
   ...rules(HYPOTHETICAL_PSEUDO, 'pseudo', [], 'forward', 0, 1),

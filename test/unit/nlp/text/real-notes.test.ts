@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeText } from '../../../../src-main/nlp/text/index';
-import type { NlpDocument } from '../../../../src-main/nlp/types';
+import { checkDocument } from './check-document';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 const notesFile = path.resolve(repoRoot, '../shared/data/notes/mtsamples_first322.csv');
@@ -41,28 +41,6 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-export function checkDocument(doc: NlpDocument): void {
-  const { text, tokens, sentences, sections } = doc;
-  let previousEnd = 0;
-  for (const token of tokens) {
-    expect(text.slice(token.begin, token.end)).toBe(token.text);
-    expect(token.begin).toBeGreaterThanOrEqual(previousEnd);
-    previousEnd = token.end;
-  }
-  expect(sections[0]!.headingBegin).toBe(0);
-  expect(sections[sections.length - 1]!.end).toBe(text.length);
-  let sentenceEnd = 0;
-  for (const sentence of sentences) {
-    expect(sentence.tokenEnd).toBeGreaterThan(sentence.tokenStart);
-    expect(tokens[sentence.tokenStart]!.begin).toBe(sentence.begin);
-    expect(tokens[sentence.tokenEnd - 1]!.end).toBe(sentence.end);
-    expect(sentence.begin).toBeGreaterThanOrEqual(sentenceEnd);
-    const section = sections[sentence.section]!;
-    expect(sentence.begin).toBeGreaterThanOrEqual(section.begin);
-    expect(sentence.end).toBeLessThanOrEqual(section.end);
-    sentenceEnd = sentence.end;
-  }
-}
 
 describe.skipIf(!existsSync(notesFile))('text stage on mtsamples notes', () => {
   const rows = existsSync(notesFile) ? parseCsv(readFileSync(notesFile, 'utf8')) : [];
