@@ -21,7 +21,7 @@
 import type { AssertionTrait, NlpDocument, Section, SectionKind, Sentence, TargetSpan, Trait, TraitName } from '../types';
 import { TRAIT_NAMES } from '../types';
 import { conditionCourse, type ConditionCourse } from './condition-course';
-import { CONDITIONAL_WORDS, PATIENT_WORDS, RELATIVE_WORDS, type ContextRule } from './lexicon';
+import { CONDITIONAL_WORDS, PATIENT_WORDS, RELATIVE_FILLERS, RELATIVE_LINKS_BACKWARD, RELATIVE_LINKS_FORWARD, RELATIVE_WORDS, type ContextRule } from './lexicon';
 import { findPhrases, type PhraseMatch } from './triggers';
 
 /** Categories that carry no assertion traits (Comprehend Medical gives them none). */
@@ -113,6 +113,22 @@ function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, fa
   return true;
 }
 
+/**
+ * Is a relative linked to the target: "Mother with / has / : X" (relative before the target: the
+ * first word after the relative, past fillers, is a link or the target itself), or "X in her
+ * mother" (relative after: the word before the relative, past fillers, is a link or the target)?
+ */
+function relativeLinked(tokens: NlpDocument['tokens'], match: PhraseMatch, targetStart: number, targetEnd: number, leftwards: boolean): boolean {
+  if (leftwards) {
+    let i = match.end;
+    while (i < targetStart && RELATIVE_FILLERS.has(tokens[i]!.norm)) i++;
+    return i >= targetStart || RELATIVE_LINKS_FORWARD.has(tokens[i]!.norm);
+  }
+  let i = match.start - 1;
+  while (i >= targetEnd && RELATIVE_FILLERS.has(tokens[i]!.norm)) i--;
+  return i < targetEnd || RELATIVE_LINKS_BACKWARD.has(tokens[i]!.norm);
+}
+
 /** Scans left of the target for forward triggers, right of it for backward ones. */
 function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEnd: number, decisions: Decisions, leftwards: boolean): void {
   const tokens = doc.tokens;
@@ -133,6 +149,7 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
           if (!wanted) continue;
           for (const trait of rule.traits) {
             if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts, clauseInitial)) continue;
+            if (rule.relative && !relativeLinked(tokens, match, facts.targetStart, targetEnd, leftwards)) continue;
             keep(decisions, trait, distanceScore(rule, words));
           }
         }
