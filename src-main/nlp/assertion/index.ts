@@ -11,6 +11,7 @@
  * - HYPOTHETICAL post-triggers ("develops") need an "if/should/when" before the span.
  * Section defaults: family_history → PERTAINS_TO_FAMILY unless the sentence is about the patient;
  * past_surgical_history → PAST_HISTORY; past_medical_history → PAST_HISTORY for events only.
+ * A negated span is never PAST_HISTORY ("denies prior MI").
  *
  * Scores: the trigger's score, minus 0.015 a word beyond the third between trigger and span
  * (floor 0.5). LOW_CONFIDENCE is added when the weakest assertion trait kept scores below 0.7, or
@@ -246,6 +247,8 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
         scan(doc, sentence, facts, targetEnd, decisions, false);
       }
       sectionDefaults(sectionKind, span, course, context, decisions);
+      // What did not happen has no history: "denies prior MI", "no history of stroke" are negations only.
+      if (decisions.has('NEGATION')) decisions.delete('PAST_HISTORY');
       let weakest = 1;
       for (const [name, decision] of decisions) {
         traits.push({ Name: name, Score: round(decision.score) });

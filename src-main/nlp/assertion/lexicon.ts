@@ -73,7 +73,8 @@ const HYPOTHETICAL_FORWARD = [
   'if', 'in case of', 'in the event of', 'in case', 'as needed for', 'prn for', 'return if', 'call if', 'return for', 'return to the er for', 'return to the ed for',
   'call for', 'watch for', 'monitor for', 'look out for', 'seek care for', 'seek medical attention for', 'warning signs of', 'rule out', 'r/o', 'to rule out',
   'evaluate for', 'assess for', 'screen for', 'screening for', 'at risk for', 'risk of', 'risk for', 'to prevent', 'prevention of', 'unless', 'whenever', 'precautions for',
-  'precautions regarding',
+  'precautions regarding', 'return precautions', 'return precautions for', 'precautions given for', 'return precautions given for', 'call with', 'call with any', 'return with',
+  'return with any', 'call for any', 'seek care if', 'go to the er if', 'go to the ed if', 'to the emergency department if', 'in the event that', 'as needed', 'prn',
 ];
 const HYPOTHETICAL_BACKWARD_CONDITIONAL = [
   'develops', 'develop', 'developing', 'occur', 'occurs', 'occurring', 'recur', 'recurs', 'worsen', 'worsens', 'worsening', 'returns', 'return', 'persist', 'persists', 'arise', 'arises',
@@ -124,7 +125,7 @@ const FUTURE_FORWARD = [
   'will', 'will be', 'will need', 'will have', 'will get', 'will start', 'will order', 'will obtain', 'will check', 'will recheck', 'will repeat', 'plan to', 'plans to', 'plan for',
   'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'at next visit', 'at the next visit',
   'due for', 'to obtain', 'obtain', 'order', 'to order', 'check', 'to check', 'to start', 'going to', 'upcoming', 'awaiting', 'pending', 'is to have', 'referral for', 'refer for',
-  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'in the future',
+  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'in the future', 'follow up for', 'follow - up for', 'follow up with', 'follow - up with', 'followup with', 'return for a', 'will undergo', 'to undergo',
 ];
 const FUTURE_BACKWARD = ['at next visit', 'at the next visit', 'next visit', 'next month', 'next year', 'next appointment', 'pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
 const FUTURE_PSEUDO = [

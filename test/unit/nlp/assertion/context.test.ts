@@ -268,3 +268,35 @@ describe('scores and LOW_CONFIDENCE', () => {
     expect(assertionNames('[[Fever]] denied')).toEqual([N]);
   });
 });
+
+describe('clinical phrasing', () => {
+  it.each<[string, string[][]]>([
+    ['Patient is not experiencing any [[chest pain]].', [N]],
+    ['He has not had any [[fevers]].', [N]],
+    ['Lungs clear without [[wheezes]], [[rales]], or [[rhonchi]].', [N, N, N]],
+    ['Pt denies any hx of [[seizures]].', [N]],
+    ['Denies prior [[MI]].', [N]],
+    ['No h/o [[DM]].', [N]],
+    ['Extremities: no [[clubbing]], [[cyanosis]], or [[edema]].', [N, N, N]],
+    ['CT head negative for [[acute intracranial process]].', [N]],
+    ['Chest x-ray showed no [[infiltrate]].', [N]],
+    ['Denies [[SOB]]/[[CP]].', [N, N]],
+    ['Patient reports no [[nausea]].', [N]],
+    ['Return precautions given for [[chest pain]] and [[shortness of breath]].', [H, H]],
+    ['Patient to call with any [[fevers]].', [H]],
+    ['Tylenol 500 mg PRN [[headache]].', [H]],
+    ['Remote history of [[tobacco use|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [P]],
+    ['S/p [[CABG|TEST_TREATMENT_PROCEDURE]] x3 in 2010.', [P]],
+    ['Hx of [[appendectomy|TEST_TREATMENT_PROCEDURE]] as a child.', [P]],
+    ['Follow up with cardiology for [[stress test|TEST_TREATMENT_PROCEDURE]].', [FU]],
+    ['Mother - [[breast cancer]].', [F]],
+    ['Father deceased from [[MI]] at 60.', [F]],
+    ['Brother and sister with [[asthma]].', [F]],
+    ["Patient's mother has [[diabetes]].", [F]],
+    ["Mother's history of [[ovarian cancer]].", [F]],
+    ['The parents checked his temperature because of [[fever]].', [none]],
+    ['Breast cancer in her mother and [[hypertension]] in his father.', [F]],
+  ])('%s', (input, expected) => {
+    expect(assertionNames(input)).toEqual(expected);
+  });
+});
