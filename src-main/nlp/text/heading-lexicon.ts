@@ -9,16 +9,16 @@
 import type { SectionKind } from '../types';
 
 const HEADINGS: Record<SectionKind, readonly string[]> = {
-  unknown: ['immunizations', 'immunization history', 'condition', 'condition on discharge', 'discharge condition', 'summary', 'addendum', 'pathology', 'note', 'comments', 'miscellaneous'],
+  unknown: ['addendum to note', 'immunizations', 'immunization history', 'condition', 'condition on discharge', 'discharge condition', 'summary', 'addendum', 'pathology', 'note', 'comments', 'miscellaneous'],
   patient_information: ['patient information', 'demographics', 'identifying data', 'identification', 'identifying information'],
   chief_complaint: [
     'cc', 'c/c', 'chief complaint', 'chief complaints', 'presenting complaint', 'presenting complaints', 'reason for visit', 'reason for consultation', 'reason for consult',
-    'reason for referral', 'reason for admission', 'reason for exam', 'reason for examination', 'reason for evaluation', 'indication', 'indications', 'indication for procedure',
+    'reason for referral', 'reason for call', 'reason for the call', 'reason for admission', 'reason for exam', 'reason for examination', 'reason for evaluation', 'indication', 'indications', 'indication for procedure',
     'indications for procedure', 'indication for surgery', 'indications for surgery', 'indication for operation', 'indications for operation', 'indications for the surgery',
     'indications for the procedure', 'clinical indication', 'clinical history', 'complaint',
   ],
   history_of_present_illness: [
-    'hpi', 'history of present illness', 'history of the present illness', 'history of presenting illness', 'present illness', 'history', 'brief history', 'brief history of the patient',
+    's', 'hpi', 'history of present illness', 'history of the present illness', 'history of presenting illness', 'present illness', 'history', 'brief history', 'brief history of the patient',
     'interval history', 'subjective', 'history of present illness/subjective', 'interim history', 'clinical summary',
   ],
   past_medical_history: [
@@ -32,10 +32,10 @@ const HEADINGS: Record<SectionKind, readonly string[]> = {
   ],
   allergies: ['allergies', 'allergy', 'drug allergies', 'medication allergies', 'allergies/adverse reactions', 'adverse reactions', 'allergies and adverse reactions', 'all'],
   family_history: ['fh', 'fhx', 'fh/sh', 'family history', 'family hx', 'family medical history', 'family history of'],
-  social_history: ['sh', 'shx', 'social history', 'social hx', 'habits', 'social and family history', 'psychosocial history', 'personal history', 'social/family history', 'lifestyle'],
+  social_history: ['sh', 'shx', 'social', 'psychosocial', 'social history', 'social hx', 'habits', 'social and family history', 'psychosocial history', 'personal history', 'social/family history', 'lifestyle'],
   review_of_systems: ['ros', 'review of systems', 'review of system', 'systems review', 'system review', 'pertinent review of systems'],
   physical_exam: [
-    'pe', 'exam', 'examination', 'physical exam', 'physical examination', 'objective', 'physical findings', 'on examination', 'general exam', 'physical', 'exam findings',
+    'o', 'pe', 'exam', 'examination', 'physical exam', 'physical examination', 'objective', 'physical findings', 'on examination', 'general exam', 'physical', 'exam findings',
     'physical examination on admission', 'admission physical examination', 'discharge physical examination',
   ],
   vital_signs: ['vitals', 'vital signs', 'vs', 'v/s', 'vital sign'],
@@ -54,12 +54,12 @@ const HEADINGS: Record<SectionKind, readonly string[]> = {
   ],
   hospital_course: ['hospital course', 'brief hospital course', 'course', 'clinical course', 'ed course', 'course in hospital', 'hospital stay', 'course in the emergency department', 'emergency department course', 'summary of hospital course'],
   assessment: [
-    'assessment', 'assessments', 'impression', 'impressions', 'clinical impression', 'diagnosis', 'diagnoses', 'assessment/impression', 'final diagnosis', 'final diagnoses', 'discharge diagnosis',
+    'a', 'assessment', 'assessments', 'impression', 'impressions', 'clinical impression', 'diagnosis', 'diagnoses', 'assessment/impression', 'final diagnosis', 'final diagnoses', 'discharge diagnosis',
     'discharge diagnoses', 'admitting diagnosis', 'admission diagnosis', 'admitting diagnoses', 'preoperative diagnosis', 'preoperative diagnoses', 'postoperative diagnosis',
     'postoperative diagnoses', 'preop diagnosis', 'postop diagnosis', 'pre-operative diagnosis', 'post-operative diagnosis', 'working diagnosis', 'differential diagnosis', 'differential',
     'principal diagnosis', 'secondary diagnoses', 'problem', 'dx', 'medical decision making', 'mdm',
   ],
-  plan: ['plan', 'plans', 'recommendations', 'recommendation', 'plan of care', 'treatment plan', 'treatment', 'disposition', 'therapeutic plan'],
+  plan: ['p', 'plan', 'plans', 'orders', 'recommendations', 'recommendation', 'plan of care', 'treatment plan', 'treatment', 'disposition', 'therapeutic plan'],
   assessment_and_plan: [
     'a/p', 'a&p', 'a & p', 'assessment and plan', 'assessment & plan', 'assessment/plan', 'impression and plan', 'impression/plan', 'impression & plan', 'assessment and recommendations',
     'impression and recommendations', 'diagnosis and plan', 'ap',
@@ -77,4 +77,15 @@ export const HEADING_KINDS: ReadonlyMap<string, SectionKind> = new Map(
 export const MAX_HEADING_TOKENS = 8;
 
 /** Headings too ambiguous to count unless they are on a line of their own or end in a colon at a line start. */
-export const WEAK_HEADINGS: ReadonlySet<string> = new Set(['all', 'history', 'data', 'physical', 'problem', 'note', 'course', 'condition', 'discharge', 'treatment', 'surgery', 'ct', 'mri', 'ultrasound', 'lab', 'differential', 'complaint', 'rx', 'technique', 'findings', 'counts', 'vs', 'ap', 'summary', 'comments']);
+export const WEAK_HEADINGS: ReadonlySet<string> = new Set(['s', 'o', 'a', 'p', 'social', 'psychosocial', 'orders', 'all', 'history', 'data', 'physical', 'problem', 'note', 'course', 'condition', 'discharge', 'treatment', 'surgery', 'ct', 'mri', 'ultrasound', 'lab', 'differential', 'complaint', 'rx', 'technique', 'findings', 'counts', 'vs', 'ap', 'summary', 'comments']);
+
+/**
+ * Body-system labels of an exam or nursing assessment ("Neuro:", "Cardiac:", "Extremities:"). They
+ * are fields inside an exam, ROS or nursing assessment, never headings of their own; but one at a
+ * line start after a list section (allergies, medications, histories) means the exam has begun.
+ */
+export const BODY_SYSTEM_LABELS: ReadonlySet<string> = new Set([
+  'general', 'gen', 'constitutional', 'heent', 'head', 'eyes', 'ears', 'nose', 'throat', 'neck', 'lungs', 'chest', 'respiratory', 'resp', 'pulm', 'pulmonary', 'cardiac', 'cardiovascular',
+  'cv', 'cvs', 'heart', 'abdomen', 'abd', 'gi', 'gu', 'genitourinary', 'rectal', 'pelvic', 'extremities', 'ext', 'skin', 'integumentary', 'neuro', 'neurologic', 'neurological', 'psych',
+  'psychiatric', 'musculoskeletal', 'msk', 'lymph', 'lymphatic', 'endocrine', 'back', 'spine', 'breasts', 'vascular', 'mental status',
+]);

@@ -10,12 +10,15 @@
  *   "MISCELLANEOUS/EATING HISTORY:,"), which opens an 'unknown' section, except inside sections
  *   whose body is written with such sub-labels (exam "HEENT:", ROS, vitals, labs, procedures).
  * Title-case labels that are not known headings ("Heart:", "Constitutional:", "Patient:") are
- * templated fields inside the current section, not headings.
+ * templated fields inside the current section, not headings; except that a body-system label
+ * ("Neuro:", "Feet:" is not one) at a line start outside an exam, ROS, vitals or labs section opens
+ * a physical_exam section (a nursing assessment, or an exam after "Allergies:").
+ * SOAP letters ("S:", "O:", "A:", "P:") count at a line start only.
  *
  * One pass over the tokens, looking back at most MAX_HEADING_TOKENS from each colon: linear.
  */
 import type { Section, SectionKind, Token } from '../types';
-import { HEADING_KINDS, MAX_HEADING_TOKENS, WEAK_HEADINGS } from './heading-lexicon';
+import { BODY_SYSTEM_LABELS, HEADING_KINDS, MAX_HEADING_TOKENS, WEAK_HEADINGS } from './heading-lexicon';
 
 /** A detected heading: tokens [tokenStart, tokenEnd) including its colon when it has one. */
 export interface Heading {
@@ -107,6 +110,16 @@ function upperCaseLabelBeforeColon(tokens: readonly Token[], colon: number): Hea
   return { tokenStart: start, tokenEnd: colon + 1, kind: 'unknown' };
 }
 
+/** "Neuro:" at a line start outside an exam: the exam (or nursing assessment) has begun; the label opens a physical_exam section. */
+function bodySystemLabelBeforeColon(tokens: readonly Token[], colon: number): Heading | undefined {
+  for (const length of [2, 1]) {
+    const start = colon - length;
+    if (start < 0 || !isLineStart(tokens, start)) continue;
+    if (BODY_SYSTEM_LABELS.has(headingKey(tokens, start, colon))) return { tokenStart: start, tokenEnd: colon + 1, kind: 'physical_exam' };
+  }
+  return undefined;
+}
+
 /** Finds the headings of a note, in order. */
 export function findHeadings(tokens: readonly Token[]): Heading[] {
   const headings: Heading[] = [];
@@ -117,7 +130,7 @@ export function findHeadings(tokens: readonly Token[]): Heading[] {
     let heading: Heading | undefined;
     if (token.norm === ':' && token.kind === 'punct' && i > 0) {
       heading = knownHeadingBeforeColon(tokens, i);
-      if (!heading && !SUBLABELLED.has(currentKind)) heading = upperCaseLabelBeforeColon(tokens, i);
+      if (!heading && !SUBLABELLED.has(currentKind)) heading = bodySystemLabelBeforeColon(tokens, i) ?? upperCaseLabelBeforeColon(tokens, i);
     } else if (isLineStart(tokens, i) && token.kind === 'word') {
       // A known heading alone on its line ("Assessment and Plan", "HOSPITAL COURSE").
       const end = lineEnd(tokens, i, i + MAX_HEADING_TOKENS);

@@ -10,8 +10,10 @@
  *   case; a long line followed by more text is a wrapped sentence and continues;
  * - at . ! ? followed by a token that starts upper case, a digit, a list marker or a quote
  *   ("...pain.  He"), unless the word before the dot is an abbreviation that does not end
- *   sentences (Dr., Mr., Pt., St., vs., e.g., No. 5, approx.) or an initial ("J. Smith");
- *   a lower-case continuation ("500 mg. p.o.", "q.d. with food") never starts a sentence;
+ *   sentences (Dr., Mr., Pt., St., vs., e.g., No. 5, approx.) or an initial after a title
+ *   ("Dr. J. Smith"); a lower-case continuation ("500 mg. p.o.", "q.d. with food") never starts a
+ *   sentence, except in a note typed in lower case (most words after ". " are lower case), where
+ *   any lower-case word but a dosing code or conjunction does, unless a unit precedes the dot;
  * - before an inline list marker continuing a numbered list ("1. HTN 2. DM": the "2.");
  * - before a "Label:" field after two or more spaces or a tab on the same line
  *   ("BP: 142/88  HR: 72").
@@ -21,10 +23,8 @@
 import type { Section, Sentence, Token } from '../types';
 import type { Heading } from './sections';
 
-/** Words that, before a dot, do not end a sentence (titles, Latin, "No." before a number is handled apart). */
-const NON_TERMINAL_ABBREVIATIONS = new Set([
-  'dr', 'mr', 'mrs', 'ms', 'mx', 'st', 'pt', 'pts', 'vs', 'v', 'prof', 'sr', 'jr', 'approx', 'appt', 'dept', 'fig', 'figs', 'al', 'etc', 'ca', 'cf', 'inc', 'co', 'ltd', 'hr', 'hrs', 'yo', 'yrs', 'min', 'mins', 'wk', 'wks', 'mo', 'mos', 'sec', 'max', 'temp', 'resp', 'est', 'hx', 'dx', 'rx', 'tx', 'sx', 'fx', 'abd', 'ext', 'neuro', 'cardio', 'gen', 'apprx', 'incl', 'ref',
-]);
+/** Words that, before a dot, do not end a sentence even before a capital: titles and Latin ("Dr. Smith", "vs. Tylenol"); "No." only before a number. */
+const NON_TERMINAL_ABBREVIATIONS = new Set(['dr', 'mr', 'mrs', 'ms', 'mx', 'st', 'pt', 'pts', 'vs', 'v', 'prof', 'sr', 'jr', 'approx', 'fig', 'figs', 'al', 'cf', 'inc', 'co', 'ltd', 'ref']);
 /** Dotted abbreviations that never end a sentence ("e.g.", "i.e.") as opposed to "b.i.d." which may. */
 const NON_TERMINAL_DOTTED = new Set(['e.g.', 'i.e.', 'a.k.a.', 'et.al.', 'viz.', 'cf.', 'vs.']);
 const CLOSERS = new Set([')', ']', '"', "'", '}']);
@@ -32,6 +32,10 @@ const LEADING_SKIP = new Set([',', ';', ':']);
 const TRAILING_SKIP = new Set([',', ';']);
 const BULLETS = new Set(['-', '*', '•', '\u2022', '\u25cf', '\u25aa', '\u2023', '\u2043', '+', '>']);
 const SHORT_LINE = 50;
+/** Lower-case words that continue a sentence after a dot even in a lower-case note ("500 mg. po bid"). */
+const CONTINUATIONS = new Set(['po', 'p.o.', 'bid', 'tid', 'qid', 'qd', 'qhs', 'qam', 'qpm', 'prn', 'daily', 'iv', 'im', 'sc', 'subq', 'sq', 'pr', 'sl', 'and', 'or', 'with', 'x', 'q', 'per', 'of', 'to', 'in']);
+/** Dose units after which a dot is more likely an abbreviation's than a sentence's ("500 mg. twice"). */
+const UNITS = new Set(['mg', 'mcg', 'ml', 'g', 'kg', 'lb', 'lbs', 'oz', 'tab', 'tabs', 'cap', 'caps', 'approx']);
 
 function startsLower(token: Token): boolean {
   const first = token.text[0]!;
@@ -85,7 +89,7 @@ function hasWideGap(text: string, from: number, to: number): boolean {
 }
 
 /** Is there a sentence boundary between tokens[j-1] and tokens[j]? */
-function boundaryBefore(text: string, tokens: readonly Token[], j: number, sentenceStart: number, lastListNumber: number | undefined, previousLineBegin: number): boolean {
+function boundaryBefore(text: string, tokens: readonly Token[], j: number, sentenceStart: number, lastListNumber: number | undefined, previousLineBegin: number, lowerCaseStyle: boolean): boolean {
   const previous = tokens[j - 1]!;
   const token = tokens[j]!;
   if (token.newlineBefore) {
@@ -102,11 +106,11 @@ function boundaryBefore(text: string, tokens: readonly Token[], j: number, sente
   if (listNumber !== undefined && lastListNumber !== undefined && listNumber === lastListNumber + 1 && j > sentenceStart) return true;
   // Templated fields on one line: "BP: 142/88  HR: 72".
   if (hasWideGap(text, previous.end, token.begin) && isLabelAt(tokens, j)) return true;
-  return endsSentenceBefore(tokens, j, sentenceStart);
+  return endsSentenceBefore(tokens, j, sentenceStart, lowerCaseStyle);
 }
 
 /** Terminal punctuation (possibly followed by closers and mtsamples commas) before token j. */
-function endsSentenceBefore(tokens: readonly Token[], j: number, sentenceStart: number): boolean {
+function endsSentenceBefore(tokens: readonly Token[], j: number, sentenceStart: number, lowerCaseStyle: boolean): boolean {
   let k = j - 1;
   while (k > sentenceStart && tokens[k]!.kind === 'punct' && (CLOSERS.has(tokens[k]!.norm) || tokens[k]!.norm === ',')) k--;
   const terminal = tokens[k]!;
@@ -120,8 +124,8 @@ function endsSentenceBefore(tokens: readonly Token[], j: number, sentenceStart: 
         // "No. 5" and "Dr. Smith": the word before the dot decides.
         if (beforeTerminal.kind === 'word' && NON_TERMINAL_ABBREVIATIONS.has(beforeTerminal.norm)) return false;
         if (beforeTerminal.norm === 'no' && token.kind === 'number') return false;
-        // An initial after a capitalised name: "John J. Smith".
-        if (beforeTerminal.kind === 'word' && beforeTerminal.text.length === 1 && startsUpper(beforeTerminal) && k - 2 >= sentenceStart && startsUpper(tokens[k - 2]!) && tokens[k - 2]!.kind === 'word') return false;
+        // An initial after a title: "Dr. J. Smith" (after a plain word it may be "Influenza A. Strep...").
+        if (beforeTerminal.kind === 'word' && beforeTerminal.text.length === 1 && startsUpper(beforeTerminal) && k - 3 >= sentenceStart && tokens[k - 2]!.norm === '.' && NON_TERMINAL_ABBREVIATIONS.has(tokens[k - 3]!.norm)) return false;
         // The dot of a list marker at the start of the sentence: "1. HTN".
         if (beforeTerminal.kind === 'number' && k - 1 === sentenceStart && !terminal.spaceBefore) return false;
       }
@@ -131,7 +135,11 @@ function endsSentenceBefore(tokens: readonly Token[], j: number, sentenceStart: 
     if (NON_TERMINAL_DOTTED.has(terminal.norm)) return false;
     if (token.kind === 'word' && token.text.length <= 4 && token.text === token.text.toUpperCase()) return false;
   } else return false;
-  if (startsLower(token)) return false;
+  if (startsLower(token)) {
+    // Notes typed all in lower case start sentences in lower case; elsewhere a lower-case word continues ("500 mg. p.o.").
+    if (!lowerCaseStyle || CONTINUATIONS.has(token.norm)) return false;
+    if (beforeTerminal && UNITS.has(beforeTerminal.norm)) return false;
+  }
   return true;
 }
 
@@ -141,6 +149,7 @@ export function splitSentences(text: string, tokens: readonly Token[], sections:
   const inHeading = new Uint8Array(tokens.length);
   for (const heading of headings) inHeading.fill(1, heading.tokenStart, heading.tokenEnd);
 
+  const lowerCaseStyle = isLowerCaseStyle(tokens);
   let sectionIndex = 0;
   let start = -1;
   let lastListNumber: number | undefined;
@@ -171,7 +180,7 @@ export function splitSentences(text: string, tokens: readonly Token[], sections:
       close(j);
       continue;
     }
-    if (start >= 0 && boundaryBefore(text, tokens, j, start, lastListNumber, previousLineBegin)) close(j);
+    if (start >= 0 && boundaryBefore(text, tokens, j, start, lastListNumber, previousLineBegin, lowerCaseStyle)) close(j);
     if (start < 0) {
       if (tokens[j]!.kind === 'punct' && LEADING_SKIP.has(tokens[j]!.norm)) continue;
       start = j;
@@ -182,6 +191,20 @@ export function splitSentences(text: string, tokens: readonly Token[], sections:
   }
   close(tokens.length);
   return sentences;
+}
+
+/** Is the note typed in lower case: after ". " do lower-case words outnumber capitalised ones? */
+function isLowerCaseStyle(tokens: readonly Token[]): boolean {
+  let lower = 0;
+  let upper = 0;
+  for (let j = 1; j < tokens.length; j++) {
+    const token = tokens[j]!;
+    const previous = tokens[j - 1]!;
+    if (token.kind !== 'word' || !token.spaceBefore || previous.kind !== 'punct' || previous.norm !== '.') continue;
+    if (startsLower(token)) lower++;
+    else if (startsUpper(token)) upper++;
+  }
+  return lower > upper;
 }
 
 function lineBeginOf(text: string, offset: number): number {

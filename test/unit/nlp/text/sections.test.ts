@@ -90,3 +90,17 @@ describe('sections', () => {
     expect(analyzeText('').sentences).toEqual([]);
   });
 });
+
+describe('SOAP letters and body-system labels', () => {
+  it('reads S:, O:, A:, P: at a line start, in either case', () => {
+    expect(kinds('S:\nCough.\nO:\nLungs clear.\nA:\nURI.\nP:\nRest.')).toEqual(['history_of_present_illness', 'physical_exam', 'assessment', 'plan']);
+    expect(kinds('s: cough\no: clear\na/p: uri')).toEqual(['history_of_present_illness', 'physical_exam', 'assessment_and_plan']);
+    // A single letter before a colon inside a line is not a heading.
+    expect(kinds('HPI: vitamin A: normal')).toEqual(['history_of_present_illness']);
+  });
+
+  it('opens an exam when a body-system label follows a list section, and not inside an exam', () => {
+    expect(kinds('Allergies: none.\nNeuro: alert.\nCardiac: RRR.')).toEqual(['allergies', 'physical_exam']);
+    expect(kinds('EXAM:\nNeuro: alert.\nCardiac: RRR.')).toEqual(['physical_exam']);
+  });
+});

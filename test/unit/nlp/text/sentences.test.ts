@@ -79,3 +79,23 @@ describe('sentences', () => {
     }
   });
 });
+
+describe('sentences in notes typed in lower case', () => {
+  it('starts sentences with lower-case words when the whole note is lower case', () => {
+    expect(sentences('had meniscectomy on 7/1/25. doing pt 2x/wk. no fevers. taking naproxen 500 mg. po bid.')).toEqual([
+      'had meniscectomy on 7/1/25.',
+      'doing pt 2x/wk.',
+      'no fevers.',
+      'taking naproxen 500 mg. po bid.',
+    ]);
+  });
+
+  it('keeps the usual rule in a note written in sentence case', () => {
+    expect(sentences('Aspirin 81 mg. daily. He is well. Pain improved.')).toEqual(['Aspirin 81 mg. daily.', 'He is well.', 'Pain improved.']);
+  });
+
+  it('splits after a single capital letter that ends a sentence, keeps an initial after a title', () => {
+    expect(sentences('A: Influenza A. Strep ruled out.')).toEqual(['Influenza A.', 'Strep ruled out.']);
+    expect(sentences('Seen by Dr. J. Smith today.')).toEqual(['Seen by Dr. J. Smith today.']);
+  });
+});
