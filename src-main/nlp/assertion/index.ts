@@ -36,6 +36,8 @@ interface SentenceContext {
   /** Phrase matches keyed by their last token (for the scan leftwards) and first token (rightwards). */
   endingAt: Map<number, PhraseMatch>;
   startingAt: Map<number, PhraseMatch>;
+  /** The match covering each token of a multi-token phrase, to find phrases that run into a target ("No [hx of seizures]"). */
+  covering: Map<number, PhraseMatch>;
   /** Token index of the first conditional word, or -1. */
   firstConditional: number;
   mentionsPatient: boolean;
@@ -45,9 +47,11 @@ interface SentenceContext {
 function sentenceContext(doc: NlpDocument, sentence: Sentence): SentenceContext {
   const endingAt = new Map<number, PhraseMatch>();
   const startingAt = new Map<number, PhraseMatch>();
+  const covering = new Map<number, PhraseMatch>();
   for (const match of findPhrases(doc.tokens, sentence.tokenStart, sentence.tokenEnd)) {
     endingAt.set(match.end - 1, match);
     startingAt.set(match.start, match);
+    if (match.end - match.start > 1) for (let i = match.start; i < match.end; i++) covering.set(i, match);
   }
   let firstConditional = -1;
   let mentionsPatient = false;
@@ -58,7 +62,7 @@ function sentenceContext(doc: NlpDocument, sentence: Sentence): SentenceContext 
     if (PATIENT_WORDS.has(norm)) mentionsPatient = true;
     if (RELATIVE_WORDS.has(norm)) mentionsRelative = true;
   }
-  return { endingAt, startingAt, firstConditional, mentionsPatient, mentionsRelative };
+  return { endingAt, startingAt, covering, firstConditional, mentionsPatient, mentionsRelative };
 }
 
 /** First index in [0, length) whose predicate is true, predicates monotone (false…true). */
@@ -101,6 +105,7 @@ function distanceScore(rule: ContextRule, words: number): number {
 
 interface TargetFacts {
   course: ConditionCourse;
+  category: TargetSpan['category'];
   context: SentenceContext;
   targetStart: number;
 }
@@ -108,6 +113,7 @@ interface TargetFacts {
 /** Does a trigger's rule apply to this target at this distance? */
 function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts, clauseInitial: boolean): boolean {
   if (words > rule.window) return false;
+  if (rule.result && facts.category === 'TEST_TREATMENT_PROCEDURE') return false;
   if (rule.clauseInitial && !clauseInitial) return false;
   if (rule.weak && trait === 'PAST_HISTORY' && facts.course !== 'event') return false;
   if (rule.conditional && !(facts.context.firstConditional >= 0 && facts.context.firstConditional < facts.targetStart)) return false;
@@ -137,11 +143,20 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
   let words = 0;
   let colonBetween = false;
   let i = leftwards ? facts.targetStart - 1 : targetEnd;
+  // A phrase that runs into the target ("no hx of" before the target "hx of seizures") is matched again on its part outside the target.
+  const local = new Map<number, PhraseMatch>();
+  const cover = facts.context.covering.get(i);
+  if (cover && (leftwards ? cover.end > facts.targetStart : cover.start < targetEnd)) {
+    const part = leftwards ? findPhrases(tokens, cover.start, facts.targetStart) : findPhrases(tokens, targetEnd, cover.end);
+    for (const match of part) local.set(leftwards ? match.end - 1 : match.start, match);
+  }
+  const localLimit = cover ? (leftwards ? cover.start : cover.end) : i;
   const inside = (index: number): boolean => (leftwards ? index >= sentence.tokenStart : index < sentence.tokenEnd);
   // Punctuation does not count as words, so the token budget bounds a scan through a run of commas.
   let budget = MAX_WINDOW * 4;
   while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length && budget-- > 0) {
-    const match = leftwards ? facts.context.endingAt.get(i) : facts.context.startingAt.get(i);
+    const insideLocal = local.size > 0 && (leftwards ? i >= localLimit : i < localLimit);
+    const match = insideLocal ? local.get(i) : leftwards ? facts.context.endingAt.get(i) : facts.context.startingAt.get(i);
     if (match) {
       const clauseInitial = match.start === sentence.tokenStart || tokens[match.start - 1]!.kind === 'punct';
       for (const rule of match.rules) {
@@ -242,7 +257,7 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
           context = sentenceContext(doc, sentence);
           contexts.set(sentenceIndex, context);
         }
-        const facts: TargetFacts = { course, context, targetStart };
+        const facts: TargetFacts = { course, category: span.category, context, targetStart };
         scan(doc, sentence, facts, targetEnd, decisions, true);
         scan(doc, sentence, facts, targetEnd, decisions, false);
       }

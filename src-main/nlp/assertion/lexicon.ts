@@ -29,6 +29,8 @@ export interface ContextRule {
   score: number;
   weak?: boolean;
   conditional?: boolean;
+  /** A result word ("negative"): negates a condition, never a test (the test was done; its result is negative). */
+  result?: boolean;
   /** Counts only at the start of a sentence or after punctuation ("Should fever develop, ..."). */
   clauseInitial?: boolean;
   /**
@@ -44,27 +46,34 @@ function rules(phrases: readonly string[], role: ContextRole, traits: readonly A
 }
 
 const NEGATION_FORWARD = [
-  'no', 'not', 'denies', 'denied', 'deny', 'denying', 'without', 'w/o', 'negative for', 'neg for', 'free of', 'absence of', 'never', 'none', 'nor', 'neither', 'no evidence of',
+  'no', 'doubt', 'doubtful for', 'low suspicion for', 'low suspicion of', 'low concern for', 'low likelihood of', 'not suspicious for', 'not consistent with',
+  'unable to appreciate', 'unable to detect', 'unable to identify', 'unable to elicit', 'unable to find', 'not taking', 'not using', 'not', 'denies', 'denied', 'deny', 'denying', 'without', 'w/o', 'free of', 'absence of', 'never', 'none', 'nor', 'neither', 'no evidence of',
   'no evidence for', 'no signs of', 'no sign of', 'no symptoms of', 'no findings of', 'no history of', 'no hx of', 'no h/o', 'no prior', 'no previous', 'no known', 'ruled out for',
   'rules out', 'does not have', 'did not have', 'do not have', "doesn't have", "didn't have", "doesn't", "didn't", "don't", 'does not', 'did not', 'do not', 'is not', 'was not',
-  'are not', 'were not', "isn't", "wasn't", "aren't", 'has not', 'have not', 'had not', "hasn't", "haven't", 'cannot', 'can not', "can't", 'unremarkable for', 'fails to reveal',
-  'failed to reveal', 'not demonstrate', 'no complaints of', 'no c/o', 'not experiencing', 'never had', 'never been', 'non', 'no new', 'no further evidence of',
-  'negative', 'no acute', 'absent', 'no obvious', 'no significant', 'no definite', 'no suspicious', 'no recent', 'no other', 'no current', 'no active', 'no report of', 'not endorse',
+  'are not', 'were not', "isn't", "wasn't", "aren't", 'has not', 'have not', 'had not', "hasn't", "haven't", 'cannot', 'can not', "can't", 'fails to reveal',
+  'failed to reveal', 'not demonstrate', 'no complaints of', 'no c/o', 'not experiencing', 'never had', 'never been', 'no further evidence of',
+  'absent', 'no report of', 'not endorse',
   'does not endorse', 'no longer', 'clear of',
 ];
 const NEGATION_BACKWARD = [
+  'not taken', 'not given', 'not started', 'not received', 'not administered', 'not suspected', 'is not suspected', 'was not suspected',
+  ...['is', 'was', 'are', 'were', 'has been', 'have been', ''].flatMap((copula) =>
+    ['not seen', 'not present', 'not identified', 'not appreciated', 'not noted', 'not found', 'not detected', 'not visualized', 'not demonstrated', 'not evident', 'not observed', 'not reported', 'not elicited'].map((post) => `${copula} ${post}`.trim()),
+  ),
   'ruled out', 'was ruled out', 'is ruled out', 'were ruled out', 'been ruled out', 'has been ruled out', 'have been ruled out', 'unlikely', 'is unlikely', 'was unlikely',
-  'negative', 'is negative', 'was negative', 'were negative', 'not seen', 'not present', 'not identified', 'not appreciated', 'not noted', 'not found', 'not detected', 'not visualized',
-  'absent', 'is absent', 'are absent', 'was absent', 'were absent', 'denied', 'is denied', 'was denied', 'none', 'excluded', 'was excluded', 'has been excluded', 'not demonstrated',
-  ': no', ': denies', ': denied', ': none', ': negative', ': neg', ': absent', '- no', '- denies', '- negative', '- none', 'not reported',
+ 
+  'absent', 'is absent', 'are absent', 'was absent', 'were absent', 'denied', 'is denied', 'was denied', 'excluded', 'was excluded', 'has been excluded',
+  ': no', ': denies', ': denied', ': none', ': absent', '- no', '- denies', '- none',
 ];
 const NEGATION_PSEUDO = [
+  'does not deny', 'did not deny', 'do not deny', 'not deny', 'not without', 'not unlikely', 'no reason to doubt', 'without doubt', 'no doubt', 'not be ruled out', 'could not be ruled out',
+  'not be excluded', 'could not be excluded', 'not rule out', 'off and on', 'on and off', 'not on time', 'not able', 'unable',
   'no increase', 'no change', 'no significant change', 'no interval change', 'no definite change', 'no suspicious change', 'not only', 'not necessarily', 'not certain if',
   'not certain whether', 'not sure if', 'not sure whether', 'not clear', 'not clearly', 'gram negative', 'gram - negative', 'not extend', 'not cause', 'not caused', 'not drain',
   'not ruled out', 'not been ruled out', 'cannot be ruled out', 'can not be ruled out', "can't be ruled out", 'cannot rule out', 'cannot exclude', 'cannot be excluded',
-  'can not be excluded', 'not excluded', 'not be excluded', 'not limited to', 'no improvement', 'not improved', 'without improvement', 'no further', 'not worse', 'whether or not', 'or not',
-  'not been able', 'not able', 'unable', 'not tolerate', 'not tolerating', 'did not tolerate', 'not respond', 'did not respond', 'not responding', 'not well controlled', 'not controlled',
-  'not adequately controlled', 'poorly controlled', 'not taking', 'not compliant', 'non - compliant', 'non - compliance', 'noncompliant', 'not adherent', 'no relief', 'not relieved',
+  'can not be excluded', 'not excluded', 'not be excluded', 'not limited to', 'no improvement', 'not improved', 'without improvement', 'not worse', 'whether or not', 'or not',
+  'not been able', 'not tolerate', 'not tolerating', 'did not tolerate', 'not respond', 'did not respond', 'not responding', 'not well controlled', 'not controlled',
+  'not adequately controlled', 'poorly controlled', 'not compliant', 'non - compliant', 'non - compliance', 'noncompliant', 'not adherent', 'no relief', 'not relieved',
   'not helped', 'not help', 'did not help', 'not resolve', 'not resolved', 'has not resolved', 'never resolved', 'not improve', 'did not improve', 'no better', 'not better', 'not getting better',
   'free text', 'negative pressure', 'rh negative', 'not working', 'not appear to be working', 'not sleeping well', 'not stop', 'did not stop',
 ];
@@ -135,7 +144,7 @@ const FUTURE_PSEUDO = [
 
 /** Scope enders for every trait. */
 /** Contrast: ends every scope, the family one included. */
-const TERMINATE_CONTRAST = ['but', 'however', 'although', 'though', 'whereas', 'nevertheless', 'nonetheless', 'otherwise', 'instead', 'rather', 'except', 'except for', 'aside from', 'apart from', 'other than'];
+const TERMINATE_CONTRAST = ['unlike', 'in contrast to', 'compared to', 'but', 'however', 'although', 'though', 'whereas', 'nevertheless', 'nonetheless', 'otherwise', 'instead', 'rather', 'except', 'except for', 'aside from', 'apart from', 'other than'];
 /** Clause changes and the patient's own findings: end every scope but the family one ("Mother who has diabetes"). */
 const TERMINATE_CLAUSE = [
   'which', 'who', 'whose', 'secondary to', 'due to', 'because', 'because of',
@@ -144,14 +153,24 @@ const TERMINATE_CLAUSE = [
   'suspicious for', 'suggestive of', 'likely', 'probable', 'possible', 'complicated by', 'presented', 'presents', 'came in with', 'accompanied by', 'while', 'then', 'and has',
   'and had', 'and reports', 'and is', 'and was', 'is currently', 'currently',
 ];
+/** Positive findings and quantities end a negation's list ("no calluses, decreased sensation", "never smoker, rare alcohol", "(-) nausea, (+) vomiting"). */
+const TERMINATE_NEGATION = [
+  '+', '( + )', 'positive', 'pos', 'decreased', 'increased', 'diminished', 'reduced', 'elevated', 'mild', 'mildly', 'moderate', 'moderately', 'severe', 'severely', 'trace', 'occasional',
+  'occasionally', 'rare', 'rarely', 'social', 'socially', 'daily', 'present', 'yes', 'baseline', 'chronic', 'persistent', 'ongoing', 'some', 'intermittent', 'episodic',
+];
 const TERMINATE_FAMILY = ['patient', 'pt', 'the patient', 'he', 'she', 'himself', 'herself', "patient's"];
 const TERMINATE_FUTURE_HYPOTHETICAL = ['today', 'currently', 'ongoing', 'since'];
 const TERMINATE_PAST = ['currently', 'current', 'now', 'presently', 'today', 'new', 'recurrent', 'active', 'ongoing', 'presents', 'admitted', 'continues', 'continue'];
 
 export const CONTEXT_RULES: readonly ContextRule[] = [
-  ...rules(NEGATION_FORWARD, 'trigger', ['NEGATION'], 'forward', 12, 0.95),
+  ...rules(NEGATION_FORWARD, 'trigger', ['NEGATION'], 'forward', 18, 0.95),
   ...rules(NEGATION_BACKWARD, 'trigger', ['NEGATION'], 'backward', 5, 0.9),
   ...rules(NEGATION_PSEUDO, 'pseudo', [], 'forward', 0, 1),
+  // Result words: a test whose result is negative is not a negated test ("Blood cultures were negative"); the condition tested for is.
+  ...rules(['negative for', 'neg for', 'negative', 'neg', '( - )', 'unremarkable for'], 'trigger', ['NEGATION'], 'forward', 18, 0.95, { result: true }),
+  ...rules(['negative', 'is negative', 'was negative', 'were negative', 'neg', '( - )', ': negative', ': neg', '- negative'], 'trigger', ['NEGATION'], 'backward', 2, 0.9, { result: true }),
+  // "Non-smoker", "non-tender": the prefix negates the word it is attached to only.
+  ...rules(['non -', 'non'], 'trigger', ['NEGATION'], 'forward', 0, 0.9),
   ...rules(['no family history of', 'no fh of', 'no fhx of', 'no family hx of', 'negative family history of', 'family history negative for', 'family history is negative for'], 'trigger', ['NEGATION', 'PERTAINS_TO_FAMILY'], 'forward', 12, 0.92),
   ...rules(HYPOTHETICAL_FORWARD, 'trigger', ['HYPOTHETICAL'], 'forward', 10, 0.9),
   // "Should fever develop": at the head of a clause and close to its target only; "she should take lisinopril" is no hypothesis.
@@ -180,6 +199,7 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(TERMINATE_CONTRAST, 'terminate', [], 'forward', 0, 1),
   ...rules(TERMINATE_CLAUSE, 'terminate', ['NEGATION', 'HYPOTHETICAL', 'PAST_HISTORY', 'FUTURE'], 'forward', 0, 1),
   ...rules(TERMINATE_FAMILY, 'terminate', ['PERTAINS_TO_FAMILY'], 'forward', 0, 1),
+  ...rules(TERMINATE_NEGATION, 'terminate', ['NEGATION'], 'forward', 0, 1),
   ...rules(TERMINATE_FUTURE_HYPOTHETICAL, 'terminate', ['FUTURE', 'HYPOTHETICAL'], 'forward', 0, 1),
   ...rules(TERMINATE_PAST, 'terminate', ['PAST_HISTORY'], 'forward', 0, 1),
 ];

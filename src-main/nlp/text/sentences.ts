@@ -6,8 +6,9 @@
  * - at a blank line;
  * - at a line break when the previous line ends in . ! ? or :, when the next line starts with a
  *   list marker ("1.", "2)", "-", "*", "•") or a "Label:" field, or when the previous line is
- *   short (a templated or list line: < 50 characters) and the next one does not start in lower
- *   case; a long line followed by more text is a wrapped sentence and continues;
+ *   short (a templated or list line: < 50 characters, not counting a heading before it) or in a
+ *   list section (PMH, PSH, medications, allergies, FH, vitals, labs), and the next line does not
+ *   start in lower case; a long line followed by more text is a wrapped sentence and continues;
  * - at . ! ? followed by a token that starts upper case, a digit, a list marker or a quote
  *   ("...pain.  He"), unless the word before the dot is an abbreviation that does not end
  *   sentences (Dr., Mr., Pt., St., vs., e.g., No. 5, approx.) or an initial after a title
@@ -20,7 +21,7 @@
  * Leading commas, semicolons and colons and trailing commas and semicolons are left out of a sentence (mtsamples writes ".,"), and a
  * stretch of punctuation alone is no sentence.
  */
-import type { Section, Sentence, Token } from '../types';
+import type { Section, SectionKind, Sentence, Token } from '../types';
 import type { Heading } from './sections';
 
 /** Words that, before a dot, do not end a sentence even before a capital: titles and Latin ("Dr. Smith", "vs. Tylenol"); "No." only before a number. */
@@ -32,6 +33,8 @@ const LEADING_SKIP = new Set([',', ';', ':']);
 const TRAILING_SKIP = new Set([',', ';']);
 const BULLETS = new Set(['-', '*', '•', '\u2022', '\u25cf', '\u25aa', '\u2023', '\u2043', '+', '>']);
 const SHORT_LINE = 50;
+/** Sections written one item a line: a line break there ends the item unless the next line starts in lower case. */
+const LIST_SECTIONS: ReadonlySet<SectionKind> = new Set(['past_medical_history', 'past_surgical_history', 'medications', 'allergies', 'family_history', 'vital_signs', 'labs']);
 /** Lower-case words that continue a sentence after a dot even in a lower-case note ("500 mg. po bid"). */
 const CONTINUATIONS = new Set(['po', 'p.o.', 'bid', 'tid', 'qid', 'qd', 'qhs', 'qam', 'qpm', 'prn', 'daily', 'iv', 'im', 'sc', 'subq', 'sq', 'pr', 'sl', 'and', 'or', 'with', 'x', 'q', 'per', 'of', 'to', 'in']);
 /** Dose units after which a dot is more likely an abbreviation's than a sentence's ("500 mg. twice"). */
@@ -89,7 +92,7 @@ function hasWideGap(text: string, from: number, to: number): boolean {
 }
 
 /** Is there a sentence boundary between tokens[j-1] and tokens[j]? */
-function boundaryBefore(text: string, tokens: readonly Token[], j: number, sentenceStart: number, lastListNumber: number | undefined, previousLineBegin: number, lowerCaseStyle: boolean): boolean {
+function boundaryBefore(text: string, tokens: readonly Token[], j: number, sentenceStart: number, lastListNumber: number | undefined, previousLineBegin: number, lowerCaseStyle: boolean, listSection: boolean): boolean {
   const previous = tokens[j - 1]!;
   const token = tokens[j]!;
   if (token.newlineBefore) {
@@ -99,7 +102,7 @@ function boundaryBefore(text: string, tokens: readonly Token[], j: number, sente
     if (previous.kind === 'word' && previous.text.endsWith('.') && !NON_TERMINAL_DOTTED.has(previous.norm)) return true;
     if (listNumberAt(tokens, j) !== undefined || isBulletAt(tokens, j) || isLabelAt(tokens, j)) return true;
     if (startsLower(token)) return false;
-    return previous.end - previousLineBegin < SHORT_LINE;
+    return listSection || previous.end - previousLineBegin < SHORT_LINE;
   }
   // Numbered list continuing on the same line: "1. HTN 2. DM".
   const listNumber = listNumberAt(tokens, j);
@@ -180,7 +183,7 @@ export function splitSentences(text: string, tokens: readonly Token[], sections:
       close(j);
       continue;
     }
-    if (start >= 0 && boundaryBefore(text, tokens, j, start, lastListNumber, previousLineBegin, lowerCaseStyle)) close(j);
+    if (start >= 0 && boundaryBefore(text, tokens, j, start, lastListNumber, Math.max(previousLineBegin, sections[sectionIndex]!.begin), lowerCaseStyle, LIST_SECTIONS.has(sections[sectionIndex]!.kind))) close(j);
     if (start < 0) {
       if (tokens[j]!.kind === 'punct' && LEADING_SKIP.has(tokens[j]!.norm)) continue;
       start = j;

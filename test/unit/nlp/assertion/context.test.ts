@@ -31,7 +31,19 @@ describe('negation', () => {
     ['Never [[smoker|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [N]],
     ['Denies [[alcohol use|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [N]],
     ['No [[illicit drug use|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [N]],
-    ['Not taking [[aspirin|MEDICATION]].', [none]],
+    ['Not taking [[aspirin|MEDICATION]].', [N]],
+    ['Off [[apixaban|MEDICATION]] for 2 weeks.', [none]],
+    ['Blood cultures were negative; [[UA|TEST_TREATMENT_PROCEDURE]] neg.', [none]],
+    ['Negative for [[COVID-19]] by [[PCR|TEST_TREATMENT_PROCEDURE]].', [N, none]],
+    ['(-) [[nausea]], (+) [[vomiting]]', [N, none]],
+    ['Headache (+), [[photophobia]] (-)', [N]],
+    ['No [[hx of seizures]].', [N]],
+    ['Non-[[smoker|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [N]],
+    ['[[Pneumothorax]] is not seen.', [N]],
+    ['Doubt [[cholecystitis]].', [N]],
+    ['Patient does not deny [[chest pressure]].', [none]],
+    ['[[Pneumonia]] could not be ruled out.', [none]],
+    ['Never smoker, rare [[alcohol|BEHAVIORAL_ENVIRONMENTAL_SOCIAL]].', [none]],
   ])('%s', (input, expected) => {
     expect(assertionNames(input)).toEqual(expected);
   });
