@@ -4,14 +4,17 @@
  *
  * For each span and each assertion trait, the nearest trigger in scope decides:
  * - forward triggers before the span and backward (post-) triggers after it, within the sentence;
- * - a scope ends at a terminator for that trait, at ";" and at ":" (except a colon right after
+ * - a scope ends at a terminator for that trait, at ";", "(" and ")", and at ":" (except a colon right after
  *   the trigger, "Denies: fever", or inside it, "Fever: denies"), and after `window` words;
  * - a weak PAST_HISTORY trigger ("history of", a year) only applies to an event (an MI, not
  *   hypertension; condition-course.ts): a condition the patient still has is not history;
- * - HYPOTHETICAL post-triggers ("develops") need an "if/should/when" before the span.
+ * - HYPOTHETICAL post-triggers ("develops") need an "if/should/when" before the span, and
+ *   HYPOTHETICAL is for conditions only ("transfuse if Hgb < 7": the test is real); FUTURE is for
+ *   tests, procedures and treatments, not conditions, drugs or behaviours;
  * Section defaults: family_history → PERTAINS_TO_FAMILY unless the sentence is about the patient;
- * past_surgical_history → PAST_HISTORY; past_medical_history → PAST_HISTORY for events only.
- * A negated span is never PAST_HISTORY ("denies prior MI").
+ * past_surgical_history → PAST_HISTORY; past_medical_history → PAST_HISTORY for events and
+ * procedures only; allergies → PAST_HISTORY for the reactions (conditions).
+ * A span that is negated, a relative's or planned is never PAST_HISTORY.
  *
  * Scores: the trigger's score, minus 0.015 a word beyond the third between trigger and span
  * (floor 0.5). LOW_CONFIDENCE is added when the weakest assertion trait kept scores below 0.7, or
@@ -114,6 +117,13 @@ interface TargetFacts {
 function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts, clauseInitial: boolean): boolean {
   if (words > rule.window) return false;
   if (rule.result && facts.category === 'TEST_TREATMENT_PROCEDURE') return false;
+  if (rule.conditionsOnly && facts.category !== undefined && facts.category !== 'MEDICAL_CONDITION') return false;
+  if (rule.notMedications && facts.category === 'MEDICATION') return false;
+  // A hypothesis is about a condition ("if fever develops"); the test or drug around it is real ("if Hgb < 7, transfuse", "hold the warfarin").
+  if (trait === 'HYPOTHETICAL' && facts.category !== undefined && facts.category !== 'MEDICAL_CONDITION') return false;
+  // What is planned is a test, procedure or treatment ("will recheck A1c"); a condition is not planned, and a drug's
+  // start is an order of today (the gold marks "Start lisinopril" without FUTURE).
+  if (trait === 'FUTURE' && facts.category !== undefined && facts.category !== 'TEST_TREATMENT_PROCEDURE') return false;
   if (rule.clauseInitial && !clauseInitial) return false;
   if (rule.weak && trait === 'PAST_HISTORY' && facts.course !== 'event') return false;
   if (rule.conditional && !(facts.context.firstConditional >= 0 && facts.context.firstConditional < facts.targetStart)) return false;
@@ -183,8 +193,14 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
     const token = tokens[i]!;
     if (colonBetween) for (const trait of ALL_ASSERTION) blocked.add(trait);
     colonBetween = false;
+    // A parenthesis right after the target annotates it ("Low back pain (2017, resolved)"); its ")" ends the scope.
+    if (!leftwards && i === targetEnd && token.norm === '(') {
+      i++;
+      continue;
+    }
     if (token.kind === 'punct') {
-      if (token.norm === ';') for (const trait of ALL_ASSERTION) blocked.add(trait);
+      // Otherwise a parenthesis is an aside: what is inside or beyond it is out of scope ("switched from warfarin), donepezil").
+      if (token.norm === ';' || token.norm === '(' || token.norm === ')') for (const trait of ALL_ASSERTION) blocked.add(trait);
       // A colon lets through only the trigger right beside it ("Denies: fever").
       else if (token.norm === ':') colonBetween = true;
     } else words++;
@@ -208,7 +224,9 @@ function sectionDefaults(kind: SectionKind, span: TargetSpan, course: ConditionC
   if (negated) return;
   if (kind === 'past_surgical_history') keep(decisions, 'PAST_HISTORY', 0.85);
   const condition = span.category === undefined || span.category === 'MEDICAL_CONDITION';
-  if (kind === 'past_medical_history' && condition && course === 'event') keep(decisions, 'PAST_HISTORY', 0.8);
+  if (kind === 'past_medical_history' && ((condition && course === 'event') || span.category === 'TEST_TREATMENT_PROCEDURE')) keep(decisions, 'PAST_HISTORY', 0.8);
+  // The reaction of an allergy happened before ("Sulfa (rash)", "peanuts - anaphylaxis").
+  if (kind === 'allergies' && condition) keep(decisions, 'PAST_HISTORY', 0.75);
 }
 
 /** SIGN / SYMPTOM / DIAGNOSIS of a condition: from its class, else guessed from the section. */
@@ -262,8 +280,9 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
         scan(doc, sentence, facts, targetEnd, decisions, false);
       }
       sectionDefaults(sectionKind, span, course, context, decisions);
-      // What did not happen has no history: "denies prior MI", "no history of stroke" are negations only.
-      if (decisions.has('NEGATION')) decisions.delete('PAST_HISTORY');
+      // What did not happen has no history ("denies prior MI"), a relative's condition is the
+      // relative's ("Mother had breast cancer"), and what is planned is not over ("planned THA in 2026").
+      if (decisions.has('NEGATION') || decisions.has('PERTAINS_TO_FAMILY') || decisions.has('FUTURE')) decisions.delete('PAST_HISTORY');
       let weakest = 1;
       for (const [name, decision] of decisions) {
         traits.push({ Name: name, Score: round(decision.score) });

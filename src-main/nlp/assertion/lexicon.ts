@@ -29,6 +29,10 @@ export interface ContextRule {
   score: number;
   weak?: boolean;
   conditional?: boolean;
+  /** Does not apply to medications. */
+  notMedications?: boolean;
+  /** Applies to conditions only (MEDICAL_CONDITION, or no category given). */
+  conditionsOnly?: boolean;
   /** A result word ("negative"): negates a condition, never a test (the test was done; its result is negative). */
   result?: boolean;
   /** Counts only at the start of a sentence or after punctuation ("Should fever develop, ..."). */
@@ -74,7 +78,7 @@ const NEGATION_PSEUDO = [
   'can not be excluded', 'not excluded', 'not be excluded', 'not limited to', 'no improvement', 'not improved', 'without improvement', 'not worse', 'whether or not', 'or not',
   'not been able', 'not tolerate', 'not tolerating', 'did not tolerate', 'not respond', 'did not respond', 'not responding', 'not well controlled', 'not controlled',
   'not adequately controlled', 'poorly controlled', 'not compliant', 'non - compliant', 'non - compliance', 'noncompliant', 'not adherent', 'no relief', 'not relieved',
-  'not helped', 'not help', 'did not help', 'not resolve', 'not resolved', 'has not resolved', 'never resolved', 'not improve', 'did not improve', 'no better', 'not better', 'not getting better',
+  'not helped', 'not help', 'did not help', 'not resolve', 'not resolved', 'has not resolved', 'is not resolved', 'not yet resolved', 'is not yet resolved', 'unresolved', 'never resolved', 'not improve', 'did not improve', 'no better', 'not better', 'not getting better',
   'free text', 'negative pressure', 'rh negative', 'not working', 'not appear to be working', 'not sleeping well', 'not stop', 'did not stop',
 ];
 
@@ -82,31 +86,38 @@ const HYPOTHETICAL_FORWARD = [
   'if', 'in case of', 'in the event of', 'in case', 'as needed for', 'prn for', 'return if', 'call if', 'return for', 'return to the er for', 'return to the ed for',
   'call for', 'watch for', 'monitor for', 'look out for', 'seek care for', 'seek medical attention for', 'warning signs of', 'rule out', 'r/o', 'to rule out',
   'evaluate for', 'assess for', 'screen for', 'screening for', 'at risk for', 'risk of', 'risk for', 'to prevent', 'prevention of', 'unless', 'whenever', 'precautions for',
-  'precautions regarding', 'return precautions', 'return precautions for', 'precautions given for', 'return precautions given for', 'call with', 'call with any', 'return with',
+  'precautions regarding', 'return precautions reviewed', 'precautions reviewed', 'return precautions given', 'return precautions discussed', 'return to ed for', 'return to er for',
+  'return to the emergency department for', 'go to the ed for', 'go to the er for', 'seek care immediately for', 'seek immediate care for', 'call 911 for', 'call 911 if', 'need to report',
+  'to report any', 'report any', 'notify for', 'notify if', 'with any', 'risks of', 'counseled re', 'counseled on', 'counseled about', 'counseled regarding', 'educated on',
+  'educated about', 'warning signs', 'return precautions', 'return precautions for', 'precautions given for', 'return precautions given for', 'call with', 'call with any', 'return with',
   'return with any', 'call for any', 'seek care if', 'go to the er if', 'go to the ed if', 'to the emergency department if', 'in the event that', 'as needed', 'prn',
 ];
 const HYPOTHETICAL_BACKWARD_CONDITIONAL = [
   'develops', 'develop', 'developing', 'occur', 'occurs', 'occurring', 'recur', 'recurs', 'worsen', 'worsens', 'worsening', 'returns', 'return', 'persist', 'persists', 'arise', 'arises',
   'appear', 'appears', 'start', 'starts', 'begin', 'begins', 'get worse', 'gets worse', 'becomes', 'become', 'were to develop', 'is noted', 'are noted', 'happen', 'happens',
 ];
-const HYPOTHETICAL_BACKWARD = ['prophylaxis', 'precautions', 'risk'];
+const HYPOTHETICAL_BACKWARD = ['prophylaxis', 'precautions', 'risk', 'should prompt', 'would prompt', 'warrants a call', 'warrant a call'];
 const HYPOTHETICAL_PSEUDO = ['if any', 'as if', 'even if', 'if needed', 'if necessary', 'if possible', 'only if', 'if not', 'should be continued', 'should continue', 'risk factors', 'risk factor', 'history of present illness', 'symptoms of which'];
 
 const PAST_FORWARD = [
-  's/p', 'status post', 'prior', 'previous', 'previously', 'remote', 'remote history of', 'prior history of', 'former', 'formerly', 'old', 'quit', 'stopped', 'ex -', 'ex',
-  'past', 'in the past', 'recovered from', 'resolved', 'healed', 'treated for', 'was treated for', 'underwent', 'previously had', 'history of resolved',
-  'childhood', 'as a child', 'years ago',
+  's/p', 'status post', 'prior', 'previous', 'previously', 'remote', 'remote history of', 'prior history of', 'former', 'formerly', 'quit', 'ex -', 'ex',
+  'past', 'in the past', 'recovered from', 'healed', 'treated for', 'was treated for', 'previously had', 'history of resolved', 'as a child', 'years ago', 'switched from',
+  'had', 'had a', 'had an', 'she had', 'he had', 'also had',
 ];
 const PAST_FORWARD_WEAK = [
   'history of', 'hx of', 'h/o', 'hx', 'history', 'known history of', 'personal history of', 'past medical history of', 'past medical history significant for', 'pmh of', 'pmh significant for',
   'pmhx of', 'medical history of', 'past history of', 'pmh', 'pmhx', 'with a history of', 'with history of',
 ];
 const PAST_BACKWARD = [
-  'resolved', 'has resolved', 'now resolved', 'since resolved', 'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'treated',
-  'healed', 'quit', 'years ago', 'months ago', 'in the remote past', 'at age', 'at the age of', 'prior', 'status post',
+  // What is over (the guideline: "a resolved infection"), also a problem resolved during the stay.
+  'resolved', 'has resolved', 'now resolved', 'since resolved', 'fully resolved',
+  'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'now healed', 'healed', 'quit', 'in the remote past',
+  'at age', 'at the age of', 'prior', 'no recurrence', 'without recurrence', 'no evidence of recurrence', 'last year', 'last spring', 'last summer', 'last fall', 'last autumn', 'last winter', 'discontinued', 'was discontinued',
 ];
 const PAST_BACKWARD_WEAK = ['ago'];
 const PAST_PSEUDO = [
+  'had complained', 'had complained of', 'had noticed', 'had noted', 'had been taking', 'had started', 'had run out', 'had gotten', 'had felt', 'had developed',
+  'since childhood', 'since age', 'since she was', 'since he was', 'off and on', 'on and off', 'off work', 'drop off', 'had been', 'has had', 'had to',
   'history of present illness', 'history and physical', 'social history', 'medical history', 'history taking', 'past week', 'past few days', 'past several days', 'past 2 days',
   'past 3 days', 'past few weeks', 'past month', 'past 24 hours', 'past year', 'diagnosed with', 'newly diagnosed', 'new diagnosis', 'new onset', 'had been experiencing',
   'had been having', 'had been', 'has had', 'had trouble', 'had difficulty', 'prior to', 'prior to admission', 'prior to arrival', 'post op', 'post - op', 'postoperative',
@@ -120,7 +131,7 @@ const FAMILY_RELATIVES = [
   'family member', 'family members', 'maternal', 'paternal', 'mgm', 'mgf', 'pgm', 'pgf', 'granddaughter', 'grandson', 'half - brother', 'half - sister', 'stepmother', 'stepfather',
   'husband', 'wife', 'spouse', 'partner', 'children', 'kids',
 ];
-const FAMILY_FORWARD = ['family history of', 'family hx of', 'fh of', 'fhx of', 'fhx', 'fh', 'family history significant for', 'family history positive for', 'family history is significant for', 'family history is positive for', 'strong family history of', 'family history'];
+const FAMILY_FORWARD = ['family hx', 'fam hx', 'fam hx of', 'family hx of', 'family history of', 'family hx of', 'fh of', 'fhx of', 'fhx', 'fh', 'family history significant for', 'family history positive for', 'family history is significant for', 'family history is positive for', 'strong family history of', 'family history'];
 const FAMILY_BACKWARD = ['in the family', 'runs in the family', 'in family', 'in her family', 'in his family', 'on her side', 'on his side'];
 /** Verbs that make a relative the informant, not the one who has the condition ("per mother", "mother reports he has fever"). */
 const INFORMANT_VERBS = ['reports', 'reported', 'states', 'stated', 'says', 'said', 'notes', 'noted', 'denies', 'denied', 'brought', 'brings', 'describes', 'endorses', 'is concerned', 'was concerned', 'feels', 'thinks', 'believes', 'called', 'gives'];
@@ -132,11 +143,16 @@ const FAMILY_PSEUDO = [
 
 const FUTURE_FORWARD = [
   'will', 'will be', 'will need', 'will have', 'will get', 'will start', 'will order', 'will obtain', 'will check', 'will recheck', 'will repeat', 'plan to', 'plans to', 'plan for',
-  'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'at next visit', 'at the next visit',
-  'due for', 'to obtain', 'obtain', 'order', 'to order', 'check', 'to check', 'to start', 'going to', 'upcoming', 'awaiting', 'pending', 'is to have', 'referral for', 'refer for',
-  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'in the future', 'follow up for', 'follow - up for', 'follow up with', 'follow - up with', 'followup with', 'return for a', 'will undergo', 'to undergo',
+  'plans', 'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'at next visit', 'at the next visit',
+  'due for', 'to obtain', 'obtain', 'order', 'to order', 'to start', 'going to', 'upcoming', 'is to have', 'referral for', 'refer for', 'refer to', 'referred for', 'consider',
+  'future', 'tomorrow', 'in the future', 'follow up for', 'follow - up for', 'follow up with', 'follow - up with', 'followup with', 'return for a', 'will undergo', 'to undergo',
+  'recommend', 'recommended', 'recommends', 'anticipate', 'anticipated', 'awaiting', 'to have', 'needs', 'will need to have',
 ];
-const FUTURE_BACKWARD = ['at next visit', 'at the next visit', 'next visit', 'next month', 'next year', 'next appointment', 'pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
+const FUTURE_BACKWARD = [
+  'at next visit', 'at the next visit', 'next visit', 'next month', 'next year', 'next appointment', 'next season', 'to be done', 'to be scheduled', 'to be obtained', 'to follow',
+  'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled', 'referral', 'referral at discharge',
+  'at that visit', 'before discharge', 'prior to discharge', 'after discharge', 'after cycle', 'as an outpatient', 'outpatient', 'planned',
+];
 const FUTURE_PSEUDO = [
   'appears to be', 'seems to be', 'noted to be', 'found to be', 'felt to be', 'thought to be', 'believed to be', 'known to be', 'likely to be', 'has to be', 'used to be', 'tends to be',
   'next to', 'been going to', 'was going to', 'family planning', 'appear to be', 'appeared to be', 'seemed to be', 'scheduled visit', 'scheduled appointment', 'scheduled follow - up', 'scheduled follow up', 'regularly scheduled', 'will continue', 'continue', 'next of kin', 'willing', 'in order to', 'order of', 'check - up', 'checkup', 'tests to be',
@@ -146,9 +162,10 @@ const FUTURE_PSEUDO = [
 /** Contrast: ends every scope, the family one included. */
 const TERMINATE_CONTRAST = ['unlike', 'in contrast to', 'compared to', 'but', 'however', 'although', 'though', 'whereas', 'nevertheless', 'nonetheless', 'otherwise', 'instead', 'rather', 'except', 'except for', 'aside from', 'apart from', 'other than'];
 /** Clause changes and the patient's own findings: end every scope but the family one ("Mother who has diabetes"). */
-const TERMINATE_CLAUSE = [
-  'which', 'who', 'whose', 'secondary to', 'due to', 'because', 'because of',
-  'since', 'cause of', 'source of', 'etiology of', 'presents with', 'presenting with', 'presented with', 'complains of', 'complaining of', 'c/o', 'reports', 'reported', 'endorses',
+const TERMINATE_CLAUSE = ['which', 'who', 'whose', 'secondary to', 'due to', 'because', 'because of', 'since', 'cause of', 'source of', 'etiology of'];
+/** The patient's own findings: end negation, history and plans, but not a hypothesis ("call if she faints, has chest pain"). */
+const TERMINATE_FINDINGS = [
+  'presents with', 'presenting with', 'presented with', 'complains of', 'complaining of', 'c/o', 'reports', 'reported', 'endorses',
   'endorsed', 'admits', 'admits to', 'states', 'notes', 'has', 'now', 'still', 'yet', 'positive for', 'remarkable for', 'consistent with', 'concerning for', 'worrisome for',
   'suspicious for', 'suggestive of', 'likely', 'probable', 'possible', 'complicated by', 'presented', 'presents', 'came in with', 'accompanied by', 'while', 'then', 'and has',
   'and had', 'and reports', 'and is', 'and was', 'is currently', 'currently',
@@ -171,7 +188,7 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(['negative', 'is negative', 'was negative', 'were negative', 'neg', '( - )', ': negative', ': neg', '- negative'], 'trigger', ['NEGATION'], 'backward', 2, 0.9, { result: true }),
   // "Non-smoker", "non-tender": the prefix negates the word it is attached to only.
   ...rules(['non -', 'non'], 'trigger', ['NEGATION'], 'forward', 0, 0.9),
-  ...rules(['no family history of', 'no fh of', 'no fhx of', 'no family hx of', 'negative family history of', 'family history negative for', 'family history is negative for'], 'trigger', ['NEGATION', 'PERTAINS_TO_FAMILY'], 'forward', 12, 0.92),
+  ...rules(['no family history of', 'no fh of', 'no fhx of', 'no family hx of', 'negative family history of', 'family history negative for', 'family history is negative for', 'family hx negative for', 'fam hx negative for', 'fh negative for', 'fhx negative for', 'fhx : negative for', 'fh : negative for'], 'trigger', ['NEGATION', 'PERTAINS_TO_FAMILY'], 'forward', 12, 0.92),
   ...rules(HYPOTHETICAL_FORWARD, 'trigger', ['HYPOTHETICAL'], 'forward', 10, 0.9),
   // "Should fever develop": at the head of a clause and close to its target only; "she should take lisinopril" is no hypothesis.
   ...rules(['should'], 'trigger', ['HYPOTHETICAL'], 'forward', 3, 0.65, { clauseInitial: true }),
@@ -180,12 +197,22 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(HYPOTHETICAL_PSEUDO, 'pseudo', [], 'forward', 0, 1),
   ...rules(PAST_FORWARD, 'trigger', ['PAST_HISTORY'], 'forward', 6, 0.9),
   ...rules(PAST_FORWARD_WEAK, 'trigger', ['PAST_HISTORY'], 'forward', 10, 0.8, { weak: true }),
-  // "had a stroke" but not "had a fever": only for events, like the other weak cues.
-  ...rules(['had a', 'had an'], 'trigger', ['PAST_HISTORY'], 'forward', 4, 0.75, { weak: true }),
+  // "old MI", "old inferior MI": the adjective, not the sentence ("Old MI seen on ECG" dates no ECG).
+  ...rules(['old'], 'trigger', ['PAST_HISTORY'], 'forward', 2, 0.85),
+  // "resolved pneumonia": an event only; "resolved on tamsulosin" dates no drug.
+  ...rules(['resolved'], 'trigger', ['PAST_HISTORY'], 'forward', 2, 0.75, { weak: true }),
+  // "since childhood": still present; "asthma as a child" or "in childhood" is history (backward list).
+  ...rules(['childhood'], 'trigger', ['PAST_HISTORY'], 'backward', 3, 0.8, { conditionsOnly: true }),
+  // "MI 5 years ago", "appendectomy 10 years ago"; a drug stopped months ago is not dated by it ("stopped her sertraline 3 months ago").
+  ...rules(['years ago', 'months ago'], 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85, { notMedications: true }),
+  // "off oxycodone since post-op week 1": a drug no longer taken.
+  ...rules(['off'], 'trigger', ['PAST_HISTORY'], 'forward', 1, 0.75),
   // "post MI", "post CABG": right before its target ("Post Anesthesia Care Unit" is no history of anaesthesia).
   ...rules(['post'], 'trigger', ['PAST_HISTORY'], 'forward', 1, 0.8, { weak: true }),
   ...rules(['free'], 'trigger', ['NEGATION'], 'backward', 0, 0.85),
   ...rules(['repeat', 'to be'], 'trigger', ['FUTURE'], 'forward', 2, 0.7),
+  // "Follow-up echocardiogram": the adjective, right before its test.
+  ...rules(['follow - up', 'follow up', 'followup', 'f/u'], 'trigger', ['FUTURE'], 'forward', 0, 0.8),
   ...rules(PAST_BACKWARD, 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85),
   ...rules(PAST_BACKWARD_WEAK, 'trigger', ['PAST_HISTORY'], 'backward', 5, 0.7, { weak: true }),
   ...rules(PAST_PSEUDO, 'pseudo', [], 'forward', 0, 1),
@@ -198,6 +225,7 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(FUTURE_PSEUDO, 'pseudo', [], 'forward', 0, 1),
   ...rules(TERMINATE_CONTRAST, 'terminate', [], 'forward', 0, 1),
   ...rules(TERMINATE_CLAUSE, 'terminate', ['NEGATION', 'HYPOTHETICAL', 'PAST_HISTORY', 'FUTURE'], 'forward', 0, 1),
+  ...rules(TERMINATE_FINDINGS, 'terminate', ['NEGATION', 'PAST_HISTORY', 'FUTURE'], 'forward', 0, 1),
   ...rules(TERMINATE_FAMILY, 'terminate', ['PERTAINS_TO_FAMILY'], 'forward', 0, 1),
   ...rules(TERMINATE_NEGATION, 'terminate', ['NEGATION'], 'forward', 0, 1),
   ...rules(TERMINATE_FUTURE_HYPOTHETICAL, 'terminate', ['FUTURE', 'HYPOTHETICAL'], 'forward', 0, 1),
@@ -207,10 +235,10 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
 /** Words linking a relative to the condition after it ("Mother with diabetes", "Father: MI", "Sister had breast cancer"). */
 export const RELATIVE_LINKS_FORWARD: ReadonlySet<string> = new Set([
   'with', 'has', 'had', 'have', 'having', ':', '-', 'diagnosed', 'died', 'passed', 'suffered', 'suffers', 'developed', 'deceased', 'history', 'hx', 'h', 'positive', 'is', 'was', 'were',
-  'are', 'of', 'also', 'both', 'age', 'at', "'s", 'who', '(', 'and', ',', 'significant',
+  'are', 'of', 'also', 'both', 'age', 'at', "'s", 'who', '(', 'and', ',', 'significant', 'w', '/', 'w/',
 ]);
 /** Words linking a condition to a relative after it ("breast cancer in her mother", "MI - father"). */
-export const RELATIVE_LINKS_BACKWARD: ReadonlySet<string> = new Set(['in', 'of', 'by', '-', ':', '(', 'on', 'affecting', 'both', 'and']);
+export const RELATIVE_LINKS_BACKWARD: ReadonlySet<string> = new Set(['in', 'of', '-', ':', '(', 'on', 'affecting', 'both', 'and']);
 /** Words skipped between a link and its relative ("in her maternal grandmother"). */
 export const RELATIVE_FILLERS: ReadonlySet<string> = new Set(['her', 'his', 'the', 'a', 'an', 'their', 'both', 'maternal', 'paternal', 'patient', "patient's", "'s", 'older', 'younger', 'biological', 'twin']);
 

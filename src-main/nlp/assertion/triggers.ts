@@ -48,9 +48,27 @@ function buildTrie(rules: readonly ContextRule[]): TrieNode {
 
 const TRIE = buildTrie(CONTEXT_RULES);
 
-/** A year written alone: a weak PAST_HISTORY trigger either side of its condition ("stroke in 2015", "In 2012 she had an MI"). */
-export const YEAR_RULE: ContextRule = { phrase: '<year>', role: 'trigger', traits: ['PAST_HISTORY'], direction: 'both', window: 6, score: 0.8, weak: true };
+/** A year written alone: a weak PAST_HISTORY trigger either side of its condition ("stroke in 2015", "In 2012 she had an MI"); a procedure's year is its date, not a history ("Colonoscopy in 2022 showed..."). */
+export const YEAR_RULE: ContextRule = { phrase: '<year>', role: 'trigger', traits: ['PAST_HISTORY'], direction: 'both', window: 6, score: 0.8, weak: true, conditionsOnly: true };
 const YEAR = /^(19|20)\d\d$/;
+
+/** "in 3 months", "within 1 week", "in 6-8 weeks": a time ahead, a FUTURE post-trigger ("Repeat chest x-ray in 6 weeks", "recheck TSH in 6 weeks"). */
+export const TIME_AHEAD_RULE: ContextRule = { phrase: '<in N weeks>', role: 'trigger', traits: ['FUTURE'], direction: 'backward', window: 4, score: 0.8 };
+const TIME_UNITS = new Set(['day', 'days', 'week', 'weeks', 'wk', 'wks', 'month', 'months', 'mo', 'mos', 'year', 'years', 'yr', 'yrs', 'hours', 'hrs', 'h']);
+const COUNT_WORDS = new Set(['a', 'an', 'one', 'two', 'three', 'four', 'five', 'six', 'several', 'few', 'couple']);
+
+/** End of "in|within N[-M] unit" starting at token i, or -1. */
+function timeAheadEnd(tokens: readonly Token[], i: number, to: number): number {
+  const first = tokens[i]!.norm;
+  if (first !== 'in' && first !== 'within') return -1;
+  let j = i + 1;
+  if (j < to && tokens[j]!.norm === 'the') j++;
+  if (!(j < to && (tokens[j]!.kind === 'number' || COUNT_WORDS.has(tokens[j]!.norm)))) return -1;
+  j++;
+  if (j + 1 < to && (tokens[j]!.norm === '-' || tokens[j]!.norm === 'to') && tokens[j + 1]!.kind === 'number') j += 2;
+  if (j < to && tokens[j]!.norm === 'next') j++;
+  return j < to && TIME_UNITS.has(tokens[j]!.norm) ? j + 1 : -1;
+}
 
 /** Phrases of tokens [from, to), in order, not overlapping. */
 export function findPhrases(tokens: readonly Token[], from: number, to: number): PhraseMatch[] {
@@ -74,6 +92,12 @@ export function findPhrases(tokens: readonly Token[], from: number, to: number):
       continue;
     }
     const token = tokens[i]!;
+    const timeAhead = timeAheadEnd(tokens, i, to);
+    if (timeAhead > 0) {
+      matches.push({ start: i, end: timeAhead, rules: [TIME_AHEAD_RULE] });
+      i = timeAhead;
+      continue;
+    }
     if (token.kind === 'number' && YEAR.test(token.text)) matches.push({ start: i, end: i + 1, rules: [YEAR_RULE] });
     i++;
   }

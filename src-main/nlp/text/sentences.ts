@@ -207,7 +207,8 @@ function isLowerCaseStyle(tokens: readonly Token[]): boolean {
     if (startsLower(token)) lower++;
     else if (startsUpper(token)) upper++;
   }
-  return lower > upper;
+  // A few lower-case words after a dot ("C. diff", "500 mg. po") do not make a style.
+  return lower >= 3 && lower > upper;
 }
 
 function lineBeginOf(text: string, offset: number): number {
