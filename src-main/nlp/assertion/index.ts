@@ -117,8 +117,8 @@ interface TargetFacts {
 function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts, clauseInitial: boolean): boolean {
   if (words > rule.window) return false;
   if (rule.result && facts.category === 'TEST_TREATMENT_PROCEDURE') return false;
-  if (rule.conditionsOnly && facts.category !== undefined && facts.category !== 'MEDICAL_CONDITION') return false;
-  if (rule.notMedications && facts.category === 'MEDICATION') return false;
+  if (rule.onlyFor && facts.category !== undefined && !rule.onlyFor.includes(facts.category)) return false;
+  if (rule.notFor && facts.category !== undefined && rule.notFor.includes(facts.category)) return false;
   // A hypothesis is about a condition ("if fever develops"); the test or drug around it is real ("if Hgb < 7, transfuse", "hold the warfarin").
   if (trait === 'HYPOTHETICAL' && facts.category !== undefined && facts.category !== 'MEDICAL_CONDITION') return false;
   // What is planned is a test, procedure or treatment ("will recheck A1c"); a condition is not planned, and a drug's

@@ -15,7 +15,7 @@
  * are events (condition-course.ts). `conditional` HYPOTHETICAL post-triggers ("develops")
  * only count after an "if/should/when/unless" earlier in the sentence.
  */
-import type { AssertionTrait } from '../types';
+import type { AssertionTrait, EntityCategory } from '../types';
 
 export type ContextRole = 'trigger' | 'pseudo' | 'terminate';
 export type ContextDirection = 'forward' | 'backward' | 'both';
@@ -29,10 +29,10 @@ export interface ContextRule {
   score: number;
   weak?: boolean;
   conditional?: boolean;
-  /** Does not apply to medications. */
-  notMedications?: boolean;
-  /** Applies to conditions only (MEDICAL_CONDITION, or no category given). */
-  conditionsOnly?: boolean;
+  /** Applies only to spans of these categories (or spans without a category). */
+  onlyFor?: readonly EntityCategory[];
+  /** Does not apply to spans of these categories. */
+  notFor?: readonly EntityCategory[];
   /** A result word ("negative"): negates a condition, never a test (the test was done; its result is negative). */
   result?: boolean;
   /** Counts only at the start of a sentence or after punctuation ("Should fever develop, ..."). */
@@ -116,7 +116,7 @@ const PAST_BACKWARD = [
 ];
 const PAST_BACKWARD_WEAK = ['ago'];
 const PAST_PSEUDO = [
-  'had complained', 'had complained of', 'had noticed', 'had noted', 'had been taking', 'had started', 'had run out', 'had gotten', 'had felt', 'had developed',
+  'have had', 'has had', 'used to have', 'used to', 'had complained', 'had complained of', 'had noticed', 'had noted', 'had been taking', 'had started', 'had run out', 'had gotten', 'had felt', 'had developed',
   'since childhood', 'since age', 'since she was', 'since he was', 'off and on', 'on and off', 'off work', 'drop off', 'had been', 'has had', 'had to',
   'history of present illness', 'history and physical', 'social history', 'medical history', 'history taking', 'past week', 'past few days', 'past several days', 'past 2 days',
   'past 3 days', 'past few weeks', 'past month', 'past 24 hours', 'past year', 'diagnosed with', 'newly diagnosed', 'new diagnosis', 'new onset', 'had been experiencing',
@@ -146,7 +146,7 @@ const FUTURE_FORWARD = [
   'plans', 'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'at next visit', 'at the next visit',
   'due for', 'to obtain', 'obtain', 'order', 'to order', 'to start', 'going to', 'upcoming', 'is to have', 'referral for', 'refer for', 'refer to', 'referred for', 'consider',
   'future', 'tomorrow', 'in the future', 'follow up for', 'follow - up for', 'follow up with', 'follow - up with', 'followup with', 'return for a', 'will undergo', 'to undergo',
-  'recommend', 'recommended', 'recommends', 'anticipate', 'anticipated', 'awaiting', 'to have', 'needs', 'will need to have',
+  'recommend', 'recommended', 'recommends', 'anticipate', 'anticipated', 'awaiting', 'needs', 'will need to have',
 ];
 const FUTURE_BACKWARD = [
   'at next visit', 'at the next visit', 'next visit', 'next month', 'next year', 'next appointment', 'next season', 'to be done', 'to be scheduled', 'to be obtained', 'to follow',
@@ -202,11 +202,11 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   // "resolved pneumonia": an event only; "resolved on tamsulosin" dates no drug.
   ...rules(['resolved'], 'trigger', ['PAST_HISTORY'], 'forward', 2, 0.75, { weak: true }),
   // "since childhood": still present; "asthma as a child" or "in childhood" is history (backward list).
-  ...rules(['childhood'], 'trigger', ['PAST_HISTORY'], 'backward', 3, 0.8, { conditionsOnly: true }),
+  ...rules(['childhood'], 'trigger', ['PAST_HISTORY'], 'backward', 3, 0.8, { onlyFor: ['MEDICAL_CONDITION'] }),
   // "MI 5 years ago", "appendectomy 10 years ago"; a drug stopped months ago is not dated by it ("stopped her sertraline 3 months ago").
-  ...rules(['years ago', 'months ago'], 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85, { notMedications: true }),
+  ...rules(['years ago', 'months ago'], 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85, { notFor: ['MEDICATION'] }),
   // "off oxycodone since post-op week 1": a drug no longer taken.
-  ...rules(['off'], 'trigger', ['PAST_HISTORY'], 'forward', 1, 0.75),
+  ...rules(['off'], 'trigger', ['PAST_HISTORY'], 'forward', 0, 0.75, { onlyFor: ['MEDICATION'] }),
   // "post MI", "post CABG": right before its target ("Post Anesthesia Care Unit" is no history of anaesthesia).
   ...rules(['post'], 'trigger', ['PAST_HISTORY'], 'forward', 1, 0.8, { weak: true }),
   ...rules(['free'], 'trigger', ['NEGATION'], 'backward', 0, 0.85),

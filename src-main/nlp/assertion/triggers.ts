@@ -49,7 +49,7 @@ function buildTrie(rules: readonly ContextRule[]): TrieNode {
 const TRIE = buildTrie(CONTEXT_RULES);
 
 /** A year written alone: a weak PAST_HISTORY trigger either side of its condition ("stroke in 2015", "In 2012 she had an MI"); a procedure's year is its date, not a history ("Colonoscopy in 2022 showed..."). */
-export const YEAR_RULE: ContextRule = { phrase: '<year>', role: 'trigger', traits: ['PAST_HISTORY'], direction: 'both', window: 6, score: 0.8, weak: true, conditionsOnly: true };
+export const YEAR_RULE: ContextRule = { phrase: '<year>', role: 'trigger', traits: ['PAST_HISTORY'], direction: 'both', window: 6, score: 0.8, weak: true, onlyFor: ['MEDICAL_CONDITION'] };
 const YEAR = /^(19|20)\d\d$/;
 
 /** "in 3 months", "within 1 week", "in 6-8 weeks": a time ahead, a FUTURE post-trigger ("Repeat chest x-ray in 6 weeks", "recheck TSH in 6 weeks"). */
