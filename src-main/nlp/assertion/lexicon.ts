@@ -110,7 +110,8 @@ const PAST_FORWARD_WEAK = [
 ];
 const PAST_BACKWARD = [
   // What is over (the guideline: "a resolved infection"), also a problem resolved during the stay.
-  'resolved', 'has resolved', 'now resolved', 'since resolved', 'fully resolved',
+  'resolved', 'has resolved', 'now resolved', 'since resolved', 'fully resolved', 'has since resolved', 'has now resolved', 'have resolved', 'had resolved',
+  'has been resolved', 'is resolved', 'was resolved', 'is now resolved',
   'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'now healed', 'healed', 'quit', 'in the remote past',
   'at age', 'at the age of', 'prior', 'no recurrence', 'without recurrence', 'no evidence of recurrence', 'last year', 'last spring', 'last summer', 'last fall', 'last autumn', 'last winter', 'discontinued', 'was discontinued',
 ];
@@ -234,7 +235,7 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
 
 /** Words linking a relative to the condition after it ("Mother with diabetes", "Father: MI", "Sister had breast cancer"). */
 export const RELATIVE_LINKS_FORWARD: ReadonlySet<string> = new Set([
-  'with', 'has', 'had', 'have', 'having', ':', '-', 'diagnosed', 'died', 'passed', 'suffered', 'suffers', 'developed', 'deceased', 'history', 'hx', 'h', 'positive', 'is', 'was', 'were',
+  'with', 'has', 'had', 'have', 'having', ':', '-', 'diagnosed', 'died', 'passed', 'suffered', 'suffers', 'developed', 'deceased', 'alive', 'living', 'late', 'history', 'hx', 'h', 'positive', 'is', 'was', 'were',
   'are', 'of', 'also', 'both', 'age', 'at', "'s", 'who', '(', 'and', ',', 'significant', 'w', '/', 'w/',
 ]);
 /** Words linking a condition to a relative after it ("breast cancer in her mother", "MI - father"). */

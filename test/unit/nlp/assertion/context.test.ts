@@ -314,6 +314,13 @@ describe('clinical phrasing', () => {
     ["Patient's mother has [[diabetes]].", [F]],
     ["Mother's history of [[ovarian cancer]].", [F]],
     ['The parents checked his temperature because of [[fever]].', [none]],
+    ['Mother died of [[ovarian cancer]] at 62; father alive with [[hypertension]].', [F, F]],
+    ['The [[rash]] has since resolved.', [P]],
+    ['No history of [[CAD]], but positive family history of [[MI]].', [N, F]],
+    ['Patient presents with [[chest pain]], denies [[shortness of breath]].', [none, N]],
+    ['ROS negative except for [[fatigue]].', [none]],
+    ['All other ROS negative including [[fever]] and [[chills]].', [N, N]],
+    ['Will obtain [[CT abdomen|TEST_TREATMENT_PROCEDURE]] to evaluate for [[appendicitis]].', [FU, H]],
     ['Breast cancer in her mother and [[hypertension]] in his father.', [F]],
   ])('%s', (input, expected) => {
     expect(assertionNames(input)).toEqual(expected);
