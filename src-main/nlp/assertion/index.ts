@@ -146,6 +146,19 @@ function relativeLinked(tokens: NlpDocument['tokens'], match: PhraseMatch, targe
   return i < targetEnd || RELATIVE_LINKS_BACKWARD.has(tokens[i]!.norm);
 }
 
+/**
+ * A history trigger that opens the target itself ("[old MI]", "[prior stroke]") dates the rest of
+ * it. Only history: a negation inside a name is part of the name ("non-Hodgkin lymphoma").
+ */
+function leadingTrigger(doc: NlpDocument, facts: TargetFacts, targetEnd: number, decisions: Decisions): void {
+  const first = findPhrases(doc.tokens, facts.targetStart, targetEnd)[0];
+  if (!first || first.start !== facts.targetStart || first.end >= targetEnd) return;
+  for (const rule of first.rules) {
+    if (rule.role !== 'trigger' || rule.direction === 'backward') continue;
+    for (const trait of rule.traits) if (trait === 'PAST_HISTORY' && ruleApplies(rule, trait, 0, facts, true)) keep(decisions, trait, rule.score);
+  }
+}
+
 /** Scans left of the target for forward triggers, right of it for backward ones. */
 function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEnd: number, decisions: Decisions, leftwards: boolean): void {
   const tokens = doc.tokens;
@@ -278,6 +291,7 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
         const facts: TargetFacts = { course, category: span.category, context, targetStart };
         scan(doc, sentence, facts, targetEnd, decisions, true);
         scan(doc, sentence, facts, targetEnd, decisions, false);
+        leadingTrigger(doc, facts, targetEnd, decisions);
       }
       sectionDefaults(sectionKind, span, course, context, decisions);
       // What did not happen has no history ("denies prior MI"), a relative's condition is the

@@ -102,7 +102,7 @@ const HYPOTHETICAL_PSEUDO = ['if any', 'as if', 'even if', 'if needed', 'if nece
 const PAST_FORWARD = [
   's/p', 'status post', 'prior', 'previous', 'previously', 'remote', 'remote history of', 'prior history of', 'former', 'formerly', 'quit', 'ex -', 'ex',
   'past', 'in the past', 'recovered from', 'healed', 'treated for', 'was treated for', 'previously had', 'history of resolved', 'as a child', 'years ago', 'switched from',
-  'had', 'had a', 'had an', 'she had', 'he had', 'also had',
+  'had', 'had a', 'had an',
 ];
 const PAST_FORWARD_WEAK = [
   'history of', 'hx of', 'h/o', 'hx', 'history', 'known history of', 'personal history of', 'past medical history of', 'past medical history significant for', 'pmh of', 'pmh significant for',
@@ -113,7 +113,7 @@ const PAST_BACKWARD = [
   'resolved', 'has resolved', 'now resolved', 'since resolved', 'fully resolved', 'has since resolved', 'has now resolved', 'have resolved', 'had resolved',
   'has been resolved', 'is resolved', 'was resolved', 'is now resolved',
   'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'now healed', 'healed', 'quit', 'in the remote past',
-  'at age', 'at the age of', 'prior', 'no recurrence', 'without recurrence', 'no evidence of recurrence', 'last year', 'last spring', 'last summer', 'last fall', 'last autumn', 'last winter', 'discontinued', 'was discontinued',
+  'at age', 'at the age of', 'prior', 'discontinued', 'was discontinued',
 ];
 const PAST_BACKWARD_WEAK = ['ago'];
 const PAST_PSEUDO = [
@@ -204,6 +204,11 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(['resolved'], 'trigger', ['PAST_HISTORY'], 'forward', 2, 0.75, { weak: true }),
   // "since childhood": still present; "asthma as a child" or "in childhood" is history (backward list).
   ...rules(['childhood'], 'trigger', ['PAST_HISTORY'], 'backward', 3, 0.8, { onlyFor: ['MEDICAL_CONDITION'] }),
+  ...rules(['childhood'], 'trigger', ['PAST_HISTORY'], 'forward', 0, 0.8, { onlyFor: ['MEDICAL_CONDITION'] }),
+  // "breast cancer 2012, treated, no recurrence": the condition just before it, not the whole list before that.
+  ...rules(['no recurrence', 'without recurrence', 'no evidence of recurrence', 'no sign of recurrence'], 'trigger', ['PAST_HISTORY'], 'backward', 4, 0.85),
+  // "UTI last year": like a year, it dates a condition; a test's "last year" is its last value ("PSA up from 4.1 last year").
+  ...rules(['last year', 'last spring', 'last summer', 'last fall', 'last autumn', 'last winter'], 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.8, { onlyFor: ['MEDICAL_CONDITION'] }),
   // "MI 5 years ago", "appendectomy 10 years ago"; a drug stopped months ago is not dated by it ("stopped her sertraline 3 months ago").
   ...rules(['years ago', 'months ago'], 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85, { notFor: ['MEDICATION'] }),
   // "off oxycodone since post-op week 1": a drug no longer taken.
