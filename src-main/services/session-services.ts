@@ -13,6 +13,7 @@ import { startImportJob } from '../jobs/import-job';
 import { startExportJob } from '../jobs/export-job';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
+import { NlpQueue } from '../nlp/results/queue';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -22,6 +23,8 @@ export interface ServiceDependencies {
   /** Absent for stores that are not vaults (the memory repository in tests). */
   vault?: Vault;
   importChunkSize?: number;
+  /** The NLP processing queue (nlp/results/queue.ts); default: one without an engine (`available: false`). */
+  nlp?: NlpQueue;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -37,6 +40,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
+  const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
@@ -130,6 +134,12 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           if (!job) throw fhirError('not-found', 'No such job', 404, ['jobId']);
           return job;
         }),
+    },
+    nlp: {
+      status: () => guarded(async () => nlp.status()),
+      start: () => guarded(async () => nlp.start()),
+      rerun: (input) => guarded(() => nlp.rerun(input.scope)),
+      cancel: () => guarded(async () => nlp.cancel()),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -15,6 +15,8 @@ import { readNoteText, type BinaryReader } from './note-text';
 export interface NoteAnalyzer {
   readonly versions: NlpVersions;
   analyze(text: string): Promise<Entity[]>;
+  /** Stops its threads, when it has any (the queue calls it when the session closes). */
+  close?(): Promise<void>;
 }
 
 /**
