@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bundle, DocumentReference } from '@medplum/fhirtypes';
+import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
 import type { HearthEvent, JobState, NlpQueueStatus } from '../../../../src-main/api/contract';
 import type { Result } from '../../../../src-main/api/result';
 import { MemoryRepository } from '../../../../src-main/fhir/memory-repository';
@@ -18,6 +18,11 @@ import { createSessionFromRepository, createVaultSession, openVaultSession } fro
 import type { VaultSession } from '../../../../src-main/services/session-types';
 import type { Entity } from '../../../../src-main/nlp/types';
 import { analyzeForTest, noteWithText, testAnalyzer, TEST_VERSIONS } from './fixtures';
+
+/** A resource as the API's loosely typed body (an object literal type, which has an implicit index signature). */
+function body(resource: Resource): { resourceType: string; [key: string]: unknown } {
+  return { ...resource };
+}
 
 function value<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(JSON.stringify(result.error));
@@ -68,7 +73,7 @@ describe('NLP processing queue', () => {
     expect(status).toMatchObject({ available: true, notes: 2, current: 2, pending: 0, outdated: 0, failed: 0, versions: TEST_VERSIONS });
     expect(extensionsToEntities(await readNote(session, 'a')).map((e) => e.ICD10CMConcepts?.[0]?.Code)).toEqual(['I10']);
 
-    const created = value(await session.services.resources.create({ resource: noteWithText(undefined, 'Metformin 500 mg.') }));
+    const created = value(await session.services.resources.create({ resource: body(noteWithText(undefined, 'Metformin 500 mg.')) }));
     status = await settled(session);
     expect(status.current).toBe(3);
     expect(analyzer.calls).toBe(3);
@@ -81,18 +86,18 @@ describe('NLP processing queue', () => {
   it('re-processes an edited text, and not an edit that keeps the text', async () => {
     const analyzer = testAnalyzer();
     const session = memorySession(new MemoryRepository(), analyzer);
-    value(await session.services.resources.update({ resource: noteWithText('n', 'Hypertension.') }));
+    value(await session.services.resources.update({ resource: body(noteWithText('n', 'Hypertension.')) }));
     await settled(session);
     expect(analyzer.calls).toBe(1);
 
     const processed = await readNote(session, 'n');
-    value(await session.services.resources.update({ resource: { ...processed, docStatus: 'final' } }));
+    value(await session.services.resources.update({ resource: body({ ...processed, docStatus: 'final' }) }));
     await settled(session);
     expect(analyzer.calls).toBe(1);
     expect(await versionCount(session, 'n')).toBe(3);
 
     const edited = { ...(await readNote(session, 'n')), content: noteWithText('n', 'Diabetes now.').content };
-    value(await session.services.resources.update({ resource: edited }));
+    value(await session.services.resources.update({ resource: body(edited) }));
     await settled(session);
     expect(analyzer.calls).toBe(2);
     expect(extensionsToEntities(await readNote(session, 'n')).map((e) => e.Text)).toEqual(['Diabetes']);
@@ -123,8 +128,9 @@ describe('NLP processing queue', () => {
   it('reports notes processed by an older engine and re-runs them on request; unchanged results make no version', async () => {
     const repository = new MemoryRepository();
     const first = memorySession(repository, testAnalyzer());
-    for (const [id, text] of [['a', 'Hypertension.'], ['b', 'Diabetes.'], ['c', 'Abdomen.']]) {
-      value(await first.services.resources.update({ resource: noteWithText(id, text) }));
+    const seeds: Array<[string, string]> = [['a', 'Hypertension.'], ['b', 'Diabetes.'], ['c', 'Abdomen.']];
+    for (const [id, text] of seeds) {
+      value(await first.services.resources.update({ resource: body(noteWithText(id, text)) }));
     }
     await settled(first);
     await first.close();
@@ -137,7 +143,7 @@ describe('NLP processing queue', () => {
     expect(status.notice).toBe('3 notes were processed by an older engine, lexicon or terminology pack');
     expect(newer.calls).toBe(0);
 
-    value(await second.services.nlp.rerun({}));
+    value(await second.services.nlp.rerun({ scope: 'outdated' }));
     status = await settled(second);
     expect(status).toMatchObject({ current: 3, outdated: 0 });
     expect(status.notice).toBeUndefined();
@@ -193,7 +199,7 @@ describe('NLP processing queue', () => {
     expect(statuses.length).toBeGreaterThan(0);
 
     // Paused: a new note waits.
-    value(await session.services.resources.update({ resource: noteWithText('late', 'Diabetes.') }));
+    value(await session.services.resources.update({ resource: body(noteWithText('late', 'Diabetes.')) }));
     await new Promise((r) => setTimeout(r, 20));
     expect(value(await session.services.nlp.status({})).jobId).toBeUndefined();
 
@@ -234,7 +240,7 @@ describe('NLP processing queue', () => {
   it('answers available: false without an engine, and processes nothing', async () => {
     const session = createSessionFromRepository(new MemoryRepository());
     sessions.push(session);
-    value(await session.services.resources.update({ resource: noteWithText('a', 'Hypertension.') }));
+    value(await session.services.resources.update({ resource: body(noteWithText('a', 'Hypertension.')) }));
     const status = value(await session.services.nlp.status({}));
     expect(status.available).toBe(false);
     expect(status.jobId).toBeUndefined();
@@ -247,7 +253,7 @@ describe('NLP processing queue', () => {
     const vaultPath = path.join(dir, 'vault');
     const options = { kdfIterations: 1000, allowWeakKdfForTests: true };
     const first = await createVaultSession(vaultPath, 'pass phrase', options, {});
-    for (let i = 0; i < 5; i++) value(await first.services.resources.update({ resource: noteWithText(`n${i}`, 'Hypertension and diabetes.') }));
+    for (let i = 0; i < 5; i++) value(await first.services.resources.update({ resource: body(noteWithText(`n${i}`, 'Hypertension and diabetes.')) }));
     await first.close();
 
     const analyzer = testAnalyzer();
