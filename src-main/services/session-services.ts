@@ -138,7 +138,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
     nlp: {
       status: () => guarded(async () => nlp.status()),
       start: () => guarded(async () => nlp.start()),
-      rerun: (input) => guarded(() => nlp.rerun(input.scope)),
+      rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
       cancel: () => guarded(async () => nlp.cancel()),
     },
     vault: {

@@ -28,6 +28,7 @@ import type { WrittenResource } from './write-observer';
 
 const NOTE_TYPE = 'DocumentReference';
 const MAX_ERRORS = 20;
+const EMIT_INTERVAL_MS = 200;
 
 /** What the queue knows of one note: its state, and whether its result is a failure. */
 interface NoteEntry {
@@ -67,6 +68,10 @@ export class NlpQueue {
   private analyzer: Promise<NoteAnalyzer> | undefined;
   private versions: NoteAnalyzer['versions'] | undefined;
   private errors: NlpNoteError[] = [];
+  /** A rerun asked for before the first scan. */
+  private rerunScope: 'outdated' | 'all' | undefined;
+  private emitTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastEmitMs = 0;
   private readonly batchSize: number;
   private readonly scanPageSize: number;
 
@@ -132,15 +137,21 @@ export class NlpQueue {
   }
 
   /** Queues the outdated notes (or every note) for processing, and resumes. */
-  async rerun(scope: 'outdated' | 'all'): Promise<NlpQueueStatus> {
-    if (!this.scanned && this.options.analyzer) await this.scanAll();
-    for (const [id, entry] of this.notes) {
-      if (scope === 'all' || entry.state === 'outdated') {
-        if (scope === 'all' && entry.state === 'current') entry.state = 'outdated';
-        this.waiting.add(id);
-      }
-    }
+  rerun(scope: 'outdated' | 'all'): NlpQueueStatus {
+    // Before the first scan the notes are not known yet: the job applies it after its scan.
+    if (this.rerunScope !== 'all') this.rerunScope = scope;
+    if (this.scanned) this.applyRerun();
     return this.start();
+  }
+
+  private applyRerun(): void {
+    const scope = this.rerunScope;
+    this.rerunScope = undefined;
+    if (!scope) return;
+    for (const [id, entry] of this.notes) {
+      if (scope === 'all' && entry.state === 'current') entry.state = 'outdated';
+      if (entry.state === 'outdated') this.waiting.add(id);
+    }
   }
 
   /** Stops the job (between batches) and pauses automatic processing until start(). */
@@ -154,13 +165,27 @@ export class NlpQueue {
   /** The session is closing (after the JobManager stopped the running job): no new job, the engine stops. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.emitTimer) clearTimeout(this.emitTimer);
     const analyzer = this.analyzer;
     this.analyzer = undefined;
     if (analyzer) await analyzer.then((a) => a.close?.(), () => undefined);
   }
 
+  /** Status events at most every EMIT_INTERVAL_MS (an import reports every chunk), the latest one last. */
   private emit(): void {
-    this.options.onStatus?.(this.status());
+    const onStatus = this.options.onStatus;
+    if (!onStatus || this.closed) return;
+    const wait = this.lastEmitMs + EMIT_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.lastEmitMs = Date.now();
+      onStatus(this.status());
+      return;
+    }
+    this.emitTimer ??= setTimeout(() => {
+      this.emitTimer = undefined;
+      this.lastEmitMs = Date.now();
+      if (!this.closed) onStatus(this.status());
+    }, wait);
   }
 
   private engine(): Promise<NoteAnalyzer> {
@@ -175,7 +200,7 @@ export class NlpQueue {
 
   private schedule(): void {
     if (this.closed || this.paused || !this.options.analyzer || this.jobId !== undefined) return;
-    if (this.scanned && this.waiting.size === 0) return;
+    if (this.scanned && this.waiting.size === 0 && !this.rerunScope) return;
     const job = this.options.jobs.start('nlp', 'Clinical NLP', (context) => this.run(context));
     this.jobId = job.id;
     this.emit();
@@ -217,18 +242,24 @@ export class NlpQueue {
   }
 
   private async run(context: JobContext): Promise<JobRunResult> {
+    let failed = false;
     try {
       if (!this.scanned) {
         context.progress({ done: 0, message: 'Looking for notes to process' });
         const complete = await this.scanAll(context.signal, (seen) => context.progress({ done: 0, message: `Looked at ${seen} notes` }));
         if (!complete) return { cancelled: true };
       }
+      this.applyRerun();
       return await this.processWaiting(context);
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       this.jobId = undefined;
       this.emit();
-      // Notes written while the job ran, or left when it gave way to another job, get a new one.
-      queueMicrotask(() => this.schedule());
+      // Notes written while the job ran, or left when it gave way to another job, get a new job.
+      // Not after a failure (the store or the engine is in trouble): the next write or nlp.start retries.
+      if (!failed) queueMicrotask(() => this.schedule());
     }
   }
 

@@ -190,11 +190,8 @@ export function nlpSearchParamDefs(resourceType: string): readonly SearchParamDe
       def.compiled = (_context, resource) => values(resource);
       def.evaluate = (resource) => values(resource);
     }
-    if (p.composite) {
-      def.composite = p.composite;
-      // Composites are expanded by their components; `evaluate` marks the parameter as searchable.
-      def.evaluate = () => [];
-    }
+    // Composites are expanded by their components (search/extract.ts compositeRows).
+    if (p.composite) def.composite = p.composite;
     return def;
   });
   return definitions;

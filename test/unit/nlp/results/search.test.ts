@@ -84,6 +84,25 @@ for (const [name, open] of [
       expect(await find('nlp-icd10cm=R07.9&nlp-score=ge0.1')).toEqual([]);
     });
 
+    it('answers every other NLP parameter (negated-only and HealthLake names)', async () => {
+      expect(await find('nlp-negated-rxnorm=6809')).toEqual([]);
+      expect(await find('nlp-negated-category=MEDICAL_CONDITION')).toEqual(['both', 'cp']);
+      expect(await find('nlp-negated-type=DX_NAME')).toEqual(['both', 'cp']);
+      expect(await find('infer-icd10cm-entity-text=chest')).toEqual(['both', 'cp']);
+      expect(await find('infer-icd10cm-entity-score=ge0.975')).toEqual(['both', 'htn']);
+      expect(await find('infer-icd10cm-concept-score=lt0.35')).toEqual(['both', 'htn']);
+      expect(await find('infer-rxnorm-entity-text=metformin')).toEqual(['dm']);
+      expect(await find('infer-rxnorm-entity-score=ge0.99')).toEqual(['dm']);
+      expect(await find('infer-rxnorm-concept-code=6809')).toEqual(['dm']);
+      expect(await find('infer-rxnorm-concept-description=metf')).toEqual(['dm']);
+      expect(await find('infer-rxnorm-concept-score=ge0.97')).toEqual(['dm']);
+      expect(await find('detectEntities-entity-text=abdomen')).toEqual(['cp']);
+      expect(await find('detectEntities-entity-type=SYSTEM_ORGAN_SITE')).toEqual(['cp']);
+      expect(await find('detectEntities-entity-score=le0.85')).toEqual(['cp']);
+      // cp's only coded mention is negated: it has no nlp-icd10cm value either.
+      expect(await find('nlp-icd10cm:missing=true')).toEqual(['cp', 'plain']);
+    });
+
     it('indexes a replaced result and forgets the old one', async () => {
       await repo.update(processed('htn', 'Now only metformin.'));
       expect(await find('nlp-icd10cm=I10')).toEqual(['both']);
