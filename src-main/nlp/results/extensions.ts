@@ -74,7 +74,9 @@ const string = (url: string, value: string): Extension => ({ url, valueString: v
 const integer = (url: string, value: number): Extension => ({ url, valueInteger: value });
 const decimal = (url: string, value: number): Extension => ({ url, valueDecimal: roundScore(value) });
 const code = (url: string, value: string): Extension => ({ url, valueCode: value });
-const nested = (url: string, extension: Extension[]): Extension => ({ url, extension });
+/** An empty string or code is not a valid FHIR value (datatypes.html#primitive): such children are left out. */
+const hasValue = (e: Extension): boolean => e.valueString !== '' && e.valueCode !== '';
+const nested = (url: string, extension: Extension[]): Extension => ({ url, extension: extension.filter(hasValue) });
 
 // ---------------------------------------------------------------------------------------------
 // HealthLake shape
@@ -272,12 +274,13 @@ function readAttribute(extension: Extension): Attribute | undefined {
   const category = stringOf(extension, 'category');
   const score = numberOf(extension, 'score');
   const relationshipScore = numberOf(extension, 'relationship-score');
-  const relationshipType = stringOf(extension, 'relationship-type');
+  // Absent when empty (hasValue).
+  const relationshipType = stringOf(extension, 'relationship-type') ?? '';
   const begin = numberOf(extension, 'begin');
   const end = numberOf(extension, 'end');
   const text = stringOf(extension, 'text');
   if (id === undefined || !isOneOf<AttributeType>(ATTRIBUTE_TYPES, type) || score === undefined || relationshipScore === undefined) return undefined;
-  if (relationshipType === undefined || begin === undefined || end === undefined || text === undefined) return undefined;
+  if (begin === undefined || end === undefined || text === undefined) return undefined;
   const attribute: Attribute = {
     Id: id,
     Type: type,

@@ -89,3 +89,15 @@ describe('entitiesToExtensions', () => {
     expect(sub(processed.extension?.[0], `${HEALTHLAKE_URL}status/`)?.valueString).toBe('FAILURE');
   });
 });
+
+describe('values FHIR refuses', () => {
+  it('leaves out empty strings and codes, so the note still validates', () => {
+    const entities = analyzeForTest(TEXT).map((e) => ({ ...e, ICD10CMConcepts: e.ICD10CMConcepts?.map((c) => ({ ...c, Description: '' })) }));
+    const metformin = entities.find((e) => e.Text === 'metformin')!;
+    metformin.Attributes = metformin.Attributes?.map((a) => ({ ...a, RelationshipType: '' }));
+    const doc = withNlpResult(noteWithText('n1', TEXT), { ...result(), entities });
+    expect(validateResource(doc).issue.filter((i) => i.severity === 'error')).toEqual([]);
+    // Read back as written: the empty values come back empty.
+    expect(extensionsToEntities(doc)).toEqual(entities);
+  });
+});
