@@ -6,7 +6,7 @@
  * this is O(units)). Case rules, value context and a bounded misspelling lookup (fuzzy.ts) are
  * checked on the way; overlapping matches are resolved longest first.
  */
-import type { ConditionClass, EntityCategory, EntityType, Mention, NlpDocument } from '../types';
+import type { ConditionClass, EntityCategory, EntityType, Mention, NlpDocument, SectionKind } from '../types';
 import type { Lexicon, LexiconEntry, SurfaceKind } from '../lexicon/types';
 import { DeletionIndex, FUZZY_MIN_LENGTH } from './fuzzy';
 import { unitsOf, type Unit } from './normalize';
@@ -33,6 +33,11 @@ export interface ExtraTerm {
 export interface LexiconMatcherOptions {
   /** Terms from terminology packs; forms the built-in lexicon already has are skipped. */
   extraTerms?: Iterable<ExtraTerm>;
+  /**
+   * Sections whose mentions are dropped (default: allergies, whose drugs and reactions are
+   * allergens, not the patient's medications or conditions, per the sample gold guideline).
+   */
+  excludeSections?: readonly SectionKind[];
   /** Edit-distance-1 misspelling lookup for words of 6+ letters (default true). */
   fuzzy?: boolean;
 }
@@ -43,7 +48,7 @@ export interface LexiconMatcher {
 
 interface TermRef {
   entry: MatchEntry;
-  kind: SurfaceKind | 'pack';
+  kind: SurfaceKind | 'pack' | 'stop';
   form: string;
   /** The form's units as written, joined by one space: what case-sensitive forms compare with. */
   written: string;
@@ -76,10 +81,13 @@ export const MATCH_KIND_SCORE: Record<MatchKind, number> = {
   fuzzy: 0.7,
 };
 
-const KIND_RANK: Record<MatchKind, number> = { preferred: 6, synonym: 5, abbreviation: 4, misspelling: 3, pack: 2, fuzzy: 1 };
+const KIND_RANK: Record<MatchKind | 'stop', number> = { preferred: 6, synonym: 5, abbreviation: 4, misspelling: 3, pack: 2, fuzzy: 1, stop: 0 };
 
 /** Words between a value-needing test name and its value: "K of 4.3", "BP: 120/80", "Temp was 38". */
 const VALUE_FILLERS = new Set([':', '=', 'of', 'is', 'was', 'at', '-', '(', 'now', 'today']);
+
+/** Words before a test name that make it one without a value: "will recheck TC", "order K". */
+const TEST_VERBS = new Set(['check', 'checked', 'recheck', 'rechecked', 'repeat', 'repeated', 'order', 'ordered', 'obtain', 'obtained', 'draw', 'drew', 'trend', 'trending', 'monitor', 'follow', 'elevated', 'low', 'high', 'normal', 'abnormal']);
 
 /**
  * Ordinary words of six letters or more that sit one edit from a lexicon word; never treated as
@@ -138,7 +146,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
           node.next.set(u.key, child);
         }
         node = child;
-        if (builtin && u.alnum) {
+        if (builtin && u.alnum && ref.kind !== 'stop') {
           knownWords.add(u.key);
           if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling') deletionIndex.add(u.key);
         }
@@ -151,6 +159,11 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
   };
 
   for (const entry of lexicon.entries) addEntry(entry);
+  const STOP_ENTRY: MatchEntry = { category: 'MEDICAL_CONDITION', type: 'DX_NAME' };
+  for (const phrase of lexicon.stopPhrases) {
+    insert(phrase, { entry: STOP_ENTRY, kind: 'stop', form: phrase, written: writtenUnits(phrase), caseSensitive: false, needsValue: false }, true);
+  }
+  const excluded = new Set<SectionKind>(options.excludeSections ?? ['allergies']);
   function addEntry(entry: LexiconEntry): void {
     for (const f of entry.forms) {
       insert(f.text, { entry, kind: f.kind, form: f.text, written: writtenUnits(f.text), caseSensitive: f.caseSensitive, needsValue: f.needsValue }, true);
@@ -179,8 +192,16 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     return false;
   }
 
+  function testVerbBefore(units: Unit[], from: number): boolean {
+    const before = units[from - 1];
+    return before !== undefined && TEST_VERBS.has(before.lower);
+  }
+
   function caseOk(ref: TermRef, units: Unit[], from: number, to: number): boolean {
     if (!ref.caseSensitive) return true;
+    // a short capitalised form before a ZIP code is a state ("Lansing, MI 48958")
+    const next = units[to];
+    if (next !== undefined && next.numeric && next.raw.length === 5 && ref.written.length <= 2) return false;
     let written = '';
     for (let k = from; k < to; k++) written += (k > from ? ' ' : '') + units[k]!.raw;
     if (written === ref.written || written === ref.written.toUpperCase()) return true;
@@ -204,7 +225,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       let valid = 0;
       for (const ref of node.terms) {
         if (!caseOk(ref, units, from, to)) continue;
-        if (ref.needsValue && !valueFollows(units, to)) continue;
+        if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
         valid++;
         if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
       }
@@ -247,9 +268,8 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     return rank(a.ref) > rank(b.ref);
   }
 
-  function toMention(c: Candidate, units: Unit[]): LexiconMention {
+  function toMention(c: Candidate, units: Unit[], kind: MatchKind): LexiconMention {
     const e = c.ref.entry;
-    const kind: MatchKind = c.fuzzy ? 'fuzzy' : c.ref.kind;
     return {
       begin: units[c.from]!.begin,
       end: units[c.to - 1]!.end,
@@ -293,7 +313,31 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       accepted.push(c);
     }
     accepted.sort((a, b) => a.from - b.from);
-    for (const c of accepted) out.push(toMention(c, units));
+    for (const c of accepted) {
+      const kind = c.ref.kind;
+      if (kind === 'stop') continue;
+      out.push(toMention(c, units, c.fuzzy ? 'fuzzy' : kind));
+    }
+  }
+
+  /** Drops mentions inside a recognised section heading or in an excluded section. Sections are in text order. */
+  function keepInSections(doc: NlpDocument, m: LexiconMention): boolean {
+    const sections = doc.sections;
+    let lo = 0;
+    let hi = sections.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sections[mid]!.headingBegin <= m.begin) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return true;
+    const s = sections[found]!;
+    // a known heading is no mention ("ALLERGIES:"); an unknown one may be a label that is ("CXR: clear")
+    if (m.begin < s.headingEnd && s.heading !== '' && s.kind !== 'unknown') return false;
+    return !excluded.has(s.kind);
   }
 
   return {
@@ -301,7 +345,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       const out: LexiconMention[] = [];
       if (doc.sentences.length === 0) matchSpan(doc.text, 0, doc.text.length, out);
       else for (const s of doc.sentences) matchSpan(doc.text, s.begin, s.end, out);
-      return out;
+      return doc.sections.length === 0 ? out : out.filter((m) => keepInSections(doc, m));
     },
   };
 }
