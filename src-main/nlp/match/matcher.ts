@@ -216,42 +216,83 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     ambiguity: number;
   }
 
-  /** Best valid term for each end reached from unit `from`; returns the longest. */
+  /** Misspelling lookups by word: notes repeat their words, and the lookup is the costly part. */
+  const nearbyCache = new Map<string, readonly string[]>();
+  function nearby(word: string): readonly string[] {
+    let hit = nearbyCache.get(word);
+    if (hit === undefined) {
+      if (nearbyCache.size > 100_000) nearbyCache.clear();
+      hit = deletionIndex.nearby(word);
+      nearbyCache.set(word, hit);
+    }
+    return hit;
+  }
+
+  /** The best valid term of a trie node for the span [from, to), or undefined. */
+  function bestTerm(terms: TermRef[], units: Unit[], from: number, to: number, fuzzy: boolean): Candidate | undefined {
+    let chosen: TermRef | undefined;
+    let valid = 0;
+    for (const ref of terms) {
+      if (!caseOk(ref, units, from, to)) continue;
+      if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
+      valid++;
+      if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
+    }
+    return chosen === undefined ? undefined : { from, to, ref: chosen, fuzzy, ambiguity: valid };
+  }
+
+  // the walk's stack, reused across calls (parallel arrays: no allocation per step)
+  const stackNode: TrieNode[] = [];
+  const stackAt: number[] = [];
+  const stackFuzzy: boolean[] = [];
+
+  /** The longest valid term starting at unit `from` (the better kind on a tie). */
   function longestFrom(units: Unit[], from: number): Candidate | undefined {
     let best: Candidate | undefined;
-    const consider = (node: TrieNode, to: number, fuzzy: boolean): void => {
-      if (node.terms === undefined) return;
-      let chosen: TermRef | undefined;
-      let valid = 0;
-      for (const ref of node.terms) {
-        if (!caseOk(ref, units, from, to)) continue;
-        if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
-        valid++;
-        if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
-      }
-      if (chosen === undefined) return;
-      const cand: Candidate = { from, to, ref: chosen, fuzzy, ambiguity: valid };
-      if (best === undefined || to > best.to || (to === best.to && better(cand, best))) best = cand;
-    };
+    let sp = 0;
+    stackNode[sp] = root;
+    stackAt[sp] = from;
+    stackFuzzy[sp] = false;
+    sp++;
     // depth-first over (node, next unit, fuzzy used); at most one misspelt word per term
-    const stack: { node: TrieNode; at: number; fuzzy: boolean }[] = [{ node: root, at: from, fuzzy: false }];
-    while (stack.length > 0) {
-      const { node, at, fuzzy } = stack.pop()!;
-      if (at > from) consider(node, at, fuzzy);
-      if (node.next === undefined || at >= units.length || at - from >= maxDepth) continue;
+    while (sp > 0) {
+      sp--;
+      const node = stackNode[sp]!;
+      const at = stackAt[sp]!;
+      const fuzzy = stackFuzzy[sp]!;
+      if (at > from && node.terms !== undefined) {
+        const cand = bestTerm(node.terms, units, from, at, fuzzy);
+        if (cand !== undefined && (best === undefined || at > best.to || (at === best.to && better(cand, best)))) best = cand;
+      }
+      const next = node.next;
+      if (next === undefined || at >= units.length || at - from >= maxDepth) continue;
       const u = units[at]!;
       if (at > from && u.newlineBefore) continue;
-      const exact = node.next.get(u.key);
-      if (exact !== undefined) stack.push({ node: exact, at: at + 1, fuzzy });
+      const exact = next.get(u.key);
+      if (exact !== undefined) {
+        stackNode[sp] = exact;
+        stackAt[sp] = at + 1;
+        stackFuzzy[sp] = fuzzy;
+        sp++;
+      }
       const following = units[at + 1];
       if (following !== undefined && following.hyphenBefore) {
-        const joined = node.next.get(u.key + following.key);
-        if (joined !== undefined) stack.push({ node: joined, at: at + 2, fuzzy });
+        const joined = next.get(u.key + following.key);
+        if (joined !== undefined) {
+          stackNode[sp] = joined;
+          stackAt[sp] = at + 2;
+          stackFuzzy[sp] = fuzzy;
+          sp++;
+        }
       }
       if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower)) {
-        for (const w of deletionIndex.nearby(u.key)) {
-          const child = node.next.get(w);
-          if (child !== undefined) stack.push({ node: child, at: at + 1, fuzzy: true });
+        for (const w of nearby(u.key)) {
+          const child = next.get(w);
+          if (child === undefined) continue;
+          stackNode[sp] = child;
+          stackAt[sp] = at + 1;
+          stackFuzzy[sp] = true;
+          sp++;
         }
       }
     }
@@ -270,20 +311,41 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
 
   function toMention(c: Candidate, units: Unit[], kind: MatchKind): LexiconMention {
     const e = c.ref.entry;
-    return {
+    const m: LexiconMention = {
       begin: units[c.from]!.begin,
       end: units[c.to - 1]!.end,
       category: e.category,
       type: e.type,
       score: MATCH_KIND_SCORE[kind],
-      ...(e.id !== undefined ? { lexiconId: e.id } : {}),
-      ...(e.icd10 !== undefined ? { icd10: e.icd10 } : {}),
-      ...(e.rxnorm !== undefined ? { rxnorm: e.rxnorm } : {}),
-      ...(e.conditionClass !== undefined ? { conditionClass: e.conditionClass } : {}),
       matchKind: kind,
       matchedForm: c.ref.form,
       ambiguity: c.ambiguity,
     };
+    if (e.id !== undefined) m.lexiconId = e.id;
+    if (e.icd10 !== undefined) m.icd10 = e.icd10;
+    if (e.rxnorm !== undefined) m.rxnorm = e.rxnorm;
+    if (e.conditionClass !== undefined) m.conditionClass = e.conditionClass;
+    return m;
+  }
+
+  /** Keeps the longest of overlapping candidates (then the better kind, then the earlier). */
+  function resolveOverlaps(candidates: Candidate[], units: Unit[]): Candidate[] {
+    // one candidate per start, in start order: most sentences have no overlap at all
+    let overlapping = false;
+    for (let i = 1; i < candidates.length; i++) if (candidates[i]!.from < candidates[i - 1]!.to) overlapping = true;
+    if (!overlapping) return candidates;
+    const span = (c: Candidate): number => units[c.to - 1]!.end - units[c.from]!.begin;
+    const order = [...candidates].sort((a, b) => span(b) - span(a) || (better(a, b) ? -1 : better(b, a) ? 1 : a.from - b.from));
+    const taken = new Uint8Array(units.length);
+    const accepted: Candidate[] = [];
+    for (const c of order) {
+      let free = true;
+      for (let k = c.from; k < c.to; k++) if (taken[k] === 1) free = false;
+      if (!free) continue;
+      for (let k = c.from; k < c.to; k++) taken[k] = 1;
+      accepted.push(c);
+    }
+    return accepted.sort((a, b) => a.from - b.from);
   }
 
   function matchSpan(text: string, begin: number, end: number, out: LexiconMention[]): void {
@@ -294,26 +356,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       const c = longestFrom(units, i);
       if (c !== undefined) candidates.push(c);
     }
-    // longest first (in characters), then the better kind; earlier wins a tie
-    candidates.sort((a, b) => {
-      const la = units[a.to - 1]!.end - units[a.from]!.begin;
-      const lb = units[b.to - 1]!.end - units[b.from]!.begin;
-      if (la !== lb) return lb - la;
-      if (better(a, b)) return -1;
-      if (better(b, a)) return 1;
-      return a.from - b.from;
-    });
-    const taken = new Uint8Array(units.length);
-    const accepted: Candidate[] = [];
-    for (const c of candidates) {
-      let free = true;
-      for (let k = c.from; k < c.to; k++) if (taken[k] === 1) free = false;
-      if (!free) continue;
-      for (let k = c.from; k < c.to; k++) taken[k] = 1;
-      accepted.push(c);
-    }
-    accepted.sort((a, b) => a.from - b.from);
-    for (const c of accepted) {
+    for (const c of resolveOverlaps(candidates, units)) {
       const kind = c.ref.kind;
       if (kind === 'stop') continue;
       out.push(toMention(c, units, c.fuzzy ? 'fuzzy' : kind));
