@@ -149,7 +149,7 @@ export async function writeTerminologyPack(repository: ResourceRepository, pack:
   const existingInfo = existing ? storedPackInfo(existing) : undefined;
   if (existing && existingInfo?.sha256 === hash) return { status: 'unchanged', pack: existingInfo };
 
-  const compressed = gzipSync(json, { level: 9 });
+  const compressed = gzipSync(json, { level: 6 });
   const partIds: string[] = [];
   const ops: WriteOp[] = [];
   for (let offset = 0, index = 0; offset < compressed.length; offset += PART_BYTES, index++) {
