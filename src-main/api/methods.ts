@@ -10,6 +10,7 @@ export const API_METHODS = {
   export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
   nlp: ['status', 'start', 'rerun', 'cancel'],
+  terminology: ['import', 'report', 'list'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;
 

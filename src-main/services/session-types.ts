@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'nlp'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -42,6 +42,9 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'nlp.start': true,
   'nlp.rerun': true,
   'nlp.cancel': true,
+  'terminology.import': true,
+  'terminology.report': true,
+  'terminology.list': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };
