@@ -2,9 +2,10 @@
  * NLP results on a DocumentReference as FHIR extensions (https://hl7.org/fhir/R4/extensibility.html):
  *
  * - Amazon HealthLake's integrated-NLP shape (../shared/docs/reference-shapes.md): top extension
- *   `http://healthlake.amazonaws.com/aws-cm/` holding `infer-icd10/`, `infer-rxnorm/` and
- *   `detect-entities/` sub-extensions, `status/` and `message/`; so tools written for HealthLake
- *   read Hearth's results.
+ *   `http://healthlake.amazonaws.com/aws-cm/` holding `infer-icd10/` and `infer-rxnorm/`
+ *   sub-extensions, `status/` and `message/`; so tools written for HealthLake read Hearth's coded
+ *   results. HealthLake's `detect-entities/` copy of every entity is not written: on real notes
+ *   it was half of all the NLP JSON, and Hearth's extension holds the same (docs/nlp-results.md).
  * - Hearth's own extension `https://hearth.local/fhir/StructureDefinition/nlp`, which holds all
  *   the engine said (every entity with category, type, score, offsets, traits, attributes and
  *   ranked concepts), the engine, lexicon and pack versions, a hash of the analysed text and the
@@ -35,7 +36,6 @@ import {
 export const HEALTHLAKE_URL = 'http://healthlake.amazonaws.com/aws-cm/';
 export const HEALTHLAKE_ICD10_URL = `${HEALTHLAKE_URL}infer-icd10/`;
 export const HEALTHLAKE_RXNORM_URL = `${HEALTHLAKE_URL}infer-rxnorm/`;
-export const HEALTHLAKE_DETECT_URL = `${HEALTHLAKE_URL}detect-entities/`;
 export const HEALTHLAKE_STATUS_URL = `${HEALTHLAKE_URL}status/`;
 export const HEALTHLAKE_MESSAGE_URL = `${HEALTHLAKE_URL}message/`;
 
@@ -112,27 +112,6 @@ function inferExtension(url: string, kind: 'icd10' | 'rxnorm', entities: readonl
   return nested(url, [string(`${url}model-version`, modelVersion), ...items]);
 }
 
-/** `detect-entities/`: every entity with category, type, score, offsets and traits (DetectEntitiesV2). */
-function detectExtension(entities: readonly Entity[], modelVersion: string): Extension | undefined {
-  if (entities.length === 0) return undefined;
-  const prefix = `${HEALTHLAKE_DETECT_URL}aws-cm-detect-entities-entity`;
-  return nested(HEALTHLAKE_DETECT_URL, [
-    string(`${HEALTHLAKE_DETECT_URL}model-version`, modelVersion),
-    ...entities.map((e) =>
-      nested(prefix, [
-        integer(`${prefix}-id`, e.Id),
-        string(`${prefix}-text`, e.Text),
-        code(`${prefix}-category`, e.Category),
-        code(`${prefix}-type`, e.Type),
-        decimal(`${prefix}-score`, e.Score),
-        integer(`${prefix}-begin-offset`, e.BeginOffset),
-        integer(`${prefix}-end-offset`, e.EndOffset),
-        ...e.Traits.map((t) => nested(`${prefix}-trait`, [code(`${prefix}-trait-name`, t.Name), decimal(`${prefix}-trait-score`, t.Score)])),
-      ]),
-    ),
-  ]);
-}
-
 export function modelVersion(versions: NlpVersions): string {
   const packs = versions.packs.length > 0 ? `; packs ${versions.packs.join(', ')}` : '';
   return `hearth-nlp ${versions.engine}; lexicon ${versions.lexicon}${packs}`;
@@ -144,8 +123,7 @@ function healthLakeExtension(result: NlpResult): Extension {
   if (result.status === 'succeeded') {
     const icd10 = inferExtension(HEALTHLAKE_ICD10_URL, 'icd10', result.entities, version);
     const rxnorm = inferExtension(HEALTHLAKE_RXNORM_URL, 'rxnorm', result.entities, version);
-    const detect = detectExtension(result.entities, version);
-    for (const part of [icd10, rxnorm, detect]) if (part) parts.push(part);
+    for (const part of [icd10, rxnorm]) if (part) parts.push(part);
   }
   parts.push(string(HEALTHLAKE_STATUS_URL, result.status === 'succeeded' ? 'SUCCESS' : 'FAILURE'));
   if (result.message !== undefined) parts.push(string(HEALTHLAKE_MESSAGE_URL, result.message));

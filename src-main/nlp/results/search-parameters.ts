@@ -106,8 +106,9 @@ interface NlpParam {
 }
 
 const HEARTH = `DocumentReference.extension('https://hearth.local/fhir/StructureDefinition/nlp').extension('entity')`;
-const ASSERTED = `${HEARTH}.where(extension('trait').where(extension('name').value = 'NEGATION').empty())`;
-const NEGATED = `${HEARTH}.where(extension('trait').where(extension('name').value = 'NEGATION').exists())`;
+const NEGATION = `extension('trait').where(extension('name').value = 'NEGATION' and extension('score').value >= ${TRAIT_PRESENT})`;
+const ASSERTED = `${HEARTH}.where(${NEGATION}.empty())`;
+const NEGATED = `${HEARTH}.where(${NEGATION}.exists())`;
 const CONCEPT = (system: string) => `extension('concept').where(extension('coding').value.system = '${system}')`;
 
 function hearthParams(prefix: string, which: Exclude<Mentions, 'all'>, base: string): NlpParam[] {
@@ -135,27 +136,30 @@ function conceptComposite(code: string, system: string, pick: (r: ParsedResult) 
   return { code, type: 'composite', expression: branch.expression, composite: [branch] };
 }
 
-/** HealthLake's simple NLP parameters (reference-shapes.md): every mention, negated included. */
+/**
+ * HealthLake's simple NLP parameters (reference-shapes.md): every mention, negated included. Read
+ * from Hearth's extension, which holds the same entities as HealthLake's.
+ */
 function healthLakeParams(): NlpParam[] {
   const infer = (name: 'icd10cm' | 'rxnorm', system: string): NlpParam[] => {
     const of = (r: object) => withConcepts(mentions(r, 'all'), system);
-    const hl = `DocumentReference.extension('http://healthlake.amazonaws.com/aws-cm/').extension('http://healthlake.amazonaws.com/aws-cm/infer-${name === 'icd10cm' ? 'icd10' : 'rxnorm'}/')`;
+    const coded = `${HEARTH}.where(${CONCEPT(system)}.exists())`;
+    const concept = `${HEARTH}.${CONCEPT(system)}`;
     return [
-      { code: `infer-${name}-entity-text`, type: 'string', expression: `${hl}.extension().where(url.endsWith('-entity')).extension().where(url.endsWith('-entity-text')).value`, values: (r) => of(r).map((e) => e.Text) },
-      { code: `infer-${name}-entity-score`, type: 'number', expression: `${hl}...-entity-score`, values: (r) => of(r).map((e) => e.Score) },
-      { code: `infer-${name}-concept-code`, type: 'token', expression: `${hl}...-Concept-Code`, values: (r) => codings(of(r), system) },
-      { code: `infer-${name}-concept-description`, type: 'string', expression: `${hl}...-Concept-Description`, values: (r) => concepts(of(r), system).map((c) => c.Description).filter((d) => d !== '') },
-      { code: `infer-${name}-concept-score`, type: 'number', expression: `${hl}...-Concept-Score`, values: (r) => concepts(of(r), system).map((c) => c.Score) },
+      { code: `infer-${name}-entity-text`, type: 'string', expression: `${coded}.extension('text').value`, values: (r) => of(r).map((e) => e.Text) },
+      { code: `infer-${name}-entity-score`, type: 'number', expression: `${coded}.extension('score').value`, values: (r) => of(r).map((e) => e.Score) },
+      { code: `infer-${name}-concept-code`, type: 'token', expression: `${concept}.extension('coding').value`, values: (r) => codings(of(r), system) },
+      { code: `infer-${name}-concept-description`, type: 'string', expression: `${concept}.extension('coding').value.display`, values: (r) => concepts(of(r), system).map((c) => c.Description).filter((d) => d !== '') },
+      { code: `infer-${name}-concept-score`, type: 'number', expression: `${concept}.extension('score').value`, values: (r) => concepts(of(r), system).map((c) => c.Score) },
     ];
   };
-  const detect = `DocumentReference.extension('http://healthlake.amazonaws.com/aws-cm/').extension('http://healthlake.amazonaws.com/aws-cm/detect-entities/')...`;
   return [
     ...infer('icd10cm', ICD10CM_SYSTEM),
     ...infer('rxnorm', RXNORM_SYSTEM),
-    { code: 'detectEntities-entity-text', type: 'string', expression: `${detect}-entity-text`, values: (r) => mentions(r, 'all').map((e) => e.Text) },
-    { code: 'detectEntities-entity-category', type: 'token', expression: `${detect}-entity-category`, values: (r) => mentions(r, 'all').map((e) => e.Category) },
-    { code: 'detectEntities-entity-type', type: 'token', expression: `${detect}-entity-type`, values: (r) => mentions(r, 'all').map((e) => e.Type) },
-    { code: 'detectEntities-entity-score', type: 'number', expression: `${detect}-entity-score`, values: (r) => mentions(r, 'all').map((e) => e.Score) },
+    { code: 'detectEntities-entity-text', type: 'string', expression: `${HEARTH}.extension('text').value`, values: (r) => mentions(r, 'all').map((e) => e.Text) },
+    { code: 'detectEntities-entity-category', type: 'token', expression: `${HEARTH}.extension('category').value`, values: (r) => mentions(r, 'all').map((e) => e.Category) },
+    { code: 'detectEntities-entity-type', type: 'token', expression: `${HEARTH}.extension('type').value`, values: (r) => mentions(r, 'all').map((e) => e.Type) },
+    { code: 'detectEntities-entity-score', type: 'number', expression: `${HEARTH}.extension('score').value`, values: (r) => mentions(r, 'all').map((e) => e.Score) },
   ];
 }
 

@@ -58,6 +58,15 @@ const PHRASES: Phrase[] = [
     score: 0.99,
     rxnorm: [{ Code: '6809', Description: 'metformin', Score: 0.97 }],
   },
+  {
+    find: 'no aspirin',
+    entity: 'aspirin',
+    category: 'MEDICATION',
+    type: 'GENERIC_NAME',
+    score: 0.95,
+    traits: [{ Name: 'NEGATION', Score: 0.9 }],
+    rxnorm: [{ Code: '1191', Description: 'aspirin', Score: 0.96 }],
+  },
   { find: 'abdomen', entity: 'abdomen', category: 'ANATOMY', type: 'SYSTEM_ORGAN_SITE', score: 0.85 },
 ];
 
