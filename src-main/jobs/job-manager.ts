@@ -99,8 +99,10 @@ export class JobManager {
     return this.queue.length;
   }
 
-  hasRunning(): boolean {
-    return this.running !== null || this.queue.length > 0;
+  /** Whether a job runs or waits; jobs of the `ignore` kinds do not count (resumable background work). */
+  hasRunning(ignore: readonly JobState['kind'][] = []): boolean {
+    const counts = (entry: JobEntry) => !ignore.includes(entry.state.kind);
+    return (this.running !== null && counts(this.running)) || this.queue.some(counts);
   }
 
   /** Resolves once the job has finished (any terminal status). */

@@ -97,7 +97,9 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    hasRunningJobs: () => jobs.hasRunning(),
+    // The NLP queue resumes after a lock (its state is derived from the store): it does not hold
+    // the idle auto-lock back the way an import does.
+    hasRunningJobs: () => jobs.hasRunning(['nlp']),
     async close() {
       if (closed) return;
       closed = true;

@@ -265,3 +265,28 @@ describe('NLP processing queue', () => {
     expect(found.entry).toHaveLength(5);
   });
 });
+
+describe('NLP jobs and the idle auto-lock', () => {
+  it('a running NLP job does not count as a running job (the queue resumes after a lock)', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const held: NoteAnalyzer = {
+      versions: TEST_VERSIONS,
+      async analyze(text) {
+        await gate;
+        return analyzeForTest(text);
+      },
+    };
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    const session = memorySession(repository, held);
+    for (let i = 0; value(await session.services.nlp.status({})).jobId === undefined && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(value(await session.services.nlp.status({})).jobId).toBeDefined();
+    expect(session.hasRunningJobs()).toBe(false);
+    const patient = JSON.stringify({ resourceType: 'Patient', id: 'p1' });
+    value(await session.services.import.start({ sources: [{ kind: 'text', name: 'p.ndjson', text: patient }] }));
+    expect(session.hasRunningJobs()).toBe(true);
+    release();
+    await settled(session);
+  });
+});
