@@ -142,7 +142,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
     terminology: {
       import: (input) =>
         guarded(async () => {
-          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths });
+          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths, onStored: () => nlp.engineChanged() });
           return { jobId: job.id };
         }),
       report: (input) =>
@@ -153,7 +153,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           return terminologyReports.get(input.jobId) ?? { jobId: job.id, status: job.status, files: [], seconds: 0 };
         }),
       list: () => guarded(() => listTerminologyPacks(repository)),
-      },
+    },
     nlp: {
       status: () => guarded(async () => nlp.status()),
       start: () => guarded(async () => nlp.start()),
