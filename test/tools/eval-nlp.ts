@@ -5,6 +5,7 @@
  *
  *   npm run eval:nlp -- [--engine src-main/nlp/engine.ts] [--patients 20] [--seed nlp-dev]
  *                       [--parts sentences,notes,generated] [--out bench-results/eval-nlp.json]
+ *                       [--errors bench-results/eval-nlp-errors.jsonl]
  *
  * The engine module must export `createNlpEngine()` returning an NlpEngine (or a promise of one).
  * docs/nlp-eval.md describes the dev set and every figure.
@@ -27,9 +28,11 @@ export interface EvalOptions {
   seed: string;
   parts: DevPart[];
   out: string;
+  /** JSONL of every document's strict errors (missed, spurious, boundary, type), when given. */
+  errors?: string;
 }
 
-export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE]';
+export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE]';
 
 export function parseEvalArgs(argv: readonly string[]): EvalOptions {
   const options: EvalOptions = {
@@ -50,6 +53,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalOptions {
       if (!Number.isInteger(options.patients) || options.patients < 0) throw new Error('--patients must be a whole number');
     } else if (flag === '--seed') options.seed = value;
     else if (flag === '--out') options.out = path.resolve(value);
+    else if (flag === '--errors') options.errors = path.resolve(value);
     else if (flag === '--parts') {
       const parts = value.split(',').map((p) => p.trim());
       for (const part of parts) if (part !== 'sentences' && part !== 'notes' && part !== 'generated') throw new Error(`unknown part ${part}`);
@@ -85,11 +89,15 @@ export async function evalNlp(options: EvalOptions, devSetDir = DEV_SET_DIR): Pr
   const engine = await loadEngine(options.engine);
   const documents = loadDevSet(options, devSetDir);
   const started = new Date().toISOString();
-  const run = runEvaluation(engine, documents);
+  const { errors, ...run } = runEvaluation(engine, documents, { withErrors: options.errors !== undefined });
   const text = formatRun(run);
   mkdirSync(path.dirname(options.out), { recursive: true });
   const setup = { engineModule: path.relative(repoRoot, options.engine), patients: options.patients, seed: options.seed, parts: options.parts };
   writeFileSync(options.out, `${JSON.stringify({ started, finished: new Date().toISOString(), setup, ...run }, null, 2)}\n`);
+  if (options.errors && errors) {
+    mkdirSync(path.dirname(options.errors), { recursive: true });
+    writeFileSync(options.errors, errors.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  }
   return { run, text };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { EntityCategory, NlpEngine, TargetSpan, TraitName } from '../types';
 import type { DevPart, GoldDocument } from './gold';
-import { evaluate, traitsOnGoldMentions, type DocumentPair, type EvaluationReport, type Scores } from './metrics';
+import { evaluate, spanErrors, traitsOnGoldMentions, type DocumentPair, type EvaluationReport, type Scores, type SpanError } from './metrics';
 
 /** Categories whose mentions carry assertion traits (negated drug, family history of a test...). */
 const ASSERTED_CATEGORIES: ReadonlySet<EntityCategory> = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
@@ -21,9 +21,18 @@ export interface PartReport {
   traitsOnGoldConditions: Record<string, Scores>;
 }
 
+/** One document's strict errors, for reading what the engine got wrong (`--errors FILE`). */
+export interface DocumentErrors {
+  id: string;
+  part: DevPart;
+  errors: SpanError[];
+}
+
 export interface EngineRun {
   versions: NlpEngine['versions'];
   parts: PartReport[];
+  /** Only when asked for (runEvaluation's `withErrors`). */
+  errors?: DocumentErrors[];
 }
 
 interface Scored {
@@ -33,7 +42,7 @@ interface Scored {
   analyzeMs: number;
 }
 
-function score(engine: NlpEngine, documents: readonly GoldDocument[]): Scored {
+function score(engine: NlpEngine, documents: readonly GoldDocument[], errors?: DocumentErrors[]): Scored {
   const scored: Scored = { pairs: [], mentions: [], characters: 0, analyzeMs: 0 };
   for (const document of documents) {
     const started = performance.now();
@@ -41,6 +50,10 @@ function score(engine: NlpEngine, documents: readonly GoldDocument[]): Scored {
     scored.analyzeMs += performance.now() - started;
     scored.characters += document.text.length;
     scored.pairs.push({ gold: document.entities, predicted });
+    if (errors) {
+      const found = spanErrors({ gold: document.entities, predicted });
+      if (found.length > 0) errors.push({ id: document.id, part: document.part, errors: found });
+    }
     const asserted = document.entities.filter((e) => ASSERTED_CATEGORIES.has(e.Category));
     if (asserted.length === 0) continue;
     const spans: TargetSpan[] = asserted.map((e) => ({ begin: e.BeginOffset, end: e.EndOffset, category: e.Category }));
@@ -63,13 +76,14 @@ function partReport(part: PartReport['part'], scored: Scored): PartReport {
 }
 
 /** Scores every part present in `documents` (in the order sentences, notes, generated), then all together. */
-export function runEvaluation(engine: NlpEngine, documents: readonly GoldDocument[]): EngineRun {
+export function runEvaluation(engine: NlpEngine, documents: readonly GoldDocument[], options: { withErrors?: boolean } = {}): EngineRun {
   const parts: PartReport[] = [];
+  const errors: DocumentErrors[] | undefined = options.withErrors ? [] : undefined;
   const all: Scored = { pairs: [], mentions: [], characters: 0, analyzeMs: 0 };
   for (const part of ['sentences', 'notes', 'generated'] as const) {
     const ofPart = documents.filter((d) => d.part === part);
     if (ofPart.length === 0) continue;
-    const scored = score(engine, ofPart);
+    const scored = score(engine, ofPart, errors);
     parts.push(partReport(part, scored));
     all.pairs.push(...scored.pairs);
     all.mentions.push(...scored.mentions);
@@ -77,5 +91,5 @@ export function runEvaluation(engine: NlpEngine, documents: readonly GoldDocumen
     all.analyzeMs += scored.analyzeMs;
   }
   parts.push(partReport('all', all));
-  return { versions: engine.versions, parts };
+  return { versions: engine.versions, parts, ...(errors ? { errors } : {}) };
 }

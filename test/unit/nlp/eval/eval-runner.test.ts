@@ -45,7 +45,8 @@ describe('eval-nlp', () => {
 
   it('scores each part and all together, prints tables and writes the JSON', async () => {
     const out = path.join(root, 'out/eval.json');
-    const { run, text } = await evalNlp({ engine: engineModule, patients: 1, seed: 'eval-test', parts: ['sentences', 'notes', 'generated'], out }, root);
+    const errorsFile = path.join(root, 'out/errors.jsonl');
+    const { run, text } = await evalNlp({ engine: engineModule, patients: 1, seed: 'eval-test', parts: ['sentences', 'notes', 'generated'], out, errors: errorsFile }, root);
     expect(run.versions.engine).toBe('keyword-test-1');
     expect(run.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'all']);
 
@@ -80,5 +81,13 @@ describe('eval-nlp', () => {
     const written = JSON.parse(readFileSync(out, 'utf8')) as { setup: { patients: number }; parts: Array<{ part: string }> };
     expect(written.setup.patients).toBe(1);
     expect(written.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'all']);
+    expect(written).not.toHaveProperty('errors');
+
+    const errorLines = readFileSync(errorsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; errors: Array<{ kind: string; gold?: { Text: string }; predicted?: { Text: string } }> });
+    expect(errorLines.slice(0, 3).map((d) => [d.id, d.errors.map((e) => `${e.kind}:${(e.gold ?? e.predicted)!.Text}`)])).toEqual([
+      ['sentences/a.txt:2', ['spurious:today']],
+      ['sentences/a.txt:3', ['missed:cough']],
+      ['notes/01-tiny.txt', ['missed:123']],
+    ]);
   });
 });
