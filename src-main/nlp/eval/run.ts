@@ -19,6 +19,8 @@ export interface PartReport {
   traitsOnGoldMentions: Record<string, Scores>;
   /** The same, MEDICAL_CONDITION mentions only (what the negation/historical targets are about). */
   traitsOnGoldConditions: Record<string, Scores>;
+  /** Assertion traits on gold mentions per document group (the sentences' `## group` headings, the notes' styles). */
+  traitsOnGoldByGroup: Record<string, Record<string, Scores>>;
 }
 
 /** One document's strict errors, for reading what the engine got wrong (`--errors FILE`). */
@@ -37,7 +39,7 @@ export interface EngineRun {
 
 interface Scored {
   pairs: DocumentPair[];
-  mentions: Array<{ gold: GoldDocument['entities'][number]; assigned: TraitName[] }>;
+  mentions: Array<{ gold: GoldDocument['entities'][number]; assigned: TraitName[]; group?: string }>;
   characters: number;
   analyzeMs: number;
 }
@@ -59,9 +61,20 @@ function score(engine: NlpEngine, documents: readonly GoldDocument[], errors?: D
     const spans: TargetSpan[] = asserted.map((e) => ({ begin: e.BeginOffset, end: e.EndOffset, category: e.Category }));
     const results = engine.assertSpans(document.text, spans);
     if (results.length !== spans.length) throw new Error(`assertSpans returned ${results.length} entities for ${spans.length} spans`);
-    asserted.forEach((gold, i) => scored.mentions.push({ gold, assigned: results[i]!.Traits.map((t) => t.Name) }));
+    asserted.forEach((gold, i) => scored.mentions.push({ gold, assigned: results[i]!.Traits.map((t) => t.Name), ...(document.group ? { group: document.group } : {}) }));
   }
   return scored;
+}
+
+function byGroup(mentions: Scored['mentions']): Record<string, Record<string, Scores>> {
+  const groups = new Map<string, Scored['mentions']>();
+  for (const mention of mentions) {
+    if (mention.group === undefined) continue;
+    let list = groups.get(mention.group);
+    if (!list) groups.set(mention.group, (list = []));
+    list.push(mention);
+  }
+  return Object.fromEntries([...groups.entries()].map(([group, list]) => [group, traitsOnGoldMentions(list)]));
 }
 
 function partReport(part: PartReport['part'], scored: Scored): PartReport {
@@ -72,6 +85,8 @@ function partReport(part: PartReport['part'], scored: Scored): PartReport {
     report: evaluate(scored.pairs),
     traitsOnGoldMentions: traitsOnGoldMentions(scored.mentions),
     traitsOnGoldConditions: traitsOnGoldMentions(scored.mentions.filter((m) => m.gold.Category === 'MEDICAL_CONDITION')),
+    // Groups are only meaningful within a part (the 'all' part would mix sentence groups with note styles).
+    traitsOnGoldByGroup: part === 'all' ? {} : byGroup(scored.mentions),
   };
 }
 

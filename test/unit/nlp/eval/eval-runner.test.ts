@@ -64,6 +64,9 @@ describe('eval-nlp', () => {
     expect(sentences.reliability.entity.map((b) => [b.count, b.correct])).toEqual([[1, 0], [0, 0], [0, 0], [1, 1], [2, 2]]);
     expect(sentences.reliability.rxnorm[2]).toMatchObject({ count: 1, correct: 1 });
     expect(run.parts[0]!.traitsOnGoldMentions['NEGATION']).toMatchObject({ tp: 1, fp: 0, fn: 0 });
+    expect(Object.keys(run.parts[0]!.traitsOnGoldByGroup)).toEqual(['tiny']);
+    expect(run.parts[0]!.traitsOnGoldByGroup['tiny']!['NEGATION']).toMatchObject({ tp: 1, fp: 0, fn: 0 });
+    expect(run.parts[3]!.traitsOnGoldByGroup).toEqual({});
 
     const notes = run.parts[1]!.report;
     expect(notes.strict.overall).toMatchObject({ tp: 1, fp: 0, fn: 1 });
@@ -77,6 +80,7 @@ describe('eval-nlp', () => {
     expect(all.goldEntities).toBe(sentences.goldEntities + notes.goldEntities + generated.goldEntities);
 
     expect(text).toContain('=== sentences: 3 documents');
+    expect(text).toMatch(/tiny\s+1\.000 \(1\)\s+-/);
     expect(text).toMatch(/DX_NAME\s+3\s+1\.000\s+0\.667/);
     const written = JSON.parse(readFileSync(out, 'utf8')) as { setup: { patients: number }; parts: Array<{ part: string }> };
     expect(written.setup.patients).toBe(1);
