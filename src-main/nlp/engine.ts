@@ -5,8 +5,9 @@
  * whole (HealthLake stops at 10,000 characters).
  */
 import { assertTraits } from './assertion';
+import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from './attributes';
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
-import { ConceptLinker } from './link';
+import { ConceptLinker, type DrugAttributes } from './link';
 import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
 import { icd10IndexFromPack, type Icd10cmIndex, type Icd10cmPackData } from './terminology/icd10cm-pack';
@@ -110,6 +111,18 @@ function bestOverlap(sorted: readonly Mention[], span: TargetSpan): Mention | un
   return best;
 }
 
+/** The strength, form and route texts a medication's attributes give, for SCD linking. */
+function drugAttributes(text: string, attributes: readonly AttachedAttribute[]): DrugAttributes {
+  const first = (type: string): string | undefined => {
+    const found = attributes.find((a) => a.span.type === type);
+    return found ? text.slice(found.span.begin, found.span.end) : undefined;
+  };
+  const strength = first('STRENGTH');
+  const form = first('FORM');
+  const route = first('ROUTE_OR_MODE');
+  return { ...(strength ? { strength } : {}), ...(form ? { form } : {}), ...(route ? { route } : {}) };
+}
+
 function concepts(ranked: readonly Concept[]): Concept[] {
   return ranked.map((c) => ({ Code: c.Code, Description: c.Description, Score: round(c.Score) }));
 }
@@ -140,16 +153,21 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     packs: icd10Packs.map((index) => index.version),
   };
 
-  function toEntities(doc: NlpDocument, mentions: readonly Mention[]): Entity[] {
+  function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {
+    const attached = attachAttributes(doc, recognised, detectAttributeSpans(doc));
+    // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
+    const all = [...recognised.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })), ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] }))];
+    all.sort((a, b) => a.m.begin - b.m.begin || a.m.end - b.m.end);
     const targets: TargetSpan[] = [];
     const targetOf = new Map<number, number>();
-    mentions.forEach((m, i) => {
+    all.forEach(({ m }, i) => {
       if (!ASSERTED.has(m.category)) return;
       targetOf.set(i, targets.length);
       targets.push({ begin: m.begin, end: m.end, category: m.category, ...(m.conditionClass ? { conditionClass: m.conditionClass } : {}) });
     });
     const traits = assertTraits(doc, targets);
-    return mentions.map((m, i) => {
+    let nextAttributeId = all.length;
+    return all.map(({ m, attributes }, i) => {
       const target = targetOf.get(i);
       const entity: Entity = {
         Id: i,
@@ -161,8 +179,22 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
         EndOffset: m.end,
         Traits: withLowConfidence(target === undefined ? [] : (traits[target] ?? []), m.score),
       };
+      if (attributes.length > 0) {
+        entity.Attributes = attributes.map((a) => ({
+          Id: nextAttributeId++,
+          Type: a.span.type,
+          Category: a.category,
+          Score: round(a.span.score),
+          RelationshipScore: round(a.relationshipScore),
+          RelationshipType: a.relationshipType,
+          BeginOffset: a.span.begin,
+          EndOffset: a.span.end,
+          Text: doc.text.slice(a.span.begin, a.span.end),
+          Traits: [],
+        }));
+      }
       if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = concepts(linker.linkCondition(m, doc));
-      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, {}));
+      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, drugAttributes(doc.text, attributes)));
       return entity;
     });
   }
