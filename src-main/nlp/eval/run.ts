@@ -10,7 +10,8 @@ import { evaluate, spanErrors, traitsOnGoldMentions, type DocumentPair, type Eva
 const ASSERTED_CATEGORIES: ReadonlySet<EntityCategory> = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
 
 export interface PartReport {
-  part: DevPart | 'all';
+  /** A dev-set part, `handwritten` (sentences + notes, when both ran) or `all`. */
+  part: DevPart | 'handwritten' | 'all';
   characters: number;
   /** Wall time of `analyze` over the part's documents. */
   analyzeMs: number;
@@ -66,6 +67,17 @@ function score(engine: NlpEngine, documents: readonly GoldDocument[], errors?: D
   return scored;
 }
 
+function emptyScored(): Scored {
+  return { pairs: [], mentions: [], characters: 0, analyzeMs: 0 };
+}
+
+function addTo(total: Scored, scored: Scored): void {
+  total.pairs.push(...scored.pairs);
+  total.mentions.push(...scored.mentions);
+  total.characters += scored.characters;
+  total.analyzeMs += scored.analyzeMs;
+}
+
 function byGroup(mentions: Scored['mentions']): Record<string, Record<string, Scores>> {
   const groups = new Map<string, Scored['mentions']>();
   for (const mention of mentions) {
@@ -86,25 +98,31 @@ function partReport(part: PartReport['part'], scored: Scored): PartReport {
     traitsOnGoldMentions: traitsOnGoldMentions(scored.mentions),
     traitsOnGoldConditions: traitsOnGoldMentions(scored.mentions.filter((m) => m.gold.Category === 'MEDICAL_CONDITION')),
     // Groups are only meaningful within a part (the 'all' part would mix sentence groups with note styles).
-    traitsOnGoldByGroup: part === 'all' ? {} : byGroup(scored.mentions),
+    traitsOnGoldByGroup: part === 'all' || part === 'handwritten' ? {} : byGroup(scored.mentions),
   };
 }
 
-/** Scores every part present in `documents` (in the order sentences, notes, generated), then all together. */
+/** Scores every part present in `documents` (in the order sentences, notes, generated), the hand-written ones together, then all together. */
 export function runEvaluation(engine: NlpEngine, documents: readonly GoldDocument[], options: { withErrors?: boolean } = {}): EngineRun {
   const parts: PartReport[] = [];
   const errors: DocumentErrors[] | undefined = options.withErrors ? [] : undefined;
-  const all: Scored = { pairs: [], mentions: [], characters: 0, analyzeMs: 0 };
+  const all = emptyScored();
+  // The generated notes outnumber the hand-written ones and follow the generator's templates, so
+  // the hand-written parts get a total of their own.
+  const handwritten = emptyScored();
+  let handwrittenParts = 0;
   for (const part of ['sentences', 'notes', 'generated'] as const) {
     const ofPart = documents.filter((d) => d.part === part);
     if (ofPart.length === 0) continue;
     const scored = score(engine, ofPart, errors);
     parts.push(partReport(part, scored));
-    all.pairs.push(...scored.pairs);
-    all.mentions.push(...scored.mentions);
-    all.characters += scored.characters;
-    all.analyzeMs += scored.analyzeMs;
+    addTo(all, scored);
+    if (part !== 'generated') {
+      addTo(handwritten, scored);
+      handwrittenParts++;
+    }
   }
+  if (handwrittenParts === 2) parts.push(partReport('handwritten', handwritten));
   parts.push(partReport('all', all));
   return { versions: engine.versions, parts, ...(errors ? { errors } : {}) };
 }

@@ -48,7 +48,7 @@ describe('eval-nlp', () => {
     const errorsFile = path.join(root, 'out/errors.jsonl');
     const { run, text } = await evalNlp({ engine: engineModule, patients: 1, seed: 'eval-test', parts: ['sentences', 'notes', 'generated'], out, errors: errorsFile }, root);
     expect(run.versions.engine).toBe('keyword-test-1');
-    expect(run.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'all']);
+    expect(run.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'handwritten', 'all']);
 
     const sentences = run.parts[0]!.report;
     // Gold: fever, chest pain, cough, metformin. Predicted: fever, chest pain, metformin, "today" as a DATE.
@@ -66,7 +66,7 @@ describe('eval-nlp', () => {
     expect(run.parts[0]!.traitsOnGoldMentions['NEGATION']).toMatchObject({ tp: 1, fp: 0, fn: 0 });
     expect(Object.keys(run.parts[0]!.traitsOnGoldByGroup)).toEqual(['tiny']);
     expect(run.parts[0]!.traitsOnGoldByGroup['tiny']!['NEGATION']).toMatchObject({ tp: 1, fp: 0, fn: 0 });
-    expect(run.parts[3]!.traitsOnGoldByGroup).toEqual({});
+    expect(run.parts[4]!.traitsOnGoldByGroup).toEqual({});
 
     const notes = run.parts[1]!.report;
     expect(notes.strict.overall).toMatchObject({ tp: 1, fp: 0, fn: 1 });
@@ -75,7 +75,9 @@ describe('eval-nlp', () => {
     const generated = run.parts[2]!.report;
     expect(generated.documents).toBeGreaterThan(0);
     expect(generated.goldEntities).toBeGreaterThan(generated.strict.overall.tp);
-    const all = run.parts[3]!.report;
+    const handwritten = run.parts[3]!.report;
+    expect(handwritten.strict.overall).toMatchObject({ tp: 4, fp: 1, fn: 2 });
+    const all = run.parts[4]!.report;
     expect(all.strict.overall.tp).toBe(sentences.strict.overall.tp + notes.strict.overall.tp + generated.strict.overall.tp);
     expect(all.goldEntities).toBe(sentences.goldEntities + notes.goldEntities + generated.goldEntities);
 
@@ -84,7 +86,7 @@ describe('eval-nlp', () => {
     expect(text).toMatch(/DX_NAME\s+3\s+1\.000\s+0\.667/);
     const written = JSON.parse(readFileSync(out, 'utf8')) as { setup: { patients: number }; parts: Array<{ part: string }> };
     expect(written.setup.patients).toBe(1);
-    expect(written.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'all']);
+    expect(written.parts.map((p) => p.part)).toEqual(['sentences', 'notes', 'generated', 'handwritten', 'all']);
     expect(written).not.toHaveProperty('errors');
 
     const errorLines = readFileSync(errorsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; errors: Array<{ kind: string; gold?: { Text: string }; predicted?: { Text: string } }> });
