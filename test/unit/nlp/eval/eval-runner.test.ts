@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalNlp, loadEngine, parseEvalArgs } from '../../../tools/eval-nlp';
+import { evalNlp, exportGold, loadEngine, parseEvalArgs } from '../../../tools/eval-nlp';
 
 const engineModule = path.join(__dirname, 'fixtures/keyword-engine.ts');
 let root: string;
@@ -34,6 +34,15 @@ describe('eval-nlp', () => {
     expect(() => parseEvalArgs(['--patients', '-1'])).toThrow('whole number');
     expect(() => parseEvalArgs(['--verbose', 'yes'])).toThrow('unknown option');
     expect(() => parseEvalArgs(['--engine'])).toThrow('needs a value');
+  });
+
+  it('exports the gold as JSONL without an engine', () => {
+    const file = path.join(root, 'gold/gold.jsonl');
+    expect(exportGold({ parts: ['sentences', 'notes'], patients: 0, seed: 'x' }, file, root)).toBe(4);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; text: string; Entities: Array<{ Text: string; BeginOffset: number; EndOffset: number }> });
+    expect(lines.map((l) => l.id)).toEqual(['sentences/a.txt:2', 'sentences/a.txt:3', 'sentences/a.txt:4', 'notes/01-tiny.txt']);
+    for (const line of lines) for (const e of line.Entities) expect(line.text.slice(e.BeginOffset, e.EndOffset)).toBe(e.Text);
+    expect(parseEvalArgs(['--export-gold', file]).exportGold).toBe(file);
   });
 
   it('refuses a missing module or one without createNlpEngine', async () => {
