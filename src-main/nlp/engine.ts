@@ -8,9 +8,10 @@ import { assertTraits } from './assertion';
 import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from './attributes';
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
 import { ConceptLinker, type DrugAttributes } from './link';
+import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
-import { icd10IndexFromPack, type Icd10cmIndex, type Icd10cmPackData } from './terminology/icd10cm-pack';
+import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
 import { analyzeText } from './text';
 import type {
   CodeSystemIndex,
@@ -38,8 +39,8 @@ const LOW_CONFIDENCE_BELOW = 0.5;
  * it: terminology packs (terminology/) become CodeSystemIndex objects inside the thread.
  */
 export interface NlpEngineInit {
-  /** ICD-10-CM releases to link with, beside the built-in lexicon. */
-  icd10Packs?: readonly Icd10cmPackData[];
+  /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
+  packs?: TerminologyPacks;
   /**
    * Also recognise the packs' titles and index terms as condition mentions (default false: the
    * built-in lexicon recognises; packs rank concepts. Index terms such as "Absence" or "Pain"
@@ -53,33 +54,21 @@ const PHI_FIRST = new Set(['DATE', 'AGE', 'PHONE_OR_FAX', 'EMAIL', 'ID', 'URL', 
 
 /**
  * One non-overlapping set of mentions: PHI of the kinds above first, then the longer span, then the
- * higher score, then the dictionary. Sorting by begin keeps this O(n log n).
+ * higher score, then the dictionary. Each kept mention marks its characters, so checking a
+ * mention costs its own length and the whole pass stays linear in the text (a sorted interval
+ * list with inserts was quadratic on a 1 MB note).
  */
-export function resolveMentionOverlaps(mentions: readonly Mention[]): Mention[] {
+export function resolveMentionOverlaps(mentions: readonly Mention[], textLength: number): Mention[] {
   const rank = (m: Mention): number => (m.category === 'PROTECTED_HEALTH_INFORMATION' && PHI_FIRST.has(m.type) ? 1 : 0);
   const ordered = [...mentions].sort(
     (a, b) => rank(b) - rank(a) || b.end - b.begin - (a.end - a.begin) || b.score - a.score || a.begin - b.begin,
   );
-  const taken: Array<[number, number]> = [];
+  const taken = new Uint8Array(textLength);
   const kept: Mention[] = [];
-  // Taken intervals are kept sorted by begin, so each check is a binary search.
-  const overlaps = (m: Mention): boolean => {
-    let lo = 0;
-    let hi = taken.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (taken[mid]![0] < m.end) lo = mid + 1;
-      else hi = mid;
-    }
-    // taken[lo - 1] is the last interval starting before m.end: it overlaps when it ends after m.begin.
-    return lo > 0 && taken[lo - 1]![1] > m.begin;
-  };
-  for (const m of ordered) {
-    if (overlaps(m)) continue;
+  outer: for (const m of ordered) {
+    for (let i = m.begin; i < m.end; i++) if (taken[i] === 1) continue outer;
+    taken.fill(1, m.begin, m.end);
     kept.push(m);
-    let i = taken.length;
-    while (i > 0 && taken[i - 1]![0] > m.begin) i--;
-    taken.splice(i, 0, [m.begin, m.end]);
   }
   return kept.sort((a, b) => a.begin - b.begin || a.end - b.end);
 }
@@ -141,16 +130,16 @@ const ASSERTED = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PRO
 
 export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
   const lexicon = builtinLexicon();
-  const icd10Packs = (init.icd10Packs ?? []).map(icd10IndexFromPack);
-  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...icd10Packs];
-  const rxnorm: RxNormIndex[] = [builtinRxNormIndex()];
-  const extraTerms = init.matchPackTerms ? packTerms(icd10Packs) : undefined;
+  const loaded = indexTerminology(init.packs ?? {});
+  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...(loaded.icd10 ? [loaded.icd10] : [])].map(memoizedCodeSystem);
+  const rxnorm: RxNormIndex[] = [builtinRxNormIndex(), ...(loaded.rxnorm ? [loaded.rxnorm] : [])].map(memoizedRxNorm);
+  const extraTerms = init.matchPackTerms && loaded.icd10 ? packTerms([loaded.icd10]) : undefined;
   const matcher: LexiconMatcher = createLexiconMatcher(lexicon, extraTerms ? { extraTerms } : {});
   const linker = new ConceptLinker({ icd10, rxnorm });
   const versions: NlpVersions = {
     engine: ENGINE_VERSION,
     lexicon: lexicon.version,
-    packs: icd10Packs.map((index) => index.version),
+    packs: loaded.versions,
   };
 
   function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {
@@ -203,7 +192,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     versions,
     analyze(text: string): Entity[] {
       const doc = analyzeText(text);
-      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)]);
+      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], text.length);
       return toEntities(doc, mentions);
     },
     assertSpans(text: string, spans: readonly TargetSpan[]): Entity[] {
