@@ -346,6 +346,15 @@ export const jobsContract = {
   cancel: method<JobState>()(z.object({ jobId }).strict()),
 };
 
+/** Terminology packs (docs/terminology.md): official ICD-10-CM / RxNorm releases read from files on this machine into the vault. */
+export const terminologyContract = {
+  /** Reads the releases found under these files or folders and stores their packs; a job (progress: jobs.get). */
+  import: method<{ jobId: string }>()(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict()),
+  report: method<TerminologyImportReport>()(z.object({ jobId }).strict()),
+  /** The packs stored in the vault. */
+  list: method<TerminologyPackInfo[]>()(empty),
+};
+
 export const nlpContract = {
   status: method<NlpQueueStatus>()(empty),
   /** Resumes automatic processing and processes the notes waiting for it. */
@@ -354,15 +363,6 @@ export const nlpContract = {
   rerun: method<NlpQueueStatus>()(z.object({ scope: z.enum(['outdated', 'all']).default('outdated') }).strict()),
   /** Stops the running job and pauses automatic processing until nlp.start. */
   cancel: method<NlpQueueStatus>()(empty),
-};
-
-/** Terminology packs (docs/terminology.md): official ICD-10-CM / RxNorm releases read from files on this machine into the vault. */
-export const terminologyContract = {
-  /** Reads the releases found under these files or folders and stores their packs; a job (progress: jobs.get). */
-  import: method<{ jobId: string }>()(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict()),
-  report: method<TerminologyImportReport>()(z.object({ jobId }).strict()),
-  /** The packs stored in the vault. */
-  list: method<TerminologyPackInfo[]>()(empty),
 };
 
 export const settingsContract = {
@@ -391,8 +391,8 @@ export const contract = {
   import: importContract,
   export: exportContract,
   jobs: jobsContract,
-  nlp: nlpContract,
   terminology: terminologyContract,
+  nlp: nlpContract,
   settings: settingsContract,
 };
 

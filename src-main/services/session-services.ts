@@ -139,16 +139,10 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           return job;
         }),
     },
-    nlp: {
-      status: () => guarded(async () => nlp.status()),
-      start: () => guarded(async () => nlp.start()),
-      rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
-      cancel: () => guarded(async () => nlp.cancel()),
-    },
     terminology: {
       import: (input) =>
         guarded(async () => {
-          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths });
+          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths, onStored: () => nlp.engineChanged() });
           return { jobId: job.id };
         }),
       report: (input) =>
@@ -159,6 +153,12 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           return terminologyReports.get(input.jobId) ?? { jobId: job.id, status: job.status, files: [], seconds: 0 };
         }),
       list: () => guarded(() => listTerminologyPacks(repository)),
+    },
+    nlp: {
+      status: () => guarded(async () => nlp.status()),
+      start: () => guarded(async () => nlp.start()),
+      rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
+      cancel: () => guarded(async () => nlp.cancel()),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

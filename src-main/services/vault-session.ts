@@ -24,7 +24,7 @@ export interface SessionExtras {
    * it, notes are processed in the background (nlp/results/queue.ts); without it, nlp.status says
    * the engine is not available.
    */
-  nlpAnalyzer?: () => Promise<NoteAnalyzer>;
+  nlpAnalyzer?: (repository: ResourceRepository) => Promise<NoteAnalyzer>;
 }
 
 /** Options the host or a test may pass (a flat record: it crosses the worker boundary). */
@@ -76,7 +76,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   const nlp = new NlpQueue({
     repository: store,
     jobs,
-    ...(extras.nlpAnalyzer ? { analyzer: extras.nlpAnalyzer } : {}),
+    ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
   const repository = observeWrites(store, nlp.noteWritten);

@@ -162,6 +162,22 @@ export class NlpQueue {
     return this.status();
   }
 
+  /**
+   * What the engine is built from changed (a terminology pack was stored). Called from another job,
+   * so this queue's job is not running (jobs run one at a time): the old engine stops, and the
+   * next job starts a new one and scans again, so notes stamped with the old versions show as
+   * outdated and nlp.rerun is offered.
+   */
+  async engineChanged(): Promise<void> {
+    const analyzer = this.analyzer;
+    this.analyzer = undefined;
+    this.versions = undefined;
+    this.scanned = false;
+    if (analyzer) await analyzer.then((a) => a.close?.(), () => undefined);
+    this.emit();
+    this.schedule();
+  }
+
   /** The session is closing (after the JobManager stopped the running job): no new job, the engine stops. */
   async close(): Promise<void> {
     this.closed = true;
