@@ -164,16 +164,24 @@ export class NlpQueue {
 
   /**
    * What the engine is built from changed (a terminology pack was stored). Called from another job,
-   * so this queue's job is not running (jobs run one at a time): the old engine stops, and the
+   * so this queue's job is usually not running (jobs run one at a time; if it is, it is cancelled
+   * and awaited first): the old engine stops, and the
    * next job starts a new one and scans again, so notes stamped with the old versions show as
    * outdated and nlp.rerun is offered.
    */
   async engineChanged(): Promise<void> {
-    const analyzer = this.analyzer;
+    // The next job starts the new engine; the running one finishes its batch with the old one,
+    // which is closed only then (closing it under the batch would store "the engine failed").
+    const old = this.analyzer;
     this.analyzer = undefined;
     this.versions = undefined;
     this.scanned = false;
-    if (analyzer) await analyzer.then((a) => a.close?.(), () => undefined);
+    const running = this.jobId;
+    if (running !== undefined) {
+      this.options.jobs.cancel(running);
+      await this.options.jobs.whenFinished(running);
+    }
+    if (old) await old.then((a) => a.close?.(), () => undefined);
     this.emit();
     this.schedule();
   }
@@ -328,7 +336,11 @@ export class NlpQueue {
           this.notes.set(id, { state, failed: readNlpStamp(doc)?.status === 'failed' });
           return undefined;
         }
-        if (signal.aborted) return undefined;
+        if (signal.aborted) {
+          // Stopped before its turn: it waits for the next job.
+          this.waiting.add(id);
+          return undefined;
+        }
         const processed = await processNote(doc, analyzer, this.readBinary);
         return { id, doc: processed.doc, failed: processed.result.status === 'failed', message: processed.result.message, versionId: doc.meta?.versionId };
       }),
