@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
 import type { HearthEvent, JobState, NlpQueueStatus } from '../../../../src-main/api/contract';
 import type { Result } from '../../../../src-main/api/result';
@@ -196,7 +196,8 @@ describe('NLP processing queue', () => {
     expect(progress?.progress.total).toBe(40);
     expect([16, 32]).toContain(progress?.progress.done);
     expect(progress?.progress.message).toMatch(/^Processed (16|32) of 40 notes$/);
-    expect(statuses.length).toBeGreaterThan(0);
+    // Status events are throttled (at most one per 200 ms, the latest last).
+    await vi.waitFor(() => expect(statuses.at(-1)?.paused).toBe(true), { timeout: 2000 });
 
     // Paused: a new note waits.
     value(await session.services.resources.update({ resource: body(noteWithText('late', 'Diabetes.')) }));
@@ -216,7 +217,7 @@ describe('NLP processing queue', () => {
       versions: TEST_VERSIONS,
       async analyze(text) {
         calls++;
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise((r) => setTimeout(r, 10));
         return analyzeForTest(text);
       },
     };
@@ -225,7 +226,8 @@ describe('NLP processing queue', () => {
     session.onEvent((event) => {
       if (event.type === 'job' && (event.job.status === 'succeeded' || event.job.status === 'cancelled')) order.push(event.job.kind);
     });
-    await new Promise((r) => setTimeout(r, 30));
+    // The import is queued while the first batch (16 of 64 notes) is being analysed.
+    while (calls === 0) await new Promise((r) => setTimeout(r, 1));
     const patient = JSON.stringify({ resourceType: 'Patient', id: 'p1' });
     const { jobId } = value(await session.services.import.start({ sources: [{ kind: 'text', name: 'p.ndjson', text: patient }] }));
     await settled(session);
@@ -288,5 +290,49 @@ describe('NLP jobs and the idle auto-lock', () => {
     expect(session.hasRunningJobs()).toBe(true);
     release();
     await settled(session);
+  });
+});
+
+describe('NlpQueue.engineChanged', () => {
+  it('lets the running batch finish with the old engine, then starts the new one and reports the older results', async () => {
+    const { NlpQueue } = await import('../../../../src-main/nlp/results/queue');
+    const { JobManager } = await import('../../../../src-main/jobs/job-manager');
+    const repository = new MemoryRepository();
+    for (let i = 0; i < 20; i++) await repository.update(noteWithText(`n${i}`, 'Hypertension.'));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let closedWhileBusy = false;
+    let busy = 0;
+    let starts = 0;
+    const start = async (): Promise<NoteAnalyzer> => {
+      const generation = ++starts;
+      return {
+        versions: { ...TEST_VERSIONS, packs: [`pack-${generation}`] },
+        async analyze(text) {
+          busy++;
+          if (generation === 1) await gate;
+          busy--;
+          return analyzeForTest(text);
+        },
+        async close() {
+          if (busy > 0) closedWhileBusy = true;
+        },
+      };
+    };
+    const jobs = new JobManager({ onEvent: () => undefined });
+    const queue = new NlpQueue({ repository, jobs, analyzer: start });
+    queue.open();
+    while (busy === 0) await new Promise((r) => setTimeout(r, 5));
+    const changed = queue.engineChanged();
+    release();
+    await changed;
+    for (let i = 0; i < 400 && (queue.status().jobId !== undefined || !queue.status().scanned || queue.status().pending > 0); i++) await new Promise((r) => setTimeout(r, 10));
+    const status = queue.status();
+    expect(closedWhileBusy).toBe(false);
+    expect(starts).toBe(2);
+    expect(status.versions?.packs).toEqual(['pack-2']);
+    // The first batch (16) was stored by the old engine: outdated now; the rest by the new one.
+    expect(status).toMatchObject({ notes: 20, outdated: 16, current: 4, pending: 0, failed: 0 });
+    await queue.close();
   });
 });
