@@ -9,6 +9,8 @@ export const API_METHODS = {
   import: ['start', 'report', 'sample'],
   export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
+  terminology: ['import', 'report', 'list'],
+  nlp: ['status', 'start', 'rerun', 'cancel'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;
 

@@ -10,6 +10,7 @@ import packageJson from '../../package.json';
 import { CliError, expectedReason, oneLine } from './cli-error';
 import { NLP_USAGE, nlpCommand } from './nlp-command';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
+import { terminologyCommand } from './terminology-command';
 import {
   exportResources,
   getResource,
@@ -44,6 +45,13 @@ Data
   hearth history DIR Type/id     print a resource's history Bundle
   hearth search DIR 'Type?query' print a searchset Bundle (search.html: every R4 string, token,
                                  reference, date, number, quantity and uri parameter; see docs/search.md)
+
+Terminology packs (docs/terminology.md)
+  hearth terminology import DIR PATH...
+                                 read official ICD-10-CM (order file, Alphabetic Index XML) and
+                                 RxNorm (RXNCONSO/RXNREL/RXNSAT.RRF) releases from files or folders
+                                 into packs stored in the vault; prints what was read
+  hearth terminology list DIR    the packs stored in the vault
 
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
@@ -144,8 +152,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   switch (command) {
     case 'nlp': {
-      if (values.terminology !== undefined) throw new CliError(`--terminology is not available yet (usage: ${NLP_USAGE})`);
-      return nlpCommand({ files: rest, spans: values.spans === true }, io);
+      if (values.terminology === '') throw new CliError(`--terminology needs a vault or a folder of official release files (usage: ${NLP_USAGE})`);
+      return nlpCommand({ files: rest, spans: values.spans === true, ...(values.terminology !== undefined ? { terminology: values.terminology } : {}) }, io);
     }
     case 'sample': {
       noExtra(rest, 0, SAMPLE_USAGE);
@@ -171,6 +179,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       if (sub === 'passwd') return vaultPasswd(dir, io);
       throw new CliError(`unknown vault command "${oneLine(sub).slice(0, 40)}" (create, verify or passwd)`);
     }
+    case 'terminology':
+      return terminologyCommand(rest, io);
     case 'import': {
       const usage = 'hearth import DIR SOURCE...';
       const dir = need(rest, 0, 'DIR', usage);

@@ -94,8 +94,15 @@ export class JobManager {
     return this.snapshot(entry);
   }
 
-  hasRunning(): boolean {
-    return this.running !== null || this.queue.length > 0;
+  /** Jobs waiting for the running one (a background job gives way to them between its chunks). */
+  queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** Whether a job runs or waits; jobs of the `ignore` kinds do not count (resumable background work). */
+  hasRunning(ignore: readonly JobState['kind'][] = []): boolean {
+    const counts = (entry: JobEntry) => !ignore.includes(entry.state.kind);
+    return (this.running !== null && counts(this.running)) || this.queue.some(counts);
   }
 
   /** Resolves once the job has finished (any terminal status). */

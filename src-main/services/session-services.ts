@@ -11,8 +11,12 @@ import type { ResourceRepository } from '../fhir/repository';
 import { startSampleJob } from '../jobs/sample-job';
 import { startImportJob } from '../jobs/import-job';
 import { startExportJob } from '../jobs/export-job';
+import { startTerminologyImportJob } from '../jobs/terminology-job';
+import { listTerminologyPacks } from '../nlp/terminology/pack-store';
+import type { TerminologyImportReport } from '../nlp/terminology/report-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
+import { NlpQueue } from '../nlp/results/queue';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -22,6 +26,8 @@ export interface ServiceDependencies {
   /** Absent for stores that are not vaults (the memory repository in tests). */
   vault?: Vault;
   importChunkSize?: number;
+  /** The NLP processing queue (nlp/results/queue.ts); default: one without an engine (`available: false`). */
+  nlp?: NlpQueue;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -37,8 +43,10 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
+  const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
+  const terminologyReports = new Map<string, TerminologyImportReport>();
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
 
   return {
@@ -130,6 +138,27 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           if (!job) throw fhirError('not-found', 'No such job', 404, ['jobId']);
           return job;
         }),
+    },
+    terminology: {
+      import: (input) =>
+        guarded(async () => {
+          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths, onStored: () => nlp.engineChanged() });
+          return { jobId: job.id };
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const job = jobs.get(input.jobId);
+          if (!job || job.kind !== 'terminology') throw fhirError('not-found', 'No such terminology import job', 404, ['jobId']);
+          // Queued, running, cancelled or failed: no counts yet, the job's status.
+          return terminologyReports.get(input.jobId) ?? { jobId: job.id, status: job.status, files: [], seconds: 0 };
+        }),
+      list: () => guarded(() => listTerminologyPacks(repository)),
+    },
+    nlp: {
+      status: () => guarded(async () => nlp.status()),
+      start: () => guarded(async () => nlp.start()),
+      rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
+      cancel: () => guarded(async () => nlp.cancel()),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),
