@@ -57,5 +57,29 @@ test.describe('preload sample data', () => {
     await expect(page.getByTestId('count-Patient')).toHaveText('25');
     await expect(page.getByTestId('count-DocumentReference')).not.toHaveText('0');
     await page.screenshot({ path: path.join(screensDir, '25-home-with-sample.png'), fullPage: true });
+
+    // Issue 5 §3: the notes are analysed in the background after the import, with progress on
+    // Home, and the results are searchable by ICD-10-CM code and score.
+    const counts = page.getByTestId('nlp-counts');
+    await expect(counts).toHaveText(/^([\d,]+) of \1 notes processed$/, { timeout: 180_000 });
+    await page.screenshot({ path: path.join(screensDir, '28-home-nlp-done.png'), fullPage: true });
+    const origin = new URL(hearthUrl!).origin;
+    const token = new URL(hearthUrl!).hash.replace(/^#token=/, '');
+    const search = async (query: string): Promise<{ total?: number; entry?: unknown[] }> => {
+      const response = await fetch(`${origin}/api/resources.search`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const result = (await response.json()) as { ok: boolean; value: { total?: number; entry?: unknown[] } };
+      expect(result.ok).toBe(true);
+      return result.value;
+    };
+    const hypertension = await search('DocumentReference?nlp-icd10cm=I10&_total=accurate&_count=1');
+    const confident = await search('DocumentReference?nlp-icd10cm-score=I10$ge0.9&_total=accurate&_count=1');
+    const all = await search('DocumentReference?_total=accurate&_count=1');
+    expect(hypertension.total ?? 0).toBeGreaterThan(0);
+    expect(confident.total ?? 0).toBeLessThanOrEqual(hypertension.total ?? 0);
+    expect(hypertension.total ?? 0).toBeLessThan(all.total ?? 0);
   });
 });
