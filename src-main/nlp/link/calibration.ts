@@ -12,15 +12,30 @@
 /** Knots [raw, calibrated], raw ascending, calibrated non-decreasing. */
 export type CalibrationTable = readonly (readonly [number, number])[];
 
-export const DEFAULT_CALIBRATION: CalibrationTable = [
-  [0, 0.02],
-  [0.3, 0.25],
-  [0.5, 0.45],
-  [0.7, 0.7],
-  [0.85, 0.85],
-  [0.95, 0.95],
-  [1, 0.98],
+/**
+ * Fitted on 60 generated patients (seed 'calibration-1', 924 notes) by
+ * `npx tsx test/unit/nlp/link/fit-calibration.ts 60 calibration-1`, one table per code system. The
+ * first knot [0, 0.01] is an assumption, not a fit: below the lowest raw score a top concept had in
+ * the fit (the alternatives ranked second and lower), the probability falls linearly to ~0.
+ */
+export const ICD10_CALIBRATION: CalibrationTable = [
+  [0.0, 0.01],
+  [0.879, 0.8601],
+  [0.9409, 0.9139],
+  [0.97, 0.9218],
 ];
+
+export const RXNORM_CALIBRATION: CalibrationTable = [
+  [0.0, 0.01],
+  [0.6688, 0.0435],
+  [0.776, 0.0435],
+  [0.855, 0.875],
+  [0.9487, 0.9678],
+  [0.97, 0.9982],
+];
+
+/** Kept for callers that want one table: the ICD-10-CM one. */
+export const DEFAULT_CALIBRATION: CalibrationTable = ICD10_CALIBRATION;
 
 /** Piecewise-linear interpolation; clamps outside the table. */
 export function calibrate(raw: number, table: CalibrationTable = DEFAULT_CALIBRATION): number {
@@ -46,33 +61,58 @@ export interface Observation {
 
 /**
  * Isotonic regression (pool adjacent violators) of correctness on raw score, returned as knots at
- * each pooled block's mean raw score. `minBlock` merges blocks with fewer observations into their
- * neighbours so the table is not fitted to a handful of mentions. Shrinks each block toward 0.5 by
- * one pseudo-observation each way (Laplace), so no knot says 0 or 1 outright.
+ * each pooled block's mean raw score. Observations with the same raw score always share a block.
+ * Blocks with fewer than `minBlock` observations are merged into a neighbour so the table is not
+ * fitted to a handful of mentions, and each block's rate is smoothed by one pseudo-observation each
+ * way (Laplace), so no knot says 0 or 1 outright.
  */
 export function fitCalibration(observations: readonly Observation[], minBlock = 20): CalibrationTable {
-  const sorted = [...observations].sort((a, b) => a.raw - b.raw);
   interface Block {
     sumRaw: number;
     hits: number;
     n: number;
   }
+  const rate = (b: Block): number => b.hits / b.n;
+  const merge = (a: Block, b: Block): Block => ({ sumRaw: a.sumRaw + b.sumRaw, hits: a.hits + b.hits, n: a.n + b.n });
+  // one group per distinct raw score, in raw order
+  const groups = new Map<number, Block>();
+  for (const o of observations) {
+    const key = Math.round(o.raw * 1e6) / 1e6;
+    const g = groups.get(key) ?? { sumRaw: 0, hits: 0, n: 0 };
+    g.sumRaw += o.raw;
+    g.hits += o.correct ? 1 : 0;
+    g.n++;
+    groups.set(key, g);
+  }
   const blocks: Block[] = [];
-  for (const o of sorted) {
-    blocks.push({ sumRaw: o.raw, hits: o.correct ? 1 : 0, n: 1 });
-    // pool while the previous block's rate is not below this one's
-    while (blocks.length > 1) {
-      const b = blocks[blocks.length - 1]!;
-      const a = blocks[blocks.length - 2]!;
-      if (a.hits / a.n < b.hits / b.n && a.n >= minBlock) break;
-      blocks.splice(blocks.length - 2, 2, { sumRaw: a.sumRaw + b.sumRaw, hits: a.hits + b.hits, n: a.n + b.n });
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    blocks.push(groups.get(key)!);
+    // pool while the block before is not below this one (a violation, or a flat step)
+    while (blocks.length > 1 && rate(blocks[blocks.length - 2]!) >= rate(blocks[blocks.length - 1]!)) {
+      const b = blocks.pop()!;
+      blocks.push(merge(blocks.pop()!, b));
     }
+  }
+  // small blocks join the neighbour with the closer rate; adjacent monotone blocks stay monotone
+  for (let i = 0; i < blocks.length && blocks.length > 1; ) {
+    const b = blocks[i]!;
+    if (b.n >= minBlock) {
+      i++;
+      continue;
+    }
+    const left = blocks[i - 1];
+    const right = blocks[i + 1];
+    const toLeft = right === undefined || (left !== undefined && Math.abs(rate(left) - rate(b)) <= Math.abs(rate(right) - rate(b)));
+    if (toLeft) {
+      blocks.splice(i - 1, 2, merge(left!, b));
+      i = Math.max(0, i - 1);
+    } else blocks.splice(i, 2, merge(b, right!));
   }
   const knots: [number, number][] = [];
   for (const b of blocks) {
-    const rate = (b.hits + 1) / (b.n + 2);
+    const smoothed = (b.hits + 1) / (b.n + 2);
     const prev = knots[knots.length - 1];
-    knots.push([b.sumRaw / b.n, prev !== undefined ? Math.max(prev[1], rate) : rate]);
+    knots.push([b.sumRaw / b.n, prev !== undefined ? Math.max(prev[1], smoothed) : smoothed]);
   }
   return knots;
 }

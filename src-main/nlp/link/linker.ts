@@ -11,7 +11,7 @@ import type { Concept, CodeSystemIndex, ClinicalDrug, Mention, NlpDocument, RxNo
 import { REFINEMENTS, type Refinement } from '../lexicon/refinements';
 import type { LexiconMention, MatchKind } from '../match/matcher';
 import { normalizePhrase, unitsOf } from '../match/normalize';
-import { calibrate, DEFAULT_CALIBRATION, type CalibrationTable } from './calibration';
+import { calibrate, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable } from './calibration';
 import { rawLinkScore, type ConceptSource } from './features';
 import { normalizeForm, normalizeStrength } from './drug-attributes';
 
@@ -24,7 +24,8 @@ export interface LinkerSources {
 }
 
 export interface LinkerOptions {
-  calibration?: CalibrationTable;
+  /** Raw score → probability tables (default: the fitted ones in calibration.ts). */
+  calibration?: { icd10?: CalibrationTable; rxnorm?: CalibrationTable };
   /** Concepts returned per mention (default 5). */
   limit?: number;
   /** Units either side of a condition mention searched for qualifier words (default 8). */
@@ -56,7 +57,8 @@ function mentionFeatures(m: Mention): { matchKind: MatchKind; ambiguity: number 
 }
 
 export class ConceptLinker {
-  private readonly calibration: CalibrationTable;
+  private readonly icd10Calibration: CalibrationTable;
+  private readonly rxnormCalibration: CalibrationTable;
   private readonly limit: number;
   private readonly window: number;
   private readonly refinementsByCode = new Map<string, Refinement[]>();
@@ -65,7 +67,8 @@ export class ConceptLinker {
     private readonly sources: LinkerSources,
     options: LinkerOptions = {},
   ) {
-    this.calibration = options.calibration ?? DEFAULT_CALIBRATION;
+    this.icd10Calibration = options.calibration?.icd10 ?? ICD10_CALIBRATION;
+    this.rxnormCalibration = options.calibration?.rxnorm ?? RXNORM_CALIBRATION;
     this.limit = options.limit ?? 5;
     this.window = options.qualifierWindow ?? 8;
     for (const r of REFINEMENTS) {
@@ -87,7 +90,7 @@ export class ConceptLinker {
     for (const index of this.sources.icd10) {
       for (const c of index.search(phrase, this.limit)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
-    return this.rank(mention, scored, this.sources.icd10);
+    return this.rank(mention, scored, this.sources.icd10, this.icd10Calibration);
   }
 
   /** RxNormConcepts for a MEDICATION mention, best first. */
@@ -101,16 +104,18 @@ export class ConceptLinker {
     }
     // a pack-only medication: its best search hit stands in for the lexicon's ingredient
     if (ingredients.length === 0 && searched[0] !== undefined && searched[0].match >= 0.9) ingredients.push(searched[0].code);
-    if (attributes.strength !== undefined && attributes.strength.trim() !== '') {
+    let productMissing = false;
+    if (attributes.strength !== undefined && normalizeStrength(attributes.strength) !== undefined) {
       const drug = this.clinicalDrug(ingredients, attributes);
       if (drug !== undefined) scored.push({ code: drug.rxcui, source: 'scd', match: 1, description: drug.name });
+      else productMissing = true;
     }
     for (const code of ingredients) scored.push({ code, source: 'ingredient', match: 1 });
     scored.push(...searched);
-    return this.rank(mention, scored, this.sources.rxnorm);
+    return this.rank(mention, scored, this.sources.rxnorm, this.rxnormCalibration, productMissing);
   }
 
-  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[]): RankedConcept[] {
+  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[], table: CalibrationTable, productMissing = false): RankedConcept[] {
     const features = mentionFeatures(mention);
     const seen = new Set<string>();
     const out: RankedConcept[] = [];
@@ -119,8 +124,8 @@ export class ConceptLinker {
       seen.add(s.code);
       const description = s.description ?? this.describe(s.code, indexes);
       if (description === undefined) continue;
-      const raw = rawLinkScore({ ...features, source: s.source, match: s.match, rank: out.length });
-      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, this.calibration)), raw });
+      const raw = rawLinkScore({ ...features, source: s.source, match: s.match, rank: out.length, productMissing });
+      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, table)), raw });
       if (out.length >= this.limit) break;
     }
     return out;
