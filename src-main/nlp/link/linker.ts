@@ -7,12 +7,12 @@
  * Medications: the clinical drug (SCD) first when a strength is given and a product of that strength
  * exists (the form and route pick among several), then the ingredient, then alternatives.
  */
-import type { Concept, CodeSystemIndex, ClinicalDrug, Mention, NlpDocument, RxNormIndex } from '../types';
+import type { Concept, ConceptCandidate, CodeSystemIndex, ClinicalDrug, Mention, NlpDocument, RxNormIndex } from '../types';
 import { REFINEMENTS, type Refinement } from '../lexicon/refinements';
 import type { LexiconMention, MatchKind } from '../match/matcher';
-import { normalizePhrase, unitsOf } from '../match/normalize';
+import { normalizePhrase, unitsOf, type Unit } from '../match/normalize';
 import { calibrate, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable } from './calibration';
-import { rawLinkScore, type ConceptSource } from './features';
+import { rawLinkScore, type ConceptSource, type LinkFeatures } from './features';
 import { normalizeForm, normalizeStrength } from './drug-attributes';
 
 /** Where a qualifier window stops: list separators, so neighbouring problems do not refine each other. */
@@ -62,6 +62,10 @@ export class ConceptLinker {
   private readonly limit: number;
   private readonly window: number;
   private readonly refinementsByCode = new Map<string, Refinement[]>();
+  /** Search results by index and phrase: notes repeat their phrases, and a search is the costly part. */
+  private readonly searchCache = new Map<CodeSystemIndex, Map<string, ConceptCandidate[]>>();
+  /** The units of the last sentence looked at: mentions of one sentence come one after another. */
+  private lastUnits: { text: string; begin: number; end: number; units: Unit[] } | undefined;
 
   constructor(
     private readonly sources: LinkerSources,
@@ -80,15 +84,17 @@ export class ConceptLinker {
   linkCondition(mention: Mention, doc: NlpDocument): RankedConcept[] {
     const scored: Scored[] = [];
     const lexiconCodes = mention.icd10 ?? [];
-    const context = this.qualifierContext(mention, doc);
+    // the qualifier window is only read for codes that have refinements (most have none)
+    let context: string | undefined;
     for (const code of lexiconCodes) {
-      const refined = this.refine(code, context);
+      if (this.refinementsByCode.has(code)) context ??= this.qualifierContext(mention, doc);
+      const refined = context === undefined ? undefined : this.refine(code, context);
       if (refined !== undefined && refined !== code) scored.push({ code: refined, source: 'refinement', match: 1 });
       scored.push({ code, source: 'lexicon', match: 1 });
     }
-    const phrase = normalizePhrase(doc.text.slice(mention.begin, mention.end));
+    const phrase = doc.text.slice(mention.begin, mention.end);
     for (const index of this.sources.icd10) {
-      for (const c of index.search(phrase, this.limit)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
+      for (const c of this.search(index, phrase)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
     return this.rank(mention, scored, this.sources.icd10, this.icd10Calibration);
   }
@@ -97,10 +103,10 @@ export class ConceptLinker {
   linkMedication(mention: Mention, doc: NlpDocument, attributes: DrugAttributes = {}): RankedConcept[] {
     const scored: Scored[] = [];
     const ingredients = [...(mention.rxnorm ?? [])];
-    const phrase = normalizePhrase(doc.text.slice(mention.begin, mention.end));
+    const phrase = doc.text.slice(mention.begin, mention.end);
     const searched: Scored[] = [];
     for (const index of this.sources.rxnorm) {
-      for (const c of index.search(phrase, this.limit)) searched.push({ code: c.code, source: 'search', match: c.match, description: c.description });
+      for (const c of this.search(index, phrase)) searched.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
     // a pack-only medication: its best search hit stands in for the lexicon's ingredient
     if (ingredients.length === 0 && searched[0] !== undefined && searched[0].match >= 0.9) ingredients.push(searched[0].code);
@@ -115,16 +121,34 @@ export class ConceptLinker {
     return this.rank(mention, scored, this.sources.rxnorm, this.rxnormCalibration, productMissing);
   }
 
+  /** An index's candidates for a mention's text (normalised on a cache miss only). */
+  private search(index: CodeSystemIndex, text: string): ConceptCandidate[] {
+    let byPhrase = this.searchCache.get(index);
+    if (byPhrase === undefined) {
+      byPhrase = new Map();
+      this.searchCache.set(index, byPhrase);
+    }
+    const key = text.toLowerCase();
+    let hit = byPhrase.get(key);
+    if (hit === undefined) {
+      if (byPhrase.size > 50_000) byPhrase.clear();
+      hit = index.search(normalizePhrase(text), this.limit);
+      byPhrase.set(key, hit);
+    }
+    return hit;
+  }
+
   private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[], table: CalibrationTable, productMissing = false): RankedConcept[] {
-    const features = mentionFeatures(mention);
-    const seen = new Set<string>();
+    const features: LinkFeatures = { ...mentionFeatures(mention), source: 'lexicon', match: 1, rank: 0, productMissing };
     const out: RankedConcept[] = [];
     for (const s of scored) {
-      if (seen.has(s.code)) continue;
-      seen.add(s.code);
+      if (out.some((c) => c.Code === s.code)) continue;
       const description = s.description ?? this.describe(s.code, indexes);
       if (description === undefined) continue;
-      const raw = rawLinkScore({ ...features, source: s.source, match: s.match, rank: out.length, productMissing });
+      features.source = s.source;
+      features.match = s.match;
+      features.rank = out.length;
+      const raw = rawLinkScore(features);
       out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, table)), raw });
       if (out.length >= this.limit) break;
     }
@@ -152,7 +176,12 @@ export class ConceptLinker {
     const sentence = sentenceAround(doc, mention.begin);
     const begin = sentence?.begin ?? 0;
     const end = sentence?.end ?? doc.text.length;
-    const units = unitsOf(doc.text, begin, end);
+    let cached = this.lastUnits;
+    if (cached === undefined || cached.text !== doc.text || cached.begin !== begin || cached.end !== end) {
+      cached = { text: doc.text, begin, end, units: unitsOf(doc.text, begin, end) };
+      this.lastUnits = cached;
+    }
+    const units = cached.units;
     let first = units.findIndex((u) => u.end > mention.begin);
     if (first < 0) first = units.length;
     let last = first;

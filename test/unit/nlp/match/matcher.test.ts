@@ -178,7 +178,7 @@ describe('createLexiconMatcher', () => {
     const mbPerSecond = large.length / 1e6 / (tLarge / 1000);
     console.log(`matcher: ${mbPerSecond.toFixed(1)} MB/s on ${(large.length / 1e6).toFixed(1)} MB; small ${tSmall.toFixed(1)} ms, large ${tLarge.toFixed(1)} ms`);
     expect(tLarge / Math.max(tSmall, 0.5)).toBeLessThan(40 * 3);
-    // a floor that holds on a loaded 2-core machine; the report gives the figure measured idle
-    expect(mbPerSecond).toBeGreaterThan(1);
+    // a floor that holds on a loaded 2-core machine (catches a quadratic slip); docs/nlp-lexicon.md has the idle figure
+    expect(mbPerSecond).toBeGreaterThan(0.3);
   });
 });
