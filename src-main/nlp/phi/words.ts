@@ -1,0 +1,82 @@
+/**
+ * The words of a note as the PHI detector sees them: letter runs (with inner apostrophes and
+ * hyphens: O'Brien, Mary-Ann) and their shape. Built once per note, in one linear pass, so the
+ * name, place and profession scanners never re-read the text.
+ */
+
+export type WordShape = 'title' | 'upper' | 'lower' | 'mixed';
+
+export interface Word {
+  begin: number;
+  end: number;
+  text: string;
+  lower: string;
+  shape: WordShape;
+}
+
+function shapeOf(word: string): WordShape {
+  let upper = 0;
+  let lower = 0;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 65 && c <= 90) upper++;
+    else if (c >= 97 && c <= 122) lower++;
+  }
+  if (lower === 0) return 'upper';
+  if (upper === 0) return 'lower';
+  const first = word.charCodeAt(0);
+  // McAllister, O'Brien: a capital first letter and a later capital still reads as a name.
+  return first >= 65 && first <= 90 ? 'title' : 'mixed';
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * Letter runs with one inner apostrophe (O'Brien, Mary's) and up to three hyphen joins
+ * (Mary-Ann, daughter-in-law); a hand-written scanner, as this runs over every character.
+ */
+export function wordsOf(text: string): Word[] {
+  const words: Word[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isLetter(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const begin = i;
+    while (i < n && isLetter(text.charCodeAt(i))) i++;
+    let c = text.charCodeAt(i);
+    if ((c === 39 || c === 0x2019) && isLetter(text.charCodeAt(i + 1))) {
+      i++;
+      while (i < n && isLetter(text.charCodeAt(i))) i++;
+    }
+    for (let joins = 0; joins < 3; joins++) {
+      c = text.charCodeAt(i);
+      if (c !== 45 || !isLetter(text.charCodeAt(i + 1))) break;
+      i++;
+      while (i < n && isLetter(text.charCodeAt(i))) i++;
+    }
+    const t = text.slice(begin, i);
+    const lower = t.toLowerCase();
+    words.push({ begin, end: i, text: t, lower: lower.includes('\u2019') ? lower.replace('\u2019', "'") : lower, shape: shapeOf(t) });
+  }
+  return words;
+}
+
+/** The characters between two words, e.g. ". " between "Dr" and "Chen". */
+export function gapBetween(text: string, left: Word, right: Word): string {
+  return text.slice(left.end, right.begin);
+}
+
+/** True when a word starts a sentence or a line: its capital says nothing about being a name. */
+export function startsSentence(text: string, word: Word): boolean {
+  for (let i = word.begin - 1; i >= 0 && i >= word.begin - 6; i--) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '"' || c === '(') continue;
+    return c === '\n' || c === '.' || c === '!' || c === '?' || c === ':' || c === ';' || c === '-' || c === '*' || /\d/.test(c);
+  }
+  return true;
+}
