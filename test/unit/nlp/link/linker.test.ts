@@ -50,6 +50,10 @@ describe('ConceptLinker conditions', () => {
     expect(code('Knee pain, left')).toEqual(['M25.569']);
     expect(code('left ankle pain')).toEqual(['M25.572']);
     expect(code('cellulitis of the right leg')).toEqual(['L03.115']);
+    expect(code('osteoarthritis of the left knee')).toEqual(['M17.12']);
+    expect(code('pain in the right shoulder')).toEqual(['M25.511']);
+    expect(code('history of stroke')).toEqual(['Z86.73']);
+    expect(code('prior MI')).toEqual(['I25.2']);
   });
 
   it('does not let a neighbouring problem in a list refine a condition', () => {
