@@ -11,7 +11,7 @@ import type { Concept, ConceptCandidate, CodeSystemIndex, ClinicalDrug, Mention,
 import { REFINEMENTS, type Refinement } from '../lexicon/refinements';
 import type { LexiconMention, MatchKind } from '../match/matcher';
 import { normalizePhrase, unitsOf, type Unit } from '../match/normalize';
-import { calibrate, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable } from './calibration';
+import { calibrate, ICD10_CALIBRATION, RXNORM_CALIBRATION, type SystemCalibration } from './calibration';
 import { rawLinkScore, type ConceptSource, type LinkFeatures } from './features';
 import { normalizeForm, normalizeStrength } from './drug-attributes';
 
@@ -25,7 +25,7 @@ export interface LinkerSources {
 
 export interface LinkerOptions {
   /** Raw score → probability tables (default: the fitted ones in calibration.ts). */
-  calibration?: { icd10?: CalibrationTable; rxnorm?: CalibrationTable };
+  calibration?: { icd10?: SystemCalibration; rxnorm?: SystemCalibration };
   /** Concepts returned per mention (default 5). */
   limit?: number;
   /** Units either side of a condition mention searched for qualifier words (default 8). */
@@ -57,8 +57,8 @@ function mentionFeatures(m: Mention): { matchKind: MatchKind; ambiguity: number 
 }
 
 export class ConceptLinker {
-  private readonly icd10Calibration: CalibrationTable;
-  private readonly rxnormCalibration: CalibrationTable;
+  private readonly icd10Calibration: SystemCalibration;
+  private readonly rxnormCalibration: SystemCalibration;
   private readonly limit: number;
   private readonly window: number;
   private readonly refinementsByCode = new Map<string, Refinement[]>();
@@ -138,7 +138,7 @@ export class ConceptLinker {
     return hit;
   }
 
-  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[], table: CalibrationTable, productMissing = false): RankedConcept[] {
+  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[], calibration: SystemCalibration, productMissing = false): RankedConcept[] {
     const features: LinkFeatures = { ...mentionFeatures(mention), source: 'lexicon', match: 1, rank: 0, productMissing };
     const out: RankedConcept[] = [];
     for (const s of scored) {
@@ -149,7 +149,7 @@ export class ConceptLinker {
       features.match = s.match;
       features.rank = out.length;
       const raw = rawLinkScore(features);
-      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, table)), raw });
+      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, out.length === 0 ? calibration.top : calibration.alternatives)), raw });
       if (out.length >= this.limit) break;
     }
     return out;

@@ -4,15 +4,16 @@
  *   npx tsx test/unit/nlp/link/fit-calibration.ts [patients=60] [seed=calibration-1]
  *
  * For every gold condition (with an ICD-10-CM code) and medication (with an RxNorm code) the
- * matcher finds, the linker's top concept gives one observation (raw score, right or wrong);
- * fitCalibration pools them isotonically. Run with the identity table so the fit sees raw scores.
+ * matcher finds, each concept the linker ranks gives one observation (raw score, whether it is the
+ * gold code), so the score of a second or third concept is calibrated too; fitCalibration pools
+ * them isotonically. Run with the identity table so the fit sees raw scores.
  * Prints the table as TypeScript and a reliability check (mean calibrated score vs accuracy per bin).
  */
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from '../../../../src-main/nlp/lexicon/index';
 import { createLexiconMatcher } from '../../../../src-main/nlp/match/matcher';
 import { ConceptLinker } from '../../../../src-main/nlp/link/linker';
 import { calibrate, fitCalibration, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable, type Observation } from '../../../../src-main/nlp/link/calibration';
-import { docOf } from '../match/doc';
+import { analyzeText } from '../../../../src-main/nlp/text';
 import { goldNotes } from '../match/gold-notes';
 import { evaluate } from '../match/evaluate';
 
@@ -24,23 +25,33 @@ const identity = [
   [0, 0],
   [1, 1],
 ] as const;
-const linker = new ConceptLinker({ icd10: [builtinIcd10Index()], rxnorm: [builtinRxNormIndex()] }, { calibration: { icd10: identity, rxnorm: identity } });
-const report = evaluate(notes, matcher, linker, docOf);
+const identityTables = { top: identity, alternatives: identity };
+const linker = new ConceptLinker({ icd10: [builtinIcd10Index()], rxnorm: [builtinRxNormIndex()] }, { calibration: { icd10: identityTables, rxnorm: identityTables } });
+const report = evaluate(notes, matcher, linker, analyzeText);
 console.log(`${notes.length} notes, ${report.observations.length} observations (ICD-10-CM acc@1 ${report.icdAcc.toFixed(3)}, RxNorm ${report.rxAcc.toFixed(3)})`);
-const icd10 = report.observations.filter((o) => o.category === 'MEDICAL_CONDITION');
-const rxnorm = report.observations.filter((o) => o.category === 'MEDICATION');
-// the [0, 0.01] anchor: see calibration.ts
-const withAnchor = (t: CalibrationTable): CalibrationTable => [[0, 0.01], ...t];
-const fittedIcd10 = withAnchor(fitCalibration(icd10));
-const fittedRxnorm = withAnchor(fitCalibration(rxnorm));
-for (const [name, t] of [['ICD10_CALIBRATION', fittedIcd10], ['RXNORM_CALIBRATION', fittedRxnorm]] as const) {
-  console.log(`export const ${name}: CalibrationTable = [`);
-  for (const [raw, p] of t) console.log(`  [${raw.toFixed(4)}, ${p.toFixed(4)}],`);
-  console.log('];');
+
+const shipped = { MEDICAL_CONDITION: ICD10_CALIBRATION, MEDICATION: RXNORM_CALIBRATION };
+const format = (t: CalibrationTable): string => t.map(([raw, p]) => `[${raw.toFixed(4)}, ${p.toFixed(4)}]`).join(', ');
+for (const [category, name] of [
+  ['MEDICAL_CONDITION', 'ICD10_CALIBRATION'],
+  ['MEDICATION', 'RXNORM_CALIBRATION'],
+] as const) {
+  const obs = report.observations.filter((o) => o.category === category);
+  const top = obs.filter((o) => o.rank === 0);
+  const alternatives = obs.filter((o) => o.rank > 0);
+  const fitted = { top: fitCalibration(top), alternatives: fitCalibration(alternatives) };
+  console.log(`export const ${name}: SystemCalibration = {\n  top: [${format(fitted.top)}],\n  alternatives: [${format(fitted.alternatives)}],\n};`);
+  for (const [which, list] of [
+    ['top', top],
+    ['alternatives', alternatives],
+  ] as const) {
+    reliability(`${name}.${which}, fitted`, fitted[which], list);
+    reliability(`${name}.${which}, shipped`, shipped[category][which], list);
+  }
 }
 
 /** Reliability of a table on these observations: per calibrated-score bin, mean score vs accuracy. */
-function reliability(name: string, t: CalibrationTable, observations: Observation[]): void {
+function reliability(name: string, t: CalibrationTable, observations: readonly Observation[]): void {
   const bins = new Map<number, { n: number; sum: number; hits: number }>();
   for (const o of observations) {
     const p = calibrate(o.raw, t);
@@ -56,7 +67,3 @@ function reliability(name: string, t: CalibrationTable, observations: Observatio
     console.log(`  ${(bin / 10).toFixed(1)}-${((bin + 1) / 10).toFixed(1)}  ${String(b.n).padStart(5)}  ${(b.sum / b.n).toFixed(3)}  ${(b.hits / b.n).toFixed(3)}`);
   }
 }
-reliability('ICD-10-CM, fitted', fittedIcd10, icd10);
-reliability('ICD-10-CM, shipped', ICD10_CALIBRATION, icd10);
-reliability('RxNorm, fitted', fittedRxnorm, rxnorm);
-reliability('RxNorm, shipped', RXNORM_CALIBRATION, rxnorm);

@@ -71,15 +71,18 @@ describe('ConceptLinker conditions', () => {
     expect(concepts[0]!.Score).toBeGreaterThan(concepts[1]!.Score);
   });
 
-  it('scores an abbreviation or a misspelling below the full name', () => {
+  it('scores an abbreviation or a misspelling no higher than the full name', () => {
     const [[, full]] = linkConditions('hypertension') as [[string, RankedConcept[]]];
     const [[, abbr]] = linkConditions('HTN') as [[string, RankedConcept[]]];
     const [[, typo]] = linkConditions('hypertensoin') as [[string, RankedConcept[]]];
     expect(full[0]!.Code).toBe('I10');
     expect(abbr[0]!.Code).toBe('I10');
     expect(typo[0]!.Code).toBe('I10');
-    expect(full[0]!.Score).toBeGreaterThan(abbr[0]!.Score);
-    expect(abbr[0]!.Score).toBeGreaterThan(typo[0]!.Score);
+    // raw scores order them; the calibrated ones may tie where the gold showed no difference in accuracy
+    expect(full[0]!.raw).toBeGreaterThan(abbr[0]!.raw);
+    expect(abbr[0]!.raw).toBeGreaterThan(typo[0]!.raw);
+    expect(full[0]!.Score).toBeGreaterThanOrEqual(abbr[0]!.Score);
+    expect(abbr[0]!.Score).toBeGreaterThanOrEqual(typo[0]!.Score);
   });
 
   it('adds a pack’s candidates as alternatives and takes its official descriptions', () => {

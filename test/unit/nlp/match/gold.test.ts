@@ -47,9 +47,9 @@ describe('matcher and linker on generated gold notes', () => {
       ['MEDICATION', RXNORM_CALIBRATION],
     ] as const) {
       const obs = report.observations.filter((o) => o.category === category);
-      const meanScore = obs.reduce((a, o) => a + calibrate(o.raw, table), 0) / obs.length;
+      const meanScore = obs.reduce((a, o) => a + calibrate(o.raw, o.rank === 0 ? table.top : table.alternatives), 0) / obs.length;
       const accuracy = obs.filter((o) => o.correct).length / obs.length;
-      expect(Math.abs(meanScore - accuracy), `${category}: mean score ${meanScore.toFixed(3)} vs accuracy ${accuracy.toFixed(3)}`).toBeLessThan(0.05);
+      expect(Math.abs(meanScore - accuracy), `${category}: mean score ${meanScore.toFixed(3)} vs accuracy ${accuracy.toFixed(3)}`).toBeLessThan(0.03);
     }
   });
 });
