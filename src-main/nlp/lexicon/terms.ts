@@ -96,7 +96,7 @@ export const TREATMENT_RECORDS: readonly string[] = [
 export const STOP_PHRASES: readonly string[] = [
   'by mouth', 'per mouth', 'in the mouth', 'review of systems', 'physical exam', 'physical examination', 'past medical history', 'family history',
   'social history', 'history of present illness', 'chief complaint', 'no known allergies', 'no known drug allergies', 'heart healthy', 'heart-healthy',
-  'empty stomach', 'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
+  'PE:', 'ROS:', 'empty stomach', 'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
   'drug allergies', 'weight bearing', 'weight-bearing', 'blood pressure cuff', 'foot exam', 'eye exam', 'skin exam',
 ];
 

@@ -1,8 +1,15 @@
 /**
- * Bounded misspelling lookup: words of the lexicon within one edit (insert, delete, substitute,
- * transpose) of a note's word, found through a symmetric deletion index: every vocabulary word is
- * stored under itself and each of its one-character deletions; a query looks up itself and its own
- * deletions. That is O(length) lookups per word, never a scan of the vocabulary.
+ * Bounded misspelling lookup: words of the lexicon one edit from a note's word, found through a
+ * symmetric deletion index: every vocabulary word is stored under itself and each of its
+ * one-character deletions; a query looks up itself and its own deletions. That is O(length)
+ * lookups per word, never a scan of the vocabulary.
+ *
+ * The edits are a dropped, doubled or extra letter and two letters swapped ("diarhea",
+ * "vomitting", "pnuemonia"), not a letter replaced: on real notes a replaced letter mostly turns
+ * one English word into another ("swelling" / "smelling", "cancer" / "cancel", "finger" /
+ * "finder", "intubation" / "incubation"), so substitutions are left to the curated misspellings.
+ * Nor is a letter added or dropped at the very end: that is mostly a suffix ("urethral" / "urethra",
+ * "cystoscope" / "cystoscopy"), not a typo.
  */
 
 export const FUZZY_MIN_LENGTH = 6;
@@ -21,7 +28,7 @@ export class DeletionIndex {
   private collect(word: string, candidates: string[] | undefined, found: string[]): void {
     if (candidates === undefined) return;
     for (const c of candidates) {
-      if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c)) found.push(c);
+      if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c) && !differsOnlyAtEnd(word, c)) found.push(c);
     }
   }
 
@@ -44,8 +51,16 @@ export class DeletionIndex {
   }
 }
 
-/** True when a and b differ by one insertion, deletion, substitution or adjacent transposition. */
-export function withinOneEdit(a: string, b: string): boolean {
+/** True when one word is the other plus one letter at the end ("urethral" / "urethra"). */
+function differsOnlyAtEnd(a: string, b: string): boolean {
+  return a.length !== b.length && (a.startsWith(b) || b.startsWith(a));
+}
+
+/**
+ * True when a and b differ by one insertion, deletion or adjacent transposition (and, with
+ * `substitution`, one replaced letter).
+ */
+export function withinOneEdit(a: string, b: string, substitution = false): boolean {
   if (a === b) return true;
   const la = a.length;
   const lb = b.length;
@@ -53,7 +68,7 @@ export function withinOneEdit(a: string, b: string): boolean {
   let i = 0;
   while (i < la && i < lb && a[i] === b[i]) i++;
   if (la === lb) {
-    if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
+    if (substitution && a.slice(i + 1) === b.slice(i + 1)) return true;
     return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // transposition
   }
   return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);

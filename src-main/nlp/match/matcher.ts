@@ -86,6 +86,9 @@ const KIND_RANK: Record<MatchKind | 'stop', number> = { preferred: 6, synonym: 5
 /** Words between a value-needing test name and its value: "K of 4.3", "BP: 120/80", "Temp was 38". */
 const VALUE_FILLERS = new Set([':', '=', 'of', 'is', 'was', 'at', '-', '(', 'now', 'today']);
 
+/** Verb forms are ordinary words far more often than misspelt terms ("waiting", "seating", "shaving"). */
+const INFLECTED = /(?:ing|ed)$/;
+
 /** Words between "of"/"in" and a body site a condition takes in ("pain in the left knee"). */
 const SITE_DETERMINERS = new Set(['the', 'his', 'her', 'both', 'their', 'a', 'an', 'my']);
 
@@ -151,7 +154,8 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
         node = child;
         if (builtin && u.alnum && ref.kind !== 'stop') {
           knownWords.add(u.key);
-          if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling') deletionIndex.add(u.key);
+          // brand names are coined words that sit one letter from English ones ("Abilify", "ability"): exact only
+          if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling' && ref.entry.type !== 'BRAND_NAME') deletionIndex.add(u.key);
         }
       }
       maxDepth = Math.max(maxDepth, variant.length);
@@ -193,6 +197,19 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       skipped++;
     }
     return false;
+  }
+
+  /**
+   * An abbreviation matches as written (or with a plural "s": "PVCs"), never through the plural
+   * folding that serves words: "does" is not "DOE", "create" not "Creat", "rule" not "RUL". A single
+   * letter after a number is a unit ("2 L"), not a direction.
+   */
+  function abbreviationOk(ref: TermRef, units: Unit[], from: number, to: number): boolean {
+    let written = '';
+    for (let k = from; k < to; k++) written += (k > from ? ' ' : '') + units[k]!.lower;
+    const form = ref.written.toLowerCase();
+    if (written !== form && written !== `${form}s`) return false;
+    return !(form.length === 1 && units[from - 1]?.numeric === true);
   }
 
   function testVerbBefore(units: Unit[], from: number): boolean {
@@ -237,6 +254,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     let valid = 0;
     for (const ref of terms) {
       if (!caseOk(ref, units, from, to)) continue;
+      if (ref.kind === 'abbreviation' && !abbreviationOk(ref, units, from, to)) continue;
       if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
       valid++;
       if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
@@ -288,7 +306,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
           sp++;
         }
       }
-      if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower)) {
+      if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower) && !INFLECTED.test(u.lower)) {
         for (const w of nearby(u.key)) {
           const child = next.get(w);
           if (child === undefined) continue;

@@ -49,6 +49,11 @@ describe('createLexiconMatcher', () => {
     expect(found('Concern for PE.')[0]?.codes).toEqual(['I26.99']);
   });
 
+  it('matches abbreviations as written, not through plural folding', () => {
+    expect(texts('He does not create a rule. 2 L oxygen.')).toEqual([]);
+    expect(texts('Frequent PVCs, DOE, Creat 1.2, RUL nodule, R knee')).toEqual(['PVCs', 'DOE', 'Creat', 'RUL nodule', 'R', 'knee']);
+  });
+
   it('does not read a state before a ZIP code as a diagnosis', () => {
     expect(texts('Lives at 12 Main St, Lansing, MI 48958.')).toEqual([]);
   });
@@ -73,7 +78,7 @@ describe('createLexiconMatcher', () => {
       ['R00.2', 'misspelling'],
       ['R19.7', 'misspelling'],
     ]);
-    const typos = found('hypertensoin, pnumonia, metforminn');
+    const typos = found('hypertensoin, pnumonia, mettformin');
     expect(typos.map((x) => [x.codes[0], x.kind])).toEqual([
       ['I10', 'fuzzy'],
       ['J18.9', 'fuzzy'],
@@ -81,6 +86,8 @@ describe('createLexiconMatcher', () => {
     ]);
     // short words are never guessed at, and ordinary words near a lexicon word are left alone
     expect(texts('a favor, the injection site')).toEqual([]);
+    expect(texts('smelling the corner while waiting, with ability to cancel')).toEqual([]);
+    expect(found('urethral').map((x) => x.kind)).toEqual([]); // a suffix, not a typo of urethra
   });
 
   it('prefers the longest match and keeps conditions whole', () => {

@@ -31,7 +31,8 @@ describe('misspelling lookup', () => {
   it('tells single edits apart from more', () => {
     expect(withinOneEdit('pneumonia', 'pnumonia')).toBe(true); // deletion
     expect(withinOneEdit('pneumonia', 'pneumoniaa')).toBe(true); // insertion
-    expect(withinOneEdit('pneumonia', 'pneunonia')).toBe(true); // substitution
+    expect(withinOneEdit('pneumonia', 'pneunonia')).toBe(false); // substitution: only when asked
+    expect(withinOneEdit('pneumonia', 'pneunonia', true)).toBe(true);
     expect(withinOneEdit('pneumonia', 'pnuemonia')).toBe(true); // transposition
     expect(withinOneEdit('pneumonia', 'pnuemonai')).toBe(false);
     expect(withinOneEdit('pneumonia', 'pneumo')).toBe(false);
@@ -41,9 +42,11 @@ describe('misspelling lookup', () => {
     const index = new DeletionIndex();
     for (const w of ['hypertension', 'hypotension', 'infection', 'pneumonia', 'fever']) index.add(w);
     expect(index.nearby('hypertensoin')).toEqual(['hypertension']);
-    expect(index.nearby('hypotensio')).toEqual(['hypotension']);
+    expect(index.nearby('hypotenson')).toEqual(['hypotension']);
+    expect(index.nearby('hypertensiom')).toEqual([]); // a replaced letter is left to curated misspellings
     expect(index.nearby('xnfection')).toEqual([]); // first letter differs
     expect(index.nearby('fevor')).toEqual([]); // under six letters
     expect(index.nearby('pneumonia')).toEqual([]); // the word itself is no misspelling of itself
+    expect(index.nearby('pneumonias')).toEqual([]); // a letter more at the end is a suffix
   });
 });
