@@ -73,8 +73,8 @@ export const PROCEDURE_RECORDS: readonly string[] = [
   'pacemaker placement|pacemaker placement|pacemaker implantation|', 'ablation|ablation|cardiac ablation;catheter ablation|', 'cardioversion|cardioversion||', 'intubation|intubation|endotracheal intubation|', 'thoracentesis|thoracentesis||',
   'paracentesis|paracentesis||', 'lumbar puncture|lumbar puncture|spinal tap|LP!', 'arthroscopy|arthroscopy|knee arthroscopy|', 'spinal fusion|spinal fusion|lumbar fusion|', 'laminectomy|laminectomy||', 'carpal tunnel release|carpal tunnel release||',
   'bariatric surgery|bariatric surgery|gastric bypass;sleeve gastrectomy|', 'vasectomy|vasectomy||', 'tubal ligation|tubal ligation||', 'circumcision|circumcision||', 'amputation|amputation||', 'debridement|debridement|wound debridement|',
-  'incision and drainage|incision and drainage||I&D', 'suture|laceration repair|suturing;sutures|', 'central line|central line placement|central venous catheter|', 'bronchoscopy|bronchoscopy||', 'cystoscopy|cystoscopy||', 'dilation and curettage|dilation and curettage||D&C',
-  'splenectomy|splenectomy||', 'thyroidectomy|thyroidectomy||', 'nephrectomy|nephrectomy||', 'colectomy|colectomy|bowel resection|', 'joint injection|joint injection|steroid injection;cortisone injection|', 'surgery|surgery|operation|',
+  'incision and drainage|incision and drainage||I&D', 'laceration repair|laceration repair|wound repair|', 'central line|central line placement|central venous catheter|', 'bronchoscopy|bronchoscopy||', 'cystoscopy|cystoscopy||', 'dilation and curettage|dilation and curettage||D&C',
+  'splenectomy|splenectomy||', 'thyroidectomy|thyroidectomy||', 'nephrectomy|nephrectomy||', 'colectomy|colectomy|bowel resection|', 'joint injection|joint injection|steroid injection;cortisone injection|', 'surgery|surgery||',
 ];
 
 /** TREATMENT_NAME: therapies that are not a single drug or procedure. */
@@ -96,7 +96,8 @@ export const TREATMENT_RECORDS: readonly string[] = [
 export const STOP_PHRASES: readonly string[] = [
   'by mouth', 'per mouth', 'in the mouth', 'review of systems', 'physical exam', 'physical examination', 'past medical history', 'family history',
   'social history', 'history of present illness', 'chief complaint', 'no known allergies', 'no known drug allergies', 'heart healthy', 'heart-healthy',
-  'PE:', 'ROS:', 'empty stomach', 'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
+  'PE:', 'ROS:', 'back to', 'came back', 'come back', 'comes back', 'coming back', 'go back', 'went back', 'get back', 'call back', 'back and forth',
+  'back home', 'brought back', 'head of the bed', 'head of bed', 'empty stomach', 'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
   'drug allergies', 'weight bearing', 'weight-bearing', 'blood pressure cuff', 'foot exam', 'eye exam', 'skin exam',
 ];
 
