@@ -38,7 +38,7 @@ export const REFINEMENTS: readonly Refinement[] = [
   { from: ['E10.9'], when: ['ketoacidosis', 'dka'], code: 'E10.10' },
   { from: ['E10.9'], when: ['hyperglycemia', 'uncontrolled', 'poorly controlled'], code: 'E10.65' },
   // an event that is over: "history of stroke" is Z86.73, "prior MI" I25.2
-  { from: ['I63.9'], when: HISTORY_OF, code: 'Z86.73' },
+  { from: ['I63.9', 'G45.9'], when: HISTORY_OF, code: 'Z86.73' },
   { from: ['I21.9'], when: HISTORY_OF, code: 'I25.2' },
   { from: ['I82.409', 'I26.99'], when: HISTORY_OF, code: 'Z86.718' },
   // a site named with a general condition: "osteoarthritis of the knee", "pain in the left hip"

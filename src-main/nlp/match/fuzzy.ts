@@ -4,10 +4,11 @@
  * one-character deletions; a query looks up itself and its own deletions. That is O(length)
  * lookups per word, never a scan of the vocabulary.
  *
- * The edits are a dropped, doubled or extra letter and two letters swapped ("diarhea",
- * "vomitting", "pnuemonia"), not a letter replaced: on real notes a replaced letter mostly turns
- * one English word into another ("swelling" / "smelling", "cancer" / "cancel", "finger" /
- * "finder", "intubation" / "incubation"), so substitutions are left to the curated misspellings.
+ * The edits are a dropped, doubled or extra letter, two letters swapped ("diarhea", "vomitting",
+ * "pnuemonia"), and a vowel written for another or a sound-alike consonant ("rhinitus",
+ * "pulmonory", "fluticazone"). Other replaced letters are not guessed: on real notes they mostly
+ * turn one English word into another ("swelling" / "smelling", "cancer" / "cancel", "finger" /
+ * "finder", "intubation" / "incubation"); those are left to the curated misspellings.
  * Nor is a letter added or dropped at the very end: that is mostly a suffix ("urethral" / "urethra",
  * "cystoscope" / "cystoscopy"), not a typo.
  */
@@ -51,14 +52,22 @@ export class DeletionIndex {
   }
 }
 
+const VOWELS = 'aeiouy';
+const SOUND_ALIKE = new Set(['sz', 'zs', 'ck', 'kc']);
+
+/** A replaced letter that spelling slips produce more than English words do: vowel for vowel, s/z, c/k. */
+function soundAlike(x: string, y: string): boolean {
+  return (VOWELS.includes(x) && VOWELS.includes(y)) || SOUND_ALIKE.has(x + y);
+}
+
 /** True when one word is the other plus one letter at the end ("urethral" / "urethra"). */
 function differsOnlyAtEnd(a: string, b: string): boolean {
   return a.length !== b.length && (a.startsWith(b) || b.startsWith(a));
 }
 
 /**
- * True when a and b differ by one insertion, deletion or adjacent transposition (and, with
- * `substitution`, one replaced letter).
+ * True when a and b differ by one insertion, deletion, adjacent transposition or sound-alike
+ * replaced letter (any replaced letter with `substitution`).
  */
 export function withinOneEdit(a: string, b: string, substitution = false): boolean {
   if (a === b) return true;
@@ -68,7 +77,7 @@ export function withinOneEdit(a: string, b: string, substitution = false): boole
   let i = 0;
   while (i < la && i < lb && a[i] === b[i]) i++;
   if (la === lb) {
-    if (substitution && a.slice(i + 1) === b.slice(i + 1)) return true;
+    if (a.slice(i + 1) === b.slice(i + 1) && (substitution || soundAlike(a[i]!, b[i]!))) return true;
     return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // transposition
   }
   return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);

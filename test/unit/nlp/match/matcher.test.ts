@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinLexicon } from '../../../../src-main/nlp/lexicon/index';
 import { createLexiconMatcher, type LexiconMention } from '../../../../src-main/nlp/match/matcher';
+import { analyzeText } from '../../../../src-main/nlp/text';
 import { docOf } from './doc';
 
 const matcher = createLexiconMatcher(builtinLexicon());
@@ -151,6 +152,16 @@ describe('createLexiconMatcher', () => {
     expect(got).toEqual(['Hives', 'amoxicillin']);
     const keepAll = createLexiconMatcher(builtinLexicon(), { excludeSections: [] });
     expect(keepAll.match(doc).map((m) => text.slice(m.begin, m.end))).toEqual(['Penicillin', 'hives', 'Hives', 'amoxicillin']);
+  });
+
+  it('works on the text stage’s documents (sentences and recognised sections)', () => {
+    const text = 'HPI:\nChest pain for 3 days, no SOB.\n\nALLERGIES:\nPenicillin (rash).\n\nMEDICATIONS:\n1. metformin 500 mg PO BID\n';
+    const doc = analyzeText(text);
+    expect(matcher.match(doc).map((m) => [text.slice(m.begin, m.end), m.type])).toEqual([
+      ['Chest pain', 'DX_NAME'],
+      ['SOB', 'DX_NAME'],
+      ['metformin', 'GENERIC_NAME'],
+    ]);
   });
 
   it('adds terms from terminology packs without overriding the lexicon', () => {

@@ -31,7 +31,9 @@ describe('misspelling lookup', () => {
   it('tells single edits apart from more', () => {
     expect(withinOneEdit('pneumonia', 'pnumonia')).toBe(true); // deletion
     expect(withinOneEdit('pneumonia', 'pneumoniaa')).toBe(true); // insertion
-    expect(withinOneEdit('pneumonia', 'pneunonia')).toBe(false); // substitution: only when asked
+    expect(withinOneEdit('pneumonia', 'pneunonia')).toBe(false); // a replaced consonant: only when asked
+    expect(withinOneEdit('rhinitis', 'rhinitus')).toBe(true); // a vowel for a vowel
+    expect(withinOneEdit('fluticasone', 'fluticazone')).toBe(true); // s/z
     expect(withinOneEdit('pneumonia', 'pneunonia', true)).toBe(true);
     expect(withinOneEdit('pneumonia', 'pnuemonia')).toBe(true); // transposition
     expect(withinOneEdit('pneumonia', 'pnuemonai')).toBe(false);
