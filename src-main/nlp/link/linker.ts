@@ -51,6 +51,11 @@ interface Scored {
   description?: string;
 }
 
+function featureKey(m: Mention): string {
+  const f = mentionFeatures(m);
+  return `${f.matchKind}:${f.ambiguity}`;
+}
+
 function mentionFeatures(m: Mention): { matchKind: MatchKind; ambiguity: number } {
   const lm = m as Partial<LexiconMention>;
   return { matchKind: lm.matchKind ?? 'preferred', ambiguity: lm.ambiguity ?? 1 };
@@ -64,6 +69,8 @@ export class ConceptLinker {
   private readonly refinementsByCode = new Map<string, Refinement[]>();
   /** Search results by index and phrase: notes repeat their phrases, and a search is the costly part. */
   private readonly searchCache = new Map<CodeSystemIndex, Map<string, ConceptCandidate[]>>();
+  /** Ranked concepts by mention features, lexicon and refined codes, and text. */
+  private readonly conditionCache = new Map<string, RankedConcept[]>();
   /** The units of the last sentence looked at: mentions of one sentence come one after another. */
   private lastUnits: { text: string; begin: number; end: number; units: Unit[] } | undefined;
 
@@ -80,23 +87,35 @@ export class ConceptLinker {
     }
   }
 
-  /** ICD10CMConcepts for a MEDICAL_CONDITION mention, best first. */
+  /** ICD10CMConcepts for a MEDICAL_CONDITION mention, best first (the concept objects are frozen: copy to change one). */
   linkCondition(mention: Mention, doc: NlpDocument): RankedConcept[] {
     const scored: Scored[] = [];
     const lexiconCodes = mention.icd10 ?? [];
     // the qualifier window is only read for codes that have refinements (most have none)
     let context: string | undefined;
+    let refinedKey = '';
     for (const code of lexiconCodes) {
       if (this.refinementsByCode.has(code)) context ??= this.qualifierContext(mention, doc);
       const refined = context === undefined ? undefined : this.refine(code, context);
-      if (refined !== undefined && refined !== code) scored.push({ code: refined, source: 'refinement', match: 1 });
+      if (refined !== undefined && refined !== code) {
+        scored.push({ code: refined, source: 'refinement', match: 1 });
+        refinedKey += refined;
+      }
       scored.push({ code, source: 'lexicon', match: 1 });
     }
     const phrase = doc.text.slice(mention.begin, mention.end);
+    // the ranking depends on nothing else, and notes repeat their conditions
+    const key = `${featureKey(mention)}|${lexiconCodes.join(',')}|${refinedKey}|${phrase.toLowerCase()}`;
+    const known = this.conditionCache.get(key);
+    if (known !== undefined) return known.slice();
     for (const index of this.sources.icd10) {
       for (const c of this.search(index, phrase)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
-    return this.rank(mention, scored, this.sources.icd10, this.icd10Calibration);
+    // cached concepts are shared between calls: frozen, so a caller cannot change another's result
+    const ranked = this.rank(mention, scored, this.sources.icd10, this.icd10Calibration).map((c) => Object.freeze(c));
+    if (this.conditionCache.size > 50_000) this.conditionCache.clear();
+    this.conditionCache.set(key, ranked);
+    return ranked.slice();
   }
 
   /** RxNormConcepts for a MEDICATION mention, best first. */

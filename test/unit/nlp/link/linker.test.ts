@@ -56,6 +56,20 @@ describe('ConceptLinker conditions', () => {
     expect(code('prior MI')).toEqual(['I25.2']);
   });
 
+  it('answers a repeated mention from its cache with the same, unchangeable concepts', () => {
+    const first = linkConditions('HTN. Also HTN with CKD.');
+    expect(first.map(([t, c]) => [t, c[0]!.Code])).toEqual([
+      ['HTN', 'I10'],
+      ['HTN', 'I12.9'],
+      ['CKD', 'N18.9'],
+    ]);
+    const again = linkConditions('HTN.');
+    expect(again[0]![1]).toEqual(first[0]![1]);
+    expect(() => {
+      (again[0]![1][0] as { Score: number }).Score = 0;
+    }).toThrow();
+  });
+
   it('does not let a neighbouring problem in a list refine a condition', () => {
     const codes = linkConditions('PMH: T2DM, CKD 3, HTN.').map(([t, c]) => [t, c[0]!.Code]);
     expect(codes).toEqual([
