@@ -91,8 +91,10 @@ export function findDates(text: string, out: PhiCandidate[]): void {
 
 const NUMBER_WORD = '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?';
 const AGE_NUMBER = `(?:1[0-4]\\d|\\d{1,2}|${NUMBER_WORD})`;
-// "67-year-old", "67 year old", "3-month-old", "67 years old", "67 yrs old", "67 years of age".
-const AGE_OLD = new RegExp(`(?<![\\d.])${AGE_NUMBER}(?:\\s|-)(?:years?|yrs?|yr|months?|mos?|weeks?|wks?|days?)(?:\\s|-)old\\b|(?<![\\d.])${AGE_NUMBER}\\s(?:years?|yrs?)\\sof\\sage\\b`, 'gi');
+// "67-year-old", "67 year old", "3-month-old", "67 years old", "67 yrs old", "67 years of age". Found from
+// "old" / "of age" backwards (a short end-anchored match), so the number-word alternation only runs there.
+const AGE_ANCHOR = /\b(?:old|of\sage)\b/gi;
+const AGE_OLD = new RegExp(`(?<![\\d.])${AGE_NUMBER}(?:\\s|-)(?:years?|yrs?|yr|months?|mos?|weeks?|wks?|days?)(?:\\s|-)old$|(?<![\\d.])${AGE_NUMBER}\\s(?:years?|yrs?)\\sof\\sage$`, 'i');
 // "67 y/o", "67yo", "67 y.o.", "67 YO", "67yF".
 const AGE_YO = /(?<![\d.])(?:1[0-4]\d|\d{1,2})\s?(?:y\/o|y\.\s?o\.?|yo|yrs?\.?\s?old|yoM|yoF|yom|yof)(?![A-Za-z\d])/gi;
 // "aged 67", "age 67", "Age: 67", "at age 54", "age of 54".
@@ -103,7 +105,12 @@ const AGE_SEX = /(?:^|\n|\ba\s)\s{0,3}((?:1[0-4]\d|\d{1,2}))\s?(?:M|F|m|f|yo\s?[
 const AGE_DECADE = /\b(?:in\s(?:his|her)\s(?:early\s|mid-?\s?|late\s)?)((?:[1-9]0)'?s)\b/g;
 
 export function findAges(text: string, out: PhiCandidate[]): void {
-  scan(AGE_OLD, text, (m) => out.push({ begin: m.index, end: m.index + m[0].length, type: 'AGE', score: 0.97 }));
+  scan(AGE_ANCHOR, text, (anchor) => {
+    const end = anchor.index + anchor[0].length;
+    const from = Math.max(0, end - 36);
+    const m = AGE_OLD.exec(text.slice(from, end));
+    if (m) out.push({ begin: from + m.index, end, type: 'AGE', score: 0.97 });
+  });
   scan(AGE_YO, text, (m) => out.push({ begin: m.index, end: m.index + m[0].length, type: 'AGE', score: 0.95 }));
   scan(AGE_LABEL, text, (m) => {
     const begin = m.index + m[0].length - m[1]!.length;

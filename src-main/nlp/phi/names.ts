@@ -38,8 +38,8 @@ const EPONYM_HEADS = new Set([
 function isNameWord(word: Word | undefined, allowUpper: boolean): word is Word {
   if (!word) return false;
   if (NOT_NAME_WORDS.has(word.lower) || CREDENTIALS.has(word.lower)) return false;
-  if (word.shape === 'title') return word.text.length > 1 || false;
-  if (word.shape === 'upper') return allowUpper && word.text.length > 1 && (GIVEN_NAMES.has(word.lower) || SURNAMES.has(word.lower));
+  if (word.shape === 'title') return word.end - word.begin > 1;
+  if (word.shape === 'upper') return allowUpper && word.end - word.begin > 1 && (GIVEN_NAMES.has(word.lower) || SURNAMES.has(word.lower));
   return false;
 }
 
@@ -73,7 +73,7 @@ export class NameFinder {
   /** A middle initial: "John A. Smith". */
   private isInitial(i: number): boolean {
     const w = this.words[i];
-    return !!w && w.text.length === 1 && w.shape === 'upper' && this.text[w.end] === '.';
+    return !!w && w.end - w.begin === 1 && w.shape === 'upper' && this.text[w.end] === '.';
   }
 
   /**

@@ -91,7 +91,7 @@ export function findFacilities(text: string, words: readonly Word[], out: PhiCan
       const gap = text.slice(previous.end, words[first]!.begin);
       const saint = SAINT.has(previous.lower);
       // Title-case words, or a short acronym ("VA Medical Center", "UCSF Medical Center").
-      if (previous.shape === 'lower' || (previous.shape === 'upper' && previous.text.length > 4) || !(/^[ \t]{1,2}$/.test(gap) || (saint && /^\.[ \t]{1,2}$/.test(gap)))) break;
+      if (previous.shape === 'lower' || (previous.shape === 'upper' && previous.end - previous.begin > 4) || !(/^[ \t]{1,2}$/.test(gap) || (saint && /^\.[ \t]{1,2}$/.test(gap)))) break;
       first--;
       if (saint || !NOT_NAME_WORDS.has(previous.lower.replace(/'s$/, ''))) meaningful = true;
     }

@@ -190,7 +190,7 @@ export const US_STATE_CODES = set(`
 `);
 
 /** State codes that are also common note abbreviations (MD, PA, ME, IN, OR...): they need a ZIP to count. */
-export const AMBIGUOUS_STATE_CODES = set('md pa me in or ok hi de la ma mo ms oh id co al ca ga sc nd sd');
+export const AMBIGUOUS_STATE_CODES = set('md pa me in or ok hi de la ms');
 
 export const US_STATE_NAMES: readonly string[] = [
   'alabama', 'alaska', 'arizona', 'arkansas', 'california', 'colorado', 'connecticut', 'delaware', 'florida', 'georgia', 'hawaii',

@@ -9,22 +9,22 @@ export type WordShape = 'title' | 'upper' | 'lower' | 'mixed';
 export interface Word {
   begin: number;
   end: number;
-  text: string;
+  /** Lower-cased, curly apostrophe made straight: what the word lists are compared with. */
   lower: string;
   shape: WordShape;
 }
 
-function shapeOf(word: string): WordShape {
+function shapeOf(text: string, begin: number, end: number): WordShape {
   let upper = 0;
   let lower = 0;
-  for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i);
+  for (let i = begin; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 65 && c <= 90) upper++;
     else if (c >= 97 && c <= 122) lower++;
   }
   if (lower === 0) return 'upper';
   if (upper === 0) return 'lower';
-  const first = word.charCodeAt(0);
+  const first = text.charCodeAt(begin);
   // McAllister, O'Brien: a capital first letter and a later capital still reads as a name.
   return first >= 65 && first <= 90 ? 'title' : 'mixed';
 }
@@ -59,9 +59,10 @@ export function wordsOf(text: string): Word[] {
       i++;
       while (i < n && isLetter(text.charCodeAt(i))) i++;
     }
-    const t = text.slice(begin, i);
-    const lower = t.toLowerCase();
-    words.push({ begin, end: i, text: t, lower: lower.includes('\u2019') ? lower.replace('\u2019', "'") : lower, shape: shapeOf(t) });
+    const shape = shapeOf(text, begin, i);
+    const raw = text.slice(begin, i);
+    const lower = shape === 'lower' ? raw : raw.toLowerCase();
+    words.push({ begin, end: i, lower: lower.includes('\u2019') ? lower.replace('\u2019', "'") : lower, shape });
   }
   return words;
 }
