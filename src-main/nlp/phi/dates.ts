@@ -84,6 +84,8 @@ export function findDates(text: string, out: PhiCandidate[]): void {
     const before = text.slice(Math.max(0, m.index - 16), m.index);
     const year = Number(m[1]);
     if (year > 2045) return;
+    // Nursing notes write the clock in 24-hour form: "at 2000", "@1930", "1900 hrs".
+    if (/(?:\bat|@|around|approx\.?|~)\s{0,2}$/i.test(before) || /^\s?(?:hrs?|hours|h\b|pm|am)/i.test(text.slice(m.index + m[0].length, m.index + m[0].length + 6))) return;
     push(m.index, m.index + m[0].length, YEAR_CONTEXT.test(before) ? 0.9 : 0.7);
   });
   scan(HOLIDAY, text, (m) => push(m.index, m.index + m[0].length, 0.85));

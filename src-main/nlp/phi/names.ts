@@ -200,6 +200,11 @@ export class NameFinder {
     const label = LABEL_CUES.has(phrase);
     // "Mother: breast cancer" is family history, not a name.
     if (relative && colon) return;
+    // "wife mary called": typed notes drop capitals; a listed given name after a relative still counts.
+    if (relative && next.shape === 'lower' && GIVEN_NAMES.has(next.lower) && !AMBIGUOUS_GIVEN_NAMES.has(next.lower)) {
+      this.push(cueIndex + 1, cueIndex + 1, 0.7);
+      return;
+    }
     if (!isNameWord(next, colon && label)) return;
     const last = this.extend(cueIndex + 1, 3, colon && label);
     const count = last - cueIndex;

@@ -31,6 +31,8 @@ describe('detectPhi: names', () => {
   it('finds relatives named after the relation', () => {
     expect(typed('Spoke with daughter Mary about discharge.', 'NAME')).toEqual(['Mary']);
     expect(typed('Husband Tobiah at bedside.', 'NAME')).toEqual(['Tobiah']);
+    expect(typed('pt called wife linda at home', 'NAME')).toEqual(['linda']);
+    expect(typed('wife will visit tomorrow; son may call', 'NAME')).toEqual([]);
   });
 
   it('knows common given names and surnames with capitals', () => {
@@ -97,6 +99,10 @@ describe('detectPhi: dates', () => {
   it('does not read blood pressure, pain scores, strength grades, fractions or quantities as dates', () => {
     const text = 'BP 122/73, pain 5/10, strength 5/5 bilaterally, 2/6 murmur, 1/2 tablet, 2000 mL NS, 1500 calories, 24/7 care.';
     expect(typed(text, 'DATE')).toEqual([]);
+  });
+
+  it('does not read a 24-hour clock time as a year', () => {
+    expect(typed('Lasix given at 2000. Repeat lytes @1930 and 2030 hrs.', 'DATE')).toEqual([]);
   });
 
   it('reads a bare year without context as a date with less confidence', () => {
