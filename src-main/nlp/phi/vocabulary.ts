@@ -150,10 +150,10 @@ export const NOT_NAME_WORDS = set(`
   risperdal prozac zoloft paxil celexa lexapro wellbutrin effexor cymbalta neurontin lyrica flomax proscar
   albuterol proventil ventolin advair symbicort spiriva flovent singulair prednisone medrol keflex augmentin zithromax
   levaquin cipro bactrim vancomycin zosyn rocephin flagyl diflucan valtrex tamiflu heparin lovenox insulin
-  parkinson parkinsons alzheimer alzheimers crohn crohns hodgkin hodgkins cushing cushings addison addisons graves
-  hashimoto hashimotos raynaud raynauds guillain barre down downs paget pagets kaposi tourette huntington huntingtons
-  marfan sjogren sjogrens reiter bowen meniere menieres homans babinski romberg foley swan ganz whipple nissen hartmann
-  roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley hickman broviac jackson pratt
+  parkinson parkinsons alzheimer alzheimers crohn crohns hodgkin hodgkins cushing cushings addison addisons
+  hashimoto hashimotos raynaud raynauds guillain barre down downs pagets kaposi tourette huntington huntingtons
+  marfan sjogren sjogrens reiter meniere menieres homans babinski romberg swan ganz whipple nissen
+  roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley broviac
   bells murphys mcburney mcburneys kernig brudzinski lachman tinel phalen finkelstein allens
   kussmaul cheyne wernicke korsakoff barretts wilsons lyme fallot wolff white tetralogy
   medicare medicaid blue cross shield aetna cigna humana kaiser
