@@ -30,6 +30,8 @@ const BARE_MONTH = new RegExp(`\\b(?:in|on|since|during|until|till|by|from|throu
 const NUMERIC_DATE = new RegExp(`(?<![\\d/.-])(\\d{1,2})([/.-])(\\d{1,2})\\2(\\d{4}|\\d{2})(?![\\d/]|\\.\\d|-\\d)${TIME}`, 'g');
 const ISO_DATE = new RegExp(`(?<![\\d/.-])(${YEAR4})([/.-])(\\d{1,2})\\2(\\d{1,2})(?![\\d/]|\\.\\d|-\\d)${TIME}`, 'g');
 const YEAR_MONTH = new RegExp(`(?<![\\d/.-])${YEAR4}-(?:0[1-9]|1[0-2])(?![\\d/-])|(?<![\\d/.-])(?:0?[1-9]|1[0-2])/${YEAR4}(?![\\d/])`, 'g');
+// m-d without a year after a date word ("on 10-12", "since 3-14"); "HR 80-90" and "10-12 mg" have none.
+const MONTH_DAY_DASH = /\b(?:on|since|until|till|from|dated|date:?|admitted|discharged|seen|drawn|started|stopped|through|thru)\s{1,2}((?:1[0-2]|0?[1-9])-(?:[12]\d|3[01]|0?[1-9]))(?![\d\/.-])/gi;
 // m/d without a year; scales such as "5/5 strength" or "8/10 pain" are weeded out in code.
 const MONTH_DAY = /(?<![\d/.+-])(\d{1,2})\/(\d{1,2})(?![\d/+]|\.\d)/g;
 const SCALE_CONTEXT = /(?:pain|strength|motor|murmur|scale|reflex|grade|sensation|power|score|gcs|apgar|gleason|rated|out of|tab|tablet|dose|strength|ns\b|\/\d|x\s?\d)/i;
@@ -79,6 +81,10 @@ export function findDates(text: string, out: PhiCandidate[]): void {
     if (SCALE_CONTEXT.test(before) || SCALE_CONTEXT.test(after) || /^\s?(?:[a-z]|\+|-\s?\d)/.test(after) || /[+=]|\bto\s$/.test(before)) return;
     if (a === 24 && b === 7) return;
     push(m.index, m.index + m[0].length, 0.6);
+  });
+  scan(MONTH_DAY_DASH, text, (m) => {
+    const begin = m.index + m[0].length - m[1]!.length;
+    push(begin, begin + m[1]!.length, 0.7);
   });
   scan(BARE_YEAR, text, (m) => {
     const before = text.slice(Math.max(0, m.index - 16), m.index);

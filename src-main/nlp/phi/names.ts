@@ -35,6 +35,16 @@ const EPONYM_HEADS = new Set([
   'cannula', 'trocar', 'valve', 'shunt', 'splint', 'cast', 'brace', 'boot', 'collar', 'mask', 'cup', 'lens', 'graft', 'flap', 'loop',
 ]);
 
+/** Words before a capitalised surname that make it a thing or a place: "a Cook stent", "18-French Robinson", "New York". */
+const NOT_BEFORE_LONE_SURNAME = new Set(['a', 'an', 'the', 'french', 'fr', 'new', 'using', 'per', 'via', 'of', 'no', 'this', 'that', 'size']);
+
+/** Words after a lone surname that make it a person: "Jones aware", "Smith paged", "Garcia at bedside". */
+const LONE_SURNAME_FOLLOWERS = new Set([
+  'aware', 'notified', 'paged', 'called', 'updated', 'informed', 'agrees', 'agreed', 'saw', 'says', 'said', 'states', 'stated', 'reports',
+  'reported', 'requests', 'requested', 'wants', 'feels', 'recommends', 'recommended', 'ordered', 'visited', 'visiting', 'came', 'left',
+  'will', 'would', 'was', 'is', 'has', 'had', 'at', 'in', 'here', 'present', 'consulted', 'evaluated', 'examined', 'spoke', 'discussed',
+]);
+
 function isNameWord(word: Word | undefined, allowUpper: boolean): word is Word {
   if (!word) return false;
   if (NOT_NAME_WORDS.has(word.lower) || CREDENTIALS.has(word.lower)) return false;
@@ -152,6 +162,12 @@ export class NameFinder {
       }
 
       // 4. The name lists.
+      if (word.shape === 'upper' && GIVEN_NAMES.has(word.lower) && !AMBIGUOUS_GIVEN_NAMES.has(word.lower) && !NOT_NAME_WORDS.has(word.lower)) {
+        // "MARY SMITH" in capitals: both words must be listed.
+        const next = words[i + 1];
+        if (next && next.shape === 'upper' && SURNAMES.has(next.lower) && SPACE_GAP.test(this.gap(i))) this.push(i, i + 1, 0.8);
+        continue;
+      }
       if (word.shape !== 'title' || NOT_NAME_WORDS.has(word.lower)) continue;
       if (GIVEN_NAMES.has(word.lower)) {
         const next = words[i + 1];
@@ -179,8 +195,12 @@ export class NameFinder {
           // "Lynn Holmberg", "Craig Connor": a listed name before an unlisted capitalised one.
           this.push(i, i + 1, 0.75);
         } else if (previous && this.isInitial(i - 1) && INITIAL_GAP.test(this.gap(i - 1))) {
-          // "J. Smith": an initial and a surname. A surname alone ("a Cook stent", "New York") is not enough.
+          // "J. Smith": an initial and a surname.
           this.push(i - 1, i, 0.85);
+        } else if (next && LONE_SURNAME_FOLLOWERS.has(next.lower) && !(previous && NOT_BEFORE_LONE_SURNAME.has(previous.lower))) {
+          // "Jones aware of plan", "Smith paged": a lone surname doing what people do. Alone it is
+          // too often a thing ("a Cook stent", "Robinson catheter", "New York") to count.
+          this.push(i, i, 0.6);
         }
       }
     }

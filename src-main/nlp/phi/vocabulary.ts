@@ -153,7 +153,7 @@ export const NOT_NAME_WORDS = set(`
   parkinson parkinsons alzheimer alzheimers crohn crohns hodgkin hodgkins cushing cushings addison addisons
   hashimoto hashimotos raynaud raynauds guillain barre down downs pagets kaposi tourette huntington huntingtons
   marfan sjogren sjogrens reiter meniere menieres homans babinski romberg swan ganz whipple nissen
-  roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley broviac
+  foley roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley broviac
   bells murphys mcburney mcburneys kernig brudzinski lachman tinel phalen finkelstein allens
   kussmaul cheyne wernicke korsakoff barretts wilsons lyme fallot wolff white tetralogy
   medicare medicaid blue cross shield aetna cigna humana kaiser
@@ -213,6 +213,7 @@ export const FACILITY_HEADS: readonly string[] = [
   'rehabilitation hospital', 'hospice', 'care center', 'urgent care', 'medical group', 'cancer center', 'surgery center',
   'surgical center', 'memorial', 'sanatorium', 'assisted living', 'senior living', 'skilled nursing facility',
   'primary care', 'internal medicine', 'family medicine', 'family practice', 'pediatrics', 'medical associates', 'physicians',
+  'general', 'general hospital', 'regional', 'rehab',
 ];
 
 /** Occupations: noun phrases, lower-case. Clinical staff words need a cue ("works as a nurse"), see PROFESSIONS_NEEDING_CUE. */

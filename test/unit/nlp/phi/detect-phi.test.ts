@@ -39,6 +39,7 @@ describe('detectPhi: names', () => {
     expect(typed('Family meeting held; Linda Hernandez agreed with the plan.', 'NAME')).toEqual(['Linda Hernandez']);
     expect(typed('Garcia, Michelle was admitted overnight.', 'NAME')).toEqual(['Garcia, Michelle']);
     expect(typed('Later Jennifer called back.', 'NAME')).toEqual(['Jennifer']);
+    expect(typed('Plan reviewed, Jones aware. SEEN WITH LINDA HERNANDEZ.', 'NAME')).toEqual(['Jones', 'LINDA HERNANDEZ']);
   });
 
   it('takes the name before "is a <age>"', () => {
@@ -50,6 +51,7 @@ describe('detectPhi: names', () => {
     expect(typed('Sister: CVA diagnosed in their 60s.', 'NAME')).toEqual([]);
     expect(typed("History of Bell's palsy and Parkinson disease. Foley catheter placed.", 'NAME')).toEqual([]);
     expect(typed('A Sims retractor and a straight Joseph scissors were used. Cook stent placed.', 'NAME')).toEqual([]);
+    expect(typed('Two red rubber Robinson catheters placed, Mayo stand moved, Foley to gravity. Seen in Houston.', 'NAME')).toEqual([]);
     expect(typed('Started Lipitor and Norvasc. Blood Pressure stable. Heart: regular rate.', 'NAME')).toEqual([]);
     expect(typed('CC:\nFever\n\nHPI:\nCough for 3 days.', 'NAME')).toEqual([]);
     expect(typed('May need to increase the dose. Will call if worse.', 'NAME')).toEqual([]);
@@ -92,6 +94,7 @@ describe('detectPhi: dates', () => {
     ['Quit smoking in 2010 after MI', '2010'],
     ['Scheduled in November for repeat', 'November'],
     ['Seen over Christmas with cough', 'Christmas'],
+    ['Foley removed on 10-12 without issue', '10-12'],
   ])('%s', (text, date) => {
     expect(typed(text, 'DATE')).toEqual([date]);
   });
@@ -158,6 +161,7 @@ describe('detectPhi: addresses and facilities', () => {
   it('finds hospital and facility names', () => {
     expect(typed("Transferred to St. Mary's Hospital for PCI.", 'ADDRESS')).toEqual(["St. Mary's Hospital"]);
     expect(typed('Followed at Mercy Medical Center and the VA Medical Center.', 'ADDRESS')).toEqual(['Mercy Medical Center', 'VA Medical Center']);
+    expect(typed('Transferred from Lowell General for cath.', 'ADDRESS')).toEqual(['Lowell General']);
     expect(typed('BRIEF HOSPITAL COURSE: uneventful. Admitted to the hospital.', 'ADDRESS')).toEqual([]);
   });
 });
