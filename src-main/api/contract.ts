@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { OperationOutcome, Result } from './result';
 import type { ApiMethods } from './methods';
+import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/terminology/report-types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -126,7 +127,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export';
+  kind: 'import' | 'export' | 'terminology';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -307,6 +308,15 @@ export const jobsContract = {
   cancel: method<JobState>()(z.object({ jobId }).strict()),
 };
 
+/** Terminology packs (docs/terminology.md): official ICD-10-CM / RxNorm releases read from files on this machine into the vault. */
+export const terminologyContract = {
+  /** Reads the releases found under these files or folders and stores their packs; a job (progress: jobs.get). */
+  import: method<{ jobId: string }>()(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict()),
+  report: method<TerminologyImportReport>()(z.object({ jobId }).strict()),
+  /** The packs stored in the vault. */
+  list: method<TerminologyPackInfo[]>()(empty),
+};
+
 export const settingsContract = {
   get: method<Settings>()(empty),
   update: method<Settings>()(
@@ -333,6 +343,7 @@ export const contract = {
   import: importContract,
   export: exportContract,
   jobs: jobsContract,
+  terminology: terminologyContract,
   settings: settingsContract,
 };
 

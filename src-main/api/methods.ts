@@ -9,6 +9,7 @@ export const API_METHODS = {
   import: ['start', 'report', 'sample'],
   export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
+  terminology: ['import', 'report', 'list'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;
 

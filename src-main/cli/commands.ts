@@ -34,7 +34,7 @@ export function sessionOptions(env: NodeJS.ProcessEnv): VaultSessionOptions {
 }
 
 /** Unwraps a service Result; an error becomes an OperationOutcomeError (printed as one line). */
-function value<T>(result: Result<T>): T {
+export function value<T>(result: Result<T>): T {
   if (!result.ok) throw new OperationOutcomeError(result.error);
   return result.value;
 }
@@ -46,7 +46,7 @@ async function assertVault(dir: string): Promise<void> {
   if (!probe.isVault) throw new CliError(`${probe.path} is not a Hearth vault${probe.problem ? `: ${probe.problem}` : ''}`);
 }
 
-async function withSession<T>(dir: string, io: CliIo, fn: (session: VaultSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(dir: string, io: CliIo, fn: (session: VaultSession) => Promise<T>): Promise<T> {
   await assertVault(dir);
   const passphrase = await currentPassphrase(io.env);
   const session = await openVaultSession(dir, passphrase, sessionOptions(io.env));
@@ -130,7 +130,7 @@ export function importSummary(report: ImportReport): string {
 }
 
 /** Waits for a session job with a progress line on the terminal; Ctrl-C cancels it (what it did stays). */
-async function followJob(session: VaultSession, jobId: string): Promise<JobState> {
+export async function followJob(session: VaultSession, jobId: string): Promise<JobState> {
   const progress = new ProgressLine();
   const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
   const onInterrupt = () => {

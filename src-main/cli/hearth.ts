@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json';
 import { CliError, expectedReason, oneLine } from './cli-error';
+import { NLP_USAGE, nlpCommand } from './nlp-command';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
+import { terminologyCommand } from './terminology-command';
 import {
   exportResources,
   getResource,
@@ -44,11 +46,27 @@ Data
   hearth search DIR 'Type?query' print a searchset Bundle (search.html: every R4 string, token,
                                  reference, date, number, quantity and uri parameter; see docs/search.md)
 
+Terminology packs (docs/terminology.md)
+  hearth terminology import DIR PATH...
+                                 read official ICD-10-CM (order file, Alphabetic Index XML) and
+                                 RxNorm (RXNCONSO/RXNREL/RXNSAT.RRF) releases from files or folders
+                                 into packs stored in the vault; prints what was read
+  hearth terminology list DIR    the packs stored in the vault
+
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
                                  write synthetic patients as Bulk Data NDJSON (one Type.ndjson per
                                  type and a manifest; with --with-gold, the notes' gold annotations
                                  in gold/annotations.ndjson); the same seed gives the same files
+
+Clinical NLP (docs/nlp.md)
+  hearth nlp [FILE...|-] [--spans] [--terminology DIR]
+                                 entities, traits and ICD-10-CM / RxNorm concepts in Amazon
+                                 Comprehend Medical's JSON, one output line per input line: JSONL
+                                 ({"id", "text"} per line; .jsonl/.ndjson/.json files and standard
+                                 input starting with "{") or plain text files (one note each);
+                                 --spans: traits of the spans each line gives
+                                 ({"id", "text", "spans": [{"begin", "end"}]})
 
 Web mode
   hearth serve [--port N]
@@ -104,6 +122,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         patient: { type: 'string' },
         group: { type: 'string' },
         format: { type: 'string' },
+        spans: { type: 'boolean' },
+        terminology: { type: 'string' },
       },
     });
   } catch (e) {
@@ -128,7 +148,13 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   const exportFlag = (['type', 'since', 'patient', 'group', 'format'] as const).find((name) => values[name] !== undefined);
   if (command !== 'export' && exportFlag !== undefined) throw new CliError(`--${exportFlag} belongs to "hearth export"`);
   if (command !== 'sample' && command !== 'export' && values.out !== undefined) throw new CliError('--out belongs to "hearth sample" and "hearth export"');
+  const nlpFlag = (['spans', 'terminology'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   switch (command) {
+    case 'nlp': {
+      if (values.terminology !== undefined) throw new CliError(`--terminology is not available yet (usage: ${NLP_USAGE})`);
+      return nlpCommand({ files: rest, spans: values.spans === true }, io);
+    }
     case 'sample': {
       noExtra(rest, 0, SAMPLE_USAGE);
       return sampleCommand(
@@ -153,6 +179,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
       if (sub === 'passwd') return vaultPasswd(dir, io);
       throw new CliError(`unknown vault command "${oneLine(sub).slice(0, 40)}" (create, verify or passwd)`);
     }
+    case 'terminology':
+      return terminologyCommand(rest, io);
     case 'import': {
       const usage = 'hearth import DIR SOURCE...';
       const dir = need(rest, 0, 'DIR', usage);

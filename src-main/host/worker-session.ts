@@ -2,11 +2,8 @@
  * Runs each vault session in its own worker thread (Electron and web mode). Lock = close the
  * session, then terminate the thread, so keys and decrypted data leave memory with it.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
 import type { HearthEvent, VaultInfo } from '../api/contract';
 import { err, ok, outcome, type Result } from '../api/result';
 import type { RunningFhirServer } from './session-fhir-server';
@@ -14,11 +11,7 @@ import type { SessionHandle, SessionLauncher, SessionRequest } from './session-h
 import type { HostToWorker, StoreWorkerData, WorkerToHost } from './worker-protocol';
 
 /** How to start the worker: a built script, or (under vitest/tsx) the TypeScript source through tsx. */
-export interface StoreWorkerScript {
-  file: string;
-  /** The file is TypeScript: the worker registers tsx's loader before importing it. */
-  viaTsx: boolean;
-}
+export type StoreWorkerScript = WorkerScript;
 
 export interface WorkerLauncherOptions {
   /** The worker script; default: found next to the running bundle (see resolveStoreWorker). */
@@ -29,38 +22,13 @@ export interface WorkerLauncherOptions {
   closeTimeoutMs?: number;
 }
 
-/**
- * The worker script next to the code that is running: out/cli/store-worker.mjs beside
- * out/cli/hearth.mjs, out/main/store-worker.js beside out/main/index.js, or the TypeScript
- * source under vitest/tsx (then loaded through tsx).
- */
+/** The store worker script next to the code that is running (see threads/worker-script.ts). */
 export function resolveStoreWorker(fromUrl: string = import.meta.url): StoreWorkerScript {
-  const dir = path.dirname(fileURLToPath(fromUrl));
-  for (const name of ['store-worker.mjs', 'store-worker.js', 'store-worker.cjs']) {
-    const file = path.join(dir, name);
-    if (existsSync(file)) return { file, viaTsx: false };
-  }
-  const source = path.join(dir, 'store-worker.ts');
-  if (existsSync(source)) return { file: source, viaTsx: true };
-  throw new Error(`The store worker script is missing next to ${dir}`);
+  return resolveWorkerScript('store-worker', fromUrl);
 }
 
-/**
- * Starts the worker. A TypeScript source needs tsx's loader inside the worker thread, and
- * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module on Node 20, so a tiny
- * ES module (a data: URL, so no CommonJS globals such as `__dirname` leak into the thread)
- * registers tsx and then imports the source.
- */
 function startWorker(script: StoreWorkerScript, workerData: StoreWorkerData): Worker {
-  if (!script.viaTsx) return new Worker(script.file, { workerData });
-  // The ESM build of tsx's API (require.resolve would pick its CommonJS twin).
-  const tsxRoot = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const bootstrap =
-    `import { register } from ${JSON.stringify(tsxApi)};\n` +
-    `register();\n` +
-    `await import(${JSON.stringify(pathToFileURL(script.file).href)});\n`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData });
+  return startWorkerScript(script, { workerData });
 }
 
 /** The reply type the worker sends for each request type. */

@@ -11,6 +11,9 @@ import type { ResourceRepository } from '../fhir/repository';
 import { startSampleJob } from '../jobs/sample-job';
 import { startImportJob } from '../jobs/import-job';
 import { startExportJob } from '../jobs/export-job';
+import { startTerminologyImportJob } from '../jobs/terminology-job';
+import { listTerminologyPacks } from '../nlp/terminology/pack-store';
+import type { TerminologyImportReport } from '../nlp/terminology/report-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { guarded } from './errors';
@@ -39,6 +42,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const { repository, jobs, vault } = deps;
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
+  const terminologyReports = new Map<string, TerminologyImportReport>();
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
 
   return {
@@ -130,6 +134,21 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           if (!job) throw fhirError('not-found', 'No such job', 404, ['jobId']);
           return job;
         }),
+    },
+    terminology: {
+      import: (input) =>
+        guarded(async () => {
+          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths });
+          return { jobId: job.id };
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const job = jobs.get(input.jobId);
+          if (!job || job.kind !== 'terminology') throw fhirError('not-found', 'No such terminology import job', 404, ['jobId']);
+          // Queued, running, cancelled or failed: no counts yet, the job's status.
+          return terminologyReports.get(input.jobId) ?? { jobId: job.id, status: job.status, files: [], seconds: 0 };
+        }),
+      list: () => guarded(() => listTerminologyPacks(repository)),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -38,6 +38,9 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'jobs.list': true,
   'jobs.get': true,
   'jobs.cancel': true,
+  'terminology.import': true,
+  'terminology.report': true,
+  'terminology.list': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

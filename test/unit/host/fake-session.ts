@@ -87,6 +87,11 @@ function makeSession(info: VaultInfo): VaultSession {
       start: async () => err(outcome('not-supported', 'not in the fake')),
       report: async ({ jobId }) => err(outcome('not-found', `No report for ${jobId}`)),
     },
+    terminology: {
+      import: async () => err(outcome('not-supported', 'not in the fake')),
+      report: async ({ jobId }) => err(outcome('not-found', `No report for ${jobId}`)),
+      list: async () => ok([]),
+    },
     jobs: {
       list: async () => ok([...jobs.values()]),
       get: async ({ jobId }) => {

@@ -1,0 +1,227 @@
+/**
+ * The NLP engine: one note in, Amazon Comprehend Medical-shaped entities out (types.ts explains the
+ * stages). Synchronous and pure, so it runs the same in a worker thread (nlp-worker.ts), in the CLI
+ * and in tests; every stage is linear in the note's length, so a note of any size is analysed
+ * whole (HealthLake stops at 10,000 characters).
+ */
+import { assertTraits } from './assertion';
+import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from './attributes';
+import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
+import { ConceptLinker, type DrugAttributes } from './link';
+import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
+import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
+import { detectPhi } from './phi';
+import { icd10IndexFromPack, type Icd10cmIndex, type Icd10cmPackData } from './terminology/icd10cm-pack';
+import { analyzeText } from './text';
+import type {
+  CodeSystemIndex,
+  Concept,
+  Entity,
+  EntityType,
+  Mention,
+  NlpDocument,
+  NlpEngine,
+  NlpVersions,
+  RxNormIndex,
+  TargetSpan,
+  Trait,
+} from './types';
+import { ENTITY_TYPES } from './types';
+
+/** Bumped whenever the engine's output can change for the same text and lexicon. */
+export const ENGINE_VERSION = 'hearth-nlp-1';
+
+/** Below this recognition score an entity carries LOW_CONFIDENCE (Comprehend's trait for weak detections). */
+const LOW_CONFIDENCE_BELOW = 0.5;
+
+/**
+ * What an engine is built from. Plain data (structured-clonable), so a worker thread can be given
+ * it: terminology packs (terminology/) become CodeSystemIndex objects inside the thread.
+ */
+export interface NlpEngineInit {
+  /** ICD-10-CM releases to link with, beside the built-in lexicon. */
+  icd10Packs?: readonly Icd10cmPackData[];
+  /**
+   * Also recognise the packs' titles and index terms as condition mentions (default false: the
+   * built-in lexicon recognises; packs rank concepts. Index terms such as "Absence" or "Pain"
+   * alone would add mentions no reviewer wants).
+   */
+  matchPackTerms?: boolean;
+}
+
+/** PHI types that win over a dictionary match on the same characters (a date or a phone number is never a condition). */
+const PHI_FIRST = new Set(['DATE', 'AGE', 'PHONE_OR_FAX', 'EMAIL', 'ID', 'URL', 'ADDRESS']);
+
+/**
+ * One non-overlapping set of mentions: PHI of the kinds above first, then the longer span, then the
+ * higher score, then the dictionary. Each kept mention marks its characters, so checking a
+ * mention costs its own length and the whole pass stays linear in the text (a sorted interval
+ * list with inserts was quadratic on a 1 MB note).
+ */
+export function resolveMentionOverlaps(mentions: readonly Mention[], textLength: number): Mention[] {
+  const rank = (m: Mention): number => (m.category === 'PROTECTED_HEALTH_INFORMATION' && PHI_FIRST.has(m.type) ? 1 : 0);
+  const ordered = [...mentions].sort(
+    (a, b) => rank(b) - rank(a) || b.end - b.begin - (a.end - a.begin) || b.score - a.score || a.begin - b.begin,
+  );
+  const taken = new Uint8Array(textLength);
+  const kept: Mention[] = [];
+  outer: for (const m of ordered) {
+    for (let i = m.begin; i < m.end; i++) if (taken[i] === 1) continue outer;
+    taken.fill(1, m.begin, m.end);
+    kept.push(m);
+  }
+  return kept.sort((a, b) => a.begin - b.begin || a.end - b.end);
+}
+
+function* packTerms(indexes: readonly Icd10cmIndex[]): Iterable<ExtraTerm> {
+  for (const index of indexes) for (const { term, code } of index.extraTerms()) yield { term, code, system: 'ICD10CM' };
+}
+
+/** The mention (sorted by begin) sharing the most characters with the span, if any. */
+function bestOverlap(sorted: readonly Mention[], span: TargetSpan): Mention | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.begin < span.begin) lo = mid + 1;
+    else hi = mid;
+  }
+  let best: Mention | undefined;
+  let bestShared = 0;
+  // Mentions are short (a few words): look back a little for ones starting before the span.
+  for (let i = Math.max(0, lo - 8); i < sorted.length && sorted[i]!.begin < span.end; i++) {
+    const m = sorted[i]!;
+    const shared = Math.min(m.end, span.end) - Math.max(m.begin, span.begin);
+    if (shared > bestShared) {
+      best = m;
+      bestShared = shared;
+    }
+  }
+  return best;
+}
+
+/** The strength, form and route texts a medication's attributes give, for SCD linking. */
+function drugAttributes(text: string, attributes: readonly AttachedAttribute[]): DrugAttributes {
+  const first = (type: string): string | undefined => {
+    const found = attributes.find((a) => a.span.type === type);
+    return found ? text.slice(found.span.begin, found.span.end) : undefined;
+  };
+  const strength = first('STRENGTH');
+  const form = first('FORM');
+  const route = first('ROUTE_OR_MODE');
+  return { ...(strength ? { strength } : {}), ...(form ? { form } : {}), ...(route ? { route } : {}) };
+}
+
+function concepts(ranked: readonly Concept[]): Concept[] {
+  return ranked.map((c) => ({ Code: c.Code, Description: c.Description, Score: round(c.Score) }));
+}
+
+function round(score: number): number {
+  return Math.round(score * 10_000) / 10_000;
+}
+
+function withLowConfidence(traits: Trait[], score: number): Trait[] {
+  if (score >= LOW_CONFIDENCE_BELOW || traits.some((t) => t.Name === 'LOW_CONFIDENCE')) return traits;
+  return [...traits, { Name: 'LOW_CONFIDENCE', Score: round(1 - score) }];
+}
+
+/** Categories whose mentions get assertion traits (negation, history, family, hypothetical, future). */
+const ASSERTED = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
+
+export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
+  const lexicon = builtinLexicon();
+  const icd10Packs = (init.icd10Packs ?? []).map(icd10IndexFromPack);
+  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...icd10Packs].map(memoizedCodeSystem);
+  const rxnorm: RxNormIndex[] = [builtinRxNormIndex()].map(memoizedRxNorm);
+  const extraTerms = init.matchPackTerms ? packTerms(icd10Packs) : undefined;
+  const matcher: LexiconMatcher = createLexiconMatcher(lexicon, extraTerms ? { extraTerms } : {});
+  const linker = new ConceptLinker({ icd10, rxnorm });
+  const versions: NlpVersions = {
+    engine: ENGINE_VERSION,
+    lexicon: lexicon.version,
+    packs: icd10Packs.map((index) => index.version),
+  };
+
+  function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {
+    const attached = attachAttributes(doc, recognised, detectAttributeSpans(doc));
+    // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
+    const all = [...recognised.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })), ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] }))];
+    all.sort((a, b) => a.m.begin - b.m.begin || a.m.end - b.m.end);
+    const targets: TargetSpan[] = [];
+    const targetOf = new Map<number, number>();
+    all.forEach(({ m }, i) => {
+      if (!ASSERTED.has(m.category)) return;
+      targetOf.set(i, targets.length);
+      targets.push({ begin: m.begin, end: m.end, category: m.category, ...(m.conditionClass ? { conditionClass: m.conditionClass } : {}) });
+    });
+    const traits = assertTraits(doc, targets);
+    let nextAttributeId = all.length;
+    return all.map(({ m, attributes }, i) => {
+      const target = targetOf.get(i);
+      const entity: Entity = {
+        Id: i,
+        Text: doc.text.slice(m.begin, m.end),
+        Category: m.category,
+        Type: m.type,
+        Score: round(m.score),
+        BeginOffset: m.begin,
+        EndOffset: m.end,
+        Traits: withLowConfidence(target === undefined ? [] : (traits[target] ?? []), m.score),
+      };
+      if (attributes.length > 0) {
+        entity.Attributes = attributes.map((a) => ({
+          Id: nextAttributeId++,
+          Type: a.span.type,
+          Category: a.category,
+          Score: round(a.span.score),
+          RelationshipScore: round(a.relationshipScore),
+          RelationshipType: a.relationshipType,
+          BeginOffset: a.span.begin,
+          EndOffset: a.span.end,
+          Text: doc.text.slice(a.span.begin, a.span.end),
+          Traits: [],
+        }));
+      }
+      if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = concepts(linker.linkCondition(m, doc));
+      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, drugAttributes(doc.text, attributes)));
+      return entity;
+    });
+  }
+
+  return {
+    versions,
+    analyze(text: string): Entity[] {
+      const doc = analyzeText(text);
+      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], text.length);
+      return toEntities(doc, mentions);
+    },
+    assertSpans(text: string, spans: readonly TargetSpan[]): Entity[] {
+      const doc = analyzeText(text);
+      // A given span takes the category, type and condition class of the dictionary mention that
+      // overlaps it most (so SIGN / SYMPTOM / DIAGNOSIS come out right); otherwise what the caller
+      // said, else a condition.
+      const found = matcher
+        .match(doc)
+        .filter((m) => ASSERTED.has(m.category))
+        .sort((a, b) => a.begin - b.begin);
+      const described = spans.map((span) => {
+        const best = bestOverlap(found, span);
+        const category = span.category ?? best?.category ?? 'MEDICAL_CONDITION';
+        const type: EntityType = best && best.category === category ? best.type : ENTITY_TYPES[category][0];
+        const conditionClass = span.conditionClass ?? (best && best.category === category ? best.conditionClass : undefined);
+        return { span: { ...span, category, ...(conditionClass ? { conditionClass } : {}) }, type };
+      });
+      const traits = assertTraits(doc, described.map((d) => d.span));
+      return described.map(({ span, type }, i) => ({
+        Id: i,
+        Text: text.slice(span.begin, span.end),
+        Category: span.category,
+        Type: type,
+        Score: 1,
+        BeginOffset: span.begin,
+        EndOffset: span.end,
+        Traits: traits[i] ?? [],
+      }));
+    },
+  };
+}

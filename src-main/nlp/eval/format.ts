@@ -1,0 +1,66 @@
+/** Plain-text tables of an evaluation run (what `npm run eval:nlp` prints). */
+import type { ReliabilityBin, Scores } from './metrics';
+import type { EngineRun, PartReport } from './run';
+
+function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const fixed = (value: number) => value.toFixed(3);
+
+function scoreRows(scores: Record<string, Scores>): string[][] {
+  return Object.entries(scores).map(([key, s]) => [key, String(s.tp + s.fn), String(s.tp), String(s.fp), String(s.fn), fixed(s.precision), fixed(s.recall), fixed(s.f1)]);
+}
+
+const SCORE_HEADERS = ['gold', 'tp', 'fp', 'fn', 'P', 'R', 'F1'];
+
+/** Strict and overlapping scores side by side, one row per key. */
+function strictAndOverlap(title: string, strict: Record<string, Scores>, overlap: Record<string, Scores>): string {
+  const keys = [...new Set([...Object.keys(strict), ...Object.keys(overlap)])].sort();
+  const rows = keys.map((key) => {
+    const s = strict[key];
+    const o = overlap[key];
+    const gold = s ? s.tp + s.fn : o ? o.tp + o.fn : 0;
+    return [key, String(gold), s ? fixed(s.precision) : '-', s ? fixed(s.recall) : '-', s ? fixed(s.f1) : '-', o ? fixed(o.precision) : '-', o ? fixed(o.recall) : '-', o ? fixed(o.f1) : '-'];
+  });
+  return `${title}\n${table([title.split(' ')[0]!, 'gold', 'P strict', 'R strict', 'F1 strict', 'P overlap', 'R overlap', 'F1 overlap'], rows)}`;
+}
+
+function reliability(title: string, bins: readonly ReliabilityBin[]): string {
+  return `${title}\n${table(['score', 'count', 'correct', 'fraction'], bins.map((b) => [b.bin, String(b.count), String(b.correct), b.count ? fixed(b.fractionCorrect) : '-']))}`;
+}
+
+export function formatPart(part: PartReport): string {
+  const r = part.report;
+  const seconds = part.analyzeMs / 1000;
+  const speed = seconds > 0 ? `${(part.characters / 1e6 / seconds).toFixed(2)} MB/s` : '-';
+  const out = [
+    `=== ${part.part}: ${r.documents} documents, ${part.characters.toLocaleString('en-US')} characters, ${r.goldEntities} gold / ${r.predictedEntities} predicted entities, analyze ${seconds.toFixed(2)} s (${speed})`,
+    `overall strict F1 ${fixed(r.strict.overall.f1)} (P ${fixed(r.strict.overall.precision)} R ${fixed(r.strict.overall.recall)}), overlapping F1 ${fixed(r.overlap.overall.f1)} (P ${fixed(r.overlap.overall.precision)} R ${fixed(r.overlap.overall.recall)})`,
+    strictAndOverlap('category (matched within a category)', r.strict.byCategory, r.overlap.byCategory),
+    strictAndOverlap('type', r.strict.byType, r.overlap.byType),
+    `trait (on entities matched by overlapping span and category)\n${table(['trait', ...SCORE_HEADERS], scoreRows(r.traits))}`,
+    `assertion trait on gold mentions (assertSpans), all asserted categories\n${table(['trait', ...SCORE_HEADERS], scoreRows(part.traitsOnGoldMentions))}`,
+    `assertion trait on gold MEDICAL_CONDITION mentions\n${table(['trait', ...SCORE_HEADERS], scoreRows(part.traitsOnGoldConditions))}`,
+    strictAndOverlap('attribute (of matched entities)', r.attributes.strict, r.attributes.overlap),
+    strictAndOverlap('PHI type', r.phi.strict, r.phi.overlap),
+    `linking\n${table(
+      ['system', 'gold coded', 'matched', 'correct@1', 'acc@1 (matched)', 'acc@1 (all gold)'],
+      (['icd10cm', 'rxnorm'] as const).map((system) => {
+        const l = r.linking[system];
+        return [system, String(l.goldWithCode), String(l.matched), String(l.correctAt1), fixed(l.accuracyAt1), fixed(l.endToEndAccuracy)];
+      }),
+    )}`,
+    reliability('reliability: entity Score (correct = same span and type as a gold entity)', r.reliability.entity),
+    reliability('reliability: first ICD-10-CM concept Score (correct = gold code)', r.reliability.icd10cm),
+    reliability('reliability: first RxNorm concept Score (correct = gold code)', r.reliability.rxnorm),
+  ];
+  return out.join('\n\n');
+}
+
+export function formatRun(run: EngineRun): string {
+  const header = `engine ${run.versions.engine}, lexicon ${run.versions.lexicon}, packs [${run.versions.packs.join(', ')}]`;
+  return [header, ...run.parts.map(formatPart)].join('\n\n');
+}
