@@ -12,11 +12,11 @@ const RELATIVE_CUES = new Set([
   'daughter', 'son', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'sister', 'brother', 'spouse', 'partner', 'boyfriend',
   'girlfriend', 'fiance', 'fiancee', 'friend', 'neighbor', 'caregiver', 'aunt', 'uncle', 'niece', 'nephew', 'cousin', 'granddaughter',
   'grandson', 'grandmother', 'grandfather', 'stepson', 'stepdaughter', 'stepmother', 'stepfather', 'daughter-in-law', 'son-in-law',
-  'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member',
+  'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member', 'baby boy', 'baby girl',
 ]);
 /** Labels that name a person when a colon follows ("Patient: Jane Doe", "Attending: Ann Lee"). */
 const LABEL_CUES = new Set([
-  'patient', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern', 'fellow',
+  'patient', 'pt', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern', 'fellow',
   'pcp', 'primary care physician', 'primary care provider', 'surgeon', 'referring physician', 'referring provider', 'author', 'signed',
   'contact', 'emergency contact', 'nok', 'next of kin', 'health care proxy', 'healthcare proxy', 'hcp', 'proxy', 'guardian', 'poa',
   'dictated', 'nurse', 'rn', 'np', 'pa', 'md', 'cardiologist', 'oncologist', 'nephrologist', 'neurologist', 'endocrinologist',
@@ -37,6 +37,9 @@ const EPONYM_HEADS = new Set([
 
 /** Words before a capitalised surname that make it a thing or a place: "a Cook stent", "18-French Robinson", "New York". */
 const NOT_BEFORE_LONE_SURNAME = new Set(['a', 'an', 'the', 'french', 'fr', 'new', 'using', 'per', 'via', 'of', 'no', 'this', 'that', 'size']);
+
+/** Titles the name span keeps: the sample gold writes "Ms. Kowalski"; "Dr." stays outside, as in de-identification corpora. */
+const TITLES_IN_SPAN = new Set(['mr', 'mr.', 'mrs', 'mrs.', 'ms', 'ms.', 'miss', 'mx', 'mx.']);
 
 /** Words after a lone surname that make it a person: "Jones aware", "Smith paged", "Garcia at bedside". */
 const LONE_SURNAME_FOLLOWERS = new Set([
@@ -113,6 +116,17 @@ export class NameFinder {
     return last;
   }
 
+  /** "m. tanaka" after a title or cue word typed in lower case: an initial, a full stop, a word. */
+  private lowerInitialName(i: number): boolean {
+    const initial = this.words[i + 1];
+    const surname = this.words[i + 2];
+    if (!initial || !surname || initial.end - initial.begin !== 1 || this.text[initial.end] !== '.') return false;
+    if (!/^[ \t]{1,2}$/.test(this.gap(i)) || !/^\.[ \t]{1,2}$/.test(this.gap(i + 1))) return false;
+    if (surname.end - surname.begin < 2 || NOT_NAME_WORDS.has(surname.lower) || CREDENTIALS.has(surname.lower)) return false;
+    this.push(i + 1, i + 2, 0.75);
+    return true;
+  }
+
   private push(first: number, last: number, score: number, beginOverride?: number): void {
     const begin = beginOverride ?? this.words[first]!.begin;
     this.out.push({ begin, end: this.words[last]!.end, type: 'NAME', score });
@@ -133,9 +147,11 @@ export class NameFinder {
       // 1. A title: "Dr. Chen", "Mrs. Alvarez", "Doctor Patel".
       if (NAME_TITLES.has(word.lower) && word.shape !== 'lower' && INITIAL_GAP.test(this.gap(i)) && isNameWordAfterTitle(words[i + 1])) {
         const last = this.extend(i + 1, 3, true);
-        this.push(i, last, 0.95);
+        this.push(i, last, 0.95, TITLES_IN_SPAN.has(word.lower) ? undefined : words[i + 1]!.begin);
         continue;
       }
+      // Typed in lower case: "dr m. tanaka", "seen by l. ferreira".
+      if ((NAME_TITLES.has(word.lower) || CUE_LAST_WORDS.has(word.lower)) && this.lowerInitialName(i)) continue;
 
       // 2. A cue: a label, a contact verb or a relative, then the name.
       for (let span = 1; span <= 3 && CUE_LAST_WORDS.has(word.lower); span++) {
@@ -212,7 +228,8 @@ export class NameFinder {
     if (!next) return;
     const gap = this.gap(cueIndex);
     const colon = /^[ \t]{0,2}[:#-][ \t]{0,4}\n?[ \t]{0,4}$/.test(gap);
-    const plain = /^,?[ \t]{1,3}$/.test(gap);
+    // "wife (Consuelo)", "Daughter (Miriam, 555-...)".
+    const plain = /^,?[ \t]{1,3}\(?$|^[ \t]?\($/.test(gap);
     if (!colon && !plain) return;
     // The title rule takes "seen by Dr. Chen".
     if (NAME_TITLES.has(next.lower)) return;
@@ -223,6 +240,14 @@ export class NameFinder {
     // "wife mary called": typed notes drop capitals; a listed given name after a relative still counts.
     if (relative && next.shape === 'lower' && GIVEN_NAMES.has(next.lower) && !AMBIGUOUS_GIVEN_NAMES.has(next.lower)) {
       this.push(cueIndex + 1, cueIndex + 1, 0.7);
+      return;
+    }
+    // "pt: deshawn pritchett": a label typed in lower case, then two lower-case words on its line.
+    if (colon && label && next.shape === 'lower' && !NOT_NAME_WORDS.has(next.lower)) {
+      const second = words[cueIndex + 2];
+      if (second && second.shape === 'lower' && SPACE_GAP.test(this.gap(cueIndex + 1)) && !NOT_NAME_WORDS.has(second.lower) && /^(?:\s{2,}|\s*\n|\s*,|\s*$)/.test(text.slice(second.end, second.end + 3))) {
+        this.push(cueIndex + 1, cueIndex + 2, 0.7);
+      }
       return;
     }
     if (!isNameWord(next, colon && label)) return;

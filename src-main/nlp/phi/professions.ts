@@ -19,7 +19,7 @@ for (const list of BY_FIRST.values()) list.sort((a, b) => b.length - a.length);
 
 /** Cues that make the next noun phrase an occupation; the strong ones take even an unlisted phrase. */
 const STRONG_CUE = /\b(?:works?|working|worked|employed|job|career|trained|training)\s{1,2}(?:as|for\s{1,2}\d+\s{1,2}years?\s{1,2}as)\s{1,2}(?:an?\s{1,2})?$|\b(?:occupation|profession|job|employment|work)\s{0,2}:\s{0,3}$/i;
-const WEAK_CUE = /\b(?:retired|former|formerly\s{1,2}an?|is\s{1,2}an?|was\s{1,2}an?|as\s{1,2}an?|a\s{1,2}retired|a\s{1,2}former|an?\s{1,2}(?:self-employed|part-time|full-time|unemployed|local|high\s{1,2}school))\s{1,2}$/i;
+const WEAK_CUE = /(?:,\s{1,2}an?\s{1,2}$)|\b(?:retired|former|formerly\s{1,2}an?|is\s{1,2}an?|was\s{1,2}an?|as\s{1,2}an?|a\s{1,2}retired|a\s{1,2}former|an?\s{1,2}(?:self-employed|part-time|full-time|unemployed|local|high\s{1,2}school))\s{1,2}$/i;
 const STOP_AFTER = new Set(['a', 'an', 'the', 'my', 'his', 'her', 'and', 'or', 'at', 'in', 'for', 'with', 'who', 'since', 'until', 'but', 'from', 'of', 'to', 'on', 'by', 'x', 'until']);
 
 /** The last word of every cue above. */

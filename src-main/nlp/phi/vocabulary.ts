@@ -158,7 +158,7 @@ export const NOT_NAME_WORDS = set(`
   kussmaul cheyne wernicke korsakoff barretts wilsons lyme fallot wolff white tetralogy
   medicare medicaid blue cross shield aetna cigna humana kaiser
   god lord christ bible english spanish french name black white hispanic latino latina asian caucasian african american
-  native indian pacific islander new scan study report summary course consent form note letter brief ultrasound
+  native indian pacific islander med surg tele new scan study report summary course consent form note letter brief ultrasound
   echo mri ct xray x-ray ekg ecg eeg emg cxr film films view views series
 `);
 
@@ -167,7 +167,7 @@ export const NAME_TITLES = set('dr dr. doctor mr mr. mrs mrs. ms ms. miss mx mx.
 
 /** Words after which a name follows: labels and verbs of contact. Checked lower-case, the last word(s) before the name. */
 export const NAME_CUE_PHRASES: readonly string[] = [
-  'patient', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern',
+  'patient', 'pt', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern',
   'fellow', 'pcp', 'primary care physician', 'primary care provider', 'surgeon', 'referring physician', 'referring provider',
   'referred by', 'seen by', 'seen with', 'examined by', 'evaluated by', 'discussed with', 'spoke with', 'spoke to', 'talked with',
   'talked to', 'called', 'paged', 'signed by', 'electronically signed by', 'dictated by', 'transcribed by', 'authored by',
@@ -178,7 +178,8 @@ export const NAME_CUE_PHRASES: readonly string[] = [
   'daughter', 'son', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'sister', 'brother', 'spouse', 'partner',
   'boyfriend', 'girlfriend', 'fiance', 'fiancee', 'friend', 'neighbor', 'caregiver', 'aunt', 'uncle', 'niece', 'nephew',
   'cousin', 'granddaughter', 'grandson', 'grandmother', 'grandfather', 'stepson', 'stepdaughter', 'stepmother', 'stepfather',
-  'daughter-in-law', 'son-in-law', 'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member',
+  'daughter-in-law', 'son-in-law', 'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member', 'baby boy',
+  'baby girl', 'supervising', 'supervising physician',
 ];
 
 /** Credentials after a name ("Ann Lee, MD"); not part of the name span. */
@@ -233,7 +234,8 @@ export const PROFESSIONS: readonly string[] = [
   'lawyer', 'attorney', 'paralegal', 'judge', 'police officer', 'officer', 'firefighter', 'fireman', 'security guard',
   'soldier', 'veteran', 'marine', 'sailor', 'chef', 'cook', 'line cook', 'baker', 'butcher', 'waiter', 'waitress', 'server',
   'bartender', 'barista', 'housekeeper', 'maid', 'janitor', 'custodian', 'cleaner', 'nanny', 'babysitter', 'homemaker',
-  'housewife', 'student', 'graduate student', 'college student', 'writer', 'author', 'journalist', 'editor', 'artist',
+  'housewife', 'student', 'graduate student', 'grad student', 'college student', 'schoolteacher', 'long-haul truck driver',
+  'warehouse supervisor', 'warehouse manager', 'shift supervisor', 'office worker', 'retail worker', 'sales associate', 'writer', 'author', 'journalist', 'editor', 'artist',
   'musician', 'singer', 'actor', 'actress', 'photographer', 'designer', 'architect', 'scientist', 'researcher', 'chemist',
   'biologist', 'economist', 'analyst', 'consultant', 'executive', 'ceo', 'business owner', 'entrepreneur', 'pastor',
   'minister', 'priest', 'rabbi', 'clergyman', 'hairdresser', 'barber', 'cosmetologist', 'tailor', 'seamstress', 'printer',
@@ -249,5 +251,5 @@ export const PROFESSIONS_NEEDING_CUE: ReadonlySet<string> = new Set([
   'operator', 'manager', 'store manager', 'office manager', 'clerk', 'veteran', 'marine', 'printer', 'cleaner', 'supervisor',
   'inspector', 'coach', 'consultant', 'analyst', 'developer', 'executive', 'author', 'editor', 'writer', 'hunter', 'packer',
   'baker', 'mason', 'attorney', 'pilot', 'judge', 'designer', 'principal', 'teller', 'logger', 'researcher', 'minister', 'server',
-  'tutor', 'assembler', 'contractor', 'painter', 'barber',
+  'tutor', 'assembler', 'contractor', 'painter', 'barber', 'tailor',
 ]);

@@ -21,16 +21,22 @@ function shapeOf(text: string, begin: number, end: number): WordShape {
     const c = text.charCodeAt(i);
     if (c >= 65 && c <= 90) upper++;
     else if (c >= 97 && c <= 122) lower++;
+    else if (c >= 0xc0) {
+      const ch = text[i]!;
+      if (ch.toLowerCase() !== ch) upper++;
+      else lower++;
+    }
   }
   if (lower === 0) return 'upper';
   if (upper === 0) return 'lower';
-  const first = text.charCodeAt(begin);
+  const first = text[begin]!;
   // McAllister, O'Brien: a capital first letter and a later capital still reads as a name.
-  return first >= 65 && first <= 90 ? 'title' : 'mixed';
+  return first.toLowerCase() !== first ? 'title' : 'mixed';
 }
 
+/** ASCII letters and the Latin-1 / Latin Extended-A letters of names such as Sørensen, Lévesque, Castañeda. */
 function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attachAttributes, detectAttributeSpans } from '../../../../src-main/nlp/attributes';
+import { analyzeText } from '../../../../src-main/nlp/text';
 import type { Mention } from '../../../../src-main/nlp/types';
 import { sampleNotes, scoreSpans, type Span, type TypeScore } from '../phi/sample-notes';
 
@@ -15,7 +16,7 @@ beforeAll(() => {
   for (const note of sampleNotes(25, 21)) {
     const owners = note.entities.filter((e) => e.Category !== 'PROTECTED_HEALTH_INFORMATION' && e.Category !== 'TIME_EXPRESSION');
     const mentions: Mention[] = owners.map((e) => ({ begin: e.BeginOffset, end: e.EndOffset, category: e.Category, type: e.Type as Mention['type'], score: 1 }));
-    const attached = attachAttributes({ text: note.text, sentences: [] }, mentions, detectAttributeSpans({ text: note.text }));
+    const attached = attachAttributes(analyzeText(note.text), mentions, detectAttributeSpans({ text: note.text }));
     // The owner is part of the type key, so an attribute given to the wrong entity is both a miss and a false find.
     const gold: Span[] = owners.flatMap((e) => (e.Attributes ?? []).map((a) => ({ begin: a.BeginOffset, end: a.EndOffset, type: `${a.Type}@${e.BeginOffset}` })));
     const found: Span[] = owners.flatMap((e, i) =>

@@ -13,10 +13,17 @@ function typed(text: string, type: string): string[] {
 }
 
 describe('detectPhi: names', () => {
-  it('takes the title with the name', () => {
-    expect(typed('Seen today with Dr. Chen and Mrs. Alvarez-Ruiz.', 'NAME')).toEqual(['Dr. Chen', 'Mrs. Alvarez-Ruiz']);
+  it('takes Mr./Mrs./Ms. with the name (the sample gold) but leaves "Dr." outside (de-identification corpora)', () => {
+    expect(typed('Seen today with Dr. Chen and Mrs. Alvarez-Ruiz.', 'NAME')).toEqual(['Chen', 'Mrs. Alvarez-Ruiz']);
     expect(typed('Ms. Kowalski is a 57 yo woman.', 'NAME')).toEqual(['Ms. Kowalski']);
-    expect(typed('Mr. Allen and Dr. Bell agreed.', 'NAME')).toEqual(['Mr. Allen', 'Dr. Bell']);
+    expect(typed('Mr. Allen and Dr. Bell agreed.', 'NAME')).toEqual(['Mr. Allen', 'Bell']);
+  });
+
+  it('reads names with accented letters and names typed in lower case', () => {
+    expect(typed('Seen by Dr. Benedikt Sørensen with Maria Castañeda.', 'NAME')).toEqual(['Benedikt Sørensen', 'Maria Castañeda']);
+    expect(typed('pt: deshawn pritchett   dob 11/02/1979', 'NAME')).toEqual(['deshawn pritchett']);
+    expect(typed('seen by l. ferreira pa-c, supervising dr m. tanaka', 'NAME')).toEqual(['l. ferreira', 'm. tanaka']);
+    expect(typed('Daughter (Miriam, 555-481-7720) at bedside. Baby boy Ferreira born today.', 'NAME')).toEqual(['Miriam', 'Ferreira']);
   });
 
   it('reads labels, signatures and contact verbs', () => {
@@ -67,6 +74,9 @@ describe('detectPhi: ages', () => {
     ['Brought in a 3-month-old infant.', '3-month-old'],
     ['She is 45 years old.', '45 years old'],
     ['Patient is 80 years of age.', '80 years of age'],
+    ['Smoked since age 16.', '16'],
+    ['FHx: father with MI at 55, mother with T2DM.', '55'],
+    ['Patient: Nnamdi Okonkwo, 45M, MRN 55019273', '45'],
   ])('%s', (text, age) => {
     expect(typed(text, 'AGE')).toEqual([age]);
   });
@@ -90,13 +100,18 @@ describe('detectPhi: dates', () => {
     ['Labs from 2015-03 were normal', '2015-03'],
     ['PSA from 7/2008 rose', '7/2008'],
     ['Drawn 2019-03-04T10:15:00Z by RN', '2019-03-04T10:15:00Z'],
-    ['Arrived 03/04/2019 10:15 in ED', '03/04/2019 10:15'],
+    ['Arrived 03/04/2019 10:15 in ED', '03/04/2019'],
     ['Quit smoking in 2010 after MI', '2010'],
     ['Scheduled in November for repeat', 'November'],
     ['Seen over Christmas with cough', 'Christmas'],
     ['Foley removed on 10-12 without issue', '10-12'],
   ])('%s', (text, date) => {
     expect(typed(text, 'DATE')).toEqual([date]);
+  });
+
+  it('reads month/day dates after words, not day counts or packs per day', () => {
+    expect(typed('Seen on 1/15 by cardiology; ortho f/u 4/14.', 'DATE')).toEqual(['1/15', '4/14']);
+    expect(typed('Day 3/5 prednisone; smokes 1/2 ppd.', 'DATE')).toEqual([]);
   });
 
   it('does not read blood pressure, pain scores, strength grades, fractions or quantities as dates', () => {
