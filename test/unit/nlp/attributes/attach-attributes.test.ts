@@ -109,12 +109,22 @@ describe('attachAttributes: tests', () => {
     expect(attributes).toEqual([['TEST_VALUE:1.4', 'TEST_UNIT:mg/dL'], ['TEST_VALUE:11.2'], ['TEST_VALUE:7.8', 'TEST_UNIT:%']]);
   });
 
-  it('gives a test no value when something else stands between', () => {
-    const { attributes } = attach('Will recheck A1c in 3 months. Troponin negative x2.', [
+  it('gives a test no value when something else stands between, and takes qualitative results', () => {
+    const { attributes } = attach('Will recheck A1c in 3 months. Troponin negative x2. Pulses 2+ bilaterally.', [
       ['A1c', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
       ['Troponin', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
+      ['Pulses', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
     ]);
-    expect(attributes).toEqual([[], []]);
+    expect(attributes).toEqual([[], ['TEST_VALUE:negative'], []]);
+  });
+
+  it('reads a value after a change verb or a comparison', () => {
+    const { attributes } = attach('INR rose to 3.6 on antibiotics.\nTransfuse if Hgb < 7.\nhs-Troponin 4 ng/L at 2 h.', [
+      ['INR', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
+      ['Hgb', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
+      ['hs-Troponin', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
+    ]);
+    expect(attributes).toEqual([['TEST_VALUE:3.6'], ['TEST_VALUE:7'], ['TEST_VALUE:4', 'TEST_UNIT:ng/L']]);
   });
 
   it('does not give a medication strength to a test or a test value to a medication', () => {
@@ -136,7 +146,8 @@ describe('attachAttributes: anatomy', () => {
       ['lung base', 'ANATOMY', 'SYSTEM_ORGAN_SITE'],
     ]);
     const crackles = result.byMention[1]!.map((a) => `${a.relationshipType}:${text.slice(a.span.begin, a.span.end)}:${a.mentionIndex}`);
-    expect(crackles).toEqual(['SYSTEM_ORGAN_SITE:Lungs:0', 'DIRECTION:right:2', 'SYSTEM_ORGAN_SITE:lung base:3']);
+    // "Lungs:" labels the line; it is not written against "crackles".
+    expect(crackles).toEqual(['DIRECTION:right:2', 'SYSTEM_ORGAN_SITE:lung base:3']);
     expect(result.byMention[1]!.every((a) => a.category === 'ANATOMY')).toBe(true);
   });
 
@@ -161,7 +172,7 @@ describe('attachAttributes: anatomy', () => {
 });
 
 describe('attachAttributes: time expressions', () => {
-  it('types a time expression by what it relates to', () => {
+  it('types a time expression by what it relates to, and lists it among its owner\'s attributes', () => {
     const text = 'Presents with cough for 3 days. Chest x-ray 2 days ago was clear. Fever since yesterday.';
     const { times, result } = attach(text, [
       ['cough', 'MEDICAL_CONDITION', 'DX_NAME'],
@@ -170,10 +181,22 @@ describe('attachAttributes: time expressions', () => {
     ]);
     expect(times).toEqual(['TIME_TO_DX_NAME:for 3 days', 'TIME_TO_TEST_NAME:2 days ago', 'TIME_TO_DX_NAME:since yesterday']);
     expect(result.timeExpressionOf).toEqual([0, 1, 2]);
+    const cough = result.byMention[0]!.map((a) => [a.span.type, a.category, a.relationshipType, a.timeExpressionIndex]);
+    expect(cough).toEqual([['TIME_EXPRESSION', 'TIME_EXPRESSION', 'TIME_EXPRESSION', 0]]);
     for (const t of result.timeExpressions) {
       expect(t.category).toBe('TIME_EXPRESSION');
       expect(t.score).toBeGreaterThan(0.5);
     }
+  });
+
+  it('reads "3 days of fever" as the time of what follows', () => {
+    const text = 'On warfarin, presented with 3 days of fever.';
+    const { times, result } = attach(text, [
+      ['warfarin', 'MEDICATION', 'GENERIC_NAME'],
+      ['fever', 'MEDICAL_CONDITION', 'DX_NAME'],
+    ]);
+    expect(times).toEqual(['TIME_TO_DX_NAME:3 days']);
+    expect(result.timeExpressionOf).toEqual([1]);
   });
 
   it('gives no time expression when nothing it could belong to is near', () => {

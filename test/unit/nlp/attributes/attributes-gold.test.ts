@@ -20,7 +20,7 @@ beforeAll(() => {
     // The owner is part of the type key, so an attribute given to the wrong entity is both a miss and a false find.
     const gold: Span[] = owners.flatMap((e) => (e.Attributes ?? []).map((a) => ({ begin: a.BeginOffset, end: a.EndOffset, type: `${a.Type}@${e.BeginOffset}` })));
     const found: Span[] = owners.flatMap((e, i) =>
-      attached.byMention[i]!.filter((a) => a.mentionIndex === undefined).map((a) => ({ begin: a.span.begin, end: a.span.end, type: `${a.span.type}@${e.BeginOffset}` })),
+      attached.byMention[i]!.filter((a) => a.mentionIndex === undefined && a.timeExpressionIndex === undefined).map((a) => ({ begin: a.span.begin, end: a.span.end, type: `${a.span.type}@${e.BeginOffset}` })),
     );
     for (const e of note.entities.filter((x) => x.Category === 'TIME_EXPRESSION')) gold.push({ begin: e.BeginOffset, end: e.EndOffset, type: e.Type });
     for (const t of attached.timeExpressions) found.push({ begin: t.begin, end: t.end, type: t.type });
