@@ -93,11 +93,18 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
     }
     return lo;
   };
+  /**
+   * True when the span crosses a recognised entity or lies inside one ("5 mg" inside a product
+   * name). An entity wholly inside the span does not count: "L" in "mmol/L", "pain" in "as needed
+   * for pain", "stomach" in "on an empty stomach".
+   */
   const overlapsMention = (span: { begin: number; end: number }) => {
     const k = firstAtOrAfter(span.end) - 1;
     for (let j = k; j >= 0 && j > k - MAX_STEPS; j--) {
       const m = mentions[order[j]!]!;
-      if (m.end > span.begin && m.begin < span.end) return true;
+      if (m.end <= span.begin || m.begin >= span.end) continue;
+      const inside = m.begin >= span.begin && m.end <= span.end && m.end - m.begin < span.end - span.begin;
+      if (!inside) return true;
     }
     return false;
   };
@@ -144,7 +151,9 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
   }
 
   function testOwner(span: AttributeSpan, scope: number, before: number): number | undefined {
-    const j = before;
+    let j = before;
+    // Step over entities inside the span itself ("L" of "mmol/L").
+    while (j >= 0 && mentions[order[j]!]!.end > span.begin) j--;
     if (j < 0 || scopeOf[j] !== scope) return undefined;
     const m = mentions[order[j]!]!;
     if (m.category !== 'TEST_TREATMENT_PROCEDURE' || m.type !== 'TEST_NAME' || m.end > span.begin) return undefined;

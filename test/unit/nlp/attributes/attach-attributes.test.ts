@@ -226,6 +226,18 @@ describe('attachAttributes: input and output shape', () => {
     expect(result.byMention.map((l) => l.length)).toEqual([3, 2]);
   });
 
+  it('keeps an attribute around an entity inside it ("L" of "mmol/L", "pain" of "as needed for pain")', () => {
+    const text = 'potassium 4.1 mmol/L. acetaminophen 650 mg PO every 6 hours as needed for pain.';
+    const { attributes } = attach(text, [
+      ['potassium', 'TEST_TREATMENT_PROCEDURE', 'TEST_NAME'],
+      ['L', 'ANATOMY', 'DIRECTION'],
+      ['acetaminophen', 'MEDICATION', 'GENERIC_NAME'],
+      ['pain', 'MEDICAL_CONDITION', 'DX_NAME'],
+    ]);
+    expect(attributes[0]).toEqual(['TEST_VALUE:4.1', 'TEST_UNIT:mmol/L']);
+    expect(attributes[2]).toEqual(['STRENGTH:650 mg', 'ROUTE_OR_MODE:PO', 'FREQUENCY:every 6 hours as needed for pain']);
+  });
+
   it('never lets an attribute overlap a recognised entity', () => {
     const text = 'Take vitamin B12 1000 mcg daily.';
     const { attributes } = attach(text, [['vitamin B12', 'MEDICATION', 'GENERIC_NAME']]);
