@@ -107,7 +107,10 @@ export class NameFinder {
         }
         break;
       }
-      if (!SPACE_GAP.test(gap) || !isNameWord(this.words[next], allowUpper)) break;
+      const candidate = this.words[next];
+      // "Nicole White", "Mary Black": a listed surname that is also a common word, right after a listed given name.
+      const surnameAfterGiven = !!candidate && candidate.shape === 'title' && SURNAMES.has(candidate.lower) && GIVEN_NAMES.has(this.words[last]!.lower);
+      if (!SPACE_GAP.test(gap) || !(isNameWord(candidate, allowUpper) || surnameAfterGiven)) break;
       // An eponym: "Bell's palsy", "Foley catheter".
       if (EPONYM_HEADS.has(this.words[next + 1]?.lower ?? '')) break;
       last = next;

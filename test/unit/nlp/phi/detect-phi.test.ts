@@ -46,6 +46,7 @@ describe('detectPhi: names', () => {
     expect(typed('Family meeting held; Linda Hernandez agreed with the plan.', 'NAME')).toEqual(['Linda Hernandez']);
     expect(typed('Garcia, Michelle was admitted overnight.', 'NAME')).toEqual(['Garcia, Michelle']);
     expect(typed('Later Jennifer called back.', 'NAME')).toEqual(['Jennifer']);
+    expect(typed('Patient: Nicole White    MRN: 123456', 'NAME')).toEqual(['Nicole White']);
     expect(typed('Plan reviewed, Jones aware. SEEN WITH LINDA HERNANDEZ.', 'NAME')).toEqual(['Jones', 'LINDA HERNANDEZ']);
   });
 
