@@ -112,7 +112,8 @@ const AGE_LABEL = /\b(?:aged?|age\s{0,2}of)\s{0,2}[:=]?\s{0,2}((?:1[0-4]\d|\d{1,
 const AGE_AT = /\bat\s(1[01]\d|[1-9]\d)(?=\s?[.,;)]|\s?$)/gm;
 const AGE_AT_CONTEXT = /\b(?:father|mother|brother|sister|son|daughter|aunt|uncle|grand\w{0,8}|parent|sibling|died|passed|diagnosed|dx|onset|fh|fhx|family)\b/i;
 // "67 M", "67M", "67 F" at the start of a line or after "a": the shorthand of admission notes.
-const AGE_SEX = /(?:^|\n|\ba\s|,\s{0,2}|:\s{0,2})\s{0,3}((?:1[0-4]\d|\d{1,2}))\s?(?:M|F|yo\s?[MF])(?=[\s,.:;)]|$)/g;
+const AGE_SEX = /(?<!\d)(1[0-4]\d|\d{1,2})\s?(?:M|F|yo\s?[MF])(?=[\s,.:;)]|$)/g;
+const AGE_SEX_BEFORE = /(?:\n|\ba\s|,\s{0,2}|:\s{0,2})\s{0,3}$/;
 
 export function findAges(text: string, out: PhiCandidate[]): void {
   scan(AGE_ANCHOR, text, (anchor) => {
@@ -127,8 +128,9 @@ export function findAges(text: string, out: PhiCandidate[]): void {
     out.push({ begin, end: begin + m[1]!.trimEnd().length, type: 'AGE', score: 0.9 });
   });
   scan(AGE_SEX, text, (m) => {
-    const begin = m.index + m[0].indexOf(m[1]!);
-    out.push({ begin, end: begin + m[1]!.length, type: 'AGE', score: 0.8 });
+    const before = text.slice(Math.max(0, m.index - 6), m.index);
+    if (!AGE_SEX_BEFORE.test(before) && !(m.index <= 6 && /^\s{0,3}$/.test(before))) return;
+    out.push({ begin: m.index, end: m.index + m[1]!.length, type: 'AGE', score: 0.8 });
   });
   scan(AGE_AT, text, (m) => {
     const lineStart = text.lastIndexOf('\n', m.index) + 1;
