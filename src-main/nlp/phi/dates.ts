@@ -34,7 +34,7 @@ const YEAR_MONTH = new RegExp(`(?<![\\d/.-])${YEAR4}-(?:0[1-9]|1[0-2])(?![\\d/-]
 const MONTH_DAY_DASH = /\b(?:on|since|until|till|from|dated|date:?|admitted|discharged|seen|drawn|started|stopped|through|thru)\s{1,2}((?:1[0-2]|0?[1-9])-(?:[12]\d|3[01]|0?[1-9]))(?![\d\/.-])/gi;
 // m/d without a year; scales such as "5/5 strength" or "8/10 pain" are weeded out in code.
 const MONTH_DAY = /(?<![\d/.+-])(\d{1,2})\/(\d{1,2})(?![\d/+]|\.\d)/g;
-const NOT_AFTER_MONTH_DAY = /^\s?(?:ppd\b|packs?\b|tabs?\b|tablets?|pills?|caps?\b|capsules?|strength|ns\b|normal|of\b|doses?|inch|cups?|glass|tsp|teaspoons?|tbsp|mg|ml|cc\b|units?|\+|-\s?\d|\/)/i;
+const NOT_AFTER_MONTH_DAY = /^(?:[a-z]|\s?(?:lymph|nodes?|mixture|ratio|dilution|concentration)\b)|^\s?(?:ppd\b|packs?\b|tabs?\b|tablets?|pills?|caps?\b|capsules?|strength|ns\b|normal|of\b|doses?|inch|cups?|glass|tsp|teaspoons?|tbsp|mg|ml|cc\b|units?|\+|-\s?\d|\/)/i;
 const SCALE_CONTEXT = /\b(?:pain|strength|motor|murmur|scale|reflex|grade|sensation|power|score|gcs|apgar|gleason|rated|out of|tab|tablet|dose|ns|day|week|cycle|dose|pill)\b|\/\d|\bx\s?\d/i;
 // Bare years, and decades ("the 1990s"); not a quantity ("2000 mL", "1500 calories").
 const BARE_YEAR = /(?<![\d.,$#/:-])((?:19|20)\d\d)(s|'s)?(?![\d.,]\d|\s?(?:mg|mcg|ml|mL|cc|g\b|kg|units?|iu|IU|%|kcal|cal|calories|x\b|\/|-\d|:\d|mm|cm|meq|mEq|ft|feet|steps|miles|lbs?))/g;

@@ -13,7 +13,8 @@ const STREET =
 const UNIT = /,?[ \t]{1,2}(?:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Fl|Floor|Bldg|Building|#)\.?[ \t]{0,2}#?[A-Za-z0-9-]{1,6}(?![\w])/y;
 const CITY_STATE_AFTER = new RegExp(`(?:,[ \\t]{0,2}|[ \\t]{1,2}|[ \\t]{0,2}\\n[ \\t]{0,2})((?:[A-Z][a-z]{1,20}[ \\t]){0,2}[A-Z][a-z]{1,20}),?[ \\t]{1,2}([A-Z]{2}|${STATE_NAME})(?:,?[ \\t]{1,2}(\\d{5}(?:-\\d{4})?))?(?![\\w])`, 'y');
 const CITY_STATE = new RegExp(`(?<![\\w])((?:[A-Z][a-z]{1,20}[ \\t]){0,2}[A-Z][a-z]{1,20}),[ \\t]{1,2}([A-Z]{2}|${STATE_NAME})(?:,?[ \\t]{1,2}(\\d{5}(?:-\\d{4})?))?(?![\\w])`, 'g');
-const LIVES_IN = /\b(?:lives|living|resides|residing|moved|relocated|visiting|resident|native|originally|born|home)\s{1,2}(?:alone\s{1,2}|independently\s{1,2}|with\s{1,2}(?:her|his|their)\s{1,2}[a-z]{2,12}\s{1,2})?(?:in|at|to|from|of|near)\s{1,2}((?:[A-Z][a-z]{2,20}[ \t]){0,2}[A-Z][a-z]{2,20})/g;
+// "lives in Springfield", "lives alone in Millbrook", "lives w/ husband Bob in Quincy" (up to four words between).
+const LIVES_IN = /\b(?:lives|living|resides|residing|moved|relocated|visiting|resident|native|originally|born|home)\s{1,2}(?:[A-Za-z/'-]{1,15}\s{1,2}){0,4}?(?:in|at|to|from|of|near)\s{1,2}((?:[A-Z][a-z]{2,20}[ \t]){0,2}[A-Z][a-z]{2,20})/g;
 // "PO Box 712", then the city, state and ZIP as after a street.
 const PO_BOX = /\b(?:P\.?\s?O\.?\s?Box|Post\sOffice\sBox)\s{1,2}\d{1,6}/gi;
 // A street written without its number: "Elm Street", "Lincoln Avenue" (full suffix words only).
@@ -78,7 +79,11 @@ export function findAddresses(text: string, out: PhiCandidate[]): void {
     out.push({ begin, end: m.index + m[0].length - m[1]!.length + name.length, type: 'ADDRESS', score });
   };
   scan(FACILITY_LABEL, text, (m) => afterLabel(m, 0.85));
-  scan(PRACTICE, text, (m) => afterLabel(m, 0.75));
+  scan(PRACTICE, text, (m) => {
+    // "referred to Pediatric Gastroenterology" is a service, not a practice's name.
+    if (/^(?:Pediatric|Adult|General|Interventional|Surgical|Medical|Clinical|Outpatient|Inpatient|Our|The|This)\b/.test(m[1]!)) return;
+    afterLabel(m, 0.75);
+  });
   scan(LIVES_IN, text, (m) => {
     const begin = m.index + m[0].length - m[1]!.length;
     const skip = cityStart(m[1]!);

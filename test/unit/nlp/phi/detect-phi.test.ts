@@ -112,7 +112,7 @@ describe('detectPhi: dates', () => {
 
   it('reads month/day dates after words, not day counts or packs per day', () => {
     expect(typed('Seen on 1/15 by cardiology; ortho f/u 4/14.', 'DATE')).toEqual(['1/15', '4/14']);
-    expect(typed('Day 3/5 prednisone; smokes 1/2 ppd.', 'DATE')).toEqual([]);
+    expect(typed('Day 3/5 prednisone; smokes 1/2 ppd; tumor in 1/5 lymph nodes; a 1/8th inch drain; 9/1 mixture.', 'DATE')).toEqual([]);
   });
 
   it('does not read blood pressure, pain scores, strength grades, fractions or quantities as dates', () => {
@@ -167,6 +167,7 @@ describe('detectPhi: addresses and facilities', () => {
     expect(typed('Transferred from Boston, MA yesterday.', 'ADDRESS')).toEqual(['Boston, MA']);
     expect(typed('He is from Salem, Oregon originally.', 'ADDRESS')).toEqual(['Salem, Oregon']);
     expect(typed('She lives in Springfield with her son.', 'ADDRESS')).toEqual(['Springfield']);
+    expect(typed('Pt lives w/ husband Bob in Quincy.', 'ADDRESS')).toEqual(['Quincy']);
   });
 
   it('does not read a credential after a name as a state', () => {
