@@ -4,12 +4,19 @@
  * swap in a module of their own.
  */
 import type { VaultProbe } from '../api/contract';
+import type { ResourceRepository } from '../fhir/repository';
 import type { SessionFactories } from './session-handle';
 
 export async function loadSessionFactories(moduleUrl?: string): Promise<SessionFactories> {
   if (moduleUrl) return (await import(/* @vite-ignore */ moduleUrl)) as SessionFactories;
   const services = await import('../services/index');
-  return { openVaultSession: services.openVaultSession, createVaultSession: services.createVaultSession };
+  const { startSessionEngine } = await import('../nlp/session-engine');
+  // App sessions analyse notes in the background (NLP worker threads started on first use).
+  const extras = { nlpAnalyzer: (repository: ResourceRepository) => startSessionEngine(repository) };
+  return {
+    openVaultSession: (folder, passphrase, options) => services.openVaultSession(folder, passphrase, options, extras),
+    createVaultSession: (folder, passphrase, options) => services.createVaultSession(folder, passphrase, options, extras),
+  };
 }
 
 /** vault.probe: reads the folder and the plaintext header only, never needs the passphrase. */

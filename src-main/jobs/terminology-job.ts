@@ -16,6 +16,8 @@ export interface TerminologyJobOptions {
   repository: ResourceRepository;
   reports: Map<string, TerminologyImportReport>;
   paths: readonly string[];
+  /** Called once the packs are stored (the NLP queue then rebuilds its engine with them). */
+  onStored?: () => Promise<void>;
 }
 
 function toJobProgress(p: TerminologyImportProgress, rates: { recordsPerSecond?: number; bytesPerSecond?: number }): JobProgress {
@@ -50,6 +52,7 @@ export function startTerminologyImportJob(options: TerminologyJobOptions): JobSt
     if (result.icd10) report.icd10 = result.icd10;
     if (result.rxnorm) report.rxnorm = result.rxnorm;
     reports.set(context.jobId, report);
+    if (result.icd10 || result.rxnorm) await options.onStored?.();
     return {};
   });
 }

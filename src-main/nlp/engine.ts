@@ -11,7 +11,7 @@ import { ConceptLinker, type DrugAttributes } from './link';
 import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
-import { icd10IndexFromPack, type Icd10cmIndex, type Icd10cmPackData } from './terminology/icd10cm-pack';
+import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
 import { analyzeText } from './text';
 import type {
   CodeSystemIndex,
@@ -39,8 +39,8 @@ const LOW_CONFIDENCE_BELOW = 0.5;
  * it: terminology packs (terminology/) become CodeSystemIndex objects inside the thread.
  */
 export interface NlpEngineInit {
-  /** ICD-10-CM releases to link with, beside the built-in lexicon. */
-  icd10Packs?: readonly Icd10cmPackData[];
+  /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
+  packs?: TerminologyPacks;
   /**
    * Also recognise the packs' titles and index terms as condition mentions (default false: the
    * built-in lexicon recognises; packs rank concepts. Index terms such as "Absence" or "Pain"
@@ -130,16 +130,16 @@ const ASSERTED = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PRO
 
 export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
   const lexicon = builtinLexicon();
-  const icd10Packs = (init.icd10Packs ?? []).map(icd10IndexFromPack);
-  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...icd10Packs].map(memoizedCodeSystem);
-  const rxnorm: RxNormIndex[] = [builtinRxNormIndex()].map(memoizedRxNorm);
-  const extraTerms = init.matchPackTerms ? packTerms(icd10Packs) : undefined;
+  const loaded = indexTerminology(init.packs ?? {});
+  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...(loaded.icd10 ? [loaded.icd10] : [])].map(memoizedCodeSystem);
+  const rxnorm: RxNormIndex[] = [builtinRxNormIndex(), ...(loaded.rxnorm ? [loaded.rxnorm] : [])].map(memoizedRxNorm);
+  const extraTerms = init.matchPackTerms && loaded.icd10 ? packTerms([loaded.icd10]) : undefined;
   const matcher: LexiconMatcher = createLexiconMatcher(lexicon, extraTerms ? { extraTerms } : {});
   const linker = new ConceptLinker({ icd10, rxnorm });
   const versions: NlpVersions = {
     engine: ENGINE_VERSION,
     lexicon: lexicon.version,
-    packs: icd10Packs.map((index) => index.version),
+    packs: loaded.versions,
   };
 
   function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {

@@ -5,6 +5,8 @@
  *
  *   npm run eval:nlp -- [--engine src-main/nlp/engine.ts] [--patients 20] [--seed nlp-dev]
  *                       [--parts sentences,notes,generated] [--out bench-results/eval-nlp.json]
+ *                       [--errors bench-results/eval-nlp-errors.jsonl]
+ *   npm run eval:nlp -- --export-gold FILE [--parts ...] [--patients N]   (the gold as JSONL, no engine)
  *
  * The engine module must export `createNlpEngine()` returning an NlpEngine (or a promise of one).
  * docs/nlp-eval.md describes the dev set and every figure.
@@ -27,9 +29,13 @@ export interface EvalOptions {
   seed: string;
   parts: DevPart[];
   out: string;
+  /** JSONL of every document's strict errors (missed, spurious, boundary, type), when given. */
+  errors?: string;
+  /** Write the dev set's gold as JSONL ({id, part, group, text, Entities}) instead of evaluating. */
+  exportGold?: string;
 }
 
-export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE]';
+export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE] | --export-gold FILE';
 
 export function parseEvalArgs(argv: readonly string[]): EvalOptions {
   const options: EvalOptions = {
@@ -50,6 +56,8 @@ export function parseEvalArgs(argv: readonly string[]): EvalOptions {
       if (!Number.isInteger(options.patients) || options.patients < 0) throw new Error('--patients must be a whole number');
     } else if (flag === '--seed') options.seed = value;
     else if (flag === '--out') options.out = path.resolve(value);
+    else if (flag === '--errors') options.errors = path.resolve(value);
+    else if (flag === '--export-gold') options.exportGold = path.resolve(value);
     else if (flag === '--parts') {
       const parts = value.split(',').map((p) => p.trim());
       for (const part of parts) if (part !== 'sentences' && part !== 'notes' && part !== 'generated') throw new Error(`unknown part ${part}`);
@@ -80,25 +88,42 @@ export function loadDevSet(options: Pick<EvalOptions, 'parts' | 'patients' | 'se
   return documents;
 }
 
+/** The gold of the chosen parts as Comprehend-shaped JSONL, one document a line; returns the document count. */
+export function exportGold(options: Pick<EvalOptions, 'parts' | 'patients' | 'seed'>, file: string, devSetDir = DEV_SET_DIR): number {
+  const documents = loadDevSet(options, devSetDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, documents.map((d) => `${JSON.stringify({ id: d.id, part: d.part, group: d.group, text: d.text, Entities: d.entities })}\n`).join(''));
+  return documents.length;
+}
+
 /** Runs the evaluation, writes the JSON, returns the run and its printed form. */
 export async function evalNlp(options: EvalOptions, devSetDir = DEV_SET_DIR): Promise<{ run: EngineRun; text: string }> {
   const engine = await loadEngine(options.engine);
   const documents = loadDevSet(options, devSetDir);
   const started = new Date().toISOString();
-  const run = runEvaluation(engine, documents);
+  const { errors, ...run } = runEvaluation(engine, documents, { withErrors: options.errors !== undefined });
   const text = formatRun(run);
   mkdirSync(path.dirname(options.out), { recursive: true });
   const setup = { engineModule: path.relative(repoRoot, options.engine), patients: options.patients, seed: options.seed, parts: options.parts };
   writeFileSync(options.out, `${JSON.stringify({ started, finished: new Date().toISOString(), setup, ...run }, null, 2)}\n`);
+  if (options.errors && errors) {
+    mkdirSync(path.dirname(options.errors), { recursive: true });
+    writeFileSync(options.errors, errors.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  }
   return { run, text };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   try {
     const options = parseEvalArgs(process.argv.slice(2));
-    const { text } = await evalNlp(options);
-    console.log(text);
-    console.log(`\nwritten: ${path.relative(process.cwd(), options.out)}`);
+    if (options.exportGold) {
+      const count = exportGold(options, options.exportGold);
+      console.log(`${count} gold documents written: ${path.relative(process.cwd(), options.exportGold)}`);
+    } else {
+      const { text } = await evalNlp(options);
+      console.log(text);
+      console.log(`\nwritten: ${path.relative(process.cwd(), options.out)}`);
+    }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;

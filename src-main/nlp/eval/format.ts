@@ -28,6 +28,18 @@ function strictAndOverlap(title: string, strict: Record<string, Scores>, overlap
   return `${title}\n${table([title.split(' ')[0]!, 'gold', 'P strict', 'R strict', 'F1 strict', 'P overlap', 'R overlap', 'F1 overlap'], rows)}`;
 }
 
+/** One row per group: F1 of each assertion trait with its gold count; '-' where the group has neither gold nor prediction of it. */
+function groupTable(groups: Record<string, Record<string, Scores>>): string {
+  const traits = ['NEGATION', 'PAST_HISTORY', 'PERTAINS_TO_FAMILY', 'HYPOTHETICAL', 'FUTURE'];
+  const cell = (s: Scores | undefined) => {
+    if (!s || s.tp + s.fp + s.fn === 0) return '-';
+    // With no gold mention of the trait, F1 says nothing: show the false alarms instead.
+    return s.tp + s.fn === 0 ? `${s.fp} fp` : `${fixed(s.f1)} (${s.tp + s.fn})`;
+  };
+  const rows = Object.keys(groups).sort().map((group) => [group, ...traits.map((t) => cell(groups[group]![t]))]);
+  return `assertion trait F1 on gold mentions by group (gold count)\n${table(['group', 'NEG', 'PAST', 'FAM', 'HYP', 'FUT'], rows)}`;
+}
+
 function reliability(title: string, bins: readonly ReliabilityBin[]): string {
   return `${title}\n${table(['score', 'count', 'correct', 'fraction'], bins.map((b) => [b.bin, String(b.count), String(b.correct), b.count ? fixed(b.fractionCorrect) : '-']))}`;
 }
@@ -44,6 +56,7 @@ export function formatPart(part: PartReport): string {
     `trait (on entities matched by overlapping span and category)\n${table(['trait', ...SCORE_HEADERS], scoreRows(r.traits))}`,
     `assertion trait on gold mentions (assertSpans), all asserted categories\n${table(['trait', ...SCORE_HEADERS], scoreRows(part.traitsOnGoldMentions))}`,
     `assertion trait on gold MEDICAL_CONDITION mentions\n${table(['trait', ...SCORE_HEADERS], scoreRows(part.traitsOnGoldConditions))}`,
+    ...(Object.keys(part.traitsOnGoldByGroup).length > 0 ? [groupTable(part.traitsOnGoldByGroup)] : []),
     strictAndOverlap('attribute (of matched entities)', r.attributes.strict, r.attributes.overlap),
     strictAndOverlap('PHI type', r.phi.strict, r.phi.overlap),
     `linking\n${table(

@@ -350,3 +350,41 @@ export function evaluate(pairs: readonly DocumentPair[]): EvaluationReport {
     },
   };
 }
+
+export interface SpanError {
+  kind: 'missed' | 'spurious' | 'boundary' | 'type';
+  /** The gold entity (missed, boundary, type). */
+  gold?: Pick<Entity, 'Text' | 'Type' | 'BeginOffset' | 'EndOffset'>;
+  /** The predicted entity (spurious, boundary, type). */
+  predicted?: Pick<Entity, 'Text' | 'Type' | 'BeginOffset' | 'EndOffset'>;
+}
+
+function brief(e: Entity): Pick<Entity, 'Text' | 'Type' | 'BeginOffset' | 'EndOffset'> {
+  return { Text: e.Text, Type: e.Type, BeginOffset: e.BeginOffset, EndOffset: e.EndOffset };
+}
+
+/**
+ * What a reader needs to fix a document's strict errors: `boundary` = same type, overlapping but
+ * different span; `type` = overlapping span of the same category, another type; `missed` and
+ * `spurious` = no overlapping counterpart of that category at all.
+ */
+export function spanErrors(pair: DocumentPair): SpanError[] {
+  const errors: SpanError[] = [];
+  const strict = matchSpans(pair.gold, pair.predicted, 'strict', (e) => e.Type);
+  const goldLeft = pair.gold.filter((_, i) => !strict.some(([g]) => g === i));
+  const predictedLeft = pair.predicted.filter((_, i) => !strict.some(([, p]) => p === i));
+  const loose = matchSpans(goldLeft, predictedLeft, 'overlap', (e) => e.Category);
+  for (const [g, p] of loose) {
+    const gold = goldLeft[g]!;
+    const predicted = predictedLeft[p]!;
+    errors.push({ kind: gold.Type === predicted.Type ? 'boundary' : 'type', gold: brief(gold), predicted: brief(predicted) });
+  }
+  goldLeft.forEach((e, i) => {
+    if (!loose.some(([g]) => g === i)) errors.push({ kind: 'missed', gold: brief(e) });
+  });
+  predictedLeft.forEach((e, i) => {
+    if (!loose.some(([, p]) => p === i)) errors.push({ kind: 'spurious', predicted: brief(e) });
+  });
+  const at = (e: SpanError) => (e.gold ?? e.predicted)!.BeginOffset;
+  return errors.sort((a, b) => at(a) - at(b));
+}

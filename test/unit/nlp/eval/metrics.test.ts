@@ -1,6 +1,6 @@
 /** Evaluation metrics (src-main/nlp/eval/metrics.ts) on hand-made predictions with exact expected numbers. */
 import { describe, expect, it } from 'vitest';
-import { evaluate, matchSpans, reliabilityTable, scoresOf, traitsOnGoldMentions, type DocumentPair } from '../../../../src-main/nlp/eval/metrics';
+import { evaluate, matchSpans, reliabilityTable, scoresOf, spanErrors, traitsOnGoldMentions, type DocumentPair } from '../../../../src-main/nlp/eval/metrics';
 import type { Attribute, AttributeType, Concept, Entity, EntityCategory, EntityType, TraitName } from '../../../../src-main/nlp/types';
 
 let nextId = 0;
@@ -155,5 +155,18 @@ describe('traitsOnGoldMentions', () => {
     expect(scores['FUTURE']).toMatchObject({ tp: 1, fp: 0, fn: 0, f1: 1 });
     expect(scores['HYPOTHETICAL']).toMatchObject({ tp: 0, fp: 0, fn: 0 });
     expect(scores['SYMPTOM']).toBeUndefined();
+  });
+});
+
+describe('spanErrors', () => {
+  it('names boundary, type, missed and spurious errors in text order', () => {
+    const gold = [dx(0, 10), entity('MEDICATION', 'GENERIC_NAME', 20, 29), dx(40, 45), dx(60, 65)];
+    const predicted = [dx(2, 10), entity('MEDICATION', 'BRAND_NAME', 20, 29), dx(50, 55), dx(60, 65)];
+    expect(spanErrors({ gold, predicted }).map((e) => [e.kind, e.gold?.BeginOffset, e.predicted?.BeginOffset])).toEqual([
+      ['boundary', 0, 2],
+      ['type', 20, 20],
+      ['missed', 40, undefined],
+      ['spurious', undefined, 50],
+    ]);
   });
 });
