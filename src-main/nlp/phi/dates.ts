@@ -113,7 +113,7 @@ const AGE_AT = /\bat\s(1[01]\d|[1-9]\d)(?=\s?[.,;)]|\s?$)/gm;
 const AGE_AT_CONTEXT = /\b(?:father|mother|brother|sister|son|daughter|aunt|uncle|grand\w{0,8}|parent|sibling|died|passed|diagnosed|dx|onset|fh|fhx|family)\b/i;
 // "67 M", "67M", "67 F" at the start of a line or after "a": the shorthand of admission notes.
 const AGE_SEX = /(?<!\d)(1[0-4]\d|\d{1,2})\s?(?:M|F|yo\s?[MF])(?=[\s,.:;)]|$)/g;
-const AGE_SEX_BEFORE = /(?:\n|\ba\s|,\s{0,2}|:\s{0,2})\s{0,3}$/;
+const AGE_SEX_BEFORE = /(?:\n|\ba\s|,\s{0,2}|:\s{0,2})\s{0,3}$|[ \t]{3}$/;
 
 export function findAges(text: string, out: PhiCandidate[]): void {
   scan(AGE_ANCHOR, text, (anchor) => {

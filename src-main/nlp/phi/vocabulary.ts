@@ -219,7 +219,7 @@ export const FACILITY_HEADS: readonly string[] = [
 
 /** Occupations: noun phrases, lower-case. Clinical staff words need a cue ("works as a nurse"), see PROFESSIONS_NEEDING_CUE. */
 export const PROFESSIONS: readonly string[] = [
-  'teacher', 'school teacher', 'high school teacher', 'professor', 'lecturer', 'tutor', 'principal', 'librarian', 'nurse',
+  'teacher', 'school teacher', 'high school teacher', 'high school principal', 'school principal', 'professor', 'lecturer', 'tutor', 'principal', 'librarian', 'nurse',
   'registered nurse', 'nurse practitioner', 'nursing assistant', 'doctor', 'physician', 'surgeon', 'dentist', 'pharmacist',
   'paramedic', 'emt', 'medical assistant', 'home health aide', 'caregiver', 'therapist', 'physical therapist', 'social worker',
   'counselor', 'psychologist', 'veterinarian', 'vet tech', 'engineer', 'software engineer', 'civil engineer', 'mechanical engineer',

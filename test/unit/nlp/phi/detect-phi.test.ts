@@ -78,6 +78,7 @@ describe('detectPhi: ages', () => {
     ['Smoked since age 16.', '16'],
     ['FHx: father with MI at 55, mother with T2DM.', '55'],
     ['Patient: Nnamdi Okonkwo, 45M, MRN 55019273', '45'],
+    ['Patient: Consuelo Ibarra-Mendez     52 F     MRN 70315526', '52'],
   ])('%s', (text, age) => {
     expect(typed(text, 'AGE')).toEqual([age]);
   });
@@ -191,11 +192,15 @@ describe('detectPhi: professions', () => {
     ['Employed as a truck driver for 20 years.', 'truck driver'],
     ['He works as a crane inspector at the port.', 'crane inspector'],
     ['She is a farmer and raises goats.', 'farmer'],
+    ['Social: home health aide; no tobacco.', 'home health aide'],
+    ['Studying to become a physical therapist.', 'physical therapist'],
+    ['Social: married, high school principal (retiring soon).', 'high school principal'],
   ])('%s', (text, profession) => {
     expect(typed(text, 'PROFESSION')).toEqual([profession]);
   });
 
   it('does not take hospital staff words without a cue', () => {
+    expect(typed('Work: injured at the warehouse. Occupation: unemployed.', 'PROFESSION')).toEqual([]);
     expect(typed('Nurse notified. Case manager and the medical student saw the patient. Power of attorney present.', 'PROFESSION')).toEqual([]);
   });
 });
