@@ -67,6 +67,19 @@ describe('terminology.import / report / list (session services)', () => {
     expect([again.icd10?.stored, again.rxnorm?.stored]).toEqual(['unchanged', 'unchanged']);
   });
 
+  it('stores nothing when the import is cancelled before its packs are written', async () => {
+    const other = await createVaultSession(path.join(dir, 'vault-cancel'), 'a test passphrase', { kdfIterations: 1000, allowWeakKdfForTests: true });
+    try {
+      const { jobId } = value(await other.services.terminology.import({ paths: [releases] }));
+      value(await other.services.jobs.cancel({ jobId }));
+      expect((await waitForJob(other, jobId)).status).toBe('cancelled');
+      expect(value(await other.services.terminology.list({}))).toEqual([]);
+      expect(value(await other.services.terminology.report({ jobId })).status).toBe('cancelled');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('fails the job with a clear outcome when no release is found, and refuses a report of another kind of job', async () => {
     const { jobId } = value(await session.services.terminology.import({ paths: [path.join(releases, 'icd10cm', 'icd10cm_index_2017.xml')] }));
     const job = await waitForJob(session, jobId);
