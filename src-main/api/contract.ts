@@ -127,7 +127,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export' | 'terminology';
+  kind: 'import' | 'export' | 'terminology' | 'nlp';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -217,9 +217,47 @@ export interface FhirEndpointStatus {
   error?: string;
 }
 
+/** One note the NLP queue could not process (its id and why; never its content). */
+export interface NlpNoteError {
+  id: string;
+  message: string;
+}
+
+/**
+ * The clinical NLP processing queue of the open vault (docs/nlp-results.md): how many
+ * DocumentReferences carry a current result, wait for one, or carry one from other engine, lexicon
+ * or terminology pack versions (then `notice` says so and `nlp.rerun` redoes them).
+ */
+export interface NlpQueueStatus {
+  /** An engine is configured for this session (otherwise nothing is processed). */
+  available: boolean;
+  /** The versions the engine stamps on its results, once it has started. */
+  versions?: { engine: string; lexicon: string; packs: string[] };
+  /** Every note of the store has been looked at since the vault was opened (before that, counts are partial). */
+  scanned: boolean;
+  notes: number;
+  /** Notes with a result of this engine for their current text (failures included). */
+  current: number;
+  /** New or edited notes waiting to be processed. */
+  pending: number;
+  /** Notes processed by other engine/lexicon/pack versions: re-run offered. */
+  outdated: number;
+  /** Notes whose text could not be read or analysed (a subset of `current`). */
+  failed: number;
+  /** Automatic processing is stopped (nlp.cancel) until nlp.start. */
+  paused: boolean;
+  /** The queue's job while one is queued or running (progress: jobs.get / job events). */
+  jobId?: string;
+  /** e.g. "12 notes were processed by an older engine". */
+  notice?: string;
+  /** The latest failures, newest last (at most 20). */
+  errors: NlpNoteError[];
+}
+
 /** Pushed from the services to every connected UI. */
 export type HearthEvent =
   | { type: 'job'; job: JobState }
+  | { type: 'nlp'; status: NlpQueueStatus }
   | { type: 'vault'; status: VaultStatus }
   | { type: 'settings'; settings: Settings };
 
@@ -317,6 +355,16 @@ export const terminologyContract = {
   list: method<TerminologyPackInfo[]>()(empty),
 };
 
+export const nlpContract = {
+  status: method<NlpQueueStatus>()(empty),
+  /** Resumes automatic processing and processes the notes waiting for it. */
+  start: method<NlpQueueStatus>()(empty),
+  /** Re-runs the notes processed by other engine versions (`outdated`) or every note (`all`). */
+  rerun: method<NlpQueueStatus>()(z.object({ scope: z.enum(['outdated', 'all']).default('outdated') }).strict()),
+  /** Stops the running job and pauses automatic processing until nlp.start. */
+  cancel: method<NlpQueueStatus>()(empty),
+};
+
 export const settingsContract = {
   get: method<Settings>()(empty),
   update: method<Settings>()(
@@ -344,6 +392,7 @@ export const contract = {
   export: exportContract,
   jobs: jobsContract,
   terminology: terminologyContract,
+  nlp: nlpContract,
   settings: settingsContract,
 };
 

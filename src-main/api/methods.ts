@@ -10,6 +10,7 @@ export const API_METHODS = {
   export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
   terminology: ['import', 'report', 'list'],
+  nlp: ['status', 'start', 'rerun', 'cancel'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
 } as const;
 

@@ -152,8 +152,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   switch (command) {
     case 'nlp': {
-      if (values.terminology !== undefined) throw new CliError(`--terminology is not available yet (usage: ${NLP_USAGE})`);
-      return nlpCommand({ files: rest, spans: values.spans === true }, io);
+      if (values.terminology === '') throw new CliError(`--terminology needs a vault or a folder of official release files (usage: ${NLP_USAGE})`);
+      return nlpCommand({ files: rest, spans: values.spans === true, ...(values.terminology !== undefined ? { terminology: values.terminology } : {}) }, io);
     }
     case 'sample': {
       noExtra(rest, 0, SAMPLE_USAGE);

@@ -13,16 +13,17 @@
  * - Lines are analysed in parallel in worker threads, at most IN_FLIGHT at a time, and written back
  *   in input order, so memory stays bounded on inputs of any length.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { NlpEngineInit } from '../nlp/engine';
+import { readTerminologyFolder, readTerminologyFromVault, type TerminologyPacks } from '../nlp/terminology';
 import type { Entity, TargetSpan } from '../nlp/types';
 import { NlpWorkerPool, type AsyncNlpEngine } from '../nlp/worker-pool';
 import { CliError, oneLine } from './cli-error';
-import type { CliIo } from './commands';
+import { withSession, type CliIo } from './commands';
 
 export const NLP_USAGE = 'hearth nlp [FILE...|-] [--spans] [--terminology DIR]';
 
@@ -34,8 +35,8 @@ const MAX_LINE_CHARS = 64 * 1024 * 1024;
 export interface NlpCommandOptions {
   files: string[];
   spans: boolean;
-  /** Engine set-up (terminology packs) already resolved from --terminology. */
-  init?: NlpEngineInit;
+  /** --terminology: a vault (its stored packs) or a folder of official release files. */
+  terminology?: string;
   /** Standard input (tests pass their own). */
   stdin?: NodeJS.ReadableStream;
   /** Worker threads (tests use 1). */
@@ -171,6 +172,21 @@ export async function runNlpLines(engine: AsyncNlpEngine, records: AsyncIterable
   return { lines, failed };
 }
 
+/** The packs behind --terminology: a vault's stored packs (passphrase asked as usual), or the release files of a folder. */
+async function terminologyPacks(dir: string, io: CliIo): Promise<TerminologyPacks> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new CliError(`--terminology ${dir} is not a folder (a vault, or a folder of official release files)`);
+  const packs = existsSync(path.join(dir, 'vault.json'))
+    ? await withSession(dir, io, async (session) => {
+        if (!session.repository) throw new CliError(`${dir}: this session has no FHIR store`);
+        return readTerminologyFromVault(session.repository);
+      })
+    : await readTerminologyFolder(dir);
+  if (!packs.icd10 && !packs.rxnorm) throw new CliError(`--terminology ${dir} holds no ICD-10-CM or RxNorm release (docs/terminology.md lists the files read)`);
+  io.err(`hearth: linking with ${[packs.icd10?.version, packs.rxnorm?.version].filter((v) => v !== undefined).join(' and ')}\n`);
+  return packs;
+}
+
 export async function nlpCommand(options: NlpCommandOptions, io: CliIo): Promise<number> {
   const files = options.files.length === 0 ? ['-'] : options.files;
   if (files.filter((file) => file === '-').length > 1) throw new CliError('standard input ("-") can be given once');
@@ -181,7 +197,8 @@ export async function nlpCommand(options: NlpCommandOptions, io: CliIo): Promise
     if (!info) throw new CliError(`${file} does not exist`);
     if (!info.isFile()) throw new CliError(`${file} is not a file`);
   }
-  const engine = await NlpWorkerPool.start({ ...(options.workers !== undefined ? { size: options.workers } : {}), ...(options.init ? { init: options.init } : {}) });
+  const init: NlpEngineInit = options.terminology !== undefined ? { packs: await terminologyPacks(options.terminology, io) } : {};
+  const engine = await NlpWorkerPool.start({ ...(options.workers !== undefined ? { size: options.workers } : {}), init });
   try {
     for (const file of files) {
       if (file === '-') sources.push(await stdinSource(options.stdin ?? process.stdin));

@@ -35,6 +35,7 @@ import type { LastUpdatedCondition } from './store-backend';
 import type { SearchParams } from './repository';
 import { isElementKey, summaryElements } from './summary-elements';
 import { FHIR_ID_PATTERN } from './validation';
+import { rewriteNlpSearch } from '../nlp/results/search-parameters';
 
 export const DEFAULT_SEARCH_COUNT = 20;
 
@@ -297,7 +298,8 @@ export function parseSearch(resourceType: string, params: SearchParams, options:
   let definitions: ReadonlyMap<string, SearchParamDef> | undefined;
   const definitionsOf = () => (definitions ??= searchParamsFor(resourceType, resourceTypes()));
   if (options.compartment) compartmentFilter(parsed, resourceType, options.compartment);
-  for (const [name, value] of pairsOf(params)) {
+  // `nlp-icd10cm=I10&nlp-score=ge0.99`: one mention (docs/nlp-results.md).
+  for (const [name, value] of rewriteNlpSearch(resourceType, pairsOf(params))) {
     try {
       parseOne(parsed, resourceType, name, value, definitionsOf);
     } catch (e) {

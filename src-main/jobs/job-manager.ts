@@ -94,6 +94,11 @@ export class JobManager {
     return this.snapshot(entry);
   }
 
+  /** Jobs waiting for the running one (a background job gives way to them between its chunks). */
+  queuedCount(): number {
+    return this.queue.length;
+  }
+
   hasRunning(): boolean {
     return this.running !== null || this.queue.length > 0;
   }

@@ -5,11 +5,13 @@
  * whole (HealthLake stops at 10,000 characters).
  */
 import { assertTraits } from './assertion';
+import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from './attributes';
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
-import { ConceptLinker } from './link';
+import { ConceptLinker, type DrugAttributes } from './link';
+import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
-import { icd10IndexFromPack, type Icd10cmIndex, type Icd10cmPackData } from './terminology/icd10cm-pack';
+import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
 import { analyzeText } from './text';
 import type {
   CodeSystemIndex,
@@ -37,8 +39,8 @@ const LOW_CONFIDENCE_BELOW = 0.5;
  * it: terminology packs (terminology/) become CodeSystemIndex objects inside the thread.
  */
 export interface NlpEngineInit {
-  /** ICD-10-CM releases to link with, beside the built-in lexicon. */
-  icd10Packs?: readonly Icd10cmPackData[];
+  /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
+  packs?: TerminologyPacks;
   /**
    * Also recognise the packs' titles and index terms as condition mentions (default false: the
    * built-in lexicon recognises; packs rank concepts. Index terms such as "Absence" or "Pain"
@@ -52,33 +54,21 @@ const PHI_FIRST = new Set(['DATE', 'AGE', 'PHONE_OR_FAX', 'EMAIL', 'ID', 'URL', 
 
 /**
  * One non-overlapping set of mentions: PHI of the kinds above first, then the longer span, then the
- * higher score, then the dictionary. Sorting by begin keeps this O(n log n).
+ * higher score, then the dictionary. Each kept mention marks its characters, so checking a
+ * mention costs its own length and the whole pass stays linear in the text (a sorted interval
+ * list with inserts was quadratic on a 1 MB note).
  */
-export function resolveMentionOverlaps(mentions: readonly Mention[]): Mention[] {
+export function resolveMentionOverlaps(mentions: readonly Mention[], textLength: number): Mention[] {
   const rank = (m: Mention): number => (m.category === 'PROTECTED_HEALTH_INFORMATION' && PHI_FIRST.has(m.type) ? 1 : 0);
   const ordered = [...mentions].sort(
     (a, b) => rank(b) - rank(a) || b.end - b.begin - (a.end - a.begin) || b.score - a.score || a.begin - b.begin,
   );
-  const taken: Array<[number, number]> = [];
+  const taken = new Uint8Array(textLength);
   const kept: Mention[] = [];
-  // Taken intervals are kept sorted by begin, so each check is a binary search.
-  const overlaps = (m: Mention): boolean => {
-    let lo = 0;
-    let hi = taken.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (taken[mid]![0] < m.end) lo = mid + 1;
-      else hi = mid;
-    }
-    // taken[lo - 1] is the last interval starting before m.end: it overlaps when it ends after m.begin.
-    return lo > 0 && taken[lo - 1]![1] > m.begin;
-  };
-  for (const m of ordered) {
-    if (overlaps(m)) continue;
+  outer: for (const m of ordered) {
+    for (let i = m.begin; i < m.end; i++) if (taken[i] === 1) continue outer;
+    taken.fill(1, m.begin, m.end);
     kept.push(m);
-    let i = taken.length;
-    while (i > 0 && taken[i - 1]![0] > m.begin) i--;
-    taken.splice(i, 0, [m.begin, m.end]);
   }
   return kept.sort((a, b) => a.begin - b.begin || a.end - b.end);
 }
@@ -110,6 +100,18 @@ function bestOverlap(sorted: readonly Mention[], span: TargetSpan): Mention | un
   return best;
 }
 
+/** The strength, form and route texts a medication's attributes give, for SCD linking. */
+function drugAttributes(text: string, attributes: readonly AttachedAttribute[]): DrugAttributes {
+  const first = (type: string): string | undefined => {
+    const found = attributes.find((a) => a.span.type === type);
+    return found ? text.slice(found.span.begin, found.span.end) : undefined;
+  };
+  const strength = first('STRENGTH');
+  const form = first('FORM');
+  const route = first('ROUTE_OR_MODE');
+  return { ...(strength ? { strength } : {}), ...(form ? { form } : {}), ...(route ? { route } : {}) };
+}
+
 function concepts(ranked: readonly Concept[]): Concept[] {
   return ranked.map((c) => ({ Code: c.Code, Description: c.Description, Score: round(c.Score) }));
 }
@@ -128,28 +130,33 @@ const ASSERTED = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PRO
 
 export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
   const lexicon = builtinLexicon();
-  const icd10Packs = (init.icd10Packs ?? []).map(icd10IndexFromPack);
-  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...icd10Packs];
-  const rxnorm: RxNormIndex[] = [builtinRxNormIndex()];
-  const extraTerms = init.matchPackTerms ? packTerms(icd10Packs) : undefined;
+  const loaded = indexTerminology(init.packs ?? {});
+  const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...(loaded.icd10 ? [loaded.icd10] : [])].map(memoizedCodeSystem);
+  const rxnorm: RxNormIndex[] = [builtinRxNormIndex(), ...(loaded.rxnorm ? [loaded.rxnorm] : [])].map(memoizedRxNorm);
+  const extraTerms = init.matchPackTerms && loaded.icd10 ? packTerms([loaded.icd10]) : undefined;
   const matcher: LexiconMatcher = createLexiconMatcher(lexicon, extraTerms ? { extraTerms } : {});
   const linker = new ConceptLinker({ icd10, rxnorm });
   const versions: NlpVersions = {
     engine: ENGINE_VERSION,
     lexicon: lexicon.version,
-    packs: icd10Packs.map((index) => index.version),
+    packs: loaded.versions,
   };
 
-  function toEntities(doc: NlpDocument, mentions: readonly Mention[]): Entity[] {
+  function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {
+    const attached = attachAttributes(doc, recognised, detectAttributeSpans(doc));
+    // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
+    const all = [...recognised.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })), ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] }))];
+    all.sort((a, b) => a.m.begin - b.m.begin || a.m.end - b.m.end);
     const targets: TargetSpan[] = [];
     const targetOf = new Map<number, number>();
-    mentions.forEach((m, i) => {
+    all.forEach(({ m }, i) => {
       if (!ASSERTED.has(m.category)) return;
       targetOf.set(i, targets.length);
       targets.push({ begin: m.begin, end: m.end, category: m.category, ...(m.conditionClass ? { conditionClass: m.conditionClass } : {}) });
     });
     const traits = assertTraits(doc, targets);
-    return mentions.map((m, i) => {
+    let nextAttributeId = all.length;
+    return all.map(({ m, attributes }, i) => {
       const target = targetOf.get(i);
       const entity: Entity = {
         Id: i,
@@ -161,8 +168,22 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
         EndOffset: m.end,
         Traits: withLowConfidence(target === undefined ? [] : (traits[target] ?? []), m.score),
       };
+      if (attributes.length > 0) {
+        entity.Attributes = attributes.map((a) => ({
+          Id: nextAttributeId++,
+          Type: a.span.type,
+          Category: a.category,
+          Score: round(a.span.score),
+          RelationshipScore: round(a.relationshipScore),
+          RelationshipType: a.relationshipType,
+          BeginOffset: a.span.begin,
+          EndOffset: a.span.end,
+          Text: doc.text.slice(a.span.begin, a.span.end),
+          Traits: [],
+        }));
+      }
       if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = concepts(linker.linkCondition(m, doc));
-      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, {}));
+      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, drugAttributes(doc.text, attributes)));
       return entity;
     });
   }
@@ -171,7 +192,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     versions,
     analyze(text: string): Entity[] {
       const doc = analyzeText(text);
-      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)]);
+      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], text.length);
       return toEntities(doc, mentions);
     },
     assertSpans(text: string, spans: readonly TargetSpan[]): Entity[] {

@@ -16,6 +16,7 @@ import { listTerminologyPacks } from '../nlp/terminology/pack-store';
 import type { TerminologyImportReport } from '../nlp/terminology/report-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
+import { NlpQueue } from '../nlp/results/queue';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -25,6 +26,8 @@ export interface ServiceDependencies {
   /** Absent for stores that are not vaults (the memory repository in tests). */
   vault?: Vault;
   importChunkSize?: number;
+  /** The NLP processing queue (nlp/results/queue.ts); default: one without an engine (`available: false`). */
+  nlp?: NlpQueue;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -40,6 +43,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
+  const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
@@ -149,6 +153,12 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           return terminologyReports.get(input.jobId) ?? { jobId: job.id, status: job.status, files: [], seconds: 0 };
         }),
       list: () => guarded(() => listTerminologyPacks(repository)),
+      },
+    nlp: {
+      status: () => guarded(async () => nlp.status()),
+      start: () => guarded(async () => nlp.start()),
+      rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
+      cancel: () => guarded(async () => nlp.cancel()),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -41,6 +41,10 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'terminology.import': true,
   'terminology.report': true,
   'terminology.list': true,
+  'nlp.status': true,
+  'nlp.start': true,
+  'nlp.rerun': true,
+  'nlp.cancel': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

@@ -12,7 +12,20 @@ import { JobManager } from '../jobs/job-manager';
 import { createVault, openVault } from '../vault';
 import type { CreateOptions, Vault } from '../vault/types';
 import { createSessionServices } from './session-services';
+import { NlpQueue } from '../nlp/results/queue';
+import type { NoteAnalyzer } from '../nlp/results/processor';
+import { observeWrites } from '../nlp/results/write-observer';
 import type { VaultSession } from './session-types';
+
+/** What the process opening the session adds that is not a flat option (it does not cross the worker boundary). */
+export interface SessionExtras {
+  /**
+   * Starts the clinical NLP engine (e.g. the worker pool of nlp/worker-pool.ts) on first use. With
+   * it, notes are processed in the background (nlp/results/queue.ts); without it, nlp.status says
+   * the engine is not available.
+   */
+  nlpAnalyzer?: () => Promise<NoteAnalyzer>;
+}
 
 /** Options the host or a test may pass (a flat record: it crosses the worker boundary). */
 export type VaultSessionOptions = Readonly<Record<string, string | number | boolean>>;
@@ -52,20 +65,30 @@ function vaultOptions(parsed: ParsedOptions): CreateOptions {
   return options;
 }
 
-function buildSession(repository: ResourceRepository, info: VaultInfo, parsed: ParsedOptions, vault?: Vault): VaultSession {
+function buildSession(store: ResourceRepository, info: VaultInfo, parsed: ParsedOptions, vault?: Vault, extras: SessionExtras = {}): VaultSession {
   const listeners = new Set<(event: HearthEvent) => void>();
-  const jobs = new JobManager({
-    onEvent: (event) => {
-      for (const listener of listeners) listener(event);
-    },
+  const emit = (event: HearthEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  const jobs = new JobManager({ onEvent: emit });
+  // The NLP queue hears of every note written through the session's repository, and writes its
+  // results to the store underneath (so it does not hear of its own writes).
+  const nlp = new NlpQueue({
+    repository: store,
+    jobs,
+    ...(extras.nlpAnalyzer ? { analyzer: extras.nlpAnalyzer } : {}),
+    onStatus: (status) => emit({ type: 'nlp', status }),
   });
+  const repository = observeWrites(store, nlp.noteWritten);
   const services = createSessionServices({
     repository,
     jobs,
+    nlp,
     ...(vault ? { vault } : {}),
     ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
   });
   let closed = false;
+  nlp.open();
   return {
     info,
     services,
@@ -78,7 +101,9 @@ function buildSession(repository: ResourceRepository, info: VaultInfo, parsed: P
     async close() {
       if (closed) return;
       closed = true;
+      nlp.cancel();
       await jobs.cancelAll();
+      await nlp.close();
       listeners.clear();
       await vault?.close();
     },
@@ -86,24 +111,25 @@ function buildSession(repository: ResourceRepository, info: VaultInfo, parsed: P
 }
 
 /** Unlocks an existing vault. Throws VaultError (wrong passphrase, not a vault, damaged...). */
-export async function openVaultSession(path: string, passphrase: string, options?: VaultSessionOptions): Promise<VaultSession> {
+export async function openVaultSession(path: string, passphrase: string, options?: VaultSessionOptions, extras?: SessionExtras): Promise<VaultSession> {
   const parsed = parseOptions(options);
   const vault = await openVault(path, passphrase, vaultOptions(parsed));
-  return buildSession(createVaultRepository(vault), vault.info, parsed, vault);
+  return buildSession(createVaultRepository(vault), vault.info, parsed, vault, extras);
 }
 
 /** Creates a vault in a missing or empty folder and opens it. */
-export async function createVaultSession(path: string, passphrase: string, options?: VaultSessionOptions): Promise<VaultSession> {
+export async function createVaultSession(path: string, passphrase: string, options?: VaultSessionOptions, extras?: SessionExtras): Promise<VaultSession> {
   const parsed = parseOptions(options);
   const vault = await createVault(path, passphrase, vaultOptions(parsed));
-  return buildSession(createVaultRepository(vault), vault.info, parsed, vault);
+  return buildSession(createVaultRepository(vault), vault.info, parsed, vault, extras);
 }
 
 /** A session over any repository (tests, tools); vault.verify/changePassphrase answer not-supported. */
 export function createSessionFromRepository(
   repository: ResourceRepository = new MemoryRepository(),
   options?: VaultSessionOptions,
+  extras?: SessionExtras,
 ): VaultSession {
   const info: VaultInfo = { path: ':memory:', formatVersion: 0, createdAt: new Date().toISOString() };
-  return buildSession(repository, info, parseOptions(options));
+  return buildSession(repository, info, parseOptions(options), undefined, extras);
 }

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     collectGarbage();
     const heapPack = process.memoryUsage().heapUsed;
     t = performance.now();
-    const withPack = createNlpEngine({ icd10Packs: [pack] });
+    const withPack = createNlpEngine({ packs: { icd10: pack } });
     const packBuildSeconds = (performance.now() - t) / 1000;
     collectGarbage();
     const packHeapMb = (process.memoryUsage().heapUsed - heapPack) / 1_048_576;

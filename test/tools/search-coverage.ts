@@ -11,6 +11,7 @@ import { MemoryRepository } from '../../src-main/fhir/memory-repository';
 import { resourceTypes } from '../../src-main/fhir/resource-types';
 import { isIndexed } from '../../src-main/fhir/search/extract';
 import { BUILT_IN_PARAMETERS, rawSearchParameters, searchParamsFor } from '../../src-main/fhir/search/parameters';
+import { nlpSearchParamDefs } from '../../src-main/nlp/results/search-parameters';
 import { loadExamples, repoRoot, runRoundTrip } from './search-roundtrip';
 
 const sharedBundlePath = path.resolve(repoRoot, '../shared/data/fhir-r4/search-parameters.json');
@@ -23,6 +24,30 @@ const SPECIAL_ANSWERS: Record<string, string> = {
   near: 'answered from the position table (sp_position: latitude band, then great-circle distance; search/near.ts)',
 };
 const outPath = path.resolve(repoRoot, 'docs/search-coverage.md');
+/** The NLP parameters' tests: their find('...') queries name the parameters they exercise. */
+const nlpSuitePath = path.resolve(repoRoot, 'test/unit/nlp/results/search.test.ts');
+
+/** Hearth's own parameters (docs/nlp-results.md) and whether the NLP search test searches with them. */
+function hearthParameterLines(): string[] {
+  const text = existsSync(nlpSuitePath) ? readFileSync(nlpSuitePath, 'utf8') : '';
+  const used = new Set<string>();
+  for (const m of text.matchAll(/(?:find|query: 'DocumentReference\?)\('?([^'`)]*)/g)) {
+    for (const [name] of new URLSearchParams(m[1])) used.add(name.split(':')[0]!);
+  }
+  // `nlp-icd10cm=…&nlp-score=…` runs as the composite (rewriteNlpSearch).
+  if (used.has('nlp-icd10cm') && used.has('nlp-score')) used.add('nlp-icd10cm-score');
+  const defs = nlpSearchParamDefs('DocumentReference');
+  return [
+    '## Hearth parameters (not R4)',
+    '',
+    `The NLP results on DocumentReference (docs/nlp-results.md): ${defs.length} parameters, indexed by extractor functions; exercised: searched in test/unit/nlp/results/search.test.ts.`,
+    '',
+    '| code | type | exercised |',
+    '|---|---|---|',
+    ...defs.map((d) => `| \`${d.code}\` | ${d.type} | ${used.has(d.code) ? 'yes' : ''} |`),
+    '',
+  ];
+}
 
 /** `Type.code` pairs the hand-made suite searches with (read from its find()/order() calls). */
 function suitePairs(): Set<string> {
@@ -183,6 +208,7 @@ async function main(): Promise<void> {
     '',
     ...rows.filter((r) => !r.indexed).map((r) => `- \`${r.code}\` (${r.type}; ${r.bases.join(', ')}): ${r.reason}`),
     '',
+    ...hearthParameterLines(),
     '## Every parameter',
     '',
     'Exercised: the base types a passing test searched with it. Evaluated: R4 examples the expression ran on.',

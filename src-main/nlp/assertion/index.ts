@@ -6,11 +6,12 @@
  * - forward triggers before the span and backward (post-) triggers after it, within the sentence;
  * - a scope ends at a terminator for that trait, at ";" and at ":" (except a colon right after
  *   the trigger, "Denies: fever", or inside it, "Fever: denies"), and after `window` words;
- * - a weak PAST_HISTORY trigger ("history of", a year) does not apply to a chronic condition
- *   (condition-course.ts): a condition the patient still has is not history;
+ * - a weak PAST_HISTORY trigger ("history of", a year) only applies to an event (an MI, not
+ *   hypertension; condition-course.ts): a condition the patient still has is not history;
  * - HYPOTHETICAL post-triggers ("develops") need an "if/should/when" before the span.
  * Section defaults: family_history → PERTAINS_TO_FAMILY unless the sentence is about the patient;
  * past_surgical_history → PAST_HISTORY; past_medical_history → PAST_HISTORY for events only.
+ * A negated span is never PAST_HISTORY ("denies prior MI").
  *
  * Scores: the trigger's score, minus 0.015 a word beyond the third between trigger and span
  * (floor 0.5). LOW_CONFIDENCE is added when the weakest assertion trait kept scores below 0.7, or
@@ -21,7 +22,7 @@
 import type { AssertionTrait, NlpDocument, Section, SectionKind, Sentence, TargetSpan, Trait, TraitName } from '../types';
 import { TRAIT_NAMES } from '../types';
 import { conditionCourse, type ConditionCourse } from './condition-course';
-import { CONDITIONAL_WORDS, PATIENT_WORDS, RELATIVE_WORDS, type ContextRule } from './lexicon';
+import { CONDITIONAL_WORDS, PATIENT_WORDS, RELATIVE_FILLERS, RELATIVE_LINKS_BACKWARD, RELATIVE_LINKS_FORWARD, RELATIVE_WORDS, type ContextRule } from './lexicon';
 import { findPhrases, type PhraseMatch } from './triggers';
 
 /** Categories that carry no assertion traits (Comprehend Medical gives them none). */
@@ -105,11 +106,28 @@ interface TargetFacts {
 }
 
 /** Does a trigger's rule apply to this target at this distance? */
-function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts): boolean {
+function ruleApplies(rule: ContextRule, trait: AssertionTrait, words: number, facts: TargetFacts, clauseInitial: boolean): boolean {
   if (words > rule.window) return false;
-  if (rule.weak && trait === 'PAST_HISTORY' && facts.course === 'chronic') return false;
+  if (rule.clauseInitial && !clauseInitial) return false;
+  if (rule.weak && trait === 'PAST_HISTORY' && facts.course !== 'event') return false;
   if (rule.conditional && !(facts.context.firstConditional >= 0 && facts.context.firstConditional < facts.targetStart)) return false;
   return true;
+}
+
+/**
+ * Is a relative linked to the target: "Mother with / has / : X" (relative before the target: the
+ * first word after the relative, past fillers, is a link or the target itself), or "X in her
+ * mother" (relative after: the word before the relative, past fillers, is a link or the target)?
+ */
+function relativeLinked(tokens: NlpDocument['tokens'], match: PhraseMatch, targetStart: number, targetEnd: number, leftwards: boolean): boolean {
+  if (leftwards) {
+    let i = match.end;
+    while (i < targetStart && RELATIVE_FILLERS.has(tokens[i]!.norm)) i++;
+    return i >= targetStart || RELATIVE_LINKS_FORWARD.has(tokens[i]!.norm);
+  }
+  let i = match.start - 1;
+  while (i >= targetEnd && RELATIVE_FILLERS.has(tokens[i]!.norm)) i--;
+  return i < targetEnd || RELATIVE_LINKS_BACKWARD.has(tokens[i]!.norm);
 }
 
 /** Scans left of the target for forward triggers, right of it for backward ones. */
@@ -120,17 +138,20 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
   let colonBetween = false;
   let i = leftwards ? facts.targetStart - 1 : targetEnd;
   const inside = (index: number): boolean => (leftwards ? index >= sentence.tokenStart : index < sentence.tokenEnd);
-  while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length) {
+  // Punctuation does not count as words, so the token budget bounds a scan through a run of commas.
+  let budget = MAX_WINDOW * 4;
+  while (inside(i) && words <= MAX_WINDOW && blocked.size < ALL_ASSERTION.length && budget-- > 0) {
     const match = leftwards ? facts.context.endingAt.get(i) : facts.context.startingAt.get(i);
     if (match) {
+      const clauseInitial = match.start === sentence.tokenStart || tokens[match.start - 1]!.kind === 'punct';
       for (const rule of match.rules) {
         if (rule.role === 'trigger') {
           const wanted = leftwards ? rule.direction !== 'backward' : rule.direction !== 'forward';
           if (!wanted) continue;
           for (const trait of rule.traits) {
-            if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts)) continue;
-            const base = rule.weak && trait === 'PAST_HISTORY' && facts.course === 'unknown' ? { ...rule, score: Math.min(rule.score, 0.72) } : rule;
-            keep(decisions, trait, distanceScore(base, words));
+            if (blocked.has(trait) || !ruleApplies(rule, trait, words, facts, clauseInitial)) continue;
+            if (rule.relative && !relativeLinked(tokens, match, facts.targetStart, targetEnd, leftwards)) continue;
+            keep(decisions, trait, distanceScore(rule, words));
           }
         }
       }
@@ -226,6 +247,8 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
         scan(doc, sentence, facts, targetEnd, decisions, false);
       }
       sectionDefaults(sectionKind, span, course, context, decisions);
+      // What did not happen has no history: "denies prior MI", "no history of stroke" are negations only.
+      if (decisions.has('NEGATION')) decisions.delete('PAST_HISTORY');
       let weakest = 1;
       for (const [name, decision] of decisions) {
         traits.push({ Name: name, Score: round(decision.score) });

@@ -12,7 +12,7 @@
  *
  * `window` bounds the scope in word tokens between trigger and target (the sentence and clause
  * bound it too). `weak` PAST_HISTORY triggers ("history of", a year) only count for conditions that
- * are not chronic (condition-course.ts). `conditional` HYPOTHETICAL post-triggers ("develops")
+ * are events (condition-course.ts). `conditional` HYPOTHETICAL post-triggers ("develops")
  * only count after an "if/should/when/unless" earlier in the sentence.
  */
 import type { AssertionTrait } from '../types';
@@ -29,6 +29,14 @@ export interface ContextRule {
   score: number;
   weak?: boolean;
   conditional?: boolean;
+  /** Counts only at the start of a sentence or after punctuation ("Should fever develop, ..."). */
+  clauseInitial?: boolean;
+  /**
+   * A relative: counts only when linked to the condition ("Mother with / has / had / : / died of
+   * X", "X in his mother"), so a relative doing something else ("the parents checked his
+   * temperature") lends no condition to the family.
+   */
+  relative?: boolean;
 }
 
 function rules(phrases: readonly string[], role: ContextRole, traits: readonly AssertionTrait[], direction: ContextDirection, window: number, score: number, extra: Partial<ContextRule> = {}): ContextRule[] {
@@ -45,7 +53,7 @@ const NEGATION_FORWARD = [
   'does not endorse', 'no longer', 'clear of',
 ];
 const NEGATION_BACKWARD = [
-  'ruled out', 'was ruled out', 'is ruled out', 'were ruled out', 'been ruled out', 'has been ruled out', 'have been ruled out', 'unlikely', 'is unlikely', 'was unlikely', 'free',
+  'ruled out', 'was ruled out', 'is ruled out', 'were ruled out', 'been ruled out', 'has been ruled out', 'have been ruled out', 'unlikely', 'is unlikely', 'was unlikely',
   'negative', 'is negative', 'was negative', 'were negative', 'not seen', 'not present', 'not identified', 'not appreciated', 'not noted', 'not found', 'not detected', 'not visualized',
   'absent', 'is absent', 'are absent', 'was absent', 'were absent', 'denied', 'is denied', 'was denied', 'none', 'excluded', 'was excluded', 'has been excluded', 'not demonstrated',
   ': no', ': denies', ': denied', ': none', ': negative', ': neg', ': absent', '- no', '- denies', '- negative', '- none', 'not reported',
@@ -65,7 +73,8 @@ const HYPOTHETICAL_FORWARD = [
   'if', 'in case of', 'in the event of', 'in case', 'as needed for', 'prn for', 'return if', 'call if', 'return for', 'return to the er for', 'return to the ed for',
   'call for', 'watch for', 'monitor for', 'look out for', 'seek care for', 'seek medical attention for', 'warning signs of', 'rule out', 'r/o', 'to rule out',
   'evaluate for', 'assess for', 'screen for', 'screening for', 'at risk for', 'risk of', 'risk for', 'to prevent', 'prevention of', 'unless', 'whenever', 'precautions for',
-  'precautions regarding',
+  'precautions regarding', 'return precautions', 'return precautions for', 'precautions given for', 'return precautions given for', 'call with', 'call with any', 'return with',
+  'return with any', 'call for any', 'seek care if', 'go to the er if', 'go to the ed if', 'to the emergency department if', 'in the event that', 'as needed', 'prn',
 ];
 const HYPOTHETICAL_BACKWARD_CONDITIONAL = [
   'develops', 'develop', 'developing', 'occur', 'occurs', 'occurring', 'recur', 'recurs', 'worsen', 'worsens', 'worsening', 'returns', 'return', 'persist', 'persists', 'arise', 'arises',
@@ -76,7 +85,7 @@ const HYPOTHETICAL_PSEUDO = ['if any', 'as if', 'even if', 'if needed', 'if nece
 
 const PAST_FORWARD = [
   's/p', 'status post', 'prior', 'previous', 'previously', 'remote', 'remote history of', 'prior history of', 'former', 'formerly', 'old', 'quit', 'stopped', 'ex -', 'ex',
-  'past', 'in the past', 'recovered from', 'resolved', 'healed', 'treated for', 'was treated for', 'had a', 'had an', 'underwent', 'post', 'previously had', 'history of resolved',
+  'past', 'in the past', 'recovered from', 'resolved', 'healed', 'treated for', 'was treated for', 'underwent', 'previously had', 'history of resolved',
   'childhood', 'as a child', 'years ago',
 ];
 const PAST_FORWARD_WEAK = [
@@ -85,7 +94,7 @@ const PAST_FORWARD_WEAK = [
 ];
 const PAST_BACKWARD = [
   'resolved', 'has resolved', 'now resolved', 'since resolved', 'in the past', 'as a child', 'in childhood', 'as a teenager', 'previously', 'remotely', 'in remission', 'treated',
-  'repaired', 's/p repair', 'healed', 'quit', 'quit smoking', 'years ago', 'months ago', 'in the remote past', 'at age', 'at the age of', 'prior', 'removed', 'status post',
+  'healed', 'quit', 'years ago', 'months ago', 'in the remote past', 'at age', 'at the age of', 'prior', 'status post',
 ];
 const PAST_BACKWARD_WEAK = ['ago'];
 const PAST_PSEUDO = [
@@ -114,14 +123,14 @@ const FAMILY_PSEUDO = [
 
 const FUTURE_FORWARD = [
   'will', 'will be', 'will need', 'will have', 'will get', 'will start', 'will order', 'will obtain', 'will check', 'will recheck', 'will repeat', 'plan to', 'plans to', 'plan for',
-  'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'repeat', 'to be', 'next', 'at next visit', 'at the next visit',
+  'planned', 'planning', 'planning to', 'scheduled for', 'scheduled', 'schedule', 'to schedule', 'recheck', 're - check', 'at next visit', 'at the next visit',
   'due for', 'to obtain', 'obtain', 'order', 'to order', 'check', 'to check', 'to start', 'going to', 'upcoming', 'awaiting', 'pending', 'is to have', 'referral for', 'refer for',
-  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'later', 'in the future',
+  'refer to', 'referred for', 'consider', 'future', 'tomorrow', 'in the future', 'follow up for', 'follow - up for', 'follow up with', 'follow - up with', 'followup with', 'return for a', 'will undergo', 'to undergo',
 ];
-const FUTURE_BACKWARD = ['pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
+const FUTURE_BACKWARD = ['at next visit', 'at the next visit', 'next visit', 'next month', 'next year', 'next appointment', 'pending', 'is pending', 'are pending', 'to be done', 'to be scheduled', 'to be obtained', 'to follow', 'in 3 months', 'in the future', 'next week', 'tomorrow', 'ordered', 'was ordered', 'were ordered', 'has been ordered', 'is scheduled', 'scheduled'];
 const FUTURE_PSEUDO = [
   'appears to be', 'seems to be', 'noted to be', 'found to be', 'felt to be', 'thought to be', 'believed to be', 'known to be', 'likely to be', 'has to be', 'used to be', 'tends to be',
-  'next to', 'will continue', 'continue', 'next of kin', 'willing', 'in order to', 'order of', 'check - up', 'checkup', 'tests to be',
+  'next to', 'been going to', 'was going to', 'family planning', 'appear to be', 'appeared to be', 'seemed to be', 'scheduled visit', 'scheduled appointment', 'scheduled follow - up', 'scheduled follow up', 'regularly scheduled', 'will continue', 'continue', 'next of kin', 'willing', 'in order to', 'order of', 'check - up', 'checkup', 'tests to be',
 ];
 
 /** Scope enders for every trait. */
@@ -145,17 +154,23 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(NEGATION_PSEUDO, 'pseudo', [], 'forward', 0, 1),
   ...rules(['no family history of', 'no fh of', 'no fhx of', 'no family hx of', 'negative family history of', 'family history negative for', 'family history is negative for'], 'trigger', ['NEGATION', 'PERTAINS_TO_FAMILY'], 'forward', 12, 0.92),
   ...rules(HYPOTHETICAL_FORWARD, 'trigger', ['HYPOTHETICAL'], 'forward', 10, 0.9),
-  // "Should fever develop": close to its target only; "she should take lisinopril" is no hypothesis.
-  ...rules(['should'], 'trigger', ['HYPOTHETICAL'], 'forward', 3, 0.7),
+  // "Should fever develop": at the head of a clause and close to its target only; "she should take lisinopril" is no hypothesis.
+  ...rules(['should'], 'trigger', ['HYPOTHETICAL'], 'forward', 3, 0.65, { clauseInitial: true }),
   ...rules(HYPOTHETICAL_BACKWARD_CONDITIONAL, 'trigger', ['HYPOTHETICAL'], 'backward', 4, 0.85, { conditional: true }),
   ...rules(HYPOTHETICAL_BACKWARD, 'trigger', ['HYPOTHETICAL'], 'backward', 2, 0.75),
   ...rules(HYPOTHETICAL_PSEUDO, 'pseudo', [], 'forward', 0, 1),
   ...rules(PAST_FORWARD, 'trigger', ['PAST_HISTORY'], 'forward', 6, 0.9),
   ...rules(PAST_FORWARD_WEAK, 'trigger', ['PAST_HISTORY'], 'forward', 10, 0.8, { weak: true }),
+  // "had a stroke" but not "had a fever": only for events, like the other weak cues.
+  ...rules(['had a', 'had an'], 'trigger', ['PAST_HISTORY'], 'forward', 4, 0.75, { weak: true }),
+  // "post MI", "post CABG": right before its target ("Post Anesthesia Care Unit" is no history of anaesthesia).
+  ...rules(['post'], 'trigger', ['PAST_HISTORY'], 'forward', 1, 0.8, { weak: true }),
+  ...rules(['free'], 'trigger', ['NEGATION'], 'backward', 0, 0.85),
+  ...rules(['repeat', 'to be'], 'trigger', ['FUTURE'], 'forward', 2, 0.7),
   ...rules(PAST_BACKWARD, 'trigger', ['PAST_HISTORY'], 'backward', 6, 0.85),
   ...rules(PAST_BACKWARD_WEAK, 'trigger', ['PAST_HISTORY'], 'backward', 5, 0.7, { weak: true }),
   ...rules(PAST_PSEUDO, 'pseudo', [], 'forward', 0, 1),
-  ...rules(FAMILY_RELATIVES, 'trigger', ['PERTAINS_TO_FAMILY'], 'both', 8, 0.9),
+  ...rules([...FAMILY_RELATIVES, ...FAMILY_RELATIVES.filter((relative) => !relative.includes(' ')).map((relative) => `${relative}'s`)], 'trigger', ['PERTAINS_TO_FAMILY'], 'both', 8, 0.9, { relative: true }),
   ...rules(FAMILY_FORWARD, 'trigger', ['PERTAINS_TO_FAMILY'], 'forward', 14, 0.95),
   ...rules(FAMILY_BACKWARD, 'trigger', ['PERTAINS_TO_FAMILY'], 'backward', 6, 0.9),
   ...rules(FAMILY_PSEUDO, 'pseudo', [], 'forward', 0, 1),
@@ -168,6 +183,16 @@ export const CONTEXT_RULES: readonly ContextRule[] = [
   ...rules(TERMINATE_FUTURE_HYPOTHETICAL, 'terminate', ['FUTURE', 'HYPOTHETICAL'], 'forward', 0, 1),
   ...rules(TERMINATE_PAST, 'terminate', ['PAST_HISTORY'], 'forward', 0, 1),
 ];
+
+/** Words linking a relative to the condition after it ("Mother with diabetes", "Father: MI", "Sister had breast cancer"). */
+export const RELATIVE_LINKS_FORWARD: ReadonlySet<string> = new Set([
+  'with', 'has', 'had', 'have', 'having', ':', '-', 'diagnosed', 'died', 'passed', 'suffered', 'suffers', 'developed', 'deceased', 'history', 'hx', 'h', 'positive', 'is', 'was', 'were',
+  'are', 'of', 'also', 'both', 'age', 'at', "'s", 'who', '(', 'and', ',', 'significant',
+]);
+/** Words linking a condition to a relative after it ("breast cancer in her mother", "MI - father"). */
+export const RELATIVE_LINKS_BACKWARD: ReadonlySet<string> = new Set(['in', 'of', 'by', '-', ':', '(', 'on', 'affecting', 'both', 'and']);
+/** Words skipped between a link and its relative ("in her maternal grandmother"). */
+export const RELATIVE_FILLERS: ReadonlySet<string> = new Set(['her', 'his', 'the', 'a', 'an', 'their', 'both', 'maternal', 'paternal', 'patient', "patient's", "'s", 'older', 'younger', 'biological', 'twin']);
 
 /** Words that make a sentence conditional, for the `conditional` post-triggers. */
 export const CONDITIONAL_WORDS: ReadonlySet<string> = new Set(['if', 'should', 'when', 'unless', 'case', 'whenever', 'event']);

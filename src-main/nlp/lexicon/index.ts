@@ -10,6 +10,7 @@ import {
   DIRECTION_RECORDS,
   ILLICIT_DRUG_RECORDS,
   PROCEDURE_RECORDS,
+  STOP_PHRASES,
   TEST_RECORDS,
   TOBACCO_RECORDS,
   TREATMENT_RECORDS,
@@ -45,6 +46,6 @@ export function builtinLexicon(): Lexicon {
     if (seen.has(e.id)) throw new Error(`duplicate lexicon id ${e.id}`);
     seen.add(e.id);
   }
-  cached = { version: LEXICON_VERSION, entries, conditions, medications };
+  cached = { version: LEXICON_VERSION, entries, conditions, medications, stopPhrases: STOP_PHRASES };
   return cached;
 }

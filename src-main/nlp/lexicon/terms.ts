@@ -26,8 +26,8 @@ export const ANATOMY_RECORDS: readonly string[] = [
   'right upper quadrant|right upper quadrant||RUQ', 'left upper quadrant|left upper quadrant||LUQ', 'right lower quadrant|right lower quadrant||RLQ', 'left lower quadrant|left lower quadrant||LLQ',
   'epigastrium|epigastrium|epigastric region', 'flank|flank|flanks', 'groin|groin|inguinal region', 'scalp|scalp|', 'jaw|jaw|mandible', 'retina|retina|', 'cornea|cornea|',
   'heart valves|heart valves|mitral valve;aortic valve;tricuspid valve', 'ventricle|ventricle|left ventricle;right ventricle;ventricles', 'atrium|atrium|atria;left atrium;right atrium',
-  'cardiovascular system|cardiovascular system|cardiovascular|CV!', 'respiratory system|respiratory system|respiratory', 'gastrointestinal system|gastrointestinal tract|gastrointestinal;GI tract;digestive system|GI!',
-  'genitourinary system|genitourinary system|genitourinary;urinary tract|GU!', 'musculoskeletal system|musculoskeletal system|musculoskeletal|MSK', 'nervous system|nervous system|neurological;central nervous system|CNS',
+  'cardiovascular system|cardiovascular system|', 'respiratory system|respiratory system|respiratory tract', 'gastrointestinal system|gastrointestinal tract|GI tract;digestive system',
+  'genitourinary system|genitourinary system|urinary tract', 'musculoskeletal system|musculoskeletal system|', 'nervous system|nervous system|central nervous system|CNS',
   'hematologic system|hematologic system|lymphatic system', 'endocrine system|endocrine system|', 'integumentary system|integumentary system|',
 ];
 
@@ -88,12 +88,24 @@ export const TREATMENT_RECORDS: readonly string[] = [
   'vaccination|vaccination|immunization;flu shot;influenza vaccine|', 'nebulizer|nebulizer treatment|nebulizer;breathing treatment|', 'splint|splinting|splint|', 'ice|ice and rest|RICE|',
 ];
 
+/**
+ * Phrases that are no entity although a shorter entity term sits inside them ("by mouth" is a
+ * route, not the mouth; "review of systems" is a heading). The matcher lets them win by length and
+ * emits nothing for them.
+ */
+export const STOP_PHRASES: readonly string[] = [
+  'by mouth', 'per mouth', 'in the mouth', 'review of systems', 'physical exam', 'physical examination', 'past medical history', 'family history',
+  'social history', 'history of present illness', 'chief complaint', 'no known allergies', 'no known drug allergies', 'heart healthy', 'heart-healthy',
+  'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
+  'drug allergies', 'weight bearing', 'weight-bearing', 'blood pressure cuff', 'foot exam', 'eye exam', 'skin exam',
+];
+
 /** BEHAVIORAL_ENVIRONMENTAL_SOCIAL. */
 export const TOBACCO_RECORDS: readonly string[] = [
-  'smoker|smoker|smokes;smoking;tobacco use;tobacco;cigarettes;cigarette smoking;cigarette;cigars;vaping;chewing tobacco;smokeless tobacco;nicotine;former smoker;ex-smoker;nonsmoker;non-smoker;pack-years;pack years|',
+  'smoker|smoker|smokes;smoking;tobacco use;tobacco;cigarettes;cigarette smoking;cigarette;cigars;vaping;chewing tobacco;smokeless tobacco;nonsmoker;non-smoker|',
 ];
 export const ALCOHOL_RECORDS: readonly string[] = [
-  'alcohol|alcohol use|alcohol;drinks alcohol;alcohol consumption;ethanol;EtOH;beer;wine;liquor;drinking;social drinker;drinks socially|ETOH',
+  'alcohol|alcohol use|alcohol;alcohol consumption;ethanol;EtOH;beer;wine;liquor;social drinker|ETOH',
 ];
 export const ILLICIT_DRUG_RECORDS: readonly string[] = [
   'illicit drugs|illicit drug use|illicit drugs;recreational drugs;recreational drug use;drug use;street drugs;substance use;IV drug use;injection drug use;cocaine;heroin;marijuana;cannabis;methamphetamine;opioid use|IVDU;IVDA',

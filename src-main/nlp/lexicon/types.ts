@@ -64,4 +64,6 @@ export interface Lexicon {
   readonly entries: readonly LexiconEntry[];
   readonly conditions: readonly ConditionRecord[];
   readonly medications: readonly MedicationRecord[];
+  /** Phrases that are no entity although an entity term sits inside them ("by mouth"). */
+  readonly stopPhrases: readonly string[];
 }

@@ -11,12 +11,21 @@ const UNIT_ALIASES: Record<string, string> = {
   meq: 'meq', ml: 'ml', '%': '%',
 };
 
-/** '500mg' / '500 MG' / '0.4 mg' → '500 mg' / '0.4 mg'; 'mcg' → 'mcg'; ratios kept ('10 mg/ml'). Undefined when no number+unit. */
+/** '500mg' / '500 MG' / '50 mcg' → '500 mg' / '0.05 mg' (masses in mg); ratios kept ('10 mg/ml'). Undefined when no number+unit. */
 export function normalizeStrength(text: string): string | undefined {
   const m = /(\d+(?:\.\d+)?|\.\d+)\s*(mg|mcg|ug|µg|g|gm|grams?|milligrams?|micrograms?|units?|u|unt|iu|meq|ml|%)(?![a-z])(?:\s*\/\s*(\d*(?:\.\d+)?)\s*(ml|l|actuat|hr))?/i.exec(text);
   if (m === null) return undefined;
-  const value = String(Number(m[1]!.startsWith('.') ? `0${m[1]}` : m[1]));
-  const unit = UNIT_ALIASES[m[2]!.toLowerCase()] ?? m[2]!.toLowerCase();
+  let amount = Number(m[1]!.startsWith('.') ? `0${m[1]}` : m[1]);
+  let unit = UNIT_ALIASES[m[2]!.toLowerCase()] ?? m[2]!.toLowerCase();
+  // RxNorm writes masses in MG ("levothyroxine sodium 0.05 MG"): compare every mass in mg
+  if (unit === 'mcg') {
+    amount = amount / 1000;
+    unit = 'mg';
+  } else if (unit === 'g') {
+    amount = amount * 1000;
+    unit = 'mg';
+  }
+  const value = String(Number(amount.toPrecision(6)));
   const per = m[4] !== undefined ? `/${m[3] !== undefined && m[3] !== '' && m[3] !== '1' ? m[3] : ''}${m[4].toLowerCase()}` : '';
   return `${value} ${unit}${per}`;
 }
@@ -43,14 +52,18 @@ const FORM_ALIASES: readonly [RegExp, string][] = [
   [/\b(suppository)\b/, 'rectal suppository'],
 ];
 
-/** The RxNorm dose form a note's form text (or, failing that, its route) names; undefined when neither says. */
+/**
+ * The RxNorm dose form a note's form text names ('oral tablet'), or failing that the form family its
+ * route implies ('oral', 'injectable', 'inhal', 'topical'); undefined when neither says.
+ */
 export function normalizeForm(form: string | undefined, route: string | undefined): string | undefined {
   const text = (form ?? '').toLowerCase();
   for (const [re, name] of FORM_ALIASES) if (re.test(text)) return name;
+  // a route alone names a family of forms, not one: "by mouth" fits a tablet and a capsule alike
   const r = (route ?? '').toLowerCase();
-  if (/\b(by mouth|po|oral|orally|p\.o\.)\b/.test(r)) return 'oral tablet';
-  if (/\b(iv|im|subq|sc|subcutaneous|intravenous|intramuscular|injection)\b/.test(r)) return 'injectable solution';
-  if (/\b(inhaled|inhalation)\b/.test(r)) return 'metered dose inhaler';
-  if (/\b(topical|topically)\b/.test(r)) return 'topical cream';
+  if (/\b(by mouth|po|oral|orally|p\.o\.)(?![a-z])/.test(r)) return 'oral';
+  if (/\b(iv|im|subq|sc|subcutaneous|intravenous|intramuscular|injection)\b/.test(r)) return 'injectable';
+  if (/\b(inhaled|inhalation|by inhalation)\b/.test(r)) return 'inhal';
+  if (/\b(topical|topically)\b/.test(r)) return 'topical';
   return undefined;
 }

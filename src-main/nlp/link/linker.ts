@@ -15,6 +15,9 @@ import { calibrate, DEFAULT_CALIBRATION, type CalibrationTable } from './calibra
 import { rawLinkScore, type ConceptSource } from './features';
 import { normalizeForm, normalizeStrength } from './drug-attributes';
 
+/** Where a qualifier window stops: list separators, so neighbouring problems do not refine each other. */
+const SEPARATORS = new Set([',', ';', '.', ':', '(', ')', 'and', 'or', '/', '+']);
+
 export interface LinkerSources {
   icd10: readonly CodeSystemIndex[];
   rxnorm: readonly RxNormIndex[];
@@ -135,7 +138,11 @@ export class ConceptLinker {
     return fallback;
   }
 
-  /** The mention's words and `window` units either side, in its sentence, as one normalised string. */
+  /**
+   * The mention's words and up to `window` units either side in its sentence, as one normalised
+   * string. The window stops at a list separator (',', ';', 'and', 'or'...), so in "T2DM, CKD 3,
+   * HTN" the diabetes is not refined by the kidney disease next to it, while "T2DM with CKD" is.
+   */
   private qualifierContext(mention: Mention, doc: NlpDocument): string {
     const sentence = sentenceAround(doc, mention.begin);
     const begin = sentence?.begin ?? 0;
@@ -145,8 +152,10 @@ export class ConceptLinker {
     if (first < 0) first = units.length;
     let last = first;
     while (last < units.length && units[last]!.begin < mention.end) last++;
-    const from = Math.max(0, first - this.window);
-    const to = Math.min(units.length, last + this.window);
+    let from = first;
+    while (from > 0 && first - from < this.window && !SEPARATORS.has(units[from - 1]!.lower)) from--;
+    let to = last;
+    while (to < units.length && to - last < this.window && !SEPARATORS.has(units[to]!.lower)) to++;
     return ` ${units
       .slice(from, to)
       .filter((u) => u.alnum)
@@ -172,14 +181,17 @@ export class ConceptLinker {
     if (strength === undefined) return undefined;
     const wantedForm = normalizeForm(attributes.form, attributes.route);
     let best: ClinicalDrug | undefined;
-    let bestScore = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
     for (const ingredient of ingredients) {
       const seen = new Set<string>();
+      let order = 0;
       for (const index of this.sources.rxnorm) {
         for (const d of index.clinicalDrugs(ingredient)) {
+          order++;
           if (seen.has(d.rxcui) || normalizeStrength(d.strength) !== strength) continue;
           seen.add(d.rxcui);
-          const score = formAgreement(d.form, wantedForm);
+          // without a stated form, the list order decides (the lexicon lists the usual product first)
+          const score = formAgreement(d.form, wantedForm) * 1000 - order;
           if (score > bestScore) {
             best = d;
             bestScore = score;
@@ -191,11 +203,12 @@ export class ConceptLinker {
   }
 }
 
-/** How well an SCD's dose form fits the stated form/route: exact > same family > plain oral tablet default. */
+/** How well an SCD's dose form fits the stated form/route: exact > same family > other; all equal when nothing is stated. */
 function formAgreement(form: string, wanted: string | undefined): number {
   const f = form.toLowerCase();
-  if (wanted === undefined) return f === 'oral tablet' ? 3 : f === 'oral capsule' ? 2 : 1;
+  if (wanted === undefined) return 1;
   if (f === wanted) return 5;
+  if (!wanted.includes(' ')) return f.includes(wanted) ? 4 : 0; // a route's form family
   const head = wanted.split(' ').pop() ?? wanted;
   if (f.endsWith(head) && !/extended|delayed|disintegrating|chewable/.test(f)) return 4;
   if (f.includes(head)) return 3;

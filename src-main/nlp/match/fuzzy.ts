@@ -18,6 +18,13 @@ export class DeletionIndex {
     for (let i = 0; i < word.length; i++) this.put(word.slice(0, i) + word.slice(i + 1), word);
   }
 
+  private collect(word: string, candidates: string[] | undefined, found: string[]): void {
+    if (candidates === undefined) return;
+    for (const c of candidates) {
+      if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c)) found.push(c);
+    }
+  }
+
   private put(variant: string, word: string): void {
     const list = this.byVariant.get(variant);
     if (list === undefined) this.byVariant.set(variant, [word]);
@@ -31,14 +38,8 @@ export class DeletionIndex {
   nearby(word: string): string[] {
     if (word.length < FUZZY_MIN_LENGTH) return [];
     const found: string[] = [];
-    const consider = (candidates: string[] | undefined): void => {
-      if (candidates === undefined) return;
-      for (const c of candidates) {
-        if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c)) found.push(c);
-      }
-    };
-    consider(this.byVariant.get(word));
-    for (let i = 0; i < word.length; i++) consider(this.byVariant.get(word.slice(0, i) + word.slice(i + 1)));
+    this.collect(word, this.byVariant.get(word), found);
+    for (let i = 0; i < word.length; i++) this.collect(word, this.byVariant.get(word.slice(0, i) + word.slice(i + 1)), found);
     return found;
   }
 }

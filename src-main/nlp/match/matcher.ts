@@ -6,7 +6,7 @@
  * this is O(units)). Case rules, value context and a bounded misspelling lookup (fuzzy.ts) are
  * checked on the way; overlapping matches are resolved longest first.
  */
-import type { ConditionClass, EntityCategory, EntityType, Mention, NlpDocument } from '../types';
+import type { ConditionClass, EntityCategory, EntityType, Mention, NlpDocument, SectionKind } from '../types';
 import type { Lexicon, LexiconEntry, SurfaceKind } from '../lexicon/types';
 import { DeletionIndex, FUZZY_MIN_LENGTH } from './fuzzy';
 import { unitsOf, type Unit } from './normalize';
@@ -33,6 +33,11 @@ export interface ExtraTerm {
 export interface LexiconMatcherOptions {
   /** Terms from terminology packs; forms the built-in lexicon already has are skipped. */
   extraTerms?: Iterable<ExtraTerm>;
+  /**
+   * Sections whose mentions are dropped (default: allergies, whose drugs and reactions are
+   * allergens, not the patient's medications or conditions, per the sample gold guideline).
+   */
+  excludeSections?: readonly SectionKind[];
   /** Edit-distance-1 misspelling lookup for words of 6+ letters (default true). */
   fuzzy?: boolean;
 }
@@ -43,7 +48,7 @@ export interface LexiconMatcher {
 
 interface TermRef {
   entry: MatchEntry;
-  kind: SurfaceKind | 'pack';
+  kind: SurfaceKind | 'pack' | 'stop';
   form: string;
   /** The form's units as written, joined by one space: what case-sensitive forms compare with. */
   written: string;
@@ -76,10 +81,13 @@ export const MATCH_KIND_SCORE: Record<MatchKind, number> = {
   fuzzy: 0.7,
 };
 
-const KIND_RANK: Record<MatchKind, number> = { preferred: 6, synonym: 5, abbreviation: 4, misspelling: 3, pack: 2, fuzzy: 1 };
+const KIND_RANK: Record<MatchKind | 'stop', number> = { preferred: 6, synonym: 5, abbreviation: 4, misspelling: 3, pack: 2, fuzzy: 1, stop: 0 };
 
 /** Words between a value-needing test name and its value: "K of 4.3", "BP: 120/80", "Temp was 38". */
 const VALUE_FILLERS = new Set([':', '=', 'of', 'is', 'was', 'at', '-', '(', 'now', 'today']);
+
+/** Words before a test name that make it one without a value: "will recheck TC", "order K". */
+const TEST_VERBS = new Set(['check', 'checked', 'recheck', 'rechecked', 'repeat', 'repeated', 'order', 'ordered', 'obtain', 'obtained', 'draw', 'drew', 'trend', 'trending', 'monitor', 'follow', 'elevated', 'low', 'high', 'normal', 'abnormal']);
 
 /**
  * Ordinary words of six letters or more that sit one edit from a lexicon word; never treated as
@@ -138,7 +146,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
           node.next.set(u.key, child);
         }
         node = child;
-        if (builtin && u.alnum) {
+        if (builtin && u.alnum && ref.kind !== 'stop') {
           knownWords.add(u.key);
           if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling') deletionIndex.add(u.key);
         }
@@ -151,6 +159,11 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
   };
 
   for (const entry of lexicon.entries) addEntry(entry);
+  const STOP_ENTRY: MatchEntry = { category: 'MEDICAL_CONDITION', type: 'DX_NAME' };
+  for (const phrase of lexicon.stopPhrases) {
+    insert(phrase, { entry: STOP_ENTRY, kind: 'stop', form: phrase, written: writtenUnits(phrase), caseSensitive: false, needsValue: false }, true);
+  }
+  const excluded = new Set<SectionKind>(options.excludeSections ?? ['allergies']);
   function addEntry(entry: LexiconEntry): void {
     for (const f of entry.forms) {
       insert(f.text, { entry, kind: f.kind, form: f.text, written: writtenUnits(f.text), caseSensitive: f.caseSensitive, needsValue: f.needsValue }, true);
@@ -179,8 +192,16 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     return false;
   }
 
+  function testVerbBefore(units: Unit[], from: number): boolean {
+    const before = units[from - 1];
+    return before !== undefined && TEST_VERBS.has(before.lower);
+  }
+
   function caseOk(ref: TermRef, units: Unit[], from: number, to: number): boolean {
     if (!ref.caseSensitive) return true;
+    // a short capitalised form before a ZIP code is a state ("Lansing, MI 48958")
+    const next = units[to];
+    if (next !== undefined && next.numeric && next.raw.length === 5 && ref.written.length <= 2) return false;
     let written = '';
     for (let k = from; k < to; k++) written += (k > from ? ' ' : '') + units[k]!.raw;
     if (written === ref.written || written === ref.written.toUpperCase()) return true;
@@ -195,42 +216,83 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     ambiguity: number;
   }
 
-  /** Best valid term for each end reached from unit `from`; returns the longest. */
+  /** Misspelling lookups by word: notes repeat their words, and the lookup is the costly part. */
+  const nearbyCache = new Map<string, readonly string[]>();
+  function nearby(word: string): readonly string[] {
+    let hit = nearbyCache.get(word);
+    if (hit === undefined) {
+      if (nearbyCache.size > 100_000) nearbyCache.clear();
+      hit = deletionIndex.nearby(word);
+      nearbyCache.set(word, hit);
+    }
+    return hit;
+  }
+
+  /** The best valid term of a trie node for the span [from, to), or undefined. */
+  function bestTerm(terms: TermRef[], units: Unit[], from: number, to: number, fuzzy: boolean): Candidate | undefined {
+    let chosen: TermRef | undefined;
+    let valid = 0;
+    for (const ref of terms) {
+      if (!caseOk(ref, units, from, to)) continue;
+      if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
+      valid++;
+      if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
+    }
+    return chosen === undefined ? undefined : { from, to, ref: chosen, fuzzy, ambiguity: valid };
+  }
+
+  // the walk's stack, reused across calls (parallel arrays: no allocation per step)
+  const stackNode: TrieNode[] = [];
+  const stackAt: number[] = [];
+  const stackFuzzy: boolean[] = [];
+
+  /** The longest valid term starting at unit `from` (the better kind on a tie). */
   function longestFrom(units: Unit[], from: number): Candidate | undefined {
     let best: Candidate | undefined;
-    const consider = (node: TrieNode, to: number, fuzzy: boolean): void => {
-      if (node.terms === undefined) return;
-      let chosen: TermRef | undefined;
-      let valid = 0;
-      for (const ref of node.terms) {
-        if (!caseOk(ref, units, from, to)) continue;
-        if (ref.needsValue && !valueFollows(units, to)) continue;
-        valid++;
-        if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
-      }
-      if (chosen === undefined) return;
-      const cand: Candidate = { from, to, ref: chosen, fuzzy, ambiguity: valid };
-      if (best === undefined || to > best.to || (to === best.to && better(cand, best))) best = cand;
-    };
+    let sp = 0;
+    stackNode[sp] = root;
+    stackAt[sp] = from;
+    stackFuzzy[sp] = false;
+    sp++;
     // depth-first over (node, next unit, fuzzy used); at most one misspelt word per term
-    const stack: { node: TrieNode; at: number; fuzzy: boolean }[] = [{ node: root, at: from, fuzzy: false }];
-    while (stack.length > 0) {
-      const { node, at, fuzzy } = stack.pop()!;
-      if (at > from) consider(node, at, fuzzy);
-      if (node.next === undefined || at >= units.length || at - from >= maxDepth) continue;
+    while (sp > 0) {
+      sp--;
+      const node = stackNode[sp]!;
+      const at = stackAt[sp]!;
+      const fuzzy = stackFuzzy[sp]!;
+      if (at > from && node.terms !== undefined) {
+        const cand = bestTerm(node.terms, units, from, at, fuzzy);
+        if (cand !== undefined && (best === undefined || at > best.to || (at === best.to && better(cand, best)))) best = cand;
+      }
+      const next = node.next;
+      if (next === undefined || at >= units.length || at - from >= maxDepth) continue;
       const u = units[at]!;
       if (at > from && u.newlineBefore) continue;
-      const exact = node.next.get(u.key);
-      if (exact !== undefined) stack.push({ node: exact, at: at + 1, fuzzy });
+      const exact = next.get(u.key);
+      if (exact !== undefined) {
+        stackNode[sp] = exact;
+        stackAt[sp] = at + 1;
+        stackFuzzy[sp] = fuzzy;
+        sp++;
+      }
       const following = units[at + 1];
       if (following !== undefined && following.hyphenBefore) {
-        const joined = node.next.get(u.key + following.key);
-        if (joined !== undefined) stack.push({ node: joined, at: at + 2, fuzzy });
+        const joined = next.get(u.key + following.key);
+        if (joined !== undefined) {
+          stackNode[sp] = joined;
+          stackAt[sp] = at + 2;
+          stackFuzzy[sp] = fuzzy;
+          sp++;
+        }
       }
       if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower)) {
-        for (const w of deletionIndex.nearby(u.key)) {
-          const child = node.next.get(w);
-          if (child !== undefined) stack.push({ node: child, at: at + 1, fuzzy: true });
+        for (const w of nearby(u.key)) {
+          const child = next.get(w);
+          if (child === undefined) continue;
+          stackNode[sp] = child;
+          stackAt[sp] = at + 1;
+          stackFuzzy[sp] = true;
+          sp++;
         }
       }
     }
@@ -247,23 +309,43 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     return rank(a.ref) > rank(b.ref);
   }
 
-  function toMention(c: Candidate, units: Unit[]): LexiconMention {
+  function toMention(c: Candidate, units: Unit[], kind: MatchKind): LexiconMention {
     const e = c.ref.entry;
-    const kind: MatchKind = c.fuzzy ? 'fuzzy' : c.ref.kind;
-    return {
+    const m: LexiconMention = {
       begin: units[c.from]!.begin,
       end: units[c.to - 1]!.end,
       category: e.category,
       type: e.type,
       score: MATCH_KIND_SCORE[kind],
-      ...(e.id !== undefined ? { lexiconId: e.id } : {}),
-      ...(e.icd10 !== undefined ? { icd10: e.icd10 } : {}),
-      ...(e.rxnorm !== undefined ? { rxnorm: e.rxnorm } : {}),
-      ...(e.conditionClass !== undefined ? { conditionClass: e.conditionClass } : {}),
       matchKind: kind,
       matchedForm: c.ref.form,
       ambiguity: c.ambiguity,
     };
+    if (e.id !== undefined) m.lexiconId = e.id;
+    if (e.icd10 !== undefined) m.icd10 = e.icd10;
+    if (e.rxnorm !== undefined) m.rxnorm = e.rxnorm;
+    if (e.conditionClass !== undefined) m.conditionClass = e.conditionClass;
+    return m;
+  }
+
+  /** Keeps the longest of overlapping candidates (then the better kind, then the earlier). */
+  function resolveOverlaps(candidates: Candidate[], units: Unit[]): Candidate[] {
+    // one candidate per start, in start order: most sentences have no overlap at all
+    let overlapping = false;
+    for (let i = 1; i < candidates.length; i++) if (candidates[i]!.from < candidates[i - 1]!.to) overlapping = true;
+    if (!overlapping) return candidates;
+    const span = (c: Candidate): number => units[c.to - 1]!.end - units[c.from]!.begin;
+    const order = [...candidates].sort((a, b) => span(b) - span(a) || (better(a, b) ? -1 : better(b, a) ? 1 : a.from - b.from));
+    const taken = new Uint8Array(units.length);
+    const accepted: Candidate[] = [];
+    for (const c of order) {
+      let free = true;
+      for (let k = c.from; k < c.to; k++) if (taken[k] === 1) free = false;
+      if (!free) continue;
+      for (let k = c.from; k < c.to; k++) taken[k] = 1;
+      accepted.push(c);
+    }
+    return accepted.sort((a, b) => a.from - b.from);
   }
 
   function matchSpan(text: string, begin: number, end: number, out: LexiconMention[]): void {
@@ -274,26 +356,31 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       const c = longestFrom(units, i);
       if (c !== undefined) candidates.push(c);
     }
-    // longest first (in characters), then the better kind; earlier wins a tie
-    candidates.sort((a, b) => {
-      const la = units[a.to - 1]!.end - units[a.from]!.begin;
-      const lb = units[b.to - 1]!.end - units[b.from]!.begin;
-      if (la !== lb) return lb - la;
-      if (better(a, b)) return -1;
-      if (better(b, a)) return 1;
-      return a.from - b.from;
-    });
-    const taken = new Uint8Array(units.length);
-    const accepted: Candidate[] = [];
-    for (const c of candidates) {
-      let free = true;
-      for (let k = c.from; k < c.to; k++) if (taken[k] === 1) free = false;
-      if (!free) continue;
-      for (let k = c.from; k < c.to; k++) taken[k] = 1;
-      accepted.push(c);
+    for (const c of resolveOverlaps(candidates, units)) {
+      const kind = c.ref.kind;
+      if (kind === 'stop') continue;
+      out.push(toMention(c, units, c.fuzzy ? 'fuzzy' : kind));
     }
-    accepted.sort((a, b) => a.from - b.from);
-    for (const c of accepted) out.push(toMention(c, units));
+  }
+
+  /** Drops mentions inside a recognised section heading or in an excluded section. Sections are in text order. */
+  function keepInSections(doc: NlpDocument, m: LexiconMention): boolean {
+    const sections = doc.sections;
+    let lo = 0;
+    let hi = sections.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sections[mid]!.headingBegin <= m.begin) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return true;
+    const s = sections[found]!;
+    // a known heading is no mention ("ALLERGIES:"); an unknown one may be a label that is ("CXR: clear")
+    if (m.begin < s.headingEnd && s.heading !== '' && s.kind !== 'unknown') return false;
+    return !excluded.has(s.kind);
   }
 
   return {
@@ -301,7 +388,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       const out: LexiconMention[] = [];
       if (doc.sentences.length === 0) matchSpan(doc.text, 0, doc.text.length, out);
       else for (const s of doc.sentences) matchSpan(doc.text, s.begin, s.end, out);
-      return out;
+      return doc.sections.length === 0 ? out : out.filter((m) => keepInSections(doc, m));
     },
   };
 }

@@ -32,7 +32,7 @@ const ISO_DATE = new RegExp(`(?<![\\d/.-])(${YEAR4})([/.-])(\\d{1,2})\\2(\\d{1,2
 const YEAR_MONTH = new RegExp(`(?<![\\d/.-])${YEAR4}-(?:0[1-9]|1[0-2])(?![\\d/-])|(?<![\\d/.-])(?:0?[1-9]|1[0-2])/${YEAR4}(?![\\d/])`, 'g');
 // m/d without a year; scales such as "5/5 strength" or "8/10 pain" are weeded out in code.
 const MONTH_DAY = /(?<![\d/.+-])(\d{1,2})\/(\d{1,2})(?![\d/+]|\.\d)/g;
-const SCALE_CONTEXT = /(?:pain|strength|motor|murmur|scale|reflex|grade|sensation|power|score|gcs|apgar|rated|out of|tab|tablet|dose|strength|ns\b|\/\d|x\s?\d)/i;
+const SCALE_CONTEXT = /(?:pain|strength|motor|murmur|scale|reflex|grade|sensation|power|score|gcs|apgar|gleason|rated|out of|tab|tablet|dose|strength|ns\b|\/\d|x\s?\d)/i;
 // Bare years, and decades ("the 1990s"); not a quantity ("2000 mL", "1500 calories").
 const BARE_YEAR = /(?<![\d.,$#/:-])((?:19|20)\d\d)(s|'s)?(?![\d.,]\d|\s?(?:mg|mcg|ml|mL|cc|g\b|kg|units?|iu|IU|%|kcal|cal|calories|x\b|\/|-\d|:\d|mm|cm|meq|mEq|ft|feet|steps|miles|lbs?))/g;
 const YEAR_CONTEXT = /(?:in|since|from|until|till|during|of|year|circa|ca\.|c\.|before|after|by|dated|early|late|mid|summer|fall|autumn|winter|spring|quit|diagnosed|dx|dx'd|s\/p|born|through|thru|to|and|or|,|-|\(|~)\s{0,2}$/i;
@@ -76,7 +76,7 @@ export function findDates(text: string, out: PhiCandidate[]): void {
     if (!validMonthDay(a, b)) return;
     const before = text.slice(Math.max(0, m.index - 25), m.index);
     const after = text.slice(m.index + m[0].length, m.index + m[0].length + 20);
-    if (SCALE_CONTEXT.test(before) || SCALE_CONTEXT.test(after) || /^\s?(?:[a-z]|\+|-\s?\d)/.test(after)) return;
+    if (SCALE_CONTEXT.test(before) || SCALE_CONTEXT.test(after) || /^\s?(?:[a-z]|\+|-\s?\d)/.test(after) || /[+=]|\bto\s$/.test(before)) return;
     if (a === 24 && b === 7) return;
     push(m.index, m.index + m[0].length, 0.6);
   });

@@ -29,7 +29,10 @@ const CUE_LAST_WORDS = new Set(NAME_CUE_PHRASES.map((p) => p.split(/[ ]/).pop()!
 const EPONYM_HEADS = new Set([
   'sign', 'signs', 'disease', 'syndrome', 'catheter', 'test', 'maneuver', 'manoeuvre', 'procedure', 'palsy', 'phenomenon', 'criteria',
   'scale', 'score', 'stain', 'tube', 'bag', 'operation', 'repair', 'fracture', 'node', 'nodes', 'reflex', 'point', 'triad', 'ulcer',
-  'esophagus', 'lymphoma', 'sarcoma', 'tumor', 'classification', 'line', 'drain', 'position', 'monitor',
+  'esophagus', 'lymphoma', 'sarcoma', 'tumor', 'classification', 'line', 'drain', 'drains', 'position', 'monitor', 'retractor',
+  'retractors', 'scissor', 'scissors', 'needle', 'needles', 'clamp', 'clamps', 'forceps', 'technique', 'fascia', 'stitch', 'suture',
+  'sutures', 'incision', 'stent', 'blade', 'elevator', 'hook', 'speculum', 'et', 'method', 'approach', 'dilator', 'dilators', 'knot',
+  'cannula', 'trocar', 'valve', 'shunt', 'splint', 'cast', 'brace', 'boot', 'collar', 'mask', 'cup', 'lens', 'graft', 'flap', 'loop',
 ]);
 
 function isNameWord(word: Word | undefined, allowUpper: boolean): word is Word {
@@ -172,8 +175,12 @@ export class NameFinder {
         } else if (previous && SPACE_GAP.test(this.gap(i - 1)) && isNameWord(previous, false) && !GIVEN_NAMES.has(previous.lower)) {
           // "Chinedu Garcia": an unlisted given name before a listed surname.
           this.push(i - 1, i, 0.8);
-        } else if (!startsSentence(text, word)) {
-          this.push(i, i, 0.6);
+        } else if (next && SPACE_GAP.test(this.gap(i)) && isNameWord(next, false) && !this.followedByEponymHead(i + 1)) {
+          // "Lynn Holmberg", "Craig Connor": a listed name before an unlisted capitalised one.
+          this.push(i, i + 1, 0.75);
+        } else if (previous && this.isInitial(i - 1) && INITIAL_GAP.test(this.gap(i - 1))) {
+          // "J. Smith": an initial and a surname. A surname alone ("a Cook stent", "New York") is not enough.
+          this.push(i - 1, i, 0.85);
         }
       }
     }

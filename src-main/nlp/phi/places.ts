@@ -70,7 +70,8 @@ const SAINT = new Set(['st', 'saint', 'mt', 'mount', 'ste']);
 export function findFacilities(text: string, words: readonly Word[], out: PhiCandidate[]): void {
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (word.shape === 'lower') continue;
+    // Title case only: "COURSE IN THE HOSPITAL" is a heading, not a facility.
+    if (word.shape !== 'title') continue;
     const heads = HEADS_BY_FIRST.get(word.lower);
     if (!heads) continue;
     let headEnd = -1;
@@ -78,7 +79,7 @@ export function findFacilities(text: string, words: readonly Word[], out: PhiCan
       let ok = true;
       for (let k = 1; k < head.length && ok; k++) {
         const w = words[i + k];
-        ok = !!w && w.lower === head[k] && w.shape !== 'lower' && /^[ \t]{1,2}$/.test(text.slice(words[i + k - 1]!.end, w.begin));
+        ok = !!w && w.lower === head[k] && w.shape === 'title' && /^[ \t]{1,2}$/.test(text.slice(words[i + k - 1]!.end, w.begin));
       }
       if (ok) headEnd = Math.max(headEnd, i + head.length - 1);
     }
@@ -89,7 +90,8 @@ export function findFacilities(text: string, words: readonly Word[], out: PhiCan
       const previous = words[first - 1]!;
       const gap = text.slice(previous.end, words[first]!.begin);
       const saint = SAINT.has(previous.lower);
-      if (previous.shape === 'lower' || !(/^[ \t]{1,2}$/.test(gap) || (saint && /^\.[ \t]{1,2}$/.test(gap)))) break;
+      // Title-case words, or a short acronym ("VA Medical Center", "UCSF Medical Center").
+      if (previous.shape === 'lower' || (previous.shape === 'upper' && previous.text.length > 4) || !(/^[ \t]{1,2}$/.test(gap) || (saint && /^\.[ \t]{1,2}$/.test(gap)))) break;
       first--;
       if (saint || !NOT_NAME_WORDS.has(previous.lower.replace(/'s$/, ''))) meaningful = true;
     }

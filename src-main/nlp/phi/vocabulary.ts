@@ -21,6 +21,7 @@ export const GIVEN_NAMES = set(`
   tina tammy crystal erin eleanor vera agnes gladys lois yvonne carmen rosa guadalupe ana lucia elena sofia camila valeria
   isabella mia ava chloe zoe ella grace lily nora hazel aurora stella violet claire leah audrey ellie paisley naomi
   allison gabriella kaylee riley aaliyah jasmine priya aisha fatima mei yuki olga ingrid hana leilani zainab ngozi
+  craig lynn dana leslie kim robin terry tracy jamie casey morgan
   james robert john michael david william richard joseph thomas christopher charles daniel matthew anthony mark donald
   steven paul andrew joshua kenneth kevin brian george timothy ronald edward jason jeffrey ryan jacob gary nicholas eric
   jonathan stephen larry justin scott brandon benjamin samuel gregory alexander patrick frank raymond jack dennis jerry
@@ -157,7 +158,8 @@ export const NOT_NAME_WORDS = set(`
   kussmaul cheyne wernicke korsakoff barretts wilsons lyme fallot wolff white tetralogy
   medicare medicaid blue cross shield aetna cigna humana kaiser
   god lord christ bible english spanish french name black white hispanic latino latina asian caucasian african american
-  native indian pacific islander
+  native indian pacific islander new scan study report summary course consent form note letter brief ultrasound
+  echo mri ct xray x-ray ekg ecg eeg emg cxr film films view views series
 `);
 
 /** Titles before a name ("Dr. Chen", "Mrs. Alvarez"). The span keeps the title, as the gold writes "Ms. Kowalski". */

@@ -143,11 +143,11 @@ export function findHeadings(tokens: readonly Token[]): Heading[] {
   return headings;
 }
 
-/** Sections covering the whole text: an implicit 'unknown' first section when text precedes the first heading (or there is none). */
+/** Sections covering the whole text: an implicit 'unknown' first section when anything (even blank space) precedes the first heading, or there is none. */
 export function buildSections(text: string, tokens: readonly Token[], headings: readonly Heading[]): Section[] {
   const sections: Section[] = [];
   const firstHeadingBegin = headings.length > 0 ? tokens[headings[0]!.tokenStart]!.begin : text.length;
-  if (headings.length === 0 || tokens[0]!.begin < firstHeadingBegin) {
+  if (headings.length === 0 || firstHeadingBegin > 0) {
     sections.push({ kind: 'unknown', heading: '', headingBegin: 0, headingEnd: 0, begin: 0, end: firstHeadingBegin });
   }
   headings.forEach((heading, index) => {

@@ -15,7 +15,7 @@
  * - before an inline list marker continuing a numbered list ("1. HTN 2. DM": the "2.");
  * - before a "Label:" field after two or more spaces or a tab on the same line
  *   ("BP: 142/88  HR: 72").
- * Leading and trailing commas, semicolons and colons are left out of a sentence (mtsamples writes ".,"), and a
+ * Leading commas, semicolons and colons and trailing commas and semicolons are left out of a sentence (mtsamples writes ".,"), and a
  * stretch of punctuation alone is no sentence.
  */
 import type { Section, Sentence, Token } from '../types';
@@ -29,6 +29,7 @@ const NON_TERMINAL_ABBREVIATIONS = new Set([
 const NON_TERMINAL_DOTTED = new Set(['e.g.', 'i.e.', 'a.k.a.', 'et.al.', 'viz.', 'cf.', 'vs.']);
 const CLOSERS = new Set([')', ']', '"', "'", '}']);
 const LEADING_SKIP = new Set([',', ';', ':']);
+const TRAILING_SKIP = new Set([',', ';']);
 const BULLETS = new Set(['-', '*', '•', '\u2022', '\u25cf', '\u25aa', '\u2023', '\u2043', '+', '>']);
 const SHORT_LINE = 50;
 
@@ -150,7 +151,7 @@ export function splitSentences(text: string, tokens: readonly Token[], sections:
     let first = start;
     while (first < endExclusive && tokens[first]!.kind === 'punct' && LEADING_SKIP.has(tokens[first]!.norm)) first++;
     let last = endExclusive;
-    while (last > first && tokens[last - 1]!.kind === 'punct' && LEADING_SKIP.has(tokens[last - 1]!.norm)) last--;
+    while (last > first && tokens[last - 1]!.kind === 'punct' && TRAILING_SKIP.has(tokens[last - 1]!.norm)) last--;
     let meaningful = false;
     for (let k = first; k < last; k++) if (tokens[k]!.kind !== 'punct') meaningful = true;
     if (meaningful) sentences.push({ begin: tokens[first]!.begin, end: tokens[last - 1]!.end, tokenStart: first, tokenEnd: last, section: sectionIndex });

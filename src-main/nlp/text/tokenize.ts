@@ -19,6 +19,8 @@ import { normalizeWord } from './normalize';
 
 const PUNCT = new Set(['.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '{', '}', '"', "'", '-', '/', '\u2018', '\u2019', '\u201c', '\u201d', '\u2013', '\u2014', '\u2026']);
 const LETTER = /\p{L}|\p{M}/u;
+const ASCII_PUNCT = new Uint8Array(128);
+for (const punct of PUNCT) if (punct.charCodeAt(0) < 0x80) ASCII_PUNCT[punct.charCodeAt(0)] = 1;
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
@@ -121,10 +123,11 @@ export function tokenize(text: string): Token[] {
     } else {
       const high = code >= 0xd800 && code <= 0xdbff && i + 1 < text.length;
       end = i + (high ? 2 : 1);
-      kind = PUNCT.has(text[i]!) ? 'punct' : 'symbol';
+      kind = (code < 0x80 ? ASCII_PUNCT[code] === 1 : PUNCT.has(text[i]!)) ? 'punct' : 'symbol';
     }
     const surface = text.slice(i, end);
-    tokens.push({ text: surface, norm: kind === 'word' ? normalizeWord(surface) : normalizePunct(surface), kind, begin: i, end, spaceBefore, newlineBefore });
+    const norm = kind === 'word' ? normalizeWord(surface) : kind === 'number' || code < 0x80 ? surface : normalizePunct(surface);
+    tokens.push({ text: surface, norm, kind, begin: i, end, spaceBefore, newlineBefore });
     spaceBefore = false;
     newlineBefore = false;
     i = end;

@@ -3,6 +3,7 @@ import { BarChart } from '@mantine/charts';
 import { IconDatabase, IconFileImport, IconStack2 } from '@tabler/icons-react';
 import { useMemo } from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { NlpStatusPanel } from '../components/NlpStatusPanel';
 import { formatCount } from '../lib/format';
 import { resourcesRoute, type Route } from '../router/routes';
 import { useVaultData } from '../shell/vault-data';
@@ -55,6 +56,7 @@ export function HomeScreen({ navigate }: { navigate: (route: Route) => void }) {
         <StatCard label="Resources" value={formatCount(total)} icon={<IconStack2 size={22} />} testId="total-resources" />
         <StatCard label="Resource types" value={formatCount(sorted.length)} icon={<IconDatabase size={22} />} testId="total-types" />
       </SimpleGrid>
+      <NlpStatusPanel />
       <Card withBorder padding="md">
         <Text fw={600} mb="sm">
           Resources per type

@@ -69,6 +69,8 @@ export function VaultDataProvider({ children }: { children: ReactNode }) {
 }
 
 function notifyJobFinished(job: JobState): void {
+  // The NLP queue runs a job after every batch of new notes: its panel shows it; only failures notify.
+  if (job.kind === 'nlp' && job.status !== 'failed') return;
   const counts = job.counts;
   let summary = '';
   if (job.kind === 'export') summary = `${formatCount(job.progress.done)} resources written`;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { HearthEvent, JobState, VaultInfo } from '../../../src-main/api/contract';
+import type { HearthEvent, JobState, NlpQueueStatus, VaultInfo } from '../../../src-main/api/contract';
 import { err, ok, outcome } from '../../../src-main/api/result';
 import type { SessionServices, VaultSession } from '../../../src-main/services/session-types';
 import { VaultError } from '../../../src-main/vault/types';
@@ -43,6 +43,7 @@ function makeSession(info: VaultInfo): VaultSession {
   const emit = (event: HearthEvent) => listeners.forEach((l) => l(event));
   let nextId = 1;
 
+  const noNlp: NlpQueueStatus = { available: false, scanned: false, notes: 0, current: 0, pending: 0, outdated: 0, failed: 0, paused: false, errors: [] };
   const services: SessionServices = {
     resources: {
       types: async () => ok(['Patient']),
@@ -106,6 +107,13 @@ function makeSession(info: VaultInfo): VaultSession {
         emit({ type: 'job', job: cancelled });
         return ok(cancelled);
       },
+    },
+    // A session without an NLP engine.
+    nlp: {
+      status: async () => ok(noNlp),
+      start: async () => ok(noNlp),
+      rerun: async () => ok(noNlp),
+      cancel: async () => ok(noNlp),
     },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),

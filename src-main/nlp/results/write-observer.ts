@@ -1,0 +1,68 @@
+/**
+ * A ResourceRepository that tells a listener which resources each successful write touched, so
+ * the NLP processing queue hears of every new or changed DocumentReference whatever wrote it
+ * (resources.create/update, an import, the local FHIR endpoint's transactions). The queue writes
+ * its own results through the repository underneath, so they are not reported back to it.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
+
+export interface WrittenResource {
+  resourceType: string;
+  id: string;
+  /** `deleted` for a delete; otherwise the resource as stored. */
+  change: 'written' | 'deleted';
+}
+
+export type WriteListener = (written: readonly WrittenResource[]) => void;
+
+function written(resource: Resource): WrittenResource {
+  return { resourceType: resource.resourceType, id: resource.id ?? '', change: 'written' };
+}
+
+/** The repository with every successful create, update, delete and batch op reported to `listener`. */
+export function observeWrites(repository: ResourceRepository, listener: WriteListener): ResourceRepository {
+  const report = (items: WrittenResource[]) => {
+    if (items.length > 0) listener(items);
+  };
+  return {
+    types: () => repository.types(),
+    read: (type, id) => repository.read(type, id),
+    vread: (type, id, version) => repository.vread(type, id, version),
+    history: (type, id) => repository.history(type, id),
+    typeHistory: (type, options) => repository.typeHistory(type, options),
+    systemHistory: (options) => repository.systemHistory(options),
+    counts: () => repository.counts(),
+    list: (type, options) => repository.list(type, options),
+    search: (type, params, options) => repository.search(type, params, options),
+    scan: (type, options) => repository.scan(type, options),
+    async create<T extends Resource>(resource: T): Promise<T> {
+      const created = await repository.create(resource);
+      report([written(created)]);
+      return created;
+    },
+    async update<T extends Resource>(resource: T, options?: Parameters<ResourceRepository['update']>[1]): Promise<T> {
+      const updated = await repository.update(resource, options);
+      report([written(updated)]);
+      return updated;
+    },
+    async delete(type, id) {
+      const result = await repository.delete(type, id);
+      report([{ resourceType: type, id, change: 'deleted' }]);
+      return result;
+    },
+    async writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]> {
+      const outcomes = await repository.writeBatch(ops, options);
+      const items: WrittenResource[] = [];
+      outcomes.forEach((outcome, index) => {
+        if (outcome.status === 'created' || outcome.status === 'updated') items.push(written(outcome.resource));
+        else if (outcome.status === 'deleted') {
+          const op = ops[index];
+          if (op?.kind === 'delete') items.push({ resourceType: op.resourceType, id: op.id, change: 'deleted' });
+        }
+      });
+      report(items);
+      return outcomes;
+    },
+  };
+}

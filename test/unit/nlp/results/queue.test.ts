@@ -1,0 +1,267 @@
+/**
+ * The NLP processing queue in a session (services over a memory store and a vault): automatic
+ * processing of new and edited notes, no self-triggering, no new version for an unchanged result,
+ * the older-engine notice and re-run, cancel and resume, and the state derived from the store
+ * after a restart.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { HearthEvent, JobState, NlpQueueStatus } from '../../../../src-main/api/contract';
+import type { Result } from '../../../../src-main/api/result';
+import { MemoryRepository } from '../../../../src-main/fhir/memory-repository';
+import { extensionsToEntities, readNlpStamp } from '../../../../src-main/nlp/results/extensions';
+import type { NoteAnalyzer } from '../../../../src-main/nlp/results/processor';
+import { createSessionFromRepository, createVaultSession, openVaultSession } from '../../../../src-main/services/vault-session';
+import type { VaultSession } from '../../../../src-main/services/session-types';
+import type { Entity } from '../../../../src-main/nlp/types';
+import { analyzeForTest, noteWithText, testAnalyzer, TEST_VERSIONS } from './fixtures';
+
+/** A resource as the API's loosely typed body (an object literal type, which has an implicit index signature). */
+function body(resource: Resource): { resourceType: string; [key: string]: unknown } {
+  return { ...resource };
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(JSON.stringify(result.error));
+  return result.value;
+}
+
+const sessions: VaultSession[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function memorySession(repository: MemoryRepository, analyzer: NoteAnalyzer): VaultSession {
+  const session = createSessionFromRepository(repository, {}, { nlpAnalyzer: async () => analyzer });
+  sessions.push(session);
+  return session;
+}
+
+/** Waits until the queue has no job and nothing waiting (or is paused). */
+async function settled(session: VaultSession, timeoutMs = 10_000): Promise<NlpQueueStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = value(await session.services.nlp.status({}));
+    if (status.jobId === undefined && status.scanned && (status.pending === 0 || status.paused)) return status;
+    if (Date.now() > until) throw new Error(`NLP queue did not settle: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function readNote(session: VaultSession, id: string): Promise<DocumentReference> {
+  return value(await session.services.resources.read({ resourceType: 'DocumentReference', id })) as DocumentReference;
+}
+
+async function versionCount(session: VaultSession, id: string): Promise<number> {
+  const bundle: Bundle = value(await session.services.resources.history({ resourceType: 'DocumentReference', id }));
+  return bundle.entry?.length ?? 0;
+}
+
+describe('NLP processing queue', () => {
+  it('processes the notes already stored when the session opens, then new ones, without re-triggering itself', async () => {
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    await repository.update(noteWithText('b', 'Denies chest pain.'));
+    const analyzer = testAnalyzer();
+    const session = memorySession(repository, analyzer);
+    let status = await settled(session);
+    expect(status).toMatchObject({ available: true, notes: 2, current: 2, pending: 0, outdated: 0, failed: 0, versions: TEST_VERSIONS });
+    expect(extensionsToEntities(await readNote(session, 'a')).map((e) => e.ICD10CMConcepts?.[0]?.Code)).toEqual(['I10']);
+
+    const created = value(await session.services.resources.create({ resource: body(noteWithText(undefined, 'Metformin 500 mg.')) }));
+    status = await settled(session);
+    expect(status.current).toBe(3);
+    expect(analyzer.calls).toBe(3);
+    // One version by the client, one with the result: the queue's own update did not queue the note again.
+    expect(await versionCount(session, created.id!)).toBe(2);
+    const search = value(await session.services.resources.search({ query: 'DocumentReference?nlp-rxnorm=6809' }));
+    expect(search.entry?.map((e) => e.resource?.id)).toEqual([created.id]);
+  });
+
+  it('re-processes an edited text, and not an edit that keeps the text', async () => {
+    const analyzer = testAnalyzer();
+    const session = memorySession(new MemoryRepository(), analyzer);
+    value(await session.services.resources.update({ resource: body(noteWithText('n', 'Hypertension.')) }));
+    await settled(session);
+    expect(analyzer.calls).toBe(1);
+
+    const processed = await readNote(session, 'n');
+    value(await session.services.resources.update({ resource: body({ ...processed, docStatus: 'final' }) }));
+    await settled(session);
+    expect(analyzer.calls).toBe(1);
+    expect(await versionCount(session, 'n')).toBe(3);
+
+    const edited = { ...(await readNote(session, 'n')), content: noteWithText('n', 'Diabetes now.').content };
+    value(await session.services.resources.update({ resource: body(edited) }));
+    await settled(session);
+    expect(analyzer.calls).toBe(2);
+    expect(extensionsToEntities(await readNote(session, 'n')).map((e) => e.Text)).toEqual(['Diabetes']);
+  });
+
+  it('reads a note kept in a Binary and records notes it cannot read as failed', async () => {
+    const session = memorySession(new MemoryRepository(), testAnalyzer());
+    value(await session.services.resources.update({ resource: { resourceType: 'Binary', id: 'bin1', contentType: 'text/plain; charset=iso-8859-1', data: Buffer.from('Caf\xe9 hypertension', 'latin1').toString('base64') } }));
+    value(
+      await session.services.resources.update({
+        resource: { resourceType: 'DocumentReference', id: 'viaBinary', status: 'current', content: [{ attachment: { contentType: 'text/plain; charset=iso-8859-1', url: 'Binary/bin1' } }] },
+      }),
+    );
+    value(
+      await session.services.resources.update({
+        resource: { resourceType: 'DocumentReference', id: 'pdf', status: 'current', content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/none' } }] },
+      }),
+    );
+    const status = await settled(session);
+    expect(status).toMatchObject({ current: 2, failed: 1 });
+    expect(status.errors).toEqual([{ id: 'pdf', message: expect.stringContaining('no text/plain') }]);
+    const entity = extensionsToEntities(await readNote(session, 'viaBinary'))[0];
+    // Offsets count UTF-16 units of the decoded text: "Café " is 5.
+    expect(entity).toMatchObject({ Text: 'hypertension', BeginOffset: 5 });
+    expect(readNlpStamp(await readNote(session, 'viaBinary'))?.source?.ref).toBe('Binary/bin1');
+  });
+
+  it('reports notes processed by an older engine and re-runs them on request; unchanged results make no version', async () => {
+    const repository = new MemoryRepository();
+    const first = memorySession(repository, testAnalyzer());
+    const seeds: Array<[string, string]> = [['a', 'Hypertension.'], ['b', 'Diabetes.'], ['c', 'Abdomen.']];
+    for (const [id, text] of seeds) {
+      value(await first.services.resources.update({ resource: body(noteWithText(id, text)) }));
+    }
+    await settled(first);
+    await first.close();
+
+    // Restarted with a newer lexicon: nothing is redone on its own, the notice says why.
+    const newer = testAnalyzer({ ...TEST_VERSIONS, lexicon: 'test-lexicon-2' });
+    const second = memorySession(repository, newer);
+    let status = await settled(second);
+    expect(status).toMatchObject({ notes: 3, current: 0, outdated: 3, pending: 0 });
+    expect(status.notice).toBe('3 notes were processed by an older engine, lexicon or terminology pack');
+    expect(newer.calls).toBe(0);
+
+    value(await second.services.nlp.rerun({ scope: 'outdated' }));
+    status = await settled(second);
+    expect(status).toMatchObject({ current: 3, outdated: 0 });
+    expect(status.notice).toBeUndefined();
+    expect(newer.calls).toBe(3);
+    expect(readNlpStamp(await readNote(second, 'a'))?.versions.lexicon).toBe('test-lexicon-2');
+    expect(await versionCount(second, 'a')).toBe(3);
+
+    // Re-running everything with the same engine gives the same results: no new version.
+    value(await second.services.nlp.rerun({ scope: 'all' }));
+    await settled(second);
+    expect(newer.calls).toBe(6);
+    expect(await versionCount(second, 'a')).toBe(3);
+  });
+
+  it('reports progress, can be cancelled (pausing automatic processing) and resumes with nlp.start', async () => {
+    // The first batch (16 notes) goes through; later notes wait for `release`.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const slow: NoteAnalyzer = {
+      versions: TEST_VERSIONS,
+      async analyze(text: string): Promise<Entity[]> {
+        if (++calls > 16) await gate;
+        return analyzeForTest(text);
+      },
+    };
+    const repository = new MemoryRepository();
+    for (let i = 0; i < 40; i++) await repository.update(noteWithText(`n${i}`, `Note ${i}: hypertension.`));
+    const session = createSessionFromRepository(repository, {}, { nlpAnalyzer: async () => slow });
+    sessions.push(session);
+    const jobs: JobState[] = [];
+    const statuses: NlpQueueStatus[] = [];
+    session.onEvent((event: HearthEvent) => {
+      if (event.type === 'job' && event.job.kind === 'nlp') jobs.push(event.job);
+      if (event.type === 'nlp') statuses.push(event.status);
+    });
+    while (calls <= 16) await new Promise((r) => setTimeout(r, 5));
+    const during = value(await session.services.nlp.status({}));
+    expect(during.jobId).toBeDefined();
+    const cancelled = value(await session.services.nlp.cancel({}));
+    expect(cancelled.paused).toBe(true);
+    release();
+    let status = await settled(session);
+    expect(status.paused).toBe(true);
+    expect(status.current).toBeGreaterThan(0);
+    expect(status.pending).toBeGreaterThan(0);
+    expect(jobs.some((j) => j.status === 'cancelled')).toBe(true);
+    // Events are throttled: some batch count of the 40 notes, stopped before the end.
+    const progress = jobs.find((j) => j.progress.total !== undefined);
+    expect(progress?.progress.total).toBe(40);
+    expect([16, 32]).toContain(progress?.progress.done);
+    expect(progress?.progress.message).toMatch(/^Processed (16|32) of 40 notes$/);
+    expect(statuses.length).toBeGreaterThan(0);
+
+    // Paused: a new note waits.
+    value(await session.services.resources.update({ resource: body(noteWithText('late', 'Diabetes.')) }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(value(await session.services.nlp.status({})).jobId).toBeUndefined();
+
+    value(await session.services.nlp.start({}));
+    status = await settled(session);
+    expect(status).toMatchObject({ paused: false, current: 41, pending: 0 });
+  });
+
+  it('gives way to an import queued behind it', async () => {
+    const repository = new MemoryRepository();
+    for (let i = 0; i < 64; i++) await repository.update(noteWithText(`n${i}`, 'Hypertension.'));
+    let calls = 0;
+    const analyzer: NoteAnalyzer = {
+      versions: TEST_VERSIONS,
+      async analyze(text) {
+        calls++;
+        await new Promise((r) => setTimeout(r, 2));
+        return analyzeForTest(text);
+      },
+    };
+    const session = memorySession(repository, analyzer);
+    const order: string[] = [];
+    session.onEvent((event) => {
+      if (event.type === 'job' && (event.job.status === 'succeeded' || event.job.status === 'cancelled')) order.push(event.job.kind);
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    const patient = JSON.stringify({ resourceType: 'Patient', id: 'p1' });
+    const { jobId } = value(await session.services.import.start({ sources: [{ kind: 'text', name: 'p.ndjson', text: patient }] }));
+    await settled(session);
+    expect(calls).toBe(64);
+    // The NLP job stopped for the import, which finished before the queue's next job.
+    expect(order.indexOf('import')).toBeGreaterThanOrEqual(0);
+    expect(order[0]).toBe('nlp');
+    expect(order.lastIndexOf('nlp')).toBeGreaterThan(order.indexOf('import'));
+    expect(value(await session.services.import.report({ jobId })).created).toBe(1);
+  });
+
+  it('answers available: false without an engine, and processes nothing', async () => {
+    const session = createSessionFromRepository(new MemoryRepository());
+    sessions.push(session);
+    value(await session.services.resources.update({ resource: body(noteWithText('a', 'Hypertension.')) }));
+    const status = value(await session.services.nlp.status({}));
+    expect(status.available).toBe(false);
+    expect(status.jobId).toBeUndefined();
+    expect(readNlpStamp(await readNote(session, 'a'))).toBeUndefined();
+  });
+
+  it('resumes after a restart on a vault: what was left is derived from the store', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-nlp-queue-'));
+    dirs.push(dir);
+    const vaultPath = path.join(dir, 'vault');
+    const options = { kdfIterations: 1000, allowWeakKdfForTests: true };
+    const first = await createVaultSession(vaultPath, 'pass phrase', options, {});
+    for (let i = 0; i < 5; i++) value(await first.services.resources.update({ resource: body(noteWithText(`n${i}`, 'Hypertension and diabetes.')) }));
+    await first.close();
+
+    const analyzer = testAnalyzer();
+    const second = await openVaultSession(vaultPath, 'pass phrase', options, { nlpAnalyzer: async () => analyzer });
+    sessions.push(second);
+    const status = await settled(second);
+    expect(status).toMatchObject({ notes: 5, current: 5 });
+    const found = value(await second.services.resources.search({ query: 'DocumentReference?nlp-icd10cm=I10&nlp-score=ge0.99&_count=10' }));
+    expect(found.entry).toHaveLength(5);
+  });
+});
