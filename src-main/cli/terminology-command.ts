@@ -23,7 +23,7 @@ export function terminologySummary(report: TerminologyImportReport): string {
     if (icd10.indexVersion !== undefined) {
       lines.push(
         `  index terms (FY${icd10.indexVersion} Alphabetic Index): ${count(icd10.indexTermsRead)} read, ${count(icd10.indexTermsWithCode)} with a code, ` +
-          `${count(icd10.indexTermsJoined)} joined, ${count(icd10.indexTermsDropped)} dropped (${count(icd10.indexCodesDropped)} codes not in this release)`,
+          `${count(icd10.indexTermsJoined)} joined, ${count(icd10.indexTermsDropped)} dropped (codes not in this release: ${count(icd10.indexCodesDropped)})`,
       );
     }
   }

@@ -23,7 +23,7 @@ const CLINICAL: ReadonlySet<EntityCategory> = new Set(['MEDICAL_CONDITION', 'MED
 const MAX_DISTANCE = 80;
 const MAX_STEPS = 12;
 /** What may stand between a test and its value: "of", "is", ":", "was", "today"... */
-const VALUE_FILLER = /^[\s:=(),-]{0,6}(?:(?:of|is|was|were|are|at|level|levels|value|result|reading|measured|now|today|up|down|to|from|about|approximately|~|on\s(?:admission|arrival)|remains?|stable\sat)[\s:=]{0,4}){0,3}$/i;
+const VALUE_FILLER = /^[\s:=(),<>≤≥-]{0,6}(?:(?:of|is|was|were|are|at|level|levels|value|result|reading|measured|now|today|to|from|about|approximately|~|on\s(?:admission|arrival)|remains?|stable|improved|increased|decreased|rose|fell|peaked|dropped|trended|up\sto|down\sto)[\s:=<>]{0,4}){0,3}$/i;
 
 const TIME_TYPE: Readonly<Partial<Record<EntityType, EntityType>>> = {
   DX_NAME: 'TIME_TO_DX_NAME',
@@ -93,11 +93,18 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
     }
     return lo;
   };
+  /**
+   * True when the span crosses a recognised entity or lies inside one ("5 mg" inside a product
+   * name). An entity wholly inside the span does not count: "L" in "mmol/L", "pain" in "as needed
+   * for pain", "stomach" in "on an empty stomach".
+   */
   const overlapsMention = (span: { begin: number; end: number }) => {
     const k = firstAtOrAfter(span.end) - 1;
     for (let j = k; j >= 0 && j > k - MAX_STEPS; j--) {
       const m = mentions[order[j]!]!;
-      if (m.end > span.begin && m.begin < span.end) return true;
+      if (m.end <= span.begin || m.begin >= span.end) continue;
+      const inside = m.begin >= span.begin && m.end <= span.end && m.end - m.begin < span.end - span.begin;
+      if (!inside) return true;
     }
     return false;
   };
@@ -144,7 +151,9 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
   }
 
   function testOwner(span: AttributeSpan, scope: number, before: number): number | undefined {
-    const j = before;
+    let j = before;
+    // Step over entities inside the span itself ("L" of "mmol/L").
+    while (j >= 0 && mentions[order[j]!]!.end > span.begin) j--;
     if (j < 0 || scopeOf[j] !== scope) return undefined;
     const m = mentions[order[j]!]!;
     if (m.category !== 'TEST_TREATMENT_PROCEDURE' || m.type !== 'TEST_NAME' || m.end > span.begin) return undefined;
@@ -156,6 +165,11 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
   }
 
   function timeOwner(span: AttributeSpan, scope: number, before: number, after: number): { index: number; score: number } | undefined {
+    // "3 days of fever": the complaint follows.
+    if (/^\s(?:of|history\sof)\s/.test(text.slice(span.end, span.end + 12))) {
+      const next = after < order.length ? mentions[order[after]!]! : undefined;
+      if (next && scopeOf[after] === scope && TIME_TYPE[next.type] && next.begin - span.end <= 30) return { index: order[after]!, score: 0.9 };
+    }
     for (let j = before, steps = 0; j >= 0 && steps < 4; j--, steps++) {
       const m = mentions[order[j]!]!;
       if (scopeOf[j] !== scope || span.begin - m.end > 60) break;
@@ -170,37 +184,43 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
     return undefined;
   }
 
-  // Anatomy: a site or direction mention qualifies the nearest condition/test/procedure of its sentence.
+  // Anatomy: a site or direction qualifies the condition, test or procedure it is written against.
+  const qualifiable = (m: Mention) =>
+    m.category === 'MEDICAL_CONDITION' || (m.category === 'TEST_TREATMENT_PROCEDURE' && (m.type === 'TEST_NAME' || m.type === 'PROCEDURE_NAME' || m.type === 'TREATMENT_NAME'));
+  const anatomyOwner = (j: number): { index: number; score: number } | undefined => {
+    // Forward, adjacent (through more anatomy): "left knee pain", "R lower leg swelling".
+    for (let k = j + 1, steps = 0; k < order.length && steps < 3; k++, steps++) {
+      const m = mentions[order[k]!]!;
+      if (scopeOf[k] !== scopeOf[j] || !/^[\s-]{0,3}$/.test(text.slice(mentions[order[k - 1]!]!.end, m.begin))) break;
+      if (m.category === 'ANATOMY') continue;
+      if (qualifiable(m)) return { index: order[k]!, score: 0.9 };
+      break;
+    }
+    // Backward, the nearest entity when it is a condition or procedure and nothing ends the phrase
+    // between: "crackles at the right lung base", "pneumonia, right lower lobe", "ultrasound of the liver".
+    const anatomy = mentions[order[j]!]!;
+    for (let k = j - 1, steps = 0; k >= 0 && steps < 4; k--, steps++) {
+      const m = mentions[order[k]!]!;
+      if (scopeOf[k] !== scopeOf[j]) break;
+      if (m.category === 'ANATOMY' || m.end > anatomy.begin) continue;
+      if (!qualifiable(m)) break;
+      const gap = text.slice(m.end, anatomy.begin);
+      if (gap.length > 40 || /[;.:]|\b(?:and|but|no|not|without|denies|then|using|with)\b/i.test(gap)) break;
+      return { index: order[k]!, score: gap.length <= 20 ? 0.85 : 0.7 };
+    }
+    return undefined;
+  };
   for (let j = 0; j < order.length; j++) {
     const index = order[j]!;
     const anatomy = mentions[index]!;
     if (anatomy.category !== 'ANATOMY') continue;
-    let best: { index: number; distance: number } | undefined;
-    for (let k = j - 1, steps = 0; k >= 0 && steps < 4; k--, steps++) {
-      const m = mentions[order[k]!]!;
-      if (scopeOf[k] !== scopeOf[j]) break;
-      if (m.category === 'MEDICAL_CONDITION' || (m.category === 'TEST_TREATMENT_PROCEDURE' && m.type !== 'TEST_VALUE' && m.type !== 'TEST_UNIT')) {
-        best = { index: order[k]!, distance: anatomy.begin - m.end };
-        break;
-      }
-    }
-    for (let k = j + 1, steps = 0; k < order.length && steps < 4; k++, steps++) {
-      const m = mentions[order[k]!]!;
-      if (scopeOf[k] !== scopeOf[j]) break;
-      if (m.category === 'MEDICAL_CONDITION' || (m.category === 'TEST_TREATMENT_PROCEDURE' && m.type !== 'TEST_VALUE' && m.type !== 'TEST_UNIT')) {
-        // A site written just before its condition ("left knee pain") belongs to it.
-        const distance = (m.begin - anatomy.end) * 0.5;
-        if (!best || distance < best.distance) best = { index: order[k]!, distance };
-        break;
-      }
-    }
-    if (!best || best.distance > MAX_DISTANCE) continue;
-    const type: AttributeType = anatomy.type === 'DIRECTION' ? 'DIRECTION' : 'SYSTEM_ORGAN_SITE';
+    const owner = anatomyOwner(j);
+    if (!owner) continue;
     readings.push({
-      span: { begin: anatomy.begin, end: anatomy.end, type, score: anatomy.score },
-      owner: best.index,
+      span: { begin: anatomy.begin, end: anatomy.end, type: anatomy.type === 'DIRECTION' ? 'DIRECTION' : 'SYSTEM_ORGAN_SITE', score: anatomy.score },
+      owner: owner.index,
       category: 'ANATOMY',
-      relationshipScore: best.distance <= 20 ? 0.9 : 0.7,
+      relationshipScore: owner.score,
       priority: 1,
       mentionIndex: index,
     });
@@ -255,5 +275,17 @@ export function attachAttributes(doc: Pick<NlpDocument, 'text' | 'sentences'>, m
     }
   }
   timeExpressions.sort((a, b) => a.mention.begin - b.mention.begin);
+  // Comprehend (and the hand-annotated dev set) also lists a time expression among its owner's attributes.
+  timeExpressions.forEach(({ mention, owner }, k) => {
+    const list = byMention[owner]!;
+    list.push({
+      span: { begin: mention.begin, end: mention.end, type: 'TIME_EXPRESSION', score: mention.score },
+      category: 'TIME_EXPRESSION',
+      relationshipType: 'TIME_EXPRESSION',
+      relationshipScore: mention.score,
+      timeExpressionIndex: k,
+    });
+    list.sort((a, b) => a.span.begin - b.span.begin);
+  });
   return { byMention, timeExpressions: timeExpressions.map((t) => t.mention), timeExpressionOf: timeExpressions.map((t) => t.owner) };
 }

@@ -75,12 +75,17 @@ const FOR_DURATION = new RegExp(
 const COURSE = new RegExp(`(?<![\\w.])(?:${RANGE}|${NUMBER_WORD})[- ](?:day|week|month)\\scourse\\b`, 'gi');
 // "since yesterday", "since last night", "since Monday", "2 days ago", "3-day history", "for several days".
 const TIME_ONLY = new RegExp(
-  `\\bsince\\s(?:yesterday|last\\s(?:night|week|month|year|evening)|this\\s(?:morning|afternoon|evening)|the\\s(?:morning|evening|weekend)|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|early\\s(?:this\\s)?morning|childhood|birth|then|(?:${RANGE})\\s${TIME_UNIT}\\sago)\\b` +
-    `|(?<![\\w.])(?:${AMOUNT})\\s${TIME_UNIT}\\sago\\b|(?<![\\w.])(?:${RANGE}|${NUMBER_WORD})[- ](?:day|week|month|year|hour)\\shistory\\b|\\b(?:yesterday|last\\snight|this\\smorning|overnight)\\b`,
+  `\\bsince\\s(?:yesterday|last\\s(?:night|week|month|year|evening)|this\\s(?:morning|afternoon|evening)|the\\s(?:morning|evening|weekend)|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|early\\s(?:this\\s)?morning|childhood|birth|(?:${RANGE})\\s${TIME_UNIT}\\sago)\\b` +
+    `|(?<![\\w.])(?:${AMOUNT})\\s${TIME_UNIT}\\sago\\b|(?<![\\w.])(?:${RANGE}|${NUMBER_WORD})[- ](?:day|week|month|year|hour)\\shistory\\b` +
+    // "3 days of fever", "2 weeks of progressive dyspnea" (the span stops before "of"), "3 hours prior to arrival".
+    `|(?<![\\w.])(?:${RANGE}|${NUMBER_WORD})\\s(?:more\\s)?(?:days?|weeks?|months?|years?|hours?|hrs?|nights?)(?=\\s(?:of|prior\\sto|before)\\s)`,
   'gi',
 );
 
-const NUMBER = /(?<![\w.\/-])(?:(?<=[\s:(])-(?=\d))?(?:\d{2,3}\/\d{2,3}(?![\/\d])|(?:\d{1,3}(?:,\d{3}){1,3}|\d{1,7})(?:\.\d{1,4})?|\.\d{1,4})(?![\d\/]|\.\d|[A-Za-z]{2})/g;
+// Not "2+" (a pulse grade) and not a time ("4 weeks after", which is a time expression).
+const NUMBER = /(?<![\w.\/-])(?:(?<=[\s:(])-(?=\d))?(?:\d{2,3}\/\d{2,3}(?![\/\d])|(?:\d{1,3}(?:,\d{3}){1,3}|\d{1,7})(?:\.\d{1,4})?|\.\d{1,4})(?![\d\/+]|\.\d|[A-Za-z]{2}|\s?(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?)\b)/g;
+// Qualitative results: "influenza A POSITIVE", "rapid strep neg".
+const QUALITATIVE = /\b(?:positive|negative|pos|neg|detected|not\sdetected|reactive|nonreactive|non-reactive)\b/gi;
 // The unit token right after a number: "mg/dL", "x10^3/uL", "%", "mL/min/1.73m2", "mm Hg", "C".
 const UNIT_AFTER = /\s?(x\s?10\^?\d{1,2}\/[A-Za-zµ]{1,3}|mm\sHg|[A-Za-zµ°%\/][A-Za-z0-9µ°%\/.^*]{0,20})/y;
 
@@ -125,6 +130,7 @@ export function detectAttributeSpans(doc: Pick<NlpDocument, 'text'>): AttributeS
   });
   scan(COURSE, text, (m) => push(out, m.index, m.index + m[0].length, 'DURATION', 0.85));
   scan(TIME_ONLY, text, (m) => push(out, m.index, m.index + m[0].length, 'TIME_EXPRESSION', 0.85));
+  scan(QUALITATIVE, text, (m) => push(out, m.index, m.index + m[0].length, 'TEST_VALUE', 0.75));
   scan(NUMBER, text, (m) => {
     const end = m.index + m[0].length;
     push(out, m.index, end, 'TEST_VALUE', m[0].includes('/') ? 0.9 : 0.8);

@@ -12,6 +12,8 @@ export interface AttachedAttribute {
   relationshipType: string;
   /** How sure the attachment is, 0..1. */
   relationshipScore: number;
+  /** For a TIME_EXPRESSION attribute: its index in `timeExpressions` (it is an entity of its own too, as Comprehend writes it). */
+  timeExpressionIndex?: number;
   /**
    * Set when the attribute is itself a recognised mention (ANATOMY site or direction): its index
    * in the `mentions` given. The sample gold keeps such mentions as entities of their own too.

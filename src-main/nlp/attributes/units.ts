@@ -9,7 +9,8 @@ const UNITS = new Set(
   cells/uL cells/mm3 /uL /mm3 /hpf /lpf /HPF fL fl pg sec seconds s min mm/hr mm/h mmHg mm/Hg bpm beats/min breaths/min /min
   C F °C °F ° kg g lb lbs oz cm mm m in inches ft kg/m2 kg/m^2 mL/min mL/min/1.73m2 mL/min/1.73 mOsm/kg mosm/kg L/min L mL ml
   cc mg mcg ng g/24h mg/24h mg/24hr ms msec mmol/mol mg/g mcg/mL ug/mL µg/mL nmol/L pmol/L umol/L µmol/L U/mL IU/mL
-  copies/mL mm/min cmH2O cm/H2O mm Hg torr kPa ratio units`
+  copies/mL mm/min cmH2O cm/H2O mm Hg torr kPa ratio units ng/L pg/L mmol/kg mL/kg mL/kg/min mL/hr mL/h U/g mg/mmol mcmol/L
+  cells/hpf RBC/hpf WBC/hpf x10^3/µL x10^9/l K/mm3 bpm. seconds. %.`
     .split(/\s+/)
     .filter(Boolean),
 );

@@ -16,7 +16,7 @@ const FORM_MATCH = { preferred: 1, synonym: 0.96, abbreviation: 0.9, misspelling
 interface Posting {
   code: string;
   match: number;
-  keys: string[];
+  keys: ReadonlySet<string>;
 }
 
 /** Phrase → codes, exact on normalised keys, plus word-overlap candidates through an inverted index. */
@@ -27,12 +27,12 @@ class PhraseIndex {
   add(form: string, code: string, match: number): void {
     const keys = formKeys(surfaceForm(form, 'synonym').text).filter((k) => /[a-z0-9]/.test(k));
     if (keys.length === 0) return;
-    const posting: Posting = { code, match, keys };
+    const posting: Posting = { code, match, keys: new Set(keys) };
     const key = keys.join(' ');
     const list = this.exact.get(key) ?? [];
     if (!list.some((p) => p.code === code)) list.push(posting);
     this.exact.set(key, list);
-    for (const k of new Set(keys)) {
+    for (const k of posting.keys) {
       const l = this.byWord.get(k) ?? [];
       l.push(posting);
       this.byWord.set(k, l);
@@ -57,9 +57,8 @@ class PhraseIndex {
         if (seen.has(p)) continue;
         seen.add(p);
         let common = 0;
-        const pk = new Set(p.keys);
-        for (const q of query) if (pk.has(q)) common++;
-        const dice = (2 * common) / (query.size + pk.size);
+        for (const q of query) if (p.keys.has(q)) common++;
+        const dice = (2 * common) / (query.size + p.keys.size);
         note(p.code, 0.8 * dice * p.match);
       }
     }

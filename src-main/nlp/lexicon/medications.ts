@@ -78,7 +78,7 @@ export const MEDICATION_RECORDS: readonly string[] = [
   '613391|prasugrel||||Effient:855813',
   '1116632|ticagrelor||||Brilinta:1116636',
   '11289|warfarin|||warfarine;warferin|Coumadin;Jantoven:405155',
-  '1364430|apixaban|||apixiban|Eliquis|1364435:5 mg:oral tablet;1364445:2.5 mg:oral tablet',
+  '1364430|apixaban|||apixiban|Eliquis|1364445:5 mg:oral tablet;1364435:2.5 mg:oral tablet',
   '1114195|rivaroxaban|||rivaroxiban|Xarelto:1114199',
   '1037042|dabigatran|dabigatran etexilate|||Pradaxa:1037046',
   '1599538|edoxaban||||Savaysa:1599544',

@@ -24,6 +24,7 @@ function lateral(from: string, left: string, right: string, bilateral?: string):
 }
 
 const DIABETES_2 = ['E11.9', 'E11.8', 'E11.69', 'E11.65'];
+const HISTORY_OF = ['history of', 'hx of', 'h o', 'prior', 'previous', 'remote', 'old', 'past'];
 
 export const REFINEMENTS: readonly Refinement[] = [
   { from: DIABETES_2, when: ['ckd', 'chronic kidney disease', 'nephropathy', 'diabetic kidney disease', 'renal disease', 'kidney disease'], code: 'E11.22' },
@@ -36,6 +37,30 @@ export const REFINEMENTS: readonly Refinement[] = [
   { from: DIABETES_2, when: ['peripheral angiopathy', 'peripheral vascular disease', 'pvd', 'pad'], code: 'E11.51' },
   { from: ['E10.9'], when: ['ketoacidosis', 'dka'], code: 'E10.10' },
   { from: ['E10.9'], when: ['hyperglycemia', 'uncontrolled', 'poorly controlled'], code: 'E10.65' },
+  // an event that is over: "history of stroke" is Z86.73, "prior MI" I25.2
+  { from: ['I63.9', 'G45.9'], when: HISTORY_OF, code: 'Z86.73' },
+  { from: ['I21.9'], when: HISTORY_OF, code: 'I25.2' },
+  { from: ['I82.409', 'I26.99'], when: HISTORY_OF, code: 'Z86.718' },
+  // a site named with a general condition: "osteoarthritis of the knee", "pain in the left hip"
+  { from: ['M19.90'], when: ['knee', 'knees'], code: 'M17.9' },
+  { from: ['M19.90'], when: ['hip', 'hips'], code: 'M16.9' },
+  { from: ['R52'], when: ['knee'], code: 'M25.569' },
+  { from: ['R52'], when: ['hip'], code: 'M25.559' },
+  { from: ['R52'], when: ['shoulder'], code: 'M25.519' },
+  { from: ['R52'], when: ['ankle'], code: 'M25.579' },
+  { from: ['R52'], when: ['elbow'], code: 'M25.529' },
+  { from: ['R52'], when: ['wrist'], code: 'M25.539' },
+  { from: ['R52'], when: ['foot', 'feet'], code: 'M79.673' },
+  { from: ['R52'], when: ['leg', 'legs', 'arm', 'arms'], code: 'M79.609' },
+  { from: ['R52'], when: ['low back', 'lower back', 'lumbar'], code: 'M54.50' },
+  { from: ['R52'], when: ['back'], code: 'M54.9' },
+  { from: ['R52'], when: ['neck'], code: 'M54.2' },
+  { from: ['R52'], when: ['chest'], code: 'R07.9' },
+  { from: ['R52'], when: ['abdomen', 'abdominal', 'belly', 'stomach'], code: 'R10.9' },
+  { from: ['R52'], when: ['head'], code: 'R51.9' },
+  { from: ['R52'], when: ['ear'], code: 'H92.09' },
+  { from: ['R52'], when: ['eye'], code: 'H57.10' },
+  { from: ['R52'], when: ['joint', 'joints'], code: 'M25.50' },
   { from: ['I10'], when: ['ckd', 'chronic kidney disease', 'kidney disease'], code: 'I12.9' },
   { from: ['I10'], when: ['heart failure', 'chf'], code: 'I11.0' },
   { from: ['I50.9'], when: ['systolic', 'reduced ejection fraction', 'hfref'], code: 'I50.20' },

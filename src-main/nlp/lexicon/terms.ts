@@ -51,7 +51,7 @@ export const TEST_RECORDS: readonly string[] = [
   'tg|triglycerides|triglyceride|TG@;trigs@|triglicerides', 'tsh|thyroid stimulating hormone|thyrotropin|TSH', 'ft4|free T4|free thyroxine;T4|FT4', 't3|T3|triiodothyronine|',
   'lft|liver function tests|liver panel;hepatic function panel|LFTs;LFT', 'ast|aspartate aminotransferase|AST|AST;SGOT', 'alt|alanine aminotransferase|ALT|ALT;SGPT', 'alk phos|alkaline phosphatase|alk phos|ALP',
   'bilirubin|bilirubin|total bilirubin|T bili;Tbili', 'albumin|albumin|serum albumin|', 'total protein|total protein||', 'inr|INR|international normalized ratio|INR', 'pt|prothrombin time||PT@', 'ptt|partial thromboplastin time|aPTT|PTT',
-  'troponin|troponin|troponin I;troponin T;high sensitivity troponin;hs-troponin|trop@|tropnin', 'bnp|BNP|brain natriuretic peptide;NT-proBNP;pro-BNP|BNP', 'ck|creatine kinase|CPK|CK@', 'lactate|lactate|lactic acid|',
+  'troponin|troponin|troponin I;troponin T;high sensitivity troponin;hs-troponin|trop@|tropnin', 'bnp|BNP|brain natriuretic peptide;B-type natriuretic peptide;NT-proBNP;pro-BNP|BNP', 'ck|creatine kinase|CPK|CK@', 'lactate|lactate|lactic acid|',
   'd-dimer|D-dimer|d dimer|', 'crp|C-reactive protein|CRP|CRP', 'esr|erythrocyte sedimentation rate|sed rate|ESR', 'procalcitonin|procalcitonin||', 'ferritin|ferritin||', 'iron studies|iron studies|serum iron;iron panel|',
   'b12|vitamin B12 level|B12 level;vitamin B12|', 'vit d|vitamin D level|25-hydroxyvitamin D;25-OH vitamin D;vitamin D 25-hydroxy|', 'folate|folate|folic acid level|', 'psa|prostate specific antigen||PSA', 'uric acid|uric acid||',
   'lipase|lipase||', 'amylase|amylase||', 'ammonia|ammonia|', 'abg|arterial blood gas|blood gas|ABG', 'ua|urinalysis|urine analysis|UA', 'urine culture|urine culture||', 'blood culture|blood cultures|blood culture|',
@@ -73,8 +73,8 @@ export const PROCEDURE_RECORDS: readonly string[] = [
   'pacemaker placement|pacemaker placement|pacemaker implantation|', 'ablation|ablation|cardiac ablation;catheter ablation|', 'cardioversion|cardioversion||', 'intubation|intubation|endotracheal intubation|', 'thoracentesis|thoracentesis||',
   'paracentesis|paracentesis||', 'lumbar puncture|lumbar puncture|spinal tap|LP!', 'arthroscopy|arthroscopy|knee arthroscopy|', 'spinal fusion|spinal fusion|lumbar fusion|', 'laminectomy|laminectomy||', 'carpal tunnel release|carpal tunnel release||',
   'bariatric surgery|bariatric surgery|gastric bypass;sleeve gastrectomy|', 'vasectomy|vasectomy||', 'tubal ligation|tubal ligation||', 'circumcision|circumcision||', 'amputation|amputation||', 'debridement|debridement|wound debridement|',
-  'incision and drainage|incision and drainage||I&D', 'suture|laceration repair|suturing;sutures|', 'central line|central line placement|central venous catheter|', 'bronchoscopy|bronchoscopy||', 'cystoscopy|cystoscopy||', 'dilation and curettage|dilation and curettage||D&C',
-  'splenectomy|splenectomy||', 'thyroidectomy|thyroidectomy||', 'nephrectomy|nephrectomy||', 'colectomy|colectomy|bowel resection|', 'joint injection|joint injection|steroid injection;cortisone injection|', 'surgery|surgery|operation|',
+  'incision and drainage|incision and drainage||I&D', 'laceration repair|laceration repair|wound repair|', 'central line|central line placement|central venous catheter|', 'bronchoscopy|bronchoscopy||', 'cystoscopy|cystoscopy||', 'dilation and curettage|dilation and curettage||D&C',
+  'splenectomy|splenectomy||', 'thyroidectomy|thyroidectomy||', 'nephrectomy|nephrectomy||', 'colectomy|colectomy|bowel resection|', 'joint injection|joint injection|steroid injection;cortisone injection|', 'surgery|surgery||',
 ];
 
 /** TREATMENT_NAME: therapies that are not a single drug or procedure. */
@@ -96,7 +96,8 @@ export const TREATMENT_RECORDS: readonly string[] = [
 export const STOP_PHRASES: readonly string[] = [
   'by mouth', 'per mouth', 'in the mouth', 'review of systems', 'physical exam', 'physical examination', 'past medical history', 'family history',
   'social history', 'history of present illness', 'chief complaint', 'no known allergies', 'no known drug allergies', 'heart healthy', 'heart-healthy',
-  'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
+  'PE:', 'ROS:', 'back to', 'came back', 'come back', 'comes back', 'coming back', 'go back', 'went back', 'get back', 'call back', 'back and forth',
+  'back home', 'brought back', 'head of the bed', 'head of bed', 'empty stomach', 'normal sinus rhythm', 'sinus rhythm', 'head to toe', 'head-to-toe', 'all other systems', 'all systems', 'pain management', 'pain clinic', 'pain medication', 'pain medications',
   'drug allergies', 'weight bearing', 'weight-bearing', 'blood pressure cuff', 'foot exam', 'eye exam', 'skin exam',
 ];
 

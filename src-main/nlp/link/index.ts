@@ -1,4 +1,4 @@
 export { ConceptLinker, type DrugAttributes, type LinkerOptions, type LinkerSources, type RankedConcept } from './linker';
-export { calibrate, fitCalibration, DEFAULT_CALIBRATION, type CalibrationTable, type Observation } from './calibration';
+export { calibrate, fitCalibration, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable, type Observation, type SystemCalibration } from './calibration';
 export { rawLinkScore, type LinkFeatures } from './features';
 export { normalizeForm, normalizeStrength } from './drug-attributes';

@@ -7,12 +7,12 @@
  * Medications: the clinical drug (SCD) first when a strength is given and a product of that strength
  * exists (the form and route pick among several), then the ingredient, then alternatives.
  */
-import type { Concept, CodeSystemIndex, ClinicalDrug, Mention, NlpDocument, RxNormIndex } from '../types';
+import type { Concept, ConceptCandidate, CodeSystemIndex, ClinicalDrug, Mention, NlpDocument, RxNormIndex } from '../types';
 import { REFINEMENTS, type Refinement } from '../lexicon/refinements';
 import type { LexiconMention, MatchKind } from '../match/matcher';
-import { normalizePhrase, unitsOf } from '../match/normalize';
-import { calibrate, DEFAULT_CALIBRATION, type CalibrationTable } from './calibration';
-import { rawLinkScore, type ConceptSource } from './features';
+import { normalizePhrase, unitsOf, type Unit } from '../match/normalize';
+import { calibrate, ICD10_CALIBRATION, RXNORM_CALIBRATION, type SystemCalibration } from './calibration';
+import { rawLinkScore, type ConceptSource, type LinkFeatures } from './features';
 import { normalizeForm, normalizeStrength } from './drug-attributes';
 
 /** Where a qualifier window stops: list separators, so neighbouring problems do not refine each other. */
@@ -24,7 +24,8 @@ export interface LinkerSources {
 }
 
 export interface LinkerOptions {
-  calibration?: CalibrationTable;
+  /** Raw score → probability tables (default: the fitted ones in calibration.ts). */
+  calibration?: { icd10?: SystemCalibration; rxnorm?: SystemCalibration };
   /** Concepts returned per mention (default 5). */
   limit?: number;
   /** Units either side of a condition mention searched for qualifier words (default 8). */
@@ -50,22 +51,35 @@ interface Scored {
   description?: string;
 }
 
+function featureKey(m: Mention): string {
+  const f = mentionFeatures(m);
+  return `${f.matchKind}:${f.ambiguity}`;
+}
+
 function mentionFeatures(m: Mention): { matchKind: MatchKind; ambiguity: number } {
   const lm = m as Partial<LexiconMention>;
   return { matchKind: lm.matchKind ?? 'preferred', ambiguity: lm.ambiguity ?? 1 };
 }
 
 export class ConceptLinker {
-  private readonly calibration: CalibrationTable;
+  private readonly icd10Calibration: SystemCalibration;
+  private readonly rxnormCalibration: SystemCalibration;
   private readonly limit: number;
   private readonly window: number;
   private readonly refinementsByCode = new Map<string, Refinement[]>();
+  /** Search results by index and phrase: notes repeat their phrases, and a search is the costly part. */
+  private readonly searchCache = new Map<CodeSystemIndex, Map<string, ConceptCandidate[]>>();
+  /** Ranked concepts by mention features, lexicon and refined codes, and text. */
+  private readonly conditionCache = new Map<string, RankedConcept[]>();
+  /** The units of the last sentence looked at: mentions of one sentence come one after another. */
+  private lastUnits: { text: string; begin: number; end: number; units: Unit[] } | undefined;
 
   constructor(
     private readonly sources: LinkerSources,
     options: LinkerOptions = {},
   ) {
-    this.calibration = options.calibration ?? DEFAULT_CALIBRATION;
+    this.icd10Calibration = options.calibration?.icd10 ?? ICD10_CALIBRATION;
+    this.rxnormCalibration = options.calibration?.rxnorm ?? RXNORM_CALIBRATION;
     this.limit = options.limit ?? 5;
     this.window = options.qualifierWindow ?? 8;
     for (const r of REFINEMENTS) {
@@ -73,54 +87,88 @@ export class ConceptLinker {
     }
   }
 
-  /** ICD10CMConcepts for a MEDICAL_CONDITION mention, best first. */
+  /** ICD10CMConcepts for a MEDICAL_CONDITION mention, best first (the concept objects are frozen: copy to change one). */
   linkCondition(mention: Mention, doc: NlpDocument): RankedConcept[] {
     const scored: Scored[] = [];
     const lexiconCodes = mention.icd10 ?? [];
-    const context = this.qualifierContext(mention, doc);
+    // the qualifier window is only read for codes that have refinements (most have none)
+    let context: string | undefined;
+    let refinedKey = '';
     for (const code of lexiconCodes) {
-      const refined = this.refine(code, context);
-      if (refined !== undefined && refined !== code) scored.push({ code: refined, source: 'refinement', match: 1 });
+      if (this.refinementsByCode.has(code)) context ??= this.qualifierContext(mention, doc);
+      const refined = context === undefined ? undefined : this.refine(code, context);
+      if (refined !== undefined && refined !== code) {
+        scored.push({ code: refined, source: 'refinement', match: 1 });
+        refinedKey += refined;
+      }
       scored.push({ code, source: 'lexicon', match: 1 });
     }
-    const phrase = normalizePhrase(doc.text.slice(mention.begin, mention.end));
+    const phrase = doc.text.slice(mention.begin, mention.end);
+    // the ranking depends on nothing else, and notes repeat their conditions
+    const key = `${featureKey(mention)}|${lexiconCodes.join(',')}|${refinedKey}|${phrase.toLowerCase()}`;
+    const known = this.conditionCache.get(key);
+    if (known !== undefined) return known.slice();
     for (const index of this.sources.icd10) {
-      for (const c of index.search(phrase, this.limit)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
+      for (const c of this.search(index, phrase)) scored.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
-    return this.rank(mention, scored, this.sources.icd10);
+    // cached concepts are shared between calls: frozen, so a caller cannot change another's result
+    const ranked = this.rank(mention, scored, this.sources.icd10, this.icd10Calibration).map((c) => Object.freeze(c));
+    if (this.conditionCache.size > 50_000) this.conditionCache.clear();
+    this.conditionCache.set(key, ranked);
+    return ranked.slice();
   }
 
   /** RxNormConcepts for a MEDICATION mention, best first. */
   linkMedication(mention: Mention, doc: NlpDocument, attributes: DrugAttributes = {}): RankedConcept[] {
     const scored: Scored[] = [];
     const ingredients = [...(mention.rxnorm ?? [])];
-    const phrase = normalizePhrase(doc.text.slice(mention.begin, mention.end));
+    const phrase = doc.text.slice(mention.begin, mention.end);
     const searched: Scored[] = [];
     for (const index of this.sources.rxnorm) {
-      for (const c of index.search(phrase, this.limit)) searched.push({ code: c.code, source: 'search', match: c.match, description: c.description });
+      for (const c of this.search(index, phrase)) searched.push({ code: c.code, source: 'search', match: c.match, description: c.description });
     }
     // a pack-only medication: its best search hit stands in for the lexicon's ingredient
     if (ingredients.length === 0 && searched[0] !== undefined && searched[0].match >= 0.9) ingredients.push(searched[0].code);
-    if (attributes.strength !== undefined && attributes.strength.trim() !== '') {
+    let productMissing = false;
+    if (attributes.strength !== undefined && normalizeStrength(attributes.strength) !== undefined) {
       const drug = this.clinicalDrug(ingredients, attributes);
       if (drug !== undefined) scored.push({ code: drug.rxcui, source: 'scd', match: 1, description: drug.name });
+      else productMissing = true;
     }
     for (const code of ingredients) scored.push({ code, source: 'ingredient', match: 1 });
     scored.push(...searched);
-    return this.rank(mention, scored, this.sources.rxnorm);
+    return this.rank(mention, scored, this.sources.rxnorm, this.rxnormCalibration, productMissing);
   }
 
-  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[]): RankedConcept[] {
-    const features = mentionFeatures(mention);
-    const seen = new Set<string>();
+  /** An index's candidates for a mention's text (normalised on a cache miss only). */
+  private search(index: CodeSystemIndex, text: string): ConceptCandidate[] {
+    let byPhrase = this.searchCache.get(index);
+    if (byPhrase === undefined) {
+      byPhrase = new Map();
+      this.searchCache.set(index, byPhrase);
+    }
+    const key = text.toLowerCase();
+    let hit = byPhrase.get(key);
+    if (hit === undefined) {
+      if (byPhrase.size > 50_000) byPhrase.clear();
+      hit = index.search(normalizePhrase(text), this.limit);
+      byPhrase.set(key, hit);
+    }
+    return hit;
+  }
+
+  private rank(mention: Mention, scored: Scored[], indexes: readonly CodeSystemIndex[], calibration: SystemCalibration, productMissing = false): RankedConcept[] {
+    const features: LinkFeatures = { ...mentionFeatures(mention), source: 'lexicon', match: 1, rank: 0, productMissing };
     const out: RankedConcept[] = [];
     for (const s of scored) {
-      if (seen.has(s.code)) continue;
-      seen.add(s.code);
+      if (out.some((c) => c.Code === s.code)) continue;
       const description = s.description ?? this.describe(s.code, indexes);
       if (description === undefined) continue;
-      const raw = rawLinkScore({ ...features, source: s.source, match: s.match, rank: out.length });
-      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, this.calibration)), raw });
+      features.source = s.source;
+      features.match = s.match;
+      features.rank = out.length;
+      const raw = rawLinkScore(features);
+      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, out.length === 0 ? calibration.top : calibration.alternatives)), raw });
       if (out.length >= this.limit) break;
     }
     return out;
@@ -147,7 +195,12 @@ export class ConceptLinker {
     const sentence = sentenceAround(doc, mention.begin);
     const begin = sentence?.begin ?? 0;
     const end = sentence?.end ?? doc.text.length;
-    const units = unitsOf(doc.text, begin, end);
+    let cached = this.lastUnits;
+    if (cached === undefined || cached.text !== doc.text || cached.begin !== begin || cached.end !== end) {
+      cached = { text: doc.text, begin, end, units: unitsOf(doc.text, begin, end) };
+      this.lastUnits = cached;
+    }
+    const units = cached.units;
     let first = units.findIndex((u) => u.end > mention.begin);
     if (first < 0) first = units.length;
     let last = first;

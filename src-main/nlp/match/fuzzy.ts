@@ -1,8 +1,16 @@
 /**
- * Bounded misspelling lookup: words of the lexicon within one edit (insert, delete, substitute,
- * transpose) of a note's word, found through a symmetric deletion index: every vocabulary word is
- * stored under itself and each of its one-character deletions; a query looks up itself and its own
- * deletions. That is O(length) lookups per word, never a scan of the vocabulary.
+ * Bounded misspelling lookup: words of the lexicon one edit from a note's word, found through a
+ * symmetric deletion index: every vocabulary word is stored under itself and each of its
+ * one-character deletions; a query looks up itself and its own deletions. That is O(length)
+ * lookups per word, never a scan of the vocabulary.
+ *
+ * The edits are a dropped, doubled or extra letter, two letters swapped ("diarhea", "vomitting",
+ * "pnuemonia"), and a vowel written for another or a sound-alike consonant ("rhinitus",
+ * "pulmonory", "fluticazone"). Other replaced letters are not guessed: on real notes they mostly
+ * turn one English word into another ("swelling" / "smelling", "cancer" / "cancel", "finger" /
+ * "finder", "intubation" / "incubation"); those are left to the curated misspellings.
+ * Nor is a letter added or dropped at the very end: that is mostly a suffix ("urethral" / "urethra",
+ * "cystoscope" / "cystoscopy"), not a typo.
  */
 
 export const FUZZY_MIN_LENGTH = 6;
@@ -21,7 +29,7 @@ export class DeletionIndex {
   private collect(word: string, candidates: string[] | undefined, found: string[]): void {
     if (candidates === undefined) return;
     for (const c of candidates) {
-      if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c)) found.push(c);
+      if (c !== word && c[0] === word[0] && !found.includes(c) && withinOneEdit(word, c) && !differsOnlyAtEnd(word, c)) found.push(c);
     }
   }
 
@@ -44,8 +52,24 @@ export class DeletionIndex {
   }
 }
 
-/** True when a and b differ by one insertion, deletion, substitution or adjacent transposition. */
-export function withinOneEdit(a: string, b: string): boolean {
+const VOWELS = 'aeiouy';
+const SOUND_ALIKE = new Set(['sz', 'zs', 'ck', 'kc']);
+
+/** A replaced letter that spelling slips produce more than English words do: vowel for vowel, s/z, c/k. */
+function soundAlike(x: string, y: string): boolean {
+  return (VOWELS.includes(x) && VOWELS.includes(y)) || SOUND_ALIKE.has(x + y);
+}
+
+/** True when one word is the other plus one letter at the end ("urethral" / "urethra"). */
+function differsOnlyAtEnd(a: string, b: string): boolean {
+  return a.length !== b.length && (a.startsWith(b) || b.startsWith(a));
+}
+
+/**
+ * True when a and b differ by one insertion, deletion, adjacent transposition or sound-alike
+ * replaced letter (any replaced letter with `substitution`).
+ */
+export function withinOneEdit(a: string, b: string, substitution = false): boolean {
   if (a === b) return true;
   const la = a.length;
   const lb = b.length;
@@ -53,7 +77,7 @@ export function withinOneEdit(a: string, b: string): boolean {
   let i = 0;
   while (i < la && i < lb && a[i] === b[i]) i++;
   if (la === lb) {
-    if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
+    if (a.slice(i + 1) === b.slice(i + 1) && (substitution || soundAlike(a[i]!, b[i]!))) return true;
     return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // transposition
   }
   return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);

@@ -86,6 +86,12 @@ const KIND_RANK: Record<MatchKind | 'stop', number> = { preferred: 6, synonym: 5
 /** Words between a value-needing test name and its value: "K of 4.3", "BP: 120/80", "Temp was 38". */
 const VALUE_FILLERS = new Set([':', '=', 'of', 'is', 'was', 'at', '-', '(', 'now', 'today']);
 
+/** Verb forms are ordinary words far more often than misspelt terms ("waiting", "seating", "shaving"). */
+const INFLECTED = /(?:ing|ed)$/;
+
+/** Words between "of"/"in" and a body site a condition takes in ("pain in the left knee"). */
+const SITE_DETERMINERS = new Set(['the', 'his', 'her', 'both', 'their', 'a', 'an', 'my']);
+
 /** Words before a test name that make it one without a value: "will recheck TC", "order K". */
 const TEST_VERBS = new Set(['check', 'checked', 'recheck', 'rechecked', 'repeat', 'repeated', 'order', 'ordered', 'obtain', 'obtained', 'draw', 'drew', 'trend', 'trending', 'monitor', 'follow', 'elevated', 'low', 'high', 'normal', 'abnormal']);
 
@@ -148,7 +154,8 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
         node = child;
         if (builtin && u.alnum && ref.kind !== 'stop') {
           knownWords.add(u.key);
-          if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling') deletionIndex.add(u.key);
+          // brand names are coined words that sit one letter from English ones ("Abilify", "ability"): exact only
+          if (u.key.length >= FUZZY_MIN_LENGTH && !/\d/.test(u.key) && ref.kind !== 'misspelling' && ref.entry.type !== 'BRAND_NAME') deletionIndex.add(u.key);
         }
       }
       maxDepth = Math.max(maxDepth, variant.length);
@@ -190,6 +197,19 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       skipped++;
     }
     return false;
+  }
+
+  /**
+   * An abbreviation matches as written (or with a plural "s": "PVCs"), never through the plural
+   * folding that serves words: "does" is not "DOE", "create" not "Creat", "rule" not "RUL". A single
+   * letter after a number is a unit ("2 L"), not a direction.
+   */
+  function abbreviationOk(ref: TermRef, units: Unit[], from: number, to: number): boolean {
+    let written = '';
+    for (let k = from; k < to; k++) written += (k > from ? ' ' : '') + units[k]!.lower;
+    const form = ref.written.toLowerCase();
+    if (written !== form && written !== `${form}s`) return false;
+    return !(form.length === 1 && units[from - 1]?.numeric === true);
   }
 
   function testVerbBefore(units: Unit[], from: number): boolean {
@@ -234,6 +254,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     let valid = 0;
     for (const ref of terms) {
       if (!caseOk(ref, units, from, to)) continue;
+      if (ref.kind === 'abbreviation' && !abbreviationOk(ref, units, from, to)) continue;
       if (ref.needsValue && !valueFollows(units, to) && !testVerbBefore(units, from)) continue;
       valid++;
       if (chosen === undefined || rank(ref) > rank(chosen)) chosen = ref;
@@ -285,7 +306,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
           sp++;
         }
       }
-      if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower)) {
+      if (exact === undefined && fuzzyOn && !fuzzy && u.alnum && !u.numeric && u.key.length >= FUZZY_MIN_LENGTH && !knownWords.has(u.key) && !NOT_MISSPELLINGS.has(u.lower) && !INFLECTED.test(u.lower)) {
         for (const w of nearby(u.key)) {
           const child = next.get(w);
           if (child === undefined) continue;
@@ -348,6 +369,50 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
     return accepted.sort((a, b) => a.from - b.from);
   }
 
+  function isType(c: Candidate | undefined, type: EntityType): boolean {
+    return c !== undefined && c.ref.kind !== 'stop' && c.ref.entry.type === type;
+  }
+
+  /**
+   * A condition takes in the body site written with it, as the sample gold annotates it:
+   * "osteoarthritis of the knee", "pain in the left hip" (site after "of"/"in"), "knee OA",
+   * "left knee effusion" (site, with its directions, right before). The condition keeps its codes;
+   * the linker reads the site words to pick the specific code. `accepted` is in text order.
+   */
+  function takeInSites(accepted: Candidate[], units: Unit[]): Candidate[] {
+    const out: Candidate[] = [];
+    for (let i = 0; i < accepted.length; i++) {
+      const c = accepted[i]!;
+      if (!isType(c, 'DX_NAME')) {
+        out.push(c);
+        continue;
+      }
+      let merged = c;
+      // before: [DIRECTION]* SYSTEM_ORGAN_SITE, each right against the next (no punctuation between)
+      let first = out.length;
+      if (isType(out[first - 1], 'SYSTEM_ORGAN_SITE') && out[first - 1]!.to === c.from) {
+        first--;
+        while (isType(out[first - 1], 'DIRECTION') && out[first - 1]!.to === out[first]!.from) first--;
+        merged = { ...merged, from: out[first]!.from };
+        out.length = first;
+      }
+      // after: of|in [the|his|her|both]? [DIRECTION]* SYSTEM_ORGAN_SITE
+      const link = units[c.to];
+      if (link !== undefined && (link.lower === 'of' || link.lower === 'in')) {
+        let k = c.to + 1;
+        if (units[k] !== undefined && SITE_DETERMINERS.has(units[k]!.lower)) k++;
+        let j = i + 1;
+        while (isType(accepted[j], 'DIRECTION') && accepted[j]!.from === k) k = accepted[j++]!.to;
+        if (isType(accepted[j], 'SYSTEM_ORGAN_SITE') && accepted[j]!.from === k) {
+          merged = { ...merged, to: accepted[j]!.to };
+          i = j;
+        }
+      }
+      out.push(merged);
+    }
+    return out;
+  }
+
   function matchSpan(text: string, begin: number, end: number, out: LexiconMention[]): void {
     const units = unitsOf(text, begin, end);
     const candidates: Candidate[] = [];
@@ -356,7 +421,7 @@ export function createLexiconMatcher(lexicon: Lexicon, options: LexiconMatcherOp
       const c = longestFrom(units, i);
       if (c !== undefined) candidates.push(c);
     }
-    for (const c of resolveOverlaps(candidates, units)) {
+    for (const c of takeInSites(resolveOverlaps(candidates, units), units)) {
       const kind = c.ref.kind;
       if (kind === 'stop') continue;
       out.push(toMention(c, units, c.fuzzy ? 'fuzzy' : kind));

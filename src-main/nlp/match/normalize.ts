@@ -41,14 +41,20 @@ export function foldCase(s: string): string {
   return ascii ? lower : lower.normalize('NFD').replace(COMBINING_MARKS, '');
 }
 
-/** Light plural folding, applied the same way on both sides so it only has to be consistent. */
+/**
+ * Light plural folding, applied the same way on both sides so it only has to be consistent, not
+ * linguistic: drop a plural "s" ("ies" → "y"), then a final "e", so "headaches" and "headache"
+ * both become "headach", "rashes" and "rash" both "rash".
+ */
 export function depluralize(word: string): string {
-  const n = word.length;
-  if (n < 4 || word.charCodeAt(n - 1) !== 115 /* s */) return word;
-  if (word.endsWith('ies') && n > 4) return `${word.slice(0, -3)}y`;
-  if (word.endsWith('ss') || word.endsWith('us') || word.endsWith('is') || word.endsWith('os')) return word;
-  if (word.endsWith('ches') || word.endsWith('shes') || word.endsWith('xes')) return word.slice(0, -2);
-  return word.slice(0, -1);
+  let w = word;
+  const n = w.length;
+  if (n >= 4 && w.charCodeAt(n - 1) === 115 /* s */) {
+    if (w.endsWith('ies') && n > 4) w = `${w.slice(0, -3)}y`;
+    else if (!(w.endsWith('ss') || w.endsWith('us') || w.endsWith('is') || w.endsWith('os'))) w = w.slice(0, -1);
+  }
+  if (w.length >= 4 && w.charCodeAt(w.length - 1) === 101 /* e */) w = w.slice(0, -1);
+  return w;
 }
 
 function isAlnum(code: number): boolean {

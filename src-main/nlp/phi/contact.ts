@@ -28,7 +28,9 @@ export function findEmails(text: string, out: PhiCandidate[]): void {
 }
 
 const URL_PATTERN = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`]{1,2048}/gi;
-const BARE_DOMAIN = /\b[A-Za-z0-9-]{2,63}\.(?:com|org|net|edu|gov|us|io|info|health)(?:\/[^\s<>"'`]{0,512})?(?![A-Za-z0-9@-])/g;
+// A bare domain is found from its top-level part (a literal the regex engine can skip to), then read leftwards.
+const BARE_TLD = /\.(?:com|org|net|edu|gov|us|io|info|health)(?:\/[^\s<>"'`]{0,512})?(?![A-Za-z0-9@-])/g;
+const DOMAIN_CHAR = /[A-Za-z0-9-]/;
 
 export function findUrls(text: string, out: PhiCandidate[]): void {
   const push = (begin: number, raw: string, score: number) => {
@@ -36,10 +38,13 @@ export function findUrls(text: string, out: PhiCandidate[]): void {
     if (trimmed.length > 4) out.push({ begin, end: begin + trimmed.length, type: 'URL', score });
   };
   scan(URL_PATTERN, text, (m) => push(m.index, m[0], 0.97));
-  scan(BARE_DOMAIN, text, (m) => {
+  scan(BARE_TLD, text, (m) => {
+    let begin = m.index;
+    while (begin > 0 && m.index - begin < 63 && DOMAIN_CHAR.test(text[begin - 1]!)) begin--;
+    if (m.index - begin < 2) return;
     // Part of an e-mail address (found by findEmails) or of a longer URL: not a URL of its own.
-    if (m.index > 0 && /[@./]/.test(text[m.index - 1]!)) return;
-    push(m.index, m[0], 0.8);
+    if (begin > 0 && /[@./]/.test(text[begin - 1]!)) return;
+    push(begin, text.slice(begin, m.index + m[0].length), 0.8);
   });
 }
 
@@ -50,7 +55,11 @@ const PHONE_LOCAL = /(?<![\d./-])\d{3}-\d{4}(?![\d/-])/g;
 // "pager 12345", "beeper #4-1234", "fax: 1234", "x4567" after a phone word.
 const PHONE_LABELLED = /\b(?:phone|tel|telephone|fax|cell|cellphone|mobile|pager|beeper|pgr|ext|extension)\b\.?\s{0,3}(?:#|no\.?|number|num)?\s{0,3}[:=]?\s{0,3}((?:\+?\d[\d\s().-]{2,18}\d)|x\d{3,6})/gi;
 
+// An extension alone: "Psychiatry, x6621".
+const EXTENSION = /x\s?(\d{4,5})(?![\d.])/g;
+
 export function findPhones(text: string, out: PhiCandidate[]): void {
+  scan(EXTENSION, text, (m) => m.index > 0 && /[\s,(]/.test(text[m.index - 1]!) && out.push({ begin: m.index + m[0].length - m[1]!.length, end: m.index + m[0].length, type: 'PHONE_OR_FAX', score: 0.7 }));
   scan(PHONE, text, (m) => out.push({ begin: m.index, end: m.index + m[0].length, type: 'PHONE_OR_FAX', score: 0.95 }));
   scan(PHONE_LOCAL, text, (m) => out.push({ begin: m.index, end: m.index + m[0].length, type: 'PHONE_OR_FAX', score: 0.7 }));
   scan(PHONE_LABELLED, text, (m) => {
@@ -64,7 +73,7 @@ export function findPhones(text: string, out: PhiCandidate[]): void {
 
 // Labels before an identifier. The short upper-case ones are case-sensitive ("ID", not "id").
 const ID_LABEL_WORDS =
-  /\b(?:medical record|record|account|acct|unit|social security|patient|member|subscriber|policy|insurance|group|license|licence|case|encounter|visit|accession|specimen|claim|admission|billing|chart|hospital|clinic)\s{0,2}(?:number|no\.?|num|#|id)(?![A-Za-z])/gi;
+  /\b(?:medical record|record|account|acct|unit|social security|patient|member|subscriber|policy|insurance|group|license|licence|case|encounter|visit|accession|specimen|claim|admission|billing|chart|hospital|clinic)\s{0,2}(?:(?:number|no\.?|num|id)(?![A-Za-z])|#)/gi;
 const ID_LABEL_SHORT = /\b(?:MRN|MR#|MR|ID|SSN|SS#|NPI|DEA|FIN|CSN|HAR|MBI|Acct|ACCT|Pt ID|PID|EMPI|UPI|Unit No|Record No)(?![A-Za-z])/g;
 const ID_VALUE = /\s{0,3}(?:#|no\.?|number|:|=)?\s{0,3}[:#]?\s{0,3}([A-Za-z]{0,4}[-]?\d[A-Za-z0-9-]{2,24})/y;
 const SSN = /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g;

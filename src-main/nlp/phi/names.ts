@@ -12,11 +12,11 @@ const RELATIVE_CUES = new Set([
   'daughter', 'son', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'sister', 'brother', 'spouse', 'partner', 'boyfriend',
   'girlfriend', 'fiance', 'fiancee', 'friend', 'neighbor', 'caregiver', 'aunt', 'uncle', 'niece', 'nephew', 'cousin', 'granddaughter',
   'grandson', 'grandmother', 'grandfather', 'stepson', 'stepdaughter', 'stepmother', 'stepfather', 'daughter-in-law', 'son-in-law',
-  'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member',
+  'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member', 'baby boy', 'baby girl',
 ]);
 /** Labels that name a person when a colon follows ("Patient: Jane Doe", "Attending: Ann Lee"). */
 const LABEL_CUES = new Set([
-  'patient', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern', 'fellow',
+  'patient', 'pt', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern', 'fellow',
   'pcp', 'primary care physician', 'primary care provider', 'surgeon', 'referring physician', 'referring provider', 'author', 'signed',
   'contact', 'emergency contact', 'nok', 'next of kin', 'health care proxy', 'healthcare proxy', 'hcp', 'proxy', 'guardian', 'poa',
   'dictated', 'nurse', 'rn', 'np', 'pa', 'md', 'cardiologist', 'oncologist', 'nephrologist', 'neurologist', 'endocrinologist',
@@ -35,11 +35,24 @@ const EPONYM_HEADS = new Set([
   'cannula', 'trocar', 'valve', 'shunt', 'splint', 'cast', 'brace', 'boot', 'collar', 'mask', 'cup', 'lens', 'graft', 'flap', 'loop',
 ]);
 
+/** Words before a capitalised surname that make it a thing or a place: "a Cook stent", "18-French Robinson", "New York". */
+const NOT_BEFORE_LONE_SURNAME = new Set(['a', 'an', 'the', 'french', 'fr', 'new', 'using', 'per', 'via', 'of', 'no', 'this', 'that', 'size']);
+
+/** Titles the name span keeps: the sample gold writes "Ms. Kowalski"; "Dr." stays outside, as in de-identification corpora. */
+const TITLES_IN_SPAN = new Set(['mr', 'mr.', 'mrs', 'mrs.', 'ms', 'ms.', 'miss', 'mx', 'mx.']);
+
+/** Words after a lone surname that make it a person: "Jones aware", "Smith paged", "Garcia at bedside". */
+const LONE_SURNAME_FOLLOWERS = new Set([
+  'aware', 'notified', 'paged', 'called', 'updated', 'informed', 'agrees', 'agreed', 'saw', 'says', 'said', 'states', 'stated', 'reports',
+  'reported', 'requests', 'requested', 'wants', 'feels', 'recommends', 'recommended', 'ordered', 'visited', 'visiting', 'came', 'left',
+  'will', 'would', 'was', 'is', 'has', 'had', 'at', 'in', 'here', 'present', 'consulted', 'evaluated', 'examined', 'spoke', 'discussed',
+]);
+
 function isNameWord(word: Word | undefined, allowUpper: boolean): word is Word {
   if (!word) return false;
   if (NOT_NAME_WORDS.has(word.lower) || CREDENTIALS.has(word.lower)) return false;
-  if (word.shape === 'title') return word.text.length > 1 || false;
-  if (word.shape === 'upper') return allowUpper && word.text.length > 1 && (GIVEN_NAMES.has(word.lower) || SURNAMES.has(word.lower));
+  if (word.shape === 'title') return word.end - word.begin > 1;
+  if (word.shape === 'upper') return allowUpper && word.end - word.begin > 1 && (GIVEN_NAMES.has(word.lower) || SURNAMES.has(word.lower));
   return false;
 }
 
@@ -73,7 +86,7 @@ export class NameFinder {
   /** A middle initial: "John A. Smith". */
   private isInitial(i: number): boolean {
     const w = this.words[i];
-    return !!w && w.text.length === 1 && w.shape === 'upper' && this.text[w.end] === '.';
+    return !!w && w.end - w.begin === 1 && w.shape === 'upper' && this.text[w.end] === '.';
   }
 
   /**
@@ -94,13 +107,27 @@ export class NameFinder {
         }
         break;
       }
-      if (!SPACE_GAP.test(gap) || !isNameWord(this.words[next], allowUpper)) break;
+      const candidate = this.words[next];
+      // "Nicole White", "Mary Black": a listed surname that is also a common word, right after a listed given name.
+      const surnameAfterGiven = !!candidate && candidate.shape === 'title' && SURNAMES.has(candidate.lower) && GIVEN_NAMES.has(this.words[last]!.lower);
+      if (!SPACE_GAP.test(gap) || !(isNameWord(candidate, allowUpper) || surnameAfterGiven)) break;
       // An eponym: "Bell's palsy", "Foley catheter".
       if (EPONYM_HEADS.has(this.words[next + 1]?.lower ?? '')) break;
       last = next;
       count++;
     }
     return last;
+  }
+
+  /** "m. tanaka" after a title or cue word typed in lower case: an initial, a full stop, a word. */
+  private lowerInitialName(i: number): boolean {
+    const initial = this.words[i + 1];
+    const surname = this.words[i + 2];
+    if (!initial || !surname || initial.end - initial.begin !== 1 || this.text[initial.end] !== '.') return false;
+    if (!/^[ \t]{1,2}$/.test(this.gap(i)) || !/^\.[ \t]{1,2}$/.test(this.gap(i + 1))) return false;
+    if (surname.end - surname.begin < 2 || NOT_NAME_WORDS.has(surname.lower) || CREDENTIALS.has(surname.lower)) return false;
+    this.push(i + 1, i + 2, 0.75);
+    return true;
   }
 
   private push(first: number, last: number, score: number, beginOverride?: number): void {
@@ -123,9 +150,11 @@ export class NameFinder {
       // 1. A title: "Dr. Chen", "Mrs. Alvarez", "Doctor Patel".
       if (NAME_TITLES.has(word.lower) && word.shape !== 'lower' && INITIAL_GAP.test(this.gap(i)) && isNameWordAfterTitle(words[i + 1])) {
         const last = this.extend(i + 1, 3, true);
-        this.push(i, last, 0.95);
+        this.push(i, last, 0.95, TITLES_IN_SPAN.has(word.lower) ? undefined : words[i + 1]!.begin);
         continue;
       }
+      // Typed in lower case: "dr m. tanaka", "seen by l. ferreira".
+      if ((NAME_TITLES.has(word.lower) || CUE_LAST_WORDS.has(word.lower)) && this.lowerInitialName(i)) continue;
 
       // 2. A cue: a label, a contact verb or a relative, then the name.
       for (let span = 1; span <= 3 && CUE_LAST_WORDS.has(word.lower); span++) {
@@ -152,6 +181,12 @@ export class NameFinder {
       }
 
       // 4. The name lists.
+      if (word.shape === 'upper' && GIVEN_NAMES.has(word.lower) && !AMBIGUOUS_GIVEN_NAMES.has(word.lower) && !NOT_NAME_WORDS.has(word.lower)) {
+        // "MARY SMITH" in capitals: both words must be listed.
+        const next = words[i + 1];
+        if (next && next.shape === 'upper' && SURNAMES.has(next.lower) && SPACE_GAP.test(this.gap(i))) this.push(i, i + 1, 0.8);
+        continue;
+      }
       if (word.shape !== 'title' || NOT_NAME_WORDS.has(word.lower)) continue;
       if (GIVEN_NAMES.has(word.lower)) {
         const next = words[i + 1];
@@ -179,8 +214,12 @@ export class NameFinder {
           // "Lynn Holmberg", "Craig Connor": a listed name before an unlisted capitalised one.
           this.push(i, i + 1, 0.75);
         } else if (previous && this.isInitial(i - 1) && INITIAL_GAP.test(this.gap(i - 1))) {
-          // "J. Smith": an initial and a surname. A surname alone ("a Cook stent", "New York") is not enough.
+          // "J. Smith": an initial and a surname.
           this.push(i - 1, i, 0.85);
+        } else if (next && LONE_SURNAME_FOLLOWERS.has(next.lower) && !(previous && NOT_BEFORE_LONE_SURNAME.has(previous.lower))) {
+          // "Jones aware of plan", "Smith paged": a lone surname doing what people do. Alone it is
+          // too often a thing ("a Cook stent", "Robinson catheter", "New York") to count.
+          this.push(i, i, 0.6);
         }
       }
     }
@@ -192,7 +231,8 @@ export class NameFinder {
     if (!next) return;
     const gap = this.gap(cueIndex);
     const colon = /^[ \t]{0,2}[:#-][ \t]{0,4}\n?[ \t]{0,4}$/.test(gap);
-    const plain = /^,?[ \t]{1,3}$/.test(gap);
+    // "wife (Consuelo)", "Daughter (Miriam, 555-...)".
+    const plain = /^,?[ \t]{1,3}\(?$|^[ \t]?\($/.test(gap);
     if (!colon && !plain) return;
     // The title rule takes "seen by Dr. Chen".
     if (NAME_TITLES.has(next.lower)) return;
@@ -200,6 +240,19 @@ export class NameFinder {
     const label = LABEL_CUES.has(phrase);
     // "Mother: breast cancer" is family history, not a name.
     if (relative && colon) return;
+    // "wife mary called": typed notes drop capitals; a listed given name after a relative still counts.
+    if (relative && next.shape === 'lower' && GIVEN_NAMES.has(next.lower) && !AMBIGUOUS_GIVEN_NAMES.has(next.lower)) {
+      this.push(cueIndex + 1, cueIndex + 1, 0.7);
+      return;
+    }
+    // "pt: deshawn pritchett": a label typed in lower case, then two lower-case words on its line.
+    if (colon && label && next.shape === 'lower' && !NOT_NAME_WORDS.has(next.lower)) {
+      const second = words[cueIndex + 2];
+      if (second && second.shape === 'lower' && SPACE_GAP.test(this.gap(cueIndex + 1)) && !NOT_NAME_WORDS.has(second.lower) && /^(?:\s{2,}|\s*\n|\s*,|\s*$)/.test(text.slice(second.end, second.end + 3))) {
+        this.push(cueIndex + 1, cueIndex + 2, 0.7);
+      }
+      return;
+    }
     if (!isNameWord(next, colon && label)) return;
     const last = this.extend(cueIndex + 1, 3, colon && label);
     const count = last - cueIndex;

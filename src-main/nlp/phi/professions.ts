@@ -19,11 +19,13 @@ for (const list of BY_FIRST.values()) list.sort((a, b) => b.length - a.length);
 
 /** Cues that make the next noun phrase an occupation; the strong ones take even an unlisted phrase. */
 const STRONG_CUE = /\b(?:works?|working|worked|employed|job|career|trained|training)\s{1,2}(?:as|for\s{1,2}\d+\s{1,2}years?\s{1,2}as)\s{1,2}(?:an?\s{1,2})?$|\b(?:occupation|profession|job|employment|work)\s{0,2}:\s{0,3}$/i;
-const WEAK_CUE = /\b(?:retired|former|formerly\s{1,2}an?|is\s{1,2}an?|was\s{1,2}an?|as\s{1,2}an?|a\s{1,2}retired|a\s{1,2}former|an?\s{1,2}(?:self-employed|part-time|full-time|unemployed|local|high\s{1,2}school))\s{1,2}$/i;
+const WEAK_CUE = /(?:,\s{1,2}an?\s{1,2}$)|\b(?:social|sh|social\shistory|shx)\s{0,2}:\s{0,3}$|\b(?:become|becoming|be)\s{1,2}an?\s{1,2}$|\b(?:retired|former|formerly\s{1,2}an?|is\s{1,2}an?|was\s{1,2}an?|as\s{1,2}an?|a\s{1,2}retired|a\s{1,2}former|an?\s{1,2}(?:self-employed|part-time|full-time|unemployed|local|high\s{1,2}school))\s{1,2}$/i;
 const STOP_AFTER = new Set(['a', 'an', 'the', 'my', 'his', 'her', 'and', 'or', 'at', 'in', 'for', 'with', 'who', 'since', 'until', 'but', 'from', 'of', 'to', 'on', 'by', 'x', 'until']);
 
 /** The last word of every cue above. */
-const CUE_ENDS = new Set(['a', 'an', 'as', 'retired', 'former', 'self-employed', 'part-time', 'full-time', 'unemployed', 'local', 'school', 'occupation', 'profession', 'job', 'employment', 'work']);
+const CUE_ENDS = new Set(['social', 'sh', 'history', 'shx', 'a', 'an', 'as', 'retired', 'former', 'self-employed', 'part-time', 'full-time', 'unemployed', 'local', 'school', 'occupation', 'profession', 'job', 'employment', 'work']);
+
+const NOT_A_JOB = new Set(['none', 'unemployed', 'disabled', 'na', 'n', 'not', 'no', 'home', 'currently', 'previously', 'on', 'off', 'out']);
 
 function gapOk(text: string, a: Word, b: Word): boolean {
   return /^[ \t]{1,2}$/.test(text.slice(a.end, b.begin));
@@ -65,7 +67,8 @@ export function findProfessions(text: string, words: readonly Word[], out: PhiCa
       continue;
     }
     // "Works as a crane inspector": a strong cue takes up to three words even when the list lacks them.
-    if (strong && word.shape !== 'upper' && !STOP_AFTER.has(word.lower)) {
+    // "Work: injured at ...", "Occupation: retired": a state, not a job.
+    if (strong && word.shape !== 'upper' && !STOP_AFTER.has(word.lower) && !/(?:ed|ing)$/.test(word.lower) && !NOT_A_JOB.has(word.lower)) {
       let last = i;
       while (last + 1 < words.length && last - i < LONGEST - 1 && gapOk(text, words[last]!, words[last + 1]!) && !STOP_AFTER.has(words[last + 1]!.lower) && words[last + 1]!.shape === 'lower') last++;
       out.push({ begin: word.begin, end: words[last]!.end, type: 'PROFESSION', score: 0.8 });

@@ -150,15 +150,15 @@ export const NOT_NAME_WORDS = set(`
   risperdal prozac zoloft paxil celexa lexapro wellbutrin effexor cymbalta neurontin lyrica flomax proscar
   albuterol proventil ventolin advair symbicort spiriva flovent singulair prednisone medrol keflex augmentin zithromax
   levaquin cipro bactrim vancomycin zosyn rocephin flagyl diflucan valtrex tamiflu heparin lovenox insulin
-  parkinson parkinsons alzheimer alzheimers crohn crohns hodgkin hodgkins cushing cushings addison addisons graves
-  hashimoto hashimotos raynaud raynauds guillain barre down downs paget pagets kaposi tourette huntington huntingtons
-  marfan sjogren sjogrens reiter bowen meniere menieres homans babinski romberg foley swan ganz whipple nissen hartmann
-  roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley hickman broviac jackson pratt
+  parkinson parkinsons alzheimer alzheimers crohn crohns hodgkin hodgkins cushing cushings addison addisons
+  hashimoto hashimotos raynaud raynauds guillain barre down downs pagets kaposi tourette huntington huntingtons
+  marfan sjogren sjogrens reiter meniere menieres homans babinski romberg swan ganz whipple nissen
+  foley roux apgar glasgow doppler holter gram coombs heimlich trendelenburg valsalva epley broviac
   bells murphys mcburney mcburneys kernig brudzinski lachman tinel phalen finkelstein allens
   kussmaul cheyne wernicke korsakoff barretts wilsons lyme fallot wolff white tetralogy
   medicare medicaid blue cross shield aetna cigna humana kaiser
   god lord christ bible english spanish french name black white hispanic latino latina asian caucasian african american
-  native indian pacific islander new scan study report summary course consent form note letter brief ultrasound
+  native indian pacific islander med surg tele new scan study report summary course consent form note letter brief ultrasound
   echo mri ct xray x-ray ekg ecg eeg emg cxr film films view views series
 `);
 
@@ -167,7 +167,7 @@ export const NAME_TITLES = set('dr dr. doctor mr mr. mrs mrs. ms ms. miss mx mx.
 
 /** Words after which a name follows: labels and verbs of contact. Checked lower-case, the last word(s) before the name. */
 export const NAME_CUE_PHRASES: readonly string[] = [
-  'patient', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern',
+  'patient', 'pt', 'patient name', 'name', 'pt name', 'provider', 'attending', 'attending physician', 'physician', 'resident', 'intern',
   'fellow', 'pcp', 'primary care physician', 'primary care provider', 'surgeon', 'referring physician', 'referring provider',
   'referred by', 'seen by', 'seen with', 'examined by', 'evaluated by', 'discussed with', 'spoke with', 'spoke to', 'talked with',
   'talked to', 'called', 'paged', 'signed by', 'electronically signed by', 'dictated by', 'transcribed by', 'authored by',
@@ -178,7 +178,8 @@ export const NAME_CUE_PHRASES: readonly string[] = [
   'daughter', 'son', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'sister', 'brother', 'spouse', 'partner',
   'boyfriend', 'girlfriend', 'fiance', 'fiancee', 'friend', 'neighbor', 'caregiver', 'aunt', 'uncle', 'niece', 'nephew',
   'cousin', 'granddaughter', 'grandson', 'grandmother', 'grandfather', 'stepson', 'stepdaughter', 'stepmother', 'stepfather',
-  'daughter-in-law', 'son-in-law', 'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member',
+  'daughter-in-law', 'son-in-law', 'sister-in-law', 'brother-in-law', 'roommate', 'visitor', 'family member', 'baby boy',
+  'baby girl', 'supervising', 'supervising physician',
 ];
 
 /** Credentials after a name ("Ann Lee, MD"); not part of the name span. */
@@ -190,7 +191,7 @@ export const US_STATE_CODES = set(`
 `);
 
 /** State codes that are also common note abbreviations (MD, PA, ME, IN, OR...): they need a ZIP to count. */
-export const AMBIGUOUS_STATE_CODES = set('md pa me in or ok hi de la ma mo ms oh id co al ca ga sc nd sd');
+export const AMBIGUOUS_STATE_CODES = set('md pa me in or ok hi de la ms');
 
 export const US_STATE_NAMES: readonly string[] = [
   'alabama', 'alaska', 'arizona', 'arkansas', 'california', 'colorado', 'connecticut', 'delaware', 'florida', 'georgia', 'hawaii',
@@ -213,11 +214,12 @@ export const FACILITY_HEADS: readonly string[] = [
   'rehabilitation hospital', 'hospice', 'care center', 'urgent care', 'medical group', 'cancer center', 'surgery center',
   'surgical center', 'memorial', 'sanatorium', 'assisted living', 'senior living', 'skilled nursing facility',
   'primary care', 'internal medicine', 'family medicine', 'family practice', 'pediatrics', 'medical associates', 'physicians',
+  'general', 'general hospital', 'regional', 'rehab',
 ];
 
 /** Occupations: noun phrases, lower-case. Clinical staff words need a cue ("works as a nurse"), see PROFESSIONS_NEEDING_CUE. */
 export const PROFESSIONS: readonly string[] = [
-  'teacher', 'school teacher', 'high school teacher', 'professor', 'lecturer', 'tutor', 'principal', 'librarian', 'nurse',
+  'teacher', 'school teacher', 'high school teacher', 'high school principal', 'school principal', 'professor', 'lecturer', 'tutor', 'principal', 'librarian', 'nurse',
   'registered nurse', 'nurse practitioner', 'nursing assistant', 'doctor', 'physician', 'surgeon', 'dentist', 'pharmacist',
   'paramedic', 'emt', 'medical assistant', 'home health aide', 'caregiver', 'therapist', 'physical therapist', 'social worker',
   'counselor', 'psychologist', 'veterinarian', 'vet tech', 'engineer', 'software engineer', 'civil engineer', 'mechanical engineer',
@@ -232,7 +234,8 @@ export const PROFESSIONS: readonly string[] = [
   'lawyer', 'attorney', 'paralegal', 'judge', 'police officer', 'officer', 'firefighter', 'fireman', 'security guard',
   'soldier', 'veteran', 'marine', 'sailor', 'chef', 'cook', 'line cook', 'baker', 'butcher', 'waiter', 'waitress', 'server',
   'bartender', 'barista', 'housekeeper', 'maid', 'janitor', 'custodian', 'cleaner', 'nanny', 'babysitter', 'homemaker',
-  'housewife', 'student', 'graduate student', 'college student', 'writer', 'author', 'journalist', 'editor', 'artist',
+  'housewife', 'student', 'graduate student', 'grad student', 'college student', 'schoolteacher', 'long-haul truck driver',
+  'warehouse supervisor', 'warehouse manager', 'shift supervisor', 'office worker', 'retail worker', 'sales associate', 'writer', 'author', 'journalist', 'editor', 'artist',
   'musician', 'singer', 'actor', 'actress', 'photographer', 'designer', 'architect', 'scientist', 'researcher', 'chemist',
   'biologist', 'economist', 'analyst', 'consultant', 'executive', 'ceo', 'business owner', 'entrepreneur', 'pastor',
   'minister', 'priest', 'rabbi', 'clergyman', 'hairdresser', 'barber', 'cosmetologist', 'tailor', 'seamstress', 'printer',
@@ -248,5 +251,5 @@ export const PROFESSIONS_NEEDING_CUE: ReadonlySet<string> = new Set([
   'operator', 'manager', 'store manager', 'office manager', 'clerk', 'veteran', 'marine', 'printer', 'cleaner', 'supervisor',
   'inspector', 'coach', 'consultant', 'analyst', 'developer', 'executive', 'author', 'editor', 'writer', 'hunter', 'packer',
   'baker', 'mason', 'attorney', 'pilot', 'judge', 'designer', 'principal', 'teller', 'logger', 'researcher', 'minister', 'server',
-  'tutor', 'assembler', 'contractor', 'painter', 'barber',
+  'tutor', 'assembler', 'contractor', 'painter', 'barber', 'tailor',
 ]);

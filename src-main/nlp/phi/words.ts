@@ -9,28 +9,34 @@ export type WordShape = 'title' | 'upper' | 'lower' | 'mixed';
 export interface Word {
   begin: number;
   end: number;
-  text: string;
+  /** Lower-cased, curly apostrophe made straight: what the word lists are compared with. */
   lower: string;
   shape: WordShape;
 }
 
-function shapeOf(word: string): WordShape {
+function shapeOf(text: string, begin: number, end: number): WordShape {
   let upper = 0;
   let lower = 0;
-  for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i);
+  for (let i = begin; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 65 && c <= 90) upper++;
     else if (c >= 97 && c <= 122) lower++;
+    else if (c >= 0xc0) {
+      const ch = text[i]!;
+      if (ch.toLowerCase() !== ch) upper++;
+      else lower++;
+    }
   }
   if (lower === 0) return 'upper';
   if (upper === 0) return 'lower';
-  const first = word.charCodeAt(0);
+  const first = text[begin]!;
   // McAllister, O'Brien: a capital first letter and a later capital still reads as a name.
-  return first >= 65 && first <= 90 ? 'title' : 'mixed';
+  return first.toLowerCase() !== first ? 'title' : 'mixed';
 }
 
+/** ASCII letters and the Latin-1 / Latin Extended-A letters of names such as Sørensen, Lévesque, Castañeda. */
 function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
 }
 
 /**
@@ -42,26 +48,47 @@ export function wordsOf(text: string): Word[] {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    if (!isLetter(text.charCodeAt(i))) {
+    let c = text.charCodeAt(i);
+    if (!isLetter(c)) {
       i++;
       continue;
     }
     const begin = i;
-    while (i < n && isLetter(text.charCodeAt(i))) i++;
-    let c = text.charCodeAt(i);
-    if ((c === 39 || c === 0x2019) && isLetter(text.charCodeAt(i + 1))) {
+    // Letter classes counted while scanning, so the shape needs no second pass.
+    let upper = 0;
+    let lower = 0;
+    let other = false;
+    let curly = false;
+    let joins = 0;
+    let apostrophe = false;
+    for (;;) {
+      if (c >= 97 && c <= 122) lower++;
+      else if (c >= 65 && c <= 90) upper++;
+      else if (isLetter(c)) other = true;
       i++;
-      while (i < n && isLetter(text.charCodeAt(i))) i++;
-    }
-    for (let joins = 0; joins < 3; joins++) {
-      c = text.charCodeAt(i);
-      if (c !== 45 || !isLetter(text.charCodeAt(i + 1))) break;
+      c = i < n ? text.charCodeAt(i) : 0;
+      if (isLetter(c)) continue;
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (!apostrophe && joins === 0 && (c === 39 || c === 0x2019) && isLetter(next)) {
+        apostrophe = true;
+        curly = c === 0x2019;
+      } else if (c === 45 && joins < 3 && isLetter(next)) {
+        joins++;
+      } else break;
       i++;
-      while (i < n && isLetter(text.charCodeAt(i))) i++;
+      c = next;
     }
-    const t = text.slice(begin, i);
-    const lower = t.toLowerCase();
-    words.push({ begin, end: i, text: t, lower: lower.includes('\u2019') ? lower.replace('\u2019', "'") : lower, shape: shapeOf(t) });
+    const raw = text.slice(begin, i);
+    let shape: WordShape;
+    if (other) shape = shapeOf(text, begin, i);
+    else if (lower === 0) shape = 'upper';
+    else if (upper === 0) shape = 'lower';
+    else {
+      const first = text.charCodeAt(begin);
+      shape = first >= 65 && first <= 90 ? 'title' : 'mixed';
+    }
+    const lowered = shape === 'lower' ? raw : raw.toLowerCase();
+    words.push({ begin, end: i, lower: curly ? lowered.replace('\u2019', "'") : lowered, shape });
   }
   return words;
 }

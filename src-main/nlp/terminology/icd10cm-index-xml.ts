@@ -7,8 +7,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { SaxesParser } from 'saxes';
-import { fhirError } from '../../fhir/outcome-error';
+import { fhirError, OperationOutcomeError } from '../../fhir/outcome-error';
 
 export interface Icd10cmIndexTerm {
   /** 0 for a main term, then the XML's `level` attribute. */
@@ -57,7 +58,7 @@ function fullTitle(term: OpenTerm): string {
 /** Streams every main term and sub-term of an index file, children before their parent's end. */
 export async function* readIcd10cmIndexXml(file: string, options: ReadIndexOptions = {}): AsyncGenerator<Icd10cmIndexTerm> {
   const bytesTotal = (await stat(file)).size;
-  const parser = new SaxesParser({ position: false });
+  const parser = new SaxesParser({ fileName: path.basename(file) });
   const stack: OpenTerm[] = [];
   const elements: string[] = [];
   let fieldText = '';
@@ -113,10 +114,20 @@ export async function* readIcd10cmIndexXml(file: string, options: ReadIndexOptio
   });
 
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const feed = (chunk: string | null) => {
+    try {
+      if (chunk === null) parser.close();
+      else parser.write(chunk);
+    } catch (e) {
+      if (e instanceof OperationOutcomeError) throw e;
+      // saxes reports the line and column: enough to find the fault in a release file.
+      throw fhirError('invalid', `The index XML is not well-formed: ${e instanceof Error ? e.message.slice(0, 200) : 'parse error'}`, 400);
+    }
+  };
   try {
     for await (const chunk of stream) {
       options.signal?.throwIfAborted();
-      parser.write(chunk as string);
+      feed(chunk as string);
       if (ready.length > 0) {
         const batch = ready;
         ready = [];
@@ -124,7 +135,7 @@ export async function* readIcd10cmIndexXml(file: string, options: ReadIndexOptio
       }
       options.onProgress?.({ terms, bytesRead: stream.bytesRead, bytesTotal });
     }
-    parser.close();
+    feed(null);
     yield* ready;
     if (!sawRoot) throw fhirError('invalid', 'Not an ICD-10-CM index file (empty)', 400);
     options.onProgress?.({ terms, bytesRead: bytesTotal, bytesTotal });

@@ -34,6 +34,8 @@ export class TermIndexBuilder {
   private readonly termTokens: number[] = [];
   private readonly tokenIds = new Map<string, number>();
   private readonly tokenDf: number[] = [];
+  /** The last term each token was added to. */
+  private readonly tokenLastTerm: number[] = [];
   /** Exact normalised text → one code index or several. */
   private readonly exact = new Map<string, number | number[]>();
 
@@ -70,16 +72,18 @@ export class TermIndexBuilder {
     else if (Array.isArray(known)) known.push(codeIndex);
     else this.exact.set(normalized, [known, codeIndex]);
 
-    const seen = new Set<number>();
+    const term = this.termCode.length;
     for (const token of contentTokens(normalized)) {
       let id = this.tokenIds.get(token);
       if (id === undefined) {
         id = this.tokenDf.length;
         this.tokenIds.set(token, id);
         this.tokenDf.push(0);
+        this.tokenLastTerm.push(-1);
       }
-      if (seen.has(id)) continue;
-      seen.add(id);
+      // A word twice in one term counts once (a stamp per token instead of a Set per term).
+      if (this.tokenLastTerm[id] === term) continue;
+      this.tokenLastTerm[id] = term;
       this.termTokens.push(id);
       this.tokenDf[id]! += 1;
     }

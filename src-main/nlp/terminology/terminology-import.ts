@@ -81,6 +81,7 @@ export async function runTerminologyImport(options: TerminologyImportOptions): P
     options.signal?.throwIfAborted();
     options.onProgress?.({ records, bytesDone: bytesTotal, bytesTotal, phase: 'storing' });
     if (result.icd10Pack && result.icd10) result.icd10.stored = (await writeTerminologyPack(options.repository, result.icd10Pack)).status;
+    options.signal?.throwIfAborted();
     if (result.rxnormPack && result.rxnorm) result.rxnorm.stored = (await writeTerminologyPack(options.repository, result.rxnormPack)).status;
   }
   return result;

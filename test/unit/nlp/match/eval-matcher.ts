@@ -2,23 +2,27 @@
  * Recall / precision of the lexicon matcher on generated gold notes, per entity type, strict
  * (same span) and overlapping, plus linking accuracy@1 for conditions and medications.
  *
- *   npx tsx test/unit/nlp/match/eval-matcher.ts [patients=30] [seed=11]
+ *   npx tsx test/unit/nlp/match/eval-matcher.ts [patients=30] [seed=11] [--doc-of] [--misses]
  *
+ * The notes go through the text stage (analyzeText: sentences, sections); --doc-of uses the tests'
+ * minimal splitter instead.
  * Not a test (vitest ignores it): a measurement. The unit test gold.test.ts checks floors.
  */
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from '../../../../src-main/nlp/lexicon/index';
 import { createLexiconMatcher } from '../../../../src-main/nlp/match/matcher';
 import { ConceptLinker } from '../../../../src-main/nlp/link/linker';
+import { analyzeText } from '../../../../src-main/nlp/text';
 import { docOf } from './doc';
 import { goldNotes } from './gold-notes';
 import { evaluate } from './evaluate';
 
-const patients = Number(process.argv[2] ?? 30);
-const seed = process.argv[3] ?? '11';
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const patients = Number(args[0] ?? 30);
+const seed = args[1] ?? '11';
 const notes = goldNotes(patients, seed);
 const matcher = createLexiconMatcher(builtinLexicon());
 const linker = new ConceptLinker({ icd10: [builtinIcd10Index()], rxnorm: [builtinRxNormIndex()] });
-const report = evaluate(notes, matcher, linker, docOf);
+const report = evaluate(notes, matcher, linker, process.argv.includes('--doc-of') ? docOf : analyzeText);
 console.log(`notes ${notes.length}, ${report.chars} characters`);
 console.log('type                      gold  found  strictP strictR  overlapP overlapR');
 for (const [type, r] of Object.entries(report.byType)) {

@@ -28,8 +28,8 @@ export interface EvaluationReport {
   misses: [string, number][];
   falsePositives: [string, number][];
   linkErrors: [string, number][];
-  /** (raw top score, correct) for every linked gold condition / medication: calibration input. */
-  observations: { raw: number; correct: boolean; category: string }[];
+  /** (raw score, correct) for every concept ranked for a linked gold condition / medication: calibration input. */
+  observations: { raw: number; correct: boolean; category: string; rank: number }[];
 }
 
 function overlaps(a: { begin: number; end: number }, e: Entity): boolean {
@@ -84,7 +84,7 @@ export function evaluate(notes: readonly GoldNote[], matcher: LexiconMatcher, li
       const correct = got[0]?.Code === want;
       if (correct) icdRight++;
       else bump(linkErrors, `${g.Text} want ${want} got ${got[0]?.Code ?? '-'}`);
-      if (got[0] !== undefined) observations.push({ raw: got[0].raw, correct, category: g.Category });
+      got.forEach((c, rank) => observations.push({ raw: c.raw, correct: c.Code === want, category: g.Category, rank }));
     }
     if (g.Category === 'MEDICATION' && g.RxNormConcepts?.[0] !== undefined) {
       const want = g.RxNormConcepts[0].Code;
@@ -94,7 +94,7 @@ export function evaluate(notes: readonly GoldNote[], matcher: LexiconMatcher, li
       const correct = got[0]?.Code === want;
       if (correct) rxRight++;
       else bump(linkErrors, `${g.Text} [${attr('STRENGTH') ?? ''} ${attr('FORM') ?? ''}] want ${want} got ${got[0]?.Code ?? '-'}`);
-      if (got[0] !== undefined) observations.push({ raw: got[0].raw, correct, category: g.Category });
+      got.forEach((c, rank) => observations.push({ raw: c.raw, correct: c.Code === want, category: g.Category, rank }));
     }
   }
   const byType: Record<string, TypeScore> = {};

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinLexicon } from '../../../../src-main/nlp/lexicon/index';
 import { createLexiconMatcher, type LexiconMention } from '../../../../src-main/nlp/match/matcher';
+import { analyzeText } from '../../../../src-main/nlp/text';
 import { docOf } from './doc';
 
 const matcher = createLexiconMatcher(builtinLexicon());
@@ -49,6 +50,11 @@ describe('createLexiconMatcher', () => {
     expect(found('Concern for PE.')[0]?.codes).toEqual(['I26.99']);
   });
 
+  it('matches abbreviations as written, not through plural folding', () => {
+    expect(texts('He does not create a rule. 2 L oxygen.')).toEqual([]);
+    expect(texts('Frequent PVCs, DOE, Creat 1.2, RUL nodule, R knee')).toEqual(['PVCs', 'DOE', 'Creat', 'RUL nodule', 'R', 'knee']);
+  });
+
   it('does not read a state before a ZIP code as a diagnosis', () => {
     expect(texts('Lives at 12 Main St, Lansing, MI 48958.')).toEqual([]);
   });
@@ -73,7 +79,7 @@ describe('createLexiconMatcher', () => {
       ['R00.2', 'misspelling'],
       ['R19.7', 'misspelling'],
     ]);
-    const typos = found('hypertensoin, pnumonia, metforminn');
+    const typos = found('hypertensoin, pnumonia, mettformin');
     expect(typos.map((x) => [x.codes[0], x.kind])).toEqual([
       ['I10', 'fuzzy'],
       ['J18.9', 'fuzzy'],
@@ -81,18 +87,29 @@ describe('createLexiconMatcher', () => {
     ]);
     // short words are never guessed at, and ordinary words near a lexicon word are left alone
     expect(texts('a favor, the injection site')).toEqual([]);
+    expect(texts('smelling the corner while waiting, with ability to cancel')).toEqual([]);
+    expect(found('urethral').map((x) => x.kind)).toEqual([]); // a suffix, not a typo of urethra
   });
 
   it('prefers the longest match and keeps conditions whole', () => {
     expect(texts('type 2 diabetes mellitus with hyperglycemia')).toEqual(['type 2 diabetes mellitus with hyperglycemia']);
     expect(texts('chest pain')).toEqual(['chest pain']);
-    expect(found('Left lower lobe pneumonia.').map((x) => [x.text, x.type])).toEqual([
-      ['Left lower lobe', 'SYSTEM_ORGAN_SITE'],
-      ['pneumonia', 'DX_NAME'],
-    ]);
+    // the site written against a condition is part of it (as the sample gold annotates)
+    expect(found('Left lower lobe pneumonia.').map((x) => [x.text, x.type, x.codes[0]])).toEqual([['Left lower lobe pneumonia', 'DX_NAME', 'J18.9']]);
     expect(found('left knee pain').map((x) => [x.text, x.codes[0] ?? x.type])).toEqual([['left knee pain', 'M25.562']]);
     expect(found('right leg DVT').map((x) => x.codes[0])).toEqual(['I82.401']);
     expect(found('old MI').map((x) => x.codes[0])).toEqual(['I25.2']);
+  });
+
+  it('takes the body site written with a condition into it', () => {
+    expect(found('Osteoarthritis of the knee. DJD of knee. knee OA. Pain in the left hip.').map((x) => [x.text, x.type])).toEqual([
+      ['Osteoarthritis of the knee', 'DX_NAME'],
+      ['DJD of knee', 'DX_NAME'],
+      ['knee OA', 'DX_NAME'],
+      ['Pain in the left hip', 'DX_NAME'],
+    ]);
+    // a site after a colon or a comma stays separate
+    expect(found('Knee: pain, swelling').map((x) => x.type)).toEqual(['SYSTEM_ORGAN_SITE', 'DX_NAME', 'DX_NAME']);
   });
 
   it('does not cross a line break, a comma or a sentence', () => {
@@ -137,6 +154,16 @@ describe('createLexiconMatcher', () => {
     expect(keepAll.match(doc).map((m) => text.slice(m.begin, m.end))).toEqual(['Penicillin', 'hives', 'Hives', 'amoxicillin']);
   });
 
+  it('works on the text stage’s documents (sentences and recognised sections)', () => {
+    const text = 'HPI:\nChest pain for 3 days, no SOB.\n\nALLERGIES:\nPenicillin (rash).\n\nMEDICATIONS:\n1. metformin 500 mg PO BID\n';
+    const doc = analyzeText(text);
+    expect(matcher.match(doc).map((m) => [text.slice(m.begin, m.end), m.type])).toEqual([
+      ['Chest pain', 'DX_NAME'],
+      ['SOB', 'DX_NAME'],
+      ['metformin', 'GENERIC_NAME'],
+    ]);
+  });
+
   it('adds terms from terminology packs without overriding the lexicon', () => {
     const withPack = createLexiconMatcher(builtinLexicon(), {
       extraTerms: [
@@ -161,24 +188,26 @@ describe('createLexiconMatcher', () => {
     expect(text.slice(m!.begin, m!.end)).toBe('Chest   Pain');
   });
 
-  it('is linear: 40x the text takes about 40x the time (and several MB/s)', () => {
+  it('is linear: 10x the text takes about 10x the time (CPU time, best of several runs)', () => {
     const para = 'Pt with HTN, T2DM and CAD presents with chest pain and SOB. Denies fever, nausea, vomiting. Taking metformin 500 mg, lisinopril 10 mg by mouth daily. BP 142/88, HR 90. ';
-    const small = para.repeat(250);
-    const large = para.repeat(10_000);
-    const time = (t: string): number => {
-      const doc = docOf(t);
-      const start = performance.now();
+    const small = docOf(para.repeat(300));
+    const large = docOf(para.repeat(3000));
+    // CPU time of this process, not wall time: the machine is shared with other test workers
+    const cpuMs = (doc: ReturnType<typeof docOf>): number => {
+      const start = process.cpuUsage();
       matcher.match(doc);
-      return performance.now() - start;
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) / 1000;
     };
-    time(small);
-    time(large); // warm-up: the JIT and the misspelling cache
-    const tSmall = Math.min(time(small), time(small), time(small));
-    const tLarge = Math.min(time(large), time(large));
-    const mbPerSecond = large.length / 1e6 / (tLarge / 1000);
-    console.log(`matcher: ${mbPerSecond.toFixed(1)} MB/s on ${(large.length / 1e6).toFixed(1)} MB; small ${tSmall.toFixed(1)} ms, large ${tLarge.toFixed(1)} ms`);
-    expect(tLarge / Math.max(tSmall, 0.5)).toBeLessThan(40 * 3);
-    // a floor that holds on a loaded 2-core machine; the report gives the figure measured idle
-    expect(mbPerSecond).toBeGreaterThan(1);
+    const best = (doc: ReturnType<typeof docOf>, runs: number): number => Math.min(...Array.from({ length: runs }, () => cpuMs(doc)));
+    best(large, 1); // warm-up: the JIT and the misspelling cache
+    const tSmall = best(small, 7);
+    const tLarge = best(large, 3);
+    const mbPerSecond = large.text.length / 1e6 / (tLarge / 1000);
+    console.log(`matcher: ${mbPerSecond.toFixed(1)} MB/s (CPU) on ${(large.text.length / 1e6).toFixed(2)} MB; small ${tSmall.toFixed(1)} ms, large ${tLarge.toFixed(1)} ms`);
+    expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(10 * 3);
+    // a floor that holds on a loaded 2-core machine (catches a quadratic slip); docs/nlp-lexicon.md has the idle figure
+    expect(mbPerSecond).toBeGreaterThan(0.5);
   });
+
 });

@@ -82,6 +82,14 @@ describe('ICD-10-CM index XML (streaming)', () => {
     ]);
   });
 
+  it('reports XML that is not well-formed as invalid, with its position', async () => {
+    const file = path.join(dir, 'broken.xml');
+    await writeFile(file, '<ICD10CM.index><letter><title>A</title><mainTerm><title>Abasia</mainTerm></letter></ICD10CM.index>');
+    await expect(async () => {
+      for await (const term of readIcd10cmIndexXml(file)) expect(term).toBeDefined();
+    }).rejects.toThrow(/not well-formed: .*1:\d+/);
+  });
+
   it('refuses another XML document', async () => {
     const file = path.join(dir, 'other.xml');
     await writeFile(file, '<tabular><chapter/></tabular>');
