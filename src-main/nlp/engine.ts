@@ -9,6 +9,7 @@ import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from '
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
 import { ConceptLinker, type DrugAttributes } from './link';
 import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
+import { textWindows, WHOLE_TEXT_MAX } from './long-text';
 import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
 import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
@@ -142,7 +143,8 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     packs: loaded.versions,
   };
 
-  function toEntities(doc: NlpDocument, recognised: readonly Mention[]): Entity[] {
+  function toEntities(doc: NlpDocument): Entity[] {
+    const recognised = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], doc.text.length);
     const attached = attachAttributes(doc, recognised, detectAttributeSpans(doc));
     // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
     const all = [...recognised.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })), ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] }))];
@@ -191,9 +193,33 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
   return {
     versions,
     analyze(text: string): Entity[] {
-      const doc = analyzeText(text);
-      const mentions = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], text.length);
-      return toEntities(doc, mentions);
+      if (text.length <= WHOLE_TEXT_MAX) return toEntities(analyzeText(text));
+      const entities: Entity[] = [];
+      // The heading of the section the next window starts in (windows are cut at paragraph breaks).
+      let heading = '';
+      for (const [begin, end] of textWindows(text)) {
+        const prefix = heading === '' ? '' : `${heading}\n`;
+        const doc = analyzeText(prefix + text.slice(begin, end));
+        const shift = begin - prefix.length;
+        // The window's entities are new objects: shifted in place rather than copied.
+        for (const e of toEntities(doc)) {
+          if (e.BeginOffset < prefix.length) continue;
+          e.Id = entities.length;
+          e.BeginOffset += shift;
+          e.EndOffset += shift;
+          for (const a of e.Attributes ?? []) {
+            a.BeginOffset += shift;
+            a.EndOffset += shift;
+          }
+          entities.push(e);
+        }
+        const last = doc.sections[doc.sections.length - 1];
+        if (last && last.heading !== '' && last.headingBegin >= prefix.length) heading = last.heading;
+      }
+      // Attribute Ids follow the entities' (as for a note analysed whole).
+      let nextAttributeId = entities.length;
+      for (const e of entities) for (const a of e.Attributes ?? []) a.Id = nextAttributeId++;
+      return entities;
     },
     assertSpans(text: string, spans: readonly TargetSpan[]): Entity[] {
       const doc = analyzeText(text);

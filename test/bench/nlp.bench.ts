@@ -102,18 +102,32 @@ async function main(): Promise<void> {
   const bigNote = big.join('\n\n');
   const smallPieces: string[] = [];
   for (let i = 0; i < bigNote.length; i += 2048) smallPieces.push(bigNote.slice(i, i + 2048));
-  const bigCpu = timeCpu([bigNote], (text) => engine.analyze(text), 2);
-  const smallCpu = timeCpu(smallPieces, (text) => engine.analyze(text), 2);
-  const linearity = bigCpu / smallCpu;
+  // This machine's speed drifts by a third between minutes, so the two are timed in alternation
+  // and the median of the paired ratios is kept.
+  const ratios: number[] = [];
+  let bigCpu = Infinity;
+  let smallCpu = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const big1 = timeCpu([bigNote], (text) => engine.analyze(text), 1);
+    const small1 = timeCpu(smallPieces, (text) => engine.analyze(text), 1);
+    bigCpu = Math.min(bigCpu, big1);
+    smallCpu = Math.min(smallCpu, small1);
+    ratios.push(big1 / small1);
+  }
+  const linearity = ratios.sort((a, b) => a - b)[2]!;
   console.log(`  1 MB note ${round(megabytes(bigNote.length) / bigCpu)} MB per CPU-s, 2 KB notes ${round(megabytes(bigNote.length) / smallCpu)} MB per CPU-s (ratio ${round(linearity)})`);
 
   // 3. The pool on every core.
   const threads = availableParallelism();
   const pool = await NlpWorkerPool.start({ size: threads });
-  await Promise.all(notes.slice(0, 50).map((text) => pool.analyze(text)));
-  t = performance.now();
+  // One pass warms every thread's JIT; then the best of two passes, as for one core.
   await Promise.all(notes.map((text) => pool.analyze(text)));
-  const poolSeconds = (performance.now() - t) / 1000;
+  let poolSeconds = Infinity;
+  for (let round = 0; round < 2; round++) {
+    t = performance.now();
+    await Promise.all(notes.map((text) => pool.analyze(text)));
+    poolSeconds = Math.min(poolSeconds, (performance.now() - t) / 1000);
+  }
   await pool.close();
   console.log(`  pool of ${threads} threads: ${round(megabytes(chars) / poolSeconds)} MB/s wall`);
 
@@ -164,7 +178,7 @@ async function main(): Promise<void> {
   };
   const targets = {
     mbPerSecondPerCore: { target: 1, measured: figures.engineMbPerCpuSecond, pass: figures.engineMbPerCpuSecond >= 1 },
-    linear: { target: 'a 1 MB note no slower per byte than 2 KB notes (ratio <= 1.25)', measured: figures.linearityRatio, pass: figures.linearityRatio <= 1.25 },
+    linear: { target: 'a 1 MB note no slower per byte than 2 KB notes (ratio <= 1.15: repeated runs of one size differ by up to 10%)', measured: figures.linearityRatio, pass: figures.linearityRatio <= 1.15 },
     memory: {
       target: 'lexicon + ICD-10-CM pack under 300 MB',
       measured: packFigures ? round(lexiconHeapMb + Number(packFigures['engineWithPackHeapMb'])) : 'pack not measured',
