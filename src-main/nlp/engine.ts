@@ -15,6 +15,7 @@ import { detectPhi } from './phi';
 import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
 import { analyzeText } from './text';
 import type {
+  AttributeSpan,
   CodeSystemIndex,
   Concept,
   Entity,
@@ -101,16 +102,46 @@ function bestOverlap(sorted: readonly Mention[], span: TargetSpan): Mention | un
   return best;
 }
 
+/** Units, strengths, doses and rates: an anatomy word inside one (the "L" of "mmol/L") is not anatomy. */
+const MEASUREMENTS = new Set(['TEST_UNIT', 'STRENGTH', 'DOSAGE', 'RATE', 'TEST_VALUE']);
+
+function insideMeasurements(spans: readonly AttributeSpan[], textLength: number): (m: Mention) => boolean {
+  const covered = new Uint8Array(textLength);
+  for (const span of spans) if (MEASUREMENTS.has(span.type)) covered.fill(1, span.begin, span.end);
+  return (m) => covered[m.begin] === 1 && covered[m.end - 1] === 1;
+}
+
 /** The strength, form and route texts a medication's attributes give, for SCD linking. */
 function drugAttributes(text: string, attributes: readonly AttachedAttribute[]): DrugAttributes {
   const first = (type: string): string | undefined => {
     const found = attributes.find((a) => a.span.type === type);
     return found ? text.slice(found.span.begin, found.span.end) : undefined;
   };
-  const strength = first('STRENGTH');
+  // "50 mcg" and "1 g" are read as a DOSAGE (an amount taken); for finding the clinical drug they are its strength.
+  const strength = first('STRENGTH') ?? first('DOSAGE');
   const form = first('FORM');
   const route = first('ROUTE_OR_MODE');
   return { ...(strength ? { strength } : {}), ...(form ? { form } : {}), ...(route ? { route } : {}) };
+}
+
+/**
+ * Events that are over have their own ICD-10-CM codes: an old myocardial infarction is I25.2, a past
+ * stroke without residual deficit Z86.73 (ICD-10-CM guidelines I.C.9.e.4 and I.C.9.d.1). When the
+ * traits say PAST_HISTORY and the linker ranked the acute code first, the history code goes first.
+ */
+const HISTORY_CODES: ReadonlyArray<{ acute: RegExp; code: string; description: string }> = [
+  { acute: /^I2[12]\b/, code: 'I25.2', description: 'Old myocardial infarction' },
+  { acute: /^(I63|I64|G45\.9)\b/, code: 'Z86.73', description: 'Personal history of transient ischemic attack (TIA), and cerebral infarction without residual deficits' },
+];
+
+function withHistoryCode(ranked: Concept[], traits: readonly Trait[]): Concept[] {
+  const top = ranked[0];
+  if (!top || !traits.some((t) => t.Name === 'PAST_HISTORY')) return ranked;
+  const rule = HISTORY_CODES.find((r) => r.acute.test(top.Code));
+  if (!rule) return ranked;
+  const existing = ranked.find((c) => c.Code === rule.code);
+  const rest = ranked.filter((c) => c.Code !== rule.code);
+  return [{ Code: rule.code, Description: existing?.Description ?? rule.description, Score: top.Score }, ...rest.map((c) => (c === top ? { ...c, Score: existing?.Score ?? round(c.Score / 4) } : c))];
 }
 
 function concepts(ranked: readonly Concept[]): Concept[] {
@@ -145,9 +176,15 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
 
   function toEntities(doc: NlpDocument): Entity[] {
     const recognised = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], doc.text.length);
-    const attached = attachAttributes(doc, recognised, detectAttributeSpans(doc));
+    const spans = detectAttributeSpans(doc);
+    const inMeasure = insideMeasurements(spans, doc.text.length);
+    const mentions = recognised.filter((m) => !(m.category === 'ANATOMY' && inMeasure(m)));
+    const attached = attachAttributes(doc, mentions, spans);
     // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
-    const all = [...recognised.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })), ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] }))];
+    const all = [
+      ...mentions.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })),
+      ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] })),
+    ];
     all.sort((a, b) => a.m.begin - b.m.begin || a.m.end - b.m.end);
     const targets: TargetSpan[] = [];
     const targetOf = new Map<number, number>();
@@ -184,7 +221,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
           Traits: [],
         }));
       }
-      if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = concepts(linker.linkCondition(m, doc));
+      if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = withHistoryCode(concepts(linker.linkCondition(m, doc)), entity.Traits);
       if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, drugAttributes(doc.text, attributes)));
       return entity;
     });

@@ -59,6 +59,22 @@ describe('NLP engine', () => {
     expect(engine.analyze('')).toEqual([]);
   });
 
+  it('codes an event that is over as history, finds the clinical drug from a dose in mcg, and keeps units out of anatomy', () => {
+    const text = 'Sodium 138 mmol/L, TSH 2.1 mIU/L. Levothyroxine 50 mcg tablet daily. s/p MI in 2015.';
+    const entities = engine.analyze(text);
+    checkShape(text, entities);
+    expect(entities.filter((e) => e.Category === 'ANATOMY')).toEqual([]);
+    const mi = entities.find((e) => e.Text === 'MI');
+    expect(mi?.Traits.map((t) => t.Name)).toContain('PAST_HISTORY');
+    expect(mi?.ICD10CMConcepts?.[0]?.Code).toBe('I25.2');
+    const current = engine.analyze('Admitted with an acute MI.').find((e) => e.Category === 'MEDICAL_CONDITION');
+    expect(current?.ICD10CMConcepts?.[0]?.Code).toMatch(/^I21/);
+    const levothyroxine = entities.find((e) => e.Text === 'Levothyroxine');
+    // RxNorm SCD "levothyroxine sodium 0.05 MG Oral Tablet" before the ingredient (10582).
+    expect(levothyroxine?.RxNormConcepts?.[0]?.Code).toBe('966221');
+    expect(levothyroxine?.RxNormConcepts?.map((c) => c.Code)).toContain('10582');
+  });
+
   it('keeps one mention per character: PHI dates first, then the longer span', () => {
     const m = (begin: number, end: number, category: Mention['category'], type: Mention['type'], score = 0.9): Mention => ({ begin, end, category, type, score });
     const kept = resolveMentionOverlaps(
