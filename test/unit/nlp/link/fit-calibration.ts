@@ -1,7 +1,9 @@
 /**
- * Fits link/calibration.ts's table on generated gold:
+ * Fits link/calibration.ts's table on generated gold, and with `--dev` also on the hand-written dev
+ * set (test/nlp-dev: every sentence and the even-numbered notes; the odd-numbered notes are kept
+ * out of the fit and their reliability is printed as a check on text the fit did not see):
  *
- *   npx tsx test/unit/nlp/link/fit-calibration.ts [patients=60] [seed=calibration-1]
+ *   npx tsx test/unit/nlp/link/fit-calibration.ts [patients=60] [seed=calibration-1] [--dev]
  *
  * For every gold condition (with an ICD-10-CM code) and medication (with an RxNorm code) the
  * matcher finds, each concept the linker ranks gives one observation (raw score, whether it is the
@@ -14,12 +16,19 @@ import { createLexiconMatcher } from '../../../../src-main/nlp/match/matcher';
 import { ConceptLinker } from '../../../../src-main/nlp/link/linker';
 import { calibrate, fitCalibration, ICD10_CALIBRATION, RXNORM_CALIBRATION, type CalibrationTable, type Observation } from '../../../../src-main/nlp/link/calibration';
 import { analyzeText } from '../../../../src-main/nlp/text';
+import path from 'node:path';
+import { loadNotes, loadSentences } from '../../../../src-main/nlp/eval/dev-set';
 import { goldNotes } from '../match/gold-notes';
 import { evaluate } from '../match/evaluate';
 
-const patients = Number(process.argv[2] ?? 60);
-const seed = process.argv[3] ?? 'calibration-1';
-const notes = goldNotes(patients, seed);
+const args = process.argv.slice(2).filter((a) => a !== '--dev');
+const withDev = process.argv.includes('--dev');
+const patients = Number(args[0] ?? 60);
+const seed = args[1] ?? 'calibration-1';
+const devDir = path.resolve(import.meta.dirname, '../../../nlp-dev');
+const devNotes = withDev ? loadNotes(path.join(devDir, 'notes')) : [];
+const heldOut = devNotes.filter((_, i) => i % 2 === 1);
+const notes = [...goldNotes(patients, seed), ...(withDev ? [...loadSentences(path.join(devDir, 'sentences')), ...devNotes.filter((_, i) => i % 2 === 0)] : [])];
 const matcher = createLexiconMatcher(builtinLexicon());
 const identity = [
   [0, 0],
@@ -47,6 +56,11 @@ for (const [category, name] of [
   ] as const) {
     reliability(`${name}.${which}, fitted`, fitted[which], list);
     reliability(`${name}.${which}, shipped`, shipped[category][which], list);
+  }
+  if (heldOut.length > 0) {
+    const held = evaluate(heldOut, matcher, linker, analyzeText).observations.filter((o) => o.category === category && o.rank === 0);
+    reliability(`${name}.top, fitted, on the ${heldOut.length} held-out dev notes`, fitted.top, held);
+    reliability(`${name}.top, shipped, on the ${heldOut.length} held-out dev notes`, shipped[category].top, held);
   }
 }
 
