@@ -21,7 +21,7 @@ export type { Lexicon, LexiconEntry, SurfaceForm, SurfaceKind, ConditionRecord, 
 export { builtinIcd10Index, builtinRxNormIndex } from './indexes';
 
 /** Bumped whenever the lexicon's content changes, so stored results can offer a re-run. */
-export const LEXICON_VERSION = 'hearth-lexicon-1';
+export const LEXICON_VERSION = 'hearth-lexicon-2';
 
 let cached: Lexicon | undefined;
 

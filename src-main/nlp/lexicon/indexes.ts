@@ -8,7 +8,7 @@ import { CONDITION_RECORDS } from './conditions';
 import { MEDICATION_RECORDS } from './medications';
 import { parseCondition, parseMedication, surfaceForm } from './parse';
 
-export const BUILTIN_INDEX_VERSION = 'hearth-lexicon-1';
+export const BUILTIN_INDEX_VERSION = 'hearth-lexicon-2';
 
 /** How well a written form matches, by its kind: the lexicon's own name is the surest. */
 const FORM_MATCH = { preferred: 1, synonym: 0.96, abbreviation: 0.9, misspelling: 0.9 } as const;
