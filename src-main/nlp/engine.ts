@@ -10,9 +10,9 @@ import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon
 import { ConceptLinker, type DrugAttributes } from './link';
 import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { textWindows, WHOLE_TEXT_MAX } from './long-text';
-import { createLexiconMatcher, type ExtraTerm, type LexiconMatcher } from './match';
+import { createLexiconMatcher, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
-import { indexTerminology, type Icd10cmIndex, type TerminologyPacks } from './terminology';
+import { indexTerminology, type TerminologyPacks } from './terminology';
 import { analyzeText } from './text';
 import type {
   AttributeSpan,
@@ -43,12 +43,6 @@ const LOW_CONFIDENCE_BELOW = 0.5;
 export interface NlpEngineInit {
   /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
   packs?: TerminologyPacks;
-  /**
-   * Also recognise the packs' titles and index terms as condition mentions (default false: the
-   * built-in lexicon recognises; packs rank concepts. Index terms such as "Absence" or "Pain"
-   * alone would add mentions no reviewer wants).
-   */
-  matchPackTerms?: boolean;
 }
 
 /** PHI types that win over a dictionary match on the same characters (a date or a phone number is never a condition). */
@@ -73,10 +67,6 @@ export function resolveMentionOverlaps(mentions: readonly Mention[], textLength:
     kept.push(m);
   }
   return kept.sort((a, b) => a.begin - b.begin || a.end - b.end);
-}
-
-function* packTerms(indexes: readonly Icd10cmIndex[]): Iterable<ExtraTerm> {
-  for (const index of indexes) for (const { term, code } of index.extraTerms()) yield { term, code, system: 'ICD10CM' };
 }
 
 /** The mention (sorted by begin) sharing the most characters with the span, if any. */
@@ -139,9 +129,14 @@ function withHistoryCode(ranked: Concept[], traits: readonly Trait[]): Concept[]
   if (!top || !traits.some((t) => t.Name === 'PAST_HISTORY')) return ranked;
   const rule = HISTORY_CODES.find((r) => r.acute.test(top.Code));
   if (!rule) return ranked;
-  const existing = ranked.find((c) => c.Code === rule.code);
-  const rest = ranked.filter((c) => c.Code !== rule.code);
-  return [{ Code: rule.code, Description: existing?.Description ?? rule.description, Score: top.Score }, ...rest.map((c) => (c === top ? { ...c, Score: existing?.Score ?? round(c.Score / 4) } : c))];
+  // The two codes trade places and scores; the others keep theirs.
+  const history = ranked.find((c) => c.Code === rule.code);
+  const others = ranked.slice(1).filter((c) => c.Code !== rule.code);
+  return [
+    { Code: rule.code, Description: history?.Description ?? rule.description, Score: top.Score },
+    { ...top, Score: history?.Score ?? round(top.Score / 4) },
+    ...others,
+  ];
 }
 
 function concepts(ranked: readonly Concept[]): Concept[] {
@@ -165,8 +160,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
   const loaded = indexTerminology(init.packs ?? {});
   const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...(loaded.icd10 ? [loaded.icd10] : [])].map(memoizedCodeSystem);
   const rxnorm: RxNormIndex[] = [builtinRxNormIndex(), ...(loaded.rxnorm ? [loaded.rxnorm] : [])].map(memoizedRxNorm);
-  const extraTerms = init.matchPackTerms && loaded.icd10 ? packTerms([loaded.icd10]) : undefined;
-  const matcher: LexiconMatcher = createLexiconMatcher(lexicon, extraTerms ? { extraTerms } : {});
+  const matcher: LexiconMatcher = createLexiconMatcher(lexicon);
   const linker = new ConceptLinker({ icd10, rxnorm });
   const versions: NlpVersions = {
     engine: ENGINE_VERSION,

@@ -12,7 +12,6 @@
  * Knobs: HEARTH_BENCH_RESOURCES (default 1000000; the patient count is derived from it),
  * HEARTH_BENCH_COMMIT (the commit to record when run from a `git archive` export).
  */
-import { execSync } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os, { loadavg } from 'node:os';
 import path from 'node:path';
@@ -22,7 +21,7 @@ import { createVaultRepository } from '../../src-main/fhir/vault-repository';
 import { runImport } from '../../src-main/io/importer';
 import { generateSample } from '../../src-main/sample/generator';
 import { createVault } from '../../src-main/vault';
-import { collectGarbage, folderBytes, PhasePeak, round } from './fhir/measure';
+import { benchCommit, collectGarbage, folderBytes, PhasePeak, round, cpuSeconds } from './fhir/measure';
 
 const RESOURCES_PER_PATIENT = 370;
 const target = Number(process.env.HEARTH_BENCH_RESOURCES ?? 1_000_000);
@@ -31,19 +30,7 @@ const patients = Math.max(1, Math.round(target / RESOURCES_PER_PATIENT));
 const work = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-import-'));
 const dataDir = path.join(work, 'ndjson');
 
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
-}
 
-function commit(): { commit: string; dirty: boolean } {
-  if (process.env.HEARTH_BENCH_COMMIT) return { commit: process.env.HEARTH_BENCH_COMMIT, dirty: false };
-  try {
-    return { commit: execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim(), dirty: execSync('git status --porcelain src-main', { encoding: 'utf8' }).trim() !== '' };
-  } catch {
-    return { commit: 'unknown', dirty: true };
-  }
-}
 
 async function main(): Promise<void> {
   const started = new Date().toISOString();
@@ -145,7 +132,7 @@ async function main(): Promise<void> {
   console.table(figures);
   for (const [name, pass] of Object.entries(targets)) console.log(`${pass ? 'PASS' : 'FAIL'} ${name}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/import.json', `${JSON.stringify({ started, finished: new Date().toISOString(), loadAverageAtStart: load, ...commit(), figures, targets }, null, 2)}\n`);
+  writeFileSync('bench-results/import.json', `${JSON.stringify({ started, finished: new Date().toISOString(), loadAverageAtStart: load, ...benchCommit(), figures, targets }, null, 2)}\n`);
   rmSync(work, { recursive: true, force: true });
 }
 

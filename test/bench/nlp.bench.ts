@@ -10,7 +10,6 @@
  * Figures go to bench-results/nlp.json. Knobs: HEARTH_BENCH_NLP_PATIENTS (default 60),
  * HEARTH_BENCH_COMMIT (the commit to record when run from a `git archive` export).
  */
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
@@ -18,25 +17,13 @@ import { createNlpEngine } from '../../src-main/nlp/engine';
 import { analyzeText } from '../../src-main/nlp/text';
 import { NlpWorkerPool } from '../../src-main/nlp/worker-pool';
 import { samplePopulation } from '../../src-main/sample/generator';
-import { collectGarbage, round } from './fhir/measure';
+import { benchCommit, collectGarbage, round, cpuSeconds } from './fhir/measure';
 
 const patients = Number(process.env.HEARTH_BENCH_NLP_PATIENTS ?? 60);
 if (!Number.isInteger(patients) || patients < 1) throw new Error('HEARTH_BENCH_NLP_PATIENTS must be a whole number of at least 1');
 const shared = path.resolve(import.meta.dirname, '../../../shared/data/terminology');
 
-function commit(): { commit: string; dirty: boolean } {
-  if (process.env.HEARTH_BENCH_COMMIT) return { commit: process.env.HEARTH_BENCH_COMMIT, dirty: false };
-  try {
-    return { commit: execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim(), dirty: execSync('git status --porcelain src-main', { encoding: 'utf8' }).trim() !== '' };
-  } catch {
-    return { commit: 'unknown', dirty: true };
-  }
-}
 
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
-}
 
 function megabytes(chars: number): number {
   return chars / 1_000_000;
@@ -187,7 +174,7 @@ async function main(): Promise<void> {
   };
   for (const [name, target] of Object.entries(targets)) console.log(`  ${target.pass ? 'PASS' : 'FAIL'} ${name}: ${JSON.stringify(target.measured)} (target ${target.target})`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/nlp.json', `${JSON.stringify({ started, finished: new Date().toISOString(), loadAverageAtStart: load, ...commit(), figures, targets }, null, 2)}\n`);
+  writeFileSync('bench-results/nlp.json', `${JSON.stringify({ started, finished: new Date().toISOString(), loadAverageAtStart: load, ...benchCommit(), figures, targets }, null, 2)}\n`);
   console.log('bench:nlp: wrote bench-results/nlp.json');
 }
 

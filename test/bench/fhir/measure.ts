@@ -1,7 +1,8 @@
 /**
- * Measuring helpers of the FHIR benchmark: percentiles, per-phase peak RSS, forced GC between
- * phases and folder sizes.
+ * Measuring helpers of the benchmarks: percentiles, per-phase peak RSS, forced GC between
+ * phases, folder sizes, CPU time and the commit a run measured.
  */
+import { execSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -11,6 +12,22 @@ import { runInNewContext } from 'node:vm';
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** CPU seconds (user + system) of this process since `since`. */
+export function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+/** The commit a run measured: HEARTH_BENCH_COMMIT when run from a `git archive` export, else the checkout's HEAD. */
+export function benchCommit(): { commit: string; dirty: boolean } {
+  if (process.env.HEARTH_BENCH_COMMIT) return { commit: process.env.HEARTH_BENCH_COMMIT, dirty: false };
+  try {
+    return { commit: execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim(), dirty: execSync('git status --porcelain src-main', { encoding: 'utf8' }).trim() !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: true };
+  }
 }
 
 export function round(value: number, decimals = 2): number {
