@@ -129,7 +129,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export' | 'terminology' | 'nlp';
+  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -390,6 +390,15 @@ export const settingsContract = {
 // ---------------------------------------------------------------------------------------------
 // Review (docs/review.md)
 
+export interface BulkAcceptResult {
+  /** Notes changed. */
+  documents: number;
+  /** Annotations accepted. */
+  accepted: number;
+  /** Set when the work runs as a job (many notes): the counts are then in the job's progress. */
+  jobId?: string;
+}
+
 /** A reviewer is a name typed by the user (no accounts in an offline app). */
 const reviewerName = z.string().trim().min(1, 'Reviewer name is required').max(100);
 const entityCategory = z.enum(ENTITY_CATEGORIES);
@@ -469,8 +478,12 @@ export const reviewContract = {
       .strict(),
   ),
   setStatus: method<ReviewDocument>()(z.object({ documentId: resourceId, reviewer: reviewerName, status: reviewStatus }).strict()),
-  /** Accepts pending engine annotations that match, on one note or on every note (one transaction per note). */
-  bulkAccept: method<{ documents: number; accepted: number }>()(
+  /**
+   * Accepts pending engine annotations that match, on one note or on every note (one transaction
+   * per note). Over more than a few dozen notes it runs as a job: the answer then carries `jobId`
+   * (progress and the final counts: jobs.get, job events) and zero counts.
+   */
+  bulkAccept: method<BulkAcceptResult>()(
     z
       .object({
         reviewer: reviewerName,

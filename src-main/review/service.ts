@@ -14,6 +14,8 @@ import type { ResourceRepository, WriteOp } from '../fhir/repository';
 import { extensionsToEntities } from '../nlp/results/extensions';
 import { readNoteText } from '../nlp/results/note-text';
 import type { WrittenResource } from '../nlp/results/write-observer';
+import type { BulkAcceptResult } from '../api/contract';
+import type { JobContext, JobManager, JobRunResult } from '../jobs/job-manager';
 import { analyzeText } from '../nlp/text';
 import type { EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
@@ -39,6 +41,10 @@ const REBUILD_THRESHOLD = 2000;
 export interface ReviewServiceOptions {
   /** The store underneath the write observer. */
   repository: ResourceRepository;
+  /** The session's jobs: bulk accept over many notes runs as one (without: always in the call). */
+  jobs?: JobManager;
+  /** Bulk accept over more candidate notes than this runs as a job (default 50: about a second). */
+  bulkJobThreshold?: number;
   /** Clock for reviewed-at and Provenance.recorded (tests). */
   now?: () => Date;
   /** Resources per scan page (default 500). */
@@ -394,9 +400,10 @@ export class ReviewService {
 
   /**
    * Accepts the pending engine annotations that match (score at least minScore, category, the same
-   * text case-insensitively) on one note, or on every note; one transaction per note.
+   * text case-insensitively) on one note, or on every note; one transaction per note. Many notes:
+   * a job (the answer carries its id).
    */
-  async bulkAccept(input: BulkAcceptInput): Promise<{ documents: number; accepted: number }> {
+  async bulkAccept(input: BulkAcceptInput): Promise<BulkAcceptResult> {
     let candidates: string[];
     if (input.documentId !== undefined) candidates = [input.documentId];
     else {
@@ -410,36 +417,70 @@ export class ReviewService {
         candidates.push(s.documentId);
       }
     }
-    const wanted = input.text?.trim().toLowerCase();
+    const jobs = this.options.jobs;
+    if (!jobs || candidates.length <= (this.options.bulkJobThreshold ?? 50)) return this.acceptAll(input, candidates);
+    const job = jobs.start('review', 'Bulk accept', (context) => this.bulkJob(input, candidates, context));
+    return { documents: 0, accepted: 0, jobId: job.id };
+  }
+
+  private async bulkJob(input: BulkAcceptInput, candidates: readonly string[], context: JobContext): Promise<JobRunResult> {
+    const totals = { documents: 0, accepted: 0 };
+    const report = (done: number) =>
+      context.progress({ done, total: candidates.length, message: `Accepted ${totals.accepted} annotations in ${totals.documents} notes` });
+    for (let i = 0; i < candidates.length; i++) {
+      if (context.signal.aborted) return { cancelled: true };
+      const n = await this.acceptIn(input, candidates[i]!, input.documentId !== undefined);
+      if (n > 0) {
+        totals.documents++;
+        totals.accepted += n;
+      }
+      report(i + 1);
+    }
+    return {};
+  }
+
+  private async acceptAll(input: BulkAcceptInput, candidates: readonly string[]): Promise<BulkAcceptResult> {
     let documents = 0;
     let accepted = 0;
     for (const documentId of candidates) {
-      const n = await this.locked(documentId, input.reviewer, async () => {
-        const note = await this.loadNote(documentId);
-        const record = await this.loadRecord(documentId, input.reviewer);
-        const reviewedAt = this.now().toISOString();
-        const before = new Map<string, AnnotationState | null>();
-        for (const e of note.engine) {
-          const stored = record.annotations.get(e.id);
-          if (stored && stored.decision !== 'pending') continue;
-          if (input.minScore !== undefined && e.entity.Score < input.minScore) continue;
-          if (input.category !== undefined && (stored?.category ?? e.state.category) !== input.category) continue;
-          if (wanted !== undefined && e.entity.Text.toLowerCase() !== wanted) continue;
-          before.set(e.id, stored ? stateOf(stored) : null);
-          const state = { ...(stored ? stateOf(stored) : e.state), decision: 'accepted' as const };
-          record.annotations.set(e.id, storedAnnotation(e.id, state, e, input.reviewer, reviewedAt));
-        }
-        const deltas = deltasOf(before, record);
-        if (deltas.length === 0) return 0;
-        await this.write(note, record, 'bulk-accept', deltas, record.status === 'unreviewed' ? 'in-progress' : record.status);
-        return deltas.length;
-      });
+      const n = await this.acceptIn(input, documentId, input.documentId !== undefined);
       if (n > 0) {
         documents++;
         accepted += n;
       }
     }
     return { documents, accepted };
+  }
+
+  /** Accepts the matching pending annotations of one note; the number accepted. A note gone meanwhile is skipped unless it was asked for. */
+  private async acceptIn(input: BulkAcceptInput, documentId: string, asked: boolean): Promise<number> {
+    const wanted = input.text?.trim().toLowerCase();
+    return this.locked(documentId, input.reviewer, async () => {
+      let note: NoteContext;
+      try {
+        note = await this.loadNote(documentId);
+      } catch (e) {
+        if (!asked && (isGone(e) || (e instanceof OperationOutcomeError && outcomeStatus(e.outcome) === 422))) return 0;
+        throw e;
+      }
+      const record = await this.loadRecord(documentId, input.reviewer);
+      const reviewedAt = this.now().toISOString();
+      const before = new Map<string, AnnotationState | null>();
+      for (const e of note.engine) {
+        const stored = record.annotations.get(e.id);
+        if (stored && stored.decision !== 'pending') continue;
+        if (input.minScore !== undefined && e.entity.Score < input.minScore) continue;
+        if (input.category !== undefined && (stored?.category ?? e.state.category) !== input.category) continue;
+        if (wanted !== undefined && e.entity.Text.toLowerCase() !== wanted) continue;
+        before.set(e.id, stored ? stateOf(stored) : null);
+        const state = { ...(stored ? stateOf(stored) : e.state), decision: 'accepted' as const };
+        record.annotations.set(e.id, storedAnnotation(e.id, state, e, input.reviewer, reviewedAt));
+      }
+      const deltas = deltasOf(before, record);
+      if (deltas.length === 0) return 0;
+      await this.write(note, record, 'bulk-accept', deltas, record.status === 'unreviewed' ? 'in-progress' : record.status);
+      return deltas.length;
+    });
   }
 
   /** Stores the record's next version and its Provenance in one atomic batch, then updates the queue summary. */

@@ -50,7 +50,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
   const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
-  const review = deps.review ?? new ReviewService({ repository });
+  const review = deps.review ?? new ReviewService({ repository, jobs });
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();

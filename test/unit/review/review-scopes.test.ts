@@ -4,10 +4,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Basic } from '@medplum/fhirtypes';
+import type { JobState } from '../../../src-main/api/contract';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { JobManager } from '../../../src-main/jobs/job-manager';
+import { withNlpResult } from '../../../src-main/nlp/results/extensions';
+import { textHash } from '../../../src-main/nlp/results/note-text';
 import { reviewRecordId } from '../../../src-main/review/record';
+import { ReviewService } from '../../../src-main/review/service';
+import { analyzeForTest } from '../nlp/results/fixtures';
 import type { AnnotationState, ReviewAnnotation, ReviewDocument } from '../../../src-main/review/types';
 import type { VaultSession } from '../../../src-main/services/session-types';
-import { body, closeAll, noteWithText, reviewApi, settled, STORES, testAnalyzer, value } from './helpers';
+import { body, closeAll, noteWithText, reviewApi, settled, STORES, TEST_VERSIONS, testAnalyzer, value } from './helpers';
 
 afterEach(closeAll);
 
@@ -163,5 +170,40 @@ describe.each(STORES)('review scopes ($name)', (store) => {
     // ... and a deleted note leaves the queue.
     value(await session.services.resources.delete({ resourceType: 'DocumentReference', id: 'n1' }));
     expect(await ids({ reviewer: 'Ada' })).toEqual(['n3']);
+  });
+});
+
+describe('bulk accept as a job', () => {
+  it('runs over many notes as a job with progress, one transaction per note, and can be cancelled', async () => {
+    const repository = new MemoryRepository();
+    const events: JobState[] = [];
+    const jobs = new JobManager({ onEvent: (e) => void (e.type === 'job' && events.push(e.job)) });
+    for (let i = 0; i < 6; i++) {
+      const text = i % 2 === 0 ? 'Hypertension. Abdomen.' : 'Metformin.';
+      const doc = noteWithText(`n${i}`, text);
+      await repository.update(withNlpResult(doc, { status: 'succeeded', versions: TEST_VERSIONS, source: { ref: 'content[0]', textHash: textHash(text) }, entities: analyzeForTest(text) }));
+    }
+    const service = new ReviewService({ repository, jobs, bulkJobThreshold: 2 });
+    // One note: in the call.
+    expect(await service.bulkAccept({ reviewer: 'Ada', documentId: 'n1' })).toEqual({ documents: 1, accepted: 1 });
+    const started = await service.bulkAccept({ reviewer: 'Ada', minScore: 0.9 });
+    expect(started).toMatchObject({ documents: 0, accepted: 0, jobId: expect.any(String) });
+    const done = await jobs.whenFinished(started.jobId!);
+    expect(done).toMatchObject({ kind: 'review', status: 'succeeded', progress: { done: 5, total: 5, message: 'Accepted 5 annotations in 5 notes' } });
+    const doc = await service.document('n0', 'Ada');
+    expect(doc.annotations.map((a) => [a.text, a.decision])).toEqual([
+      ['Hypertension', 'accepted'],
+      ['Abdomen', 'pending'],
+    ]);
+    // Cancelled before it starts (another job holds the queue): nothing is accepted.
+    let release = (): void => undefined;
+    const blocker = jobs.start('import', 'blocker', () => new Promise((resolve) => (release = () => resolve({}))));
+    const second = await service.bulkAccept({ reviewer: 'Bob' });
+    jobs.cancel(second.jobId!);
+    release();
+    await jobs.whenFinished(blocker.id);
+    expect(await jobs.whenFinished(second.jobId!)).toMatchObject({ status: 'cancelled' });
+    expect((await service.reviewers()).map((r) => r.name)).toEqual(['Ada']);
+    expect(events.some((e) => e.kind === 'review' && e.status === 'running')).toBe(true);
   });
 });
