@@ -59,6 +59,8 @@ describe.each(STORES)('review scopes ($name)', (store) => {
     await settled(session);
     doc = value(await review().document({ documentId: 'n1', reviewer: 'Ada' }));
     expect(doc).toMatchObject({ revision: 1, status: 'in-progress', textChanged: false });
+    // The queue of the new session is built from the stored records.
+    expect(value(await review().queue({ reviewer: 'Ada' })).items).toMatchObject([{ documentId: 'n1', status: 'in-progress', pending: 0, reviewers: ['Ada'] }]);
     expect(find(doc, 'hypertension')).toMatchObject({ decision: 'accepted', edited: true, concept: { code: 'I11.9' }, score: 0.98 });
     expect(find(doc, 'diabetes').decision).toBe('rejected');
 

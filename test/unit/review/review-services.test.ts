@@ -210,6 +210,15 @@ describe.each(STORES)('review services ($name)', (store) => {
     ]);
     const doc = value(await review.setStatus({ documentId: 'n1', reviewer: 'Ada', status: 'done' }));
     expect(doc).toMatchObject({ status: 'done', revision: 1 });
+    const [prov] = await provenances(session, reviewRecordId('n1', 'Ada'));
+    expect(prov?.extension?.find((e) => e.url === 'https://hearth.local/fhir/StructureDefinition/review-action')?.valueCode).toBe('set-status');
+    expect(prov?.extension?.find((e) => e.url === 'https://hearth.local/fhir/StructureDefinition/review-status-change')?.extension).toEqual([
+      { url: 'before', valueCode: 'unreviewed' },
+      { url: 'after', valueCode: 'done' },
+    ]);
+    expect(provenanceDeltas(prov!)).toEqual([]);
+    // The same status again changes nothing.
+    expect(value(await review.setStatus({ documentId: 'n1', reviewer: 'Ada', status: 'done' })).revision).toBe(1);
     page = value(await review.queue({ status: ['done'] }));
     expect(page.items.map((i) => [i.documentId, i.reviewers])).toEqual([['n1', ['Ada']]]);
     expect(value(await review.reviewers({}))).toEqual([{ name: 'Ada', documents: 1, done: 1 }]);
