@@ -128,7 +128,7 @@ export class ReviewService {
     // Before the first queue request nothing is cached: the scan will see these writes.
     if (!this.built && !this.building) return;
     for (const item of items) {
-      if (item.resourceType === NOTE_TYPE) this.dirtyDocs.add(item.id);
+      if (item.resourceType === NOTE_TYPE) this.noteWritten(item);
       else if (item.resourceType === 'Basic') {
         const doc = this.docOfRecord.get(item.id);
         if (doc !== undefined) this.dirtyDocs.add(doc);
@@ -136,6 +136,20 @@ export class ReviewService {
       }
     }
   };
+
+  /**
+   * A note written by others (an import, the NLP queue's results): a note nobody reviewed is
+   * summarised from the written resource at once (no read back: the NLP queue writes 100,000
+   * notes); a deletion, a note with records, or any write during the first scan waits for a refresh.
+   */
+  private noteWritten(item: WrittenResource): void {
+    const resource = item.resource;
+    if (!this.built || this.building || this.recordsByDoc.get(item.id)?.size || resource?.resourceType !== NOTE_TYPE) {
+      this.dirtyDocs.add(item.id);
+      return;
+    }
+    this.index.set(summarizeNote(resource, []));
+  }
 
   // -------------------------------------------------------------------------------------------
   // Queue

@@ -106,17 +106,23 @@ describe('review queue index', () => {
     expect(page.items.length).toBeGreaterThan(0);
   });
 
-  it('answers in well under 100 ms on 20,000 notes once the order is cached', () => {
-    // Warm up (the sorted order is cached and the code compiled), then time.
-    for (let i = 0; i < 5; i++) index.query(query({ status: ['unreviewed'], hasNegated: true, text: 'note' }));
-    const times: number[] = [];
+  it('answers from the cached order: several times faster than filtering and sorting, well under 100 ms when idle', () => {
+    // Interleaved runs of the index and of the plain filter-and-sort, so a loaded machine slows both alike.
+    const q = (i: number) => query({ status: ['unreviewed'], hasNegated: i % 2 === 0, text: 'note', offset: i * 50 });
+    for (let i = 0; i < 5; i++) index.query(q(i));
+    const indexed: number[] = [];
+    const plain: number[] = [];
     for (let i = 0; i < 9; i++) {
-      const started = performance.now();
-      index.query(query({ status: ['unreviewed'], hasNegated: i % 2 === 0, text: 'note', offset: i * 50 }));
-      times.push(performance.now() - started);
+      let started = performance.now();
+      index.query(q(i));
+      indexed.push(performance.now() - started);
+      started = performance.now();
+      expected(all, q(i));
+      plain.push(performance.now() - started);
     }
-    times.sort((a, b) => a - b);
-    // The median: one slow run on a loaded machine says nothing.
-    expect(times[4]!).toBeLessThan(100);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    expect(median(indexed)).toBeLessThan(median(plain) / 2);
+    // Idle, the median is a few milliseconds (docs/review.md); this bound only catches a lost cache.
+    expect(median(indexed)).toBeLessThan(250);
   });
 });
