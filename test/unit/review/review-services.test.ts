@@ -156,6 +156,31 @@ describe.each(STORES)('review services ($name)', (store) => {
     expect(deleteDeltas.find((d) => d.id === 'u:2')).toMatchObject({ before: { begin: at, end: at + 5 }, after: null });
   });
 
+  it('changes category and type (the concept follows the category), and changes them back', async () => {
+    const session = await store.open();
+    await withNote(session);
+    const review = reviewApi(session);
+    let doc = value(await review.document({ documentId: 'n1', reviewer: 'Ada' }));
+    const aspirin = find(doc, 'aspirin');
+    const metformin = find(doc, 'metformin');
+    doc = value(
+      await review.apply({
+        documentId: 'n1',
+        reviewer: 'Ada',
+        changes: [
+          { id: aspirin.id, after: { ...stateOf(aspirin), type: 'BRAND_NAME' } },
+          { id: metformin.id, after: { begin: metformin.begin, end: metformin.end, category: 'TEST_TREATMENT_PROCEDURE', type: 'TREATMENT_NAME', traits: [], decision: 'accepted' } },
+        ],
+      }),
+    );
+    expect(find(doc, 'aspirin')).toMatchObject({ id: aspirin.id, category: 'MEDICATION', type: 'BRAND_NAME', edited: true, decision: 'pending' });
+    expect(find(doc, 'metformin')).toMatchObject({ id: metformin.id, category: 'TEST_TREATMENT_PROCEDURE', type: 'TREATMENT_NAME', edited: true });
+    expect(find(doc, 'metformin').concept).toBeUndefined();
+    // Setting the engine's state again is no longer an edit.
+    doc = value(await review.apply({ documentId: 'n1', reviewer: 'Ada', changes: [{ id: metformin.id, after: { ...stateOf(metformin), decision: 'accepted' } }] }));
+    expect(find(doc, 'metformin')).toMatchObject({ category: 'MEDICATION', edited: false, decision: 'accepted', concept: { code: '6809' } });
+  });
+
   it('refuses a stale revision with 412, and bad changes with one issue each, storing nothing', async () => {
     const session = await store.open();
     await withNote(session);
