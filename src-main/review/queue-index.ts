@@ -34,6 +34,8 @@ export interface NoteSummary {
   nlp: 'succeeded' | 'failed' | 'none';
   /** By reviewer name. */
   reviewers: Map<string, ReviewerSummary>;
+  /** overallStatus(), kept with `reviewers` (the status filter reads it for every note). */
+  overall: ReviewStatus;
 }
 
 export type QueueSort = 'score' | 'date' | 'title';
@@ -100,7 +102,9 @@ export function summarizeNote(doc: DocumentReference, records: readonly ReviewRe
     categories,
     nlp: nlpState(doc),
     reviewers,
+    overall: 'unreviewed',
   };
+  summary.overall = overallStatus(summary);
   if (doc.date) summary.date = doc.date;
   const patient = notePatient(doc);
   if (patient) summary.patient = patient;
@@ -128,7 +132,7 @@ function item(summary: NoteSummary, viewer: string | undefined): ReviewQueueItem
   const out: ReviewQueueItem = {
     documentId: summary.documentId,
     title: summary.title,
-    status: viewer !== undefined ? (own?.status ?? 'unreviewed') : overallStatus(summary),
+    status: viewer !== undefined ? (own?.status ?? 'unreviewed') : summary.overall,
     reviewers: [...summary.reviewers.keys()].sort(),
     entities: summary.entities,
     pending: viewer !== undefined ? (own?.pending ?? summary.entities) : overallPending(summary),
@@ -195,6 +199,7 @@ export class QueueIndex {
     const note = this.notes.get(documentId);
     if (!note) return;
     note.reviewers.set(reviewer, summary);
+    note.overall = overallStatus(note);
     // Status and pending are not sort keys: the cached orders stay valid.
   }
 
@@ -222,20 +227,27 @@ export class QueueIndex {
       }
       if (text !== undefined && !s.titleLower.includes(text)) return false;
       if (statuses) {
-        const status = q.viewer !== undefined ? (s.reviewers.get(q.viewer)?.status ?? 'unreviewed') : overallStatus(s);
+        const status = q.viewer !== undefined ? (s.reviewers.get(q.viewer)?.status ?? 'unreviewed') : s.overall;
         if (!statuses.has(status)) return false;
       }
       return true;
     };
     const list = this.order(q.sort);
-    const hits: NoteSummary[] = [];
+    // Counts every match, keeps only the page's.
+    const page: NoteSummary[] = [];
+    let total = 0;
+    const visit = (s: NoteSummary) => {
+      if (!matches(s)) return;
+      if (total >= q.offset && page.length < q.count) page.push(s);
+      total++;
+    };
     if (q.descending) {
       // Descending keeps the notes without a key last, as ascending does.
-      for (let i = list.length - 1; i >= 0; i--) if (hasSortKey(list[i]!, q.sort) && matches(list[i]!)) hits.push(list[i]!);
-      for (const s of list) if (!hasSortKey(s, q.sort) && matches(s)) hits.push(s);
+      for (let i = list.length - 1; i >= 0; i--) if (hasSortKey(list[i]!, q.sort)) visit(list[i]!);
+      for (const s of list) if (!hasSortKey(s, q.sort)) visit(s);
     } else {
-      for (const s of list) if (matches(s)) hits.push(s);
+      for (const s of list) visit(s);
     }
-    return { total: hits.length, offset: q.offset, items: hits.slice(q.offset, q.offset + q.count).map((s) => item(s, q.viewer)) };
+    return { total, offset: q.offset, items: page.map((s) => item(s, q.viewer)) };
   }
 }
