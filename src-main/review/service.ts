@@ -438,15 +438,24 @@ export class ReviewService {
   }
 
   private async bulkJob(input: BulkAcceptInput, candidates: readonly string[], context: JobContext): Promise<JobRunResult> {
-    const totals = { documents: 0, accepted: 0 };
+    const totals = { documents: 0, accepted: 0, failed: 0 };
     const report = (done: number) =>
-      context.progress({ done, total: candidates.length, message: `Accepted ${totals.accepted} annotations in ${totals.documents} notes` });
+      context.progress({
+        done,
+        total: candidates.length,
+        message: `Accepted ${totals.accepted} annotations in ${totals.documents} notes${totals.failed > 0 ? `; ${totals.failed} notes could not be changed` : ''}`,
+      });
     for (let i = 0; i < candidates.length; i++) {
       if (context.signal.aborted) return { cancelled: true };
-      const n = await this.acceptIn(input, candidates[i]!, input.documentId !== undefined);
-      if (n > 0) {
-        totals.documents++;
-        totals.accepted += n;
+      try {
+        const n = await this.acceptIn(input, candidates[i]!, false);
+        if (n > 0) {
+          totals.documents++;
+          totals.accepted += n;
+        }
+      } catch {
+        // One note's trouble (a malformed record, a refused write) does not stop the others; each note is its own transaction.
+        totals.failed++;
       }
       report(i + 1);
     }

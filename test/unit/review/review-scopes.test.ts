@@ -197,6 +197,11 @@ describe('bulk accept as a job', () => {
       ['Hypertension', 'accepted'],
       ['Abdomen', 'pending'],
     ]);
+    // A note whose record is malformed is counted and skipped; the others are done.
+    await repository.update({ resourceType: 'Basic', id: reviewRecordId('n0', 'Cy'), code: { coding: [{ system: 'https://hearth.local/fhir/CodeSystem/resource-kind', code: 'review' }] } });
+    const cy = await service.bulkAccept({ reviewer: 'Cy', category: 'MEDICAL_CONDITION' });
+    expect(await jobs.whenFinished(cy.jobId!)).toMatchObject({ status: 'succeeded', progress: { done: 3, message: 'Accepted 2 annotations in 2 notes; 1 notes could not be changed' } });
+    await repository.delete('Basic', reviewRecordId('n0', 'Cy'));
     // Cancelled before it starts (another job holds the queue): nothing is accepted.
     let release = (): void => undefined;
     const blocker = jobs.start('import', 'blocker', () => new Promise((resolve) => (release = () => resolve({}))));
@@ -205,7 +210,7 @@ describe('bulk accept as a job', () => {
     release();
     await jobs.whenFinished(blocker.id);
     expect(await jobs.whenFinished(second.jobId!)).toMatchObject({ status: 'cancelled' });
-    expect((await service.reviewers()).map((r) => r.name)).toEqual(['Ada']);
+    expect((await service.reviewers()).map((r) => r.name)).toEqual(['Ada', 'Cy']);
     expect(events.some((e) => e.kind === 'review' && e.status === 'running')).toBe(true);
   });
 });
