@@ -37,6 +37,8 @@ import type { AnnotationChange, AnnotationState, ReviewDocument, ReviewQueuePage
 const NOTE_TYPE = 'DocumentReference';
 /** More notes than this changed since the last answer: one scan is cheaper than reading each. */
 const REBUILD_THRESHOLD = 2000;
+/** Notes whose section headings are kept (the ones being reviewed now). */
+const SECTION_CACHE_SIZE = 32;
 
 export interface ReviewServiceOptions {
   /** The store underneath the write observer. */
@@ -320,7 +322,7 @@ export class ReviewService {
       documentId: note.doc.id ?? '',
       title: noteTitle(note.doc),
       text: note.text,
-      sections: sections ?? sectionsOf(note.text),
+      sections: sections ?? this.sections(note),
       reviewer: record.reviewer,
       status: record.status,
       annotations: overlay(note.engine, record, note.text),
@@ -332,6 +334,20 @@ export class ReviewService {
     const patient = notePatient(note.doc);
     if (patient) doc.patient = patient;
     return doc;
+  }
+
+  /** Section headings by text hash: every apply answers with the document, and a long note's text stage takes a while. */
+  private readonly sectionCache = new Map<string, ReviewSection[]>();
+
+  private sections(note: NoteContext): ReviewSection[] {
+    let sections = this.sectionCache.get(note.textHash);
+    if (!sections) {
+      sections = sectionsOf(note.text);
+      this.sectionCache.set(note.textHash, sections);
+      // The oldest entry goes (a Map keeps insertion order).
+      if (this.sectionCache.size > SECTION_CACHE_SIZE) this.sectionCache.delete(this.sectionCache.keys().next().value!);
+    }
+    return sections.map((section) => ({ ...section }));
   }
 
   async document(documentId: string, reviewer: string): Promise<ReviewDocument> {
