@@ -23,6 +23,8 @@ import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type Queue
 import {
   basicToRecord,
   emptyRecord,
+  RESOURCE_KIND_SYSTEM,
+  REVIEW_KIND_CODE,
   recordToBasic,
   reviewProvenance,
   reviewRecordId,
@@ -151,6 +153,22 @@ export class ReviewService {
       return;
     }
     this.index.set(summarizeNote(resource, []));
+  }
+
+  /**
+   * Builds the queue's summaries ahead of the first request, but only in a vault where someone has
+   * reviewed (one count query on the search index): reviewers find their queue ready, and vaults
+   * nobody reviews pay nothing. True when it built them.
+   */
+  async warmIfReviewed(): Promise<boolean> {
+    if (this.built) return false;
+    const count = await this.repository.search('Basic', [
+      ['code', `${RESOURCE_KIND_SYSTEM}|${REVIEW_KIND_CODE}`],
+      ['_summary', 'count'],
+    ]);
+    if ((count.total ?? 0) === 0) return false;
+    await this.fresh();
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------

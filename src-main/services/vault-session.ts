@@ -18,6 +18,9 @@ import { observeWrites } from '../nlp/results/write-observer';
 import type { VaultSession } from './session-types';
 import { ReviewService } from '../review/service';
 
+/** How long after opening a vault the review queue is built when the vault has reviews. */
+const REVIEW_WARM_DELAY_MS = 3000;
+
 /** What the process opening the session adds that is not a flat option (it does not cross the worker boundary). */
 export interface SessionExtras {
   /**
@@ -95,6 +98,10 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   });
   let closed = false;
   nlp.open();
+  // A few seconds after opening (the unlock and the first screen come first), a vault with reviews
+  // gets its review queue ready; a failure here only means the first queue request builds it.
+  const warmReview = setTimeout(() => void review.warmIfReviewed().catch(() => undefined), REVIEW_WARM_DELAY_MS);
+  warmReview.unref?.();
   return {
     info,
     services,
@@ -109,6 +116,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(warmReview);
       nlp.cancel();
       await jobs.cancelAll();
       await nlp.close();

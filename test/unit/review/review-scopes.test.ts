@@ -214,3 +214,18 @@ describe('bulk accept as a job', () => {
     expect(events.some((e) => e.kind === 'review' && e.status === 'running')).toBe(true);
   });
 });
+
+describe('queue warm-up', () => {
+  it('builds the queue ahead of time only in a vault that has reviews', async () => {
+    const repository = new MemoryRepository();
+    const text = 'Hypertension.';
+    await repository.update(withNlpResult(noteWithText('n1', text), { status: 'succeeded', versions: TEST_VERSIONS, source: { ref: 'content[0]', textHash: textHash(text) }, entities: analyzeForTest(text) }));
+    const first = new ReviewService({ repository });
+    expect(await first.warmIfReviewed()).toBe(false);
+    await first.setStatus('n1', 'Ada', 'done');
+    const second = new ReviewService({ repository });
+    expect(await second.warmIfReviewed()).toBe(true);
+    expect(await second.warmIfReviewed()).toBe(false);
+    expect((await second.queue({ sort: 'score', descending: false, offset: 0, count: 10, status: ['done'] })).items.map((i) => i.documentId)).toEqual(['n1']);
+  });
+});
