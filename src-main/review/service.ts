@@ -17,7 +17,7 @@ import type { WrittenResource } from '../nlp/results/write-observer';
 import type { BulkAcceptResult } from '../api/contract';
 import type { JobContext, JobManager, JobRunResult } from '../jobs/job-manager';
 import { analyzeText } from '../nlp/text';
-import type { EntityCategory } from '../nlp/types';
+import type { Entity, EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
 import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
 import {
@@ -81,6 +81,8 @@ interface NoteContext {
   doc: DocumentReference;
   text: string;
   textHash: string;
+  /** The engine's entities as stored on the note. */
+  entities: Entity[];
   engine: EngineAnnotation[];
 }
 
@@ -309,7 +311,8 @@ export class ReviewService {
       return binary?.resourceType === 'Binary' ? binary : undefined;
     });
     if (!note.ok) throw fhirError('not-supported', `DocumentReference/${documentId} has no text to review: ${note.problem}`, 422, ['documentId']);
-    return { doc: resource, text: note.text, textHash: note.textHash, engine: engineAnnotations(extensionsToEntities(resource), note.text) };
+    const entities = extensionsToEntities(resource);
+    return { doc: resource, text: note.text, textHash: note.textHash, entities, engine: engineAnnotations(entities, note.text) };
   }
 
   /** The reviewer's record of a note; an empty one (with the version a deleted one reached) when there is none. */
@@ -581,7 +584,7 @@ export class ReviewService {
       return;
     }
     // The same engine ids the summary counted (from the stored entities, without the text check).
-    const engineIds = new Set(engineAnnotations(extensionsToEntities(note.doc)).map((e) => e.id));
+    const engineIds = new Set(engineAnnotations(note.entities).map((e) => e.id));
     const reviewer: ReviewerSummary = { status: record.status, pending: engineIds.size - decidedEngineIds(record, engineIds), revision: record.revision };
     this.index.setReviewer(record.documentId, record.reviewer, reviewer);
   }
