@@ -99,8 +99,11 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   let closed = false;
   nlp.open();
   // A few seconds after opening (the unlock and the first screen come first), a vault with reviews
-  // gets its review queue ready; a failure here only means the first queue request builds it.
-  const warmReview = setTimeout(() => void review.warmIfReviewed().catch(() => undefined), REVIEW_WARM_DELAY_MS);
+  // gets its review queue ready; not while an import or export runs (the CLI's `hearth import`:
+  // the scan would only slow it); a failure here only means the first queue request builds it.
+  const warmReview = setTimeout(() => {
+    if (!jobs.hasRunning(['nlp'])) void review.warmIfReviewed().catch(() => undefined);
+  }, REVIEW_WARM_DELAY_MS);
   warmReview.unref?.();
   return {
     info,
