@@ -142,6 +142,9 @@ describe.each(STORES)('review services ($name)', (store) => {
     expect(basic.author?.display).toBe('Ada');
     const provs = await provenances(session, basicId);
     expect(provs.map((p) => p.target[0]?.reference)).toEqual([1, 2, 3, 4, 5, 6, 7].map((v) => `Basic/${basicId}/_history/${v}`));
+    // The record's provenance is one search away (versioned targets match the plain reference).
+    const byTarget: Bundle = value(await session.services.resources.search({ query: `Provenance?target=Basic/${basicId}&_count=100` }));
+    expect(byTarget.entry?.length).toBe(7);
     expect(provs[0]!.activity?.coding?.[0]?.code).toBe('CREATE');
     expect(provs[1]!.activity?.coding?.[0]).toMatchObject({ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'UPDATE' });
     expect(provs[1]!.agent[0]?.who?.display).toBe('Ada');
