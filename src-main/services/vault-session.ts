@@ -16,6 +16,10 @@ import { NlpQueue } from '../nlp/results/queue';
 import type { NoteAnalyzer } from '../nlp/results/processor';
 import { observeWrites } from '../nlp/results/write-observer';
 import type { VaultSession } from './session-types';
+import { ReviewService } from '../review/service';
+
+/** How long after opening a vault the review queue is built when the vault has reviews. */
+const REVIEW_WARM_DELAY_MS = 3000;
 
 /** What the process opening the session adds that is not a flat option (it does not cross the worker boundary). */
 export interface SessionExtras {
@@ -71,24 +75,36 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     for (const listener of listeners) listener(event);
   };
   const jobs = new JobManager({ onEvent: emit });
+  // The review service writes to the store itself (and updates its queue from its own writes);
+  // it hears every other write, the NLP queue's results included, through this observer.
+  const review = new ReviewService({ repository: store, jobs });
+  const observed = observeWrites(store, review.written);
   // The NLP queue hears of every note written through the session's repository, and writes its
   // results to the store underneath (so it does not hear of its own writes).
   const nlp = new NlpQueue({
-    repository: store,
+    repository: observed,
     jobs,
     ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
-  const repository = observeWrites(store, nlp.noteWritten);
+  const repository = observeWrites(observed, nlp.noteWritten);
   const services = createSessionServices({
     repository,
     jobs,
     nlp,
+    review,
     ...(vault ? { vault } : {}),
     ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
   });
   let closed = false;
   nlp.open();
+  // A few seconds after opening (the unlock and the first screen come first), a vault with reviews
+  // gets its review queue ready; not while an import or export runs (the CLI's `hearth import`:
+  // the scan would only slow it); a failure here only means the first queue request builds it.
+  const warmReview = setTimeout(() => {
+    if (!jobs.hasRunning(['nlp'])) void review.warmIfReviewed().catch(() => undefined);
+  }, REVIEW_WARM_DELAY_MS);
+  warmReview.unref?.();
   return {
     info,
     services,
@@ -103,6 +119,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(warmReview);
       nlp.cancel();
       await jobs.cancelAll();
       await nlp.close();

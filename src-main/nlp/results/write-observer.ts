@@ -12,12 +12,14 @@ export interface WrittenResource {
   id: string;
   /** `deleted` for a delete; otherwise the resource as stored. */
   change: 'written' | 'deleted';
+  /** The resource as stored (absent for a delete): lets a listener update its state without reading it back. */
+  resource?: Resource;
 }
 
 export type WriteListener = (written: readonly WrittenResource[]) => void;
 
 function written(resource: Resource): WrittenResource {
-  return { resourceType: resource.resourceType, id: resource.id ?? '', change: 'written' };
+  return { resourceType: resource.resourceType, id: resource.id ?? '', change: 'written', resource };
 }
 
 /** The repository with every successful create, update, delete and batch op reported to `listener`. */

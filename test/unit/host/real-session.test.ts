@@ -92,6 +92,10 @@ describe('app host over the real vault services (worker isolation)', () => {
 
     await value(host.dispatch('vault.unlock', { path: vault, passphrase: 'a long enough passphrase' }));
     expect(await value(host.dispatch('resources.read', { resourceType: 'Patient', id: 'p1' }))).toMatchObject({ gender: 'female' });
+    // The review domain reaches the worker's services (validated there: a blank reviewer is refused).
+    expect(await value(host.dispatch('review.queue', {}))).toEqual({ total: 0, offset: 0, items: [] });
+    const blank = await host.dispatch('review.document', { documentId: 'n1', reviewer: '  ' });
+    expect(blank.ok ? undefined : blank.error.issue[0]?.code).toBe('invalid');
     const status = await value(host.dispatch('vault.status', {}));
     expect(status).toMatchObject({ state: 'unlocked', vault: { path: vault }, recentVaults: [vault] });
   });
