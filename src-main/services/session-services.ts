@@ -17,6 +17,8 @@ import type { TerminologyImportReport } from '../nlp/terminology/report-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { NlpQueue } from '../nlp/results/queue';
+import { readTerminologyFromVault } from '../nlp/terminology';
+import { ConceptSearch } from '../review/concept-search';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -28,6 +30,8 @@ export interface ServiceDependencies {
   importChunkSize?: number;
   /** The NLP processing queue (nlp/results/queue.ts); default: one without an engine (`available: false`). */
   nlp?: NlpQueue;
+  /** Concept search (review/concept-search.ts); default: over the packs stored in `repository`. */
+  concepts?: ConceptSearch;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -44,6 +48,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
   const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
+  const concepts = deps.concepts ?? new ConceptSearch(() => readTerminologyFromVault(repository));
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
@@ -142,7 +147,17 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
     terminology: {
       import: (input) =>
         guarded(async () => {
-          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths, onStored: () => nlp.engineChanged() });
+          const job = startTerminologyImportJob({
+            jobs,
+            repository,
+            reports: terminologyReports,
+            paths: input.paths,
+            onStored: () => {
+              // New packs: the concept index and the NLP engine are rebuilt with them.
+              concepts.invalidate();
+              return nlp.engineChanged();
+            },
+          });
           return { jobId: job.id };
         }),
       report: (input) =>
@@ -159,6 +174,16 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
       start: () => guarded(async () => nlp.start()),
       rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
       cancel: () => guarded(async () => nlp.cancel()),
+    },
+    concepts: {
+      search: (input) =>
+        guarded(() =>
+          concepts.search(input.query, {
+            limit: input.limit,
+            ...(input.systems ? { systems: input.systems } : {}),
+            ...(input.billableOnly !== undefined ? { billableOnly: input.billableOnly } : {}),
+          }),
+        ),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),
