@@ -175,6 +175,11 @@ async function addRxNormPack(builder: ConceptIndexBuilder, pack: NonNullable<Ter
     const id = ids[pack.synonymConcepts[s]!]!;
     if (id >= 0) builder.text(id, pack.synonymTexts[s]!);
   }
+  // A brand name also finds its ingredients ("Zestril" → lisinopril), as the lexicon does.
+  for (let l = 0; l < pack.brandConcepts.length; l++) {
+    const id = ids[pack.brandIngredients[l]!]!;
+    if (id >= 0) builder.text(id, pack.names[pack.brandConcepts[l]!]!);
+  }
 }
 
 /** Adds the lexicon's conditions (ICD-10-CM) and medications (RxNorm ingredients, brands, clinical drugs) with every written form. */
