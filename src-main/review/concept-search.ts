@@ -30,6 +30,8 @@ const PREFERRED_TTYS = new Set(['IN', 'PIN', 'MIN', 'BN']);
 const MAX_QUERY_WORDS = 30;
 /** Words this long or longer may carry one typo. */
 const TYPO_MIN_LENGTH = 5;
+/** Texts a query reads in full; a word in more texts is read shortest texts first, up to about this many (see searchWords). */
+const WORD_BUDGET = 40_000;
 /** Texts added between two yields to the event loop while building (the store worker keeps answering). */
 const BUILD_SLICE = 20_000;
 
@@ -236,8 +238,10 @@ interface IndexData {
   ttys: Array<string | undefined>;
   preferred: Uint8Array;
   textConcept: Int32Array;
-  /** Tokens of text t: textTokens[textStart(t) .. textEnd[t]). */
+  /** Tokens of text t: textTokens[textEnd[t - 1] .. textEnd[t]) (0 for the first). */
   textEnd: Int32Array;
+  /** Texts are numbered by their number of words: those of L words are [lengthStart[L], lengthStart[L + 1]). */
+  lengthStart: Int32Array;
   textTokens: Int32Array;
   /** Sorted token strings; a token's id is its position. */
   tokens: string[];
@@ -248,16 +252,39 @@ interface IndexData {
   codeOrder: [Int32Array, Int32Array];
 }
 
-/** Sorts the token dictionary (prefix = contiguous id range) and lays postings out in token order. */
+/**
+ * Sorts the token dictionary (a word prefix = a contiguous id range), numbers texts by length
+ * (fewest words first, so every posting list runs from short texts to long ones) and lays the
+ * postings out in token order.
+ */
 function freeze(b: ConceptIndexBuilder): IndexData {
   const provisional = [...b.tokenIds.keys()];
   const order = provisional.map((_, i) => i).sort((x, y) => (provisional[x]! < provisional[y]! ? -1 : provisional[x]! > provisional[y]! ? 1 : 0));
   const remap = new Int32Array(provisional.length);
   order.forEach((old, sorted) => (remap[old] = sorted));
   const tokens = order.map((old) => provisional[old]!);
-  const textTokens = Int32Array.from(b.textTokens, (old) => remap[old]!);
-  const textEnd = Int32Array.from(b.textEnd);
-  const textCount = textEnd.length;
+  const textCount = b.textEnd.length;
+
+  // Texts by length: a counting sort on the number of words.
+  const oldStart = (t: number) => (t === 0 ? 0 : b.textEnd[t - 1]!);
+  let maxLength = 0;
+  for (let t = 0; t < textCount; t++) maxLength = Math.max(maxLength, b.textEnd[t]! - oldStart(t));
+  const lengthStart = new Int32Array(maxLength + 2);
+  for (let t = 0; t < textCount; t++) lengthStart[b.textEnd[t]! - oldStart(t) + 1]! += 1;
+  for (let l = 1; l < lengthStart.length; l++) lengthStart[l]! += lengthStart[l - 1]!;
+  const nextId = lengthStart.slice();
+  const byLength = new Int32Array(textCount);
+  for (let t = 0; t < textCount; t++) byLength[nextId[b.textEnd[t]! - oldStart(t)]!++] = t;
+  const textConcept = new Int32Array(textCount);
+  const textEnd = new Int32Array(textCount);
+  const textTokens = new Int32Array(b.textTokens.length);
+  let at = 0;
+  for (let t = 0; t < textCount; t++) {
+    const old = byLength[t]!;
+    textConcept[t] = b.textConcept[old]!;
+    for (let i = oldStart(old); i < b.textEnd[old]!; i++) textTokens[at++] = remap[b.textTokens[i]!]!;
+    textEnd[t] = at;
+  }
 
   // Postings: one entry per (token, text), a token repeated in a text counted once.
   const df = new Int32Array(tokens.length);
@@ -303,8 +330,9 @@ function freeze(b: ConceptIndexBuilder): IndexData {
     billable: Uint8Array.from(b.billable),
     ttys: b.ttys,
     preferred: Uint8Array.from(b.preferred),
-    textConcept: Int32Array.from(b.textConcept),
+    textConcept,
     textEnd,
+    lengthStart,
     textTokens,
     tokens,
     postingStart,
@@ -415,13 +443,13 @@ export class ConceptIndex {
     const queryWords = this.queryWords(query);
     if (queryWords.length > 0) {
       const exact = queryWords.map((w) => this.prefixRange(w));
-      this.searchWords(exact, false, allowed, note);
+      this.searchWords(exact, false, limit, touched, allowed, note);
       if (touched.length < limit && queryWords.some((w) => w.length >= TYPO_MIN_LENGTH)) {
         const fuzzy = queryWords.map((w, i) => (w.length >= TYPO_MIN_LENGTH ? this.withTypos(w, exact[i]!) : exact[i]!));
         this.stamp += 1;
         // The second pass re-stamps texts; concept scores of the first pass must survive it.
         for (const c of touched) this.conceptStamp[c] = this.stamp;
-        this.searchWords(fuzzy, true, allowed, note);
+        this.searchWords(fuzzy, true, limit, touched, allowed, note);
       }
     }
     return this.top(touched, limit).map((c) => this.hit(c));
@@ -480,11 +508,18 @@ export class ConceptIndex {
     return count;
   }
 
-  /** Every text holding all the query words scores its concept (AND over words, any order). */
-  private searchWords(wordRanges: TokenRanges[], typo: boolean, allowed: (c: number) => boolean, note: (c: number, score: number) => void): void {
+  /**
+   * Every text holding all the query words scores its concept (AND over words, any order). The
+   * candidates are the texts of the word with the fewest postings; when even that word is in more
+   * than WORD_BUDGET texts (one or two letters, "unspecified"), texts are read shortest first and
+   * the reading stops after a whole length once WORD_BUDGET texts were read and `limit` concepts found.
+   */
+  private searchWords(wordRanges: TokenRanges[], typo: boolean, limit: number, touched: readonly number[], allowed: (c: number) => boolean, note: (c: number, score: number) => void): void {
     if (wordRanges.some((r) => r.length === 0)) return;
-    const { postingStart, postings, textEnd, textTokens, textConcept } = this.data;
+    const { postingStart, postings, textEnd, textTokens, textConcept, lengthStart } = this.data;
     const mask = this.tokenMask;
+    const textStamp = this.textStamp;
+    const stamp = this.stamp;
     const wordCount = wordRanges.length;
     // At most MAX_QUERY_WORDS (30) words: the mask fits a positive 31-bit integer.
     const full = (1 << wordCount) - 1;
@@ -498,34 +533,52 @@ export class ConceptIndex {
         driver = w;
       }
     });
+    const score = (text: number): void => {
+      if (textStamp[text] === stamp) return;
+      textStamp[text] = stamp;
+      const concept = textConcept[text]!;
+      if (!allowed(concept)) return;
+      const from = text === 0 ? 0 : textEnd[text - 1]!;
+      const to = textEnd[text]!;
+      let seen = 0;
+      let covered = 0;
+      for (let i = from; i < to; i++) {
+        const m = mask[textTokens[i]!]!;
+        if (m !== 0) {
+          seen |= m;
+          covered += 1;
+        }
+      }
+      if (seen !== full) return;
+      // All words at the start: the i-th query word matches the text's i-th word.
+      let start = to - from >= wordCount ? 1 : 0;
+      for (let w = 0; start === 1 && w < wordCount; w++) if ((mask[textTokens[from + w]!]! & (1 << w)) === 0) start = 0;
+      const coverage = Math.round((covered / (to - from)) * 100) / 100;
+      const value = start + coverage * 0.99;
+      note(concept, typo ? value / 2 : WORDS_SCORE + value);
+    };
     try {
       const driverRanges = wordRanges[driver]!;
-      for (let r = 0; r < driverRanges.length; r += 2) {
-        for (let p = postingStart[driverRanges[r]!]!; p < postingStart[driverRanges[r + 1]!]!; p++) {
-          const text = postings[p]!;
-          if (this.textStamp[text] === this.stamp) continue;
-          this.textStamp[text] = this.stamp;
-          const concept = textConcept[text]!;
-          if (!allowed(concept)) continue;
-          const from = text === 0 ? 0 : textEnd[text - 1]!;
-          const to = textEnd[text]!;
-          let seen = 0;
-          let covered = 0;
-          for (let i = from; i < to; i++) {
-            const m = mask[textTokens[i]!]!;
-            if (m !== 0) {
-              seen |= m;
-              covered += 1;
-            }
-          }
-          if (seen !== full) continue;
-          // All words at the start: the i-th query word matches the text's i-th word.
-          let start = to - from >= wordCount ? 1 : 0;
-          for (let w = 0; start === 1 && w < wordCount; w++) if ((mask[textTokens[from + w]!]! & (1 << w)) === 0) start = 0;
-          const coverage = Math.round((covered / (to - from)) * 100) / 100;
-          const score = start + coverage * 0.99;
-          note(concept, typo ? score / 2 : WORDS_SCORE + score);
+      if (driverCount <= WORD_BUDGET) {
+        for (let r = 0; r < driverRanges.length; r += 2) {
+          for (let p = postingStart[driverRanges[r]!]!; p < postingStart[driverRanges[r + 1]!]!; p++) score(postings[p]!);
         }
+        return;
+      }
+      const driverTokens: number[] = [];
+      for (let r = 0; r < driverRanges.length; r += 2) for (let k = driverRanges[r]!; k < driverRanges[r + 1]!; k++) driverTokens.push(k);
+      const cursor = Int32Array.from(driverTokens, (k) => postingStart[k]!);
+      let read = 0;
+      for (let length = 1; length + 1 < lengthStart.length; length++) {
+        const until = lengthStart[length + 1]!;
+        for (let j = 0; j < driverTokens.length; j++) {
+          const end = postingStart[driverTokens[j]! + 1]!;
+          let p = cursor[j]!;
+          for (; p < end && postings[p]! < until; p++) score(postings[p]!);
+          read += p - cursor[j]!;
+          cursor[j] = p;
+        }
+        if (read >= WORD_BUDGET && touched.length >= limit) break;
       }
     } finally {
       for (const ranges of wordRanges) for (let r = 0; r < ranges.length; r += 2) mask.fill(0, ranges[r]!, ranges[r + 1]!);
