@@ -97,8 +97,13 @@ class ConceptIndexBuilder {
   readonly textEnd: number[] = [];
   readonly textTokens: number[] = [];
   readonly tokenIds = new Map<string, number>();
-  /** Texts already recorded, per concept: `concept\u0000normalized words`. */
-  private readonly seenTexts = new Set<string>();
+  /**
+   * The texts of the concept being filled: callers add a concept's texts one after the other, so
+   * repeats ("Diabetes" and "diabetes") are caught without a set over every text of the index. A
+   * repeat across two runs of the same concept only adds a text that scores the same.
+   */
+  private runConcept = -1;
+  private readonly runTexts = new Set<string>();
 
   /** The concept of (system, code), created when new; a pack's concept keeps its display when the lexicon adds the same code. */
   concept(system: number, code: string, display: string, source: 'pack' | 'lexicon', flags: { billable?: boolean; tty?: string }): number {
@@ -123,9 +128,13 @@ class ConceptIndexBuilder {
   text(concept: number, text: string): void {
     const tokens = words(text);
     if (tokens.length === 0) return;
-    const seenKey = `${concept}\u0000${tokens.join(' ')}`;
-    if (this.seenTexts.has(seenKey)) return;
-    this.seenTexts.add(seenKey);
+    if (concept !== this.runConcept) {
+      this.runConcept = concept;
+      this.runTexts.clear();
+    }
+    const key = tokens.join(' ');
+    if (this.runTexts.has(key)) return;
+    this.runTexts.add(key);
     for (const token of tokens) {
       let id = this.tokenIds.get(token);
       if (id === undefined) {
@@ -145,20 +154,29 @@ class ConceptIndexBuilder {
 
 /** Adds the ICD-10-CM pack: every code (headers too) with its long title, the title without parenthesised modifiers, and the Alphabetic Index phrases. */
 async function addIcd10Pack(builder: ConceptIndexBuilder, pack: NonNullable<TerminologyPacks['icd10']>): Promise<void> {
-  const ids = new Int32Array(pack.codes.length);
+  // The index terms grouped by code (a counting sort), so each code's texts are added together.
+  const termStart = new Int32Array(pack.codes.length + 1);
+  for (const code of pack.indexTermCodes) termStart[code + 1]! += 1;
+  for (let i = 0; i < pack.codes.length; i++) termStart[i + 1]! += termStart[i]!;
+  const termsByCode = new Int32Array(pack.indexTermCodes.length);
+  const fill = termStart.slice(0, pack.codes.length);
+  pack.indexTermCodes.forEach((code, t) => (termsByCode[fill[code]!++] = t));
+
+  let added = 0;
   for (let i = 0; i < pack.codes.length; i++) {
     const title = pack.longTitles[i]!;
     const id = builder.concept(ICD, pack.codes[i]!, title, 'pack', { billable: pack.billable.charCodeAt(i) === 49 });
-    ids[i] = id;
     builder.text(id, title);
     // "Essential (primary) hypertension" also reads "essential hypertension" (start-of-text ranking).
     builder.text(id, title.replace(/\s*[([][^)\]]*[)\]]/g, ''));
-    if (i % BUILD_SLICE === BUILD_SLICE - 1) await yieldToEventLoop();
-  }
-  for (let t = 0; t < pack.indexTermPaths.length; t++) {
-    const id = ids[pack.indexTermCodes[t]!]!;
-    for (const phrase of indexTermPhrases(pack.indexTermPaths[t]!.split(INDEX_PATH_SEPARATOR))) builder.text(id, phrase);
-    if (t % (BUILD_SLICE / 4) === BUILD_SLICE / 4 - 1) await yieldToEventLoop();
+    for (let j = termStart[i]!; j < termStart[i + 1]!; j++) {
+      for (const phrase of indexTermPhrases(pack.indexTermPaths[termsByCode[j]!]!.split(INDEX_PATH_SEPARATOR))) builder.text(id, phrase);
+    }
+    added += 2 + termStart[i + 1]! - termStart[i]!;
+    if (added >= BUILD_SLICE) {
+      added = 0;
+      await yieldToEventLoop();
+    }
   }
 }
 
@@ -173,6 +191,7 @@ async function addRxNormPack(builder: ConceptIndexBuilder, pack: NonNullable<Ter
     builder.text(id, pack.names[i]!);
     if (i % BUILD_SLICE === BUILD_SLICE - 1) await yieldToEventLoop();
   }
+  // A concept's synonyms are consecutive in the pack (RxNormPackBuilder.finish groups them).
   for (let s = 0; s < pack.synonymConcepts.length; s++) {
     const id = ids[pack.synonymConcepts[s]!]!;
     if (id >= 0) builder.text(id, pack.synonymTexts[s]!);
