@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobState } from '../../../src-main/api/contract';
+import { contract, type JobState } from '../../../src-main/api/contract';
 import type { Result } from '../../../src-main/api/result';
 import { LEXICON_VERSION } from '../../../src-main/nlp/lexicon';
 import { readTerminologyFolder, type TerminologyPacks } from '../../../src-main/nlp/terminology';
@@ -229,6 +229,20 @@ function value<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`unexpected error: ${JSON.stringify(result.error)}`);
   return result.value;
 }
+
+describe('concepts.search input', () => {
+  const input = contract.concepts.search.input;
+  it('takes 1 to 200 characters, up to 50 hits (default 20), the two systems', () => {
+    expect(input.parse({ query: 'htn' })).toEqual({ query: 'htn', limit: 20 });
+    expect(input.safeParse({ query: '' }).success).toBe(false);
+    expect(input.safeParse({ query: 'x'.repeat(201) }).success).toBe(false);
+    expect(input.safeParse({ query: 'htn', limit: 51 }).success).toBe(false);
+    expect(input.safeParse({ query: 'htn', systems: ['SNOMED'] }).success).toBe(false);
+    expect(input.safeParse({ query: 'htn', systems: [] }).success).toBe(false);
+    expect(input.safeParse({ query: 'htn', other: 1 }).success).toBe(false);
+    expect(input.parse({ query: 'htn', systems: ['RXNORM'], billableOnly: true, limit: 5 })).toEqual({ query: 'htn', systems: ['RXNORM'], billableOnly: true, limit: 5 });
+  });
+});
 
 describe('concepts.search (session services)', () => {
   let dir: string;
