@@ -506,6 +506,8 @@ export class ConceptIndex {
     const { tokens } = this.data;
     const ranges: TokenRanges = [];
     const [exactFrom = -1, exactTo = -1] = exact;
+    const w0 = word.charCodeAt(0);
+    const w1 = word.charCodeAt(1);
     for (let k = 0; k < tokens.length; k++) {
       if (k === exactFrom) {
         // The exact range joins in order (ranges stay sorted and disjoint).
@@ -514,6 +516,10 @@ export class ConceptIndex {
         continue;
       }
       const token = tokens[k]!;
+      // One edit leaves one of the first two letters in place or moves it by one: most tokens fail this at once.
+      const t0 = token.charCodeAt(0);
+      const t1 = token.charCodeAt(1);
+      if (t0 !== w0 && t1 !== w1 && t0 !== w1 && t1 !== w0) continue;
       if (token.length < word.length - 1 || !prefixWithinOneEdit(word, token)) continue;
       if (ranges.length > 0 && ranges[ranges.length - 1] === k) ranges[ranges.length - 1] = k + 1;
       else ranges.push(k, k + 1);

@@ -139,6 +139,8 @@ describe('concept search: words', () => {
     expect(hits.map((h) => h.code)).toEqual(['J18.9', 'J18']);
     expect(hits[0]!.score).toBeLessThan(1);
     expect(codes(index, 'hypretension')).toEqual(['I10']);
+    // The first letter too: dropped, replaced, swapped with the second, one added before it.
+    for (const query of ['ypertension', 'gypertension', 'yhpertension', 'ahypertension']) expect(codes(index, query)).toEqual(['I10']);
     expect(codes(index, 'diabetse mellitus type 2 without')).toEqual(['E11.9']);
     // Four letters: no typo allowed.
     expect(codes(index, 'hert')).toEqual([]);
