@@ -83,9 +83,8 @@ function capitalize(s: string): string {
 
 class ConceptIndexBuilder {
   readonly system: number[] = [];
+  /** ICD-10-CM with the dot (`E11.9`), RxNorm the RXCUI. */
   readonly codes: string[] = [];
-  /** ICD-10-CM: bare upper-case code; RxNorm: the RXCUI. */
-  readonly keys: string[] = [];
   readonly displays: string[] = [];
   readonly fromPack: number[] = [];
   readonly billable: number[] = [];
@@ -115,7 +114,6 @@ class ConceptIndexBuilder {
     this.byKey.set(mapKey, id);
     this.system.push(system);
     this.codes.push(system === ICD ? dottedIcd10Code(key) : key);
-    this.keys.push(key);
     this.displays.push(display);
     this.fromPack.push(source === 'pack' ? 1 : 0);
     this.billable.push(flags.billable === true ? 1 : 0);
@@ -249,8 +247,11 @@ export async function buildConceptIndex(sources: ConceptIndexSources): Promise<C
 
 interface IndexData {
   system: Uint8Array;
+  /**
+   * ICD-10-CM with the dot, which sorts as the bare codes do (the dot always follows the third
+   * character), so one sorted list serves code prefix search in either spelling.
+   */
   codes: string[];
-  keys: string[];
   displays: string[];
   fromPack: Uint8Array;
   billable: Uint8Array;
@@ -337,13 +338,12 @@ function freeze(b: ConceptIndexBuilder): IndexData {
   const codeOrder = (system: number): Int32Array => {
     const ids: number[] = [];
     for (let c = 0; c < b.codes.length; c++) if (b.system[c] === system) ids.push(c);
-    ids.sort((x, y) => (b.keys[x]! < b.keys[y]! ? -1 : b.keys[x]! > b.keys[y]! ? 1 : 0));
+    ids.sort((x, y) => (b.codes[x]! < b.codes[y]! ? -1 : b.codes[x]! > b.codes[y]! ? 1 : 0));
     return Int32Array.from(ids);
   };
   return {
     system: Uint8Array.from(b.system),
     codes: b.codes,
-    keys: b.keys,
     displays: b.displays,
     fromPack: Uint8Array.from(b.fromPack),
     billable: Uint8Array.from(b.billable),
@@ -617,15 +617,16 @@ export class ConceptIndex {
     if (/^[A-Z]\d[0-9A-Z]{0,5}$/.test(compact)) system = ICD;
     else if (/^\d{1,9}$/.test(compact)) system = RXNORM;
     else return;
-    const { keys } = this.data;
+    const { codes } = this.data;
+    const wanted = system === ICD ? dottedIcd10Code(compact) : compact;
     const order = this.data.codeOrder[system as 0 | 1];
     let rank = 0;
-    for (let i = lowerBound(order.length, (j) => keys[order[j]!]!, compact); i < order.length && rank < limit; i++) {
+    for (let i = lowerBound(order.length, (j) => codes[order[j]!]!, wanted); i < order.length && rank < limit; i++) {
       const c = order[i]!;
-      const key = keys[c]!;
-      if (!key.startsWith(compact)) break;
+      const code = codes[c]!;
+      if (!code.startsWith(wanted)) break;
       if (!allowed(c)) continue;
-      note(c, key === compact ? EXACT_CODE_SCORE : CODE_PREFIX_SCORE - rank * 1e-4);
+      note(c, code === wanted ? EXACT_CODE_SCORE : CODE_PREFIX_SCORE - rank * 1e-4);
       rank += 1;
     }
   }
@@ -655,7 +656,7 @@ export class ConceptIndex {
     const lengthB = d.displays[b]!.length;
     if (lengthA !== lengthB) return lengthA - lengthB;
     if (d.system[a] !== d.system[b]) return d.system[a]! - d.system[b]!;
-    return d.keys[a]! < d.keys[b]! ? -1 : d.keys[a]! > d.keys[b]! ? 1 : 0;
+    return d.codes[a]! < d.codes[b]! ? -1 : d.codes[a]! > d.codes[b]! ? 1 : 0;
   }
 }
 
