@@ -162,3 +162,24 @@ describe('computeAgreement', () => {
     expect(computeAgreement('a', 'b', [{ documentId: 'n', a: [], b: [] }])).toEqual({ reviewerA: 'a', reviewerB: 'b', documents: 1, kappa: 1, perCategory: [], differences: [] });
   });
 });
+
+describe('computeAgreement on random reviews', () => {
+  it('is 1 everywhere for identical reviews, and symmetric in kappa and F1 when swapped', async () => {
+    const { randomDocuments } = await import('./formats/random-documents');
+    for (let seed = 1; seed <= 20; seed++) {
+      const a = randomDocuments(seed, 4);
+      const b = randomDocuments(seed + 1000, 4);
+      const same = computeAgreement('a', 'a', a.map((d) => ({ documentId: d.documentId, a: d.annotations, b: d.annotations })));
+      expect(same.kappa).toBe(1);
+      expect(same.differences).toEqual([]);
+      for (const row of same.perCategory) expect(row).toMatchObject({ f1: 1, kappa: 1, both: row.a });
+      // Different texts do not matter to the arithmetic: pair documents by position.
+      const docs = a.map((d, i) => ({ documentId: d.documentId, a: d.annotations, b: b[i]!.annotations }));
+      const ab = computeAgreement('a', 'b', docs);
+      const ba = computeAgreement('b', 'a', docs.map((d) => ({ documentId: d.documentId, a: d.b, b: d.a })));
+      expect(ba.kappa).toBeCloseTo(ab.kappa, 12);
+      expect(ba.perCategory.map((r) => [r.category, r.b, r.a, r.both, r.f1])).toEqual(ab.perCategory.map((r) => [r.category, r.a, r.b, r.both, expect.closeTo(r.f1, 12)]));
+      expect(ab.kappa).toBeLessThanOrEqual(1);
+    }
+  });
+});

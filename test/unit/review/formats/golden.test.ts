@@ -329,3 +329,10 @@ describe('brat', () => {
     expect(back.documents[0]!.annotations[0]).toMatchObject({ id: 'e:2-5-ANATOMY', begin: 6, end: 8, text: 'ef' });
   });
 });
+
+it('JSONL files with CRLF line ends and blank lines keep their line numbers', () => {
+  const line = exportSpacyJsonl([{ documentId: 'a', text: 'abc', annotations: [] }])[0]!.text.trim();
+  const result = importSpacyJsonl([{ name: 'w.jsonl', text: `${line}\r\n\r\n   \r\n{bad\r\n${line.replace('"a"', '"b"')}\r\n` }]);
+  expect(result.documents.map((d) => d.documentId)).toEqual(['a', 'b']);
+  expect(result.errors).toEqual([{ file: 'w.jsonl', line: 4, message: 'not valid JSON' }]);
+});
