@@ -18,7 +18,7 @@
  * a spaCy `SpanGroup`; `doc.ents` needs non-overlapping ones).
  */
 import { z } from 'zod';
-import type { Attribute, Concept } from '../../nlp/types';
+import { TRAIT_NAMES, type Attribute, type Concept } from '../../nlp/types';
 import type { AnnotationFile, ChosenConcept, ReviewAnnotation } from '../types';
 import {
   CATEGORY_OF_TYPE,
@@ -34,7 +34,6 @@ import {
   type ExportDocument,
 } from './common';
 import { codePointOffsets } from './offsets';
-import { TRAIT_NAMES } from '../../nlp/types';
 
 export const SPACY_FILE_NAME = 'annotations.spacy.jsonl';
 
