@@ -26,6 +26,8 @@ export interface ImportError {
 export interface AnnotationImport {
   documents: ImportedDocument[];
   errors: ImportError[];
+  /** Where each document was read (parallel to `documents`), for errors found later, when storing it. */
+  sources: Array<{ file: string; line: number }>;
 }
 
 /** A document to export: the fields of a ReviewDocument the formats write. */
@@ -202,6 +204,7 @@ export function jsonLines(text: string): Array<{ line: number; content: string }
 export class DocumentCollector {
   readonly documents: ImportedDocument[] = [];
   readonly errors: ImportError[] = [];
+  readonly sources: Array<{ file: string; line: number }> = [];
   private readonly seen = new Set<string>();
 
   add(document: ImportedDocument, file: string, line: number): void {
@@ -221,6 +224,7 @@ export class DocumentCollector {
     }
     this.seen.add(document.documentId);
     this.documents.push({ ...document, annotations });
+    this.sources.push({ file, line });
   }
 
   error(file: string, line: number, message: string): void {
@@ -228,6 +232,6 @@ export class DocumentCollector {
   }
 
   result(): AnnotationImport {
-    return { documents: this.documents, errors: this.errors };
+    return { documents: this.documents, errors: this.errors, sources: this.sources };
   }
 }

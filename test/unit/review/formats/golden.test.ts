@@ -147,6 +147,7 @@ describe('comprehend-jsonl', () => {
         },
       ],
       errors: [],
+      sources: [{ file: 'aws.jsonl', line: 1 }],
     });
   });
 
@@ -203,6 +204,7 @@ describe('spacy-jsonl', () => {
     expect(importSpacyJsonl([{ name: 'prodigy.jsonl', text }])).toStrictEqual({
       documents: [{ documentId: 'p1', text: '😀 HTN', annotations: [{ id: 'u:1', origin: 'reviewer', begin: 3, end: 6, text: 'HTN', category: 'MEDICAL_CONDITION', type: 'DX_NAME', traits: [], decision: 'accepted', edited: false }] }],
       errors: [],
+      sources: [{ file: 'prodigy.jsonl', line: 1 }],
     });
   });
 

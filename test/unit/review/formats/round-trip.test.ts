@@ -26,7 +26,9 @@ describe.each(ANNOTATION_FORMATS)('%s round trip', (format) => {
 
   it('handles no documents and documents without annotations', () => {
     const empty = [{ documentId: 'empty', text: 'nothing here', annotations: [] }];
-    expect(importAnnotations(format, exportAnnotations(format, empty))).toStrictEqual({ documents: empty, errors: [] });
-    expect(importAnnotations(format, exportAnnotations(format, []))).toStrictEqual({ documents: [], errors: [] });
+    const one = importAnnotations(format, exportAnnotations(format, empty));
+    expect({ documents: one.documents, errors: one.errors }).toStrictEqual({ documents: empty, errors: [] });
+    expect(one.sources).toEqual([{ file: expect.stringMatching(/\.(jsonl|ann)$/), line: format === 'brat' ? 0 : 1 }]);
+    expect(importAnnotations(format, exportAnnotations(format, []))).toStrictEqual({ documents: [], errors: [], sources: [] });
   });
 });
