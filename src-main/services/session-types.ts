@@ -51,6 +51,9 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'review.setStatus': true,
   'review.bulkAccept': true,
   'review.reviewers': true,
+  'review.export': true,
+  'review.import': true,
+  'review.agreement': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

@@ -30,6 +30,15 @@ export interface AnnotationImport {
   sources: Array<{ file: string; line: number }>;
 }
 
+/** What `review.import` did: notes and annotations stored as the reviewer's, and what could not be. */
+export interface ReviewImportResult {
+  /** Notes whose annotations from the files are now the reviewer's (written, or already so). */
+  documents: number;
+  /** Annotations written (those already in the reviewer's record as the file says are not rewritten). */
+  annotations: number;
+  errors: ImportError[];
+}
+
 /** A document to export: the fields of a ReviewDocument the formats write. */
 export interface ExportDocument {
   documentId: string;

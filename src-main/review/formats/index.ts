@@ -8,7 +8,7 @@ import { exportBrat, importBrat } from './brat';
 import { exportComprehendJsonl, importComprehendJsonl } from './comprehend-jsonl';
 import { exportSpacyJsonl, importSpacyJsonl } from './spacy-jsonl';
 
-export type { AnnotationImport, ExportDocument, ImportedDocument, ImportError } from './common';
+export type { AnnotationImport, ExportDocument, ImportedDocument, ImportError, ReviewImportResult } from './common';
 
 export const ANNOTATION_FORMATS = ['comprehend-jsonl', 'spacy-jsonl', 'brat'] as const satisfies readonly AnnotationFormat[];
 
