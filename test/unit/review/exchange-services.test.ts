@@ -180,3 +180,19 @@ describe('review.agreement', () => {
     expect(value(await review.agreement({ reviewerA: 'Ada', reviewerB: 'Cy' }))).toEqual({ reviewerA: 'Ada', reviewerB: 'Cy', documents: 0, kappa: 1, perCategory: [], differences: [] });
   });
 });
+
+describe.each(STORES)('review.import into a $name store', (store) => {
+  it('stores the imported review, which survives reopening the store', async () => {
+    const first = await memory.open();
+    await withNotes(first);
+    const ada = await adaReviews(first);
+    const files = value(await reviewApi(first).export({ format: 'brat', reviewer: 'Ada', includeRejected: true }));
+    let second = await store.open();
+    await withNotes(second);
+    expect(value(await reviewApi(second).import({ format: 'brat', reviewer: 'Ada', files }))).toMatchObject({ documents: 1, annotations: 4, errors: [] });
+    if (store.reopen) second = await store.reopen(second);
+    const back = value(await reviewApi(second).document({ documentId: 'n1', reviewer: 'Ada' }));
+    expect(withoutTime(back.annotations)).toEqual(withoutTime(ada.annotations));
+    expect(value(await reviewApi(second).reviewers({}))).toEqual([{ name: 'Ada', documents: 1, done: 0 }]);
+  });
+});
