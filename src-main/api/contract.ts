@@ -14,8 +14,8 @@ import type { OperationOutcome, Result } from './result';
 import type { ApiMethods } from './methods';
 import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/terminology/report-types';
 import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '../nlp/types';
-import type { ReviewDocument, ReviewQueuePage } from '../review/types';
-import type { ConceptSearchResult } from '../review/types';
+import type { AgreementReport, AnnotationFile, ConceptSearchResult, ReviewDocument, ReviewQueuePage } from '../review/types';
+import type { ReviewImportResult } from '../review/formats/common';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -424,6 +424,7 @@ const reviewerName = z.string().trim().min(1, 'Reviewer name is required').max(1
 const entityCategory = z.enum(ENTITY_CATEGORIES);
 const ALL_ENTITY_TYPES = [...new Set<EntityType>(Object.values(ENTITY_TYPES).flat())] as [EntityType, ...EntityType[]];
 const reviewStatus = z.enum(['unreviewed', 'in-progress', 'done']);
+const annotationFormat = z.enum(['comprehend-jsonl', 'spacy-jsonl', 'brat']);
 /** `e:<begin>-<end>-<category>` (an engine entity, `~n` for a second one on the same span) or `u:<n>` (added by a reviewer). */
 const annotationId = z.string().regex(/^(?:e:\d{1,9}-\d{1,9}-[A-Z_]{1,40}(?:~\d{1,4})?|u:\d{1,9})$/, 'Not an annotation id (e:<begin>-<end>-<category> or u:<n>)');
 const offset = z.number().int().min(0).max(2_147_483_647);
@@ -517,6 +518,37 @@ export const reviewContract = {
   ),
   /** Everyone who reviewed a note in this vault. */
   reviewers: method<Array<{ name: string; documents: number; done: number }>>()(empty),
+  /**
+   * A reviewer's annotations in an interchange format (docs/annotation-formats.md): accepted, edited
+   * and added ones; rejected ones too with includeRejected. Default: every note they have a record for.
+   */
+  export: method<AnnotationFile[]>()(
+    z
+      .object({
+        format: annotationFormat,
+        reviewer: reviewerName,
+        documentIds: z.array(resourceId).min(1).max(100_000).optional(),
+        includeRejected: z.boolean().default(false),
+      })
+      .strict(),
+  ),
+  /** Files of an interchange format stored as the reviewer's records (with Provenance); a bad line or note is an error, the rest go on. */
+  import: method<ReviewImportResult>()(
+    z
+      .object({
+        format: annotationFormat,
+        reviewer: reviewerName,
+        files: z
+          .array(z.object({ name: z.string().min(1).max(1024), text: z.string() }).strict())
+          .min(1)
+          .max(200_000),
+      })
+      .strict(),
+  ),
+  /** Cohen's kappa and F1 per category between two reviewers, and their differences (docs/review-agreement.md). Default: every note both have a record for. */
+  agreement: method<AgreementReport>()(
+    z.object({ reviewerA: reviewerName, reviewerB: reviewerName, documentIds: z.array(resourceId).min(1).max(100_000).optional() }).strict(),
+  ),
 };
 
 export const contract = {

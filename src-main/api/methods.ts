@@ -13,7 +13,7 @@ export const API_METHODS = {
   nlp: ['status', 'start', 'rerun', 'cancel'],
   concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
-  review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers'],
+  review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

@@ -20,6 +20,7 @@ import { NlpQueue } from '../nlp/results/queue';
 import { ReviewService } from '../review/service';
 import { readTerminologyFromVault } from '../nlp/terminology';
 import { ConceptSearch } from '../review/concept-search';
+import { agreementReview, exportReview, importReview } from '../review/exchange-service';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -222,6 +223,20 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           }),
         ),
       reviewers: () => guarded(() => review.reviewers()),
+      export: (input) =>
+        guarded(() =>
+          exportReview(review, {
+            format: input.format,
+            reviewer: input.reviewer,
+            includeRejected: input.includeRejected,
+            ...(input.documentIds ? { documentIds: input.documentIds } : {}),
+          }),
+        ),
+      import: (input) => guarded(() => importReview(review, { format: input.format, reviewer: input.reviewer, files: input.files })),
+      agreement: (input) =>
+        guarded(() =>
+          agreementReview(review, { reviewerA: input.reviewerA, reviewerB: input.reviewerB, ...(input.documentIds ? { documentIds: input.documentIds } : {}) }),
+        ),
     },
     concepts: {
       search: (input) =>

@@ -52,6 +52,9 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'review.bulkAccept': true,
   'review.reviewers': true,
   'concepts.search': true,
+  'review.export': true,
+  'review.import': true,
+  'review.agreement': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

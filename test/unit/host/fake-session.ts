@@ -123,6 +123,9 @@ function makeSession(info: VaultInfo): VaultSession {
       setStatus: async () => err(outcome('not-supported', 'not in the fake')),
       bulkAccept: async () => ok({ documents: 0, accepted: 0 }),
       reviewers: async () => ok([]),
+      export: async () => ok([]),
+      import: async () => ok({ documents: 0, annotations: 0, errors: [] }),
+      agreement: async ({ reviewerA, reviewerB }) => ok({ reviewerA, reviewerB, documents: 0, kappa: 1, perCategory: [], differences: [] }),
     },
     // A session without packs or lexicon: no concept is found.
     concepts: {

@@ -115,5 +115,8 @@ export function reviewApi(session: VaultSession): { [M in ReviewMethod]: (input:
     setStatus: call('setStatus'),
     bulkAccept: call('bulkAccept'),
     reviewers: call('reviewers'),
+    export: call('export'),
+    import: call('import'),
+    agreement: call('agreement'),
   };
 }
