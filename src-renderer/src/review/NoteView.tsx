@@ -66,6 +66,34 @@ function sectionTag(section: ReviewSection): string {
 }
 
 /** Each segment's look, from the layout and the annotations (pure, exported for tests). */
+interface AnnotationLook {
+  image: string;
+  tint: string | undefined;
+  negated: boolean;
+  part: string;
+  badge: BadgeVisual;
+  badgeSignature: string;
+}
+
+/** What an annotation contributes to any segment it covers, computed once per annotation. */
+function annotationLook(annotation: ReviewAnnotation, lane: number): AnnotationLook {
+  const style = CATEGORY_STYLES[annotation.category];
+  const rejected = annotation.decision === 'rejected';
+  const markers = traitMarkers(annotation.traits);
+  const label = `${style.label}${markers.length ? ` (${markers.join(', ')})` : ''}, ${annotation.decision}${
+    annotation.score === undefined ? '' : `, score ${annotation.score.toFixed(2)}`
+  }`;
+  return {
+    image: underlineImage(style.pattern, rejected ? hexAlpha(style.color, 0.35) : style.color),
+    tint: rejected ? undefined : hexAlpha(style.color, annotation.decision === 'accepted' ? 0.24 : 0.12),
+    negated: !rejected && annotation.traits.includes('NEGATION'),
+    part: `${lane}${style.letter}${annotation.decision[0]}`,
+    badge: { id: annotation.id, letter: style.letter, color: style.color, ink: style.ink, markers, decision: annotation.decision, label },
+    badgeSignature: `${annotation.id}:${label}`,
+  };
+}
+
+/** Each segment's look, from the layout and the annotations (pure, exported for tests). */
 export function segmentVisuals(
   layout: NoteLayout,
   annotations: readonly ReviewAnnotation[],
@@ -73,82 +101,59 @@ export function segmentVisuals(
   selectedId: string | undefined,
 ): SegmentVisual[] {
   const selected = selectedId === undefined ? -1 : annotations.findIndex((annotation) => annotation.id === selectedId);
+  const selectedAnnotation = selected === -1 ? undefined : annotations[selected];
+  const looks = annotations.map((annotation, i) => annotationLook(annotation, layout.lane[i]!));
   const sectionShown = new Set<number>();
   return layout.segments.map((segment, index) => {
-    const images: string[] = [];
-    const positions: string[] = [];
-    const parts: string[] = [];
-    let maxLane = -1;
-    for (const i of segment.covering) maxLane = Math.max(maxLane, layout.lane[i]!);
-    const padding = maxLane < 0 ? 0 : (maxLane + 1) * LANE_STEP + 1;
+    const covered = segment.covering.length > 0;
+    let style: CSSProperties | undefined;
     let negated = false;
     let tint: string | undefined;
-    for (const i of segment.covering) {
-      const annotation = annotations[i]!;
-      const style = CATEGORY_STYLES[annotation.category];
-      const lane = layout.lane[i]!;
-      const rejected = annotation.decision === 'rejected';
-      images.push(underlineImage(style.pattern, rejected ? hexAlpha(style.color, 0.35) : style.color));
-      // Line top at content bottom + 1 + lane * step, whatever this segment's own padding is.
-      positions.push(`0 calc(100% - ${padding - 1 - lane * LANE_STEP - LINE}px)`);
-      if (!rejected) {
-        if (annotation.traits.includes('NEGATION')) negated = true;
-        tint = hexAlpha(style.color, annotation.decision === 'accepted' ? 0.24 : 0.12);
+    let parts = '';
+    let padding = 0;
+    if (covered) {
+      let maxLane = 0;
+      for (const i of segment.covering) maxLane = Math.max(maxLane, layout.lane[i]!);
+      padding = (maxLane + 1) * LANE_STEP + 1;
+      const images: string[] = [];
+      const positions: string[] = [];
+      const sizes: string[] = [];
+      for (const i of segment.covering) {
+        const look = looks[i]!;
+        images.push(look.image);
+        // Line top at content bottom + 1 + lane * step, whatever this segment's own padding is.
+        positions.push(`0 calc(100% - ${padding - 1 - layout.lane[i]! * LANE_STEP - LINE}px)`);
+        sizes.push(`100% ${LINE}px`);
+        if (look.negated) negated = true;
+        if (look.tint) tint = look.tint;
+        parts += look.part;
       }
-      parts.push(`${lane}${style.letter}${annotation.decision[0]}`);
-    }
-    const covered = segment.covering.length > 0;
-    const isSelected = selected !== -1 && segment.covering.includes(selected);
-    const classNames = [classes.segment];
-    if (covered) classNames.push(classes.entity);
-    if (negated) classNames.push(classes.negated);
-    if (isSelected) classNames.push(classes.selected);
-    if (segment.heading !== -1) classNames.push(classes.heading);
-    const style: CSSProperties | undefined = covered
-      ? {
-          backgroundImage: images.join(', '),
-          backgroundPosition: positions.join(', '),
-          backgroundSize: images.map(() => `100% ${LINE}px`).join(', '),
-          backgroundColor: tint,
-          paddingBottom: padding,
-        }
-      : undefined;
-    const badges = segment.starting.map((i): BadgeVisual => {
-      const annotation = annotations[i]!;
-      const categoryStyle = CATEGORY_STYLES[annotation.category];
-      const markers = traitMarkers(annotation.traits);
-      return {
-        id: annotation.id,
-        letter: categoryStyle.letter,
-        color: categoryStyle.color,
-        ink: categoryStyle.ink,
-        markers,
-        decision: annotation.decision,
-        label: `${categoryStyle.label}${markers.length ? ` (${markers.join(', ')})` : ''}, ${annotation.decision}${
-          annotation.score === undefined ? '' : `, score ${annotation.score.toFixed(2)}`
-        }`,
+      style = {
+        backgroundImage: images.join(', '),
+        backgroundPosition: positions.join(', '),
+        backgroundSize: sizes.join(', '),
+        backgroundColor: tint,
+        paddingBottom: padding,
       };
-    });
+    }
+    const isSelected = selected !== -1 && segment.covering.includes(selected);
+    let className = classes.segment ?? '';
+    if (covered) className += ` ${classes.entity}`;
+    if (negated) className += ` ${classes.negated}`;
+    if (isSelected) className += ` ${classes.selected}`;
+    if (segment.heading !== -1) className += ` ${classes.heading}`;
+    const badges = segment.starting.map((i) => looks[i]!.badge);
     let section: string | undefined;
     if (segment.heading !== -1 && !sectionShown.has(segment.heading)) {
       sectionShown.add(segment.heading);
       const heading = sections[segment.heading];
       if (heading) section = sectionTag(heading);
     }
-    const selectedAnnotation = selected === -1 ? undefined : annotations[selected];
     const handleBefore = selectedAnnotation !== undefined && segment.starting.includes(selected);
     const handleAfter = selectedAnnotation !== undefined && isSelected && selectedAnnotation.end === segment.end;
-    const className = classNames.join(' ');
-    const signature = [
-      className,
-      tint ?? '',
-      parts.join(','),
-      padding,
-      badges.map((badge) => `${badge.id}:${badge.letter}${badge.decision}${badge.markers.join('')}:${badge.label}`).join(';'),
-      section ?? '',
-      handleBefore ? 'B' : '',
-      handleAfter ? 'A' : '',
-    ].join('|');
+    let badgeSignature = '';
+    for (const i of segment.starting) badgeSignature += `${looks[i]!.badgeSignature};`;
+    const signature = `${className}|${tint ?? ''}|${parts}|${padding}|${badgeSignature}|${section ?? ''}|${handleBefore ? 'B' : ''}${handleAfter ? 'A' : ''}`;
     return {
       index,
       begin: segment.begin,
@@ -205,6 +210,43 @@ const SegmentView = memo(
   (previous, next) => previous.text === next.text && previous.visual.signature === next.visual.signature,
 );
 
+/** Characters per chunk: segments are grouped by where they begin, so chunks stay put across edits. */
+const CHUNK_CHARS = 2048;
+
+/**
+ * A run of segments re-rendered only when one of them looks different: React then compares ~75
+ * chunks of a 150 kB note instead of thousands of segments on every action.
+ */
+const ChunkView = memo(
+  function ChunkView({ visuals, text }: { visuals: SegmentVisual[]; text: string }) {
+    return (
+      <>
+        {visuals.map((visual) => (
+          <SegmentView key={`${visual.begin}:${visual.end}`} visual={visual} text={text.slice(visual.begin, visual.end)} />
+        ))}
+      </>
+    );
+  },
+  (previous, next) =>
+    previous.text === next.text &&
+    previous.visuals.length === next.visuals.length &&
+    previous.visuals.every((visual, index) => {
+      const other = next.visuals[index]!;
+      return visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end;
+    }),
+);
+
+function chunked(visuals: SegmentVisual[]): Array<{ key: number; visuals: SegmentVisual[] }> {
+  const chunks: Array<{ key: number; visuals: SegmentVisual[] }> = [];
+  for (const visual of visuals) {
+    const key = Math.floor(visual.begin / CHUNK_CHARS);
+    const last = chunks.at(-1);
+    if (last && last.key === key) last.visuals.push(visual);
+    else chunks.push({ key, visuals: [visual] });
+  }
+  return chunks;
+}
+
 /** Text offset of a DOM position inside the note (a point in a badge maps to the next segment). */
 export function textOffsetOf(node: Node, offset: number): number | null {
   const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node instanceof Element ? node : null;
@@ -238,7 +280,10 @@ export function NoteView({ text, sections, annotations, selectedId, onSelect, on
   const rootRef = useRef<HTMLDivElement>(null);
   const headings = useMemo(() => sections.filter((section) => section.end > section.begin), [sections]);
   const layout = useMemo(() => layoutNote(text.length, annotations, headings), [text.length, annotations, headings]);
-  const visuals = useMemo(() => segmentVisuals(layout, annotations, headings, selectedId), [layout, annotations, headings, selectedId]);
+  const chunks = useMemo(
+    () => chunked(segmentVisuals(layout, annotations, headings, selectedId)),
+    [layout, annotations, headings, selectedId],
+  );
   const dragging = useRef<'begin' | 'end' | null>(null);
   const latest = useRef({ selectedId, onDragEdge });
   latest.current = { selectedId, onDragEdge };
@@ -308,8 +353,8 @@ export function NoteView({ text, sections, annotations, selectedId, onSelect, on
 
   return (
     <div ref={rootRef} className={classes.note} onClick={onClick} onMouseDown={onMouseDown} onMouseUp={onMouseUp} data-testid="note-view">
-      {visuals.map((visual) => (
-        <SegmentView key={`${visual.begin}:${visual.end}`} visual={visual} text={text.slice(visual.begin, visual.end)} />
+      {chunks.map((chunk) => (
+        <ChunkView key={chunk.key} visuals={chunk.visuals} text={text} />
       ))}
     </div>
   );
