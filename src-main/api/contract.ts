@@ -13,6 +13,8 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { OperationOutcome, Result } from './result';
 import type { ApiMethods } from './methods';
 import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/terminology/report-types';
+import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '../nlp/types';
+import type { ReviewDocument, ReviewQueuePage } from '../review/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -388,6 +390,105 @@ export const settingsContract = {
   newFhirToken: method<FhirEndpointStatus>()(empty),
 };
 
+// ---------------------------------------------------------------------------------------------
+// Review (docs/review.md)
+
+/** A reviewer is a name typed by the user (no accounts in an offline app). */
+const reviewerName = z.string().trim().min(1, 'Reviewer name is required').max(100);
+const entityCategory = z.enum(ENTITY_CATEGORIES);
+const ALL_ENTITY_TYPES = [...new Set<EntityType>(Object.values(ENTITY_TYPES).flat())] as [EntityType, ...EntityType[]];
+const reviewStatus = z.enum(['unreviewed', 'in-progress', 'done']);
+/** `e:<begin>-<end>-<category>` (an engine entity, `~n` for a second one on the same span) or `u:<n>` (added by a reviewer). */
+const annotationId = z.string().regex(/^(?:e:\d{1,9}-\d{1,9}-[A-Z_]{1,40}(?:~\d{1,4})?|u:\d{1,9})$/, 'Not an annotation id (e:<begin>-<end>-<category> or u:<n>)');
+const offset = z.number().int().min(0).max(2_147_483_647);
+export const annotationState = z
+  .object({
+    begin: offset,
+    end: offset,
+    category: entityCategory,
+    type: z.enum(ALL_ENTITY_TYPES),
+    traits: z.array(z.enum(TRAIT_NAMES)).max(TRAIT_NAMES.length),
+    concept: z
+      .object({ system: z.enum(['ICD10CM', 'RXNORM']), code: z.string().trim().min(1).max(64), display: z.string().max(1000) })
+      .strict()
+      .optional(),
+    decision: z.enum(['pending', 'accepted', 'rejected']),
+  })
+  .strict()
+  .superRefine((state, ctx) => {
+    if (state.end <= state.begin) ctx.addIssue({ code: 'custom', message: 'A span ends after it begins (begin < end)', path: ['end'] });
+    if (!(ENTITY_TYPES[state.category] as readonly string[]).includes(state.type)) {
+      ctx.addIssue({ code: 'custom', message: `${state.type} is not a type of ${state.category}`, path: ['type'] });
+    }
+    const system = state.category === 'MEDICAL_CONDITION' ? 'ICD10CM' : state.category === 'MEDICATION' ? 'RXNORM' : undefined;
+    if (state.concept && state.concept.system !== system) {
+      const message = system ? `A ${state.category} takes a ${system} concept` : `A ${state.category} has no concept`;
+      ctx.addIssue({ code: 'custom', message, path: ['concept', 'system'] });
+    }
+  });
+
+/**
+ * The review workspace (docs/review.md). X adds export/import/agreement here: keep the review
+ * methods together in this object.
+ */
+export const reviewContract = {
+  /** The document queue: lowest engine confidence first by default. */
+  queue: method<ReviewQueuePage>()(
+    z
+      .object({
+        status: z.array(reviewStatus).max(3).optional(),
+        /** Notes this reviewer has a record for. */
+        reviewer: reviewerName.optional(),
+        /** Status and pending as this reviewer sees them (their own record); default: over every reviewer. */
+        viewer: reviewerName.optional(),
+        category: entityCategory.optional(),
+        /** Range of the note's lowest engine score. */
+        scoreMin: z.number().min(0).max(1).optional(),
+        scoreMax: z.number().min(0).max(1).optional(),
+        hasNegated: z.boolean().optional(),
+        /** Title contains (case-insensitive). */
+        text: z.string().max(200).optional(),
+        sort: z.enum(['score', 'date', 'title']).default('score'),
+        descending: z.boolean().default(false),
+        offset: z.number().int().min(0).default(0),
+        count: z.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+  ),
+  /** A note opened by a reviewer: its text, sections and annotations (the engine's overlaid with the reviewer's record). */
+  document: method<ReviewDocument>()(z.object({ documentId: resourceId, reviewer: reviewerName }).strict()),
+  /** Sets annotations' reviewed states; a stale expectedRevision is a 412. */
+  apply: method<ReviewDocument>()(
+    z
+      .object({
+        documentId: resourceId,
+        reviewer: reviewerName,
+        expectedRevision: z.number().int().min(0).optional(),
+        changes: z
+          .array(z.object({ id: annotationId.optional(), after: annotationState.nullable() }).strict())
+          .min(1)
+          .max(5000),
+      })
+      .strict(),
+  ),
+  setStatus: method<ReviewDocument>()(z.object({ documentId: resourceId, reviewer: reviewerName, status: reviewStatus }).strict()),
+  /** Accepts pending engine annotations that match, on one note or on every note (one transaction per note). */
+  bulkAccept: method<{ documents: number; accepted: number }>()(
+    z
+      .object({
+        reviewer: reviewerName,
+        documentId: resourceId.optional(),
+        minScore: z.number().min(0).max(1).optional(),
+        /** The same text, case-insensitive. */
+        text: z.string().trim().min(1).max(1000).optional(),
+        category: entityCategory.optional(),
+      })
+      .strict(),
+  ),
+  /** Everyone who reviewed a note in this vault. */
+  reviewers: method<Array<{ name: string; documents: number; done: number }>>()(empty),
+};
+
 export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
@@ -397,6 +498,7 @@ export const contract = {
   terminology: terminologyContract,
   nlp: nlpContract,
   settings: settingsContract,
+  review: reviewContract,
 };
 
 export type Contract = typeof contract;

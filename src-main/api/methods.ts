@@ -12,6 +12,7 @@ export const API_METHODS = {
   terminology: ['import', 'report', 'list'],
   nlp: ['status', 'start', 'rerun', 'cancel'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
+  review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

@@ -17,6 +17,7 @@ import type { TerminologyImportReport } from '../nlp/terminology/report-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { NlpQueue } from '../nlp/results/queue';
+import { ReviewService } from '../review/service';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -28,6 +29,11 @@ export interface ServiceDependencies {
   importChunkSize?: number;
   /** The NLP processing queue (nlp/results/queue.ts); default: one without an engine (`available: false`). */
   nlp?: NlpQueue;
+  /**
+   * The review backend (review/service.ts); default: one over `repository` that hears no writes
+   * (vault-session.ts wires one under the write observer).
+   */
+  review?: ReviewService;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -44,6 +50,7 @@ export function parseSearchQuery(query: string): { resourceType: string; params:
 export function createSessionServices(deps: ServiceDependencies): SessionServices {
   const { repository, jobs, vault } = deps;
   const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
+  const review = deps.review ?? new ReviewService({ repository });
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
@@ -159,6 +166,47 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
       start: () => guarded(async () => nlp.start()),
       rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
       cancel: () => guarded(async () => nlp.cancel()),
+    },
+    review: {
+      queue: (input) =>
+        guarded(() =>
+          review.queue({
+            sort: input.sort,
+            descending: input.descending,
+            offset: input.offset,
+            count: input.count,
+            ...(input.status ? { status: input.status } : {}),
+            ...(input.reviewer !== undefined ? { reviewer: input.reviewer } : {}),
+            ...(input.viewer !== undefined ? { viewer: input.viewer } : {}),
+            ...(input.category !== undefined ? { category: input.category } : {}),
+            ...(input.scoreMin !== undefined ? { scoreMin: input.scoreMin } : {}),
+            ...(input.scoreMax !== undefined ? { scoreMax: input.scoreMax } : {}),
+            ...(input.hasNegated !== undefined ? { hasNegated: input.hasNegated } : {}),
+            ...(input.text !== undefined ? { text: input.text } : {}),
+          }),
+        ),
+      document: (input) => guarded(() => review.document(input.documentId, input.reviewer)),
+      apply: (input) =>
+        guarded(() =>
+          review.apply({
+            documentId: input.documentId,
+            reviewer: input.reviewer,
+            changes: input.changes.map((c) => (c.id !== undefined ? { id: c.id, after: c.after } : { after: c.after })),
+            ...(input.expectedRevision !== undefined ? { expectedRevision: input.expectedRevision } : {}),
+          }),
+        ),
+      setStatus: (input) => guarded(() => review.setStatus(input.documentId, input.reviewer, input.status)),
+      bulkAccept: (input) =>
+        guarded(() =>
+          review.bulkAccept({
+            reviewer: input.reviewer,
+            ...(input.documentId !== undefined ? { documentId: input.documentId } : {}),
+            ...(input.minScore !== undefined ? { minScore: input.minScore } : {}),
+            ...(input.text !== undefined ? { text: input.text } : {}),
+            ...(input.category !== undefined ? { category: input.category } : {}),
+          }),
+        ),
+      reviewers: () => guarded(() => review.reviewers()),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

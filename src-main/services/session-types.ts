@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -45,6 +45,12 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'nlp.start': true,
   'nlp.rerun': true,
   'nlp.cancel': true,
+  'review.queue': true,
+  'review.document': true,
+  'review.apply': true,
+  'review.setStatus': true,
+  'review.bulkAccept': true,
+  'review.reviewers': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

@@ -16,6 +16,7 @@ import { NlpQueue } from '../nlp/results/queue';
 import type { NoteAnalyzer } from '../nlp/results/processor';
 import { observeWrites } from '../nlp/results/write-observer';
 import type { VaultSession } from './session-types';
+import { ReviewService } from '../review/service';
 
 /** What the process opening the session adds that is not a flat option (it does not cross the worker boundary). */
 export interface SessionExtras {
@@ -71,19 +72,24 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     for (const listener of listeners) listener(event);
   };
   const jobs = new JobManager({ onEvent: emit });
+  // The review service writes to the store itself (and updates its queue from its own writes);
+  // it hears every other write, the NLP queue's results included, through this observer.
+  const review = new ReviewService({ repository: store });
+  const observed = observeWrites(store, review.written);
   // The NLP queue hears of every note written through the session's repository, and writes its
   // results to the store underneath (so it does not hear of its own writes).
   const nlp = new NlpQueue({
-    repository: store,
+    repository: observed,
     jobs,
     ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
-  const repository = observeWrites(store, nlp.noteWritten);
+  const repository = observeWrites(observed, nlp.noteWritten);
   const services = createSessionServices({
     repository,
     jobs,
     nlp,
+    review,
     ...(vault ? { vault } : {}),
     ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
   });

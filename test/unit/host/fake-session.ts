@@ -115,6 +115,15 @@ function makeSession(info: VaultInfo): VaultSession {
       rerun: async () => ok(noNlp),
       cancel: async () => ok(noNlp),
     },
+    // No review in the fake: the host only forwards these channels.
+    review: {
+      queue: async ({ offset }) => ok({ total: 0, offset, items: [] }),
+      document: async ({ documentId }) => err(outcome('not-found', `DocumentReference/${documentId} is not known`, { status: 404 })),
+      apply: async () => err(outcome('not-supported', 'not in the fake')),
+      setStatus: async () => err(outcome('not-supported', 'not in the fake')),
+      bulkAccept: async () => ok({ documents: 0, accepted: 0 }),
+      reviewers: async () => ok([]),
+    },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
       changePassphrase: async () => ok({ changed: true as const }),
