@@ -14,7 +14,7 @@ import type { OperationOutcome, Result } from './result';
 import type { ApiMethods } from './methods';
 import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/terminology/report-types';
 import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '../nlp/types';
-import type { ReviewDocument, ReviewQueuePage } from '../review/types';
+import type { ConceptSearchResult, ReviewDocument, ReviewQueuePage } from '../review/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -369,6 +369,25 @@ export const nlpContract = {
   cancel: method<NlpQueueStatus>()(empty),
 };
 
+/** Concept search over the loaded vocabularies (docs/concept-search.md): the review workspace's "change concept". */
+export const conceptsContract = {
+  /**
+   * Codes and words a coder types (`I10`, `e116`, `htn`, `type 2 diab`), ranked; searches the
+   * vault's ICD-10-CM and RxNorm packs and the built-in lexicon (the lexicon alone without packs).
+   */
+  search: method<ConceptSearchResult>()(
+    z
+      .object({
+        query: z.string().min(1).max(200),
+        systems: z.array(z.enum(['ICD10CM', 'RXNORM'])).min(1).max(2).optional(),
+        limit: z.number().int().min(1).max(50).default(20),
+        /** Only billable ICD-10-CM codes (RxNorm concepts are kept). */
+        billableOnly: z.boolean().optional(),
+      })
+      .strict(),
+  ),
+};
+
 export const settingsContract = {
   get: method<Settings>()(empty),
   update: method<Settings>()(
@@ -497,6 +516,7 @@ export const contract = {
   jobs: jobsContract,
   terminology: terminologyContract,
   nlp: nlpContract,
+  concepts: conceptsContract,
   settings: settingsContract,
   review: reviewContract,
 };

@@ -11,6 +11,7 @@ export const API_METHODS = {
   jobs: ['list', 'get', 'cancel'],
   terminology: ['import', 'report', 'list'],
   nlp: ['status', 'start', 'rerun', 'cancel'],
+  concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers'],
 } as const;

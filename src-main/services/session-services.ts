@@ -18,6 +18,8 @@ import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { NlpQueue } from '../nlp/results/queue';
 import { ReviewService } from '../review/service';
+import { readTerminologyFromVault } from '../nlp/terminology';
+import { ConceptSearch } from '../review/concept-search';
 import { guarded } from './errors';
 import type { SessionServices } from './session-types';
 
@@ -34,6 +36,8 @@ export interface ServiceDependencies {
    * (vault-session.ts wires one under the write observer).
    */
   review?: ReviewService;
+  /** Concept search (review/concept-search.ts); default: over the packs stored in `repository`. */
+  concepts?: ConceptSearch;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -51,6 +55,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const { repository, jobs, vault } = deps;
   const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
   const review = deps.review ?? new ReviewService({ repository });
+  const concepts = deps.concepts ?? new ConceptSearch(() => readTerminologyFromVault(repository));
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
@@ -149,7 +154,17 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
     terminology: {
       import: (input) =>
         guarded(async () => {
-          const job = startTerminologyImportJob({ jobs, repository, reports: terminologyReports, paths: input.paths, onStored: () => nlp.engineChanged() });
+          const job = startTerminologyImportJob({
+            jobs,
+            repository,
+            reports: terminologyReports,
+            paths: input.paths,
+            onStored: () => {
+              // New packs: the concept index and the NLP engine are rebuilt with them.
+              concepts.invalidate();
+              return nlp.engineChanged();
+            },
+          });
           return { jobId: job.id };
         }),
       report: (input) =>
@@ -207,6 +222,16 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           }),
         ),
       reviewers: () => guarded(() => review.reviewers()),
+    },
+    concepts: {
+      search: (input) =>
+        guarded(() =>
+          concepts.search(input.query, {
+            limit: input.limit,
+            ...(input.systems ? { systems: input.systems } : {}),
+            ...(input.billableOnly !== undefined ? { billableOnly: input.billableOnly } : {}),
+          }),
+        ),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -51,6 +51,7 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'review.setStatus': true,
   'review.bulkAccept': true,
   'review.reviewers': true,
+  'concepts.search': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
 };

@@ -124,6 +124,10 @@ function makeSession(info: VaultInfo): VaultSession {
       bulkAccept: async () => ok({ documents: 0, accepted: 0 }),
       reviewers: async () => ok([]),
     },
+    // A session without packs or lexicon: no concept is found.
+    concepts: {
+      search: async () => ok({ hits: [], tookMs: 0, vocabularies: [] }),
+    },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
       changePassphrase: async () => ok({ changed: true as const }),
