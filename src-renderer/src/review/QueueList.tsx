@@ -165,7 +165,7 @@ function QueueRow({ item, selected }: { item: ReviewQueueItem; selected: boolean
         cursor: 'pointer',
       }}
     >
-      <Badge color={STATUS_COLOR[item.status]} variant="light" w={96} style={{ flexShrink: 0 }}>
+      <Badge color={STATUS_COLOR[item.status]} variant="light" w={118} style={{ flexShrink: 0 }}>
         {STATUS_LABEL[item.status]}
       </Badge>
       <Box style={{ flex: 1, minWidth: 0 }}>
@@ -205,7 +205,7 @@ export function QueueList({
   selected,
   onSelect,
   onOpen,
-  height = 'calc(100vh - 300px)',
+  height = 'calc(100vh - 260px)',
 }: {
   queue: PagedQueue;
   selected: number;
