@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReviewDocument } from '../../../../src-main/review/types';
 import type { ReviewBackend } from '../../../../src-renderer/src/review/backend';
 import { DocumentReview } from '../../../../src-renderer/src/review/DocumentReview';
+import { accept } from '../../../../src-renderer/src/review/edits';
 import { ReviewHistory } from '../../../../src-renderer/src/review/history';
 import { installDomShims } from '../dom-shims';
 import { fakeBackend } from './fake-backend';
@@ -182,5 +183,41 @@ describe('DocumentReview', () => {
     mount(backend, undefined, { documentId: 'missing' });
     expect(await screen.findByText('No note missing')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+
+  it('undo of a change made in another note applies there and opens that note', async () => {
+    const other = { ...smallDocument(), documentId: 'doc-2' };
+    const { backend, store, calls } = fakeBackend([smallDocument(), other]);
+    const history = new ReviewHistory();
+    history.record({ documentId: 'doc-2', label: 'Accept “aspirin”', edits: [accept(other.annotations.find((a) => a.text === 'aspirin')!)] });
+    await backend.apply('doc-2', [{ id: other.annotations.find((a) => a.text === 'aspirin')!.id, after: history.peekUndo()!.edits[0]!.after }]);
+    let opened = '';
+    mount(backend, history, { onOpenDocument: (id) => (opened = id) });
+    await screen.findByTestId('document-review');
+    key('z', { ctrlKey: true });
+    await waitFor(() => expect(opened).toBe('doc-2'));
+    expect(calls.filter((call) => call.method === 'apply').at(-1)?.documentId).toBe('doc-2');
+    expect(store.get('doc-2')!.annotations.find((a) => a.text === 'aspirin')!.decision).toBe('pending');
+    expect(store.get('doc-1')!.revision).toBe(1);
+    expect(history.getSnapshot()).toMatchObject({ canUndo: false, canRedo: true });
+  });
+
+  it('chooses a ranked candidate from the panel and shows the attributes', async () => {
+    const doc = smallDocument();
+    const aspirin = doc.annotations.find((a) => a.text === 'aspirin')!;
+    aspirin.candidates = [
+      { Code: '1191', Description: 'aspirin', Score: 0.97 },
+      { Code: '243670', Description: 'aspirin 81 MG Oral Tablet', Score: 0.6 },
+    ];
+    aspirin.attributes = [
+      { Id: 1, Type: 'DOSAGE', Score: 0.9, RelationshipScore: 0.9, RelationshipType: 'DOSAGE', BeginOffset: 0, EndOffset: 5, Text: '81 mg', Traits: [] },
+    ];
+    const { backend, store } = fakeBackend([doc]);
+    mount(backend);
+    await screen.findByTestId('document-review');
+    fireEvent.click(screen.getByTestId('note-view').querySelector(`[data-ann="${aspirin.id}"]`)!);
+    expect(screen.getByTestId('entity-attributes').textContent).toContain('dosage81 mg');
+    fireEvent.click(screen.getByText('aspirin 81 MG Oral Tablet'));
+    await waitFor(() => expect(store.get('doc-1')!.annotations.find((a) => a.id === aspirin.id)!.concept).toEqual({ system: 'RXNORM', code: '243670', display: 'aspirin 81 MG Oral Tablet' }));
   });
 });
