@@ -13,7 +13,7 @@
 import { memo, useEffect, useMemo, useRef, type CSSProperties, type MouseEvent as ReactMouseEvent } from 'react';
 import type { ReviewAnnotation, ReviewSection } from '../../../src-main/review/types';
 import { CATEGORY_STYLES, traitMarkers, underlineImage } from './categories';
-import { layoutNote, type NoteLayout, type Spanned } from './layout';
+import { blockBreaks, layoutNote, type NoteLayout, type Spanned } from './layout';
 import classes from './NoteView.module.css';
 
 export interface NoteViewProps {
@@ -210,7 +210,7 @@ const SegmentView = memo(
   (previous, next) => previous.text === next.text && previous.visual.signature === next.visual.signature,
 );
 
-/** Characters per chunk: segments are grouped by where they begin, so chunks stay put across edits. */
+/** About this many characters per block (whole lines): the unit of re-rendering and of layout. */
 const CHUNK_CHARS = 2048;
 
 /**
@@ -220,11 +220,11 @@ const CHUNK_CHARS = 2048;
 const ChunkView = memo(
   function ChunkView({ visuals, text }: { visuals: SegmentVisual[]; text: string }) {
     return (
-      <>
+      <div className={classes.block}>
         {visuals.map((visual) => (
           <SegmentView key={`${visual.begin}:${visual.end}`} visual={visual} text={text.slice(visual.begin, visual.end)} />
         ))}
-      </>
+      </div>
     );
   },
   (previous, next) =>
@@ -236,10 +236,13 @@ const ChunkView = memo(
     }),
 );
 
-function chunked(visuals: SegmentVisual[]): Array<{ key: number; visuals: SegmentVisual[] }> {
+/** Segments grouped by block (breaks from blockBreaks: the layout cuts segments there). */
+function chunked(visuals: SegmentVisual[], breaks: readonly number[]): Array<{ key: number; visuals: SegmentVisual[] }> {
   const chunks: Array<{ key: number; visuals: SegmentVisual[] }> = [];
+  let block = 0;
   for (const visual of visuals) {
-    const key = Math.floor(visual.begin / CHUNK_CHARS);
+    while (block < breaks.length && visual.begin >= breaks[block]!) block += 1;
+    const key = block;
     const last = chunks.at(-1);
     if (last && last.key === key) last.visuals.push(visual);
     else chunks.push({ key, visuals: [visual] });
@@ -279,10 +282,11 @@ function offsetAtPoint(x: number, y: number): number | null {
 export function NoteView({ text, sections, annotations, selectedId, onSelect, onTextSelected, onDragEdge }: NoteViewProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const headings = useMemo(() => sections.filter((section) => section.end > section.begin), [sections]);
-  const layout = useMemo(() => layoutNote(text.length, annotations, headings), [text.length, annotations, headings]);
+  const breaks = useMemo(() => blockBreaks(text, CHUNK_CHARS), [text]);
+  const layout = useMemo(() => layoutNote(text.length, annotations, headings, breaks), [text.length, annotations, headings, breaks]);
   const chunks = useMemo(
-    () => chunked(segmentVisuals(layout, annotations, headings, selectedId)),
-    [layout, annotations, headings, selectedId],
+    () => chunked(segmentVisuals(layout, annotations, headings, selectedId), breaks),
+    [layout, annotations, headings, selectedId, breaks],
   );
   const dragging = useRef<'begin' | 'end' | null>(null);
   const latest = useRef({ selectedId, onDragEdge });

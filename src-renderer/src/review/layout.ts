@@ -35,7 +35,13 @@ export interface NoteLayout {
  * Annotations with an empty or out-of-range span are clamped to the text; an empty one covers no
  * segment but still gets a badge where it starts, so it stays visible and selectable.
  */
-export function layoutNote(textLength: number, annotations: readonly Spanned[], headings: readonly Spanned[] = []): NoteLayout {
+export function layoutNote(
+  textLength: number,
+  annotations: readonly Spanned[],
+  headings: readonly Spanned[] = [],
+  /** Extra offsets where a segment must end (the note view's block boundaries). */
+  breaks: readonly number[] = [],
+): NoteLayout {
   const clamp = (value: number): number => Math.max(0, Math.min(textLength, value));
   const count = annotations.length;
   const begins = new Array<number>(count);
@@ -63,6 +69,7 @@ export function layoutNote(textLength: number, annotations: readonly Spanned[], 
   }
 
   const cuts = new Set<number>([0, textLength]);
+  for (const at of breaks) cuts.add(clamp(at));
   for (let i = 0; i < count; i += 1) {
     cuts.add(begins[i]!);
     cuts.add(ends[i]!);
@@ -112,6 +119,22 @@ export function layoutNote(textLength: number, annotations: readonly Spanned[], 
     segments.push({ begin: at, end, covering, starting, heading: currentHeading });
   }
   return { segments, lane, lanes: laneEnd.length };
+}
+
+/**
+ * Block boundaries for a long note: just after the first line break past every `every` characters,
+ * so each block holds whole lines and the browser lays out (and skips, off screen) one block at a
+ * time instead of the whole note.
+ */
+export function blockBreaks(text: string, every: number): number[] {
+  const breaks: number[] = [];
+  for (let from = every; from < text.length; ) {
+    const newline = text.indexOf('\n', from);
+    if (newline === -1 || newline + 1 >= text.length) break;
+    breaks.push(newline + 1);
+    from = newline + 1 + every;
+  }
+  return breaks;
 }
 
 /** Index of the segment holding text offset `offset` (the last one for the end of the text). */

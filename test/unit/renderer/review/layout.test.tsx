@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutNote, segmentAt, trimSelection } from '../../../../src-renderer/src/review/layout';
+import { blockBreaks, layoutNote, segmentAt, trimSelection } from '../../../../src-renderer/src/review/layout';
 import { largeDocument, smallDocument } from './fixtures';
 
 describe('note layout', () => {
@@ -68,5 +68,15 @@ describe('note layout', () => {
     expect(trimSelection(text, 3, 16)).toEqual({ begin: 5, end: 15 });
     expect(trimSelection(text, 16, 3)).toEqual({ begin: 5, end: 15 });
     expect(trimSelection(text, 15, 17)).toBeNull();
+  });
+
+  it('breaks a long note into blocks of whole lines, and the layout cuts segments there', () => {
+    const text = 'aaaa\nbbbbbbbb\ncc\ndddd\n';
+    expect(blockBreaks(text, 3)).toEqual([5, 14]);
+    expect(blockBreaks(text, 1)).toEqual([5, 14, 17]);
+    expect(blockBreaks('no newline at all', 3)).toEqual([]);
+    const layout = layoutNote(text.length, [{ begin: 2, end: 8 }], [], [5]);
+    expect(layout.segments.map((s) => [s.begin, s.end])).toEqual([[0, 2], [2, 5], [5, 8], [8, 22]]);
+    expect(layout.segments[2]!.covering).toEqual([0]);
   });
 });
