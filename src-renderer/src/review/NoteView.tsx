@@ -13,7 +13,7 @@
 import { memo, useEffect, useMemo, useRef, type CSSProperties, type MouseEvent as ReactMouseEvent } from 'react';
 import type { ReviewAnnotation, ReviewSection } from '../../../src-main/review/types';
 import { CATEGORY_STYLES, traitMarkers, underlineImage } from './categories';
-import { blockBreaks, layoutNote, type NoteLayout, type Spanned } from './layout';
+import { blockBreaks, layoutNote, segmentAt, type NoteLayout, type Spanned } from './layout';
 import classes from './NoteView.module.css';
 
 export interface NoteViewProps {
@@ -75,6 +75,17 @@ interface AnnotationLook {
   badgeSignature: string;
 }
 
+const LOOKS = new WeakMap<ReviewAnnotation, { lane: number; look: AnnotationLook }>();
+
+/** Unchanged annotations keep their object across an optimistic update: their look is reused. */
+function cachedLook(annotation: ReviewAnnotation, lane: number): AnnotationLook {
+  const cached = LOOKS.get(annotation);
+  if (cached && cached.lane === lane) return cached.look;
+  const look = annotationLook(annotation, lane);
+  LOOKS.set(annotation, { lane, look });
+  return look;
+}
+
 /** What an annotation contributes to any segment it covers, computed once per annotation. */
 function annotationLook(annotation: ReviewAnnotation, lane: number): AnnotationLook {
   const style = CATEGORY_STYLES[annotation.category];
@@ -94,15 +105,8 @@ function annotationLook(annotation: ReviewAnnotation, lane: number): AnnotationL
 }
 
 /** Each segment's look, from the layout and the annotations (pure, exported for tests). */
-export function segmentVisuals(
-  layout: NoteLayout,
-  annotations: readonly ReviewAnnotation[],
-  sections: readonly ReviewSection[],
-  selectedId: string | undefined,
-): SegmentVisual[] {
-  const selected = selectedId === undefined ? -1 : annotations.findIndex((annotation) => annotation.id === selectedId);
-  const selectedAnnotation = selected === -1 ? undefined : annotations[selected];
-  const looks = annotations.map((annotation, i) => annotationLook(annotation, layout.lane[i]!));
+export function segmentVisuals(layout: NoteLayout, annotations: readonly ReviewAnnotation[], sections: readonly ReviewSection[]): SegmentVisual[] {
+  const looks = annotations.map((annotation, i) => cachedLook(annotation, layout.lane[i]!));
   const sectionShown = new Set<number>();
   return layout.segments.map((segment, index) => {
     const covered = segment.covering.length > 0;
@@ -136,11 +140,9 @@ export function segmentVisuals(
         paddingBottom: padding,
       };
     }
-    const isSelected = selected !== -1 && segment.covering.includes(selected);
     let className = classes.segment ?? '';
     if (covered) className += ` ${classes.entity}`;
     if (negated) className += ` ${classes.negated}`;
-    if (isSelected) className += ` ${classes.selected}`;
     if (segment.heading !== -1) className += ` ${classes.heading}`;
     const badges = segment.starting.map((i) => looks[i]!.badge);
     let section: string | undefined;
@@ -149,11 +151,9 @@ export function segmentVisuals(
       const heading = sections[segment.heading];
       if (heading) section = sectionTag(heading);
     }
-    const handleBefore = selectedAnnotation !== undefined && segment.starting.includes(selected);
-    const handleAfter = selectedAnnotation !== undefined && isSelected && selectedAnnotation.end === segment.end;
     let badgeSignature = '';
     for (const i of segment.starting) badgeSignature += `${looks[i]!.badgeSignature};`;
-    const signature = `${className}|${tint ?? ''}|${parts}|${padding}|${badgeSignature}|${section ?? ''}|${handleBefore ? 'B' : ''}${handleAfter ? 'A' : ''}`;
+    const signature = `${className}|${tint ?? ''}|${parts}|${padding}|${badgeSignature}|${section ?? ''}`;
     return {
       index,
       begin: segment.begin,
@@ -162,11 +162,46 @@ export function segmentVisuals(
       style,
       badges,
       ...(section ? { section } : {}),
-      handleBefore,
-      handleAfter,
+      handleBefore: false,
+      handleAfter: false,
       signature,
     };
   });
+}
+
+/**
+ * The visuals with the selected entity outlined and its drag handles: only the segments it covers
+ * are replaced, so moving the selection (j / k) leaves every other segment as it was.
+ */
+export function withSelection(
+  visuals: SegmentVisual[],
+  layout: NoteLayout,
+  annotations: readonly ReviewAnnotation[],
+  selectedId: string | undefined,
+): SegmentVisual[] {
+  const selected = selectedId === undefined ? -1 : annotations.findIndex((annotation) => annotation.id === selectedId);
+  const annotation = annotations[selected];
+  if (!annotation) return visuals;
+  const out = visuals.slice();
+  for (let i = segmentAt(layout.segments, annotation.begin); i < layout.segments.length; i += 1) {
+    const segment = layout.segments[i]!;
+    const covering = segment.covering.includes(selected);
+    const starting = segment.starting.includes(selected);
+    if (!covering && !starting) {
+      if (segment.begin >= annotation.end) break;
+      continue;
+    }
+    const visual = out[i]!;
+    const handleAfter = covering && annotation.end === segment.end;
+    out[i] = {
+      ...visual,
+      className: covering ? `${visual.className} ${classes.selected}` : visual.className,
+      handleBefore: starting,
+      handleAfter,
+      signature: `${visual.signature}|S${covering ? 'c' : ''}${starting ? 'B' : ''}${handleAfter ? 'A' : ''}`,
+    };
+  }
+  return out;
 }
 
 const DECISION_MARK: Record<ReviewAnnotation['decision'], string> = { pending: '', accepted: '✓', rejected: '✗' };
@@ -283,10 +318,18 @@ export function NoteView({ text, sections, annotations, selectedId, onSelect, on
   const rootRef = useRef<HTMLDivElement>(null);
   const headings = useMemo(() => sections.filter((section) => section.end > section.begin), [sections]);
   const breaks = useMemo(() => blockBreaks(text, CHUNK_CHARS), [text]);
-  const layout = useMemo(() => layoutNote(text.length, annotations, headings, breaks), [text.length, annotations, headings, breaks]);
+  // Accepting or rejecting leaves every span where it was: the layout is kept then.
+  const spanKey = useMemo(() => annotations.map((annotation) => `${annotation.begin}-${annotation.end}`).join(','), [annotations]);
+  const layoutAnnotations = useRef(annotations);
+  layoutAnnotations.current = annotations;
+  const layout = useMemo(
+    () => layoutNote(text.length, layoutAnnotations.current, headings, breaks),
+    [text.length, spanKey, headings, breaks],
+  );
+  const visuals = useMemo(() => segmentVisuals(layout, annotations, headings), [layout, annotations, headings]);
   const chunks = useMemo(
-    () => chunked(segmentVisuals(layout, annotations, headings, selectedId), breaks),
-    [layout, annotations, headings, selectedId, breaks],
+    () => chunked(withSelection(visuals, layout, annotations, selectedId), breaks),
+    [visuals, layout, annotations, selectedId, breaks],
   );
   const dragging = useRef<'begin' | 'end' | null>(null);
   const latest = useRef({ selectedId, onDragEdge });
