@@ -1,8 +1,13 @@
 import { Card, CloseButton, Group, Kbd, Table, Text } from '@mantine/core';
+import { memo } from 'react';
 import { REVIEW_SHORTCUTS } from './keymap';
 
-/** The review screen's on-screen cheat sheet (toggled with ?), generated from the keymap's table. */
-export function CheatSheet({ onClose }: { onClose: () => void }) {
+/**
+ * The review screen's on-screen cheat sheet (toggled with ?), generated from the keymap's table.
+ * Memoised: it does not change when the reviewer acts, and its many small elements would otherwise
+ * re-render with every action.
+ */
+export const CheatSheet = memo(function CheatSheet({ onClose }: { onClose: () => void }) {
   const isMac = typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform);
   return (
     <Card withBorder padding="xs" data-testid="review-cheat-sheet">
@@ -30,4 +35,4 @@ export function CheatSheet({ onClose }: { onClose: () => void }) {
       </Table>
     </Card>
   );
-}
+});

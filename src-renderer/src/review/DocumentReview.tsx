@@ -11,7 +11,7 @@ import { notifications } from '@mantine/notifications';
 import {
   IconArrowBackUp, IconArrowForwardUp, IconArrowLeft, IconChecks, IconChevronLeft, IconChevronRight, IconKeyboard,
 } from '@tabler/icons-react';
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { describeOutcome, type OperationOutcome, type Result } from '../../../src-main/api/result';
 import { ENTITY_CATEGORIES, type EntityCategory } from '../../../src-main/nlp/types';
 import type { ReviewAnnotation, ReviewDocument, ReviewStatus } from '../../../src-main/review/types';
@@ -41,6 +41,22 @@ interface Operation {
 }
 
 const CHEAT_SHEET_KEY = 'hearth.review.cheatSheet';
+
+/** Letter and colour of each category (static: memoised out of every action's re-render). */
+const CategoryLegend = memo(function CategoryLegend() {
+  return (
+    <Group gap={6}>
+      {ENTITY_CATEGORIES.map((category) => (
+        <Group key={category} gap={3} wrap="nowrap">
+          <Text size="10px" fw={700} px={3} style={{ background: CATEGORY_STYLES[category].color, color: CATEGORY_STYLES[category].ink, borderRadius: 3 }}>
+            {CATEGORY_STYLES[category].letter}
+          </Text>
+          <Text size="xs">{CATEGORY_STYLES[category].label}</Text>
+        </Group>
+      ))}
+    </Group>
+  );
+});
 
 function shortText(annotation: ReviewAnnotation): string {
   return annotation.text.length > 40 ? `${annotation.text.slice(0, 39)}…` : annotation.text;
@@ -510,8 +526,12 @@ export function DocumentReview({
         </Alert>
       )}
       <Group align="flex-start" wrap="nowrap" gap="sm">
-        <Card withBorder padding={0} style={{ flex: 1, minWidth: 0 }}>
-          <ScrollArea h="calc(100vh - 190px)" type="auto">
+        {/* Plain boxes around the note: a Mantine Card or ScrollArea gives its subtree a new context
+            value on every render, and React then walks the note's thousands of elements for consumers. */}
+        <Box
+          style={{ flex: 1, minWidth: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', background: 'var(--mantine-color-body)' }}
+        >
+          <Box h="calc(100vh - 190px)" style={{ overflow: 'auto' }} data-testid="note-scroll">
             <NoteView
               text={document.text}
               sections={document.sections}
@@ -524,8 +544,8 @@ export function DocumentReview({
               onTextSelected={setTextSelection}
               onDragEdge={onDragEdge}
             />
-          </ScrollArea>
-        </Card>
+          </Box>
+        </Box>
         <ScrollArea h="calc(100vh - 190px)" w={380} style={{ flexShrink: 0 }} type="auto">
           <Stack gap="sm" pr={8}>
             {textSelection && (
@@ -561,18 +581,7 @@ export function DocumentReview({
               </Card>
             )}
             {cheatSheet && <CheatSheet onClose={toggleCheatSheet} />}
-            <Box>
-              <Group gap={6}>
-                {ENTITY_CATEGORIES.map((category) => (
-                  <Group key={category} gap={3} wrap="nowrap">
-                    <Text size="10px" fw={700} px={3} style={{ background: CATEGORY_STYLES[category].color, color: CATEGORY_STYLES[category].ink, borderRadius: 3 }}>
-                      {CATEGORY_STYLES[category].letter}
-                    </Text>
-                    <Text size="xs">{CATEGORY_STYLES[category].label}</Text>
-                  </Group>
-                ))}
-              </Group>
-            </Box>
+            <CategoryLegend />
           </Stack>
         </ScrollArea>
       </Group>
