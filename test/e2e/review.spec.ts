@@ -53,9 +53,14 @@ test.describe('review workspace', () => {
 
     // The queue, after the reviewer's name (asked once).
     await page.getByTestId('nav-review').click();
-    await page.getByLabel('Your name').fill('E2E Reviewer');
-    await page.getByRole('button', { name: 'Start reviewing' }).click();
     const rows = page.locator('[data-testid^="queue-row-"]');
+    const nameField = page.getByLabel('Your name');
+    // The name lives in the server's settings: another spec of this run may have set it already.
+    await expect(nameField.or(page.getByTestId('queue-filters'))).toBeVisible();
+    if (await nameField.isVisible()) {
+      await nameField.fill('E2E Reviewer');
+      await page.getByRole('button', { name: 'Start reviewing' }).click();
+    }
     // The first queue request builds the service's summaries of every note.
     const asked = Date.now();
     await expect(rows.first()).toBeVisible({ timeout: 120_000 });
