@@ -202,6 +202,8 @@ export interface Settings {
   autoLockMinutes: number;
   theme: ThemePreference;
   fhirEndpoint?: FhirEndpointSettings;
+  /** The name review decisions are recorded under (docs/review.md); asked once, on the first review. */
+  reviewerName?: string;
 }
 
 /**
@@ -398,6 +400,7 @@ export const settingsContract = {
           .object({ enabled: z.boolean().optional(), port: z.number().int().min(0).max(65535).optional() })
           .strict()
           .optional(),
+        reviewerName: z.string().trim().min(1).max(100).optional(),
       })
       .strict(),
   ),

@@ -17,6 +17,7 @@ const storedSettings = z.object({
   theme: z.enum(['light', 'dark', 'auto']).catch(DEFAULT_SETTINGS.theme),
   recentVaults: z.array(z.string().min(1).max(4096)).max(MAX_RECENT_VAULTS).catch([]),
   fhirEndpoint: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }).optional().catch(undefined),
+  reviewerName: z.string().trim().min(1).max(100).optional().catch(undefined),
 });
 
 /** The FHIR endpoint switch as stored, or its default: off, any free port. */
@@ -45,8 +46,10 @@ export class SettingsStore {
       const text = await fs.readFile(store.file, 'utf8');
       const parsed = storedSettings.safeParse({ ...DEFAULT_SETTINGS, recentVaults: [], ...JSON.parse(text) });
       if (parsed.success) {
-        const { recentVaults, fhirEndpoint, ...settings } = parsed.data;
-        store.state = { settings: fhirEndpoint ? { ...settings, fhirEndpoint } : settings, recentVaults };
+        const { recentVaults, fhirEndpoint, reviewerName, ...rest } = parsed.data;
+        const settings: Settings = fhirEndpoint ? { ...rest, fhirEndpoint } : rest;
+        if (reviewerName) settings.reviewerName = reviewerName;
+        store.state = { settings, recentVaults };
       }
     } catch {
       // Missing or corrupt settings are not an error: the defaults apply and the next save repairs it.
@@ -67,6 +70,7 @@ export class SettingsStore {
     const next: Settings = { ...this.state.settings };
     if (patch.autoLockMinutes !== undefined) next.autoLockMinutes = patch.autoLockMinutes;
     if (patch.theme !== undefined) next.theme = patch.theme;
+    if (patch.reviewerName !== undefined) next.reviewerName = patch.reviewerName;
     if (patch.fhirEndpoint !== undefined) {
       const current = fhirEndpointSettings(next);
       next.fhirEndpoint = {

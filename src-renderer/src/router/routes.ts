@@ -3,13 +3,17 @@
  * keeps the screen. Parsing never trusts the hash: unknown shapes fall back to Home.
  */
 
+import { filtersFromQuery, filtersToQuery, type QueueFilters } from '../review/queue-filters';
+
 export type Route =
   | { screen: 'home' }
   | { screen: 'resources'; resourceType?: string; page: number; pageSize: number }
   | { screen: 'resource'; resourceType: string; id: string; versionId?: string }
   | { screen: 'import'; jobId?: string }
   | { screen: 'export'; jobId?: string }
-  | { screen: 'settings' };
+  | { screen: 'settings' }
+  | { screen: 'review'; filters: QueueFilters }
+  | { screen: 'review-document'; documentId: string; filters: QueueFilters };
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -57,6 +61,11 @@ export function parseRoute(hash: string): Route {
     }
     case 'settings':
       return { screen: 'settings' };
+    case 'review': {
+      // The document view keeps the queue's filters, so "next document" follows the same order.
+      const filters = filtersFromQuery(query);
+      return type !== undefined && ID.test(type) ? { screen: 'review-document', documentId: type, filters } : { screen: 'review', filters };
+    }
     default:
       return { screen: 'home' };
   }
@@ -92,6 +101,12 @@ export function formatRoute(route: Route): string {
       return route.jobId ? `#/export?job=${encodeURIComponent(route.jobId)}` : '#/export';
     case 'settings':
       return '#/settings';
+    case 'review':
+    case 'review-document': {
+      const query = filtersToQuery(route.filters);
+      const suffix = query.size > 0 ? `?${query.toString()}` : '';
+      return route.screen === 'review' ? `#/review${suffix}` : `#/review/${encodeURIComponent(route.documentId)}${suffix}`;
+    }
   }
 }
 

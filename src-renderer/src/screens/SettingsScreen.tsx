@@ -1,5 +1,5 @@
 import {
-  Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, SegmentedControl, Skeleton, Stack, Table, Text, Title,
+  Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title,
   useMantineColorScheme,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -35,9 +35,13 @@ function GeneralSettings() {
   const { settings, update } = useSettings();
   const { setColorScheme } = useMantineColorScheme();
   const [minutes, setMinutes] = useState<number | string>('');
+  const [reviewer, setReviewer] = useState('');
   const [saving, setSaving] = useState(false);
   useEffect(() => {
-    if (settings) setMinutes(settings.autoLockMinutes);
+    if (settings) {
+      setMinutes(settings.autoLockMinutes);
+      setReviewer(settings.reviewerName ?? '');
+    }
   }, [settings]);
 
   if (!settings) return <Skeleton height={160} />;
@@ -71,6 +75,23 @@ function GeneralSettings() {
           <Button
             onClick={() => typeof minutes === 'number' && void save({ autoLockMinutes: minutes })}
             disabled={!minutesValid || minutes === settings.autoLockMinutes}
+            loading={saving}
+          >
+            Save
+          </Button>
+        </Group>
+        <Group align="flex-end">
+          <TextInput
+            label="Reviewer name"
+            description="Review decisions are recorded under this name"
+            value={reviewer}
+            onChange={(event) => setReviewer(event.currentTarget.value)}
+            maxLength={100}
+            w={260}
+          />
+          <Button
+            onClick={() => void save({ reviewerName: reviewer.trim() })}
+            disabled={reviewer.trim().length === 0 || reviewer.trim() === settings.reviewerName}
             loading={saving}
           >
             Save

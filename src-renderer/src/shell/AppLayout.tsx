@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
+import { IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
@@ -15,6 +15,7 @@ import { ExportScreen } from '../screens/ExportScreen';
 import { ImportScreen } from '../screens/ImportScreen';
 import { ResourceBrowser } from '../screens/ResourceBrowser';
 import { ResourceView } from '../screens/ResourceView';
+import { ReviewScreen, ReviewSessionProvider } from '../screens/ReviewScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
@@ -27,6 +28,7 @@ import { VaultDataProvider } from './vault-data';
 const NAV: Array<{ label: string; screen: Route['screen']; route: Route; icon: typeof IconHome; testId: string }> = [
   { label: 'Home', screen: 'home', route: { screen: 'home' }, icon: IconHome, testId: 'nav-home' },
   { label: 'Resources', screen: 'resources', route: resourcesRoute(), icon: IconDatabase, testId: 'nav-resources' },
+  { label: 'Review', screen: 'review', route: { screen: 'review', filters: {} }, icon: IconChecklist, testId: 'nav-review' },
   { label: 'Import', screen: 'import', route: { screen: 'import' }, icon: IconFileImport, testId: 'nav-import' },
   { label: 'Export', screen: 'export', route: { screen: 'export' }, icon: IconFileExport, testId: 'nav-export' },
   { label: 'Settings', screen: 'settings', route: { screen: 'settings' }, icon: IconSettings, testId: 'nav-settings' },
@@ -36,6 +38,7 @@ const GO_KEYS: Record<string, Route> = {
   h: { screen: 'home' },
   r: resourcesRoute(),
   i: { screen: 'import' },
+  v: { screen: 'review', filters: {} },
   s: { screen: 'settings' },
 };
 
@@ -60,9 +63,9 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
   }, [api, onLocked]);
 
   const go = useCallback(
-    (next: Route) => {
+    (next: Route, options?: { replace?: boolean }) => {
       closeNavbar();
-      navigate(next);
+      navigate(next, options);
     },
     [closeNavbar, navigate],
   );
@@ -81,10 +84,11 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
     },
   });
 
-  const activeScreen = route.screen === 'resource' ? 'resources' : route.screen;
+  const activeScreen = route.screen === 'resource' ? 'resources' : route.screen === 'review-document' ? 'review' : route.screen;
 
   return (
     <VaultDataProvider>
+      <ReviewSessionProvider>
       <AppShell
         header={{ height: 56 }}
         navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navbarOpened } }}
@@ -161,11 +165,12 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
       </AppShell>
       <CommandPalette navigate={go} onLock={() => void lock()} onShortcuts={shortcuts.open} />
       <ShortcutsModal opened={shortcutsOpened} onClose={shortcuts.close} />
+      </ReviewSessionProvider>
     </VaultDataProvider>
   );
 }
 
-function Screen({ route, navigate }: { route: Route; navigate: (route: Route) => void }) {
+function Screen({ route, navigate }: { route: Route; navigate: (route: Route, options?: { replace?: boolean }) => void }) {
   switch (route.screen) {
     case 'home':
       return <HomeScreen navigate={navigate} />;
@@ -179,5 +184,8 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route) =>
       return <ExportScreen route={route} navigate={navigate} />;
     case 'settings':
       return <SettingsScreen />;
+    case 'review':
+    case 'review-document':
+      return <ReviewScreen route={route} navigate={navigate} />;
   }
 }

@@ -1,7 +1,7 @@
 import { useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData } from '@mantine/spotlight';
 import {
-  IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
+  IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
 } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { TAILORED_TYPES } from '../lib/resource-columns';
@@ -37,6 +37,15 @@ export function CommandPalette({
     const base: SpotlightActionData[] = [
       { id: 'go-home', label: 'Go to Home', group: 'Navigate', leftSection: <IconHome size={18} />, onClick: () => navigate({ screen: 'home' }) },
       { id: 'go-resources', label: 'Go to Resources', group: 'Navigate', leftSection: <IconDatabase size={18} />, onClick: () => navigate(resourcesRoute()) },
+      {
+        id: 'go-review',
+        label: 'Review entities…',
+        description: 'The document queue, lowest confidence first',
+        group: 'Navigate',
+        keywords: ['review', 'annotate', 'curate', 'queue', 'entities'],
+        leftSection: <IconChecklist size={18} />,
+        onClick: () => navigate({ screen: 'review', filters: {} }),
+      },
       { id: 'go-import', label: 'Import data…', description: 'FHIR JSON, Bundles, NDJSON', group: 'Navigate', leftSection: <IconFileImport size={18} />, onClick: () => navigate({ screen: 'import' }) },
       { id: 'go-export', label: 'Export data…', description: 'Bulk Data NDJSON or a FHIR Bundle', group: 'Navigate', leftSection: <IconFileExport size={18} />, onClick: () => navigate({ screen: 'export' }) },
       { id: 'go-settings', label: 'Go to Settings', group: 'Navigate', leftSection: <IconSettings size={18} />, onClick: () => navigate({ screen: 'settings' }) },

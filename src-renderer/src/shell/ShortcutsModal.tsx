@@ -7,11 +7,13 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['g', 'h'], action: 'Go to Home' },
   { keys: ['g', 'r'], action: 'Go to Resources' },
   { keys: ['g', 'i'], action: 'Go to Import' },
+  { keys: ['g', 'v'], action: 'Go to Review (the document queue)' },
   { keys: ['g', 's'], action: 'Go to Settings' },
   { keys: ['j'], action: 'Resource table: next row (or ↓)' },
   { keys: ['k'], action: 'Resource table: previous row (or ↑)' },
   { keys: ['Enter'], action: 'Resource table: open the selected resource' },
   { keys: ['Esc'], action: 'Resource view: back to the list' },
+  { keys: ['?'], action: 'Review of a note: its own cheat sheet (j/k, a, r, c, t n…)' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {

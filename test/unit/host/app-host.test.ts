@@ -127,6 +127,16 @@ describe('app host: settings', () => {
     const leftovers = (await fs.readdir(configDir)).filter((f) => f.endsWith('.tmp'));
     expect(leftovers).toEqual([]);
   });
+
+  it('keeps the reviewer name (trimmed) across restarts and refuses an empty or overlong one', async () => {
+    const { host, configDir } = await newHost();
+    expect(await value(host.dispatch('settings.update', { reviewerName: '  Ada L. ' }))).toEqual({ autoLockMinutes: 15, theme: 'auto', reviewerName: 'Ada L.' });
+    expect((await host.dispatch('settings.update', { reviewerName: '   ' })).ok).toBe(false);
+    expect((await host.dispatch('settings.update', { reviewerName: 'x'.repeat(101) })).ok).toBe(false);
+    const again = createAppHost({ configDir, isolation: 'in-process', sessionFactories: async () => fakeSessions });
+    cleanups.push(() => again.close());
+    expect(await value(again.dispatch('settings.get', {}))).toEqual({ autoLockMinutes: 15, theme: 'auto', reviewerName: 'Ada L.' });
+  });
 });
 
 describe('app host: idle auto-lock', () => {
