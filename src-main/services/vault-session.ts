@@ -25,6 +25,8 @@ export interface SessionExtras {
    * the engine is not available.
    */
   nlpAnalyzer?: (repository: ResourceRepository) => Promise<NoteAnalyzer>;
+  /** The NLP queue waits for nlp.start instead of starting when the vault opens (`hearth import` runs it after the import). */
+  nlpStartPaused?: boolean;
 }
 
 /** Options the host or a test may pass (a flat record: it crosses the worker boundary). */
@@ -77,6 +79,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     repository: store,
     jobs,
     ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
+    ...(extras.nlpStartPaused ? { paused: true } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
   const repository = observeWrites(store, nlp.noteWritten);

@@ -52,6 +52,8 @@ export interface NlpQueueOptions {
   batchSize?: number;
   /** Notes per page of the initial scan (default 200). */
   scanPageSize?: number;
+  /** Start paused: nothing runs until start() (the CLI processes the notes after its import). */
+  paused?: boolean;
 }
 
 /** A read of a resource that does not exist (404) or was deleted (410). */
@@ -75,6 +77,8 @@ export class NlpQueue {
   private analyzer: Promise<NoteAnalyzer> | undefined;
   private versions: NoteAnalyzer['versions'] | undefined;
   private errors: NlpNoteError[] = [];
+  private processedNotes = 0;
+  private processedFailed = 0;
   /** A rerun asked for before the first scan. */
   private rerunScope: 'outdated' | 'all' | undefined;
   private emitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -85,6 +89,7 @@ export class NlpQueue {
   constructor(private readonly options: NlpQueueOptions) {
     this.batchSize = options.batchSize ?? 16;
     this.scanPageSize = options.scanPageSize ?? 200;
+    this.paused = options.paused === true;
   }
 
   /** Begins the background work (a scan, then the waiting notes) if the session has an engine. */
@@ -159,6 +164,7 @@ export class NlpQueue {
       ...counts,
       paused: this.paused,
       errors: [...this.errors],
+      processed: { notes: this.processedNotes, failed: this.processedFailed },
     };
     if (this.versions) status.versions = { engine: this.versions.engine, lexicon: this.versions.lexicon, packs: [...this.versions.packs] };
     if (this.jobId !== undefined) status.jobId = this.jobId;
@@ -196,7 +202,10 @@ export class NlpQueue {
   /** Stops the job (between batches) and pauses automatic processing until start(). */
   cancel(): NlpQueueStatus {
     this.paused = true;
-    if (this.jobId !== undefined) this.options.jobs.cancel(this.jobId);
+    if (this.jobId !== undefined) {
+      // A job cancelled while still queued never runs (nor run()'s finally that forgets it).
+      if (this.options.jobs.cancel(this.jobId)?.status === 'cancelled') this.jobId = undefined;
+    }
     this.emit();
     return this.status();
   }
@@ -395,7 +404,11 @@ export class NlpQueue {
       const r = written[index]!;
       if (outcome.status === 'updated' || outcome.status === 'unchanged' || outcome.status === 'created') {
         this.notes.set(r.id, { state: 'current', failed: r.failed });
-        if (r.failed) this.addError({ id: r.id, message: r.message ?? 'failed' });
+        this.processedNotes++;
+        if (r.failed) {
+          this.processedFailed++;
+          this.addError({ id: r.id, message: r.message ?? 'failed' });
+        }
       } else if (outcome.status === 'failed') {
         // Edited since it was read (If-Match) or refused: it waits for the next pass.
         const conflict = outcome.outcome.issue[0]?.code === 'conflict';

@@ -409,3 +409,49 @@ describe('NlpQueue.engineChanged', () => {
     await queue.close();
   });
 });
+
+describe('NlpQueue start and cancel', () => {
+  it('starts paused when asked, processes on start, and counts the notes it analysed and the failures', async () => {
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    await repository.update({ resourceType: 'DocumentReference', id: 'pdf', status: 'current', content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/x' } }] });
+    const analyzer = testAnalyzer();
+    const session = createSessionFromRepository(repository, {}, { nlpAnalyzer: async () => analyzer, nlpStartPaused: true });
+    sessions.push(session);
+    await new Promise((r) => setTimeout(r, 50));
+    let status = value(await session.services.nlp.status({}));
+    expect(status).toMatchObject({ paused: true, scanned: false, processed: { notes: 0, failed: 0 } });
+    expect(status.jobId).toBeUndefined();
+    expect(analyzer.calls).toBe(0);
+
+    value(await session.services.nlp.start({}));
+    status = await settled(session);
+    expect(status).toMatchObject({ paused: false, current: 2, failed: 1, processed: { notes: 2, failed: 1 } });
+    expect(analyzer.calls).toBe(1);
+  });
+
+  it('forgets its job when it is cancelled while still queued behind another job, and resumes on start', async () => {
+    const { NlpQueue } = await import('../../../../src-main/nlp/results/queue');
+    const { JobManager } = await import('../../../../src-main/jobs/job-manager');
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    const jobs = new JobManager({ onEvent: () => undefined });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    jobs.start('import', 'Holding', async () => {
+      await gate;
+      return {};
+    });
+    const queue = new NlpQueue({ repository, jobs, analyzer: async () => testAnalyzer() });
+    queue.open();
+    const queuedJob = queue.status().jobId;
+    expect(jobs.get(queuedJob!)?.status).toBe('queued');
+    expect(queue.cancel().jobId).toBeUndefined();
+    expect(jobs.get(queuedJob!)?.status).toBe('cancelled');
+    release();
+    queue.start();
+    for (let i = 0; i < 400 && (queue.status().jobId !== undefined || queue.status().current < 1); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(queue.status()).toMatchObject({ current: 1, pending: 0, processed: { notes: 1, failed: 0 } });
+    await queue.close();
+  });
+});
