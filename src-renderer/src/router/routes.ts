@@ -9,6 +9,7 @@ export type Route =
   | { screen: 'resource'; resourceType: string; id: string; versionId?: string }
   | { screen: 'import'; jobId?: string }
   | { screen: 'export'; jobId?: string }
+  | { screen: 'terminology'; jobId?: string }
   | { screen: 'settings' };
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -55,6 +56,10 @@ export function parseRoute(hash: string): Route {
       const jobId = query.get('job');
       return jobId ? { screen: 'export', jobId } : { screen: 'export' };
     }
+    case 'terminology': {
+      const jobId = query.get('job');
+      return jobId ? { screen: 'terminology', jobId } : { screen: 'terminology' };
+    }
     case 'settings':
       return { screen: 'settings' };
     default:
@@ -90,6 +95,8 @@ export function formatRoute(route: Route): string {
       return route.jobId ? `#/import?job=${encodeURIComponent(route.jobId)}` : '#/import';
     case 'export':
       return route.jobId ? `#/export?job=${encodeURIComponent(route.jobId)}` : '#/export';
+    case 'terminology':
+      return route.jobId ? `#/terminology?job=${encodeURIComponent(route.jobId)}` : '#/terminology';
     case 'settings':
       return '#/settings';
   }
