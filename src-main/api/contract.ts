@@ -257,6 +257,8 @@ export interface NlpQueueStatus {
   notice?: string;
   /** The latest failures, newest last (at most 20). */
   errors: NlpNoteError[];
+  /** Notes analysed (results written) since the vault was opened, and how many of those results are failures. */
+  processed?: { notes: number; failed: number };
 }
 
 /** Pushed from the services to every connected UI. */

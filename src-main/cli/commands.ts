@@ -7,11 +7,11 @@ import type { ExportReport, ImportReport, InputOf, JobState } from '../api/contr
 import type { Result } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { probeVault } from '../vault';
-import { createVaultSession, openVaultSession, type VaultSessionOptions } from '../services/vault-session';
+import { createVaultSession, openVaultSession, type SessionExtras, type VaultSessionOptions } from '../services/vault-session';
 import type { VaultSession } from '../services/session-types';
 import { CliError, oneLine } from './cli-error';
 import { currentPassphrase, newPassphrase } from './passphrase';
-import { ProgressLine, progressLine } from './progress';
+import { nlpProgressLine, ProgressLine, progressLine } from './progress';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -46,10 +46,10 @@ async function assertVault(dir: string): Promise<void> {
   if (!probe.isVault) throw new CliError(`${probe.path} is not a Hearth vault${probe.problem ? `: ${probe.problem}` : ''}`);
 }
 
-export async function withSession<T>(dir: string, io: CliIo, fn: (session: VaultSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(dir: string, io: CliIo, fn: (session: VaultSession) => Promise<T>, extras?: SessionExtras): Promise<T> {
   await assertVault(dir);
   const passphrase = await currentPassphrase(io.env);
-  const session = await openVaultSession(dir, passphrase, sessionOptions(io.env));
+  const session = await openVaultSession(dir, passphrase, sessionOptions(io.env), extras);
   try {
     return await fn(session);
   } finally {
@@ -130,9 +130,9 @@ export function importSummary(report: ImportReport): string {
 }
 
 /** Waits for a session job with a progress line on the terminal; Ctrl-C cancels it (what it did stays). */
-export async function followJob(session: VaultSession, jobId: string): Promise<JobState> {
+export async function followJob(session: VaultSession, jobId: string, format: (job: JobState) => string = progressLine): Promise<JobState> {
   const progress = new ProgressLine();
-  const finished = waitForJob(session, jobId, (job) => progress.update(progressLine(job)));
+  const finished = waitForJob(session, jobId, (job) => progress.update(format(job)));
   const onInterrupt = () => {
     void session.services.jobs.cancel({ jobId });
   };
@@ -145,7 +145,47 @@ export async function followJob(session: VaultSession, jobId: string): Promise<J
   }
 }
 
-export async function importFiles(dir: string, files: string[], io: CliIo): Promise<number> {
+export interface ImportOptions {
+  /** Run the NLP queue over the vault's waiting notes after the import (default true; `--no-nlp`). */
+  nlp?: boolean;
+}
+
+/**
+ * After `hearth import`: the session's NLP queue (started paused, so the import ran alone)
+ * processes every waiting note (those imported now, and any left by an earlier `--no-nlp` or an
+ * interrupted run), with a progress line; Ctrl-C stops it (what was stored stays, the rest waits
+ * for the next run or the app). Returns the summary lines.
+ */
+async function processNotes(session: VaultSession, io: CliIo): Promise<string> {
+  const counts = value(await session.services.resources.counts({}));
+  // No notes: the engine's worker threads are not worth starting.
+  if (!counts.some((c) => c.resourceType === 'DocumentReference' && c.count > 0)) return 'notes processed: 0\nnotes failed: 0';
+  let status = value(await session.services.nlp.start({}));
+  while (status.jobId !== undefined) {
+    const job = await followJob(session, status.jobId, nlpProgressLine);
+    if (job.status === 'cancelled') {
+      value(await session.services.nlp.cancel({}));
+      throw new CliError('clinical NLP cancelled (the notes processed so far keep their results; the others wait for the next import or the app)', 130);
+    }
+    if (job.status === 'failed') {
+      throw new CliError(`clinical NLP failed (the import is complete; the notes wait for the next import or the app): ${oneLine(job.error?.issue[0]?.diagnostics ?? 'unknown error')}`);
+    }
+    // A note edited while it was analysed gets another job at once (queue.ts); follow it too.
+    status = value(await session.services.nlp.status({}));
+  }
+  const processed = status.processed ?? { notes: 0, failed: 0 };
+  for (const error of status.errors) io.err(`DocumentReference/${error.id}: ${oneLine(error.message)}\n`);
+  if (processed.failed > status.errors.length) io.err(`(${processed.failed - status.errors.length} more notes failed; the latest ${status.errors.length} are listed)\n`);
+  if (status.notice !== undefined) io.err(`${status.notice}: re-run them from the app's Home screen\n`);
+  return `notes processed: ${processed.notes}\nnotes failed: ${processed.failed}`;
+}
+
+export async function importFiles(dir: string, files: string[], io: CliIo, options: ImportOptions = {}): Promise<number> {
+  const nlp = options.nlp !== false;
+  // The engine reads the vault's terminology packs when it starts (as the app's sessions do).
+  const extras: SessionExtras | undefined = nlp
+    ? { nlpAnalyzer: async (repository) => (await import('../nlp/session-engine')).startSessionEngine(repository), nlpStartPaused: true }
+    : undefined;
   return withSession(dir, io, async (session) => {
     const { jobId } = value(
       await session.services.import.start({ sources: files.map((file) => ({ kind: 'path' as const, path: file })) }),
@@ -159,9 +199,10 @@ export async function importFiles(dir: string, files: string[], io: CliIo): Prom
     io.out(`${importSummary(report)}\n`);
     if (job.status === 'failed') throw new OperationOutcomeError(job.error ?? { resourceType: 'OperationOutcome', issue: [] });
     if (job.status === 'cancelled') throw new CliError('import cancelled (what was imported before stays)', 130);
+    if (nlp) io.out(`${await processNotes(session, io)}\n`);
     const incomplete = report.failed > 0 || report.files.some((f) => f.problem !== undefined);
     return incomplete ? 2 : 0;
-  });
+  }, extras);
 }
 
 export function exportSummary(report: ExportReport): string {

@@ -33,9 +33,11 @@ Vault
   hearth vault passwd DIR        change the passphrase (no data is re-encrypted)
 
 Data
-  hearth import DIR SOURCE...    import FHIR JSON resources, Bundles or NDJSON files (.ndjson.gz
+  hearth import DIR SOURCE... [--no-nlp]
+                                 import FHIR JSON resources, Bundles or NDJSON files (.ndjson.gz
                                  too), or folders: an $export folder with its manifest, a
-                                 Synthea fhir/ or csv/ folder
+                                 Synthea fhir/ or csv/ folder; then the clinical NLP processes
+                                 the notes waiting (--no-nlp: leave them for later)
   hearth export DIR --out FOLDER [--type T,...] [--since INSTANT] [--patient ID,...] [--group ID]
                  [--format ndjson|bundle]
                                  write the vault's resources as Bulk Data NDJSON (one Type.ndjson per
@@ -123,6 +125,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         group: { type: 'string' },
         format: { type: 'string' },
         spans: { type: 'boolean' },
+        'no-nlp': { type: 'boolean' },
         terminology: { type: 'string' },
       },
     });
@@ -150,6 +153,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'sample' && command !== 'export' && values.out !== undefined) throw new CliError('--out belongs to "hearth sample" and "hearth export"');
   const nlpFlag = (['spans', 'terminology'] as const).find((name) => values[name] !== undefined);
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
+  if (command !== 'import' && values['no-nlp'] !== undefined) throw new CliError('--no-nlp belongs to "hearth import"');
   switch (command) {
     case 'nlp': {
       if (values.terminology === '') throw new CliError(`--terminology needs a vault or a folder of official release files (usage: ${NLP_USAGE})`);
@@ -182,10 +186,10 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
     case 'terminology':
       return terminologyCommand(rest, io);
     case 'import': {
-      const usage = 'hearth import DIR SOURCE...';
+      const usage = 'hearth import DIR SOURCE... [--no-nlp]';
       const dir = need(rest, 0, 'DIR', usage);
       need(rest, 1, 'SOURCE', usage);
-      return importFiles(dir, rest.slice(1), io);
+      return importFiles(dir, rest.slice(1), io, { nlp: values['no-nlp'] !== true });
     }
     case 'export': {
       const dir = need(rest, 0, 'DIR', EXPORT_USAGE);

@@ -29,6 +29,8 @@ export interface SessionExtras {
    * the engine is not available.
    */
   nlpAnalyzer?: (repository: ResourceRepository) => Promise<NoteAnalyzer>;
+  /** The NLP queue waits for nlp.start instead of starting when the vault opens (`hearth import` runs it after the import). */
+  nlpStartPaused?: boolean;
 }
 
 /** Options the host or a test may pass (a flat record: it crosses the worker boundary). */
@@ -85,6 +87,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     repository: observed,
     jobs,
     ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
+    ...(extras.nlpStartPaused ? { paused: true } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
   const repository = observeWrites(observed, nlp.noteWritten);

@@ -52,6 +52,22 @@ export function textHash(text: string): string {
 
 const BINARY_URL = /^(?:.*\/)?Binary\/([A-Za-z0-9\-.]{1,64})$/;
 
+/**
+ * The id of the Binary the note's text is read from (the attachment readNoteText picks), or
+ * undefined when the text is inline or there is none: the queue re-processes the note when that
+ * Binary is written or deleted.
+ */
+export function noteBinaryId(doc: DocumentReference): string | undefined {
+  for (const content of doc.content ?? []) {
+    const attachment = content.attachment;
+    if (!isPlainText(attachment)) continue;
+    if (typeof attachment.data === 'string') return undefined;
+    const id = BINARY_URL.exec(attachment.url ?? '')?.[1];
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
 /** The plain text of the note, or why there is none (a reason without content). */
 export async function readNoteText(doc: DocumentReference, readBinary: BinaryReader): Promise<NoteText> {
   const contents = doc.content ?? [];

@@ -13,6 +13,10 @@
  * observer wraps, so the queue never hears of its own writes; a note edited meanwhile fails the
  * If-Match and stays waiting. Outdated notes are not redone on their own: status says how many
  * there are and `rerun` redoes them.
+ *
+ * A note whose text is kept in a Binary (attachment.url `Binary/<id>`) waits again when that Binary
+ * is written or deleted: the queue keeps an index Binary id → notes, filled as it classifies and
+ * processes notes (a note written since is waiting anyway, and is indexed when processed).
  */
 import type { DocumentReference, Resource } from '@medplum/fhirtypes';
 import type { NlpNoteError, NlpQueueStatus } from '../../api/contract';
@@ -22,7 +26,7 @@ import type { ResourceRepository, WriteOp } from '../../fhir/repository';
 import type { JobContext, JobManager, JobRunResult } from '../../jobs/job-manager';
 import { RateMeter } from '../../jobs/import-job';
 import { readNlpStamp } from './extensions';
-import type { BinaryReader } from './note-text';
+import { noteBinaryId, type BinaryReader } from './note-text';
 import { noteState, processNote, type NoteAnalyzer, type NoteState } from './processor';
 import type { WrittenResource } from './write-observer';
 
@@ -48,6 +52,8 @@ export interface NlpQueueOptions {
   batchSize?: number;
   /** Notes per page of the initial scan (default 200). */
   scanPageSize?: number;
+  /** Start paused: nothing runs until start() (the CLI processes the notes after its import). */
+  paused?: boolean;
 }
 
 /** A read of a resource that does not exist (404) or was deleted (410). */
@@ -61,6 +67,9 @@ export class NlpQueue {
   private readonly notes = new Map<string, NoteEntry>();
   /** Notes to process now: new, changed, and those a rerun asked for. */
   private readonly waiting = new Set<string>();
+  /** Binary id → the notes whose text it holds, and the reverse (to unindex a note that changed). */
+  private readonly binaryNotes = new Map<string, Set<string>>();
+  private readonly noteBinary = new Map<string, string>();
   private scanned = false;
   private paused = false;
   private closed = false;
@@ -68,6 +77,8 @@ export class NlpQueue {
   private analyzer: Promise<NoteAnalyzer> | undefined;
   private versions: NoteAnalyzer['versions'] | undefined;
   private errors: NlpNoteError[] = [];
+  private processedNotes = 0;
+  private processedFailed = 0;
   /** A rerun asked for before the first scan. */
   private rerunScope: 'outdated' | 'all' | undefined;
   private emitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +89,7 @@ export class NlpQueue {
   constructor(private readonly options: NlpQueueOptions) {
     this.batchSize = options.batchSize ?? 16;
     this.scanPageSize = options.scanPageSize ?? 200;
+    this.paused = options.paused === true;
   }
 
   /** Begins the background work (a scan, then the waiting notes) if the session has an engine. */
@@ -89,11 +101,21 @@ export class NlpQueue {
   readonly noteWritten = (written: readonly WrittenResource[]): void => {
     let changed = false;
     for (const item of written) {
+      if (item.resourceType === 'Binary') {
+        // The text of these notes changed (or is gone: they get a failed result when processed).
+        for (const id of this.binaryNotes.get(item.id) ?? []) {
+          changed = true;
+          this.notes.set(id, { state: 'changed', failed: false });
+          this.waiting.add(id);
+        }
+        continue;
+      }
       if (item.resourceType !== NOTE_TYPE) continue;
       changed = true;
       if (item.change === 'deleted') {
         this.notes.delete(item.id);
         this.waiting.delete(item.id);
+        this.indexBinary(item.id, undefined);
       } else {
         // Classified when processed: an update that kept the text and the result is skipped then.
         this.notes.set(item.id, { state: 'new', failed: false });
@@ -104,6 +126,28 @@ export class NlpQueue {
     this.emit();
     this.schedule();
   };
+
+  /**
+   * Records which Binary holds the note's text (undefined: none). Called before the text is read,
+   * so a Binary written while it is being read still finds the note.
+   */
+  private indexBinary(noteId: string, binaryId: string | undefined): void {
+    const old = this.noteBinary.get(noteId);
+    if (old === binaryId) return;
+    if (old !== undefined) {
+      const ids = this.binaryNotes.get(old);
+      ids?.delete(noteId);
+      if (ids?.size === 0) this.binaryNotes.delete(old);
+    }
+    if (binaryId === undefined) {
+      this.noteBinary.delete(noteId);
+      return;
+    }
+    this.noteBinary.set(noteId, binaryId);
+    let ids = this.binaryNotes.get(binaryId);
+    if (!ids) this.binaryNotes.set(binaryId, (ids = new Set()));
+    ids.add(noteId);
+  }
 
   status(): NlpQueueStatus {
     const counts = { current: 0, pending: 0, outdated: 0, failed: 0 };
@@ -120,6 +164,7 @@ export class NlpQueue {
       ...counts,
       paused: this.paused,
       errors: [...this.errors],
+      processed: { notes: this.processedNotes, failed: this.processedFailed },
     };
     if (this.versions) status.versions = { engine: this.versions.engine, lexicon: this.versions.lexicon, packs: [...this.versions.packs] };
     if (this.jobId !== undefined) status.jobId = this.jobId;
@@ -157,7 +202,10 @@ export class NlpQueue {
   /** Stops the job (between batches) and pauses automatic processing until start(). */
   cancel(): NlpQueueStatus {
     this.paused = true;
-    if (this.jobId !== undefined) this.options.jobs.cancel(this.jobId);
+    if (this.jobId !== undefined) {
+      // A job cancelled while still queued never runs (nor run()'s finally that forgets it).
+      if (this.options.jobs.cancel(this.jobId)?.status === 'cancelled') this.jobId = undefined;
+    }
     this.emit();
     return this.status();
   }
@@ -251,6 +299,7 @@ export class NlpQueue {
       for (const resource of page.resources) {
         const id = resource.id;
         if (id === undefined || resource.resourceType !== NOTE_TYPE) continue;
+        this.indexBinary(id, noteBinaryId(resource));
         const state = await noteState(resource, analyzer.versions, this.readBinary);
         this.notes.set(id, { state, failed: readNlpStamp(resource)?.status === 'failed' });
         if (state === 'new' || state === 'changed') this.waiting.add(id);
@@ -324,11 +373,13 @@ export class NlpQueue {
           // Deleted meanwhile: nothing to do.
           if (isGone(e)) {
             this.notes.delete(id);
+            this.indexBinary(id, undefined);
             return undefined;
           }
           throw e;
         }
         if (doc.resourceType !== NOTE_TYPE) return undefined;
+        this.indexBinary(id, noteBinaryId(doc));
         const state = await noteState(doc, analyzer.versions, this.readBinary);
         const entry = this.notes.get(id);
         if (state === 'current' && entry?.state !== 'outdated') {
@@ -353,7 +404,11 @@ export class NlpQueue {
       const r = written[index]!;
       if (outcome.status === 'updated' || outcome.status === 'unchanged' || outcome.status === 'created') {
         this.notes.set(r.id, { state: 'current', failed: r.failed });
-        if (r.failed) this.addError({ id: r.id, message: r.message ?? 'failed' });
+        this.processedNotes++;
+        if (r.failed) {
+          this.processedFailed++;
+          this.addError({ id: r.id, message: r.message ?? 'failed' });
+        }
       } else if (outcome.status === 'failed') {
         // Edited since it was read (If-Match) or refused: it waits for the next pass.
         const conflict = outcome.outcome.issue[0]?.code === 'conflict';

@@ -11,6 +11,7 @@ export type Route =
   | { screen: 'resource'; resourceType: string; id: string; versionId?: string }
   | { screen: 'import'; jobId?: string }
   | { screen: 'export'; jobId?: string }
+  | { screen: 'terminology'; jobId?: string }
   | { screen: 'settings' }
   | { screen: 'review'; filters: QueueFilters }
   | { screen: 'review-document'; documentId: string; filters: QueueFilters };
@@ -59,6 +60,10 @@ export function parseRoute(hash: string): Route {
       const jobId = query.get('job');
       return jobId ? { screen: 'export', jobId } : { screen: 'export' };
     }
+    case 'terminology': {
+      const jobId = query.get('job');
+      return jobId ? { screen: 'terminology', jobId } : { screen: 'terminology' };
+    }
     case 'settings':
       return { screen: 'settings' };
     case 'review': {
@@ -99,6 +104,8 @@ export function formatRoute(route: Route): string {
       return route.jobId ? `#/import?job=${encodeURIComponent(route.jobId)}` : '#/import';
     case 'export':
       return route.jobId ? `#/export?job=${encodeURIComponent(route.jobId)}` : '#/export';
+    case 'terminology':
+      return route.jobId ? `#/terminology?job=${encodeURIComponent(route.jobId)}` : '#/terminology';
     case 'settings':
       return '#/settings';
     case 'review':

@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
+import { IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
@@ -17,6 +17,7 @@ import { ResourceBrowser } from '../screens/ResourceBrowser';
 import { ResourceView } from '../screens/ResourceView';
 import { ReviewScreen, ReviewSessionProvider } from '../screens/ReviewScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
+import { TerminologyScreen } from '../screens/TerminologyScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -31,6 +32,7 @@ const NAV: Array<{ label: string; screen: Route['screen']; route: Route; icon: t
   { label: 'Review', screen: 'review', route: { screen: 'review', filters: {} }, icon: IconChecklist, testId: 'nav-review' },
   { label: 'Import', screen: 'import', route: { screen: 'import' }, icon: IconFileImport, testId: 'nav-import' },
   { label: 'Export', screen: 'export', route: { screen: 'export' }, icon: IconFileExport, testId: 'nav-export' },
+  { label: 'Terminology', screen: 'terminology', route: { screen: 'terminology' }, icon: IconBook, testId: 'nav-terminology' },
   { label: 'Settings', screen: 'settings', route: { screen: 'settings' }, icon: IconSettings, testId: 'nav-settings' },
 ];
 
@@ -182,6 +184,8 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
       return <ImportScreen route={route} navigate={navigate} />;
     case 'export':
       return <ExportScreen route={route} navigate={navigate} />;
+    case 'terminology':
+      return <TerminologyScreen route={route} navigate={navigate} />;
     case 'settings':
       return <SettingsScreen />;
     case 'review':

@@ -1,7 +1,7 @@
 import { useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData } from '@mantine/spotlight';
 import {
-  IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
+  IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
 } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { TAILORED_TYPES } from '../lib/resource-columns';
@@ -48,6 +48,7 @@ export function CommandPalette({
       },
       { id: 'go-import', label: 'Import data…', description: 'FHIR JSON, Bundles, NDJSON', group: 'Navigate', leftSection: <IconFileImport size={18} />, onClick: () => navigate({ screen: 'import' }) },
       { id: 'go-export', label: 'Export data…', description: 'Bulk Data NDJSON or a FHIR Bundle', group: 'Navigate', leftSection: <IconFileExport size={18} />, onClick: () => navigate({ screen: 'export' }) },
+      { id: 'go-terminology', label: 'Terminology packs…', description: 'Load ICD-10-CM and RxNorm releases for the clinical NLP', group: 'Navigate', keywords: ['icd', 'icd-10-cm', 'rxnorm', 'codes', 'pack'], leftSection: <IconBook size={18} />, onClick: () => navigate({ screen: 'terminology' }) },
       { id: 'go-settings', label: 'Go to Settings', group: 'Navigate', leftSection: <IconSettings size={18} />, onClick: () => navigate({ screen: 'settings' }) },
       { id: 'lock', label: 'Lock the vault', group: 'Vault', keywords: ['close', 'logout'], leftSection: <IconLock size={18} />, onClick: onLock },
       {

@@ -93,7 +93,8 @@ describe('hearth CLI', () => {
     const run = hearth(['import', vault, fixture('transaction-small.json')], pass);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe('files: 1\ncreated: 4\nupdated: 0\nunchanged: 0\nfailed: 0\n');
+    // No notes in the vault: the NLP has nothing to do (its worker threads are not started).
+    expect(run.stdout).toBe('files: 1\ncreated: 4\nupdated: 0\nunchanged: 0\nfailed: 0\nnotes processed: 0\nnotes failed: 0\n');
   });
 
   it('imports the good records of files with bad ones: exit 2 and file:line errors on stderr', () => {
@@ -102,7 +103,7 @@ describe('hearth CLI', () => {
     const notFhir = fixture('not-fhir.hl7');
     const run = hearth(['import', vault, ndjson, batch, notFhir], pass);
     expect(run.status).toBe(2);
-    expect(run.stdout).toBe('files: 3\ncreated: 5\nupdated: 0\nunchanged: 0\nfailed: 4\n');
+    expect(run.stdout).toBe('files: 3\ncreated: 5\nupdated: 0\nunchanged: 0\nfailed: 4\nnotes processed: 0\nnotes failed: 0\n');
     expect(run.stderr.split('\n').filter(Boolean)).toEqual([
       `${notFhir}: not a FHIR JSON or NDJSON file (does not start with "{")`,
       `${ndjson}:3: Not valid JSON: unexpected end of input`,
@@ -150,6 +151,7 @@ describe('hearth CLI', () => {
       [['get', path.join(dir, 'nowhere'), 'Patient/x'], pass, /no vault at/],
       [['get', vault, 'Patient/x'], {}, /no passphrase: set HEARTH_PASSPHRASE/],
       [['frobnicate'], {}, /unknown command "frobnicate"/],
+      [['get', vault, 'Patient/x', '--no-nlp'], pass, /--no-nlp belongs to "hearth import"/],
       [[], {}, /missing command/],
     ];
     const runs = await Promise.all(cases.map(([args, env]) => hearthAsync(args, env)));
@@ -179,4 +181,66 @@ describe('hearth CLI', () => {
     expectOneLineError(hearth(['get', vault, 'Organization/org-1'], pass), /wrong passphrase/);
     expect(hearth(['get', vault, 'Organization/org-1'], { HEARTH_PASSPHRASE: 'new passphrase here' }).status).toBe(0);
   });
+});
+
+describe('hearth import runs the clinical NLP', () => {
+  let dir: string;
+  let vault: string;
+  let sample: string;
+  const pass = { HEARTH_PASSPHRASE: 'correct horse battery' };
+  /** What the notes of the sample's first patient are: DocumentReferences with text/plain data. */
+  let noteIds: string[];
+
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-nlp-'));
+    vault = path.join(dir, 'vault');
+    sample = path.join(dir, 'sample');
+    expect(hearth(['vault', 'create', vault], pass).status).toBe(0);
+    expect(hearth(['sample', '--patients', '1', '--seed', '7', '--out', sample]).status).toBe(0);
+    noteIds = readFileSync(path.join(sample, 'DocumentReference.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as Resource).id!);
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Hearth's NLP extension (docs/nlp-results.md 2.2) is on the note. */
+  const hasNlpStamp = (resource: Resource | undefined) =>
+    resource !== undefined && 'extension' in resource && (resource.extension ?? []).some((e) => e.url.startsWith('https://hearth.local/fhir/StructureDefinition/nlp'));
+  const nlpStamped = (id: string) => {
+    const run = hearth(['get', vault, `DocumentReference/${id}`], pass);
+    expect(run.status).toBe(0);
+    return hasNlpStamp(JSON.parse(run.stdout) as Resource);
+  };
+
+  it('--no-nlp imports the notes and leaves them waiting', () => {
+    const run = hearth(['import', vault, path.join(sample, 'DocumentReference.ndjson'), '--no-nlp'], pass);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`files: 1\ncreated: ${noteIds.length}\nupdated: 0\nunchanged: 0\nfailed: 0\n`);
+    expect(noteIds.length).toBeGreaterThan(0);
+    expect(nlpStamped(noteIds[0]!)).toBe(false);
+  }, 60_000);
+
+  it('processes the waiting notes after the next import, reports the failures, and then has nothing left to do', () => {
+    const pdf = path.join(dir, 'pdf-note.json');
+    writeFileSync(pdf, JSON.stringify({ resourceType: 'DocumentReference', id: 'scan-1', status: 'current', content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/none' } }] }));
+    const run = hearth(['import', vault, path.join(sample, 'Patient.ndjson'), pdf], pass);
+    expect(run.status).toBe(0);
+    // The notes left by --no-nlp and the note imported now: one cannot be read (a PDF).
+    expect(run.stdout).toBe(`files: 2\ncreated: 2\nupdated: 0\nunchanged: 0\nfailed: 0\nnotes processed: ${noteIds.length + 1}\nnotes failed: 1\n`);
+    expect(run.stderr).toBe('DocumentReference/scan-1: no text/plain attachment (inline data or Binary url)\n');
+    // (A search returning every processed note would overflow spawnSync's 1 MB output buffer.)
+    for (const id of [noteIds[0]!, noteIds[noteIds.length - 1]!, 'scan-1']) expect(nlpStamped(id)).toBe(true);
+    const search = hearth(['search', vault, 'DocumentReference?nlp-category=MEDICAL_CONDITION&_total=accurate&_count=0'], pass);
+    expect(search.status).toBe(0);
+    expect((JSON.parse(search.stdout) as Bundle).total).toBeGreaterThan(0);
+
+    const again = hearth(['import', vault, path.join(sample, 'Patient.ndjson')], pass);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe('files: 1\ncreated: 0\nupdated: 0\nunchanged: 1\nfailed: 0\nnotes processed: 0\nnotes failed: 0\n');
+  }, 120_000);
 });

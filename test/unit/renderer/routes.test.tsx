@@ -12,6 +12,8 @@ describe('hash routes', () => {
       { screen: 'resource', resourceType: 'Observation', id: 'o.1', versionId: '2' },
       { screen: 'import' },
       { screen: 'import', jobId: 'job-1' },
+      { screen: 'terminology' },
+      { screen: 'terminology', jobId: 'job-2' },
       { screen: 'settings' },
       { screen: 'review', filters: {} },
       { screen: 'review', filters: { status: ['in-progress', 'unreviewed'], scoreMax: 0.5, sort: 'date' } },
@@ -20,6 +22,7 @@ describe('hash routes', () => {
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);
     expect(formatRoute({ screen: 'resource', resourceType: 'Patient', id: '123' })).toBe('#/resources/Patient/123');
+    expect(formatRoute({ screen: 'terminology', jobId: 'j 1' })).toBe('#/terminology?job=j%201');
   });
 
   it('falls back safely on hostile or malformed hashes', () => {

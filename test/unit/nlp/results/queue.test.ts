@@ -125,6 +125,79 @@ describe('NLP processing queue', () => {
     expect(readNlpStamp(await readNote(session, 'viaBinary'))?.source?.ref).toBe('Binary/bin1');
   });
 
+  const binaryBackends: Array<[string, (analyzer: NoteAnalyzer) => Promise<VaultSession>]> = [
+    ['memory', async (analyzer) => memorySession(new MemoryRepository(), analyzer)],
+    [
+      'vault',
+      async (analyzer) => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-nlp-binary-'));
+        dirs.push(dir);
+        const session = await createVaultSession(path.join(dir, 'vault'), 'pass phrase', { kdfIterations: 1000, allowWeakKdfForTests: true }, { nlpAnalyzer: async () => analyzer });
+        sessions.push(session);
+        return session;
+      },
+    ],
+  ];
+  const textBinary = (id: string, text: string) => ({ resourceType: 'Binary', id, contentType: 'text/plain', data: Buffer.from(text, 'utf8').toString('base64') });
+  const binaryNote = (id: string, url: string) => ({ resourceType: 'DocumentReference', id, status: 'current', content: [{ attachment: { contentType: 'text/plain', url } }] });
+
+  for (const [backend, open] of binaryBackends) {
+    it(`re-processes a note when only its Binary changes, and fails it when the Binary is deleted (${backend})`, async () => {
+      const analyzer = testAnalyzer();
+      const session = await open(analyzer);
+      value(await session.services.resources.update({ resource: textBinary('b1', 'Hypertension.') }));
+      value(await session.services.resources.update({ resource: binaryNote('viaBinary', 'Binary/b1') }));
+      // An absolute URL names the same Binary; a note whose Binary does not exist yet fails until it does.
+      value(await session.services.resources.update({ resource: binaryNote('absolute', 'http://example.org/fhir/Binary/b2') }));
+      value(await session.services.resources.update({ resource: body(noteWithText('inline', 'Diabetes.')) }));
+      await settled(session);
+      expect(extensionsToEntities(await readNote(session, 'viaBinary')).map((e) => e.Text)).toEqual(['Hypertension']);
+      expect(readNlpStamp(await readNote(session, 'absolute'))).toMatchObject({ status: 'failed', message: 'Binary/b2 does not exist' });
+      const callsBefore = analyzer.calls;
+      const versionsBefore = await versionCount(session, 'viaBinary');
+
+      value(await session.services.resources.update({ resource: textBinary('b1', 'Metformin 500 mg.') }));
+      value(await session.services.resources.update({ resource: textBinary('b2', 'Denies chest pain.') }));
+      let status = await settled(session);
+      expect(extensionsToEntities(await readNote(session, 'viaBinary')).map((e) => e.Text)).toEqual(['Metformin']);
+      expect(extensionsToEntities(await readNote(session, 'absolute')).map((e) => e.Text)).toEqual(['chest pain']);
+      // Only the two notes of those Binaries were analysed again; the inline note was not touched.
+      expect(analyzer.calls).toBe(callsBefore + 2);
+      expect(await versionCount(session, 'viaBinary')).toBe(versionsBefore + 1);
+      expect(status).toMatchObject({ notes: 3, current: 3, failed: 0 });
+
+      value(await session.services.resources.delete({ resourceType: 'Binary', id: 'b1' }));
+      status = await settled(session);
+      const stamp = readNlpStamp(await readNote(session, 'viaBinary'));
+      expect(stamp).toMatchObject({ status: 'failed', message: 'Binary/b1 does not exist' });
+      expect(extensionsToEntities(await readNote(session, 'viaBinary'))).toEqual([]);
+      expect(status).toMatchObject({ current: 3, failed: 1 });
+      expect(analyzer.calls).toBe(callsBefore + 2);
+    });
+  }
+
+  it('finds the notes of a changed Binary stored before the session opened (the scan indexes them), and forgets a note that no longer uses it', async () => {
+    const repository = new MemoryRepository();
+    await repository.update(textBinary('b1', 'Hypertension.') as Resource);
+    await repository.update(binaryNote('n1', 'Binary/b1') as Resource);
+    await repository.update(binaryNote('n2', 'Binary/b1') as Resource);
+    const analyzer = testAnalyzer();
+    const session = memorySession(repository, analyzer);
+    await settled(session);
+    expect(analyzer.calls).toBe(2);
+
+    // n2 now keeps its text inline: a later change of b1 is not its business.
+    const n2 = await readNote(session, 'n2');
+    value(await session.services.resources.update({ resource: body({ ...n2, content: noteWithText('n2', 'Diabetes.').content }) }));
+    await settled(session);
+    expect(analyzer.calls).toBe(3);
+    value(await session.services.resources.update({ resource: textBinary('b1', 'Metformin.') }));
+    await settled(session);
+    expect(analyzer.calls).toBe(4);
+    expect(extensionsToEntities(await readNote(session, 'n1')).map((e) => e.Text)).toEqual(['Metformin']);
+    expect(extensionsToEntities(await readNote(session, 'n2')).map((e) => e.Text)).toEqual(['Diabetes']);
+  });
+
   it('reports notes processed by an older engine and re-runs them on request; unchanged results make no version', async () => {
     const repository = new MemoryRepository();
     const first = memorySession(repository, testAnalyzer());
@@ -333,6 +406,52 @@ describe('NlpQueue.engineChanged', () => {
     expect(status.versions?.packs).toEqual(['pack-2']);
     // The first batch (16) was stored by the old engine: outdated now; the rest by the new one.
     expect(status).toMatchObject({ notes: 20, outdated: 16, current: 4, pending: 0, failed: 0 });
+    await queue.close();
+  });
+});
+
+describe('NlpQueue start and cancel', () => {
+  it('starts paused when asked, processes on start, and counts the notes it analysed and the failures', async () => {
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    await repository.update({ resourceType: 'DocumentReference', id: 'pdf', status: 'current', content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/x' } }] });
+    const analyzer = testAnalyzer();
+    const session = createSessionFromRepository(repository, {}, { nlpAnalyzer: async () => analyzer, nlpStartPaused: true });
+    sessions.push(session);
+    await new Promise((r) => setTimeout(r, 50));
+    let status = value(await session.services.nlp.status({}));
+    expect(status).toMatchObject({ paused: true, scanned: false, processed: { notes: 0, failed: 0 } });
+    expect(status.jobId).toBeUndefined();
+    expect(analyzer.calls).toBe(0);
+
+    value(await session.services.nlp.start({}));
+    status = await settled(session);
+    expect(status).toMatchObject({ paused: false, current: 2, failed: 1, processed: { notes: 2, failed: 1 } });
+    expect(analyzer.calls).toBe(1);
+  });
+
+  it('forgets its job when it is cancelled while still queued behind another job, and resumes on start', async () => {
+    const { NlpQueue } = await import('../../../../src-main/nlp/results/queue');
+    const { JobManager } = await import('../../../../src-main/jobs/job-manager');
+    const repository = new MemoryRepository();
+    await repository.update(noteWithText('a', 'Hypertension.'));
+    const jobs = new JobManager({ onEvent: () => undefined });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    jobs.start('import', 'Holding', async () => {
+      await gate;
+      return {};
+    });
+    const queue = new NlpQueue({ repository, jobs, analyzer: async () => testAnalyzer() });
+    queue.open();
+    const queuedJob = queue.status().jobId;
+    expect(jobs.get(queuedJob!)?.status).toBe('queued');
+    expect(queue.cancel().jobId).toBeUndefined();
+    expect(jobs.get(queuedJob!)?.status).toBe('cancelled');
+    release();
+    queue.start();
+    for (let i = 0; i < 400 && (queue.status().jobId !== undefined || queue.status().current < 1); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(queue.status()).toMatchObject({ current: 1, pending: 0, processed: { notes: 1, failed: 0 } });
     await queue.close();
   });
 });
