@@ -141,7 +141,7 @@ function hasTrait(entity: Entity, trait: TraitName): boolean {
 }
 
 /** Entity pairs matched by overlapping span and the same category: what traits, attributes and links are judged on. */
-function matchedEntities(pair: DocumentPair): Array<[Entity, Entity]> {
+export function matchedEntities(pair: DocumentPair): Array<[Entity, Entity]> {
   return matchSpans(pair.gold, pair.predicted, 'overlap', (e) => e.Category).map(([g, p]) => [pair.gold[g]!, pair.predicted[p]!]);
 }
 
