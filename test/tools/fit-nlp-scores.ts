@@ -18,19 +18,18 @@ import { createScoringEngine } from '../../src-main/nlp/engine';
 import { predict, type LogisticModel, type ScoreModels } from '../../src-main/nlp/calibration/logistic';
 import type { DevPart } from '../../src-main/nlp/eval/gold';
 import {
-  calibrationReport,
   collectScoreData,
   crossValidate,
   FIT_SETTINGS,
   fitScoreModels,
-  formatCalibration,
   SCORE_MODEL_NAMES,
-  type CalibrationReport,
   type ScoreData,
   type FitSettings,
   type Scored,
   type ScoreModelName,
 } from '../../src-main/nlp/eval/score-fit';
+import { calibrationReport, type CalibrationReport } from '../../src-main/nlp/eval/metrics';
+import { formatCalibration } from '../../src-main/nlp/eval/format';
 import { loadDevSet } from './eval-nlp';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
