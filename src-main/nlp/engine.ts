@@ -204,6 +204,26 @@ function inSentence(doc: NlpDocument, offset: number): boolean {
 /** Characters between two spans for "near": a few words, on one line. */
 const NEAR_CHARS = 30;
 
+/** Only spaces and tabs from `from` to `to` (a character loop, not a slice: this runs for every entity). */
+function blank(text: string, from: number, to: number): boolean {
+  if (from > to) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** No line break from `from` to `to`. */
+function noNewline(text: string, from: number, to: number): boolean {
+  if (from > to) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
 /**
  * What the score models read about mention `i` of `all` (text order): how it was found, where it
  * stands, its neighbours, traits and attributes.
@@ -212,41 +232,46 @@ function entityContext(doc: NlpDocument, all: ReadonlyArray<{ m: Mention; time: 
   const { m, time } = all[i]!;
   const lm = m as Partial<LexiconMention>;
   const text = doc.text;
-  const recogniser = time ? 'time' : (lm.matchKind ?? 'phi');
-  const between = (a: number, b: number): string => (a <= b ? text.slice(a, b) : ' ');
   const prev = all[i - 1]?.m;
   const next = all[i + 1]?.m;
-  const touching = (gap: string): boolean => /^[ \t]*$/.test(gap);
   let anatomyNear = false;
   for (let k = i - 1; k >= 0 && k >= i - 4 && !anatomyNear; k--) {
     const o = all[k]!.m;
     if (m.begin - o.end > NEAR_CHARS) break;
-    anatomyNear = o.category === 'ANATOMY' && !between(o.end, m.begin).includes('\n');
+    anatomyNear = o.category === 'ANATOMY' && noNewline(text, o.end, m.begin);
   }
   for (let k = i + 1; k < all.length && k <= i + 4 && !anatomyNear; k++) {
     const o = all[k]!.m;
     if (o.begin - m.end > NEAR_CHARS) break;
-    anatomyNear = o.category === 'ANATOMY' && !between(m.end, o.begin).includes('\n');
+    anatomyNear = o.category === 'ANATOMY' && noNewline(text, m.end, o.begin);
   }
-  const after = /\S/.exec(text.slice(m.end, m.end + 20));
-  return {
+  let nextChar = '';
+  for (let k = m.end; k < text.length && k < m.end + 20; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+      nextChar = text.charAt(k);
+      break;
+    }
+  }
+  const context: EntityContext = {
     text: text.slice(m.begin, m.end),
     category: m.category,
     type: m.type,
     raw: m.score,
-    recogniser,
+    recogniser: time ? 'time' : (lm.matchKind ?? 'phi'),
     ambiguity: lm.ambiguity ?? 1,
-    ...(m.conditionClass ? { conditionClass: m.conditionClass } : {}),
     section: sectionAt(doc, m.begin),
     inSentence: inSentence(doc, m.begin),
     traits: traits.map((t) => t.Name),
     attributeTypes: attributes.map((a) => a.span.type),
-    ...(prev && touching(between(prev.end, m.begin)) ? { touchingBefore: prev.category } : {}),
-    ...(next && touching(between(m.end, next.begin)) ? { touchingAfter: next.category } : {}),
-    nextChar: after?.[0] ?? '',
+    nextChar,
     anatomyNear,
     textLength: text.length,
   };
+  if (m.conditionClass) context.conditionClass = m.conditionClass;
+  if (prev && blank(text, prev.end, m.begin)) context.touchingBefore = prev.category;
+  if (next && blank(text, m.end, next.begin)) context.touchingAfter = next.category;
+  return context;
 }
 
 function conceptContext(entity: EntityContext, ranked: readonly RankedConcept[], final: readonly Concept[]): ConceptContext | undefined {

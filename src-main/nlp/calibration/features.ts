@@ -97,35 +97,64 @@ export function rawLogit(raw: number): number {
   return Math.log(p / (1 - p));
 }
 
+/** Words in a span: runs of characters other than space, '/' and '-' (a loop: this runs for every entity). */
 function words(text: string): number {
-  return text.trim().split(/[\s/-]+/).filter((w) => w !== '').length;
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const separator = c === 32 || c === 9 || c === 10 || c === 13 || c === 47 || c === 45;
+    if (!separator && !inWord) n++;
+    inWord = !separator;
+  }
+  return n;
+}
+
+/** Two or more letters, none lower case ("HTN", "CT", "A1C"). */
+function allCaps(text: string): boolean {
+  let letters = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+    if (c >= 65 && c <= 90) letters++;
+  }
+  return letters >= 2;
+}
+
+/** Feature names are built once per prefix and value (the engine scores every entity). */
+const names = new Map<string, Map<string, string>>();
+function name(prefix: string, value: string): string {
+  let byValue = names.get(prefix);
+  if (byValue === undefined) names.set(prefix, (byValue = new Map()));
+  let n = byValue.get(value);
+  if (n === undefined) byValue.set(value, (n = `${prefix}:${value}`));
+  return n;
 }
 
 /** Features every model shares: how the span was found, where it stands, its shape. */
 function common(c: EntityContext, f: Record<string, number>): void {
-  f[`recogniser:${c.recogniser}`] = 1;
-  if (c.conditionClass !== undefined) f[`class:${c.conditionClass}`] = 1;
+  f[name('recogniser', c.recogniser)] = 1;
+  if (c.conditionClass !== undefined) f[name('class', c.conditionClass)] = 1;
   const group = SECTION_GROUP[c.section];
-  if (group !== 'other') f[`section:${group}`] = 1;
+  if (group !== 'other') f[name('section', group)] = 1;
   if (!c.inSentence) f['heading'] = 1;
   const n = words(c.text);
   if (n === 1) f['words:1'] = 1;
   else if (n >= 3) f['words:3+'] = 1;
   if (c.ambiguity > 1) f['ambiguous'] = 1;
   if (c.textLength < SHORT_TEXT) f['shortText'] = 1;
-  for (const t of TRAITS_USED) if (c.traits.includes(t)) f[`trait:${t}`] = 1;
+  for (const t of TRAITS_USED) if (c.traits.includes(t)) f[name('trait', t)] = 1;
 }
 
 /** Entity Score: is the span and type right? */
 export function entityFeatures(c: EntityContext): FeatureVector {
-  const f: Record<string, number> = { raw: rawLogit(c.raw), [`type:${c.type}`]: 1 };
+  const f: Record<string, number> = { raw: rawLogit(c.raw), [name('type', c.type)]: 1 };
   common(c, f);
-  const letters = c.text.replace(/[^A-Za-z]/g, '');
-  if (letters.length >= 2 && letters === letters.toUpperCase()) f['allCaps'] = 1;
+  if (allCaps(c.text)) f['allCaps'] = 1;
   if (c.text.length <= 3) f['short'] = 1;
   if (c.attributeTypes.length > 0) f['attributes'] = 1;
-  if (c.touchingBefore !== undefined) f[`touchingBefore:${c.touchingBefore}`] = 1;
-  if (c.touchingAfter !== undefined) f[`touchingAfter:${c.touchingAfter}`] = 1;
+  if (c.touchingBefore !== undefined) f[name('touchingBefore', c.touchingBefore)] = 1;
+  if (c.touchingAfter !== undefined) f[name('touchingAfter', c.touchingAfter)] = 1;
   if (c.nextChar === ':') f['colonAfter'] = 1;
   if (c.category === 'MEDICAL_CONDITION' && c.anatomyNear) f['anatomyNear'] = 1;
   return f;
@@ -135,11 +164,11 @@ const SITE_ATTRIBUTES = new Set(['SYSTEM_ORGAN_SITE', 'DIRECTION']);
 
 /** First ICD-10-CM concept Score: is it the code a coder would give? */
 export function icd10Features(c: ConceptContext): FeatureVector {
-  const f: Record<string, number> = { raw: rawLogit(c.raw), [`source:${c.source}`]: 1 };
+  const f: Record<string, number> = { raw: rawLogit(c.raw), [name('source', c.source)]: 1 };
   common(c.entity, f);
   const chapter = c.code.charAt(0).toUpperCase();
   // symptoms (R) and factors (Z) stand for a more specific code more often than diseases do
-  if (chapter === 'R' || chapter === 'Z') f[`chapter:${chapter}`] = 1;
+  if (chapter === 'R' || chapter === 'Z') f[name('chapter', chapter)] = 1;
   const unspecified = /unspecified/i.test(c.description);
   if (unspecified) f['unspecified'] = 1;
   if (c.refinable) f['refinable'] = 1;
@@ -154,7 +183,7 @@ export function icd10Features(c: ConceptContext): FeatureVector {
 
 /** First RxNorm concept Score: is it the ingredient, brand or clinical drug the gold names? */
 export function rxnormFeatures(c: ConceptContext): FeatureVector {
-  const f: Record<string, number> = { raw: rawLogit(c.raw), [`source:${c.source}`]: 1 };
+  const f: Record<string, number> = { raw: rawLogit(c.raw), [name('source', c.source)]: 1 };
   common(c.entity, f);
   if (c.entity.type === 'BRAND_NAME') f['brand'] = 1;
   const attrs = c.entity.attributeTypes;
