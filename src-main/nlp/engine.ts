@@ -7,7 +7,12 @@
 import { assertTraits } from './assertion';
 import { attachAttributes, detectAttributeSpans, type AttachedAttribute } from './attributes';
 import { builtinIcd10Index, builtinLexicon, builtinRxNormIndex } from './lexicon';
-import { ConceptLinker, type DrugAttributes } from './link';
+import { ConceptLinker, type DrugAttributes, type RankedConcept } from './link';
+import { entityFeatures, icd10Features, rxnormFeatures, type ConceptContext, type EntityContext } from './calibration/features';
+import { predict, type FeatureVector, type LogisticModel } from './calibration/logistic';
+import { SCORE_MODELS, type ScoreModels } from './calibration/models';
+import { REFINEMENTS } from './lexicon/refinements';
+import type { LexiconMention } from './match/matcher';
 import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { textWindows, WHOLE_TEXT_MAX } from './long-text';
 import { createLexiconMatcher, type LexiconMatcher } from './match';
@@ -25,15 +30,19 @@ import type {
   NlpEngine,
   NlpVersions,
   RxNormIndex,
+  SectionKind,
   TargetSpan,
   Trait,
 } from './types';
 import { ENTITY_TYPES } from './types';
 
-/** Bumped whenever the engine's output can change for the same text and lexicon. */
-export const ENGINE_VERSION = 'hearth-nlp-1';
+/** Bumped whenever the engine's output can change for the same text and lexicon (2: Scores from the fitted score models, calibration/models.ts). */
+export const ENGINE_VERSION = 'hearth-nlp-2';
 
-/** Below this recognition score an entity carries LOW_CONFIDENCE (Comprehend's trait for weak detections). */
+/**
+ * Below this recognition score (the recogniser's own, not the calibrated Score) an entity carries
+ * LOW_CONFIDENCE (Comprehend's trait for weak detections): traits do not move when the score models are refitted.
+ */
 const LOW_CONFIDENCE_BELOW = 0.5;
 
 /**
@@ -155,7 +164,160 @@ function withLowConfidence(traits: Trait[], score: number): Trait[] {
 /** Categories whose mentions get assertion traits (negation, history, family, hypothetical, future). */
 const ASSERTED = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
 
+/** The feature vectors an entity was scored with (calibration/features.ts), for fitting the score models. */
+export interface EntityScoreFeatures {
+  entity: FeatureVector;
+  icd10?: FeatureVector;
+  rxnorm?: FeatureVector;
+}
+
+/** ICD-10-CM codes some refinement rule makes more specific (a feature of the ICD-10-CM score). */
+const REFINABLE = new Set(REFINEMENTS.flatMap((r) => r.from));
+
+/** The section a character lies in (sections cover the text in order; headings belong to theirs). */
+function sectionAt(doc: NlpDocument, offset: number): SectionKind {
+  const sections = doc.sections;
+  let lo = 0;
+  let hi = sections.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sections[mid]!.headingBegin <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return sections[lo]?.kind ?? 'unknown';
+}
+
+function inSentence(doc: NlpDocument, offset: number): boolean {
+  const s = doc.sentences;
+  let lo = 0;
+  let hi = s.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = s[mid]!;
+    if (offset < x.begin) hi = mid - 1;
+    else if (offset >= x.end) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Characters between two spans for "near": a few words, on one line. */
+const NEAR_CHARS = 30;
+
+/** Only spaces and tabs from `from` to `to` (a character loop, not a slice: this runs for every entity). */
+function blank(text: string, from: number, to: number): boolean {
+  if (from > to) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** No line break from `from` to `to`. */
+function noNewline(text: string, from: number, to: number): boolean {
+  if (from > to) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
+/**
+ * What the score models read about mention `i` of `all` (text order): how it was found, where it
+ * stands, its neighbours, traits and attributes.
+ */
+function entityContext(doc: NlpDocument, all: ReadonlyArray<{ m: Mention; time: boolean }>, i: number, traits: readonly Trait[], attributes: readonly AttachedAttribute[]): EntityContext {
+  const { m, time } = all[i]!;
+  const lm = m as Partial<LexiconMention>;
+  const text = doc.text;
+  const prev = all[i - 1]?.m;
+  const next = all[i + 1]?.m;
+  let anatomyNear = false;
+  for (let k = i - 1; k >= 0 && k >= i - 4 && !anatomyNear; k--) {
+    const o = all[k]!.m;
+    if (m.begin - o.end > NEAR_CHARS) break;
+    anatomyNear = o.category === 'ANATOMY' && noNewline(text, o.end, m.begin);
+  }
+  for (let k = i + 1; k < all.length && k <= i + 4 && !anatomyNear; k++) {
+    const o = all[k]!.m;
+    if (o.begin - m.end > NEAR_CHARS) break;
+    anatomyNear = o.category === 'ANATOMY' && noNewline(text, m.end, o.begin);
+  }
+  let nextChar = '';
+  for (let k = m.end; k < text.length && k < m.end + 20; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+      nextChar = text.charAt(k);
+      break;
+    }
+  }
+  const context: EntityContext = {
+    text: text.slice(m.begin, m.end),
+    category: m.category,
+    type: m.type,
+    raw: m.score,
+    recogniser: time ? 'time' : (lm.matchKind ?? 'phi'),
+    ambiguity: lm.ambiguity ?? 1,
+    section: sectionAt(doc, m.begin),
+    inSentence: inSentence(doc, m.begin),
+    traits: traits.map((t) => t.Name),
+    attributeTypes: attributes.map((a) => a.span.type),
+    nextChar,
+    anatomyNear,
+    textLength: text.length,
+  };
+  if (m.conditionClass) context.conditionClass = m.conditionClass;
+  if (prev && blank(text, prev.end, m.begin)) context.touchingBefore = prev.category;
+  if (next && blank(text, m.end, next.begin)) context.touchingAfter = next.category;
+  return context;
+}
+
+function conceptContext(entity: EntityContext, ranked: readonly RankedConcept[], final: readonly Concept[]): ConceptContext | undefined {
+  const top = ranked[0];
+  const first = final[0];
+  if (top === undefined || first === undefined) return undefined;
+  return {
+    entity,
+    code: first.Code,
+    description: first.Description,
+    raw: top.raw,
+    secondRaw: ranked[1]?.raw ?? 0,
+    source: top.source,
+    candidates: ranked.length,
+    refinable: REFINABLE.has(top.Code),
+    historyCode: first.Code !== top.Code,
+  };
+}
+
+/**
+ * The first concept's Score from its model; the ones after it never score above it (ranks are the
+ * linker's, the score only says how sure the first one is).
+ */
+function scoreConcepts(list: Concept[], model: LogisticModel, features: FeatureVector): void {
+  const first = list[0];
+  if (first === undefined) return;
+  first.Score = round(predict(model, features));
+  for (let k = 1; k < list.length; k++) list[k]!.Score = Math.min(list[k]!.Score, first.Score);
+}
+
+export interface ScoringOptions {
+  /** Score models (default: the fitted ones in calibration/models.ts); `null` leaves the raw recognition scores and the linker's tables. */
+  models?: ScoreModels | null;
+}
+
+/** The engine plus, per entity, the features it was scored with (fitting the score models, eval --cv). */
+export interface ScoringEngine extends NlpEngine {
+  analyzeWithFeatures(text: string): { entities: Entity[]; features: EntityScoreFeatures[] };
+}
+
 export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
+  return createScoringEngine(init);
+}
+
+export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOptions = {}): ScoringEngine {
+  const models = options.models === undefined ? SCORE_MODELS : options.models;
   const lexicon = builtinLexicon();
   const loaded = indexTerminology(init.packs ?? {});
   const icd10: CodeSystemIndex[] = [builtinIcd10Index(), ...(loaded.icd10 ? [loaded.icd10] : [])].map(memoizedCodeSystem);
@@ -168,7 +330,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     packs: loaded.versions,
   };
 
-  function toEntities(doc: NlpDocument): Entity[] {
+  function scored(doc: NlpDocument): { entities: Entity[]; features: EntityScoreFeatures[] } {
     const recognised = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], doc.text.length);
     const spans = detectAttributeSpans(doc);
     const inMeasure = insideMeasurements(spans, doc.text.length);
@@ -176,8 +338,8 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     const attached = attachAttributes(doc, mentions, spans);
     // Time expressions ("for 3 days") are entities of their own, placed among the others in text order.
     const all = [
-      ...mentions.map((m, i) => ({ m, attributes: attached.byMention[i] ?? [] })),
-      ...attached.timeExpressions.map((m) => ({ m, attributes: [] as AttachedAttribute[] })),
+      ...mentions.map((m, i) => ({ m, time: false, attributes: attached.byMention[i] ?? [] })),
+      ...attached.timeExpressions.map((m) => ({ m, time: true, attributes: [] as AttachedAttribute[] })),
     ];
     all.sort((a, b) => a.m.begin - b.m.begin || a.m.end - b.m.end);
     const targets: TargetSpan[] = [];
@@ -189,8 +351,10 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
     });
     const traits = assertTraits(doc, targets);
     let nextAttributeId = all.length;
-    return all.map(({ m, attributes }, i) => {
+    const features: EntityScoreFeatures[] = [];
+    const entities = all.map(({ m, attributes }, i) => {
       const target = targetOf.get(i);
+      const asserted = target === undefined ? [] : (traits[target] ?? []);
       const entity: Entity = {
         Id: i,
         Text: doc.text.slice(m.begin, m.end),
@@ -199,7 +363,7 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
         Score: round(m.score),
         BeginOffset: m.begin,
         EndOffset: m.end,
-        Traits: withLowConfidence(target === undefined ? [] : (traits[target] ?? []), m.score),
+        Traits: withLowConfidence(asserted, m.score),
       };
       if (attributes.length > 0) {
         entity.Attributes = attributes.map((a) => ({
@@ -215,14 +379,44 @@ export function createNlpEngine(init: NlpEngineInit = {}): NlpEngine {
           Traits: [],
         }));
       }
-      if (m.category === 'MEDICAL_CONDITION') entity.ICD10CMConcepts = withHistoryCode(concepts(linker.linkCondition(m, doc)), entity.Traits);
-      if (m.category === 'MEDICATION') entity.RxNormConcepts = concepts(linker.linkMedication(m, doc, drugAttributes(doc.text, attributes)));
+      const context = entityContext(doc, all, i, asserted, attributes);
+      const vectors: EntityScoreFeatures = { entity: entityFeatures(context) };
+      if (models) entity.Score = round(predict(models.entity, vectors.entity));
+      if (m.category === 'MEDICAL_CONDITION') {
+        const ranked = linker.linkCondition(m, doc);
+        entity.ICD10CMConcepts = withHistoryCode(concepts(ranked), entity.Traits);
+        const concept = conceptContext(context, ranked, entity.ICD10CMConcepts);
+        if (concept) {
+          vectors.icd10 = icd10Features(concept);
+          if (models) scoreConcepts(entity.ICD10CMConcepts, models.icd10, vectors.icd10);
+        }
+      }
+      if (m.category === 'MEDICATION') {
+        const ranked = linker.linkMedication(m, doc, drugAttributes(doc.text, attributes));
+        entity.RxNormConcepts = concepts(ranked);
+        const concept = conceptContext(context, ranked, entity.RxNormConcepts);
+        if (concept) {
+          vectors.rxnorm = rxnormFeatures(concept);
+          if (models) scoreConcepts(entity.RxNormConcepts, models.rxnorm, vectors.rxnorm);
+        }
+      }
+      features.push(vectors);
       return entity;
     });
+    return { entities, features };
+  }
+
+  function toEntities(doc: NlpDocument): Entity[] {
+    return scored(doc).entities;
   }
 
   return {
     versions,
+    analyzeWithFeatures(text: string): { entities: Entity[]; features: EntityScoreFeatures[] } {
+      // the dev set's documents are short; a long note would be scored window by window
+      if (text.length > WHOLE_TEXT_MAX) throw new Error('analyzeWithFeatures takes notes up to WHOLE_TEXT_MAX characters');
+      return scored(analyzeText(text));
+    },
     analyze(text: string): Entity[] {
       if (text.length <= WHOLE_TEXT_MAX) return toEntities(analyzeText(text));
       const entities: Entity[] = [];

@@ -5,7 +5,7 @@
  *
  *   npm run eval:nlp -- [--engine src-main/nlp/engine.ts] [--patients 20] [--seed nlp-dev]
  *                       [--parts sentences,notes,generated] [--out bench-results/eval-nlp.json]
- *                       [--errors bench-results/eval-nlp-errors.jsonl]
+ *                       [--errors bench-results/eval-nlp-errors.jsonl] [--cv]
  *   npm run eval:nlp -- --export-gold FILE [--parts ...] [--patients N]   (the gold as JSONL, no engine)
  *
  * The engine module must export `createNlpEngine()` returning an NlpEngine (or a promise of one).
@@ -33,9 +33,11 @@ export interface EvalOptions {
   errors?: string;
   /** Write the dev set's gold as JSONL ({id, part, group, text, Entities}) instead of evaluating. */
   exportGold?: string;
+  /** Also cross-validate the score models (test/tools/fit-nlp-scores.ts) and print their reliability tables. */
+  cv?: boolean;
 }
 
-export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE] | --export-gold FILE';
+export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE] [--cv] | --export-gold FILE';
 
 export function parseEvalArgs(argv: readonly string[]): EvalOptions {
   const options: EvalOptions = {
@@ -47,6 +49,10 @@ export function parseEvalArgs(argv: readonly string[]): EvalOptions {
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
+    if (flag === '--cv') {
+      options.cv = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value\nusage: ${EVAL_USAGE}`);
     i++;
@@ -123,6 +129,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
       const { text } = await evalNlp(options);
       console.log(text);
       console.log(`\nwritten: ${path.relative(process.cwd(), options.out)}`);
+      if (options.cv) {
+        // loaded here: fit-nlp-scores imports this module's loadDevSet
+        const { fit, formatFit } = await import('./fit-nlp-scores');
+        console.log(`\n=== score models, cross-validated (test/tools/fit-nlp-scores.ts)\n${formatFit(fit())}`);
+      }
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

@@ -1,5 +1,5 @@
 /** Plain-text tables of an evaluation run (what `npm run eval:nlp` prints). */
-import type { ReliabilityBin, Scores } from './metrics';
+import type { CalibrationReport, Scores } from './metrics';
 import type { EngineRun, PartReport } from './run';
 
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -40,8 +40,14 @@ function groupTable(groups: Record<string, Record<string, Scores>>): string {
   return `assertion trait F1 on gold mentions by group (gold count)\n${table(['group', 'NEG', 'PAST', 'FAM', 'HYP', 'FUT'], rows)}`;
 }
 
-function reliability(title: string, bins: readonly ReliabilityBin[]): string {
-  return `${title}\n${table(['score', 'count', 'correct', 'fraction'], bins.map((b) => [b.bin, String(b.count), String(b.correct), b.count ? fixed(b.fractionCorrect) : '-']))}`;
+/** A calibration report as a table: every populated bin, with the ECE in the title. */
+export function formatCalibration(title: string, report: CalibrationReport): string {
+  const lines = [`${title}: ${report.count} scored, ECE ${report.ece.toFixed(3)}, mean score ${report.meanScore.toFixed(3)}, fraction right ${report.fractionCorrect.toFixed(3)}`, 'score    count  correct  mean score  fraction', '-------  -----  -------  ----------  --------'];
+  for (const b of report.bins) {
+    if (b.count === 0) continue;
+    lines.push(`${b.bin}  ${String(b.count).padStart(5)}  ${String(b.correct).padStart(7)}  ${b.meanScore.toFixed(3).padStart(10)}  ${b.fractionCorrect.toFixed(3).padStart(8)}`);
+  }
+  return lines.join('\n');
 }
 
 export function formatPart(part: PartReport): string {
@@ -66,9 +72,9 @@ export function formatPart(part: PartReport): string {
         return [system, String(l.goldWithCode), String(l.matched), String(l.correctAt1), fixed(l.accuracyAt1), fixed(l.endToEndAccuracy)];
       }),
     )}`,
-    reliability('reliability: entity Score (correct = same span and type as a gold entity)', r.reliability.entity),
-    reliability('reliability: first ICD-10-CM concept Score (correct = gold code)', r.reliability.icd10cm),
-    reliability('reliability: first RxNorm concept Score (correct = gold code)', r.reliability.rxnorm),
+    formatCalibration('reliability: entity Score (correct = same span and type as a gold entity)', r.calibration.entity),
+    formatCalibration('reliability: first ICD-10-CM concept Score (correct = gold code)', r.calibration.icd10cm),
+    formatCalibration('reliability: first RxNorm concept Score (correct = gold code)', r.calibration.rxnorm),
   ];
   return out.join('\n\n');
 }

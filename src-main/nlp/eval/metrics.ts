@@ -141,7 +141,7 @@ function hasTrait(entity: Entity, trait: TraitName): boolean {
 }
 
 /** Entity pairs matched by overlapping span and the same category: what traits, attributes and links are judged on. */
-function matchedEntities(pair: DocumentPair): Array<[Entity, Entity]> {
+export function matchedEntities(pair: DocumentPair): Array<[Entity, Entity]> {
   return matchSpans(pair.gold, pair.predicted, 'overlap', (e) => e.Category).map(([g, p]) => [pair.gold[g]!, pair.predicted[p]!]);
 }
 
@@ -282,18 +282,68 @@ export function reliabilityTable(scored: ReadonlyArray<{ score: number; correct:
   return bins;
 }
 
+export interface CalibrationBin {
+  /** '0.9-1.0'; the last bin includes 1. */
+  bin: string;
+  count: number;
+  correct: number;
+  meanScore: number;
+  fractionCorrect: number;
+}
+
+export interface CalibrationReport {
+  count: number;
+  /** Ten equal-width bins over [0, 1]. */
+  bins: CalibrationBin[];
+  /** Expected calibration error: Σ over the bins of count/total × |fraction correct − mean score|. */
+  ece: number;
+  meanScore: number;
+  fractionCorrect: number;
+}
+
+/** Every score (none left out) in ten equal-width bins with the mean score and fraction correct in each, and the ECE. */
+export function calibrationReport(scored: ReadonlyArray<{ score: number; correct: boolean }>): CalibrationReport {
+  const sums = Array.from({ length: 10 }, () => ({ count: 0, score: 0, correct: 0 }));
+  let score = 0;
+  let correct = 0;
+  for (const s of scored) {
+    // rounded first so 0.7 does not land in 0.6-0.7 through floating point
+    const bin = sums[Math.min(9, Math.max(0, Math.floor(Math.round(s.score * 1e9) / 1e8)))]!;
+    bin.count++;
+    bin.score += s.score;
+    score += s.score;
+    if (s.correct) {
+      bin.correct++;
+      correct++;
+    }
+  }
+  const n = scored.length;
+  let ece = 0;
+  const bins = sums.map((s, b) => {
+    if (s.count > 0) ece += (s.count / n) * Math.abs(s.correct / s.count - s.score / s.count);
+    return {
+      bin: `${(b / 10).toFixed(1)}-${((b + 1) / 10).toFixed(1)}`,
+      count: s.count,
+      correct: s.correct,
+      meanScore: s.count === 0 ? 0 : s.score / s.count,
+      fractionCorrect: s.count === 0 ? 0 : s.correct / s.count,
+    };
+  });
+  return { count: n, bins, ece, meanScore: n === 0 ? 0 : score / n, fractionCorrect: n === 0 ? 0 : correct / n };
+}
+
 /** Each candidate entity's Score, correct when a reference entity has the same span and type. */
-function entityReliability(pairs: readonly DocumentPair[]): ReliabilityBin[] {
+function entityScores(pairs: readonly DocumentPair[]): Array<{ score: number; correct: boolean }> {
   const scored: Array<{ score: number; correct: boolean }> = [];
   for (const { gold, predicted } of pairs) {
     const matched = new Set(matchSpans(gold, predicted, 'strict', (e) => e.Type).map(([, p]) => p));
     predicted.forEach((e, i) => scored.push({ score: e.Score, correct: matched.has(i) }));
   }
-  return reliabilityTable(scored);
+  return scored;
 }
 
 /** The first concept's Score of matched entities whose reference has a code; correct when the codes agree. */
-function conceptReliability(pairs: readonly DocumentPair[], field: 'ICD10CMConcepts' | 'RxNormConcepts'): ReliabilityBin[] {
+function conceptScores(pairs: readonly DocumentPair[], field: 'ICD10CMConcepts' | 'RxNormConcepts'): Array<{ score: number; correct: boolean }> {
   const scored: Array<{ score: number; correct: boolean }> = [];
   for (const pair of pairs) {
     for (const [gold, predicted] of matchedEntities(pair)) {
@@ -303,7 +353,7 @@ function conceptReliability(pairs: readonly DocumentPair[], field: 'ICD10CMConce
       scored.push({ score: first.Score, correct: sameCode(first.Code, code) });
     }
   }
-  return reliabilityTable(scored);
+  return scored;
 }
 
 export interface EvaluationReport {
@@ -317,6 +367,8 @@ export interface EvaluationReport {
   attributes: { strict: Record<string, Scores>; overlap: Record<string, Scores> };
   linking: { icd10cm: LinkingReport; rxnorm: LinkingReport };
   reliability: { entity: ReliabilityBin[]; icd10cm: ReliabilityBin[]; rxnorm: ReliabilityBin[] };
+  /** The same scores over the whole range [0, 1], with mean score per bin and ECE. */
+  calibration: { entity: CalibrationReport; icd10cm: CalibrationReport; rxnorm: CalibrationReport };
   /** PROTECTED_HEALTH_INFORMATION types only (a copy of those rows of byType), strict and overlapping. */
   phi: { strict: Record<string, Scores>; overlap: Record<string, Scores>; overallStrict: Scores; overallOverlap: Scores };
 }
@@ -332,6 +384,9 @@ export function evaluate(pairs: readonly DocumentPair[]): EvaluationReport {
   const phiTypes = new Set<string>();
   for (const { gold, predicted } of pairs) for (const e of [...gold, ...predicted]) if (e.Category === 'PROTECTED_HEALTH_INFORMATION') phiTypes.add(e.Type);
   const empty = scoresOf(emptyCounts());
+  const entity = entityScores(pairs);
+  const icd10cm = conceptScores(pairs, 'ICD10CMConcepts');
+  const rxnorm = conceptScores(pairs, 'RxNormConcepts');
   return {
     documents: pairs.length,
     goldEntities: pairs.reduce((n, p) => n + p.gold.length, 0),
@@ -341,7 +396,8 @@ export function evaluate(pairs: readonly DocumentPair[]): EvaluationReport {
     traits: traitReport(pairs),
     attributes: { strict: attributeReport(pairs, 'strict'), overlap: attributeReport(pairs, 'overlap') },
     linking: { icd10cm: linkingReport(pairs, 'ICD10CMConcepts'), rxnorm: linkingReport(pairs, 'RxNormConcepts') },
-    reliability: { entity: entityReliability(pairs), icd10cm: conceptReliability(pairs, 'ICD10CMConcepts'), rxnorm: conceptReliability(pairs, 'RxNormConcepts') },
+    reliability: { entity: reliabilityTable(entity), icd10cm: reliabilityTable(icd10cm), rxnorm: reliabilityTable(rxnorm) },
+    calibration: { entity: calibrationReport(entity), icd10cm: calibrationReport(icd10cm), rxnorm: calibrationReport(rxnorm) },
     phi: {
       strict: phiRows(strict, phiTypes),
       overlap: phiRows(overlap, phiTypes),

@@ -42,6 +42,8 @@ export interface DrugAttributes {
 /** A concept with the raw score it was ranked by (for calibration fitting and debugging). */
 export interface RankedConcept extends Concept {
   raw: number;
+  /** Where the concept came from (the score models read it: calibration/features.ts). */
+  source: ConceptSource;
 }
 
 interface Scored {
@@ -168,7 +170,7 @@ export class ConceptLinker {
       features.match = s.match;
       features.rank = out.length;
       const raw = rawLinkScore(features);
-      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, out.length === 0 ? calibration.top : calibration.alternatives)), raw });
+      out.push({ Code: s.code, Description: description, Score: round(calibrate(raw, out.length === 0 ? calibration.top : calibration.alternatives)), raw, source: s.source });
       if (out.length >= this.limit) break;
     }
     return out;

@@ -33,6 +33,8 @@ describe('eval-nlp', () => {
     expect(() => parseEvalArgs(['--parts', 'novels'])).toThrow('unknown part');
     expect(() => parseEvalArgs(['--patients', '-1'])).toThrow('whole number');
     expect(() => parseEvalArgs(['--verbose', 'yes'])).toThrow('unknown option');
+    expect(parseEvalArgs(['--cv', '--patients', '2'])).toMatchObject({ cv: true, patients: 2 });
+    expect(parseEvalArgs([]).cv).toBeUndefined();
     expect(() => parseEvalArgs(['--engine'])).toThrow('needs a value');
   });
 

@@ -1,6 +1,6 @@
 /** Evaluation metrics (src-main/nlp/eval/metrics.ts) on hand-made predictions with exact expected numbers. */
 import { describe, expect, it } from 'vitest';
-import { evaluate, matchSpans, reliabilityTable, scoresOf, spanErrors, traitsOnGoldMentions, type DocumentPair } from '../../../../src-main/nlp/eval/metrics';
+import { calibrationReport, evaluate, matchSpans, reliabilityTable, scoresOf, spanErrors, traitsOnGoldMentions, type DocumentPair } from '../../../../src-main/nlp/eval/metrics';
 import type { Attribute, AttributeType, Concept, Entity, EntityCategory, EntityType, TraitName } from '../../../../src-main/nlp/types';
 
 let nextId = 0;
@@ -168,5 +168,35 @@ describe('spanErrors', () => {
       ['missed', 40, undefined],
       ['spurious', undefined, 50],
     ]);
+  });
+});
+
+describe('calibrationReport', () => {
+  it('bins every score by tenths over [0, 1] with mean score, and weighs each bin gap by its share (ECE)', () => {
+    const report = calibrationReport([
+      { score: 0.05, correct: false },
+      { score: 0.15, correct: true },
+      { score: 0.7, correct: false },
+      { score: 0.7, correct: true },
+      { score: 1, correct: true },
+      { score: 0.9, correct: true },
+    ]);
+    expect(report.count).toBe(6);
+    expect(report.bins).toHaveLength(10);
+    expect(report.bins.filter((b) => b.count > 0).map((b) => [b.bin, b.count, b.correct])).toEqual([
+      ['0.0-0.1', 1, 0],
+      ['0.1-0.2', 1, 1],
+      ['0.7-0.8', 2, 1],
+      ['0.9-1.0', 2, 2],
+    ]);
+    expect(report.bins[9]!.meanScore).toBeCloseTo(0.95, 12);
+    // |0 - 0.05| + |1 - 0.15| + 2 |0.5 - 0.7| + 2 |1 - 0.95|, over 6
+    expect(report.ece).toBeCloseTo((0.05 + 0.85 + 0.4 + 0.1) / 6, 12);
+    expect(report.meanScore).toBeCloseTo(3.5 / 6, 12);
+    expect(report.fractionCorrect).toBeCloseTo(4 / 6, 12);
+  });
+
+  it('is all zeros for no scores', () => {
+    expect(calibrationReport([])).toMatchObject({ count: 0, ece: 0, meanScore: 0, fractionCorrect: 0 });
   });
 });
