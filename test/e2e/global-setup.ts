@@ -73,5 +73,7 @@ export default async function globalSetup(): Promise<void> {
   process.env['HEARTH_URL'] = url;
   process.env['HEARTH_E2E_SERVER_PID'] = String(pid);
   process.env['HEARTH_E2E_CONFIG_DIR'] = configDir;
+  // Names this run's sample-vault template (fixtures/sample-vault.ts), built on first use.
+  process.env['HEARTH_E2E_RUN'] = `${process.pid}-${Date.now().toString(36)}`;
   console.log(`[e2e] web mode at http://127.0.0.1:${new URL(url).port}/ (token in HEARTH_URL)`);
 }

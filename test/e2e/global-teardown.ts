@@ -1,5 +1,6 @@
-/** Stops the web server started by global-setup and removes its settings folder. */
+/** Stops the web server started by global-setup and removes its settings folder and the sample-vault template. */
 import { rmSync } from 'node:fs';
+import { removeSampleVaultTemplate } from './fixtures/sample-vault';
 
 export default async function globalTeardown(): Promise<void> {
   const pid = Number(process.env['HEARTH_E2E_SERVER_PID']);
@@ -16,6 +17,7 @@ export default async function globalTeardown(): Promise<void> {
   }
   const configDir = process.env['HEARTH_E2E_CONFIG_DIR'];
   if (configDir) rmSync(configDir, { recursive: true, force: true });
+  removeSampleVaultTemplate();
 }
 
 function isAlive(pid: number): boolean {

@@ -1,6 +1,6 @@
 /**
- * The review workspace (issue 6 §1) in the web mode: a new vault with the sample notes, once the
- * NLP has read them: the queue (lowest score first), the lowest-score note reviewed from the
+ * The review workspace (issue 6 §1) in the web mode, on a copy of the sample vault (its notes read
+ * by the NLP): the queue (lowest score first), the lowest-score note reviewed from the
  * keyboard only (next entity, accept, reject, toggle negation, undo, redo, next document), and after
  * a reload the decisions are still there. Screenshots of the queue and a note, light and dark.
  */
@@ -8,9 +8,9 @@ import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copySampleVault, openVault } from './fixtures/sample-vault';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(import.meta.dirname, '../../test-results/screens');
-const PASSPHRASE = 'amber willow ninety lanterns';
 
 async function negated(page: Page): Promise<boolean> {
   return page.getByTestId('trait-NEG').locator('input').or(page.locator('input[data-testid="trait-NEG"]')).first().isChecked();
@@ -38,18 +38,8 @@ test.describe('review workspace', () => {
     test.setTimeout(420_000);
     fs.mkdirSync(shotsDir, { recursive: true });
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.goto(hearthUrl!);
-    const lockButton = page.getByTestId('lock-button');
-    await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
-    if (await lockButton.isVisible()) await lockButton.click();
-    await page.getByLabel('Vault folder').fill(path.join(root, 'vault'));
-    await page.getByLabel('New passphrase').fill(PASSPHRASE);
-    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-    await page.getByLabel(/Load sample data/).check();
-    await page.getByRole('button', { name: 'Create a new vault' }).click();
-    await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 180_000 });
-    await page.getByTestId('nav-home').click();
-    await expect(page.getByTestId('nlp-counts')).toHaveText(/^([\d,]+) of \1 notes processed$/, { timeout: 240_000 });
+    // A vault with the sample patients whose notes the NLP has read (fixtures/sample-vault.ts).
+    await openVault(page, hearthUrl!, copySampleVault(path.join(root, 'vault')));
 
     // The queue, after the reviewer's name (asked once).
     await page.getByTestId('nav-review').click();
