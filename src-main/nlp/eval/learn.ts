@@ -135,9 +135,17 @@ function score(engine: NlpEngine, documents: readonly GoldDocument[]): Evaluatio
   return evaluate(documents.map((d) => ({ gold: d.entities, predicted: engine.analyze(d.text) })));
 }
 
+export interface ExperimentOptions {
+  thresholds?: LearningThresholds;
+  /** Share of the corrected half the reviewer gets through (its first documents in id order; default all). */
+  share?: number;
+}
+
 /** Runs the experiment on `documents` (the hand-written dev set, usually). */
-export function runLearningExperiment(documents: readonly GoldDocument[], thresholds?: LearningThresholds): LearningExperiment {
-  const { corrected, heldOut } = splitDevSet(documents);
+export function runLearningExperiment(documents: readonly GoldDocument[], options: ExperimentOptions = {}): LearningExperiment {
+  const split = splitDevSet(documents);
+  const heldOut = split.heldOut;
+  const corrected = split.corrected.slice(0, Math.ceil(split.corrected.length * Math.min(1, Math.max(0, options.share ?? 1))));
   const base = createNlpEngine();
   const review: ReviewCounts = { accepted: 0, rejected: 0, respanned: 0, edited: 0, added: 0 };
   const notes = corrected.map((d) => {
@@ -145,7 +153,7 @@ export function runLearningExperiment(documents: readonly GoldDocument[], thresh
     for (const k of Object.keys(review) as Array<keyof ReviewCounts>) review[k] += counts[k];
     return note;
   });
-  const model = deriveLearning(notes, thresholds);
+  const model = deriveLearning(notes, options.thresholds);
   const learned = createNlpEngine({ learned: model });
   return {
     correctedDocuments: corrected.length,
@@ -155,4 +163,30 @@ export function runLearningExperiment(documents: readonly GoldDocument[], thresh
     before: score(base, heldOut),
     after: score(learned, heldOut),
   };
+}
+
+const f4 = (n: number | undefined): string => (n ?? 0).toFixed(4);
+
+/** The before/after table of one or more runs (a learning curve when the shares differ). */
+export function formatLearning(runs: readonly LearningExperiment[]): string {
+  const first = runs[0];
+  if (!first) return '';
+  const lines = [
+    `held out: ${first.heldOutDocuments} documents; corrected: up to ${Math.max(...runs.map((r) => r.correctedDocuments))} (documents at even positions in id order)`,
+    '',
+    'corrected docs  corrections  suppr  terms  concepts  triggers | strict F1  MEDICAL_CONDITION  overlap F1  ICD-10-CM@1  RxNorm@1',
+    `${'0'.padStart(14)}  ${'0'.padStart(11)}  ${''.padStart(5)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(8)} | ${f4(first.before.strict.overall.f1).padStart(9)}  ${f4(first.before.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(first.before.overlap.overall.f1).padStart(10)}  ${f4(first.before.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(first.before.linking.rxnorm.accuracyAt1).padStart(8)}`,
+  ];
+  for (const r of runs) {
+    const m = r.model;
+    lines.push(
+      `${String(r.correctedDocuments).padStart(14)}  ${String(r.review.corrections).padStart(11)}  ${String(m.suppressions.length).padStart(5)}  ${String(m.terms.length).padStart(5)}  ${String(m.concepts.length).padStart(8)}  ${String(m.triggers.length).padStart(8)} | ${f4(r.after.strict.overall.f1).padStart(9)}  ${f4(r.after.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(r.after.overlap.overall.f1).padStart(10)}  ${f4(r.after.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(r.after.linking.rxnorm.accuracyAt1).padStart(8)}`,
+    );
+  }
+  const last = runs[runs.length - 1]!;
+  lines.push('', `strict F1 per category, before -> after ${last.review.corrections} corrections:`);
+  for (const c of Object.keys(last.before.strict.byCategory)) lines.push(`  ${c.padEnd(32)} ${f4(last.before.strict.byCategory[c]?.f1)} -> ${f4(last.after.strict.byCategory[c]?.f1)}`);
+  lines.push('trait F1 (matched entities), before -> after:');
+  for (const t of Object.keys(last.before.traits)) lines.push(`  ${t.padEnd(32)} ${f4(last.before.traits[t]?.f1)} -> ${f4(last.after.traits[t]?.f1)}`);
+  return lines.join('\n');
 }
