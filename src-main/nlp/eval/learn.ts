@@ -78,6 +78,7 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
       decision: 'accepted',
       edited,
       ...(engine ? { engineType: engine.Type } : {}),
+      ...(engine && engineConcept(engine) ? { engineCode: engineConcept(engine)!.code } : {}),
     };
   };
   const pending: Array<{ e: Entity; id: string }> = [];

@@ -50,6 +50,8 @@ export interface CorrectionAnnotation {
   edited?: boolean;
   /** The type the engine gave it, when known (the engine's stored result for the same id): a changed type is a re-coded term. */
   engineType?: EntityType;
+  /** The code of the engine's first concept, when known: a concept kept as the engine gave it is no correction. */
+  engineCode?: string;
 }
 
 /** One reviewer's record of one note, with the note's text. */
@@ -330,7 +332,7 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       const surface = note.text.slice(a.begin, a.end);
       const text = normalizeText(surface);
       push(acceptances, `${a.category}|${text}`, { note: noteIndex, place: view.place(a.begin, a.end) });
-      const corrective = a.origin === 'reviewer' || a.edited === true;
+      const corrective = a.origin === 'reviewer' || (a.edited === true && (a.engineCode === undefined || a.engineCode !== a.concept?.code));
       // A term: what a reviewer added, re-spanned, re-categorised or re-typed.
       const retyped = a.origin === 'engine' && a.engineType !== undefined && a.engineType !== a.type;
       if (a.origin === 'reviewer' || respanned || retyped) {

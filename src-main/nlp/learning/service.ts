@@ -72,19 +72,20 @@ export async function readCorrections(repository: ResourceRepository, scanPageSi
       }
     });
     if (!text.ok || (record.textHash !== undefined && record.textHash !== text.textHash)) continue;
-    // The engine's types by annotation id, to tell a re-typed annotation (the first of a span and category: ids without `~n`).
-    const engineTypes = new Map<string, EntityType>();
+    // The engine's type and first code by annotation id, to tell a re-typed or re-coded annotation (the first of a span and category: ids without `~n`).
+    const engineTypes = new Map<string, { type: EntityType; code?: string }>();
     for (const e of extensionsToEntities(doc)) {
       const id = `e:${e.BeginOffset}-${e.EndOffset}-${e.Category}`;
-      if (!engineTypes.has(id)) engineTypes.set(id, e.Type);
+      const code = (e.Category === 'MEDICATION' ? e.RxNormConcepts : e.ICD10CMConcepts)?.[0]?.Code;
+      if (!engineTypes.has(id)) engineTypes.set(id, { type: e.Type, ...(code !== undefined ? { code } : {}) });
     }
     notes.push({
       documentId: `${record.documentId}\u0000${record.reviewer}`,
       text: text.text,
       done: record.status === 'done',
       annotations: [...record.annotations.values()].map((a) => {
-        const engineType = engineTypes.get(a.id);
-        return { ...a, ...(engineType !== undefined ? { engineType } : {}) };
+        const engine = engineTypes.get(a.id);
+        return { ...a, ...(engine ? { engineType: engine.type } : {}), ...(engine?.code !== undefined ? { engineCode: engine.code } : {}) };
       }),
     });
   }
