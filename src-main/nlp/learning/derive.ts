@@ -432,8 +432,11 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
     ordered.forEach((note) => {
       if (!note.done) return;
       const lower = note.text.toLowerCase();
+      // A term whose first word the note lacks cannot occur in it (most terms, most notes): one word set per note.
+      const words = new Set(lower.split(/[^\p{L}\p{N}]+/u));
       for (const [text, list] of byText) {
-        if (text === '') continue;
+        const first = text.split(/[^\p{L}\p{N}]+/u).find((w) => w !== '');
+        if (first === undefined || !words.has(first)) continue;
         for (let at = lower.indexOf(text); at >= 0; at = lower.indexOf(text, at + 1)) {
           const end = at + text.length;
           // Whole words only.
