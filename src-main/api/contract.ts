@@ -16,6 +16,7 @@ import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/termin
 import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '../nlp/types';
 import type { AgreementReport, AnnotationFile, ConceptSearchResult, ReviewDocument, ReviewQueuePage } from '../review/types';
 import type { ReviewImportResult } from '../review/formats/common';
+import type { LearningSummary } from '../nlp/learning/model';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -370,6 +371,10 @@ export const nlpContract = {
   rerun: method<NlpQueueStatus>()(z.object({ scope: z.enum(['outdated', 'all']).default('outdated') }).strict()),
   /** Stops the running job and pauses automatic processing until nlp.start. */
   cancel: method<NlpQueueStatus>()(empty),
+  /** What the engine learned from reviewers' corrections (docs/review.md "What the engine learns"): counts of suppressions, terms, concepts, triggers. */
+  learning: method<LearningSummary>()(empty),
+  /** Derives it again from the review records now (it is also rebuilt a few seconds after they change); a new version restarts the engine. */
+  relearn: method<LearningSummary>()(empty),
 };
 
 /** Concept search over the loaded vocabularies (docs/concept-search.md): the review workspace's "change concept". */

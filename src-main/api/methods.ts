@@ -10,7 +10,7 @@ export const API_METHODS = {
   export: ['start', 'report'],
   jobs: ['list', 'get', 'cancel'],
   terminology: ['import', 'report', 'list'],
-  nlp: ['status', 'start', 'rerun', 'cancel'],
+  nlp: ['status', 'start', 'rerun', 'cancel', 'learning', 'relearn'],
   concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],

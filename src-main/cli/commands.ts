@@ -184,7 +184,7 @@ export async function importFiles(dir: string, files: string[], io: CliIo, optio
   const nlp = options.nlp !== false;
   // The engine reads the vault's terminology packs when it starts (as the app's sessions do).
   const extras: SessionExtras | undefined = nlp
-    ? { nlpAnalyzer: async (repository) => (await import('../nlp/session-engine')).startSessionEngine(repository), nlpStartPaused: true }
+    ? { nlpAnalyzer: async (repository, init) => (await import('../nlp/session-engine')).startSessionEngine(repository, init), nlpStartPaused: true }
     : undefined;
   return withSession(dir, io, async (session) => {
     const { jobId } = value(

@@ -5,6 +5,7 @@
  */
 import type { VaultProbe } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
+import type { LearnedModel } from '../nlp/learning/model';
 import type { SessionFactories } from './session-handle';
 
 export async function loadSessionFactories(moduleUrl?: string): Promise<SessionFactories> {
@@ -12,7 +13,7 @@ export async function loadSessionFactories(moduleUrl?: string): Promise<SessionF
   const services = await import('../services/index');
   const { startSessionEngine } = await import('../nlp/session-engine');
   // App sessions analyse notes in the background (NLP worker threads started on first use).
-  const extras = { nlpAnalyzer: (repository: ResourceRepository) => startSessionEngine(repository) };
+  const extras = { nlpAnalyzer: (repository: ResourceRepository, init?: { learned?: LearnedModel }) => startSessionEngine(repository, init) };
   return {
     openVaultSession: (folder, passphrase, options) => services.openVaultSession(folder, passphrase, options, extras),
     createVaultSession: (folder, passphrase, options) => services.createVaultSession(folder, passphrase, options, extras),

@@ -15,6 +15,8 @@ import { REFINEMENTS } from './lexicon/refinements';
 import type { LexiconMention } from './match/matcher';
 import { memoizedCodeSystem, memoizedRxNorm } from './link-cache';
 import { textWindows, WHOLE_TEXT_MAX } from './long-text';
+import { compileLearning } from './learning/compile';
+import type { LearnedModel } from './learning/model';
 import { createLexiconMatcher, type LexiconMatcher } from './match';
 import { detectPhi } from './phi';
 import { indexTerminology, type TerminologyPacks } from './terminology';
@@ -52,6 +54,11 @@ const LOW_CONFIDENCE_BELOW = 0.5;
 export interface NlpEngineInit {
   /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
   packs?: TerminologyPacks;
+  /**
+   * What reviewers' corrections taught (learning/): suppressions, user terms, concept choices and
+   * trigger phrases. Its version joins the packs' in the stamp, so notes analysed without it are outdated.
+   */
+  learned?: LearnedModel;
 }
 
 /** PHI types that win over a dictionary match on the same characters (a date or a phone number is never a condition). */
@@ -324,14 +331,15 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
   const rxnorm: RxNormIndex[] = [builtinRxNormIndex(), ...(loaded.rxnorm ? [loaded.rxnorm] : [])].map(memoizedRxNorm);
   const matcher: LexiconMatcher = createLexiconMatcher(lexicon);
   const linker = new ConceptLinker({ icd10, rxnorm });
+  const learning = compileLearning(init.learned);
   const versions: NlpVersions = {
     engine: ENGINE_VERSION,
     lexicon: lexicon.version,
-    packs: loaded.versions,
+    packs: learning.version === undefined ? loaded.versions : [...loaded.versions, learning.version],
   };
 
   function scored(doc: NlpDocument): { entities: Entity[]; features: EntityScoreFeatures[] } {
-    const recognised = resolveMentionOverlaps([...matcher.match(doc), ...detectPhi(doc)], doc.text.length);
+    const recognised = resolveMentionOverlaps([...learning.adjust(doc, matcher.match(doc)), ...detectPhi(doc)], doc.text.length);
     const spans = detectAttributeSpans(doc);
     const inMeasure = insideMeasurements(spans, doc.text.length);
     const mentions = recognised.filter((m) => !(m.category === 'ANATOMY' && inMeasure(m)));
@@ -349,7 +357,7 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
       targetOf.set(i, targets.length);
       targets.push({ begin: m.begin, end: m.end, category: m.category, ...(m.conditionClass ? { conditionClass: m.conditionClass } : {}) });
     });
-    const traits = assertTraits(doc, targets);
+    const traits = assertTraits(doc, targets, learning.phrases);
     let nextAttributeId = all.length;
     const features: EntityScoreFeatures[] = [];
     const entities = all.map(({ m, attributes }, i) => {
@@ -384,7 +392,7 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
       if (models) entity.Score = round(predict(models.entity, vectors.entity));
       if (m.category === 'MEDICAL_CONDITION') {
         const ranked = linker.linkCondition(m, doc);
-        entity.ICD10CMConcepts = withHistoryCode(concepts(ranked), entity.Traits);
+        entity.ICD10CMConcepts = learning.concepts(entity.Text, m.category, withHistoryCode(concepts(ranked), entity.Traits));
         const concept = conceptContext(context, ranked, entity.ICD10CMConcepts);
         if (concept) {
           vectors.icd10 = icd10Features(concept);
@@ -393,7 +401,7 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
       }
       if (m.category === 'MEDICATION') {
         const ranked = linker.linkMedication(m, doc, drugAttributes(doc.text, attributes));
-        entity.RxNormConcepts = concepts(ranked);
+        entity.RxNormConcepts = learning.concepts(entity.Text, m.category, concepts(ranked));
         const concept = conceptContext(context, ranked, entity.RxNormConcepts);
         if (concept) {
           vectors.rxnorm = rxnormFeatures(concept);
@@ -451,8 +459,8 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
       // A given span takes the category, type and condition class of the dictionary mention that
       // overlaps it most (so SIGN / SYMPTOM / DIAGNOSIS come out right); otherwise what the caller
       // said, else a condition.
-      const found = matcher
-        .match(doc)
+      const found = learning
+        .adjust(doc, matcher.match(doc))
         .filter((m) => ASSERTED.has(m.category))
         .sort((a, b) => a.begin - b.begin);
       const described = spans.map((span) => {
@@ -462,7 +470,7 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
         const conditionClass = span.conditionClass ?? (best && best.category === category ? best.conditionClass : undefined);
         return { span: { ...span, category, ...(conditionClass ? { conditionClass } : {}) }, type };
       });
-      const traits = assertTraits(doc, described.map((d) => d.span));
+      const traits = assertTraits(doc, described.map((d) => d.span), learning.phrases);
       return described.map(({ span, type }, i) => ({
         Id: i,
         Text: text.slice(span.begin, span.end),

@@ -53,6 +53,8 @@ export interface ReviewServiceOptions {
   now?: () => Date;
   /** Resources per scan page (default 500). */
   scanPageSize?: number;
+  /** Called after a review record is written, by this service or anything else (what the engine learns is rebuilt: nlp/learning/service.ts). */
+  onRecordsChanged?: () => void;
 }
 
 export interface ApplyInput {
@@ -131,6 +133,7 @@ export class ReviewService {
 
   /** The session's write observer calls this with every write made by others. */
   readonly written = (items: readonly WrittenResource[]): void => {
+    if (this.options.onRecordsChanged && items.some((item) => item.resourceType === 'Basic' && item.id.startsWith('rv-'))) this.options.onRecordsChanged();
     // Before the first queue request nothing is cached: the scan will see these writes.
     if (!this.built && !this.building) return;
     for (const item of items) {
@@ -572,6 +575,7 @@ export class ReviewService {
     if (stored?.status !== 'updated' && stored?.status !== 'created') throw fhirError('exception', 'The review record was not stored', 500);
     record.version = Number(stored.resource.meta?.versionId ?? newVersion);
     this.afterWrite(note, record);
+    this.options.onRecordsChanged?.();
     return this.documentOf(note, record);
   }
 

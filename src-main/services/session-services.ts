@@ -18,6 +18,8 @@ import type { JobManager } from '../jobs/job-manager';
 import type { Vault } from '../vault/types';
 import { NlpQueue } from '../nlp/results/queue';
 import { ReviewService } from '../review/service';
+import { LearningService } from '../nlp/learning/service';
+import { summarizeModel } from '../nlp/learning/model';
 import { readTerminologyFromVault } from '../nlp/terminology';
 import { ConceptSearch } from '../review/concept-search';
 import { agreementReview, exportReview, importReview } from '../review/exchange-service';
@@ -39,6 +41,8 @@ export interface ServiceDependencies {
   review?: ReviewService;
   /** Concept search (review/concept-search.ts); default: over the packs stored in `repository`. */
   concepts?: ConceptSearch;
+  /** What the engine learns from review corrections (nlp/learning/service.ts); default: one over `repository` that restarts no engine. */
+  learning?: LearningService;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -56,6 +60,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const { repository, jobs, vault } = deps;
   const nlp = deps.nlp ?? new NlpQueue({ repository, jobs });
   const review = deps.review ?? new ReviewService({ repository, jobs });
+  const learning = deps.learning ?? new LearningService({ repository });
   const concepts = deps.concepts ?? new ConceptSearch(() => readTerminologyFromVault(repository));
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
@@ -182,6 +187,8 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
       start: () => guarded(async () => nlp.start()),
       rerun: (input) => guarded(async () => nlp.rerun(input.scope)),
       cancel: () => guarded(async () => nlp.cancel()),
+      learning: () => guarded(() => learning.summary()),
+      relearn: () => guarded(async () => summarizeModel(await learning.rebuild())),
     },
     review: {
       queue: (input) =>

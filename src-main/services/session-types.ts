@@ -57,6 +57,8 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'review.agreement': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
+  'nlp.learning': true,
+  'nlp.relearn': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

@@ -17,6 +17,8 @@ import type { NoteAnalyzer } from '../nlp/results/processor';
 import { observeWrites } from '../nlp/results/write-observer';
 import type { VaultSession } from './session-types';
 import { ReviewService } from '../review/service';
+import { LearningService } from '../nlp/learning/service';
+import type { LearnedModel } from '../nlp/learning/model';
 
 /** How long after opening a vault the review queue is built when the vault has reviews. */
 const REVIEW_WARM_DELAY_MS = 3000;
@@ -28,7 +30,7 @@ export interface SessionExtras {
    * it, notes are processed in the background (nlp/results/queue.ts); without it, nlp.status says
    * the engine is not available.
    */
-  nlpAnalyzer?: (repository: ResourceRepository) => Promise<NoteAnalyzer>;
+  nlpAnalyzer?: (repository: ResourceRepository, init?: { learned?: LearnedModel }) => Promise<NoteAnalyzer>;
   /** The NLP queue waits for nlp.start instead of starting when the vault opens (`hearth import` runs it after the import). */
   nlpStartPaused?: boolean;
 }
@@ -77,16 +79,27 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     for (const listener of listeners) listener(event);
   };
   const jobs = new JobManager({ onEvent: emit });
+  // What reviewers' corrections teach the engine: derived from the review records, rebuilt when
+  // they change; a new version restarts the engine with it (notes analysed without it are outdated).
+  const learning: LearningService = new LearningService({ repository: store, onChange: (): Promise<void> => nlp.engineChanged() });
   // The review service writes to the store itself (and updates its queue from its own writes);
   // it hears every other write, the NLP queue's results included, through this observer.
-  const review = new ReviewService({ repository: store, jobs });
+  const review = new ReviewService({ repository: store, jobs, onRecordsChanged: learning.recordsChanged });
   const observed = observeWrites(store, review.written);
   // The NLP queue hears of every note written through the session's repository, and writes its
   // results to the store underneath (so it does not hear of its own writes).
-  const nlp = new NlpQueue({
+  const nlp: NlpQueue = new NlpQueue({
     repository: observed,
     jobs,
-    ...(extras.nlpAnalyzer ? { analyzer: () => extras.nlpAnalyzer!(store) } : {}),
+    ...(extras.nlpAnalyzer
+      ? {
+          analyzer: async (): Promise<NoteAnalyzer> => {
+            // A vault whose records cannot be read for learning still gets its notes analysed (without it).
+            const learned = await learning.model().catch(() => undefined);
+            return extras.nlpAnalyzer!(store, learned ? { learned } : {});
+          },
+        }
+      : {}),
     ...(extras.nlpStartPaused ? { paused: true } : {}),
     onStatus: (status) => emit({ type: 'nlp', status }),
   });
@@ -96,6 +109,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     jobs,
     nlp,
     review,
+    learning,
     ...(vault ? { vault } : {}),
     ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
   });
@@ -123,6 +137,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
       if (closed) return;
       closed = true;
       clearTimeout(warmReview);
+      learning.close();
       nlp.cancel();
       await jobs.cancelAll();
       await nlp.close();

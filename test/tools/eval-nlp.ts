@@ -7,6 +7,7 @@
  *                       [--parts sentences,notes,generated] [--out bench-results/eval-nlp.json]
  *                       [--errors bench-results/eval-nlp-errors.jsonl] [--cv]
  *   npm run eval:nlp -- --export-gold FILE [--parts ...] [--patients N]   (the gold as JSONL, no engine)
+ *   npm run eval:nlp -- --learn [--parts sentences,notes]   (learning from corrections: before/after table, docs/nlp-eval.md)
  *
  * The engine module must export `createNlpEngine()` returning an NlpEngine (or a promise of one).
  * docs/nlp-eval.md describes the dev set and every figure.
@@ -35,9 +36,11 @@ export interface EvalOptions {
   exportGold?: string;
   /** Also cross-validate the score models (test/tools/fit-nlp-scores.ts) and print their reliability tables. */
   cv?: boolean;
+  /** Run the learning-from-corrections experiment instead (default parts: the hand-written ones). */
+  learn?: boolean;
 }
 
-export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE] [--cv] | --export-gold FILE';
+export const EVAL_USAGE = 'eval-nlp [--engine MODULE] [--patients N] [--seed S] [--parts sentences,notes,generated] [--out FILE] [--errors FILE] [--cv] | --export-gold FILE | --learn [--parts ...]';
 
 export function parseEvalArgs(argv: readonly string[]): EvalOptions {
   const options: EvalOptions = {
@@ -47,10 +50,15 @@ export function parseEvalArgs(argv: readonly string[]): EvalOptions {
     parts: ['sentences', 'notes', 'generated'],
     out: path.join(repoRoot, 'bench-results/eval-nlp.json'),
   };
+  let partsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--cv') {
       options.cv = true;
+      continue;
+    }
+    if (flag === '--learn') {
+      options.learn = true;
       continue;
     }
     const value = argv[i + 1];
@@ -68,8 +76,11 @@ export function parseEvalArgs(argv: readonly string[]): EvalOptions {
       const parts = value.split(',').map((p) => p.trim());
       for (const part of parts) if (part !== 'sentences' && part !== 'notes' && part !== 'generated') throw new Error(`unknown part ${part}`);
       options.parts = parts as DevPart[];
+      partsGiven = true;
     } else throw new Error(`unknown option ${flag}\nusage: ${EVAL_USAGE}`);
   }
+  // The generated notes follow the generator's templates: what a reviewer teaches on some is known for all.
+  if (options.learn && !partsGiven) options.parts = ['sentences', 'notes'];
   return options;
 }
 
@@ -122,7 +133,12 @@ export async function evalNlp(options: EvalOptions, devSetDir = DEV_SET_DIR): Pr
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   try {
     const options = parseEvalArgs(process.argv.slice(2));
-    if (options.exportGold) {
+    if (options.learn) {
+      const { formatLearning, runLearningExperiment } = await import('../../src-main/nlp/eval/learn');
+      const documents = loadDevSet(options);
+      const runs = [0.25, 0.5, 1].map((share) => runLearningExperiment(documents, { share }));
+      console.log(formatLearning(runs));
+    } else if (options.exportGold) {
       const count = exportGold(options, options.exportGold);
       console.log(`${count} gold documents written: ${path.relative(process.cwd(), options.exportGold)}`);
     } else {

@@ -26,7 +26,7 @@ import type { AssertionTrait, NlpDocument, Section, SectionKind, Sentence, Targe
 import { TRAIT_NAMES } from '../types';
 import { conditionCourse, type ConditionCourse } from './condition-course';
 import { CONDITIONAL_WORDS, PATIENT_WORDS, RELATIVE_FILLERS, RELATIVE_LINKS_BACKWARD, RELATIVE_LINKS_FORWARD, RELATIVE_WORDS, type ContextRule } from './lexicon';
-import { findPhrases, type PhraseMatch } from './triggers';
+import { BUILTIN_PHRASES, findPhrases, type PhraseMatch, type TrieNode } from './triggers';
 
 /** Categories that carry no assertion traits (Comprehend Medical gives them none). */
 const NO_ASSERTION = new Set(['PROTECTED_HEALTH_INFORMATION', 'TIME_EXPRESSION', 'ANATOMY']);
@@ -47,11 +47,11 @@ interface SentenceContext {
   mentionsRelative: boolean;
 }
 
-function sentenceContext(doc: NlpDocument, sentence: Sentence): SentenceContext {
+function sentenceContext(doc: NlpDocument, sentence: Sentence, phrases: TrieNode): SentenceContext {
   const endingAt = new Map<number, PhraseMatch>();
   const startingAt = new Map<number, PhraseMatch>();
   const covering = new Map<number, PhraseMatch>();
-  for (const match of findPhrases(doc.tokens, sentence.tokenStart, sentence.tokenEnd)) {
+  for (const match of findPhrases(doc.tokens, sentence.tokenStart, sentence.tokenEnd, phrases)) {
     endingAt.set(match.end - 1, match);
     startingAt.set(match.start, match);
     if (match.end - match.start > 1) for (let i = match.start; i < match.end; i++) covering.set(i, match);
@@ -111,6 +111,7 @@ interface TargetFacts {
   category: TargetSpan['category'];
   context: SentenceContext;
   targetStart: number;
+  phrases: TrieNode;
 }
 
 /** Does a trigger's rule apply to this target at this distance? */
@@ -151,7 +152,7 @@ function relativeLinked(tokens: NlpDocument['tokens'], match: PhraseMatch, targe
  * it. Only history: a negation inside a name is part of the name ("non-Hodgkin lymphoma").
  */
 function leadingTrigger(doc: NlpDocument, facts: TargetFacts, targetEnd: number, decisions: Decisions): void {
-  const first = findPhrases(doc.tokens, facts.targetStart, targetEnd)[0];
+  const first = findPhrases(doc.tokens, facts.targetStart, targetEnd, facts.phrases)[0];
   if (!first || first.start !== facts.targetStart || first.end >= targetEnd) return;
   for (const rule of first.rules) {
     if (rule.role !== 'trigger' || rule.direction === 'backward') continue;
@@ -170,7 +171,7 @@ function scan(doc: NlpDocument, sentence: Sentence, facts: TargetFacts, targetEn
   const local = new Map<number, PhraseMatch>();
   const cover = facts.context.covering.get(i);
   if (cover && (leftwards ? cover.end > facts.targetStart : cover.start < targetEnd)) {
-    const part = leftwards ? findPhrases(tokens, cover.start, facts.targetStart) : findPhrases(tokens, targetEnd, cover.end);
+    const part = leftwards ? findPhrases(tokens, cover.start, facts.targetStart, facts.phrases) : findPhrases(tokens, targetEnd, cover.end, facts.phrases);
     for (const match of part) local.set(leftwards ? match.end - 1 : match.start, match);
   }
   const localLimit = cover ? (leftwards ? cover.start : cover.end) : i;
@@ -268,8 +269,11 @@ function round(score: number): number {
   return Math.round(score * 1000) / 1000;
 }
 
-/** Traits of each span, in the spans' order; each list in TRAIT_NAMES order. */
-export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Trait[][] {
+/**
+ * Traits of each span, in the spans' order; each list in TRAIT_NAMES order. `phrases`: the trigger
+ * phrases to use (default the built-in ones; triggers.ts `phraseIndex` adds learned ones).
+ */
+export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[], phrases: TrieNode = BUILTIN_PHRASES): Trait[][] {
   const contexts = new Map<number, SentenceContext>();
   return spans.map((span) => {
     const sentenceIndex = sentenceOf(doc, span.begin);
@@ -285,10 +289,10 @@ export function assertTraits(doc: NlpDocument, spans: readonly TargetSpan[]): Tr
       if (sentence) {
         context = contexts.get(sentenceIndex);
         if (!context) {
-          context = sentenceContext(doc, sentence);
+          context = sentenceContext(doc, sentence, phrases);
           contexts.set(sentenceIndex, context);
         }
-        const facts: TargetFacts = { course, category: span.category, context, targetStart };
+        const facts: TargetFacts = { course, category: span.category, context, targetStart, phrases };
         scan(doc, sentence, facts, targetEnd, decisions, true);
         scan(doc, sentence, facts, targetEnd, decisions, false);
         leadingTrigger(doc, facts, targetEnd, decisions);

@@ -8,7 +8,7 @@ import { tokenize } from '../text/tokenize';
 import type { Token } from '../types';
 import { CONTEXT_RULES, type ContextRule } from './lexicon';
 
-interface TrieNode {
+export interface TrieNode {
   next: Map<string, TrieNode>;
   rules: ContextRule[];
   /** Template answers (": no", "- denies") count only at the end of a clause: "Fever: denies." but not "Constitutional: negative for fever". */
@@ -46,7 +46,16 @@ function buildTrie(rules: readonly ContextRule[]): TrieNode {
   return root;
 }
 
-const TRIE = buildTrie(CONTEXT_RULES);
+/** The built-in phrases (lexicon.ts). */
+export const BUILTIN_PHRASES: TrieNode = buildTrie(CONTEXT_RULES);
+
+/**
+ * The built-in phrases plus `extra` ones (triggers learned from reviewers' corrections,
+ * nlp/learning/): a phrase that is also built in keeps both rules.
+ */
+export function phraseIndex(extra: readonly ContextRule[]): TrieNode {
+  return extra.length === 0 ? BUILTIN_PHRASES : buildTrie([...CONTEXT_RULES, ...extra]);
+}
 
 /** A year written alone: a weak PAST_HISTORY trigger either side of its condition ("stroke in 2015", "In 2012 she had an MI"); a procedure's year is its date, not a history ("Colonoscopy in 2022 showed..."). */
 export const YEAR_RULE: ContextRule = { phrase: '<year>', role: 'trigger', traits: ['PAST_HISTORY'], direction: 'both', window: 6, score: 0.8, weak: true, onlyFor: ['MEDICAL_CONDITION'] };
@@ -71,11 +80,11 @@ function timeAheadEnd(tokens: readonly Token[], i: number, to: number): number {
 }
 
 /** Phrases of tokens [from, to), in order, not overlapping. */
-export function findPhrases(tokens: readonly Token[], from: number, to: number): PhraseMatch[] {
+export function findPhrases(tokens: readonly Token[], from: number, to: number, phrases: TrieNode = BUILTIN_PHRASES): PhraseMatch[] {
   const matches: PhraseMatch[] = [];
   let i = from;
   while (i < to) {
-    let node: TrieNode | undefined = TRIE;
+    let node: TrieNode | undefined = phrases;
     let bestEnd = -1;
     let bestRules: readonly ContextRule[] = [];
     for (let j = i; j < to; j++) {

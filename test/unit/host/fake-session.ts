@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { HearthEvent, JobState, NlpQueueStatus, VaultInfo } from '../../../src-main/api/contract';
 import { err, ok, outcome } from '../../../src-main/api/result';
 import type { SessionServices, VaultSession } from '../../../src-main/services/session-types';
+import { emptyModel, summarizeModel } from '../../../src-main/nlp/learning/model';
 import { VaultError } from '../../../src-main/vault/types';
 
 const HEADER = 'fake-vault.json';
@@ -44,6 +45,7 @@ function makeSession(info: VaultInfo): VaultSession {
   let nextId = 1;
 
   const noNlp: NlpQueueStatus = { available: false, scanned: false, notes: 0, current: 0, pending: 0, outdated: 0, failed: 0, paused: false, errors: [] };
+  const noLearning = summarizeModel(emptyModel());
   const services: SessionServices = {
     resources: {
       types: async () => ok(['Patient']),
@@ -114,6 +116,8 @@ function makeSession(info: VaultInfo): VaultSession {
       start: async () => ok(noNlp),
       rerun: async () => ok(noNlp),
       cancel: async () => ok(noNlp),
+      learning: async () => ok(noLearning),
+      relearn: async () => ok(noLearning),
     },
     // No review in the fake: the host only forwards these channels.
     review: {

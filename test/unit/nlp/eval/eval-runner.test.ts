@@ -36,6 +36,9 @@ describe('eval-nlp', () => {
     expect(parseEvalArgs(['--cv', '--patients', '2'])).toMatchObject({ cv: true, patients: 2 });
     expect(parseEvalArgs([]).cv).toBeUndefined();
     expect(() => parseEvalArgs(['--engine'])).toThrow('needs a value');
+    // --learn: the hand-written parts unless --parts says otherwise.
+    expect(parseEvalArgs(['--learn'])).toMatchObject({ learn: true, parts: ['sentences', 'notes'] });
+    expect(parseEvalArgs(['--learn', '--parts', 'notes'])).toMatchObject({ learn: true, parts: ['notes'] });
   });
 
   it('exports the gold as JSONL without an engine', () => {
