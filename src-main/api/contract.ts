@@ -16,6 +16,7 @@ import type { TerminologyImportReport, TerminologyPackInfo } from '../nlp/termin
 import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '../nlp/types';
 import type { AgreementReport, AnnotationFile, ConceptSearchResult, ReviewDocument, ReviewQueuePage } from '../review/types';
 import type { ReviewImportResult } from '../review/formats/common';
+import type { ChartNote, PatientChart } from '../chart/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -556,6 +557,14 @@ export const reviewContract = {
   ),
 };
 
+/** The patient chart (docs/patient-chart.md): one patient's record, read from its compartment. */
+export const chartContract = {
+  /** Demographics, timeline, observation series, notes, and the NLP-found conditions not yet coded. */
+  patient: method<PatientChart>()(z.object({ patientId: resourceId }).strict()),
+  /** One note's text with the engine's entities, read-only (no reviewer needed). */
+  note: method<ChartNote>()(z.object({ documentId: resourceId }).strict()),
+};
+
 export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
@@ -567,6 +576,7 @@ export const contract = {
   concepts: conceptsContract,
   settings: settingsContract,
   review: reviewContract,
+  chart: chartContract,
 };
 
 export type Contract = typeof contract;
