@@ -76,7 +76,7 @@ export function TimelineSection({ chart, onOpen }: { chart: PatientChart; onOpen
       <TimelineStrip events={shown} />
       <Stack gap="xs" data-testid="timeline">
         {groups.map((group) => (
-          <Card key={group.year} withBorder padding="xs">
+          <Card key={group.year} withBorder padding="xs" data-testid="timeline-year" data-year={group.year}>
             <Text fw={700} size="sm" mb={4}>
               {group.year}
               <Text span size="xs" c="dimmed" ml={8}>

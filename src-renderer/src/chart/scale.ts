@@ -19,7 +19,8 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   if (min === max) return [min];
   const raw = (max - min) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  // The round step nearest above two thirds of the even split: about `count` to `1.5 × count` ticks.
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw / 1.5) ?? 10 * power;
   const ticks: number[] = [];
   for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return ticks;
