@@ -133,5 +133,17 @@ test.describe('patient chart', () => {
     await shoot(page, 'chart-notes');
     await page.getByTestId('open-in-review').click();
     await expect(page).toHaveURL(new RegExp(`#/review/${noteId.replace(/[.\-]/g, '\\$&')}`));
+
+    // And back: the review header's subject opens the chart on this note.
+    const nameField = page.getByLabel('Your name');
+    const patientLink = page.getByTestId('review-patient-link');
+    await expect(nameField.or(patientLink)).toBeVisible({ timeout: 60_000 });
+    if (await nameField.isVisible()) {
+      await nameField.fill('E2E Reviewer');
+      await page.getByRole('button', { name: 'Start reviewing' }).click();
+    }
+    await patientLink.click();
+    await expect(page).toHaveURL(new RegExp(`#/patient/${chosen!.replace(/[.\-]/g, '\\$&')}\\?tab=notes&note=${noteId.replace(/[.\-]/g, '\\$&')}$`));
+    await expect(page.getByTestId('note-row').and(page.locator(`[data-note="${noteId}"]`))).toHaveAttribute('aria-selected', 'true');
   });
 });

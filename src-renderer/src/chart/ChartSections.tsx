@@ -6,7 +6,7 @@ import { Anchor, Badge, Button, Card, Center, Checkbox, Chip, Group, Loader, Scr
 import {
   IconAlertTriangle, IconBuildingHospital, IconCut, IconExternalLink, IconNotes, IconPill, IconReportMedical, IconStethoscope, IconVaccine,
 } from '@tabler/icons-react';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ChartNote, ChartNoteSummary, CodedCondition, NlpFinding, ObservationSeries, PatientChart, TimelineEvent, TimelineKind } from '../../../src-main/chart/types';
 import { TIMELINE_KINDS } from '../../../src-main/chart/types';
 import { ENTITY_CATEGORIES } from '../../../src-main/nlp/types';
@@ -135,7 +135,8 @@ function TimelineStrip({ events }: { events: readonly TimelineEvent[] }) {
   const times = dated.map((e) => Date.parse(e.date!));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
-  const W = 640;
+  // Wider than the trend plots' view box: the strip is short, its labels stay small.
+  const W = 960;
   const left = 92;
   const lane = 14;
   const H = kinds.length * lane + 22;
@@ -188,6 +189,19 @@ export function defaultSeries(series: readonly ObservationSeries[], count = 4): 
     .map((s) => s.key);
 }
 
+const SERIES_GROUPS: Array<{ category: string | undefined; label: string }> = [
+  { category: 'laboratory', label: 'Laboratory' },
+  { category: 'vital-signs', label: 'Vital signs' },
+];
+
+/** The series list under headings: laboratory, vital signs, then anything else (order kept within each). */
+export function seriesGroups(series: readonly ObservationSeries[]): Array<{ label: string; series: ObservationSeries[] }> {
+  const known = new Set(SERIES_GROUPS.map((g) => g.category));
+  const groups = SERIES_GROUPS.map((g) => ({ label: g.label, series: series.filter((s) => s.category === g.category) }));
+  groups.push({ label: 'Other', series: series.filter((s) => !known.has(s.category)) });
+  return groups.filter((g) => g.series.length > 0);
+}
+
 export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: (reference: string) => void }) {
   const [selected, setSelected] = useState<string[]>(() => defaultSeries(chart.series));
   const domain = useMemo((): [number, number] | undefined => {
@@ -207,25 +221,30 @@ export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: 
         <ScrollArea.Autosize mah="70vh">
           <Checkbox.Group value={selected} onChange={setSelected} aria-label="Series to plot">
             <Stack gap={6} data-testid="series-selector">
-              {chart.series.map((s) => {
-                const out = s.points.filter((p) => p.outOfRange).length;
-                return (
-                  <Checkbox
-                    key={s.key}
-                    value={s.key}
-                    size="xs"
-                    label={
-                      <Text size="xs" span>
-                        {s.display}{' '}
-                        <Text span c="dimmed" size="xs">
-                          ({s.points.length}
-                          {out > 0 ? `, ${out} out of range` : ''})
+              {seriesGroups(chart.series).map(({ label, series }) => [
+                <Text key={`h-${label}`} size="xs" fw={700} c="dimmed" tt="uppercase" mt={4}>
+                  {label}
+                </Text>,
+                ...series.map((s) => {
+                  const out = s.points.filter((p) => p.outOfRange).length;
+                  return (
+                    <Checkbox
+                      key={s.key}
+                      value={s.key}
+                      size="xs"
+                      label={
+                        <Text size="xs" span>
+                          {s.display}{' '}
+                          <Text span c="dimmed" size="xs">
+                            ({s.points.length}
+                            {out > 0 ? `, ${out} out of range` : ''})
+                          </Text>
                         </Text>
-                      </Text>
-                    }
-                  />
-                );
-              })}
+                      }
+                    />
+                  );
+                }),
+              ])}
             </Stack>
           </Checkbox.Group>
         </ScrollArea.Autosize>
@@ -303,8 +322,14 @@ export function NotesSection({
 }
 
 function NoteRow({ note, active, onClick }: { note: ChartNoteSummary; active: boolean; onClick: () => void }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  // A note opened from elsewhere (the to-do list, the timeline) is scrolled into the list's view.
+  useEffect(() => {
+    if (active) ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [active]);
   return (
     <UnstyledButton
+      ref={ref}
       onClick={onClick}
       role="option"
       aria-selected={active}

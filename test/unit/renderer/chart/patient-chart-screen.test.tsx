@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VaultStatus } from '../../../../src-main/api/contract';
 import type { ChartNote, PatientChart } from '../../../../src-main/chart/types';
 import { App } from '../../../../src-renderer/src/App';
-import { defaultSeries, groupByYear } from '../../../../src-renderer/src/chart/ChartSections';
+import { defaultSeries, groupByYear, seriesGroups } from '../../../../src-renderer/src/chart/ChartSections';
 import { formatValue, linearScale, niceTicks, timeTicks } from '../../../../src-renderer/src/chart/scale';
 import { formatRoute, parseRoute, type Route } from '../../../../src-renderer/src/router/routes';
 import { openCommandPalette } from '../../../../src-renderer/src/shell/CommandPalette';
@@ -283,5 +283,9 @@ describe('chart helpers', () => {
     ]);
     expect(defaultSeries(chart.series, 1)).toEqual(['http://loinc.org|4548-4']);
     expect(defaultSeries(chart.series)).toEqual(['http://loinc.org|4548-4', 'http://loinc.org|8867-4']);
+    expect(seriesGroups(chart.series).map((g) => [g.label, g.series.map((s) => s.code)])).toEqual([
+      ['Laboratory', ['4548-4']],
+      ['Other', ['8867-4']],
+    ]);
   });
 });
