@@ -299,14 +299,24 @@ export function NotesSection({
   onSelectNote: (id: string) => void;
   onReview: (id: string) => void;
 }) {
-  if (chart.notes.length === 0) {
+  const viewport = useRef<HTMLDivElement>(null);
+  const current = noteId ?? chart.notes[0]?.id;
+  // A note opened from elsewhere (the to-do list, the timeline) is scrolled into the list's view;
+  // only the list scrolls (scrollIntoView would move the whole page too).
+  useEffect(() => {
+    const box = viewport.current;
+    const row = box?.querySelector<HTMLElement>(`[data-note="${(current ?? '').replace(/["\\]/g, '')}"]`);
+    if (!box || !row) return;
+    const top = row.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+    if (top < box.scrollTop || top + row.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+  }, [current]);
+  if (chart.notes.length === 0 || current === undefined) {
     return <Empty text="No clinical notes for this patient." testId="notes-empty" />;
   }
-  const current = noteId ?? chart.notes[0]!.id;
   return (
     <Group align="flex-start" gap="md" wrap="nowrap">
       <Card withBorder padding={0} w={300} style={{ flexShrink: 0 }}>
-        <ScrollArea.Autosize mah="75vh">
+        <ScrollArea.Autosize mah="75vh" viewportRef={viewport}>
           <Stack gap={0} data-testid="notes-list" role="listbox" aria-label="Notes">
             {chart.notes.map((note) => (
               <NoteRow key={note.id} note={note} active={note.id === current} onClick={() => onSelectNote(note.id)} />
@@ -322,14 +332,8 @@ export function NotesSection({
 }
 
 function NoteRow({ note, active, onClick }: { note: ChartNoteSummary; active: boolean; onClick: () => void }) {
-  const ref = useRef<HTMLButtonElement>(null);
-  // A note opened from elsewhere (the to-do list, the timeline) is scrolled into the list's view.
-  useEffect(() => {
-    if (active) ref.current?.scrollIntoView?.({ block: 'nearest' });
-  }, [active]);
   return (
     <UnstyledButton
-      ref={ref}
       onClick={onClick}
       role="option"
       aria-selected={active}
@@ -415,6 +419,8 @@ function NotePanel({ documentId, onReview }: { documentId: string; onReview: (id
 
 export function ConditionsSection({ chart, onOpenNote, onOpen }: { chart: PatientChart; onOpenNote: (id: string) => void; onOpen: (reference: string) => void }) {
   const noteTitle = useMemo(() => new Map(chart.notes.map((n) => [n.id, `${day(n.date)} ${n.title}`])), [chart.notes]);
+  // Notes the NLP has not read yet (or failed on) cannot add to the list: say so rather than look complete.
+  const unread = chart.notes.filter((n) => n.nlp !== 'succeeded').length;
   return (
     <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
       <Card withBorder padding="xs" data-testid="todo">
@@ -424,8 +430,16 @@ export function ConditionsSection({ chart, onOpenNote, onOpen }: { chart: Patien
         <Text size="xs" c="dimmed" mb={6}>
           Conditions the NLP found asserted in this patient's notes (not negated, family or hypothetical) that no Condition codes, best score first.
         </Text>
+        {unread > 0 && (
+          <Text size="xs" c="orange" mb={6} data-testid="todo-unread">
+            {unread} of {chart.notes.length} notes not read by the NLP yet (or failed): the list may grow.
+          </Text>
+        )}
         {chart.todo.length === 0 ? (
-          <Empty text={chart.notes.length === 0 ? 'No notes to read.' : 'Everything the notes mention is coded.'} testId="todo-empty" />
+          <Empty
+            text={chart.notes.length === 0 ? 'No notes to read.' : unread > 0 ? 'Nothing found in the notes read so far.' : 'Everything the notes mention is coded.'}
+            testId="todo-empty"
+          />
         ) : (
           <Table.ScrollContainer minWidth={420}>
             <Table striped highlightOnHover verticalSpacing={4} fz="xs" data-testid="todo-table">

@@ -186,6 +186,7 @@ describe('patient chart screen', () => {
     const todo = await screen.findByTestId('todo-table');
     expect(within(todo).getAllByTestId('todo-row').map((r) => r.getAttribute('data-code'))).toEqual(['E78.5', 'E11.65']);
     expect(within(todo).getByText('refines E11.9')).toBeTruthy();
+    expect(screen.queryByTestId('todo-unread')).toBeNull();
     const coded = screen.getByTestId('coded-table');
     expect(within(coded).getAllByTestId('coded-row').map((r) => r.getAttribute('data-mentioned'))).toEqual(['code', 'none']);
     fireEvent.click(within(todo).getAllByTestId('todo-note-link')[0]!);
@@ -202,6 +203,7 @@ describe('patient chart screen', () => {
     expect(alert.textContent).toContain('Cannot open the chart of Patient/p1');
     expect(alert.textContent).toContain('Patient/p1 is not known');
     answer = ok({ ...chart, timeline: [], series: [], notes: [], todo: [], coded: [] });
+    window.history.replaceState(null, '', '#/patient/p1');
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
     expect(await screen.findByTestId('timeline-empty')).toBeTruthy();
     await key('2');
@@ -211,6 +213,15 @@ describe('patient chart screen', () => {
     await key('4');
     expect((await screen.findByTestId('todo-empty')).textContent).toBe('No notes to read.');
     expect(screen.getByTestId('coded-empty')).toBeTruthy();
+  });
+
+  it('the to-do list says when notes wait for the NLP', async () => {
+    window.history.replaceState(null, '', '#/patient/p1?tab=conditions');
+    const waiting: PatientChart = { ...chart, todo: [], notes: [{ ...chart.notes[0]!, nlp: 'none', entities: 0, categories: {} }, chart.notes[1]!] };
+    const { client } = fakeClient({ ...base, 'chart.patient': () => ok(waiting) });
+    render(<App client={client} />);
+    expect((await screen.findByTestId('todo-unread')).textContent).toBe('1 of 2 notes not read by the NLP yet (or failed): the list may grow.');
+    expect(screen.getByTestId('todo-empty').textContent).toBe('Nothing found in the notes read so far.');
   });
 
   it('ways in: the Patient list (link and c), the command palette by name', async () => {
