@@ -17,6 +17,7 @@ import { ENTITY_CATEGORIES, ENTITY_TYPES, TRAIT_NAMES, type EntityType } from '.
 import type { AgreementReport, AnnotationFile, ConceptSearchResult, ReviewDocument, ReviewQueuePage } from '../review/types';
 import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
+import type { ChartNote, PatientChart } from '../chart/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -561,6 +562,14 @@ export const reviewContract = {
   ),
 };
 
+/** The patient chart (docs/patient-chart.md): one patient's record, read from its compartment. */
+export const chartContract = {
+  /** Demographics, timeline, observation series, notes, and the NLP-found conditions not yet coded. */
+  patient: method<PatientChart>()(z.object({ patientId: resourceId }).strict()),
+  /** One note's text with the engine's entities, read-only (no reviewer needed). */
+  note: method<ChartNote>()(z.object({ documentId: resourceId }).strict()),
+};
+
 export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
@@ -572,6 +581,7 @@ export const contract = {
   concepts: conceptsContract,
   settings: settingsContract,
   review: reviewContract,
+  chart: chartContract,
 };
 
 export type Contract = typeof contract;

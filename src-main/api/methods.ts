@@ -14,6 +14,7 @@ export const API_METHODS = {
   concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],
+  chart: ['patient', 'note'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

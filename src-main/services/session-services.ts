@@ -24,6 +24,7 @@ import { readTerminologyFromVault } from '../nlp/terminology';
 import { ConceptSearch } from '../review/concept-search';
 import { agreementReview, exportReview, importReview } from '../review/exchange-service';
 import { guarded } from './errors';
+import { chartNote, patientChart } from '../chart/chart';
 import type { SessionServices } from './session-types';
 
 export interface ServiceDependencies {
@@ -264,6 +265,10 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
               return { changed: true as const };
             })
           : Promise.resolve(noVault()),
+    },
+    chart: {
+      patient: (input) => guarded(() => patientChart(repository, input.patientId)),
+      note: (input) => guarded(() => chartNote(repository, input.documentId)),
     },
   };
 }

@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'chart'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -59,6 +59,8 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'vault.changePassphrase': true,
   'nlp.learning': true,
   'nlp.relearn': true,
+  'chart.patient': true,
+  'chart.note': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

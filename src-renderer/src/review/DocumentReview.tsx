@@ -6,7 +6,7 @@
  * the revision it was made on. When a call fails the view goes back to what the service holds and
  * the failed action stays on screen with a Retry: nothing is dropped silently.
  */
-import { Alert, Badge, Box, Button, Card, Center, Group, Loader, ScrollArea, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Card, Center, Group, Loader, ScrollArea, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
   IconArrowBackUp, IconArrowForwardUp, IconArrowLeft, IconChecks, IconChevronLeft, IconChevronRight, IconKeyboard,
@@ -74,6 +74,7 @@ export function DocumentReview({
   onNext,
   onPrevious,
   onOpenDocument,
+  onOpenPatient,
 }: {
   documentId: string;
   backend: ReviewBackend;
@@ -83,6 +84,8 @@ export function DocumentReview({
   onPrevious?: (() => void) | undefined;
   /** Undo or redo of a change made in another document opens that document. */
   onOpenDocument: (documentId: string) => void;
+  /** Opens the chart of the note's patient (the header's subject link). */
+  onOpenPatient?: (patientId: string) => void;
 }) {
   const [confirmed, setConfirmed] = useState<ReviewDocument | undefined>(undefined);
   const [loadError, setLoadError] = useState<OperationOutcome | undefined>(undefined);
@@ -446,7 +449,17 @@ export function DocumentReview({
               {document.title}
             </Title>
             <Text size="xs" c="dimmed">
-              {[document.date?.slice(0, 10), document.patient, `reviewing as ${reviewer}`].filter(Boolean).join(' · ')}
+              {document.patient && onOpenPatient ? (
+                <>
+                  {document.date ? `${document.date.slice(0, 10)} · ` : ''}
+                  <Anchor component="button" type="button" size="xs" onClick={() => onOpenPatient(document.patient!.slice('Patient/'.length))} data-testid="review-patient-link">
+                    {document.patient}
+                  </Anchor>
+                  {` · reviewing as ${reviewer}`}
+                </>
+              ) : (
+                [document.date?.slice(0, 10), document.patient, `reviewing as ${reviewer}`].filter(Boolean).join(' · ')
+              )}
             </Text>
           </Stack>
           <Badge color={STATUS_COLOR[document.status]} variant="light" data-testid="review-status" style={{ flexShrink: 0 }}>

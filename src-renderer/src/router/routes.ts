@@ -14,7 +14,12 @@ export type Route =
   | { screen: 'terminology'; jobId?: string }
   | { screen: 'settings' }
   | { screen: 'review'; filters: QueueFilters }
-  | { screen: 'review-document'; documentId: string; filters: QueueFilters };
+  | { screen: 'review-document'; documentId: string; filters: QueueFilters }
+  | { screen: 'patient'; patientId: string; tab: ChartTab; noteId?: string };
+
+/** The patient chart's sections (docs/patient-chart.md). */
+export const CHART_TABS = ['timeline', 'trends', 'notes', 'conditions'] as const;
+export type ChartTab = (typeof CHART_TABS)[number];
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -71,6 +76,13 @@ export function parseRoute(hash: string): Route {
       const filters = filtersFromQuery(query);
       return type !== undefined && ID.test(type) ? { screen: 'review-document', documentId: type, filters } : { screen: 'review', filters };
     }
+    case 'patient': {
+      if (type === undefined || !ID.test(type)) return { screen: 'home' };
+      const tabParam = query.get('tab');
+      const tab = (CHART_TABS as readonly string[]).includes(tabParam ?? '') ? (tabParam as ChartTab) : 'timeline';
+      const note = query.get('note');
+      return note !== null && ID.test(note) ? { screen: 'patient', patientId: type, tab, noteId: note } : { screen: 'patient', patientId: type, tab };
+    }
     default:
       return { screen: 'home' };
   }
@@ -114,7 +126,18 @@ export function formatRoute(route: Route): string {
       const suffix = query.size > 0 ? `?${query.toString()}` : '';
       return route.screen === 'review' ? `#/review${suffix}` : `#/review/${encodeURIComponent(route.documentId)}${suffix}`;
     }
+    case 'patient': {
+      const query = new URLSearchParams();
+      if (route.tab !== 'timeline') query.set('tab', route.tab);
+      if (route.noteId) query.set('note', route.noteId);
+      const suffix = query.size > 0 ? `?${query.toString()}` : '';
+      return `#/patient/${encodeURIComponent(route.patientId)}${suffix}`;
+    }
   }
+}
+
+export function patientRoute(patientId: string, tab: ChartTab = 'timeline', noteId?: string): Route {
+  return noteId ? { screen: 'patient', patientId, tab, noteId } : { screen: 'patient', patientId, tab };
 }
 
 export function resourcesRoute(resourceType?: string): Route {

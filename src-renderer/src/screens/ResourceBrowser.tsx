@@ -1,5 +1,5 @@
 import {
-  Badge, Box, Card, Center, Group, NavLink, Pagination, ScrollArea, Select, Skeleton, Stack, Table, Text, TextInput, Title,
+  Anchor, Badge, Box, Card, Center, Group, NavLink, Pagination, ScrollArea, Select, Skeleton, Stack, Table, Text, TextInput, Title,
 } from '@mantine/core';
 import { IconFilter } from '@tabler/icons-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -9,7 +9,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { formatCount } from '../lib/format';
 import { columnsFor } from '../lib/resource-columns';
 import { rememberListRoute } from '../router/last-list';
-import { PAGE_SIZES, resourcesRoute, type Route } from '../router/routes';
+import { PAGE_SIZES, patientRoute, resourcesRoute, type Route } from '../router/routes';
 import { isTypingTarget } from '../shell/use-global-keys';
 import { useVaultData } from '../shell/vault-data';
 
@@ -124,6 +124,12 @@ function ResourceTable({ route, navigate }: { route: ResourcesRoute & { resource
           event.preventDefault();
           navigate({ screen: 'resource', resourceType, id: resource.id });
         }
+      } else if (event.key === 'c' && resourceType === 'Patient') {
+        const resource = rows[selected];
+        if (resource?.id) {
+          event.preventDefault();
+          navigate(patientRoute(resource.id));
+        }
       }
     };
     window.addEventListener('keydown', onKeyDown);
@@ -181,6 +187,7 @@ function ResourceTable({ route, navigate }: { route: ResourcesRoute & { resource
                   {columns.map((column) => (
                     <Table.Th key={column.key}>{column.label}</Table.Th>
                   ))}
+                  {resourceType === 'Patient' && <Table.Th>Chart</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -199,6 +206,23 @@ function ResourceTable({ route, navigate }: { route: ResourcesRoute & { resource
                         {column.value(resource)}
                       </Table.Td>
                     ))}
+                    {resourceType === 'Patient' && resource.id && (
+                      <Table.Td>
+                        <Anchor
+                          component="button"
+                          type="button"
+                          size="sm"
+                          data-testid="patient-chart-link"
+                          onClick={(event) => {
+                            // The row's own click opens the resource: the link opens the chart instead.
+                            event.stopPropagation();
+                            if (resource.id) navigate(patientRoute(resource.id));
+                          }}
+                        >
+                          Chart
+                        </Anchor>
+                      </Table.Td>
+                    )}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -206,7 +230,7 @@ function ResourceTable({ route, navigate }: { route: ResourcesRoute & { resource
           </Table.ScrollContainer>
           <Group justify="space-between" mt="sm">
             <Text size="xs" c="dimmed">
-              {formatCount(offset + 1)}–{formatCount(offset + rows.length)} of {formatCount(total)} · j/k to move, Enter to open
+              {formatCount(offset + 1)}–{formatCount(offset + rows.length)} of {formatCount(total)} · j/k to move, Enter to open{resourceType === 'Patient' ? ', c for the chart' : ''}
             </Text>
             {pages > 1 && (
               <Pagination

@@ -1,5 +1,5 @@
 import { Anchor, Badge, Breadcrumbs, Button, Card, Grid, Group, NavLink, ScrollArea, Skeleton, Stack, Text, Title } from '@mantine/core';
-import { IconArrowLeft, IconHistory } from '@tabler/icons-react';
+import { IconArrowLeft, IconHistory, IconUser } from '@tabler/icons-react';
 import { useEffect } from 'react';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { useApiQuery } from '../api/hooks';
@@ -8,7 +8,7 @@ import { JsonView } from '../components/JsonView';
 import { formatDateTime } from '../lib/fhir-format';
 import { resourceHeadline } from '../lib/resource-columns';
 import { listRouteFor } from '../router/last-list';
-import type { Route } from '../router/routes';
+import { patientRoute, type Route } from '../router/routes';
 import { isTypingTarget } from '../shell/use-global-keys';
 
 type ResourceRoute = Extract<Route, { screen: 'resource' }>;
@@ -56,13 +56,18 @@ export function ResourceView({ route, navigate }: { route: ResourceRoute; naviga
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent): void => {
-      if (event.key !== 'Escape' || isTypingTarget(event.target) || document.querySelector('[role="dialog"]')) return;
-      event.preventDefault();
-      navigate(listRouteFor(resourceType));
+      if (isTypingTarget(event.target) || document.querySelector('[role="dialog"]')) return;
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        navigate(listRouteFor(resourceType));
+      } else if (event.key === 'c' && resourceType === 'Patient' && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        navigate(patientRoute(id));
+      }
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [navigate, resourceType]);
+  }, [navigate, resourceType, id]);
 
   return (
     <Stack>
@@ -90,9 +95,16 @@ export function ResourceView({ route, navigate }: { route: ResourceRoute; naviga
             </Text>
           )}
         </Stack>
-        <Button variant="default" leftSection={<IconArrowLeft size={16} />} onClick={back}>
-          Back to list (Esc)
-        </Button>
+        <Group gap="xs">
+          {resourceType === 'Patient' && (
+            <Button variant="light" leftSection={<IconUser size={16} />} onClick={() => navigate(patientRoute(id))} data-testid="open-patient-chart">
+              Patient chart (c)
+            </Button>
+          )}
+          <Button variant="default" leftSection={<IconArrowLeft size={16} />} onClick={back}>
+            Back to list (Esc)
+          </Button>
+        </Group>
       </Group>
       <Grid>
         <Grid.Col span={{ base: 12, md: 8 }}>

@@ -225,6 +225,7 @@ function DocumentScreen({
           : undefined
       }
       onOpenDocument={(id) => navigate({ screen: 'review-document', documentId: id, filters })}
+      onOpenPatient={(patientId) => navigate({ screen: 'patient', patientId, tab: 'notes', noteId: documentId })}
     />
   );
 }

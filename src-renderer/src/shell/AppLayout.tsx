@@ -18,6 +18,7 @@ import { ResourceView } from '../screens/ResourceView';
 import { ReviewScreen, ReviewSessionProvider } from '../screens/ReviewScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { TerminologyScreen } from '../screens/TerminologyScreen';
+import { PatientChartScreen } from '../screens/PatientChartScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -86,7 +87,7 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
     },
   });
 
-  const activeScreen = route.screen === 'resource' ? 'resources' : route.screen === 'review-document' ? 'review' : route.screen;
+  const activeScreen = route.screen === 'resource' || route.screen === 'patient' ? 'resources' : route.screen === 'review-document' ? 'review' : route.screen;
 
   return (
     <VaultDataProvider>
@@ -191,5 +192,7 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
     case 'review':
     case 'review-document':
       return <ReviewScreen route={route} navigate={navigate} />;
+    case 'patient':
+      return <PatientChartScreen route={route} navigate={navigate} />;
   }
 }

@@ -2,10 +2,14 @@ import { useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData } from '@mantine/spotlight';
 import {
   IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
+  IconUser,
 } from '@tabler/icons-react';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { Patient } from '@medplum/fhirtypes';
+import { useApi } from '../api/context';
+import { formatHumanName } from '../lib/fhir-format';
 import { TAILORED_TYPES } from '../lib/resource-columns';
-import { resourcesRoute, type Route } from '../router/routes';
+import { patientRoute, resourcesRoute, type Route } from '../router/routes';
 import { nextTheme, useSettings } from '../settings-context';
 import { useVaultData } from './vault-data';
 
@@ -30,6 +34,7 @@ export function CommandPalette({
   const computed = useComputedColorScheme('light');
   const { setColorScheme } = useMantineColorScheme();
   const [query, setQuery] = useState('');
+  const patients = usePatientMatches(query);
 
   const actions = useMemo<SpotlightActionData[]>(() => {
     const present = new Map((counts ?? []).map((entry) => [entry.resourceType, entry.count]));
@@ -74,7 +79,39 @@ export function CommandPalette({
         onClick: () => navigate(resourcesRoute(type)),
       })),
     ];
+    base.push({
+      id: 'go-patient-chart',
+      label: 'Open patient chart…',
+      description: 'Type a name or MRN here, or pick a patient from the list',
+      group: 'Patients',
+      keywords: ['patient', 'chart', 'timeline', 'labs', 'trends', 'to-do'],
+      leftSection: <IconUser size={18} />,
+      onClick: () => navigate(resourcesRoute('Patient')),
+    });
+    for (const patient of patients) {
+      base.unshift({
+        id: `chart-${patient.id}`,
+        label: `Patient chart: ${patient.name}`,
+        description: patient.detail,
+        group: 'Patients',
+        // Found by the store's search: always shown while the query is what found them.
+        keywords: [query.trim()],
+        leftSection: <IconUser size={18} />,
+        onClick: () => navigate(patientRoute(patient.id)),
+      });
+    }
     const reference = REFERENCE.exec(query.trim());
+    if (reference?.[1] === 'Patient') {
+      const id = reference[2] ?? '';
+      base.unshift({
+        id: 'open-patient-chart',
+        label: `Open the chart of Patient/${id}`,
+        group: 'Patients',
+        keywords: [query.trim()],
+        leftSection: <IconUser size={18} />,
+        onClick: () => navigate(patientRoute(id)),
+      });
+    }
     if (reference) {
       const [, type = '', id = ''] = reference;
       base.unshift({
@@ -87,7 +124,7 @@ export function CommandPalette({
       });
     }
     return base;
-  }, [counts, computed, navigate, onLock, onShortcuts, query, setColorScheme, update]);
+  }, [counts, computed, navigate, onLock, onShortcuts, patients, query, setColorScheme, update]);
 
   return (
     <Spotlight
@@ -102,4 +139,50 @@ export function CommandPalette({
       searchProps={{ leftSection: <IconSearch size={18} />, placeholder: 'Type a command, a resource type, or Type/id…' }}
     />
   );
+}
+
+interface PatientMatch {
+  id: string;
+  name: string;
+  detail: string;
+}
+
+/**
+ * Patients whose name or identifier (MRN) matches what is typed (2 characters or more), by the
+ * store's search (`Patient?name=` and `Patient?identifier=`), a quarter second after typing stops.
+ */
+function usePatientMatches(query: string): PatientMatch[] {
+  const api = useApi();
+  const [matches, setMatches] = useState<PatientMatch[]>([]);
+  const text = query.trim();
+  useEffect(() => {
+    if (text.length < 2 || REFERENCE.test(text) || /[&?#=]/.test(text)) {
+      setMatches([]);
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      const q = encodeURIComponent(text);
+      void Promise.all([api.resources.search({ query: `Patient?name=${q}&_count=8` }), api.resources.search({ query: `Patient?identifier=${q}&_count=3` })]).then((results) => {
+        if (!current) return;
+        const found = new Map<string, PatientMatch>();
+        for (const result of results) {
+          if (!result.ok) continue;
+          for (const entry of result.value.entry ?? []) {
+            const patient = entry.resource as Patient | undefined;
+            if (patient?.resourceType !== 'Patient' || !patient.id || found.has(patient.id)) continue;
+            const mrn = patient.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR'))?.value;
+            const detail = [patient.gender, patient.birthDate ? `born ${patient.birthDate}` : undefined, mrn ? `MRN ${mrn}` : undefined].filter(Boolean).join(' · ');
+            found.set(patient.id, { id: patient.id, name: formatHumanName(patient.name) || `Patient/${patient.id}`, detail });
+          }
+        }
+        setMatches([...found.values()]);
+      });
+    }, 250);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [api, text]);
+  return matches;
 }

@@ -14,6 +14,8 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['Enter'], action: 'Resource table: open the selected resource' },
   { keys: ['Esc'], action: 'Resource view: back to the list' },
   { keys: ['?'], action: 'Review of a note: its own cheat sheet (j/k, a, r, c, t n…)' },
+  { keys: ['1', '2', '3', '4'], action: 'Patient chart: Timeline, Trends, Notes, Conditions' },
+  { keys: ['c'], action: 'Patient list or Patient resource: open the patient chart' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {

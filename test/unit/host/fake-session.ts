@@ -139,6 +139,11 @@ function makeSession(info: VaultInfo): VaultSession {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
       changePassphrase: async () => ok({ changed: true as const }),
     },
+    // No chart in the fake: the host only forwards these channels.
+    chart: {
+      patient: async ({ patientId }) => err(outcome('not-found', `Patient/${patientId} is not known`, { status: 404 })),
+      note: async ({ documentId }) => err(outcome('not-found', `DocumentReference/${documentId} is not known`, { status: 404 })),
+    },
   };
 
   return {
