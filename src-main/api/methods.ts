@@ -14,6 +14,8 @@ export const API_METHODS = {
   concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],
+  query: ['parameters', 'cohort', 'export', 'exportResult'],
+  queries: ['list', 'save', 'delete'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

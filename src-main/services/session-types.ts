@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'query' | 'queries'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -57,6 +57,13 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'review.agreement': true,
   'vault.verify': true,
   'vault.changePassphrase': true,
+  'query.parameters': true,
+  'query.cohort': true,
+  'query.export': true,
+  'query.exportResult': true,
+  'queries.list': true,
+  'queries.save': true,
+  'queries.delete': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

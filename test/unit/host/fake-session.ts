@@ -135,6 +135,18 @@ function makeSession(info: VaultInfo): VaultSession {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
       changePassphrase: async () => ok({ changed: true as const }),
     },
+    // The query screen: no parameters, nothing saved; the host only forwards these channels.
+    query: {
+      parameters: async ({ resourceType }) => ok({ resourceType, parameters: [], includes: [], revIncludes: [], sorts: [] }),
+      cohort: async ({ groupBy }) => ok({ groupBy, resourceType: 'Patient', matched: 0, patients: 0, withoutPatient: 0, groups: [], tookMs: 0 }),
+      export: async () => err(outcome('not-supported', 'not in the fake')),
+      exportResult: async ({ jobId }) => err(outcome('not-found', `No export ${jobId}`)),
+    },
+    queries: {
+      list: async () => ok([]),
+      save: async () => err(outcome('not-supported', 'not in the fake')),
+      delete: async ({ id }) => err(outcome('not-found', `No saved query ${id}`)),
+    },
   };
 
   return {
