@@ -14,7 +14,9 @@ export type Route =
   | { screen: 'terminology'; jobId?: string }
   | { screen: 'settings' }
   | { screen: 'review'; filters: QueueFilters }
-  | { screen: 'review-document'; documentId: string; filters: QueueFilters };
+  | { screen: 'review-document'; documentId: string; filters: QueueFilters }
+  /** The query screen (docs/query.md); `query` is `Type?params` as the raw query box shows it. */
+  | { screen: 'query'; query?: string };
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -71,6 +73,10 @@ export function parseRoute(hash: string): Route {
       const filters = filtersFromQuery(query);
       return type !== undefined && ID.test(type) ? { screen: 'review-document', documentId: type, filters } : { screen: 'review', filters };
     }
+    case 'query': {
+      const text = query.get('q');
+      return text && text.length <= 8192 ? { screen: 'query', query: text } : { screen: 'query' };
+    }
     default:
       return { screen: 'home' };
   }
@@ -114,6 +120,8 @@ export function formatRoute(route: Route): string {
       const suffix = query.size > 0 ? `?${query.toString()}` : '';
       return route.screen === 'review' ? `#/review${suffix}` : `#/review/${encodeURIComponent(route.documentId)}${suffix}`;
     }
+    case 'query':
+      return route.query ? `#/query?${new URLSearchParams({ q: route.query }).toString()}` : '#/query';
   }
 }
 

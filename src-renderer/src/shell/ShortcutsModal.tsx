@@ -14,6 +14,9 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['Enter'], action: 'Resource table: open the selected resource' },
   { keys: ['Esc'], action: 'Resource view: back to the list' },
   { keys: ['?'], action: 'Review of a note: its own cheat sheet (j/k, a, r, c, t n…)' },
+  { keys: ['g', 'q'], action: 'Go to Query' },
+  { keys: ['Enter'], action: 'Query: run the search' },
+  { keys: ['mod', 'S'], action: 'Query: save the search in the vault' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {
