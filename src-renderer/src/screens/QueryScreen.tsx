@@ -286,35 +286,35 @@ function SavedQueries({
       ) : (
         <ScrollArea.Autosize mah="calc(100vh - 240px)">
           {(saved ?? []).map((query) => (
-            <NavLink
-              key={query.id}
-              label={query.name}
-              description={query.query}
-              active={query.id === activeId}
-              onClick={() => onOpen(query)}
-              styles={{ description: { fontFamily: 'var(--mantine-font-family-monospace)', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }}
-              rightSection={
-                <Tooltip label="Delete">
-                  <ActionIcon
-                    component="span"
-                    size="sm"
-                    variant="subtle"
-                    color="gray"
-                    aria-label={`Delete saved query ${query.name}`}
-                    onClick={(event) => {
-                      event.stopPropagation();
-                      void remove.run(query.id).then((result) => {
-                        if (result.ok) onDeleted(query.id);
-                        else notifications.show({ color: 'red', title: 'Could not delete', message: describeOutcome(result.error) });
-                      });
-                    }}
-                  >
-                    <IconTrash size={14} />
-                  </ActionIcon>
-                </Tooltip>
-              }
-              data-testid="saved-query"
-            />
+            <Group key={query.id} gap={2} wrap="nowrap" data-testid="saved-query">
+              <NavLink
+                component="button"
+                type="button"
+                label={query.name}
+                description={query.query}
+                active={query.id === activeId}
+                onClick={() => onOpen(query)}
+                style={{ flex: 1, minWidth: 0 }}
+                styles={{ description: { fontFamily: 'var(--mantine-font-family-monospace)', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }}
+                data-testid="saved-query-open"
+              />
+              <Tooltip label="Delete">
+                <ActionIcon
+                  size="sm"
+                  variant="subtle"
+                  color="gray"
+                  aria-label={`Delete saved query ${query.name}`}
+                  onClick={() => {
+                    void remove.run(query.id).then((result) => {
+                      if (result.ok) onDeleted(query.id);
+                      else notifications.show({ color: 'red', title: 'Could not delete', message: describeOutcome(result.error) });
+                    });
+                  }}
+                >
+                  <IconTrash size={14} />
+                </ActionIcon>
+              </Tooltip>
+            </Group>
           ))}
         </ScrollArea.Autosize>
       )}
