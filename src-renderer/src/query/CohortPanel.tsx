@@ -79,6 +79,8 @@ export function CohortPanel({ query }: { query: string }) {
               withLegend={withNlp}
               withBarValueLabel
               gridAxis="none"
+              // Patients are whole: no 0.5 ticks on small cohorts.
+              xAxisProps={{ allowDecimals: false }}
               tooltipProps={{ wrapperStyle: { maxWidth: 360 } }}
               data-testid="cohort-chart"
             />
