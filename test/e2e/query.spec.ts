@@ -124,5 +124,28 @@ test.describe('query screen', () => {
     await page.getByText('By age band').click();
     await expect(page.locator('.recharts-bar-rectangle').first()).toBeVisible();
     await shoot(page, 'query-cohort-age');
+
+    // Entity search as a filter: notes mentioning hypertension, not negated, concept score at least
+    // 0.5, once the NLP has read the sample's notes.
+    await page.getByTestId('nav-home').click();
+    await expect(page.getByTestId('nlp-counts')).toHaveText(/^([\d,]+) of \1 notes processed$/, { timeout: 180_000 });
+    await page.getByTestId('nav-query').click();
+    await raw.fill('DocumentReference');
+    await page.getByTestId('add-entity-filter').click();
+    await page.getByTestId('entity-concept').fill('hypertension');
+    await page.getByRole('option', { name: /^I10 / }).first().click();
+    await page.getByTestId('entity-score').fill('0.5');
+    await expect(raw).toHaveValue('DocumentReference?nlp-icd10cm=I10&nlp-score=ge0.5');
+    await page.getByTestId('entity-score').press('Enter');
+    await expect(page).toHaveURL(/#\/query\?q=DocumentReference/);
+    await expect(table.getByTestId('query-row-result').first()).toBeVisible();
+    const notes = Number(/^([\d,]+) match/.exec((await page.getByTestId('result-total').textContent()) ?? '')?.[1]?.replace(/,/g, ''));
+    expect(notes).toBeGreaterThan(0);
+    await shoot(page, 'query-entities');
+    await page.getByTestId('cohort-tab').click();
+    await page.getByTestId('cohort-nlp').check({ force: true });
+    await expect(page.getByTestId('cohort-summary')).toContainText(/matching DocumentReference/);
+    await expect(page.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    await shoot(page, 'query-entities-cohort');
   });
 });

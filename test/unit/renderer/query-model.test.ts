@@ -72,3 +72,15 @@ describe('query model', () => {
     expect(rowsNamedBy(state, ['_count'])).toEqual(new Set());
   });
 });
+
+describe('query route', () => {
+  it('keeps the query in the hash and reads it back', async () => {
+    const { formatRoute, parseRoute } = await import('../../../src-renderer/src/router/routes');
+    const query = 'Condition?code=http://hl7.org/fhir/sid/icd-10-cm|I10&onset-date=ge2020-01-01&_count=5';
+    const hash = formatRoute({ screen: 'query', query });
+    expect(hash.startsWith('#/query?q=')).toBe(true);
+    expect(parseRoute(hash)).toEqual({ screen: 'query', query });
+    expect(parseRoute('#/query')).toEqual({ screen: 'query' });
+    expect(formatRoute({ screen: 'query' })).toBe('#/query');
+  });
+});
