@@ -18,6 +18,7 @@ import type { AgreementReport, AnnotationFile, ConceptSearchResult, ReviewDocume
 import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
 import type { ChartNote, PatientChart } from '../chart/types';
+import type { CohortReport, QueryExportPart, QueryParameters, SavedQuery } from '../query/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -132,7 +133,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review';
+  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review' | 'query';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -570,6 +571,52 @@ export const chartContract = {
   note: method<ChartNote>()(z.object({ documentId: resourceId }).strict()),
 };
 
+// ---------------------------------------------------------------------------------------------
+// The query screen (docs/query.md)
+
+const searchQuery = z.string().min(1).max(8192);
+const columnPath = z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*){0,7}$/, 'Not a simple element path (e.g. code.coding.code)');
+
+export const queryContract = {
+  /** The search parameters of a type (code, type, description, targets, modifiers, prefixes), its _include/_revinclude values and _sort keys. */
+  parameters: method<QueryParameters>()(z.object({ resourceType }).strict()),
+  /** Distinct patients of a query's matches (or the patients they are about), by ICD-10-CM category, age band or sex. */
+  cohort: method<CohortReport>()(
+    z
+      .object({
+        query: searchQuery,
+        groupBy: z.enum(['condition', 'ageBand', 'sex']),
+        /** Condition grouping: also the asserted ICD-10-CM concepts of the patients' notes. */
+        nlp: z.boolean().default(false),
+        minScore: z.number().min(0).max(1).optional(),
+      })
+      .strict(),
+  ),
+  /** A query's matches (all pages) as NDJSON or CSV, as a job (progress: jobs.get); read with exportResult. */
+  export: method<{ jobId: string }>()(
+    z.object({ query: searchQuery, format: z.enum(['ndjson', 'csv']), columns: z.array(columnPath).min(1).max(200).optional() }).strict(),
+  ),
+  /** One part (about 1 MB) of a finished query export. */
+  exportResult: method<QueryExportPart>()(z.object({ jobId, part: z.number().int().min(0).max(1_000_000).default(0) }).strict()),
+};
+
+/** Saved queries, stored in the vault (Basic resources, docs/query.md). */
+export const queriesContract = {
+  list: method<SavedQuery[]>()(empty),
+  /** Saves a new query, or replaces saved query `id`. */
+  save: method<SavedQuery>()(
+    z
+      .object({
+        id: resourceId.optional(),
+        name: z.string().trim().min(1, 'A name is required').max(200),
+        query: searchQuery,
+        columns: z.array(columnPath).max(200).optional(),
+      })
+      .strict(),
+  ),
+  delete: method<{ id: string }>()(z.object({ id: resourceId }).strict()),
+};
+
 export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
@@ -582,6 +629,8 @@ export const contract = {
   settings: settingsContract,
   review: reviewContract,
   chart: chartContract,
+  query: queryContract,
+  queries: queriesContract,
 };
 
 export type Contract = typeof contract;

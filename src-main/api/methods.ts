@@ -15,6 +15,8 @@ export const API_METHODS = {
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],
   chart: ['patient', 'note'],
+  query: ['parameters', 'cohort', 'export', 'exportResult'],
+  queries: ['list', 'save', 'delete'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

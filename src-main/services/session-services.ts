@@ -23,6 +23,10 @@ import { summarizeModel } from '../nlp/learning/model';
 import { readTerminologyFromVault } from '../nlp/terminology';
 import { ConceptSearch } from '../review/concept-search';
 import { agreementReview, exportReview, importReview } from '../review/exchange-service';
+import { queryParameters } from '../query/parameters';
+import { cohortCounts } from '../query/cohort';
+import { QueryExports } from '../query/export';
+import { deleteSavedQuery, listSavedQueries, saveQuery } from '../query/saved';
 import { guarded } from './errors';
 import { chartNote, patientChart } from '../chart/chart';
 import type { SessionServices } from './session-types';
@@ -66,6 +70,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const reports = new Map<string, ImportReport>();
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
+  const queryExports = new QueryExports(jobs, repository);
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
 
   return {
@@ -269,6 +274,35 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
     chart: {
       patient: (input) => guarded(() => patientChart(repository, input.patientId)),
       note: (input) => guarded(() => chartNote(repository, input.documentId)),
+    },
+    query: {
+      parameters: (input) => guarded(async () => queryParameters(input.resourceType)),
+      cohort: (input) =>
+        guarded(() =>
+          cohortCounts(repository, {
+            query: input.query,
+            groupBy: input.groupBy,
+            nlp: input.nlp,
+            ...(input.minScore !== undefined ? { minScore: input.minScore } : {}),
+            describeCategory: async (code) => {
+              // The category's name from the vault's ICD-10-CM pack or the lexicon, when either knows it.
+              const found = await concepts.search(code, { systems: ['ICD10CM'], limit: 5 });
+              return found.hits.find((hit) => hit.code === code)?.display;
+            },
+          }),
+        ),
+      export: (input) =>
+        guarded(async () => {
+          const job = await queryExports.start({ query: input.query, format: input.format, ...(input.columns ? { columns: input.columns } : {}) });
+          return { jobId: job.id };
+        }),
+      exportResult: (input) => guarded(async () => queryExports.part(input.jobId, input.part)),
+    },
+    queries: {
+      list: () => guarded(() => listSavedQueries(repository)),
+      save: (input) =>
+        guarded(() => saveQuery(repository, { name: input.name, query: input.query, ...(input.id !== undefined ? { id: input.id } : {}), ...(input.columns ? { columns: input.columns } : {}) })),
+      delete: (input) => guarded(() => deleteSavedQuery(repository, input.id)),
     },
   };
 }

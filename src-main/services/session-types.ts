@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'chart'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'chart' | 'query' | 'queries'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -61,6 +61,13 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'nlp.relearn': true,
   'chart.patient': true,
   'chart.note': true,
+  'query.parameters': true,
+  'query.cohort': true,
+  'query.export': true,
+  'query.exportResult': true,
+  'queries.list': true,
+  'queries.save': true,
+  'queries.delete': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

@@ -15,7 +15,9 @@ export type Route =
   | { screen: 'settings' }
   | { screen: 'review'; filters: QueueFilters }
   | { screen: 'review-document'; documentId: string; filters: QueueFilters }
-  | { screen: 'patient'; patientId: string; tab: ChartTab; noteId?: string };
+  | { screen: 'patient'; patientId: string; tab: ChartTab; noteId?: string }
+  /** The query screen (docs/query.md); `query` is `Type?params` as the raw query box shows it. */
+  | { screen: 'query'; query?: string };
 
 /** The patient chart's sections (docs/patient-chart.md). */
 export const CHART_TABS = ['timeline', 'trends', 'notes', 'conditions'] as const;
@@ -83,6 +85,10 @@ export function parseRoute(hash: string): Route {
       const note = query.get('note');
       return note !== null && ID.test(note) ? { screen: 'patient', patientId: type, tab, noteId: note } : { screen: 'patient', patientId: type, tab };
     }
+    case 'query': {
+      const text = query.get('q');
+      return text && text.length <= 8192 ? { screen: 'query', query: text } : { screen: 'query' };
+    }
     default:
       return { screen: 'home' };
   }
@@ -133,6 +139,8 @@ export function formatRoute(route: Route): string {
       const suffix = query.size > 0 ? `?${query.toString()}` : '';
       return `#/patient/${encodeURIComponent(route.patientId)}${suffix}`;
     }
+    case 'query':
+      return route.query ? `#/query?${new URLSearchParams({ q: route.query }).toString()}` : '#/query';
   }
 }
 

@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings } from '@tabler/icons-react';
+import { IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings, IconZoomCode } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
@@ -19,6 +19,7 @@ import { ReviewScreen, ReviewSessionProvider } from '../screens/ReviewScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { TerminologyScreen } from '../screens/TerminologyScreen';
 import { PatientChartScreen } from '../screens/PatientChartScreen';
+import { QueryScreen } from '../screens/QueryScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -35,6 +36,7 @@ const NAV: Array<{ label: string; screen: Route['screen']; route: Route; icon: t
   { label: 'Export', screen: 'export', route: { screen: 'export' }, icon: IconFileExport, testId: 'nav-export' },
   { label: 'Terminology', screen: 'terminology', route: { screen: 'terminology' }, icon: IconBook, testId: 'nav-terminology' },
   { label: 'Settings', screen: 'settings', route: { screen: 'settings' }, icon: IconSettings, testId: 'nav-settings' },
+  { label: 'Query', screen: 'query', route: { screen: 'query' }, icon: IconZoomCode, testId: 'nav-query' },
 ];
 
 const GO_KEYS: Record<string, Route> = {
@@ -43,6 +45,7 @@ const GO_KEYS: Record<string, Route> = {
   i: { screen: 'import' },
   v: { screen: 'review', filters: {} },
   s: { screen: 'settings' },
+  q: { screen: 'query' },
 };
 
 export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (status: VaultStatus) => void }) {
@@ -194,5 +197,7 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
       return <ReviewScreen route={route} navigate={navigate} />;
     case 'patient':
       return <PatientChartScreen route={route} navigate={navigate} />;
+    case 'query':
+      return <QueryScreen route={route} navigate={navigate} />;
   }
 }

@@ -2,7 +2,7 @@ import { useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData } from '@mantine/spotlight';
 import {
   IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
-  IconUser,
+  IconUser, IconZoomCode,
 } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { Patient } from '@medplum/fhirtypes';
@@ -69,6 +69,15 @@ export function CommandPalette({
         },
       },
       { id: 'shortcuts', label: 'Keyboard shortcuts', group: 'Help', leftSection: <IconKeyboard size={18} />, onClick: onShortcuts },
+      {
+        id: 'go-query',
+        label: 'Query the vault…',
+        description: 'FHIR search builder, saved queries, cohort counts, CSV/NDJSON export',
+        group: 'Navigate',
+        keywords: ['query', 'search', 'fhir', 'cohort', 'filter', 'csv', 'saved'],
+        leftSection: <IconZoomCode size={18} />,
+        onClick: () => navigate({ screen: 'query' }),
+      },
       ...types.map((type) => ({
         id: `type-${type}`,
         label: `Open resource type ${type}`,

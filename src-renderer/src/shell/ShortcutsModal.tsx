@@ -16,6 +16,9 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['?'], action: 'Review of a note: its own cheat sheet (j/k, a, r, c, t n…)' },
   { keys: ['1', '2', '3', '4'], action: 'Patient chart: Timeline, Trends, Notes, Conditions' },
   { keys: ['c'], action: 'Patient list or Patient resource: open the patient chart' },
+  { keys: ['g', 'q'], action: 'Go to Query' },
+  { keys: ['Enter'], action: 'Query: run the search' },
+  { keys: ['mod', 'S'], action: 'Query: save the search in the vault' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {

@@ -144,6 +144,18 @@ function makeSession(info: VaultInfo): VaultSession {
       patient: async ({ patientId }) => err(outcome('not-found', `Patient/${patientId} is not known`, { status: 404 })),
       note: async ({ documentId }) => err(outcome('not-found', `DocumentReference/${documentId} is not known`, { status: 404 })),
     },
+    // The query screen: no parameters, nothing saved; the host only forwards these channels.
+    query: {
+      parameters: async ({ resourceType }) => ok({ resourceType, parameters: [], includes: [], revIncludes: [], sorts: [] }),
+      cohort: async ({ groupBy }) => ok({ groupBy, resourceType: 'Patient', matched: 0, patients: 0, withoutPatient: 0, groups: [], tookMs: 0 }),
+      export: async () => err(outcome('not-supported', 'not in the fake')),
+      exportResult: async ({ jobId }) => err(outcome('not-found', `No export ${jobId}`)),
+    },
+    queries: {
+      list: async () => ok([]),
+      save: async () => err(outcome('not-supported', 'not in the fake')),
+      delete: async ({ id }) => err(outcome('not-found', `No saved query ${id}`)),
+    },
   };
 
   return {
