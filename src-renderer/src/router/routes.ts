@@ -14,7 +14,11 @@ export type Route =
   | { screen: 'terminology'; jobId?: string }
   | { screen: 'settings' }
   | { screen: 'review'; filters: QueueFilters }
-  | { screen: 'review-document'; documentId: string; filters: QueueFilters };
+  | { screen: 'review-document'; documentId: string; filters: QueueFilters }
+  /** Agreement of two reviewers (`#/agreement?a=&b=&ids=&doc=`): figures, then one note side by side. */
+  | { screen: 'review-agreement'; a?: string; b?: string; documentIds?: string[]; documentId?: string }
+  /** Annotation export and import (`#/annotations?<queue filters>`): "the current queue filter" is the one it came from. */
+  | { screen: 'review-exchange'; filters: QueueFilters };
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -71,6 +75,22 @@ export function parseRoute(hash: string): Route {
       const filters = filtersFromQuery(query);
       return type !== undefined && ID.test(type) ? { screen: 'review-document', documentId: type, filters } : { screen: 'review', filters };
     }
+    case 'agreement': {
+      const name = (key: string) => query.get(key)?.trim().slice(0, 100) || undefined;
+      const a = name('a');
+      const b = name('b');
+      const documentIds = (query.get('ids') ?? '').split(',').filter((id) => ID.test(id)).slice(0, 1000);
+      const documentId = query.get('doc') ?? '';
+      return {
+        screen: 'review-agreement',
+        ...(a ? { a } : {}),
+        ...(b ? { b } : {}),
+        ...(documentIds.length > 0 ? { documentIds } : {}),
+        ...(ID.test(documentId) ? { documentId } : {}),
+      };
+    }
+    case 'annotations':
+      return { screen: 'review-exchange', filters: filtersFromQuery(query) };
     default:
       return { screen: 'home' };
   }
@@ -113,6 +133,18 @@ export function formatRoute(route: Route): string {
       const query = filtersToQuery(route.filters);
       const suffix = query.size > 0 ? `?${query.toString()}` : '';
       return route.screen === 'review' ? `#/review${suffix}` : `#/review/${encodeURIComponent(route.documentId)}${suffix}`;
+    }
+    case 'review-agreement': {
+      const query = new URLSearchParams();
+      if (route.a) query.set('a', route.a);
+      if (route.b) query.set('b', route.b);
+      if (route.documentIds && route.documentIds.length > 0) query.set('ids', route.documentIds.join(','));
+      if (route.documentId) query.set('doc', route.documentId);
+      return query.size > 0 ? `#/agreement?${query.toString()}` : '#/agreement';
+    }
+    case 'review-exchange': {
+      const query = filtersToQuery(route.filters);
+      return query.size > 0 ? `#/annotations?${query.toString()}` : '#/annotations';
     }
   }
 }

@@ -18,6 +18,8 @@ import { ResourceView } from '../screens/ResourceView';
 import { ReviewScreen, ReviewSessionProvider } from '../screens/ReviewScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { TerminologyScreen } from '../screens/TerminologyScreen';
+import { AgreementScreen } from '../screens/AgreementScreen';
+import { AnnotationExchangeScreen } from '../screens/AnnotationExchangeScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -86,7 +88,12 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
     },
   });
 
-  const activeScreen = route.screen === 'resource' ? 'resources' : route.screen === 'review-document' ? 'review' : route.screen;
+  const activeScreen =
+    route.screen === 'resource'
+      ? 'resources'
+      : route.screen === 'review-document' || route.screen === 'review-agreement' || route.screen === 'review-exchange'
+        ? 'review'
+        : route.screen;
 
   return (
     <VaultDataProvider>
@@ -191,5 +198,9 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
     case 'review':
     case 'review-document':
       return <ReviewScreen route={route} navigate={navigate} />;
+    case 'review-agreement':
+      return <AgreementScreen route={route} navigate={navigate} />;
+    case 'review-exchange':
+      return <AnnotationExchangeScreen route={route} navigate={navigate} />;
   }
 }

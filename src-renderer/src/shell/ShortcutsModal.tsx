@@ -14,6 +14,8 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['Enter'], action: 'Resource table: open the selected resource' },
   { keys: ['Esc'], action: 'Resource view: back to the list' },
   { keys: ['?'], action: 'Review of a note: its own cheat sheet (j/k, a, r, c, t n…)' },
+  { keys: ['j', 'k'], action: 'Agreement, one note side by side: next / previous difference' },
+  { keys: ['1', '2', '3', '0'], action: 'Agreement: take A, take B, keep both, keep neither' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {
