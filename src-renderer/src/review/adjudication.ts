@@ -129,6 +129,26 @@ export function resolutionChanges(c: ReviewDocument, d: Difference, resolution: 
 }
 
 /**
+ * What both reviewers asserted alike (same span, type, traits and concept) and the adjudicator
+ * does not assert yet: written with the first resolution in a note, so the adjudicated record
+ * holds the agreed annotations as well as the resolved ones (a complete reference set).
+ */
+export function agreedChanges(c: ReviewDocument, a: ReviewDocument, b: ReviewDocument, skip: ReadonlySet<string> = new Set()): AnnotationChange[] {
+  const taken = new Set(skip);
+  const assertedB = b.annotations.filter(isAsserted);
+  const changes: AnnotationChange[] = [];
+  for (const x of a.annotations.filter(isAsserted)) {
+    if (!assertedB.some((y) => sameContent(y, x))) continue;
+    // The resolution being written decides this annotation.
+    const target = counterpart(c, x);
+    if (target && skip.has(target.id)) continue;
+    const change = assertChange(c, x, taken);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+/**
  * Which resolution the adjudicator's record already holds for this difference, if any: the sides
  * they assert as written, and for "neither" an explicit decision on both (a rejected engine
  * annotation; an added one simply absent).

@@ -20,7 +20,7 @@ import { useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatCount } from '../lib/format';
 import {
-  currentResolution, differenceKey, differenceKinds, KIND_LABEL, resolutionChanges, type Difference, type Resolution,
+  agreedChanges, currentResolution, differenceKey, differenceKinds, KIND_LABEL, resolutionChanges, type Difference, type Resolution,
 } from '../review/adjudication';
 import { CATEGORY_STYLES, traitMarkers } from '../review/categories';
 import { NoteView } from '../review/NoteView';
@@ -58,7 +58,8 @@ export function kappaWords(kappa: number): string {
 const fixed = (n: number) => n.toFixed(3);
 
 export function AgreementScreen({ route, navigate }: { route: AgreementRoute; navigate: Navigate }) {
-  const reviewers = useApiQuery((api) => api.review.reviewers({}), []);
+  // Again when a note is closed: resolving differences may have made the adjudicator a reviewer.
+  const reviewers = useApiQuery((api) => api.review.reviewers({}), [route.documentId]);
   const names = (reviewers.data ?? []).map((entry) => entry.name);
   const set = (patch: Partial<AgreementRoute>) => {
     const next: AgreementRoute = { ...route, ...patch };
@@ -328,7 +329,10 @@ function SideBySide({ a, b, documentId, onBack }: { a: string; b: string; docume
     async (index: number, resolution: Resolution) => {
       const d = differences[index];
       if (!state || !d || saving) return;
-      const changes = resolutionChanges(state.c, d, resolution);
+      const resolved = resolutionChanges(state.c, d, resolution);
+      // The first resolution in a note also brings over what both reviewers agree on.
+      const ids = new Set(resolved.flatMap((change) => (change.id ? [change.id] : [])));
+      const changes = [...resolved, ...agreedChanges(state.c, state.a, state.b, ids)];
       setSaving(true);
       setError(undefined);
       try {

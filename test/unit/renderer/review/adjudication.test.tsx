@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ReviewAnnotation, ReviewDocument } from '../../../../src-main/review/types';
-import { currentResolution, differenceKinds, resolutionChanges, type Difference } from '../../../../src-renderer/src/review/adjudication';
+import { agreedChanges, currentResolution, differenceKinds, resolutionChanges, type Difference } from '../../../../src-renderer/src/review/adjudication';
 import { annotation, smallDocument } from './fixtures';
 
 const base = smallDocument();
@@ -107,5 +107,16 @@ describe('resolutionChanges', () => {
     expect(currentResolution(both, d)).toBe('both');
     // Already as chosen: nothing to write.
     expect(resolutionChanges(both, d, 'both')).toEqual([]);
+  });
+
+  it('brings over what both asserted alike, once, and not what only one asserted', () => {
+    const a = { ...base, reviewer: 'A', annotations: base.annotations.map((x) => (x.id === aspirin.id || x.id === chestPain.id ? { ...x, decision: 'accepted' as const } : x)) };
+    const b = { ...base, reviewer: 'B', annotations: base.annotations.map((x) => (x.id === aspirin.id ? { ...x, decision: 'accepted' as const } : x.id === chestPain.id ? { ...x, decision: 'accepted' as const, traits: [] } : x)) };
+    const c = adjudicator();
+    const changes = agreedChanges(c, a, b);
+    expect(changes).toEqual([{ id: aspirin.id, after: expect.objectContaining({ decision: 'accepted', concept: aspirin.concept }) }]);
+    expect(agreedChanges(applied(c, changes), a, b)).toEqual([]);
+    // An id the resolution already writes is left to it.
+    expect(agreedChanges(c, a, b, new Set([aspirin.id]))).toEqual([]);
   });
 });

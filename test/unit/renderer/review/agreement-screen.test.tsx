@@ -102,14 +102,19 @@ describe('agreement screen', () => {
     await waitFor(() => expect(screen.getByTestId('resolved-count').textContent).toBe('1 of 1 resolved'));
     const apply = calls.find((call) => call.channel === 'review.apply')!.input;
     expect(apply).toMatchObject({ documentId: 'doc-1', reviewer: 'adjudicated', expectedRevision: 1 });
-    expect(apply.changes).toEqual([{ id: expect.stringMatching(/^e:.*MEDICAL_CONDITION$/), after: expect.objectContaining({ decision: 'accepted', traits: ['NEGATION', 'SYMPTOM'] }) }]);
+    // The resolution, then what both agree on (aspirin), brought over with the first resolution.
+    expect(apply.changes).toEqual([
+      { id: expect.stringMatching(/^e:.*MEDICAL_CONDITION$/), after: expect.objectContaining({ decision: 'accepted', traits: ['NEGATION', 'SYMPTOM'] }) },
+      { id: expect.stringMatching(/^e:.*MEDICATION$/), after: expect.objectContaining({ decision: 'accepted', concept: expect.objectContaining({ code: '1191' }) }) },
+    ]);
     expect(screen.getByTestId('difference-resolution').textContent).toBe('took A');
 
     // 2 (take B) on the same difference rejects it in the adjudicator's record, with the new revision.
     fireEvent.keyDown(window, { key: '2' });
     await waitFor(() => expect(screen.getByTestId('difference-resolution').textContent).toBe('took B'));
     const second = calls.filter((call) => call.channel === 'review.apply')[1]!.input;
-    expect(second).toMatchObject({ expectedRevision: 2, changes: [{ after: expect.objectContaining({ decision: 'rejected' }) }] });
+    expect(second).toMatchObject({ expectedRevision: 2 });
+    expect(second.changes).toEqual([{ id: expect.stringMatching(/MEDICAL_CONDITION$/), after: expect.objectContaining({ decision: 'rejected' }) }]);
 
     fireEvent.keyDown(window, { key: '?' });
     await waitFor(() => expect(screen.queryByTestId('agreement-cheat-sheet')).toBeNull());
