@@ -419,7 +419,7 @@ function SideBySide({ a, b, documentId, onBack }: { a: string; b: string; docume
       {!state ? (
         <Loader size="sm" />
       ) : (
-        <SimpleGrid cols={{ base: 1, md: 3 }} spacing="sm" style={{ gridTemplateColumns: undefined }}>
+        <SimpleGrid cols={{ base: 1, md: 3 }} spacing="sm">
           <Box>
             <Text size="sm" fw={700} mb={4}>
               A · {a}
