@@ -11,6 +11,7 @@ import { CliError, expectedReason, oneLine } from './cli-error';
 import { NLP_USAGE, nlpCommand } from './nlp-command';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
 import { terminologyCommand } from './terminology-command';
+import { reviewCommand } from './review-command';
 import {
   exportResources,
   getResource,
@@ -70,6 +71,19 @@ Clinical NLP (docs/nlp.md)
                                  --spans: traits of the spans each line gives
                                  ({"id", "text", "spans": [{"begin", "end"}]})
 
+Entity review (docs/annotation-formats.md, docs/review-agreement.md)
+  hearth review export DIR --format comprehend|spacy|brat --reviewer NAME [--out PATH]
+                 [--include-rejected] [--document ID,...]
+                                 a reviewer's annotations for machine learning: Comprehend Medical
+                                 JSONL or spaCy spans JSONL (to stdout, or the file --out), BRAT
+                                 standoff (a .txt and .ann per note in the folder --out)
+  hearth review import DIR --format comprehend|spacy|brat --reviewer NAME FILE...
+                                 store the files' annotations (files or folders) as the reviewer's;
+                                 bad lines on stderr as file:line: reason (exit 2), the rest go on
+  hearth review agreement DIR --a NAME --b NAME [--document ID,...] [--json]
+                                 Cohen's kappa and F1 per category between two reviewers, and the
+                                 notes where they differ
+
 Web mode
   hearth serve [--port N]
 
@@ -127,6 +141,12 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         spans: { type: 'boolean' },
         'no-nlp': { type: 'boolean' },
         terminology: { type: 'string' },
+        reviewer: { type: 'string' },
+        'include-rejected': { type: 'boolean' },
+        document: { type: 'string' },
+        a: { type: 'string' },
+        b: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -149,8 +169,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sample' && sampleFlag !== undefined) throw new CliError(`--${sampleFlag} belongs to "hearth sample"`);
   const exportFlag = (['type', 'since', 'patient', 'group', 'format'] as const).find((name) => values[name] !== undefined);
-  if (command !== 'export' && exportFlag !== undefined) throw new CliError(`--${exportFlag} belongs to "hearth export"`);
-  if (command !== 'sample' && command !== 'export' && values.out !== undefined) throw new CliError('--out belongs to "hearth sample" and "hearth export"');
+  // --format is also "hearth review"'s (the annotation format).
+  if (command !== 'export' && exportFlag !== undefined && !(command === 'review' && exportFlag === 'format')) throw new CliError(`--${exportFlag} belongs to "hearth export"`);
+  if (command !== 'sample' && command !== 'export' && command !== 'review' && values.out !== undefined) throw new CliError('--out belongs to "hearth sample", "hearth export" and "hearth review export"');
+  const reviewFlag = (['reviewer', 'include-rejected', 'document', 'a', 'b', 'json'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'review' && reviewFlag !== undefined) throw new CliError(`--${reviewFlag} belongs to "hearth review"`);
   const nlpFlag = (['spans', 'terminology'] as const).find((name) => values[name] !== undefined);
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   if (command !== 'import' && values['no-nlp'] !== undefined) throw new CliError('--no-nlp belongs to "hearth import"');
@@ -185,6 +208,21 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
     }
     case 'terminology':
       return terminologyCommand(rest, io);
+    case 'review':
+      return reviewCommand(
+        rest,
+        {
+          ...(values.format !== undefined ? { format: values.format } : {}),
+          ...(values.reviewer !== undefined ? { reviewer: values.reviewer } : {}),
+          ...(values.out !== undefined ? { out: values.out } : {}),
+          ...(values['include-rejected'] !== undefined ? { includeRejected: values['include-rejected'] } : {}),
+          ...(values.document !== undefined ? { documents: values.document } : {}),
+          ...(values.a !== undefined ? { a: values.a } : {}),
+          ...(values.b !== undefined ? { b: values.b } : {}),
+          ...(values.json !== undefined ? { json: values.json } : {}),
+        },
+        io,
+      );
     case 'import': {
       const usage = 'hearth import DIR SOURCE... [--no-nlp]';
       const dir = need(rest, 0, 'DIR', usage);

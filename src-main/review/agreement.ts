@@ -24,6 +24,8 @@ import type { AgreementReport, ReviewAnnotation } from './types';
 /** One note both reviewers worked on: each one's annotations (the whole view, pending engine entities included). */
 export interface AgreementDocument {
   documentId: string;
+  /** The note's title, for the per-document list. */
+  title?: string;
   a: readonly ReviewAnnotation[];
   b: readonly ReviewAnnotation[];
 }
@@ -154,6 +156,7 @@ export function computeAgreement(reviewerA: string, reviewerB: string, documents
   const categoryPairs = new Map<EntityCategory, Array<[string, string]>>(ENTITY_CATEGORIES.map((c) => [c, []]));
   const counts = new Map<EntityCategory, { a: number; b: number; both: number }>(ENTITY_CATEGORIES.map((c) => [c, { a: 0, b: 0, both: 0 }]));
   const differences: Difference[] = [];
+  const perDocument: AgreementReport['perDocument'] = [];
 
   for (const document of documents) {
     const assertedA = document.a.filter(isAsserted);
@@ -176,7 +179,10 @@ export function computeAgreement(reviewerA: string, reviewerB: string, documents
       for (const span of candidateSpans(document, inA, inB, category)) pairs.push([catA.get(span) ?? NONE, catB.get(span) ?? NONE]);
     }
 
-    if (differences.length < MAX_DIFFERENCES) differences.push(...differencesOf(document, assertedA, assertedB));
+    // Counted for every document (the list shows them all); kept only up to MAX_DIFFERENCES.
+    const found = differencesOf(document, assertedA, assertedB);
+    perDocument.push({ documentId: document.documentId, ...(document.title !== undefined ? { title: document.title } : {}), differences: found.length });
+    if (differences.length < MAX_DIFFERENCES) differences.push(...found);
   }
 
   const perCategory: AgreementReport['perCategory'] = [];
@@ -195,5 +201,6 @@ export function computeAgreement(reviewerA: string, reviewerB: string, documents
     kappa: cohensKappa(overallPairs),
     perCategory,
     differences: differences.slice(0, MAX_DIFFERENCES),
+    perDocument,
   };
 }

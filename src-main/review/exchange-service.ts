@@ -150,7 +150,7 @@ export async function agreementReview(service: ReviewService, input: ReviewAgree
   for (const documentId of ids) {
     const a = await service.document(documentId, input.reviewerA);
     const b = await service.document(documentId, input.reviewerB);
-    documents.push({ documentId, a: a.annotations, b: b.annotations });
+    documents.push({ documentId, title: a.title, a: a.annotations, b: b.annotations });
   }
   return computeAgreement(input.reviewerA, input.reviewerB, documents);
 }

@@ -168,6 +168,11 @@ export interface AgreementReport {
   perCategory: Array<{ category: EntityCategory; a: number; b: number; both: number; f1: number; kappa: number }>;
   /** Spans where the two differ (for the side-by-side view), at most 500. */
   differences: Array<{ documentId: string; a?: ReviewAnnotation; b?: ReviewAnnotation }>;
+  /**
+   * Every document compared, in the order given, with its title and how many differences it has
+   * (all of them, also those past the 500 listed in `differences`): the agreement screen's list.
+   */
+  perDocument: Array<{ documentId: string; title?: string; differences: number }>;
 }
 
 /** Annotation interchange formats (docs/review.md): Comprehend Medical JSONL, spaCy spans, BRAT standoff. */

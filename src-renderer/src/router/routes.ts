@@ -17,7 +17,11 @@ export type Route =
   | { screen: 'review-document'; documentId: string; filters: QueueFilters }
   | { screen: 'patient'; patientId: string; tab: ChartTab; noteId?: string }
   /** The query screen (docs/query.md); `query` is `Type?params` as the raw query box shows it. */
-  | { screen: 'query'; query?: string };
+  | { screen: 'query'; query?: string }
+  /** Agreement of two reviewers (`#/agreement?a=&b=&ids=&doc=`): figures, then one note side by side. */
+  | { screen: 'review-agreement'; a?: string; b?: string; documentIds?: string[]; documentId?: string }
+  /** Annotation export and import (`#/annotations?<queue filters>`): "the current queue filter" is the one it came from. */
+  | { screen: 'review-exchange'; filters: QueueFilters };
 
 /** The patient chart's sections (docs/patient-chart.md). */
 export const CHART_TABS = ['timeline', 'trends', 'notes', 'conditions'] as const;
@@ -89,6 +93,22 @@ export function parseRoute(hash: string): Route {
       const text = query.get('q');
       return text && text.length <= 8192 ? { screen: 'query', query: text } : { screen: 'query' };
     }
+    case 'agreement': {
+      const name = (key: string) => query.get(key)?.trim().slice(0, 100) || undefined;
+      const a = name('a');
+      const b = name('b');
+      const documentIds = (query.get('ids') ?? '').split(',').filter((id) => ID.test(id)).slice(0, 1000);
+      const documentId = query.get('doc') ?? '';
+      return {
+        screen: 'review-agreement',
+        ...(a ? { a } : {}),
+        ...(b ? { b } : {}),
+        ...(documentIds.length > 0 ? { documentIds } : {}),
+        ...(ID.test(documentId) ? { documentId } : {}),
+      };
+    }
+    case 'annotations':
+      return { screen: 'review-exchange', filters: filtersFromQuery(query) };
     default:
       return { screen: 'home' };
   }
@@ -141,6 +161,18 @@ export function formatRoute(route: Route): string {
     }
     case 'query':
       return route.query ? `#/query?${new URLSearchParams({ q: route.query }).toString()}` : '#/query';
+    case 'review-agreement': {
+      const query = new URLSearchParams();
+      if (route.a) query.set('a', route.a);
+      if (route.b) query.set('b', route.b);
+      if (route.documentIds && route.documentIds.length > 0) query.set('ids', route.documentIds.join(','));
+      if (route.documentId) query.set('doc', route.documentId);
+      return query.size > 0 ? `#/agreement?${query.toString()}` : '#/agreement';
+    }
+    case 'review-exchange': {
+      const query = filtersToQuery(route.filters);
+      return query.size > 0 ? `#/annotations?${query.toString()}` : '#/annotations';
+    }
   }
 }
 

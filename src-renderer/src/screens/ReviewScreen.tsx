@@ -160,9 +160,17 @@ function QueueScreen({ filters, backend, navigate }: { filters: QueueFilters; ba
             </Text>
           )}
         </Group>
-        <Text size="xs" c="dimmed">
-          Reviewing as {backend.reviewer} · j/k to move, Enter to open
-        </Text>
+        <Group gap="sm">
+          <Text size="xs" c="dimmed">
+            Reviewing as {backend.reviewer} · j/k to move, Enter to open
+          </Text>
+          <Button size="xs" variant="default" onClick={() => navigate({ screen: 'review-agreement' })} data-testid="open-agreement">
+            Agreement…
+          </Button>
+          <Button size="xs" variant="default" onClick={() => navigate({ screen: 'review-exchange', filters })} data-testid="open-annotation-exchange">
+            Export / import…
+          </Button>
+        </Group>
       </Group>
       <QueueFiltersBar
         value={filters}

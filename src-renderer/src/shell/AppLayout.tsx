@@ -20,6 +20,8 @@ import { SettingsScreen } from '../screens/SettingsScreen';
 import { TerminologyScreen } from '../screens/TerminologyScreen';
 import { PatientChartScreen } from '../screens/PatientChartScreen';
 import { QueryScreen } from '../screens/QueryScreen';
+import { AgreementScreen } from '../screens/AgreementScreen';
+import { AnnotationExchangeScreen } from '../screens/AnnotationExchangeScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -90,7 +92,12 @@ export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (st
     },
   });
 
-  const activeScreen = route.screen === 'resource' || route.screen === 'patient' ? 'resources' : route.screen === 'review-document' ? 'review' : route.screen;
+  const activeScreen =
+    route.screen === 'resource' || route.screen === 'patient'
+      ? 'resources'
+      : route.screen === 'review-document' || route.screen === 'review-agreement' || route.screen === 'review-exchange'
+        ? 'review'
+        : route.screen;
 
   return (
     <VaultDataProvider>
@@ -199,5 +206,9 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
       return <PatientChartScreen route={route} navigate={navigate} />;
     case 'query':
       return <QueryScreen route={route} navigate={navigate} />;
+    case 'review-agreement':
+      return <AgreementScreen route={route} navigate={navigate} />;
+    case 'review-exchange':
+      return <AnnotationExchangeScreen route={route} navigate={navigate} />;
   }
 }

@@ -19,6 +19,8 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['g', 'q'], action: 'Go to Query' },
   { keys: ['Enter'], action: 'Query: run the search' },
   { keys: ['mod', 'S'], action: 'Query: save the search in the vault' },
+  { keys: ['j', 'k'], action: 'Agreement, one note side by side: next / previous difference' },
+  { keys: ['1', '2', '3', '0'], action: 'Agreement: take A, take B, keep both, keep neither' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {

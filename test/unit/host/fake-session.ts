@@ -129,7 +129,7 @@ function makeSession(info: VaultInfo): VaultSession {
       reviewers: async () => ok([]),
       export: async () => ok([]),
       import: async () => ok({ documents: 0, annotations: 0, errors: [] }),
-      agreement: async ({ reviewerA, reviewerB }) => ok({ reviewerA, reviewerB, documents: 0, kappa: 1, perCategory: [], differences: [] }),
+      agreement: async ({ reviewerA, reviewerB }) => ok({ reviewerA, reviewerB, documents: 0, kappa: 1, perCategory: [], differences: [], perDocument: [] }),
     },
     // A session without packs or lexicon: no concept is found.
     concepts: {

@@ -156,10 +156,14 @@ describe('computeAgreement', () => {
     expect(report.differences).toHaveLength(MAX_DIFFERENCES);
     expect(report.differences[MAX_DIFFERENCES - 1]!.documentId).toBe('d49');
     expect(report.differences[0]!.documentId).toBe('d0');
+    // The per-document list counts every difference, also those past the cap.
+    expect(report.perDocument).toHaveLength(60);
+    expect(report.perDocument.every((row) => row.differences === 10)).toBe(true);
+    expect(report.perDocument.at(-1)).toEqual({ documentId: 'd59', differences: 10 });
   });
 
   it('gives kappa 1 and no categories when nothing was suggested or asserted', () => {
-    expect(computeAgreement('a', 'b', [{ documentId: 'n', a: [], b: [] }])).toEqual({ reviewerA: 'a', reviewerB: 'b', documents: 1, kappa: 1, perCategory: [], differences: [] });
+    expect(computeAgreement('a', 'b', [{ documentId: 'n', a: [], b: [] }])).toEqual({ reviewerA: 'a', reviewerB: 'b', documents: 1, kappa: 1, perCategory: [], differences: [], perDocument: [{ documentId: 'n', differences: 0 }] });
   });
 });
 

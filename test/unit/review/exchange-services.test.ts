@@ -175,9 +175,10 @@ describe('review.agreement', () => {
       { category: 'ANATOMY', a: 1, b: 1, both: 1, f1: 1, kappa: 1 },
     ]);
     expect(report.differences).toEqual([{ documentId: 'n1', a: expect.objectContaining({ text: 'Hypertension', decision: 'accepted' }), b: expect.objectContaining({ text: 'Hypertension', decision: 'rejected' }) }]);
+    expect(report.perDocument).toEqual([{ documentId: 'n1', title: 'Note n1', differences: 1 }]);
     // Notes named explicitly; none in common gives an empty report.
     expect(value(await review.agreement({ reviewerA: 'Ada', reviewerB: 'Bob', documentIds: ['n2'] }))).toMatchObject({ documents: 1, perCategory: [{ category: 'MEDICAL_CONDITION', a: 0, b: 0 }] });
-    expect(value(await review.agreement({ reviewerA: 'Ada', reviewerB: 'Cy' }))).toEqual({ reviewerA: 'Ada', reviewerB: 'Cy', documents: 0, kappa: 1, perCategory: [], differences: [] });
+    expect(value(await review.agreement({ reviewerA: 'Ada', reviewerB: 'Cy' }))).toEqual({ reviewerA: 'Ada', reviewerB: 'Cy', documents: 0, kappa: 1, perCategory: [], differences: [], perDocument: [] });
   });
 });
 
