@@ -12,7 +12,8 @@
  *    change, observed with a MutationObserver in the page; the next action waits until the previous
  *    one is saved, as a reviewer's pace would); concept search from the UI's search box and from the
  *    API over HEARTH_BENCH_UI_QUERIES queries drawn from the ICD-10-CM titles; the queue's first
- *    answer and the frame intervals while scrolling it.
+ *    answer and the frame intervals while scrolling it (600 frames of 2.5 rows each:
+ *    `queue_scroll_frame_p95_ms`; then 120 frames each jumping anywhere, as a dragged scrollbar).
  * 3. Baselines measured in the same page: an empty requestAnimationFrame loop's frame p95 and a no-op
  *    API round trip, so figures compare across machines.
  *
@@ -20,7 +21,7 @@
  * HEARTH_BENCH_UI_QUERIES (200), HEARTH_BENCH_UI_PAGES (50).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,8 @@ const QUERIES = Number(process.env.HEARTH_BENCH_UI_QUERIES ?? 200);
 const PAGES = Number(process.env.HEARTH_BENCH_UI_PAGES ?? 50);
 const PASSPHRASE = 'bench ui passphrase';
 const REVIEWER = 'Bench';
+/** Records bench-results/ui-trace.json (open the note once more and accept 5 entities) and prints its main-thread summary. */
+const TRACE = process.env.HEARTH_BENCH_UI_TRACE === '1';
 const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/;
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +269,18 @@ window.__bench = {
 };
 `;
 
+/** Main-thread time per trace event name (top-level tasks' children: script, style, layout, paint), in ms. */
+function traceSummary(file: string): Record<string, number> {
+  const trace = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: Array<{ name: string; ph: string; dur?: number; tid: number; cat: string }> };
+  const totals = new Map<string, number>();
+  const names = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'Paint', 'PrePaint', 'Layerize', 'MajorGC', 'MinorGC', 'ParseHTML', 'HitTest', 'IntersectionObserverController::computeIntersections', 'RunMicrotasks', 'v8.run']);
+  for (const event of trace.traceEvents) {
+    if (event.ph !== 'X' || event.dur === undefined || !names.has(event.name)) continue;
+    totals.set(event.name, (totals.get(event.name) ?? 0) + event.dur / 1000);
+  }
+  return Object.fromEntries([...totals].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, Math.round(ms)]));
+}
+
 interface Timing {
   ok: boolean;
   domMs: number;
@@ -428,6 +443,7 @@ async function main(): Promise<void> {
         return out;
       })()`)) as number[];
 
+      console.log(`[bench:ui] unlocked in ${Math.round(unlockMs)} ms, NLP queue scan ${Math.round(nlpScanMs)} ms; opening the queue`);
       // The queue: the first answer pays for the scan of every note.
       t = performance.now();
       await page.evaluate(`location.hash = '#/review'`);
@@ -435,17 +451,32 @@ async function main(): Promise<void> {
       const queueFirstMs = performance.now() - t;
       const queueTotal = (await call<{ total: number }>('review.queue', { offset: 0, count: 1 })).total;
       // Scripted scroll: 2.5 rows a frame for 600 frames, then big jumps (a dragged scrollbar).
-      const scrollFrames = (await page.evaluate(`(async () => {
+      const { steady: scrollFrames, jumps: jumpFrames } = (await page.evaluate(`(async () => {
         const list = document.querySelector('[data-testid="queue-list"]');
         const steady = await window.__bench.frames(600, () => { list.scrollTop += 145; });
         const jumps = await window.__bench.frames(120, (i) => { list.scrollTop = ((i * 7919) % 120) / 120 * (list.scrollHeight - list.clientHeight); });
-        return steady.concat(jumps);
-      })()`)) as number[];
+        return { steady, jumps };
+      })()`)) as { steady: number[]; jumps: number[] };
       const blankRows = (await page.evaluate(`document.querySelectorAll('[data-testid="queue-list"] [role="option"]:not([data-testid])').length`)) as number;
 
+      console.log(`[bench:ui] queue: first answer ${Math.round(queueFirstMs)} ms, scroll frame p95 ${stats(scrollFrames).p95_ms} ms; opening the long note`);
       // The long note.
       const opens: number[] = [];
       for (let i = 0; i < 3; i += 1) opens.push(await openNote(page, seeded.largeId));
+      if (TRACE) {
+        // One more open and a few actions under a Chromium trace: where the main thread's time goes.
+        mkdirSync(path.join(repoRoot, 'bench-results'), { recursive: true });
+        await browser.startTracing(page, { path: path.join(repoRoot, 'bench-results', 'ui-trace.json'), categories: ['devtools.timeline', 'v8.execute', 'blink.user_timing'] });
+        await openNote(page, seeded.largeId);
+        for (let i = 0; i < 5; i += 1) {
+          await press(page, { key: 'j' }, 'true');
+          await press(page, { key: 'a' }, `window.__bench.text('entity-decision') === 'accepted'`);
+          await page.evaluate('window.__bench.saved()');
+        }
+        await browser.stopTracing();
+        console.log(`[bench:ui] trace: ${JSON.stringify(traceSummary(path.join(repoRoot, 'bench-results', 'ui-trace.json')))}`);
+      }
+      console.log(`[bench:ui] long note opened in ${opens.map((o) => Math.round(o)).join(', ')} ms; timing actions`);
       const actions = await measureActions(page);
 
       let concept: Record<string, unknown> = { skipped: 'no terminology packs in ../shared/data/terminology' };
@@ -517,7 +548,8 @@ async function main(): Promise<void> {
         queue: {
           notes: queueTotal,
           first_answer_ms: Math.round(queueFirstMs),
-          scroll: { frames: scrollFrames.length, ...stats(scrollFrames), over_33ms: scrollFrames.filter((f) => f > 33.4).length },
+          scroll: { ...stats(scrollFrames), over_33ms: scrollFrames.filter((f) => f > 33.4).length },
+          jumps: { ...stats(jumpFrames), over_33ms: jumpFrames.filter((f) => f > 33.4).length },
           blank_rows_after_scroll: blankRows,
         },
         seed_ms: seeded.seedMs,

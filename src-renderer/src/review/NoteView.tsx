@@ -104,11 +104,27 @@ function annotationLook(annotation: ReviewAnnotation, lane: number): AnnotationL
   };
 }
 
+/** The last visuals computed for a layout, with the looks they were made from. */
+const PREVIOUS = new WeakMap<NoteLayout, { sections: readonly ReviewSection[]; looks: AnnotationLook[]; visuals: SegmentVisual[] }>();
+
 /** Each segment's look, from the layout and the annotations (pure, exported for tests). */
 export function segmentVisuals(layout: NoteLayout, annotations: readonly ReviewAnnotation[], sections: readonly ReviewSection[]): SegmentVisual[] {
   const looks = annotations.map((annotation, i) => cachedLook(annotation, layout.lane[i]!));
+  // An action changes one or a few annotations: a segment whose annotations all kept their look
+  // keeps its visual (same object), so only the segments of the changed ones are rebuilt.
+  const previous = PREVIOUS.get(layout);
+  const reusable = previous && previous.sections === sections && previous.looks.length === looks.length ? previous : undefined;
   const sectionShown = new Set<number>();
-  return layout.segments.map((segment, index) => {
+  const visuals = layout.segments.map((segment, index) => {
+    if (reusable) {
+      let same = true;
+      for (const i of segment.covering) if (reusable.looks[i] !== looks[i]) same = false;
+      for (const i of segment.starting) if (reusable.looks[i] !== looks[i]) same = false;
+      if (same) {
+        if (segment.heading !== -1) sectionShown.add(segment.heading);
+        return reusable.visuals[index]!;
+      }
+    }
     const covered = segment.covering.length > 0;
     let style: CSSProperties | undefined;
     let negated = false;
@@ -167,6 +183,8 @@ export function segmentVisuals(layout: NoteLayout, annotations: readonly ReviewA
       signature,
     };
   });
+  PREVIOUS.set(layout, { sections, looks, visuals });
+  return visuals;
 }
 
 /**
@@ -268,7 +286,7 @@ const ChunkView = memo(
     previous.visuals.length === next.visuals.length &&
     previous.visuals.every((visual, index) => {
       const other = next.visuals[index]!;
-      return visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end;
+      return visual === other || (visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end);
     }),
 );
 
