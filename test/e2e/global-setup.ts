@@ -22,7 +22,7 @@ function newestMtime(entry: string): number {
   return newest;
 }
 
-function buildIfStale(): void {
+export function buildIfStale(): void {
   const outputs = OUTPUTS.map((o) => path.join(repoRoot, o));
   const oldestOutput = outputs.every((o) => existsSync(o)) ? Math.min(...outputs.map((o) => statSync(o).mtimeMs)) : 0;
   const newestSource = Math.max(...SOURCES.map((s) => newestMtime(path.join(repoRoot, s))));

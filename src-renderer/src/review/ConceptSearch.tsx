@@ -24,7 +24,8 @@ export function ConceptSearch({
   onClose: () => void;
 }) {
   const [query, setQuery] = useState(initialQuery);
-  const [debounced] = useDebouncedValue(query, 120);
+  // The search answers in a few ms: a short wait only merges the keys of a fast typist or a paste.
+  const [debounced] = useDebouncedValue(query, 30);
   const [hits, setHits] = useState<ConceptHit[]>([]);
   const [meta, setMeta] = useState<{ tookMs: number; vocabularies: string[] } | undefined>(undefined);
   const [error, setError] = useState<OperationOutcome | undefined>(undefined);

@@ -153,9 +153,10 @@ export function DocumentReview({
       running.current = false;
       if (confirmedRef.current?.documentId !== base.documentId) return;
       if (result.ok) {
-        confirmedRef.current = result.value;
-        setConfirmed(result.value);
-        operation.done?.(base, result.value);
+        const answer = edits.reuseUnchanged(documentRef.current, result.value);
+        confirmedRef.current = answer;
+        setConfirmed(answer);
+        operation.done?.(base, answer);
         setOperations((pending) => pending.filter((entry) => entry !== operation));
         return;
       }

@@ -10,7 +10,7 @@
  * signature and text are unchanged is not re-rendered. Clicks, selections and drags are handled once
  * on the container and mapped back through data attributes.
  */
-import { memo, useEffect, useMemo, useRef, type CSSProperties, type MouseEvent as ReactMouseEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type MouseEvent as ReactMouseEvent, type RefObject } from 'react';
 import type { ReviewAnnotation, ReviewSection } from '../../../src-main/review/types';
 import { CATEGORY_STYLES, traitMarkers, underlineImage } from './categories';
 import { blockBreaks, layoutNote, segmentAt, type NoteLayout, type Spanned } from './layout';
@@ -104,11 +104,27 @@ function annotationLook(annotation: ReviewAnnotation, lane: number): AnnotationL
   };
 }
 
+/** The last visuals computed for a layout, with the looks they were made from. */
+const PREVIOUS = new WeakMap<NoteLayout, { sections: readonly ReviewSection[]; looks: AnnotationLook[]; visuals: SegmentVisual[] }>();
+
 /** Each segment's look, from the layout and the annotations (pure, exported for tests). */
 export function segmentVisuals(layout: NoteLayout, annotations: readonly ReviewAnnotation[], sections: readonly ReviewSection[]): SegmentVisual[] {
   const looks = annotations.map((annotation, i) => cachedLook(annotation, layout.lane[i]!));
+  // An action changes one or a few annotations: a segment whose annotations all kept their look
+  // keeps its visual (same object), so only the segments of the changed ones are rebuilt.
+  const previous = PREVIOUS.get(layout);
+  const reusable = previous && previous.sections === sections && previous.looks.length === looks.length ? previous : undefined;
   const sectionShown = new Set<number>();
-  return layout.segments.map((segment, index) => {
+  const visuals = layout.segments.map((segment, index) => {
+    if (reusable) {
+      let same = true;
+      for (const i of segment.covering) if (reusable.looks[i] !== looks[i]) same = false;
+      for (const i of segment.starting) if (reusable.looks[i] !== looks[i]) same = false;
+      if (same) {
+        if (segment.heading !== -1) sectionShown.add(segment.heading);
+        return reusable.visuals[index]!;
+      }
+    }
     const covered = segment.covering.length > 0;
     let style: CSSProperties | undefined;
     let negated = false;
@@ -167,6 +183,8 @@ export function segmentVisuals(layout: NoteLayout, annotations: readonly ReviewA
       signature,
     };
   });
+  PREVIOUS.set(layout, { sections, looks, visuals });
+  return visuals;
 }
 
 /**
@@ -253,9 +271,9 @@ const CHUNK_CHARS = 2048;
  * chunks of a 150 kB note instead of thousands of segments on every action.
  */
 const ChunkView = memo(
-  function ChunkView({ visuals, text }: { visuals: SegmentVisual[]; text: string }) {
+  function ChunkView({ block, visuals, text }: { block: number; visuals: SegmentVisual[]; text: string }) {
     return (
-      <div className={classes.block}>
+      <div className={classes.block} data-block={block}>
         {visuals.map((visual) => (
           <SegmentView key={`${visual.begin}:${visual.end}`} visual={visual} text={text.slice(visual.begin, visual.end)} />
         ))}
@@ -264,12 +282,104 @@ const ChunkView = memo(
   },
   (previous, next) =>
     previous.text === next.text &&
+    previous.block === next.block &&
     previous.visuals.length === next.visuals.length &&
     previous.visuals.every((visual, index) => {
       const other = next.visuals[index]!;
-      return visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end;
+      return visual === other || (visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end);
     }),
 );
+
+/**
+ * A block off screen: its text alone, one text node, so the note keeps its length, its scroll height
+ * (near enough: badges and markers are left out) and what the browser's find sees, at almost no cost.
+ * It is drawn in full once it comes within a screen of the visible part.
+ */
+const PlainBlock = memo(function PlainBlock({ block, text }: { block: number; text: string }) {
+  return (
+    <div className={classes.block} data-block={block} data-plain="">
+      {text}
+    </div>
+  );
+});
+
+/** The nearest scrolling ancestor (the note's scroll box), the root of the visibility observer. */
+function scrollParent(element: HTMLElement): HTMLElement | null {
+  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+    if (/(auto|scroll)/.test(getComputedStyle(parent).overflowY)) return parent;
+  }
+  return null;
+}
+
+/**
+ * Which blocks are within a screen of the visible part of the note (null: everything, where the
+ * browser has no IntersectionObserver). The blocks carry `data-block`; every render observes the
+ * new ones (a block drawn in full replaces its plain element) and forgets the removed ones.
+ */
+function useNearBlocks(rootRef: RefObject<HTMLDivElement | null>, initial: () => number[]): ReadonlySet<number> | null {
+  const supported = typeof IntersectionObserver !== 'undefined';
+  const [near, setNear] = useState<ReadonlySet<number> | null>(() => (supported ? new Set(initial()) : null));
+  const observer = useRef<IntersectionObserver | null>(null);
+  const observed = useRef(new Set<Element>());
+  useLayoutEffect(() => {
+    const root = rootRef.current;
+    if (!supported || !root) return;
+    if (!observer.current) {
+      observer.current = new IntersectionObserver(
+        (entries) => {
+          setNear((previous) => {
+            let next: Set<number> | undefined;
+            for (const entry of entries) {
+              // An element replaced since (plain ↔ full) reports too: only the one in the page counts.
+              if (!entry.target.isConnected) continue;
+              const block = Number((entry.target as HTMLElement).dataset.block);
+              if (entry.isIntersecting === (next ?? previous)?.has(block)) continue;
+              next ??= new Set(previous);
+              if (entry.isIntersecting) next.add(block);
+              else next.delete(block);
+            }
+            return next ?? previous;
+          });
+        },
+        { root: scrollParent(root), rootMargin: '100% 0px 100% 0px' },
+      );
+    }
+    const io = observer.current;
+    for (const element of observed.current) {
+      if (!element.isConnected) {
+        io.unobserve(element);
+        observed.current.delete(element);
+      }
+    }
+    for (const element of root.children) {
+      if (!observed.current.has(element)) {
+        io.observe(element);
+        observed.current.add(element);
+      }
+    }
+  });
+  useEffect(
+    () => () => {
+      observer.current?.disconnect();
+      observer.current = null;
+      observed.current.clear();
+    },
+    [],
+  );
+  return near;
+}
+
+/** Index of the block holding text offset `offset` (blocks end at `breaks`). */
+function blockAt(breaks: readonly number[], offset: number): number {
+  let low = 0;
+  let high = breaks.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (breaks[mid]! <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
 
 /** Segments grouped by block (breaks from blockBreaks: the layout cuts segments there). */
 function chunked(visuals: SegmentVisual[], breaks: readonly number[]): Array<{ key: number; visuals: SegmentVisual[] }> {
@@ -331,6 +441,11 @@ export function NoteView({ text, sections, annotations, selectedId, onSelect, on
     () => chunked(withSelection(visuals, layout, annotations, selectedId), breaks),
     [visuals, layout, annotations, selectedId, breaks],
   );
+  // Only the blocks near the visible part are drawn in full (first render of a 50-page note), and
+  // always the selected entity's, so keyboard navigation can scroll to it.
+  const selectedBegin = selectedId === undefined ? undefined : annotations.find((annotation) => annotation.id === selectedId)?.begin;
+  const selectedBlock = selectedBegin === undefined ? -1 : blockAt(breaks, selectedBegin);
+  const near = useNearBlocks(rootRef, () => [0, 1]);
   const dragging = useRef<'begin' | 'end' | null>(null);
   const latest = useRef({ selectedId, onDragEdge });
   latest.current = { selectedId, onDragEdge };
@@ -400,9 +515,13 @@ export function NoteView({ text, sections, annotations, selectedId, onSelect, on
 
   return (
     <div ref={rootRef} className={classes.note} onClick={onClick} onMouseDown={onMouseDown} onMouseUp={onMouseUp} data-testid="note-view">
-      {chunks.map((chunk) => (
-        <ChunkView key={chunk.key} visuals={chunk.visuals} text={text} />
-      ))}
+      {chunks.map((chunk) =>
+        near === null || near.has(chunk.key) || chunk.key === selectedBlock ? (
+          <ChunkView key={chunk.key} block={chunk.key} visuals={chunk.visuals} text={text} />
+        ) : (
+          <PlainBlock key={chunk.key} block={chunk.key} text={text.slice(chunk.visuals[0]!.begin, chunk.visuals.at(-1)!.end)} />
+        ),
+      )}
     </div>
   );
 }

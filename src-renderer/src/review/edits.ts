@@ -135,6 +135,8 @@ function compareAnnotations(a: ReviewAnnotation, b: ReviewAnnotation): number {
 export function applyLocally(document: ReviewDocument, changes: readonly AnnotationChange[], reviewer: string, now: string): ReviewDocument {
   const byId = new Map(document.annotations.map((annotation) => [annotation.id, annotation]));
   let added = 0;
+  // Accept, reject, traits, concept keep every span: the order stays and nothing is re-sorted.
+  let moved = false;
   for (const change of changes) {
     const existing = change.id === undefined ? undefined : byId.get(change.id);
     const after = change.after;
@@ -158,6 +160,7 @@ export function applyLocally(document: ReviewDocument, changes: readonly Annotat
       };
       delete restored.reviewedBy;
       delete restored.reviewedAt;
+      if (restored.begin !== existing.begin || restored.end !== existing.end) moved = true;
       byId.set(existing.id, restored);
       continue;
     }
@@ -196,9 +199,61 @@ export function applyLocally(document: ReviewDocument, changes: readonly Annotat
     };
     if (after.concept) next.concept = { ...after.concept };
     else delete next.concept;
+    if (!existing || existing.begin !== next.begin || existing.end !== next.end) moved = true;
     byId.set(next.id, next);
   }
-  const annotations = [...byId.values()].sort(compareAnnotations);
+  const annotations = moved
+    ? [...byId.values()].sort(compareAnnotations)
+    : document.annotations.flatMap((annotation) => {
+        const next = byId.get(annotation.id);
+        return next ? [next] : [];
+      });
   const status = document.status === 'unreviewed' && changes.length > 0 ? 'in-progress' : document.status;
   return { ...document, annotations, status };
+}
+
+function sameAnnotation(a: ReviewAnnotation, b: ReviewAnnotation): boolean {
+  return (
+    a.id === b.id &&
+    a.origin === b.origin &&
+    a.begin === b.begin &&
+    a.end === b.end &&
+    a.text === b.text &&
+    a.category === b.category &&
+    a.type === b.type &&
+    a.score === b.score &&
+    a.decision === b.decision &&
+    a.edited === b.edited &&
+    a.reviewedBy === b.reviewedBy &&
+    a.reviewedAt === b.reviewedAt &&
+    a.traits.join() === b.traits.join() &&
+    a.concept?.system === b.concept?.system &&
+    a.concept?.code === b.concept?.code &&
+    a.concept?.display === b.concept?.display &&
+    (a.candidates === b.candidates || JSON.stringify(a.candidates) === JSON.stringify(b.candidates)) &&
+    (a.attributes === b.attributes || JSON.stringify(a.attributes) === JSON.stringify(b.attributes))
+  );
+}
+
+/**
+ * The service's answer with every annotation equal to the one shown kept as the same object: the
+ * note view then recomputes and redraws only what the service changed (its own timestamp on the
+ * annotation just edited), not thousands of entities after every save.
+ */
+export function reuseUnchanged(shown: ReviewDocument | undefined, fresh: ReviewDocument): ReviewDocument {
+  if (!shown || shown.documentId !== fresh.documentId || shown.text !== fresh.text) return fresh;
+  const byId = new Map(shown.annotations.map((annotation) => [annotation.id, annotation]));
+  let reused = 0;
+  const annotations = fresh.annotations.map((annotation) => {
+    const old = byId.get(annotation.id);
+    if (old && sameAnnotation(old, annotation)) {
+      reused += 1;
+      return old;
+    }
+    return annotation;
+  });
+  if (reused === 0) return fresh;
+  const sameList = annotations.length === shown.annotations.length && annotations.every((annotation, i) => annotation === shown.annotations[i]);
+  const sections = JSON.stringify(shown.sections) === JSON.stringify(fresh.sections) ? shown.sections : fresh.sections;
+  return { ...fresh, text: shown.text, sections, annotations: sameList ? shown.annotations : annotations };
 }

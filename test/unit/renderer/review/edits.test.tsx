@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accept, add, applyLocally, reject, remove, resize, restorableState, setCategory, setConcept, setSpan, toChanges, toggleTrait,
+  accept, add, applyLocally, reject, remove, resize, restorableState, reuseUnchanged, setCategory, setConcept, setSpan, toChanges, toggleTrait,
 } from '../../../../src-renderer/src/review/edits';
 import { ReviewHistory } from '../../../../src-renderer/src/review/history';
 import { smallDocument } from './fixtures';
@@ -123,5 +123,33 @@ describe('review history', () => {
     history.commitUndo(entries[2]!);
     expect(notified).toBe(3);
     expect(history.getSnapshot().undoLabel).toBe('a1');
+  });
+
+  it('an action that keeps every span keeps the order and every other annotation object; a resize re-sorts', () => {
+    const doc = smallDocument();
+    const [first, second] = doc.annotations;
+    const accepted = applyLocally(doc, toChanges([accept(second!)]), 'Ada', NOW);
+    expect(accepted.annotations.map((a) => a.id)).toEqual(doc.annotations.map((a) => a.id));
+    expect(accepted.annotations[0]).toBe(first);
+    expect(accepted.annotations[1]).not.toBe(second);
+    // Moving the first entity's start past the second one's puts it after it.
+    const moved = applyLocally(doc, toChanges([setSpan(first!, second!.begin + 1, Math.max(first!.end, second!.begin + 2))!]), 'Ada', NOW);
+    expect(moved.annotations.findIndex((a) => a.id === first!.id)).toBeGreaterThan(moved.annotations.findIndex((a) => a.id === second!.id));
+  });
+
+  it("keeps the shown annotation objects the service's answer did not change", () => {
+    const doc = smallDocument();
+    const shown = applyLocally(doc, toChanges([accept(doc.annotations[1]!)]), 'Ada', NOW);
+    // The service's answer: fresh objects (JSON), its own time on the accepted one.
+    const answer = JSON.parse(JSON.stringify(shown)) as typeof shown;
+    answer.annotations[1]!.reviewedAt = '2026-11-27T00:00:01.000Z';
+    const kept = reuseUnchanged(shown, answer);
+    expect(kept.annotations[0]).toBe(shown.annotations[0]);
+    expect(kept.annotations[1]).toBe(answer.annotations[1]);
+    expect(kept.annotations[1]!.reviewedAt).toBe('2026-11-27T00:00:01.000Z');
+    expect(kept.sections).toBe(shown.sections);
+    expect(reuseUnchanged(shown, JSON.parse(JSON.stringify(shown)) as typeof shown).annotations).toBe(shown.annotations);
+    // Another note: nothing is reused.
+    expect(reuseUnchanged({ ...shown, documentId: 'other' }, answer)).toBe(answer);
   });
 });

@@ -102,4 +102,74 @@ describe('NoteView', () => {
     expect(action).toBeLessThan(1000);
     console.log(`NoteView 2,000 entities / ${doc.text.length} chars: first render ${first.toFixed(0)} ms, accept ${times.map((t) => t.toFixed(0)).join('/')} ms`);
   });
+
+  it('draws only the blocks near the screen and the selected entity\'s block; the others are plain text', () => {
+    // jsdom has no IntersectionObserver: a stand-in the test drives.
+    const observers: Array<{ callback: IntersectionObserverCallback; targets: Set<Element> }> = [];
+    class FakeObserver {
+      readonly entry: { callback: IntersectionObserverCallback; targets: Set<Element> };
+      constructor(callback: IntersectionObserverCallback) {
+        this.entry = { callback, targets: new Set() };
+        observers.push(this.entry);
+      }
+      observe(target: Element): void {
+        this.entry.targets.add(target);
+      }
+      unobserve(target: Element): void {
+        this.entry.targets.delete(target);
+      }
+      disconnect(): void {
+        this.entry.targets.clear();
+      }
+    }
+    const saved = (globalThis as { IntersectionObserver?: unknown }).IntersectionObserver;
+    (globalThis as { IntersectionObserver?: unknown }).IntersectionObserver = FakeObserver;
+    try {
+      const doc = largeDocument(60_000, 600);
+      const far = doc.annotations[500]!;
+      const { rerender } = render(
+        <MantineProvider>
+          <NoteView text={doc.text} sections={doc.sections} annotations={doc.annotations} onSelect={() => undefined} />
+        </MantineProvider>,
+      );
+      const note = screen.getByTestId('note-view');
+      const blocks = (): HTMLElement[] => [...note.querySelectorAll<HTMLElement>('[data-block]')];
+      expect(blocks().length).toBeGreaterThan(20);
+      expect(blocks().filter((block) => block.dataset.plain === undefined).map((block) => block.dataset.block)).toEqual(['0', '1']);
+      // A plain block holds its text as it is.
+      expect(blocks().map((block) => (block.querySelector('[data-ann]') ? '' : block.textContent)).join('')).toContain(doc.text.slice(10_000, 10_100));
+      expect(note.querySelector(`[data-ann="${far.id}"]`)).toBeNull();
+
+      // Selecting a far entity draws its block (so it can be scrolled to).
+      rerender(
+        <MantineProvider>
+          <NoteView text={doc.text} sections={doc.sections} annotations={doc.annotations} selectedId={far.id} onSelect={() => undefined} />
+        </MantineProvider>,
+      );
+      expect(note.querySelector(`[data-ann="${far.id}"]`)).not.toBeNull();
+
+      // Scrolled: block 10 comes near, block 0 goes away.
+      const observer = observers[0]!;
+      const target = (block: string): Element => [...observer.targets].find((element) => (element as HTMLElement).dataset.block === block && element.isConnected)!;
+      act(() =>
+        observer.callback(
+          [
+            { target: target('10'), isIntersecting: true },
+            { target: target('0'), isIntersecting: false },
+          ] as unknown as IntersectionObserverEntry[],
+          observer as unknown as IntersectionObserver,
+        ),
+      );
+      const drawn = blocks().filter((block) => block.dataset.plain === undefined).map((block) => block.dataset.block);
+      expect(drawn).toContain('10');
+      expect(drawn).toContain('1');
+      expect(drawn).not.toContain('0');
+      expect(blocks()[10]!.querySelector('[data-seg]')).not.toBeNull();
+      // Every new element is observed, the replaced ones are not.
+      expect([...observer.targets].every((element) => element.isConnected)).toBe(true);
+      expect(observer.targets.size).toBe(blocks().length);
+    } finally {
+      (globalThis as { IntersectionObserver?: unknown }).IntersectionObserver = saved;
+    }
+  });
 });
