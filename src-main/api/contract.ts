@@ -130,7 +130,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review';
+  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review' | 'sync';
   title: string;
   status: JobStatus;
   startedAt: string;
