@@ -70,10 +70,10 @@ export function recordOp(id: string, kind: SyncKind, record: object): WriteOp {
   return { kind: 'update', resource: toBasic(id, kind, record), skipUnchanged: true };
 }
 
-export const mapOp = (server: string, entry: IdMapEntry): WriteOp => recordOp(mapId(server, entry.resourceType, entry.localId), 'sync-map', { server, ...entry });
-export const stateOp = (server: string, state: SyncState): WriteOp => recordOp(stateId(server), 'sync-state', { server, ...state });
+export const mapOp = (server: string, entry: IdMapEntry): WriteOp => recordOp(mapId(server, entry.resourceType, entry.localId), 'sync-map', { ...entry, profile: server });
+export const stateOp = (server: string, state: SyncState): WriteOp => recordOp(stateId(server), 'sync-state', { ...state, profile: server });
 export const conflictOp = (server: string, conflict: SyncConflict): WriteOp =>
-  recordOp(conflictId(server, conflict.resourceType, conflict.localId), 'sync-conflict', { server, ...conflict });
+  recordOp(conflictId(server, conflict.resourceType, conflict.localId), 'sync-conflict', { ...conflict, profile: server });
 
 /** The id map of one server, both ways. */
 export class IdMap {
@@ -143,9 +143,9 @@ export class SyncStore {
   }
 
   async state(server: string): Promise<SyncState> {
-    const stored = await this.readRecord<SyncState & { server: string }>(stateId(server));
+    const stored = await this.readRecord<SyncState & { profile: string }>(stateId(server));
     if (!stored) return { pullCursor: {} };
-    const { server: _server, ...state } = stored;
+    const { profile: _profile, ...state } = stored;
     return state;
   }
 
@@ -178,20 +178,21 @@ export class SyncStore {
       for (const resource of page.resources) {
         const kind = kindOf(resource as Basic);
         if (!kind) continue;
-        const record = recordOf<{ server?: string }>(resource as Basic);
+        // Records of a server carry its profile name in `profile` (SyncConflict has a `server` of its own).
+        const record = recordOf<object>(resource as Basic);
         if (kind === 'sync-profile') out.profiles.push(record as StoredProfile);
         else if (kind === 'sync-state') {
-          const { server, ...state } = record as SyncState & { server: string };
-          out.states.set(server, state);
+          const { profile, ...state } = record as SyncState & { profile: string };
+          out.states.set(profile, state);
         } else if (kind === 'sync-map') {
-          const { server, ...entry } = record as IdMapEntry & { server: string };
-          let list = out.maps.get(server);
-          if (!list) out.maps.set(server, (list = []));
+          const { profile, ...entry } = record as IdMapEntry & { profile: string };
+          let list = out.maps.get(profile);
+          if (!list) out.maps.set(profile, (list = []));
           list.push(entry);
         } else {
-          const { server, ...conflict } = record as SyncConflict & { server: string };
-          let list = out.conflicts.get(server);
-          if (!list) out.conflicts.set(server, (list = []));
+          const { profile, ...conflict } = record as SyncConflict & { profile: string };
+          let list = out.conflicts.get(profile);
+          if (!list) out.conflicts.set(profile, (list = []));
           list.push(conflict);
         }
       }

@@ -48,6 +48,8 @@ export interface MedplumServer {
 export interface MedplumServerOptions {
   /** Leave transaction (and batch) out of the CapabilityStatement and refuse them. */
   noTransactions?: boolean;
+  /** Require `Authorization: Bearer <token>` (401 otherwise). */
+  bearer?: string;
   port?: number;
   repo?: import('@medplum/fhir-router').MemoryRepository;
 }
@@ -64,7 +66,7 @@ function capability(noTransactions: boolean): CapabilityStatement {
     rest: [
       {
         mode: 'server',
-        resource: ['Patient', 'Observation', 'Condition', 'Encounter', 'Practitioner', 'Organization', 'DocumentReference', 'Basic'].map((type) => ({
+        resource: (['Patient', 'Observation', 'Condition', 'Encounter', 'Practitioner', 'Organization', 'DocumentReference', 'Basic'] as const).map((type) => ({
           type,
           interaction,
           conditionalCreate: true,
@@ -102,6 +104,10 @@ export async function startMedplumServer(options: MedplumServerOptions = {}): Pr
     }
     const pathname = url.pathname.slice('/fhir'.length).replace(/^\//, '');
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`) {
+      send(res, 401, core.unauthorized);
+      return 401;
+    }
     if (pathname === 'metadata' && method === 'GET') {
       send(res, 200, capability(options.noTransactions === true));
       return 200;
@@ -123,6 +129,16 @@ export async function startMedplumServer(options: MedplumServerOptions = {}): Pr
     const outcome: OperationOutcome = result[0];
     const status = core.getStatus(outcome);
     const resource = result[1];
+    // Paging links are the Medplum server's job, not the router's: added here (http.html#paging).
+    if (resource?.resourceType === 'Bundle' && resource.type === 'searchset' && method === 'GET') {
+      const count = Number(url.searchParams.get('_count') ?? '20');
+      const offset = Number(url.searchParams.get('_offset') ?? '0');
+      if (resource.total !== undefined && offset + count < resource.total) {
+        const next = new URL(`${baseUrl}/${pathname}${url.search}`);
+        next.searchParams.set('_offset', String(offset + count));
+        resource.link = [...(resource.link ?? []), { relation: 'next', url: next.toString() }];
+      }
+    }
     const headers: Record<string, string> = {};
     if (resource?.meta?.versionId) headers.etag = `W/"${resource.meta.versionId}"`;
     if (resource && status === 201) headers.location = `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`;
