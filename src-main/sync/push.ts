@@ -47,6 +47,8 @@ interface Prepared {
   entry?: IdMapEntry;
   /** urn:uuid when created inside a transaction. */
   fullUrl?: string;
+  /** A reference to a resource not on the server yet was left local: the map marks it for sending again. */
+  unresolved?: boolean;
 }
 
 const PLAN_LIST_LIMIT = 1000;
@@ -223,6 +225,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
         for (const p of group) {
           // Inside a transaction, a new resource referred to by urn:uuid: once created, the map has it.
           const again = toServer(p.local, p.entry, new Map());
+          if (again.unresolved) p.unresolved = true;
           out.push(await sendSingle({ ...p, body: again.body }));
           const last = out[out.length - 1]!;
           if (last.kind === 'ok' && last.resource.id && last.resource.meta?.versionId) {
@@ -290,7 +293,9 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       else if (p.entry && p.entry.serverVersion === resource.meta.versionId) report.unchanged++;
       else if (p.entry) report.updated++;
       else report.unchanged++;
-      const entry: IdMapEntry = { resourceType: p.item.resourceType, localId: p.item.id, serverId: resource.id, serverVersion: resource.meta.versionId, localVersion: p.local.meta?.versionId ?? '', syncedAt: ctx.now().toISOString() };
+      // An empty localVersion keeps a resource with a dangling reference in the next push's plan.
+      const localVersion = p.unresolved ? '' : (p.local.meta?.versionId ?? '');
+      const entry: IdMapEntry = { resourceType: p.item.resourceType, localId: p.item.id, serverId: resource.id, serverVersion: resource.meta.versionId, localVersion, syncedAt: ctx.now().toISOString() };
       map.set(entry);
       ops.push(mapOp(server, entry));
     }
@@ -329,7 +334,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
         await flush();
         built = toServer(local, map.local(item.resourceType, item.id), new Map());
       }
-      const prepared: Prepared = { item, local, body: built.body, ...(entry ? { entry: map.local(item.resourceType, item.id)! } : {}) };
+      const prepared: Prepared = { item, local, body: built.body, ...(entry ? { entry: map.local(item.resourceType, item.id)! } : {}), ...(built.unresolved ? { unresolved: true } : {}) };
       if (!prepared.entry && report.mode === 'transaction') {
         prepared.fullUrl = `urn:uuid:${randomUUID()}`;
         pending.set(item.key, prepared.fullUrl);

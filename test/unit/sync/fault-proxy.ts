@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fate = 'pass' | 'drop-before' | 'drop-after' | 'error-500' | 'too-many' | { slowMs: number };
+export type Fate = 'pass' | 'drop-before' | 'drop-after' | 'error-500' | 'too-many' | { slowMs: number } | { status: number };
 
 export interface FaultProxy {
   baseUrl: string;
@@ -26,7 +26,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startFaultProxy(
   targetBase: string,
-  scenario: (n: number, method: string, url: string) => Fate,
+  scenario: (n: number, method: string, url: string, body: string) => Fate,
   hooks: { afterForward?: (n: number, method: string, url: string) => void } = {},
 ): Promise<FaultProxy> {
   const target = new URL(targetBase);
@@ -37,9 +37,9 @@ export async function startFaultProxy(
     const index = ++n;
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const fate = scenario(index, method, url);
-    log.push({ n: index, method, url, fate });
     const body = await readBody(req);
+    const fate = scenario(index, method, url, body.toString('utf8'));
+    log.push({ n: index, method, url, fate });
     if (fate === 'drop-before') {
       req.socket.destroy();
       return;
@@ -54,6 +54,11 @@ export async function startFaultProxy(
       res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled', diagnostics: 'injected' }] }));
       return;
     }
+    if (typeof fate === 'object' && 'status' in fate) {
+      res.writeHead(fate.status, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule', diagnostics: 'injected refusal' }] }));
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const name of FORWARDED) {
       const value = req.headers[name];
@@ -66,7 +71,7 @@ export async function startFaultProxy(
       req.socket.destroy();
       return;
     }
-    if (typeof fate === 'object') await new Promise((r) => setTimeout(r, fate.slowMs));
+    if (typeof fate === 'object' && 'slowMs' in fate) await new Promise((r) => setTimeout(r, fate.slowMs));
     const out: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/fhir+json' };
     for (const name of ['etag', 'location', 'retry-after']) {
       const value = upstream.headers.get(name);

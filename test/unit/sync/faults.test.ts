@@ -77,4 +77,37 @@ describe('sync under injected faults', () => {
       expect(pulled.created).toBe(TOTAL);
     });
   }
+
+  it('reports a refused resource (422) once, never retried, and pushes the rest', async () => {
+    server = await startMedplumServer();
+    // Any request carrying patient p2's family name is refused: its Bundle, then its own POST.
+    let refuse = true;
+    proxy = await startFaultProxy(server.baseUrl, (_n, method, _url, body) => (refuse && method === 'POST' && body.includes('Family2') ? { status: 422 } : 'pass'));
+    const repoA = new MemoryRepository();
+    await seed(repoA, dataSet(PATIENTS));
+    const a = newService(repoA);
+    await a.saveProfile({ name: 'm', baseUrl: proxy.baseUrl, auth: { kind: 'none' }, chunkSize: 5 });
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report.failed.map((f) => [f.resourceType, f.id, f.status])).toEqual([['Patient', 'p2', 422]]);
+    expect(report.failed[0]!.outcome.issue?.[0]?.diagnostics).toBe('injected refusal');
+    expect(report.retries).toBe(0);
+    const single = proxy.log.filter((l) => l.url === '/fhir/Patient' && typeof l.fate === 'object');
+    expect(single).toHaveLength(1); // the resource's own request, not retried
+    // Everything else is there once; the refused patient stays planned for the next push.
+    const onServer = await serverResources(server);
+    expect(onServer).toHaveLength(TOTAL - 1);
+    expect([...originCounts(onServer).values()].every((count) => count === 1)).toBe(true);
+    // The refused patient and the resources that refer to it (sent with a dangling reference) stay planned.
+    const replan = (await a.push('m', { mode: 'changed', dryRun: true })).plan?.map((p) => p.key).sort();
+    expect(replan).toEqual(['Condition/c2', 'Encounter/e2', 'Observation/o2-0', 'Observation/o2-1', 'Patient/p2']);
+    // Once the server takes it, the next push creates it and repairs the references.
+    refuse = false;
+    const second = await a.push('m', { mode: 'changed' });
+    expect(second).toMatchObject({ planned: 5, created: 1, failed: [] });
+    const all = await serverResources(server);
+    expect(all).toHaveLength(TOTAL);
+    const keys = new Set(all.map((r) => `${r.resourceType}/${r.id}`));
+    for (const r of all) for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) expect(keys.has(ref.slice(13, -1))).toBe(true);
+    expect((await a.push('m', { mode: 'changed', dryRun: true })).planned).toBe(0);
+  });
 });

@@ -6,6 +6,8 @@
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { JobManager } from '../../../src-main/jobs/job-manager';
+import type { HearthEvent } from '../../../src-main/api/contract';
 import { sameContent } from '../../../src-main/sync/content';
 import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
 import { startMedplumServer, type MedplumServer } from './medplum-server';
@@ -185,5 +187,33 @@ describe('push and pull against Medplum over HTTP', () => {
         expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`)).toBe(true);
       }
     }
+  });
+
+  it('runs push and pull as jobs with progress, and "all" resends what is in step without duplicating', async () => {
+    server = await startMedplumServer();
+    const events: HearthEvent[] = [];
+    const jobs = new JobManager({ onEvent: (e) => events.push(e) });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(4));
+    const a = newService(repo, { jobs });
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' }, chunkSize: 6 });
+    const job = a.startJob('m', { push: { mode: 'changed' } });
+    expect(job.kind).toBe('sync');
+    const done = await jobs.whenFinished(job.id);
+    expect(done?.status).toBe('succeeded');
+    expect(done?.progress).toMatchObject({ done: 20, total: 20 });
+    expect(a.reports.get(job.id)).toMatchObject({ created: 20 });
+    expect(events.some((e) => e.type === 'job' && e.job.id === job.id && e.job.status === 'running')).toBe(true);
+
+    const all = await a.push('m', { mode: 'all' });
+    expect(all).toMatchObject({ planned: 20, created: 0, failed: [] });
+    expect(all.updated + all.unchanged).toBe(20);
+    expect(await serverResources(server)).toHaveLength(20);
+
+    const pullJob = a.startJob('m', { pull: { types: SYNC_TYPES } });
+    expect((await jobs.whenFinished(pullJob.id))?.status).toBe('succeeded');
+    // Our own resources come back as themselves: nothing new locally.
+    expect(a.reports.get(pullJob.id)).toMatchObject({ created: 0, updated: 0, conflicts: 0 });
+    expect(await localResources(repo)).toHaveLength(20);
   });
 });
