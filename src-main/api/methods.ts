@@ -14,6 +14,7 @@ export const API_METHODS = {
   concepts: ['search'],
   settings: ['get', 'update', 'fhirEndpoint', 'newFhirToken'],
   review: ['queue', 'document', 'apply', 'setStatus', 'bulkAccept', 'reviewers', 'export', 'import', 'agreement'],
+  sync: ['servers', 'saveServer', 'removeServer', 'test', 'push', 'pull', 'report', 'status', 'conflicts'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

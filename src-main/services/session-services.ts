@@ -22,6 +22,8 @@ import { readTerminologyFromVault } from '../nlp/terminology';
 import { ConceptSearch } from '../review/concept-search';
 import { agreementReview, exportReview, importReview } from '../review/exchange-service';
 import { guarded } from './errors';
+import { createSecretBox, ephemeralSecretKey, SECRET_KEY_PURPOSE } from '../sync/secrets';
+import { SyncService } from '../sync/service';
 import type { SessionServices } from './session-types';
 
 export interface ServiceDependencies {
@@ -39,6 +41,8 @@ export interface ServiceDependencies {
   review?: ReviewService;
   /** Concept search (review/concept-search.ts); default: over the packs stored in `repository`. */
   concepts?: ConceptSearch;
+  /** Sync with FHIR servers (sync/service.ts); default: over `repository`, secrets sealed with the vault's sync key (a random one without a vault). */
+  sync?: SyncService;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -61,6 +65,9 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const exportReports = new Map<string, ExportReport>();
   const terminologyReports = new Map<string, TerminologyImportReport>();
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
+  const sync =
+    deps.sync ??
+    new SyncService({ repository, jobs, secrets: createSecretBox(vault ? () => vault.deriveKey(SECRET_KEY_PURPOSE) : ephemeralSecretKey) });
 
   return {
     resources: {
@@ -247,6 +254,45 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
             ...(input.billableOnly !== undefined ? { billableOnly: input.billableOnly } : {}),
           }),
         ),
+    },
+    sync: {
+      servers: () => guarded(() => sync.listProfiles()),
+      saveServer: (input) =>
+        guarded(() =>
+          sync.saveProfile({
+            name: input.name,
+            baseUrl: input.baseUrl,
+            auth: input.auth,
+            ...(input.pullTypes ? { pullTypes: input.pullTypes } : {}),
+            ...(input.chunkSize !== undefined ? { chunkSize: input.chunkSize } : {}),
+          }),
+        ),
+      removeServer: (input) =>
+        guarded(async () => {
+          await sync.removeProfile(input.name);
+          return { removed: true as const };
+        }),
+      test: (input) => guarded(() => sync.testConnection(input.name)),
+      push: (input) =>
+        guarded(async () => {
+          await sync.store.requireProfile(input.name);
+          return sync.startJob(input.name, { push: { mode: input.mode, dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}) } });
+        }),
+      pull: (input) =>
+        guarded(async () => {
+          await sync.store.requireProfile(input.name);
+          return sync.startJob(input.name, {
+            pull: { dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}), ...(input.pageSize !== undefined ? { pageSize: input.pageSize } : {}) },
+          });
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const report = sync.reports.get(input.jobId);
+          if (!report) throw fhirError('not-found', 'No sync report for this job (not a sync job, not finished, or failed: see jobs.get)', 404);
+          return report;
+        }),
+      status: (input) => guarded(() => sync.status(input.name)),
+      conflicts: (input) => guarded(() => sync.conflicts(input.name)),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -7,6 +7,7 @@ import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { JobManager } from '../../../src-main/jobs/job-manager';
+import { createSessionFromRepository } from '../../../src-main/services/vault-session';
 import type { HearthEvent } from '../../../src-main/api/contract';
 import { sameContent } from '../../../src-main/sync/content';
 import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
@@ -215,5 +216,43 @@ describe('push and pull against Medplum over HTTP', () => {
     // Our own resources come back as themselves: nothing new locally.
     expect(a.reports.get(pullJob.id)).toMatchObject({ created: 0, updated: 0, conflicts: 0 });
     expect(await localResources(repo)).toHaveLength(20);
+  });
+
+  it('serves the sync domain of a session: profiles without secrets, test, push and pull jobs, reports, status', async () => {
+    server = await startMedplumServer({ bearer: 'session-token-1' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(2));
+    const session = createSessionFromRepository(repo);
+    try {
+      const { sync, jobs } = session.services;
+      const refused = await sync.saveServer({ name: 'plain', baseUrl: 'http://fhir.example.org/r4', auth: { kind: 'none' } });
+      expect(refused.ok).toBe(false);
+      const saved = await sync.saveServer({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'bearer', token: 'session-token-1' } });
+      expect(saved.ok && saved.value.auth).toBe('bearer');
+      const listed = await sync.servers({});
+      expect(listed.ok && listed.value.map((p) => p.name)).toEqual(['m']);
+      expect(JSON.stringify(listed)).not.toContain('session-token-1');
+      const tested = await sync.test({ name: 'm' });
+      expect(tested.ok && tested.value.r4).toBe(true);
+
+      const started = await sync.push({ name: 'm', mode: 'changed', dryRun: false });
+      if (!started.ok) throw new Error('push did not start');
+      const state = await (async () => {
+        for (;;) {
+          const job = await jobs.get({ jobId: started.value.id });
+          if (job.ok && ['succeeded', 'failed', 'cancelled'].includes(job.value.status)) return job.value;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      expect(state.status).toBe('succeeded');
+      const report = await sync.report({ jobId: started.value.id });
+      expect(report.ok && report.value).toMatchObject({ created: 10, failed: [] });
+      const status = await sync.status({ name: 'm' });
+      expect(status.ok && status.value.mapped).toBe(10);
+      const unknown = await sync.status({ name: 'nope' });
+      expect(unknown.ok ? 0 : unknown.error.issue?.[0]?.code).toBe('not-found');
+    } finally {
+      await session.close();
+    }
   });
 });
