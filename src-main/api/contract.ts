@@ -19,6 +19,7 @@ import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
 import type { ChartNote, PatientChart } from '../chart/types';
 import type { CohortReport, QueryExportPart, QueryParameters, SavedQuery } from '../query/types';
+import type { ConnectionReport, PullReport, PushReport, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -133,7 +134,7 @@ export interface ImportCounts {
 
 export interface JobState {
   id: string;
-  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review' | 'query';
+  kind: 'import' | 'export' | 'terminology' | 'nlp' | 'review' | 'query' | 'sync';
   title: string;
   status: JobStatus;
   startedAt: string;
@@ -617,6 +618,46 @@ export const queriesContract = {
   delete: method<{ id: string }>()(z.object({ id: resourceId }).strict()),
 };
 
+/** Sync with remote FHIR servers (docs/sync.md). Secrets go in, never out. */
+const serverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'A server name is 1 to 64 letters, digits, dot, dash or underscore');
+const serverAuth = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('basic'), user: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict(),
+  z.object({ kind: z.literal('bearer'), token: z.string().min(1).max(16_384) }).strict(),
+]);
+export const syncContract = {
+  /** The vault's server profiles, without their secrets. */
+  servers: method<ServerProfile[]>()(empty),
+  /** Adds or replaces a profile (https only, except http to loopback); the secret is sealed in the vault. */
+  saveServer: method<ServerProfile>()(
+    z
+      .object({
+        name: serverName,
+        baseUrl: z.string().min(1).max(2048),
+        auth: serverAuth,
+        pullTypes: z.array(resourceType).max(300).optional(),
+        chunkSize: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+  ),
+  removeServer: method<{ removed: true }>()(z.object({ name: serverName }).strict()),
+  /** GET /metadata: FHIR version, transaction/batch, interactions per type. */
+  test: method<ConnectionReport>()(z.object({ name: serverName }).strict()),
+  /** A push job (progress: jobs.get; result: sync.report). `changed` (default) sends what changed since it was last synced; `all` every resource. */
+  push: method<JobState>()(
+    z.object({ name: serverName, mode: z.enum(['all', 'changed']).default('changed'), types: z.array(resourceType).max(300).optional(), dryRun: z.boolean().default(false) }).strict(),
+  ),
+  /** A pull job: incremental by _lastUpdated per type. */
+  pull: method<JobState>()(
+    z.object({ name: serverName, types: z.array(resourceType).max(300).optional(), dryRun: z.boolean().default(false), pageSize: z.number().int().min(1).max(1000).optional() }).strict(),
+  ),
+  /** The report of a finished push or pull job. */
+  report: method<PushReport | PullReport>()(z.object({ jobId }).strict()),
+  status: method<SyncStatus>()(z.object({ name: serverName }).strict()),
+  /** Resources changed on both sides, with both versions. */
+  conflicts: method<SyncConflict[]>()(z.object({ name: serverName }).strict()),
+};
+
 export const contract = {
   vault: vaultContract,
   resources: resourcesContract,
@@ -631,6 +672,7 @@ export const contract = {
   chart: chartContract,
   query: queryContract,
   queries: queriesContract,
+  sync: syncContract,
 };
 
 export type Contract = typeof contract;

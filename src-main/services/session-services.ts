@@ -29,6 +29,8 @@ import { QueryExports } from '../query/export';
 import { deleteSavedQuery, listSavedQueries, saveQuery } from '../query/saved';
 import { guarded } from './errors';
 import { chartNote, patientChart } from '../chart/chart';
+import { createSecretBox, ephemeralSecretKey, SECRET_KEY_PURPOSE } from '../sync/secrets';
+import { SyncService } from '../sync/service';
 import type { SessionServices } from './session-types';
 
 export interface ServiceDependencies {
@@ -48,6 +50,8 @@ export interface ServiceDependencies {
   concepts?: ConceptSearch;
   /** What the engine learns from review corrections (nlp/learning/service.ts); default: one over `repository` that restarts no engine. */
   learning?: LearningService;
+  /** Sync with FHIR servers (sync/service.ts); default: over `repository`, secrets sealed with the vault's sync key (a random one without a vault). */
+  sync?: SyncService;
 }
 
 /** `Patient?_id=a&_count=5` (optionally with a leading `/`) → type and parameters (search.html). */
@@ -72,6 +76,9 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
   const terminologyReports = new Map<string, TerminologyImportReport>();
   const queryExports = new QueryExports(jobs, repository);
   const noVault = () => err<never>(outcome('not-supported', 'This store is not a vault', { status: 400 }));
+  const sync =
+    deps.sync ??
+    new SyncService({ repository, jobs, secrets: createSecretBox(vault ? () => vault.deriveKey(SECRET_KEY_PURPOSE) : ephemeralSecretKey) });
 
   return {
     resources: {
@@ -260,6 +267,45 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
             ...(input.billableOnly !== undefined ? { billableOnly: input.billableOnly } : {}),
           }),
         ),
+    },
+    sync: {
+      servers: () => guarded(() => sync.listProfiles()),
+      saveServer: (input) =>
+        guarded(() =>
+          sync.saveProfile({
+            name: input.name,
+            baseUrl: input.baseUrl,
+            auth: input.auth,
+            ...(input.pullTypes ? { pullTypes: input.pullTypes } : {}),
+            ...(input.chunkSize !== undefined ? { chunkSize: input.chunkSize } : {}),
+          }),
+        ),
+      removeServer: (input) =>
+        guarded(async () => {
+          await sync.removeProfile(input.name);
+          return { removed: true as const };
+        }),
+      test: (input) => guarded(() => sync.testConnection(input.name)),
+      push: (input) =>
+        guarded(async () => {
+          await sync.store.requireProfile(input.name);
+          return sync.startJob(input.name, { push: { mode: input.mode, dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}) } });
+        }),
+      pull: (input) =>
+        guarded(async () => {
+          await sync.store.requireProfile(input.name);
+          return sync.startJob(input.name, {
+            pull: { dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}), ...(input.pageSize !== undefined ? { pageSize: input.pageSize } : {}) },
+          });
+        }),
+      report: (input) =>
+        guarded(async () => {
+          const report = sync.reports.get(input.jobId);
+          if (!report) throw fhirError('not-found', 'No sync report for this job (not a sync job, not finished, or failed: see jobs.get)', 404);
+          return report;
+        }),
+      status: (input) => guarded(() => sync.status(input.name)),
+      conflicts: (input) => guarded(() => sync.conflicts(input.name)),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -7,7 +7,7 @@ import type { HearthEvent, HearthServices, VaultInfo } from '../api/contract';
 import type { ResourceRepository } from '../fhir/repository';
 
 /** The contract domains an unlocked vault serves. */
-export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'chart' | 'query' | 'queries'> & {
+export type SessionServices = Pick<HearthServices, 'resources' | 'import' | 'export' | 'jobs' | 'terminology' | 'nlp' | 'review' | 'concepts' | 'chart' | 'query' | 'queries' | 'sync'> & {
   vault: Pick<HearthServices['vault'], 'verify' | 'changePassphrase'>;
 };
 
@@ -68,6 +68,15 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'queries.list': true,
   'queries.save': true,
   'queries.delete': true,
+  'sync.servers': true,
+  'sync.saveServer': true,
+  'sync.removeServer': true,
+  'sync.test': true,
+  'sync.push': true,
+  'sync.pull': true,
+  'sync.report': true,
+  'sync.status': true,
+  'sync.conflicts': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

@@ -52,6 +52,36 @@ export async function importDataKey(raw: Uint8Array<ArrayBuffer>): Promise<Crypt
   }
 }
 
+/**
+ * Imports the raw data key twice before wiping it: as the AES-GCM frame key and as HKDF key
+ * material (both non-extractable), so purpose-bound subkeys can be derived later (deriveSubkey)
+ * without the raw bytes ever being kept.
+ */
+export async function importDataKeys(raw: Uint8Array<ArrayBuffer>): Promise<{ key: CryptoKey; derivation: CryptoKey }> {
+  try {
+    const derivation = await subtle().importKey('raw', raw, 'HKDF', false, ['deriveKey']);
+    const key = await subtle().importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    return { key, derivation };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * An AES-256-GCM key for one purpose (RFC 5869 HKDF-SHA256 over the data key; salt = vaultId,
+ * info = "HEARTH1-subkey:" + purpose). Deterministic: the same vault and purpose give the same key
+ * after every unlock and after a passphrase change (the data key does not change).
+ */
+export async function deriveSubkey(derivation: CryptoKey, vaultId: Uint8Array<ArrayBuffer>, purpose: string): Promise<CryptoKey> {
+  return subtle().deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: vaultId, info: new TextEncoder().encode(`HEARTH1-subkey:${purpose}`) },
+    derivation,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+}
+
 export interface Sealed {
   iv: Uint8Array<ArrayBuffer>;
   /** Ciphertext followed by the 16-byte GCM tag. */

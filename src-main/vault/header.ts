@@ -15,6 +15,7 @@ import {
   type CryptoKey,
   deriveWrappingKey,
   importDataKey,
+  importDataKeys,
   KEY_BYTES,
   MIN_ANY_KDF_ITERATIONS,
   open,
@@ -166,6 +167,11 @@ export async function unwrapDataKeyBytes(header: VaultHeader, passphrase: string
 
 export async function unwrapDataKey(header: VaultHeader, passphrase: string): Promise<CryptoKey> {
   return importDataKey(await unwrapDataKeyBytes(header, passphrase));
+}
+
+/** The data key and its HKDF key material (crypto.ts importDataKeys). */
+export async function unwrapDataKeys(header: VaultHeader, passphrase: string): Promise<{ key: CryptoKey; derivation: CryptoKey }> {
+  return importDataKeys(await unwrapDataKeyBytes(header, passphrase));
 }
 
 export async function writeHeader(folder: string, header: VaultHeader): Promise<void> {

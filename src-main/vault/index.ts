@@ -4,9 +4,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { VaultProbe } from '../api/contract';
-import { importDataKey, MIN_PRODUCTION_KDF_ITERATIONS, MIN_ANY_KDF_ITERATIONS, randomBytes } from './crypto';
+import { importDataKeys, MIN_PRODUCTION_KDF_ITERATIONS, MIN_ANY_KDF_ITERATIONS, randomBytes } from './crypto';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
-import { buildHeader, HEADER_FILE, newDataKeyBytes, readHeader, unwrapDataKey, vaultIdBytes, writeHeader } from './header';
+import { buildHeader, HEADER_FILE, newDataKeyBytes, readHeader, unwrapDataKeys, vaultIdBytes, writeHeader } from './header';
 import { acquireLock } from './lock';
 import { LOG_DIR, sealSegmentHeader, segmentFile } from './log';
 import { INDEX_DIR } from './snapshot';
@@ -71,7 +71,7 @@ export async function createVault(folder: string, passphrase: string, options: C
     const rawKey = newDataKeyBytes();
     const identity = { vaultId: Buffer.from(randomBytes(16)).toString('hex'), createdAt: new Date().toISOString() };
     const header = await buildHeader(identity, passphrase, rawKey, iterations);
-    const key = await importDataKey(rawKey);
+    const { key, derivation } = await importDataKeys(rawKey);
     await fs.mkdir(path.join(absolute, LOG_DIR));
     await fs.mkdir(path.join(absolute, INDEX_DIR));
     const firstSegment = path.join(absolute, segmentFile(1));
@@ -85,7 +85,7 @@ export async function createVault(folder: string, passphrase: string, options: C
     await fsyncDir(path.join(absolute, LOG_DIR));
     await fsyncDir(absolute);
     await writeHeader(absolute, header);
-    return await OpenVault.load({ folder: absolute, header, key, lock, options });
+    return await OpenVault.load({ folder: absolute, header, key, derivation, lock, options });
   } catch (error) {
     await lock.release();
     throw error instanceof VaultError || error instanceof RangeError ? error : ioError(error, 'create the vault in', absolute);
@@ -99,10 +99,10 @@ export async function createVault(folder: string, passphrase: string, options: C
 export async function openVault(folder: string, passphrase: string, options: OpenOptions): Promise<Vault> {
   const absolute = path.resolve(folder);
   const header = await readHeader(absolute);
-  const key = await unwrapDataKey(header, passphrase);
+  const { key, derivation } = await unwrapDataKeys(header, passphrase);
   const lock = await acquireLock(absolute);
   try {
-    return await OpenVault.load({ folder: absolute, header, key, lock, options });
+    return await OpenVault.load({ folder: absolute, header, key, derivation, lock, options });
   } catch (error) {
     await lock.release();
     throw error;

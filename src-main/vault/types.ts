@@ -5,6 +5,7 @@
  */
 import type { Database } from 'sql.js';
 import type { VaultInfo, VerifyReport } from '../api/contract';
+import type { CryptoKey } from './crypto';
 
 export type { Database };
 
@@ -90,6 +91,11 @@ export interface Vault {
   write<T>(build: (tx: StagedTransaction, db: Database) => T | Promise<T>): Promise<{ result: T; tx: CommittedTransaction | null }>;
   /** Reads the index when no commit is half-way; `fn` must not write. */
   read<T>(fn: (db: Database) => T): Promise<T>;
+  /**
+   * A non-extractable AES-256-GCM key bound to `purpose`, derived from the data key (HKDF,
+   * docs/vault-format.md section 3): for secrets kept inside resources (sync server credentials).
+   */
+  deriveKey(purpose: string): Promise<CryptoKey>;
   /** Decrypts one blob; a damaged frame throws a VaultError naming the file. */
   readBlob(pointer: BlobPointer): Promise<Uint8Array>;
   /** Writes a new index snapshot now (normally done in the background). */

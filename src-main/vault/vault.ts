@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
-import { concatBytes, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
+import { concatBytes, deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
@@ -76,6 +76,8 @@ export interface LoadContext {
   folder: string;
   header: VaultHeader;
   key: CryptoKey;
+  /** HKDF key material of the data key, for deriveKey (crypto.ts importDataKeys). */
+  derivation: CryptoKey;
   lock: FolderLock;
   options: OpenOptions;
 }
@@ -109,6 +111,8 @@ export class OpenVault implements Vault {
   readonly path: string;
   readonly info: VaultInfo;
   private keyring: FrameKeyring | null;
+  /** HKDF key material of the data key (deriveKey); dropped with the keyring at close. */
+  private derivation: CryptoKey | null = null;
   private readonly writer = new Mutex();
   private commitInFlight: Promise<void> | null = null;
   private readonly readsInFlight = new Set<Promise<unknown>>();
@@ -142,7 +146,7 @@ export class OpenVault implements Vault {
 
   /** Unlock after the key is known and the lock held: segments → snapshot → replay → ready. */
   static async load(context: LoadContext): Promise<OpenVault> {
-    const { folder, header, key, lock, options } = context;
+    const { folder, header, key, derivation, lock, options } = context;
     const keyring: FrameKeyring = { key, vaultId: vaultIdBytes(header), formatVersion: header.formatVersion };
     const segments: Segment[] = [];
     let db: Database | null = null;
@@ -193,6 +197,7 @@ export class OpenVault implements Vault {
       db ??= fresh();
       tuneIndexDatabase(db);
       const vault = new OpenVault(header, keyring, lock, options, sql, db, segments, position.lastSeq, snapshotSeq, snapshotStale, folder);
+      vault.derivation = derivation;
       await vault.replayFrom(position);
       await vault.removeLeftovers();
       return vault;
@@ -410,6 +415,11 @@ export class OpenVault implements Vault {
     return fn(this.db);
   }
 
+  async deriveKey(purpose: string): Promise<CryptoKey> {
+    if (this.closed || !this.derivation || !this.keyring) throw new VaultError('closed', 'The vault is closed');
+    return deriveSubkey(this.derivation, this.keyring.vaultId, purpose);
+  }
+
   async readBlob(pointer: BlobPointer): Promise<Uint8Array> {
     this.ensureOpen();
     const segment = this.segments.find((s) => s.number === pointer.segment);
@@ -614,6 +624,7 @@ export class OpenVault implements Vault {
       await Promise.all(this.segments.map((s) => s.handle.close().catch(() => undefined)));
       this.db.close();
       this.keyring = null;
+      this.derivation = null;
       await this.lock.release();
     }
   }

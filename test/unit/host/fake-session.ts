@@ -135,6 +135,18 @@ function makeSession(info: VaultInfo): VaultSession {
     concepts: {
       search: async () => ok({ hits: [], tookMs: 0, vocabularies: [] }),
     },
+    // A session without server profiles.
+    sync: {
+      servers: async () => ok([]),
+      saveServer: async () => err(outcome('not-supported', 'not in the fake')),
+      removeServer: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      test: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      push: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      pull: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      report: async () => err(outcome('not-found', 'No sync report for this job', { status: 404 })),
+      status: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      conflicts: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+    },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
       changePassphrase: async () => ok({ changed: true as const }),

@@ -1,0 +1,175 @@
+/**
+ * Pull (docs/sync.md "Pull"): per resource type, the server's resources last updated at or after
+ * the type's cursor (`_lastUpdated=ge…&_sort=_lastUpdated`), page by page through Bundle.link
+ * `next`, stored as new local versions with references rewritten to local ids. Each page's
+ * resources are written first, then — in one store transaction — their id map entries, any
+ * conflicts and the advanced cursor; a page pulled again after a crash changes nothing (the id
+ * map or the unchanged content recognises every resource).
+ */
+import { createHash } from 'node:crypto';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { outcome, outcomeStatus } from '../api/result';
+import { OperationOutcomeError } from '../fhir/outcome-error';
+import type { WriteOp } from '../fhir/repository';
+import { analyzeCapabilities, searchableTypes } from './capability';
+import { originOf, sameContent, withoutServerMeta } from './content';
+import { checkCancelled, type SyncContext } from './context';
+import { rewriteReferences } from './references';
+import { withRetry } from './retry';
+import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
+import type { IdMapEntry, PullReport, SyncConflict, SyncState } from './types';
+
+export interface PullOptions {
+  /** Types to pull; absent: the profile's pullTypes, else every type both sides know. */
+  types?: string[];
+  dryRun?: boolean;
+  /** Resources per page asked of the server (default 100). */
+  pageSize?: number;
+}
+
+const PLAN_LIST_LIMIT = 1000;
+
+async function readLocal(ctx: SyncContext, resourceType: string, id: string): Promise<Resource | undefined> {
+  try {
+    return await ctx.repository.read(resourceType, id);
+  } catch (e) {
+    if (e instanceof OperationOutcomeError && [404, 410].includes(outcomeStatus(e.outcome))) return undefined;
+    throw e;
+  }
+}
+
+export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise<PullReport> {
+  const { profile, repository, store, transport, signal } = ctx;
+  const server = profile.name;
+  const report: PullReport = { dryRun: options.dryRun === true, received: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0, pages: 0 };
+  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
+  const records = await store.all();
+  let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
+  const map = new IdMap(records.maps.get(server) ?? []);
+  const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
+  const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
+  if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
+  const local = new Set(repository.types());
+  const asked = options.types && options.types.length > 0 ? options.types : profile.pullTypes.length > 0 ? profile.pullTypes : searchableTypes(capability);
+  const types = asked.filter((t) => local.has(t)).sort();
+  const plan: NonNullable<PullReport['plan']> = [];
+  const startedAt = ctx.now().toISOString();
+
+  /** The local id for a server resource: from the origin tag (ours), the id map, else the server id when free here. */
+  const localIdFor = async (resource: Resource): Promise<string> => {
+    const origin = originOf(resource, profile.originKey);
+    if (origin?.startsWith(`${resource.resourceType}/`)) return origin.slice(resource.resourceType.length + 1);
+    const mapped = map.localIdOf(resource.resourceType, resource.id!);
+    if (mapped) return mapped;
+    const existing = await readLocal(ctx, resource.resourceType, resource.id!);
+    // Taken by an unmapped local resource: a deterministic other id, so a repeated pull finds the same one.
+    if (existing && !sameContent(existing, resource) && !map.local(resource.resourceType, resource.id!)) {
+      return `s-${createHash('sha256').update(`${server}\0${resource.resourceType}\0${resource.id!}`).digest('hex').slice(0, 40)}`;
+    }
+    return resource.id!;
+  };
+
+  const processPage = async (resourceType: string, bundle: Bundle): Promise<void> => {
+    report.pages++;
+    const resources = (bundle.entry ?? [])
+      .filter((e) => e.search?.mode === undefined || e.search.mode === 'match')
+      .map((e) => e.resource)
+      .filter((r): r is Resource => r !== undefined && r.resourceType === resourceType && typeof r.id === 'string');
+    const writes: Array<{ op: WriteOp; serverId: string; serverVersion: string; localId: string; created: boolean }> = [];
+    const recordOps: WriteOp[] = [];
+    let cursor = state.pullCursor[resourceType];
+    for (const resource of resources) {
+      report.received++;
+      const lastUpdated = resource.meta?.lastUpdated;
+      if (lastUpdated && (cursor === undefined || lastUpdated > cursor)) cursor = lastUpdated;
+      if (isSyncRecord(resource)) continue;
+      const serverVersion = resource.meta?.versionId ?? '';
+      const localId = await localIdFor(resource);
+      const key = `${resourceType}/${localId}`;
+      const entry = map.local(resourceType, localId);
+      if (entry && entry.serverId === resource.id && entry.serverVersion === serverVersion) {
+        report.unchanged++;
+        continue;
+      }
+      const incoming = rewriteReferences(withoutServerMeta(resource), (t) => {
+        const mapped = map.localIdOf(t.resourceType, t.id);
+        return mapped !== undefined && mapped !== t.id ? `${t.resourceType}/${mapped}` : undefined;
+      });
+      incoming.id = localId;
+      const current = await readLocal(ctx, resourceType, localId);
+      if (current && sameContent(current, incoming)) {
+        // Already here (our own push, or a page written before an interruption): only the map moves.
+        report.unchanged++;
+        const next: IdMapEntry = { resourceType, localId, serverId: resource.id!, serverVersion, localVersion: current.meta?.versionId ?? '', syncedAt: startedAt };
+        map.set(next);
+        recordOps.push(mapOp(server, next));
+        continue;
+      }
+      const localChanged = current !== undefined && (entry === undefined || entry.localVersion !== current.meta?.versionId);
+      if (conflicted.has(key) || localChanged) {
+        // Changed on both sides since the last sync: keep both, overwrite nothing.
+        report.conflicts++;
+        if (!options.dryRun) {
+          const conflict: SyncConflict = { resourceType, localId, serverId: resource.id!, kind: 'pull-both-changed', detectedAt: startedAt, local: current ?? incoming, server: resource };
+          recordOps.push(conflictOp(server, conflict));
+        }
+        continue;
+      }
+      if (options.dryRun) {
+        if (plan.length < PLAN_LIST_LIMIT) plan.push({ key, action: current ? 'update' : 'create' });
+        if (current) report.updated++;
+        else report.created++;
+        continue;
+      }
+      const op: WriteOp = { kind: 'update', resource: incoming, skipUnchanged: true, ...(current?.meta?.versionId ? { ifMatch: current.meta.versionId } : {}) };
+      writes.push({ op, serverId: resource.id!, serverVersion, localId, created: current === undefined });
+    }
+    if (options.dryRun) return;
+    if (writes.length > 0) {
+      const results = await repository.writeBatch(writes.map((w) => w.op));
+      results.forEach((result, i) => {
+        const w = writes[i]!;
+        if (result.status === 'created' || result.status === 'updated' || result.status === 'unchanged') {
+          if (result.status === 'unchanged') report.unchanged++;
+          else if (w.created) report.created++;
+          else report.updated++;
+          const next: IdMapEntry = { resourceType, localId: w.localId, serverId: w.serverId, serverVersion: w.serverVersion, localVersion: result.resource.meta?.versionId ?? '', syncedAt: startedAt };
+          map.set(next);
+          recordOps.push(mapOp(server, next));
+        } else if (result.status === 'failed') {
+          report.failed.push({ resourceType, id: w.localId, status: outcomeStatus(result.outcome), outcome: result.outcome });
+        }
+      });
+    }
+    if (cursor !== undefined) state = { ...state, pullCursor: { ...state.pullCursor, [resourceType]: cursor } };
+    await store.write([...recordOps, stateOp(server, state)]);
+  };
+
+  let typeIndex = 0;
+  for (const resourceType of types) {
+    checkCancelled(signal);
+    const cursor = state.pullCursor[resourceType];
+    const params: Array<[string, string]> = [
+      ['_sort', '_lastUpdated'],
+      ['_count', String(options.pageSize ?? 100)],
+    ];
+    // `ge`, not `gt`: resources sharing the cursor's instant are seen again and recognised by version.
+    if (cursor) params.push(['_lastUpdated', `ge${cursor}`]);
+    let page: Bundle | undefined = await retry(() => transport.search(resourceType, params, signal));
+    while (page) {
+      checkCancelled(signal);
+      await processPage(resourceType, page);
+      const current: Bundle = page;
+      page = await retry(() => transport.nextPage(current, signal));
+    }
+    typeIndex++;
+    ctx.onProgress?.({ done: report.received, message: `Pulled ${resourceType} (${typeIndex} of ${types.length} types)` });
+  }
+  if (options.dryRun) {
+    report.plan = plan;
+    return report;
+  }
+  state = { ...state, lastPullAt: startedAt };
+  await store.putState(server, state);
+  return report;
+}

@@ -1,0 +1,371 @@
+/**
+ * Push (docs/sync.md "Push"): the local resources selected (all, or only those changed since they
+ * were last synced) go to the server in dependency order, in chunks, as transaction Bundles where
+ * the server supports them, else batch Bundles, else one request each. New resources are created
+ * conditionally on Hearth's origin tag (If-None-Exist), known ones updated with If-Match on the
+ * version the server gave last; references are rewritten to server ids. The run and its in-flight
+ * chunk are persisted first, so an interrupted push resumes without losing or duplicating anything.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { outcome, outcomeStatus, type OperationOutcome } from '../api/result';
+import { OperationOutcomeError } from '../fhir/outcome-error';
+import type { WriteOp } from '../fhir/repository';
+import { analyzeCapabilities, pushMode } from './capability';
+import { originCode, sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from './content';
+import { checkCancelled, type SyncContext } from './context';
+import { referenceTargets, rewriteReferences } from './references';
+import { withRetry } from './retry';
+import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
+import { TransportError, weakEtag } from './transport';
+import type { IdMapEntry, PushReport, PushRun, SyncConflict, SyncState } from './types';
+
+export interface PushOptions {
+  mode: 'all' | 'changed';
+  /** Resource types to push; empty or absent: every type. */
+  types?: string[];
+  dryRun?: boolean;
+}
+
+interface PlanItem {
+  resourceType: string;
+  id: string;
+  key: string;
+  refs: string[];
+}
+
+/** What one sent resource came back as. */
+type ItemResult =
+  | { kind: 'ok'; resource: Resource; created: boolean; /** 200 to a conditional create: it was already there. */ existed: boolean }
+  | { kind: 'conflict'; status: number }
+  | { kind: 'failed'; status?: number; outcome: OperationOutcome };
+
+interface Prepared {
+  item: PlanItem;
+  local: Resource;
+  body: Resource;
+  entry?: IdMapEntry;
+  /** urn:uuid when created inside a transaction. */
+  fullUrl?: string;
+  /** A reference to a resource not on the server yet was left local: the map marks it for sending again. */
+  unresolved?: boolean;
+}
+
+const PLAN_LIST_LIMIT = 1000;
+
+/** Referenced resources first (depth-first, post-order); a cycle is broken where it closes (the later push fixes the reference up). */
+function dependencyOrder(items: PlanItem[]): PlanItem[] {
+  const byKey = new Map(items.map((i) => [i.key, i]));
+  const state = new Map<string, 1 | 2>();
+  const out: PlanItem[] = [];
+  for (const root of items) {
+    if (state.has(root.key)) continue;
+    // Iterative DFS: deep reference chains must not overflow the stack.
+    const stack: Array<{ item: PlanItem; next: number }> = [{ item: root, next: 0 }];
+    state.set(root.key, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.item.refs.length) {
+        const target = byKey.get(top.item.refs[top.next++]!);
+        if (target && !state.has(target.key)) {
+          state.set(target.key, 1);
+          stack.push({ item: target, next: 0 });
+        }
+      } else {
+        state.set(top.item.key, 2);
+        out.push(top.item);
+        stack.pop();
+      }
+    }
+  }
+  return out;
+}
+
+function failure(e: unknown): { status?: number; outcome: OperationOutcome } {
+  if (e instanceof TransportError) return { ...(e.status !== undefined ? { status: e.status } : {}), outcome: e.outcome };
+  if (e instanceof OperationOutcomeError) return { status: outcomeStatus(e.outcome), outcome: e.outcome };
+  return { outcome: outcome('exception', e instanceof Error ? e.message : String(e)) };
+}
+
+function entryStatus(status: string | undefined): number {
+  const n = Number.parseInt(status ?? '', 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export async function push(ctx: SyncContext, options: PushOptions): Promise<PushReport> {
+  const { profile, repository, store, transport, signal } = ctx;
+  const server = profile.name;
+  const report: PushReport = { dryRun: options.dryRun === true, mode: 'none', planned: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0 };
+  const records = await store.all();
+  let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
+  const map = new IdMap(records.maps.get(server) ?? []);
+  const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
+  const allTypes = repository.types();
+  // An interrupted push is finished first, as it was asked (docs/sync.md "Resume").
+  const run: PushRun = state.pushRun ?? {
+    mode: options.mode,
+    types: options.types && options.types.length > 0 ? options.types.filter((t) => allTypes.includes(t)) : [],
+    startedAt: ctx.now().toISOString(),
+  };
+  const types = run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType);
+
+  // Plan: every selected resource not yet in step with the server.
+  const items: PlanItem[] = [];
+  for (const resourceType of types) {
+    let after: Parameters<typeof repository.scan>[1]['after'];
+    for (;;) {
+      checkCancelled(signal);
+      const page = await repository.scan(resourceType, { limit: 500, ...(after ? { after } : {}) });
+      for (const r of page.resources) {
+        if (isSyncRecord(r) || !r.id) continue;
+        const key = `${resourceType}/${r.id}`;
+        if (conflicted.has(key)) continue;
+        const entry = map.local(resourceType, r.id);
+        if (entry && entry.localVersion === r.meta?.versionId && (run.mode === 'changed' || entry.syncedAt >= run.startedAt)) continue;
+        items.push({ resourceType, id: r.id, key, refs: referenceTargets(r).map((t) => `${t.resourceType}/${t.id}`) });
+      }
+      if (!page.next) break;
+      after = page.next;
+    }
+  }
+  const ordered = dependencyOrder(items);
+  report.planned = ordered.length;
+  if (options.dryRun) {
+    report.plan = ordered.slice(0, PLAN_LIST_LIMIT).map((i) => ({ key: i.key, action: map.local(i.resourceType, i.id) ? 'update' : 'create' }));
+    return report;
+  }
+  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
+  const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
+  if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
+  report.mode = pushMode(capability);
+  if (ordered.length === 0) {
+    if (state.pushRun) {
+      state = { ...state, lastPushAt: run.startedAt };
+      delete state.pushRun;
+      delete state.inFlight;
+      await store.putState(server, state);
+    }
+    return report;
+  }
+  state = { ...state, pushRun: run };
+  await store.putState(server, state);
+
+  const planned = new Set(ordered.map((i) => i.key));
+  /** Resources sent while a reference of theirs could not be resolved yet (a cycle): sent again at the end. */
+  const fixups: PlanItem[] = [];
+
+  /** The server form of a local resource; references to resources not on the server yet use `pendingUrls` or stay local (then `unresolved`). */
+  const toServer = (local: Resource, entry: IdMapEntry | undefined, pendingUrls: Map<string, string>): { body: Resource; unresolved: boolean } => {
+    let unresolved = false;
+    const body = rewriteReferences(withoutServerMeta(local), (t) => {
+      const key = `${t.resourceType}/${t.id}`;
+      const mapped = map.local(t.resourceType, t.id);
+      if (mapped) return `${t.resourceType}/${mapped.serverId}`;
+      const pending = pendingUrls.get(key);
+      if (pending) return pending;
+      if (planned.has(key)) unresolved = true;
+      return undefined;
+    });
+    const tags = body.meta?.tag ?? [];
+    body.meta = { ...body.meta, tag: [...tags, { system: SYNC_ORIGIN_SYSTEM, code: originCode(profile.originKey, local.resourceType, local.id!) }] };
+    if (entry) body.id = entry.serverId;
+    else delete body.id;
+    return { body, unresolved };
+  };
+
+  const sendSingle = async (p: Prepared): Promise<ItemResult> => {
+    try {
+      if (p.entry) {
+        const resource = await retry(() => transport.update(p.body, weakEtag(p.entry!.serverVersion), signal));
+        return { kind: 'ok', resource, created: false, existed: false };
+      }
+      const tag = p.body.meta!.tag!.find((t) => t.system === SYNC_ORIGIN_SYSTEM)!;
+      const result = await retry(() => transport.create(p.body, `_tag=${encodeURIComponent(`${SYNC_ORIGIN_SYSTEM}|${tag.code}`)}`, signal));
+      return { kind: 'ok', resource: result.resource, created: result.status === 201, existed: result.status === 200 };
+    } catch (e) {
+      checkCancelled(signal);
+      if (e instanceof TransportError && (e.status === 409 || e.status === 412)) return { kind: 'conflict', status: e.status };
+      return { kind: 'failed', ...failure(e) };
+    }
+  };
+
+  const requestEntry = (p: Prepared): BundleEntry => {
+    if (p.entry) return { resource: p.body, request: { method: 'PUT', url: `${p.body.resourceType}/${p.entry.serverId}`, ifMatch: weakEtag(p.entry.serverVersion) } };
+    const tag = p.body.meta!.tag!.find((t) => t.system === SYNC_ORIGIN_SYSTEM)!;
+    return {
+      ...(p.fullUrl ? { fullUrl: p.fullUrl } : {}),
+      resource: p.body,
+      request: { method: 'POST', url: p.body.resourceType, ifNoneExist: `_tag=${SYNC_ORIGIN_SYSTEM}|${tag.code}` },
+    };
+  };
+
+  const fromResponse = (entry: BundleEntry | undefined): ItemResult => {
+    const status = entryStatus(entry?.response?.status);
+    if (status >= 200 && status < 300 && entry?.resource) return { kind: 'ok', resource: entry.resource, created: status === 201, existed: status === 200 && entry.response?.location === undefined };
+    if (status === 409 || status === 412) return { kind: 'conflict', status };
+    const o = entry?.response?.outcome;
+    return { kind: 'failed', status, outcome: o && o.resourceType === 'OperationOutcome' ? (o as OperationOutcome) : outcome('processing', `The server answered ${status || 'nothing'}`, { status }) };
+  };
+
+  /** Sends one group; with a transaction a 4xx for the whole Bundle falls back to single requests to learn which resource it was. */
+  const sendGroup = async (group: Prepared[]): Promise<ItemResult[]> => {
+    if (report.mode === 'single' || group.length === 1) {
+      const out: ItemResult[] = [];
+      for (const p of group) out.push(await sendSingle(p));
+      return out;
+    }
+    const bundle: Bundle = { resourceType: 'Bundle', type: report.mode === 'transaction' ? 'transaction' : 'batch', entry: group.map(requestEntry) };
+    try {
+      const response = await retry(() => transport.bundle(bundle, signal));
+      return group.map((_, i) => fromResponse(response.entry?.[i]));
+    } catch (e) {
+      checkCancelled(signal);
+      if (e instanceof TransportError && e.status !== undefined && e.status >= 400 && e.status < 500) {
+        const out: ItemResult[] = [];
+        for (const p of group) {
+          // Inside a transaction, a new resource referred to by urn:uuid: once created, the map has it.
+          const again = toServer(p.local, p.entry, new Map());
+          if (again.unresolved) p.unresolved = true;
+          out.push(await sendSingle({ ...p, body: again.body }));
+          const last = out[out.length - 1]!;
+          if (last.kind === 'ok' && last.resource.id && last.resource.meta?.versionId) {
+            map.set({ resourceType: p.item.resourceType, localId: p.item.id, serverId: last.resource.id, serverVersion: last.resource.meta.versionId, localVersion: p.local.meta?.versionId ?? '', syncedAt: ctx.now().toISOString() });
+          }
+        }
+        return out;
+      }
+      throw e;
+    }
+  };
+
+  /** Settles results: checks conditional-create hits and 412s against what was sent (a resent chunk), records map entries and conflicts. */
+  const settle = async (group: Prepared[], results: ItemResult[]): Promise<WriteOp[]> => {
+    const ops: WriteOp[] = [];
+    for (let i = 0; i < group.length; i++) {
+      const p = group[i]!;
+      let result = results[i]!;
+      if (result.kind === 'ok' && result.existed && !sameContent(result.resource, p.body)) {
+        // Created by an earlier, interrupted push with older content: update it now.
+        const entry = { serverId: result.resource.id!, serverVersion: result.resource.meta?.versionId ?? '' };
+        const body = { ...p.body, id: entry.serverId };
+        const again = await sendSingle({ ...p, body, entry: { ...entry, resourceType: p.item.resourceType, localId: p.item.id, localVersion: '', syncedAt: '' } });
+        result = again.kind === 'ok' ? { ...again, created: false, existed: false } : again;
+      }
+      if (result.kind === 'conflict' && p.entry) {
+        // Our own earlier update may have landed before the interruption: the same content is no conflict.
+        let current: Resource | undefined;
+        try {
+          current = await retry(() => transport.read(p.item.resourceType, p.entry!.serverId, signal));
+        } catch (e) {
+          checkCancelled(signal);
+          current = undefined;
+        }
+        if (current && sameContent(current, p.body)) result = { kind: 'ok', resource: current, created: false, existed: false };
+        else {
+          const conflict: SyncConflict = {
+            resourceType: p.item.resourceType,
+            localId: p.item.id,
+            serverId: p.entry.serverId,
+            kind: result.status === 412 ? 'push-precondition' : 'push-conflict',
+            detectedAt: ctx.now().toISOString(),
+            local: p.local,
+            ...(current ? { server: current } : {}),
+          };
+          ops.push(conflictOp(server, conflict));
+          report.conflicts++;
+          continue;
+        }
+      }
+      if (result.kind === 'conflict') {
+        report.failed.push({ resourceType: p.item.resourceType, id: p.item.id, status: result.status, outcome: outcome('conflict', `The server refused the create (${result.status})`, { status: result.status }) });
+        continue;
+      }
+      if (result.kind === 'failed') {
+        report.failed.push({ resourceType: p.item.resourceType, id: p.item.id, ...(result.status !== undefined ? { status: result.status } : {}), outcome: result.outcome });
+        continue;
+      }
+      const resource = result.resource;
+      if (!resource.id || !resource.meta?.versionId) {
+        report.failed.push({ resourceType: p.item.resourceType, id: p.item.id, outcome: outcome('processing', 'The server did not return the id and version of what it stored') });
+        continue;
+      }
+      if (result.created) report.created++;
+      else if (p.entry && p.entry.serverVersion === resource.meta.versionId) report.unchanged++;
+      else if (p.entry) report.updated++;
+      else report.unchanged++;
+      // An empty localVersion keeps a resource with a dangling reference in the next push's plan.
+      const localVersion = p.unresolved ? '' : (p.local.meta?.versionId ?? '');
+      const entry: IdMapEntry = { resourceType: p.item.resourceType, localId: p.item.id, serverId: resource.id, serverVersion: resource.meta.versionId, localVersion, syncedAt: ctx.now().toISOString() };
+      map.set(entry);
+      ops.push(mapOp(server, entry));
+    }
+    return ops;
+  };
+
+  const runChunk = async (chunk: PlanItem[], isFixup: boolean): Promise<void> => {
+    checkCancelled(signal);
+    // Read at send time: what is sent is the current version (the plan holds keys only).
+    const locals: Array<{ item: PlanItem; local: Resource }> = [];
+    for (const item of chunk) {
+      try {
+        locals.push({ item, local: await repository.read(item.resourceType, item.id) });
+      } catch {
+        // Deleted locally since the plan: nothing to push (deletions are not synced yet, docs/sync.md).
+      }
+    }
+    state = { ...state, inFlight: { keys: locals.map((l) => `${l.item.key}@${l.local.meta?.versionId ?? ''}`), sentAt: ctx.now().toISOString() } };
+    await store.putState(server, state);
+    // Groups: a transaction takes the whole chunk (new resources referred to by urn:uuid); batch and
+    // single requests cannot refer to each other, so a group ends before a resource that needs one created in it.
+    const pending = new Map<string, string>();
+    let group: Prepared[] = [];
+    const ops: WriteOp[] = [];
+    const flush = async (): Promise<void> => {
+      if (group.length === 0) return;
+      const results = await sendGroup(group);
+      ops.push(...(await settle(group, results)));
+      group = [];
+      pending.clear();
+    };
+    for (const { item, local } of locals) {
+      const entry = map.local(item.resourceType, item.id);
+      let built = toServer(local, entry, report.mode === 'transaction' ? pending : new Map());
+      if (report.mode !== 'transaction' && item.refs.some((r) => group.some((g) => g.item.key === r && !g.entry))) {
+        await flush();
+        built = toServer(local, map.local(item.resourceType, item.id), new Map());
+      }
+      const prepared: Prepared = { item, local, body: built.body, ...(entry ? { entry: map.local(item.resourceType, item.id)! } : {}), ...(built.unresolved ? { unresolved: true } : {}) };
+      if (!prepared.entry && report.mode === 'transaction') {
+        prepared.fullUrl = `urn:uuid:${randomUUID()}`;
+        pending.set(item.key, prepared.fullUrl);
+      }
+      if (built.unresolved && !isFixup) fixups.push(item);
+      group.push(prepared);
+    }
+    await flush();
+    state = { ...state };
+    delete state.inFlight;
+    await store.write([...ops, stateOp(server, state)]);
+  };
+
+  let done = 0;
+  for (let i = 0; i < ordered.length; i += profile.chunkSize) {
+    const chunk = ordered.slice(i, i + profile.chunkSize);
+    await runChunk(chunk, false);
+    done += chunk.length;
+    ctx.onProgress?.({ done, total: ordered.length, message: `Pushed ${done} of ${ordered.length}` });
+  }
+  // Cycles: everything is on the server now, so the references left local can be rewritten.
+  for (let i = 0; i < fixups.length; i += profile.chunkSize) {
+    const chunk = fixups.slice(i, i + profile.chunkSize);
+    const before = { created: report.created, updated: report.updated, unchanged: report.unchanged };
+    await runChunk(chunk, true);
+    // The fix-up is the same resource again, not another one pushed.
+    Object.assign(report, before);
+  }
+  state = { ...state, lastPushAt: run.startedAt };
+  delete state.pushRun;
+  delete state.inFlight;
+  await store.putState(server, state);
+  return report;
+}

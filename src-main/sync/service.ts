@@ -1,0 +1,176 @@
+/**
+ * The sync service of one vault session (docs/sync.md): server profiles (secrets sealed with the
+ * vault's sync-secrets key), "test connection", push, pull and status. Push and pull run as jobs on
+ * the session's JobManager (progress, cancel) or directly (CLI, tests).
+ */
+import { randomUUID } from 'node:crypto';
+import { fhirError } from '../fhir/outcome-error';
+import type { ResourceRepository } from '../fhir/repository';
+import type { JobManager } from '../jobs/job-manager';
+import type { JobState } from '../api/contract';
+import { analyzeCapabilities } from './capability';
+import type { SyncContext, SyncProgress } from './context';
+import { FhirKitTransport } from './fhir-kit-transport';
+import { pull, type PullOptions } from './pull';
+import { push, type PushOptions } from './push';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+import type { SecretBox } from './secrets';
+import { profileId, SyncStore, type StoredProfile } from './store';
+import type { SyncTransport } from './transport';
+import { checkServerUrl } from './url-policy';
+import type { ConnectionReport, PullReport, PushReport, ServerAuth, ServerProfile, ServerProfileInput, SyncConflict, SyncStatus } from './types';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DEFAULT_CHUNK = 100;
+
+export interface SyncServiceOptions {
+  repository: ResourceRepository;
+  secrets: SecretBox;
+  jobs?: JobManager;
+  /** Builds the transport of a profile (default: fhir-kit-client). Tests pass fakes and proxies. */
+  transport?: (baseUrl: string, auth: ServerAuth) => SyncTransport;
+  retry?: Partial<RetryPolicy>;
+  now?: () => Date;
+}
+
+function listed(profile: StoredProfile): ServerProfile {
+  const { secret: _secret, ...rest } = profile;
+  return rest;
+}
+
+export class SyncService {
+  readonly store: SyncStore;
+  private readonly retry: RetryPolicy;
+  private readonly now: () => Date;
+  /** Reports of finished push and pull jobs, by job id. */
+  readonly reports = new Map<string, PushReport | PullReport>();
+
+  constructor(private readonly options: SyncServiceOptions) {
+    this.store = new SyncStore(options.repository);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async listProfiles(): Promise<ServerProfile[]> {
+    return (await this.store.all()).profiles.map(listed);
+  }
+
+  /** Adds or replaces a profile; the secret is sealed before it is stored. */
+  async saveProfile(input: ServerProfileInput): Promise<ServerProfile> {
+    if (!NAME.test(input.name)) throw fhirError('value', 'A server name is 1 to 64 letters, digits, dot, dash or underscore', 400);
+    const baseUrl = checkServerUrl(input.baseUrl);
+    const existing = await this.store.profile(input.name);
+    const chunkSize = input.chunkSize ?? existing?.chunkSize ?? DEFAULT_CHUNK;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 1000) throw fhirError('value', 'The chunk size is 1 to 1000 resources', 400);
+    const profile: StoredProfile = {
+      name: input.name,
+      baseUrl,
+      auth: input.auth.kind,
+      originKey: existing?.originKey ?? randomUUID(),
+      pullTypes: input.pullTypes ?? existing?.pullTypes ?? [],
+      chunkSize,
+      createdAt: existing?.createdAt ?? this.now().toISOString(),
+    };
+    const binding = profileId(input.name);
+    if (input.auth.kind === 'basic') {
+      if (input.auth.user.includes(':')) throw fhirError('value', 'A basic-auth user name cannot contain ":"', 400);
+      profile.user = input.auth.user;
+      profile.secret = await this.options.secrets.seal(input.auth.password, binding);
+    } else if (input.auth.kind === 'bearer') {
+      if (input.auth.token.length === 0) throw fhirError('value', 'The bearer token is empty', 400);
+      profile.secret = await this.options.secrets.seal(input.auth.token, binding);
+    }
+    await this.store.putProfile(profile);
+    return listed(profile);
+  }
+
+  async removeProfile(name: string): Promise<void> {
+    await this.store.requireProfile(name);
+    await this.store.deleteRecord(profileId(name));
+  }
+
+  private async auth(profile: StoredProfile): Promise<ServerAuth> {
+    if (profile.auth === 'none') return { kind: 'none' };
+    if (!profile.secret) throw fhirError('security', `The server profile "${profile.name}" has lost its credentials; save it again`, 400);
+    const secret = await this.options.secrets.open(profile.secret, profileId(profile.name));
+    return profile.auth === 'basic' ? { kind: 'basic', user: profile.user ?? '', password: secret } : { kind: 'bearer', token: secret };
+  }
+
+  private async transportFor(profile: StoredProfile): Promise<SyncTransport> {
+    const auth = await this.auth(profile);
+    return this.options.transport ? this.options.transport(profile.baseUrl, auth) : new FhirKitTransport({ baseUrl: profile.baseUrl, auth });
+  }
+
+  private async context(name: string, signal?: AbortSignal, onProgress?: (p: SyncProgress) => void): Promise<SyncContext> {
+    const profile = await this.store.requireProfile(name);
+    return {
+      profile,
+      repository: this.options.repository,
+      store: this.store,
+      transport: await this.transportFor(profile),
+      retry: this.retry,
+      now: this.now,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
+  }
+
+  /** GET /metadata and what it says (never throws for what the server answers: problems are listed). */
+  async testConnection(name: string, signal?: AbortSignal): Promise<ConnectionReport> {
+    const profile = await this.store.requireProfile(name);
+    const transport = await this.transportFor(profile);
+    try {
+      const cs = await withRetry(() => transport.capabilities(signal), { ...this.retry, attempts: 2 }, signal, () => undefined);
+      return analyzeCapabilities(profile.baseUrl, cs);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { baseUrl: profile.baseUrl, r4: false, transaction: false, batch: false, resources: [], problems: [message] };
+    }
+  }
+
+  push(name: string, options: PushOptions, signal?: AbortSignal, onProgress?: (p: SyncProgress) => void): Promise<PushReport> {
+    return this.context(name, signal, onProgress).then((ctx) => push(ctx, options));
+  }
+
+  pull(name: string, options: PullOptions = {}, signal?: AbortSignal, onProgress?: (p: SyncProgress) => void): Promise<PullReport> {
+    return this.context(name, signal, onProgress).then((ctx) => pull(ctx, options));
+  }
+
+  async status(name: string): Promise<SyncStatus> {
+    await this.store.requireProfile(name);
+    const records = await this.store.all();
+    const state = records.states.get(name) ?? { pullCursor: {} };
+    return {
+      server: name,
+      mapped: records.maps.get(name)?.length ?? 0,
+      conflicts: records.conflicts.get(name)?.length ?? 0,
+      pullCursor: state.pullCursor,
+      ...(state.lastPushAt ? { lastPushAt: state.lastPushAt } : {}),
+      ...(state.lastPullAt ? { lastPullAt: state.lastPullAt } : {}),
+      ...(state.pushRun ? { pendingPush: { ...state.pushRun, inFlight: state.inFlight?.keys.length ?? 0 } } : {}),
+    };
+  }
+
+  async conflicts(name: string): Promise<SyncConflict[]> {
+    await this.store.requireProfile(name);
+    return this.store.conflicts(name);
+  }
+
+  /** Push or pull as a job: progress events, cancel between requests; the report is kept by job id. */
+  startJob(name: string, what: { push: PushOptions } | { pull: PullOptions }): JobState {
+    const jobs = this.options.jobs;
+    if (!jobs) throw fhirError('not-supported', 'This session runs no jobs', 400);
+    const title = 'push' in what ? `Push to ${name}` : `Pull from ${name}`;
+    return jobs.start('sync', title, async (context) => {
+      const onProgress = (p: SyncProgress): void => context.progress({ done: p.done, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message ? { message: p.message } : {}) });
+      try {
+        const report = 'push' in what ? await this.push(name, what.push, context.signal, onProgress) : await this.pull(name, what.pull, context.signal, onProgress);
+        this.reports.set(context.jobId, report);
+        return {};
+      } catch (e) {
+        if (context.signal.aborted) return { cancelled: true };
+        throw e;
+      }
+    });
+  }
+}

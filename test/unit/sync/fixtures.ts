@@ -1,0 +1,82 @@
+/** A small connected data set for the sync tests, and helpers to count and compare both sides. */
+import type { Resource } from '@medplum/fhirtypes';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import type { ResourceRepository } from '../../../src-main/fhir/repository';
+import { SYNC_ORIGIN_SYSTEM } from '../../../src-main/sync/content';
+import { isSyncRecord } from '../../../src-main/sync/store';
+import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
+import { SyncService, type SyncServiceOptions } from '../../../src-main/sync/service';
+
+export const FAST_RETRY = { attempts: 8, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 2000 };
+
+/**
+ * `patients` patients, each with an encounter, two observations (subject + encounter) and a
+ * condition; patient 0 and 1 link to each other (a reference cycle).
+ */
+export function dataSet(patients: number): Resource[] {
+  const out: Resource[] = [];
+  for (let i = 0; i < patients; i++) {
+    const p = `p${i}`;
+    out.push({
+      resourceType: 'Patient',
+      id: p,
+      name: [{ family: `Family${i}`, given: [`Given${i}`] }],
+      gender: i % 2 ? 'female' : 'male',
+      birthDate: `19${50 + (i % 40)}-01-0${1 + (i % 9)}`,
+      ...(patients > 1 && i < 2 ? { link: [{ other: { reference: `Patient/p${1 - i}` }, type: 'seealso' as const }] } : {}),
+    });
+    out.push({ resourceType: 'Encounter', id: `e${i}`, status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: `Patient/${p}` } });
+    for (let k = 0; k < 2; k++) {
+      out.push({
+        resourceType: 'Observation',
+        id: `o${i}-${k}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: k ? '8867-4' : '8310-5' }] },
+        subject: { reference: `Patient/${p}` },
+        encounter: { reference: `Encounter/e${i}` },
+        valueQuantity: { value: 36 + i + k, unit: 'Cel', system: 'http://unitsofmeasure.org', code: 'Cel' },
+      });
+    }
+    out.push({
+      resourceType: 'Condition',
+      id: `c${i}`,
+      subject: { reference: `Patient/${p}` },
+      encounter: { reference: `Encounter/e${i}` },
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10' }] },
+    });
+  }
+  return out;
+}
+
+export async function seed(repository: ResourceRepository, resources: Resource[]): Promise<void> {
+  const results = await repository.writeBatch(resources.map((resource) => ({ kind: 'update' as const, resource })));
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0) throw new Error(`seed failed: ${JSON.stringify(failed[0])}`);
+}
+
+export const SYNC_TYPES = ['Condition', 'Encounter', 'Observation', 'Patient'];
+
+/** Current local resources of the data-set types (sync records left out). */
+export async function localResources(repository: ResourceRepository): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const type of SYNC_TYPES) {
+    const page = await repository.list(type, { offset: 0, count: 10000 });
+    out.push(...page.resources.filter((r) => !isSyncRecord(r)));
+  }
+  return out;
+}
+
+/** How many server resources carry each origin tag: every count must be 1 (nothing created twice). */
+export function originCounts(resources: Resource[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of resources) {
+    for (const t of r.meta?.tag ?? []) {
+      if (t.system === SYNC_ORIGIN_SYSTEM && t.code) counts.set(t.code, (counts.get(t.code) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+export function newService(repository: ResourceRepository = new MemoryRepository(), extra: Partial<SyncServiceOptions> = {}): SyncService {
+  return new SyncService({ repository, secrets: createSecretBox(ephemeralSecretKey), retry: FAST_RETRY, ...extra });
+}

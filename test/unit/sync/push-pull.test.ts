@@ -1,0 +1,258 @@
+/**
+ * Push and pull against @medplum/fhir-router served over HTTP (medplum-server.ts), through the
+ * real transport (fhir-kit-client): round trip, id mapping and reference rewriting, incremental
+ * push and pull, conflicts both ways, and a server without transactions.
+ */
+import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { JobManager } from '../../../src-main/jobs/job-manager';
+import { createSessionFromRepository } from '../../../src-main/services/vault-session';
+import type { HearthEvent } from '../../../src-main/api/contract';
+import { sameContent } from '../../../src-main/sync/content';
+import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
+import { startMedplumServer, type MedplumServer } from './medplum-server';
+import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+
+let server: MedplumServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serverResources(s: MedplumServer): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
+  return out;
+}
+
+describe('push and pull against Medplum over HTTP', () => {
+  it('pushes everything once, maps ids, rewrites references, and pulls it back equal into another vault', async () => {
+    server = await startMedplumServer();
+    const repoA = new MemoryRepository();
+    await seed(repoA, dataSet(6));
+    const a = newService(repoA);
+    await a.saveProfile({ name: 'medplum', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+
+    const connection = await a.testConnection('medplum');
+    expect(connection).toMatchObject({ r4: true, transaction: true, batch: true, problems: [] });
+
+    const dry = await a.push('medplum', { mode: 'changed', dryRun: true });
+    expect(dry.planned).toBe(30);
+    expect(server.requests).toHaveLength(1); // only the test connection: a dry run sends nothing
+
+    const first = await a.push('medplum', { mode: 'changed' });
+    expect(first).toMatchObject({ mode: 'transaction', planned: 30, created: 30, conflicts: 0, failed: [] });
+    const onServer = await serverResources(server);
+    expect(onServer).toHaveLength(30);
+    expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
+
+    // Ids are the server's; every reference on the server points at a server resource.
+    const serverKeys = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
+    const status = await a.status('medplum');
+    expect(status.mapped).toBe(30);
+    const map = await a.store.idMap('medplum');
+    for (const r of onServer) {
+      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
+        expect(serverKeys.has(ref.slice('"reference":"'.length, -1))).toBe(true);
+      }
+    }
+    // The cycle (p0 <-> p1) was closed by the fix-up pass.
+    const p0 = onServer.find((r) => r.id === map.local('Patient', 'p0')!.serverId) as Patient;
+    expect(p0.link?.[0]?.other.reference).toBe(`Patient/${map.local('Patient', 'p1')!.serverId}`);
+
+    // Nothing changed: nothing to push.
+    const again = await a.push('medplum', { mode: 'changed' });
+    expect(again.planned).toBe(0);
+    expect(await serverResources(server)).toHaveLength(30);
+
+    // Pull into an empty second vault: the same content, references rewritten to its ids.
+    const repoB = new MemoryRepository();
+    const b = newService(repoB);
+    await b.saveProfile({ name: 'medplum', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const pulled = await b.pull('medplum', { types: SYNC_TYPES, pageSize: 7 });
+    expect(pulled).toMatchObject({ received: 30, created: 30, conflicts: 0, failed: [] });
+    expect(pulled.pages).toBeGreaterThan(4); // paged through Bundle.link next
+    const inB = await localResources(repoB);
+    expect(inB).toHaveLength(30);
+    for (const local of await localResources(repoA)) {
+      const entry = map.local(local.resourceType, local.id!)!;
+      const expected = rewriteReferences(local, (t) => {
+        const m = map.local(t.resourceType, t.id);
+        return m ? `${t.resourceType}/${m.serverId}` : undefined;
+      });
+      const copy = inB.find((r) => r.resourceType === local.resourceType && r.id === entry.serverId);
+      expect(copy, `${local.resourceType}/${local.id}`).toBeDefined();
+      expect(sameContent(copy!, expected)).toBe(true);
+      expect(copy!.meta?.tag).toBeUndefined(); // the origin tag stays on the server
+    }
+    // A second pull finds nothing new.
+    const second = await b.pull('medplum', { types: SYNC_TYPES });
+    expect(second.created + second.updated).toBe(0);
+    expect(await localResources(repoB)).toHaveLength(30);
+  });
+
+  it('pushes a local edit as an update with If-Match and pulls it into the other vault', async () => {
+    server = await startMedplumServer();
+    const repoA = new MemoryRepository();
+    await seed(repoA, dataSet(3));
+    const a = newService(repoA);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await a.push('m', { mode: 'changed' });
+    const repoB = new MemoryRepository();
+    const b = newService(repoB);
+    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await b.pull('m', { types: SYNC_TYPES });
+
+    const obs = (await repoA.read('Observation', 'o1-0')) as Observation;
+    await repoA.update({ ...obs, status: 'amended' });
+    const pushed = await a.push('m', { mode: 'changed' });
+    expect(pushed).toMatchObject({ planned: 1, updated: 1, created: 0 });
+    const serverId = (await a.store.idMap('m')).local('Observation', 'o1-0')!.serverId;
+    const put = server.requests.at(-1);
+    expect(put).toEqual({ method: 'PUT', url: `/fhir/Observation/${serverId}`, status: 200 });
+    expect(((await server.repo.readResource('Observation', serverId)) as Observation).status).toBe('amended');
+    expect(await serverResources(server)).toHaveLength(15);
+
+    const pulled = await b.pull('m', { types: SYNC_TYPES });
+    expect(pulled).toMatchObject({ updated: 1, created: 0, conflicts: 0 });
+    expect(((await repoB.read('Observation', serverId)) as Observation).status).toBe('amended');
+  });
+
+  it('puts a push over a moved server version into the conflict list and overwrites nothing', async () => {
+    server = await startMedplumServer();
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(2));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await a.push('m', { mode: 'changed' });
+    const serverId = (await a.store.idMap('m')).local('Patient', 'p1')!.serverId;
+    // Another client edits the server copy; then we edit ours.
+    const theirs = (await server.repo.readResource('Patient', serverId)) as Patient;
+    await server.repo.updateResource({ ...theirs, gender: 'other' });
+    const ours = (await repo.read('Patient', 'p1')) as Patient;
+    await repo.update({ ...ours, birthDate: '1999-09-09' });
+
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ planned: 1, conflicts: 1, updated: 0 });
+    const conflicts = await a.conflicts('m');
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]).toMatchObject({ resourceType: 'Patient', localId: 'p1', serverId, kind: 'push-precondition' });
+    expect((conflicts[0]!.local as Patient).birthDate).toBe('1999-09-09');
+    expect((conflicts[0]!.server as Patient).gender).toBe('other');
+    // The server keeps the other client's edit; the next push leaves the conflicted resource alone.
+    expect(((await server.repo.readResource('Patient', serverId)) as Patient).birthDate).not.toBe('1999-09-09');
+    expect((await a.push('m', { mode: 'changed' })).planned).toBe(0);
+  });
+
+  it('puts a pull over a local edit into the conflict list', async () => {
+    server = await startMedplumServer();
+    const repoA = new MemoryRepository();
+    await seed(repoA, dataSet(2));
+    const a = newService(repoA);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await a.push('m', { mode: 'changed' });
+    const repoB = new MemoryRepository();
+    const b = newService(repoB);
+    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await b.pull('m', { types: SYNC_TYPES });
+    const serverId = (await a.store.idMap('m')).local('Condition', 'c0')!.serverId;
+    // B edits its copy; A edits and pushes: B's pull sees both changed.
+    const mine = await repoB.read('Condition', serverId);
+    await repoB.update({ ...mine, recordedDate: '2020-01-01' } as Resource);
+    const theirs = await repoA.read('Condition', 'c0');
+    await repoA.update({ ...theirs, recordedDate: '2021-02-02' } as Resource);
+    await a.push('m', { mode: 'changed' });
+
+    const pulled = await b.pull('m', { types: SYNC_TYPES });
+    expect(pulled.conflicts).toBe(1);
+    const conflicts = await b.conflicts('m');
+    expect(conflicts.map((c) => [c.kind, c.localId])).toEqual([['pull-both-changed', serverId]]);
+    expect((await repoB.read('Condition', serverId) as { recordedDate?: string }).recordedDate).toBe('2020-01-01');
+  });
+
+  it('sends one request per resource to a server without transaction or batch', async () => {
+    server = await startMedplumServer({ noTransactions: true });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(3));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ mode: 'single', planned: 15, created: 15, failed: [] });
+    const onServer = await serverResources(server);
+    expect(onServer).toHaveLength(15);
+    const ids = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
+    for (const r of onServer) {
+      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
+        const parsed = parseReference(ref.slice('"reference":"'.length, -1));
+        expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`)).toBe(true);
+      }
+    }
+  });
+
+  it('runs push and pull as jobs with progress, and "all" resends what is in step without duplicating', async () => {
+    server = await startMedplumServer();
+    const events: HearthEvent[] = [];
+    const jobs = new JobManager({ onEvent: (e) => events.push(e) });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(4));
+    const a = newService(repo, { jobs });
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' }, chunkSize: 6 });
+    const job = a.startJob('m', { push: { mode: 'changed' } });
+    expect(job.kind).toBe('sync');
+    const done = await jobs.whenFinished(job.id);
+    expect(done?.status).toBe('succeeded');
+    expect(done?.progress).toMatchObject({ done: 20, total: 20 });
+    expect(a.reports.get(job.id)).toMatchObject({ created: 20 });
+    expect(events.some((e) => e.type === 'job' && e.job.id === job.id && e.job.status === 'running')).toBe(true);
+
+    const all = await a.push('m', { mode: 'all' });
+    expect(all).toMatchObject({ planned: 20, created: 0, failed: [] });
+    expect(all.updated + all.unchanged).toBe(20);
+    expect(await serverResources(server)).toHaveLength(20);
+
+    const pullJob = a.startJob('m', { pull: { types: SYNC_TYPES } });
+    expect((await jobs.whenFinished(pullJob.id))?.status).toBe('succeeded');
+    // Our own resources come back as themselves: nothing new locally.
+    expect(a.reports.get(pullJob.id)).toMatchObject({ created: 0, updated: 0, conflicts: 0 });
+    expect(await localResources(repo)).toHaveLength(20);
+  });
+
+  it('serves the sync domain of a session: profiles without secrets, test, push and pull jobs, reports, status', async () => {
+    server = await startMedplumServer({ bearer: 'session-token-1' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(2));
+    const session = createSessionFromRepository(repo);
+    try {
+      const { sync, jobs } = session.services;
+      const refused = await sync.saveServer({ name: 'plain', baseUrl: 'http://fhir.example.org/r4', auth: { kind: 'none' } });
+      expect(refused.ok).toBe(false);
+      const saved = await sync.saveServer({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'bearer', token: 'session-token-1' } });
+      expect(saved.ok && saved.value.auth).toBe('bearer');
+      const listed = await sync.servers({});
+      expect(listed.ok && listed.value.map((p) => p.name)).toEqual(['m']);
+      expect(JSON.stringify(listed)).not.toContain('session-token-1');
+      const tested = await sync.test({ name: 'm' });
+      expect(tested.ok && tested.value.r4).toBe(true);
+
+      const started = await sync.push({ name: 'm', mode: 'changed', dryRun: false });
+      if (!started.ok) throw new Error('push did not start');
+      const state = await (async () => {
+        for (;;) {
+          const job = await jobs.get({ jobId: started.value.id });
+          if (job.ok && ['succeeded', 'failed', 'cancelled'].includes(job.value.status)) return job.value;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      expect(state.status).toBe('succeeded');
+      const report = await sync.report({ jobId: started.value.id });
+      expect(report.ok && report.value).toMatchObject({ created: 10, failed: [] });
+      const status = await sync.status({ name: 'm' });
+      expect(status.ok && status.value.mapped).toBe(10);
+      const unknown = await sync.status({ name: 'nope' });
+      expect(unknown.ok ? 0 : unknown.error.issue?.[0]?.code).toBe('not-found');
+    } finally {
+      await session.close();
+    }
+  });
+});
