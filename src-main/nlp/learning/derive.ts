@@ -3,9 +3,10 @@
  * records give the same model and version, whatever their order), no I/O.
  *
  * Each reviewed annotation is evidence:
- * - an engine annotation rejected, or accepted with another span or category than the engine's
- *   (its id `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the engine's text
- *   and category at that place;
+ * - an engine annotation rejected, or accepted with another category than the engine's (its id
+ *   `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the engine's text and
+ *   category at that place; one given a narrower or shifted span is a rejection at that place only
+ *   (it never counts towards a section or everywhere), one only widened none (the wider term wins);
  * - an engine annotation accepted as the engine wrote it, or one a reviewer added, is an
  *   acceptance of its text and category there;
  * - one a reviewer added, or re-spanned, re-categorised or re-typed, proposes a term;
@@ -198,6 +199,8 @@ export function placeOf(doc: NlpDocument, begin: number, end: number): Place {
 interface Sighting {
   note: number;
   place: Place;
+  /** A rejection by re-spanning (same category): says the engine's span was wrong there, not that its text never is. */
+  respan?: boolean;
 }
 
 interface TermEvidence {
@@ -320,10 +323,13 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       const original = engineOriginal(a);
       const originalOk = original.begin >= 0 && original.begin < original.end && original.end <= note.text.length;
       const respanned = a.origin === 'engine' && (original.begin !== a.begin || original.end !== a.end || original.category !== a.category);
-      if (a.decision === 'rejected' || respanned) {
+      // A span the reviewer only widened needs no suppression: the learned wider term wins over it.
+      const widened = respanned && original.category === a.category && a.begin <= original.begin && a.end >= original.end;
+      if (a.decision === 'rejected' || (respanned && !widened)) {
         if (originalOk && LEARNABLE.has(original.category)) {
           const text = normalizeText(note.text.slice(original.begin, original.end));
-          push(rejections, `${original.category}|${text}`, { note: noteIndex, place: view.place(original.begin, original.end) });
+          const respan = a.decision !== 'rejected' && original.category === a.category;
+          push(rejections, `${original.category}|${text}`, { note: noteIndex, place: view.place(original.begin, original.end), ...(respan ? { respan } : {}) });
         }
         if (a.decision === 'rejected') continue;
       }
@@ -469,17 +475,20 @@ function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map
     const text = key.slice(bar + 1);
     if (text === '' || letters(text) === 0) continue;
     const accepted = acceptances.get(key) ?? [];
-    const notes = new Set(rejected.map((r) => r.note));
-    if (rejected.length >= th.anywhereRejections && notes.size >= 2 && accepted.length * th.anywhereRatio <= rejected.length) {
-      out.push({ text, category, scope: 'anywhere', rejected: rejected.length, accepted: accepted.length });
+    // Only outright rejections (and re-categorisations) reach beyond their place; a re-spanned one stays local.
+    const outright = rejected.filter((r) => !r.respan);
+    const notes = new Set(outright.map((r) => r.note));
+    if (outright.length >= th.anywhereRejections && notes.size >= 2 && accepted.length * th.anywhereRatio <= outright.length) {
+      out.push({ text, category, scope: 'anywhere', rejected: outright.length, accepted: accepted.length });
       continue;
     }
     const bySection = new Map<SectionKind, Sighting[]>();
     for (const r of rejected) bySection.set(r.place.section, [...(bySection.get(r.place.section) ?? []), r]);
     for (const [section, inSection] of bySection) {
       const acceptedThere = accepted.filter((a) => a.place.section === section);
-      if (inSection.length >= th.sectionRejections && acceptedThere.length * th.sectionRatio <= inSection.length) {
-        out.push({ text, category, scope: 'section', section, rejected: inSection.length, accepted: acceptedThere.length });
+      const outrightThere = inSection.filter((r) => !r.respan).length;
+      if (outrightThere >= th.sectionRejections && acceptedThere.length * th.sectionRatio <= outrightThere) {
+        out.push({ text, category, scope: 'section', section, rejected: outrightThere, accepted: acceptedThere.length });
         continue;
       }
       const byPlace = new Map<string, Sighting[]>();

@@ -103,6 +103,22 @@ describe('suppressions', () => {
     expect(model.suppressions).toEqual([]);
   });
 
+  it('a re-spanned annotation only suppresses at its place, and a widened one not at all', () => {
+    const texts = ['PLAN:\nContinue wound care to the left heel daily.', 'PLAN:\nDaily wound care by nursing.', 'HOSPITAL COURSE:\nWound care was done.'];
+    const respan = (narrow: boolean) => (text: string, i: number) =>
+      reviewed(`n${i}`, text, (annotations) => {
+        const at = text.toLowerCase().indexOf('wound care');
+        const a = annotations.find((x) => x.begin === at && x.category === 'TEST_TREATMENT_PROCEDURE');
+        if (!a) throw new Error('no wound care');
+        // Narrowed to "wound", or widened over the word after it.
+        const end = narrow ? at + 5 : text.indexOf(' ', at + 11) < 0 ? text.length - 1 : text.indexOf(' ', at + 11);
+        Object.assign(a, { end, edited: true });
+      });
+    const narrowed = deriveLearning(texts.map(respan(true)));
+    expect(narrowed.suppressions.map((s) => s.scope)).toEqual(['local', 'local', 'local']);
+    expect(deriveLearning(texts.map(respan(false))).suppressions).toEqual([]);
+  });
+
   it('PHI is never suppressed', () => {
     const text = 'Patient: John Smith was seen today.';
     const names = base.analyze(text).filter((e) => e.Category === 'PROTECTED_HEALTH_INFORMATION');
