@@ -9,7 +9,9 @@
  *   (it never counts towards a section or everywhere), one only widened none (the wider term wins);
  * - an engine annotation accepted as the engine wrote it, or one a reviewer added, is an
  *   acceptance of its text and category there;
- * - one a reviewer added, or re-spanned, re-categorised or re-typed, proposes a term;
+ * - one a reviewer added, or re-spanned, re-categorised or re-typed (against the built-in lexicon's
+ *   type for the span: never against the engine's stored output, which a learned model changes),
+ *   proposes a term;
  * - every reviewed one votes for the concept it carries;
  * - an assertion trait it carries that the built-in ConText rules do not give its span proposes
  *   the words before (after) it as a trigger; the same words near a reviewed mention without the
@@ -23,6 +25,8 @@
  */
 import { assertTraits } from '../assertion';
 import { BUILTIN_PHRASES, type TrieNode } from '../assertion/triggers';
+import { builtinLexicon } from '../lexicon';
+import { createLexiconMatcher, type LexiconMatcher } from '../match';
 import { analyzeText } from '../text';
 import { ASSERTION_TRAITS, type AssertionTrait, type ConditionClass, type EntityCategory, type EntityType, type NlpDocument, type SectionKind, type TraitName } from '../types';
 import {
@@ -47,12 +51,8 @@ export interface CorrectionAnnotation {
   traits: readonly TraitName[];
   concept?: { system: 'ICD10CM' | 'RXNORM'; code: string; display: string };
   decision: 'pending' | 'accepted' | 'rejected';
-  /** The reviewer changed span, category, type, traits or concept. */
+  /** The reviewer changed span, category, type, traits or concept (recorded when the change was made). */
   edited?: boolean;
-  /** The type the engine gave it, when known (the engine's stored result for the same id): a changed type is a re-coded term. */
-  engineType?: EntityType;
-  /** The code of the engine's first concept, when known: a concept kept as the engine gave it is no correction. */
-  engineCode?: string;
 }
 
 /** One reviewer's record of one note, with the note's text. */
@@ -99,6 +99,12 @@ export const DEFAULT_THRESHOLDS: LearningThresholds = {
   triggerMaxDistance: 6,
   conceptShare: 2 / 3,
 };
+
+let matcher: LexiconMatcher | undefined;
+/** The built-in lexicon's matcher (built once): what the engine finds without anything learned. */
+function builtinMatcher(): LexiconMatcher {
+  return (matcher ??= createLexiconMatcher(builtinLexicon()));
+}
 
 /** Categories the dictionary matcher finds, hence ones a learned rule may touch. */
 const LEARNABLE: ReadonlySet<EntityCategory> = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'ANATOMY', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
@@ -316,6 +322,8 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
     documents.add(note.documentId);
     const view = new NoteView(note.text, note.annotations);
     views.push(view);
+    let types: Map<string, EntityType> | undefined;
+    const builtinTypes = (): Map<string, EntityType> => (types ??= new Map(builtinMatcher().match(view.doc).map((m) => [`${m.begin}-${m.end}-${m.category}`, m.type])));
     const valid = note.annotations.filter((a) => a.begin >= 0 && a.begin < a.end && a.end <= note.text.length);
     const asserted: CorrectionAnnotation[] = [];
     for (const a of valid) {
@@ -338,9 +346,12 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       const surface = note.text.slice(a.begin, a.end);
       const text = normalizeText(surface);
       push(acceptances, `${a.category}|${text}`, { note: noteIndex, place: view.place(a.begin, a.end) });
-      const corrective = a.origin === 'reviewer' || (a.edited === true && (a.engineCode === undefined || a.engineCode !== a.concept?.code));
+      const corrective = a.origin === 'reviewer' || a.edited === true;
       // A term: what a reviewer added, re-spanned, re-categorised or re-typed.
-      const retyped = a.origin === 'engine' && a.engineType !== undefined && a.engineType !== a.type;
+      // Re-typed: against the built-in lexicon's type for that span, not the engine's stored result (which,
+      // after a re-run with the learned model, already carries the reviewer's type: the model must not depend on itself).
+      const builtinType = a.origin === 'engine' && a.edited === true ? builtinTypes().get(`${a.begin}-${a.end}-${a.category}`) : undefined;
+      const retyped = builtinType !== undefined && builtinType !== a.type;
       if (a.origin === 'reviewer' || respanned || retyped) {
         const key = `${a.category}|${text}`;
         let t = terms.get(key);
