@@ -77,8 +77,6 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
       ...(concept ? { concept } : {}),
       decision: 'accepted',
       edited,
-      ...(engine ? { engineType: engine.Type } : {}),
-      ...(engine && engineConcept(engine) ? { engineCode: engineConcept(engine)!.code } : {}),
     };
   };
   const pending: Array<{ e: Entity; id: string }> = [];

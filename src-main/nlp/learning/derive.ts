@@ -3,12 +3,15 @@
  * records give the same model and version, whatever their order), no I/O.
  *
  * Each reviewed annotation is evidence:
- * - an engine annotation rejected, or accepted with another span or category than the engine's
- *   (its id `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the engine's text
- *   and category at that place;
+ * - an engine annotation rejected, or accepted with another category than the engine's (its id
+ *   `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the engine's text and
+ *   category at that place; one given a narrower or shifted span is a rejection at that place only
+ *   (it never counts towards a section or everywhere), one only widened none (the wider term wins);
  * - an engine annotation accepted as the engine wrote it, or one a reviewer added, is an
  *   acceptance of its text and category there;
- * - one a reviewer added, or re-spanned, re-categorised or re-typed, proposes a term;
+ * - one a reviewer added, or re-spanned, re-categorised or re-typed (against the built-in lexicon's
+ *   type for the span: never against the engine's stored output, which a learned model changes),
+ *   proposes a term;
  * - every reviewed one votes for the concept it carries;
  * - an assertion trait it carries that the built-in ConText rules do not give its span proposes
  *   the words before (after) it as a trigger; the same words near a reviewed mention without the
@@ -22,6 +25,8 @@
  */
 import { assertTraits } from '../assertion';
 import { BUILTIN_PHRASES, type TrieNode } from '../assertion/triggers';
+import { builtinLexicon } from '../lexicon';
+import { createLexiconMatcher, type LexiconMatcher } from '../match';
 import { analyzeText } from '../text';
 import { ASSERTION_TRAITS, type AssertionTrait, type ConditionClass, type EntityCategory, type EntityType, type NlpDocument, type SectionKind, type TraitName } from '../types';
 import {
@@ -46,12 +51,8 @@ export interface CorrectionAnnotation {
   traits: readonly TraitName[];
   concept?: { system: 'ICD10CM' | 'RXNORM'; code: string; display: string };
   decision: 'pending' | 'accepted' | 'rejected';
-  /** The reviewer changed span, category, type, traits or concept. */
+  /** The reviewer changed span, category, type, traits or concept (recorded when the change was made). */
   edited?: boolean;
-  /** The type the engine gave it, when known (the engine's stored result for the same id): a changed type is a re-coded term. */
-  engineType?: EntityType;
-  /** The code of the engine's first concept, when known: a concept kept as the engine gave it is no correction. */
-  engineCode?: string;
 }
 
 /** One reviewer's record of one note, with the note's text. */
@@ -98,6 +99,12 @@ export const DEFAULT_THRESHOLDS: LearningThresholds = {
   triggerMaxDistance: 6,
   conceptShare: 2 / 3,
 };
+
+let matcher: LexiconMatcher | undefined;
+/** The built-in lexicon's matcher (built once): what the engine finds without anything learned. */
+function builtinMatcher(): LexiconMatcher {
+  return (matcher ??= createLexiconMatcher(builtinLexicon()));
+}
 
 /** Categories the dictionary matcher finds, hence ones a learned rule may touch. */
 const LEARNABLE: ReadonlySet<EntityCategory> = new Set(['MEDICAL_CONDITION', 'MEDICATION', 'ANATOMY', 'TEST_TREATMENT_PROCEDURE', 'BEHAVIORAL_ENVIRONMENTAL_SOCIAL']);
@@ -198,6 +205,8 @@ export function placeOf(doc: NlpDocument, begin: number, end: number): Place {
 interface Sighting {
   note: number;
   place: Place;
+  /** A rejection by re-spanning (same category): says the engine's span was wrong there, not that its text never is. */
+  respan?: boolean;
 }
 
 interface TermEvidence {
@@ -313,6 +322,8 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
     documents.add(note.documentId);
     const view = new NoteView(note.text, note.annotations);
     views.push(view);
+    let types: Map<string, EntityType> | undefined;
+    const builtinTypes = (): Map<string, EntityType> => (types ??= new Map(builtinMatcher().match(view.doc).map((m) => [`${m.begin}-${m.end}-${m.category}`, m.type])));
     const valid = note.annotations.filter((a) => a.begin >= 0 && a.begin < a.end && a.end <= note.text.length);
     const asserted: CorrectionAnnotation[] = [];
     for (const a of valid) {
@@ -320,10 +331,13 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       const original = engineOriginal(a);
       const originalOk = original.begin >= 0 && original.begin < original.end && original.end <= note.text.length;
       const respanned = a.origin === 'engine' && (original.begin !== a.begin || original.end !== a.end || original.category !== a.category);
-      if (a.decision === 'rejected' || respanned) {
+      // A span the reviewer only widened needs no suppression: the learned wider term wins over it.
+      const widened = respanned && original.category === a.category && a.begin <= original.begin && a.end >= original.end;
+      if (a.decision === 'rejected' || (respanned && !widened)) {
         if (originalOk && LEARNABLE.has(original.category)) {
           const text = normalizeText(note.text.slice(original.begin, original.end));
-          push(rejections, `${original.category}|${text}`, { note: noteIndex, place: view.place(original.begin, original.end) });
+          const respan = a.decision !== 'rejected' && original.category === a.category;
+          push(rejections, `${original.category}|${text}`, { note: noteIndex, place: view.place(original.begin, original.end), ...(respan ? { respan } : {}) });
         }
         if (a.decision === 'rejected') continue;
       }
@@ -332,9 +346,12 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       const surface = note.text.slice(a.begin, a.end);
       const text = normalizeText(surface);
       push(acceptances, `${a.category}|${text}`, { note: noteIndex, place: view.place(a.begin, a.end) });
-      const corrective = a.origin === 'reviewer' || (a.edited === true && (a.engineCode === undefined || a.engineCode !== a.concept?.code));
+      const corrective = a.origin === 'reviewer' || a.edited === true;
       // A term: what a reviewer added, re-spanned, re-categorised or re-typed.
-      const retyped = a.origin === 'engine' && a.engineType !== undefined && a.engineType !== a.type;
+      // Re-typed: against the built-in lexicon's type for that span, not the engine's stored result (which,
+      // after a re-run with the learned model, already carries the reviewer's type: the model must not depend on itself).
+      const builtinType = a.origin === 'engine' && a.edited === true ? builtinTypes().get(`${a.begin}-${a.end}-${a.category}`) : undefined;
+      const retyped = builtinType !== undefined && builtinType !== a.type;
       if (a.origin === 'reviewer' || respanned || retyped) {
         const key = `${a.category}|${text}`;
         let t = terms.get(key);
@@ -469,17 +486,20 @@ function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map
     const text = key.slice(bar + 1);
     if (text === '' || letters(text) === 0) continue;
     const accepted = acceptances.get(key) ?? [];
-    const notes = new Set(rejected.map((r) => r.note));
-    if (rejected.length >= th.anywhereRejections && notes.size >= 2 && accepted.length * th.anywhereRatio <= rejected.length) {
-      out.push({ text, category, scope: 'anywhere', rejected: rejected.length, accepted: accepted.length });
+    // Only outright rejections (and re-categorisations) reach beyond their place; a re-spanned one stays local.
+    const outright = rejected.filter((r) => !r.respan);
+    const notes = new Set(outright.map((r) => r.note));
+    if (outright.length >= th.anywhereRejections && notes.size >= 2 && accepted.length * th.anywhereRatio <= outright.length) {
+      out.push({ text, category, scope: 'anywhere', rejected: outright.length, accepted: accepted.length });
       continue;
     }
     const bySection = new Map<SectionKind, Sighting[]>();
     for (const r of rejected) bySection.set(r.place.section, [...(bySection.get(r.place.section) ?? []), r]);
     for (const [section, inSection] of bySection) {
       const acceptedThere = accepted.filter((a) => a.place.section === section);
-      if (inSection.length >= th.sectionRejections && acceptedThere.length * th.sectionRatio <= inSection.length) {
-        out.push({ text, category, scope: 'section', section, rejected: inSection.length, accepted: acceptedThere.length });
+      const outrightThere = inSection.filter((r) => !r.respan).length;
+      if (outrightThere >= th.sectionRejections && acceptedThere.length * th.sectionRatio <= outrightThere) {
+        out.push({ text, category, scope: 'section', section, rejected: outrightThere, accepted: acceptedThere.length });
         continue;
       }
       const byPlace = new Map<string, Sighting[]>();

@@ -11,9 +11,7 @@ import { outcomeStatus } from '../../api/result';
 import { OperationOutcomeError } from '../../fhir/outcome-error';
 import type { ResourceRepository } from '../../fhir/repository';
 import { basicToRecord, type ReviewRecord } from '../../review/record';
-import { extensionsToEntities } from '../results/extensions';
 import { readNoteText } from '../results/note-text';
-import type { EntityType } from '../types';
 import { deriveLearning, type CorrectionNote } from './derive';
 import { emptyModel, summarizeModel, type LearnedModel, type LearningSummary } from './model';
 
@@ -72,21 +70,11 @@ export async function readCorrections(repository: ResourceRepository, scanPageSi
       }
     });
     if (!text.ok || (record.textHash !== undefined && record.textHash !== text.textHash)) continue;
-    // The engine's type and first code by annotation id, to tell a re-typed or re-coded annotation (the first of a span and category: ids without `~n`).
-    const engineTypes = new Map<string, { type: EntityType; code?: string }>();
-    for (const e of extensionsToEntities(doc)) {
-      const id = `e:${e.BeginOffset}-${e.EndOffset}-${e.Category}`;
-      const code = (e.Category === 'MEDICATION' ? e.RxNormConcepts : e.ICD10CMConcepts)?.[0]?.Code;
-      if (!engineTypes.has(id)) engineTypes.set(id, { type: e.Type, ...(code !== undefined ? { code } : {}) });
-    }
     notes.push({
       documentId: `${record.documentId}\u0000${record.reviewer}`,
       text: text.text,
       done: record.status === 'done',
-      annotations: [...record.annotations.values()].map((a) => {
-        const engine = engineTypes.get(a.id);
-        return { ...a, ...(engine ? { engineType: engine.type } : {}), ...(engine?.code !== undefined ? { engineCode: engine.code } : {}) };
-      }),
+      annotations: [...record.annotations.values()],
     });
   }
   return notes;

@@ -11,7 +11,8 @@ import { ErrorAlert } from './ErrorAlert';
 /**
  * The clinical NLP queue at a glance (docs/nlp-results.md): notes processed, waiting and failed,
  * the running job's progress with Cancel, Resume when paused, and the older-engine notice with
- * Re-run. Kept current by `nlp` events; nlp.status on mount.
+ * Re-run, and what the engine learned from reviewers' corrections (docs/review.md §5). Kept
+ * current by `nlp` events; nlp.status on mount.
  */
 export function NlpStatusPanel() {
   const query = useApiQuery((api) => api.nlp.status({}), []);
@@ -76,6 +77,7 @@ export function NlpStatusPanel() {
                 </Group>
               </Alert>
             )}
+            <NlpLearning packs={status.versions?.packs.join(',') ?? ''} />
             {status.errors.length > 0 && (
               <Stack gap={2} data-testid="nlp-errors">
                 {status.errors.slice(-5).map((e) => (
@@ -90,6 +92,23 @@ export function NlpStatusPanel() {
         {callError && <ErrorAlert error={callError} title="The NLP queue did not answer" />}
       </Stack>
     </Card>
+  );
+}
+
+/**
+ * One line on what reviewers' corrections taught the engine; asked again when the engine's
+ * versions change (a new model restarts it). Says nothing when nothing was learned or the session
+ * cannot tell (it is not what the panel is about).
+ */
+function NlpLearning({ packs }: { packs: string }) {
+  const query = useApiQuery((api) => api.nlp.learning({}), [packs]);
+  const learned = query.data;
+  if (!learned || learned.corrections === 0) return null;
+  return (
+    <Text size="xs" c="dimmed" data-testid="nlp-learning">
+      Learned from {formatCount(learned.corrections)} review corrections: {formatCount(learned.suppressions)} suppressed mentions, {formatCount(learned.terms)} terms,{' '}
+      {formatCount(learned.concepts)} concept choices, {formatCount(learned.triggers)} trigger phrases
+    </Text>
   );
 }
 

@@ -23,7 +23,6 @@ function engineAnnotations(text: string): CorrectionAnnotation[] {
     type: e.Type,
     traits: e.Traits.map((t) => t.Name),
     decision: 'accepted',
-    engineType: e.Type,
   }));
 }
 
@@ -103,6 +102,22 @@ describe('suppressions', () => {
     expect(model.suppressions).toEqual([]);
   });
 
+  it('a re-spanned annotation only suppresses at its place, and a widened one not at all', () => {
+    const texts = ['PLAN:\nContinue wound care to the left heel daily.', 'PLAN:\nDaily wound care by nursing.', 'HOSPITAL COURSE:\nWound care was done.'];
+    const respan = (narrow: boolean) => (text: string, i: number) =>
+      reviewed(`n${i}`, text, (annotations) => {
+        const at = text.toLowerCase().indexOf('wound care');
+        const a = annotations.find((x) => x.begin === at && x.category === 'TEST_TREATMENT_PROCEDURE');
+        if (!a) throw new Error('no wound care');
+        // Narrowed to "wound", or widened over the word after it.
+        const end = narrow ? at + 5 : text.indexOf(' ', at + 11) < 0 ? text.length - 1 : text.indexOf(' ', at + 11);
+        Object.assign(a, { end, edited: true });
+      });
+    const narrowed = deriveLearning(texts.map(respan(true)));
+    expect(narrowed.suppressions.map((s) => s.scope)).toEqual(['local', 'local', 'local']);
+    expect(deriveLearning(texts.map(respan(false))).suppressions).toEqual([]);
+  });
+
   it('PHI is never suppressed', () => {
     const text = 'Patient: John Smith was seen today.';
     const names = base.analyze(text).filter((e) => e.Category === 'PROTECTED_HEALTH_INFORMATION');
@@ -147,6 +162,28 @@ describe('user terms', () => {
       reviewed('n2', unmarked, () => undefined, false),
     ]);
     expect(unfinished.terms).toHaveLength(1);
+  });
+
+  it('a re-typed engine annotation teaches its type (against the built-in lexicon, so the model does not depend on its own output)', () => {
+    const text = 'PLAN:\nContinue wound care to the left heel daily.';
+    const engineType = base.analyze(text).find((e) => e.Text === 'wound care')?.Type;
+    const other = engineType === 'PROCEDURE_NAME' ? 'TREATMENT_NAME' : 'PROCEDURE_NAME';
+    const model = deriveLearning([
+      reviewed('n1', text, (annotations) => {
+        const a = annotations.find((x) => x.category === 'TEST_TREATMENT_PROCEDURE' && text.slice(x.begin, x.end) === 'wound care')!;
+        Object.assign(a, { type: other, edited: true });
+      }),
+    ]);
+    expect(model.terms).toEqual([expect.objectContaining({ form: 'wound care', type: other })]);
+    expect(createNlpEngine({ learned: model }).analyze('ASSESSMENT:\nNeeds wound care.').find((e) => e.Text === 'wound care')?.Type).toBe(other);
+    // A trait-only edit proposes no term.
+    const traitOnly = deriveLearning([
+      reviewed('n1', text, (annotations) => {
+        const a = annotations.find((x) => x.category === 'TEST_TREATMENT_PROCEDURE' && text.slice(x.begin, x.end) === 'wound care')!;
+        Object.assign(a, { traits: ['FUTURE'], edited: true });
+      }),
+    ]);
+    expect(traitOnly.terms).toEqual([]);
   });
 
   it('a re-spanned engine annotation teaches its new span', () => {
