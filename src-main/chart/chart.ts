@@ -439,7 +439,7 @@ function conditionIcd(c: Condition): Coding | undefined {
 }
 
 /** Conditions that do not count as coded: recorded in error or refuted. */
-function counts(c: Condition): boolean {
+function countsAsCoded(c: Condition): boolean {
   const status = c.verificationStatus?.coding?.[0]?.code;
   return status !== 'entered-in-error' && status !== 'refuted';
 }
@@ -447,7 +447,14 @@ function counts(c: Condition): boolean {
 export function buildChart(input: ChartInput): PatientChart {
   const { resources } = input;
   // Newest note first: the notes list and each finding's note ids read in that order.
-  const docs = [...resources.DocumentReference].sort((a, b) => -byDateThenReference({ date: a.date ?? undefined, reference: a.id ?? '' }, { date: b.date ?? undefined, reference: b.id ?? '' }));
+  const noteKey = (d: DocumentReference) => ({ date: d.date ?? d.context?.period?.start, reference: d.id ?? '' });
+  const docs = [...resources.DocumentReference].sort((a, b) => {
+    const ka = noteKey(a);
+    const kb = noteKey(b);
+    // Undated notes last, as in the timeline.
+    const undated = Number(instant(ka.date) === Number.POSITIVE_INFINITY) - Number(instant(kb.date) === Number.POSITIVE_INFINITY);
+    return undated !== 0 ? undated : -byDateThenReference(ka, kb);
+  });
   const notes: ChartNoteSummary[] = [];
   const mentions: Mention[] = [];
   for (const doc of docs) {
@@ -457,7 +464,7 @@ export function buildChart(input: ChartInput): PatientChart {
     mentions.push(...noteMentions(doc.id ?? '', entities, input.reviews?.get(doc.id ?? '')));
   }
 
-  const conditions = resources.Condition.filter(counts);
+  const conditions = resources.Condition.filter(countsAsCoded);
   const codedCodes = conditions.flatMap((c) => {
     const code = conditionIcd(c)?.code;
     return code ? [code] : [];

@@ -127,6 +127,8 @@ function handMade(): Resource[] {
       mention(t, 'Type 2 diabetes', 'E11', 0.9),
       mention(t, 'fever', 'R50.9', 0.9, [{ Name: 'HYPOTHETICAL', Score: 0.8 }]),
     ]),
+    // An undated note (listed last) before a dated one, in id order.
+    { ...noteWithText('n-a-undated', 'Nothing to see.'), subject: { reference: 'Patient/p2' } },
     note('n-other', 'p2', '2025-02-01T10:00:00Z', 'Asthma.', (t) => [mention(t, 'Asthma', 'J45.909', 0.9)]),
     observation('o1', 'p1', '2023-01-01T09:00:00Z', 7.2, { interpretation: [{ coding: [{ code: 'H' }] }] }),
     observation('o2', 'p1', '2022-01-01T09:00:00Z', 5.2),
@@ -330,7 +332,10 @@ describe('chart.patient on a hand-made patient', () => {
     expect(chart.demographics.age).toBeUndefined();
     expect(chart.coded.map((c) => c.reference)).toEqual(['Condition/c-other']);
     expect(chart.todo.map((t) => t.code)).toEqual(['J45.909']);
-    expect(chart.notes.map((n) => n.id)).toEqual(['n-other']);
+    expect(chart.notes.map((n) => [n.id, n.nlp])).toEqual([
+      ['n-other', 'succeeded'],
+      ['n-a-undated', 'none'],
+    ]);
     expect(chart.series.map((s) => s.points.map((p) => p.reference))).toEqual([['Observation/o-other']]);
   });
 });
