@@ -5,6 +5,7 @@
  */
 import type {
   AllergyIntolerance,
+  Basic,
   CodeableConcept,
   Coding,
   Condition,
@@ -28,7 +29,7 @@ import { readNoteText } from '../nlp/results/note-text';
 import type { Entity, EntityCategory } from '../nlp/types';
 import { engineAnnotations, overlay, TRAIT_THRESHOLD } from '../review/overlay';
 import { nlpState, notePatient, noteTitle } from '../review/queue-index';
-import { emptyRecord } from '../review/record';
+import { basicToRecord, emptyRecord, RESOURCE_KIND_SYSTEM, REVIEW_KIND_CODE, type StoredAnnotation } from '../review/record';
 import { sectionsOf } from '../review/service';
 import type {
   ChartCode,
@@ -72,6 +73,8 @@ const ABNORMAL = new Set(['H', 'L', 'HH', 'LL', 'HU', 'LU', 'A', 'AA', '>', '<']
 export interface ChartInput {
   patient: Patient;
   resources: { [T in ChartType]: Extract<Resource, { resourceType: T }>[] };
+  /** Reviewers' records of the patient's notes (docs/review.md §2), by note id. */
+  reviews?: Map<string, StoredAnnotation[][]>;
   truncated: string[];
   /** The instant ages are computed at. */
   now: Date;
@@ -105,7 +108,38 @@ export async function readChartInput(repository: ResourceRepository, patientId: 
   for (const type of CHART_TYPES) {
     (resources as Record<ChartType, Resource[]>)[type] = await read(type);
   }
-  return { patient, resources, truncated, now };
+  const reviews = await readReviews(repository, resources.DocumentReference.flatMap((d) => (d.id ? [d.id] : [])));
+  return { patient, resources, reviews, truncated, now };
+}
+
+/** Notes per review-record search (an OR list of `subject` values). */
+const REVIEW_BATCH = 100;
+
+/** The reviewers' records of these notes: `Basic?code=review&subject=DocumentReference/a,…`, a hundred notes a search. */
+async function readReviews(repository: ResourceRepository, noteIds: readonly string[]): Promise<Map<string, StoredAnnotation[][]>> {
+  const out = new Map<string, StoredAnnotation[][]>();
+  for (let i = 0; i < noteIds.length; i += REVIEW_BATCH) {
+    const subjects = noteIds.slice(i, i + REVIEW_BATCH).map((id) => `DocumentReference/${id}`);
+    for (let offset = 0; ; offset += PAGE) {
+      const bundle = await repository.search('Basic', [
+        ['code', `${RESOURCE_KIND_SYSTEM}|${REVIEW_KIND_CODE}`],
+        ['subject', subjects.join(',')],
+        ['_count', String(PAGE)],
+        ['_offset', String(offset)],
+        ['_total', 'none'],
+      ]);
+      const entries = bundle.entry ?? [];
+      for (const entry of entries) {
+        const record = entry.resource?.resourceType === 'Basic' ? basicToRecord(entry.resource as Basic) : undefined;
+        if (!record) continue;
+        const list = out.get(record.documentId) ?? [];
+        list.push([...record.annotations.values()]);
+        out.set(record.documentId, list);
+      }
+      if (entries.length < PAGE) break;
+    }
+  }
+  return out;
 }
 
 export async function patientChart(repository: ResourceRepository, patientId: string, now: Date = new Date()): Promise<PatientChart> {
@@ -343,6 +377,50 @@ interface Mention {
   text: string;
   score: number;
   noteId: string;
+  /** Accepted or added by a reviewer. */
+  reviewed: boolean;
+}
+
+
+/**
+ * A note's condition mentions after its reviewers' records (docs/review.md): the latest decision
+ * about an engine entity wins (a rejected one is dropped; an accepted or edited one takes the
+ * reviewer's concept and traits), and conditions a reviewer added count too (score 1: a person
+ * said so). Without a record, the engine's entity as it is.
+ */
+export function noteMentions(noteId: string, entities: readonly Entity[], records: readonly StoredAnnotation[][] = []): Mention[] {
+  const latest = new Map<string, StoredAnnotation>();
+  for (const record of records) {
+    for (const a of record) {
+      const seen = latest.get(a.id);
+      if (!seen || a.reviewedAt > seen.reviewedAt) latest.set(a.id, a);
+    }
+  }
+  const out: Mention[] = [];
+  for (const { id, entity } of engineAnnotations(entities)) {
+    const reviewed = latest.get(id);
+    latest.delete(id);
+    if (reviewed) {
+      if (reviewed.decision !== 'rejected') out.push(...reviewedMention(noteId, reviewed, entity.Text, entity.ICD10CMConcepts?.[0]?.Score));
+      continue;
+    }
+    const top = entity.ICD10CMConcepts?.[0];
+    if (entity.Category !== 'MEDICAL_CONDITION' || !top || !asserted(entity)) continue;
+    out.push({ code: top.Code, display: top.Description, text: entity.Text, score: top.Score, noteId, reviewed: false });
+  }
+  // What is left: annotations reviewers added (and reviewed engine entities the engine no longer finds).
+  for (const a of latest.values()) {
+    if (a.decision !== 'rejected') out.push(...reviewedMention(noteId, a, a.concept?.display ?? '', undefined));
+  }
+  return out;
+}
+
+function reviewedMention(noteId: string, a: StoredAnnotation, text: string, engineScore: number | undefined): Mention[] {
+  if (a.category !== 'MEDICAL_CONDITION' || a.concept?.system !== 'ICD10CM') return [];
+  if (a.traits.some((t) => NOT_ASSERTED.has(t))) return [];
+  // Accepted or added by a person: certain. Still pending (a record touched other entities): the engine's score.
+  const sure = a.decision === 'accepted' || a.origin === 'reviewer';
+  return [{ code: a.concept.code, display: a.concept.display, text, score: sure ? 1 : (engineScore ?? 0), noteId, reviewed: sure }];
 }
 
 function noteSummary(doc: DocumentReference, entities: readonly Entity[]): ChartNoteSummary {
@@ -361,7 +439,7 @@ function conditionIcd(c: Condition): Coding | undefined {
 }
 
 /** Conditions that do not count as coded: recorded in error or refuted. */
-function counts(c: Condition): boolean {
+function countsAsCoded(c: Condition): boolean {
   const status = c.verificationStatus?.coding?.[0]?.code;
   return status !== 'entered-in-error' && status !== 'refuted';
 }
@@ -369,21 +447,24 @@ function counts(c: Condition): boolean {
 export function buildChart(input: ChartInput): PatientChart {
   const { resources } = input;
   // Newest note first: the notes list and each finding's note ids read in that order.
-  const docs = [...resources.DocumentReference].sort((a, b) => -byDateThenReference({ date: a.date ?? undefined, reference: a.id ?? '' }, { date: b.date ?? undefined, reference: b.id ?? '' }));
+  const noteKey = (d: DocumentReference) => ({ date: d.date ?? d.context?.period?.start, reference: d.id ?? '' });
+  const docs = [...resources.DocumentReference].sort((a, b) => {
+    const ka = noteKey(a);
+    const kb = noteKey(b);
+    // Undated notes last, as in the timeline.
+    const undated = Number(instant(ka.date) === Number.POSITIVE_INFINITY) - Number(instant(kb.date) === Number.POSITIVE_INFINITY);
+    return undated !== 0 ? undated : -byDateThenReference(ka, kb);
+  });
   const notes: ChartNoteSummary[] = [];
   const mentions: Mention[] = [];
   for (const doc of docs) {
     if (doc.status === 'entered-in-error') continue;
     const entities = extensionsToEntities(doc);
     notes.push(noteSummary(doc, entities));
-    for (const e of entities) {
-      const top = e.ICD10CMConcepts?.[0];
-      if (e.Category !== 'MEDICAL_CONDITION' || !top || !asserted(e)) continue;
-      mentions.push({ code: top.Code, display: top.Description, text: e.Text, score: top.Score, noteId: doc.id ?? '' });
-    }
+    mentions.push(...noteMentions(doc.id ?? '', entities, input.reviews?.get(doc.id ?? '')));
   }
 
-  const conditions = resources.Condition.filter(counts);
+  const conditions = resources.Condition.filter(countsAsCoded);
   const codedCodes = conditions.flatMap((c) => {
     const code = conditionIcd(c)?.code;
     return code ? [code] : [];
@@ -397,11 +478,12 @@ export function buildChart(input: ChartInput): PatientChart {
     if (!finding) {
       const category = icdCategory(m.code);
       const sameCategory = [...new Set(codedCodes.filter((c) => icdCategory(c) === category))].sort();
-      finding = { code: m.code, display: m.display, text: m.text, score: m.score, mentions: 0, noteIds: [], sameCategory };
+      finding = { code: m.code, display: m.display, text: m.text, score: m.score, mentions: 0, noteIds: [], sameCategory, reviewed: false };
       findings.set(key, finding);
     }
     finding.mentions++;
-    if (m.score > finding.score) {
+    if (m.reviewed) finding.reviewed = true;
+    if (m.score > finding.score || (m.score === finding.score && m.text !== '' && finding.text === '')) {
       finding.score = m.score;
       finding.text = m.text;
     }

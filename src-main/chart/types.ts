@@ -122,6 +122,8 @@ export interface NlpFinding {
   noteIds: string[];
   /** Coded conditions in the same 3-character category that are less specific (the finding would refine them). */
   sameCategory: string[];
+  /** A reviewer accepted or added one of the mentions (docs/review.md): not only the engine's word. */
+  reviewed: boolean;
 }
 
 export interface CodedCondition {

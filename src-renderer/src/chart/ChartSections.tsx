@@ -428,7 +428,7 @@ export function ConditionsSection({ chart, onOpenNote, onOpen }: { chart: Patien
           Found in notes, not coded ({chart.todo.length})
         </Text>
         <Text size="xs" c="dimmed" mb={6}>
-          Conditions the NLP found asserted in this patient's notes (not negated, family or hypothetical) that no Condition codes, best score first.
+          Conditions the NLP found asserted in this patient's notes (not negated, family or hypothetical), after reviewers' decisions, that no Condition codes; best score first.
         </Text>
         {unread > 0 && (
           <Text size="xs" c="orange" mb={6} data-testid="todo-unread">
@@ -516,6 +516,13 @@ function TodoRow({ item, noteTitle, onOpenNote }: { item: NlpFinding; noteTitle:
       </Table.Td>
       <Table.Td ta="right" style={{ fontVariantNumeric: 'tabular-nums' }}>
         {item.score.toFixed(2)}
+        {item.reviewed && (
+          <Tooltip label="A reviewer accepted or added a mention of it">
+            <Badge size="xs" variant="light" color="green" ml={4} data-testid="todo-reviewed">
+              reviewed
+            </Badge>
+          </Tooltip>
+        )}
       </Table.Td>
       <Table.Td>
         <Group gap={4}>

@@ -127,6 +127,8 @@ function handMade(): Resource[] {
       mention(t, 'Type 2 diabetes', 'E11', 0.9),
       mention(t, 'fever', 'R50.9', 0.9, [{ Name: 'HYPOTHETICAL', Score: 0.8 }]),
     ]),
+    // An undated note (listed last) before a dated one, in id order.
+    { ...noteWithText('n-a-undated', 'Nothing to see.'), subject: { reference: 'Patient/p2' } },
     note('n-other', 'p2', '2025-02-01T10:00:00Z', 'Asthma.', (t) => [mention(t, 'Asthma', 'J45.909', 0.9)]),
     observation('o1', 'p1', '2023-01-01T09:00:00Z', 7.2, { interpretation: [{ coding: [{ code: 'H' }] }] }),
     observation('o2', 'p1', '2022-01-01T09:00:00Z', 5.2),
@@ -257,6 +259,44 @@ describe('chart.patient on a hand-made patient', () => {
       'Condition/c-copd': ['J44.9', 'none', []],
     });
     expect(chart.coded[0]?.reference).toBe('Condition/c-htn');
+    expect(chart.todo.every((t) => !t.reviewed)).toBe(true);
+  });
+
+  it("reviewers' decisions: a rejected mention leaves the list, accepted and added ones are certain", async () => {
+    const { session } = await open();
+    const at = (text: string, words: string) => text.indexOf(words);
+    const state = (text: string, words: string, code: string, decision: 'accepted' | 'rejected') => ({
+      begin: at(text, words),
+      end: at(text, words) + words.length,
+      category: 'MEDICAL_CONDITION' as const,
+      type: 'DX_NAME' as const,
+      traits: [],
+      concept: { system: 'ICD10CM' as const, code, display: `${code} description` },
+      decision,
+    });
+    const lipid = state(NOTE_1, 'Hyperlipidemia', 'E78.5', 'rejected');
+    const dm = state(NOTE_1, 'Diabetes with hyperglycemia', 'E11.65', 'accepted');
+    value(
+      await session.services.review.apply({
+        documentId: 'n1',
+        reviewer: 'Ann',
+        changes: [
+          { id: `e:${lipid.begin}-${lipid.end}-MEDICAL_CONDITION`, after: lipid },
+          { id: `e:${dm.begin}-${dm.end}-MEDICAL_CONDITION`, after: dm },
+        ],
+      }),
+    );
+    // Another reviewer adds "fever" in n2 as a condition of the patient (the engine called it hypothetical).
+    const fever = { ...state(NOTE_2, 'fever', 'R50.9', 'accepted'), concept: { system: 'ICD10CM' as const, code: 'R50.9', display: 'Fever, unspecified' } };
+    value(await session.services.review.apply({ documentId: 'n2', reviewer: 'Bob', changes: [{ after: fever }] }));
+
+    const chart = value(await chartApi(session).patient({ patientId: 'p1' }));
+    expect(chart.todo.map((t) => [t.code, t.score, t.mentions, t.noteIds, t.reviewed])).toEqual([
+      ['E11.65', 1, 1, ['n1'], true],
+      ['R50.9', 1, 1, ['n2'], true],
+      ['E78.5', 0.85, 1, ['n2'], false],
+    ]);
+    expect(chart.todo[1]?.text).toBe('Fever, unspecified');
   });
 
   it('chart.note: the text with the engine entities, read-only', async () => {
@@ -292,7 +332,10 @@ describe('chart.patient on a hand-made patient', () => {
     expect(chart.demographics.age).toBeUndefined();
     expect(chart.coded.map((c) => c.reference)).toEqual(['Condition/c-other']);
     expect(chart.todo.map((t) => t.code)).toEqual(['J45.909']);
-    expect(chart.notes.map((n) => n.id)).toEqual(['n-other']);
+    expect(chart.notes.map((n) => [n.id, n.nlp])).toEqual([
+      ['n-other', 'succeeded'],
+      ['n-a-undated', 'none'],
+    ]);
     expect(chart.series.map((s) => s.points.map((p) => p.reference))).toEqual([['Observation/o-other']]);
   });
 });

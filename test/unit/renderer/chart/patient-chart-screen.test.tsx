@@ -79,8 +79,8 @@ const chart: PatientChart = {
     { id: 'n1', date: '2024-05-01T10:00:00Z', title: 'Progress note', nlp: 'succeeded', entities: 3, categories: { MEDICAL_CONDITION: 2, MEDICATION: 1 } },
   ],
   todo: [
-    { code: 'E78.5', display: 'Hyperlipidemia, unspecified', text: 'hyperlipidemia', score: 0.85, mentions: 2, noteIds: ['n2', 'n1'], sameCategory: [] },
-    { code: 'E11.65', display: 'Type 2 diabetes mellitus with hyperglycemia', text: 'Diabetes with hyperglycemia', score: 0.8, mentions: 1, noteIds: ['n1'], sameCategory: ['E11.9'] },
+    { code: 'E78.5', display: 'Hyperlipidemia, unspecified', text: 'hyperlipidemia', score: 0.85, mentions: 2, noteIds: ['n2', 'n1'], sameCategory: [], reviewed: true },
+    { code: 'E11.65', display: 'Type 2 diabetes mellitus with hyperglycemia', text: 'Diabetes with hyperglycemia', score: 0.8, mentions: 1, noteIds: ['n1'], sameCategory: ['E11.9'], reviewed: false },
   ],
   coded: [
     { reference: 'Condition/c-htn', code: 'I10', display: 'Essential hypertension', clinicalStatus: 'active', onset: '2018-03-01', mentioned: 'code', noteIds: ['n1'] },
@@ -186,6 +186,7 @@ describe('patient chart screen', () => {
     const todo = await screen.findByTestId('todo-table');
     expect(within(todo).getAllByTestId('todo-row').map((r) => r.getAttribute('data-code'))).toEqual(['E78.5', 'E11.65']);
     expect(within(todo).getByText('refines E11.9')).toBeTruthy();
+    expect(within(todo).getAllByTestId('todo-reviewed')).toHaveLength(1);
     expect(screen.queryByTestId('todo-unread')).toBeNull();
     const coded = screen.getByTestId('coded-table');
     expect(within(coded).getAllByTestId('coded-row').map((r) => r.getAttribute('data-mentioned'))).toEqual(['code', 'none']);
