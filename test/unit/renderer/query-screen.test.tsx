@@ -242,6 +242,5 @@ describe('query screen', () => {
     expect((within(group).getByTestId('entity-concept') as HTMLInputElement).value).toBe('I10');
     expect((within(group).getByTestId('entity-score') as HTMLInputElement).value).toBe('0.9');
     expect(await screen.findByText('No DocumentReference matches this search.')).toBeTruthy();
-
   });
 });
