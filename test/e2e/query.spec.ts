@@ -96,10 +96,11 @@ test.describe('query screen', () => {
     // After a reload (the vault stays open in web mode) the saved query runs again with its columns.
     await page.goto(`${new URL(hearthUrl!).origin}/#/query`);
     await page.reload();
-    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)');
+    // The NLP is reading the sample's notes meanwhile: calls may wait behind its writes.
+    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)', { timeout: 60_000 });
     await page.getByTestId('saved-query-open').first().click();
     await expect(raw).toHaveValue('Condition?code=I10');
-    await expect(table.getByRole('columnheader', { name: 'recordedDate' })).toBeVisible();
+    await expect(table.getByRole('columnheader', { name: 'recordedDate' })).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('result-total')).toHaveText(totalText);
 
     // Export CSV: one download of every match with the chosen columns.
