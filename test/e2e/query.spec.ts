@@ -43,7 +43,7 @@ test.describe('query screen', () => {
   });
 
   test('build, run, choose a column, save, reload, run the saved query, export CSV, plot the cohort', async ({ page }) => {
-    test.setTimeout(300_000);
+    test.setTimeout(480_000);
     await page.goto(hearthUrl!);
     const lockButton = page.getByTestId('lock-button');
     await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
