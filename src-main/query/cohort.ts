@@ -7,7 +7,7 @@
  * the asserted (not negated) ICD-10-CM concepts of the patients' notes (docs/nlp-results.md).
  */
 import type { Condition, DocumentReference, Patient, Reference, Resource } from '@medplum/fhirtypes';
-import type { ResourceRepository } from '../fhir/repository';
+import type { ResourceRepository, ScanPage } from '../fhir/repository';
 import { extensionsToEntities, ICD10CM_SYSTEM } from '../nlp/results/extensions';
 import { isNegated } from '../nlp/results/search-parameters';
 import { matchPages, matchQuery } from './pages';
@@ -30,6 +30,8 @@ export interface CohortOptions {
   /** A label for an ICD-10-CM category code, when a terminology knows it. */
   describeCategory?: (code: string) => Promise<string | undefined>;
   limit?: number;
+  /** Above this many patients, Conditions and notes are read by a scan of the type (default 20). */
+  scanAbove?: number;
 }
 
 const PATIENT_REF = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
@@ -88,8 +90,28 @@ async function readPatients(repository: ResourceRepository, ids: readonly string
   return out;
 }
 
-/** Resources of `type` about the given patients (their `param` reference), page by page. */
-async function* aboutPatients(repository: ResourceRepository, type: string, param: string, ids: readonly string[]): AsyncGenerator<Resource[]> {
+/** Above this many patients, reading every resource of the type beats searching per batch of patients. */
+const SCAN_ABOVE = 20;
+
+/**
+ * Resources of `type` about the given patients (their `param` reference), page by page: a search
+ * per batch of patients for a small cohort, else a keyset scan of the whole type (each page as
+ * cheap as the first, src-main/fhir/scan.ts) filtered here.
+ */
+async function* aboutPatients(repository: ResourceRepository, type: string, param: string, ids: readonly string[], scanAbove = SCAN_ABOVE): AsyncGenerator<Resource[]> {
+  if (ids.length > scanAbove) {
+    const wanted = new Set(ids);
+    let after: ScanPage['next'];
+    do {
+      const page: ScanPage = await repository.scan(type, { limit: 1000, ...(after ? { after } : {}) });
+      yield page.resources.filter((r) => {
+        const patient = patientOf(r);
+        return patient !== undefined && wanted.has(patient);
+      });
+      after = page.next;
+    } while (after);
+    return;
+  }
   for (const batch of chunks(ids, BATCH)) {
     const value = batch.map((id) => `Patient/${id}`).join(',');
     for await (const page of matchPages(repository, type, [[param, value]])) yield page.resources;
@@ -145,7 +167,7 @@ export async function cohortCounts(repository: ResourceRepository, options: Coho
     const coded = new Map<string, Set<string>>();
     const fromNotes = new Map<string, Set<string>>();
     const displays = new Map<string, string>();
-    for await (const page of aboutPatients(repository, 'Condition', 'subject', ids)) {
+    for await (const page of aboutPatients(repository, 'Condition', 'subject', ids, options.scanAbove)) {
       for (const condition of page as Condition[]) {
         const patient = patientOf(condition);
         if (!patient) continue;
@@ -161,7 +183,7 @@ export async function cohortCounts(repository: ResourceRepository, options: Coho
     }
     if (options.nlp) {
       const minScore = options.minScore ?? 0.5;
-      for await (const page of aboutPatients(repository, 'DocumentReference', 'subject', ids)) {
+      for await (const page of aboutPatients(repository, 'DocumentReference', 'subject', ids, options.scanAbove)) {
         for (const note of page as DocumentReference[]) {
           const patient = patientOf(note);
           if (!patient) continue;

@@ -43,7 +43,7 @@ test.describe('query screen', () => {
   });
 
   test('build, run, choose a column, save, reload, run the saved query, export CSV, plot the cohort', async ({ page }) => {
-    test.setTimeout(300_000);
+    test.setTimeout(480_000);
     await page.goto(hearthUrl!);
     const lockButton = page.getByTestId('lock-button');
     await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
@@ -96,10 +96,11 @@ test.describe('query screen', () => {
     // After a reload (the vault stays open in web mode) the saved query runs again with its columns.
     await page.goto(`${new URL(hearthUrl!).origin}/#/query`);
     await page.reload();
-    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)');
+    // The NLP is reading the sample's notes meanwhile: calls may wait behind its writes.
+    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)', { timeout: 60_000 });
     await page.getByTestId('saved-query-open').first().click();
     await expect(raw).toHaveValue('Condition?code=I10');
-    await expect(table.getByRole('columnheader', { name: 'recordedDate' })).toBeVisible();
+    await expect(table.getByRole('columnheader', { name: 'recordedDate' })).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('result-total')).toHaveText(totalText);
 
     // Export CSV: one download of every match with the chosen columns.

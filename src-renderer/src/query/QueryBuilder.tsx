@@ -326,15 +326,14 @@ function EntityGroup({ entities, onChange }: { entities: EntityFilter; onChange:
           data={options.map((o) => ({ value: o.value, label: o.label }))}
           value={text}
           filter={({ options: all }) => all}
-          onChange={(value) => {
+          // Autocomplete puts the option's label in the box; the value says which concept it was.
+          onOptionSubmit={(value) => {
             const chosen = options.find((o) => o.value === value);
-            if (chosen) {
-              setText(`${chosen.code} ${chosen.display}`);
-              onChange({ ...entities, system: chosen.system, code: chosen.code, display: chosen.display });
-            } else {
-              setText(value);
-              if (value.trim() === '') onChange({ ...entities, code: '', display: '' });
-            }
+            if (chosen) onChange({ ...entities, system: chosen.system, code: chosen.code, display: chosen.display });
+          }}
+          onChange={(value) => {
+            setText(value);
+            if (value.trim() === '') onChange({ ...entities, code: '', display: '' });
           }}
           w={320}
           data-testid="entity-concept"

@@ -100,16 +100,22 @@ export function QueryScreen({ route, navigate }: { route: QueryRoute; navigate: 
     }
   };
 
-  const run = useCallback(() => {
-    if (!fromQuery(raw)) return;
-    navigate({ screen: 'query', query: raw.trim() }, { replace: route.query !== undefined });
-  }, [navigate, raw, route.query]);
-
   // The page shown: a Bundle link while paging, else the route's query.
   const [pageQuery, setPageQuery] = useState<string | undefined>(undefined);
+  // Each new query is a history entry (Back shows the previous one); the same query runs again.
+  const [rerun, setRerun] = useState(0);
+  const run = useCallback(() => {
+    if (!fromQuery(raw)) return;
+    if (raw.trim() === route.query) {
+      setPageQuery(undefined);
+      setRerun((n) => n + 1);
+    }
+    else navigate({ screen: 'query', query: raw.trim() });
+  }, [navigate, raw, route.query]);
+
   useEffect(() => setPageQuery(undefined), [route.query]);
   const executed = route.query !== undefined ? (pageQuery ?? withTotal(route.query)) : undefined;
-  const results = useApiQuery<Bundle>((a) => (executed ? a.resources.search({ query: executed }) : null), [executed]);
+  const results = useApiQuery<Bundle>((a) => (executed ? a.resources.search({ query: executed }) : null), [executed, rerun]);
 
   // ctrl+s saves (in text fields too: the browser's "save page" means nothing here).
   const [saveOpen, setSaveOpen] = useState(false);

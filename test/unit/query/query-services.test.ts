@@ -9,7 +9,7 @@ import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { JobManager } from '../../../src-main/jobs/job-manager';
 import { withNlpResult } from '../../../src-main/nlp/results/extensions';
 import type { Entity } from '../../../src-main/nlp/types';
-import { ageBand, icd10Category } from '../../../src-main/query/cohort';
+import { ageBand, cohortCounts, icd10Category } from '../../../src-main/query/cohort';
 import { samplePopulation } from '../../../src-main/sample/generator';
 import { createSessionServices } from '../../../src-main/services/session-services';
 import type { SessionServices } from '../../../src-main/services/session-types';
@@ -158,6 +158,13 @@ describe('query services', () => {
     expect(withNotes.groups.find((g) => g.key === 'Y93')).toBeUndefined();
     const strict = value(await services.query.cohort({ query: 'Patient', groupBy: 'condition', nlp: true, minScore: 0.99 }));
     expect(strict.groups.find((g) => g.key === 'Z99')).toBeUndefined();
+    // Read by a scan of the types rather than searches per batch of patients: the same counts.
+    const scanned = await cohortCounts(repository, { query: 'Patient', groupBy: 'condition', nlp: true, scanAbove: 0 });
+    const counts = (groups: typeof scanned.groups) => groups.map(({ key, patients, coded, nlp }) => ({ key, patients, coded, nlp }));
+    expect(counts(scanned.groups)).toEqual(counts(withNotes.groups));
+    const fewer = await cohortCounts(repository, { query: `Patient?_id=${[...expected.values()][0]![Symbol.iterator]().next().value!.replace('Patient/', '')}`, groupBy: 'condition', scanAbove: 0 });
+    expect(fewer.patients).toBe(1);
+    expect(fewer.groups.every((g) => g.patients === 1)).toBe(true);
   });
 
   it('exports every match as NDJSON and as CSV with the chosen columns, quoted', async () => {
