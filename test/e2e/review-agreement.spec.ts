@@ -114,6 +114,8 @@ test.describe('annotation exchange and agreement', () => {
     for (const file of files) {
       await importCard.locator('input[type="file"]').setInputFiles(file);
       await page.getByTestId('import-reviewer').fill(Y);
+      // Close the name suggestions, which would cover the button.
+      await page.getByTestId('import-reviewer').press('Escape');
       await page.getByTestId('import-annotations').click();
       const summary = page.getByTestId('import-summary');
       await expect(summary).toBeVisible();
