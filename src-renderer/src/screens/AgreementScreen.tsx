@@ -134,7 +134,10 @@ function Figures({ a, b, documentIds, onOpen }: { a: string; b: string; document
 export function FiguresView({ report, onOpen }: { report: AgreementReport; onOpen: (documentId: string) => void }) {
   const documents = [...report.perDocument].sort((x, y) => y.differences - x.differences || (x.title ?? x.documentId).localeCompare(y.title ?? y.documentId));
   const totalDifferences = report.perDocument.reduce((sum, row) => sum + row.differences, 0);
-  const chart = report.perCategory.map((row) => ({ category: CATEGORY_STYLES[row.category].label, F1: Number(row.f1.toFixed(3)), kappa: Number(row.kappa.toFixed(3)) }));
+  // The plot shows the categories someone asserted; the others (F1 and kappa 1 by convention: nothing
+  // to disagree on) would fill it with full bars that say nothing. The table keeps them all.
+  const plotted = report.perCategory.filter((row) => row.a + row.b > 0);
+  const chart = (plotted.length > 0 ? plotted : report.perCategory).map((row) => ({ category: CATEGORY_STYLES[row.category].label, F1: Number(row.f1.toFixed(3)), kappa: Number(row.kappa.toFixed(3)) }));
   if (report.documents === 0) {
     return (
       <Alert variant="light" color="gray" data-testid="agreement-empty">
