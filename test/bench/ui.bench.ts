@@ -373,12 +373,17 @@ async function measureConceptChange(page: Page, queries: readonly { query: strin
   const change: Timing[] = [];
   const open: Timing[] = [];
   for (const { query, code } of queries) {
-    // The next entity that can carry a concept.
-    for (let guard = 0; guard < 200; guard += 1) {
+    // The next pending condition (its search box is ICD-10-CM's; a medication's is RxNorm's).
+    for (let guard = 0; guard < 400; guard += 1) {
       await press(page, { key: 'j' }, `true`);
-      if (await page.evaluate(`!!window.__bench.el('action-concept') && window.__bench.text('entity-decision') === 'pending'`)) break;
+      if (!(await page.evaluate(`!!window.__bench.el('action-concept') && window.__bench.text('entity-decision') === 'pending'`))) continue;
+      const opened = await press(page, { key: 'c' }, `!!document.querySelector('[data-testid="concept-search"] input')`);
+      if (await page.evaluate(`(window.__bench.el('concept-search')?.textContent ?? '').includes('ICD-10-CM')`)) {
+        open.push(opened);
+        break;
+      }
+      await page.evaluate(`document.querySelector('[data-testid="concept-search"] input')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))`);
     }
-    open.push(await press(page, { key: 'c' }, `!!document.querySelector('[data-testid="concept-search"] input')`));
     await page.evaluate(`(async () => {
       const input = document.querySelector('[data-testid="concept-search"] input');
       const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;

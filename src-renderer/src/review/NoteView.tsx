@@ -260,7 +260,8 @@ const SegmentView = memo(
       </>
     );
   },
-  (previous, next) => previous.text === next.text && previous.visual.signature === next.visual.signature,
+  // The index too: after a resize the segments behind it shift, and clicks map data-seg to the layout.
+  (previous, next) => previous.text === next.text && previous.visual.signature === next.visual.signature && previous.visual.index === next.visual.index,
 );
 
 /** About this many characters per block (whole lines): the unit of re-rendering and of layout. */
@@ -286,7 +287,7 @@ const ChunkView = memo(
     previous.visuals.length === next.visuals.length &&
     previous.visuals.every((visual, index) => {
       const other = next.visuals[index]!;
-      return visual === other || (visual.signature === other.signature && visual.begin === other.begin && visual.end === other.end);
+      return visual === other || (visual.signature === other.signature && visual.index === other.index && visual.begin === other.begin && visual.end === other.end);
     }),
 );
 
