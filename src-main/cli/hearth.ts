@@ -12,6 +12,7 @@ import { NLP_USAGE, nlpCommand } from './nlp-command';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
 import { terminologyCommand } from './terminology-command';
 import { reviewCommand } from './review-command';
+import { serverCommand, syncCommand } from './sync-command';
 import {
   exportResources,
   getResource,
@@ -55,6 +56,16 @@ Terminology packs (docs/terminology.md)
                                  RxNorm (RXNCONSO/RXNREL/RXNSAT.RRF) releases from files or folders
                                  into packs stored in the vault; prints what was read
   hearth terminology list DIR    the packs stored in the vault
+
+Sync with FHIR servers (docs/sync.md)
+  hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS]
+                                 add a server profile (https, or http to this machine); the
+                                 secret is sealed in the vault; tests the connection
+  hearth server list|test|remove DIR [NAME]
+  hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all]
+                                 push what changed since the last sync (--all: everything), pull
+                                 what changed on the server, or show the state; --dry-run sends
+                                 or writes nothing; an interrupted push resumes on the next one
 
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
@@ -147,6 +158,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         a: { type: 'string' },
         b: { type: 'string' },
         json: { type: 'boolean' },
+        server: { type: 'string' },
+        bearer: { type: 'string' },
+        basic: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        all: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -177,6 +193,9 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   const nlpFlag = (['spans', 'terminology'] as const).find((name) => values[name] !== undefined);
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   if (command !== 'import' && values['no-nlp'] !== undefined) throw new CliError('--no-nlp belongs to "hearth import"');
+  if (command !== 'server' && (values.bearer !== undefined || values.basic !== undefined)) throw new CliError('--bearer and --basic belong to "hearth server add"');
+  const syncFlag = (['server', 'dry-run', 'all'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'sync' && syncFlag !== undefined) throw new CliError(`--${syncFlag} belongs to "hearth sync"`);
   switch (command) {
     case 'nlp': {
       if (values.terminology === '') throw new CliError(`--terminology needs a vault or a folder of official release files (usage: ${NLP_USAGE})`);
@@ -223,6 +242,10 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         },
         io,
       );
+    case 'server':
+      return serverCommand(rest, { ...(values.bearer !== undefined ? { bearer: values.bearer } : {}), ...(values.basic !== undefined ? { basic: values.basic } : {}) }, io);
+    case 'sync':
+      return syncCommand(rest, { ...(values.server !== undefined ? { server: values.server } : {}), dryRun: values['dry-run'] === true, all: values.all === true }, io);
     case 'import': {
       const usage = 'hearth import DIR SOURCE... [--no-nlp]';
       const dir = need(rest, 0, 'DIR', usage);

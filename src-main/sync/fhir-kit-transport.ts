@@ -53,7 +53,7 @@ function isOutcome(data: unknown): data is OperationOutcome {
 
 function toTransportError(error: unknown, timedOut: boolean, what: string): unknown {
   if (error instanceof TransportError) return error;
-  const e = error as FetchError & { name?: string; message?: string; cause?: { code?: string } };
+  const e = error as FetchError & { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.response?.status !== undefined) {
     const status = e.response.status;
     const retryAfter = parseRetryAfter(e.config?.headers?.get?.('retry-after'));
@@ -63,8 +63,9 @@ function toTransportError(error: unknown, timedOut: boolean, what: string): unkn
   if (timedOut) return new TransportError('timeout', `${what}: no answer in time`);
   if (e?.name === 'AbortError') return error;
   // Bodies that are not JSON come back from fhir-kit as errors without a status; fetch's own are TypeErrors with a cause.
-  const code = e?.cause?.code;
-  return new TransportError('network', `${what}: ${code ?? e?.message ?? 'network failure'}`);
+  // The cause says why (ECONNREFUSED, ECONNRESET, a certificate error, a port fetch blocks); never content.
+  const why = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? 'network failure';
+  return new TransportError('network', `${what}: ${why}`);
 }
 
 export class FhirKitTransport implements SyncTransport {

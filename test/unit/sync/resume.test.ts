@@ -8,12 +8,13 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Patient, Resource } from '@medplum/fhirtypes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { createSecretBox, SECRET_KEY_PURPOSE } from '../../../src-main/sync/secrets';
 import { SyncService } from '../../../src-main/sync/service';
+import { profileId } from '../../../src-main/sync/store';
 import { createVault, openVault } from '../../../src-main/vault';
 import type { Vault } from '../../../src-main/vault/types';
 import { dataSet, FAST_RETRY, localResources, originCounts, seed, SYNC_TYPES } from './fixtures';
@@ -84,9 +85,15 @@ describe('push interrupted, vault reopened, push resumed', () => {
     sync = serviceOver(vault);
     const resumed = await sync.push('remote', { mode: 'changed' });
     expect(resumed.failed).toEqual([]);
-    // The in-flight chunk is recognised (conditional create found it), the rest created.
-    expect(resumed.planned).toBe(15);
+    // The in-flight chunk is recognised (conditional create found it), the rest created, and the
+    // patient sent before its linked patient existed (the p0 <-> p1 cycle) is sent again: the
+    // fix-up pass the interruption skipped.
+    expect(resumed.planned).toBe(16);
     expect(resumed.created).toBe(10);
+    const map = await sync.store.idMap('remote');
+    const linked = (await server.all('Patient')).find((p) => p.id === map.local('Patient', 'p0')!.serverId) as Patient;
+    expect(linked.link?.[0]?.other.reference).toBe(`Patient/${map.local('Patient', 'p1')!.serverId}`);
+    expect([...map.entries()].every((e) => e.localVersion !== '')).toBe(true);
     const onServer = await serverResources(server);
     expect(onServer).toHaveLength(25);
     expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
@@ -110,5 +117,20 @@ describe('push interrupted, vault reopened, push resumed', () => {
     const report = await sync.testConnection('two').catch((e: unknown) => e);
     expect(String((report as Error).message ?? report)).toMatch(/do not open/);
     expect(JSON.stringify(await sync.listProfiles())).not.toContain(TOKEN);
+  });
+
+  it('opens a sealed secret after a passphrase change (the derived key follows the data key)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-sync-'));
+    vault = await createVault(dir, PASS, { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+    await serviceOver(vault).saveProfile({ name: 'one', baseUrl: 'https://fhir.example.org/r4', auth: { kind: 'basic', user: 'ann', password: TOKEN } });
+    await vault.changePassphrase(PASS, 'another passphrase entirely');
+    await vault.close();
+    vault = await openVault(dir, 'another passphrase entirely', { projector: fhirProjector });
+    const v = vault;
+    const stored = (await serviceOver(v).store.profile('one'))!;
+    expect(stored.user).toBe('ann');
+    expect(await createSecretBox(() => v.deriveKey(SECRET_KEY_PURPOSE)).open(stored.secret!, profileId('one'))).toBe(TOKEN);
+    // Another purpose is another key.
+    await expect(createSecretBox(() => v.deriveKey('something-else')).open(stored.secret!, profileId('one'))).rejects.toThrow(/do not open/);
   });
 });

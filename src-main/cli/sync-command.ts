@@ -1,0 +1,131 @@
+/**
+ * `hearth server add|list|test|remove` (server profiles) and `hearth sync DIR --server NAME
+ * push|pull|status|conflicts [--dry-run] [--all]` (docs/sync.md), through the session's `sync`
+ * domain as the UI calls it: push and pull are jobs with a progress line on stderr (Ctrl-C
+ * cancels; the next push resumes), then a report on stdout. Exit 2 when resources failed or
+ * conflicts were found.
+ */
+import type { PullReport, PushReport, ConnectionReport, ServerAuth, ServerProfile } from '../sync/types';
+import { OperationOutcomeError } from '../fhir/outcome-error';
+import { describeOutcome } from '../api/result';
+import { CliError } from './cli-error';
+import { followJob, value, withSession, type CliIo } from './commands';
+
+export const SERVER_USAGE = 'hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS] | hearth server list|test|remove DIR [NAME]';
+export const SYNC_USAGE = 'hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all]';
+
+export interface ServerOptions {
+  bearer?: string;
+  basic?: string;
+}
+
+export interface SyncOptions {
+  server?: string;
+  dryRun: boolean;
+  all: boolean;
+}
+
+function profileLine(p: ServerProfile): string {
+  return `${p.name}\t${p.baseUrl}\t${p.auth}${p.user ? ` (${p.user})` : ''}`;
+}
+
+export function connectionSummary(r: ConnectionReport): string {
+  const lines = [`server: ${r.baseUrl}`, `FHIR version: ${r.fhirVersion ?? 'not stated'}${r.r4 ? '' : ' (not R4)'}`];
+  if (r.software) lines.push(`software: ${r.software}`);
+  lines.push(`transaction: ${r.transaction ? 'yes' : 'no'}, batch: ${r.batch ? 'yes' : 'no'}`, `resource types: ${r.resources.length}`);
+  for (const problem of r.problems) lines.push(`problem: ${problem}`);
+  return lines.join('\n');
+}
+
+export function syncSummary(report: PushReport | PullReport): string {
+  const lines: string[] = [];
+  if ('planned' in report) lines.push(`${report.dryRun ? 'would push' : 'pushed'}: ${report.planned} planned (${report.mode === 'none' ? 'nothing sent' : report.mode})`);
+  else lines.push(`${report.dryRun ? 'would pull' : 'pulled'}: ${report.received} received in ${report.pages} page(s)`);
+  lines.push(`created: ${report.created}`, `updated: ${report.updated}`, `unchanged: ${report.unchanged}`, `conflicts: ${report.conflicts}`, `failed: ${report.failed.length}`, `retries: ${report.retries}`);
+  for (const f of report.failed.slice(0, 20)) lines.push(`  ${f.resourceType}/${f.id}${f.status ? ` (${f.status})` : ''}: ${describeOutcome(f.outcome)}`);
+  if (report.plan) for (const p of report.plan.slice(0, 50)) lines.push(`  ${p.action} ${p.key}`);
+  return lines.join('\n');
+}
+
+function authOf(options: ServerOptions): ServerAuth {
+  if (options.bearer !== undefined && options.basic !== undefined) throw new CliError('give --bearer or --basic, not both');
+  if (options.bearer !== undefined) {
+    if (options.bearer === '') throw new CliError('--bearer needs the token');
+    return { kind: 'bearer', token: options.bearer };
+  }
+  if (options.basic !== undefined) {
+    const colon = options.basic.indexOf(':');
+    if (colon <= 0) throw new CliError('--basic needs USER:PASS');
+    return { kind: 'basic', user: options.basic.slice(0, colon), password: options.basic.slice(colon + 1) };
+  }
+  return { kind: 'none' };
+}
+
+export async function serverCommand(args: readonly string[], options: ServerOptions, io: CliIo): Promise<number> {
+  const [sub, dir, name, baseUrl, ...extra] = args;
+  if (dir === undefined) throw new CliError(`missing DIR (usage: ${SERVER_USAGE})`);
+  if (sub !== 'add' && (options.bearer !== undefined || options.basic !== undefined)) throw new CliError('--bearer and --basic belong to "hearth server add"');
+  if (sub === 'add') {
+    if (name === undefined || baseUrl === undefined || extra.length > 0) throw new CliError(`usage: ${SERVER_USAGE}`);
+    const auth = authOf(options);
+    return withSession(dir, io, async (session) => {
+      const saved = value(await session.services.sync.saveServer({ name, baseUrl, auth }));
+      io.out(`${profileLine(saved)}\n`);
+      io.out(`${connectionSummary(value(await session.services.sync.test({ name })))}\n`);
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    if (name !== undefined) throw new CliError(`usage: ${SERVER_USAGE}`);
+    return withSession(dir, io, async (session) => {
+      const profiles = value(await session.services.sync.servers({}));
+      if (profiles.length === 0) io.err('no server profiles in this vault\n');
+      for (const p of profiles) io.out(`${profileLine(p)}\n`);
+      return 0;
+    });
+  }
+  if (sub === 'test' || sub === 'remove') {
+    if (name === undefined || baseUrl !== undefined) throw new CliError(`usage: ${SERVER_USAGE}`);
+    return withSession(dir, io, async (session) => {
+      if (sub === 'remove') {
+        value(await session.services.sync.removeServer({ name }));
+        io.out(`removed ${name}\n`);
+        return 0;
+      }
+      const report = value(await session.services.sync.test({ name }));
+      io.out(`${connectionSummary(report)}\n`);
+      return report.problems.length > 0 ? 1 : 0;
+    });
+  }
+  throw new CliError(`unknown server command${sub === undefined ? '' : ` "${sub.slice(0, 40)}"`} (usage: ${SERVER_USAGE})`);
+}
+
+export async function syncCommand(args: readonly string[], options: SyncOptions, io: CliIo): Promise<number> {
+  const [dir, action, ...extra] = args;
+  if (dir === undefined || action === undefined || extra.length > 0) throw new CliError(`usage: ${SYNC_USAGE}`);
+  const name = options.server;
+  if (name === undefined || name === '') throw new CliError(`missing --server NAME (usage: ${SYNC_USAGE})`);
+  if (options.all && action !== 'push') throw new CliError('--all belongs to "hearth sync ... push"');
+  if (options.dryRun && action !== 'push' && action !== 'pull') throw new CliError('--dry-run belongs to push and pull');
+  return withSession(dir, io, async (session) => {
+    const sync = session.services.sync;
+    if (action === 'status') {
+      const s = value(await sync.status({ name }));
+      io.out(`server: ${s.server}\nmapped: ${s.mapped}\nconflicts: ${s.conflicts}\nlast push: ${s.lastPushAt ?? 'never'}\nlast pull: ${s.lastPullAt ?? 'never'}\n`);
+      if (s.pendingPush) io.out(`interrupted push (${s.pendingPush.mode}, started ${s.pendingPush.startedAt}): the next push resumes it\n`);
+      return 0;
+    }
+    if (action === 'conflicts') {
+      for (const c of value(await sync.conflicts({ name }))) io.out(`${c.kind}\t${c.resourceType}/${c.localId}\tserver ${c.resourceType}/${c.serverId}\t${c.detectedAt}\n`);
+      return 0;
+    }
+    if (action !== 'push' && action !== 'pull') throw new CliError(`unknown sync action "${action.slice(0, 40)}" (usage: ${SYNC_USAGE})`);
+    const job = value(action === 'push' ? await sync.push({ name, mode: options.all ? 'all' : 'changed', dryRun: options.dryRun }) : await sync.pull({ name, dryRun: options.dryRun }));
+    const finished = await followJob(session, job.id);
+    if (finished.status === 'failed') throw new OperationOutcomeError(finished.error ?? { resourceType: 'OperationOutcome', issue: [] });
+    if (finished.status === 'cancelled') throw new CliError(`${action} cancelled (what was synced stays; the next ${action} continues)`, 130);
+    const report = value(await sync.report({ jobId: job.id }));
+    io.out(`${syncSummary(report)}\n`);
+    return report.failed.length > 0 || report.conflicts > 0 ? 2 : 0;
+  });
+}
