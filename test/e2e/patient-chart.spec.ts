@@ -9,9 +9,9 @@ import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copySampleVault, openVault } from './fixtures/sample-vault';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(import.meta.dirname, '../../test-results/screens');
-const PASSPHRASE = 'amber willow ninety lanterns';
 
 interface ChartShape {
   todo: unknown[];
@@ -68,18 +68,8 @@ test.describe('patient chart', () => {
     test.setTimeout(480_000);
     fs.mkdirSync(shotsDir, { recursive: true });
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.goto(hearthUrl!);
-    const lockButton = page.getByTestId('lock-button');
-    await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
-    if (await lockButton.isVisible()) await lockButton.click();
-    await page.getByLabel('Vault folder').fill(path.join(root, 'vault'));
-    await page.getByLabel('New passphrase').fill(PASSPHRASE);
-    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-    await page.getByLabel(/Load sample data/).check();
-    await page.getByRole('button', { name: 'Create a new vault' }).click();
-    await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 180_000 });
-    await page.getByTestId('nav-home').click();
-    await expect(page.getByTestId('nlp-counts')).toHaveText(/^([\d,]+) of \1 notes processed$/, { timeout: 300_000 });
+    // A vault with the sample patients whose notes the NLP has read (fixtures/sample-vault.ts).
+    await openVault(page, hearthUrl!, copySampleVault(path.join(root, 'vault')));
 
     // The way in: the Patient list's Chart link.
     await goHash(page, '#/resources/Patient');

@@ -9,10 +9,10 @@ import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copySampleVault, openVault } from './fixtures/sample-vault';
 import { fileURLToPath } from 'node:url';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
-const PASSPHRASE = 'copper harbour seven kites';
 
 async function shoot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(shotsDir, { recursive: true });
@@ -44,16 +44,8 @@ test.describe('query screen', () => {
 
   test('build, run, choose a column, save, reload, run the saved query, export CSV, plot the cohort', async ({ page }) => {
     test.setTimeout(480_000);
-    await page.goto(hearthUrl!);
-    const lockButton = page.getByTestId('lock-button');
-    await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
-    if (await lockButton.isVisible()) await lockButton.click();
-    await page.getByLabel('Vault folder').fill(path.join(root, 'vault'));
-    await page.getByLabel('New passphrase').fill(PASSPHRASE);
-    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-    await page.getByLabel(/Load sample data/).check();
-    await page.getByRole('button', { name: 'Create a new vault' }).click();
-    await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 180_000 });
+    // A vault with the sample patients whose notes the NLP has read (fixtures/sample-vault.ts).
+    await openVault(page, hearthUrl!, copySampleVault(path.join(root, 'vault')));
 
     // The nav entry opens the screen; `Patient` is the starting query.
     await page.getByTestId('nav-query').click();

@@ -10,9 +10,9 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copySampleVault, openVault } from './fixtures/sample-vault';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(import.meta.dirname, '../../test-results/screens');
-const PASSPHRASE = 'amber willow ninety lanterns';
 const X = 'Xavier';
 const Y = 'Yuki';
 
@@ -53,18 +53,8 @@ test.describe('annotation exchange and agreement', () => {
     test.setTimeout(1_500_000);
     fs.mkdirSync(shotsDir, { recursive: true });
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.goto(hearthUrl!);
-    const lockButton = page.getByTestId('lock-button');
-    await expect(lockButton.or(page.getByLabel('Vault folder')).first()).toBeVisible();
-    if (await lockButton.isVisible()) await lockButton.click();
-    await page.getByLabel('Vault folder').fill(path.join(root, 'vault'));
-    await page.getByLabel('New passphrase').fill(PASSPHRASE);
-    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-    await page.getByLabel(/Load sample data/).check();
-    await page.getByRole('button', { name: 'Create a new vault' }).click();
-    await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 480_000 });
-    await page.getByTestId('nav-home').click();
-    await expect(page.getByTestId('nlp-counts')).toHaveText(/^([\d,]+) of \1 notes processed$/, { timeout: 480_000 });
+    // A vault with the sample patients whose notes the NLP has read (fixtures/sample-vault.ts).
+    await openVault(page, hearthUrl!, copySampleVault(path.join(root, 'vault')));
 
     // Xavier reviews the lowest-score note: accept, reject, accept.
     await setReviewer(page, X);
