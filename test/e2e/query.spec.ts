@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { copySampleVault, openVault } from './fixtures/sample-vault';
 import { fileURLToPath } from 'node:url';
+import { lockServerVault } from './fixtures/server';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 
@@ -34,11 +35,7 @@ test.describe('query screen', () => {
   });
 
   test.afterAll(async () => {
-    if (hearthUrl) {
-      const origin = new URL(hearthUrl).origin;
-      const token = new URL(hearthUrl).hash.replace(/^#token=/, '');
-      await fetch(`${origin}/api/vault.lock`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
-    }
+    await lockServerVault(hearthUrl);
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { copySampleVault, openVault } from './fixtures/sample-vault';
+import { lockServerVault } from './fixtures/server';
 
 const shotsDir = process.env.HEARTH_SHOTS_DIR ?? path.resolve(import.meta.dirname, '../../test-results/screens');
 
@@ -26,11 +27,7 @@ test.describe('review workspace', () => {
   });
 
   test.afterAll(async () => {
-    if (hearthUrl) {
-      const origin = new URL(hearthUrl).origin;
-      const token = new URL(hearthUrl).hash.replace(/^#token=/, '');
-      await fetch(`${origin}/api/vault.lock`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
-    }
+    await lockServerVault(hearthUrl);
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 

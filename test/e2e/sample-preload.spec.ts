@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lockServerVault } from './fixtures/server';
 
 const screensDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 const PASSPHRASE = 'amber willow ninety lanterns';
@@ -23,11 +24,7 @@ test.describe('preload sample data', () => {
   });
 
   test.afterAll(async () => {
-    if (hearthUrl) {
-      const origin = new URL(hearthUrl).origin;
-      const token = new URL(hearthUrl).hash.replace(/^#token=/, '');
-      await fetch(`${origin}/api/vault.lock`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
-    }
+    await lockServerVault(hearthUrl);
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@
  * ICD-10-CM FY2026 order file with the FY2017 Alphabetic Index and the RxNorm partial tables from
  * ../shared/data/terminology imported as one job: progress, the report, the stored packs, and the
  * NLP panel offering to re-run the notes processed before. Screenshots in
- * test-results/screens (and /work/notes when HEARTH_SHOTS_DIR says so). Skips without ../shared.
+ * test-results/screens (or HEARTH_SHOTS_DIR). Skips without ../shared.
  */
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
