@@ -109,7 +109,7 @@ test.describe('annotation exchange and agreement', () => {
       written.push((await summary.textContent()) ?? '');
       if (file !== files.at(-1)) await importCard.locator('input[type="file"]').setInputFiles([]);
     }
-    expect(written).toEqual(['1 notes · 3 annotations written · 0 errors', '1 notes · 0 annotations written · 0 errors', '1 notes · 0 annotations written · 0 errors']);
+    expect(written).toEqual(['1 note · 3 annotations written · 0 errors', '1 note · 0 annotations written · 0 errors', '1 note · 0 annotations written · 0 errors']);
     await page.screenshot({ path: path.join(shotsDir, 'annotations-import-light.png') });
 
     // Agreement: the same annotations.

@@ -6,6 +6,11 @@ export function formatCount(value: number): string {
   return integerFormat.format(value);
 }
 
+/** `1, 'note'` → `1 note`; `3, 'note'` → `3 notes`; `2, 'entry', 'entries'` → `2 entries`. */
+export function countOf(value: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(value)} ${value === 1 ? singular : plural}`;
+}
+
 /** `95` → `1 min 35 s`; `3700` → `1 h 2 min`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';

@@ -15,7 +15,7 @@ import type { AnnotationFile, AnnotationFormat } from '../../../src-main/review/
 import { useApi } from '../api/context';
 import { useApiQuery } from '../api/hooks';
 import { downloadBlob } from '../lib/download';
-import { formatCount } from '../lib/format';
+import { countOf, formatCount } from '../lib/format';
 import { readZip, writeZip } from '../lib/zip';
 import { normalizeFilters, type QueueFilters } from '../review/queue-filters';
 import type { Route } from '../router/routes';
@@ -146,7 +146,7 @@ function ExportCard({ reviewers, defaultReviewer, filters }: { reviewers: string
       }
       const { name, blob } = exportDownload(result.value, format, reviewer);
       downloadBlob(name, blob);
-      setMessage({ ok: true, text: `Downloaded ${name} (${formatCount(result.value.length)} file${result.value.length === 1 ? '' : 's'}${documentIds ? `, ${formatCount(documentIds.length)} notes` : ''}).` });
+      setMessage({ ok: true, text: `Downloaded ${name} (${countOf(result.value.length, 'file')}${documentIds ? `, ${countOf(documentIds.length, 'note')}` : ''}).` });
     } catch (e) {
       setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
     } finally {
@@ -291,7 +291,7 @@ function ImportReport({ report }: { report: ReviewImportResult }) {
     <Stack gap="xs" data-testid="import-report">
       <Alert color={report.errors.length === 0 ? 'green' : 'yellow'} variant="light">
         <Text size="sm" data-testid="import-summary">
-          {formatCount(report.documents)} notes · {formatCount(report.annotations)} annotations written · {formatCount(report.errors.length)} errors
+          {countOf(report.documents, 'note')} · {countOf(report.annotations, 'annotation')} written · {countOf(report.errors.length, 'error')}
         </Text>
       </Alert>
       {report.errors.length > 0 && (

@@ -127,7 +127,7 @@ describe('annotation export / import screen', () => {
     await waitFor(() => expect(importFormat().value).toBe('spaCy spans JSONL'));
     fireEvent.change(within(screen.getByTestId('annotation-import')).getByLabelText(/As reviewer/), { target: { value: 'Yan' } });
     fireEvent.click(screen.getByTestId('import-annotations'));
-    expect((await screen.findByTestId('import-summary')).textContent).toBe('1 notes · 2 annotations written · 1 errors');
+    expect((await screen.findByTestId('import-summary')).textContent).toBe('1 note · 2 annotations written · 1 error');
     expect(calls.find((call) => call.channel === 'review.import')?.input).toEqual({ format: 'spacy-jsonl', reviewer: 'Yan', files: [{ name: 'annotations.spacy.jsonl', text }] });
     expect(screen.getByTestId('import-errors').textContent).toContain('annotations.spacy.jsonl2not valid JSON');
 
