@@ -8,6 +8,8 @@ import { describeOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { computeAgreement, type AgreementDocument } from './agreement';
 import { selectForExport } from './exchange';
+import { sameState } from './overlay';
+import { stateOf } from './record';
 import { exportAnnotations, importAnnotations, type ReviewImportResult } from './formats';
 import type { ReviewService } from './service';
 import type { AgreementReport, AnnotationChange, AnnotationFile, AnnotationFormat, AnnotationState, ReviewAnnotation, ReviewDocument } from './types';
@@ -54,34 +56,6 @@ export async function exportReview(service: ReviewService, input: ReviewExportIn
     documents.push(selectForExport(document, { includeRejected: input.includeRejected === true }));
   }
   return exportAnnotations(input.format, documents);
-}
-
-function stateOf(annotation: ReviewAnnotation): AnnotationState {
-  const state: AnnotationState = {
-    begin: annotation.begin,
-    end: annotation.end,
-    category: annotation.category,
-    type: annotation.type,
-    traits: [...annotation.traits],
-    decision: annotation.decision,
-  };
-  if (annotation.concept) state.concept = { ...annotation.concept };
-  return state;
-}
-
-function sameState(a: AnnotationState, b: AnnotationState): boolean {
-  return (
-    a.begin === b.begin &&
-    a.end === b.end &&
-    a.category === b.category &&
-    a.type === b.type &&
-    a.decision === b.decision &&
-    a.traits.length === b.traits.length &&
-    a.traits.every((t) => b.traits.includes(t)) &&
-    a.concept?.system === b.concept?.system &&
-    a.concept?.code === b.concept?.code &&
-    a.concept?.display === b.concept?.display
-  );
 }
 
 const ENGINE_ID = /^e:\d{1,9}-\d{1,9}-[A-Z_]{1,40}(?:~\d{1,4})?$/;

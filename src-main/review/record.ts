@@ -219,7 +219,7 @@ export interface AnnotationDelta {
 export type ReviewAction = 'apply' | 'set-status' | 'bulk-accept';
 
 /** The state part of a stored annotation (what AnnotationChange carries, so undo can re-apply `before`). */
-export function stateOf(a: StoredAnnotation): AnnotationState {
+export function stateOf(a: AnnotationState): AnnotationState {
   const state: AnnotationState = { begin: a.begin, end: a.end, category: a.category, type: a.type, traits: [...a.traits], decision: a.decision };
   if (a.concept) state.concept = { ...a.concept };
   return state;

@@ -124,25 +124,8 @@ export function firstIssue(error: z.ZodError): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
-/** What an importer read for one annotation, before the checks. Offsets are UTF-16 already. */
-export interface AnnotationFields {
-  id: string;
-  origin: 'engine' | 'reviewer';
-  begin: number;
-  end: number;
-  text: string;
-  category: EntityCategory;
-  type: EntityType;
-  score?: number;
-  traits: TraitName[];
-  concept?: ChosenConcept;
-  candidates?: Concept[];
-  attributes?: Attribute[];
-  decision: AnnotationDecision;
-  edited: boolean;
-  reviewedBy?: string;
-  reviewedAt?: string;
-}
+/** What an importer read for one annotation, before the checks (a ReviewAnnotation's fields). Offsets are UTF-16 already. */
+export type AnnotationFields = ReviewAnnotation;
 
 /**
  * The checks every importer makes (the same the review service makes on `review.apply`): span
