@@ -124,6 +124,12 @@ export class FhirKitTransport implements SyncTransport {
     return this.call(`read ${resourceType}`, (s) => this.client.request(`${resourceType}/${encodeURIComponent(id)}`, { options: { signal: s } }), signal);
   }
 
+  async delete(resourceType: string, id: string, ifMatch: string | undefined, signal?: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = {};
+    if (ifMatch) headers['if-match'] = ifMatch;
+    await this.call(`delete ${resourceType}`, (s) => this.client.request(`${resourceType}/${encodeURIComponent(id)}`, { method: 'DELETE', options: { signal: s, headers } }), signal);
+  }
+
   search(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle> {
     const query = new URLSearchParams(params.map(([k, v]): [string, string] => [k, v])).toString();
     return this.call(`search ${resourceType}`, (s) => this.client.request(`${resourceType}${query ? `?${query}` : ''}`, { options: { signal: s } }), signal);

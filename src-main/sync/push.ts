@@ -14,8 +14,10 @@ import type { WriteOp } from '../fhir/repository';
 import { analyzeCapabilities, pushMode } from './capability';
 import { originCode, sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
+import { findDeletions, pushDeletions } from './deletions';
 import { referenceTargets, rewriteReferences } from './references';
 import { withRetry } from './retry';
+import { pushScope } from './scope';
 import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
 import { TransportError, weakEtag } from './transport';
 import type { IdMapEntry, PushReport, PushRun, SyncConflict, SyncState } from './types';
@@ -25,6 +27,10 @@ export interface PushOptions {
   /** Resource types to push; empty or absent: every type. */
   types?: string[];
   dryRun?: boolean;
+  /** Only what this saved query (its Basic id) matches, and the unsynced resources it refers to. */
+  query?: string;
+  /** Only notes whose review is done, and the unsynced resources they refer to. */
+  reviewedOnly?: boolean;
 }
 
 interface PlanItem {
@@ -98,7 +104,8 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   const report: PushReport = { dryRun: options.dryRun === true, mode: 'none', planned: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0 };
   const records = await store.all();
   let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
-  const map = new IdMap(records.maps.get(server) ?? []);
+  // A deleted pair is history: a resource created again with its id is a new one.
+  const map = new IdMap((records.maps.get(server) ?? []).filter((e) => !e.deleted));
   const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
   const allTypes = repository.types();
   // An interrupted push is finished first, as it was asked (docs/sync.md "Resume").
@@ -106,8 +113,15 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
     mode: options.mode,
     types: options.types && options.types.length > 0 ? options.types.filter((t) => allTypes.includes(t)) : [],
     startedAt: ctx.now().toISOString(),
+    ...(options.query !== undefined ? { query: options.query } : {}),
+    ...(options.reviewedOnly ? { reviewedOnly: true } : {}),
   };
-  const types = run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType);
+  if (run.query !== undefined && run.reviewedOnly) throw new OperationOutcomeError(outcome('invalid', 'Push either by saved query or reviewed notes only, not both', { status: 400 }));
+  const scope = await pushScope(ctx, run, map);
+  const scopeTypes = scope ? [...new Set([...scope].map((k) => k.slice(0, k.indexOf('/'))))] : undefined;
+  const types = scopeTypes ?? (run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType));
+  /** Every current local resource of the pushed types: a mapped one not among them was deleted here. */
+  const seen = new Set<string>();
 
   // Plan: every selected resource not yet in step with the server.
   const items: PlanItem[] = [];
@@ -119,7 +133,8 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       for (const r of page.resources) {
         if (isSyncRecord(r) || !r.id) continue;
         const key = `${resourceType}/${r.id}`;
-        if (conflicted.has(key)) continue;
+        seen.add(key);
+        if (conflicted.has(key) || (scope && !scope.has(key))) continue;
         const entry = map.local(resourceType, r.id);
         if (entry && entry.localVersion === r.meta?.versionId && (run.mode === 'changed' || entry.syncedAt >= run.startedAt)) continue;
         items.push({ resourceType, id: r.id, key, refs: referenceTargets(r).map((t) => `${t.resourceType}/${t.id}`) });
@@ -129,16 +144,20 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
     }
   }
   const ordered = dependencyOrder(items);
-  report.planned = ordered.length;
+  // A scoped push sends what its scope matches; deletions belong to pushes of whole types.
+  const deletions = scope ? [] : findDeletions(map, seen, run.types, conflicted);
+  report.planned = ordered.length + deletions.length;
   if (options.dryRun) {
-    report.plan = ordered.slice(0, PLAN_LIST_LIMIT).map((i) => ({ key: i.key, action: map.local(i.resourceType, i.id) ? 'update' : 'create' }));
+    const plan: NonNullable<PushReport['plan']> = ordered.slice(0, PLAN_LIST_LIMIT).map((i) => ({ key: i.key, action: map.local(i.resourceType, i.id) ? 'update' : 'create' }));
+    for (const d of deletions.slice(0, Math.max(0, PLAN_LIST_LIMIT - plan.length))) plan.push({ key: `${d.resourceType}/${d.localId}`, action: 'delete' });
+    report.plan = plan;
     return report;
   }
   const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
   const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
   if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
   report.mode = pushMode(capability);
-  if (ordered.length === 0) {
+  if (ordered.length === 0 && deletions.length === 0) {
     if (state.pushRun) {
       state = { ...state, lastPushAt: run.startedAt };
       delete state.pushRun;
@@ -310,7 +329,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       try {
         locals.push({ item, local: await repository.read(item.resourceType, item.id) });
       } catch {
-        // Deleted locally since the plan: nothing to push (deletions are not synced yet, docs/sync.md).
+        // Deleted locally since the plan: the next push sends the deletion.
       }
     }
     state = { ...state, inFlight: { keys: locals.map((l) => `${l.item.key}@${l.local.meta?.versionId ?? ''}`), sentAt: ctx.now().toISOString() } };
@@ -353,7 +372,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
     const chunk = ordered.slice(i, i + profile.chunkSize);
     await runChunk(chunk, false);
     done += chunk.length;
-    ctx.onProgress?.({ done, total: ordered.length, message: `Pushed ${done} of ${ordered.length}` });
+    ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
   }
   // Cycles: everything is on the server now, so the references left local can be rewritten.
   for (let i = 0; i < fixups.length; i += profile.chunkSize) {
@@ -363,6 +382,10 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
     // The fix-up is the same resource again, not another one pushed.
     Object.assign(report, before);
   }
+  await pushDeletions(ctx, deletions, report, (n) => {
+    done += n;
+    ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
+  });
   state = { ...state, lastPushAt: run.startedAt };
   delete state.pushRun;
   delete state.inFlight;

@@ -13,12 +13,25 @@ import type { SyncContext, SyncProgress } from './context';
 import { FhirKitTransport } from './fhir-kit-transport';
 import { pull, type PullOptions } from './pull';
 import { push, type PushOptions } from './push';
+import { conflictDetail, resolveConflict } from './resolve';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
 import type { SecretBox } from './secrets';
 import { profileId, SyncStore, type StoredProfile } from './store';
 import type { SyncTransport } from './transport';
 import { checkServerUrl } from './url-policy';
-import type { ConnectionReport, PullReport, PushReport, ServerAuth, ServerProfile, ServerProfileInput, SyncConflict, SyncStatus } from './types';
+import type {
+  ConflictDetail,
+  ConnectionReport,
+  PullReport,
+  PushReport,
+  ResolveChoice,
+  ResolveResult,
+  ServerAuth,
+  ServerProfile,
+  ServerProfileInput,
+  SyncConflict,
+  SyncStatus,
+} from './types';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DEFAULT_CHUNK = 100;
@@ -142,7 +155,7 @@ export class SyncService {
     const state = records.states.get(name) ?? { pullCursor: {} };
     return {
       server: name,
-      mapped: records.maps.get(name)?.length ?? 0,
+      mapped: (records.maps.get(name) ?? []).filter((e) => !e.deleted).length,
       conflicts: records.conflicts.get(name)?.length ?? 0,
       pullCursor: state.pullCursor,
       ...(state.lastPushAt ? { lastPushAt: state.lastPushAt } : {}),
@@ -154,6 +167,16 @@ export class SyncService {
   async conflicts(name: string): Promise<SyncConflict[]> {
     await this.store.requireProfile(name);
     return this.store.conflicts(name);
+  }
+
+  /** One conflict with both sides in local form and their field-level diff. */
+  async conflictDetail(name: string, resourceType: string, localId: string): Promise<ConflictDetail> {
+    return conflictDetail(await this.context(name), resourceType, localId);
+  }
+
+  /** Keep ours, take theirs or merge (docs/sync.md "Conflicts"); a side that moved meanwhile refreshes the conflict instead. */
+  async resolveConflict(name: string, resourceType: string, localId: string, choice: ResolveChoice, signal?: AbortSignal): Promise<ResolveResult> {
+    return resolveConflict(await this.context(name, signal), resourceType, localId, choice);
   }
 
   /** Push or pull as a job: progress events, cancel between requests; the report is kept by job id. */

@@ -46,6 +46,8 @@ export interface SyncTransport {
   /** PUT [base]/Type/id with If-Match when given (http.html#concurrency). */
   update(resource: Resource, ifMatch: string | undefined, signal?: AbortSignal): Promise<Resource>;
   read(resourceType: string, id: string, signal?: AbortSignal): Promise<Resource>;
+  /** DELETE [base]/Type/id with If-Match when given (http.html#delete, http.html#concurrency). */
+  delete(resourceType: string, id: string, ifMatch: string | undefined, signal?: AbortSignal): Promise<void>;
   /** GET [base]/Type?params (search.html). */
   search(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle>;
   /** The page the Bundle's `next` link points to; undefined on the last page (http.html#paging). */

@@ -46,6 +46,8 @@ export interface IdMapEntry {
   localVersion: string;
   /** When this pair was last synced (push or pull). */
   syncedAt: string;
+  /** When the local resource's deletion reached the server (or the server had it gone already): the pair is history. */
+  deleted?: string;
 }
 
 /** The in-flight chunk of a push: written before the request, cleared with the id map entries of its results. */
@@ -60,6 +62,10 @@ export interface PushRun {
   mode: 'all' | 'changed';
   types: string[];
   startedAt: string;
+  /** Only what this saved query matches (and the unsynced resources it refers to). */
+  query?: string;
+  /** Only notes whose review is done (and the unsynced resources they refer to). */
+  reviewedOnly?: boolean;
 }
 
 /** Per-server sync state (docs/sync.md "State"). */
@@ -73,7 +79,7 @@ export interface SyncState {
   inFlight?: InFlightChunk;
 }
 
-export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed';
+export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed' | 'push-delete';
 
 /** A resource changed on both sides: nothing overwritten, both versions kept until resolved. */
 export interface SyncConflict {
@@ -85,6 +91,8 @@ export interface SyncConflict {
   local: Resource;
   /** The server's current version (absent when the server no longer has it). */
   server?: Resource;
+  /** Deleted here: `local` is its last version before the deletion. */
+  localDeleted?: boolean;
 }
 
 /** A resource a push or pull could not sync, and why (never retried: 4xx other than 409/412/429). */
@@ -107,9 +115,11 @@ export interface PushReport {
   failed: SyncFailure[];
   /** Requests repeated after a timeout, reset, 429 or 5xx. */
   retries: number;
-  /** Dry run: what would be sent (`Type/id` and create or update), at most 1,000. */
-  plan?: Array<{ key: string; action: 'create' | 'update' }>;
+  /** Dry run: what would be sent (`Type/id` and create, update or delete), at most 1,000. */
+  plan?: Array<{ key: string; action: 'create' | 'update' | 'delete' }>;
   cancelled?: boolean;
+  /** Local deletions pushed (DELETE done, or the server had it gone already). */
+  deleted?: number;
 }
 
 export interface PullReport {
@@ -149,4 +159,36 @@ export interface SyncStatus {
   lastPullAt?: string;
   /** A push was interrupted: the next push resumes it. */
   pendingPush?: PushRun & { inFlight: number };
+}
+
+/** One difference between two versions of a resource, at a JSON path such as `name[0].given[1]`. */
+export interface FieldDiff {
+  path: string;
+  /** Relative to ours: `added` is only in theirs, `removed` only in ours. */
+  kind: 'added' | 'removed' | 'changed';
+  ours?: unknown;
+  theirs?: unknown;
+}
+
+/** A conflict with both sides in local form (local ids in references, no server meta) and their field-level diff. */
+export interface ConflictDetail {
+  conflict: SyncConflict;
+  /** Our version (absent: deleted here). */
+  ours?: Resource;
+  /** The server's version as it would be stored here (absent: the server has none). */
+  theirs?: Resource;
+  diff: FieldDiff[];
+}
+
+export type ResolveChoice = { action: 'ours' } | { action: 'theirs' } | { action: 'merge'; resource: Resource };
+
+export interface ResolveResult {
+  /** `refreshed`: a side moved since the conflict was recorded; the conflict now shows the new versions and nothing was written. */
+  outcome: 'resolved' | 'refreshed';
+  action: ResolveChoice['action'];
+  /** The refreshed conflict. */
+  conflict?: SyncConflict;
+  /** The server version now in step (absent when the resource is deleted on both sides). */
+  serverVersion?: string;
+  localVersion?: string;
 }
