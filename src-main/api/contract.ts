@@ -19,7 +19,7 @@ import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
 import type { ChartNote, PatientChart } from '../chart/types';
 import type { CohortReport, QueryExportPart, QueryParameters, SavedQuery } from '../query/types';
-import type { ConnectionReport, PullReport, PushReport, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
+import type { ConflictDetail, ConnectionReport, PullReport, PushReport, ResolveResult, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -643,9 +643,22 @@ export const syncContract = {
   removeServer: method<{ removed: true }>()(z.object({ name: serverName }).strict()),
   /** GET /metadata: FHIR version, transaction/batch, interactions per type. */
   test: method<ConnectionReport>()(z.object({ name: serverName }).strict()),
-  /** A push job (progress: jobs.get; result: sync.report). `changed` (default) sends what changed since it was last synced; `all` every resource. */
+  /**
+   * A push job (progress: jobs.get; result: sync.report). `changed` (default) sends what changed since it was last synced; `all` every resource.
+   * Scope: `types`, or `query` (a saved query's id: what it matches), or `reviewedOnly` (notes whose review is done), the last two with the unsynced resources they refer to.
+   */
   push: method<JobState>()(
-    z.object({ name: serverName, mode: z.enum(['all', 'changed']).default('changed'), types: z.array(resourceType).max(300).optional(), dryRun: z.boolean().default(false) }).strict(),
+    z
+      .object({
+        name: serverName,
+        mode: z.enum(['all', 'changed']).default('changed'),
+        types: z.array(resourceType).max(300).optional(),
+        dryRun: z.boolean().default(false),
+        query: resourceId.optional(),
+        reviewedOnly: z.boolean().optional(),
+      })
+      .strict()
+      .refine((v) => [v.types && v.types.length > 0, v.query !== undefined, v.reviewedOnly === true].filter(Boolean).length <= 1, 'Push one scope: types, a saved query, or reviewed notes'),
   ),
   /** A pull job: incremental by _lastUpdated per type. */
   pull: method<JobState>()(
@@ -656,6 +669,19 @@ export const syncContract = {
   status: method<SyncStatus>()(z.object({ name: serverName }).strict()),
   /** Resources changed on both sides, with both versions. */
   conflicts: method<SyncConflict[]>()(z.object({ name: serverName }).strict()),
+  /** One conflict: both sides in local form and their field-level diff (JSON paths added, removed, changed). */
+  conflict: method<ConflictDetail>()(z.object({ name: serverName, resourceType, localId: resourceId }).strict()),
+  /**
+   * Resolves a conflict: keep ours (sent with If-Match on the server's version), take theirs (stored here as a new version), or merge
+   * (`resource`, validated, stored here and sent with If-Match). When either side moved since the conflict was recorded, nothing is written
+   * and the conflict comes back refreshed (`outcome: 'refreshed'`).
+   */
+  resolve: method<ResolveResult>()(
+    z
+      .object({ name: serverName, resourceType, localId: resourceId, action: z.enum(['ours', 'theirs', 'merge']), resource: resourceBody.optional() })
+      .strict()
+      .refine((v) => (v.action === 'merge') === (v.resource !== undefined), 'A merge needs the merged resource (and only a merge takes one)'),
+  ),
 };
 
 export const contract = {

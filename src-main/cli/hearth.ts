@@ -66,6 +66,14 @@ Sync with FHIR servers (docs/sync.md)
                                  push what changed since the last sync (--all: everything), pull
                                  what changed on the server, or show the state; --dry-run sends
                                  or writes nothing; an interrupted push resumes on the next one
+  hearth sync DIR --server NAME push [--query SAVED_QUERY_ID | --reviewed-only]
+                                 push what a saved query matches, or the notes whose review is
+                                 done, with the unsynced resources they refer to
+  hearth sync DIR --server NAME conflicts Type/id
+                                 both versions' field-level diff
+  hearth sync DIR --server NAME resolve Type/id --keep-ours|--take-theirs|--merge FILE
+                                 settle a conflict; when a side moved meanwhile nothing is
+                                 written and the conflict shows the new versions
 
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
@@ -163,6 +171,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         basic: { type: 'string' },
         'dry-run': { type: 'boolean' },
         all: { type: 'boolean' },
+        'keep-ours': { type: 'boolean' },
+        'take-theirs': { type: 'boolean' },
+        merge: { type: 'string' },
+        query: { type: 'string' },
+        'reviewed-only': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -194,7 +207,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   if (command !== 'import' && values['no-nlp'] !== undefined) throw new CliError('--no-nlp belongs to "hearth import"');
   if (command !== 'server' && (values.bearer !== undefined || values.basic !== undefined)) throw new CliError('--bearer and --basic belong to "hearth server add"');
-  const syncFlag = (['server', 'dry-run', 'all'] as const).find((name) => values[name] !== undefined);
+  const syncFlag = (['server', 'dry-run', 'all', 'keep-ours', 'take-theirs', 'merge', 'query', 'reviewed-only'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sync' && syncFlag !== undefined) throw new CliError(`--${syncFlag} belongs to "hearth sync"`);
   switch (command) {
     case 'nlp': {
@@ -245,7 +258,20 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
     case 'server':
       return serverCommand(rest, { ...(values.bearer !== undefined ? { bearer: values.bearer } : {}), ...(values.basic !== undefined ? { basic: values.basic } : {}) }, io);
     case 'sync':
-      return syncCommand(rest, { ...(values.server !== undefined ? { server: values.server } : {}), dryRun: values['dry-run'] === true, all: values.all === true }, io);
+      return syncCommand(
+        rest,
+        {
+          ...(values.server !== undefined ? { server: values.server } : {}),
+          dryRun: values['dry-run'] === true,
+          all: values.all === true,
+          ...(values['keep-ours'] ? { keepOurs: true } : {}),
+          ...(values['take-theirs'] ? { takeTheirs: true } : {}),
+          ...(values.merge !== undefined ? { merge: values.merge } : {}),
+          ...(values.query !== undefined ? { query: values.query } : {}),
+          ...(values['reviewed-only'] ? { reviewedOnly: true } : {}),
+        },
+        io,
+      );
     case 'import': {
       const usage = 'hearth import DIR SOURCE... [--no-nlp]';
       const dir = need(rest, 0, 'DIR', usage);

@@ -5,14 +5,16 @@
  * cancels; the next push resumes), then a report on stdout. Exit 2 when resources failed or
  * conflicts were found.
  */
-import type { PullReport, PushReport, ConnectionReport, ServerAuth, ServerProfile } from '../sync/types';
+import { readFile } from 'node:fs/promises';
+import type { PullReport, PushReport, ConnectionReport, FieldDiff, ServerAuth, ServerProfile } from '../sync/types';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { describeOutcome } from '../api/result';
 import { CliError } from './cli-error';
 import { followJob, value, withSession, type CliIo } from './commands';
 
 export const SERVER_USAGE = 'hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS] | hearth server list|test|remove DIR [NAME]';
-export const SYNC_USAGE = 'hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all]';
+export const SYNC_USAGE =
+  'hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all] [--query ID | --reviewed-only] | conflicts Type/id | resolve Type/id --keep-ours|--take-theirs|--merge FILE';
 
 export interface ServerOptions {
   bearer?: string;
@@ -23,6 +25,31 @@ export interface SyncOptions {
   server?: string;
   dryRun: boolean;
   all: boolean;
+  keepOurs?: boolean;
+  takeTheirs?: boolean;
+  /** A JSON file with the merged resource. */
+  merge?: string;
+  /** Push what this saved query matches. */
+  query?: string;
+  reviewedOnly?: boolean;
+}
+
+const CONFLICT_KEY = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})$/;
+
+function conflictKey(key: string | undefined): { resourceType: string; localId: string } {
+  const m = CONFLICT_KEY.exec(key ?? '');
+  if (!m) throw new CliError(`give the conflict as Type/id, e.g. Patient/p1 (usage: ${SYNC_USAGE})`);
+  return { resourceType: m[1]!, localId: m[2]! };
+}
+
+const short = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+};
+
+/** One line per difference: `~ path: ours -> theirs`, `+ path: theirs`, `- path: ours`. */
+export function diffLines(diff: readonly FieldDiff[]): string[] {
+  return diff.map((d) => (d.kind === 'added' ? `+ ${d.path}: ${short(d.theirs)}` : d.kind === 'removed' ? `- ${d.path}: ${short(d.ours)}` : `~ ${d.path}: ${short(d.ours)} -> ${short(d.theirs)}`));
 }
 
 function profileLine(p: ServerProfile): string {
@@ -42,6 +69,7 @@ export function syncSummary(report: PushReport | PullReport): string {
   if ('planned' in report) lines.push(`${report.dryRun ? 'would push' : 'pushed'}: ${report.planned} planned (${report.mode === 'none' ? 'nothing sent' : report.mode})`);
   else lines.push(`${report.dryRun ? 'would pull' : 'pulled'}: ${report.received} received in ${report.pages} page(s)`);
   lines.push(`created: ${report.created}`, `updated: ${report.updated}`, `unchanged: ${report.unchanged}`, `conflicts: ${report.conflicts}`, `failed: ${report.failed.length}`, `retries: ${report.retries}`);
+  if ('planned' in report && report.deleted) lines.push(`deleted: ${report.deleted}`);
   for (const f of report.failed.slice(0, 20)) lines.push(`  ${f.resourceType}/${f.id}${f.status ? ` (${f.status})` : ''}: ${describeOutcome(f.outcome)}`);
   if (report.plan) for (const p of report.plan.slice(0, 50)) lines.push(`  ${p.action} ${p.key}`);
   return lines.join('\n');
@@ -102,7 +130,13 @@ export async function serverCommand(args: readonly string[], options: ServerOpti
 
 export async function syncCommand(args: readonly string[], options: SyncOptions, io: CliIo): Promise<number> {
   const [dir, action, ...extra] = args;
-  if (dir === undefined || action === undefined || extra.length > 0) throw new CliError(`usage: ${SYNC_USAGE}`);
+  const takesKey = action === 'resolve' || action === 'conflicts';
+  if (dir === undefined || action === undefined || extra.length > (takesKey ? 1 : 0)) throw new CliError(`usage: ${SYNC_USAGE}`);
+  const choices = [options.keepOurs && 'keep-ours', options.takeTheirs && 'take-theirs', options.merge !== undefined && 'merge'].filter((c): c is string => typeof c === 'string');
+  if (action !== 'resolve' && choices.length > 0) throw new CliError(`--${choices[0]} belongs to "hearth sync ... resolve"`);
+  if (action === 'resolve' && choices.length !== 1) throw new CliError('resolve needs one of --keep-ours, --take-theirs or --merge FILE');
+  if (action !== 'push' && (options.query !== undefined || options.reviewedOnly)) throw new CliError('--query and --reviewed-only belong to "hearth sync ... push"');
+  if (options.query !== undefined && options.reviewedOnly) throw new CliError('give --query or --reviewed-only, not both');
   const name = options.server;
   if (name === undefined || name === '') throw new CliError(`missing --server NAME (usage: ${SYNC_USAGE})`);
   if (options.all && action !== 'push') throw new CliError('--all belongs to "hearth sync ... push"');
@@ -115,12 +149,52 @@ export async function syncCommand(args: readonly string[], options: SyncOptions,
       if (s.pendingPush) io.out(`interrupted push (${s.pendingPush.mode}, started ${s.pendingPush.startedAt}): the next push resumes it\n`);
       return 0;
     }
+    if (action === 'conflicts' && extra[0] !== undefined) {
+      const detail = value(await sync.conflict({ name, ...conflictKey(extra[0]) }));
+      io.out(`${detail.conflict.kind}\t${extra[0]}\tserver ${detail.conflict.resourceType}/${detail.conflict.serverId}\n`);
+      if (!detail.ours) io.out('ours: deleted here\n');
+      if (!detail.theirs) io.out('theirs: deleted on the server\n');
+      for (const line of diffLines(detail.diff)) io.out(`${line}\n`);
+      return 0;
+    }
+    if (action === 'resolve') {
+      const key = conflictKey(extra[0]);
+      let resource: Record<string, unknown> | undefined;
+      if (options.merge !== undefined) {
+        try {
+          resource = JSON.parse(await readFile(options.merge, 'utf8')) as Record<string, unknown>;
+        } catch (e) {
+          throw new CliError(`--merge ${options.merge}: ${e instanceof SyntaxError ? 'not JSON' : 'cannot be read'}`);
+        }
+        if (typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string') throw new CliError(`--merge ${options.merge}: not a FHIR resource`);
+      }
+      const action = options.keepOurs ? 'ours' : options.takeTheirs ? 'theirs' : 'merge';
+      const result = value(await sync.resolve({ name, ...key, action, ...(resource ? { resource: resource as { resourceType: string } } : {}) }));
+      if (result.outcome === 'refreshed') {
+        io.out(`${extra[0]}: a side changed since the conflict was recorded; nothing was written. The conflict now shows:\n`);
+        const detail = value(await sync.conflict({ name, ...key }));
+        for (const line of diffLines(detail.diff)) io.out(`${line}\n`);
+        return 2;
+      }
+      io.out(`resolved ${extra[0]} (${options.keepOurs ? 'kept ours' : options.takeTheirs ? 'took theirs' : 'merged'})${result.serverVersion ? `: server version ${result.serverVersion}` : ': deleted on both sides'}\n`);
+      return 0;
+    }
     if (action === 'conflicts') {
       for (const c of value(await sync.conflicts({ name }))) io.out(`${c.kind}\t${c.resourceType}/${c.localId}\tserver ${c.resourceType}/${c.serverId}\t${c.detectedAt}\n`);
       return 0;
     }
     if (action !== 'push' && action !== 'pull') throw new CliError(`unknown sync action "${action.slice(0, 40)}" (usage: ${SYNC_USAGE})`);
-    const job = value(action === 'push' ? await sync.push({ name, mode: options.all ? 'all' : 'changed', dryRun: options.dryRun }) : await sync.pull({ name, dryRun: options.dryRun }));
+    const job = value(
+      action === 'push'
+        ? await sync.push({
+            name,
+            mode: options.all ? 'all' : 'changed',
+            dryRun: options.dryRun,
+            ...(options.query !== undefined ? { query: options.query } : {}),
+            ...(options.reviewedOnly ? { reviewedOnly: true } : {}),
+          })
+        : await sync.pull({ name, dryRun: options.dryRun }),
+    );
     const finished = await followJob(session, job.id);
     if (finished.status === 'failed') throw new OperationOutcomeError(finished.error ?? { resourceType: 'OperationOutcome', issue: [] });
     if (finished.status === 'cancelled') throw new CliError(`${action} cancelled (what was synced stays; the next ${action} continues)`, 130);

@@ -289,7 +289,15 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
       push: (input) =>
         guarded(async () => {
           await sync.store.requireProfile(input.name);
-          return sync.startJob(input.name, { push: { mode: input.mode, dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}) } });
+          return sync.startJob(input.name, {
+            push: {
+              mode: input.mode,
+              dryRun: input.dryRun,
+              ...(input.types ? { types: input.types } : {}),
+              ...(input.query !== undefined ? { query: input.query } : {}),
+              ...(input.reviewedOnly ? { reviewedOnly: true } : {}),
+            },
+          });
         }),
       pull: (input) =>
         guarded(async () => {
@@ -306,6 +314,16 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
         }),
       status: (input) => guarded(() => sync.status(input.name)),
       conflicts: (input) => guarded(() => sync.conflicts(input.name)),
+      conflict: (input) => guarded(() => sync.conflictDetail(input.name, input.resourceType, input.localId)),
+      resolve: (input) =>
+        guarded(() =>
+          sync.resolveConflict(
+            input.name,
+            input.resourceType,
+            input.localId,
+            input.action === 'merge' ? { action: 'merge', resource: input.resource as Resource } : { action: input.action },
+          ),
+        ),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

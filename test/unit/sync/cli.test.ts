@@ -3,7 +3,8 @@
  * on a real vault against Medplum over HTTP: add with a bearer token (the server requires it),
  * dry run, push, status, pull into a second vault, and the reason lines for misuse.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Patient } from '@medplum/fhirtypes';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,27 @@ describe('hearth server / hearth sync', () => {
     const pulled = io();
     expect(await syncCommand([b, 'pull'], { server: 'medplum', dryRun: false, all: false }, pulled)).toBe(0);
     expect(pulled.stdout.join('')).toMatch(/pulled: 10 received[\s\S]*created: 10\n/);
+
+    // Both sides edit Patient/p1: the push reports a conflict; its diff; a merge from a file settles it.
+    const serverId = (await server.all('Patient')).find((p) => p.meta?.tag?.some((t) => t.code?.endsWith(':Patient/p1')))!.id!;
+    const theirs = (await server.repo.readResource('Patient', serverId)) as Patient;
+    await server.repo.updateResource({ ...theirs, gender: 'other' });
+    let ours: Patient | undefined;
+    await withSession(a, io(), async (session) => {
+      const p = (await session.repository!.read('Patient', 'p1')) as Patient;
+      ours = (await session.repository!.update({ ...p, birthDate: '1999-09-09' })) as Patient;
+    });
+    expect(await syncCommand([a, 'push'], { server: 'medplum', dryRun: false, all: false }, io())).toBe(2);
+    const diff = io();
+    expect(await syncCommand([a, 'conflicts', 'Patient/p1'], { server: 'medplum', dryRun: false, all: false }, diff)).toBe(0);
+    expect(diff.stdout.join('')).toContain('~ birthDate: "1999-09-09" -> "1951-01-02"\n~ gender: "female" -> "other"\n');
+    await expect(syncCommand([a, 'resolve', 'Patient/p1'], { server: 'medplum', dryRun: false, all: false }, io())).rejects.toThrow(/one of --keep-ours/);
+    const file = path.join(path.dirname(a), 'merged.json');
+    await writeFile(file, JSON.stringify({ ...ours, gender: 'other' }));
+    const resolved = io();
+    expect(await syncCommand([a, 'resolve', 'Patient/p1'], { server: 'medplum', dryRun: false, all: false, merge: file }, resolved)).toBe(0);
+    expect(resolved.stdout.join('')).toMatch(/^resolved Patient\/p1 \(merged\): server version /);
+    expect(((await server.repo.readResource('Patient', serverId)) as Patient).birthDate).toBe('1999-09-09');
   });
 
   it('explains misuse in one reason', async () => {

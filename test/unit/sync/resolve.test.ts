@@ -107,7 +107,7 @@ describe('conflict resolution against Medplum', () => {
   it('"merge" validates the merged resource, stores it here and pushes it; an invalid one changes nothing', async () => {
     const { repo, a, name, serverId } = await conflicted();
     const detail = await a.conflictDetail(name, 'Patient', 'p1');
-    const invalid = { ...detail.ours!, gender: 'sometimes' } as Resource;
+    const invalid: Resource = Object.assign(structuredClone(detail.ours!), { gender: 'sometimes' });
     await expect(a.resolveConflict(name, 'Patient', 'p1', { action: 'merge', resource: invalid })).rejects.toThrow();
     expect(await a.conflicts(name)).toHaveLength(1);
     expect((await repo.read('Patient', 'p1')).meta?.versionId).toBe(detail.ours!.meta?.versionId);
