@@ -682,6 +682,8 @@ export const syncContract = {
       .strict()
       .refine((v) => (v.action === 'merge') === (v.resource !== undefined), 'A merge needs the merged resource (and only a merge takes one)'),
   ),
+  /** Forgets an interrupted push (a cancel rather than a pause): the next push plans afresh. */
+  discard: method<{ discarded: boolean }>()(z.object({ name: serverName }).strict()),
 };
 
 export const contract = {

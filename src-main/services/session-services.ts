@@ -324,6 +324,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
             input.action === 'merge' ? { action: 'merge', resource: input.resource as Resource } : { action: input.action },
           ),
         ),
+      discard: (input) => guarded(() => sync.discardPendingPush(input.name)),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

@@ -79,6 +79,7 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'sync.conflicts': true,
   'sync.conflict': true,
   'sync.resolve': true,
+  'sync.discard': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

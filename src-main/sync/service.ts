@@ -179,6 +179,21 @@ export class SyncService {
     return resolveConflict(await this.context(name, signal), resourceType, localId, choice);
   }
 
+  /**
+   * Forgets an interrupted push (docs/sync.md "Resume"), so the next push plans afresh with its own scope. Safe: what the lost
+   * chunk had landed is found again by the conditional creates and the 412 content check (docs/sync.md "Idempotency").
+   */
+  async discardPendingPush(name: string): Promise<{ discarded: boolean }> {
+    await this.store.requireProfile(name);
+    const state = await this.store.state(name);
+    if (!state.pushRun) return { discarded: false };
+    const next = { ...state };
+    delete next.pushRun;
+    delete next.inFlight;
+    await this.store.putState(name, next);
+    return { discarded: true };
+  }
+
   /** Push or pull as a job: progress events, cancel between requests; the report is kept by job id. */
   startJob(name: string, what: { push: PushOptions } | { pull: PullOptions }): JobState {
     const jobs = this.options.jobs;

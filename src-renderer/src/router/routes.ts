@@ -21,7 +21,9 @@ export type Route =
   /** Agreement of two reviewers (`#/agreement?a=&b=&ids=&doc=`): figures, then one note side by side. */
   | { screen: 'review-agreement'; a?: string; b?: string; documentIds?: string[]; documentId?: string }
   /** Annotation export and import (`#/annotations?<queue filters>`): "the current queue filter" is the one it came from. */
-  | { screen: 'review-exchange'; filters: QueueFilters };
+  | { screen: 'review-exchange'; filters: QueueFilters }
+  /** Sync with FHIR servers (docs/sync.md): `#/sync?server=NAME&job=ID&conflict=Type/id`. */
+  | { screen: 'sync'; server?: string; jobId?: string; conflict?: string };
 
 /** The patient chart's sections (docs/patient-chart.md). */
 export const CHART_TABS = ['timeline', 'trends', 'notes', 'conditions'] as const;
@@ -109,6 +111,17 @@ export function parseRoute(hash: string): Route {
     }
     case 'annotations':
       return { screen: 'review-exchange', filters: filtersFromQuery(query) };
+    case 'sync': {
+      const server = query.get('server') ?? '';
+      const job = query.get('job') ?? '';
+      const conflict = query.get('conflict') ?? '';
+      return {
+        screen: 'sync',
+        ...(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(server) ? { server } : {}),
+        ...(job !== '' && job.length <= 100 ? { jobId: job } : {}),
+        ...(/^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test(conflict) ? { conflict } : {}),
+      };
+    }
     default:
       return { screen: 'home' };
   }
@@ -172,6 +185,13 @@ export function formatRoute(route: Route): string {
     case 'review-exchange': {
       const query = filtersToQuery(route.filters);
       return query.size > 0 ? `#/annotations?${query.toString()}` : '#/annotations';
+    }
+    case 'sync': {
+      const query = new URLSearchParams();
+      if (route.server) query.set('server', route.server);
+      if (route.jobId) query.set('job', route.jobId);
+      if (route.conflict) query.set('conflict', route.conflict);
+      return query.size > 0 ? `#/sync?${query.toString()}` : '#/sync';
     }
   }
 }

@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings, IconZoomCode } from '@tabler/icons-react';
+import { IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconFlame, IconHome, IconLock, IconSearch, IconSettings, IconZoomCode, IconCloudUpload } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { VaultInfo, VaultStatus } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
@@ -22,6 +22,7 @@ import { PatientChartScreen } from '../screens/PatientChartScreen';
 import { QueryScreen } from '../screens/QueryScreen';
 import { AgreementScreen } from '../screens/AgreementScreen';
 import { AnnotationExchangeScreen } from '../screens/AnnotationExchangeScreen';
+import { SyncScreen } from '../screens/SyncScreen';
 import { CommandPalette, openCommandPalette } from './CommandPalette';
 import { ShortcutsModal } from './ShortcutsModal';
 import { ThemeToggle } from './ThemeToggle';
@@ -39,6 +40,7 @@ const NAV: Array<{ label: string; screen: Route['screen']; route: Route; icon: t
   { label: 'Terminology', screen: 'terminology', route: { screen: 'terminology' }, icon: IconBook, testId: 'nav-terminology' },
   { label: 'Settings', screen: 'settings', route: { screen: 'settings' }, icon: IconSettings, testId: 'nav-settings' },
   { label: 'Query', screen: 'query', route: { screen: 'query' }, icon: IconZoomCode, testId: 'nav-query' },
+  { label: 'Sync', screen: 'sync', route: { screen: 'sync' }, icon: IconCloudUpload, testId: 'nav-sync' },
 ];
 
 const GO_KEYS: Record<string, Route> = {
@@ -48,6 +50,7 @@ const GO_KEYS: Record<string, Route> = {
   v: { screen: 'review', filters: {} },
   s: { screen: 'settings' },
   q: { screen: 'query' },
+  y: { screen: 'sync' },
 };
 
 export function AppLayout({ vault, onLocked }: { vault: VaultInfo; onLocked: (status: VaultStatus) => void }) {
@@ -210,5 +213,7 @@ function Screen({ route, navigate }: { route: Route; navigate: (route: Route, op
       return <AgreementScreen route={route} navigate={navigate} />;
     case 'review-exchange':
       return <AnnotationExchangeScreen route={route} navigate={navigate} />;
+    case 'sync':
+      return <SyncScreen route={route} navigate={navigate} />;
   }
 }

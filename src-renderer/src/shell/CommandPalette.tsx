@@ -2,7 +2,7 @@ import { useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { Spotlight, spotlight, type SpotlightActionData } from '@mantine/spotlight';
 import {
   IconBook, IconChecklist, IconDatabase, IconFileExport, IconFileImport, IconHome, IconKeyboard, IconLock, IconMoon, IconSearch, IconSettings, IconTable,
-  IconUser, IconZoomCode,
+  IconUser, IconZoomCode, IconCloudUpload,
 } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { Patient } from '@medplum/fhirtypes';
@@ -95,6 +95,15 @@ export function CommandPalette({
         keywords: ['agreement', 'kappa', 'inter-annotator', 'adjudicate', 'f1', 'compare'],
         leftSection: <IconChecklist size={18} />,
         onClick: () => navigate({ screen: 'review-agreement' }),
+      },
+      {
+        id: 'go-sync',
+        label: 'Sync with a FHIR server…',
+        description: 'Server profiles, push, pull, dry runs, conflicts',
+        group: 'Navigate',
+        keywords: ['sync', 'push', 'pull', 'server', 'remote', 'conflict', 'medplum', 'hapi', 'healthlake'],
+        leftSection: <IconCloudUpload size={18} />,
+        onClick: () => navigate({ screen: 'sync' }),
       },
       ...types.map((type) => ({
         id: `type-${type}`,

@@ -21,6 +21,9 @@ export const SHORTCUTS: Array<{ keys: string[]; action: string }> = [
   { keys: ['mod', 'S'], action: 'Query: save the search in the vault' },
   { keys: ['j', 'k'], action: 'Agreement, one note side by side: next / previous difference' },
   { keys: ['1', '2', '3', '0'], action: 'Agreement: take A, take B, keep both, keep neither' },
+  { keys: ['g', 'y'], action: 'Go to Sync (FHIR servers)' },
+  { keys: ['j', 'k'], action: 'Sync conflicts: next / previous conflict' },
+  { keys: ['o', 't', 'm'], action: 'Sync conflict: keep ours, take theirs, merge' },
 ];
 
 function KeyCombo({ keys }: { keys: string[] }) {

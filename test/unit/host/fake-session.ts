@@ -148,6 +148,7 @@ function makeSession(info: VaultInfo): VaultSession {
       conflicts: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
       conflict: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
       resolve: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      discard: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
     },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),

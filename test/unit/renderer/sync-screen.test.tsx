@@ -1,0 +1,226 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobState, VaultStatus } from '../../../src-main/api/contract';
+import type { ConflictDetail, PushReport, ServerProfile, SyncConflict, SyncStatus } from '../../../src-main/sync/types';
+import { App } from '../../../src-renderer/src/App';
+import { parsePath, setAtPath } from '../../../src-renderer/src/sync/merge-path';
+import { installDomShims } from './dom-shims';
+import { err, fakeClient, ok, outcome } from './fake-client';
+
+installDomShims();
+beforeEach(() => window.history.replaceState(null, '', '#/sync'));
+afterEach(cleanup);
+
+const unlocked: VaultStatus = { state: 'unlocked', vault: { path: '/data/vault', formatVersion: 1, createdAt: '2026-01-01T00:00:00Z' }, recentVaults: [] };
+const TOKEN = 'secret-token-7f3a';
+const profile: ServerProfile = { name: 'medplum', baseUrl: 'http://127.0.0.1:8103/fhir', auth: 'bearer', originKey: 'k', pullTypes: [], chunkSize: 100, createdAt: '2026-01-01T00:00:00Z' };
+const status = (conflicts: number): SyncStatus => ({ server: 'medplum', mapped: 12, conflicts, pullCursor: {} });
+const job = (extra: Partial<JobState>): JobState => ({ id: 'job-1', kind: 'sync', title: 'Push to medplum', status: 'running', startedAt: '2026-01-01T00:00:00Z', progress: { done: 0 }, ...extra });
+const dryReport: PushReport = {
+  dryRun: true,
+  mode: 'none',
+  planned: 3,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  conflicts: 0,
+  failed: [],
+  retries: 0,
+  plan: [
+    { key: 'Patient/p1', action: 'create' },
+    { key: 'Observation/o1', action: 'update' },
+    { key: 'Condition/c9', action: 'delete' },
+  ],
+};
+const conflict: SyncConflict = {
+  resourceType: 'Patient',
+  localId: 'p1',
+  serverId: 's-77',
+  kind: 'push-precondition',
+  detectedAt: '2026-01-02T00:00:00Z',
+  local: { resourceType: 'Patient', id: 'p1', meta: { versionId: '3' }, gender: 'female', birthDate: '1999-09-09' },
+  server: { resourceType: 'Patient', id: 's-77', meta: { versionId: '5' }, gender: 'other', birthDate: '1951-01-02' },
+};
+const detail: ConflictDetail = {
+  conflict,
+  ours: conflict.local,
+  theirs: { resourceType: 'Patient', id: 'p1', gender: 'other', birthDate: '1951-01-02' },
+  diff: [
+    { path: 'birthDate', kind: 'changed', ours: '1999-09-09', theirs: '1951-01-02' },
+    { path: 'gender', kind: 'changed', ours: 'female', theirs: 'other' },
+  ],
+};
+
+function setup(options: { servers?: ServerProfile[] } = {}) {
+  let servers = options.servers ?? [];
+  let current = job({});
+  let conflicts: SyncConflict[] = [conflict];
+  let report: PushReport = dryReport;
+  let refreshNext = false;
+  const fake = fakeClient({
+    'vault.status': () => ok(unlocked),
+    'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' }),
+    'resources.counts': () => ok([]),
+    'sync.servers': () => ok(servers),
+    'sync.saveServer': (input) => {
+      servers = [{ ...profile, name: String(input.name), baseUrl: String(input.baseUrl) }];
+      return ok(servers[0]);
+    },
+    'sync.test': () => ok({ baseUrl: profile.baseUrl, fhirVersion: '4.0.1', r4: true, software: 'Medplum', transaction: true, batch: true, resources: [{ type: 'Patient', interactions: ['read'], conditionalCreate: true }], problems: [] }),
+    'sync.status': () => ok(status(conflicts.length)),
+    'sync.conflicts': () => ok(conflicts),
+    'sync.push': () => ok(current),
+    'jobs.get': () => ok(current),
+    'jobs.cancel': () => ok(current),
+    'sync.report': () => ok(report),
+    'sync.conflict': () => ok(detail),
+    'sync.resolve': (input) => {
+      if (refreshNext) {
+        refreshNext = false;
+        return ok({ outcome: 'refreshed', action: input.action, conflict });
+      }
+      conflicts = [];
+      return ok({ outcome: 'resolved', action: input.action, serverVersion: '6', localVersion: '3' });
+    },
+    'sync.discard': () => ok({ discarded: true }),
+  });
+  return {
+    ...fake,
+    setJob: (j: JobState) => (current = j),
+    setReport: (r: PushReport) => (report = r),
+    refreshNext: () => (refreshNext = true),
+  };
+}
+
+describe('sync screen', () => {
+  it('adds a server with its token in a password field, tests it, dry-runs a push and lists the plan', async () => {
+    const { client, calls, emit, setJob } = setup();
+    render(<App client={client} />);
+    expect(await screen.findByTestId('sync-empty')).toBeTruthy();
+    fireEvent.click(within(screen.getByTestId('sync-empty')).getByRole('button', { name: 'Add server' }));
+    fireEvent.change(await screen.findByLabelText('Name', { exact: false }), { target: { value: 'medplum' } });
+    fireEvent.change(screen.getByLabelText('Base URL', { exact: false }), { target: { value: profile.baseUrl } });
+    fireEvent.click(screen.getByText('Bearer token'));
+    const token = screen.getByLabelText(/^Token/) as HTMLInputElement;
+    expect(token.type).toBe('password');
+    fireEvent.change(token, { target: { value: TOKEN } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    });
+    expect(calls.find((c) => c.channel === 'sync.saveServer')?.input).toEqual({ name: 'medplum', baseUrl: profile.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 100 });
+    await screen.findByTestId('sync-server-medplum');
+    expect(window.location.hash).toBe('#/sync?server=medplum');
+    // The token is never on screen again.
+    expect(document.body.textContent).not.toContain(TOKEN);
+
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    });
+    const report = await screen.findByTestId('sync-connection-report');
+    expect(report.textContent).toContain('FHIR 4.0.1');
+    expect(report.textContent).toContain('transaction yes');
+
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('sync-push-dry'));
+    });
+    expect(calls.find((c) => c.channel === 'sync.push')?.input).toEqual({ name: 'medplum', dryRun: true, mode: 'changed' });
+    expect(window.location.hash).toBe('#/sync?server=medplum&job=job-1');
+    expect((await screen.findByTestId('sync-job-status')).textContent).toBe('running');
+    const done = setJob(job({ status: 'succeeded', progress: { done: 3, total: 3 } }));
+    await act(async () => emit({ type: 'job', job: done }));
+    const plan = await screen.findByTestId('sync-plan');
+    expect([...plan.querySelectorAll('tr')].map((r) => r.textContent)).toEqual(['createPatient/p1', 'updateObservation/o1', 'deleteCondition/c9']);
+    expect(screen.getByTestId('sync-report-planned').textContent).toBe('3 planned');
+  });
+
+  it('pushes reviewed notes only, shows per-resource failures with their OperationOutcome; pause keeps the run', async () => {
+    const { client, calls, emit, setJob, setReport } = setup({ servers: [profile] });
+    render(<App client={client} />);
+    await screen.findByTestId('sync-server-medplum');
+    fireEvent.click(screen.getByText('Reviewed only'));
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('sync-push'));
+    });
+    expect(calls.find((c) => c.channel === 'sync.push')?.input).toEqual({ name: 'medplum', dryRun: false, mode: 'changed', reviewedOnly: true });
+    await act(async () => {
+      fireEvent.click(await screen.findByRole('button', { name: 'Pause' }));
+    });
+    expect(calls.some((c) => c.channel === 'jobs.cancel')).toBe(true);
+    const paused = setJob(job({ status: 'cancelled' }));
+    await act(async () => emit({ type: 'job', job: paused }));
+    expect((await screen.findByTestId('sync-job-status')).textContent).toBe('paused');
+    expect(calls.some((c) => c.channel === 'sync.discard')).toBe(false);
+
+    // A finished push with a refused resource.
+    setReport({ ...dryReport, dryRun: false, mode: 'transaction', plan: undefined, created: 2, failed: [{ resourceType: 'Observation', id: 'o1', status: 422, outcome: outcome('invariant', 'obs-6: dataAbsentReason or value', { expression: ['Observation.value'] }) }] });
+    window.history.replaceState(null, '', '#/sync?server=medplum&job=job-2');
+    setJob(job({ id: 'job-2', status: 'succeeded' }));
+    await act(async () => {
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    });
+    const failures = await screen.findByTestId('sync-failures');
+    expect(failures.textContent).toContain('Observation/o1');
+    expect(failures.textContent).toContain('422');
+    expect(failures.textContent).toContain('obs-6: dataAbsentReason or value (Observation.value)');
+  });
+
+  it('shows a conflict side by side with its diff, merges with "Use theirs", and says when a side moved meanwhile', async () => {
+    window.history.replaceState(null, '', '#/sync?server=medplum');
+    const { client, calls, refreshNext } = setup({ servers: [profile] });
+    render(<App client={client} />);
+    fireEvent.click(await screen.findByTestId('conflict-Patient/p1'));
+    const panel = await screen.findByTestId('conflict-panel');
+    expect(within(panel).getByText('Ours (this vault)')).toBeTruthy();
+    const rows = [...within(panel).getByTestId('conflict-diff').querySelectorAll('tbody tr')];
+    expect(rows.map((r) => r.getAttribute('data-kind'))).toEqual(['changed', 'changed']);
+    expect(rows[1]!.textContent).toContain('"female"');
+    expect(rows[1]!.textContent).toContain('"other"');
+
+    // Keep ours, but the server moved again: the panel says so and nothing is resolved.
+    refreshNext();
+    await act(async () => {
+      fireEvent.keyDown(window, { key: 'o' });
+    });
+    expect(calls.filter((c) => c.channel === 'sync.resolve').map((c) => c.input.action)).toEqual(['ours']);
+    expect(await screen.findByTestId('conflict-refreshed')).toBeTruthy();
+
+    fireEvent.click(within(screen.getByTestId('conflict-panel')).getByRole('button', { name: 'Merge…' }));
+    await screen.findByRole('button', { name: 'Save merge' });
+    const editor = screen.getByLabelText('Merged resource') as HTMLTextAreaElement;
+    expect(JSON.parse(editor.value)).toEqual({ resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '1999-09-09' });
+    fireEvent.click(screen.getByRole('button', { name: 'Use theirs for gender' }));
+    expect(JSON.parse(editor.value).gender).toBe('other');
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Save merge' }));
+    });
+    const merge = calls.filter((c) => c.channel === 'sync.resolve').at(-1)!.input;
+    expect(merge).toMatchObject({ name: 'medplum', resourceType: 'Patient', localId: 'p1', action: 'merge', resource: { gender: 'other', birthDate: '1999-09-09' } });
+    await waitFor(() => expect(screen.queryByTestId('conflict-panel')).toBeNull());
+    expect(await screen.findByText('No conflicts: nothing changed on both sides.')).toBeTruthy();
+  });
+
+  it('shows why the servers cannot be listed, with a Retry', async () => {
+    const { client } = fakeClient({
+      'vault.status': () => ok(unlocked),
+      'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' }),
+      'resources.counts': () => ok([]),
+      'sync.servers': () => err(outcome('exception', 'The store is busy')),
+    });
+    render(<App client={client} />);
+    expect(await screen.findByText('The store is busy')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+});
+
+describe('merge paths', () => {
+  it('parses diff paths and puts or removes a value at one', () => {
+    expect(parsePath('name[0].given[1]')).toEqual(['name', 0, 'given', 1]);
+    expect(parsePath('a..b')).toBeUndefined();
+    const r = { name: [{ given: ['A', 'B'] }], gender: 'male' };
+    expect(setAtPath(r, 'name[0].given[1]', 'C')).toEqual({ name: [{ given: ['A', 'C'] }], gender: 'male' });
+    expect(setAtPath(r, 'name[0].given[1]', undefined)).toEqual({ name: [{ given: ['A'] }], gender: 'male' });
+    expect(setAtPath(r, 'telecom[0].value', 'x')).toEqual({ ...r, telecom: [{ value: 'x' }] });
+    expect(r.name[0]!.given).toEqual(['A', 'B']);
+  });
+});
