@@ -41,6 +41,8 @@ export interface SmartServer {
   /** Token endpoint answers by grant type, and refusals. */
   grants: Record<string, number>;
   refused: string[];
+  /** Every access and refresh token handed out (to check none is stored in clear). */
+  issuedTokens: string[];
   /** FHIR and bulk requests: path, status, and whether a valid token came with it. */
   requests: Array<{ method: string; path: string; status: number }>;
   bulkKickoffs: Array<{ query: string; prefer: string | undefined }>;
@@ -77,6 +79,7 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
     assertions: [],
     grants: {},
     refused: [],
+    issuedTokens: [],
     requests: [],
     bulkKickoffs: [],
     bulkDeletes: 0,
@@ -87,11 +90,13 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
   const issue = (res: ServerResponse, grant: string, withRefresh: boolean): void => {
     const access = randomUUID();
     accessTokens.add(access);
+    state.issuedTokens.push(access);
     state.grants[grant] = (state.grants[grant] ?? 0) + 1;
     const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer', expires_in: lifetime, scope: 'system/*.read' };
     if (withRefresh) {
       const refresh = randomUUID();
       refreshTokens.set(refresh, access);
+      state.issuedTokens.push(refresh);
       body.refresh_token = refresh;
     }
     json(res, 200, body, { 'cache-control': 'no-store' });
