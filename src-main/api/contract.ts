@@ -624,6 +624,27 @@ const serverAuth = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
   z.object({ kind: z.literal('basic'), user: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict(),
   z.object({ kind: z.literal('bearer'), token: z.string().min(1).max(16_384) }).strict(),
+  z
+    .object({
+      kind: z.literal('smart-backend'),
+      clientId: z.string().min(1).max(1024),
+      /** PEM (PKCS#8, PKCS#1 or SEC1) or a private JWK as JSON. */
+      privateKey: z.string().min(1).max(32_768),
+      keyId: z.string().min(1).max(256).optional(),
+      alg: z.enum(['RS384', 'ES384']).optional(),
+      tokenUrl: z.string().min(1).max(2048).optional(),
+      scope: z.string().min(1).max(2048).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('smart-launch'),
+      clientId: z.string().min(1).max(1024),
+      scope: z.string().min(1).max(2048).optional(),
+      authorizeUrl: z.string().min(1).max(2048).optional(),
+      tokenUrl: z.string().min(1).max(2048).optional(),
+    })
+    .strict(),
 ]);
 export const syncContract = {
   /** The vault's server profiles, without their secrets. */
@@ -637,6 +658,8 @@ export const syncContract = {
         auth: serverAuth,
         pullTypes: z.array(resourceType).max(300).optional(),
         chunkSize: z.number().int().min(1).max(1000).optional(),
+        /** PEM CA certificates trusted in addition to the system's; null removes the bundle. */
+        caBundle: z.string().max(1_000_000).nullable().optional(),
       })
       .strict(),
   ),

@@ -7,6 +7,8 @@
 import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import createDebug from 'debug';
 import { Client } from 'fhir-kit-client';
+import type { TokenSource } from './auth-smart';
+import { tlsOptions } from './tls';
 import { checkServerUrl } from './url-policy';
 import { TransportError, type CreateResult, type SyncTransport } from './transport';
 import type { ServerAuth } from './types';
@@ -16,6 +18,10 @@ export interface FhirKitTransportOptions {
   auth: ServerAuth;
   /** Per request (default 60 s). */
   timeoutMs?: number;
+  /** OAuth bearer tokens (SMART): asked for before each request; a 401 renews the token once (auth-smart.ts). */
+  tokens?: TokenSource;
+  /** PEM CA certificates trusted in addition to the system's (tls.ts). */
+  caBundle?: string;
 }
 
 const FHIR_KIT_LOGS = 'fhir-kit-client:*';
@@ -72,19 +78,31 @@ export class FhirKitTransport implements SyncTransport {
   readonly baseUrl: string;
   private readonly client: Client;
   private readonly timeoutMs: number;
+  private readonly tokens: TokenSource | undefined;
 
   constructor(options: FhirKitTransportOptions) {
     silenceFhirKitLogs();
     this.baseUrl = checkServerUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.client = new Client({ baseUrl: this.baseUrl, customHeaders: authHeaders(options.auth) });
+    this.tokens = options.tokens;
+    const tls = tlsOptions(options.caBundle);
+    this.client = new Client({ baseUrl: this.baseUrl, customHeaders: authHeaders(options.auth), ...(tls ? { requestOptions: tls } : {}) });
   }
 
   private async call<T>(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal?: AbortSignal): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      return (await run(combined)) as T;
+      if (this.tokens) this.client.bearerToken = await this.tokens.token(combined);
+      try {
+        return (await run(combined)) as T;
+      } catch (error) {
+        // A token the server no longer takes (revoked, expired early): one new token, one more try.
+        if (!this.tokens || (error as FetchError)?.response?.status !== 401) throw error;
+        this.tokens.invalidate();
+        this.client.bearerToken = await this.tokens.token(combined);
+        return (await run(combined)) as T;
+      }
     } catch (error) {
       if (signal?.aborted) throw error;
       throw toTransportError(error, timeout.aborted, what);

@@ -8,6 +8,9 @@ import { fhirError } from '../fhir/outcome-error';
 import type { ResourceRepository } from '../fhir/repository';
 import type { JobManager } from '../jobs/job-manager';
 import type { JobState } from '../api/contract';
+import { LaunchTokenSource, startAuthorization, type PendingAuthorization } from './auth-launch';
+import { openSmartAuth, openTokens, sealTokens, smartProfileFields, type LaunchTokens } from './auth-profile';
+import { BackendTokenSource, type TokenSource } from './auth-smart';
 import { analyzeCapabilities } from './capability';
 import type { SyncContext, SyncProgress } from './context';
 import { FhirKitTransport } from './fhir-kit-transport';
@@ -17,6 +20,7 @@ import { conflictDetail, resolveConflict } from './resolve';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
 import type { SecretBox } from './secrets';
 import { profileId, SyncStore, type StoredProfile } from './store';
+import { fetchWithTls, parseCaBundle } from './tls';
 import type { SyncTransport } from './transport';
 import { checkServerUrl } from './url-policy';
 import type {
@@ -41,14 +45,28 @@ export interface SyncServiceOptions {
   secrets: SecretBox;
   jobs?: JobManager;
   /** Builds the transport of a profile (default: fhir-kit-client). Tests pass fakes and proxies. */
-  transport?: (baseUrl: string, auth: ServerAuth) => SyncTransport;
+  transport?: (baseUrl: string, auth: ServerAuth, extras: TransportExtras) => SyncTransport;
   retry?: Partial<RetryPolicy>;
   now?: () => Date;
 }
 
+/** What a transport needs besides the URL and clear auth: SMART tokens and the profile's CA bundle. */
+export interface TransportExtras {
+  tokens?: TokenSource;
+  caBundle?: string;
+}
+
+/** Where a SMART App Launch authorization stands (`SyncService.authorization`). */
+export interface AuthorizationStatus {
+  status: 'none' | 'pending' | 'authorized' | 'failed';
+  url?: string;
+  authorizedAt?: string;
+  error?: string;
+}
+
 function listed(profile: StoredProfile): ServerProfile {
-  const { secret: _secret, ...rest } = profile;
-  return rest;
+  const { secret: _secret, tokens: _tokens, caBundle, ...rest } = profile;
+  return caBundle ? { ...rest, customCa: true } : rest;
 }
 
 export class SyncService {
@@ -57,6 +75,10 @@ export class SyncService {
   private readonly now: () => Date;
   /** Reports of finished push and pull jobs, by job id. */
   readonly reports = new Map<string, PushReport | PullReport>();
+  /** SMART token sources by profile (and sealed-credential version): tokens are reused across push and pull. */
+  private readonly tokenSources = new Map<string, TokenSource>();
+  /** App Launch authorizations waiting for the browser, by profile. */
+  private readonly pending = new Map<string, { auth: PendingAuthorization; status: AuthorizationStatus }>();
 
   constructor(private readonly options: SyncServiceOptions) {
     this.store = new SyncStore(options.repository);
@@ -92,6 +114,14 @@ export class SyncService {
     } else if (input.auth.kind === 'bearer') {
       if (input.auth.token.length === 0) throw fhirError('value', 'The bearer token is empty', 400);
       profile.secret = await this.options.secrets.seal(input.auth.token, binding);
+    } else if (input.auth.kind === 'smart-backend' || input.auth.kind === 'smart-launch') {
+      Object.assign(profile, await smartProfileFields(input.name, input.auth, existing, baseUrl, this.options.secrets));
+    }
+    // undefined keeps the bundle, null removes it; a bundle is checked before it is stored.
+    const caBundle = input.caBundle === undefined ? existing?.caBundle : (input.caBundle ?? undefined);
+    if (caBundle) {
+      parseCaBundle(caBundle);
+      profile.caBundle = caBundle;
     }
     await this.store.putProfile(profile);
     return listed(profile);
@@ -104,14 +134,81 @@ export class SyncService {
 
   private async auth(profile: StoredProfile): Promise<ServerAuth> {
     if (profile.auth === 'none') return { kind: 'none' };
+    if (profile.auth === 'smart-backend' || profile.auth === 'smart-launch') return openSmartAuth(profile, this.options.secrets);
     if (!profile.secret) throw fhirError('security', `The server profile "${profile.name}" has lost its credentials; save it again`, 400);
     const secret = await this.options.secrets.open(profile.secret, profileId(profile.name));
     return profile.auth === 'basic' ? { kind: 'basic', user: profile.user ?? '', password: secret } : { kind: 'bearer', token: secret };
   }
 
+  /** The profile's SMART token source, kept while its sealed credentials are the same. */
+  private async tokensFor(profile: StoredProfile, auth: ServerAuth): Promise<TokenSource | undefined> {
+    if (auth.kind !== 'smart-backend' && auth.kind !== 'smart-launch') return undefined;
+    const key = `${profile.name}\0${profile.baseUrl}\0${profile.secret?.iv ?? ''}\0${profile.tokens?.iv ?? ''}\0${profile.caBundle ?? ''}`;
+    const cached = this.tokenSources.get(key);
+    if (cached) return cached;
+    const http = fetchWithTls(profile.caBundle);
+    let source: TokenSource;
+    if (auth.kind === 'smart-backend') source = new BackendTokenSource(profile.baseUrl, auth, http, this.now);
+    else {
+      const tokens = await openTokens(profile, this.options.secrets);
+      if (!tokens) throw fhirError('login', `The server "${profile.name}" needs a sign-in first (SMART App Launch: authorize)`, 401);
+      source = new LaunchTokenSource(profile.baseUrl, auth, tokens, http, (renewed) => this.storeTokens(profile.name, renewed), this.now);
+    }
+    for (const k of this.tokenSources.keys()) if (k.startsWith(`${profile.name}\0`)) this.tokenSources.delete(k);
+    this.tokenSources.set(key, source);
+    return source;
+  }
+
+  /** Seals renewed or new App Launch tokens into the profile. */
+  private async storeTokens(name: string, tokens: LaunchTokens, authorizedAt?: string): Promise<void> {
+    const profile = await this.store.requireProfile(name);
+    const sealed = await sealTokens(tokens, name, this.options.secrets);
+    await this.store.putProfile({ ...profile, tokens: sealed, authorizedAt: authorizedAt ?? profile.authorizedAt ?? this.now().toISOString() });
+  }
+
   private async transportFor(profile: StoredProfile): Promise<SyncTransport> {
     const auth = await this.auth(profile);
-    return this.options.transport ? this.options.transport(profile.baseUrl, auth) : new FhirKitTransport({ baseUrl: profile.baseUrl, auth });
+    const tokens = await this.tokensFor(profile, auth);
+    const extras: TransportExtras = { ...(tokens ? { tokens } : {}), ...(profile.caBundle ? { caBundle: profile.caBundle } : {}) };
+    return this.options.transport ? this.options.transport(profile.baseUrl, auth, extras) : new FhirKitTransport({ baseUrl: profile.baseUrl, auth, ...extras });
+  }
+
+  /**
+   * SMART App Launch (auth-launch.ts): starts the sign-in and returns the URL for the system
+   * browser; a loopback listener waits for it, exchanges the code and seals the tokens.
+   * `authorization(name)` tells how it went.
+   */
+  async authorize(name: string, signal?: AbortSignal): Promise<{ url: string; redirectUri: string }> {
+    const profile = await this.store.requireProfile(name);
+    if (profile.auth !== 'smart-launch') throw fhirError('not-supported', `The server "${name}" does not use SMART App Launch`, 400);
+    const auth = await this.auth(profile);
+    if (auth.kind !== 'smart-launch') throw fhirError('exception', 'SMART App Launch settings missing', 500);
+    this.pending.get(name)?.auth.cancel();
+    const started = await startAuthorization({ baseUrl: profile.baseUrl, auth, http: fetchWithTls(profile.caBundle), now: this.now, ...(signal ? { signal } : {}) });
+    const entry = { auth: started, status: { status: 'pending', url: started.url } as AuthorizationStatus };
+    this.pending.set(name, entry);
+    started.done.then(
+      async (tokens) => {
+        const authorizedAt = this.now().toISOString();
+        await this.storeTokens(name, tokens, authorizedAt);
+        entry.status = { status: 'authorized', authorizedAt };
+      },
+      (e: unknown) => {
+        entry.status = { status: 'failed', error: e instanceof Error ? e.message : String(e) };
+      },
+    ).catch((e: unknown) => {
+      entry.status = { status: 'failed', error: e instanceof Error ? e.message : String(e) };
+    });
+    return { url: started.url, redirectUri: started.redirectUri };
+  }
+
+  /** Where the App Launch sign-in of a profile stands. */
+  async authorization(name: string): Promise<AuthorizationStatus> {
+    const profile = await this.store.requireProfile(name);
+    const entry = this.pending.get(name);
+    if (entry && entry.status.status !== 'authorized') return entry.status;
+    if (profile.auth === 'smart-launch' && profile.tokens && profile.authorizedAt) return { status: 'authorized', authorizedAt: profile.authorizedAt };
+    return entry?.status ?? { status: 'none' };
   }
 
   private async context(name: string, signal?: AbortSignal, onProgress?: (p: SyncProgress) => void): Promise<SyncContext> {

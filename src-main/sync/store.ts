@@ -22,6 +22,10 @@ export type SyncKind = (typeof SYNC_KINDS)[number];
 /** A profile as stored: the listed fields plus its sealed secret (basic password or bearer token). */
 export interface StoredProfile extends ServerProfile {
   secret?: SealedSecret;
+  /** SMART App Launch: access and refresh tokens, sealed (auth-profile.ts). */
+  tokens?: SealedSecret;
+  /** PEM CA certificates trusted for this server besides the system's (tls.ts); not secret. */
+  caBundle?: string;
 }
 
 const hash = (...parts: string[]): string => createHash('sha256').update(parts.join('\0'), 'utf8').digest('hex').slice(0, 40);

@@ -6,10 +6,46 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { OperationOutcome } from '../api/result';
 
-export type AuthKind = 'none' | 'basic' | 'bearer';
+export type AuthKind = 'none' | 'basic' | 'bearer' | 'smart-backend' | 'smart-launch';
+
+/** JWS algorithms SMART Backend Services requires clients to support (RS384 over RSA, ES384 over P-384). */
+export type SmartAlg = 'RS384' | 'ES384';
+
+/**
+ * SMART Backend Services (client_credentials with a private_key_jwt assertion,
+ * https://hl7.org/fhir/smart-app-launch/backend-services.html). `privateKey` is PEM or a JWK (JSON).
+ */
+export interface SmartBackendAuth {
+  kind: 'smart-backend';
+  clientId: string;
+  privateKey: string;
+  /** The JWS `kid` (default: the key's RFC 7638 thumbprint). */
+  keyId?: string;
+  /** Default: RS384 for an RSA key, ES384 for a P-384 key. */
+  alg?: SmartAlg;
+  /** Default: `token_endpoint` of [base]/.well-known/smart-configuration. */
+  tokenUrl?: string;
+  /** Default: `system/*.read system/*.write`. */
+  scope?: string;
+}
+
+/**
+ * SMART App Launch, standalone, public client with PKCE S256 in the system browser
+ * (https://hl7.org/fhir/smart-app-launch/app-launch.html). Saving it stores no token: the user
+ * authorizes afterwards (`SyncService.authorize`), and the tokens are sealed then.
+ */
+export interface SmartLaunchAuth {
+  kind: 'smart-launch';
+  clientId: string;
+  /** Default: `openid fhirUser offline_access user/*.read user/*.write`. */
+  scope?: string;
+  /** Default: from [base]/.well-known/smart-configuration. */
+  authorizeUrl?: string;
+  tokenUrl?: string;
+}
 
 /** Credentials in clear: only in memory, only while requests are made. */
-export type ServerAuth = { kind: 'none' } | { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; token: string };
+export type ServerAuth = { kind: 'none' } | { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; token: string } | SmartBackendAuth | SmartLaunchAuth;
 
 /** A server profile as listed: never with its secret. */
 export interface ServerProfile {
@@ -18,6 +54,12 @@ export interface ServerProfile {
   auth: AuthKind;
   /** The basic-auth user (not secret); the password and tokens are never listed. */
   user?: string;
+  /** SMART (backend or launch): the client id, scope and endpoints as given (not secret). */
+  smart?: { clientId: string; scope: string; keyId?: string; alg?: SmartAlg; tokenUrl?: string; authorizeUrl?: string };
+  /** SMART App Launch: when the user authorized (absent: not yet; push and pull ask for it). */
+  authorizedAt?: string;
+  /** A custom CA bundle is trusted for this server (in addition to the system's). */
+  customCa?: boolean;
   /** Random per profile: the origin tag's code prefix (docs/sync.md "Idempotency"), so two vaults pushing the same local ids never collide. */
   originKey: string;
   /** Resource types to pull; empty: every type the server and Hearth both know. */
@@ -33,6 +75,8 @@ export interface ServerProfileInput {
   auth: ServerAuth;
   pullTypes?: string[];
   chunkSize?: number;
+  /** PEM certificates trusted in addition to the system's for this server (hospital CAs); `null` removes it. */
+  caBundle?: string | null;
 }
 
 /** One local resource ↔ one server resource (docs/sync.md "Id map"). */
@@ -133,6 +177,8 @@ export interface PullReport {
   failed: SyncFailure[];
   retries: number;
   pages: number;
+  /** How the resources came: Bulk Data `$export` (system, Patient or Group level) or search paging. */
+  via?: 'bulk-system' | 'bulk-patient' | 'bulk-group' | 'paging';
   plan?: Array<{ key: string; action: 'create' | 'update' }>;
   cancelled?: boolean;
 }

@@ -1,0 +1,211 @@
+/**
+ * SMART authorization for sync against a test server that checks what the specs require
+ * (smart-server.ts): Backend Services (private_key_jwt assertion RS384 / ES384, token cached,
+ * renewed after a 401), App Launch with PKCE through a loopback redirect (tokens sealed, refreshed
+ * on expiry), and a custom CA bundle for an https server with a certificate from a test CA.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Patient } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
+import { keyThumbprint, loadPrivateKey } from '../../../src-main/sync/auth-smart';
+import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
+import { profileId } from '../../../src-main/sync/store';
+import { parseCaBundle } from '../../../src-main/sync/tls';
+import { newService } from './fixtures';
+import { startSmartServer, type SmartServer } from './smart-server';
+
+const patient = (id: string, lastUpdated: string): Patient => ({ resourceType: 'Patient', id, meta: { versionId: '1', lastUpdated }, name: [{ family: `F${id}` }] });
+
+function pair(kind: 'rsa' | 'ec'): { privatePem: string; publicKey: KeyObject } {
+  const { privateKey, publicKey } = kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  return { privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey };
+}
+
+describe('SMART Backend Services', () => {
+  const rsa = pair('rsa');
+  const ec = pair('ec');
+  let server: SmartServer;
+  beforeAll(async () => {
+    server = await startSmartServer({ backendClients: new Map([['rsa-client', rsa.publicKey], ['ec-client', ec.publicKey]]) });
+    server.resources.push(patient('p1', '2026-01-01T00:00:00.000Z'), patient('p2', '2026-01-02T00:00:00.000Z'));
+  });
+  afterAll(() => server.close());
+
+  it('gets a token with an RS384 assertion, caches it, renews it once after a 401', async () => {
+    const repo = new MemoryRepository();
+    const sync = newService(repo);
+    const listed = await sync.saveProfile({ name: 'b', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'rsa-client', privateKey: rsa.privatePem }, pullTypes: ['Patient'] });
+    expect(listed.auth).toBe('smart-backend');
+    expect(listed.smart).toEqual({ clientId: 'rsa-client', scope: 'system/*.read system/*.write', alg: 'RS384' });
+    expect(JSON.stringify(listed)).not.toContain('PRIVATE KEY');
+    // The key is sealed in the vault's record: not in clear.
+    const record = JSON.stringify(await repo.read('Basic', profileId('b')));
+    expect(record).toContain('rsa-client');
+    expect(record).not.toContain('PRIVATE KEY');
+
+    const first = await sync.pull('b');
+    expect(first.created).toBe(2);
+    expect(server.grants.client_credentials).toBe(1);
+    const [assertion] = server.assertions;
+    expect(assertion?.header).toMatchObject({ alg: 'RS384', typ: 'JWT', kid: keyThumbprint(loadPrivateKey(rsa.privatePem)) });
+    expect(assertion?.claims).toMatchObject({ iss: 'rsa-client', sub: 'rsa-client', aud: server.tokenUrl });
+
+    // Cached: a second pull asks for no new token.
+    await sync.pull('b');
+    expect(server.grants.client_credentials).toBe(1);
+    // Revoked on the server: the 401 renews the token once and the pull goes on.
+    server.revokeAccessTokens();
+    server.resources.push(patient('p3', '2026-01-03T00:00:00.000Z'));
+    const third = await sync.pull('b');
+    expect(third.created).toBe(1);
+    expect(server.grants.client_credentials).toBe(2);
+    expect(server.refused).toEqual([]);
+  });
+
+  it('signs ES384 with a P-384 JWK and a given kid; a fresh jti each time', async () => {
+    const sync = newService();
+    const jwk = JSON.stringify(loadPrivateKey(ec.privatePem).export({ format: 'jwk' }));
+    await sync.saveProfile({ name: 'e', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'ec-client', privateKey: jwk, keyId: 'k-1', tokenUrl: server.tokenUrl, scope: 'system/Patient.rs' }, pullTypes: ['Patient'] });
+    const before = server.assertions.length;
+    expect((await sync.testConnection('e')).problems).toEqual([]);
+    await sync.pull('e');
+    const mine = server.assertions.slice(before);
+    expect(mine.map((a) => a.header.alg)).toEqual(['ES384']);
+    expect(mine[0]?.header.kid).toBe('k-1');
+    const jtis = server.assertions.map((a) => a.claims.jti);
+    expect(new Set(jtis).size).toBe(jtis.length);
+  });
+
+  it('refuses keys SMART does not allow and unknown clients, with OperationOutcomes', async () => {
+    const sync = newService();
+    const weak = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    for (const privateKey of [weak, 'not a key', rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString()]) {
+      await expect(sync.saveProfile({ name: 'x', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'c', privateKey } })).rejects.toThrow(OperationOutcomeError);
+    }
+    await expect(sync.saveProfile({ name: 'x', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'c', privateKey: rsa.privatePem, alg: 'ES384' } })).rejects.toThrow(/signs RS384/);
+    await sync.saveProfile({ name: 'x', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'stranger', privateKey: rsa.privatePem }, pullTypes: ['Patient'] });
+    const report = await sync.testConnection('x');
+    expect(report.problems.join()).toMatch(/token: HTTP 400 \(invalid_client\)/);
+  });
+});
+
+describe('SMART App Launch with PKCE', () => {
+  let server: SmartServer;
+  beforeAll(async () => {
+    server = await startSmartServer({ launchClient: 'hearth-app' });
+    server.resources.push(patient('p1', '2026-01-01T00:00:00.000Z'));
+  });
+  afterAll(() => server.close());
+
+  it('signs in through the loopback redirect, seals the tokens, refreshes them on expiry', async () => {
+    const repo = new MemoryRepository();
+    let clock = new Date('2026-06-01T00:00:00.000Z');
+    const secrets = createSecretBox(ephemeralSecretKey); // the vault's key: the same after a restart
+    const sync = newService(repo, { now: () => clock, secrets });
+    await sync.saveProfile({ name: 'l', baseUrl: server.baseUrl, auth: { kind: 'smart-launch', clientId: 'hearth-app' }, pullTypes: ['Patient'] });
+    expect((await sync.authorization('l')).status).toBe('none');
+    await expect(sync.pull('l')).rejects.toThrow(/needs a sign-in first/);
+
+    const { url, redirectUri } = await sync.authorize('l');
+    expect(redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    const asked = new URL(url);
+    expect(asked.origin + asked.pathname).toBe(server.authorizeUrl);
+    expect(Object.fromEntries(asked.searchParams)).toMatchObject({ response_type: 'code', client_id: 'hearth-app', redirect_uri: redirectUri, aud: server.baseUrl, code_challenge_method: 'S256' });
+    expect(asked.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    // An answer with another state is refused and the listener keeps waiting.
+    const forged = await fetch(`${redirectUri}?code=stolen&state=not-ours`);
+    expect(forged.status).toBe(400);
+    expect((await sync.authorization('l')).status).toBe('pending');
+
+    // The "browser": the authorization server redirects to the loopback listener.
+    const consent = await fetch(url, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const back = await fetch(consent.headers.get('location')!);
+    expect(back.status).toBe(200);
+    expect(await back.text()).toContain('Hearth is authorized');
+    await expect.poll(async () => (await sync.authorization('l')).status).toBe('authorized');
+    expect(server.grants.authorization_code).toBe(1);
+
+    const record = JSON.stringify(await repo.read('Basic', profileId('l')));
+    expect(record).toContain('hearth-app');
+    expect(server.issuedTokens.length).toBe(2);
+    for (const t of server.issuedTokens) expect(record).not.toContain(t);
+    expect((await sync.pull('l')).created).toBe(1);
+
+    // Two hours later the access token has expired: the refresh token renews it (rotated, sealed again).
+    const sealedBefore = (await sync.store.profile('l'))?.tokens;
+    clock = new Date(clock.getTime() + 2 * 3600_000);
+    server.resources.push(patient('p2', '2026-06-01T01:00:00.000Z'));
+    expect((await sync.pull('l')).created).toBe(1);
+    expect(server.grants.refresh_token).toBe(1);
+    const sealedAfter = (await sync.store.profile('l'))?.tokens;
+    expect(sealedAfter?.ciphertext).not.toBe(sealedBefore?.ciphertext);
+    expect(server.refused).toEqual([]);
+
+    // A new service (the app restarted) opens the sealed tokens and pulls without signing in again.
+    const again = newService(repo, { now: () => clock, secrets });
+    expect((await again.pull('l')).received).toBeGreaterThan(0);
+    expect(server.grants.refresh_token).toBe(1);
+  });
+});
+
+/** A CA and a server certificate for 127.0.0.1 from it, made with openssl in a temporary folder (test-only keys, never stored). */
+function makeCertificates(): { caPem: string; key: string; cert: string } | undefined {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-ca-'));
+  try {
+    const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Hearth Test CA');
+    run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext.cnf');
+    return { caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'), key: readFileSync(join(dir, 'srv.key'), 'utf8'), cert: readFileSync(join(dir, 'srv.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const certificates = makeCertificates();
+if (!certificates) console.warn('openssl is not on this machine: the custom CA test is skipped');
+
+describe.skipIf(!certificates)('custom CA bundle', () => {
+  const rsa = pair('rsa');
+  let server: SmartServer;
+  beforeAll(async () => {
+    server = await startSmartServer({ tls: { key: certificates!.key, cert: certificates!.cert }, backendClients: new Map([['c', rsa.publicKey]]) });
+    server.resources.push(patient('p1', '2026-01-01T00:00:00.000Z'));
+  });
+  afterAll(() => server.close());
+
+  it('trusts the bundle for that profile only (FHIR and token endpoint), never skips verification', async () => {
+    const sync = newService();
+    const auth = { kind: 'smart-backend' as const, clientId: 'c', privateKey: rsa.privatePem };
+    await sync.saveProfile({ name: 'plain', baseUrl: server.baseUrl, auth, pullTypes: ['Patient'] });
+    expect((await sync.testConnection('plain')).problems.join()).toMatch(/UNABLE_TO_VERIFY|self.signed|certificate/i);
+
+    const saved = await sync.saveProfile({ name: 'hospital', baseUrl: server.baseUrl, auth, pullTypes: ['Patient'], caBundle: certificates!.caPem });
+    expect(saved.customCa).toBe(true);
+    expect((await sync.testConnection('hospital')).problems).toEqual([]);
+    expect((await sync.pull('hospital')).created).toBe(1);
+    // Still refused for the profile without the bundle (the trust is per profile, not process-wide).
+    expect((await sync.testConnection('plain')).problems.length).toBeGreaterThan(0);
+    // Kept on a save that does not mention it; removed with null.
+    expect((await sync.saveProfile({ name: 'hospital', baseUrl: server.baseUrl, auth })).customCa).toBe(true);
+    expect((await sync.saveProfile({ name: 'hospital', baseUrl: server.baseUrl, auth, caBundle: null })).customCa).toBeUndefined();
+
+    expect(parseCaBundle(certificates!.caPem)[0]?.subject).toContain('Hearth Test CA');
+    await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: 'no certificate here' })).rejects.toThrow(/no PEM certificate/);
+    await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: `${certificates!.caPem}\n${certificates!.key}` })).rejects.toThrow(/private key/);
+  });
+});
