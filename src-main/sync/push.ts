@@ -16,7 +16,7 @@ import { originCode, sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from '
 import { checkCancelled, type SyncContext } from './context';
 import { referenceTargets, rewriteReferences } from './references';
 import { withRetry } from './retry';
-import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
+import { conflictOp, isSyncRecord, mapOp, stateOp } from './store';
 import { TransportError, weakEtag } from './transport';
 import type { IdMapEntry, PushReport, PushRun, SyncConflict, SyncState } from './types';
 
@@ -96,10 +96,10 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   const { profile, repository, store, transport, signal } = ctx;
   const server = profile.name;
   const report: PushReport = { dryRun: options.dryRun === true, mode: 'none', planned: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0 };
-  const records = await store.all();
-  let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
-  const map = new IdMap(records.maps.get(server) ?? []);
-  const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
+  // From the store's index (no scan): the map is a working copy, written back chunk by chunk.
+  let state: SyncState = await store.state(server);
+  const map = await store.idMap(server);
+  const conflicted = await store.conflictKeys(server);
   const allTypes = repository.types();
   // An interrupted push is finished first, as it was asked (docs/sync.md "Resume").
   const run: PushRun = state.pushRun ?? {
