@@ -270,5 +270,6 @@ describe('sync against Hearth FHIR endpoint in a second vault', () => {
       expect(entry?.localVersion, `${r.resourceType}/${r.id}`).toBe(r.meta?.versionId);
       expect((await server.repo.read(r.resourceType, entry!.serverId)).meta?.versionId).toBe(entry!.serverVersion);
     }
-  });
+    // Two CLI processes (start, vault unlock, session) dominate: generous under a loaded machine.
+  }, 240_000);
 });
