@@ -16,7 +16,7 @@ import { originOf, sameContent, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
 import { rewriteReferences } from './references';
 import { withRetry } from './retry';
-import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
+import { conflictOp, isSyncRecord, mapOp, stateOp } from './store';
 import type { IdMapEntry, PullReport, SyncConflict, SyncState } from './types';
 
 export interface PullOptions {
@@ -43,10 +43,10 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
   const server = profile.name;
   const report: PullReport = { dryRun: options.dryRun === true, received: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0, pages: 0 };
   const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
-  const records = await store.all();
-  let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
-  const map = new IdMap(records.maps.get(server) ?? []);
-  const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
+  // From the store's index (no scan): the map is a working copy, written back page by page.
+  let state: SyncState = await store.state(server);
+  const map = await store.idMap(server);
+  const conflicted = await store.conflictKeys(server);
   const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
   if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
   const local = new Set(repository.types());

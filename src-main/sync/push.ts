@@ -102,11 +102,11 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   const { profile, repository, store, transport, signal } = ctx;
   const server = profile.name;
   const report: PushReport = { dryRun: options.dryRun === true, mode: 'none', planned: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0 };
-  const records = await store.all();
-  let state: SyncState = records.states.get(server) ?? { pullCursor: {} };
-  // A deleted pair is history: a resource created again with its id is a new one.
-  const map = new IdMap((records.maps.get(server) ?? []).filter((e) => !e.deleted));
-  const conflicted = new Set((records.conflicts.get(server) ?? []).map((c) => `${c.resourceType}/${c.localId}`));
+  // From the store's index (no scan of the records). A deleted pair is history: a resource created
+  // again with its id is a new one, so the working map leaves deleted entries out (one pass).
+  let state: SyncState = await store.state(server);
+  const map = new IdMap([...(await store.idMap(server)).entries()].filter((e) => !e.deleted));
+  const conflicted = await store.conflictKeys(server);
   const allTypes = repository.types();
   // An interrupted push is finished first, as it was asked (docs/sync.md "Resume").
   const run: PushRun = state.pushRun ?? {

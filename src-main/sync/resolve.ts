@@ -15,16 +15,16 @@ import type { SyncContext } from './context';
 import { diffResources } from './diff';
 import { isGoneOnServer, isVersionConflict, localForm, readLocal, serverForm } from './forms';
 import { withRetry } from './retry';
-import { conflictId, conflictOp, IdMap, mapOp } from './store';
+import { conflictId, conflictOp, type IdMap, mapOp } from './store';
 import { weakEtag } from './transport';
 import type { ConflictDetail, IdMapEntry, ResolveChoice, ResolveResult, SyncConflict } from './types';
 
 async function openConflict(ctx: SyncContext, resourceType: string, localId: string): Promise<{ conflict: SyncConflict; map: IdMap }> {
-  const records = await ctx.store.all();
   const server = ctx.profile.name;
-  const conflict = (records.conflicts.get(server) ?? []).find((c) => c.resourceType === resourceType && c.localId === localId);
+  const conflict = (await ctx.store.conflicts(server)).find((c) => c.resourceType === resourceType && c.localId === localId);
   if (!conflict) throw fhirError('not-found', `No open conflict for ${resourceType}/${localId} with "${server}"`, 404);
-  return { conflict, map: new IdMap(records.maps.get(server) ?? []) };
+  // A working copy over the store's index: lookups without copying the whole map.
+  return { conflict, map: await ctx.store.idMap(server) };
 }
 
 /** Both sides in local form and their field-level diff (computed here, so every UI shows the same). */

@@ -87,7 +87,7 @@ export class SyncService {
   }
 
   async listProfiles(): Promise<ServerProfile[]> {
-    return (await this.store.all()).profiles.map(listed);
+    return (await this.store.profiles()).map(listed);
   }
 
   /** Adds or replaces a profile; the secret is sealed before it is stored. */
@@ -248,12 +248,11 @@ export class SyncService {
 
   async status(name: string): Promise<SyncStatus> {
     await this.store.requireProfile(name);
-    const records = await this.store.all();
-    const state = records.states.get(name) ?? { pullCursor: {} };
+    const state = await this.store.state(name);
     return {
       server: name,
-      mapped: (records.maps.get(name) ?? []).filter((e) => !e.deleted).length,
-      conflicts: records.conflicts.get(name)?.length ?? 0,
+      mapped: await this.store.mappedCount(name),
+      conflicts: (await this.store.conflictKeys(name)).size,
       pullCursor: state.pullCursor,
       ...(state.lastPushAt ? { lastPushAt: state.lastPushAt } : {}),
       ...(state.lastPullAt ? { lastPullAt: state.lastPullAt } : {}),

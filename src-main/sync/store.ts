@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import type { Basic, Resource } from '@medplum/fhirtypes';
 import { fhirError, OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOp } from '../fhir/repository';
-import { outcomeStatus } from '../api/result';
 import { RESOURCE_KIND_SYSTEM } from '../review/record';
 import type { SealedSecret } from './secrets';
 import type { IdMapEntry, ServerProfile, SyncConflict, SyncState } from './types';
@@ -63,12 +62,6 @@ function recordOf<T>(resource: Basic): T {
   return JSON.parse(text) as T;
 }
 
-function isGone(e: unknown): boolean {
-  if (!(e instanceof OperationOutcomeError)) return false;
-  const status = outcomeStatus(e.outcome);
-  return status === 404 || status === 410;
-}
-
 /** The write of one sync record, to batch with other writes. */
 export function recordOp(id: string, kind: SyncKind, record: object): WriteOp {
   return { kind: 'update', resource: toBasic(id, kind, record), skipUnchanged: true };
@@ -79,37 +72,78 @@ export const stateOp = (server: string, state: SyncState): WriteOp => recordOp(s
 export const conflictOp = (server: string, conflict: SyncConflict): WriteOp =>
   recordOp(conflictId(server, conflict.resourceType, conflict.localId), 'sync-conflict', { ...conflict, profile: server });
 
-/** The id map of one server, both ways. */
+/**
+ * The id map of one server, both ways. A map made `over` another is a working copy: it reads
+ * through to the other and keeps its own changes, so a push or pull sets entries as answers come
+ * without touching the store's index before they are written (and without copying the whole map).
+ */
 export class IdMap {
   private readonly byLocal = new Map<string, IdMapEntry>();
   private readonly byServer = new Map<string, string>();
+  /** Server keys of the base map that this map's own entries moved away from. */
+  private readonly gone = new Set<string>();
 
-  constructor(entries: Iterable<IdMapEntry> = []) {
+  constructor(
+    entries: Iterable<IdMapEntry> = [],
+    private readonly base?: IdMap,
+  ) {
     for (const e of entries) this.set(e);
   }
 
+  /** A working copy over `base` (see the class comment). */
+  static over(base: IdMap): IdMap {
+    return new IdMap([], base);
+  }
+
   get size(): number {
-    return this.byLocal.size;
+    if (!this.base) return this.byLocal.size;
+    let added = 0;
+    for (const key of this.byLocal.keys()) if (!this.base.byLocalKey(key)) added++;
+    return this.base.size + added;
+  }
+
+  private byLocalKey(key: string): IdMapEntry | undefined {
+    return this.byLocal.get(key) ?? this.base?.byLocalKey(key);
   }
 
   set(entry: IdMapEntry): void {
-    const old = this.byLocal.get(`${entry.resourceType}/${entry.localId}`);
-    if (old) this.byServer.delete(`${old.resourceType}/${old.serverId}`);
+    const old = this.byLocalKey(`${entry.resourceType}/${entry.localId}`);
+    if (old) {
+      const oldServer = `${old.resourceType}/${old.serverId}`;
+      this.byServer.delete(oldServer);
+      if (this.base) this.gone.add(oldServer);
+    }
+    const serverKey = `${entry.resourceType}/${entry.serverId}`;
     this.byLocal.set(`${entry.resourceType}/${entry.localId}`, entry);
-    this.byServer.set(`${entry.resourceType}/${entry.serverId}`, entry.localId);
+    this.byServer.set(serverKey, entry.localId);
+    this.gone.delete(serverKey);
+  }
+
+  /** Removes the entry of a local resource (only on a map that is not a working copy). */
+  remove(resourceType: string, localId: string): void {
+    const old = this.byLocal.get(`${resourceType}/${localId}`);
+    if (!old) return;
+    this.byLocal.delete(`${resourceType}/${localId}`);
+    if (this.byServer.get(`${resourceType}/${old.serverId}`) === localId) this.byServer.delete(`${resourceType}/${old.serverId}`);
   }
 
   local(resourceType: string, localId: string): IdMapEntry | undefined {
-    return this.byLocal.get(`${resourceType}/${localId}`);
+    return this.byLocalKey(`${resourceType}/${localId}`);
   }
 
   /** The local id of a server resource, when mapped. */
   localIdOf(resourceType: string, serverId: string): string | undefined {
-    return this.byServer.get(`${resourceType}/${serverId}`);
+    const key = `${resourceType}/${serverId}`;
+    const own = this.byServer.get(key);
+    if (own !== undefined || !this.base || this.gone.has(key)) return own;
+    return this.base.localIdOf(resourceType, serverId);
   }
 
-  entries(): IterableIterator<IdMapEntry> {
-    return this.byLocal.values();
+  *entries(): IterableIterator<IdMapEntry> {
+    if (this.base) {
+      for (const e of this.base.entries()) if (!this.byLocal.has(`${e.resourceType}/${e.localId}`)) yield e;
+    }
+    yield* this.byLocal.values();
   }
 }
 
@@ -120,24 +154,102 @@ export interface SyncRecords {
   conflicts: Map<string, SyncConflict[]>;
 }
 
+/** Where a record lives in the index, by its Basic id (a delete names only the id). */
+type IndexSlot = { kind: 'sync-profile'; name: string } | { kind: 'sync-state'; server: string } | { kind: 'sync-map' | 'sync-conflict'; server: string; key: string };
+
+/**
+ * Every sync record of the vault in memory (docs/sync.md "State in the vault", "Index"): built from
+ * one scan of `Basic` the first time it is needed, then kept up to date by the store's own writes,
+ * so a push, pull or status costs no scan and a lookup by (profile, type, local id) or by server id
+ * is a hash lookup whatever the size of the map.
+ */
+class SyncIndex {
+  readonly profiles = new Map<string, StoredProfile>();
+  readonly states = new Map<string, SyncState>();
+  readonly maps = new Map<string, IdMap>();
+  readonly conflicts = new Map<string, Map<string, SyncConflict>>();
+  private readonly slots = new Map<string, IndexSlot>();
+
+  apply(resource: Basic): void {
+    const kind = kindOf(resource);
+    if (!kind || !resource.id) return;
+    this.remove(resource.id);
+    // Records of a server carry its profile name in `profile` (SyncConflict has a `server` of its own).
+    const record = recordOf<object>(resource);
+    if (kind === 'sync-profile') {
+      const profile = record as StoredProfile;
+      this.profiles.set(profile.name, profile);
+      this.slots.set(resource.id, { kind, name: profile.name });
+    } else if (kind === 'sync-state') {
+      const { profile, ...state } = record as SyncState & { profile: string };
+      this.states.set(profile, state);
+      this.slots.set(resource.id, { kind, server: profile });
+    } else if (kind === 'sync-map') {
+      const { profile, ...entry } = record as IdMapEntry & { profile: string };
+      let map = this.maps.get(profile);
+      if (!map) this.maps.set(profile, (map = new IdMap()));
+      map.set(entry);
+      this.slots.set(resource.id, { kind, server: profile, key: `${entry.resourceType}/${entry.localId}` });
+    } else {
+      const { profile, ...conflict } = record as SyncConflict & { profile: string };
+      const key = `${conflict.resourceType}/${conflict.localId}`;
+      let list = this.conflicts.get(profile);
+      if (!list) this.conflicts.set(profile, (list = new Map()));
+      list.set(key, conflict);
+      this.slots.set(resource.id, { kind, server: profile, key });
+    }
+  }
+
+  remove(id: string): void {
+    const slot = this.slots.get(id);
+    if (!slot) return;
+    this.slots.delete(id);
+    if (slot.kind === 'sync-profile') this.profiles.delete(slot.name);
+    else if (slot.kind === 'sync-state') this.states.delete(slot.server);
+    else if (slot.kind === 'sync-map') {
+      const [resourceType, ...rest] = slot.key.split('/');
+      this.maps.get(slot.server)?.remove(resourceType!, rest.join('/'));
+    } else this.conflicts.get(slot.server)?.delete(slot.key);
+  }
+}
+
 /** Reads and writes the sync records through the session's repository. */
 export class SyncStore {
+  private index: Promise<SyncIndex> | undefined;
+
   constructor(
     private readonly repository: ResourceRepository,
     private readonly pageSize = 1000,
   ) {}
 
-  private async readRecord<T>(id: string): Promise<T | undefined> {
-    try {
-      return recordOf<T>((await this.repository.read('Basic', id)) as Basic);
-    } catch (e) {
-      if (isGone(e)) return undefined;
+  /** The index, built by one scan of `Basic` on first use (a failed build is tried again next time). */
+  private loaded(): Promise<SyncIndex> {
+    this.index ??= this.build().catch((e: unknown) => {
+      this.index = undefined;
       throw e;
+    });
+    return this.index;
+  }
+
+  private async build(): Promise<SyncIndex> {
+    const index = new SyncIndex();
+    let after: Parameters<ResourceRepository['scan']>[1]['after'];
+    for (;;) {
+      const page = await this.repository.scan('Basic', { limit: this.pageSize, ...(after ? { after } : {}) });
+      for (const resource of page.resources) index.apply(resource as Basic);
+      if (!page.next) break;
+      after = page.next;
     }
+    return index;
+  }
+
+  /** Forgets the index: the next use scans again (after the records were written by something other than this store). */
+  reload(): void {
+    this.index = undefined;
   }
 
   async profile(name: string): Promise<StoredProfile | undefined> {
-    return this.readRecord<StoredProfile>(profileId(name));
+    return (await this.loaded()).profiles.get(name);
   }
 
   async requireProfile(name: string): Promise<StoredProfile> {
@@ -146,11 +258,12 @@ export class SyncStore {
     return found;
   }
 
+  async profiles(): Promise<StoredProfile[]> {
+    return [...(await this.loaded()).profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   async state(server: string): Promise<SyncState> {
-    const stored = await this.readRecord<SyncState & { profile: string }>(stateId(server));
-    if (!stored) return { pullCursor: {} };
-    const { profile: _profile, ...state } = stored;
-    return state;
+    return (await this.loaded()).states.get(server) ?? { pullCursor: {} };
   }
 
   async putProfile(profile: StoredProfile): Promise<void> {
@@ -161,57 +274,60 @@ export class SyncStore {
     await this.write([stateOp(server, state)]);
   }
 
-  /** Writes ops in one atomic store transaction (all or nothing). */
+  /** Writes ops in one atomic store transaction (all or nothing); the index follows once it is stored. */
   async write(ops: readonly WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
     const results = await this.repository.writeBatch(ops, { atomic: true });
     const failed = results.find((r) => r.status === 'failed');
     if (failed && failed.status === 'failed') throw new OperationOutcomeError(failed.outcome);
+    if (!this.index) return;
+    const index = await this.index;
+    results.forEach((result, i) => {
+      const op = ops[i]!;
+      if (result.status === 'created' || result.status === 'updated' || result.status === 'unchanged') {
+        if (result.resource.resourceType === 'Basic') index.apply(result.resource as Basic);
+      } else if (result.status === 'deleted' && op.kind === 'delete' && op.resourceType === 'Basic') index.remove(op.id);
+    });
   }
 
   async deleteRecord(id: string): Promise<void> {
     await this.repository.delete('Basic', id);
+    if (this.index) (await this.index).remove(id);
   }
 
-  /** Every sync record, grouped (one scan of the Basic resources). */
+  /** Every sync record, grouped (copies out of the index). */
   async all(): Promise<SyncRecords> {
-    const out: SyncRecords = { profiles: [], states: new Map(), maps: new Map(), conflicts: new Map() };
-    let after: Parameters<ResourceRepository['scan']>[1]['after'];
-    for (;;) {
-      const page = await this.repository.scan('Basic', { limit: this.pageSize, ...(after ? { after } : {}) });
-      for (const resource of page.resources) {
-        const kind = kindOf(resource as Basic);
-        if (!kind) continue;
-        // Records of a server carry its profile name in `profile` (SyncConflict has a `server` of its own).
-        const record = recordOf<object>(resource as Basic);
-        if (kind === 'sync-profile') out.profiles.push(record as StoredProfile);
-        else if (kind === 'sync-state') {
-          const { profile, ...state } = record as SyncState & { profile: string };
-          out.states.set(profile, state);
-        } else if (kind === 'sync-map') {
-          const { profile, ...entry } = record as IdMapEntry & { profile: string };
-          let list = out.maps.get(profile);
-          if (!list) out.maps.set(profile, (list = []));
-          list.push(entry);
-        } else {
-          const { profile, ...conflict } = record as SyncConflict & { profile: string };
-          let list = out.conflicts.get(profile);
-          if (!list) out.conflicts.set(profile, (list = []));
-          list.push(conflict);
-        }
-      }
-      if (!page.next) break;
-      after = page.next;
-    }
-    out.profiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const index = await this.loaded();
+    const out: SyncRecords = { profiles: await this.profiles(), states: new Map(index.states), maps: new Map(), conflicts: new Map() };
+    for (const [server, map] of index.maps) out.maps.set(server, [...map.entries()]);
+    for (const [server, list] of index.conflicts) out.conflicts.set(server, [...list.values()]);
     return out;
   }
 
+  /**
+   * A working copy of a server's id map (IdMap.over): lookups read the index, changes stay in the
+   * copy until they are written through `write`.
+   */
   async idMap(server: string): Promise<IdMap> {
-    return new IdMap((await this.all()).maps.get(server) ?? []);
+    const index = await this.loaded();
+    let map = index.maps.get(server);
+    if (!map) index.maps.set(server, (map = new IdMap()));
+    return IdMap.over(map);
+  }
+
+  /** How many resources are mapped for a server (a pair deleted on both sides is history, not counted). */
+  async mappedCount(server: string): Promise<number> {
+    let n = 0;
+    for (const e of (await this.loaded()).maps.get(server)?.entries() ?? []) if (!e.deleted) n++;
+    return n;
   }
 
   async conflicts(server: string): Promise<SyncConflict[]> {
-    return (await this.all()).conflicts.get(server) ?? [];
+    return [...((await this.loaded()).conflicts.get(server)?.values() ?? [])];
+  }
+
+  /** `Type/localId` of every resource with an open conflict for a server. */
+  async conflictKeys(server: string): Promise<Set<string>> {
+    return new Set((await this.loaded()).conflicts.get(server)?.keys() ?? []);
   }
 }

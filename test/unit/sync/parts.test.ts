@@ -1,4 +1,4 @@
-/** The small parts of sync: URL policy, retry classification and backoff, reference rewriting, content equality, sealed secrets. */
+/** The small parts of sync: URL policy, retry classification and backoff, reference rewriting, content equality, sealed secrets, the sync-record index. */
 import { describe, expect, it } from 'vitest';
 import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
 import { sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from '../../../src-main/sync/content';
@@ -8,6 +8,10 @@ import { backoffDelay, DEFAULT_RETRY, isRetryable, withRetry } from '../../../sr
 import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
 import { TransportError } from '../../../src-main/sync/transport';
 import { checkServerUrl } from '../../../src-main/sync/url-policy';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import type { ResourceRepository } from '../../../src-main/fhir/repository';
+import { conflictId, conflictOp, mapId, mapOp, stateOp, SyncStore } from '../../../src-main/sync/store';
+import type { IdMapEntry } from '../../../src-main/sync/types';
 
 describe('server URL policy', () => {
   it('takes https anywhere and http only to loopback', () => {
@@ -90,5 +94,58 @@ describe('sealed secrets', () => {
     expect(await box.open(sealed, 'profile-a')).toBe('s3cret');
     await expect(box.open(sealed, 'profile-b')).rejects.toThrow(OperationOutcomeError);
     await expect(createSecretBox(ephemeralSecretKey).open(sealed, 'profile-a')).rejects.toThrow(OperationOutcomeError);
+  });
+});
+
+describe('sync-record index', () => {
+  const entry = (localId: string, serverId: string, version = '1'): IdMapEntry => ({ resourceType: 'Patient', localId, serverId, serverVersion: version, localVersion: version, syncedAt: '2026-01-01T00:00:00Z' });
+
+  it('is built by one scan of Basic, follows the store writes, and working copies stay out of it until written', async () => {
+    const memory = new MemoryRepository();
+    let basicScans = 0;
+    const counted = new Proxy(memory, {
+      get(target, prop) {
+        if (prop === 'scan') {
+          return (type: string, options: Parameters<ResourceRepository['scan']>[1]) => {
+            if (type === 'Basic' && !options.after) basicScans++;
+            return target.scan(type, options);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await new SyncStore(memory).write([mapOp('s', entry('a', 'A')), mapOp('t', entry('a', 'Z')), stateOp('s', { pullCursor: { Patient: '2026-01-01T00:00:00Z' } })]);
+
+    const store = new SyncStore(counted, 1);
+    const map = await store.idMap('s');
+    expect(map.local('Patient', 'a')?.serverId).toBe('A');
+    expect(map.localIdOf('Patient', 'A')).toBe('a');
+    expect(map.localIdOf('Patient', 'Z')).toBeUndefined(); // another server's map
+    // A working copy: its changes are its own until written.
+    map.set(entry('b', 'B'));
+    map.set(entry('a', 'A2', '2'));
+    expect([map.localIdOf('Patient', 'A'), map.localIdOf('Patient', 'A2'), map.size]).toEqual([undefined, 'a', 2]);
+    expect(await store.mappedCount('s')).toBe(1);
+    expect((await store.idMap('s')).localIdOf('Patient', 'A')).toBe('a');
+
+    await store.write([mapOp('s', map.local('Patient', 'a')!), mapOp('s', map.local('Patient', 'b')!), conflictOp('s', { resourceType: 'Patient', localId: 'b', serverId: 'B', kind: 'pull-both-changed', detectedAt: 'x', local: { resourceType: 'Patient', id: 'b' } })]);
+    const after = await store.idMap('s');
+    expect([after.localIdOf('Patient', 'A'), after.localIdOf('Patient', 'A2'), after.localIdOf('Patient', 'B')]).toEqual([undefined, 'a', 'b']);
+    expect(await store.mappedCount('s')).toBe(2);
+    expect([...(await store.conflictKeys('s'))]).toEqual(['Patient/b']);
+    expect((await store.state('s')).pullCursor).toEqual({ Patient: '2026-01-01T00:00:00Z' });
+
+    await store.deleteRecord(conflictId('s', 'Patient', 'b'));
+    await store.write([{ kind: 'delete', resourceType: 'Basic', id: mapId('s', 'Patient', 'b') }]);
+    expect(await store.conflicts('s')).toEqual([]);
+    expect((await store.idMap('s')).localIdOf('Patient', 'B')).toBeUndefined();
+    expect(basicScans).toBe(1);
+
+    // A new store (a new session) reads the same from the vault.
+    const fresh = new SyncStore(memory);
+    expect([...(await fresh.idMap('s')).entries()].map((e) => [e.localId, e.serverId])).toEqual([['a', 'A2']]);
+    expect(await fresh.mappedCount('t')).toBe(1);
+    expect(await fresh.conflicts('s')).toEqual([]);
   });
 });

@@ -58,13 +58,27 @@ describe('push interrupted, vault reopened, push resumed', () => {
   it('resumes with nothing lost and nothing created twice', async () => {
     server = await startMedplumServer({ bearer: TOKEN });
     const controller = new AbortController();
-    let bundles = 0;
-    proxy = await startFaultProxy(server.baseUrl, () => 'pass', {
-      // The third chunk reaches the server; the app "dies" before the answer comes back.
-      afterForward: (_n, method, url) => {
-        if (method === 'POST' && /^\/fhir\/?$/.test(url) && ++bundles === 3) controller.abort();
+    // Chunks are told apart by their Bundle, not by counting POSTs: a POST repeated by the client
+    // (a keep-alive connection reset under load is retried) is the same chunk again, and counting it
+    // would interrupt an earlier chunk than the third.
+    const chunks: string[] = [];
+    const bodies = new Map<number, string>();
+    proxy = await startFaultProxy(
+      server.baseUrl,
+      (n, method, url, body) => {
+        if (method === 'POST' && /^\/fhir\/?$/.test(url)) bodies.set(n, body);
+        return 'pass';
       },
-    });
+      {
+        // The third chunk reaches the server; the app "dies" before the answer comes back.
+        afterForward: (n) => {
+          const body = bodies.get(n);
+          if (body === undefined || chunks.includes(body)) return;
+          chunks.push(body);
+          if (chunks.length === 3) controller.abort();
+        },
+      },
+    );
     dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-sync-'));
     vault = await createVault(dir, PASS, { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
     let sync = serviceOver(vault);
