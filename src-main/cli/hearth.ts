@@ -69,9 +69,11 @@ Sync with FHIR servers (docs/sync.md)
 
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
+                [--threads T]
                                  write synthetic patients as Bulk Data NDJSON (one Type.ndjson per
                                  type and a manifest; with --with-gold, the notes' gold annotations
-                                 in gold/annotations.ndjson); the same seed gives the same files
+                                 in gold/annotations.ndjson); the same seed gives the same files,
+                                 whatever the number of threads (default: one per core, up to 4)
 
 Clinical NLP (docs/nlp.md)
   hearth nlp [FILE...|-] [--spans] [--terminology DIR]
@@ -163,6 +165,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         basic: { type: 'string' },
         'dry-run': { type: 'boolean' },
         all: { type: 'boolean' },
+        threads: { type: 'string' },
       },
     });
   } catch (e) {
@@ -182,7 +185,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'serve' && (values.port !== undefined || values.fhir !== undefined || values.token !== undefined)) {
     throw new CliError(`${values.port !== undefined ? '--port' : values.fhir !== undefined ? '--fhir' : '--token'} belongs to "hearth serve"`);
   }
-  const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
+  const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of', 'threads'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sample' && sampleFlag !== undefined) throw new CliError(`--${sampleFlag} belongs to "hearth sample"`);
   const exportFlag = (['type', 'since', 'patient', 'group', 'format'] as const).find((name) => values[name] !== undefined);
   // --format is also "hearth review"'s (the annotation format).
@@ -211,6 +214,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
           ...(values.out !== undefined ? { out: values.out } : {}),
           ...(values.years !== undefined ? { years: values.years } : {}),
           ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}),
+          ...(values.threads !== undefined ? { threads: values.threads } : {}),
         },
         io,
       );
