@@ -3,6 +3,7 @@
  * command in-process and exits 0 on success; otherwise prints ONE line `hearth: <reason>` on
  * stderr and exits non-zero (2 when an import stored the good records but some failed).
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -323,28 +324,45 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   }
 }
 
+/**
+ * One command as the program runs it: the exit code, and on failure ONE line `hearth: <reason>` on
+ * io.err. Exported so tests can run commands in-process (a spawn costs a second of startup).
+ */
+export async function runMain(argv: string[], io: CliIo, cliDir: string): Promise<number> {
+  try {
+    return await runCli(argv, io, cliDir);
+  } catch (e) {
+    const reason = expectedReason(e);
+    if (reason === undefined) {
+      // A bug, not a user error: still one line; HEARTH_DEBUG=1 adds the stack for a bug report.
+      const summary = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      io.err(`hearth: unexpected error: ${oneLine(summary)}\n`);
+      if (io.env['HEARTH_DEBUG'] === '1' && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+      return 1;
+    }
+    io.err(`hearth: ${oneLine(reason)}\n`);
+    return e instanceof CliError ? e.exitCode : 1;
+  }
+}
+
 async function main(): Promise<void> {
   const io: CliIo = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     env: process.env,
   };
-  const cliDir = path.dirname(fileURLToPath(import.meta.url));
+  process.exitCode = await runMain(process.argv.slice(2), io, path.dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Whether this module is the program (node out/cli/hearth.mjs, or npm's link to it), not a test's import. */
+function isProgram(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
   try {
-    process.exitCode = await runCli(process.argv.slice(2), io, cliDir);
-  } catch (e) {
-    const reason = expectedReason(e);
-    if (reason === undefined) {
-      // A bug, not a user error: still one line; HEARTH_DEBUG=1 adds the stack for a bug report.
-      const summary = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      process.stderr.write(`hearth: unexpected error: ${oneLine(summary)}\n`);
-      if (process.env['HEARTH_DEBUG'] === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stderr.write(`hearth: ${oneLine(reason)}\n`);
-    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
   }
 }
 
-await main();
+if (isProgram()) await main();
