@@ -3,6 +3,7 @@
  * command in-process and exits 0 on success; otherwise prints ONE line `hearth: <reason>` on
  * stderr and exits non-zero (2 when an import stored the good records but some failed).
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -77,9 +78,11 @@ Sync with FHIR servers (docs/sync.md)
 
 Synthetic data
   hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]
+                [--threads T]
                                  write synthetic patients as Bulk Data NDJSON (one Type.ndjson per
                                  type and a manifest; with --with-gold, the notes' gold annotations
-                                 in gold/annotations.ndjson); the same seed gives the same files
+                                 in gold/annotations.ndjson); the same seed gives the same files,
+                                 whatever the number of threads (default: one per core, up to 4)
 
 Clinical NLP (docs/nlp.md)
   hearth nlp [FILE...|-] [--spans] [--terminology DIR]
@@ -176,6 +179,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         merge: { type: 'string' },
         query: { type: 'string' },
         'reviewed-only': { type: 'boolean' },
+        threads: { type: 'string' },
       },
     });
   } catch (e) {
@@ -195,7 +199,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   if (command !== 'serve' && (values.port !== undefined || values.fhir !== undefined || values.token !== undefined)) {
     throw new CliError(`${values.port !== undefined ? '--port' : values.fhir !== undefined ? '--fhir' : '--token'} belongs to "hearth serve"`);
   }
-  const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of'] as const).find((name) => values[name] !== undefined);
+  const sampleFlag = (['patients', 'seed', 'with-gold', 'years', 'as-of', 'threads'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sample' && sampleFlag !== undefined) throw new CliError(`--${sampleFlag} belongs to "hearth sample"`);
   const exportFlag = (['type', 'since', 'patient', 'group', 'format'] as const).find((name) => values[name] !== undefined);
   // --format is also "hearth review"'s (the annotation format).
@@ -224,6 +228,7 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
           ...(values.out !== undefined ? { out: values.out } : {}),
           ...(values.years !== undefined ? { years: values.years } : {}),
           ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}),
+          ...(values.threads !== undefined ? { threads: values.threads } : {}),
         },
         io,
       );
@@ -345,28 +350,45 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   }
 }
 
+/**
+ * One command as the program runs it: the exit code, and on failure ONE line `hearth: <reason>` on
+ * io.err. Exported so tests can run commands in-process (a spawn costs a second of startup).
+ */
+export async function runMain(argv: string[], io: CliIo, cliDir: string): Promise<number> {
+  try {
+    return await runCli(argv, io, cliDir);
+  } catch (e) {
+    const reason = expectedReason(e);
+    if (reason === undefined) {
+      // A bug, not a user error: still one line; HEARTH_DEBUG=1 adds the stack for a bug report.
+      const summary = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      io.err(`hearth: unexpected error: ${oneLine(summary)}\n`);
+      if (io.env['HEARTH_DEBUG'] === '1' && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+      return 1;
+    }
+    io.err(`hearth: ${oneLine(reason)}\n`);
+    return e instanceof CliError ? e.exitCode : 1;
+  }
+}
+
 async function main(): Promise<void> {
   const io: CliIo = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     env: process.env,
   };
-  const cliDir = path.dirname(fileURLToPath(import.meta.url));
+  process.exitCode = await runMain(process.argv.slice(2), io, path.dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Whether this module is the program (node out/cli/hearth.mjs, or npm's link to it), not a test's import. */
+function isProgram(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
   try {
-    process.exitCode = await runCli(process.argv.slice(2), io, cliDir);
-  } catch (e) {
-    const reason = expectedReason(e);
-    if (reason === undefined) {
-      // A bug, not a user error: still one line; HEARTH_DEBUG=1 adds the stack for a bug report.
-      const summary = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      process.stderr.write(`hearth: unexpected error: ${oneLine(summary)}\n`);
-      if (process.env['HEARTH_DEBUG'] === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stderr.write(`hearth: ${oneLine(reason)}\n`);
-    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
   }
 }
 
-await main();
+if (isProgram()) await main();

@@ -16,9 +16,10 @@ export interface SampleCommandOptions {
   withGold: boolean;
   years?: string;
   asOf?: string;
+  threads?: string;
 }
 
-export const SAMPLE_USAGE = 'hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD]';
+export const SAMPLE_USAGE = 'hearth sample --patients N --seed S --out FOLDER [--with-gold] [--years Y] [--as-of YYYY-MM-DD] [--threads T]';
 
 function wholeNumber(text: string | undefined, name: string, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
@@ -32,6 +33,7 @@ export async function sampleCommand(options: SampleCommandOptions, io: CliIo): P
   if (options.seed === undefined || options.seed === '') throw new CliError(`missing --seed (usage: ${SAMPLE_USAGE})`);
   if (options.out === undefined || options.out === '') throw new CliError(`missing --out (usage: ${SAMPLE_USAGE})`);
   const years = wholeNumber(options.years, '--years', 1, 50);
+  const threads = wholeNumber(options.threads, '--threads', 1, 64);
   if (options.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.asOf)) throw new CliError('--as-of must be a date, YYYY-MM-DD');
   // Never mix two populations in one folder: the manifest would describe only the last one.
   const existing = await readdir(options.out).catch(() => []);
@@ -53,6 +55,7 @@ export async function sampleCommand(options: SampleCommandOptions, io: CliIo): P
       withGold: options.withGold,
       ...(years !== undefined ? { historyYears: years } : {}),
       ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       signal: controller.signal,
       onProgress: (p) => {
         const seconds = (performance.now() - started) / 1000;
