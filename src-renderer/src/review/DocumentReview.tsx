@@ -17,7 +17,7 @@ import { ENTITY_CATEGORIES, type EntityCategory } from '../../../src-main/nlp/ty
 import type { ReviewAnnotation, ReviewDocument, ReviewStatus } from '../../../src-main/review/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { isTypingTarget } from '../shell/use-global-keys';
-import type { BulkAcceptScope, ReviewBackend } from './backend';
+import type { BulkAcceptOutcome, BulkAcceptScope, ReviewBackend } from './backend';
 import { BulkAcceptModal } from './BulkAcceptModal';
 import { CATEGORY_STYLES, conceptSystemFor, traitMarker } from './categories';
 import { CheatSheet } from './CheatSheet';
@@ -259,7 +259,7 @@ export function DocumentReview({
       const view = documentRef.current;
       if (!view) return;
       setBulkBusy(true);
-      let summary = { documents: 0, accepted: 0 };
+      let summary: BulkAcceptOutcome = { documents: 0, accepted: 0 };
       enqueue({
         label: 'Bulk accept',
         local: (current) => current,
@@ -284,7 +284,7 @@ export function DocumentReview({
           notifications.show({
             color: 'green',
             title: 'Bulk accept',
-            message: `${summary.accepted} accepted in ${summary.documents} document${summary.documents === 1 ? '' : 's'}.`,
+            message: summary.jobMessage ?? `${summary.accepted} accepted in ${summary.documents} document${summary.documents === 1 ? '' : 's'}.`,
           });
         },
       });

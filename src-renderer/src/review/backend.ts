@@ -19,12 +19,21 @@ export interface BulkAcceptScope {
   category?: EntityCategory;
 }
 
+/** What a bulk accept did; over many notes it ran as a job, whose final message says it. */
+export interface BulkAcceptOutcome {
+  documents: number;
+  accepted: number;
+  /** Set when the work ran as a job: its last progress message ("Accepted 12 annotations in 9 notes"). */
+  jobMessage?: string;
+}
+
 export interface ReviewBackend {
   reviewer: string;
   document(documentId: string): Promise<Result<ReviewDocument>>;
   apply(documentId: string, changes: AnnotationChange[], expectedRevision?: number): Promise<Result<ReviewDocument>>;
   setStatus(documentId: string, status: ReviewStatus): Promise<Result<ReviewDocument>>;
-  bulkAccept(scope: BulkAcceptScope): Promise<Result<{ documents: number; accepted: number }>>;
+  /** Resolves once the work is done, also when it ran as a job. */
+  bulkAccept(scope: BulkAcceptScope): Promise<Result<BulkAcceptOutcome>>;
   /** Absent when the services have no concept search. */
   searchConcepts?: (query: string, systems: ConceptSystem[]) => Promise<Result<ConceptSearchResult>>;
   queue: FetchQueuePage;

@@ -4,12 +4,12 @@
  */
 import { Button, Card, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { HearthApi } from '../../../src-main/api/contract';
-import { describeOutcome } from '../../../src-main/api/result';
+import type { HearthApi, JobState } from '../../../src-main/api/contract';
+import { describeOutcome, err, ok, outcome, type Result } from '../../../src-main/api/result';
 import type { ReviewDocument } from '../../../src-main/review/types';
 import { useApi } from '../api/context';
 import { useApiQuery } from '../api/hooks';
-import type { ReviewBackend } from '../review/backend';
+import type { BulkAcceptOutcome, ReviewBackend } from '../review/backend';
 import { DocumentReview } from '../review/DocumentReview';
 import { ReviewHistory } from '../review/history';
 import { normalizeFilters, usePagedQueue, type QueueFilters } from '../review/queue';
@@ -47,11 +47,32 @@ export function reviewBackend(api: HearthApi, reviewer: string): ReviewBackend {
     apply: (documentId, changes, expectedRevision) =>
       api.review.apply({ documentId, reviewer, changes, ...(expectedRevision !== undefined ? { expectedRevision } : {}) }),
     setStatus: (documentId, status) => api.review.setStatus({ documentId, reviewer, status }),
-    bulkAccept: (scope) => api.review.bulkAccept({ reviewer, ...scope }),
+    bulkAccept: async (scope) => {
+      const started = await api.review.bulkAccept({ reviewer, ...scope });
+      if (!started.ok || started.value.jobId === undefined) return started;
+      return waitForBulkJob(api, started.value.jobId);
+    },
     searchConcepts: (query, systems) => api.concepts.search({ query, systems, limit: 20 }),
     // Status and pending counts as this reviewer sees them.
     queue: (query) => api.review.queue({ ...query, viewer: reviewer }),
   };
+}
+
+const FINISHED: ReadonlySet<JobState['status']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Bulk accept over many notes runs as a job (docs/review.md §4): waits for it, its message says what it did. */
+async function waitForBulkJob(api: HearthApi, jobId: string): Promise<Result<BulkAcceptOutcome>> {
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    const state = await api.jobs.get({ jobId });
+    if (!state.ok) return state;
+    const job = state.value;
+    if (FINISHED.has(job.status)) {
+      if (job.status === 'failed') return err(job.error ?? outcome('exception', 'Bulk accept failed'));
+      const message = job.progress.message ?? `Bulk accept ${job.status}`;
+      return ok({ documents: 0, accepted: 0, jobMessage: job.status === 'cancelled' ? `${message} (cancelled)` : message });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
 
 type ReviewRoute = Extract<Route, { screen: 'review' | 'review-document' }>;

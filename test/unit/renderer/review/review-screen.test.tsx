@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Settings, VaultStatus } from '../../../../src-main/api/contract';
 import type { ReviewDocument, ReviewQueueItem } from '../../../../src-main/review/types';
 import { App } from '../../../../src-renderer/src/App';
+import { reviewBackend } from '../../../../src-renderer/src/screens/ReviewScreen';
 import { installDomShims } from '../dom-shims';
 import { fakeClient, ok } from '../fake-client';
 import { smallDocument } from './fixtures';
@@ -99,5 +100,36 @@ describe('review screen', () => {
     fireEvent.click(screen.getByTestId('queue-row-doc-2'));
     await waitFor(() => expect(window.location.hash).toBe('#/review/doc-2?status=done&negated=1'));
     expect(screen.getByTestId('nav-review').getAttribute('data-active')).toBe('true');
+  });
+});
+
+describe('reviewBackend bulk accept', () => {
+  it('waits for the job that bulk accept over many notes starts, and reports its message', async () => {
+    let polls = 0;
+    const { client, calls } = fakeClient({
+      'review.bulkAccept': () => ok({ documents: 0, accepted: 0, jobId: 'job-7' }),
+      'jobs.get': () => {
+        polls += 1;
+        const finished = polls >= 2;
+        return ok({
+          id: 'job-7', kind: 'review', title: 'Bulk accept', status: finished ? 'succeeded' : 'running', startedAt: '2026-01-01T00:00:00Z',
+          progress: { done: finished ? 60 : 10, total: 60, message: `Accepted ${finished ? 9 : 1} annotations in ${finished ? 4 : 1} notes` },
+        });
+      },
+    });
+    const result = await reviewBackend(client.api, 'Ada').bulkAccept({ text: 'asthma' });
+    expect(result).toEqual({ ok: true, value: { documents: 0, accepted: 0, jobMessage: 'Accepted 9 annotations in 4 notes' } });
+    expect(calls.filter((call) => call.channel === 'jobs.get').map((call) => call.input)).toEqual([{ jobId: 'job-7' }, { jobId: 'job-7' }]);
+    expect(calls[0]).toEqual({ channel: 'review.bulkAccept', input: { reviewer: 'Ada', text: 'asthma' } });
+  });
+
+  it('gives the job’s error when it fails', async () => {
+    const failure = { resourceType: 'OperationOutcome' as const, issue: [{ severity: 'error' as const, code: 'exception' as const, diagnostics: 'disk full' }] };
+    const { client } = fakeClient({
+      'review.bulkAccept': () => ok({ documents: 0, accepted: 0, jobId: 'job-8' }),
+      'jobs.get': () => ok({ id: 'job-8', kind: 'review', title: 'Bulk accept', status: 'failed', startedAt: '2026-01-01T00:00:00Z', progress: { done: 0 }, error: failure }),
+    });
+    const result = await reviewBackend(client.api, 'Ada').bulkAccept({ text: 'asthma' });
+    expect(result).toEqual({ ok: false, error: failure });
   });
 });
