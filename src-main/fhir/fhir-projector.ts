@@ -146,6 +146,8 @@ export const fhirProjector: IndexProjector = {
     // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
     const insertVersion = db.prepare('INSERT INTO resource_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const upsertCurrent = db.prepare('INSERT OR REPLACE INTO resource_current VALUES (?, ?, ?, ?, ?)');
+    // A key allocated in this apply has no current row: a plain insert (OR REPLACE costs more).
+    const insertCurrent = db.prepare('INSERT INTO resource_current VALUES (?, ?, ?, ?, ?)');
     const currentState = db.prepare('SELECT deleted FROM resource_current WHERE rid = ?');
     const bumpCount = db.prepare(
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
@@ -185,7 +187,7 @@ export const fhirProjector: IndexProjector = {
           pointer?.offset ?? null,
           pointer?.length ?? null,
         ]);
-        upsertCurrent.run([rid, tid, entry.version, lastUpdatedMs, deleted]);
+        (allocated ? insertCurrent : upsertCurrent).run([rid, tid, entry.version, lastUpdatedMs, deleted]);
         // Search rows follow the current version; a new resource has none to remove.
         if (wasLive) searchIndex.remove(rid);
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
@@ -199,6 +201,7 @@ export const fhirProjector: IndexProjector = {
     } finally {
       insertVersion.free();
       upsertCurrent.free();
+      insertCurrent.free();
       currentState.free();
       bumpCount.free();
       searchIndex.free();

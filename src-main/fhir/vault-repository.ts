@@ -49,11 +49,17 @@ class VaultStore implements StoreBackend<VaultVersion> {
 
   async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
     const { result } = await this.vault.write((tx, db) => {
-      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ${RID_OF}`);
+      // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
+      const key = db.prepare(RID_OF.slice(1, -1));
+      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
       try {
         const view: WriteView = {
           current(type, id) {
-            lookup.bind([id, type]);
+            key.bind([id, type]);
+            const rid = key.step() ? key.get()[0] : undefined;
+            key.reset();
+            if (rid === undefined || rid === null) return undefined;
+            lookup.bind([rid]);
             const found = lookup.step() ? toRecord(lookup.get()) : undefined;
             lookup.reset();
             return found;
@@ -66,6 +72,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
         }
         return planned;
       } finally {
+        key.free();
         lookup.free();
       }
     });

@@ -3,9 +3,12 @@
  * the REST handler into a vault with a fast KDF, then prints the wall rate and the CPU-seconds per
  * 10k resources (process.cpuUsage: every thread of the process, so the thread pool's crypto and
  * fsync work counts too; steadier than wall time on a shared machine). Run under
- * `node --cpu-prof --import tsx` to get a profile; `HEARTH_PROFILE_SIZE` (default 30000).
+ * `node --import tsx`; `HEARTH_PROFILE_SIZE` (default 30000). `HEARTH_PROFILE_OUT=file.cpuprofile`
+ * writes a V8 CPU profile of the main thread without the first Bundle (one-time loading), which
+ * `node --cpu-prof` would include.
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
@@ -22,6 +25,8 @@ let written = 0;
 let ms = 0;
 let cpuMicros = 0;
 let first = true;
+const profileOut = process.env.HEARTH_PROFILE_OUT;
+const session = profileOut ? new Session() : null;
 for (const bundle of corpusBundles(size, 500)) {
   const body = JSON.stringify(bundle);
   const started = performance.now();
@@ -34,7 +39,18 @@ for (const bundle of corpusBundles(size, 500)) {
     cpuMicros += cpu.user + cpu.system;
     written += bundle.entry?.length ?? 0;
   }
+  if (first && session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+  }
   first = false;
+}
+if (session && profileOut) {
+  const { profile } = await session.post('Profiler.stop');
+  fs.writeFileSync(profileOut, JSON.stringify(profile));
+  session.disconnect();
 }
 const cpuSeconds = cpuMicros / 1e6;
 console.log(

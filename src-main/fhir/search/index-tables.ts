@@ -123,17 +123,21 @@ export class KeyRegistry {
   private readonly findKey: Statement;
   private readonly addKey: Statement;
   private readonly addKeyIfNew: Statement;
+  /** The next free rid (one past the largest), read once per apply; undefined until needed. */
+  private nextRid: number | undefined;
   private readonly findParam: Statement;
   private readonly addParam: Statement;
   private readonly findSystem: Statement;
   private readonly addSystem: Statement;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
     this.addType = db.prepare('INSERT INTO resource_type (name) VALUES (?) RETURNING tid');
     this.findKey = db.prepare('SELECT rid FROM resource_key WHERE id = ? AND tid = ?');
-    this.addKey = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) RETURNING rid');
-    this.addKeyIfNew = db.prepare('INSERT INTO resource_key (tid, id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING rid');
+    // Keys get rids counted here (the same max + 1 SQLite would pick): a RETURNING statement builds
+    // an ephemeral table on every run, several times the cost of the insert itself.
+    this.addKey = db.prepare('INSERT INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
+    this.addKeyIfNew = db.prepare('INSERT OR IGNORE INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
     this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
     this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
     this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
@@ -161,12 +165,29 @@ export class KeyRegistry {
     return tid;
   }
 
+  private allocateRid(): number {
+    if (this.nextRid === undefined) {
+      const max = this.db.exec('SELECT max(rid) FROM resource_key')[0]?.values[0]?.[0];
+      this.nextRid = typeof max === 'number' ? max + 1 : 1;
+    }
+    return this.nextRid;
+  }
+
   resourceId(type: string, id: string): number {
     const k = `${type}/${id}`;
     let rid = this.rids.get(k);
     if (rid === undefined) {
       const tid = this.typeId(type);
-      rid = this.findOrAdd(this.findKey, this.addKey, [id, tid], [tid, id]);
+      this.findKey.bind([id, tid]);
+      const found = this.findKey.step() ? Number(this.findKey.get()[0]) : undefined;
+      this.findKey.reset();
+      if (found !== undefined) {
+        rid = found;
+      } else {
+        rid = this.allocateRid();
+        this.addKey.run([rid, tid, id]);
+        this.nextRid = rid + 1;
+      }
       this.rids.set(k, rid);
     }
     return rid;
@@ -183,12 +204,13 @@ export class KeyRegistry {
     if (known !== undefined) return { rid: known, allocated: false };
     if (!likelyNew) return { rid: this.resourceId(type, id), allocated: false };
     const tid = this.typeId(type);
-    this.addKeyIfNew.bind([tid, id]);
-    const added = this.addKeyIfNew.step() ? Number(this.addKeyIfNew.get()[0]) : undefined;
-    this.addKeyIfNew.reset();
-    if (added === undefined) return { rid: this.resourceId(type, id), allocated: false };
-    this.rids.set(k, added);
-    return { rid: added, allocated: true };
+    const rid = this.allocateRid();
+    this.addKeyIfNew.run([rid, tid, id]);
+    // No row changed: the key exists already (the rid stays free for the next key).
+    if (this.db.getRowsModified() === 0) return { rid: this.resourceId(type, id), allocated: false };
+    this.nextRid = rid + 1;
+    this.rids.set(k, rid);
+    return { rid, allocated: true };
   }
 
   paramId(tid: number, code: string): number {
