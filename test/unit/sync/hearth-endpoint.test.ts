@@ -197,8 +197,8 @@ describe('sync against Hearth FHIR endpoint in a second vault', () => {
     const vault = await createVault(dir, PASS, VAULT_OPTIONS);
     cleanups.push(() => vault.close());
     await seed(createVaultRepository(vault), dataSet(6));
-    // Patient enough to wait for the restart (a few seconds), still quick between attempts.
-    const a = serviceOver(vault, { attempts: 40, baseDelayMs: 20, maxDelayMs: 250, maxRetryAfterMs: 2000 });
+    // Patient enough to wait for the restart (up to ~25 s of attempts under load), still quick between attempts.
+    const a = serviceOver(vault, { attempts: 60, baseDelayMs: 20, maxDelayMs: 500, maxRetryAfterMs: 2000 });
     await a.saveProfile({ name: 'hearth', baseUrl: server.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 5 });
 
     const report = await a.push('hearth', { mode: 'changed' });
