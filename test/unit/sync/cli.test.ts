@@ -7,12 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Patient } from '@medplum/fhirtypes';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../../src-main/cli/cli-error';
 import { vaultCreate, withSession, type CliIo } from '../../../src-main/cli/commands';
 import { serverCommand, syncCommand } from '../../../src-main/cli/sync-command';
 import { dataSet, seed } from './fixtures';
-import { startMedplumServer, type MedplumServer } from './medplum-server';
+import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 
 const TOKEN = 'cli-bearer-9d8c7b6a5f4e';
 let server: MedplumServer | undefined;
@@ -41,6 +41,8 @@ async function newVault(): Promise<string> {
   await vaultCreate(dir, io());
   return dir;
 }
+
+beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
 describe('hearth server / hearth sync', () => {
   it('adds a server, dry-runs, pushes, reports status, and pulls into another vault', async () => {

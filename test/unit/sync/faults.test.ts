@@ -6,13 +6,13 @@
  * same faults into a second vault gets every resource once.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { FhirKitTransport } from '../../../src-main/sync/fhir-kit-transport';
 import type { ServerAuth } from '../../../src-main/sync/types';
 import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
 import { startFaultProxy, type Fate, type FaultProxy } from './fault-proxy';
-import { startMedplumServer, type MedplumServer } from './medplum-server';
+import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 
 const PATIENTS = 5;
 const TOTAL = PATIENTS * 5;
@@ -37,6 +37,8 @@ const scenarios: Array<{ name: string; fate: (n: number, method: string) => Fate
   { name: 'slow answers past the timeout', fate: (n) => (n % 3 === 0 ? { slowMs: 900 } : 'pass'), timeoutMs: 300 },
   { name: 'dropped answers with one request per resource', fate: (n, method) => (method !== 'GET' && n % 4 === 0 ? 'drop-after' : 'pass'), noTransactions: true },
 ];
+
+beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
 describe('sync under injected faults', () => {
   for (const scenario of scenarios) {

@@ -16,6 +16,7 @@ import type { Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { warmCapabilities } from '../../../src-main/fhir/rest/capability';
 import type { ResourceRepository } from '../../../src-main/fhir/repository';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { sameContent } from '../../../src-main/sync/content';
@@ -37,6 +38,8 @@ const VAULT_OPTIONS = { projector: fhirProjector, kdfIterations: 1000, allowWeak
 const cli = path.join(repoRoot, 'node_modules/.cache/hearth-sync-tests', `hearth-${process.pid}.mjs`);
 
 beforeAll(async () => {
+  // The endpoint's CapabilityStatement tables (seconds, built once per process) are not any test's time.
+  await warmCapabilities(new MemoryRepository());
   await build({
     entryPoints: [path.join(repoRoot, 'src-main/cli/hearth.ts')],
     bundle: true,
@@ -47,7 +50,7 @@ beforeAll(async () => {
     outfile: cli,
     logLevel: 'silent',
   });
-});
+}, 180_000);
 afterAll(() => rm(cli, { force: true }));
 
 /** A Hearth FHIR endpoint over a vault on disk that can be stopped and started again on its port. */
@@ -197,8 +200,8 @@ describe('sync against Hearth FHIR endpoint in a second vault', () => {
     const vault = await createVault(dir, PASS, VAULT_OPTIONS);
     cleanups.push(() => vault.close());
     await seed(createVaultRepository(vault), dataSet(6));
-    // Patient enough to wait for the restart (a few seconds), still quick between attempts.
-    const a = serviceOver(vault, { attempts: 40, baseDelayMs: 20, maxDelayMs: 250, maxRetryAfterMs: 2000 });
+    // Patient enough to wait for the restart (up to ~25 s of attempts under load), still quick between attempts.
+    const a = serviceOver(vault, { attempts: 60, baseDelayMs: 20, maxDelayMs: 500, maxRetryAfterMs: 2000 });
     await a.saveProfile({ name: 'hearth', baseUrl: server.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 5 });
 
     const report = await a.push('hearth', { mode: 'changed' });

@@ -33,6 +33,15 @@ async function loadMedplum(): Promise<{ router: RouterModule; core: CoreModule }
   return loaded;
 }
 
+/**
+ * Loads Medplum ahead of the tests (call in `beforeAll`): reading and indexing the R4 definitions
+ * takes seconds, tens of seconds on a loaded machine, and belongs to no single test's time.
+ */
+export const MEDPLUM_LOAD_TIMEOUT_MS = 180_000;
+export async function preloadMedplum(): Promise<void> {
+  await loadMedplum();
+}
+
 export interface MedplumServer {
   /** `http://127.0.0.1:PORT/fhir` */
   baseUrl: string;

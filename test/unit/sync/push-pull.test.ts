@@ -4,14 +4,14 @@
  * push and pull, conflicts both ways, and a server without transactions.
  */
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { JobManager } from '../../../src-main/jobs/job-manager';
 import { createSessionFromRepository } from '../../../src-main/services/vault-session';
 import type { HearthEvent } from '../../../src-main/api/contract';
 import { sameContent } from '../../../src-main/sync/content';
 import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
-import { startMedplumServer, type MedplumServer } from './medplum-server';
+import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
 
 let server: MedplumServer | undefined;
@@ -25,6 +25,8 @@ async function serverResources(s: MedplumServer): Promise<Resource[]> {
   for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
   return out;
 }
+
+beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
 describe('push and pull against Medplum over HTTP', () => {
   it('pushes everything once, maps ids, rewrites references, and pulls it back equal into another vault', async () => {

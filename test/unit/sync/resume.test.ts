@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { createSecretBox, SECRET_KEY_PURPOSE } from '../../../src-main/sync/secrets';
@@ -19,7 +19,7 @@ import { createVault, openVault } from '../../../src-main/vault';
 import type { Vault } from '../../../src-main/vault/types';
 import { dataSet, FAST_RETRY, localResources, originCounts, seed, SYNC_TYPES } from './fixtures';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { startMedplumServer, type MedplumServer } from './medplum-server';
+import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 
 const PASS = 'correct horse battery staple';
 const TOKEN = 'tok-3f9a1c7e5b2d4e6f8a0b';
@@ -53,6 +53,8 @@ async function filesContain(folder: string, needle: string): Promise<boolean> {
   }
   return false;
 }
+
+beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
 describe('push interrupted, vault reopened, push resumed', () => {
   it('resumes with nothing lost and nothing created twice', async () => {
