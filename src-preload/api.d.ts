@@ -3,13 +3,14 @@
  * renderer talks HTTP). Every API method is a named function returning a Result.
  */
 import type { HearthApi, HearthEvent } from '../src-main/api/contract';
+import type { FolderPurpose } from '../src-main/transport/ipc-channels';
 
 export type HearthBridge = HearthApi & {
   readonly platform: 'electron';
   /** Subscribes to pushed events; returns the unsubscribe function. */
   onEvent(listener: (event: HearthEvent) => void): () => void;
-  /** The native folder picker: the chosen folder, or null when cancelled. */
-  pickFolder(): Promise<string | null>;
+  /** The native folder picker (its title by purpose, default the vault): the chosen folder, or null when cancelled. */
+  pickFolder(purpose?: FolderPurpose): Promise<string | null>;
 };
 
 declare global {

@@ -6,7 +6,7 @@
 import type { HearthEvent } from '../src-main/api/contract';
 import { API_METHODS, channelName } from '../src-main/api/methods';
 import type { Result } from '../src-main/api/result';
-import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL } from '../src-main/transport/ipc-channels';
+import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL, type FolderPurpose } from '../src-main/transport/ipc-channels';
 import type { HearthBridge } from './api';
 
 /** The subset of ipcRenderer the bridge uses. */
@@ -39,7 +39,8 @@ export function createBridge(ipc: IpcRendererLike): HearthBridge {
         ipc.removeListener(IPC_EVENT_CHANNEL, forward);
       };
     },
-    pickFolder: () => ipc.invoke(IPC_PICK_FOLDER_CHANNEL) as Promise<string | null>,
+    // No purpose: the vault folder (the main process checks the purpose again).
+    pickFolder: (purpose?: FolderPurpose) => (purpose === undefined ? ipc.invoke(IPC_PICK_FOLDER_CHANNEL) : ipc.invoke(IPC_PICK_FOLDER_CHANNEL, purpose)) as Promise<string | null>,
   };
   // The domain objects are built from API_METHODS, which contract.ts checks against the API type.
   return Object.freeze(bridge) as HearthBridge;

@@ -87,9 +87,12 @@ async function start(): Promise<void> {
 
   registerIpc(ipcMain, host, (event) => isTrustedSender(event, mainWindow?.webContents ?? null, devServerUrl), {
     eventTarget: () => mainWindow?.webContents ?? null,
-    pickFolder: async () => {
+    pickFolder: async (purpose) => {
       const owner = mainWindow;
-      const options = { title: 'Choose the vault folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+      // An import reads an existing folder; a vault or an export may go into a new one.
+      const title = { vault: 'Choose the vault folder', import: 'Choose a folder to import', export: 'Choose the export folder' }[purpose];
+      const properties: Array<'openDirectory' | 'createDirectory'> = purpose === 'import' ? ['openDirectory'] : ['openDirectory', 'createDirectory'];
+      const options = { title, properties };
       const picked = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },

@@ -9,3 +9,11 @@ export const IPC_API_PREFIX = 'hearth:';
 export const IPC_EVENT_CHANNEL = 'hearth:event';
 /** The native folder picker (not part of the API contract: only the desktop app has it). */
 export const IPC_PICK_FOLDER_CHANNEL = 'hearth-dialog:pickFolder';
+
+/** What a folder is chosen for: the dialog's title, and whether it may create a new folder. */
+export const FOLDER_PURPOSES = ['vault', 'import', 'export'] as const;
+export type FolderPurpose = (typeof FOLDER_PURPOSES)[number];
+
+export function isFolderPurpose(value: unknown): value is FolderPurpose {
+  return typeof value === 'string' && (FOLDER_PURPOSES as readonly string[]).includes(value);
+}

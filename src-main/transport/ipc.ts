@@ -10,7 +10,7 @@ import type { HearthEvent } from '../api/contract';
 import type { ApiHost } from '../api/host';
 import { allChannels } from '../api/methods';
 import { err, outcome, type Result } from '../api/result';
-import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL } from './ipc-channels';
+import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL, isFolderPurpose, type FolderPurpose } from './ipc-channels';
 
 /** The subset of ipcMain used here. */
 export interface IpcMainLike {
@@ -28,7 +28,7 @@ export interface IpcOptions {
   /** The window that receives events (null once closed). */
   eventTarget: () => EventTarget | null;
   /** The native folder picker; resolves to the chosen folder or null when cancelled. */
-  pickFolder?: () => Promise<string | null>;
+  pickFolder?: (purpose: FolderPurpose) => Promise<string | null>;
 }
 
 function refused(): Result<never> {
@@ -54,9 +54,11 @@ export function registerIpc(
 
   const pickFolder = options.pickFolder;
   if (pickFolder) {
-    ipcMain.handle(IPC_PICK_FOLDER_CHANNEL, async (event) => {
+    ipcMain.handle(IPC_PICK_FOLDER_CHANNEL, async (event, purpose: unknown) => {
       if (!isTrustedSender(event)) return null;
-      return pickFolder();
+      // The renderer is not trusted with the dialog's options: only a known purpose (none: a vault).
+      if (purpose !== undefined && !isFolderPurpose(purpose)) return null;
+      return pickFolder(purpose ?? 'vault');
     });
     registered.push(IPC_PICK_FOLDER_CHANNEL);
   }

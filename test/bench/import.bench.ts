@@ -5,7 +5,9 @@
  *   2. the import through the whole pipeline into a new vault on disk (production KDF): NDJSON
  *      streaming, validation, indexing of every search parameter, encryption, durable commits
  *      (runImport over the vault repository, as `hearth import` and the Import screen run it);
- *   3. generation itself (`hearth sample`), for the record.
+ *   3. generation itself (`hearth sample`), for the record;
+ *   4. the export of the vault just imported (reopened, as `hearth export` opens it) to the Bulk Data
+ *      NDJSON $export layout (runExport: one Type.ndjson per type and a manifest), with its rate and peak.
  * Figures go to bench-results/import.json; the rate is compared with the target (10,000
  * resources/s end to end) and with the limit measured in the same run, never with a fixed time.
  *
@@ -20,7 +22,8 @@ import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
 import { runImport } from '../../src-main/io/importer';
 import { generateSample } from '../../src-main/sample/generator';
-import { createVault } from '../../src-main/vault';
+import { runExport } from '../../src-main/export/exporter';
+import { createVault, openVault } from '../../src-main/vault';
 import { benchCommit, collectGarbage, folderBytes, PhasePeak, round, cpuSeconds } from './fhir/measure';
 
 const RESOURCES_PER_PATIENT = 370;
@@ -102,7 +105,26 @@ async function main(): Promise<void> {
   process.stdout.write('\n');
   console.log(`  import: ${stored.toLocaleString('en-US')} stored, ${result.failed} failed, in ${importSeconds.toFixed(1)} s (+ ${closeSeconds.toFixed(1)} s final snapshot)`);
 
+  collectGarbage();
+
+  // 4. The export of what was just imported, from a freshly opened vault.
+  const exportPeak = new PhasePeak();
+  exportPeak.start();
+  t = performance.now();
+  const reopened = await openVault(vaultDir, 'benchmark passphrase, not a secret', { projector: fhirProjector });
+  const openSeconds = (performance.now() - t) / 1000;
+  const exportDir = path.join(work, 'export');
+  cpu = process.cpuUsage();
+  t = performance.now();
+  const exported = await runExport({ repository: createVaultRepository(reopened), outDir: exportDir, format: 'ndjson', onProgress: () => exportPeak.sample() });
+  const exportSeconds = (performance.now() - t) / 1000;
+  const exportCpu = cpuSeconds(cpu);
+  await reopened.close();
+  const exportMb = exportPeak.stop().peakMb;
+  console.log(`  export: ${exported.resources.toLocaleString('en-US')} resources (${(exported.bytes / 1e6).toFixed(0)} MB) in ${exportSeconds.toFixed(1)} s (after ${openSeconds.toFixed(1)} s to open)`);
+
   const importRate = stored / importSeconds;
+  const exportRate = exported.resources / exportSeconds;
   const limitRate = parsed / limitSeconds;
   const figures = {
     resources: sample.resources,
@@ -123,11 +145,19 @@ async function main(): Promise<void> {
     import_peak_rss_mb: importMb,
     limit_over_import_ratio: round(limitRate / importRate, 1),
     vault_bytes_per_resource: round(folderBytes(vaultDir) / Math.max(1, stored), 0),
+    export_open_seconds: round(openSeconds),
+    export_seconds: round(exportSeconds),
+    export_resources: exported.resources,
+    export_bytes: exported.bytes,
+    export_resources_per_second: round(exportRate, 0),
+    export_resources_per_cpu_second: round(exported.resources / exportCpu, 0),
+    export_peak_rss_mb: exportMb,
   };
   const targets = {
     import_at_least_10000_per_second: importRate >= 10_000,
     import_peak_under_3_gb: importMb < 3072,
     import_zero_failed: result.failed === 0,
+    export_every_stored_resource: exported.resources === stored && exported.errors.length === 0,
   };
   console.table(figures);
   for (const [name, pass] of Object.entries(targets)) console.log(`${pass ? 'PASS' : 'FAIL'} ${name}`);

@@ -4,6 +4,7 @@
  */
 import { createApi } from '../../../src-main/api/client';
 import type { HearthEvent } from '../../../src-main/api/contract';
+import type { FolderPurpose } from '../../../src-main/transport/ipc-channels';
 import type { Result } from '../../../src-main/api/result';
 import { EventHub } from './events';
 import { errorMessage, failure, isResult } from './outcomes';
@@ -15,7 +16,7 @@ type BridgeFunction = (input: unknown) => Promise<unknown>;
 export interface PreloadBridge {
   platform: 'electron';
   onEvent(listener: (event: HearthEvent) => void): () => void;
-  pickFolder?: () => Promise<string | null>;
+  pickFolder?: (purpose?: FolderPurpose) => Promise<string | null>;
   [domain: string]: unknown;
 }
 
@@ -46,7 +47,7 @@ export function createElectronClient(bridge: PreloadBridge): RendererClient {
     platform: 'electron',
     onEvent: (listener) => bridge.onEvent(listener),
     onConnectionChange: (listener) => connection.subscribe(listener),
-    ...(pickFolder ? { pickFolder: () => pickFolder() } : {}),
+    ...(pickFolder ? { pickFolder: (purpose?: FolderPurpose) => pickFolder(purpose) } : {}),
     close: () => undefined,
   };
 }

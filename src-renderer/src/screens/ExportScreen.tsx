@@ -4,10 +4,11 @@
  * screen does: progress, Cancel, and the files written.
  */
 import { Alert, Badge, Button, Card, Group, Progress, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { IconFileExport, IconPlayerStop } from '@tabler/icons-react';
+import { IconFileExport, IconFolderOpen, IconPlayerStop } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { ExportReport, InputOf } from '../../../src-main/api/contract';
 import { describeOutcome } from '../../../src-main/api/result';
+import { useClient } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../lib/format';
@@ -37,7 +38,13 @@ function listOf(text: string): string[] | undefined {
 type Scope = 'all' | 'patients' | 'group';
 
 function ExportForm({ onStarted }: { onStarted: (jobId: string) => void }) {
+  const client = useClient();
   const [outDir, setOutDir] = useState('');
+  // The desktop app's native picker; the typed path works everywhere.
+  const chooseFolder = async () => {
+    const picked = await client.pickFolder?.('export');
+    if (picked) setOutDir(picked);
+  };
   const [format, setFormat] = useState<'ndjson' | 'bundle'>('ndjson');
   const [types, setTypes] = useState('');
   const [since, setSince] = useState('');
@@ -71,15 +78,23 @@ function ExportForm({ onStarted }: { onStarted: (jobId: string) => void }) {
         }}
       >
         <Stack>
-          <TextInput
-            label="Output folder"
-            description="A new or empty folder on this computer"
-            placeholder="/home/me/hearth-export"
-            value={outDir}
-            onChange={(event) => setOutDir(event.currentTarget.value)}
-            required
-            data-testid="export-folder"
-          />
+          <Group align="flex-end" wrap="nowrap">
+            <TextInput
+              style={{ flex: 1 }}
+              label="Output folder"
+              description="A new or empty folder on this computer"
+              placeholder="/home/me/hearth-export"
+              value={outDir}
+              onChange={(event) => setOutDir(event.currentTarget.value)}
+              required
+              data-testid="export-folder"
+            />
+            {client.pickFolder && (
+              <Button variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void chooseFolder()}>
+                Choose a folder…
+              </Button>
+            )}
+          </Group>
           <div>
             <Text size="sm" fw={500} mb={4}>
               Format

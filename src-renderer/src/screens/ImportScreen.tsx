@@ -1,9 +1,9 @@
 import {
-  ActionIcon, Alert, Badge, Button, Card, Group, Pagination, Progress, SimpleGrid, Skeleton, Stack, Table, Text, Title,
+  ActionIcon, Alert, Badge, Button, Card, Group, Pagination, Progress, SimpleGrid, Skeleton, Stack, Table, Text, TextInput, Title,
 } from '@mantine/core';
 import { Dropzone, type FileWithPath } from '@mantine/dropzone';
 import { notifications } from '@mantine/notifications';
-import { IconDownload, IconFileImport, IconPlayerStop, IconUpload, IconX } from '@tabler/icons-react';
+import { IconDownload, IconFileImport, IconFolderOpen, IconPlayerStop, IconUpload, IconX } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { ImportReport, ImportSource, JobState } from '../../../src-main/api/contract';
 import { describeOutcome, err, outcome, type Result } from '../../../src-main/api/result';
@@ -37,7 +37,10 @@ export function ImportScreen({ route, navigate }: { route: Extract<Route, { scre
       {jobId ? (
         <JobPanel key={jobId} jobId={jobId} onNewImport={startOver} />
       ) : (
-        <FilePicker onStarted={(id) => navigate({ screen: 'import', jobId: id })} />
+        <>
+          <FilePicker onStarted={(id) => navigate({ screen: 'import', jobId: id })} />
+          <PathImport onStarted={(id) => navigate({ screen: 'import', jobId: id })} />
+        </>
       )}
     </Stack>
   );
@@ -157,6 +160,63 @@ function FilePicker({ onStarted }: { onStarted: (jobId: string) => void }) {
       )}
       {start.error && <ErrorAlert error={start.error} title="The import did not start" />}
     </Stack>
+  );
+}
+
+/**
+ * A folder or file on this computer, read by the services where they run (the desktop app, or the
+ * web mode's server on this machine): an $export folder with its manifest, a Synthea fhir/ or csv/
+ * folder, or a file too large to send through the page. The desktop app adds the native picker.
+ */
+function PathImport({ onStarted }: { onStarted: (jobId: string) => void }) {
+  const { setActiveJobId } = useVaultData();
+  const client = useClient();
+  const [source, setSource] = useState('');
+  const start = useApiCall((api, chosen: string) => api.import.start({ sources: [{ kind: 'path', path: chosen }] }));
+  const choose = async () => {
+    const picked = await client.pickFolder?.('import');
+    if (picked) setSource(picked);
+  };
+  const run = async () => {
+    const result = await start.run(source.trim());
+    if (result.ok) {
+      setActiveJobId(result.value.jobId);
+      setSource('');
+      onStarted(result.value.jobId);
+    }
+  };
+  return (
+    <Card withBorder padding="sm">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void run();
+        }}
+      >
+        <Stack gap="xs">
+          <Group align="flex-end" wrap="nowrap">
+            <TextInput
+              style={{ flex: 1 }}
+              label="Or a folder or file on this computer"
+              description="A Bulk Data $export folder (with its manifest.json), a Synthea fhir/ or csv/ folder, or one file"
+              placeholder="/home/me/export"
+              value={source}
+              onChange={(event) => setSource(event.currentTarget.value)}
+              data-testid="import-path"
+            />
+            {client.pickFolder && (
+              <Button variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void choose()}>
+                Choose a folder…
+              </Button>
+            )}
+            <Button type="submit" leftSection={<IconFileImport size={16} />} disabled={source.trim() === ''} loading={start.loading} data-testid="import-path-start">
+              Import
+            </Button>
+          </Group>
+          {start.error && <ErrorAlert error={start.error} title="The import did not start" />}
+        </Stack>
+      </form>
+    </Card>
   );
 }
 

@@ -1,42 +1,26 @@
 /**
- * `hearth review export|import|agreement` through the built binary (out/cli/hearth.mjs): a
+ * `hearth review export|import|agreement` (each once through the built binary, out/cli/hearth.mjs): a
  * reviewer's annotations imported from a spaCy file, exported in every format (stdout, a file, a
  * BRAT folder), imported back as another reviewer, and the agreement of the two.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementReport } from '../../../src-main/review/types';
 import { repoRoot } from '../io/paths';
+import { expectOneLineError, hearthInProcess, hearthSpawn, type Run } from './run-hearth';
 
-const binary = path.join(repoRoot, 'out/cli/hearth.mjs');
 const pass = { HEARTH_PASSPHRASE: 'correct horse battery' };
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** Each review command once through the binary; the other cases in-process (run-hearth.ts). */
 function hearth(args: string[], env: Record<string, string> = pass): Run {
-  const result = spawnSync(process.execPath, [binary, ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_ENV: 'test', HEARTH_TEST_KDF_ITERATIONS: '1000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return hearthSpawn(args, env);
 }
 
-function expectOneLineError(run: Run, pattern: RegExp): void {
-  expect(run.status).not.toBe(0);
-  const lines = run.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hearth: /);
-  expect(lines[0]).toMatch(pattern);
+function inProc(args: string[], env: Record<string, string> = pass): Promise<Run> {
+  return hearthInProcess(args, env);
 }
 
 const TEXT = 'Hypertension. Denies chest pain. Takes metformin 500 mg daily.';
@@ -46,11 +30,11 @@ describe('hearth review', () => {
   let dir: string;
   let vault: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
     dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-review-cli-'));
     vault = path.join(dir, 'vault');
-    expect(hearth(['vault', 'create', vault]).status).toBe(0);
+    expect((await inProc(['vault', 'create', vault])).status).toBe(0);
     const note = {
       resourceType: 'DocumentReference',
       id: 'n1',
@@ -60,11 +44,11 @@ describe('hearth review', () => {
     };
     writeFileSync(path.join(dir, 'notes.ndjson'), `${JSON.stringify(note)}\n`);
     // No NLP: the reviewers' annotations are all their own (u:<n>), which keeps the figures exact.
-    expect(hearth(['import', vault, path.join(dir, 'notes.ndjson'), '--no-nlp']).status).toBe(0);
+    expect((await inProc(['import', vault, path.join(dir, 'notes.ndjson'), '--no-nlp'])).status).toBe(0);
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('imports a spaCy file as a reviewer: a bad line is reported as file:line and exits 2, the rest is stored', { timeout: 300_000 }, () => {
+  it('imports a spaCy file as a reviewer: a bad line is reported as file:line and exits 2, the rest is stored', { timeout: 300_000 }, async () => {
     const file = path.join(dir, 'ada.jsonl');
     writeFileSync(
       file,
@@ -78,10 +62,10 @@ describe('hearth review', () => {
     expect(run.stdout).toBe('files: 1\nnotes: 1\nannotations written: 3\nerrors: 1\n');
     expect(run.stderr).toBe(`${file}:2: not valid JSON\n`);
     // The same file again writes nothing.
-    expect(hearth(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Ada', file]).stdout).toContain('annotations written: 0\n');
+    expect((await inProc(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Ada', file])).stdout).toContain('annotations written: 0\n');
   });
 
-  it('exports in each format: JSONL to stdout or a file, BRAT into a folder', { timeout: 300_000 }, () => {
+  it('exports in each format: JSONL to stdout or a file, BRAT into a folder', { timeout: 300_000 }, async () => {
     const comprehend = hearth(['review', 'export', vault, '--format', 'comprehend', '--reviewer', 'Ada']);
     expect(comprehend.stderr).toBe('');
     expect(comprehend.status).toBe(0);
@@ -94,22 +78,22 @@ describe('hearth review', () => {
     ]);
 
     const spacyFile = path.join(dir, 'out', 'ada.spacy.jsonl');
-    const spacy = hearth(['review', 'export', vault, '--format', 'spacy', '--reviewer', 'Ada', '--out', spacyFile]);
+    const spacy = await inProc(['review', 'export', vault, '--format', 'spacy', '--reviewer', 'Ada', '--out', spacyFile]);
     expect(spacy.status).toBe(0);
     expect(spacy.stderr).toBe(`wrote 1 file(s) to ${spacyFile}\n`);
     expect(JSON.parse(readFileSync(spacyFile, 'utf8')).spans).toHaveLength(3);
 
     const bratDir = path.join(dir, 'brat');
-    const brat = hearth(['review', 'export', vault, '--format', 'brat', '--reviewer', 'Ada', '--out', bratDir]);
+    const brat = await inProc(['review', 'export', vault, '--format', 'brat', '--reviewer', 'Ada', '--out', bratDir]);
     expect(brat.status).toBe(0);
     expect(readdirSync(bratDir).sort()).toEqual(['annotation.conf', 'n1.ann', 'n1.txt', 'tools.conf']);
     expect(readFileSync(path.join(bratDir, 'n1.txt'), 'utf8')).toBe(TEXT);
     expect(readFileSync(path.join(bratDir, 'n1.ann'), 'utf8')).toMatch(/^T1\tDX_NAME 0 12\tHypertension$/m);
-    expectOneLineError(hearth(['review', 'export', vault, '--format', 'brat', '--reviewer', 'Ada']), /give --out FOLDER/);
+    expectOneLineError(await inProc(['review', 'export', vault, '--format', 'brat', '--reviewer', 'Ada']), /give --out FOLDER/);
   });
 
-  it('imports the BRAT folder as another reviewer and measures the agreement of the two', { timeout: 300_000 }, () => {
-    const bob = hearth(['review', 'import', vault, '--format', 'brat', '--reviewer', 'Bob', path.join(dir, 'brat')]);
+  it('imports the BRAT folder as another reviewer and measures the agreement of the two', { timeout: 300_000 }, async () => {
+    const bob = await inProc(['review', 'import', vault, '--format', 'brat', '--reviewer', 'Bob', path.join(dir, 'brat')]);
     expect(bob.stderr).toBe('');
     expect(bob.stdout).toBe('files: 4\nnotes: 1\nannotations written: 3\nerrors: 0\n');
     const same = hearth(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Bob']);
@@ -120,12 +104,12 @@ describe('hearth review', () => {
     // Cy marks only Hypertension, as a symptom.
     const cyFile = path.join(dir, 'cy.jsonl');
     writeFileSync(cyFile, `${JSON.stringify({ text: TEXT, spans: [{ ...at('Hypertension'), label: 'DX_NAME', traits: ['SYMPTOM'] }], meta: { id: 'n1' } })}\n`);
-    expect(hearth(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Cy', cyFile]).status).toBe(0);
-    const text = hearth(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Cy']);
+    expect((await inProc(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Cy', cyFile])).status).toBe(0);
+    const text = await inProc(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Cy']);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^MEDICAL_CONDITION\t2\t1\t1\t0\.667\t/m);
     expect(text.stdout).toContain('differences: 3 in 1 note(s)\n  n1\t3\n');
-    const json = JSON.parse(hearth(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Cy', '--json']).stdout) as AgreementReport;
+    const json = JSON.parse((await inProc(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Cy', '--json'])).stdout) as AgreementReport;
     // Items: Hypertension (DX, DX), chest pain (DX, none), metformin (GENERIC_NAME, none):
     // po = 1/3; Ada: DX 2/3, GENERIC_NAME 1/3; Cy: DX 1/3, none 2/3; pe = (2/3)(1/3) = 2/9;
     // kappa = (1/3 - 2/9) / (7/9) = 1/7.
@@ -138,14 +122,14 @@ describe('hearth review', () => {
     expect(json.perDocument).toEqual([{ documentId: 'n1', title: 'Clinic note', differences: 3 }]);
   });
 
-  it('refuses misplaced and missing options with one line', { timeout: 300_000 }, () => {
+  it('refuses misplaced and missing options with one line', { timeout: 300_000 }, async () => {
     expectOneLineError(hearth(['review', 'export', vault, '--format', 'spacy']), /missing --reviewer/);
-    expectOneLineError(hearth(['review', 'export', vault, '--format', 'xml', '--reviewer', 'Ada']), /--format must be comprehend, spacy or brat/);
-    expectOneLineError(hearth(['review', 'export', vault, '--format', 'spacy', '--reviewer', 'Ada', '--a', 'X']), /--a does not belong/);
-    expectOneLineError(hearth(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Ada']), /missing FILE/);
-    expectOneLineError(hearth(['review', 'agreement', vault, '--a', 'Ada']), /missing --b/);
-    expectOneLineError(hearth(['review', 'merge', vault]), /unknown review command/);
-    expectOneLineError(hearth(['get', vault, 'Patient/x', '--reviewer', 'Ada']), /--reviewer belongs to "hearth review"/);
-    expectOneLineError(hearth(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Bob'], { HEARTH_PASSPHRASE: 'wrong' }), /wrong passphrase/);
+    expectOneLineError(await inProc(['review', 'export', vault, '--format', 'xml', '--reviewer', 'Ada']), /--format must be comprehend, spacy or brat/);
+    expectOneLineError(await inProc(['review', 'export', vault, '--format', 'spacy', '--reviewer', 'Ada', '--a', 'X']), /--a does not belong/);
+    expectOneLineError(await inProc(['review', 'import', vault, '--format', 'spacy', '--reviewer', 'Ada']), /missing FILE/);
+    expectOneLineError(await inProc(['review', 'agreement', vault, '--a', 'Ada']), /missing --b/);
+    expectOneLineError(await inProc(['review', 'merge', vault]), /unknown review command/);
+    expectOneLineError(await inProc(['get', vault, 'Patient/x', '--reviewer', 'Ada']), /--reviewer belongs to "hearth review"/);
+    expectOneLineError(await inProc(['review', 'agreement', vault, '--a', 'Ada', '--b', 'Bob'], { HEARTH_PASSPHRASE: 'wrong' }), /wrong passphrase/);
   });
 });

@@ -21,6 +21,7 @@ const fake = vi.hoisted(() => {
     permissionAnswers: [] as boolean[],
     permissionCheck: undefined as undefined | ((contents: unknown, permission: string) => boolean),
     opened: [] as string[],
+    dialogs: [] as Array<{ title?: string; properties?: string[] }>,
     quits: 0,
     sandboxEnabled: false,
   };
@@ -81,7 +82,13 @@ const fake = vi.hoisted(() => {
       handle: (channel: string, listener: (event: unknown, payload?: unknown) => Promise<unknown>) => state.ipc.set(channel, listener),
       removeHandler: (channel: string) => state.ipc.delete(channel),
     },
-    dialog: { showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked/vault'] }) },
+    dialog: {
+      // Called as (window, options) or (options): the options are the last argument.
+      showOpenDialog: async (...args: unknown[]) => {
+        state.dialogs.push(args[args.length - 1] as { title?: string; properties?: string[] });
+        return { canceled: false, filePaths: ['/picked/vault'] };
+      },
+    },
     shell: { openExternal: async (url: string) => void state.opened.push(url) },
   };
   return { state, electron };
@@ -158,5 +165,15 @@ describe('Electron main wiring', () => {
     const stranger = { sender: {}, senderFrame: { url: 'app://hearth/index.html', parent: null } };
     expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(stranger)).toBeNull();
     expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(trusted)).toBe('/picked/vault');
+    // A purpose picks the dialog's title; an import reads an existing folder (no "new folder" button).
+    expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(trusted, 'import')).toBe('/picked/vault');
+    expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(trusted, 'export')).toBe('/picked/vault');
+    // Anything else from the renderer opens no dialog.
+    expect(await fake.state.ipc.get('hearth-dialog:pickFolder')!(trusted, { properties: ['openFile'] })).toBeNull();
+    expect(fake.state.dialogs).toEqual([
+      { title: 'Choose the vault folder', properties: ['openDirectory', 'createDirectory'] },
+      { title: 'Choose a folder to import', properties: ['openDirectory'] },
+      { title: 'Choose the export folder', properties: ['openDirectory', 'createDirectory'] },
+    ]);
   });
 });

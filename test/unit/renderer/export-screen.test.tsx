@@ -114,4 +114,29 @@ describe('export screen', () => {
     });
     expect((await screen.findByTestId('export-status')).textContent).toBe('running');
   });
+
+  it('fills the output folder from the native folder picker in Electron (none in web mode)', async () => {
+    const handlers = {
+      'vault.status': () => ok(unlocked),
+      'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' as const }),
+      'resources.counts': () => ok([]),
+    };
+    const web = fakeClient(handlers);
+    render(<App client={web.client} />);
+    await screen.findByRole('button', { name: 'Export' });
+    expect(screen.queryByRole('button', { name: /Choose a folder/ })).toBeNull();
+    cleanup();
+
+    window.history.replaceState(null, '', '#/export');
+    const desktop = fakeClient(handlers);
+    const purposes: Array<string | undefined> = [];
+    render(<App client={{ ...desktop.client, platform: 'electron' as const, pickFolder: async (purpose) => (purposes.push(purpose), '/media/usb/out') }} />);
+    await screen.findByRole('button', { name: 'Export' });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /Choose a folder/ }));
+    });
+    expect((screen.getByTestId('export-folder') as HTMLInputElement).value).toBe('/media/usb/out');
+    expect(purposes).toEqual(['export']);
+    expect((screen.getByRole('button', { name: 'Export' }) as HTMLButtonElement).disabled).toBe(false);
+  });
 });

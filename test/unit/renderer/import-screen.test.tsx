@@ -139,4 +139,49 @@ describe('import screen', () => {
       ],
     });
   });
+
+  it('imports a folder or file by its path: typed in web mode, or from the native folder picker in Electron', async () => {
+    window.history.replaceState(null, '', '#/import');
+    const handlers = {
+      'vault.status': () => ok(unlocked),
+      'settings.get': () => ok({ autoLockMinutes: 15, theme: 'light' as const }),
+      'resources.counts': () => ok([]),
+      'import.start': () => ok({ jobId: 'job-7' }),
+      'jobs.get': () => ok(job({ progress: { done: 10 } })),
+    };
+    // Web mode: no picker, a typed path (the server reads it on this machine).
+    const web = fakeClient(handlers);
+    render(<App client={web.client} />);
+    const field = (await screen.findByTestId('import-path')) as HTMLInputElement;
+    expect(screen.queryByRole('button', { name: /Choose a folder/ })).toBeNull();
+    expect((screen.getByTestId('import-path-start') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(field, { target: { value: ' /data/synthea/fhir ' } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('import-path-start'));
+    });
+    expect(web.calls.find((call) => call.channel === 'import.start')?.input).toEqual({ sources: [{ kind: 'path', path: '/data/synthea/fhir' }] });
+    expect((await screen.findByTestId('job-status')).textContent).toBe('running');
+    cleanup();
+
+    // Electron: the picker asks for an import folder; cancelling it keeps what was there.
+    window.history.replaceState(null, '', '#/import');
+    const desktop = fakeClient(handlers);
+    const purposes: Array<string | undefined> = [];
+    let answer: string | null = '/media/usb/export-2026';
+    render(<App client={{ ...desktop.client, platform: 'electron' as const, pickFolder: async (purpose) => (purposes.push(purpose), answer) }} />);
+    await act(async () => {
+      fireEvent.click(await screen.findByRole('button', { name: /Choose a folder/ }));
+    });
+    expect((screen.getByTestId('import-path') as HTMLInputElement).value).toBe('/media/usb/export-2026');
+    answer = null;
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /Choose a folder/ }));
+    });
+    expect((screen.getByTestId('import-path') as HTMLInputElement).value).toBe('/media/usb/export-2026');
+    expect(purposes).toEqual(['import', 'import']);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('import-path-start'));
+    });
+    expect(desktop.calls.find((call) => call.channel === 'import.start')?.input).toEqual({ sources: [{ kind: 'path', path: '/media/usb/export-2026' }] });
+  });
 });
