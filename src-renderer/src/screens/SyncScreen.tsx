@@ -590,6 +590,8 @@ function JobPanel({ name, jobId, onFinished, onClose }: { name: string; jobId: s
   );
 }
 
+const SINGULAR: Record<string, string> = { conflicts: 'conflict', retries: 'retry' };
+
 function ReportPanel({ jobId }: { jobId: string }) {
   const report = useApiQuery((api) => api.sync.report({ jobId }), [jobId]);
   if (report.error) return <ErrorAlert error={report.error} title="Cannot read the report" onRetry={report.reload} />;
@@ -615,7 +617,7 @@ function ReportPanel({ jobId }: { jobId: string }) {
       <Group gap="lg" mb="sm">
         {figures.map(([label, n]) => (
           <Text key={label} size="sm" data-testid={`sync-report-${label}`}>
-            <b>{formatCount(n)}</b> {label}
+            <b>{formatCount(n)}</b> {n === 1 ? (SINGULAR[label] ?? label) : label}
           </Text>
         ))}
       </Group>
