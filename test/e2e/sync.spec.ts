@@ -95,18 +95,19 @@ test.describe('sync screen', () => {
     await expect(token).toHaveAttribute('type', 'password');
     await token.fill(TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByTestId('sync-server-medplum')).toBeVisible();
+    // The first sync call loads the sync code in the store worker: slow on a busy machine.
+    await expect(page.getByTestId('sync-server-medplum')).toBeVisible({ timeout: 60_000 });
     await expect(page).toHaveURL(/#\/sync\?server=medplum$/);
     expect(await page.locator('body').innerText()).not.toContain(TOKEN);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     const connection = page.getByTestId('sync-connection-report');
-    await expect(connection).toContainText('FHIR 4.0.1');
+    await expect(connection).toContainText('FHIR 4.0.1', { timeout: 60_000 });
     await expect(connection).toContainText('transaction yes');
 
     // Dry run first: the plan, and nothing on the server.
     await page.getByTestId('sync-push-dry').click();
-    await expect(page.getByTestId('sync-plan')).toBeVisible();
+    await expect(page.getByTestId('sync-plan')).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('sync-plan').locator('tr')).toHaveCount(6);
     await expect(page.getByTestId('sync-report-planned')).toHaveText('6 planned');
     expect(await medplum.all('Patient')).toHaveLength(0);
@@ -114,7 +115,7 @@ test.describe('sync screen', () => {
 
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('sync-push').click();
-    await expect(page.getByTestId('sync-report-created')).toHaveText('6 created');
+    await expect(page.getByTestId('sync-report-created')).toHaveText('6 created', { timeout: 60_000 });
     await expect(page.getByTestId('sync-status')).toContainText('6 resources in step');
     expect(await medplum.all('Patient')).toHaveLength(3);
 
@@ -126,7 +127,7 @@ test.describe('sync screen', () => {
 
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('sync-push').click();
-    await expect(page.getByTestId('sync-report-conflicts')).toHaveText('1 conflict');
+    await expect(page.getByTestId('sync-report-conflicts')).toHaveText('1 conflict', { timeout: 60_000 });
     await page.getByTestId('conflict-Patient/p1').click();
     const panel = page.getByTestId('conflict-panel');
     await expect(panel).toBeVisible();
