@@ -225,6 +225,8 @@ function ServerPanel({ profile, route, navigate }: { profile: ServerProfile; rou
   const status = useApiQuery((api) => api.sync.status({ name }), [name, tick]);
   const conflicts = useApiQuery((api) => api.sync.conflicts({ name }), [name, tick]);
   const refresh = (): void => setTick((t) => t + 1);
+  // A finished job leaves its panel and report on screen; only a running one holds the buttons.
+  const [finishedJobs, setFinishedJobs] = useState<ReadonlySet<string>>(new Set());
   const go = (extra: Partial<SyncRoute>): void => navigate({ screen: 'sync', server: name, ...(route.jobId ? { jobId: route.jobId } : {}), ...extra });
 
   // j / k walk the conflict queue.
@@ -280,11 +282,23 @@ function ServerPanel({ profile, route, navigate }: { profile: ServerProfile; rou
       <RunCard
         name={name}
         pending={status.data?.pendingPush}
-        busy={route.jobId !== undefined}
+        busy={route.jobId !== undefined && !finishedJobs.has(route.jobId)}
         onStarted={(jobId) => go({ jobId })}
         onDiscarded={refresh}
       />
-      {route.jobId && <JobPanel key={route.jobId} name={name} jobId={route.jobId} onFinished={refresh} onClose={() => navigate({ screen: 'sync', server: name })} />}
+      {route.jobId && (
+        <JobPanel
+          key={route.jobId}
+          name={name}
+          jobId={route.jobId}
+          onFinished={() => {
+            const id = route.jobId!;
+            setFinishedJobs((set) => new Set(set).add(id));
+            refresh();
+          }}
+          onClose={() => navigate({ screen: 'sync', server: name })}
+        />
+      )}
       <Card withBorder padding="md" data-testid="conflict-queue">
         <Title order={4} mb="xs">
           Conflicts
@@ -590,6 +604,8 @@ function JobPanel({ name, jobId, onFinished, onClose }: { name: string; jobId: s
   );
 }
 
+const SINGULAR: Record<string, string> = { conflicts: 'conflict', retries: 'retry' };
+
 function ReportPanel({ jobId }: { jobId: string }) {
   const report = useApiQuery((api) => api.sync.report({ jobId }), [jobId]);
   if (report.error) return <ErrorAlert error={report.error} title="Cannot read the report" onRetry={report.reload} />;
@@ -615,7 +631,7 @@ function ReportPanel({ jobId }: { jobId: string }) {
       <Group gap="lg" mb="sm">
         {figures.map(([label, n]) => (
           <Text key={label} size="sm" data-testid={`sync-report-${label}`}>
-            <b>{formatCount(n)}</b> {label}
+            <b>{formatCount(n)}</b> {n === 1 ? (SINGULAR[label] ?? label) : label}
           </Text>
         ))}
       </Group>

@@ -19,6 +19,8 @@ describe('hash routes', () => {
       { screen: 'review', filters: { status: ['in-progress', 'unreviewed'], scoreMax: 0.5, sort: 'date' } },
       { screen: 'review-document', documentId: 'note-7', filters: {} },
       { screen: 'review-document', documentId: 'note-7', filters: { category: 'MEDICATION', hasNegated: true } },
+      { screen: 'sync' },
+      { screen: 'sync', server: 'medplum', jobId: 'job-3', conflict: 'Patient/p1' },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);
     expect(formatRoute({ screen: 'resource', resourceType: 'Patient', id: '123' })).toBe('#/resources/Patient/123');
@@ -32,6 +34,7 @@ describe('hash routes', () => {
     expect(parseRoute('#/resources/Patient/..%2F..%2Fetc')).toEqual({ screen: 'resources', resourceType: 'Patient', page: 1, pageSize: 50 });
     expect(parseRoute('#/resources/Patient?page=-4&size=7')).toEqual({ screen: 'resources', resourceType: 'Patient', page: 1, pageSize: 50 });
     expect(parseRoute('#/review/..%2Fx?status=nope')).toEqual({ screen: 'review', filters: {} });
+    expect(parseRoute('#/sync?server=../x&conflict=Patient/..%2Fp')).toEqual({ screen: 'sync' });
     expect(parseRoute('#/resources/Patient/%E0%A4%A')).toEqual({ screen: 'resources', resourceType: 'Patient', page: 1, pageSize: 50 });
   });
 });

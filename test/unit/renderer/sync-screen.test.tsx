@@ -132,6 +132,8 @@ describe('sync screen', () => {
     const plan = await screen.findByTestId('sync-plan');
     expect([...plan.querySelectorAll('tr')].map((r) => r.textContent)).toEqual(['createPatient/p1', 'updateObservation/o1', 'deleteCondition/c9']);
     expect(screen.getByTestId('sync-report-planned').textContent).toBe('3 planned');
+    // The dry run is done: the real push can start from here.
+    await waitFor(() => expect((screen.getByTestId('sync-push') as HTMLButtonElement).disabled).toBe(false));
   });
 
   it('pushes reviewed notes only, shows per-resource failures with their OperationOutcome; pause keeps the run', async () => {
@@ -139,10 +141,13 @@ describe('sync screen', () => {
     render(<App client={client} />);
     await screen.findByTestId('sync-server-medplum');
     fireEvent.click(screen.getByText('Reviewed only'));
+    expect((screen.getByTestId('sync-push') as HTMLButtonElement).disabled).toBe(false);
     await act(async () => {
       fireEvent.click(screen.getByTestId('sync-push'));
     });
     expect(calls.find((c) => c.channel === 'sync.push')?.input).toEqual({ name: 'medplum', dryRun: false, mode: 'changed', reviewedOnly: true });
+    // While it runs, nothing else starts.
+    await waitFor(() => expect((screen.getByTestId('sync-push') as HTMLButtonElement).disabled).toBe(true));
     await act(async () => {
       fireEvent.click(await screen.findByRole('button', { name: 'Pause' }));
     });
