@@ -45,15 +45,27 @@ export function sealChunks(keyring: FrameKeyring, seq: number, data: Uint8Array)
 
 /**
  * temp file → fsync → rename → fsync folder → re-read and authenticate. Returns the file length.
- * Encrypts and writes one chunk at a time: besides `data` (the caller's one plain copy, from
- * sql.js' export(), the floor since sql.js does not expose its file system), at most one chunk of
+ * Encrypts and writes one chunk at a time: besides `data` (the index image), at most one chunk of
  * plaintext and ciphertext is held.
  */
 export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<number> {
-  const file = snapshotFile(seq);
-  const finalPath = path.join(folder, file);
-  const tempPath = `${finalPath}.tmp`;
-  const handle = await fs.open(tempPath, 'w');
+  return finishSnapshot(folder, keyring, await startSnapshot(folder, keyring, seq, data));
+}
+
+/** A snapshot whose chunks are all written to its temp file, not yet synced nor renamed. */
+export interface PendingSnapshot {
+  seq: number;
+  handle: fs.FileHandle;
+  bytes: number;
+}
+
+/**
+ * The part of writeSnapshot that reads `data`: every chunk sealed and written to
+ * `index/snapshot-<seq>.hsnap.tmp`. A caller snapshotting the live index file holds its writers
+ * off only this long (vault.ts).
+ */
+export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<PendingSnapshot> {
+  const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
   let position = 0;
   try {
     for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES) {
@@ -62,14 +74,25 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
       await writeAll(handle, frame!, position);
       position += frame!.length;
     }
-    await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    throw error;
   }
-  await fs.rename(tempPath, finalPath);
+  return { seq, handle, bytes: position };
+}
+
+/** fsync, rename, fsync the folder, re-read and authenticate; the file length. */
+export async function finishSnapshot(folder: string, keyring: FrameKeyring, pending: PendingSnapshot): Promise<number> {
+  const finalPath = path.join(folder, snapshotFile(pending.seq));
+  try {
+    await pending.handle.sync();
+  } finally {
+    await pending.handle.close();
+  }
+  await fs.rename(`${finalPath}.tmp`, finalPath);
   await fsyncDir(path.dirname(finalPath));
-  await readSnapshot(folder, keyring, seq, { keepData: false });
-  return position;
+  await readSnapshot(folder, keyring, pending.seq, { keepData: false });
+  return pending.bytes;
 }
 
 async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array, firstIndex: number, containsLast: boolean): Promise<Uint8Array<ArrayBuffer>[]> {
@@ -93,7 +116,8 @@ async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array
 
 /**
  * Reads and authenticates a whole snapshot; any failure is `damaged` naming the file. With
- * `keepData: false` it only authenticates (the re-read after writing keeps no second copy).
+ * `keepData: false` it only authenticates (the re-read after writing keeps no second copy);
+ * `allocate` gives the buffer the plaintext goes into (at least the file size; the data is its start).
  * The plaintext goes into one buffer allocated up front (the file size bounds it), chunk by
  * chunk: one plain copy of the index, never a list of chunks plus their concatenation.
  */
@@ -101,7 +125,7 @@ export async function readSnapshot(
   folder: string,
   keyring: FrameKeyring,
   seq: number,
-  { keepData = true }: { keepData?: boolean } = {},
+  { keepData = true, allocate = (bytes: number) => new Uint8Array(bytes) }: { keepData?: boolean; allocate?: (bytes: number) => Uint8Array<ArrayBuffer> } = {},
 ): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
   const file = snapshotFile(seq);
   const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
@@ -113,7 +137,7 @@ export async function readSnapshot(
   }
   try {
     const { size } = await handle.stat();
-    const plain = new Uint8Array(keepData ? size : 0);
+    const plain = keepData ? allocate(size) : new Uint8Array(0);
     let plainLength = 0;
     let offset = 0;
     let sawLast = false;

@@ -11,7 +11,7 @@ import { concatBytes, deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
-import { compareIndexes, createMetaTable, readMeta, writeMeta, type IndexPosition } from './index-db';
+import { compareIndexes, createMetaTable, META_TABLE, readMeta, writeMeta, type IndexPosition } from './index-db';
 import type { FolderLock } from './lock';
 import {
   checkSegmentHeader,
@@ -26,8 +26,8 @@ import {
   segmentFile,
 } from './log';
 import { Mutex } from './mutex';
-import { INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, writeSnapshot } from './snapshot';
-import { loadSqlJs } from './sqljs';
+import { finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot } from './snapshot';
+import { fileBytes, liveImage, loadSqlJs, openInStorage, reserveIndexStorage, shouldMove, type IndexDatabase } from './sqljs';
 import {
   VaultError,
   type BlobPointer,
@@ -97,15 +97,34 @@ function tuneIndexDatabase(db: Database): void {
   db.run('PRAGMA journal_mode=MEMORY');
 }
 
-async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number): Promise<Database> {
+async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number): Promise<IndexDatabase> {
   const file = snapshotFile(seq);
-  const { data } = await readSnapshot(folder, keyring, seq);
+  // Decrypted straight into the memory the index file then lives and grows in (sqljs.ts).
+  const { data } = await readSnapshot(folder, keyring, seq, { allocate: reserveIndexStorage });
   try {
-    return new sql.Database(data);
+    return data.length > 0 ? openInStorage(sql, new Uint8Array(data.buffer), data.length) : { db: new sql.Database(data), storage: null };
   } catch {
     throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
   }
 }
+
+/** A new index database (schema and position written) in reserved memory (sqljs.ts). */
+function freshIndexDatabase(sql: SqlJsStatic, build: (db: Database) => void): IndexDatabase {
+  const created = new sql.Database();
+  let image: Uint8Array;
+  try {
+    build(created);
+    image = created.export();
+  } finally {
+    created.close();
+  }
+  const storage = reserveIndexStorage(image.length);
+  storage.set(image);
+  return openInStorage(sql, storage, image.length);
+}
+
+/** A write that changes one row of the meta table, so that SQLite commits (liveImage in sqljs.ts). */
+const STORAGE_PROBE_SQL = `INSERT INTO ${META_TABLE} (key, value) VALUES ('storageProbe', 0) ON CONFLICT (key) DO UPDATE SET value = value + 1`;
 
 export class OpenVault implements Vault {
   readonly path: string;
@@ -117,6 +136,8 @@ export class OpenVault implements Vault {
   private commitInFlight: Promise<void> | null = null;
   private readonly readsInFlight = new Set<Promise<unknown>>();
   private backgroundSnapshot: Promise<void> | null = null;
+  /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
+  private storage: Uint8Array<ArrayBuffer> | null = null;
   private snapshotQueue: Promise<void> = Promise.resolve();
   private closing = false;
   private closed = false;
@@ -164,13 +185,13 @@ export class OpenVault implements Vault {
       const first = segments[0]!;
       const origin: IndexPosition = { lastSeq: 0, segment: first.number, offset: first.headerLength, schemaVersion: options.projector.schemaVersion };
       // A fresh index records its position too: a snapshot of an empty vault must say where it stands.
-      const fresh = (): Database => {
-        const created = new sql.Database();
-        createMetaTable(created);
-        options.projector.createSchema(created);
-        writeMeta(created, origin);
-        return created;
-      };
+      const fresh = (): IndexDatabase =>
+        freshIndexDatabase(sql, (created) => {
+          createMetaTable(created);
+          options.projector.createSchema(created);
+          writeMeta(created, origin);
+        });
+      let storage: Uint8Array<ArrayBuffer> | null = null;
       let position = origin;
       let snapshotSeq: number | null = null;
       let snapshotStale = false;
@@ -179,24 +200,25 @@ export class OpenVault implements Vault {
       if (newest !== undefined) {
         const file = snapshotFile(newest);
         const loaded = await loadSnapshotDatabase(sql, folder, keyring, newest);
-        const meta = readMeta(loaded);
+        const meta = readMeta(loaded.db);
         if (!meta || meta.lastSeq !== newest) {
-          loaded.close();
+          loaded.db.close();
           throw new VaultError('damaged', `${file} is damaged (index position missing)`, file);
         }
         snapshotSeq = newest;
         if (meta.schemaVersion === options.projector.schemaVersion) {
-          db = loaded;
+          ({ db, storage } = loaded);
           position = meta;
         } else {
           // The projector changed its tables: the log alone rebuilds them.
-          loaded.close();
+          loaded.db.close();
           snapshotStale = true;
         }
       }
-      db ??= fresh();
+      if (!db) ({ db, storage } = fresh());
       tuneIndexDatabase(db);
       const vault = new OpenVault(header, keyring, lock, options, sql, db, segments, position.lastSeq, snapshotSeq, snapshotStale, folder);
+      vault.storage = storage;
       vault.derivation = derivation;
       await vault.replayFrom(position);
       await vault.removeLeftovers();
@@ -467,22 +489,47 @@ export class OpenVault implements Vault {
     return run;
   }
 
+  /**
+   * The index file's bytes are sealed straight from the memory it lives in (sqljs.ts) while the
+   * writer lock keeps them still; only the fsync, rename and re-read run after writers resume. A
+   * file of RESERVE_FROM_BYTES or more that has no reservation, has left it (a rollback truncated
+   * it, or it outgrew it: then export() makes the copy) or fills half of it first moves to a new one
+   * (moveIndex). A smaller file is exported (a copy) and sealed outside the lock, as before.
+   */
   private async writeSnapshotNow(): Promise<void> {
-    const exported = await this.writer.run(async () => {
+    const keyring = this.requireKeyring();
+    const pending = await this.writer.run(async (): Promise<PendingSnapshot | null> => {
       if (this.closed) return null;
       if (this.snapshotSeq === this.lastSeq && !this.snapshotStale) return null;
-      // export() closes and reopens the sql.js database: prepared statements and pragmas are gone.
-      const data = this.db.export();
-      tuneIndexDatabase(this.db);
+      let image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
+      if (!image) this.storage = null;
+      if (shouldMove(this.storage, image?.length ?? fileBytes(this.db))) {
+        this.moveIndex(image ?? this.db.export());
+        image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
+      }
       this.bytesSinceSnapshot = 0;
       this.transactionsSinceSnapshot = 0;
-      return { seq: this.lastSeq, data };
+      return startSnapshot(this.path, keyring, this.lastSeq, image ?? this.db.export());
     });
-    if (!exported) return;
-    await writeSnapshot(this.path, this.requireKeyring(), exported.seq, exported.data);
-    this.snapshotSeq = exported.seq;
+    if (!pending) return;
+    await finishSnapshot(this.path, keyring, pending);
+    this.snapshotSeq = pending.seq;
     this.snapshotStale = false;
-    await this.removeSnapshotsOlderThan(exported.seq);
+    await this.removeSnapshotsOlderThan(pending.seq);
+  }
+
+  /**
+   * Reopens the index from `image` (its current bytes) in a new reservation (sqljs.ts). The old database is closed: projectors keep no statement across calls (as after
+   * an export in older sql.js). Runs under the writer lock.
+   */
+  private moveIndex(image: Uint8Array): void {
+    const storage = reserveIndexStorage(image.length);
+    storage.set(image);
+    const moved = openInStorage(this.sql, storage, image.length);
+    this.db.close();
+    this.db = moved.db;
+    this.storage = moved.storage;
+    tuneIndexDatabase(this.db);
   }
 
   async verify(): Promise<VerifyReport> {

@@ -1,11 +1,13 @@
 /**
  * Where the engine's search time goes: fills a vault with the bench:fhir corpus (fast KDF), then
- * runs the bench query mix through the REST handler and prints each query's median and worst time.
+ * runs the bench query mix through the REST handler and prints each query's median and worst time
+ * and its fastest time and median CPU time (process.cpuUsage): on a shared machine these move less than
+ * the median.
  * Run under `node --cpu-prof --import tsx` for a profile. `HEARTH_PROFILE_SIZE` (default 50000),
  * `HEARTH_PROFILE_ROUNDS` (default 5), `HEARTH_PROFILE_ONLY` (comma-separated query numbers),
  * `HEARTH_PROFILE_OUT` (a .cpuprofile file of the query phase only), `HEARTH_PROFILE_VAULT` (a folder:
  * filled and kept when missing, else opened as it is, so runs at 300,000 need one fill; a vault of an
- * older index schema is rebuilt from its log on open).
+ * older index schema is rebuilt from its log on open), `HEARTH_PROFILE_EXTRA` (more queries, `Type?query;...`).
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -39,7 +41,12 @@ if (!reused) {
   }
 }
 console.log(`${reused ? 'opened' : 'filled'} ${size} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-const mix = queryMix(size);
+// HEARTH_PROFILE_EXTRA: more queries, `Type?query` separated by `;` (numbered after the mix's 20).
+const extra = (process.env.HEARTH_PROFILE_EXTRA ?? '').split(';').filter(Boolean).map((text) => {
+  const [resourceType, query] = text.split('?') as [string, string];
+  return { label: 'extra', resourceType, query };
+});
+const mix = [...queryMix(size), ...extra];
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const inspector = new Session();
 if (profileOut) {
@@ -48,18 +55,25 @@ if (profileOut) {
   await inspector.post('Profiler.start');
 }
 const times = mix.map(() => [] as number[]);
+// CPU time of this process per run: on a shared machine it moves much less than the wall time.
+const cpuTimes = mix.map(() => [] as number[]);
 const matches: number[] = [];
 for (let round = 0; round <= rounds; round++) {
   for (let index = 0; index < mix.length; index++) {
     if (only && !only.includes(index + 1)) continue;
     const query = mix[index]!;
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: { accept: 'application/fhir+json' } }, rest);
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
     if (response.status !== 200) throw new Error(`${query.resourceType}?${query.query}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
     const body = response.body as { entry?: unknown[] };
     matches[index] = body.entry?.length ?? 0;
-    if (round > 0) times[index]!.push(ms);
+    if (round > 0) {
+      times[index]!.push(ms);
+      cpuTimes[index]!.push((cpu.user + cpu.system) / 1000);
+    }
   }
 }
 if (profileOut) {
@@ -70,7 +84,9 @@ if (profileOut) {
 mix.forEach((query, index) => {
   const sorted = [...times[index]!].sort((a, b) => a - b);
   if (sorted.length === 0) return;
-  console.log(`${String(index + 1).padStart(2)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(8)} ${sorted.at(-1)!.toFixed(1).padStart(8)} ms  ${String(matches[index]).padStart(4)} entries  ${query.resourceType}?${query.query.slice(0, 90)}`);
+  const cpu = [...cpuTimes[index]!].sort((a, b) => a - b);
+  const p50 = (values: number[]) => values[Math.floor(values.length / 2)]!.toFixed(1).padStart(8);
+  console.log(`${String(index + 1).padStart(2)} ${p50(sorted)} ${sorted.at(-1)!.toFixed(1).padStart(8)} ms  min ${sorted[0]!.toFixed(1).padStart(6)}  cpu p50 ${p50(cpu)} ms  ${String(matches[index]).padStart(4)} entries  ${query.resourceType}?${query.query.slice(0, 90)}`);
 });
 await vault.close();
 if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
