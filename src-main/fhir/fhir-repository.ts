@@ -372,6 +372,13 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       versions.push(v);
       pending.set(key(v.resourceType, v.id), v);
     };
+    view.prefetch?.(
+      ops.flatMap((op) => {
+        if (op.kind === 'delete') return [{ resourceType: op.resourceType, id: op.id }];
+        const id = op.kind === 'create' ? op.assignedId : op.resource.id;
+        return typeof op.resource.resourceType === 'string' && typeof id === 'string' ? [{ resourceType: op.resource.resourceType, id }] : [];
+      }),
+    );
 
     for (const op of ops) {
       if (op.kind === 'delete') {

@@ -32,6 +32,11 @@ export interface NewVersion extends VersionRecord {
 /** The current state the write planner sees, from inside the commit (no other writer runs). */
 export interface WriteView {
   current(resourceType: string, id: string): VersionRecord | undefined;
+  /**
+   * Optional hint: current() will be asked about these resources. A store may look them all up in
+   * one run (a bulk load asks about hundreds per commit) and answer current() from that.
+   */
+  prefetch?(keys: ReadonlyArray<{ resourceType: string; id: string }>): void;
 }
 
 /** `_lastUpdated` condition: lastUpdated in [startMs, endMs) (or outside it when `negate`). */

@@ -52,17 +52,26 @@ class VaultStore implements StoreBackend<VaultVersion> {
       // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
       const key = db.prepare(RID_OF.slice(1, -1));
       const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
+      const read = (type: string, id: string): VaultVersion | undefined => {
+        key.bind([id, type]);
+        const rid = key.step() ? key.get()[0] : undefined;
+        key.reset();
+        if (rid === undefined || rid === null) return undefined;
+        lookup.bind([rid]);
+        const found = lookup.step() ? toRecord(lookup.get()) : undefined;
+        lookup.reset();
+        return found;
+      };
+      // Answers looked up ahead (prefetch); the plan writes nothing to the index, so none go stale.
+      const known = new Map<string, VaultVersion | undefined>();
       try {
         const view: WriteView = {
           current(type, id) {
-            key.bind([id, type]);
-            const rid = key.step() ? key.get()[0] : undefined;
-            key.reset();
-            if (rid === undefined || rid === null) return undefined;
-            lookup.bind([rid]);
-            const found = lookup.step() ? toRecord(lookup.get()) : undefined;
-            lookup.reset();
-            return found;
+            const k = `${type}/${id}`;
+            return known.has(k) ? known.get(k) : read(type, id);
+          },
+          prefetch(keys) {
+            for (const { resourceType, id } of keys) known.set(`${resourceType}/${id}`, read(resourceType, id));
           },
         };
         const { versions, result: planned } = plan(view);

@@ -243,32 +243,52 @@ export class KeyRegistry {
 
 type Cell = string | number | null;
 
-const INSERT_SQL: Record<IndexKind, string> = {
-  string: 'INSERT INTO sp_string (rowid, pid, norm, value, grp) VALUES (?, ?, ?, ?, ?)',
-  token: 'INSERT INTO sp_token (rowid, pid, sid, code, display, grp) VALUES (?, ?, ?, ?, ?, ?)',
-  reference: 'INSERT INTO sp_reference (rowid, pid, target, url, grp) VALUES (?, ?, ?, ?, ?)',
-  date: 'INSERT INTO sp_date (rowid, pid, low, high, grp) VALUES (?, ?, ?, ?, ?)',
-  number: 'INSERT INTO sp_number (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
-  quantity: 'INSERT INTO sp_quantity (rowid, pid, value, sid, code, unit, canon_value, canon_code, grp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  uri: 'INSERT INTO sp_uri (rowid, pid, value, grp) VALUES (?, ?, ?, ?)',
+/** Columns of each table as inserted (rowid first); a pending row is this many cells. */
+const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
+  string: ['rowid', 'pid', 'norm', 'value', 'grp'],
+  token: ['rowid', 'pid', 'sid', 'code', 'display', 'grp'],
+  reference: ['rowid', 'pid', 'target', 'url', 'grp'],
+  date: ['rowid', 'pid', 'low', 'high', 'grp'],
+  number: ['rowid', 'pid', 'value', 'grp'],
+  quantity: ['rowid', 'pid', 'value', 'sid', 'code', 'unit', 'canon_value', 'canon_code', 'grp'],
+  uri: ['rowid', 'pid', 'value', 'grp'],
 };
 
-/** Prepared statements for one apply (sql.js statements do not survive a snapshot export). */
+/**
+ * Rows per multi-row INSERT. Each sql.js call crosses from JS into wasm and back (binding, step,
+ * reset); one statement for 64 rows pays that once, the B-tree work stays the same.
+ */
+const ROWS_PER_STATEMENT = 64;
+
+function insertSql(kind: IndexKind, rows: number): string {
+  const columns = INSERT_COLUMNS[kind];
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${INDEX_TABLES[kind].table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+}
+
+/**
+ * Prepared statements for one apply (sql.js statements do not survive a snapshot export). Rows are
+ * collected per table and written by flush() in multi-row statements: the caller flushes before
+ * the apply ends; remove() flushes first, so a resource's rows never outlive its removal.
+ */
 export class IndexWriter {
-  private readonly inserts = new Map<IndexKind, Statement>();
   private readonly deletes = new Map<IndexKind, Statement>();
+  /** Multi-row inserts by table and row count. */
+  private readonly inserts = new Map<string, Statement>();
+  private readonly pending = new Map<IndexKind, Cell[]>(INDEX_KINDS.map((kind) => [kind, []]));
+  private readonly pendingText: Cell[][] = [];
+  private readonly pendingPositions: Cell[][] = [];
   private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly keys: KeyRegistry,
   ) {
     // sql.js binds a number above 2^31 as a double; FTS4 refuses a double docid (rowids convert).
     for (const kind of INDEX_KINDS) {
       const { table } = INDEX_TABLES[kind];
-      this.inserts.set(kind, db.prepare(INSERT_SQL[kind]));
       this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
     }
     this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
@@ -276,20 +296,50 @@ export class IndexWriter {
     this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
   }
 
+  private statement(kind: IndexKind, rows: number): Statement {
+    const key = `${kind}:${rows}`;
+    let statement = this.inserts.get(key);
+    if (!statement) {
+      statement = this.db.prepare(insertSql(kind, rows));
+      this.inserts.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** Writes every pending row. */
+  flush(): void {
+    for (const kind of INDEX_KINDS) {
+      const cells = this.pending.get(kind)!;
+      if (cells.length === 0) continue;
+      const width = INSERT_COLUMNS[kind].length;
+      const rows = cells.length / width;
+      for (let at = 0; at < rows; at += ROWS_PER_STATEMENT) {
+        const count = Math.min(ROWS_PER_STATEMENT, rows - at);
+        this.statement(kind, count).run(cells.slice(at * width, (at + count) * width));
+      }
+      cells.length = 0;
+    }
+    for (const values of this.pendingPositions) this.insertPosition.run(values);
+    this.pendingPositions.length = 0;
+    for (const values of this.pendingText) this.insertText.run(values);
+    this.pendingText.length = 0;
+  }
+
   /** Removes the resource's rows: one rowid range per table. */
   remove(rid: number): void {
+    this.flush();
     const first = rid * ROWS_PER_RESOURCE;
     for (const statement of this.deletes.values()) statement.run([first, first + ROWS_PER_RESOURCE - 1]);
     this.deletePositions.run([first, first + ROWS_PER_RESOURCE - 1]);
   }
 
-  /** Inserts the rows of a resource that has none (a new one, or after remove()). */
+  /** Queues the rows of a resource that has none (a new one, or after remove()). */
   insert(rid: number, tid: number, version: number, rows: IndexRows): void {
     const keys = this.keys;
     const first = rid * ROWS_PER_RESOURCE;
     const run = (kind: IndexKind, n: number, param: string, group: number | undefined, values: Cell[]) => {
       if (n >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
-      this.inserts.get(kind)!.run([first + n, keys.paramId(tid, param), ...values, group ?? null]);
+      this.pending.get(kind)!.push(first + n, keys.paramId(tid, param), ...values, group ?? null);
     };
     rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
     rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, r.display]));
@@ -305,9 +355,9 @@ export class IndexWriter {
       run('quantity', n, r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
     );
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
-    rows.position?.forEach((r, n) => this.insertPosition.run([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
+    rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.insertText.run([textDocId(rid, version), rows.text.narrative, rows.text.content]);
+      this.pendingText.push([textDocId(rid, version), rows.text.narrative, rows.text.content]);
     }
   }
 
