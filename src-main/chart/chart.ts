@@ -292,6 +292,32 @@ function rangeOf(ranges: ObservationReferenceRange[] | undefined): { low?: numbe
   return out;
 }
 
+/**
+ * Typical adult resting ranges for vital signs (LOINC, as in the FHIR vital signs profile,
+ * https://hl7.org/fhir/R4/observation-vitalsigns.html), drawn when the Observations carry no
+ * referenceRange of their own (Synthea's do not). Units as UCUM codes or the usual unit text; a
+ * value in another unit gets no default band. Sources: AHA (heart rate 60–100/min; blood pressure
+ * normal below 120/80, hypotension under 90/60), adult respiratory rate 12–20/min, temperature
+ * 36.1–37.2 °C (97–99 °F), SpO2 95–100 %, BMI 18.5–25 kg/m2 (WHO).
+ */
+export const DEFAULT_VITAL_BANDS: ReadonlyArray<{ codes: readonly string[]; units: readonly string[]; low: number; high: number }> = [
+  { codes: ['8867-4'], units: ['/min', '{beats}/min', 'beats/min', 'bpm'], low: 60, high: 100 },
+  { codes: ['9279-1'], units: ['/min', '{breaths}/min', 'breaths/min'], low: 12, high: 20 },
+  { codes: ['8480-6'], units: ['mm[Hg]', 'mmHg'], low: 90, high: 120 },
+  { codes: ['8462-4'], units: ['mm[Hg]', 'mmHg'], low: 60, high: 80 },
+  { codes: ['8310-5', '8331-1'], units: ['Cel', '°C', 'C'], low: 36.1, high: 37.2 },
+  { codes: ['8310-5', '8331-1'], units: ['[degF]', '°F', 'F'], low: 97, high: 99 },
+  { codes: ['2708-6', '59408-5'], units: ['%'], low: 95, high: 100 },
+  { codes: ['39156-5'], units: ['kg/m2', 'kg/m^2'], low: 18.5, high: 25 },
+];
+
+/** The default band of a LOINC vital sign in that unit, if there is one. */
+export function defaultVitalBand(system: string | undefined, code: string, unit: string | undefined): { low: number; high: number } | undefined {
+  if (system !== LOINC || unit === undefined) return undefined;
+  const band = DEFAULT_VITAL_BANDS.find((b) => b.codes.includes(code) && b.units.includes(unit));
+  return band ? { low: band.low, high: band.high } : undefined;
+}
+
 function seriesKeyOf(concept: CodeableConcept | undefined): { key: string; code: string; system?: string; display: string } | undefined {
   const coding = concept?.coding?.find((c) => c.system === LOINC && c.code) ?? concept?.coding?.find((c) => c.code);
   if (!coding?.code) return undefined;
@@ -337,6 +363,14 @@ export function observationSeries(observations: readonly Observation[]): Observa
     const latest = [...series.points].reverse().find((p) => p.low !== undefined || p.high !== undefined);
     if (latest?.low !== undefined) series.low = latest.low;
     if (latest?.high !== undefined) series.high = latest.high;
+    if (latest) continue;
+    // A vital sign without any reference range: the documented default band, and points outside it flagged.
+    const band = defaultVitalBand(series.system, series.code, series.unit);
+    if (!band) continue;
+    series.low = band.low;
+    series.high = band.high;
+    series.band = 'default';
+    for (const p of series.points) if (p.value < band.low || p.value > band.high) p.outOfRange = true;
   }
   // Most measured first: the chart's default selection is the first few.
   return out.sort((a, b) => b.points.length - a.points.length || a.display.localeCompare(b.display));

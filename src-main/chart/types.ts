@@ -93,6 +93,8 @@ export interface ObservationSeries {
   /** The latest point's reference range (the band drawn behind the points). */
   low?: number;
   high?: number;
+  /** `default`: no Observation had a range, the band is the typical adult one for this vital sign (chart.ts DEFAULT_VITAL_BANDS). */
+  band?: 'default';
   points: ObservationPoint[];
 }
 

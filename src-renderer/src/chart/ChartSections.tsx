@@ -265,9 +265,11 @@ export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: 
                 </Text>
                 <Group gap={6}>
                   {(s.low !== undefined || s.high !== undefined) && (
-                    <Badge size="xs" variant="light" color="green">
-                      range {s.low !== undefined ? formatValue(s.low) : '…'}–{s.high !== undefined ? formatValue(s.high) : '…'}
-                    </Badge>
+                    <Tooltip label={s.band === 'default' ? 'No reference range in the data: the typical adult range for this vital sign' : 'The reference range of the latest value'}>
+                      <Badge size="xs" variant="light" color="green" data-testid="trend-range">
+                        {s.band === 'default' ? 'typical ' : ''}range {s.low !== undefined ? formatValue(s.low) : '…'}–{s.high !== undefined ? formatValue(s.high) : '…'}
+                      </Badge>
+                    </Tooltip>
                   )}
                   {latest && (
                     <Badge size="xs" variant="light" color={latest.outOfRange ? 'red' : 'blue'}>

@@ -49,7 +49,7 @@ export function TrendPlot({ series, domain, onOpenPoint }: TrendPlotProps) {
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       width="100%"
       role="img"
-      aria-label={`${series.display}: ${series.points.length} values${hasBand ? `, reference range ${rangeText(series.low, series.high)}${unit}` : ''}, ${outCount} out of range`}
+      aria-label={`${series.display}: ${series.points.length} values${hasBand ? `, ${series.band === 'default' ? 'typical adult range' : 'reference range'} ${rangeText(series.low, series.high)}${unit}` : ''}, ${outCount} out of range`}
       data-testid="trend-plot"
       data-series={series.key}
       style={{ display: 'block', overflow: 'visible' }}

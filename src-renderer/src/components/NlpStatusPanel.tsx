@@ -1,7 +1,8 @@
-import { Alert, Button, Card, Group, Progress, Stack, Text } from '@mantine/core';
-import { IconPlayerPlay, IconPlayerStop, IconRefresh } from '@tabler/icons-react';
+import { Alert, Button, Card, Group, Progress, Stack, Text, Tooltip } from '@mantine/core';
+import { IconPlayerPlay, IconPlayerStop, IconRefresh, IconSchool } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import type { NlpQueueStatus } from '../../../src-main/api/contract';
+import type { LearningSummary } from '../../../src-main/nlp/learning/model';
 import { useHearthEvent } from '../api/context';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { formatCount, formatDuration } from '../lib/format';
@@ -102,13 +103,42 @@ export function NlpStatusPanel() {
  */
 function NlpLearning({ packs }: { packs: string }) {
   const query = useApiQuery((api) => api.nlp.learning({}), [packs]);
-  const learned = query.data;
+  const relearn = useApiCall((api) => api.nlp.relearn({}));
+  const [relearned, setRelearned] = useState<{ summary: LearningSummary; changed: boolean } | undefined>(undefined);
+  // A model derived since (the automatic rebuild after later review changes) replaces what Relearn answered.
+  useEffect(() => {
+    if (query.data) setRelearned((current) => (current && current.summary.version !== query.data!.version ? undefined : current));
+  }, [query.data]);
+  const learned = relearned?.summary ?? query.data;
   if (!learned || learned.corrections === 0) return null;
+  const run = async (): Promise<void> => {
+    const before = learned.version;
+    const result = await relearn.run();
+    if (result.ok) setRelearned({ summary: result.value, changed: result.value.version !== before });
+  };
   return (
-    <Text size="xs" c="dimmed" data-testid="nlp-learning">
-      Learned from {formatCount(learned.corrections)} review corrections: {formatCount(learned.suppressions)} suppressed mentions, {formatCount(learned.terms)} terms,{' '}
-      {formatCount(learned.concepts)} concept choices, {formatCount(learned.triggers)} trigger phrases
-    </Text>
+    <Stack gap={4}>
+      <Group gap="xs" wrap="nowrap" justify="space-between">
+        <Text size="xs" c="dimmed" data-testid="nlp-learning">
+          Learned from {formatCount(learned.corrections)} review corrections: {formatCount(learned.suppressions)} suppressed mentions, {formatCount(learned.terms)} terms,{' '}
+          {formatCount(learned.concepts)} concept choices, {formatCount(learned.triggers)} trigger phrases
+        </Text>
+        <Tooltip label="Learn again from every review record now (also done a few seconds after each review change)">
+          <Button size="compact-xs" variant="subtle" leftSection={<IconSchool size={14} />} loading={relearn.loading} onClick={() => void run()} data-testid="nlp-relearn">
+            Relearn
+          </Button>
+        </Tooltip>
+      </Group>
+      {relearn.loading && <Progress value={100} animated striped size="xs" aria-label="Relearning" />}
+      {relearned && !relearn.loading && (
+        <Text size="xs" c="dimmed" data-testid="nlp-relearned">
+          {relearned.changed
+            ? `New model from ${formatCount(learned.records)} review records: the engine restarts with it, and the notes it reads differently are re-run.`
+            : `Nothing new from ${formatCount(learned.records)} review records.`}
+        </Text>
+      )}
+      {relearn.error && <ErrorAlert error={relearn.error} title="Relearning failed" />}
+    </Stack>
   );
 }
 

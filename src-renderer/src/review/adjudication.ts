@@ -97,12 +97,16 @@ function assertChange(c: ReviewDocument, x: ReviewAnnotation, taken: Set<string>
   return { after: stateOf(x, 'accepted') };
 }
 
-/** A change that makes the adjudicator not assert `x`: an engine annotation rejected, an added one dropped. */
+/**
+ * A change that makes the adjudicator not assert `x`: their annotation for it rejected. A span only
+ * one reviewer added and the adjudicator has nothing for becomes a rejected annotation of theirs,
+ * so "no entity here" is stored (and read back by currentResolution) rather than left unsaid.
+ */
 function dropChange(c: ReviewDocument, x: ReviewAnnotation, taken: Set<string>): AnnotationChange | undefined {
   const target = counterpart(c, x);
-  if (!target || taken.has(target.id)) return undefined;
+  if (target && taken.has(target.id)) return undefined;
+  if (!target) return x.origin === 'reviewer' ? { after: stateOf(x, 'rejected') } : undefined;
   taken.add(target.id);
-  if (target.origin === 'reviewer') return { id: target.id, after: null };
   if (target.decision === 'rejected') return undefined;
   return { id: target.id, after: stateOf(target, 'rejected') };
 }
@@ -162,9 +166,13 @@ export function currentResolution(c: ReviewDocument, d: Difference): Resolution 
   if (hasA && hasB) return 'both';
   if (hasA) return 'a';
   if (hasB) return 'b';
-  // Nothing asserted: a resolution only when every engine side was explicitly rejected.
+  // Nothing asserted: a resolution only when every side was explicitly rejected (an added side by a
+  // rejected annotation of the adjudicator's, or, as records made before that were, by its absence
+  // beside a rejected engine side).
   const sides = [d.a, d.b].filter((x): x is ReviewAnnotation => x !== undefined);
-  const decided = sides.some((x) => x.origin === 'engine') && sides.every((x) => x.origin !== 'engine' || counterpart(c, x)?.decision === 'rejected');
+  const rejected = (x: ReviewAnnotation) => counterpart(c, x)?.decision === 'rejected';
+  const decided =
+    sides.every(rejected) || (sides.some((x) => x.origin === 'engine') && sides.every((x) => x.origin !== 'engine' || rejected(x)));
   if (!decided) return undefined;
   // One side not asserted by its reviewer: leaving the annotation out is taking that side.
   if (a && !b) return 'b';

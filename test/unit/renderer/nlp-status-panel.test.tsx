@@ -84,12 +84,21 @@ describe('NLP status panel', () => {
     const { emit, calls } = renderPanel({
       'nlp.status': () => ok(nlpStatus({ versions: { engine: '2', lexicon: 'L3', packs: ['learned-aaa'] } })),
       'nlp.learning': () => ok(learned),
+      'nlp.relearn': () => ok(learned),
     });
     expect((await screen.findByTestId('nlp-learning')).textContent).toBe('Learned from 40 review corrections: 3 suppressed mentions, 12 terms, 4 concept choices, 1 trigger phrases');
     learned = { ...learned, version: 'learned-bbb', corrections: 41, terms: 13 };
     act(() => emit({ type: 'nlp', status: nlpStatus({ versions: { engine: '2', lexicon: 'L3', packs: ['learned-bbb'] } }) }));
     await waitFor(() => expect(screen.getByTestId('nlp-learning').textContent).toContain('41 review corrections'));
     expect(calls.filter((c) => c.channel === 'nlp.learning')).toHaveLength(2);
+    // Relearn: derives again now and says whether the model changed.
+    fireEvent.click(screen.getByTestId('nlp-relearn'));
+    expect((await screen.findByTestId('nlp-relearned')).textContent).toBe('Nothing new from 5 review records.');
+    learned = { ...learned, version: 'learned-ccc', corrections: 43, suppressions: 4 };
+    fireEvent.click(screen.getByTestId('nlp-relearn'));
+    await waitFor(() => expect(screen.getByTestId('nlp-relearned').textContent).toContain('New model from 5 review records'));
+    expect(screen.getByTestId('nlp-learning').textContent).toContain('43 review corrections: 4 suppressed mentions');
+    expect(calls.filter((c) => c.channel === 'nlp.relearn')).toHaveLength(2);
     cleanup();
     // Nothing learned: no line.
     renderPanel({ 'nlp.status': () => ok(nlpStatus({})), 'nlp.learning': () => ok({ ...learned, corrections: 0 }) });

@@ -87,10 +87,20 @@ describe('resolutionChanges', () => {
     // Taking it again writes nothing: the adjudicator already has it, under their own id.
     expect(resolutionChanges(after, d, 'a')).toEqual([]);
     const own = after.annotations.find((a) => a.origin === 'reviewer')!;
-    expect(resolutionChanges(after, d, 'neither')).toEqual([{ id: own.id, after: null }]);
-    // Taking B (nothing) on a fresh adjudicator writes nothing and cannot be read back from the record.
-    expect(resolutionChanges(c, d, 'b')).toEqual([]);
+    // Neither: the adjudicator's copy is rejected (kept as "no entity here"), and read back as such.
+    const neither = resolutionChanges(after, d, 'neither');
+    expect(neither).toEqual([{ id: own.id, after: expect.objectContaining({ begin: 0, end: 7, decision: 'rejected' }) }]);
+    expect(currentResolution(applied(after, neither), d)).toBe('b');
+    // Taking B (nothing) on a fresh adjudicator stores a rejected annotation for the span: the
+    // resolved result is "no entity", and it survives a reload.
     expect(currentResolution(c, d)).toBeUndefined();
+    const takeB = resolutionChanges(c, d, 'b');
+    expect(takeB).toEqual([{ after: expect.objectContaining({ begin: 0, end: 7, category: 'MEDICAL_CONDITION', decision: 'rejected' }) }]);
+    const resolved = applied(c, takeB);
+    expect(currentResolution(resolved, d)).toBe('b');
+    expect(resolutionChanges(resolved, d, 'b')).toEqual([]);
+    // Changing one's mind: take A accepts that same annotation.
+    expect(resolutionChanges(resolved, d, 'a')).toEqual([{ id: 'u:1', after: expect.objectContaining({ decision: 'accepted' }) }]);
   });
 
   it('different types on overlapping spans: take A asserts A’s and rejects B’s engine annotation', () => {
