@@ -19,7 +19,7 @@ import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
 import type { ChartNote, PatientChart } from '../chart/types';
 import type { CohortReport, QueryExportPart, QueryParameters, SavedQuery } from '../query/types';
-import type { ConnectionReport, PullReport, PushReport, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
+import type { AuthorizationStatus, ConnectionReport, PullReport, PushReport, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -672,13 +672,26 @@ export const syncContract = {
   ),
   /** A pull job: incremental by _lastUpdated per type. */
   pull: method<JobState>()(
-    z.object({ name: serverName, types: z.array(resourceType).max(300).optional(), dryRun: z.boolean().default(false), pageSize: z.number().int().min(1).max(1000).optional() }).strict(),
+    z
+      .object({
+        name: serverName,
+        types: z.array(resourceType).max(300).optional(),
+        dryRun: z.boolean().default(false),
+        pageSize: z.number().int().min(1).max(1000).optional(),
+        /** Bulk Data $export where the server offers it (default); false pages. */
+        bulk: z.boolean().optional(),
+      })
+      .strict(),
   ),
   /** The report of a finished push or pull job. */
   report: method<PushReport | PullReport>()(z.object({ jobId }).strict()),
   status: method<SyncStatus>()(z.object({ name: serverName }).strict()),
   /** Resources changed on both sides, with both versions. */
   conflicts: method<SyncConflict[]>()(z.object({ name: serverName }).strict()),
+  /** SMART App Launch: starts the sign-in; open `url` in the system browser (a loopback listener waits for it). */
+  authorize: method<{ url: string; redirectUri: string }>()(z.object({ name: serverName }).strict()),
+  /** Where the SMART App Launch sign-in of a profile stands. */
+  authorization: method<AuthorizationStatus>()(z.object({ name: serverName }).strict()),
 };
 
 export const contract = {

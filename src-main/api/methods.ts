@@ -17,7 +17,7 @@ export const API_METHODS = {
   chart: ['patient', 'note'],
   query: ['parameters', 'cohort', 'export', 'exportResult'],
   queries: ['list', 'save', 'delete'],
-  sync: ['servers', 'saveServer', 'removeServer', 'test', 'push', 'pull', 'report', 'status', 'conflicts'],
+  sync: ['servers', 'saveServer', 'removeServer', 'test', 'push', 'pull', 'report', 'status', 'conflicts', 'authorize', 'authorization'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

@@ -77,6 +77,8 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'sync.report': true,
   'sync.status': true,
   'sync.conflicts': true,
+  'sync.authorize': true,
+  'sync.authorization': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

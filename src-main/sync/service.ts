@@ -22,7 +22,7 @@ import { profileId, SyncStore, type StoredProfile } from './store';
 import { fetchWithTls, parseCaBundle } from './tls';
 import type { SyncTransport } from './transport';
 import { checkServerUrl } from './url-policy';
-import type { ConnectionReport, PullReport, PushReport, ServerAuth, ServerProfile, ServerProfileInput, SyncConflict, SyncStatus } from './types';
+import type { AuthorizationStatus, ConnectionReport, PullReport, PushReport, ServerAuth, ServerProfile, ServerProfileInput, SyncConflict, SyncStatus } from './types';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DEFAULT_CHUNK = 100;
@@ -43,13 +43,6 @@ export interface TransportExtras {
   caBundle?: string;
 }
 
-/** Where a SMART App Launch authorization stands (`SyncService.authorization`). */
-export interface AuthorizationStatus {
-  status: 'none' | 'pending' | 'authorized' | 'failed';
-  url?: string;
-  authorizedAt?: string;
-  error?: string;
-}
 
 function listed(profile: StoredProfile): ServerProfile {
   const { secret: _secret, tokens: _tokens, caBundle, ...rest } = profile;

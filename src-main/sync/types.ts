@@ -196,3 +196,12 @@ export interface SyncStatus {
   /** A push was interrupted: the next push resumes it. */
   pendingPush?: PushRun & { inFlight: number };
 }
+
+/** Where a SMART App Launch sign-in stands (`SyncService.authorization`). */
+export interface AuthorizationStatus {
+  status: 'none' | 'pending' | 'authorized' | 'failed';
+  /** While pending: the URL to open in the system browser. */
+  url?: string;
+  authorizedAt?: string;
+  error?: string;
+}

@@ -146,6 +146,8 @@ function makeSession(info: VaultInfo): VaultSession {
       report: async () => err(outcome('not-found', 'No sync report for this job', { status: 404 })),
       status: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
       conflicts: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      authorize: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      authorization: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
     },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),
