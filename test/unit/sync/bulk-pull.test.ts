@@ -35,7 +35,8 @@ describe('Bulk Data $export pull', () => {
   });
   afterAll(() => server.close());
 
-  it('exports, polls, downloads with the token, then exports only what changed since', async () => {
+  // The first test pays for loading the validator: generous under a loaded machine.
+  it('exports, polls, downloads with the token, then exports only what changed since', { timeout: 180_000 }, async () => {
     const repo = new MemoryRepository();
     // Retry-After: 1 s on the server, cut to 20 ms here (the cap is the retry policy's).
     const sync = newService(repo, { retry: { ...FAST_RETRY, maxRetryAfterMs: 20 } });
