@@ -19,7 +19,7 @@ import type { ReviewImportResult } from '../review/formats/common';
 import type { LearningSummary } from '../nlp/learning/model';
 import type { ChartNote, PatientChart } from '../chart/types';
 import type { CohortReport, QueryExportPart, QueryParameters, SavedQuery } from '../query/types';
-import type { ConflictDetail, ConnectionReport, PullReport, PushReport, ResolveResult, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
+import type { AuthorizationStatus, ConflictDetail, ConnectionReport, PullReport, PushReport, ResolveResult, ServerProfile, SyncConflict, SyncStatus } from '../sync/types';
 
 /** A method: a run-time input schema plus a compile-time output type. */
 export interface MethodSpec<I extends z.ZodType, O> {
@@ -685,7 +685,16 @@ export const syncContract = {
   ),
   /** A pull job: incremental by _lastUpdated per type. */
   pull: method<JobState>()(
-    z.object({ name: serverName, types: z.array(resourceType).max(300).optional(), dryRun: z.boolean().default(false), pageSize: z.number().int().min(1).max(1000).optional() }).strict(),
+    z
+      .object({
+        name: serverName,
+        types: z.array(resourceType).max(300).optional(),
+        dryRun: z.boolean().default(false),
+        pageSize: z.number().int().min(1).max(1000).optional(),
+        /** Bulk Data $export where the server offers it (default); false pages. */
+        bulk: z.boolean().optional(),
+      })
+      .strict(),
   ),
   /** The report of a finished push or pull job. */
   report: method<PushReport | PullReport>()(z.object({ jobId }).strict()),
@@ -707,6 +716,10 @@ export const syncContract = {
   ),
   /** Forgets an interrupted push (a cancel rather than a pause): the next push plans afresh. */
   discard: method<{ discarded: boolean }>()(z.object({ name: serverName }).strict()),
+  /** SMART App Launch: starts the sign-in; open `url` in the system browser (a loopback listener waits for it). */
+  authorize: method<{ url: string; redirectUri: string }>()(z.object({ name: serverName }).strict()),
+  /** Where the SMART App Launch sign-in of a profile stands. */
+  authorization: method<AuthorizationStatus>()(z.object({ name: serverName }).strict()),
 };
 
 export const contract = {

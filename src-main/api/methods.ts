@@ -17,7 +17,7 @@ export const API_METHODS = {
   chart: ['patient', 'note'],
   query: ['parameters', 'cohort', 'export', 'exportResult'],
   queries: ['list', 'save', 'delete'],
-  sync: ['servers', 'saveServer', 'removeServer', 'test', 'push', 'pull', 'report', 'status', 'conflicts', 'conflict', 'resolve', 'discard'],
+  sync: ['servers', 'saveServer', 'removeServer', 'test', 'push', 'pull', 'report', 'status', 'conflicts', 'conflict', 'resolve', 'discard', 'authorize', 'authorization'],
 } as const;
 
 export type ApiMethods = typeof API_METHODS;

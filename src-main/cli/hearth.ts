@@ -59,9 +59,15 @@ Terminology packs (docs/terminology.md)
   hearth terminology list DIR    the packs stored in the vault
 
 Sync with FHIR servers (docs/sync.md)
-  hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS]
+  hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS |
+                    --smart-backend CLIENT_ID KEY_FILE [--scope S] [--kid K] |
+                    --smart-launch CLIENT_ID [--scope S]] [--ca PEM_FILE]
                                  add a server profile (https, or http to this machine); the
-                                 secret is sealed in the vault; tests the connection
+                                 secret (password, token, private key) is sealed in the vault;
+                                 --ca trusts extra CA certificates for it; tests the connection
+  hearth server authorize DIR NAME
+                                 SMART App Launch: prints the sign-in address for the browser
+                                 and waits for it; the tokens are sealed in the vault
   hearth server list|test|remove DIR [NAME]
   hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all]
                                  push what changed since the last sync (--all: everything), pull
@@ -172,6 +178,11 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         server: { type: 'string' },
         bearer: { type: 'string' },
         basic: { type: 'string' },
+        'smart-backend': { type: 'string' },
+        'smart-launch': { type: 'string' },
+        scope: { type: 'string' },
+        kid: { type: 'string' },
+        ca: { type: 'string' },
         'dry-run': { type: 'boolean' },
         all: { type: 'boolean' },
         'keep-ours': { type: 'boolean' },
@@ -210,7 +221,8 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
   const nlpFlag = (['spans', 'terminology'] as const).find((name) => values[name] !== undefined);
   if (command !== 'nlp' && nlpFlag !== undefined) throw new CliError(`--${nlpFlag} belongs to "hearth nlp"`);
   if (command !== 'import' && values['no-nlp'] !== undefined) throw new CliError('--no-nlp belongs to "hearth import"');
-  if (command !== 'server' && (values.bearer !== undefined || values.basic !== undefined)) throw new CliError('--bearer and --basic belong to "hearth server add"');
+  const serverFlag = (['bearer', 'basic', 'smart-backend', 'smart-launch', 'scope', 'kid', 'ca'] as const).find((name) => values[name] !== undefined);
+  if (command !== 'server' && serverFlag !== undefined) throw new CliError(`--${serverFlag} belongs to "hearth server add"`);
   const syncFlag = (['server', 'dry-run', 'all', 'keep-ours', 'take-theirs', 'merge', 'query', 'reviewed-only'] as const).find((name) => values[name] !== undefined);
   if (command !== 'sync' && syncFlag !== undefined) throw new CliError(`--${syncFlag} belongs to "hearth sync"`);
   switch (command) {
@@ -261,7 +273,19 @@ export async function runCli(argv: string[], io: CliIo, cliDir: string): Promise
         io,
       );
     case 'server':
-      return serverCommand(rest, { ...(values.bearer !== undefined ? { bearer: values.bearer } : {}), ...(values.basic !== undefined ? { basic: values.basic } : {}) }, io);
+      return serverCommand(
+        rest,
+        {
+          ...(values.bearer !== undefined ? { bearer: values.bearer } : {}),
+          ...(values.basic !== undefined ? { basic: values.basic } : {}),
+          ...(values['smart-backend'] !== undefined ? { smartBackend: values['smart-backend'] } : {}),
+          ...(values['smart-launch'] !== undefined ? { smartLaunch: values['smart-launch'] } : {}),
+          ...(values.scope !== undefined ? { scope: values.scope } : {}),
+          ...(values.kid !== undefined ? { kid: values.kid } : {}),
+          ...(values.ca !== undefined ? { ca: values.ca } : {}),
+        },
+        io,
+      );
     case 'sync':
       return syncCommand(
         rest,

@@ -5,6 +5,7 @@
  * cancels; the next push resumes), then a report on stdout. Exit 2 when resources failed or
  * conflicts were found.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { PullReport, PushReport, ConnectionReport, FieldDiff, ServerAuth, ServerProfile } from '../sync/types';
 import { OperationOutcomeError } from '../fhir/outcome-error';
@@ -12,13 +13,33 @@ import { describeOutcome } from '../api/result';
 import { CliError } from './cli-error';
 import { followJob, value, withSession, type CliIo } from './commands';
 
-export const SERVER_USAGE = 'hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS] | hearth server list|test|remove DIR [NAME]';
+export const SERVER_USAGE =
+  'hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS | --smart-backend CLIENT_ID KEY_FILE [--scope S] [--kid K] | --smart-launch CLIENT_ID [--scope S]] [--ca PEM_FILE] | hearth server authorize DIR NAME | hearth server list|test|remove DIR [NAME]';
 export const SYNC_USAGE =
   'hearth sync DIR --server NAME push|pull|status|conflicts [--dry-run] [--all] [--query ID | --reviewed-only] | conflicts Type/id | resolve Type/id --keep-ours|--take-theirs|--merge FILE';
 
 export interface ServerOptions {
   bearer?: string;
   basic?: string;
+  /** SMART Backend Services client id (the key file is the positional after BASE_URL). */
+  smartBackend?: string;
+  /** SMART App Launch client id. */
+  smartLaunch?: string;
+  scope?: string;
+  kid?: string;
+  /** A PEM file of CA certificates to trust for this server. */
+  ca?: string;
+}
+
+/** How long `hearth server authorize` waits for the browser. */
+const AUTHORIZE_WAIT_MS = 5 * 60_000;
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }
 
 export interface SyncOptions {
@@ -53,7 +74,8 @@ export function diffLines(diff: readonly FieldDiff[]): string[] {
 }
 
 function profileLine(p: ServerProfile): string {
-  return `${p.name}\t${p.baseUrl}\t${p.auth}${p.user ? ` (${p.user})` : ''}`;
+  const who = p.user ?? p.smart?.clientId;
+  return `${p.name}\t${p.baseUrl}\t${p.auth}${who ? ` (${who})` : ''}${p.customCa ? '\tcustom CA' : ''}`;
 }
 
 export function connectionSummary(r: ConnectionReport): string {
@@ -75,8 +97,25 @@ export function syncSummary(report: PushReport | PullReport): string {
   return lines.join('\n');
 }
 
-function authOf(options: ServerOptions): ServerAuth {
-  if (options.bearer !== undefined && options.basic !== undefined) throw new CliError('give --bearer or --basic, not both');
+function authOf(options: ServerOptions, keyFile: string | undefined): ServerAuth {
+  const given = [options.bearer, options.basic, options.smartBackend, options.smartLaunch].filter((v) => v !== undefined).length;
+  if (given > 1) throw new CliError('give one of --bearer, --basic, --smart-backend, --smart-launch');
+  if ((options.scope !== undefined || options.kid !== undefined) && options.smartBackend === undefined && options.smartLaunch === undefined) throw new CliError('--scope and --kid belong to --smart-backend or --smart-launch');
+  if (options.kid !== undefined && options.smartBackend === undefined) throw new CliError('--kid belongs to --smart-backend');
+  if (options.smartBackend !== undefined) {
+    if (options.smartBackend === '' || keyFile === undefined) throw new CliError('--smart-backend needs CLIENT_ID and KEY_FILE');
+    return {
+      kind: 'smart-backend',
+      clientId: options.smartBackend,
+      privateKey: readText(keyFile, 'key file'),
+      ...(options.scope !== undefined ? { scope: options.scope } : {}),
+      ...(options.kid !== undefined ? { keyId: options.kid } : {}),
+    };
+  }
+  if (options.smartLaunch !== undefined) {
+    if (options.smartLaunch === '') throw new CliError('--smart-launch needs CLIENT_ID');
+    return { kind: 'smart-launch', clientId: options.smartLaunch, ...(options.scope !== undefined ? { scope: options.scope } : {}) };
+  }
   if (options.bearer !== undefined) {
     if (options.bearer === '') throw new CliError('--bearer needs the token');
     return { kind: 'bearer', token: options.bearer };
@@ -92,15 +131,42 @@ function authOf(options: ServerOptions): ServerAuth {
 export async function serverCommand(args: readonly string[], options: ServerOptions, io: CliIo): Promise<number> {
   const [sub, dir, name, baseUrl, ...extra] = args;
   if (dir === undefined) throw new CliError(`missing DIR (usage: ${SERVER_USAGE})`);
-  if (sub !== 'add' && (options.bearer !== undefined || options.basic !== undefined)) throw new CliError('--bearer and --basic belong to "hearth server add"');
+  const addFlag = (['bearer', 'basic', 'smartBackend', 'smartLaunch', 'scope', 'kid', 'ca'] as const).some((k) => options[k] !== undefined);
+  if (sub !== 'add' && addFlag) throw new CliError('--bearer, --basic, --smart-backend, --smart-launch, --scope, --kid and --ca belong to "hearth server add"');
   if (sub === 'add') {
-    if (name === undefined || baseUrl === undefined || extra.length > 0) throw new CliError(`usage: ${SERVER_USAGE}`);
-    const auth = authOf(options);
+    // With --smart-backend the key file follows BASE_URL.
+    const keyFile = options.smartBackend !== undefined ? extra[0] : undefined;
+    if (name === undefined || baseUrl === undefined || extra.length > (options.smartBackend !== undefined ? 1 : 0)) throw new CliError(`usage: ${SERVER_USAGE}`);
+    const auth = authOf(options, keyFile);
+    const caBundle = options.ca !== undefined ? readText(options.ca, 'CA file') : undefined;
     return withSession(dir, io, async (session) => {
-      const saved = value(await session.services.sync.saveServer({ name, baseUrl, auth }));
+      const saved = value(await session.services.sync.saveServer({ name, baseUrl, auth, ...(caBundle !== undefined ? { caBundle } : {}) }));
       io.out(`${profileLine(saved)}\n`);
+      if (auth.kind === 'smart-launch') {
+        io.out(`sign in with: hearth server authorize ${dir} ${name}\n`);
+        return 0;
+      }
       io.out(`${connectionSummary(value(await session.services.sync.test({ name })))}\n`);
       return 0;
+    });
+  }
+  if (sub === 'authorize') {
+    if (name === undefined || baseUrl !== undefined) throw new CliError(`usage: ${SERVER_USAGE}`);
+    return withSession(dir, io, async (session) => {
+      const sync = session.services.sync;
+      const { url } = value(await sync.authorize({ name }));
+      io.out(`Open this address in your browser and sign in (waiting up to 5 minutes):\n${url}\n`);
+      const until = Date.now() + AUTHORIZE_WAIT_MS + 5000;
+      for (;;) {
+        const state = value(await sync.authorization({ name }));
+        if (state.status === 'authorized') {
+          io.out(`authorized: ${name}\n`);
+          return 0;
+        }
+        if (state.status === 'failed') throw new CliError(`authorization failed: ${state.error ?? 'unknown reason'}`);
+        if (Date.now() > until) throw new CliError('authorization timed out');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
     });
   }
   if (sub === 'list') {

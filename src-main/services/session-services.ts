@@ -278,6 +278,7 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
             auth: input.auth,
             ...(input.pullTypes ? { pullTypes: input.pullTypes } : {}),
             ...(input.chunkSize !== undefined ? { chunkSize: input.chunkSize } : {}),
+            ...(input.caBundle !== undefined ? { caBundle: input.caBundle } : {}),
           }),
         ),
       removeServer: (input) =>
@@ -303,7 +304,12 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
         guarded(async () => {
           await sync.store.requireProfile(input.name);
           return sync.startJob(input.name, {
-            pull: { dryRun: input.dryRun, ...(input.types ? { types: input.types } : {}), ...(input.pageSize !== undefined ? { pageSize: input.pageSize } : {}) },
+            pull: {
+              dryRun: input.dryRun,
+              ...(input.types ? { types: input.types } : {}),
+              ...(input.pageSize !== undefined ? { pageSize: input.pageSize } : {}),
+              ...(input.bulk !== undefined ? { bulk: input.bulk } : {}),
+            },
           });
         }),
       report: (input) =>
@@ -325,6 +331,8 @@ export function createSessionServices(deps: ServiceDependencies): SessionService
           ),
         ),
       discard: (input) => guarded(() => sync.discardPendingPush(input.name)),
+      authorize: (input) => guarded(() => sync.authorize(input.name)),
+      authorization: (input) => guarded(() => sync.authorization(input.name)),
     },
     vault: {
       verify: () => (vault ? guarded(() => vault.verify()) : Promise.resolve(noVault())),

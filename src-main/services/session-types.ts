@@ -80,6 +80,8 @@ const SESSION_CHANNEL_SET: Record<SessionChannel, true> = {
   'sync.conflict': true,
   'sync.resolve': true,
   'sync.discard': true,
+  'sync.authorize': true,
+  'sync.authorization': true,
 };
 
 /** Channels the host forwards to the session (everything else the host answers itself). */

@@ -98,8 +98,9 @@ export async function startAuthorization(options: {
     if (finished) return;
     finished = true;
     if (timer) clearTimeout(timer);
+    // No new connections; the answer being sent (Connection: close) still reaches the browser.
     server?.close();
-    server?.closeAllConnections();
+    if (!('tokens' in result)) server?.closeIdleConnections();
     if ('tokens' in result) settle?.resolve(result.tokens);
     else settle?.reject(result.error);
   };
@@ -107,7 +108,7 @@ export async function startAuthorization(options: {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const send = (status: number, title: string): void => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', connection: 'close' });
       res.end(page(title));
     };
     if (req.method !== 'GET' || url.pathname !== '/callback' || finished) return send(404, 'Not found');

@@ -10,7 +10,7 @@ import { Client } from 'fhir-kit-client';
 import type { TokenSource } from './auth-smart';
 import { tlsOptions } from './tls';
 import { checkServerUrl } from './url-policy';
-import { TransportError, type CreateResult, type SyncTransport } from './transport';
+import { TransportError, type CreateResult, type RawRequest, type SyncTransport } from './transport';
 import type { ServerAuth } from './types';
 
 export interface FhirKitTransportOptions {
@@ -79,14 +79,17 @@ export class FhirKitTransport implements SyncTransport {
   private readonly client: Client;
   private readonly timeoutMs: number;
   private readonly tokens: TokenSource | undefined;
+  private readonly staticAuth: Record<string, string>;
+  private readonly tls: ReturnType<typeof tlsOptions>;
 
   constructor(options: FhirKitTransportOptions) {
     silenceFhirKitLogs();
     this.baseUrl = checkServerUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.tokens = options.tokens;
-    const tls = tlsOptions(options.caBundle);
-    this.client = new Client({ baseUrl: this.baseUrl, customHeaders: authHeaders(options.auth), ...(tls ? { requestOptions: tls } : {}) });
+    this.staticAuth = authHeaders(options.auth);
+    const tls = (this.tls = tlsOptions(options.caBundle));
+    this.client = new Client({ baseUrl: this.baseUrl, customHeaders: this.staticAuth, ...(tls ? { requestOptions: tls } : {}) });
   }
 
   private async call<T>(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal?: AbortSignal): Promise<T> {
@@ -161,5 +164,41 @@ export class FhirKitTransport implements SyncTransport {
       return Promise.reject(new TransportError('http', 'The server paged to another origin', 502));
     }
     return this.call('next page', (s) => this.client.request(next, { options: { signal: s } }), signal);
+  }
+
+  async raw(url: string, init: RawRequest, signal?: AbortSignal): Promise<Response> {
+    const target = new URL(url, `${this.baseUrl}/`);
+    checkServerUrl(target.origin);
+    const own = target.origin === new URL(this.baseUrl).origin;
+    if (init.credentials !== false && !own) throw new TransportError('http', 'The server sent us to another origin with our credentials', 502);
+    const what = `${init.method} ${target.pathname.split('/').pop() ?? ''}`.trim();
+    const send = async (): Promise<Response> => {
+      const headers: Record<string, string> = { ...init.headers };
+      if (init.credentials !== false) {
+        Object.assign(headers, this.staticAuth);
+        if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token(signal)}`;
+      }
+      // The timeout covers the wait for the answer's head; a long NDJSON body then streams (cancel still applies).
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs);
+      const onAbort = (): void => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const request: RequestInit = { method: init.method, headers, signal: controller.signal };
+        return await fetch(target, this.tls ? Object.assign(request, this.tls) : request);
+      } catch (error) {
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) throw error;
+        if (controller.signal.aborted) throw new TransportError('timeout', `${what}: no answer in time`);
+        throw toTransportError(error, false, what);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const response = await send();
+    if (response.status !== 401 || !this.tokens || init.credentials === false) return response;
+    await response.body?.cancel();
+    this.tokens.invalidate();
+    return send();
   }
 }

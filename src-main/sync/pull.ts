@@ -11,6 +11,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { outcome, outcomeStatus } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { WriteOp } from '../fhir/repository';
+import { bulkPull } from './bulk-pull';
 import { analyzeCapabilities, searchableTypes } from './capability';
 import { originOf, sameContent, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
@@ -25,6 +26,10 @@ export interface PullOptions {
   dryRun?: boolean;
   /** Resources per page asked of the server (default 100). */
   pageSize?: number;
+  /** Bulk Data $export where the server offers it (default true; a dry run always pages). */
+  bulk?: boolean;
+  /** Group-level $export of this Group id (bulk-pull.ts). */
+  group?: string;
 }
 
 const PLAN_LIST_LIMIT = 1000;
@@ -47,7 +52,8 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
   let state: SyncState = await store.state(server);
   const map = await store.idMap(server);
   const conflicted = await store.conflictKeys(server);
-  const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
+  const cs = await retry(() => transport.capabilities(signal));
+  const capability = analyzeCapabilities(transport.baseUrl, cs);
   if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
   const local = new Set(repository.types());
   const asked = options.types && options.types.length > 0 ? options.types : profile.pullTypes.length > 0 ? profile.pullTypes : searchableTypes(capability);
@@ -69,7 +75,8 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
     return resource.id!;
   };
 
-  const processPage = async (resourceType: string, bundle: Bundle): Promise<void> => {
+  /** `advanceCursor` false for Bulk Data files: not sorted by lastUpdated, their cursor is the manifest's transactionTime. */
+  const processPage = async (resourceType: string, bundle: Bundle, advanceCursor = true): Promise<void> => {
     report.pages++;
     const resources = (bundle.entry ?? [])
       .filter((e) => e.search?.mode === undefined || e.search.mode === 'match')
@@ -141,12 +148,31 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
         }
       });
     }
-    if (cursor !== undefined) state = { ...state, pullCursor: { ...state.pullCursor, [resourceType]: cursor } };
+    if (advanceCursor && cursor !== undefined) state = { ...state, pullCursor: { ...state.pullCursor, [resourceType]: cursor } };
     await store.write([...recordOps, stateOp(server, state)]);
   };
 
+  // Bulk Data first when offered: one export for every type, `_since` the oldest cursor (none if a type has none yet).
+  const cursors = types.map((t) => state.pullCursor[t]);
+  const since = cursors.every((c): c is string => c !== undefined) ? cursors.sort()[0] : undefined;
+  const bulk =
+    options.dryRun || options.bulk === false
+      ? undefined
+      : await bulkPull(ctx, cs, {
+          types,
+          ...(since ? { since } : {}),
+          ...(options.group !== undefined ? { group: options.group } : {}),
+          report,
+          write: (resourceType, resources) => processPage(resourceType, { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }, false),
+        });
+  if (bulk) {
+    report.via = bulk.level;
+    state = { ...state, pullCursor: { ...state.pullCursor, ...Object.fromEntries(types.map((t) => [t, bulk.transactionTime])) } };
+    await store.putState(server, state);
+  } else report.via = 'paging';
+
   let typeIndex = 0;
-  for (const resourceType of types) {
+  for (const resourceType of bulk ? [] : types) {
     checkCancelled(signal);
     const cursor = state.pullCursor[resourceType];
     const params: Array<[string, string]> = [

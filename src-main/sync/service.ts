@@ -24,6 +24,7 @@ import { fetchWithTls, parseCaBundle } from './tls';
 import type { SyncTransport } from './transport';
 import { checkServerUrl } from './url-policy';
 import type {
+  AuthorizationStatus,
   ConflictDetail,
   ConnectionReport,
   PullReport,
@@ -56,13 +57,6 @@ export interface TransportExtras {
   caBundle?: string;
 }
 
-/** Where a SMART App Launch authorization stands (`SyncService.authorization`). */
-export interface AuthorizationStatus {
-  status: 'none' | 'pending' | 'authorized' | 'failed';
-  url?: string;
-  authorizedAt?: string;
-  error?: string;
-}
 
 function listed(profile: StoredProfile): ServerProfile {
   const { secret: _secret, tokens: _tokens, caBundle, ...rest } = profile;

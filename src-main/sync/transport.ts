@@ -52,6 +52,19 @@ export interface SyncTransport {
   search(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle>;
   /** The page the Bundle's `next` link points to; undefined on the last page (http.html#paging). */
   nextPage(bundle: Bundle, signal?: AbortSignal): Promise<Bundle | undefined>;
+  /**
+   * A plain request for what fhir-kit does not model (Bulk Data: kick-off, status polling, NDJSON
+   * files): credentials go only to the server's own origin (`credentials: false` sends none). The
+   * answer comes back whatever its status. Optional: a transport without it pulls by paging.
+   */
+  raw?(url: string, init: RawRequest, signal?: AbortSignal): Promise<Response>;
+}
+
+export interface RawRequest {
+  method: 'GET' | 'DELETE';
+  headers?: Record<string, string>;
+  /** Send the profile's credentials (default true; only ever to the server's origin). */
+  credentials?: boolean;
 }
 
 /** `W/"3"` for version 3 (http.html#versioning). */

@@ -238,3 +238,12 @@ export interface ResolveResult {
   serverVersion?: string;
   localVersion?: string;
 }
+
+/** Where a SMART App Launch sign-in stands (`SyncService.authorization`). */
+export interface AuthorizationStatus {
+  status: 'none' | 'pending' | 'authorized' | 'failed';
+  /** While pending: the URL to open in the system browser. */
+  url?: string;
+  authorizedAt?: string;
+  error?: string;
+}

@@ -102,9 +102,12 @@ export function SyncScreen({ route, navigate }: { route: SyncRoute; navigate: Na
                   data-testid={`sync-server-${s.name}`}
                   rightSection={
                     <Group gap={2} wrap="nowrap">
-                      <Button size="compact-xs" variant="subtle" aria-label={`Edit ${s.name}`} onClick={(e) => (e.stopPropagation(), setEditing(s))}>
-                        <IconPencil size={14} />
-                      </Button>
+                      {/* SMART profiles carry a key or tokens this form cannot re-enter: they are changed with `hearth server add`. */}
+                      {!isSmart(s) && (
+                        <Button size="compact-xs" variant="subtle" aria-label={`Edit ${s.name}`} onClick={(e) => (e.stopPropagation(), setEditing(s))}>
+                          <IconPencil size={14} />
+                        </Button>
+                      )}
                       <Button size="compact-xs" variant="subtle" color="red" aria-label={`Remove ${s.name}`} onClick={(e) => (e.stopPropagation(), confirmRemove(s.name))}>
                         <IconTrash size={14} />
                       </Button>
@@ -147,6 +150,26 @@ export function SyncScreen({ route, navigate }: { route: SyncRoute; navigate: Na
 }
 
 type AuthKind = ServerProfile['auth'];
+
+function isSmart(p: ServerProfile): boolean {
+  return p.auth === 'smart-backend' || p.auth === 'smart-launch';
+}
+
+/** How a profile signs in, for its badge. */
+export function authLabel(p: ServerProfile): string {
+  switch (p.auth) {
+    case 'none':
+      return 'no auth';
+    case 'basic':
+      return `basic (${p.user ?? ''})`;
+    case 'bearer':
+      return 'bearer token';
+    case 'smart-backend':
+      return `SMART backend (${p.smart?.clientId ?? ''})`;
+    case 'smart-launch':
+      return p.authorizedAt ? `SMART sign-in (${p.smart?.clientId ?? ''})` : `SMART sign-in needed (${p.smart?.clientId ?? ''})`;
+  }
+}
 
 /** Add or edit a profile; secrets are typed again on every save (they are never sent back to the UI). */
 function ServerForm({ existing, onSaved }: { existing: ServerProfile | undefined; onSaved: (p: ServerProfile) => void }) {
@@ -254,7 +277,7 @@ function ServerPanel({ profile, route, navigate }: { profile: ServerProfile; rou
         <Text size="sm" c="dimmed" ff="monospace">
           {profile.baseUrl}
         </Text>
-        <Badge variant="light">{profile.auth === 'none' ? 'no auth' : profile.auth === 'basic' ? `basic (${profile.user ?? ''})` : 'bearer token'}</Badge>
+        <Badge variant="light">{authLabel(profile)}</Badge>
       </Group>
       <ConnectionCard name={name} />
       {status.error ? (

@@ -149,6 +149,8 @@ function makeSession(info: VaultInfo): VaultSession {
       conflict: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
       resolve: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
       discard: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      authorize: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
+      authorization: async ({ name }) => err(outcome('not-found', `No server profile named "${name}"`, { status: 404 })),
     },
     vault: {
       verify: async () => ok({ ok: true, files: [], transactions: 0, resources: resources.size, versions: resources.size, problems: [] }),

@@ -229,3 +229,14 @@ describe('merge paths', () => {
     expect(r.name[0]!.given).toEqual(['A', 'B']);
   });
 });
+
+describe('profile auth badge', () => {
+  it('names SMART profiles and says when a sign-in is needed', async () => {
+    const { authLabel } = await import('../../../src-renderer/src/screens/SyncScreen');
+    const smart = { ...profile, smart: { clientId: 'hearth-app', scope: 'system/*.read' } };
+    expect(authLabel({ ...profile, auth: 'basic', user: 'ann' })).toBe('basic (ann)');
+    expect(authLabel({ ...smart, auth: 'smart-backend' })).toBe('SMART backend (hearth-app)');
+    expect(authLabel({ ...smart, auth: 'smart-launch' })).toBe('SMART sign-in needed (hearth-app)');
+    expect(authLabel({ ...smart, auth: 'smart-launch', authorizedAt: '2026-01-01T00:00:00Z' })).toBe('SMART sign-in (hearth-app)');
+  });
+});

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../../src-main/cli/cli-error';
+import { vaultCreate, type CliIo } from '../../../src-main/cli/commands';
+import { serverCommand, syncCommand } from '../../../src-main/cli/sync-command';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
 import { keyThumbprint, loadPrivateKey } from '../../../src-main/sync/auth-smart';
@@ -37,7 +40,8 @@ describe('SMART Backend Services', () => {
   });
   afterAll(() => server.close());
 
-  it('gets a token with an RS384 assertion, caches it, renews it once after a 401', async () => {
+  // The first test pays for loading the validator: generous under a loaded machine.
+  it('gets a token with an RS384 assertion, caches it, renews it once after a 401', { timeout: 180_000 }, async () => {
     const repo = new MemoryRepository();
     const sync = newService(repo);
     const listed = await sync.saveProfile({ name: 'b', baseUrl: server.baseUrl, auth: { kind: 'smart-backend', clientId: 'rsa-client', privateKey: rsa.privatePem }, pullTypes: ['Patient'] });
@@ -80,6 +84,28 @@ describe('SMART Backend Services', () => {
     expect(mine[0]?.header.kid).toBe('k-1');
     const jtis = server.assertions.map((a) => a.claims.jti);
     expect(new Set(jtis).size).toBe(jtis.length);
+  });
+
+  it('hearth server add --smart-backend CLIENT_ID KEY_FILE --kid K, then hearth sync pull, on a real vault', { timeout: 120_000 }, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hearth-smart-cli-'));
+    try {
+      const out: string[] = [];
+      const io: CliIo = { out: (t) => out.push(t), err: () => undefined, env: { HEARTH_PASSPHRASE: 'a long enough passphrase', NODE_ENV: 'test', HEARTH_TEST_KDF_ITERATIONS: '1000' } };
+      const dir = join(root, 'vault');
+      await vaultCreate(dir, io);
+      const keyFile = join(root, 'client.pem');
+      writeFileSync(keyFile, rsa.privatePem);
+      expect(await serverCommand(['add', dir, 'smart', server.baseUrl, keyFile], { smartBackend: 'rsa-client', kid: 'cli-kid', scope: 'system/Patient.rs' }, io)).toBe(0);
+      expect(out.join('')).toMatch(/smart\t.*\tsmart-backend \(rsa-client\)[\s\S]*FHIR version: 4\.0\.1/);
+      expect(server.assertions.at(-1)?.header.kid).toBe('cli-kid');
+      expect(await syncCommand([dir, 'pull'], { server: 'smart', dryRun: false, all: false }, io)).toBe(0);
+      expect(out.join('')).toMatch(/pulled: \d+ received/);
+      await expect(serverCommand(['add', dir, 'x', server.baseUrl], { kid: 'k' }, io)).rejects.toThrow(CliError);
+      await expect(serverCommand(['add', dir, 'x', server.baseUrl], { smartBackend: 'c' }, io)).rejects.toThrow(/CLIENT_ID and KEY_FILE/);
+      await expect(serverCommand(['list', dir], { ca: keyFile }, io)).rejects.toThrow(/belong to "hearth server add"/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses keys SMART does not allow and unknown clients, with OperationOutcomes', async () => {
