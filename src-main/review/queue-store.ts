@@ -7,7 +7,7 @@
  * `queue-summary-state`, says up to when every note's summary is known to be current.
  */
 import { createHash } from 'node:crypto';
-import type { Basic, DocumentReference, Extension } from '@medplum/fhirtypes';
+import type { Basic, DocumentReference, Extension, Resource } from '@medplum/fhirtypes';
 import { extensionsToEntities } from '../nlp/results/extensions';
 import { ENTITY_CATEGORIES, type Entity, type EntityCategory } from '../nlp/types';
 import { engineAnnotations, TRAIT_THRESHOLD } from './overlay';
@@ -39,6 +39,12 @@ export interface EngineSummary {
 }
 
 /** `qs-` and the first 40 hex digits of SHA-256(documentId): one summary per note, found without a search. */
+/** A queue summary or its state: a cache of the vault's own notes, never clinical data to sync. */
+export function isQueueCache(resource: Resource): boolean {
+  if (resource.resourceType !== 'Basic') return false;
+  return (resource.code?.coding ?? []).some((c) => c.system === RESOURCE_KIND_SYSTEM && (c.code === QUEUE_SUMMARY_CODE || c.code === QUEUE_STATE_CODE));
+}
+
 export function summaryId(documentId: string): string {
   return `qs-${createHash('sha256').update(documentId).digest('hex').slice(0, 40)}`;
 }
