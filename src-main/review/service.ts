@@ -44,11 +44,10 @@ const REBUILD_THRESHOLD = 2000;
 const SUMMARY_BATCH = 500;
 const SUMMARY_FLUSH_DELAY_MS = 1000;
 /**
- * A note's write reaches the observer after the store gave it its lastUpdated: the stored state's
- * instant is at most the newest lastUpdated observed (a write still under way then is newer: the
- * store commits one at a time) and this long before the flush.
+ * A note's write reaches the observer after the store gave it its lastUpdated: notes updated up to
+ * this long before a flush are scanned again by the next session rather than trusted as summarised.
  */
-const SUMMARY_STATE_MARGIN_MS = 5_000;
+const SUMMARY_STATE_MARGIN_MS = 60_000;
 /** Notes whose section headings are kept (the ones being reviewed now). */
 const SECTION_CACHE_SIZE = 32;
 
@@ -142,8 +141,6 @@ export class ReviewService {
   /** A summary write failed this session: the state must not claim them all current. */
   private summaryWriteFailed = false;
   private closed = false;
-  /** The newest note lastUpdated (epoch ms) this session observed. */
-  private lastObservedMs: number | undefined;
   /** This session knows every note's summary: it built them, or it started with an empty vault. */
   private seesAll = false;
 
@@ -167,8 +164,6 @@ export class ReviewService {
       else {
         const engine = engineSummaryOf(item.resource);
         engines.set(item.id, engine);
-        const updated = Date.parse(item.resource.meta?.lastUpdated ?? '');
-        if (Number.isFinite(updated) && (this.lastObservedMs === undefined || updated > this.lastObservedMs)) this.lastObservedMs = updated;
         this.unsaved.set(item.id, engine);
       }
     }
@@ -237,7 +232,7 @@ export class ReviewService {
     }
     // The state moves on only when this session knows every note (built) and has stored all it saw.
     if (!(this.built || this.seesAll) || this.building || this.summaryWriteFailed || this.unsaved.size > 0) return;
-    const completeBefore = new Date(Math.min(started - (this.options.summaryStateMarginMs ?? SUMMARY_STATE_MARGIN_MS), this.lastObservedMs ?? Infinity)).toISOString();
+    const completeBefore = new Date(started - (this.options.summaryStateMarginMs ?? SUMMARY_STATE_MARGIN_MS)).toISOString();
     if (this.completeBefore !== undefined && completeBefore <= this.completeBefore) return;
     await this.repository.writeBatch([{ kind: 'update', resource: stateToBasic(completeBefore) }]);
     this.completeBefore = completeBefore;
