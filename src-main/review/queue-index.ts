@@ -5,10 +5,9 @@
  * Sorted orders are cached and rebuilt only after a change.
  */
 import type { DocumentReference } from '@medplum/fhirtypes';
-import { readNlpStamp } from '../nlp/results/extensions';
-import type { EntityCategory } from '../nlp/types';
-import { decidedEngineIds } from './overlay';
-import type { EngineSummary } from './queue-store';
+import { extensionsToEntities, readNlpStamp } from '../nlp/results/extensions';
+import type { Entity, EntityCategory } from '../nlp/types';
+import { decidedEngineIds, engineAnnotations, TRAIT_THRESHOLD } from './overlay';
 import type { ReviewRecord } from './record';
 import type { ReviewQueueItem, ReviewQueuePage, ReviewStatus } from './types';
 
@@ -77,28 +76,40 @@ export function nlpState(doc: DocumentReference): NoteSummary['nlp'] {
   return readNlpStamp(doc)?.status ?? 'none';
 }
 
-/** A note's queue summary: what the note says (stored with it, queue-store.ts) and its reviewers' records. */
-export function combineSummary(engine: EngineSummary, records: readonly ReviewRecord[]): NoteSummary {
-  const engineIds = new Set(engine.engineIds);
+/** The summary of one note and its reviewers' records. */
+export function summarizeNote(doc: DocumentReference, records: readonly ReviewRecord[], entities: readonly Entity[] = extensionsToEntities(doc)): NoteSummary {
+  const engineIds = new Set(engineAnnotations(entities).map((e) => e.id));
+  let minScore: number | undefined;
+  let maxScore: number | undefined;
+  let hasNegated = false;
+  const categories: Partial<Record<EntityCategory, number>> = {};
+  for (const e of entities) {
+    if (minScore === undefined || e.Score < minScore) minScore = e.Score;
+    if (maxScore === undefined || e.Score > maxScore) maxScore = e.Score;
+    if (e.Traits.some((t) => t.Name === 'NEGATION' && t.Score >= TRAIT_THRESHOLD)) hasNegated = true;
+    categories[e.Category] = (categories[e.Category] ?? 0) + 1;
+  }
   const reviewers = new Map<string, ReviewerSummary>();
   for (const r of records) reviewers.set(r.reviewer, { status: r.status, pending: engineIds.size - decidedEngineIds(r, engineIds), revision: r.revision });
+  const title = noteTitle(doc);
   const summary: NoteSummary = {
-    documentId: engine.documentId,
-    title: engine.title,
-    titleLower: engine.title.toLowerCase(),
-    dateMs: engine.date ? Date.parse(engine.date) : NaN,
+    documentId: doc.id ?? '',
+    title,
+    titleLower: title.toLowerCase(),
+    dateMs: doc.date ? Date.parse(doc.date) : NaN,
     entities: engineIds.size,
-    hasNegated: engine.hasNegated,
-    categories: { ...engine.categories },
-    nlp: engine.nlp,
+    hasNegated,
+    categories,
+    nlp: nlpState(doc),
     reviewers,
     overall: 'unreviewed',
   };
   summary.overall = overallStatus(summary);
-  if (engine.date) summary.date = engine.date;
-  if (engine.patient) summary.patient = engine.patient;
-  if (engine.minScore !== undefined) summary.minScore = engine.minScore;
-  if (engine.maxScore !== undefined) summary.maxScore = engine.maxScore;
+  if (doc.date) summary.date = doc.date;
+  const patient = notePatient(doc);
+  if (patient) summary.patient = patient;
+  if (minScore !== undefined) summary.minScore = minScore;
+  if (maxScore !== undefined) summary.maxScore = maxScore;
   return summary;
 }
 

@@ -19,8 +19,7 @@ import type { JobContext, JobManager, JobRunResult } from '../jobs/job-manager';
 import { analyzeText } from '../nlp/text';
 import type { Entity, EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
-import { combineSummary, QueueIndex, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
-import { basicToState, basicToSummary, engineSummaryOf, QUEUE_STATE_ID, stateToBasic, summarizeNote, summaryId, summaryToBasic, type EngineSummary } from './queue-store';
+import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
 import {
   basicToRecord,
   emptyRecord,
@@ -40,14 +39,6 @@ import type { AnnotationChange, AnnotationState, ReviewDocument, ReviewQueuePage
 const NOTE_TYPE = 'DocumentReference';
 /** More notes than this changed since the last answer: one scan is cheaper than reading each. */
 const REBUILD_THRESHOLD = 2000;
-/** Stored queue summaries written per batch, and how long a lone change waits for others to join it. */
-const SUMMARY_BATCH = 500;
-const SUMMARY_FLUSH_DELAY_MS = 1000;
-/**
- * A note's write reaches the observer after the store gave it its lastUpdated: notes updated up to
- * this long before a flush are scanned again by the next session rather than trusted as summarised.
- */
-const SUMMARY_STATE_MARGIN_MS = 60_000;
 /** Notes whose section headings are kept (the ones being reviewed now). */
 const SECTION_CACHE_SIZE = 32;
 
@@ -62,8 +53,6 @@ export interface ReviewServiceOptions {
   now?: () => Date;
   /** Resources per scan page (default 500). */
   scanPageSize?: number;
-  /** How long before a flush the stored state's instant is put (default 60 s: writes under way then); tests set 0. */
-  summaryStateMarginMs?: number;
   /** Called after a review record is written, by this service or anything else (what the engine learns is rebuilt: nlp/learning/service.ts). */
   onRecordsChanged?: () => void;
 }
@@ -132,17 +121,6 @@ export class ReviewService {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => Date;
   private readonly scanPageSize: number;
-  /** Stored summaries to write (null: the note is gone, delete its summary), by note id. */
-  private readonly unsaved = new Map<string, EngineSummary | null>();
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private flushing: Promise<void> | undefined;
-  /** The stored state's instant (every note last updated before it has a current stored summary). */
-  private completeBefore: string | undefined;
-  /** A summary write failed this session: the state must not claim them all current. */
-  private summaryWriteFailed = false;
-  private closed = false;
-  /** This session knows every note's summary: it built them, or it started with an empty vault. */
-  private seesAll = false;
 
   constructor(private readonly options: ReviewServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -156,22 +134,10 @@ export class ReviewService {
   /** The session's write observer calls this with every write made by others. */
   readonly written = (items: readonly WrittenResource[]): void => {
     if (this.options.onRecordsChanged && items.some((item) => item.resourceType === 'Basic' && item.id.startsWith('rv-'))) this.options.onRecordsChanged();
-    // Every note written gets its stored summary, whether or not the queue was asked for yet.
-    const engines = new Map<string, EngineSummary>();
-    for (const item of items) {
-      if (item.resourceType !== NOTE_TYPE) continue;
-      if (item.change === 'deleted' || item.resource?.resourceType !== NOTE_TYPE) this.unsaved.set(item.id, null);
-      else {
-        const engine = engineSummaryOf(item.resource);
-        engines.set(item.id, engine);
-        this.unsaved.set(item.id, engine);
-      }
-    }
-    if (engines.size > 0 || this.unsaved.size > 0) this.scheduleFlush();
     // Before the first queue request nothing is cached: the scan will see these writes.
     if (!this.built && !this.building) return;
     for (const item of items) {
-      if (item.resourceType === NOTE_TYPE) this.noteWritten(item, engines.get(item.id));
+      if (item.resourceType === NOTE_TYPE) this.noteWritten(item);
       else if (item.resourceType === 'Basic') {
         const doc = this.docOfRecord.get(item.id);
         if (doc !== undefined) this.dirtyDocs.add(doc);
@@ -185,66 +151,13 @@ export class ReviewService {
    * summarised from the written resource at once (no read back: the NLP queue writes 100,000
    * notes); a deletion, a note with records, or any write during the first scan waits for a refresh.
    */
-  private noteWritten(item: WrittenResource, engine: EngineSummary | undefined): void {
-    if (!this.built || this.building || this.recordsByDoc.get(item.id)?.size || !engine) {
+  private noteWritten(item: WrittenResource): void {
+    const resource = item.resource;
+    if (!this.built || this.building || this.recordsByDoc.get(item.id)?.size || resource?.resourceType !== NOTE_TYPE) {
       this.dirtyDocs.add(item.id);
       return;
     }
-    this.index.set(combineSummary(engine, []));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Stored summaries (queue-store.ts)
-
-  private scheduleFlush(): void {
-    if (this.closed || this.flushTimer !== undefined) return;
-    this.flushTimer = setTimeout(
-      () => {
-        this.flushTimer = undefined;
-        void this.flush().catch(() => undefined);
-      },
-      this.unsaved.size >= SUMMARY_BATCH ? 0 : SUMMARY_FLUSH_DELAY_MS,
-    );
-    this.flushTimer.unref?.();
-  }
-
-  /** Writes the unsaved summaries, 500 per batch; then, when everything is known and saved, the state. */
-  flush(): Promise<void> {
-    if (!this.flushing) {
-      const run: Promise<void> = this.writeSummaries().finally(() => {
-        if (this.flushing === run) this.flushing = undefined;
-      });
-      this.flushing = run;
-    }
-    return this.flushing;
-  }
-
-  private async writeSummaries(): Promise<void> {
-    const started = this.now().getTime();
-    while (this.unsaved.size > 0) {
-      const batch = [...this.unsaved].slice(0, SUMMARY_BATCH);
-      for (const [id] of batch) this.unsaved.delete(id);
-      const ops: WriteOp[] = batch.map(([id, engine]) =>
-        engine ? { kind: 'update', resource: summaryToBasic(engine), skipUnchanged: true } : { kind: 'delete', resourceType: 'Basic', id: summaryId(id) },
-      );
-      const outcomes = await this.repository.writeBatch(ops);
-      if (outcomes.some((o) => o.status === 'failed' || o.status === 'rolled-back')) this.summaryWriteFailed = true;
-    }
-    // The state moves on only when this session knows every note (built) and has stored all it saw.
-    if (!(this.built || this.seesAll) || this.building || this.summaryWriteFailed || this.unsaved.size > 0) return;
-    const completeBefore = new Date(started - (this.options.summaryStateMarginMs ?? SUMMARY_STATE_MARGIN_MS)).toISOString();
-    if (this.completeBefore !== undefined && completeBefore <= this.completeBefore) return;
-    await this.repository.writeBatch([{ kind: 'update', resource: stateToBasic(completeBefore) }]);
-    this.completeBefore = completeBefore;
-  }
-
-  /** Stores what is unsaved (the session closes). */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    await this.flushing?.catch(() => undefined);
-    await this.flush().catch(() => undefined);
+    this.index.set(summarizeNote(resource, []));
   }
 
   /**
@@ -261,16 +174,6 @@ export class ReviewService {
     if ((count.total ?? 0) === 0) return false;
     await this.fresh();
     return true;
-  }
-
-  /**
-   * A session that opens a vault without notes (a new vault) sees every note it will get written:
-   * its flushes then store the state too, so no later session needs the full scan. Nothing is
-   * written here (an empty vault stays empty).
-   */
-  async startStateIfEmpty(): Promise<void> {
-    const counts = await this.repository.counts();
-    if ((counts.find((c) => c.resourceType === NOTE_TYPE)?.count ?? 0) === 0) this.seesAll = true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -312,21 +215,15 @@ export class ReviewService {
     while (this.dirtyDocs.size > 0 || this.dirtyRecords.size > 0) await this.refreshDirty();
   }
 
-  private async scanAll(type: string, each: (resource: Resource) => void, since?: string): Promise<void> {
+  private async scanAll(type: string, each: (resource: Resource) => void): Promise<void> {
     let after: Parameters<ResourceRepository['scan']>[1]['after'];
     do {
-      const page = await this.repository.scan(type, { limit: this.scanPageSize, ...(after ? { after } : {}), ...(since !== undefined ? { since } : {}) });
+      const page = await this.repository.scan(type, { limit: this.scanPageSize, ...(after ? { after } : {}) });
       for (const resource of page.resources) each(resource);
       after = page.next;
     } while (after);
   }
 
-  /**
-   * The summaries of every note: the stored ones (queue-store.ts; every Basic is read anyway for the
-   * review records), and the notes updated since the stored state's instant read again. Without a
-   * state, or when the stored summaries do not add up to the notes (a note deleted unseen), every
-   * note is read, and its summary stored for the next session.
-   */
   private async build(): Promise<void> {
     this.building = true;
     // Writes from here on mark their notes again; the scan may or may not have seen them.
@@ -334,68 +231,26 @@ export class ReviewService {
     this.dirtyRecords.clear();
     try {
       const records = new Map<string, ReviewRecord[]>();
-      const stored = new Map<string, EngineSummary>();
-      let completeBefore: string | undefined;
       this.recordsByDoc.clear();
       this.docOfRecord.clear();
       await this.scanAll('Basic', (resource) => {
-        if (resource.resourceType !== 'Basic') return;
-        if (resource.id === QUEUE_STATE_ID) {
-          completeBefore = basicToState(resource) ?? completeBefore;
-          return;
-        }
-        const summary = basicToSummary(resource);
-        if (summary) {
-          if (resource.id === summaryId(summary.documentId)) stored.set(summary.documentId, summary);
-          return;
-        }
-        const record = basicToRecord(resource);
+        const record = resource.resourceType === 'Basic' ? basicToRecord(resource) : undefined;
         if (!record) return;
         this.track(record);
         const list = records.get(record.documentId) ?? [];
         list.push(record);
         records.set(record.documentId, list);
       });
-      this.completeBefore = completeBefore;
-      let engines = stored;
-      if (completeBefore !== undefined) {
-        // Written this session and not stored yet: newer than what is stored.
-        for (const [id, engine] of this.unsaved) {
-          if (engine) stored.set(id, engine);
-          else stored.delete(id);
-        }
-        await this.scanAll(NOTE_TYPE, (resource) => this.scanned(resource, stored), completeBefore);
-        const counts = await this.repository.counts();
-        const notes = counts.find((c) => c.resourceType === NOTE_TYPE)?.count ?? 0;
-        if (notes !== stored.size) engines = await this.scanNotes(stored);
-      } else {
-        engines = await this.scanNotes(stored);
-      }
-      this.index.replaceAll([...engines.values()].map((engine) => combineSummary(engine, records.get(engine.documentId) ?? [])));
+      const summaries: ReturnType<typeof summarizeNote>[] = [];
+      await this.scanAll(NOTE_TYPE, (resource) => {
+        if (resource.resourceType !== NOTE_TYPE || resource.id === undefined) return;
+        summaries.push(summarizeNote(resource, records.get(resource.id) ?? []));
+      });
+      this.index.replaceAll(summaries);
       this.built = true;
     } finally {
       this.building = false;
     }
-    if (this.unsaved.size > 0) this.scheduleFlush();
-    // Nothing to store, but the state can move on (or be written for the first time).
-    else if (!this.closed) void this.flush().catch(() => undefined);
-  }
-
-  /** A note read by a scan: its summary goes into `into`, and is stored unless `stored` has it already. */
-  private scanned(resource: Resource, into: Map<string, EngineSummary>, stored: ReadonlyMap<string, EngineSummary> = into): void {
-    if (resource.resourceType !== NOTE_TYPE || resource.id === undefined) return;
-    const engine = engineSummaryOf(resource);
-    const known = stored.get(resource.id);
-    into.set(resource.id, engine);
-    if (!known || JSON.stringify(known) !== JSON.stringify(engine)) this.unsaved.set(resource.id, engine);
-  }
-
-  /** Every note read (the full scan); stored summaries of notes that are gone are deleted. */
-  private async scanNotes(stored: ReadonlyMap<string, EngineSummary>): Promise<Map<string, EngineSummary>> {
-    const engines = new Map<string, EngineSummary>();
-    await this.scanAll(NOTE_TYPE, (resource) => this.scanned(resource, engines, stored));
-    for (const id of stored.keys()) if (!engines.has(id)) this.unsaved.set(id, null);
-    return engines;
   }
 
   private track(record: ReviewRecord): void {

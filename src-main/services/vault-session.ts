@@ -114,8 +114,6 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
     ...(parsed.importChunkSize !== undefined ? { importChunkSize: parsed.importChunkSize } : {}),
   });
   let closed = false;
-  // A new (empty) vault starts the review queue's stored summaries now (review/queue-store.ts).
-  void review.startStateIfEmpty().catch(() => undefined);
   nlp.open();
   // A few seconds after opening (the unlock and the first screen come first), a vault with reviews
   // gets its review queue ready; not while an import or export runs (the CLI's `hearth import`:
@@ -143,8 +141,6 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
       nlp.cancel();
       await jobs.cancelAll();
       await nlp.close();
-      // The queue summaries of the last notes written.
-      await review.close();
       listeners.clear();
       await vault?.close();
     },
