@@ -12,7 +12,6 @@ import { outcome, outcomeStatus } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { WriteOp } from '../fhir/repository';
 import { bulkPull } from './bulk-pull';
-import { isQueueCache } from '../review/queue-store';
 import { analyzeCapabilities, searchableTypes } from './capability';
 import { originOf, sameContent, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
@@ -90,7 +89,7 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
       report.received++;
       const lastUpdated = resource.meta?.lastUpdated;
       if (lastUpdated && (cursor === undefined || lastUpdated > cursor)) cursor = lastUpdated;
-      if (isSyncRecord(resource) || isQueueCache(resource)) continue;
+      if (isSyncRecord(resource)) continue;
       const serverVersion = resource.meta?.versionId ?? '';
       const localId = await localIdFor(resource);
       const key = `${resourceType}/${localId}`;

@@ -11,7 +11,6 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { outcome, outcomeStatus, type OperationOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { WriteOp } from '../fhir/repository';
-import { isQueueCache } from '../review/queue-store';
 import { analyzeCapabilities, pushMode } from './capability';
 import { originCode, sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
@@ -132,7 +131,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       checkCancelled(signal);
       const page = await repository.scan(resourceType, { limit: 500, ...(after ? { after } : {}) });
       for (const r of page.resources) {
-        if (isSyncRecord(r) || isQueueCache(r) || !r.id) continue;
+        if (isSyncRecord(r) || !r.id) continue;
         const key = `${resourceType}/${r.id}`;
         seen.add(key);
         if (conflicted.has(key) || (scope && !scope.has(key))) continue;

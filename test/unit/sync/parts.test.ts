@@ -149,21 +149,3 @@ describe('sync-record index', () => {
     expect(await fresh.conflicts('s')).toEqual([]);
   });
 });
-
-describe('what a push leaves out', () => {
-  it('never plans the review queue caches (per-note summaries and their state), only clinical data', async () => {
-    const { stateToBasic, summaryToBasic } = await import('../../../src-main/review/queue-store');
-    const { newService, seed } = await import('./fixtures');
-    const repository = new MemoryRepository();
-    await seed(repository, [
-      { resourceType: 'Patient', id: 'p1', gender: 'female' },
-      summaryToBasic({ documentId: 'n1', title: 'Note', engineIds: [], hasNegated: false, categories: {}, nlp: 'none' }),
-      stateToBasic('2026-01-01T00:00:00Z'),
-    ]);
-    const service = newService(repository);
-    // A dry run plans without contacting the server (docs/sync.md §5).
-    await service.saveProfile({ name: 'remote', baseUrl: 'http://127.0.0.1:9/fhir', auth: { kind: 'none' } });
-    const dry = await service.push('remote', { mode: 'changed', dryRun: true });
-    expect(dry.plan?.map((p) => p.key)).toEqual(['Patient/p1']);
-  });
-});
