@@ -188,7 +188,10 @@ test.describe('review curation', () => {
     expect(stillPendingOther.length).toBeGreaterThan(0);
 
     // Every occurrence in all notes: over many notes it runs as a job; the note view waits for it.
+    // The last bulk dialog must be gone (its closing transition included) before "b" opens a new one.
+    await expect(page.getByRole('dialog')).toHaveCount(0);
     await page.keyboard.press('b');
+    await expect(page.getByRole('dialog')).toBeVisible();
     await page.getByRole('radio', { name: `Every occurrence of “${text}” in all documents` }).check();
     await page.getByTestId('bulk-run').click();
     const done = page.getByText(/^Accepted \d+ annotations in \d+ notes/);
