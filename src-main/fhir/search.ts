@@ -383,13 +383,20 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
   parsed.criteria.push([name, value]);
 }
 
+/** A filter nothing matches (an OR of no alternatives). */
+const NO_MATCH: SearchFilter = { kind: 'or', anyOf: [] };
+
 /** search.html#compartments: `param1=Type/id OR param2=Type/id ...`, one filter. */
 function compartmentFilter(parsed: ParsedSearch, resourceType: string, compartment: NonNullable<SearchOptions['compartment']>): void {
   if (!isResourceType(compartment.type) || !FHIR_ID_PATTERN.test(compartment.id)) {
     throw fhirError('invalid', 'A compartment is a resource type and a valid id', 400);
   }
   const reference = `${compartment.type}/${compartment.id}`;
-  parsed.filters.push({ kind: 'or', anyOf: compartment.params.map((param) => searchFilter(resourceType, param, reference, 0)) });
+  // `{def}` (compartmentdefinition.html): the focal resource itself, e.g. Encounter/1/Encounter is Encounter 1.
+  const anyOf = compartment.params.map((param) =>
+    param === '{def}' ? (resourceType === compartment.type ? builtinFilter('_id', '_id', '', compartment.id) : NO_MATCH) : searchFilter(resourceType, param, reference, 0),
+  );
+  parsed.filters.push({ kind: 'or', anyOf });
   parsed.linkBase = `${reference}/${resourceType}`;
 }
 

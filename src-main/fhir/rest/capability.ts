@@ -12,6 +12,7 @@ import type { ResourceRepository } from '../repository';
 import { parseSearch } from '../search';
 import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
 import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
+import { COMPARTMENT_URLS } from './compartments';
 
 type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
 
@@ -150,6 +151,8 @@ export async function capabilityStatement(repo: ResourceRepository, options: Fhi
         mode: 'server',
         security: { description: 'Every request needs Authorization: Bearer <token>; the server listens on 127.0.0.1 only.' },
         resource,
+        // search.html#compartments: every R4 compartment can be searched (compartment.ts).
+        compartment: Object.values(COMPARTMENT_URLS),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },
     ],

@@ -19,7 +19,9 @@
  *   DELETE Type/id                       delete
  *   GET    Type/id/_history[/vid]        instance history, vread
  *   GET    Patient/id/$everything
- *   GET    Patient/id/Type               compartment search
+ *   GET    Compartment/id/Type           compartment search (Patient, Encounter, RelatedPerson,
+ *                                        Practitioner, Device: compartment.ts)
+ *   GET    Compartment/id/*              compartment search over every member type
  *
  * Every failure is an OperationOutcome with its 4xx; nothing unexpected leaks (a 500 says only
  * "Internal server error").
@@ -29,7 +31,7 @@ import type { ResourceRepository } from '../repository';
 import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
-import { compartmentSearch } from './compartment';
+import { compartmentSearch, compartmentSearchAll } from './compartment';
 import { systemSearch } from './system-search';
 import { everything } from './everything';
 import { assertJsonAccepted, errorResponse } from './http-parts';
@@ -185,6 +187,10 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
   if (segments.length === 3 && third === '$everything' && type === 'Patient') {
     if (method !== 'GET' && method !== 'POST') return methodNotAllowed(method, ['GET', 'POST']);
     return everything(ctx, params, id);
+  }
+  if (segments.length === 3 && third === '*') {
+    if (method !== 'GET') return methodNotAllowed(method, ['GET']);
+    return compartmentSearchAll(ctx, request, params, type, id);
   }
   if (segments.length === 3 && isResourceType(third)) {
     if (method !== 'GET') return methodNotAllowed(method, ['GET']);
