@@ -11,7 +11,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource, CapabilitySt
 import type { ResourceRepository } from '../repository';
 import { parseSearch } from '../search';
 import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
-import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
+import { JSON_PATCH, FHIR_JSON, FHIR_XML, type FhirRestOptions } from './types';
 import { COMPARTMENT_URLS } from './compartments';
 
 type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
@@ -144,7 +144,7 @@ export async function capabilityStatement(repo: ResourceRepository, options: Fhi
     software: { name: 'Hearth', ...(options.softwareVersion !== undefined ? { version: options.softwareVersion } : {}) },
     implementation: { description: 'Hearth local FHIR endpoint (loopback only, bearer token)', url: options.baseUrl },
     fhirVersion: '4.0.1',
-    format: [FHIR_JSON, 'json'],
+    format: [FHIR_JSON, 'json', FHIR_XML, 'xml'],
     patchFormat: [JSON_PATCH, FHIR_JSON],
     rest: [
       {

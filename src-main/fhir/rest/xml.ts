@@ -25,7 +25,6 @@ import { medplumCore } from '../definitions/medplum-core';
 import { fhirError } from '../outcome-error';
 import { isResourceType } from '../resource-types';
 
-export const FHIR_XML = 'application/fhir+xml';
 export const FHIR_NS = 'http://hl7.org/fhir';
 export const XHTML_NS = 'http://www.w3.org/1999/xhtml';
 
