@@ -93,9 +93,10 @@ describe('compartment search (search.html#compartments)', () => {
     expect((await handleFhirRequest(repo, { method: 'POST', path: '/Encounter/e1/*', body: '{}' }, { baseUrl: BASE })).status).toBe(405);
   });
 
-  it('the CapabilityStatement lists the five compartments', async () => {
+  it('the CapabilityStatement lists the five compartments (and XML among the formats: rest-xml.test.ts)', async () => {
     const statement = (await get('/metadata')).body as CapabilityStatement;
     expect(statement.rest?.[0]?.compartment).toEqual(Object.values(COMPARTMENT_URLS));
+    expect(statement.format).toEqual(['application/fhir+json', 'json', 'application/fhir+xml', 'xml']);
   });
 });
 
