@@ -27,6 +27,7 @@ import { isResourceType } from '../resource-types';
 
 export const FHIR_NS = 'http://hl7.org/fhir';
 export const XHTML_NS = 'http://www.w3.org/1999/xhtml';
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
 /** Elements nest at most this deep (a body far deeper than any FHIR resource is refused, not recursed). */
 const MAX_DEPTH = 256;
@@ -290,7 +291,8 @@ function parseTree(text: string): XmlNode {
     }
     const node: XmlNode = { name: tag.local, ns: tag.uri, attributes: new Map(), children: [] };
     for (const attribute of Object.values(tag.attributes)) {
-      if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
+      // Namespace declarations, and `xsi:schemaLocation` hints some writers add, carry no FHIR content.
+      if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns' || attribute.uri === XSI_NS) continue;
       if (tag.uri !== XHTML_NS && attribute.uri !== '') fail(`attribute ${attribute.name.slice(0, 64)} is not allowed on ${tag.local.slice(0, 64)}`);
       node.attributes.set(attribute.local, attribute.value);
     }

@@ -111,6 +111,11 @@ describe('hand-written XML (xml.html pitfalls)', () => {
     expect(resourceToXml(patient)).toContain(`<text><status value="generated"/>${div}</text>`);
   });
 
+  it('ignores xsi:schemaLocation and comments', () => {
+    const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://hl7.org/fhir ../../schema/patient.xsd"';
+    expect(xmlToResource(`<Patient ${NS} ${xsi}><!-- a comment --><active value="true"/></Patient>`)).toEqual({ resourceType: 'Patient', active: true });
+  });
+
   it('contained and Bundle.entry.resource are wrapped; element ids and Extension.url are attributes', () => {
     const bundle = xmlToResource(
       `<Bundle ${NS}><type value="collection"/><entry><resource><Patient><id value="a"/>` +
