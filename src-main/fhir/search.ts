@@ -2,7 +2,7 @@
  * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
  * parameter of type string, token, reference, date, number, quantity and uri (with their
  * modifiers and prefixes, search/conditions.ts), composite (search/composite.ts), `near`
- * (search/near.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
+ * (search/near.ts), `:above`/`:below` on circular references (search/hierarchy.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
  * `_content`, `_sort`, `_count`, `_offset`, `_total`, `_summary` (true, text, data, count) and
  * `_elements`. Anything else is refused with
  * a `not-supported` outcome (a warning under lenient handling): never silently ignored.
@@ -23,6 +23,7 @@ import {
 import { builtinFilter, isBuiltinParameter } from './search/builtin';
 import { compositeFilter } from './search/composite';
 import { nearFilter } from './search/near';
+import { hierarchyFilter } from './search/hierarchy';
 import { isIndexed } from './search/extract';
 import type { TerminologyFilter } from './search/terminology';
 import { textMatchExpression } from './search/text-query';
@@ -383,13 +384,20 @@ function parseOne(parsed: ParsedSearch, resourceType: string, name: string, valu
   parsed.criteria.push([name, value]);
 }
 
+/** A filter nothing matches (an OR of no alternatives). */
+const NO_MATCH: SearchFilter = { kind: 'or', anyOf: [] };
+
 /** search.html#compartments: `param1=Type/id OR param2=Type/id ...`, one filter. */
 function compartmentFilter(parsed: ParsedSearch, resourceType: string, compartment: NonNullable<SearchOptions['compartment']>): void {
   if (!isResourceType(compartment.type) || !FHIR_ID_PATTERN.test(compartment.id)) {
     throw fhirError('invalid', 'A compartment is a resource type and a valid id', 400);
   }
   const reference = `${compartment.type}/${compartment.id}`;
-  parsed.filters.push({ kind: 'or', anyOf: compartment.params.map((param) => searchFilter(resourceType, param, reference, 0)) });
+  // `{def}` (compartmentdefinition.html): the focal resource itself, e.g. Encounter/1/Encounter is Encounter 1.
+  const anyOf = compartment.params.map((param) =>
+    param === '{def}' ? (resourceType === compartment.type ? builtinFilter('_id', '_id', '', compartment.id) : NO_MATCH) : searchFilter(resourceType, param, reference, 0),
+  );
+  parsed.filters.push({ kind: 'or', anyOf });
   parsed.linkBase = `${reference}/${resourceType}`;
 }
 
@@ -429,6 +437,7 @@ function searchFilter(resourceType: string, name: string, value: string, depth: 
   if (dot < 0 && isBuiltinParameter(code)) return builtinFilter(code, name, modifier, value);
   const def = searchParamsFor(resourceType, types).get(code);
   if (!def) throw unsupported(name, '');
+  if (dot < 0 && def.type === 'reference' && (modifier === 'above' || modifier === 'below')) return hierarchyFilter(def, resourceType, name, modifier, value);
   if (dot < 0) return plainFilter(def, name, modifier, value);
 
   if (def.type !== 'reference' || !isIndexed(def)) throw unsupported(name, `${code} is not a reference parameter: it cannot be chained`);

@@ -1,11 +1,12 @@
 /**
  * The local FHIR endpoint: the transport-free REST handler (src-main/fhir/rest/handler.ts) over
- * HTTP at `http://127.0.0.1:PORT/fhir`, JSON only (application/fhir+json).
+ * HTTP at `http://127.0.0.1:PORT/fhir`, JSON (application/fhir+json) and XML (application/fhir+xml).
  *
  * Gatekeeping as in the web mode (request-guards.ts): loopback bind, Host check against DNS
  * rebinding, a present Origin must be ours, and every request carries `Authorization: Bearer
  * <token>` (a random one when none is given). Bodies over the cap are refused with 413 before
- * they are read in full. Every answer is FHIR JSON; failures are OperationOutcomes and a 500
+ * they are read in full. Every answer is FHIR JSON, or XML when asked (the transport's own refusals
+ * stay JSON); failures are OperationOutcomes and a 500
  * never carries a stack or resource content. Request logging is left to no one: no PHI is written.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { outcome, type OperationOutcome } from '../api/result';
 import type { ResourceRepository } from '../fhir/repository';
 import { warmCapabilities } from '../fhir/rest/capability';
 import { handleFhirRequest } from '../fhir/rest/handler';
+import { renderBody } from '../fhir/rest/http-parts';
 import { FHIR_JSON } from '../fhir/rest/types';
 import { readBody } from './request-body';
 import { bearerToken, isAllowedHost, isAllowedOrigin, newToken, tokensEqual } from './request-guards';
@@ -133,7 +135,16 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
       { method, path: url.pathname.slice(BASE_PATH.length), query: url.searchParams, headers, ...(body !== undefined ? { body } : {}) },
       { baseUrl, ...(options.softwareVersion !== undefined ? { softwareVersion: options.softwareVersion } : {}) },
     );
-    sendFhir(res, response.status, response.headers, response.body, url.searchParams.get('_pretty') === 'true');
+    // The body in the format the client asked for (JSON, or XML: fhir/rest/xml.ts).
+    const rendered = renderBody(response, url.searchParams.get('_pretty') === 'true');
+    if (!rendered) return sendFhir(res, response.status, response.headers, undefined);
+    res.writeHead(response.status, {
+      ...COMMON_HEADERS,
+      ...response.headers,
+      'Content-Type': rendered.contentType,
+      'Content-Length': String(Buffer.byteLength(rendered.text)),
+    });
+    res.end(rendered.text);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,8 @@ import type { CapabilityStatement, CapabilityStatementRestResource, CapabilitySt
 import type { ResourceRepository } from '../repository';
 import { parseSearch } from '../search';
 import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
-import { JSON_PATCH, FHIR_JSON, type FhirRestOptions } from './types';
+import { JSON_PATCH, FHIR_JSON, FHIR_XML, type FhirRestOptions } from './types';
+import { COMPARTMENT_URLS } from './compartments';
 
 type SearchParamType = CapabilityStatementRestResourceSearchParam['type'];
 
@@ -143,13 +144,15 @@ export async function capabilityStatement(repo: ResourceRepository, options: Fhi
     software: { name: 'Hearth', ...(options.softwareVersion !== undefined ? { version: options.softwareVersion } : {}) },
     implementation: { description: 'Hearth local FHIR endpoint (loopback only, bearer token)', url: options.baseUrl },
     fhirVersion: '4.0.1',
-    format: [FHIR_JSON, 'json'],
+    format: [FHIR_JSON, 'json', FHIR_XML, 'xml'],
     patchFormat: [JSON_PATCH, FHIR_JSON],
     rest: [
       {
         mode: 'server',
         security: { description: 'Every request needs Authorization: Bearer <token>; the server listens on 127.0.0.1 only.' },
         resource,
+        // search.html#compartments: every R4 compartment can be searched (compartment.ts).
+        compartment: Object.values(COMPARTMENT_URLS),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
       },
     ],

@@ -19,7 +19,9 @@
  *   DELETE Type/id                       delete
  *   GET    Type/id/_history[/vid]        instance history, vread
  *   GET    Patient/id/$everything
- *   GET    Patient/id/Type               compartment search
+ *   GET    Compartment/id/Type           compartment search (Patient, Encounter, RelatedPerson,
+ *                                        Practitioner, Device: compartment.ts)
+ *   GET    Compartment/id/*              compartment search over every member type
  *
  * Every failure is an OperationOutcome with its 4xx; nothing unexpected leaks (a 500 says only
  * "Internal server error").
@@ -29,15 +31,15 @@ import type { ResourceRepository } from '../repository';
 import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
-import { compartmentSearch } from './compartment';
+import { compartmentSearch, compartmentSearchAll } from './compartment';
 import { systemSearch } from './system-search';
 import { everything } from './everything';
-import { assertJsonAccepted, errorResponse } from './http-parts';
+import { errorResponse, negotiateFormat, xmlBodyAsJson } from './http-parts';
 import * as interactions from './interactions';
 import type { RestContext } from './interactions';
-import type { FhirRequest, FhirResponse, FhirRestOptions } from './types';
+import type { FhirRequest, FhirResponse, FhirRestOptions, WireFormat } from './types';
 
-export type { FhirRequest, FhirResponse, FhirRestOptions } from './types';
+export type { FhirRequest, FhirResponse, FhirRestOptions, WireFormat } from './types';
 
 function methodNotAllowed(method: string, allowed: string[]): FhirResponse {
   const error = errorResponse(fhirError('not-supported', `${method.slice(0, 10)} is not allowed here (${allowed.join(', ')})`, 405));
@@ -87,19 +89,24 @@ function serialized<T>(repo: ResourceRepository, task: () => Promise<T>): Promis
 /** Handles one FHIR REST request. Never throws: failures are OperationOutcome responses. */
 export async function handleFhirRequest(repo: ResourceRepository, request: FhirRequest, options: FhirRestOptions): Promise<FhirResponse> {
   const ctx: RestContext = { repo, options };
+  let format: WireFormat = 'json';
   try {
+    // xml.html: the answer (errors too) in the format asked for; an XML body is read as its JSON form.
+    format = negotiateFormat(request, queryOf(request.query));
+    const jsonRequest = xmlBodyAsJson(request);
     const method = request.method.toUpperCase();
-    if (method === 'GET' || method === 'HEAD') return await route(ctx, request);
-    return await serialized(repo, () => route(ctx, request));
+    const response = method === 'GET' || method === 'HEAD' ? await route(ctx, jsonRequest) : await serialized(repo, () => route(ctx, jsonRequest));
+    return format === 'xml' ? { ...response, format } : response;
   } catch (e) {
-    return errorResponse(e);
+    const response = errorResponse(e);
+    return format === 'xml' ? { ...response, format } : response;
   }
 }
 
 async function route(ctx: RestContext, request: FhirRequest): Promise<FhirResponse> {
   const method = request.method.toUpperCase();
   const params = queryOf(request.query);
-  assertJsonAccepted(request, params);
+  negotiateFormat(request, params);
   const segments = segmentsOf(request.path);
   const rawQuery = [...params.entries()].length > 0 ? params.toString() : undefined;
   const [first, second, third, fourth] = segments;
@@ -185,6 +192,10 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
   if (segments.length === 3 && third === '$everything' && type === 'Patient') {
     if (method !== 'GET' && method !== 'POST') return methodNotAllowed(method, ['GET', 'POST']);
     return everything(ctx, params, id);
+  }
+  if (segments.length === 3 && third === '*') {
+    if (method !== 'GET') return methodNotAllowed(method, ['GET']);
+    return compartmentSearchAll(ctx, request, params, type, id);
   }
   if (segments.length === 3 && isResourceType(third)) {
     if (method !== 'GET') return methodNotAllowed(method, ['GET']);

@@ -6,7 +6,8 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { outcome, outcomeStatus, type OperationOutcome } from '../../api/result';
 import { fhirError, OperationOutcomeError } from '../outcome-error';
-import { FHIR_JSON, type FhirRequest, type FhirResponse } from './types';
+import { FHIR_JSON, FHIR_XML, type FhirRequest, type FhirResponse, type WireFormat } from './types';
+import { resourceToXml, xmlToResource } from './xml';
 
 export function header(request: FhirRequest, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -23,11 +24,11 @@ export function mediaType(value: string | undefined): string | undefined {
 
 const JSON_TYPES = new Set([FHIR_JSON, 'application/json', 'application/json+fhir']);
 
-/** http.html#mime-type: a resource body must be FHIR JSON; anything else is 415. */
+/** http.html#mime-type: a resource body must be FHIR JSON (XML bodies are JSON by now: xmlBodyAsJson); anything else is 415. */
 export function assertJsonBody(request: FhirRequest): void {
   const type = mediaType(header(request, 'content-type'));
   if (type === undefined || !JSON_TYPES.has(type)) {
-    throw fhirError('not-supported', `Content-Type must be ${FHIR_JSON}`, 415);
+    throw fhirError('not-supported', `Content-Type must be ${FHIR_JSON} or ${FHIR_XML}`, 415);
   }
 }
 
@@ -55,17 +56,62 @@ export function parseResourceBody(request: FhirRequest, expectedType?: string): 
   return value as Resource;
 }
 
-/** http.html#format: JSON only; `_format` or an Accept header asking only for something else is 406. */
-export function assertJsonAccepted(request: FhirRequest, params: URLSearchParams): void {
+/** http.html#mime-type: the XML types a server should accept (application/xml+fhir is DSTU2's). */
+const XML_TYPES = new Set([FHIR_XML, 'application/xml', 'text/xml', 'application/xml+fhir']);
+
+function formatOf(type: string): WireFormat | undefined {
+  if (JSON_TYPES.has(type) || type === 'json' || type === '*/*' || type === 'application/*' || type === '') return 'json';
+  if (XML_TYPES.has(type) || type === 'xml' || type === 'text/*') return 'xml';
+  return undefined;
+}
+
+/**
+ * http.html#mime-type, #parameters: the answer's format, from `_format` (json, xml or a media
+ * type; it overrides Accept) or else the Accept header (highest q first, then listed order; any
+ * type and no Accept mean JSON). Asking only for something else is 406.
+ */
+export function negotiateFormat(request: FhirRequest, params: URLSearchParams): WireFormat {
   const format = params.get('_format');
-  if (format !== null && !['json', FHIR_JSON, 'application/json'].includes(mediaType(format) ?? '')) {
-    throw fhirError('not-supported', 'Only JSON is supported (_format=json)', 406);
+  if (format !== null) {
+    const chosen = formatOf(mediaType(format) ?? '');
+    if (chosen === undefined || format.trim() === '') throw fhirError('not-supported', `_format must be json or xml (${FHIR_JSON}, ${FHIR_XML})`, 406);
+    return chosen;
   }
   const accept = header(request, 'accept');
-  if (accept === undefined) return;
-  const types = accept.split(',').map((part) => mediaType(part) ?? '');
-  const acceptable = types.some((t) => t === '*/*' || t === 'application/*' || JSON_TYPES.has(t) || t === '');
-  if (!acceptable) throw fhirError('not-supported', `Only ${FHIR_JSON} is supported`, 406);
+  if (accept === undefined) return 'json';
+  const ranked = accept
+    .split(',')
+    .map((part, index) => {
+      const q = /;\s*q\s*=\s*([0-9.]+)/i.exec(part);
+      return { format: formatOf(mediaType(part) ?? ''), q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((c): c is { format: WireFormat; q: number; index: number } => c.format !== undefined && c.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  const best = ranked[0];
+  if (!best) throw fhirError('not-supported', `Only ${FHIR_JSON} and ${FHIR_XML} are supported`, 406);
+  return best.format;
+}
+
+/**
+ * xml.html: a request body in FHIR XML, as the same request with the resource's JSON form (every
+ * interaction then reads JSON); any other request is returned as is. Bad XML is a 400.
+ */
+export function xmlBodyAsJson(request: FhirRequest): FhirRequest {
+  const type = mediaType(header(request, 'content-type'));
+  if (type === undefined || !XML_TYPES.has(type)) return request;
+  if (request.body === undefined || request.body.trim() === '') throw fhirError('structure', 'The request has no body', 400);
+  const resource = xmlToResource(request.body);
+  const headers: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(request.headers ?? {})) if (key.toLowerCase() !== 'content-type') headers[key] = value;
+  headers['content-type'] = FHIR_JSON;
+  return { ...request, headers, body: JSON.stringify(resource) };
+}
+
+/** The body of an answer on the wire, in the format the client asked for. */
+export function renderBody(response: FhirResponse, pretty: boolean): { contentType: string; text: string } | undefined {
+  if (response.body === undefined) return undefined;
+  if (response.format === 'xml') return { contentType: `${FHIR_XML}; charset=utf-8`, text: resourceToXml(response.body) };
+  return { contentType: `${FHIR_JSON}; charset=utf-8`, text: JSON.stringify(response.body, null, pretty ? 2 : undefined) };
 }
 
 export function etagOf(resource: Resource): string | undefined {

@@ -56,6 +56,13 @@ function systemQuery(pairs: Array<[string, string]>): SystemQuery {
   return query;
 }
 
+/** A compartment's member types and their linking parameters (`Patient/1/*`, compartment.ts). */
+export interface CompartmentScope {
+  type: string;
+  id: string;
+  members: ReadonlyArray<{ type: string; params: readonly string[] }>;
+}
+
 function pageUrl(baseUrl: string, query: SystemQuery, offset: number): string {
   const pairs: Array<[string, string]> = [
     ...(query.types ? [['_type', query.types.join(',')] as [string, string]] : []),
@@ -66,7 +73,22 @@ function pageUrl(baseUrl: string, query: SystemQuery, offset: number): string {
   return `${baseUrl}?${new URLSearchParams(pairs).toString()}`;
 }
 
-export async function systemSearch(ctx: RestContext, request: FhirRequest, params: URLSearchParams, viaPost: boolean): Promise<FhirResponse> {
+/** The member types of a compartment search, narrowed by `_type`; a listed type outside the compartment is a 400. */
+function compartmentTypes(scope: CompartmentScope, listed: string[] | undefined): string[] {
+  const members = scope.members.map((m) => m.type);
+  if (listed === undefined) return members;
+  const outside = listed.find((t) => !members.includes(t));
+  if (outside !== undefined) throw fhirError('invalid', `_type: ${outside} is not in the ${scope.type} compartment`, 400, ['_type']);
+  return listed;
+}
+
+export async function systemSearch(
+  ctx: RestContext,
+  request: FhirRequest,
+  params: URLSearchParams,
+  viaPost: boolean,
+  scope?: CompartmentScope,
+): Promise<FhirResponse> {
   const pairs = withoutFormatParams(params);
   if (viaPost && request.body !== undefined && request.body.length > 0) {
     if (mediaType(header(request, 'content-type')) !== 'application/x-www-form-urlencoded') {
@@ -75,10 +97,14 @@ export async function systemSearch(ctx: RestContext, request: FhirRequest, param
     pairs.push(...withoutFormatParams(new URLSearchParams(request.body)));
   }
   const query = systemQuery(pairs);
-  const options: SearchOptions = prefersLenient(request) ? { handling: 'lenient' } : {};
-  const listed = query.types ?? resourceTypeList();
+  const base: SearchOptions = prefersLenient(request) ? { handling: 'lenient' } : {};
+  const listed = scope ? compartmentTypes(scope, query.types) : (query.types ?? resourceTypeList());
+  const optionsOf = (type: string): SearchOptions => {
+    const member = scope?.members.find((m) => m.type === type);
+    return scope && member ? { ...base, compartment: { type: scope.type, id: scope.id, params: member.params } } : base;
+  };
   // Every listed type must accept every parameter, even a type with nothing stored.
-  const parsed = listed.map((type) => parseSearch(type, query.criteria, options));
+  const parsed = listed.map((type) => parseSearch(type, query.criteria, optionsOf(type)));
   const summaryCount = parsed.some((p) => p.summary === 'count');
   const stored = new Set((await ctx.repo.counts()).map((c) => c.resourceType));
   const window = summaryCount ? 0 : query.offset + query.count + 1;
@@ -87,7 +113,7 @@ export async function systemSearch(ctx: RestContext, request: FhirRequest, param
   const warnings = new Set<string>(parsed.flatMap((p) => p.warnings));
   let total: number | undefined = 0;
   for (const type of listed.filter((t) => stored.has(t))) {
-    const bundle: Bundle = await ctx.repo.search(type, [...query.criteria, ['_count', String(window)]], options);
+    const bundle: Bundle = await ctx.repo.search(type, [...query.criteria, ['_count', String(window)]], optionsOf(type));
     total = total !== undefined && bundle.total !== undefined ? total + bundle.total : undefined;
     for (const entry of bundle.entry ?? []) {
       if (entry.search?.mode === 'match' && entry.resource) matches.push(entry.resource);
@@ -96,10 +122,11 @@ export async function systemSearch(ctx: RestContext, request: FhirRequest, param
   // A stable sort: equal instants of one type keep the order their search gave them.
   matches.sort(compareAcrossTypes);
   const page = summaryCount ? [] : matches.slice(query.offset, query.offset + query.count);
-  const links: BundleLink[] = [{ relation: 'self', url: pageUrl(ctx.options.baseUrl, query, query.offset) }];
-  if (query.offset > 0 && query.count > 0) links.push({ relation: 'previous', url: pageUrl(ctx.options.baseUrl, query, Math.max(0, query.offset - query.count)) });
+  const linkBase = scope ? `${ctx.options.baseUrl}/${scope.type}/${scope.id}/*` : ctx.options.baseUrl;
+  const links: BundleLink[] = [{ relation: 'self', url: pageUrl(linkBase, query, query.offset) }];
+  if (query.offset > 0 && query.count > 0) links.push({ relation: 'previous', url: pageUrl(linkBase, query, Math.max(0, query.offset - query.count)) });
   if (!summaryCount && query.count > 0 && matches.length > query.offset + query.count) {
-    links.push({ relation: 'next', url: pageUrl(ctx.options.baseUrl, query, query.offset + query.count) });
+    links.push({ relation: 'next', url: pageUrl(linkBase, query, query.offset + query.count) });
   }
   const bundle = searchsetBundle(page, links, total, [...warnings]);
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };

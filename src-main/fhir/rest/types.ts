@@ -21,7 +21,11 @@ export interface FhirResponse {
   headers: Record<string, string>;
   /** Absent for 204/304 and for `Prefer: return=minimal`. */
   body?: Resource;
+  /** The wire format the client asked for (http.html#mime-type, `_format` or Accept); absent: JSON. */
+  format?: WireFormat;
 }
+
+export type WireFormat = 'json' | 'xml';
 
 export interface FhirRestOptions {
   /** The absolute base, e.g. `http://127.0.0.1:8080/fhir` (no trailing slash): Location, fullUrl and links use it. */
@@ -31,4 +35,5 @@ export interface FhirRestOptions {
 }
 
 export const FHIR_JSON = 'application/fhir+json';
+export const FHIR_XML = 'application/fhir+xml';
 export const JSON_PATCH = 'application/json-patch+json';

@@ -9,6 +9,7 @@ import type { TerminologyFilter } from './terminology';
 import { builtinRids, type BuiltinFilter } from './builtin';
 import { dateDriverSql } from './date-plan';
 import { nearRids, type NearFilter } from './near';
+import { hierarchyRids, type HierarchyFilter } from './hierarchy';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
@@ -81,7 +82,17 @@ export interface AnyOfFilter {
 }
 
 /** `TerminologyFilter` (search/terminology.ts) is resolved to an IndexFilter before any SQL is built. */
-export type SearchFilter = IndexFilter | ChainFilter | HasFilter | CompositeFilter | TextFilter | TerminologyFilter | AnyOfFilter | BuiltinFilter | NearFilter;
+export type SearchFilter =
+  | IndexFilter
+  | ChainFilter
+  | HasFilter
+  | CompositeFilter
+  | TextFilter
+  | TerminologyFilter
+  | AnyOfFilter
+  | BuiltinFilter
+  | NearFilter
+  | HierarchyFilter;
 
 /** Whether the filter matches the resources WITHOUT a matching row (:not, :missing=true). */
 function isNegated(filter: SearchFilter): boolean {
@@ -153,6 +164,13 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
     case 'near':
       // Named `rid` like every other branch (probes and _has sources read that column).
       return `SELECT rid FROM (WITH near_rows(rid) AS (${nearRids(filter, paramIdSql(resourceType, filter.param, params), params)}) SELECT rid FROM near_rows)`;
+    case 'hierarchy':
+      return hierarchyRids(
+        filter,
+        () => paramIdSql(resourceType, filter.param, params),
+        () => typeIdSql(resourceType, params),
+        params,
+      );
     case 'terminology':
       throw new Error('A terminology filter reached SQL unresolved (resolveTerminology runs first)');
     case 'or':

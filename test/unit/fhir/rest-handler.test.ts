@@ -80,7 +80,7 @@ describe('FHIR REST handler: instance interactions (http.html)', () => {
     expect((await patch([{ op: 'add', path: '/__proto__/polluted', value: 1 }])).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await patch([{ op: 'add', path: '/active', value: false }], { 'If-Match': 'W/"1"' })).status).toBe(412);
-    const wrongType = await call({ method: 'PATCH', path: '/Patient/p1', headers: { 'Content-Type': 'application/xml' }, body: '[]' });
+    const wrongType = await call({ method: 'PATCH', path: '/Patient/p1', headers: { 'Content-Type': 'text/plain' }, body: '[]' });
     expect(wrongType.status).toBe(415);
     // FHIR JSON is FHIRPath Patch: an array is not a Parameters resource.
     expect((await call({ method: 'PATCH', path: '/Patient/p1', headers: JSON_HEADERS, body: '[]' })).status).toBe(400);
@@ -348,8 +348,9 @@ describe('FHIR REST handler: bad input is a 4xx with an OperationOutcome', () =>
     ['an unknown id', { method: 'GET', path: '/Patient/unknown' }, 404],
     ['a malformed id', { method: 'GET', path: '/Patient/bad%20id' }, 400],
     ['a bad parameter value', { method: 'GET', path: '/Patient', query: '_lastUpdated=yesterday' }, 400],
-    ['XML', { method: 'GET', path: '/Patient', query: '_format=xml' }, 406],
-    ['an XML-only Accept', { method: 'GET', path: '/metadata', headers: { Accept: 'application/fhir+xml' } }, 406],
+    ['an unknown _format (XML is supported: rest-xml.test.ts)', { method: 'GET', path: '/Patient', query: '_format=text/turtle' }, 406],
+    ['an Accept of only unknown formats', { method: 'GET', path: '/metadata', headers: { Accept: 'text/turtle, application/rdf+xml' } }, 406],
+    ['malformed XML', { method: 'POST', path: '/Patient', headers: { 'Content-Type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir">' }, 400],
     ['a wrong method', { method: 'POST', path: '/metadata' }, 405],
     ['an unknown path', { method: 'GET', path: '/Patient/1/_history/1/extra' }, 404],
     ['broken percent-encoding', { method: 'GET', path: '/Patient/%E0%A4%A' }, 400],
