@@ -16,6 +16,8 @@ import type {
   ScanPage,
   SearchParams,
   UpdateOptions,
+  VersionScanOptions,
+  VersionScanPage,
   WriteBatchOptions,
   WriteOp,
   WriteOutcome,
@@ -271,6 +273,30 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
     const last = rows.at(-1);
     return rows.length === options.limit && last ? { resources, next: last.key } : { resources };
+  }
+
+  /** The scan's index rows, no bodies read; `deleted` lists deleted resources instead (sync's push plan). */
+  async scanVersions(resourceType: string, options: VersionScanOptions): Promise<VersionScanPage> {
+    assertKnownType(resourceType);
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 10_000) {
+      throw fhirError('invalid', 'A version scan page holds 1 to 10000 rows', 400, ['limit']);
+    }
+    let sinceMs: number | undefined;
+    if (options.since !== undefined) {
+      const span = parseInstantSpan(options.since);
+      if (!span) throw fhirError('invalid', 'since must be a FHIR instant or date', 400, ['since']);
+      sinceMs = span.startMs;
+    }
+    const rows = await this.store.scan({
+      resourceType,
+      limit: options.limit,
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      ...(options.after ? { after: options.after } : {}),
+      ...(options.deleted ? { deleted: true } : {}),
+    });
+    const versions = rows.map(({ record }) => ({ id: record.id, versionId: String(record.version), lastUpdated: record.lastUpdated, deleted: record.deleted }));
+    const last = rows.at(-1);
+    return rows.length === options.limit && last ? { versions, next: last.key } : { versions };
   }
 
   /** search.html: see search.ts for the parameters understood. */

@@ -5,16 +5,19 @@
  * A finished push of whole types leaves a watermark per type (`SyncState.pushedThrough`, `*` for
  * every type): every local version last updated before it is in step with the server, in an open
  * conflict, or listed in `SyncState.pushBacklog`. The next `changed` push then reads only
- *   - the current resources of each type updated at or after its watermark (a keyset scan from it),
- *   - the deletions since the watermark (type or system `_history?_since=`, entries with request
- *     method DELETE, http.html#history),
+ *   - the store's index rows of each type's resources whose current version is at or after the
+ *     watermark (ResourceRepository.scanVersions: no resource read), and of those only the
+ *     resources whose version is not the one the id map matches (sync's own records are skipped
+ *     by id, so the map entries a push writes cost the next plan an index row each, no more),
+ *   - the deletions since the watermark (resources whose current version is a deletion),
  *   - the backlog.
- * Without a watermark (first push, `all` mode, a clock set back) it reads every current resource of
- * the types, as before, and finds deletions by comparing them with the id map. Scoped pushes read
- * the keys of their scope.
+ * Without a watermark (first push, `all` mode, a clock set back, a repository without
+ * scanVersions) it reads every current resource of the types, as before, and finds deletions by
+ * comparing them with the id map. Scoped pushes read the keys of their scope.
  */
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceRepository } from '../fhir/repository';
+import type { ScanKey } from '../fhir/scan';
 import { checkCancelled } from './context';
 import { findDeletions } from './deletions';
 import { readLocal } from './forms';
@@ -36,12 +39,16 @@ export interface PushPlan {
   conflicted: string[];
   /** How the plan was read (for tests and the benchmark): `since` from watermarks, `full` every resource, `scope` the scope's keys. */
   read: 'since' | 'full' | 'scope';
-  /** Resources and history entries the plan read. */
+  /** Local resources the plan read. */
   examined: number;
+  /** Index rows it read (`since`: the store's rows of what changed, sync's own records included). */
+  indexRows: number;
 }
 
 const SCAN_PAGE = 500;
-const HISTORY_PAGE = 1000;
+const VERSION_PAGE = 5000;
+/** The ids of sync's own records (store.ts): never pushed, so a plan does not read them. */
+const SYNC_RECORD_ID = /^sync-(profile|state|map|conflict)-[0-9a-f]{40}$/;
 const ALL = '*';
 
 const typeOf = (key: string): string => key.slice(0, key.indexOf('/'));
@@ -104,6 +111,7 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
   const planned = new Set<string>();
   const conflictsMet = new Set<string>();
   let examined = 0;
+  let rows = 0;
   /** Considers one current local resource. */
   const consider = (r: Resource): void => {
     if (isSyncRecord(r) || !r.id) return;
@@ -143,16 +151,17 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
       examined++;
       if (r) consider(r);
     }
-    return { items, deletions: [], conflicted: [...conflictsMet], read: 'scope', examined };
+    return { items, deletions: [], conflicted: [...conflictsMet], read: 'scope', examined, indexRows: 0 };
   }
 
   const allTypes = run.types.length === 0;
   const allSince = allTypes ? watermark(state, ALL, nowMs) : undefined;
+  const scanVersions = repository.scanVersions?.bind(repository);
   const deletionKeys = new Set<string>();
   let deletions: IdMapEntry[] = [];
   let read: PushPlan['read'] = 'since';
 
-  if (run.mode === 'all' || (allTypes && allSince === undefined)) {
+  if (run.mode === 'all' || !scanVersions || (allTypes && allSince === undefined)) {
     // Everything of the types, and deletions by comparison with the id map.
     read = 'full';
     const seen = new Set<string>();
@@ -160,38 +169,41 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
     deletions = findDeletions(map, seen, run.types, conflicted);
     for (const d of deletions) deletionKeys.add(`${d.resourceType}/${d.localId}`);
   } else {
+    // What changed since the watermark, from the store's index alone: a resource is read only when
+    // its current version is not the one the id map matches; deletions are the resources whose
+    // current version since then is a deletion. A push of every type looks at every type (one index
+    // probe each), so a type whose last resource was deleted is not missed.
     const fullTypes: string[] = [];
     const seen = new Set<string>();
-    /** Newest history entry first: the first one of a key says whether it is deleted now. */
-    const historyKeys = new Set<string>();
-    const fromHistory = (bundle: Bundle): void => {
-      for (const e of bundle.entry ?? []) {
-        examined++;
-        const url = e.request?.url ?? e.fullUrl ?? '';
-        const key = e.request?.method === 'DELETE' ? url : e.resource ? `${e.resource.resourceType}/${e.resource.id}` : undefined;
-        if (!key || historyKeys.has(key)) continue;
-        historyKeys.add(key);
-        if (e.request?.method === 'DELETE') deletionKeys.add(key);
-      }
-    };
-    const readHistory = async (page: (offset: number) => Promise<Bundle>): Promise<void> => {
-      for (let offset = 0; ; offset += HISTORY_PAGE) {
-        checkCancelled(signal);
-        const bundle = await page(offset);
-        fromHistory(bundle);
-        if (!(bundle.link ?? []).some((l) => l.relation === 'next')) break;
-      }
-    };
-    for (const t of types) {
+    for (const t of allTypes ? repository.types() : types) {
       const since = allSince ?? watermark(state, t, nowMs);
-      if (since === undefined) fullTypes.push(t);
-      await scanType(t, since, since === undefined ? seen : undefined);
-    }
-    if (allTypes) await readHistory((offset) => repository.systemHistory({ since: allSince!, count: HISTORY_PAGE, offset }));
-    else {
-      for (const t of types) {
-        const since = watermark(state, t, nowMs);
-        if (since !== undefined) await readHistory((offset) => repository.typeHistory(t, { since, count: HISTORY_PAGE, offset }));
+      if (since === undefined) {
+        fullTypes.push(t);
+        await scanType(t, undefined, seen);
+        continue;
+      }
+      for (const deleted of [false, true]) {
+        let after: ScanKey | undefined;
+        for (;;) {
+          checkCancelled(signal);
+          const page = await scanVersions(t, { since, limit: VERSION_PAGE, deleted, ...(after ? { after } : {}) });
+          rows += page.versions.length;
+          for (const v of page.versions) {
+            if (t === 'Basic' && SYNC_RECORD_ID.test(v.id)) continue;
+            const key = `${t}/${v.id}`;
+            if (deleted) {
+              deletionKeys.add(key);
+              continue;
+            }
+            const entry = liveEntry(map, t, v.id);
+            if (entry && entry.localVersion === v.versionId && run.mode === 'changed') continue;
+            const r = await readLocal(repository, t, v.id);
+            examined++;
+            if (r) consider(r);
+          }
+          if (!page.next) break;
+          after = page.next;
+        }
       }
     }
     // A type without a watermark (never pushed alone): its deletions by comparison with the id map.
@@ -223,5 +235,5 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
     }
     deletions = out.sort((a, b) => (a.resourceType + a.localId < b.resourceType + b.localId ? -1 : 1));
   }
-  return { items, deletions, conflicted: [...conflictsMet], read, examined };
+  return { items, deletions, conflicted: [...conflictsMet], read, examined, indexRows: rows };
 }

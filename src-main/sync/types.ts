@@ -197,7 +197,7 @@ export interface PushReport {
   deleted?: number;
   /** How the plan read the vault: `since` the last push's watermark, `full` every resource of the types, `scope` a scope's keys (docs/sync.md "Push"). */
   planRead?: 'since' | 'full' | 'scope';
-  /** Local resources and history entries the plan read. */
+  /** Local resources the plan read. */
   planExamined?: number;
 }
 
