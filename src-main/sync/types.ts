@@ -154,7 +154,7 @@ export interface BulkExportProgress {
   errorsReported?: boolean;
 }
 
-export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed' | 'push-delete';
+export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed' | 'push-delete' | 'pull-delete';
 
 /** A resource changed on both sides: nothing overwritten, both versions kept until resolved. */
 export interface SyncConflict {
@@ -214,8 +214,12 @@ export interface PullReport {
   pages: number;
   /** How the resources came: Bulk Data `$export` (system, Patient or Group level) or search paging. */
   via?: 'bulk-system' | 'bulk-patient' | 'bulk-group' | 'paging';
-  plan?: Array<{ key: string; action: 'create' | 'update' }>;
+  plan?: Array<{ key: string; action: 'create' | 'update' | 'delete' }>;
   cancelled?: boolean;
+  /** Server deletions applied here (the local copy had not changed since the last sync). */
+  deleted?: number;
+  /** A Bulk Data export resumed after an interruption (docs/sync.md "Pull"). */
+  resumed?: boolean;
 }
 
 export interface ConnectionReport {

@@ -141,3 +141,47 @@ describe('push plan from the last push', () => {
     expect(await localResources(serverRepo)).toHaveLength(10);
   }, 60_000);
 });
+
+describe('pull sees server deletions', () => {
+  it('deletes here what the server deleted, unless it changed here: then a pull-delete conflict', async () => {
+    const serverRepo = new MemoryRepository();
+    http = await startFhirServer({ repo: serverRepo, port: 0, token: TOKEN, warmCapabilities: false });
+    const local = new MemoryRepository();
+    await seed(local, dataSet(2));
+    const sync = newService(local);
+    await sync.saveProfile({ name: 'hearth', baseUrl: http.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 100 });
+    expect((await sync.push('hearth', { mode: 'changed' })).created).toBe(10);
+    const serverId = async (type: string, id: string): Promise<string> => (await sync.store.idMap('hearth')).local(type, id)!.serverId;
+
+    // Deleted on the server: one unchanged here, one edited here since the push. Never pulled yet: the whole history of the mapped types.
+    await serverRepo.delete('Observation', await serverId('Observation', 'o0-0'));
+    await serverRepo.delete('Condition', await serverId('Condition', 'c1'));
+    const c1 = (await local.read('Condition', 'c1')) as Condition;
+    await local.update({ ...c1, note: [{ text: 'edited here' }] });
+    const dry = await sync.pull('hearth', { dryRun: true });
+    expect(dry).toMatchObject({ deleted: 1, conflicts: 1 });
+    expect(dry.plan).toContainEqual({ key: 'Observation/o0-0', action: 'delete' });
+    const first = await sync.pull('hearth');
+    expect(first).toMatchObject({ via: 'paging', deleted: 1, conflicts: 1, failed: [] });
+    await expect(local.read('Observation', 'o0-0')).rejects.toThrow();
+    expect((await sync.store.idMap('hearth')).local('Observation', 'o0-0')?.deleted).toBeDefined();
+    const [conflict] = await sync.conflicts('hearth');
+    expect(conflict).toMatchObject({ resourceType: 'Condition', localId: 'c1', kind: 'pull-delete' });
+    expect(conflict!.server).toBeUndefined();
+    expect(((await local.read('Condition', 'c1')) as Condition).note?.[0]?.text).toBe('edited here');
+
+    // With a cursor: the history since it; a pull again changes nothing.
+    await serverRepo.delete('Observation', await serverId('Observation', 'o1-1'));
+    expect(await sync.pull('hearth')).toMatchObject({ deleted: 1, conflicts: 0 });
+    await expect(local.read('Observation', 'o1-1')).rejects.toThrow();
+    const quiet = await sync.pull('hearth');
+    expect(quiet).toMatchObject({ conflicts: 0, created: 0, updated: 0 });
+    expect(quiet.deleted ?? 0).toBe(0);
+    // The next push sends nothing back (the pairs are history), and keeping ours recreates c1 on the server.
+    expect((await sync.push('hearth', { mode: 'changed', dryRun: true })).planned).toBe(0);
+    expect(await sync.resolveConflict('hearth', 'Condition', 'c1', { action: 'ours' })).toMatchObject({ outcome: 'resolved' });
+    const onServer = await localResources(serverRepo);
+    expect(onServer).toHaveLength(8);
+    expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
+  }, 60_000);
+});
