@@ -7,11 +7,12 @@
  * map or the unchanged content recognises every resource).
  */
 import { createHash } from 'node:crypto';
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { outcome, outcomeStatus } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { WriteOp } from '../fhir/repository';
 import { bulkPull } from './bulk-pull';
+import { historyEntryId } from './history';
 import { analyzeCapabilities, searchableTypes } from './capability';
 import { originOf, sameContent, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
@@ -41,18 +42,6 @@ async function readLocal(ctx: SyncContext, resourceType: string, id: string): Pr
     if (e instanceof OperationOutcomeError && [404, 410].includes(outcomeStatus(e.outcome))) return undefined;
     throw e;
   }
-}
-
-/** The server id a history entry is about (request.url or fullUrl `…/Type/id[/_history/v]`), when of this type. */
-export function historyEntryId(resourceType: string, entry: BundleEntry): string | undefined {
-  if (entry.resource?.resourceType === resourceType && entry.resource.id) return entry.resource.id;
-  for (const url of [entry.request?.url, entry.fullUrl]) {
-    if (!url) continue;
-    const path = url.split('?')[0]!.replace(/\/_history\/[^/]*$/, '').split('/');
-    const id = path.at(-1);
-    if (path.at(-2) === resourceType && id && /^[A-Za-z0-9\-.]{1,64}$/.test(id)) return id;
-  }
-  return undefined;
 }
 
 export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise<PullReport> {
@@ -270,11 +259,25 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
           ...(options.group !== undefined ? { group: options.group } : {}),
           report,
           write: (resourceType, resources) => processPage(resourceType, { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }, false),
+          deleted: applyServerDeletions,
+          progress: {
+            current: () => state.bulkExport,
+            save: async (progress, persist) => {
+              state = { ...state };
+              if (progress) state.bulkExport = progress;
+              else delete state.bulkExport;
+              if (persist) await store.putState(server, state);
+            },
+          },
+          finish: async (transactionTime) => {
+            state = { ...state, pullCursor: { ...state.pullCursor, ...Object.fromEntries(types.map((t) => [t, transactionTime])) } };
+            delete state.bulkExport;
+            await store.putState(server, state);
+          },
         });
   if (bulk) {
     report.via = bulk.level;
-    state = { ...state, pullCursor: { ...state.pullCursor, ...Object.fromEntries(types.map((t) => [t, bulk.transactionTime])) } };
-    await store.putState(server, state);
+    if (bulk.resumed) report.resumed = true;
   } else report.via = 'paging';
 
   let typeIndex = 0;

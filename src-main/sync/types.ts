@@ -145,8 +145,8 @@ export interface BulkExportProgress {
   group?: string;
   kickedOffAt: string;
   /** The manifest once the server completed the export (absent while polling). */
-  manifest?: { transactionTime: string; requiresAccessToken: boolean; output: Array<{ type: string; url: string }>; error: Array<{ type: string; url: string }> };
-  /** Output file URLs imported completely. */
+  manifest?: { transactionTime: string; requiresAccessToken: boolean; output: Array<{ type: string; url: string }>; error: Array<{ type: string; url: string }>; deleted?: Array<{ type: string; url: string }> };
+  /** Output (and deleted) file URLs imported completely. */
   done: string[];
   /** Of the file being imported: its URL and how many of its lines are written (a resume skips them). */
   partial?: { url: string; lines: number };
