@@ -23,6 +23,7 @@ import type {
   WriteOutcome,
 } from './repository';
 import { isResourceType, resourceTypeList } from './resource-types';
+import type { ScanKey } from './scan';
 import { parseInstantSpan } from './instant';
 import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type SearchOptions } from './search';
 import { resolveIncludes } from './search/include';
@@ -254,33 +255,22 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
 
   /** Keyset scan of a type's current resources (bulk export; Bulk Data `_since` = `since`). */
   async scan(resourceType: string, options: ScanOptions): Promise<ScanPage> {
-    assertKnownType(resourceType);
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) {
-      throw fhirError('invalid', 'A scan page holds 1 to 1000 resources', 400, ['limit']);
-    }
-    let sinceMs: number | undefined;
-    if (options.since !== undefined) {
-      const span = parseInstantSpan(options.since);
-      if (!span) throw fhirError('invalid', 'since must be a FHIR instant or date', 400, ['since']);
-      sinceMs = span.startMs;
-    }
-    const rows = await this.store.scan({
-      resourceType,
-      limit: options.limit,
-      ...(sinceMs !== undefined ? { sinceMs } : {}),
-      ...(options.after ? { after: options.after } : {}),
-    });
+    const { rows, next } = await this.scanRows(resourceType, options, 1000, 'A scan page holds 1 to 1000 resources');
     const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
-    const last = rows.at(-1);
-    return rows.length === options.limit && last ? { resources, next: last.key } : { resources };
+    return next ? { resources, next } : { resources };
   }
 
   /** The scan's index rows, no bodies read; `deleted` lists deleted resources instead (sync's push plan). */
   async scanVersions(resourceType: string, options: VersionScanOptions): Promise<VersionScanPage> {
+    const { rows, next } = await this.scanRows(resourceType, options, 10_000, 'A version scan page holds 1 to 10000 rows');
+    const versions = rows.map(({ record }) => ({ id: record.id, versionId: String(record.version), lastUpdated: record.lastUpdated, deleted: record.deleted }));
+    return next ? { versions, next } : { versions };
+  }
+
+  /** One keyset page of the store's current rows of a type (`scan`, `scanVersions`). */
+  private async scanRows(resourceType: string, options: VersionScanOptions, maxLimit: number, limitMessage: string): Promise<{ rows: Array<{ record: R; key: ScanKey }>; next?: ScanKey }> {
     assertKnownType(resourceType);
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 10_000) {
-      throw fhirError('invalid', 'A version scan page holds 1 to 10000 rows', 400, ['limit']);
-    }
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) throw fhirError('invalid', limitMessage, 400, ['limit']);
     let sinceMs: number | undefined;
     if (options.since !== undefined) {
       const span = parseInstantSpan(options.since);
@@ -294,9 +284,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       ...(options.after ? { after: options.after } : {}),
       ...(options.deleted ? { deleted: true } : {}),
     });
-    const versions = rows.map(({ record }) => ({ id: record.id, versionId: String(record.version), lastUpdated: record.lastUpdated, deleted: record.deleted }));
     const last = rows.at(-1);
-    return rows.length === options.limit && last ? { versions, next: last.key } : { versions };
+    return rows.length === options.limit && last ? { rows, next: last.key } : { rows };
   }
 
   /** search.html: see search.ts for the parameters understood. */

@@ -15,7 +15,7 @@ import { stateId } from '../../../src-main/sync/store';
 import { TransportError, type SyncTransport } from '../../../src-main/sync/transport';
 import type { ServerAuth } from '../../../src-main/sync/types';
 import { startFhirServer, type FhirServer } from '../../../src-main/transport/fhir-server';
-import { dataSet, localResources, newService, originCounts, seed } from './fixtures';
+import { dataSet, localResources, newService, originCounts, seed, withWriteBatch } from './fixtures';
 
 const TOKEN = 'plan-test-token-5d2c';
 let http: FhirServer | undefined;
@@ -34,14 +34,7 @@ function countingStateWrites(repo: ResourceRepository): { repo: ResourceReposito
     if (ops.some((op, i) => isState(op) && (results[i]?.status === 'created' || results[i]?.status === 'updated'))) n++;
     return results;
   };
-  const counted = new Proxy(repo, {
-    get(target, prop) {
-      if (prop === 'writeBatch') return writeBatch;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { repo: counted, stateWrites: () => n };
+  return { repo: withWriteBatch(repo, writeBatch), stateWrites: () => n };
 }
 
 describe('push plan from the last push', () => {
