@@ -280,7 +280,7 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
       // One line per write: the client reads a stream, not one body.
       const lines = state.resources.filter((x) => x.resourceType === file[2] && since(x, job.since)).map((r) => `${JSON.stringify(r)}\n`);
       const stalled = state.bulkStall;
-      const stall = stalled?.type === file[2] ? stalled.afterLines : undefined;
+      const stall = stalled && stalled.type === file[2] ? stalled.afterLines : undefined;
       for (const line of stall === undefined ? lines : lines.slice(0, stall)) res.write(line);
       // Stalled: the answer stays open until the client goes away.
       if (stall === undefined) res.end();
