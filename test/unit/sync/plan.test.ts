@@ -85,7 +85,7 @@ describe('push plan from the last push', () => {
     await local.update({ ...p2, gender: 'female' });
     expect(await sync.push('hearth', { mode: 'changed', types: ['Condition'] })).toMatchObject({ planRead: 'since', planned: 1, updated: 1 });
     expect((await sync.push('hearth', { mode: 'changed', dryRun: true })).plan).toEqual([{ key: 'Patient/p2', action: 'update' }]);
-  }, 60_000);
+  }, 180_000);
 
   it('keeps a resource the server refused in the backlog: the next push sends it again though it did not change', async () => {
     const serverRepo = new MemoryRepository();
@@ -132,7 +132,7 @@ describe('push plan from the last push', () => {
     expect(await sync.push('hearth', { mode: 'changed' })).toMatchObject({ created: 1, failed: [] });
     expect((await sync.store.state('hearth')).pushBacklog).toBeUndefined();
     expect(await localResources(serverRepo)).toHaveLength(10);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('pull sees server deletions', () => {
@@ -176,5 +176,5 @@ describe('pull sees server deletions', () => {
     const onServer = await localResources(serverRepo);
     expect(onServer).toHaveLength(8);
     expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 });
