@@ -91,7 +91,9 @@ export function syncSummary(report: PushReport | PullReport): string {
   if ('planned' in report) lines.push(`${report.dryRun ? 'would push' : 'pushed'}: ${report.planned} planned (${report.mode === 'none' ? 'nothing sent' : report.mode})`);
   else lines.push(`${report.dryRun ? 'would pull' : 'pulled'}: ${report.received} received in ${report.pages} page(s)`);
   lines.push(`created: ${report.created}`, `updated: ${report.updated}`, `unchanged: ${report.unchanged}`, `conflicts: ${report.conflicts}`, `failed: ${report.failed.length}`, `retries: ${report.retries}`);
-  if ('planned' in report && report.deleted) lines.push(`deleted: ${report.deleted}`);
+  if (report.deleted) lines.push(`deleted: ${report.deleted}`);
+  if ('planned' in report && report.planRead) lines.push(`plan read: ${report.planRead === 'since' ? 'changes since the last push' : report.planRead === 'full' ? 'every resource' : 'the scope'} (${report.planExamined ?? 0} resource(s))`);
+  if (!('planned' in report) && report.resumed) lines.push('resumed: the bulk export in progress');
   for (const f of report.failed.slice(0, 20)) lines.push(`  ${f.resourceType}/${f.id}${f.status ? ` (${f.status})` : ''}: ${describeOutcome(f.outcome)}`);
   if (report.plan) for (const p of report.plan.slice(0, 50)) lines.push(`  ${p.action} ${p.key}`);
   return lines.join('\n');

@@ -16,11 +16,14 @@ import type {
   ScanPage,
   SearchParams,
   UpdateOptions,
+  VersionScanOptions,
+  VersionScanPage,
   WriteBatchOptions,
   WriteOp,
   WriteOutcome,
 } from './repository';
 import { isResourceType, resourceTypeList } from './resource-types';
+import type { ScanKey } from './scan';
 import { parseInstantSpan } from './instant';
 import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type SearchOptions } from './search';
 import { resolveIncludes } from './search/include';
@@ -252,10 +255,22 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
 
   /** Keyset scan of a type's current resources (bulk export; Bulk Data `_since` = `since`). */
   async scan(resourceType: string, options: ScanOptions): Promise<ScanPage> {
+    const { rows, next } = await this.scanRows(resourceType, options, 1000, 'A scan page holds 1 to 1000 resources');
+    const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
+    return next ? { resources, next } : { resources };
+  }
+
+  /** The scan's index rows, no bodies read; `deleted` lists deleted resources instead (sync's push plan). */
+  async scanVersions(resourceType: string, options: VersionScanOptions): Promise<VersionScanPage> {
+    const { rows, next } = await this.scanRows(resourceType, options, 10_000, 'A version scan page holds 1 to 10000 rows');
+    const versions = rows.map(({ record }) => ({ id: record.id, versionId: String(record.version), lastUpdated: record.lastUpdated, deleted: record.deleted }));
+    return next ? { versions, next } : { versions };
+  }
+
+  /** One keyset page of the store's current rows of a type (`scan`, `scanVersions`). */
+  private async scanRows(resourceType: string, options: VersionScanOptions, maxLimit: number, limitMessage: string): Promise<{ rows: Array<{ record: R; key: ScanKey }>; next?: ScanKey }> {
     assertKnownType(resourceType);
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) {
-      throw fhirError('invalid', 'A scan page holds 1 to 1000 resources', 400, ['limit']);
-    }
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) throw fhirError('invalid', limitMessage, 400, ['limit']);
     let sinceMs: number | undefined;
     if (options.since !== undefined) {
       const span = parseInstantSpan(options.since);
@@ -267,10 +282,10 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       limit: options.limit,
       ...(sinceMs !== undefined ? { sinceMs } : {}),
       ...(options.after ? { after: options.after } : {}),
+      ...(options.deleted ? { deleted: true } : {}),
     });
-    const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
     const last = rows.at(-1);
-    return rows.length === options.limit && last ? { resources, next: last.key } : { resources };
+    return rows.length === options.limit && last ? { rows, next: last.key } : { rows };
   }
 
   /** search.html: see search.ts for the parameters understood. */

@@ -74,6 +74,17 @@ export interface ScanPage {
   next?: ScanKey;
 }
 
+/** A keyset scan of index rows only, no bodies (sync's push plan: what changed since its last push). */
+export interface VersionScanOptions extends ScanOptions {
+  /** Deleted resources (whose current version is the deletion) instead of live ones. */
+  deleted?: boolean;
+}
+
+export interface VersionScanPage {
+  versions: Array<{ id: string; versionId: string; lastUpdated: string; deleted: boolean }>;
+  next?: ScanKey;
+}
+
 /** Search parameters as decoded pairs, in request order. */
 export type SearchParams = URLSearchParams | ReadonlyArray<readonly [string, string]>;
 
@@ -106,4 +117,6 @@ export interface ResourceRepository {
   writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]>;
   /** Every current resource of a type, page by page, each page as cheap as the first (no `_offset`). */
   scan(resourceType: string, options: ScanOptions): Promise<ScanPage>;
+  /** The scan's index rows without reading any resource (optional: sync plans a push from it, else reads every resource). */
+  scanVersions?(resourceType: string, options: VersionScanOptions): Promise<VersionScanPage>;
 }

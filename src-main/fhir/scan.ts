@@ -22,6 +22,8 @@ export interface ScanQuery {
   after?: ScanKey;
   /** Rows to return (at least 1). */
   limit: number;
+  /** Deleted resources (their current version is the deletion) instead of live ones (sync's push plan). */
+  deleted?: boolean;
 }
 
 /** Columns read from resource_current_v; rid and last_updated_ms are always added last (the key). */
@@ -30,7 +32,7 @@ export type ScanColumn = 'type' | 'id' | 'version' | 'last_updated' | 'deleted' 
 /** The page query of scanCurrentRows (exported so a test can check its plan keeps the index). */
 export function scanSql(query: ScanQuery, columns: readonly ScanColumn[]): { sql: string; params: SqlValue[] } {
   if (!Number.isInteger(query.limit) || query.limit < 1) throw new RangeError('scan limit must be a whole number >= 1');
-  const where = ['c.tid = (SELECT tid FROM resource_type WHERE name = ?)', 'c.deleted = 0'];
+  const where = ['c.tid = (SELECT tid FROM resource_type WHERE name = ?)', query.deleted ? 'c.deleted = 1' : 'c.deleted = 0'];
   const params: SqlValue[] = [query.resourceType];
   if (query.sinceMs !== undefined) {
     where.push('c.last_updated_ms >= ?');
@@ -51,7 +53,7 @@ export function scanSql(query: ScanQuery, columns: readonly ScanColumn[]): { sql
 }
 
 /**
- * One page of non-deleted current rows of the type: `columns` followed by the row's key.
+ * One page of non-deleted (or, with `deleted`, deleted) current rows of the type: `columns` followed by the row's key.
  * The SQL names only whitelisted columns; every value is a bound parameter.
  */
 export function scanCurrentRows(

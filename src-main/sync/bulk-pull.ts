@@ -7,13 +7,14 @@
  * (4xx) falls back to paging; a cancelled export is DELETEd on the server, and so is a finished
  * one (the server may drop its files).
  */
-import type { CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { outcome } from '../api/result';
 import { checkCancelled, type SyncContext } from './context';
 import { parseRetryAfter } from './fhir-kit-transport';
 import { sleep, withRetry } from './retry';
 import { TransportError } from './transport';
-import type { PullReport } from './types';
+import { historyEntryId } from './history';
+import type { BulkExportProgress, PullReport } from './types';
 
 export type BulkLevel = 'bulk-system' | 'bulk-patient' | 'bulk-group';
 
@@ -38,6 +39,8 @@ export interface BulkManifest {
   requiresAccessToken: boolean;
   output: ManifestFile[];
   error: ManifestFile[];
+  /** Bulk Data 2.0: NDJSON files of Bundles listing deleted resources. */
+  deleted: ManifestFile[];
 }
 
 const offers = (operations: Array<{ name?: string; definition?: string }> | undefined): boolean =>
@@ -83,7 +86,7 @@ function parseManifest(data: unknown): BulkManifest {
   }
   const files = (list: unknown): ManifestFile[] =>
     (Array.isArray(list) ? list : []).filter((f): f is ManifestFile => typeof f === 'object' && f !== null && typeof (f as ManifestFile).type === 'string' && typeof (f as ManifestFile).url === 'string');
-  return { transactionTime: m.transactionTime, request: String(m.request ?? ''), requiresAccessToken: m.requiresAccessToken === true, output: files(m.output), error: files(m.error) };
+  return { transactionTime: m.transactionTime, request: String(m.request ?? ''), requiresAccessToken: m.requiresAccessToken === true, output: files(m.output), error: files(m.error), deleted: files(m.deleted) };
 }
 
 /** Lines of an NDJSON body as they arrive (never the whole file in memory). */
@@ -108,36 +111,36 @@ export interface BulkPullOptions {
   since?: string;
   group?: string;
   report: PullReport;
-  /** The paging pull's write path for one batch of one type (map, conflicts, validation; the cursor is not moved). */
+  /** The paging pull's write path for one batch of one type (map, conflicts, validation; the cursor is not moved). It persists the sync state with the batch. */
   write: (resourceType: string, resources: Resource[]) => Promise<void>;
+  /** Server deletions a manifest lists in its `deleted` files (Bulk Data 2.0): ids of one type. */
+  deleted: (resourceType: string, serverIds: string[]) => Promise<void>;
+  /** The export in progress as the vault's sync state holds it, and how to change it (`persist`: a store transaction now; else it goes with the next `write`). */
+  progress: { current(): BulkExportProgress | undefined; save(progress: BulkExportProgress | undefined, persist: boolean): Promise<void> };
+  /** Every file is in: move the cursors to `transactionTime` and forget the export, in one store transaction. */
+  finish: (transactionTime: string) => Promise<void>;
 }
 
+const sameRequest = (job: BulkExportProgress, types: string[], since: string | undefined, level: BulkLevel, group: string | undefined): boolean =>
+  job.level === level && job.group === group && job.since === since && job.types.join(',') === types.join(',');
+
+/** The status URL or a file is gone (the export expired on the server): a resumed export starts again. */
+const isGone = (e: unknown): boolean => e instanceof TransportError && (e.status === 404 || e.status === 410);
+
 /**
- * Runs one export. Returns the manifest's transactionTime (the next `_since`), or undefined when
- * the server offers no export or refused the kick-off (the caller pages instead).
+ * Runs one export, or resumes the one the vault's sync state holds (docs/sync.md "Pull", Bulk
+ * Data): no new kick-off, polling the same status URL, the files already imported skipped, the file
+ * being imported read again past the lines already written. Returns undefined when the server offers
+ * no export or refused the kick-off (the caller pages instead).
  */
-export async function bulkPull(ctx: SyncContext, cs: CapabilityStatement, options: BulkPullOptions): Promise<{ transactionTime: string; level: BulkLevel } | undefined> {
+export async function bulkPull(ctx: SyncContext, cs: CapabilityStatement, options: BulkPullOptions): Promise<{ transactionTime: string; level: BulkLevel; resumed: boolean } | undefined> {
   const { transport, signal, report } = { ...ctx, report: options.report };
   const raw = transport.raw?.bind(transport);
   const offer = offeredExport(cs, options.group);
   if (!raw || !offer || options.types.length === 0) return undefined;
   const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
 
-  const query = new URLSearchParams({ _type: options.types.join(',') });
-  if (options.since) query.set('_since', options.since);
-  const kickoff = await retry(async () => {
-    const r = await raw(`${transport.baseUrl}/${offer.path}?${query.toString()}`, { method: 'GET', headers: { accept: 'application/fhir+json', prefer: 'respond-async' } }, signal);
-    if (r.status === 429 || r.status >= 500) throw await failure(r, 'Bulk export kick-off');
-    return r;
-  });
-  const location = kickoff.headers.get('content-location');
-  await kickoff.body?.cancel();
-  if (kickoff.status !== 202 || !location) {
-    ctx.onProgress?.({ done: report.received, message: `The server refused the bulk export (HTTP ${kickoff.status}); pulling page by page` });
-    return undefined;
-  }
-
-  const cancelOnServer = async (): Promise<void> => {
+  const deleteOnServer = async (location: string): Promise<void> => {
     // Best effort (export.html#bulk-data-delete-request): the server may free the job and its files.
     try {
       const r = await raw(location, { method: 'DELETE' });
@@ -147,14 +150,46 @@ export async function bulkPull(ctx: SyncContext, cs: CapabilityStatement, option
     }
   };
 
+  let job = options.progress.current();
+  if (job && !sameRequest(job, options.types, options.since, offer.level, options.group)) {
+    // Another export than this pull asks for (types or cursors changed since): dropped.
+    await deleteOnServer(job.statusUrl);
+    await options.progress.save(undefined, true);
+    job = undefined;
+  }
+  const resumed = job !== undefined;
+  if (!job) {
+    const query = new URLSearchParams({ _type: options.types.join(',') });
+    if (options.since) query.set('_since', options.since);
+    const kickoff = await retry(async () => {
+      const r = await raw(`${transport.baseUrl}/${offer.path}?${query.toString()}`, { method: 'GET', headers: { accept: 'application/fhir+json', prefer: 'respond-async' } }, signal);
+      if (r.status === 429 || r.status >= 500) throw await failure(r, 'Bulk export kick-off');
+      return r;
+    });
+    const location = kickoff.headers.get('content-location');
+    await kickoff.body?.cancel();
+    if (kickoff.status !== 202 || !location) {
+      ctx.onProgress?.({ done: report.received, message: `The server refused the bulk export (HTTP ${kickoff.status}); pulling page by page` });
+      return undefined;
+    }
+    // Persisted before anything else: a crash from here on resumes this export.
+    job = { statusUrl: location, types: options.types, ...(options.since ? { since: options.since } : {}), level: offer.level, ...(options.group !== undefined ? { group: options.group } : {}), kickedOffAt: ctx.now().toISOString(), done: [] };
+    await options.progress.save(job, true);
+  } else ctx.onProgress?.({ done: report.received, message: 'Bulk export: resuming the export in progress' });
+
+  let current: BulkExportProgress = job;
+  const save = async (next: BulkExportProgress, persist: boolean): Promise<void> => {
+    current = next;
+    await options.progress.save(next, persist);
+  };
+
   try {
     // Poll until the manifest (export.html#bulk-data-status-request).
     let wait = POLL_FIRST_MS;
-    let manifest: BulkManifest | undefined;
-    while (!manifest) {
+    while (!current.manifest) {
       checkCancelled(signal);
       const r = await retry(async () => {
-        const answer = await raw(location, { method: 'GET', headers: { accept: 'application/json' } }, signal);
+        const answer = await raw(current.statusUrl, { method: 'GET', headers: { accept: 'application/json' } }, signal);
         if (answer.status >= 400) throw await failure(answer, 'Bulk export status');
         return answer;
       });
@@ -167,40 +202,47 @@ export async function bulkPull(ctx: SyncContext, cs: CapabilityStatement, option
         wait = Math.min(wait * 2, POLL_MAX_MS);
         continue;
       }
-      manifest = parseManifest(await r.json());
+      const m = parseManifest(await r.json());
+      const strip = (files: ManifestFile[]) => files.map((f) => ({ type: f.type, url: f.url }));
+      await save({ ...current, manifest: { transactionTime: m.transactionTime, requiresAccessToken: m.requiresAccessToken, output: strip(m.output), error: strip(m.error), ...(m.deleted.length > 0 ? { deleted: strip(m.deleted) } : {}) } }, true);
     }
+    const manifest = current.manifest!;
 
     const wanted = new Set(options.types);
-    let errors = 0;
-    for (const file of manifest.error) {
-      await retry(async () => {
-        const r = await raw(file.url, { method: 'GET', headers: { accept: 'application/fhir+ndjson' }, credentials: manifest.requiresAccessToken }, signal);
-        if (r.status >= 400 || !r.body) throw await failure(r, 'Bulk export error file');
-        for await (const line of lines(r.body)) {
-          if (!line.trim() || errors >= ERROR_LIST_LIMIT) continue;
-          errors++;
-          let issue: unknown;
-          try {
-            issue = JSON.parse(line);
-          } catch {
-            issue = undefined;
+    if (!current.errorsReported) {
+      let errors = 0;
+      for (const file of manifest.error) {
+        await retry(async () => {
+          const r = await raw(file.url, { method: 'GET', headers: { accept: 'application/fhir+ndjson' }, credentials: manifest.requiresAccessToken }, signal);
+          if (r.status >= 400 || !r.body) throw await failure(r, 'Bulk export error file');
+          for await (const line of lines(r.body)) {
+            if (!line.trim() || errors >= ERROR_LIST_LIMIT) continue;
+            errors++;
+            let issue: unknown;
+            try {
+              issue = JSON.parse(line);
+            } catch {
+              issue = undefined;
+            }
+            report.failed.push({ resourceType: 'OperationOutcome', id: '', outcome: isOutcome(issue) ? issue : outcome('exception', 'The server reported an export error it did not describe') });
           }
-          report.failed.push({ resourceType: 'OperationOutcome', id: '', outcome: isOutcome(issue) ? issue : outcome('exception', 'The server reported an export error it did not describe') });
-        }
-      });
+        });
+      }
+      await save({ ...current, errorsReported: true }, false);
     }
     for (const file of manifest.output) {
-      if (!wanted.has(file.type)) continue;
+      if (!wanted.has(file.type) || current.done.includes(file.url)) continue;
       checkCancelled(signal);
-      // A file broken off is read again from its start: resources already written are recognised (same version).
+      // A file broken off (or a crash) is read again from its start, past the lines already written.
       await retry(async () => {
+        const skip = current.partial?.url === file.url ? current.partial.lines : 0;
         const r = await raw(file.url, { method: 'GET', headers: { accept: 'application/fhir+ndjson' }, credentials: manifest.requiresAccessToken }, signal);
         if (r.status >= 400 || !r.body) throw await failure(r, `Bulk export file (${file.type})`);
         let batch: Resource[] = [];
         let lineNo = 0;
         for await (const line of lines(r.body)) {
           lineNo++;
-          if (!line.trim()) continue;
+          if (lineNo <= skip || !line.trim()) continue;
           let resource: Resource;
           try {
             resource = JSON.parse(line) as Resource;
@@ -213,19 +255,74 @@ export async function bulkPull(ctx: SyncContext, cs: CapabilityStatement, option
           batch.push(resource);
           if (batch.length >= BATCH) {
             checkCancelled(signal);
+            // The position goes into the vault with the batch's map entries (one store transaction).
+            await save({ ...current, partial: { url: file.url, lines: lineNo } }, false);
             await options.write(file.type, batch);
             batch = [];
             ctx.onProgress?.({ done: report.received, message: `Bulk export: ${file.type}` });
           }
         }
+        const done: BulkExportProgress = { ...current, done: [...current.done, file.url] };
+        delete done.partial;
+        await save(done, batch.length === 0);
         if (batch.length > 0) await options.write(file.type, batch);
       });
       ctx.onProgress?.({ done: report.received, message: `Bulk export: ${file.type} done` });
     }
-    await cancelOnServer();
-    return { transactionTime: manifest.transactionTime, level: offer.level };
+    // Bulk Data 2.0: resources deleted since `_since`, as transaction Bundles of DELETE entries (export.html#response---complete-status).
+    for (const file of manifest.deleted ?? []) {
+      if (current.done.includes(file.url)) continue;
+      checkCancelled(signal);
+      const ids = new Map<string, string[]>();
+      await retry(async () => {
+        ids.clear();
+        const r = await raw(file.url, { method: 'GET', headers: { accept: 'application/fhir+ndjson' }, credentials: manifest.requiresAccessToken }, signal);
+        if (r.status >= 400 || !r.body) throw await failure(r, 'Bulk export deleted file');
+        for await (const line of lines(r.body)) {
+          if (!line.trim()) continue;
+          let bundle: Bundle | undefined;
+          try {
+            bundle = JSON.parse(line) as Bundle;
+          } catch {
+            bundle = undefined;
+          }
+          for (const entry of bundle?.resourceType === 'Bundle' ? (bundle.entry ?? []) : []) {
+            if (entry.request?.method !== 'DELETE') continue;
+            const type = entry.request.url?.split('/').at(-2);
+            if (!type || !wanted.has(type)) continue;
+            const id = historyEntryId(type, entry);
+            if (id === undefined) continue;
+            let list = ids.get(type);
+            if (!list) ids.set(type, (list = []));
+            list.push(id);
+          }
+        }
+      });
+      for (const [type, list] of ids) for (let i = 0; i < list.length; i += BATCH) await options.deleted(type, list.slice(i, i + BATCH));
+      await save({ ...current, done: [...current.done, file.url] }, true);
+    }
+    await options.finish(manifest.transactionTime);
+    await deleteOnServer(current.statusUrl);
+    return { transactionTime: manifest.transactionTime, level: offer.level, resumed };
   } catch (e) {
-    await cancelOnServer();
+    if (signal?.aborted) {
+      // Cancelled: the export is given up, here and on the server.
+      await deleteOnServer(current.statusUrl);
+      await options.progress.save(undefined, true);
+      throw e;
+    }
+    if (isGone(e)) {
+      // Expired on the server (status URL or a file gone): started again once, from the kick-off.
+      await options.progress.save(undefined, true);
+      if (resumed) return bulkPull(ctx, cs, options);
+      throw e;
+    }
+    if (e instanceof TransportError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429) {
+      // The export failed on the server (export.html#response---error-status): nothing to resume.
+      await deleteOnServer(current.statusUrl);
+      await options.progress.save(undefined, true);
+    }
+    // Otherwise (the network, 5xx past the retries, a crash) the vault keeps the export: the next pull resumes it.
     throw e;
   }
 }

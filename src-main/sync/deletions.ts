@@ -32,7 +32,7 @@ export function findDeletions(map: IdMap, seen: ReadonlySet<string>, types: read
 }
 
 /** Sends the deletions, `chunkSize` at a time, each chunk's map entries and conflicts in one store transaction. */
-export async function pushDeletions(ctx: SyncContext, entries: readonly IdMapEntry[], report: PushReport, onDone: (n: number) => void): Promise<void> {
+export async function pushDeletions(ctx: SyncContext, entries: readonly IdMapEntry[], report: PushReport, onDone: (n: number) => void, settled?: Set<string>): Promise<void> {
   const { transport, signal, store, repository, profile } = ctx;
   const server = profile.name;
   const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
@@ -41,11 +41,12 @@ export async function pushDeletions(ctx: SyncContext, entries: readonly IdMapEnt
     const ops: WriteOp[] = [];
     for (const entry of chunk) {
       checkCancelled(signal);
-      // Written again since the plan was made: a create or update for the next push, not a deletion.
+      // Written again since the plan was made: a create or update for the next push (backlog), not a deletion.
       if (await readLocal(repository, entry.resourceType, entry.localId)) continue;
       const gone = (): void => {
         const now = ctx.now().toISOString();
         ops.push(mapOp(server, { ...entry, localVersion: '', syncedAt: now, deleted: now }));
+        settled?.add(`${entry.resourceType}/${entry.localId}`);
         report.deleted = (report.deleted ?? 0) + 1;
       };
       try {

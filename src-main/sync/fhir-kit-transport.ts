@@ -156,6 +156,11 @@ export class FhirKitTransport implements SyncTransport {
     return this.call(`search ${resourceType}`, (s) => this.client.request(`${resourceType}${query ? `?${query}` : ''}`, { options: { signal: s } }), signal);
   }
 
+  history(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle> {
+    const query = new URLSearchParams(params.map(([k, v]): [string, string] => [k, v])).toString();
+    return this.call(`history ${resourceType}`, (s) => this.client.request(`${resourceType}/_history${query ? `?${query}` : ''}`, { options: { signal: s } }), signal);
+  }
+
   nextPage(bundle: Bundle, signal?: AbortSignal): Promise<Bundle | undefined> {
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     if (!next) return Promise.resolve(undefined);

@@ -12,6 +12,7 @@ import { outcome, outcomeStatus } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import type { WriteOp } from '../fhir/repository';
 import { bulkPull } from './bulk-pull';
+import { historyEntryId } from './history';
 import { analyzeCapabilities, searchableTypes } from './capability';
 import { originOf, sameContent, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
@@ -152,6 +153,100 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
     await store.write([...recordOps, stateOp(server, state)]);
   };
 
+  /**
+   * Server deletions (docs/sync.md "Pull", deletions) of resources mapped here: deleted here too when
+   * the local copy is the version last synced, a conflict (`pull-delete`) when it changed here since.
+   * Like a page: the local deletions first, then their map entries and conflicts in one store
+   * transaction; repeated after a crash, a resource already deleted here only has its entry marked.
+   */
+  const applyServerDeletions = async (resourceType: string, serverIds: Iterable<string>): Promise<void> => {
+    const deletes: WriteOp[] = [];
+    const after: IdMapEntry[] = [];
+    const recordOps: WriteOp[] = [];
+    for (const serverId of serverIds) {
+      const localId = map.localIdOf(resourceType, serverId);
+      if (localId === undefined) continue;
+      const entry = map.local(resourceType, localId);
+      const key = `${resourceType}/${localId}`;
+      // An open conflict is settled first: its resolution reads the server again.
+      if (!entry || entry.deleted || entry.serverId !== serverId || conflicted.has(key)) continue;
+      const gone: IdMapEntry = { ...entry, localVersion: '', syncedAt: startedAt, deleted: startedAt };
+      const current = await readLocal(ctx, resourceType, localId);
+      if (!current) {
+        // Deleted on both sides: the pair is history.
+        if (!options.dryRun) {
+          map.set(gone);
+          recordOps.push(mapOp(server, gone));
+        }
+        continue;
+      }
+      if (current.meta?.versionId !== entry.localVersion) {
+        report.conflicts++;
+        if (!options.dryRun) recordOps.push(conflictOp(server, { resourceType, localId, serverId, kind: 'pull-delete', detectedAt: startedAt, local: current }));
+        continue;
+      }
+      if (options.dryRun) {
+        report.deleted = (report.deleted ?? 0) + 1;
+        if (plan.length < PLAN_LIST_LIMIT) plan.push({ key, action: 'delete' });
+        continue;
+      }
+      deletes.push({ kind: 'delete', resourceType, id: localId });
+      after.push(gone);
+    }
+    if (options.dryRun) return;
+    if (deletes.length > 0) {
+      const results = await repository.writeBatch(deletes);
+      results.forEach((result, i) => {
+        if (result.status === 'deleted') {
+          report.deleted = (report.deleted ?? 0) + 1;
+          map.set(after[i]!);
+          recordOps.push(mapOp(server, after[i]!));
+        } else if (result.status === 'failed') {
+          report.failed.push({ resourceType, id: after[i]!.localId, status: outcomeStatus(result.outcome), outcome: result.outcome });
+        }
+      });
+    }
+    await store.write(recordOps);
+  };
+
+  /** Types with a live id map entry (computed once, only when a type without a cursor asks). */
+  let mappedTypes: Set<string> | undefined;
+  const hasMapped = (resourceType: string): boolean => {
+    if (!mappedTypes) {
+      mappedTypes = new Set();
+      for (const e of map.entries()) if (!e.deleted) mappedTypes.add(e.resourceType);
+    }
+    return mappedTypes.has(resourceType);
+  };
+  /**
+   * The server's deletions of a type since `since` (http.html#history: `Type/_history?_since=`,
+   * entries with request.method DELETE, newest first: a resource created again after its deletion
+   * is not deleted), when the CapabilityStatement lists `history-type` for it. Without a cursor
+   * (never pulled) the whole history, and only when something of the type is mapped.
+   */
+  const historyDeletions = async (resourceType: string, since: string | undefined): Promise<void> => {
+    const history = transport.history?.bind(transport);
+    const supported = capability.resources.find((r) => r.type === resourceType)?.interactions.includes('history-type');
+    if (!history || !supported || (since === undefined && !hasMapped(resourceType))) return;
+    const params: Array<[string, string]> = [['_count', String(options.pageSize ?? 100)]];
+    if (since) params.push(['_since', since]);
+    const newest = new Set<string>();
+    const deleted: string[] = [];
+    let page: Bundle | undefined = await retry(() => history(resourceType, params, signal));
+    while (page) {
+      checkCancelled(signal);
+      for (const e of page.entry ?? []) {
+        const id = historyEntryId(resourceType, e);
+        if (id === undefined || newest.has(id)) continue;
+        newest.add(id);
+        if (e.request?.method === 'DELETE') deleted.push(id);
+      }
+      const current: Bundle = page;
+      page = await retry(() => transport.nextPage(current, signal));
+    }
+    for (let i = 0; i < deleted.length; i += 100) await applyServerDeletions(resourceType, deleted.slice(i, i + 100));
+  };
+
   // Bulk Data first when offered: one export for every type, `_since` the oldest cursor (none if a type has none yet).
   const cursors = types.map((t) => state.pullCursor[t]);
   const since = cursors.every((c): c is string => c !== undefined) ? cursors.sort()[0] : undefined;
@@ -164,11 +259,25 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
           ...(options.group !== undefined ? { group: options.group } : {}),
           report,
           write: (resourceType, resources) => processPage(resourceType, { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }, false),
+          deleted: applyServerDeletions,
+          progress: {
+            current: () => state.bulkExport,
+            save: async (progress, persist) => {
+              state = { ...state };
+              if (progress) state.bulkExport = progress;
+              else delete state.bulkExport;
+              if (persist) await store.putState(server, state);
+            },
+          },
+          finish: async (transactionTime) => {
+            state = { ...state, pullCursor: { ...state.pullCursor, ...Object.fromEntries(types.map((t) => [t, transactionTime])) } };
+            delete state.bulkExport;
+            await store.putState(server, state);
+          },
         });
   if (bulk) {
     report.via = bulk.level;
-    state = { ...state, pullCursor: { ...state.pullCursor, ...Object.fromEntries(types.map((t) => [t, bulk.transactionTime])) } };
-    await store.putState(server, state);
+    if (bulk.resumed) report.resumed = true;
   } else report.via = 'paging';
 
   let typeIndex = 0;
@@ -188,6 +297,8 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
       const current: Bundle = page;
       page = await retry(() => transport.nextPage(current, signal));
     }
+    // A search lists no deleted resources: the history since the cursor the pull started from does.
+    await historyDeletions(resourceType, cursor);
     typeIndex++;
     ctx.onProgress?.({ done: report.received, message: `Pulled ${resourceType} (${typeIndex} of ${types.length} types)` });
   }

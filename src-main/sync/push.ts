@@ -14,13 +14,14 @@ import type { WriteOp } from '../fhir/repository';
 import { analyzeCapabilities, pushMode } from './capability';
 import { originCode, sameContent, SYNC_ORIGIN_SYSTEM, withoutServerMeta } from './content';
 import { checkCancelled, type SyncContext } from './context';
-import { findDeletions, pushDeletions } from './deletions';
-import { referenceTargets, rewriteReferences } from './references';
+import { pushDeletions } from './deletions';
+import { finishedState, liveEntry, planPush, type PlanItem } from './push-plan';
+import { rewriteReferences } from './references';
 import { withRetry } from './retry';
 import { pushScope } from './scope';
-import { conflictOp, IdMap, isSyncRecord, mapOp, stateOp } from './store';
+import { conflictOp, mapOp, stateOp } from './store';
 import { TransportError, weakEtag } from './transport';
-import type { IdMapEntry, PushReport, PushRun, SyncConflict, SyncState } from './types';
+import type { IdMapEntry, InFlightChunk, PushReport, PushRun, SyncConflict, SyncState } from './types';
 
 export interface PushOptions {
   mode: 'all' | 'changed';
@@ -31,13 +32,6 @@ export interface PushOptions {
   query?: string;
   /** Only notes whose review is done, and the unsynced resources they refer to. */
   reviewedOnly?: boolean;
-}
-
-interface PlanItem {
-  resourceType: string;
-  id: string;
-  key: string;
-  refs: string[];
 }
 
 /** What one sent resource came back as. */
@@ -102,10 +96,11 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   const { profile, repository, store, transport, signal } = ctx;
   const server = profile.name;
   const report: PushReport = { dryRun: options.dryRun === true, mode: 'none', planned: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: [], retries: 0 };
-  // From the store's index (no scan of the records). A deleted pair is history: a resource created
-  // again with its id is a new one, so the working map leaves deleted entries out (one pass).
+  // From the store's index (no scan of the records): a working copy, its writes reach the index chunk by chunk.
+  // A deleted pair is history: a resource created again with its id is a new one (`liveEntry`).
   let state: SyncState = await store.state(server);
-  const map = new IdMap([...(await store.idMap(server)).entries()].filter((e) => !e.deleted));
+  const working = await store.idMap(server);
+  const map = { local: (resourceType: string, id: string): IdMapEntry | undefined => liveEntry(working, resourceType, id), set: (e: IdMapEntry): void => working.set(e) };
   const conflicted = await store.conflictKeys(server);
   const allTypes = repository.types();
   // An interrupted push is finished first, as it was asked (docs/sync.md "Resume").
@@ -117,57 +112,46 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
     ...(options.reviewedOnly ? { reviewedOnly: true } : {}),
   };
   if (run.query !== undefined && run.reviewedOnly) throw new OperationOutcomeError(outcome('invalid', 'Push either by saved query or reviewed notes only, not both', { status: 400 }));
-  const scope = await pushScope(ctx, run, map);
-  const scopeTypes = scope ? [...new Set([...scope].map((k) => k.slice(0, k.indexOf('/'))))] : undefined;
-  const types = scopeTypes ?? (run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType));
-  /** Every current local resource of the pushed types: a mapped one not among them was deleted here. */
-  const seen = new Set<string>();
-
-  // Plan: every selected resource not yet in step with the server.
-  const items: PlanItem[] = [];
-  for (const resourceType of types) {
-    let after: Parameters<typeof repository.scan>[1]['after'];
-    for (;;) {
-      checkCancelled(signal);
-      const page = await repository.scan(resourceType, { limit: 500, ...(after ? { after } : {}) });
-      for (const r of page.resources) {
-        if (isSyncRecord(r) || !r.id) continue;
-        const key = `${resourceType}/${r.id}`;
-        seen.add(key);
-        if (conflicted.has(key) || (scope && !scope.has(key))) continue;
-        const entry = map.local(resourceType, r.id);
-        if (entry && entry.localVersion === r.meta?.versionId && (run.mode === 'changed' || entry.syncedAt >= run.startedAt)) continue;
-        items.push({ resourceType, id: r.id, key, refs: referenceTargets(r).map((t) => `${t.resourceType}/${t.id}`) });
-      }
-      if (!page.next) break;
-      after = page.next;
-    }
-  }
-  const ordered = dependencyOrder(items);
-  // A scoped push sends what its scope matches; deletions belong to pushes of whole types.
-  const deletions = scope ? [] : findDeletions(map, seen, run.types, conflicted);
+  // The plan watermark (push-plan.ts): the repository's clock before anything is read. The write of
+  // the unchanged state waits for the store's writer, so every write that took an earlier instant is
+  // committed and seen by the plan's reads; a dry run sets no watermark and needs no barrier.
+  const nowMs = Date.now();
+  const planAt = new Date(nowMs).toISOString();
+  if (!options.dryRun) await store.putState(server, state);
+  const scope = await pushScope(ctx, run, working);
+  const types = run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType);
+  const plan = await planPush({ repository, run, state, map: working, conflicted, scope, types, nowMs, ...(signal ? { signal } : {}) });
+  const ordered = dependencyOrder(plan.items);
+  const deletions = plan.deletions;
   report.planned = ordered.length + deletions.length;
+  report.planRead = plan.read;
+  report.planExamined = plan.examined;
   if (options.dryRun) {
-    const plan: NonNullable<PushReport['plan']> = ordered.slice(0, PLAN_LIST_LIMIT).map((i) => ({ key: i.key, action: map.local(i.resourceType, i.id) ? 'update' : 'create' }));
-    for (const d of deletions.slice(0, Math.max(0, PLAN_LIST_LIMIT - plan.length))) plan.push({ key: `${d.resourceType}/${d.localId}`, action: 'delete' });
-    report.plan = plan;
+    const listed: NonNullable<PushReport['plan']> = ordered.slice(0, PLAN_LIST_LIMIT).map((i) => ({ key: i.key, action: map.local(i.resourceType, i.id) ? 'update' : 'create' }));
+    for (const d of deletions.slice(0, Math.max(0, PLAN_LIST_LIMIT - listed.length))) listed.push({ key: `${d.resourceType}/${d.localId}`, action: 'delete' });
+    report.plan = listed;
     return report;
   }
+  /** Keys brought in step by this push (sent and mapped at their version, or deleted on the server). */
+  const settled = new Set<string>();
+  /** What this push had to bring in step: what it leaves out of step is the next plan's backlog. */
+  const leftOver = (): string[] => [...ordered.map((i) => i.key), ...deletions.map((d) => `${d.resourceType}/${d.localId}`), ...plan.conflicted].filter((k) => !settled.has(k));
+  const finish = (): SyncState => {
+    const next = finishedState({ ...state, lastPushAt: run.startedAt }, run, planAt, leftOver());
+    delete next.pushRun;
+    delete next.inFlight;
+    return next;
+  };
   const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, ctx.retry, signal, () => report.retries++);
   const capability = analyzeCapabilities(transport.baseUrl, await retry(() => transport.capabilities(signal)));
   if (!capability.r4) throw new OperationOutcomeError(outcome('not-supported', capability.problems.join('; '), { status: 400 }));
   report.mode = pushMode(capability);
   if (ordered.length === 0 && deletions.length === 0) {
-    if (state.pushRun) {
-      state = { ...state, lastPushAt: run.startedAt };
-      delete state.pushRun;
-      delete state.inFlight;
-      await store.putState(server, state);
-    }
+    // Nothing to send: the watermark moves (an empty plan stays cheap); a finished run is cleared.
+    const next = state.pushRun ? finish() : finishedState(state, run, planAt, plan.conflicted);
+    await store.putState(server, next);
     return report;
   }
-  state = { ...state, pushRun: run };
-  await store.putState(server, state);
 
   const planned = new Set(ordered.map((i) => i.key));
   /** Resources sent while a reference of theirs could not be resolved yet (a cycle): sent again at the end. */
@@ -317,23 +301,28 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       const entry: IdMapEntry = { resourceType: p.item.resourceType, localId: p.item.id, serverId: resource.id, serverVersion: resource.meta.versionId, localVersion, syncedAt: ctx.now().toISOString() };
       map.set(entry);
       ops.push(mapOp(server, entry));
+      if (localVersion !== '') settled.add(p.item.key);
     }
     return ops;
   };
 
-  const runChunk = async (chunk: PlanItem[], isFixup: boolean): Promise<void> => {
-    checkCancelled(signal);
-    // Read at send time: what is sent is the current version (the plan holds keys only).
-    const locals: Array<{ item: PlanItem; local: Resource }> = [];
+  type Locals = Array<{ item: PlanItem; local: Resource }>;
+  /** The chunk's resources at their current version (the plan holds keys only). */
+  const readChunk = async (chunk: PlanItem[]): Promise<Locals> => {
+    const locals: Locals = [];
     for (const item of chunk) {
       try {
         locals.push({ item, local: await repository.read(item.resourceType, item.id) });
       } catch {
-        // Deleted locally since the plan: the next push sends the deletion.
+        // Deleted locally since the plan: left out of step, so the next plan reads it (backlog) and sends the deletion.
       }
     }
-    state = { ...state, inFlight: { keys: locals.map((l) => `${l.item.key}@${l.local.meta?.versionId ?? ''}`), sentAt: ctx.now().toISOString() } };
-    await store.putState(server, state);
+    return locals;
+  };
+  const inFlightOf = (locals: Locals): InFlightChunk => ({ keys: locals.map((l) => `${l.item.key}@${l.local.meta?.versionId ?? ''}`), sentAt: ctx.now().toISOString() });
+
+  /** Sends one chunk; returns its bookkeeping (map entries, conflicts) for the chunk's store transaction. */
+  const sendChunk = async (locals: Locals, isFixup: boolean): Promise<WriteOp[]> => {
     // Groups: a transaction takes the whole chunk (new resources referred to by urn:uuid); batch and
     // single requests cannot refer to each other, so a group ends before a resource that needs one created in it.
     const pending = new Map<string, string>();
@@ -362,33 +351,55 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
       group.push(prepared);
     }
     await flush();
-    state = { ...state };
-    delete state.inFlight;
-    await store.write([...ops, stateOp(server, state)]);
+    return ops;
   };
 
+  // The chunks: the plan's, then the fix-ups (all known once the plan's last chunk is sent).
+  const size = profile.chunkSize;
+  const mainChunks = Math.ceil(ordered.length / size);
+  const chunkAt = (n: number): { items: PlanItem[]; fixup: boolean } | undefined => {
+    if (n < mainChunks) return { items: ordered.slice(n * size, (n + 1) * size), fixup: false };
+    const k = n - mainChunks;
+    return k * size < fixups.length ? { items: fixups.slice(k * size, (k + 1) * size), fixup: true } : undefined;
+  };
+
+  // One store transaction per chunk (docs/sync.md "Push", step 5): a chunk's results are written with
+  // the next chunk's in-flight keys, and the first chunk's keys with the run. A crash anywhere leaves
+  // the run persisted; what a lost answer had landed is found by the conditional creates and the
+  // 412 content check (section 4), so the in-flight keys are what status reports, not what resume needs.
   let done = 0;
-  for (let i = 0; i < ordered.length; i += profile.chunkSize) {
-    const chunk = ordered.slice(i, i + profile.chunkSize);
-    await runChunk(chunk, false);
-    done += chunk.length;
-    ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
-  }
-  // Cycles: everything is on the server now, so the references left local can be rewritten.
-  for (let i = 0; i < fixups.length; i += profile.chunkSize) {
-    const chunk = fixups.slice(i, i + profile.chunkSize);
-    const before = { created: report.created, updated: report.updated, unchanged: report.unchanged };
-    await runChunk(chunk, true);
-    // The fix-up is the same resource again, not another one pushed.
-    Object.assign(report, before);
-  }
-  await pushDeletions(ctx, deletions, report, (n) => {
-    done += n;
-    ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
-  });
-  state = { ...state, lastPushAt: run.startedAt };
-  delete state.pushRun;
-  delete state.inFlight;
+  let current = chunkAt(0);
+  let locals = current ? await readChunk(current.items) : [];
+  state = { ...state, pushRun: run, ...(current ? { inFlight: inFlightOf(locals) } : {}) };
   await store.putState(server, state);
+  for (let n = 0; current; n++) {
+    checkCancelled(signal);
+    const before = { created: report.created, updated: report.updated, unchanged: report.unchanged };
+    const ops = await sendChunk(locals, current.fixup);
+    // A fix-up is the same resource again, not another one pushed.
+    if (current.fixup) Object.assign(report, before);
+    const next = chunkAt(n + 1);
+    const nextLocals = next ? await readChunk(next.items) : [];
+    state = { ...state };
+    if (next) state.inFlight = inFlightOf(nextLocals);
+    else delete state.inFlight;
+    // The last chunk of a push without deletions also finishes the run, in the same transaction.
+    if (!next && deletions.length === 0) state = finish();
+    await store.write([...ops, stateOp(server, state)]);
+    if (!current.fixup) {
+      done += current.items.length;
+      ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
+    }
+    current = next;
+    locals = nextLocals;
+  }
+  if (deletions.length > 0) {
+    await pushDeletions(ctx, deletions, report, (n) => {
+      done += n;
+      ctx.onProgress?.({ done, total: report.planned, message: `Pushed ${done} of ${report.planned}` });
+    }, settled);
+    state = finish();
+    await store.putState(server, state);
+  }
   return report;
 }

@@ -10,6 +10,7 @@ import { fromBasic } from '../query/saved';
 import { basicToRecord, isReviewBasic } from '../review/record';
 import { checkCancelled, type SyncContext } from './context';
 import { readLocal } from './forms';
+import { liveEntry } from './push-plan';
 import { referenceTargets } from './references';
 import type { IdMap } from './store';
 import type { PushRun } from './types';
@@ -64,7 +65,7 @@ export async function pushScope(ctx: SyncContext, run: PushRun, map: IdMap): Pro
     const r = queue.pop()!;
     for (const t of referenceTargets(r)) {
       const key = `${t.resourceType}/${t.id}`;
-      if (keys.has(key) || map.local(t.resourceType, t.id)) continue;
+      if (keys.has(key) || liveEntry(map, t.resourceType, t.id)) continue;
       const target = await readLocal(ctx.repository, t.resourceType, t.id).catch(() => undefined);
       if (target) add(target);
     }

@@ -50,6 +50,11 @@ export interface SyncTransport {
   delete(resourceType: string, id: string, ifMatch: string | undefined, signal?: AbortSignal): Promise<void>;
   /** GET [base]/Type?params (search.html). */
   search(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle>;
+  /**
+   * GET [base]/Type/_history?params (http.html#history, type level), newest first, paged like a
+   * search. Optional: without it, pull does not see server deletions by paging.
+   */
+  history?(resourceType: string, params: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<Bundle>;
   /** The page the Bundle's `next` link points to; undefined on the last page (http.html#paging). */
   nextPage(bundle: Bundle, signal?: AbortSignal): Promise<Bundle | undefined>;
   /**

@@ -121,9 +121,40 @@ export interface SyncState {
   /** The push in progress (absent when none). */
   pushRun?: PushRun;
   inFlight?: InFlightChunk;
+  /**
+   * Plan watermarks of push (docs/sync.md "Push", step 1), per type (`*`: a push of every type):
+   * every local version last updated before it is in step with the server, in an open conflict, or
+   * listed in `pushBacklog`. A push of changes reads only what was updated (or deleted) since.
+   * Instants of the repository's clock (meta.lastUpdated).
+   */
+  pushedThrough?: Record<string, string>;
+  /** `Type/id` of resources a finished push left out of step (refused, a reference left local, deleted while sent, in conflict): the next plan reads them whatever their lastUpdated. */
+  pushBacklog?: string[];
+  /** A Bulk Data export pulled into the vault and not finished yet (bulk-pull.ts): resumed, not started again. */
+  bulkExport?: BulkExportProgress;
 }
 
-export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed' | 'push-delete';
+/** An export in progress (docs/sync.md "Pull", Bulk Data): where to poll, and which files are in. */
+export interface BulkExportProgress {
+  /** The kick-off's Content-Location (the status URL). */
+  statusUrl: string;
+  /** The export's types (comma-separated `_type`), `_since` and level, so a resume asks for the same export. */
+  types: string[];
+  since?: string;
+  level: 'bulk-system' | 'bulk-patient' | 'bulk-group';
+  group?: string;
+  kickedOffAt: string;
+  /** The manifest once the server completed the export (absent while polling). */
+  manifest?: { transactionTime: string; requiresAccessToken: boolean; output: Array<{ type: string; url: string }>; error: Array<{ type: string; url: string }>; deleted?: Array<{ type: string; url: string }> };
+  /** Output (and deleted) file URLs imported completely. */
+  done: string[];
+  /** Of the file being imported: its URL and how many of its lines are written (a resume skips them). */
+  partial?: { url: string; lines: number };
+  /** Error files already reported. */
+  errorsReported?: boolean;
+}
+
+export type ConflictKind = 'push-precondition' | 'push-conflict' | 'pull-both-changed' | 'push-delete' | 'pull-delete';
 
 /** A resource changed on both sides: nothing overwritten, both versions kept until resolved. */
 export interface SyncConflict {
@@ -164,6 +195,10 @@ export interface PushReport {
   cancelled?: boolean;
   /** Local deletions pushed (DELETE done, or the server had it gone already). */
   deleted?: number;
+  /** How the plan read the vault: `since` the last push's watermark, `full` every resource of the types, `scope` a scope's keys (docs/sync.md "Push"). */
+  planRead?: 'since' | 'full' | 'scope';
+  /** Local resources the plan read. */
+  planExamined?: number;
 }
 
 export interface PullReport {
@@ -179,8 +214,12 @@ export interface PullReport {
   pages: number;
   /** How the resources came: Bulk Data `$export` (system, Patient or Group level) or search paging. */
   via?: 'bulk-system' | 'bulk-patient' | 'bulk-group' | 'paging';
-  plan?: Array<{ key: string; action: 'create' | 'update' }>;
+  plan?: Array<{ key: string; action: 'create' | 'update' | 'delete' }>;
   cancelled?: boolean;
+  /** Server deletions applied here (the local copy had not changed since the last sync). */
+  deleted?: number;
+  /** A Bulk Data export resumed after an interruption (docs/sync.md "Pull"). */
+  resumed?: boolean;
 }
 
 export interface ConnectionReport {

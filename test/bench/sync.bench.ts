@@ -13,6 +13,10 @@
  * map is empty and again when it holds every pushed resource, its plan alone (a dry run), and the
  * one scan that builds the index in a new session.
  *
+ * Every time is given as wall-clock and as CPU time of the process (client, vault and the
+ * in-process servers together), so that a loaded machine does not change the per-CPU-second figures
+ * and ratios much.
+ *
  * HEARTH_BENCH_SYNC_N overrides the 100,000 (for quick runs; the figure names stay);
  * HEARTH_BENCH_SYNC_CHUNK the resources per Bundle (default 250). Prints a table and writes
  * bench-results/sync.json (figure name → number, unit in the name).
@@ -103,12 +107,18 @@ async function serverCount(server: MedplumServer): Promise<{ total: number; dupl
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
+/** CPU time of this process so far (user + system, ms): the client, the vault and the in-process servers. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 async function main(): Promise<void> {
   const results: Record<string, number> = {};
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-sync-'));
   const servers: MedplumServer[] = [];
   try {
+    results['load average (1 min) at start'] = Math.round(os.loadavg()[0]! * 10) / 10;
     console.log(`Hearth sync benchmark: push ${N} resources (${CHUNK} per transaction Bundle) to Medplum over HTTP`);
     const vault = await createVault(path.join(dir, 'vault'), 'benchmark passphrase, not a secret', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
     const server = await startMedplumServer({ indexTags: true });
@@ -141,6 +151,7 @@ async function main(): Promise<void> {
     recording = true;
     let last = 0;
     t = performance.now();
+    let cpu = cpuMs();
     const big = await sync.push('medplum', { mode: 'changed' }, undefined, (p) => {
       if (p.done - last >= N / 10) {
         last = p.done;
@@ -148,6 +159,7 @@ async function main(): Promise<void> {
       }
     });
     const pushMs = performance.now() - t;
+    const pushCpuMs = cpuMs() - cpu;
     recording = false;
     if (big.created !== N || big.failed.length > 0) throw new Error(`push created ${big.created} of ${N}, failed ${big.failed.length}`);
     const counted = await serverCount(server);
@@ -156,12 +168,16 @@ async function main(): Promise<void> {
     results['push (s)'] = seconds(pushMs);
     results['push (resources/s)'] = Math.round(N / (pushMs / 1000));
     results['push Bundles'] = sent.length;
+    results['push CPU (s)'] = seconds(pushCpuMs);
+    results['push (resources per CPU-second)'] = Math.round(N / (pushCpuMs / 1000));
 
     // 3. The same small push again with the id map full: the cost per resource should not grow.
     await seed(vault, synthetic('c', SMALL));
     t = performance.now();
+    cpu = cpuMs();
     const plan = await sync.push('medplum', { mode: 'changed', dryRun: true });
     const planFullMs = performance.now() - t;
+    const planFullCpuMs = cpuMs() - cpu;
     t = performance.now();
     const smallFull = await sync.push('medplum', { mode: 'changed' });
     const smallFullMs = performance.now() - t;
@@ -169,6 +185,15 @@ async function main(): Promise<void> {
     results['push 1k, map empty (ms)'] = Math.round(smallEmptyMs);
     results[`push 1k, map ${N + SMALL} (ms)`] = Math.round(smallFullMs);
     results[`plan of push 1k, map ${N + SMALL} (ms)`] = Math.round(planFullMs);
+    results[`plan of push 1k, map ${N + SMALL}: CPU (ms)`] = Math.round(planFullCpuMs);
+    results[`plan of push 1k, map ${N + SMALL}: resources read`] = plan.planExamined ?? -1;
+    // Nothing changed since: the plan of the next push reads the index rows of the last push's records only.
+    t = performance.now();
+    cpu = cpuMs();
+    const idle = await sync.push('medplum', { mode: 'changed', dryRun: true });
+    results[`plan, nothing changed, vault of ${N + 2 * SMALL}: CPU (ms)`] = Math.round(cpuMs() - cpu);
+    results[`plan, nothing changed, vault of ${N + 2 * SMALL} (ms)`] = Math.round(performance.now() - t);
+    if (idle.planned !== 0) throw new Error(`idle plan planned ${idle.planned}`);
     // A new session builds its index with one scan of Basic.
     t = performance.now();
     const status = await service().status('medplum');
@@ -184,16 +209,23 @@ async function main(): Promise<void> {
     const limitServer = await startMedplumServer({ indexTags: true });
     servers.push(limitServer);
     t = performance.now();
+    cpu = cpuMs();
     for (const body of sent) {
       const response = await fetch(limitServer.baseUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body });
       const answer = (await response.json()) as Bundle;
       if (!response.ok || answer.type !== 'transaction-response') throw new Error(`limit: ${response.status}`);
     }
     const limitMs = performance.now() - t;
+    const limitCpuMs = cpuMs() - cpu;
     const limitCount = await serverCount(limitServer);
     results['limit: same Bundles with fetch (s)'] = seconds(limitMs);
     results['limit (resources/s)'] = Math.round(limitCount.total / (limitMs / 1000));
     results['push / limit (ratio)'] = Math.round((results['push (resources/s)']! / results['limit (resources/s)']!) * 100) / 100;
+    results['limit CPU (s)'] = seconds(limitCpuMs);
+    results['limit (resources per CPU-second)'] = Math.round(limitCount.total / (limitCpuMs / 1000));
+    results['push / limit per CPU-second (ratio)'] = Math.round((results['push (resources per CPU-second)']! / results['limit (resources per CPU-second)']!) * 100) / 100;
+    const load = os.loadavg();
+    results['load average (1 min) at end'] = Math.round(load[0]! * 10) / 10;
   } finally {
     for (const s of servers) await s.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

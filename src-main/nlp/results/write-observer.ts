@@ -38,6 +38,7 @@ export function observeWrites(repository: ResourceRepository, listener: WriteLis
     list: (type, options) => repository.list(type, options),
     search: (type, params, options) => repository.search(type, params, options),
     scan: (type, options) => repository.scan(type, options),
+    ...(repository.scanVersions ? { scanVersions: (type: string, options: Parameters<NonNullable<ResourceRepository['scanVersions']>>[1]) => repository.scanVersions!(type, options) } : {}),
     async create<T extends Resource>(resource: T): Promise<T> {
       const created = await repository.create(resource);
       report([written(created)]);

@@ -80,3 +80,14 @@ export function originCounts(resources: Resource[]): Map<string, number> {
 export function newService(repository: ResourceRepository = new MemoryRepository(), extra: Partial<SyncServiceOptions> = {}): SyncService {
   return new SyncService({ repository, secrets: createSecretBox(ephemeralSecretKey), retry: FAST_RETRY, ...extra });
 }
+
+/** The repository with its writeBatch replaced (tests count or interrupt store transactions); every other method as it is. */
+export function withWriteBatch(repo: ResourceRepository, writeBatch: ResourceRepository['writeBatch']): ResourceRepository {
+  return new Proxy(repo, {
+    get(target, prop) {
+      if (prop === 'writeBatch') return writeBatch;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

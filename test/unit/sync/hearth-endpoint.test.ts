@@ -26,7 +26,7 @@ import { SyncService } from '../../../src-main/sync/service';
 import { startFhirServer, type FhirServer } from '../../../src-main/transport/fhir-server';
 import { createVault, openVault } from '../../../src-main/vault';
 import type { Vault } from '../../../src-main/vault/types';
-import { dataSet, FAST_RETRY, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, FAST_RETRY, localResources, newService, originCounts, seed, SYNC_TYPES, withWriteBatch } from './fixtures';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -106,14 +106,7 @@ async function startHearthServer(onCommit: (n: number) => void = () => undefined
       if (options?.atomic) onCommit(++state.commits);
       return results;
     };
-    const counted = new Proxy(repo, {
-      get(target, prop) {
-        if (prop === 'writeBatch') return writeBatch;
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    http = await startFhirServer({ repo: counted, port, token: TOKEN, warmCapabilities: false });
+    http = await startFhirServer({ repo: withWriteBatch(repo, writeBatch), port, token: TOKEN, warmCapabilities: false });
     Object.assign(state, { baseUrl: http.baseUrl, vault, repo });
   };
   await listen(0);

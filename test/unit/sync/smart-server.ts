@@ -47,6 +47,10 @@ export interface SmartServer {
   requests: Array<{ method: string; path: string; status: number }>;
   bulkKickoffs: Array<{ query: string; prefer: string | undefined }>;
   bulkDeletes: number;
+  /** Resources deleted on the server: listed in the manifest's `deleted` file (Bulk Data 2.0) when any. */
+  bulkDeleted: Array<{ type: string; id: string }>;
+  /** The type whose export file stops after `afterLines` lines and never ends (a download in the middle). */
+  bulkStall: { type: string; afterLines: number } | undefined;
   /** Forgets every issued access token (they answer 401 from now on). */
   revokeAccessTokens(): void;
   close(): Promise<void>;
@@ -83,6 +87,8 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
     requests: [],
     bulkKickoffs: [],
     bulkDeletes: 0,
+    bulkDeleted: [],
+    bulkStall: undefined,
   };
   let origin = '';
   const lifetime = options.tokenLifetimeS ?? 3600;
@@ -253,6 +259,7 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
         requiresAccessToken: true,
         output: types.map((t) => ({ type: t, url: `${origin}/fhir/bulk-files/${status[1]}/${t}.ndjson` })),
         error: [],
+        ...(state.bulkDeleted.length > 0 ? { deleted: [{ type: 'Bundle', url: `${origin}/fhir/bulk-files/${status[1]}/deleted.ndjson` }] } : {}),
       });
     }
     const file = path.match(/^\/fhir\/bulk-files\/([\w-]+)\/(\w+)\.ndjson$/);
@@ -265,9 +272,18 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
       }
       record(200);
       res.writeHead(200, { 'content-type': 'application/fhir+ndjson' });
+      if (file[2] === 'deleted') {
+        const entry = state.bulkDeleted.map((d) => ({ request: { method: 'DELETE' as const, url: `${d.type}/${d.id}` } }));
+        res.end(`${JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry })}\n`);
+        return;
+      }
       // One line per write: the client reads a stream, not one body.
-      for (const r of state.resources.filter((x) => x.resourceType === file[2] && since(x, job.since))) res.write(`${JSON.stringify(r)}\n`);
-      res.end();
+      const lines = state.resources.filter((x) => x.resourceType === file[2] && since(x, job.since)).map((r) => `${JSON.stringify(r)}\n`);
+      const stalled = state.bulkStall;
+      const stall = stalled && stalled.type === file[2] ? stalled.afterLines : undefined;
+      for (const line of stall === undefined ? lines : lines.slice(0, stall)) res.write(line);
+      // Stalled: the answer stays open until the client goes away.
+      if (stall === undefined) res.end();
       return;
     }
     const search = path.match(/^\/fhir\/(\w+)$/);
