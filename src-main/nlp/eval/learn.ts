@@ -51,7 +51,8 @@ function engineConcept(e: Entity): CorrectionAnnotation['concept'] {
  * The review record a careful reviewer would leave on a document given the engine's entities and
  * the gold: exact matches accepted (with the gold's type, traits and concept), an engine entity
  * overlapping an unmatched gold one of its category re-spanned to it, other engine entities
- * rejected, the gold entities still missing added. Ids as the review service gives them.
+ * rejected, the gold entities still missing added; an engine entity whose concept the gold
+ * corrects keeps the engine's in `engineConcept`. Ids as the review service gives them.
  */
 export function simulateReview(document: GoldDocument, predicted: readonly Entity[]): { note: CorrectionNote; counts: ReviewCounts } {
   const counts: ReviewCounts = { accepted: 0, rejected: 0, respanned: 0, edited: 0, added: 0 };
@@ -66,6 +67,9 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
   };
   const reviewed = (id: string, origin: 'engine' | 'reviewer', gold: Entity, engine: Entity | undefined, edited: boolean): CorrectionAnnotation => {
     const concept = goldConcept(gold) ?? (engine ? engineConcept(engine) : undefined);
+    // The engine's link, kept apart when the reviewer corrects it (as the review service records it).
+    const proposed = engine ? engineConcept(engine) : undefined;
+    const corrected = proposed !== undefined && proposed.code !== concept?.code;
     return {
       id,
       origin,
@@ -75,6 +79,7 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
       type: gold.Type,
       traits: gold.Traits.map((t) => t.Name),
       ...(concept ? { concept } : {}),
+      ...(corrected ? { engineConcept: proposed } : {}),
       decision: 'accepted',
       edited,
     };
