@@ -81,7 +81,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   };
   const jobs = new JobManager({ onEvent: emit });
   // What reviewers' corrections teach the engine: derived from the review records, rebuilt when
-  // they change; a new version restarts the engine with it (notes analysed without it are outdated).
+  // they change; a new version restarts the engine with it (the notes its rules can change are re-run).
   const learning: LearningService = new LearningService({ repository: store, onChange: (): Promise<void> => nlp.engineChanged() });
   // The review service writes to the store itself (and updates its queue from its own writes);
   // it hears every other write, the NLP queue's results included, through this observer.

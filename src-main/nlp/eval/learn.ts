@@ -178,13 +178,13 @@ export function formatLearning(runs: readonly LearningExperiment[]): string {
   const lines = [
     `held out: ${first.heldOutDocuments} documents; corrected: up to ${Math.max(...runs.map((r) => r.correctedDocuments))} (documents at even positions in id order)`,
     '',
-    'corrected docs  corrections  suppr  terms  concepts  triggers | strict F1  MEDICAL_CONDITION  overlap F1  ICD-10-CM@1  RxNorm@1',
-    `${'0'.padStart(14)}  ${'0'.padStart(11)}  ${''.padStart(5)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(8)} | ${f4(first.before.strict.overall.f1).padStart(9)}  ${f4(first.before.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(first.before.overlap.overall.f1).padStart(10)}  ${f4(first.before.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(first.before.linking.rxnorm.accuracyAt1).padStart(8)}`,
+    'corrected docs  corrections  suppr  terms  concepts  links  triggers  pseudo | strict F1  MEDICAL_CONDITION  overlap F1  ICD-10-CM@1  RxNorm@1',
+    `${'0'.padStart(14)}  ${'0'.padStart(11)}  ${''.padStart(5)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(6)} | ${f4(first.before.strict.overall.f1).padStart(9)}  ${f4(first.before.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(first.before.overlap.overall.f1).padStart(10)}  ${f4(first.before.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(first.before.linking.rxnorm.accuracyAt1).padStart(8)}`,
   ];
   for (const r of runs) {
     const m = r.model;
     lines.push(
-      `${String(r.correctedDocuments).padStart(14)}  ${String(r.review.corrections).padStart(11)}  ${String(m.suppressions.length).padStart(5)}  ${String(m.terms.length).padStart(5)}  ${String(m.concepts.length).padStart(8)}  ${String(m.triggers.length).padStart(8)} | ${f4(r.after.strict.overall.f1).padStart(9)}  ${f4(r.after.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(r.after.overlap.overall.f1).padStart(10)}  ${f4(r.after.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(r.after.linking.rxnorm.accuracyAt1).padStart(8)}`,
+      `${String(r.correctedDocuments).padStart(14)}  ${String(r.review.corrections).padStart(11)}  ${String(m.suppressions.length).padStart(5)}  ${String(m.terms.length).padStart(5)}  ${String(m.concepts.length).padStart(8)}  ${String(m.rejectedConcepts.length).padStart(5)}  ${String(m.triggers.length).padStart(8)}  ${String(m.pseudoTriggers.length).padStart(6)} | ${f4(r.after.strict.overall.f1).padStart(9)}  ${f4(r.after.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(r.after.overlap.overall.f1).padStart(10)}  ${f4(r.after.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(r.after.linking.rxnorm.accuracyAt1).padStart(8)}`,
     );
   }
   const last = runs[runs.length - 1]!;
