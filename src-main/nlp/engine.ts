@@ -55,8 +55,10 @@ export interface NlpEngineInit {
   /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
   packs?: TerminologyPacks;
   /**
-   * What reviewers' corrections taught (learning/): suppressions, user terms, concept choices and
-   * trigger phrases. Its version joins the packs' in the stamp, so notes analysed without it are outdated.
+   * What reviewers' corrections taught (learning/): suppressions, user terms, concept choices,
+   * rejected concept links, trigger and pseudo-trigger phrases. Its version joins the packs' in
+   * `versions` (a vault session stamps each note with the rules that can touch it instead:
+   * learning/relevance.ts).
    */
   learned?: LearnedModel;
 }

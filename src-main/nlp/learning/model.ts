@@ -38,21 +38,15 @@ export interface LearnedSuppression {
   accepted: number;
 }
 
-/** A text-to-concept link reviewers corrected in a scope (the places as for suppressions). */
-export interface LearnedConceptRejection {
-  /** The mention's text, normalised (normalizeText). */
-  text: string;
-  category: EntityCategory;
+/**
+ * A text-to-concept link reviewers corrected, in a scope (the places as for suppressions); the
+ * evidence counts reviewed mentions of the text there where the engine's code was replaced, and
+ * where it was kept.
+ */
+export interface LearnedConceptRejection extends LearnedSuppression {
   system: 'ICD10CM' | 'RXNORM';
   /** The code the engine proposed and reviewers replaced (or removed). */
   code: string;
-  scope: SuppressionScope;
-  section?: SectionKind;
-  before?: string;
-  after?: string;
-  /** Reviewed mentions of the text in this scope where the engine's code was replaced, and where it was kept. */
-  rejected: number;
-  accepted: number;
 }
 
 export interface LearnedTerm {

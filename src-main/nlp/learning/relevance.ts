@@ -18,7 +18,7 @@
  * Evidence counts (rejected, added, support...) are not part of a rule's identity here: a rule
  * seen once more changes nothing on the notes it touches.
  */
-import { unitsOf } from '../match/normalize';
+import { depluralize, unitsOf } from '../match/normalize';
 import { normalizeWord } from '../text/normalize';
 import type { NlpVersions } from '../types';
 import type { NoteAnalyzer } from '../results/processor';
@@ -54,12 +54,18 @@ function unitKeys(text: string, into: Set<string>): void {
 
 function textKeys(text: string): Set<string> {
   const keys = new Set<string>();
+  if (!/[\u0080-\uffff]/.test(text)) {
+    // ASCII (most notes): the same keys as unitsOf gives, without its per-unit objects (runs of
+    // letters and digits, lower-cased and plural-folded; "'s" gives a key "s" more, which is safe).
+    const lower = text.toLowerCase();
+    for (const word of lower.split(/[^a-z0-9]+/)) if (word !== '') keys.add(depluralize(word));
+    if (lower.includes('-')) for (const m of lower.matchAll(/([a-z0-9]+)-+(?=([a-z0-9]+))/g)) keys.add(depluralize(m[1]!) + depluralize(m[2]!));
+    return keys;
+  }
   unitKeys(text, keys);
   // Outside ASCII, case and composition can split units differently: the other spellings' keys too (more is safe).
-  if (/[\u0080-\uffff]/.test(text)) {
-    unitKeys(text.normalize('NFC'), keys);
-    unitKeys(text.toLowerCase(), keys);
-  }
+  unitKeys(text.normalize('NFC'), keys);
+  unitKeys(text.toLowerCase(), keys);
   return keys;
 }
 

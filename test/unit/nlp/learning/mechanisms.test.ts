@@ -46,6 +46,13 @@ function reviewed(documentId: string, text: string, change: (annotations: Correc
   return { documentId, text, done, annotations };
 }
 
+/** A note reviewed with the traits of its conditions changed. */
+function withConditionTraits(id: string, text: string, change: (traits: readonly TraitName[]) => TraitName[]): CorrectionNote {
+  return reviewed(id, text, (annotations) => {
+    for (const a of annotations) if (a.category === 'MEDICAL_CONDITION') Object.assign(a, { traits: change(a.traits), edited: true });
+  });
+}
+
 function reject(text: string, phrase: string, category: EntityCategory) {
   return (annotations: CorrectionAnnotation[]): void => {
     const [begin, end] = find(text, phrase);
@@ -211,15 +218,8 @@ describe('user terms', () => {
 
 describe('trait triggers', () => {
   // "nil" is no trigger of the built-in ConText lexicon.
-  const notes = [
-    'REVIEW OF SYSTEMS:\nNil fever today.',
-    'REVIEW OF SYSTEMS:\nNil cough at night.',
-    'REVIEW OF SYSTEMS:\nNil nausea after meals.',
-  ];
-  const negateAll = (id: string, text: string): CorrectionNote =>
-    reviewed(id, text, (annotations) => {
-      for (const a of annotations) if (a.category === 'MEDICAL_CONDITION') a.traits = [...a.traits, 'NEGATION'];
-    });
+  const notes = ['fever today', 'cough at night', 'nausea after meals'].map((rest) => `REVIEW OF SYSTEMS:\nNil ${rest}.`);
+  const negateAll = (id: string, text: string): CorrectionNote => withConditionTraits(id, text, (traits) => [...traits, 'NEGATION']);
 
   it('the built-in rules do not negate after "nil"', () => {
     const e = base.analyze('REVIEW OF SYSTEMS:\nNil headache.').find((x) => x.Text === 'headache');
@@ -251,15 +251,8 @@ describe('trait triggers', () => {
 
 describe('pseudo-triggers (a removed trait)', () => {
   // The built-in "no" negates what follows it; "no worsening of" is not a negation.
-  const notes = [
-    'HISTORY OF PRESENT ILLNESS:\nNo worsening of his chest pain.',
-    'HISTORY OF PRESENT ILLNESS:\nNo worsening of the cough.',
-    'HISTORY OF PRESENT ILLNESS:\nNo worsening of her headache.',
-  ];
-  const unnegate = (id: string, text: string): CorrectionNote =>
-    reviewed(id, text, (annotations) => {
-      for (const a of annotations) if (a.category === 'MEDICAL_CONDITION') Object.assign(a, { traits: a.traits.filter((t) => t !== 'NEGATION'), edited: true });
-    });
+  const notes = ['his chest pain', 'the cough', 'her headache'].map((rest) => `HISTORY OF PRESENT ILLNESS:\nNo worsening of ${rest}.`);
+  const unnegate = (id: string, text: string): CorrectionNote => withConditionTraits(id, text, (traits) => traits.filter((t) => t !== 'NEGATION'));
   const negated = (entities: readonly Entity[], text: string): boolean => entities.find((e) => e.Text === text)?.Traits.some((t) => t.Name === 'NEGATION') ?? false;
 
   it('the built-in rules negate after "no worsening of"', () => {
