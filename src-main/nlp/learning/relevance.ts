@@ -22,7 +22,7 @@ import { depluralize, unitsOf } from '../match/normalize';
 import { normalizeWord } from '../text/normalize';
 import type { NlpVersions } from '../types';
 import type { NoteAnalyzer } from '../results/processor';
-import { contentHash, isEmptyModel, type LearnedModel } from './model';
+import { isEmptyModel, type LearnedModel } from './model';
 
 /** What a stamp holds of a rule (what it does, not how often it was seen), and how to find it in a text. */
 interface RuleProbe {
@@ -38,6 +38,23 @@ export interface LearnedStamps {
   readonly version: string;
   /** `learned-<hash>` of the rules that can touch this text; undefined when none can. */
   stampOf(text: string): string | undefined;
+}
+
+/**
+ * 48 bits of two 32-bit multiplicative hashes (cyrb53's mixing), as 12 hex digits: the model's
+ * BigInt FNV would cost more than the rest of the test on every note of a scan.
+ */
+function hash48(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0').slice(-4) + (h1 >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The unit keys of a text, with hyphen-joined pairs ("pre-diabetes" also as "prediabet"), as the matcher compares them. */
@@ -105,19 +122,40 @@ function probes(model: LearnedModel): RuleProbe[] {
 export function learnedStamps(model: LearnedModel | undefined): LearnedStamps | undefined {
   if (!model || isEmptyModel(model)) return undefined;
   const rules = probes(model);
-  const needsKeys = rules.some((r) => r.keys !== undefined);
-  const needsRuns = rules.some((r) => r.runs !== undefined);
+  // Matcher rules by one key of each of their key sets (the longest, the rarest as a rule), so a
+  // note looks only at the rules one of its own keys names; phrase rules (few) are all looked at.
+  const byKey = new Map<string, Array<{ rule: number; keys: string[] }>>();
+  const always: number[] = [];
+  const phrases: number[] = [];
+  rules.forEach((rule, index) => {
+    if (!rule.keys) {
+      phrases.push(index);
+      return;
+    }
+    for (const keys of rule.keys) {
+      if (keys.length === 0) {
+        always.push(index);
+        continue;
+      }
+      const anchor = keys.reduce((a, b) => (b.length > a.length ? b : a));
+      byKey.set(anchor, [...(byKey.get(anchor) ?? []), { rule: index, keys }]);
+    }
+  });
   return {
     version: model.version,
     stampOf(text) {
-      const keys = needsKeys ? textKeys(text) : undefined;
-      const normalised = needsRuns ? normalizeWord(text) : '';
-      const touching: string[] = [];
-      for (const rule of rules) {
-        const hit = rule.keys ? rule.keys.some((set) => set.every((k) => keys!.has(k))) : rule.runs!.every((run) => normalised.includes(run));
-        if (hit) touching.push(rule.signature);
+      const touching = new Set<number>(always);
+      if (byKey.size > 0) {
+        const keys = textKeys(text);
+        for (const key of keys) for (const entry of byKey.get(key) ?? []) if (!touching.has(entry.rule) && entry.keys.every((k) => keys.has(k))) touching.add(entry.rule);
       }
-      return touching.length === 0 ? undefined : `learned-${contentHash(touching.join('\n')).slice(0, 12)}`;
+      if (phrases.length > 0) {
+        const normalised = normalizeWord(text);
+        for (const index of phrases) if (rules[index]!.runs!.every((run) => normalised.includes(run))) touching.add(index);
+      }
+      if (touching.size === 0) return undefined;
+      const signatures = [...touching].sort((a, b) => a - b).map((index) => rules[index]!.signature);
+      return `learned-${hash48(signatures.join('\n'))}`;
     },
   };
 }
