@@ -55,8 +55,10 @@ export interface NlpEngineInit {
   /** ICD-10-CM and RxNorm releases to link with, beside the built-in lexicon (terminology/). */
   packs?: TerminologyPacks;
   /**
-   * What reviewers' corrections taught (learning/): suppressions, user terms, concept choices and
-   * trigger phrases. Its version joins the packs' in the stamp, so notes analysed without it are outdated.
+   * What reviewers' corrections taught (learning/): suppressions, user terms, concept choices,
+   * rejected concept links, trigger and pseudo-trigger phrases. Its version joins the packs' in
+   * `versions` (a vault session stamps each note with the rules that can touch it instead:
+   * learning/relevance.ts).
    */
   learned?: LearnedModel;
 }
@@ -392,21 +394,23 @@ export function createScoringEngine(init: NlpEngineInit = {}, options: ScoringOp
       if (models) entity.Score = round(predict(models.entity, vectors.entity));
       if (m.category === 'MEDICAL_CONDITION') {
         const ranked = linker.linkCondition(m, doc);
-        entity.ICD10CMConcepts = learning.concepts(entity.Text, m.category, withHistoryCode(concepts(ranked), entity.Traits));
+        entity.ICD10CMConcepts = learning.concepts(doc, m, withHistoryCode(concepts(ranked), entity.Traits));
         const concept = conceptContext(context, ranked, entity.ICD10CMConcepts);
         if (concept) {
           vectors.icd10 = icd10Features(concept);
           if (models) scoreConcepts(entity.ICD10CMConcepts, models.icd10, vectors.icd10);
         }
+        learning.lowerRejected(doc, m, entity.ICD10CMConcepts);
       }
       if (m.category === 'MEDICATION') {
         const ranked = linker.linkMedication(m, doc, drugAttributes(doc.text, attributes));
-        entity.RxNormConcepts = learning.concepts(entity.Text, m.category, concepts(ranked));
+        entity.RxNormConcepts = learning.concepts(doc, m, concepts(ranked));
         const concept = conceptContext(context, ranked, entity.RxNormConcepts);
         if (concept) {
           vectors.rxnorm = rxnormFeatures(concept);
           if (models) scoreConcepts(entity.RxNormConcepts, models.rxnorm, vectors.rxnorm);
         }
+        learning.lowerRejected(doc, m, entity.RxNormConcepts);
       }
       features.push(vectors);
       return entity;

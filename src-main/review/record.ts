@@ -34,6 +34,12 @@ export interface StoredAnnotation extends AnnotationState {
   id: string;
   origin: 'engine' | 'reviewer';
   edited: boolean;
+  /**
+   * The concept the engine proposed, kept while the reviewer's concept differs from it (they kept
+   * the mention and corrected its link, or removed it): a wrong link, told apart from a rejected
+   * mention (decision `rejected`). Learning demotes that link (nlp/learning/derive.ts).
+   */
+  engineConcept?: ChosenConcept;
   reviewedBy: string;
   reviewedAt: string;
 }
@@ -98,6 +104,11 @@ function annotationExtension(a: StoredAnnotation): Extension {
     const coding: Coding = { system: CONCEPT_SYSTEM_URLS[a.concept.system], code: a.concept.code };
     if (a.concept.display !== '') coding.display = a.concept.display;
     parts.push({ url: 'concept', valueCoding: coding });
+  }
+  if (a.engineConcept) {
+    const coding: Coding = { system: CONCEPT_SYSTEM_URLS[a.engineConcept.system], code: a.engineConcept.code };
+    if (a.engineConcept.display !== '') coding.display = a.engineConcept.display;
+    parts.push({ url: 'engine-concept', valueCoding: coding });
   }
   parts.push(code('decision', a.decision), { url: 'edited', valueBoolean: a.edited }, str('reviewed-by', a.reviewedBy), { url: 'reviewed-at', valueDateTime: a.reviewedAt });
   return { url: 'annotation', extension: parts };
@@ -173,6 +184,8 @@ function readAnnotation(extension: Extension): StoredAnnotation | undefined {
   };
   const concept = readConcept(sub(extension, 'concept')?.valueCoding);
   if (concept) annotation.concept = concept;
+  const engineConcept = readConcept(sub(extension, 'engine-concept')?.valueCoding);
+  if (engineConcept) annotation.engineConcept = engineConcept;
   return annotation;
 }
 

@@ -434,7 +434,7 @@ export class ReviewService {
           return;
         }
         if (stored && sameState(stateOf(stored), change.after)) return;
-        record.annotations.set(id, storedAnnotation(id, change.after, engine, input.reviewer, reviewedAt));
+        record.annotations.set(id, storedAnnotation(id, change.after, engine, input.reviewer, reviewedAt, stored));
       });
       if (issues.length > 0) throw invalid(issues);
       const deltas = deltasOf(before, record);
@@ -537,7 +537,7 @@ export class ReviewService {
         if (wanted !== undefined && e.entity.Text.toLowerCase() !== wanted) continue;
         before.set(e.id, stored ? stateOf(stored) : null);
         const state = { ...(stored ? stateOf(stored) : e.state), decision: 'accepted' as const };
-        record.annotations.set(e.id, storedAnnotation(e.id, state, e, input.reviewer, reviewedAt));
+        record.annotations.set(e.id, storedAnnotation(e.id, state, e, input.reviewer, reviewedAt, stored));
       }
       const deltas = deltasOf(before, record);
       if (deltas.length === 0) return 0;
@@ -594,7 +594,13 @@ export class ReviewService {
   }
 }
 
-function storedAnnotation(id: string, state: AnnotationState, engine: EngineAnnotation | undefined, reviewer: string, reviewedAt: string): StoredAnnotation {
+/**
+ * The annotation as stored. `engineConcept` keeps the concept the engine proposed while the
+ * reviewer's differs from it (a wrong link, not a wrong mention: what learning demotes): the one
+ * recorded at the first such change, so a re-run that now proposes the reviewer's code (because
+ * it learned it) does not erase it; gone once the reviewer goes back to it.
+ */
+function storedAnnotation(id: string, state: AnnotationState, engine: EngineAnnotation | undefined, reviewer: string, reviewedAt: string, previous?: StoredAnnotation): StoredAnnotation {
   const stored: StoredAnnotation = {
     id,
     origin: id.startsWith('u:') ? 'reviewer' : 'engine',
@@ -609,6 +615,8 @@ function storedAnnotation(id: string, state: AnnotationState, engine: EngineAnno
     reviewedAt,
   };
   if (state.concept) stored.concept = { ...state.concept };
+  const proposed = previous?.engineConcept ?? (id.startsWith('e:') ? engine?.state.concept : undefined);
+  if (proposed && !(state.concept?.system === proposed.system && state.concept.code === proposed.code)) stored.engineConcept = { ...proposed };
   return stored;
 }
 

@@ -19,6 +19,7 @@ import type { VaultSession } from './session-types';
 import { ReviewService } from '../review/service';
 import { LearningService } from '../nlp/learning/service';
 import type { LearnedModel } from '../nlp/learning/model';
+import { withLearnedStamps } from '../nlp/learning/relevance';
 
 /** How long after opening a vault the review queue is built when the vault has reviews. */
 const REVIEW_WARM_DELAY_MS = 3000;
@@ -80,7 +81,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   };
   const jobs = new JobManager({ onEvent: emit });
   // What reviewers' corrections teach the engine: derived from the review records, rebuilt when
-  // they change; a new version restarts the engine with it (notes analysed without it are outdated).
+  // they change; a new version restarts the engine with it (the notes its rules can change are re-run).
   const learning: LearningService = new LearningService({ repository: store, onChange: (): Promise<void> => nlp.engineChanged() });
   // The review service writes to the store itself (and updates its queue from its own writes);
   // it hears every other write, the NLP queue's results included, through this observer.
@@ -96,7 +97,8 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
           analyzer: async (): Promise<NoteAnalyzer> => {
             // A vault whose records cannot be read for learning still gets its notes analysed (without it).
             const learned = await learning.model().catch(() => undefined);
-            return extras.nlpAnalyzer!(store, learned ? { learned } : {});
+            // Results are stamped with the learned rules that can touch each note: a new model re-runs only the notes it can change.
+            return withLearnedStamps(await extras.nlpAnalyzer!(store, learned ? { learned } : {}), learned);
           },
         }
       : {}),

@@ -50,11 +50,41 @@ function buildTrie(rules: readonly ContextRule[]): TrieNode {
 export const BUILTIN_PHRASES: TrieNode = buildTrie(CONTEXT_RULES);
 
 /**
- * The built-in phrases plus `extra` ones (triggers learned from reviewers' corrections,
- * nlp/learning/): a phrase that is also built in keeps both rules.
+ * `base` plus `extra` phrases, sharing every node of `base` the new phrases do not pass through
+ * (only the nodes on their paths are copied): `base` is left as it was. A phrase already in `base`
+ * keeps both rules.
+ */
+export function extendPhrases(base: TrieNode, extra: readonly ContextRule[]): TrieNode {
+  if (extra.length === 0) return base;
+  const copied = new Set<TrieNode>();
+  const copy = (node: TrieNode): TrieNode => {
+    const clone: TrieNode = { next: new Map(node.next), rules: [...node.rules], clauseFinal: node.clauseFinal };
+    copied.add(clone);
+    return clone;
+  };
+  const root = copy(base);
+  for (const rule of extra) {
+    const norms = tokenize(rule.phrase).map((token) => token.norm);
+    let node = root;
+    for (const norm of norms) {
+      const child = node.next.get(norm);
+      const own = child === undefined ? newNode() : copied.has(child) ? child : copy(child);
+      if (child === undefined) copied.add(own);
+      node.next.set(norm, own);
+      node = own;
+    }
+    node.rules.push(rule);
+    if (norms[0] === ':' || norms[0] === '-') node.clauseFinal = true;
+  }
+  return root;
+}
+
+/**
+ * The built-in phrases plus `extra` ones (triggers and pseudo-triggers learned from reviewers'
+ * corrections, nlp/learning/): a phrase that is also built in keeps both rules.
  */
 export function phraseIndex(extra: readonly ContextRule[]): TrieNode {
-  return extra.length === 0 ? BUILTIN_PHRASES : buildTrie([...CONTEXT_RULES, ...extra]);
+  return extendPhrases(BUILTIN_PHRASES, extra);
 }
 
 /** A year written alone: a weak PAST_HISTORY trigger either side of its condition ("stroke in 2015", "In 2012 she had an MI"); a procedure's year is its date, not a history ("Colonoscopy in 2022 showed..."). */

@@ -51,7 +51,8 @@ function engineConcept(e: Entity): CorrectionAnnotation['concept'] {
  * The review record a careful reviewer would leave on a document given the engine's entities and
  * the gold: exact matches accepted (with the gold's type, traits and concept), an engine entity
  * overlapping an unmatched gold one of its category re-spanned to it, other engine entities
- * rejected, the gold entities still missing added. Ids as the review service gives them.
+ * rejected, the gold entities still missing added; an engine entity whose concept the gold
+ * corrects keeps the engine's in `engineConcept`. Ids as the review service gives them.
  */
 export function simulateReview(document: GoldDocument, predicted: readonly Entity[]): { note: CorrectionNote; counts: ReviewCounts } {
   const counts: ReviewCounts = { accepted: 0, rejected: 0, respanned: 0, edited: 0, added: 0 };
@@ -66,6 +67,9 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
   };
   const reviewed = (id: string, origin: 'engine' | 'reviewer', gold: Entity, engine: Entity | undefined, edited: boolean): CorrectionAnnotation => {
     const concept = goldConcept(gold) ?? (engine ? engineConcept(engine) : undefined);
+    // The engine's link, kept apart when the reviewer corrects it (as the review service records it).
+    const proposed = engine ? engineConcept(engine) : undefined;
+    const corrected = proposed !== undefined && proposed.code !== concept?.code;
     return {
       id,
       origin,
@@ -75,6 +79,7 @@ export function simulateReview(document: GoldDocument, predicted: readonly Entit
       type: gold.Type,
       traits: gold.Traits.map((t) => t.Name),
       ...(concept ? { concept } : {}),
+      ...(corrected ? { engineConcept: proposed } : {}),
       decision: 'accepted',
       edited,
     };
@@ -173,13 +178,13 @@ export function formatLearning(runs: readonly LearningExperiment[]): string {
   const lines = [
     `held out: ${first.heldOutDocuments} documents; corrected: up to ${Math.max(...runs.map((r) => r.correctedDocuments))} (documents at even positions in id order)`,
     '',
-    'corrected docs  corrections  suppr  terms  concepts  triggers | strict F1  MEDICAL_CONDITION  overlap F1  ICD-10-CM@1  RxNorm@1',
-    `${'0'.padStart(14)}  ${'0'.padStart(11)}  ${''.padStart(5)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(8)} | ${f4(first.before.strict.overall.f1).padStart(9)}  ${f4(first.before.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(first.before.overlap.overall.f1).padStart(10)}  ${f4(first.before.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(first.before.linking.rxnorm.accuracyAt1).padStart(8)}`,
+    'corrected docs  corrections  suppr  terms  concepts  links  triggers  pseudo | strict F1  MEDICAL_CONDITION  overlap F1  ICD-10-CM@1  RxNorm@1',
+    `${'0'.padStart(14)}  ${'0'.padStart(11)}  ${''.padStart(5)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(5)}  ${''.padStart(8)}  ${''.padStart(6)} | ${f4(first.before.strict.overall.f1).padStart(9)}  ${f4(first.before.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(first.before.overlap.overall.f1).padStart(10)}  ${f4(first.before.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(first.before.linking.rxnorm.accuracyAt1).padStart(8)}`,
   ];
   for (const r of runs) {
     const m = r.model;
     lines.push(
-      `${String(r.correctedDocuments).padStart(14)}  ${String(r.review.corrections).padStart(11)}  ${String(m.suppressions.length).padStart(5)}  ${String(m.terms.length).padStart(5)}  ${String(m.concepts.length).padStart(8)}  ${String(m.triggers.length).padStart(8)} | ${f4(r.after.strict.overall.f1).padStart(9)}  ${f4(r.after.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(r.after.overlap.overall.f1).padStart(10)}  ${f4(r.after.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(r.after.linking.rxnorm.accuracyAt1).padStart(8)}`,
+      `${String(r.correctedDocuments).padStart(14)}  ${String(r.review.corrections).padStart(11)}  ${String(m.suppressions.length).padStart(5)}  ${String(m.terms.length).padStart(5)}  ${String(m.concepts.length).padStart(8)}  ${String(m.rejectedConcepts.length).padStart(5)}  ${String(m.triggers.length).padStart(8)}  ${String(m.pseudoTriggers.length).padStart(6)} | ${f4(r.after.strict.overall.f1).padStart(9)}  ${f4(r.after.strict.byCategory['MEDICAL_CONDITION']?.f1).padStart(17)}  ${f4(r.after.overlap.overall.f1).padStart(10)}  ${f4(r.after.linking.icd10cm.accuracyAt1).padStart(11)}  ${f4(r.after.linking.rxnorm.accuracyAt1).padStart(8)}`,
     );
   }
   const last = runs[runs.length - 1]!;

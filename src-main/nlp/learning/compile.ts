@@ -1,7 +1,8 @@
 /**
  * The learned model (model.ts) in the form the engine applies it: a matcher over the learned
  * terms (the built-in lexicon's matcher and format, exact forms only), suppression lookups by
- * text and place, concept choices by text, and the ConText phrases with the learned triggers.
+ * text and place, concept choices by text, rejected links by text, code and place, and the
+ * ConText phrases with the learned triggers and pseudo-triggers.
  */
 import type { ContextRule } from '../assertion/lexicon';
 import { BUILTIN_PHRASES, phraseIndex, type TrieNode } from '../assertion/triggers';
@@ -10,7 +11,14 @@ import { createLexiconMatcher, type LexiconMatcher } from '../match';
 import type { LexiconMention } from '../match/matcher';
 import type { Concept, EntityCategory, NlpDocument } from '../types';
 import { placeOf } from './derive';
-import { isEmptyModel, normalizeText, type LearnedConcept, type LearnedModel, type LearnedSuppression, type LearnedTerm } from './model';
+import { isEmptyModel, normalizeText, type LearnedConcept, type LearnedConceptRejection, type LearnedModel, type LearnedSuppression, type LearnedTerm } from './model';
+
+/** Where a mention lies (for the rules that apply in a context). */
+export interface MentionPlace {
+  begin: number;
+  end: number;
+  category: EntityCategory;
+}
 
 export interface CompiledLearning {
   /** The model's version when it has any rule (what goes into the engine's stamp), else undefined. */
@@ -19,15 +27,24 @@ export interface CompiledLearning {
   readonly phrases: TrieNode;
   /** The matcher's mentions with suppressed ones dropped and learned terms added (a learned term replaces a mention of the same span: a re-coded term). */
   adjust(doc: NlpDocument, mentions: readonly LexiconMention[]): LexiconMention[];
-  /** The concepts of a mention with the reviewers' choice for its text first, if they made one. */
-  concepts(text: string, category: EntityCategory, ranked: Concept[]): Concept[];
+  /**
+   * The concepts of a mention: codes reviewers rejected for its text in its context moved last
+   * (the next-ranked one comes first), then the reviewers' choice for its text first, if they made one.
+   */
+  concepts(doc: NlpDocument, mention: MentionPlace, ranked: Concept[]): Concept[];
+  /**
+   * After the concepts are scored: a code reviewers rejected for the mention's text in its
+   * context scores lower, by (1 + kept) / (1 + kept + rejected), and no higher than any other code (in place).
+   */
+  lowerRejected(doc: NlpDocument, mention: MentionPlace, concepts: Concept[]): void;
 }
 
 const NONE: CompiledLearning = {
   version: undefined,
   phrases: BUILTIN_PHRASES,
   adjust: (_doc, mentions) => [...mentions],
-  concepts: (_text, _category, ranked) => ranked,
+  concepts: (_doc, _mention, ranked) => ranked,
+  lowerRejected: () => undefined,
 };
 
 /** A learned term as a lexicon entry; a short all-capitals form (an abbreviation) matches as written. */
@@ -53,7 +70,11 @@ function triggerRule(trigger: LearnedModel['triggers'][number]): ContextRule {
   };
 }
 
-function applies(rule: LearnedSuppression, doc: NlpDocument, m: LexiconMention): boolean {
+function pseudoRule(pseudo: LearnedModel['pseudoTriggers'][number]): ContextRule {
+  return { phrase: pseudo.phrase, role: 'pseudo', traits: [], direction: 'forward', window: 0, score: 1 };
+}
+
+function applies(rule: LearnedSuppression | LearnedConceptRejection, doc: NlpDocument, m: MentionPlace): boolean {
   if (rule.scope === 'anywhere') return true;
   const place = placeOf(doc, m.begin, m.end);
   if (place.section !== rule.section) return false;
@@ -68,6 +89,23 @@ export function compileLearning(model: LearnedModel | undefined): CompiledLearni
     suppressions.set(key, [...(suppressions.get(key) ?? []), s]);
   }
   const concepts = new Map<string, LearnedConcept>(model.concepts.map((c) => [`${c.category}|${c.text}`, c]));
+  const rejectedLinks = new Map<string, LearnedConceptRejection[]>();
+  for (const r of model.rejectedConcepts) {
+    const key = `${r.category}|${r.text}`;
+    rejectedLinks.set(key, [...(rejectedLinks.get(key) ?? []), r]);
+  }
+  /** The codes reviewers rejected for this mention's text here, with how much to lower their score. */
+  const rejectedHere = (doc: NlpDocument, m: MentionPlace): Map<string, number> | undefined => {
+    const rules = rejectedLinks.get(`${m.category}|${normalizeText(doc.text.slice(m.begin, m.end))}`);
+    if (!rules) return undefined;
+    let out: Map<string, number> | undefined;
+    for (const rule of rules) {
+      if (!applies(rule, doc, m)) continue;
+      out ??= new Map();
+      out.set(rule.code, Math.min(out.get(rule.code) ?? 1, (1 + rule.accepted) / (1 + rule.accepted + rule.rejected)));
+    }
+    return out;
+  };
   let matcher: LexiconMatcher | undefined;
   if (model.terms.length > 0) {
     const lexicon: Lexicon = { version: model.version, entries: model.terms.map(termEntry), conditions: [], medications: [], stopPhrases: [] };
@@ -80,18 +118,30 @@ export function compileLearning(model: LearnedModel | undefined): CompiledLearni
   };
   return {
     version: model.version,
-    phrases: phraseIndex(model.triggers.map(triggerRule)),
+    phrases: phraseIndex([...model.triggers.map(triggerRule), ...model.pseudoTriggers.map(pseudoRule)]),
     adjust(doc, mentions) {
       const learned = matcher ? matcher.match(doc).filter((m) => !suppressed(doc, m)) : [];
       const spans = new Set(learned.map((m) => `${m.begin}-${m.end}`));
       return [...mentions.filter((m) => !spans.has(`${m.begin}-${m.end}`) && !suppressed(doc, m)), ...learned];
     },
-    concepts(text, category, ranked) {
-      const chosen = concepts.get(`${category}|${normalizeText(text)}`);
+    concepts(doc, mention, given) {
+      const rejected = rejectedHere(doc, mention);
+      const ranked = rejected ? [...given.filter((c) => !rejected.has(c.Code)), ...given.filter((c) => rejected.has(c.Code))] : given;
+      const chosen = concepts.get(`${mention.category}|${normalizeText(doc.text.slice(mention.begin, mention.end))}`);
       if (!chosen) return ranked;
       const known = ranked.find((c) => c.Code === chosen.code);
       const first: Concept = { Code: chosen.code, Description: known?.Description ?? (chosen.display || chosen.code), Score: ranked[0]?.Score ?? 0.9 };
       return [first, ...ranked.filter((c) => c.Code !== chosen.code)];
+    },
+    lowerRejected(doc, mention, list) {
+      const rejected = rejectedHere(doc, mention);
+      if (!rejected) return;
+      let floor = Infinity;
+      for (const c of list) if (!rejected.has(c.Code)) floor = Math.min(floor, c.Score);
+      for (const c of list) {
+        const factor = rejected.get(c.Code);
+        if (factor !== undefined) c.Score = Math.round(Math.min(c.Score * factor, floor) * 1000) / 1000;
+      }
     },
   };
 }

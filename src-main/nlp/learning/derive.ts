@@ -3,19 +3,26 @@
  * records give the same model and version, whatever their order), no I/O.
  *
  * Each reviewed annotation is evidence:
- * - an engine annotation rejected, or accepted with another category than the engine's (its id
- *   `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the engine's text and
- *   category at that place; one given a narrower or shifted span is a rejection at that place only
+ * - an engine annotation rejected (the entity as a whole), or accepted with another category than
+ *   the engine's (its id `e:<begin>-<end>-<category>` keeps the engine's), is a rejection of the
+ *   engine's text and category at that place; one given a narrower or shifted span is a rejection at that place only
  *   (it never counts towards a section or everywhere), one only widened none (the wider term wins);
  * - an engine annotation accepted as the engine wrote it, or one a reviewer added, is an
  *   acceptance of its text and category there;
  * - one a reviewer added, or re-spanned, re-categorised or re-typed (against the built-in lexicon's
  *   type for the span: never against the engine's stored output, which a learned model changes),
  *   proposes a term;
- * - every reviewed one votes for the concept it carries;
+ * - every reviewed one votes for the concept it carries; an engine annotation kept with another
+ *   concept than the engine proposed (or none: its `engineConcept` says which), is a rejection of
+ *   that text-to-concept link at its place (the mention stays: only the link is demoted), one kept
+ *   with it an acceptance;
  * - an assertion trait it carries that the built-in ConText rules do not give its span proposes
  *   the words before (after) it as a trigger; the same words near a reviewed mention without the
- *   trait count against.
+ *   trait count against;
+ * - an assertion trait the built-in rules give its span that the reviewer removed proposes the
+ *   trigger that set it, with a word or two next to it, as a pseudo-trigger (a phrase that hides the
+ *   trigger inside it), if adding it takes the trait away; the same phrase where the reviewer kept
+ *   the trait counts against.
  *
  * The thresholds (DEFAULT_THRESHOLDS) keep one odd correction from reaching far: a single
  * rejection only suppresses the same text between the same words in the same kind of section; a
@@ -24,7 +31,8 @@
  * a spurious one, and names do not recur).
  */
 import { assertTraits } from '../assertion';
-import { BUILTIN_PHRASES, type TrieNode } from '../assertion/triggers';
+import type { ContextRule } from '../assertion/lexicon';
+import { BUILTIN_PHRASES, extendPhrases, findPhrases, type TrieNode } from '../assertion/triggers';
 import { builtinLexicon } from '../lexicon';
 import { createLexiconMatcher, type LexiconMatcher } from '../match';
 import { analyzeText } from '../text';
@@ -34,7 +42,9 @@ import {
   normalizeText,
   withVersion,
   type LearnedConcept,
+  type LearnedConceptRejection,
   type LearnedModel,
+  type LearnedPseudoTrigger,
   type LearnedSuppression,
   type LearnedTerm,
   type LearnedTrigger,
@@ -50,6 +60,8 @@ export interface CorrectionAnnotation {
   type: EntityType;
   traits: readonly TraitName[];
   concept?: { system: 'ICD10CM' | 'RXNORM'; code: string; display: string };
+  /** The concept the engine proposed, when the reviewer replaced or removed it (review/record.ts). */
+  engineConcept?: { system: 'ICD10CM' | 'RXNORM'; code: string; display: string };
   decision: 'pending' | 'accepted' | 'rejected';
   /** The reviewer changed span, category, type, traits or concept (recorded when the change was made). */
   edited?: boolean;
@@ -224,6 +236,17 @@ interface ConceptEvidence {
   codes: Map<string, { system: 'ICD10CM' | 'RXNORM'; display: string; votes: number; corrective: number }>;
 }
 
+interface PseudoEvidence {
+  trait: AssertionTrait;
+  phrase: string;
+  trigger: string;
+  /** Extra words beside the trigger (fewer: more general). */
+  extra: number;
+  sentences: Set<string>;
+  notes: Set<number>;
+  against: Set<string>;
+}
+
 interface TriggerEvidence {
   trait: AssertionTrait;
   direction: 'forward' | 'backward';
@@ -285,6 +308,62 @@ function builtinPhrase(phrase: string): boolean {
   return node.rules.length > 0;
 }
 
+/** The built-in ConText phrases with one more pseudo-trigger. */
+function withPseudo(phrase: string): TrieNode {
+  const rule: ContextRule = { phrase, role: 'pseudo', traits: [], direction: 'forward', window: 0, score: 1 };
+  return extendPhrases(BUILTIN_PHRASES, [rule]);
+}
+
+/**
+ * Pseudo-trigger candidates for `trait` on the span [begin, end): each built-in trigger of that
+ * trait in the span's sentence (outside the span), with one or two words after or before it that
+ * are not part of an annotation, not only function words, and not the span's. With `check`, only
+ * the candidates that, added as pseudo-triggers, take the trait away from the span.
+ */
+function pseudoCandidates(view: NoteView, a: CorrectionAnnotation, trait: AssertionTrait, check: boolean): Array<{ phrase: string; trigger: string; extra: number }> {
+  const sentence = view.doc.sentences[view.sentenceIndex(a.begin)];
+  if (!sentence) return [];
+  const tokens = view.doc.tokens;
+  const targetStart = view.tokenAt(a.begin);
+  let targetEnd = targetStart;
+  while (targetEnd < sentence.tokenEnd && tokens[targetEnd]!.begin < a.end) targetEnd++;
+  const out: Array<{ phrase: string; trigger: string; extra: number }> = [];
+  const seen = new Set<string>();
+  const usable = (k: number): boolean => {
+    const t = tokens[k]!;
+    return t.kind !== 'punct' && view.covered[t.begin] !== 1 && !(k >= targetStart && k < targetEnd);
+  };
+  for (const match of findPhrases(tokens, sentence.tokenStart, sentence.tokenEnd, BUILTIN_PHRASES)) {
+    if (!match.rules.some((r) => r.role === 'trigger' && r.traits.includes(trait))) continue;
+    const left = match.end <= targetStart;
+    if (!left && match.start < targetEnd) continue;
+    const norms = (from: number, to: number): string[] => tokens.slice(from, to).map((t) => t.norm);
+    const trigger = norms(match.start, match.end).join(' ');
+    for (let k = 1; k <= 2; k++) {
+      const spans: Array<[number, number, number, number]> = [
+        [match.start, match.end + k, match.end, match.end + k],
+        [match.start - k, match.end, match.start - k, match.start],
+      ];
+      for (const [from, to, extraFrom, extraTo] of spans) {
+        if (extraFrom < sentence.tokenStart || extraTo > sentence.tokenEnd) continue;
+        let ok = true;
+        for (let j = extraFrom; j < extraTo && ok; j++) ok = usable(j) && (left ? j < targetStart : j >= targetEnd);
+        if (!ok) continue;
+        if (norms(extraFrom, extraTo).every((n) => FUNCTION_WORDS.has(n))) continue;
+        const phrase = norms(from, to).join(' ');
+        if (seen.has(phrase) || builtinPhrase(phrase)) continue;
+        seen.add(phrase);
+        if (check) {
+          const traits = assertTraits(view.doc, [{ begin: a.begin, end: a.end, category: a.category }], withPseudo(phrase))[0] ?? [];
+          if (traits.some((t) => t.Name === trait)) continue;
+        }
+        out.push({ phrase, trigger, extra: k });
+      }
+    }
+  }
+  return out;
+}
+
 function letters(text: string): number {
   return text.replace(/[^\p{L}]/gu, '').length;
 }
@@ -309,6 +388,11 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
   const terms = new Map<string, TermEvidence>();
   const concepts = new Map<string, ConceptEvidence>();
   const triggers = new Map<string, TriggerEvidence>();
+  const pseudos = new Map<string, PseudoEvidence>();
+  /** Sentences where a reviewer kept a trait the built-in rules gave, with the pseudo-trigger candidates there (counted against them once all are known). */
+  const confirmed: Array<{ key: string; sentence: string }> = [];
+  const conceptRejections = new Map<string, Sighting[]>();
+  const conceptAcceptances = new Map<string, Sighting[]>();
   const views: NoteView[] = [];
   let corrections = 0;
   const documents = new Set<string>();
@@ -376,6 +460,11 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
         if (corrective) vote.corrective++;
         if (vote.display === '' && a.concept.display !== '') vote.display = a.concept.display;
         c.codes.set(a.concept.code, vote);
+        push(conceptAcceptances, `${a.category}|${text}|${a.concept.system}|${a.concept.code}`, { note: noteIndex, place: view.place(a.begin, a.end) });
+      }
+      // The engine's link replaced (or removed) on the engine's own span and category: that link is wrong here, the mention is not.
+      if (a.engineConcept && !respanned && a.concept?.code !== a.engineConcept.code) {
+        push(conceptRejections, `${a.category}|${text}|${a.engineConcept.system}|${a.engineConcept.code}`, { note: noteIndex, place: view.place(a.begin, a.end) });
       }
       if (ASSERTED.has(a.category)) asserted.push(a);
     }
@@ -385,6 +474,23 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
       asserted.forEach((a, i) => {
         const kept = new Set<TraitName>(a.traits);
         const given = new Set<TraitName>((base[i] ?? []).map((t) => t.Name));
+        const sentence = `${noteIndex}:${view.sentenceIndex(a.begin)}`;
+        for (const trait of ASSERTION_TRAITS) {
+          if (!given.has(trait)) continue;
+          // The rules set a trait the reviewer removed: the trigger does not apply here (a pseudo-trigger); one they kept: it does.
+          const removed = !kept.has(trait);
+          for (const c of pseudoCandidates(view, a, trait, removed)) {
+            const key = `${trait}|${c.phrase}`;
+            if (!removed) {
+              confirmed.push({ key, sentence });
+              continue;
+            }
+            let e = pseudos.get(key);
+            if (!e) pseudos.set(key, (e = { trait, phrase: c.phrase, trigger: c.trigger, extra: c.extra, sentences: new Set(), notes: new Set(), against: new Set() }));
+            e.sentences.add(sentence);
+            e.notes.add(noteIndex);
+          }
+        }
         const candidates = phraseCandidates(view, a.begin, a.end, thresholds);
         if (candidates.length === 0) return;
         for (const trait of ASSERTION_TRAITS) {
@@ -467,30 +573,44 @@ export function deriveLearning(notes: readonly CorrectionNote[], thresholds: Lea
     });
   }
 
+  for (const { key, sentence } of confirmed) pseudos.get(key)?.against.add(sentence);
+
   const model = withVersion({
     format: LEARNING_FORMAT,
     suppressions: learnSuppressions(rejections, acceptances, thresholds),
     terms: learnTerms(terms, thresholds),
     concepts: learnConcepts(concepts, thresholds),
     triggers: learnTriggers(triggers, thresholds),
+    pseudoTriggers: learnPseudoTriggers(pseudos, thresholds),
+    rejectedConcepts: learnConceptRejections(conceptRejections, conceptAcceptances, thresholds),
     source: { records: notes.length, notes: documents.size, corrections },
   });
   return model;
 }
 
-function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map<string, Sighting[]>, th: LearningThresholds): LearnedSuppression[] {
-  const out: LearnedSuppression[] = [];
+interface Scoped {
+  key: string;
+  scope: LearnedSuppression['scope'];
+  section?: SectionKind;
+  before?: string;
+  after?: string;
+  rejected: number;
+  accepted: number;
+}
+
+/**
+ * Where rejections of a key (a text and category; or a text's link to a code) reach: everywhere,
+ * a kind of section, or only between the same words (docs/review.md §5 gives the thresholds).
+ */
+function scopes(rejections: Map<string, Sighting[]>, acceptances: Map<string, Sighting[]>, th: LearningThresholds): Scoped[] {
+  const out: Scoped[] = [];
   for (const [key, rejected] of rejections) {
-    const bar = key.indexOf('|');
-    const category = key.slice(0, bar) as EntityCategory;
-    const text = key.slice(bar + 1);
-    if (text === '' || letters(text) === 0) continue;
     const accepted = acceptances.get(key) ?? [];
     // Only outright rejections (and re-categorisations) reach beyond their place; a re-spanned one stays local.
     const outright = rejected.filter((r) => !r.respan);
     const notes = new Set(outright.map((r) => r.note));
     if (outright.length >= th.anywhereRejections && notes.size >= 2 && accepted.length * th.anywhereRatio <= outright.length) {
-      out.push({ text, category, scope: 'anywhere', rejected: outright.length, accepted: accepted.length });
+      out.push({ key, scope: 'anywhere', rejected: outright.length, accepted: accepted.length });
       continue;
     }
     const bySection = new Map<SectionKind, Sighting[]>();
@@ -499,7 +619,7 @@ function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map
       const acceptedThere = accepted.filter((a) => a.place.section === section);
       const outrightThere = inSection.filter((r) => !r.respan).length;
       if (outrightThere >= th.sectionRejections && acceptedThere.length * th.sectionRatio <= outrightThere) {
-        out.push({ text, category, scope: 'section', section, rejected: outrightThere, accepted: acceptedThere.length });
+        out.push({ key, scope: 'section', section, rejected: outrightThere, accepted: acceptedThere.length });
         continue;
       }
       const byPlace = new Map<string, Sighting[]>();
@@ -511,11 +631,59 @@ function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map
         const { before, after } = list[0]!.place;
         const acceptedHere = acceptedThere.filter((a) => a.place.before === before && a.place.after === after).length;
         if (acceptedHere > 0) continue;
-        out.push({ text, category, scope: 'local', section, before, after, rejected: list.length, accepted: 0 });
+        out.push({ key, scope: 'local', section, before, after, rejected: list.length, accepted: 0 });
       }
     }
   }
+  return out;
+}
+
+function placeFields(s: Scoped): Pick<LearnedSuppression, 'scope' | 'section' | 'before' | 'after'> {
+  return { scope: s.scope, ...(s.section !== undefined ? { section: s.section } : {}), ...(s.before !== undefined ? { before: s.before, after: s.after ?? '' } : {}) };
+}
+
+function learnSuppressions(rejections: Map<string, Sighting[]>, acceptances: Map<string, Sighting[]>, th: LearningThresholds): LearnedSuppression[] {
+  const out: LearnedSuppression[] = [];
+  for (const s of scopes(rejections, acceptances, th)) {
+    const bar = s.key.indexOf('|');
+    const category = s.key.slice(0, bar) as EntityCategory;
+    const text = s.key.slice(bar + 1);
+    if (text === '' || letters(text) === 0) continue;
+    out.push({ text, category, ...placeFields(s), rejected: s.rejected, accepted: s.accepted });
+  }
   return sortedBy(out, (s) => `${s.category}|${s.text}|${s.scope}|${s.section ?? ''}|${s.before ?? ''}|${s.after ?? ''}`);
+}
+
+function learnConceptRejections(rejections: Map<string, Sighting[]>, acceptances: Map<string, Sighting[]>, th: LearningThresholds): LearnedConceptRejection[] {
+  const out: LearnedConceptRejection[] = [];
+  for (const s of scopes(rejections, acceptances, th)) {
+    // category|text|system|code: the text may hold '|', the others not.
+    const parts = s.key.split('|');
+    const code = parts.pop()!;
+    const system = parts.pop() as LearnedConceptRejection['system'];
+    const category = parts.shift() as EntityCategory;
+    const text = parts.join('|');
+    if (text === '' || letters(text) === 0) continue;
+    out.push({ text, category, system, code, ...placeFields(s), rejected: s.rejected, accepted: s.accepted });
+  }
+  return sortedBy(out, (r) => `${r.category}|${r.text}|${r.code}|${r.scope}|${r.section ?? ''}|${r.before ?? ''}|${r.after ?? ''}`);
+}
+
+function learnPseudoTriggers(pseudos: Map<string, PseudoEvidence>, th: LearningThresholds): LearnedPseudoTrigger[] {
+  const support = (e: PseudoEvidence): number => e.sentences.size;
+  const candidates = [...pseudos.values()].filter((e) => support(e) >= th.triggerSupport && e.notes.size >= 2 && support(e) / (support(e) + e.against.size) >= th.triggerPrecision);
+  // The most general first: better supported, then fewer extra words; a phrase containing a kept one (same trait) adds nothing.
+  candidates.sort((a, b) => support(b) - support(a) || a.extra - b.extra || (a.phrase < b.phrase ? -1 : a.phrase > b.phrase ? 1 : 0));
+  const kept: PseudoEvidence[] = [];
+  for (const e of candidates) {
+    const padded = ` ${e.phrase} `;
+    if (kept.some((k) => k.trait === e.trait && (padded.includes(` ${k.phrase} `) || ` ${k.phrase} `.includes(padded)))) continue;
+    kept.push(e);
+  }
+  return sortedBy(
+    kept.map((e) => ({ phrase: e.phrase, trait: e.trait, trigger: e.trigger, support: support(e), against: e.against.size })),
+    (p) => `${p.trait}|${p.phrase}`,
+  );
 }
 
 function most<K>(counts: Map<K, number>): K | undefined {

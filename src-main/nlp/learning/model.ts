@@ -3,16 +3,21 @@
  * a plain, versioned, structured-clonable record (a worker thread is given it like the
  * terminology packs), derived by derive.ts from the review records and applied by compile.ts.
  *
- * - suppressions: a text of a category the reviewers rejected (or re-coded) in a context: the
- *   engine drops that mention there;
+ * - suppressions: a text of a category the reviewers rejected as a whole (or re-categorised) in a
+ *   context: the engine drops that mention there;
+ * - rejectedConcepts: a text-to-concept link reviewers corrected (they kept the mention and chose
+ *   another code, or none) in a context: the engine keeps the mention and ranks that code last
+ *   there, with a lower score;
  * - terms: a user lexicon: forms reviewers added or re-coded, with category, type and codes;
  * - concepts: the code reviewers chose for a text, put first when the engine finds that text;
- * - triggers: ConText trigger phrases for a trait reviewers set where the built-in rules did not.
+ * - triggers: ConText trigger phrases for a trait reviewers set where the built-in rules did not;
+ * - pseudoTriggers: ConText pseudo-triggers: a built-in trigger with the words next to it, where
+ *   reviewers removed the trait it set ("no" in "no worsening of"): the phrase hides the trigger.
  */
 import type { AssertionTrait, ConditionClass, EntityCategory, EntityType, SectionKind } from '../types';
 
 /** Bumped when the model's shape or the meaning of its fields changes. */
-export const LEARNING_FORMAT = 1;
+export const LEARNING_FORMAT = 2;
 
 /**
  * Where a suppression applies: `anywhere`; in a `section` kind; or `local`: in that section kind
@@ -31,6 +36,17 @@ export interface LearnedSuppression {
   /** The evidence: rejections and acceptances of this text and category in this scope. */
   rejected: number;
   accepted: number;
+}
+
+/**
+ * A text-to-concept link reviewers corrected, in a scope (the places as for suppressions); the
+ * evidence counts reviewed mentions of the text there where the engine's code was replaced, and
+ * where it was kept.
+ */
+export interface LearnedConceptRejection extends LearnedSuppression {
+  system: 'ICD10CM' | 'RXNORM';
+  /** The code the engine proposed and reviewers replaced (or removed). */
+  code: string;
 }
 
 export interface LearnedTerm {
@@ -73,6 +89,18 @@ export interface LearnedTrigger {
   against: number;
 }
 
+export interface LearnedPseudoTrigger {
+  /** Token norms joined by one space: a built-in trigger phrase with the words before or after it. */
+  phrase: string;
+  /** The trait reviewers removed where the trigger inside the phrase set it. */
+  trait: AssertionTrait;
+  /** The built-in trigger phrase it contains. */
+  trigger: string;
+  /** Sentences where reviewers removed the trait the trigger set there, and ones where they kept it. */
+  support: number;
+  against: number;
+}
+
 export interface LearnedModel {
   format: number;
   /** Hash of the content: goes into the engine's stamp (packs) so notes analysed without it can be re-run. */
@@ -81,6 +109,8 @@ export interface LearnedModel {
   terms: LearnedTerm[];
   concepts: LearnedConcept[];
   triggers: LearnedTrigger[];
+  pseudoTriggers: LearnedPseudoTrigger[];
+  rejectedConcepts: LearnedConceptRejection[];
   /** What it was derived from. */
   source: { records: number; notes: number; corrections: number };
 }
@@ -92,6 +122,8 @@ export interface LearningSummary {
   terms: number;
   concepts: number;
   triggers: number;
+  pseudoTriggers: number;
+  rejectedConcepts: number;
   records: number;
   notes: number;
   corrections: number;
@@ -104,6 +136,8 @@ export function summarizeModel(model: LearnedModel): LearningSummary {
     terms: model.terms.length,
     concepts: model.concepts.length,
     triggers: model.triggers.length,
+    pseudoTriggers: model.pseudoTriggers.length,
+    rejectedConcepts: model.rejectedConcepts.length,
     ...model.source,
   };
 }
@@ -114,7 +148,7 @@ export function normalizeText(text: string): string {
 }
 
 export function isEmptyModel(model: LearnedModel): boolean {
-  return model.suppressions.length + model.terms.length + model.concepts.length + model.triggers.length === 0;
+  return model.suppressions.length + model.terms.length + model.concepts.length + model.triggers.length + model.pseudoTriggers.length + model.rejectedConcepts.length === 0;
 }
 
 /** 64-bit FNV-1a over the UTF-16 code units, as 16 hex digits (no node:crypto: the model is also built where only plain JS runs). */
@@ -131,10 +165,15 @@ export function contentHash(text: string): string {
 
 /** The model with its version set from its content (the source counts aside: the same rules are the same model). */
 export function withVersion(model: Omit<LearnedModel, 'version'>): LearnedModel {
-  const content = JSON.stringify([model.format, model.suppressions, model.terms, model.concepts, model.triggers]);
+  const content = JSON.stringify([model.format, model.suppressions, model.terms, model.concepts, model.triggers, model.pseudoTriggers, model.rejectedConcepts]);
   return { ...model, version: `learned-${contentHash(content).slice(0, 12)}` };
 }
 
+/** Whether a pack version is a learned model's (or a note's learned stamp, learning/relevance.ts). */
+export function isLearnedVersion(pack: string): boolean {
+  return pack.startsWith('learned-');
+}
+
 export function emptyModel(): LearnedModel {
-  return withVersion({ format: LEARNING_FORMAT, suppressions: [], terms: [], concepts: [], triggers: [], source: { records: 0, notes: 0, corrections: 0 } });
+  return withVersion({ format: LEARNING_FORMAT, suppressions: [], terms: [], concepts: [], triggers: [], pseudoTriggers: [], rejectedConcepts: [], source: { records: 0, notes: 0, corrections: 0 } });
 }

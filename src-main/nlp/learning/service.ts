@@ -4,7 +4,7 @@
  * the same after a restart (derivation is deterministic: the same records give the same version,
  * and notes analysed with it stay current). Rebuilt, a few seconds after the last change, when
  * review records change; when its version changes, `onChange` restarts the NLP engine with it
- * (the queue then offers a re-run of the notes analysed without it). Transport-free.
+ * (the queue then re-runs the notes whose learned rules changed: learning/relevance.ts). Transport-free.
  */
 import type { Basic, DocumentReference } from '@medplum/fhirtypes';
 import { outcomeStatus } from '../../api/result';

@@ -5,14 +5,15 @@
  *
  * Nothing is persisted besides the results: the queue's state is derived from the store (a note
  * without Hearth's NLP extension, or with one for another text, is waiting; one with other engine
- * versions is `outdated`), by a scan at the first job after the vault opens, then kept up to date
+ * versions is `outdated`; one whose stamp differs only in the learned rules that touch its text is
+ * `relearned` and waits), by a scan at the first job after the vault opens, then kept up to date
  * from the writes the session reports (write-observer.ts). So a restart resumes where it stopped.
  *
  * Results are written back as an update of the DocumentReference (If-Match on the version read,
  * `skipUnchanged`: the same result makes no new version) through the repository the write
  * observer wraps, so the queue never hears of its own writes; a note edited meanwhile fails the
  * If-Match and stays waiting. Outdated notes are not redone on their own: status says how many
- * there are and `rerun` redoes them.
+ * there are and `rerun` redoes them. Relearned ones are (a new learned model touches few notes).
  *
  * A note whose text is kept in a Binary (attachment.url `Binary/<id>`) waits again when that Binary
  * is written or deleted: the queue keeps an index Binary id → notes, filled as it classifies and
@@ -300,9 +301,9 @@ export class NlpQueue {
         const id = resource.id;
         if (id === undefined || resource.resourceType !== NOTE_TYPE) continue;
         this.indexBinary(id, noteBinaryId(resource));
-        const state = await noteState(resource, analyzer.versions, this.readBinary);
+        const state = await noteState(resource, analyzer, this.readBinary);
         this.notes.set(id, { state, failed: readNlpStamp(resource)?.status === 'failed' });
-        if (state === 'new' || state === 'changed') this.waiting.add(id);
+        if (state === 'new' || state === 'changed' || state === 'relearned') this.waiting.add(id);
         else this.waiting.delete(id);
       }
       seen += page.resources.length;
@@ -380,7 +381,7 @@ export class NlpQueue {
         }
         if (doc.resourceType !== NOTE_TYPE) return undefined;
         this.indexBinary(id, noteBinaryId(doc));
-        const state = await noteState(doc, analyzer.versions, this.readBinary);
+        const state = await noteState(doc, analyzer, this.readBinary);
         const entry = this.notes.get(id);
         if (state === 'current' && entry?.state !== 'outdated') {
           // Written without a change of text (or imported with a current result): nothing to redo.

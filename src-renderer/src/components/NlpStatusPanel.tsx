@@ -121,7 +121,8 @@ function NlpLearning({ packs }: { packs: string }) {
       <Group gap="xs" wrap="nowrap" justify="space-between">
         <Text size="xs" c="dimmed" data-testid="nlp-learning">
           Learned from {formatCount(learned.corrections)} review corrections: {formatCount(learned.suppressions)} suppressed mentions, {formatCount(learned.terms)} terms,{' '}
-          {formatCount(learned.concepts)} concept choices, {formatCount(learned.triggers)} trigger phrases
+          {formatCount(learned.concepts)} concept choices, {formatCount(learned.rejectedConcepts)} corrected concept links, {formatCount(learned.triggers)} trigger phrases,{' '}
+          {formatCount(learned.pseudoTriggers)} non-trigger phrases
         </Text>
         <Tooltip label="Learn again from every review record now (also done a few seconds after each review change)">
           <Button size="compact-xs" variant="subtle" leftSection={<IconSchool size={14} />} loading={relearn.loading} onClick={() => void run()} data-testid="nlp-relearn">

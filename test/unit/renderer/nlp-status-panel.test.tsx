@@ -80,13 +80,15 @@ describe('NLP status panel', () => {
   });
 
   it('says what the engine learned from review corrections, asking again when the engine changes', async () => {
-    let learned = { version: 'learned-aaa', suppressions: 3, terms: 12, concepts: 4, triggers: 1, records: 5, notes: 5, corrections: 40 };
+    let learned = { version: 'learned-aaa', suppressions: 3, terms: 12, concepts: 4, triggers: 1, pseudoTriggers: 2, rejectedConcepts: 6, records: 5, notes: 5, corrections: 40 };
     const { emit, calls } = renderPanel({
       'nlp.status': () => ok(nlpStatus({ versions: { engine: '2', lexicon: 'L3', packs: ['learned-aaa'] } })),
       'nlp.learning': () => ok(learned),
       'nlp.relearn': () => ok(learned),
     });
-    expect((await screen.findByTestId('nlp-learning')).textContent).toBe('Learned from 40 review corrections: 3 suppressed mentions, 12 terms, 4 concept choices, 1 trigger phrases');
+    expect((await screen.findByTestId('nlp-learning')).textContent).toBe(
+      'Learned from 40 review corrections: 3 suppressed mentions, 12 terms, 4 concept choices, 6 corrected concept links, 1 trigger phrases, 2 non-trigger phrases',
+    );
     learned = { ...learned, version: 'learned-bbb', corrections: 41, terms: 13 };
     act(() => emit({ type: 'nlp', status: nlpStatus({ versions: { engine: '2', lexicon: 'L3', packs: ['learned-bbb'] } }) }));
     await waitFor(() => expect(screen.getByTestId('nlp-learning').textContent).toContain('41 review corrections'));

@@ -23,6 +23,7 @@ function record(): ReviewRecord {
     type: 'DX_NAME',
     traits: ['NEGATION', 'SYMPTOM'],
     concept: { system: 'ICD10CM', code: 'R07.89', display: 'Other chest pain' },
+    engineConcept: { system: 'ICD10CM', code: 'R07.9', display: 'Chest pain, unspecified' },
     decision: 'accepted',
     edited: true,
     reviewedBy: 'Ada Lovelace-Ström',

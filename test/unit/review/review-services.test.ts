@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Basic, Bundle, Provenance } from '@medplum/fhirtypes';
-import { provenanceDeltas, reviewRecordId } from '../../../src-main/review/record';
+import { basicToRecord, provenanceDeltas, reviewRecordId } from '../../../src-main/review/record';
 import type { AnnotationState, ReviewAnnotation, ReviewDocument } from '../../../src-main/review/types';
 import type { VaultSession } from '../../../src-main/services/session-types';
 import { body, closeAll, failure, noteWithText, reviewApi, settled, STORES, value } from './helpers';
@@ -182,6 +182,27 @@ describe.each(STORES)('review services ($name)', (store) => {
     // Setting the engine's state again is no longer an edit.
     doc = value(await review.apply({ documentId: 'n1', reviewer: 'Ada', changes: [{ id: metformin.id, after: { ...stateOf(metformin), decision: 'accepted' } }] }));
     expect(find(doc, 'metformin')).toMatchObject({ category: 'MEDICATION', edited: false, decision: 'accepted', concept: { code: '6809' } });
+  });
+
+  it('keeps the engine\'s code apart when the reviewer corrects a link (a wrong link, not a wrong mention)', async () => {
+    const session = await store.open();
+    await withNote(session);
+    const review = reviewApi(session);
+    const pain = find(value(await review.document({ documentId: 'n1', reviewer: 'Ada' })), 'chest pain');
+    expect(pain.concept?.code).toBe('R07.9');
+    const stored = async () => basicToRecord(value(await session.services.resources.read({ resourceType: 'Basic', id: reviewRecordId('n1', 'Ada') })) as Basic)!.annotations.get(pain.id)!;
+    const withCode = (code: string | undefined): AnnotationState => {
+      const { concept: _engine, ...state } = stateOf(pain);
+      return { ...state, decision: 'accepted', ...(code ? { concept: { system: 'ICD10CM', code, display: '' } } : {}) };
+    };
+    value(await review.apply({ documentId: 'n1', reviewer: 'Ada', changes: [{ id: pain.id, after: withCode('R07.89') }] }));
+    expect((await stored()).engineConcept).toMatchObject({ system: 'ICD10CM', code: 'R07.9' });
+    // Another code, or none: still the engine's first proposal.
+    value(await review.apply({ documentId: 'n1', reviewer: 'Ada', changes: [{ id: pain.id, after: withCode(undefined) }] }));
+    expect((await stored()).engineConcept).toMatchObject({ code: 'R07.9' });
+    // Back to the engine's code: nothing to keep; accepted as it was, nothing either.
+    value(await review.apply({ documentId: 'n1', reviewer: 'Ada', changes: [{ id: pain.id, after: withCode('R07.9') }] }));
+    expect((await stored()).engineConcept).toBeUndefined();
   });
 
   it('refuses a stale revision with 412, and bad changes with one issue each, storing nothing', async () => {

@@ -33,7 +33,7 @@ describe('learning from corrections on the dev set', () => {
     const rows = [
       `corrected ${x.correctedDocuments} documents, held out ${x.heldOutDocuments}`,
       `simulated review: ${x.review.corrections} corrections (rejected ${x.review.rejected}, re-spanned ${x.review.respanned}, edited ${x.review.edited}, added ${x.review.added}); ${x.review.accepted} accepted as is`,
-      `learned: ${x.model.suppressions.length} suppressions, ${x.model.terms.length} terms, ${x.model.concepts.length} concepts, ${x.model.triggers.length} triggers (${x.model.version})`,
+      `learned: ${x.model.suppressions.length} suppressions, ${x.model.terms.length} terms, ${x.model.concepts.length} concepts, ${x.model.triggers.length} triggers, ${x.model.pseudoTriggers.length} pseudo-triggers, ${x.model.rejectedConcepts.length} rejected links (${x.model.version})`,
       `strict F1 overall           ${f(x.before.strict.overall.f1)} -> ${f(x.after.strict.overall.f1)}`,
       ...Object.keys(x.before.strict.byCategory).map((c) => `strict F1 ${c.padEnd(32)} ${f(x.before.strict.byCategory[c]?.f1)} -> ${f(x.after.strict.byCategory[c]?.f1)}`),
       `overlap F1 overall          ${f(x.before.overlap.overall.f1)} -> ${f(x.after.overlap.overall.f1)}`,

@@ -14,16 +14,23 @@ const base = createNlpEngine();
 
 /** The engine's entities of a text as the review workspace would show them, all accepted. */
 function engineAnnotations(text: string): CorrectionAnnotation[] {
-  return base.analyze(text).map((e) => ({
-    id: `e:${e.BeginOffset}-${e.EndOffset}-${e.Category}`,
-    origin: 'engine',
-    begin: e.BeginOffset,
-    end: e.EndOffset,
-    category: e.Category,
-    type: e.Type,
-    traits: e.Traits.map((t) => t.Name),
-    decision: 'accepted',
-  }));
+  return base.analyze(text).map((e) => {
+    const icd = e.Category === 'MEDICAL_CONDITION' ? e.ICD10CMConcepts?.[0] : undefined;
+    const rx = e.Category === 'MEDICATION' ? e.RxNormConcepts?.[0] : undefined;
+    const annotation: CorrectionAnnotation = {
+      id: `e:${e.BeginOffset}-${e.EndOffset}-${e.Category}`,
+      origin: 'engine',
+      begin: e.BeginOffset,
+      end: e.EndOffset,
+      category: e.Category,
+      type: e.Type,
+      traits: e.Traits.map((t) => t.Name),
+      decision: 'accepted',
+    };
+    if (icd) annotation.concept = { system: 'ICD10CM', code: icd.Code, display: icd.Description };
+    if (rx) annotation.concept = { system: 'RXNORM', code: rx.Code, display: rx.Description };
+    return annotation;
+  });
 }
 
 function find(text: string, phrase: string, from = 0): [number, number] {
@@ -37,6 +44,13 @@ function reviewed(documentId: string, text: string, change: (annotations: Correc
   const annotations = engineAnnotations(text);
   change(annotations);
   return { documentId, text, done, annotations };
+}
+
+/** A note reviewed with the traits of its conditions changed. */
+function withConditionTraits(id: string, text: string, change: (traits: readonly TraitName[]) => TraitName[]): CorrectionNote {
+  return reviewed(id, text, (annotations) => {
+    for (const a of annotations) if (a.category === 'MEDICAL_CONDITION') Object.assign(a, { traits: change(a.traits), edited: true });
+  });
 }
 
 function reject(text: string, phrase: string, category: EntityCategory) {
@@ -204,15 +218,8 @@ describe('user terms', () => {
 
 describe('trait triggers', () => {
   // "nil" is no trigger of the built-in ConText lexicon.
-  const notes = [
-    'REVIEW OF SYSTEMS:\nNil fever today.',
-    'REVIEW OF SYSTEMS:\nNil cough at night.',
-    'REVIEW OF SYSTEMS:\nNil nausea after meals.',
-  ];
-  const negateAll = (id: string, text: string): CorrectionNote =>
-    reviewed(id, text, (annotations) => {
-      for (const a of annotations) if (a.category === 'MEDICAL_CONDITION') a.traits = [...a.traits, 'NEGATION'];
-    });
+  const notes = ['fever today', 'cough at night', 'nausea after meals'].map((rest) => `REVIEW OF SYSTEMS:\nNil ${rest}.`);
+  const negateAll = (id: string, text: string): CorrectionNote => withConditionTraits(id, text, (traits) => [...traits, 'NEGATION']);
 
   it('the built-in rules do not negate after "nil"', () => {
     const e = base.analyze('REVIEW OF SYSTEMS:\nNil headache.').find((x) => x.Text === 'headache');
@@ -239,6 +246,82 @@ describe('trait triggers', () => {
     // Farther from it than the phrase was ever seen from its targets, such a mention does not count against it.
     const far = reviewed('k2', 'REVIEW OF SYSTEMS:\nNil change in cough.', () => undefined);
     expect(deriveLearning([...taught, far]).triggers).toEqual([expect.objectContaining({ phrase: 'nil', against: 0 })]);
+  });
+});
+
+describe('pseudo-triggers (a removed trait)', () => {
+  // The built-in "no" negates what follows it; "no worsening of" is not a negation.
+  const notes = ['his chest pain', 'the cough', 'her headache'].map((rest) => `HISTORY OF PRESENT ILLNESS:\nNo worsening of ${rest}.`);
+  const unnegate = (id: string, text: string): CorrectionNote => withConditionTraits(id, text, (traits) => traits.filter((t) => t !== 'NEGATION'));
+  const negated = (entities: readonly Entity[], text: string): boolean => entities.find((e) => e.Text === text)?.Traits.some((t) => t.Name === 'NEGATION') ?? false;
+
+  it('the built-in rules negate after "no worsening of"', () => {
+    expect(negated(base.analyze('HISTORY OF PRESENT ILLNESS:\nNo worsening of his dyspnea.'), 'dyspnea')).toBe(true);
+  });
+
+  it('a trait removed in two notes teaches a pseudo-trigger that hides the trigger there, and only there', () => {
+    const model = deriveLearning([unnegate('n1', notes[0]!), unnegate('n2', notes[1]!)]);
+    expect(model.pseudoTriggers).toEqual([{ phrase: 'no worsening', trait: 'NEGATION', trigger: 'no', support: 2, against: 0 }]);
+    expect(model.triggers).toEqual([]);
+    const engine = createNlpEngine({ learned: model });
+    expect(negated(engine.analyze('HISTORY OF PRESENT ILLNESS:\nNo worsening of his dyspnea.'), 'dyspnea')).toBe(false);
+    // "no" alone still negates.
+    expect(negated(engine.analyze('HISTORY OF PRESENT ILLNESS:\nNo dyspnea.'), 'dyspnea')).toBe(true);
+  });
+
+  it('one sighting, or the trait kept after the same phrase, teaches nothing', () => {
+    expect(deriveLearning([unnegate('n1', notes[0]!)]).pseudoTriggers).toEqual([]);
+    // Kept negated after "no worsening" in a third note: precision 2/3, below 80%.
+    const kept = reviewed('k1', notes[2]!, () => undefined);
+    const model = deriveLearning([unnegate('n1', notes[0]!), unnegate('n2', notes[1]!), kept]);
+    expect(model.pseudoTriggers).toEqual([]);
+  });
+});
+
+describe('rejected concept links', () => {
+  const text = 'ASSESSMENT:\nChest pain, atypical.';
+  const chest = (entities: readonly Entity[]) => entities.find((e) => e.Text.toLowerCase() === 'chest pain' && e.Category === 'MEDICAL_CONDITION');
+  const engineCodes = chest(base.analyze(text))?.ICD10CMConcepts ?? [];
+
+  /** The reviewer keeps the mention and removes the engine's code (a wrong link, not a wrong mention). */
+  const unlink = (id: string, note: string): CorrectionNote =>
+    reviewed(id, note, (annotations) => {
+      const a = annotations.find((x) => x.category === 'MEDICAL_CONDITION' && note.slice(x.begin, x.end).toLowerCase() === 'chest pain')!;
+      const first = engineCodes[0]!;
+      Object.assign(a, { engineConcept: { system: 'ICD10CM', code: first.Code, display: first.Description }, edited: true });
+      delete a.concept;
+    });
+
+  it('the engine ranks more than one code for the mention', () => {
+    expect(engineCodes.length).toBeGreaterThan(1);
+  });
+
+  it('demote the code in that context and keep the mention; a rejected mention is still dropped', () => {
+    const model = deriveLearning([unlink('n1', text)]);
+    expect(model.suppressions).toEqual([]);
+    expect(model.rejectedConcepts).toEqual([
+      expect.objectContaining({ text: 'chest pain', category: 'MEDICAL_CONDITION', system: 'ICD10CM', code: engineCodes[0]!.Code, scope: 'local', before: '', after: '', rejected: 1, accepted: 0 }),
+    ]);
+    const engine = createNlpEngine({ learned: model });
+    const here = chest(engine.analyze('ASSESSMENT:\nChest pain, atypical, resolved.'));
+    expect(here).toBeDefined();
+    const codes = here!.ICD10CMConcepts!;
+    expect(codes[0]!.Code).toBe(engineCodes[1]!.Code);
+    const demoted = codes.find((c) => c.Code === engineCodes[0]!.Code)!;
+    expect(codes.indexOf(demoted)).toBe(codes.length - 1);
+    expect(demoted.Score).toBeLessThanOrEqual(Math.min(...codes.slice(0, -1).map((c) => c.Score)));
+    // Elsewhere the link stands.
+    expect(chest(engine.analyze('CHIEF COMPLAINT:\nChest pain for two days.'))?.ICD10CMConcepts?.[0]?.Code).toBe(chest(base.analyze('CHIEF COMPLAINT:\nChest pain for two days.'))?.ICD10CMConcepts?.[0]?.Code);
+    // Rejecting the mention as a whole is another thing: a suppression, no rejected link.
+    const rejected = deriveLearning([reviewed('n1', text, reject(text, 'Chest pain', 'MEDICAL_CONDITION'))]);
+    expect(rejected.rejectedConcepts).toEqual([]);
+    expect(rejected.suppressions).toEqual([expect.objectContaining({ text: 'chest pain', scope: 'local' })]);
+  });
+
+  it('a code kept there as often outweighs the rejection', () => {
+    const again = 'ASSESSMENT:\nChest pain, atypical, improving.';
+    const model = deriveLearning([unlink('n1', text), reviewed('n2', again, () => undefined)]);
+    expect(model.rejectedConcepts).toEqual([]);
   });
 });
 

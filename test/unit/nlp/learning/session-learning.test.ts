@@ -1,7 +1,7 @@
 /**
  * Learning in an open vault (nlp/learning/service.ts, services/vault-session.ts): a reviewer's
- * correction, once the model is rebuilt, restarts the engine with it; notes analysed without it
- * show as outdated and a re-run applies it; the model is derived again, the same, after a
+ * correction, once the model is rebuilt, restarts the engine with it; the notes it can change
+ * (and only those) are re-run with it; the model is derived again, the same, after a
  * restart; nlp.learning and nlp.relearn report its counts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,13 +18,21 @@ import { body, noteWithText, settled, value } from '../../review/helpers';
 const VAULT_OPTIONS = { kdfIterations: 1000, allowWeakKdfForTests: true };
 const NOTE = 'PLAN:\nContinue wound care to the left heel daily.';
 const OTHER = 'PLAN:\nContinue wound care to the sacrum.';
+/** Notes the learned suppression of "wound care" cannot change. */
+const UNTOUCHED = ['PLAN:\nRecheck potassium in the morning.', 'ASSESSMENT:\nWound healing well; continue dressing changes.', 'HISTORY OF PRESENT ILLNESS:\nCare at home by his wife.'];
 
-/** The real engine in this thread, built with what the session gives it; records the models it was given. */
-function inProcess(given: Array<LearnedModel | undefined>) {
+/** The real engine in this thread, built with what the session gives it; records the models it was given and the texts it analysed. */
+function inProcess(given: Array<LearnedModel | undefined>, analysed: string[] = []) {
   return async (_repository: unknown, init?: { learned?: LearnedModel }): Promise<NoteAnalyzer> => {
     given.push(init?.learned);
     const engine = createNlpEngine((init ?? {}) as NlpEngineInit);
-    return { versions: engine.versions, analyze: async (text: string) => engine.analyze(text) };
+    return {
+      versions: engine.versions,
+      analyze: async (text: string) => {
+        analysed.push(text);
+        return engine.analyze(text);
+      },
+    };
   };
 }
 
@@ -46,18 +54,21 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 }
 
 describe('learning in a vault session', () => {
-  it('a rejection teaches the engine, offers a re-run, and survives a restart', { timeout: 60_000 }, async () => {
+  it('a rejection teaches the engine, re-runs only the notes it can change, and survives a restart', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-learning-'));
     dirs.push(dir);
     const vaultPath = path.join(dir, 'vault');
     const given: Array<LearnedModel | undefined> = [];
-    const session = await createVaultSession(vaultPath, 'pass phrase', VAULT_OPTIONS, { nlpAnalyzer: inProcess(given) });
+    const analysed: string[] = [];
+    const session = await createVaultSession(vaultPath, 'pass phrase', VAULT_OPTIONS, { nlpAnalyzer: inProcess(given, analysed) });
     sessions.push(session);
     const { services } = session;
     const a = value(await services.resources.create({ resource: body(noteWithText(undefined, NOTE)) }));
     const b = value(await services.resources.create({ resource: body(noteWithText(undefined, OTHER)) }));
+    for (const text of UNTOUCHED) value(await services.resources.create({ resource: body(noteWithText(undefined, text)) }));
     await settled(session);
     expect(given).toHaveLength(1);
+    expect(analysed).toHaveLength(5);
     expect(value(await services.nlp.learning({})).suppressions).toBe(0);
 
     const doc = value(await services.review.document({ documentId: a.id!, reviewer: 'ann' }));
@@ -73,15 +84,15 @@ describe('learning in a vault session', () => {
     // nlp.relearn rebuilds at once (otherwise a few seconds after the last change).
     const summary = value(await services.nlp.relearn({}));
     expect(summary).toMatchObject({ suppressions: 1, records: 1, corrections: 1 });
-    // The engine restarts with the model: the notes it analysed without it are outdated.
-    const outdated = await until(
+    // The engine restarts with the model and re-runs, on its own, the two notes with "wound care" in them: not the three others.
+    analysed.length = 0;
+    const status = await until(
       async () => value(await services.nlp.status({})),
-      (s) => s.scanned && s.outdated === 2,
+      (s) => s.scanned && s.jobId === undefined && s.pending === 0 && s.versions?.packs[0] === summary.version,
     );
-    expect(outdated.versions?.packs).toEqual([summary.version]);
+    expect(status).toMatchObject({ current: 5, outdated: 0 });
     expect(given[given.length - 1]?.version).toBe(summary.version);
-    value(await services.nlp.rerun({ scope: 'outdated' }));
-    await settled(session);
+    expect([...analysed].sort()).toEqual([NOTE, OTHER].sort());
     const other = value(await services.review.document({ documentId: b.id!, reviewer: 'ann' }));
     expect(other.annotations.some((x) => x.text === 'wound care')).toBe(false);
     // Derived again after the re-run, the model is the same (it reads the records, not the engine's output).
@@ -90,10 +101,12 @@ describe('learning in a vault session', () => {
     // After a restart the same model is derived again: the notes stay current.
     await session.close();
     sessions.splice(0);
-    const reopened = await openVaultSession(vaultPath, 'pass phrase', VAULT_OPTIONS, { nlpAnalyzer: inProcess(given) });
+    analysed.length = 0;
+    const reopened = await openVaultSession(vaultPath, 'pass phrase', VAULT_OPTIONS, { nlpAnalyzer: inProcess(given, analysed) });
     sessions.push(reopened);
-    const status = await settled(reopened);
-    expect(status.current).toBe(2);
+    const reopenedStatus = await settled(reopened);
+    expect(reopenedStatus.current).toBe(5);
+    expect(analysed).toEqual([]);
     expect(value(await reopened.services.nlp.learning({})).version).toBe(summary.version);
   });
 
