@@ -1,15 +1,22 @@
 /**
  * End-to-end tests: the web mode in Debian's Chromium (Playwright cannot download browsers
  * here), plus an Electron smoke test that skips when the Electron binary is absent.
- * global-setup builds the app when needed and starts `hearth serve --port 0`; tests read the
- * printed URL (with its token) from process.env.HEARTH_URL.
+ * global-setup builds the app when needed and starts `hearth serve --port 0` once per worker
+ * (spec files run in parallel, the tests of one file in order in one worker); tests read their
+ * worker's URL (with its token) from process.env.HEARTH_URL.
  */
 import { defineConfig } from '@playwright/test';
+
+/** HEARTH_E2E_WORKERS overrides the worker count; global-setup starts one web-mode server per worker. */
+const WORKERS = Number(process.env.HEARTH_E2E_WORKERS ?? 2);
+// In a worker (this file is loaded there too, after TEST_PARALLEL_INDEX is set): its own server.
+const workerUrl = process.env[`HEARTH_URL_${process.env.TEST_PARALLEL_INDEX ?? ''}`];
+if (workerUrl) process.env.HEARTH_URL = workerUrl;
 
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results',
-  workers: 1,
+  workers: WORKERS,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 15_000 },
