@@ -1,36 +1,22 @@
 /**
  * Builds the app when the build is missing or older than the sources, then starts the web mode
- * (`node out/cli/hearth.mjs serve --port 0`) with a throw-away settings folder, and hands the
- * printed URL (with its token) to the tests as process.env.HEARTH_URL.
+ * (`node out/cli/hearth.mjs serve --port 0`) once per worker, each with a throw-away settings
+ * folder, and hands the printed URLs (with their tokens) to the tests (process.env.HEARTH_URL).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FullConfig } from '@playwright/test';
+import { buildAppIfStale } from '../tools/build-if-stale';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const SOURCES = ['src-main', 'src-renderer', 'src-preload', 'electron.vite.config.ts', 'package.json'];
 const OUTPUTS = ['out/renderer/index.html', 'out/main/index.js', 'out/preload/index.cjs', 'out/cli/hearth.mjs', 'out/cli/store-worker.mjs'];
 const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/;
 
-function newestMtime(entry: string): number {
-  if (!existsSync(entry)) return 0;
-  const stat = statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const name of readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, name)));
-  return newest;
-}
-
 export function buildIfStale(): void {
-  const outputs = OUTPUTS.map((o) => path.join(repoRoot, o));
-  const oldestOutput = outputs.every((o) => existsSync(o)) ? Math.min(...outputs.map((o) => statSync(o).mtimeMs)) : 0;
-  const newestSource = Math.max(...SOURCES.map((s) => newestMtime(path.join(repoRoot, s))));
-  if (oldestOutput > newestSource) return;
-  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
-  console.log('[e2e] building the app (electron-vite build, build:cli)...');
-  execFileSync('npx', ['electron-vite', 'build'], { cwd: repoRoot, stdio: 'inherit', env });
-  execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'inherit', env });
+  buildAppIfStale(OUTPUTS, SOURCES);
 }
 
 function startServer(configDir: string): Promise<{ url: string; pid: number }> {
@@ -66,14 +52,25 @@ function startServer(configDir: string): Promise<{ url: string; pid: number }> {
   });
 }
 
-export default async function globalSetup(): Promise<void> {
+/**
+ * One server per Playwright worker (each holds one open vault at a time): worker N reads
+ * HEARTH_URL_N, which playwright.config.ts copies into HEARTH_URL in that worker. HEARTH_URL in
+ * the runner is the first server's.
+ */
+export default async function globalSetup(config: FullConfig): Promise<void> {
   buildIfStale();
-  const configDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-config-'));
-  const { url, pid } = await startServer(configDir);
-  process.env['HEARTH_URL'] = url;
-  process.env['HEARTH_E2E_SERVER_PID'] = String(pid);
-  process.env['HEARTH_E2E_CONFIG_DIR'] = configDir;
+  const servers = await Promise.all(
+    Array.from({ length: Math.max(1, config.workers) }, async () => {
+      const configDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-config-'));
+      return { configDir, ...(await startServer(configDir)) };
+    }),
+  );
+  servers.forEach(({ url }, index) => (process.env[`HEARTH_URL_${index}`] = url));
+  process.env['HEARTH_URL'] = servers[0]!.url;
+  process.env['HEARTH_E2E_SERVER_PIDS'] = servers.map((server) => server.pid).join(',');
+  process.env['HEARTH_E2E_CONFIG_DIRS'] = servers.map((server) => server.configDir).join(path.delimiter);
   // Names this run's sample-vault template (fixtures/sample-vault.ts), built on first use.
   process.env['HEARTH_E2E_RUN'] = `${process.pid}-${Date.now().toString(36)}`;
-  console.log(`[e2e] web mode at http://127.0.0.1:${new URL(url).port}/ (token in HEARTH_URL)`);
+  const ports = servers.map(({ url }) => new URL(url).port).join(', ');
+  console.log(`[e2e] web mode at http://127.0.0.1 port ${ports}, one per worker (tokens in HEARTH_URL_<n>)`);
 }

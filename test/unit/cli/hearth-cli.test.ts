@@ -4,7 +4,6 @@
  * this process (run-hearth.ts), which saves a process start per case.
  * HEARTH_TEST_KDF_ITERATIONS (test-only, honoured with NODE_ENV=test) keeps PBKDF2 cheap for `vault create`.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,6 @@ describe('hearth CLI', () => {
   const pass = { HEARTH_PASSPHRASE: 'correct horse battery' };
 
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
     dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-'));
     vault = path.join(dir, 'vault');
   });
@@ -149,7 +147,6 @@ describe('hearth import runs the clinical NLP', () => {
   let noteIds: string[];
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
     dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-nlp-'));
     vault = path.join(dir, 'vault');
     sample = path.join(dir, 'sample');

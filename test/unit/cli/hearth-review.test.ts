@@ -3,13 +3,11 @@
  * reviewer's annotations imported from a spaCy file, exported in every format (stdout, a file, a
  * BRAT folder), imported back as another reviewer, and the agreement of the two.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementReport } from '../../../src-main/review/types';
-import { repoRoot } from '../io/paths';
 import { expectOneLineError, hearthInProcess, hearthSpawn, type Run } from './run-hearth';
 
 const pass = { HEARTH_PASSPHRASE: 'correct horse battery' };
@@ -31,7 +29,6 @@ describe('hearth review', () => {
   let vault: string;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build:cli'], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
     dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-review-cli-'));
     vault = path.join(dir, 'vault');
     expect((await inProc(['vault', 'create', vault])).status).toBe(0);

@@ -43,11 +43,15 @@ function compare(resource: Resource, label: string, tally: Tally): void {
   expect(canonical(compiled), label).toEqual(canonical(reference));
 }
 
-function readExamples(): { file: string; resource: Resource }[] {
-  return readdirSync(examplesDir)
+let examples: readonly { file: string; resource: Resource }[] | undefined;
+
+/** The R4 examples (95 MB of JSON), read and parsed once for the file: two tests use them, and neither changes them. */
+function readExamples(): readonly { file: string; resource: Resource }[] {
+  examples ??= readdirSync(examplesDir)
     .filter((f) => f.endsWith('.json') && f !== 'package.json')
     .sort()
     .map((file) => ({ file, resource: JSON.parse(readFileSync(path.join(examplesDir, file), 'utf8')) as Resource }));
+  return examples;
 }
 
 function readSynthea(bundles: number): Resource[] {
