@@ -8,6 +8,7 @@
  * `written`, which marks the notes concerned for a refresh before the next queue answer.
  */
 import type { Bundle, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Database } from 'sql.js';
 import { outcomeStatus, type OperationOutcome } from '../api/result';
 import { fhirError, OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOp } from '../fhir/repository';
@@ -20,6 +21,7 @@ import { analyzeText } from '../nlp/text';
 import type { Entity, EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
 import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
+import { loadQueueTable, readQueueNote, readQueueRecord, type TrackedRecord } from './queue-table';
 import {
   basicToRecord,
   emptyRecord,
@@ -55,6 +57,18 @@ export interface ReviewServiceOptions {
   scanPageSize?: number;
   /** Called after a review record is written, by this service or anything else (what the engine learns is rebuilt: nlp/learning/service.ts). */
   onRecordsChanged?: () => void;
+  /**
+   * The search index holding the queue table (queue-table.ts: a vault's index, kept by the FHIR
+   * projector): the summaries are loaded from it and notes changed by others re-read from it.
+   * Without it (a memory store), one scan of every note and record builds them, and changed notes
+   * are read back from the store.
+   */
+  index?: QueueTableSource;
+}
+
+/** Read access to the search index (Vault.read). */
+export interface QueueTableSource {
+  read<T>(fn: (db: Database) => T): Promise<T>;
 }
 
 export interface ApplyInput {
@@ -141,7 +155,9 @@ export class ReviewService {
       else if (item.resourceType === 'Basic') {
         const doc = this.docOfRecord.get(item.id);
         if (doc !== undefined) this.dirtyDocs.add(doc);
-        else if (item.id.startsWith('rv-')) this.dirtyRecords.add(item.id);
+        // With the queue table a record's row is one lookup: every Basic is looked up (a record may
+        // have another id, or now name another note); without it, only unknown `rv-` ones are read.
+        if (this.options.index ? true : doc === undefined && item.id.startsWith('rv-')) this.dirtyRecords.add(item.id);
       }
     }
   };
@@ -230,6 +246,16 @@ export class ReviewService {
     this.dirtyDocs.clear();
     this.dirtyRecords.clear();
     try {
+      const index = this.options.index;
+      if (index) {
+        const table = await index.read(loadQueueTable);
+        this.recordsByDoc.clear();
+        this.docOfRecord.clear();
+        for (const record of table.records) this.track(record);
+        this.index.replaceAll(table.summaries);
+        this.built = true;
+        return;
+      }
       const records = new Map<string, ReviewRecord[]>();
       this.recordsByDoc.clear();
       this.docOfRecord.clear();
@@ -253,7 +279,7 @@ export class ReviewService {
     }
   }
 
-  private track(record: ReviewRecord): void {
+  private track(record: TrackedRecord): void {
     this.docOfRecord.set(record.id, record.documentId);
     const set = this.recordsByDoc.get(record.documentId) ?? new Set<string>();
     set.add(record.id);
@@ -276,6 +302,7 @@ export class ReviewService {
   }
 
   private async refreshDirty(): Promise<void> {
+    if (this.options.index) return this.refreshDirtyFromTable(this.options.index);
     for (const id of [...this.dirtyRecords]) {
       this.dirtyRecords.delete(id);
       const resource = await this.readOrUndefined('Basic', id);
@@ -300,6 +327,28 @@ export class ReviewService {
         else this.untrack(recordId);
       }
       this.index.set(summarizeNote(doc, records));
+    }
+  }
+
+  /** The notes changed by others, re-read from the queue table: O(those notes and their records). */
+  private async refreshDirtyFromTable(index: QueueTableSource): Promise<void> {
+    const recordIds = [...this.dirtyRecords];
+    const docIds = [...this.dirtyDocs];
+    this.dirtyRecords.clear();
+    this.dirtyDocs.clear();
+    const found = await index.read((db) => {
+      const docs = new Set(docIds);
+      for (const id of recordIds) {
+        const record = readQueueRecord(db, id);
+        if (record) docs.add(record.documentId);
+      }
+      return [...docs].map((documentId) => ({ documentId, ...readQueueNote(db, documentId) }));
+    });
+    for (const { documentId, summary, records } of found) {
+      for (const id of [...(this.recordsByDoc.get(documentId) ?? [])]) this.untrack(id);
+      for (const record of records) this.track(record);
+      if (summary) this.index.set(summary);
+      else this.index.delete(documentId);
     }
   }
 
