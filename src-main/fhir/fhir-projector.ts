@@ -7,6 +7,7 @@
  *   resource_current  the newest version per resource (read, list, search), keyed by rid
  *   resource_type_count  live resources per type (counts without a scan)
  *   sp_*, sp_text     search index rows of current resources (search/index-tables.ts)
+ *   review_queue_*    the review queue's row per current note and review record (review/queue-table.ts)
  * and the views resource_version_v / resource_current_v that give back type names and ids.
  *
  * Each commit entry describes one new version: `{op:'put'|'delete', type, id, version,
