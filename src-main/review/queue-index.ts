@@ -18,20 +18,28 @@ export interface ReviewerSummary {
   revision: number;
 }
 
-export interface NoteSummary {
-  documentId: string;
+/**
+ * What the queue keeps of one note, from the note alone (no review record): the queue table of the
+ * search index (queue-table.ts) stores it per note, the scan computes it.
+ */
+export interface NoteFacts {
   title: string;
-  titleLower: string;
   date?: string;
-  /** `date` as epoch ms, NaN without one. */
-  dateMs: number;
   patient?: string;
+  /** Engine annotations (their ids: engineAnnotations without the text check). */
   entities: number;
   minScore?: number;
   maxScore?: number;
   hasNegated: boolean;
   categories: Partial<Record<EntityCategory, number>>;
   nlp: 'succeeded' | 'failed' | 'none';
+}
+
+export interface NoteSummary extends NoteFacts {
+  documentId: string;
+  titleLower: string;
+  /** `date` as epoch ms, NaN without one. */
+  dateMs: number;
   /** By reviewer name. */
   reviewers: Map<string, ReviewerSummary>;
   /** overallStatus(), kept with `reviewers` (the status filter reads it for every note). */
@@ -74,23 +82,6 @@ export function notePatient(doc: DocumentReference): string | undefined {
 
 export function nlpState(doc: DocumentReference): NoteSummary['nlp'] {
   return readNlpStamp(doc)?.status ?? 'none';
-}
-
-/**
- * What the queue keeps of one note, from the note alone (no review record): the queue table of the
- * search index (queue-table.ts) stores it per note, the scan computes it.
- */
-export interface NoteFacts {
-  title: string;
-  date?: string;
-  patient?: string;
-  /** Engine annotations (their ids: engineAnnotations without the text check). */
-  entities: number;
-  minScore?: number;
-  maxScore?: number;
-  hasNegated: boolean;
-  categories: Partial<Record<EntityCategory, number>>;
-  nlp: NoteSummary['nlp'];
 }
 
 /** What the queue keeps of one review record. */
