@@ -81,8 +81,22 @@ function idSet(list: string | null): Set<string> {
 /** A resource's row: note rows after rid are title … engine_ids, record rows note … decided. */
 export type QueueRow = { table: 'note' | 'record'; values: SqlValue[] };
 
-/** The queue row of a stored resource: a note, a review record, or none (anything else, a malformed record). */
+/**
+ * The queue row of a stored resource: a note, a review record, or none (anything else, a malformed
+ * record). Never throws: the projector calls it on every write and on every replay, where an
+ * exception would refuse the write or stop the vault from opening; a resource whose row cannot be
+ * computed (none is known: resources are validated before they are stored) gets none, the same on
+ * every replay.
+ */
 export function queueRowOf(resource: Resource): QueueRow | undefined {
+  try {
+    return rowOf(resource);
+  } catch {
+    return undefined;
+  }
+}
+
+function rowOf(resource: Resource): QueueRow | undefined {
   if (resource.resourceType === NOTE_TYPE) {
     const { facts, engineIds } = noteFacts(resource);
     const categories = Object.keys(facts.categories).length > 0 ? JSON.stringify(facts.categories) : null;

@@ -18,7 +18,7 @@ import { withNlpResult } from '../../../src-main/nlp/results/extensions';
 import { textHash } from '../../../src-main/nlp/results/note-text';
 import { observeWrites } from '../../../src-main/nlp/results/write-observer';
 import type { QueueQuery } from '../../../src-main/review/queue-index';
-import { compactEngineId, QUEUE_NOTE_TABLE, QUEUE_RECORD_TABLE } from '../../../src-main/review/queue-table';
+import { compactEngineId, QUEUE_NOTE_TABLE, QUEUE_RECORD_TABLE, queueRowOf } from '../../../src-main/review/queue-table';
 import { emptyRecord, recordToBasic } from '../../../src-main/review/record';
 import { ReviewService } from '../../../src-main/review/service';
 import { createVaultSession, openVaultSession } from '../../../src-main/services/vault-session';
@@ -121,6 +121,16 @@ describe('review queue table', () => {
     const encoded = ids.map(compactEngineId);
     expect(new Set(encoded).size).toBe(ids.length);
     expect(encoded.slice(0, 3)).toEqual(['1-5M', '1-5M~2', '1-5C']);
+  });
+
+  it('gives a row to notes and review records only, and none (never an exception) to a malformed note', () => {
+    expect(queueRowOf(note(1))?.table).toBe('note');
+    expect(queueRowOf(recordToBasic(emptyRecord('n1', 'Ada')))?.table).toBe('record');
+    expect(queueRowOf({ resourceType: 'Basic', code: { text: 'other' } })).toBeUndefined();
+    expect(queueRowOf({ resourceType: 'Patient' })).toBeUndefined();
+    // content without attachment is not valid R4 (never stored), but a replay must not stop on it.
+    const malformed = JSON.parse('{"resourceType":"DocumentReference","status":"current","content":[{}]}') as DocumentReference;
+    expect(queueRowOf(malformed)).toBeUndefined();
   });
 
   it('answers as the scan does: own writes, writes by others, deletes, a reopen, a rebuilt index', async () => {
