@@ -225,11 +225,20 @@ function recordRow(row: SqlValue[]): RecordRow {
   };
 }
 
-function each(db: Database, sql: string, params: SqlValue[], fn: (row: SqlValue[]) => void): void {
-  const statement = db.prepare(sql);
+/** Runs a prepared statement with `params`, row by row, and resets it. */
+function rows(statement: Statement, params: SqlValue[], fn: (row: SqlValue[]) => void): void {
   try {
     statement.bind(params);
     while (statement.step()) fn(statement.get());
+  } finally {
+    statement.reset();
+  }
+}
+
+function each(db: Database, sql: string, params: SqlValue[], fn: (row: SqlValue[]) => void): void {
+  const statement = db.prepare(sql);
+  try {
+    rows(statement, params, fn);
   } finally {
     statement.free();
   }
@@ -264,32 +273,46 @@ export function loadQueueTable(db: Database): { summaries: NoteSummary[]; record
   return { summaries, records: rows.map((r) => r.record) };
 }
 
-/** One note's summary (undefined when it has no row: not stored, deleted) and its records. */
-export function readQueueNote(db: Database, documentId: string): { summary?: NoteSummary; records: TrackedRecord[] } {
-  const notes = new Map<string, { facts: NoteFacts; reviewers: Map<string, ReviewerSummary> }>();
-  each(db, `SELECT ${NOTE_COLUMNS} FROM ${QUEUE_NOTE_TABLE} n JOIN resource_key k ON k.rid = n.rid WHERE n.rid = ${NOTE_RID}`, [documentId], (row) => {
-    const { facts } = factsOf(row);
-    notes.set(documentId, { facts, reviewers: new Map() });
-  });
-  const rows: RecordRow[] = [];
-  each(db, `${RECORD_SELECT} WHERE r.note = ? ${RECORD_ORDER}`, [documentId], (row) => rows.push(recordRow(row)));
-  addReviewers(rows, notes);
-  const note = notes.get(documentId);
-  const records = rows.map((r) => r.record);
-  return note ? { summary: summaryOf(documentId, note.facts, note.reviewers), records } : { records };
-}
+/**
+ * Notes and records read one by one (notes changed since the queue was loaded), with statements
+ * prepared once per read of the index; free() before the read ends.
+ */
+export class QueueTableReader {
+  private readonly noteRow: Statement;
+  private readonly recordsOfNote: Statement;
+  private readonly recordRow: Statement;
 
-/** A review record's note, from its row (undefined: no such record, deleted, or not a review record). */
-export function readQueueRecord(db: Database, basicId: string): TrackedRecord | undefined {
-  let found: TrackedRecord | undefined;
-  each(
-    db,
-    `SELECT k.id, r.note FROM ${QUEUE_RECORD_TABLE} r JOIN resource_key k ON k.rid = r.rid
-       WHERE r.rid = (SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = '${RECORD_TYPE}'))`,
-    [basicId],
-    (row) => {
+  constructor(db: Database) {
+    this.noteRow = db.prepare(`SELECT ${NOTE_COLUMNS} FROM ${QUEUE_NOTE_TABLE} n JOIN resource_key k ON k.rid = n.rid WHERE n.rid = ${NOTE_RID}`);
+    this.recordsOfNote = db.prepare(`${RECORD_SELECT} WHERE r.note = ? ${RECORD_ORDER}`);
+    this.recordRow = db.prepare(
+      `SELECT k.id, r.note FROM ${QUEUE_RECORD_TABLE} r JOIN resource_key k ON k.rid = r.rid
+         WHERE r.rid = (SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = '${RECORD_TYPE}'))`,
+    );
+  }
+
+  /** One note's summary (undefined when it has no row: not stored, deleted) and its records. */
+  note(documentId: string): { summary?: NoteSummary; records: TrackedRecord[] } {
+    const notes = new Map<string, { facts: NoteFacts; reviewers: Map<string, ReviewerSummary> }>();
+    rows(this.noteRow, [documentId], (row) => notes.set(documentId, { facts: factsOf(row).facts, reviewers: new Map() }));
+    const records: RecordRow[] = [];
+    rows(this.recordsOfNote, [documentId], (row) => records.push(recordRow(row)));
+    addReviewers(records, notes);
+    const note = notes.get(documentId);
+    const tracked = records.map((r) => r.record);
+    return note ? { summary: summaryOf(documentId, note.facts, note.reviewers), records: tracked } : { records: tracked };
+  }
+
+  /** A review record's note, from its row (undefined: no such record, deleted, or not a review record). */
+  record(basicId: string): TrackedRecord | undefined {
+    let found: TrackedRecord | undefined;
+    rows(this.recordRow, [basicId], (row) => {
       found = { id: String(row[0]), documentId: String(row[1]) };
-    },
-  );
-  return found;
+    });
+    return found;
+  }
+
+  free(): void {
+    for (const s of [this.noteRow, this.recordsOfNote, this.recordRow]) s.free();
+  }
 }

@@ -21,7 +21,7 @@ import { analyzeText } from '../nlp/text';
 import type { Entity, EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
 import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
-import { loadQueueTable, readQueueNote, readQueueRecord, type TrackedRecord } from './queue-table';
+import { loadQueueTable, QueueTableReader, type TrackedRecord } from './queue-table';
 import {
   basicToRecord,
   emptyRecord,
@@ -337,12 +337,17 @@ export class ReviewService {
     this.dirtyRecords.clear();
     this.dirtyDocs.clear();
     const found = await index.read((db) => {
-      const docs = new Set(docIds);
-      for (const id of recordIds) {
-        const record = readQueueRecord(db, id);
-        if (record) docs.add(record.documentId);
+      const reader = new QueueTableReader(db);
+      try {
+        const docs = new Set(docIds);
+        for (const id of recordIds) {
+          const record = reader.record(id);
+          if (record) docs.add(record.documentId);
+        }
+        return [...docs].map((documentId) => ({ documentId, ...reader.note(documentId) }));
+      } finally {
+        reader.free();
       }
-      return [...docs].map((documentId) => ({ documentId, ...readQueueNote(db, documentId) }));
     });
     for (const { documentId, summary, records } of found) {
       for (const id of [...(this.recordsByDoc.get(documentId) ?? [])]) this.untrack(id);
@@ -640,6 +645,9 @@ export class ReviewService {
     const engineIds = new Set(engineAnnotations(note.entities).map((e) => e.id));
     const reviewer: ReviewerSummary = { status: record.status, pending: engineIds.size - decidedEngineIds(record, engineIds), revision: record.revision };
     this.index.setReviewer(record.documentId, record.reviewer, reviewer);
+    // With the queue table, the note is also re-read from it before the next answer (one row per
+    // record): a refresh that read the table before this write committed cannot leave its older row.
+    if (this.options.index) this.dirtyDocs.add(record.documentId);
   }
 }
 
