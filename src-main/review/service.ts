@@ -41,6 +41,8 @@ import type { AnnotationChange, AnnotationState, ReviewDocument, ReviewQueuePage
 const NOTE_TYPE = 'DocumentReference';
 /** More notes than this changed since the last answer: one scan is cheaper than reading each. */
 const REBUILD_THRESHOLD = 2000;
+/** With the queue table: marked notes re-read one by one up to this many (or a sixteenth of the notes), else the table is loaded again. */
+const TABLE_RELOAD_MIN = 64;
 /** Notes whose section headings are kept (the ones being reviewed now). */
 const SECTION_CACHE_SIZE = 32;
 
@@ -227,7 +229,9 @@ export class ReviewService {
   }
 
   private async refresh(): Promise<void> {
-    if (!this.built || this.dirtyDocs.size + this.dirtyRecords.size > REBUILD_THRESHOLD) await this.build();
+    // With the queue table, loading it all costs about as much as re-reading a sixteenth of the notes one by one.
+    const limit = this.options.index ? Math.max(TABLE_RELOAD_MIN, this.index.size / 16) : REBUILD_THRESHOLD;
+    if (!this.built || this.dirtyDocs.size + this.dirtyRecords.size > limit) await this.build();
     while (this.dirtyDocs.size > 0 || this.dirtyRecords.size > 0) await this.refreshDirty();
   }
 
