@@ -7,6 +7,7 @@
  *   resource_current  the newest version per resource (read, list, search), keyed by rid
  *   resource_type_count  live resources per type (counts without a scan)
  *   sp_*, sp_text     search index rows of current resources (search/index-tables.ts)
+ *   review_queue_*    the review queue's row per current note and review record (review/queue-table.ts)
  * and the views resource_version_v / resource_current_v that give back type names and ids.
  *
  * Each commit entry describes one new version: `{op:'put'|'delete', type, id, version,
@@ -18,6 +19,8 @@ import type { CommittedTransaction, Database, IndexProjector, JsonObject } from 
 import { extractIndexRows } from './search/extract';
 import type { VersionRecord } from './store-backend';
 import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
+// The review queue's table (derived from notes and review records like the search rows).
+import { queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
@@ -25,8 +28,9 @@ import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
  * 6: Location positions for `near` (sp_position, search/near.ts), full text folded (foldText, search/text-query.ts);
  * 7: date range indexes (sp_date by span class, and rows after a resource's first);
  * 8: rows of the NLP search parameters on DocumentReference (nlp/results/search-parameters.ts).
+ * 9: the review queue's table, one row per note and per review record (review/queue-table.ts).
  */
-export const FHIR_INDEX_SCHEMA_VERSION = 8;
+export const FHIR_INDEX_SCHEMA_VERSION = 9;
 
 const SCHEMA = [
   ...indexSchema(),
@@ -60,6 +64,7 @@ const SCHEMA = [
             c.last_updated_ms, c.deleted, v.method, v.hash, v.seg, v.off, v.len
      FROM resource_current c JOIN resource_key k ON k.rid = c.rid JOIN resource_type t ON t.tid = c.tid
        JOIN resource_version v ON v.rid = c.rid AND v.version = c.version`,
+  ...queueTableSchema(),
 ];
 
 /**
@@ -154,6 +159,7 @@ export const fhirProjector: IndexProjector = {
     );
     const keys = new KeyRegistry(db);
     const searchIndex = new IndexWriter(db, keys);
+    const queueTable = new QueueTableWriter(db);
     // Live-count changes per type, written once per type at the end (one upsert, not one per entry).
     // A type whose changes cancel out is still upserted: its row exists exactly as per-entry upserts leave it.
     const countDeltas = new Map<string, number>();
@@ -167,10 +173,12 @@ export const fhirProjector: IndexProjector = {
         const lastUpdatedMs = Date.parse(entry.lastUpdated);
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
-        const rows = entry.op === 'put' && bytes ? extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource) : undefined;
-        return { entry, pointer, lastUpdatedMs, rows };
+        const resource = entry.op === 'put' && bytes ? (JSON.parse(decoder.decode(bytes)) as Resource) : undefined;
+        const rows = resource ? extractIndexRows(resource) : undefined;
+        const queueRow = resource ? queueRowOf(resource) : undefined;
+        return { entry, pointer, lastUpdatedMs, rows, queueRow };
       });
-      for (const { entry, pointer, lastUpdatedMs, rows } of prepared) {
+      for (const { entry, pointer, lastUpdatedMs, rows, queueRow } of prepared) {
         const deleted = entry.op === 'delete' ? 1 : 0;
         const tid = keys.typeId(entry.type);
         const { rid, allocated } = keys.writtenResourceId(entry.type, entry.id, entry.version === 1);
@@ -198,6 +206,7 @@ export const fhirProjector: IndexProjector = {
         // Search rows follow the current version; a new resource has none to remove.
         if (wasLive) searchIndex.remove(rid);
         if (rows) searchIndex.insert(rid, tid, entry.version, rows);
+        queueTable.write(entry.type, rid, queueRow, allocated);
         const delta = (deleted ? 0 : 1) - (wasLive ? 1 : 0);
         if (delta !== 0) countDeltas.set(entry.type, (countDeltas.get(entry.type) ?? 0) + delta);
       }
@@ -210,6 +219,7 @@ export const fhirProjector: IndexProjector = {
       currentState.free();
       bumpCount.free();
       searchIndex.free();
+      queueTable.free();
       keys.free();
     }
   },

@@ -7,7 +7,7 @@
 import type { DocumentReference } from '@medplum/fhirtypes';
 import { extensionsToEntities, readNlpStamp } from '../nlp/results/extensions';
 import type { Entity, EntityCategory } from '../nlp/types';
-import { decidedEngineIds, engineAnnotations, TRAIT_THRESHOLD } from './overlay';
+import { engineAnnotations, TRAIT_THRESHOLD } from './overlay';
 import type { ReviewRecord } from './record';
 import type { ReviewQueueItem, ReviewQueuePage, ReviewStatus } from './types';
 
@@ -18,20 +18,28 @@ export interface ReviewerSummary {
   revision: number;
 }
 
-export interface NoteSummary {
-  documentId: string;
+/**
+ * What the queue keeps of one note, from the note alone (no review record): the queue table of the
+ * search index (queue-table.ts) stores it per note, the scan computes it.
+ */
+export interface NoteFacts {
   title: string;
-  titleLower: string;
   date?: string;
-  /** `date` as epoch ms, NaN without one. */
-  dateMs: number;
   patient?: string;
+  /** Engine annotations (their ids: engineAnnotations without the text check). */
   entities: number;
   minScore?: number;
   maxScore?: number;
   hasNegated: boolean;
   categories: Partial<Record<EntityCategory, number>>;
   nlp: 'succeeded' | 'failed' | 'none';
+}
+
+export interface NoteSummary extends NoteFacts {
+  documentId: string;
+  titleLower: string;
+  /** `date` as epoch ms, NaN without one. */
+  dateMs: number;
   /** By reviewer name. */
   reviewers: Map<string, ReviewerSummary>;
   /** overallStatus(), kept with `reviewers` (the status filter reads it for every note). */
@@ -76,9 +84,18 @@ export function nlpState(doc: DocumentReference): NoteSummary['nlp'] {
   return readNlpStamp(doc)?.status ?? 'none';
 }
 
-/** The summary of one note and its reviewers' records. */
-export function summarizeNote(doc: DocumentReference, records: readonly ReviewRecord[], entities: readonly Entity[] = extensionsToEntities(doc)): NoteSummary {
-  const engineIds = new Set(engineAnnotations(entities).map((e) => e.id));
+/** What the queue keeps of one review record. */
+export interface RecordFacts {
+  reviewer: string;
+  status: ReviewStatus;
+  revision: number;
+  /** Ids of the annotations decided (accepted or rejected) that may be engine ones (`e:`). */
+  decided: string[];
+}
+
+/** The note's facts and its engine annotation ids. */
+export function noteFacts(doc: DocumentReference, entities: readonly Entity[] = extensionsToEntities(doc)): { facts: NoteFacts; engineIds: string[] } {
+  const engineIds = engineAnnotations(entities).map((e) => e.id);
   let minScore: number | undefined;
   let maxScore: number | undefined;
   let hasNegated = false;
@@ -89,28 +106,57 @@ export function summarizeNote(doc: DocumentReference, records: readonly ReviewRe
     if (e.Traits.some((t) => t.Name === 'NEGATION' && t.Score >= TRAIT_THRESHOLD)) hasNegated = true;
     categories[e.Category] = (categories[e.Category] ?? 0) + 1;
   }
-  const reviewers = new Map<string, ReviewerSummary>();
-  for (const r of records) reviewers.set(r.reviewer, { status: r.status, pending: engineIds.size - decidedEngineIds(r, engineIds), revision: r.revision });
-  const title = noteTitle(doc);
+  const facts: NoteFacts = { title: noteTitle(doc), entities: engineIds.length, hasNegated, categories, nlp: nlpState(doc) };
+  if (doc.date) facts.date = doc.date;
+  const patient = notePatient(doc);
+  if (patient) facts.patient = patient;
+  if (minScore !== undefined) facts.minScore = minScore;
+  if (maxScore !== undefined) facts.maxScore = maxScore;
+  return { facts, engineIds };
+}
+
+export function recordFacts(record: ReviewRecord): RecordFacts {
+  const decided: string[] = [];
+  for (const a of record.annotations.values()) if (a.decision !== 'pending' && a.id.startsWith('e:')) decided.push(a.id);
+  return { reviewer: record.reviewer, status: record.status, revision: record.revision, decided };
+}
+
+/** A reviewer's part of a note's summary: pending = the note's engine annotations this record has not decided. */
+export function reviewerSummary(record: RecordFacts, engineIds: ReadonlySet<string>): ReviewerSummary {
+  let decided = 0;
+  for (const id of record.decided) if (engineIds.has(id)) decided++;
+  return { status: record.status, pending: engineIds.size - decided, revision: record.revision };
+}
+
+/** The summary of one note from its facts and its reviewers' parts (by name; a later record of the same name wins). */
+export function summaryOf(documentId: string, facts: NoteFacts, reviewers: Map<string, ReviewerSummary>): NoteSummary {
   const summary: NoteSummary = {
-    documentId: doc.id ?? '',
-    title,
-    titleLower: title.toLowerCase(),
-    dateMs: doc.date ? Date.parse(doc.date) : NaN,
-    entities: engineIds.size,
-    hasNegated,
-    categories,
-    nlp: nlpState(doc),
+    documentId,
+    title: facts.title,
+    titleLower: facts.title.toLowerCase(),
+    dateMs: facts.date ? Date.parse(facts.date) : NaN,
+    entities: facts.entities,
+    hasNegated: facts.hasNegated,
+    categories: facts.categories,
+    nlp: facts.nlp,
     reviewers,
     overall: 'unreviewed',
   };
   summary.overall = overallStatus(summary);
-  if (doc.date) summary.date = doc.date;
-  const patient = notePatient(doc);
-  if (patient) summary.patient = patient;
-  if (minScore !== undefined) summary.minScore = minScore;
-  if (maxScore !== undefined) summary.maxScore = maxScore;
+  if (facts.date !== undefined) summary.date = facts.date;
+  if (facts.patient !== undefined) summary.patient = facts.patient;
+  if (facts.minScore !== undefined) summary.minScore = facts.minScore;
+  if (facts.maxScore !== undefined) summary.maxScore = facts.maxScore;
   return summary;
+}
+
+/** The summary of one note and its reviewers' records. */
+export function summarizeNote(doc: DocumentReference, records: readonly ReviewRecord[], entities: readonly Entity[] = extensionsToEntities(doc)): NoteSummary {
+  const { facts, engineIds } = noteFacts(doc, entities);
+  const ids = new Set(engineIds);
+  const reviewers = new Map<string, ReviewerSummary>();
+  for (const r of records) reviewers.set(r.reviewer, reviewerSummary(recordFacts(r), ids));
+  return summaryOf(doc.id ?? '', facts, reviewers);
 }
 
 /** Status over every reviewer: done if anyone finished it, in progress if anyone started. */

@@ -8,6 +8,7 @@
  * `written`, which marks the notes concerned for a refresh before the next queue answer.
  */
 import type { Bundle, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Database } from 'sql.js';
 import { outcomeStatus, type OperationOutcome } from '../api/result';
 import { fhirError, OperationOutcomeError } from '../fhir/outcome-error';
 import type { ResourceRepository, WriteOp } from '../fhir/repository';
@@ -20,6 +21,7 @@ import { analyzeText } from '../nlp/text';
 import type { Entity, EntityCategory } from '../nlp/types';
 import { decidedEngineIds, engineAnnotations, isEdited, overlay, sameState, stateProblems, type EngineAnnotation } from './overlay';
 import { QueueIndex, summarizeNote, nlpState, noteTitle, notePatient, type QueueQuery, type ReviewerSummary } from './queue-index';
+import { loadQueueTable, QueueTableReader, type TrackedRecord } from './queue-table';
 import {
   basicToRecord,
   emptyRecord,
@@ -39,6 +41,8 @@ import type { AnnotationChange, AnnotationState, ReviewDocument, ReviewQueuePage
 const NOTE_TYPE = 'DocumentReference';
 /** More notes than this changed since the last answer: one scan is cheaper than reading each. */
 const REBUILD_THRESHOLD = 2000;
+/** With the queue table: marked notes re-read one by one up to this many (or a sixteenth of the notes), else the table is loaded again. */
+const TABLE_RELOAD_MIN = 64;
 /** Notes whose section headings are kept (the ones being reviewed now). */
 const SECTION_CACHE_SIZE = 32;
 
@@ -55,6 +59,18 @@ export interface ReviewServiceOptions {
   scanPageSize?: number;
   /** Called after a review record is written, by this service or anything else (what the engine learns is rebuilt: nlp/learning/service.ts). */
   onRecordsChanged?: () => void;
+  /**
+   * The search index holding the queue table (queue-table.ts: a vault's index, kept by the FHIR
+   * projector): the summaries are loaded from it and notes changed by others re-read from it.
+   * Without it (a memory store), one scan of every note and record builds them, and changed notes
+   * are read back from the store.
+   */
+  index?: QueueTableSource;
+}
+
+/** Read access to the search index (Vault.read). */
+export interface QueueTableSource {
+  read<T>(fn: (db: Database) => T): Promise<T>;
 }
 
 export interface ApplyInput {
@@ -141,7 +157,9 @@ export class ReviewService {
       else if (item.resourceType === 'Basic') {
         const doc = this.docOfRecord.get(item.id);
         if (doc !== undefined) this.dirtyDocs.add(doc);
-        else if (item.id.startsWith('rv-')) this.dirtyRecords.add(item.id);
+        // With the queue table a record's row is one lookup: every Basic is looked up (a record may
+        // have another id, or now name another note); without it, only unknown `rv-` ones are read.
+        if (this.options.index ? true : doc === undefined && item.id.startsWith('rv-')) this.dirtyRecords.add(item.id);
       }
     }
   };
@@ -211,7 +229,9 @@ export class ReviewService {
   }
 
   private async refresh(): Promise<void> {
-    if (!this.built || this.dirtyDocs.size + this.dirtyRecords.size > REBUILD_THRESHOLD) await this.build();
+    // With the queue table, loading it all costs about as much as re-reading a sixteenth of the notes one by one.
+    const limit = this.options.index ? Math.max(TABLE_RELOAD_MIN, this.index.size / 16) : REBUILD_THRESHOLD;
+    if (!this.built || this.dirtyDocs.size + this.dirtyRecords.size > limit) await this.build();
     while (this.dirtyDocs.size > 0 || this.dirtyRecords.size > 0) await this.refreshDirty();
   }
 
@@ -230,6 +250,16 @@ export class ReviewService {
     this.dirtyDocs.clear();
     this.dirtyRecords.clear();
     try {
+      const index = this.options.index;
+      if (index) {
+        const table = await index.read(loadQueueTable);
+        this.recordsByDoc.clear();
+        this.docOfRecord.clear();
+        for (const record of table.records) this.track(record);
+        this.index.replaceAll(table.summaries);
+        this.built = true;
+        return;
+      }
       const records = new Map<string, ReviewRecord[]>();
       this.recordsByDoc.clear();
       this.docOfRecord.clear();
@@ -253,7 +283,7 @@ export class ReviewService {
     }
   }
 
-  private track(record: ReviewRecord): void {
+  private track(record: TrackedRecord): void {
     this.docOfRecord.set(record.id, record.documentId);
     const set = this.recordsByDoc.get(record.documentId) ?? new Set<string>();
     set.add(record.id);
@@ -276,6 +306,7 @@ export class ReviewService {
   }
 
   private async refreshDirty(): Promise<void> {
+    if (this.options.index) return this.refreshDirtyFromTable(this.options.index);
     for (const id of [...this.dirtyRecords]) {
       this.dirtyRecords.delete(id);
       const resource = await this.readOrUndefined('Basic', id);
@@ -300,6 +331,33 @@ export class ReviewService {
         else this.untrack(recordId);
       }
       this.index.set(summarizeNote(doc, records));
+    }
+  }
+
+  /** The notes changed by others, re-read from the queue table: O(those notes and their records). */
+  private async refreshDirtyFromTable(index: QueueTableSource): Promise<void> {
+    const recordIds = [...this.dirtyRecords];
+    const docIds = [...this.dirtyDocs];
+    this.dirtyRecords.clear();
+    this.dirtyDocs.clear();
+    const found = await index.read((db) => {
+      const reader = new QueueTableReader(db);
+      try {
+        const docs = new Set(docIds);
+        for (const id of recordIds) {
+          const record = reader.record(id);
+          if (record) docs.add(record.documentId);
+        }
+        return [...docs].map((documentId) => ({ documentId, ...reader.note(documentId) }));
+      } finally {
+        reader.free();
+      }
+    });
+    for (const { documentId, summary, records } of found) {
+      for (const id of [...(this.recordsByDoc.get(documentId) ?? [])]) this.untrack(id);
+      for (const record of records) this.track(record);
+      if (summary) this.index.set(summary);
+      else this.index.delete(documentId);
     }
   }
 
@@ -591,6 +649,9 @@ export class ReviewService {
     const engineIds = new Set(engineAnnotations(note.entities).map((e) => e.id));
     const reviewer: ReviewerSummary = { status: record.status, pending: engineIds.size - decidedEngineIds(record, engineIds), revision: record.revision };
     this.index.setReviewer(record.documentId, record.reviewer, reviewer);
+    // With the queue table, the note is also re-read from it before the next answer (one row per
+    // record): a refresh that read the table before this write committed cannot leave its older row.
+    if (this.options.index) this.dirtyDocs.add(record.documentId);
   }
 }
 

@@ -85,7 +85,7 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
   const learning: LearningService = new LearningService({ repository: store, onChange: (): Promise<void> => nlp.engineChanged() });
   // The review service writes to the store itself (and updates its queue from its own writes);
   // it hears every other write, the NLP queue's results included, through this observer.
-  const review = new ReviewService({ repository: store, jobs, onRecordsChanged: learning.recordsChanged });
+  const review = new ReviewService({ repository: store, jobs, onRecordsChanged: learning.recordsChanged, ...(vault ? { index: vault } : {}) });
   const observed = observeWrites(store, review.written);
   // The NLP queue hears of every note written through the session's repository, and writes its
   // results to the store underneath (so it does not hear of its own writes).

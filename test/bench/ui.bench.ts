@@ -481,7 +481,7 @@ async function main(): Promise<void> {
       })()`)) as number[];
 
       console.log(`[bench:ui] unlocked in ${Math.round(unlockMs)} ms, NLP queue scan ${Math.round(nlpScanMs)} ms; opening the queue`);
-      // The queue: the first answer pays for the scan of every note.
+      // The queue: the first answer loads the queue table of the search index (docs/review.md §3).
       t = performance.now();
       await page.evaluate(`location.hash = '#/review'`);
       await page.locator('[data-testid^="queue-row-"]').first().waitFor({ timeout: 600_000 });
