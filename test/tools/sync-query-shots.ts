@@ -9,6 +9,7 @@
  * temporary folder, drives Chromium (/usr/bin/chromium) through Playwright, and removes both.
  */
 import { chromium, type Page } from '@playwright/test';
+import { createServer } from 'node:http';
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-testid="vault-path"]', { timeout: 60_000 });
 
     // The form: SMART backend, checks shown on their fields.
-    await page.evaluate(() => (window.location.hash = '#/sync'));
+    await page.evaluate(`location.hash = '#/sync'`);
     await page.getByTestId('sync-add-server').first().click();
     await page.getByText('SMART backend', { exact: true }).click();
     await page.getByLabel('Name', { exact: false }).first().fill('lake');
@@ -88,21 +89,39 @@ async function main(): Promise<void> {
     await shoot(page, 'sync-form-smart-backend-edit');
     await page.keyboard.press('Escape');
 
-    // A SMART sign-in profile and its card (discovery fails: nothing listens there).
+    // A SMART sign-in profile and its card: discovery fails where nothing listens; then against a
+    // loopback server that only answers its .well-known/smart-configuration (the sign-in stays pending).
     await api(server.url, 'sync.saveServer', { name: 'ehr', baseUrl: 'http://127.0.0.1:9/fhir', auth: { kind: 'smart-launch', clientId: 'hearth-app' } });
-    await page.evaluate(() => (window.location.hash = '#/sync?server=ehr'));
+    await page.evaluate(`location.hash = '#/sync?server=ehr'`);
     await page.reload();
     await page.getByTestId('sync-authorization').waitFor();
     await page.getByTestId('sync-authorize').click();
     await page.getByText('Could not start the sign-in').waitFor({ timeout: 60_000 });
-    await shoot(page, 'sync-smart-sign-in-card');
+    await shoot(page, 'sync-smart-sign-in-failed');
+    const smart = createServer((req, res) => {
+      const origin = `http://127.0.0.1:${(smart.address() as { port: number }).port}`;
+      if (req.url === '/fhir/.well-known/smart-configuration') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ authorization_endpoint: `${origin}/authorize`, token_endpoint: `${origin}/token`, code_challenge_methods_supported: ['S256'] }));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => smart.listen(0, '127.0.0.1', resolve));
+    const smartBase = `http://127.0.0.1:${(smart.address() as { port: number }).port}/fhir`;
+    await api(server.url, 'sync.saveServer', { name: 'ehr', baseUrl: smartBase, auth: { kind: 'smart-launch', clientId: 'hearth-app' } });
+    await page.reload();
+    const popup = page.waitForEvent('popup');
+    await page.getByTestId('sync-authorize').click();
+    await (await popup).close();
+    await page.getByTestId('sync-authorize-link').waitFor();
+    await shoot(page, 'sync-smart-sign-in-pending');
+    smart.close();
     await page.getByRole('button', { name: 'Edit ehr' }).click();
     await page.getByText('After saving, sign in with', { exact: false }).waitFor();
     await shoot(page, 'sync-form-smart-launch-edit');
     await page.keyboard.press('Escape');
 
     // The query builder: Patient referred to by an Observation through subject, nested Provenance.
-    await page.evaluate(() => (window.location.hash = '#/query'));
+    await page.evaluate(`location.hash = '#/query'`);
     await page.getByTestId('add-has').click();
     const row = page.getByTestId('has-row');
     await row.getByTestId('has-type').click();
@@ -117,6 +136,10 @@ async function main(): Promise<void> {
     await row.getByTestId('has-nest').click();
     await row.getByTestId('has-type').nth(1).click();
     await page.getByRole('option', { name: 'Provenance', exact: true }).click();
+    if ((await row.getByTestId('has-param').nth(1).inputValue()) === '') {
+      await row.getByTestId('has-param').nth(1).click();
+      await page.getByRole('option', { name: 'target', exact: true }).click();
+    }
     await row.getByTestId('param-code').fill('agent');
     await row.getByTestId('param-value').fill('Practitioner/pr1');
     await page.getByTestId('raw-query').click();

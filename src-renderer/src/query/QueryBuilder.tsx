@@ -341,7 +341,7 @@ function HasRow({
           {row.has.map((link, index) => (
             <Fragment key={index}>
               <Text size="sm" c="dimmed">
-                {index === 0 ? 'referred to by a' : 'that is referred to by a'}
+                {index === 0 ? 'referred to by' : 'which is referred to by'}
               </Text>
               <HasLinkPicker
                 link={link}
