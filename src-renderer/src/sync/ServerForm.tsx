@@ -178,7 +178,7 @@ export function ServerForm({ existing, onSaved }: { existing: ServerProfile | un
         {smart && (
           <>
             <Button variant="subtle" size="compact-sm" onClick={() => setAdvanced((a) => !a)} style={{ alignSelf: 'flex-start' }} aria-expanded={advanced}>
-              {advanced ? 'Hide endpoints' : 'Endpoints and key details…'}
+              {advanced ? 'Hide endpoints' : values.auth === 'smart-backend' ? 'Endpoints and key details…' : 'Endpoints…'}
             </Button>
             {advanced && (
               <Stack>

@@ -383,7 +383,7 @@ describe('the server form with SMART Backend Services', () => {
     expect(screen.queryByLabelText(/^Private key/)).toBeNull();
     type(/^Client id/, 'hearth-app');
     type(/^Scopes/, 'openid user/*.rs');
-    fireEvent.click(screen.getByRole('button', { name: 'Endpoints and key details…' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Endpoints…' }));
     type(/^Authorization endpoint/, 'https://auth.example.org/authorize#x');
     await clickSave();
     expect(calls).toEqual([]);
