@@ -1,12 +1,12 @@
 /**
  * Builds the object the preload exposes as `window.hearth`: one named function per API method
- * (from API_METHODS, without zod), `onEvent`, `pickFolder` and `platform`. Never a generic
+ * (from API_METHODS, without zod), `onEvent`, `pickFolder`, `pickFile` and `platform`. Never a generic
  * invoke and never ipcRenderer itself, so a compromised page can only call the API methods.
  */
 import type { HearthEvent } from '../src-main/api/contract';
 import { API_METHODS, channelName } from '../src-main/api/methods';
 import type { Result } from '../src-main/api/result';
-import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL, type FolderPurpose } from '../src-main/transport/ipc-channels';
+import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FILE_CHANNEL, IPC_PICK_FOLDER_CHANNEL, type FilePurpose, type FolderPurpose } from '../src-main/transport/ipc-channels';
 import type { HearthBridge } from './api';
 
 /** The subset of ipcRenderer the bridge uses. */
@@ -41,6 +41,7 @@ export function createBridge(ipc: IpcRendererLike): HearthBridge {
     },
     // No purpose: the vault folder (the main process checks the purpose again).
     pickFolder: (purpose?: FolderPurpose) => (purpose === undefined ? ipc.invoke(IPC_PICK_FOLDER_CHANNEL) : ipc.invoke(IPC_PICK_FOLDER_CHANNEL, purpose)) as Promise<string | null>,
+    pickFile: (purpose: FilePurpose) => ipc.invoke(IPC_PICK_FILE_CHANNEL, purpose) as Promise<string | null>,
   };
   // The domain objects are built from API_METHODS, which contract.ts checks against the API type.
   return Object.freeze(bridge) as HearthBridge;

@@ -629,7 +629,10 @@ const serverAuth = z.discriminatedUnion('kind', [
       kind: z.literal('smart-backend'),
       clientId: z.string().min(1).max(1024),
       /** PEM (PKCS#8, PKCS#1 or SEC1) or a private JWK as JSON. */
-      privateKey: z.string().min(1).max(32_768),
+      privateKey: z.string().min(1).max(32_768).optional(),
+      // s9-U: or the absolute path of a key file (the desktop app's picker; the key never passes through the renderer);
+      // neither keeps the sealed key of the backend profile being edited.
+      privateKeyFile: z.string().min(1).max(4096).optional(),
       keyId: z.string().min(1).max(256).optional(),
       alg: z.enum(['RS384', 'ES384']).optional(),
       tokenUrl: z.string().min(1).max(2048).optional(),
@@ -717,7 +720,9 @@ export const syncContract = {
   /** Forgets an interrupted push (a cancel rather than a pause): the next push plans afresh. */
   discard: method<{ discarded: boolean }>()(z.object({ name: serverName }).strict()),
   /** SMART App Launch: starts the sign-in; open `url` in the system browser (a loopback listener waits for it). */
-  authorize: method<{ url: string; redirectUri: string }>()(z.object({ name: serverName }).strict()),
+  authorize: method<{ url: string; redirectUri: string; /** s9-U: the authorization endpoint `url` is built on (what the desktop app lets the system browser open). */ authorizeEndpoint: string }>()(
+    z.object({ name: serverName }).strict(),
+  ),
   /** Where the SMART App Launch sign-in of a profile stands. */
   authorization: method<AuthorizationStatus>()(z.object({ name: serverName }).strict()),
 };

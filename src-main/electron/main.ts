@@ -11,6 +11,7 @@ import { createAppHost } from '../host/app-host';
 import { defaultConfigDir } from '../host/config-dir';
 import { registerIpc } from '../transport/ipc';
 import { createAppProtocolHandler } from './app-protocol';
+import { ExternalAllowlist, openingAuthorizations } from './authorize-open';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -36,6 +37,8 @@ protocol.registerSchemesAsPrivileged([
 
 let mainWindow: BrowserWindow | null = null;
 let host: ApiHost | null = null;
+/** Where the system browser may be sent: reference sites and pending SMART sign-ins. */
+const externalAllowlist = new ExternalAllowlist();
 
 if (!app.requestSingleInstanceLock()) {
   // Another Hearth owns the settings and the open vault: hand over to it.
@@ -48,7 +51,11 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('web-contents-created', (_event, contents) => {
-    hardenWebContents(contents, { openExternal: (url) => shell.openExternal(url), ...(devServerUrl ? { devServerUrl } : {}) });
+    hardenWebContents(contents, {
+      openExternal: (url) => shell.openExternal(url),
+      isAllowedExternal: (url) => externalAllowlist.isAllowed(url),
+      ...(devServerUrl ? { devServerUrl } : {}),
+    });
   });
 
   app.on('window-all-closed', () => {
@@ -85,7 +92,9 @@ async function start(): Promise<void> {
     mainWindow = null;
   });
 
-  registerIpc(ipcMain, host, (event) => isTrustedSender(event, mainWindow?.webContents ?? null, devServerUrl), {
+  // A SMART App Launch sign-in opens in the system browser from here (only its authorization request).
+  const ipcHost = openingAuthorizations(host, externalAllowlist, (url) => shell.openExternal(url));
+  registerIpc(ipcMain, ipcHost, (event) => isTrustedSender(event, mainWindow?.webContents ?? null, devServerUrl), {
     eventTarget: () => mainWindow?.webContents ?? null,
     pickFolder: async (purpose) => {
       const owner = mainWindow;
@@ -93,6 +102,19 @@ async function start(): Promise<void> {
       const title = { vault: 'Choose the vault folder', import: 'Choose a folder to import', export: 'Choose the export folder' }[purpose];
       const properties: Array<'openDirectory' | 'createDirectory'> = purpose === 'import' ? ['openDirectory'] : ['openDirectory', 'createDirectory'];
       const options = { title, properties };
+      const picked = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+    pickFile: async (purpose) => {
+      const owner = mainWindow;
+      const options = {
+        title: { 'smart-key': 'Choose the SMART private key (PEM or JWK)' }[purpose],
+        properties: ['openFile' as const],
+        filters: [
+          { name: 'Private keys', extensions: ['pem', 'key', 'jwk', 'json'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      };
       const picked = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },

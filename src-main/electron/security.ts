@@ -105,6 +105,8 @@ export interface HardenDeps {
   openExternal(url: string): unknown;
   /** The dev server origin while running `electron-vite dev` (never when packaged). */
   devServerUrl?: string;
+  /** The openExternal allowlist (default: the reference sites); the app adds pending SMART sign-ins (authorize-open.ts). */
+  isAllowedExternal?: (url: string) => boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export function hardenWebContents(contents: GuardedContents, deps: HardenDeps): 
   contents.on('will-redirect', guardNavigation);
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) void deps.openExternal(url);
+    if ((deps.isAllowedExternal ?? isAllowedExternalUrl)(url)) void deps.openExternal(url);
     return { action: 'deny' };
   });
 }

@@ -53,6 +53,8 @@ export async function launchEndpoints(baseUrl: string, auth: SmartLaunchAuth, ht
 export interface PendingAuthorization {
   /** Open this in the system browser (Electron), print it (CLI), or show it (web UI). */
   url: string;
+  /** The authorization endpoint `url` is built on (given, or discovered). */
+  authorizeEndpoint: string;
   redirectUri: string;
   /** Settles when the browser came back: the tokens, or why not. */
   done: Promise<LaunchTokens>;
@@ -155,7 +157,7 @@ export async function startAuthorization(options: {
   })) {
     target.searchParams.set(k, v);
   }
-  return { url: target.toString(), redirectUri, done, cancel: () => finish({ error: fhirError('exception', 'The authorization was cancelled', 400) }) };
+  return { url: target.toString(), authorizeEndpoint: authorizeUrl, redirectUri, done, cancel: () => finish({ error: fhirError('exception', 'The authorization was cancelled', 400) }) };
 }
 
 /** Whether `url` is the authorization request Hearth built (the system browser opens nothing else for sync). */

@@ -9,7 +9,7 @@ import type { ResourceRepository } from '../fhir/repository';
 import type { JobManager } from '../jobs/job-manager';
 import type { JobState } from '../api/contract';
 import { LaunchTokenSource, startAuthorization, type PendingAuthorization } from './auth-launch';
-import { openSmartAuth, openTokens, sealTokens, smartProfileFields, type LaunchTokens } from './auth-profile';
+import { atField, openSmartAuth, openTokens, sealTokens, smartProfileFields, type LaunchTokens } from './auth-profile';
 import { BackendTokenSource, type TokenSource } from './auth-smart';
 import { analyzeCapabilities } from './capability';
 import type { SyncContext, SyncProgress } from './context';
@@ -87,7 +87,7 @@ export class SyncService {
   /** Adds or replaces a profile; the secret is sealed before it is stored. */
   async saveProfile(input: ServerProfileInput): Promise<ServerProfile> {
     if (!NAME.test(input.name)) throw fhirError('value', 'A server name is 1 to 64 letters, digits, dot, dash or underscore', 400);
-    const baseUrl = checkServerUrl(input.baseUrl);
+    const baseUrl = atField('baseUrl', () => checkServerUrl(input.baseUrl));
     const existing = await this.store.profile(input.name);
     const chunkSize = input.chunkSize ?? existing?.chunkSize ?? DEFAULT_CHUNK;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 1000) throw fhirError('value', 'The chunk size is 1 to 1000 resources', 400);
@@ -172,7 +172,7 @@ export class SyncService {
    * browser; a loopback listener waits for it, exchanges the code and seals the tokens.
    * `authorization(name)` tells how it went.
    */
-  async authorize(name: string, signal?: AbortSignal): Promise<{ url: string; redirectUri: string }> {
+  async authorize(name: string, signal?: AbortSignal): Promise<{ url: string; redirectUri: string; authorizeEndpoint: string }> {
     const profile = await this.store.requireProfile(name);
     if (profile.auth !== 'smart-launch') throw fhirError('not-supported', `The server "${name}" does not use SMART App Launch`, 400);
     const auth = await this.auth(profile);
@@ -193,7 +193,7 @@ export class SyncService {
     ).catch((e: unknown) => {
       entry.status = { status: 'failed', error: e instanceof Error ? e.message : String(e) };
     });
-    return { url: started.url, redirectUri: started.redirectUri };
+    return { url: started.url, redirectUri: started.redirectUri, authorizeEndpoint: started.authorizeEndpoint };
   }
 
   /** Where the App Launch sign-in of a profile stands. */

@@ -47,6 +47,16 @@ export interface SmartLaunchAuth {
 /** Credentials in clear: only in memory, only while requests are made. */
 export type ServerAuth = { kind: 'none' } | { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; token: string } | SmartBackendAuth | SmartLaunchAuth;
 
+/**
+ * SMART Backend Services as saved (sync.saveServer): the key as text (`privateKey`), or a file on
+ * this machine the service reads it from (`privateKeyFile`, the desktop app's file picker), or
+ * neither when a saved backend profile is edited: its sealed key is kept.
+ */
+export type SmartBackendAuthInput = Omit<SmartBackendAuth, 'privateKey'> & { privateKey?: string; privateKeyFile?: string };
+
+/** Credentials as a profile is saved with them. */
+export type ServerAuthInput = Exclude<ServerAuth, SmartBackendAuth> | SmartBackendAuthInput;
+
 /** A server profile as listed: never with its secret. */
 export interface ServerProfile {
   name: string;
@@ -72,7 +82,7 @@ export interface ServerProfile {
 export interface ServerProfileInput {
   name: string;
   baseUrl: string;
-  auth: ServerAuth;
+  auth: ServerAuthInput;
   pullTypes?: string[];
   chunkSize?: number;
   /** PEM certificates trusted in addition to the system's for this server (hospital CAs); `null` removes it. */

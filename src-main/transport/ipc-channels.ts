@@ -17,3 +17,14 @@ export type FolderPurpose = (typeof FOLDER_PURPOSES)[number];
 export function isFolderPurpose(value: unknown): value is FolderPurpose {
   return typeof value === 'string' && (FOLDER_PURPOSES as readonly string[]).includes(value);
 }
+
+/** The native file picker: the chosen file's path (the main side reads it, never the renderer). */
+export const IPC_PICK_FILE_CHANNEL = 'hearth-dialog:pickFile';
+
+/** What a file is chosen for: the dialog's title and filters. `smart-key`: a SMART Backend Services private key. */
+export const FILE_PURPOSES = ['smart-key'] as const;
+export type FilePurpose = (typeof FILE_PURPOSES)[number];
+
+export function isFilePurpose(value: unknown): value is FilePurpose {
+  return typeof value === 'string' && (FILE_PURPOSES as readonly string[]).includes(value);
+}

@@ -10,7 +10,16 @@ import type { HearthEvent } from '../api/contract';
 import type { ApiHost } from '../api/host';
 import { allChannels } from '../api/methods';
 import { err, outcome, type Result } from '../api/result';
-import { IPC_API_PREFIX, IPC_EVENT_CHANNEL, IPC_PICK_FOLDER_CHANNEL, isFolderPurpose, type FolderPurpose } from './ipc-channels';
+import {
+  IPC_API_PREFIX,
+  IPC_EVENT_CHANNEL,
+  IPC_PICK_FILE_CHANNEL,
+  IPC_PICK_FOLDER_CHANNEL,
+  isFilePurpose,
+  isFolderPurpose,
+  type FilePurpose,
+  type FolderPurpose,
+} from './ipc-channels';
 
 /** The subset of ipcMain used here. */
 export interface IpcMainLike {
@@ -29,6 +38,8 @@ export interface IpcOptions {
   eventTarget: () => EventTarget | null;
   /** The native folder picker; resolves to the chosen folder or null when cancelled. */
   pickFolder?: (purpose: FolderPurpose) => Promise<string | null>;
+  /** The native file picker; resolves to the chosen file or null when cancelled. */
+  pickFile?: (purpose: FilePurpose) => Promise<string | null>;
 }
 
 function refused(): Result<never> {
@@ -61,6 +72,16 @@ export function registerIpc(
       return pickFolder(purpose ?? 'vault');
     });
     registered.push(IPC_PICK_FOLDER_CHANNEL);
+  }
+
+  const pickFile = options.pickFile;
+  if (pickFile) {
+    ipcMain.handle(IPC_PICK_FILE_CHANNEL, async (event, purpose: unknown) => {
+      // Only a known purpose opens a dialog: the renderer never chooses its options.
+      if (!isTrustedSender(event) || !isFilePurpose(purpose)) return null;
+      return pickFile(purpose);
+    });
+    registered.push(IPC_PICK_FILE_CHANNEL);
   }
 
   const stopEvents = host.onEvent((hearthEvent) => {

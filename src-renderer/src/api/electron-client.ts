@@ -4,7 +4,7 @@
  */
 import { createApi } from '../../../src-main/api/client';
 import type { HearthEvent } from '../../../src-main/api/contract';
-import type { FolderPurpose } from '../../../src-main/transport/ipc-channels';
+import type { FilePurpose, FolderPurpose } from '../../../src-main/transport/ipc-channels';
 import type { Result } from '../../../src-main/api/result';
 import { EventHub } from './events';
 import { errorMessage, failure, isResult } from './outcomes';
@@ -17,6 +17,7 @@ export interface PreloadBridge {
   platform: 'electron';
   onEvent(listener: (event: HearthEvent) => void): () => void;
   pickFolder?: (purpose?: FolderPurpose) => Promise<string | null>;
+  pickFile?: (purpose: FilePurpose) => Promise<string | null>;
   [domain: string]: unknown;
 }
 
@@ -42,12 +43,14 @@ export function createElectronClient(bridge: PreloadBridge): RendererClient {
   };
   const connection = new EventHub<ConnectionState>();
   const pickFolder = bridge.pickFolder;
+  const pickFile = bridge.pickFile;
   return {
     api: createApi(call),
     platform: 'electron',
     onEvent: (listener) => bridge.onEvent(listener),
     onConnectionChange: (listener) => connection.subscribe(listener),
     ...(pickFolder ? { pickFolder: (purpose?: FolderPurpose) => pickFolder(purpose) } : {}),
+    ...(pickFile ? { pickFile: (purpose: FilePurpose) => pickFile(purpose) } : {}),
     close: () => undefined,
   };
 }

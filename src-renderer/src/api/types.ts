@@ -1,6 +1,6 @@
 import type { HearthClient } from '../../../src-main/api/contract';
 import type { Result } from '../../../src-main/api/result';
-import type { FolderPurpose } from '../../../src-main/transport/ipc-channels';
+import type { FilePurpose, FolderPurpose } from '../../../src-main/transport/ipc-channels';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -15,6 +15,8 @@ export interface RendererClient extends HearthClient {
   importFiles?: (files: readonly File[]) => Promise<Result<{ jobId: string }>>;
   /** A native folder picker (Electron only); the purpose sets its title (default: the vault folder). */
   pickFolder?: (purpose?: FolderPurpose) => Promise<string | null>;
+  /** A native file picker (Electron only): the chosen file's path, which the services read (its content never reaches the page). */
+  pickFile?: (purpose: FilePurpose) => Promise<string | null>;
   /** Event channel state (web mode: the WebSocket); Electron's IPC is always open. */
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
   /** Stops the event channel (tests, unmount). */

@@ -1,18 +1,19 @@
 /**
  * The search builder (docs/query.md): resource type, rows of parameter (autocomplete from the
- * type's parameters) + modifier + prefix + value, chains through reference parameters, the
- * Entities group on DocumentReference, `_include`/`_revinclude`, `_sort` and `_count`.
+ * type's parameters) + modifier + prefix + value, chains through reference parameters, reverse
+ * chains (`_has`: a referring type, its reference parameter pointing back, and a parameter of it;
+ * nested), the Entities group on DocumentReference, `_include`/`_revinclude`, `_sort` and `_count`.
  */
 import {
   ActionIcon, Autocomplete, Badge, Button, Card, Group, MultiSelect, NumberInput, SegmentedControl, Select, Stack, Text, TextInput, Tooltip,
 } from '@mantine/core';
-import { IconPlus, IconTrash, IconX } from '@tabler/icons-react';
-import { useEffect, useMemo, useState } from 'react';
+import { IconArrowBack, IconPlus, IconTrash, IconX } from '@tabler/icons-react';
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import type { QueryParameterInfo, QueryParameters } from '../../../src-main/query/types';
 import { ENTITY_CATEGORIES } from '../../../src-main/nlp/types';
 import { useApi } from '../api/context';
 import { useApiQuery } from '../api/hooks';
-import { newRow, type BuilderState, type EntityFilter, type ParamRow } from './query-model';
+import { newRow, type BuilderState, type EntityFilter, type HasLink, type ParamRow } from './query-model';
 
 const TYPE_HINT: Record<string, string> = {
   string: 'text (starts with)',
@@ -80,17 +81,28 @@ export function QueryBuilder({
       </Group>
 
       <Stack gap={6} data-testid="query-rows">
-        {state.rows.map((row) => (
-          <ParameterRow
-            key={row.key}
-            row={row}
-            info={byCode.get(row.code)}
-            parameters={parameters?.parameters ?? []}
-            onChange={(patch) => setRow(row.key, patch)}
-            onRemove={() => onChange({ ...state, rows: state.rows.filter((r) => r.key !== row.key) })}
-            error={rowErrors.get(row.key)}
-          />
-        ))}
+        {state.rows.map((row) =>
+          row.has.length > 0 ? (
+            <HasRow
+              key={row.key}
+              row={row}
+              revIncludes={parameters?.revIncludes ?? []}
+              onChange={(patch) => setRow(row.key, patch)}
+              onRemove={() => onChange({ ...state, rows: state.rows.filter((r) => r.key !== row.key) })}
+              error={rowErrors.get(row.key)}
+            />
+          ) : (
+            <ParameterRow
+              key={row.key}
+              row={row}
+              info={byCode.get(row.code)}
+              parameters={parameters?.parameters ?? []}
+              onChange={(patch) => setRow(row.key, patch)}
+              onRemove={() => onChange({ ...state, rows: state.rows.filter((r) => r.key !== row.key) })}
+              error={rowErrors.get(row.key)}
+            />
+          ),
+        )}
         <Group>
           <Button
             variant="light"
@@ -101,6 +113,18 @@ export function QueryBuilder({
           >
             Add parameter
           </Button>
+          <Tooltip label={`${state.resourceType} resources that other resources point to, filtered on those (_has)`}>
+            <Button
+              variant="light"
+              size="xs"
+              leftSection={<IconArrowBack size={14} />}
+              onClick={() => onChange({ ...state, rows: [...state.rows, newRow({ has: [{ type: '', param: '' }] })] })}
+              disabled={(parameters?.revIncludes.length ?? 0) === 0}
+              data-testid="add-has"
+            >
+              Referred to by (_has)
+            </Button>
+          </Tooltip>
           {state.resourceType === 'DocumentReference' && !state.entities && (
             <Button
               variant="light"
@@ -157,6 +181,7 @@ function ParameterRow({
   onChange,
   onRemove,
   error,
+  placeholder = 'Parameter',
 }: {
   row: ParamRow;
   info: QueryParameterInfo | undefined;
@@ -164,6 +189,7 @@ function ParameterRow({
   onChange: (patch: Partial<ParamRow>) => void;
   onRemove: () => void;
   error: string | undefined;
+  placeholder?: string;
 }) {
   const chainTarget = info?.type === 'reference' && info.targets.includes(row.modifier) ? row.modifier : undefined;
   const codes = useMemo(() => parameters.map((p) => ({ value: p.code, label: p.code })), [parameters]);
@@ -173,7 +199,7 @@ function ParameterRow({
       <Group gap={6} wrap="nowrap" align="flex-start">
         <Autocomplete
           aria-label="Parameter"
-          placeholder="Parameter"
+          placeholder={placeholder}
           data={codes}
           value={row.code}
           onChange={(code) => onChange({ code, modifier: '', chain: '', prefix: '' })}
@@ -255,6 +281,159 @@ function ParameterRow({
         </Text>
       ) : null}
     </Stack>
+  );
+}
+
+/** `_has` nests at most this deep (the engine's bound on chains and _has). */
+const MAX_HAS = 4;
+
+/** The referring types and their reference parameters that may point to a type, from its `_revinclude` values (`Source:param`). */
+function referrers(revIncludes: readonly string[]): Map<string, string[]> {
+  const byType = new Map<string, string[]>();
+  for (const value of revIncludes) {
+    const [type = '', param = ''] = value.split(':');
+    if (!type || !param) continue;
+    byType.set(type, [...(byType.get(type) ?? []), param]);
+  }
+  return byType;
+}
+
+/**
+ * A reverse chain (search.html#has): `_has:Observation:subject:code=1234-5` finds the resources
+ * an Observation points to through `subject` whose code is 1234-5. Each step picks the referring
+ * type and its reference parameter pointing back; a step may nest another; the last type's
+ * parameter is a row like the others (modifier, prefix, chain).
+ */
+function HasRow({
+  row,
+  revIncludes,
+  onChange,
+  onRemove,
+  error,
+}: {
+  row: ParamRow;
+  /** The searched type's `_revinclude` values: who may point to it. */
+  revIncludes: readonly string[];
+  onChange: (patch: Partial<ParamRow>) => void;
+  onRemove: () => void;
+  error: string | undefined;
+}) {
+  const last = row.has.at(-1);
+  const lastType = last?.type ?? '';
+  const complete = row.has.every((link) => link.type !== '' && link.param !== '');
+  const inner = useApiQuery((api) => (lastType ? api.query.parameters({ resourceType: lastType }) : null), [lastType]);
+  const innerParams = useMemo(() => (inner.data?.parameters ?? []).filter((p) => p.type !== 'composite'), [inner.data]);
+  const info = innerParams.find((p) => p.code === row.code);
+  const clearInner = { code: '', modifier: '', chain: '', prefix: '' };
+  const setLink = (index: number, link: HasLink): void => {
+    const typeChanged = row.has[index]?.type !== link.type;
+    // Steps after a changed type pointed to the old one: they go, and so does the parameter when the last type changed.
+    const has = typeChanged ? [...row.has.slice(0, index), link] : row.has.map((l, i) => (i === index ? link : l));
+    onChange({ has, ...(typeChanged ? clearInner : {}) });
+  };
+  return (
+    <Card withBorder padding="xs" data-testid="has-row">
+      <Stack gap={6}>
+        <Group gap={6} wrap="wrap" align="center">
+          <Badge variant="light" color="teal" title="Reverse chaining (search.html#has)">
+            _has
+          </Badge>
+          {row.has.map((link, index) => (
+            <Fragment key={index}>
+              <Text size="sm" c="dimmed">
+                {index === 0 ? 'referred to by' : 'which is referred to by'}
+              </Text>
+              <HasLinkPicker
+                link={link}
+                index={index}
+                pointsTo={index === 0 ? undefined : row.has[index - 1]!.type}
+                revIncludes={revIncludes}
+                onChange={(next) => setLink(index, next)}
+              />
+              {index > 0 && (
+                <ActionIcon variant="subtle" color="gray" aria-label="Remove this step" onClick={() => onChange({ has: row.has.slice(0, index), ...clearInner })}>
+                  <IconX size={14} />
+                </ActionIcon>
+              )}
+            </Fragment>
+          ))}
+          {row.has.length < MAX_HAS && (
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              disabled={!complete}
+              onClick={() => onChange({ has: [...row.has, { type: '', param: '' }], ...clearInner })}
+              data-testid="has-nest"
+            >
+              …referred to by (nest)
+            </Button>
+          )}
+        </Group>
+        {complete ? (
+          <ParameterRow row={row} info={info} parameters={innerParams} onChange={onChange} onRemove={onRemove} error={error} placeholder={`${lastType} parameter`} />
+        ) : (
+          <Group justify="space-between">
+            <Text size="xs" c="dimmed">
+              Pick the referring type and its reference that points here, then a parameter of it.
+            </Text>
+            <ActionIcon variant="subtle" color="gray" onClick={onRemove} aria-label="Remove parameter">
+              <IconTrash size={16} />
+            </ActionIcon>
+          </Group>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+/** One `_has` step: the referring type, then its reference parameter that may point to the step before (or to the searched type). */
+function HasLinkPicker({
+  link,
+  index,
+  pointsTo,
+  revIncludes,
+  onChange,
+}: {
+  link: HasLink;
+  index: number;
+  /** The type this step points to, when it is not the searched type (whose revIncludes are given). */
+  pointsTo: string | undefined;
+  revIncludes: readonly string[];
+  onChange: (link: HasLink) => void;
+}) {
+  const target = useApiQuery((api) => (pointsTo ? api.query.parameters({ resourceType: pointsTo }) : null), [pointsTo]);
+  const options = useMemo(() => referrers(pointsTo ? (target.data?.revIncludes ?? []) : revIncludes), [pointsTo, target.data, revIncludes]);
+  const params = options.get(link.type) ?? [];
+  return (
+    <>
+      <Select
+        aria-label={`Referring type ${index + 1}`}
+        placeholder="Type"
+        searchable
+        data={[...options.keys()].sort()}
+        value={link.type || null}
+        onChange={(type) => {
+          const choices = type ? (options.get(type) ?? []) : [];
+          // One reference back: take it (Encounter → only `subject`...); else the user picks.
+          onChange({ type: type ?? '', param: choices.length === 1 ? choices[0]! : '' });
+        }}
+        w={190}
+        data-testid="has-type"
+      />
+      <Text size="sm" c="dimmed">
+        through
+      </Text>
+      <Select
+        aria-label={`Reference parameter ${index + 1}`}
+        placeholder="reference"
+        data={params}
+        value={link.param || null}
+        onChange={(param) => onChange({ ...link, param: param ?? '' })}
+        disabled={!link.type}
+        w={170}
+        data-testid="has-param"
+      />
+    </>
   );
 }
 

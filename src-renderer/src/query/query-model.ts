@@ -3,14 +3,25 @@
  * `code[:modifier][.chained]=[prefix]value`, `_include`/`_revinclude`, `_sort`, `_count`, and on
  * DocumentReference an "Entities" group that maps to Hearth's NLP parameters
  * (docs/nlp-results.md §3: `nlp-icd10cm=I10&nlp-score=ge0.9`, `nlp-negated-icd10cm=I10`,
- * `nlp-category=MEDICAL_CONDITION`). Anything the builder has no control for stays a row with its
- * name as written, so a raw query never loses a parameter on the way through the builder.
+ * `nlp-category=MEDICAL_CONDITION`). A `_has` row (search.html#has, reverse chaining) is a row
+ * whose parameter is on the referring type: `_has:Observation:subject:code=1234-5`, nested
+ * `_has:Observation:subject:_has:Provenance:target:agent=...`. Anything the builder has no control
+ * for stays a row with its name as written, so a raw query never loses a parameter on the way
+ * through the builder.
  */
+
+/** One step of a `_has`: resources of `type` whose reference parameter `param` points to the resources of the step before. */
+export interface HasLink {
+  type: string;
+  param: string;
+}
 
 export interface ParamRow {
   /** Stable React key. */
   key: number;
-  /** The parameter code (`code`, `subject`, `_lastUpdated`), or a whole name the builder does not take apart (`_has:...`). */
+  /** `_has` steps, outermost first (empty: a parameter of the searched type itself); code, modifier and chain are then on the last step's type. */
+  has: HasLink[];
+  /** The parameter code (`code`, `subject`, `_lastUpdated`), or a whole name the builder does not take apart. */
   code: string;
   modifier: string;
   /** Chained parameter (search.html#chaining): `subject:Patient.name` has modifier `Patient`, chain `name`. */
@@ -47,7 +58,7 @@ export interface BuilderState {
 
 let nextKey = 1;
 export function newRow(partial: Partial<Omit<ParamRow, 'key'>> = {}): ParamRow {
-  return { key: nextKey++, code: '', modifier: '', chain: '', prefix: '', value: '', ...partial };
+  return { key: nextKey++, has: [], code: '', modifier: '', chain: '', prefix: '', value: '', ...partial };
 }
 
 export function emptyState(resourceType = 'Patient'): BuilderState {
@@ -56,9 +67,15 @@ export function emptyState(resourceType = 'Patient'): BuilderState {
 
 const PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[-+0-9.])/;
 
-/** The parameter name a row writes: `code[:modifier][.chain]`. */
+/** The parameter name a row writes: `[_has:Type:param:]...code[:modifier][.chain]`. */
 export function rowName(row: ParamRow): string {
-  return `${row.code}${row.modifier ? `:${row.modifier}` : ''}${row.chain ? `.${row.chain}` : ''}`;
+  const has = row.has.map((link) => `_has:${link.type}:${link.param}:`).join('');
+  return `${has}${row.code}${row.modifier ? `:${row.modifier}` : ''}${row.chain ? `.${row.chain}` : ''}`;
+}
+
+/** The type a row's parameter belongs to: the last `_has` step's, else the searched type. */
+export function rowType(row: ParamRow, resourceType: string): string {
+  return row.has.at(-1)?.type ?? resourceType;
 }
 
 function entityPairs(entities: EntityFilter): Array<[string, string]> {
@@ -74,7 +91,7 @@ function entityPairs(entities: EntityFilter): Array<[string, string]> {
 export function toPairs(state: BuilderState): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const row of state.rows) {
-    if (!row.code || (row.value === '' && row.modifier !== 'missing')) continue;
+    if (!row.code || (row.value === '' && row.modifier !== 'missing') || row.has.some((link) => !link.type || !link.param)) continue;
     pairs.push([rowName(row), `${row.prefix}${row.value}`]);
   }
   if (state.entities && state.resourceType === 'DocumentReference') pairs.push(...entityPairs(state.entities));
@@ -177,9 +194,21 @@ function takeEntity(entity: Partial<EntityFilter>, name: string, value: string):
   return false;
 }
 
+const HAS_STEP = /^_has:([A-Z][A-Za-z]{1,63}):([A-Za-z0-9_-][A-Za-z0-9._-]*):(.+)$/s;
+
 export function parseRow(name: string, value: string, prefixCodes: ReadonlySet<string>): ParamRow {
-  // `_has:...` and other forms the builder does not take apart: the whole name as the code.
-  if (name.startsWith('_has:')) return newRow({ code: name, value });
+  if (name.startsWith('_has:')) {
+    // `_has:Type:param:rest`, nested as long as rest starts with `_has:`; the prefix of the innermost
+    // parameter stays in the value (its type is not known here). A malformed one stays whole.
+    const has: HasLink[] = [];
+    let rest = name;
+    for (let step = HAS_STEP.exec(rest); step; step = HAS_STEP.exec(rest)) {
+      has.push({ type: step[1]!, param: step[2]! });
+      rest = step[3]!;
+    }
+    if (has.length === 0 || rest.startsWith('_has:')) return newRow({ code: name, value });
+    return { ...parseRow(rest, value, new Set()), has };
+  }
   const dot = name.indexOf('.');
   const head = dot === -1 ? name : name.slice(0, dot);
   const chain = dot === -1 ? '' : name.slice(dot + 1);
@@ -195,7 +224,9 @@ export function rowsNamedBy(state: BuilderState, expressions: readonly string[])
   const keys = new Set<number>();
   for (const row of state.rows) {
     const name = rowName(row);
-    if (row.code !== '' && expressions.some((e) => e === name || e === row.code || e === `${row.code}:${row.modifier}`)) keys.add(row.key);
+    // A `_has` row's code is on another type: only its whole name (or its first 80 characters, as the engine cuts it) names it.
+    const named = row.has.length > 0 ? (e: string) => e === name || e === name.slice(0, 80) : (e: string) => e === name || e === row.code || e === `${row.code}:${row.modifier}`;
+    if (row.code !== '' && expressions.some(named)) keys.add(row.key);
   }
   return keys;
 }

@@ -1,6 +1,6 @@
 /**
- * Sync with FHIR servers (docs/sync.md): server profiles (secrets typed into password fields and
- * never shown again), Test connection, Push and Pull with a dry run first, the job's progress with
+ * Sync with FHIR servers (docs/sync.md): server profiles (sync/ServerForm.tsx: secrets go in and are
+ * never shown again; SMART App Launch sign-in in sync/AuthorizationCard.tsx), Test connection, Push and Pull with a dry run first, the job's progress with
  * Pause (cancel at a chunk boundary; the persisted run resumes) and Cancel (the run is forgotten),
  * the last report with per-resource failures and their OperationOutcome, and the conflict queue.
  */
@@ -13,8 +13,6 @@ import {
   Group,
   Modal,
   NavLink,
-  NumberInput,
-  PasswordInput,
   Progress,
   SegmentedControl,
   Select,
@@ -37,7 +35,9 @@ import { countOf, formatCount } from '../lib/format';
 import type { Route } from '../router/routes';
 import { isTypingTarget } from '../shell/use-global-keys';
 import { FINISHED_JOB_STATUSES, useJob } from '../shell/use-job';
+import { AuthorizationCard } from '../sync/AuthorizationCard';
 import { ConflictPanel } from '../sync/ConflictPanel';
+import { ServerForm } from '../sync/ServerForm';
 
 type SyncRoute = Extract<Route, { screen: 'sync' }>;
 type Navigate = (route: Route, options?: { replace?: boolean }) => void;
@@ -102,12 +102,9 @@ export function SyncScreen({ route, navigate }: { route: SyncRoute; navigate: Na
                   data-testid={`sync-server-${s.name}`}
                   rightSection={
                     <Group gap={2} wrap="nowrap">
-                      {/* SMART profiles carry a key or tokens this form cannot re-enter: they are changed with `hearth server add`. */}
-                      {!isSmart(s) && (
-                        <Button size="compact-xs" variant="subtle" aria-label={`Edit ${s.name}`} onClick={(e) => (e.stopPropagation(), setEditing(s))}>
-                          <IconPencil size={14} />
-                        </Button>
-                      )}
+                      <Button size="compact-xs" variant="subtle" aria-label={`Edit ${s.name}`} onClick={(e) => (e.stopPropagation(), setEditing(s))}>
+                        <IconPencil size={14} />
+                      </Button>
                       <Button size="compact-xs" variant="subtle" color="red" aria-label={`Remove ${s.name}`} onClick={(e) => (e.stopPropagation(), confirmRemove(s.name))}>
                         <IconTrash size={14} />
                       </Button>
@@ -118,7 +115,7 @@ export function SyncScreen({ route, navigate }: { route: SyncRoute; navigate: Na
             </Card>
           </Grid.Col>
           <Grid.Col span={{ base: 12, md: 9 }}>
-            {selected && <ServerPanel key={selected} profile={list.find((s) => s.name === selected)!} route={route} navigate={navigate} />}
+            {selected && <ServerPanel key={selected} profile={list.find((s) => s.name === selected)!} route={route} navigate={navigate} onProfileChanged={servers.reload} />}
           </Grid.Col>
         </Grid>
       )}
@@ -149,12 +146,6 @@ export function SyncScreen({ route, navigate }: { route: SyncRoute; navigate: Na
   );
 }
 
-type AuthKind = ServerProfile['auth'];
-
-function isSmart(p: ServerProfile): boolean {
-  return p.auth === 'smart-backend' || p.auth === 'smart-launch';
-}
-
 /** How a profile signs in, for its badge. */
 export function authLabel(p: ServerProfile): string {
   switch (p.auth) {
@@ -171,78 +162,9 @@ export function authLabel(p: ServerProfile): string {
   }
 }
 
-/** Add or edit a profile; secrets are typed again on every save (they are never sent back to the UI). */
-function ServerForm({ existing, onSaved }: { existing: ServerProfile | undefined; onSaved: (p: ServerProfile) => void }) {
-  const [name, setName] = useState(existing?.name ?? '');
-  const [baseUrl, setBaseUrl] = useState(existing?.baseUrl ?? '');
-  const [auth, setAuth] = useState<AuthKind>(existing?.auth ?? 'none');
-  const [user, setUser] = useState(existing?.user ?? '');
-  const [secret, setSecret] = useState('');
-  const [chunkSize, setChunkSize] = useState<number>(existing?.chunkSize ?? 100);
-  const save = useApiCall((api, input: InputOf<'sync', 'saveServer'>) => api.sync.saveServer(input));
-  const missingSecret = auth !== 'none' && secret === '';
-  const submit = async (): Promise<void> => {
-    const input: InputOf<'sync', 'saveServer'> = {
-      name: name.trim(),
-      baseUrl: baseUrl.trim(),
-      auth: auth === 'basic' ? { kind: 'basic', user: user.trim(), password: secret } : auth === 'bearer' ? { kind: 'bearer', token: secret } : { kind: 'none' },
-      chunkSize,
-    };
-    const result = await save.run(input);
-    // The secret leaves the form's memory as soon as it is sealed.
-    setSecret('');
-    if (result.ok) onSaved(result.value);
-  };
-  return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit();
-      }}
-    >
-      <Stack>
-        <TextInput label="Name" description="Letters, digits, dot, dash, underscore" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={existing !== undefined} required data-autofocus />
-        <TextInput label="Base URL" placeholder="https://fhir.example.org/r4" value={baseUrl} onChange={(e) => setBaseUrl(e.currentTarget.value)} required />
-        <div>
-          <Text size="sm" fw={500} mb={4}>
-            Authentication
-          </Text>
-          <SegmentedControl
-            value={auth}
-            onChange={(v) => setAuth(v === 'basic' ? 'basic' : v === 'bearer' ? 'bearer' : 'none')}
-            data={[
-              { value: 'none', label: 'None' },
-              { value: 'basic', label: 'Basic' },
-              { value: 'bearer', label: 'Bearer token' },
-            ]}
-          />
-        </div>
-        {auth === 'basic' && <TextInput label="User" value={user} onChange={(e) => setUser(e.currentTarget.value)} required />}
-        {auth !== 'none' && (
-          <PasswordInput
-            label={auth === 'basic' ? 'Password' : 'Token'}
-            description={existing && existing.auth !== 'none' ? 'Stored sealed and never shown: type it again to save changes' : 'Stored sealed in the vault, never shown again'}
-            value={secret}
-            onChange={(e) => setSecret(e.currentTarget.value)}
-            autoComplete="new-password"
-            required
-          />
-        )}
-        <NumberInput label="Resources per Bundle" min={1} max={1000} value={chunkSize} onChange={(v) => setChunkSize(typeof v === 'number' ? v : 100)} />
-        {save.error && <ErrorAlert error={save.error} title="Could not save the server" />}
-        <Group justify="flex-end">
-          <Button type="submit" loading={save.loading} disabled={name.trim() === '' || baseUrl.trim() === '' || missingSecret || (auth === 'basic' && user.trim() === '')}>
-            Save
-          </Button>
-        </Group>
-      </Stack>
-    </form>
-  );
-}
-
 type Scope = 'changed' | 'all' | 'types' | 'query' | 'reviewed';
 
-function ServerPanel({ profile, route, navigate }: { profile: ServerProfile; route: SyncRoute; navigate: Navigate }) {
+function ServerPanel({ profile, route, navigate, onProfileChanged }: { profile: ServerProfile; route: SyncRoute; navigate: Navigate; onProfileChanged: () => void }) {
   const name = profile.name;
   const [tick, setTick] = useState(0);
   const status = useApiQuery((api) => api.sync.status({ name }), [name, tick]);
@@ -279,6 +201,7 @@ function ServerPanel({ profile, route, navigate }: { profile: ServerProfile; rou
         </Text>
         <Badge variant="light">{authLabel(profile)}</Badge>
       </Group>
+      {profile.auth === 'smart-launch' && <AuthorizationCard name={name} onAuthorized={onProfileChanged} />}
       <ConnectionCard name={name} />
       {status.error ? (
         <ErrorAlert error={status.error} title="Cannot read the sync state" onRetry={status.reload} />

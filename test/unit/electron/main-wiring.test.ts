@@ -21,7 +21,7 @@ const fake = vi.hoisted(() => {
     permissionAnswers: [] as boolean[],
     permissionCheck: undefined as undefined | ((contents: unknown, permission: string) => boolean),
     opened: [] as string[],
-    dialogs: [] as Array<{ title?: string; properties?: string[] }>,
+    dialogs: [] as Array<{ title?: string; properties?: string[]; filters?: unknown }>,
     quits: 0,
     sandboxEnabled: false,
   };
@@ -154,7 +154,7 @@ describe('Electron main wiring', () => {
   });
 
   it('registers gated IPC for every API channel and the folder picker', async () => {
-    const expected = [...allChannels().map((c) => `hearth:${c}`), 'hearth-dialog:pickFolder'].sort();
+    const expected = [...allChannels().map((c) => `hearth:${c}`), 'hearth-dialog:pickFolder', 'hearth-dialog:pickFile'].sort();
     expect([...fake.state.ipc.keys()].sort()).toEqual(expected);
     const ours = fake.state.windows[0]!.webContents;
     const trusted = { sender: ours, senderFrame: { url: 'app://hearth/index.html', parent: null } };
@@ -175,5 +175,27 @@ describe('Electron main wiring', () => {
       { title: 'Choose a folder to import', properties: ['openDirectory'] },
       { title: 'Choose the export folder', properties: ['openDirectory', 'createDirectory'] },
     ]);
+    // The file picker: a known purpose only, from our window only.
+    fake.state.dialogs.length = 0;
+    expect(await fake.state.ipc.get('hearth-dialog:pickFile')!(stranger, 'smart-key')).toBeNull();
+    expect(await fake.state.ipc.get('hearth-dialog:pickFile')!(trusted)).toBeNull();
+    expect(await fake.state.ipc.get('hearth-dialog:pickFile')!(trusted, 'anything')).toBeNull();
+    expect(await fake.state.ipc.get('hearth-dialog:pickFile')!(trusted, 'smart-key')).toBe('/picked/vault');
+    expect(fake.state.dialogs).toEqual([{ title: 'Choose the SMART private key (PEM or JWK)', properties: ['openFile'], filters: expect.any(Array) }]);
+  });
+
+  it('lets the system browser open a SMART sign-in only after sync.authorize answered it', async () => {
+    const listeners = new Map<string, Listener>();
+    let openHandler: ((details: { url: string }) => unknown) | undefined;
+    fake.state.appListeners.get('web-contents-created')!({}, { on: (event: string, listener: Listener) => listeners.set(event, listener), setWindowOpenHandler: (h: (d: { url: string }) => unknown) => void (openHandler = h) });
+    const before = fake.state.opened.length;
+    const signIn = 'https://auth.example.org/authorize?response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A4000%2Fcallback&code_challenge=x&code_challenge_method=S256';
+    expect(openHandler!({ url: signIn })).toEqual({ action: 'deny' });
+    expect(fake.state.opened.length).toBe(before);
+    // With no vault open, sync.authorize fails through the wrapped host: nothing is opened.
+    const ours = fake.state.windows[0]!.webContents;
+    const trusted = { sender: ours, senderFrame: { url: 'app://hearth/index.html', parent: null } };
+    expect(await fake.state.ipc.get('hearth:sync.authorize')!(trusted, { name: 'lake' })).toMatchObject({ ok: false });
+    expect(fake.state.opened.length).toBe(before);
   });
 });

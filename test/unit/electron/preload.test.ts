@@ -30,7 +30,7 @@ describe('preload bridge', () => {
       const group = (bridge as Record<string, unknown>)[domain] as Record<string, unknown>;
       expect(Object.keys(group).sort()).toEqual([...methods].sort());
     }
-    expect(Object.keys(bridge).sort()).toEqual([...Object.keys(API_METHODS), 'onEvent', 'pickFolder', 'platform'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...Object.keys(API_METHODS), 'onEvent', 'pickFile', 'pickFolder', 'platform'].sort());
     expect(bridge.platform).toBe('electron');
     expect(Object.isFrozen(bridge)).toBe(true);
     expect(Object.isFrozen(bridge.vault)).toBe(true);
@@ -38,10 +38,12 @@ describe('preload bridge', () => {
     expect(await bridge.vault.unlock({ path: '/v', passphrase: 'p' })).toEqual({ ok: true, value: 'hearth:vault.unlock' });
     await bridge.resources.counts({});
     await bridge.pickFolder();
+    await bridge.pickFile('smart-key');
     expect(invoked).toEqual([
       ['hearth:vault.unlock', [{ path: '/v', passphrase: 'p' }]],
       ['hearth:resources.counts', [{}]],
       ['hearth-dialog:pickFolder', []],
+      ['hearth-dialog:pickFile', ['smart-key']],
     ]);
   });
 

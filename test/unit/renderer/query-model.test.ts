@@ -35,8 +35,9 @@ describe('query model', () => {
     expect(state.rows.map((r) => [r.code, r.prefix, r.value])).toEqual([
       ['family', '', 'eqbal'],
       ['birthdate', 'lt', '1990'],
-      ['_has:Observation:subject:code', '', '1234-5'],
+      ['code', '', '1234-5'],
     ]);
+    expect(state.rows[2]!.has).toEqual([{ type: 'Observation', param: 'subject' }]);
     expect(state.extras).toEqual([['_total', 'accurate'], ['_elements', 'id']]);
     expect(toQuery(state)).toBe('Patient?family=eqbal&birthdate=lt1990&_has:Observation:subject:code=1234-5&_total=accurate&_elements=id');
     expect(fromQuery('not a query')).toBeUndefined();
@@ -61,6 +62,29 @@ describe('query model', () => {
     expect(two.rows.map((r) => r.code)).toEqual(['nlp-icd10cm']);
     expect(toQuery(two)).toBe('DocumentReference?nlp-icd10cm=E11.9&nlp-icd10cm=I10');
     expect(fromQuery('Condition?nlp-icd10cm=I10')!.entities).toBeUndefined();
+  });
+
+  it('takes _has apart (nested, with modifiers and chains) and writes it back; a malformed one stays whole', () => {
+    const nested = fromQuery('Patient?_has:Observation:subject:_has:Provenance:target:agent:Practitioner.name=smith&_has:Observation:patient:value-quantity=gt5', DATES)!;
+    expect(nested.rows.map((r) => ({ has: r.has, code: r.code, modifier: r.modifier, chain: r.chain, prefix: r.prefix, value: r.value }))).toEqual([
+      { has: [{ type: 'Observation', param: 'subject' }, { type: 'Provenance', param: 'target' }], code: 'agent', modifier: 'Practitioner', chain: 'name', prefix: '', value: 'smith' },
+      // The inner parameter's type is not known here: its prefix stays in the value, and is written back as it was.
+      { has: [{ type: 'Observation', param: 'patient' }], code: 'value-quantity', modifier: '', chain: '', prefix: '', value: 'gt5' },
+    ]);
+    expect(toQuery(nested)).toBe('Patient?_has:Observation:subject:_has:Provenance:target:agent:Practitioner.name=smith&_has:Observation:patient:value-quantity=gt5');
+    for (const raw of ['Patient?_has:Observation=1', 'Patient?_has:Observation:subject=1', 'Patient?_has:observation:subject:code=1']) {
+      const kept = fromQuery(raw, DATES)!;
+      expect(kept.rows[0]!.has).toEqual([]);
+      expect(toQuery(kept)).toBe(raw);
+    }
+    // A step not picked yet writes nothing.
+    expect(toQuery({ ...emptyState('Patient'), rows: [newRow({ has: [{ type: 'Observation', param: '' }], code: 'code', value: 'x' })] })).toBe('Patient');
+    // An OperationOutcome names a _has row by its whole name (the engine cuts it at 80 characters), not by its inner code.
+    const mixed = fromQuery('Patient?code=1&_has:Observation:subject:_has:Provenance:target:_has:AuditEvent:entity:agent=Practitioner/1', DATES)!;
+    const [plain, has] = mixed.rows;
+    expect(rowsNamedBy(mixed, ['code'])).toEqual(new Set([plain!.key]));
+    expect(rowsNamedBy(mixed, ['_has:Observation:subject:_has:Provenance:target:_has:AuditEvent:entity:agent'.slice(0, 80)])).toEqual(new Set([has!.key]));
+    expect(rowsNamedBy(mixed, ['agent'])).toEqual(new Set());
   });
 
   it('finds the rows an OperationOutcome names', () => {

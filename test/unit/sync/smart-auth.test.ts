@@ -15,6 +15,7 @@ import { CliError } from '../../../src-main/cli/cli-error';
 import { vaultCreate, type CliIo } from '../../../src-main/cli/commands';
 import { serverCommand, syncCommand } from '../../../src-main/cli/sync-command';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { authorizeUrlToOpen } from '../../../src-main/electron/authorize-open';
 import { OperationOutcomeError } from '../../../src-main/fhir/outcome-error';
 import { keyThumbprint, loadPrivateKey } from '../../../src-main/sync/auth-smart';
 import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
@@ -138,8 +139,12 @@ describe('SMART App Launch with PKCE', () => {
     expect((await sync.authorization('l')).status).toBe('none');
     await expect(sync.pull('l')).rejects.toThrow(/needs a sign-in first/);
 
-    const { url, redirectUri } = await sync.authorize('l');
+    const started = await sync.authorize('l');
+    const { url, redirectUri } = started;
     expect(redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    // The desktop app opens exactly this request (the discovered endpoint's), nothing else.
+    expect(started.authorizeEndpoint).toBe(server.authorizeUrl);
+    expect(authorizeUrlToOpen({ ok: true, value: started })).toBe(url);
     const asked = new URL(url);
     expect(asked.origin + asked.pathname).toBe(server.authorizeUrl);
     expect(Object.fromEntries(asked.searchParams)).toMatchObject({ response_type: 'code', client_id: 'hearth-app', redirect_uri: redirectUri, aud: server.baseUrl, code_challenge_method: 'S256' });
