@@ -178,6 +178,23 @@ describe('runImport streaming NDJSON files', () => {
     }
   });
 
+  it('ends a chunk of large lines at chunkChars, not only at chunkSize', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      // 10 lines of about 3,000 characters: chunks of at most 10,000 characters hold 4 lines (the one that reaches the bound included).
+      const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `l${i}`, code: { text: 'x'.repeat(3000) } }));
+      const file = path.join(dir, 'large.ndjson');
+      await writeFile(file, lines.join('\n'));
+      const repo = new MemoryRepository();
+      const done: number[] = [];
+      const result = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }], chunkChars: 10_000, onProgress: (p) => done.push(p.recordsDone) });
+      expect(result).toMatchObject({ created: 10, failed: 0 });
+      expect(done).toEqual([4, 8, 10]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops a streamed file between chunks when cancelled', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
     try {
