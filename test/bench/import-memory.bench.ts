@@ -20,7 +20,7 @@ import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdir
 import { createReadStream } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
 import { runImport } from '../../src-main/io/importer';
@@ -52,7 +52,9 @@ async function makeSampleFile(bytes: number): Promise<{ file: string; resources:
   const file = path.join(work, 'sample.ndjson');
   const out = createWriteStream(file);
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.ndjson')).sort()) {
-    await pipeline(createReadStream(path.join(dir, name)), out, { end: false });
+    for await (const chunk of createReadStream(path.join(dir, name))) {
+      if (!out.write(chunk as Buffer)) await once(out, 'drain');
+    }
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   rmSync(dir, { recursive: true, force: true });

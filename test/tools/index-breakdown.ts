@@ -121,7 +121,7 @@ const PARAM_SQL: Record<string, string> = {
 };
 console.log('rows per parameter (the 30 largest):');
 const perParam = Object.entries(PARAM_SQL).flatMap(([table, columns]) =>
-  (db.exec(`SELECT t.name, p.code, count(*) AS n, ${columns} FROM ${table} r JOIN search_param p ON p.pid = r.pid JOIN resource_type t ON t.tid = p.tid GROUP BY r.pid`)[0]?.values ?? []).map(
+  (db.exec(`SELECT t.name, p.code, count(*) AS n, ${columns} FROM ${table}_v r JOIN search_param p ON p.pid = r.pid JOIN resource_type t ON t.tid = p.tid GROUP BY r.pid`)[0]?.values ?? []).map(
     ([type, code, n, ...rest]) => ({ table, param: `${String(type)}.${String(code)}`, rows: Number(n), 'rows/resource': Number((Number(n) / loaded).toFixed(2)), detail: rest.map((v) => (typeof v === 'number' ? Number(v.toFixed(1)) : v)).join(' / ') }),
   ),
 );
