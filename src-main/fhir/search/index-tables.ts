@@ -232,26 +232,25 @@ export class KeyRegistry {
     return pid;
   }
 
+  /** The integer id of an interned text (found in `known`, else looked up or added); null stays null. */
+  private interned(known: Map<string, number>, find: Statement, add: Statement, text: string | null): number | null {
+    if (text === null) return null;
+    let id = known.get(text);
+    if (id === undefined) {
+      id = this.findOrAdd(find, add, [text], [text]);
+      known.set(text, id);
+    }
+    return id;
+  }
+
   /** A token or quantity system's integer id; null stays null. */
   systemId(system: string | null): number | null {
-    if (system === null) return null;
-    let sid = this.systems.get(system);
-    if (sid === undefined) {
-      sid = this.findOrAdd(this.findSystem, this.addSystem, [system], [system]);
-      this.systems.set(system, sid);
-    }
-    return sid;
+    return this.interned(this.systems, this.findSystem, this.addSystem, system);
   }
 
   /** A token display text's integer id; null stays null. */
   displayId(display: string | null): number | null {
-    if (display === null) return null;
-    let did = this.displays.get(display);
-    if (did === undefined) {
-      did = this.findOrAdd(this.findDisplay, this.addDisplay, [display], [display]);
-      this.displays.set(display, did);
-    }
-    return did;
+    return this.interned(this.displays, this.findDisplay, this.addDisplay, display);
   }
 
   free(): void {
