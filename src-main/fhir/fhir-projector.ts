@@ -27,8 +27,9 @@ import { queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-
  * 5: compact keys (resource_key rid, search_param pid, rows clustered by rid), full-text table;
  * 6: Location positions for `near` (sp_position, search/near.ts), full text folded (foldText, search/text-query.ts);
  * 7: date range indexes (sp_date by span class, and rows after a resource's first);
- * 8: rows of the NLP search parameters on DocumentReference (nlp/results/search-parameters.ts).
- * 9: the review queue's table, one row per note and per review record (review/queue-table.ts).
+ * 8: rows of the NLP search parameters on DocumentReference (nlp/results/search-parameters.ts);
+ * 9: token display texts interned (token_display), full text without %_docsize (matchinfo=fts3), and the
+ *    review queue's tables, one row per note and per review record (review/queue-table.ts).
  */
 export const FHIR_INDEX_SCHEMA_VERSION = 9;
 

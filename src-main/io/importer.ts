@@ -18,6 +18,11 @@ import path from 'node:path';
 import { readSource, recordError, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
+/**
+ * An NDJSON chunk also ends once its lines reach this many characters, so a file of large
+ * resources (notes, Binary) holds a few of them at a time, not 500 (docs/import.md).
+ */
+export const DEFAULT_CHUNK_CHARS = 32 * 1024 * 1024;
 
 export interface ImportProgressSnapshot {
   recordsDone: number;
@@ -35,6 +40,8 @@ export interface ImportRunOptions {
   sources: readonly ImportSource[];
   signal?: AbortSignal;
   chunkSize?: number;
+  /** Characters of NDJSON lines per chunk at most (a single longer line is a chunk of its own). */
+  chunkChars?: number;
   onProgress?: (progress: ImportProgressSnapshot) => void;
 }
 
@@ -147,6 +154,7 @@ class ImportRun {
     readonly options: ImportRunOptions,
     readonly bytesTotal: number,
     readonly chunkSize: number,
+    readonly chunkChars: number,
   ) {}
 
   get aborted(): boolean {
@@ -272,6 +280,7 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   run.result.files.push(summary);
   let records: SourceRecord[] = [];
   let parseErrors: ImportRecordError[] = [];
+  let chunkChars = 0;
   // The record total of a stream is known only at its end.
   const lastFile = run.allFilesRead;
   run.allFilesRead = false;
@@ -282,6 +291,7 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
     run.recordsDone += records.length + parseErrors.length;
     records = [];
     parseErrors = [];
+    chunkChars = 0;
     run.progress(filePath, bytesRead);
   };
   let lastLine = 0;
@@ -297,7 +307,8 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
       } catch {
         parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
       }
-      if (records.length + parseErrors.length >= run.chunkSize) {
+      chunkChars += trimmed.length;
+      if (records.length + parseErrors.length >= run.chunkSize || chunkChars >= run.chunkChars) {
         await flush(bytesRead);
         if (run.aborted) {
           run.result.cancelled = true;
@@ -359,6 +370,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportRunRes
     options,
     sizes.reduce((a, b) => a + b, 0),
     Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+    Math.max(1, options.chunkChars ?? DEFAULT_CHUNK_CHARS),
   );
   for (const { file, problem } of expanded.problems) run.result.files.push({ file, records: 0, ...emptyCounts(), problem });
   for (const [index, source] of sources.entries()) {

@@ -4,10 +4,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 
 const SNIFF_BYTES = 256 * 1024;
+/** The names of NDJSON files (Bulk Data writes `.ndjson`), gzipped or not. */
+const NDJSON_NAME = /\.(ndjson|jsonl)(\.gz)?$/i;
 
 /**
  * True when the file looks like NDJSON: no NUL bytes, a first line that is a JSON object of its
@@ -76,7 +77,9 @@ export async function looksLikeNdjson(path: string): Promise<boolean> {
   }
   if (head.includes(0)) return false;
   const newline = head.indexOf(10);
-  if (newline === -1) return false;
+  // A first line longer than the sniffed head (a large Binary or note): the name decides, since a
+  // single-line JSON document looks the same.
+  if (newline === -1) return head.length === SNIFF_BYTES && head.toString('utf8').trimStart().replace(/^\uFEFF/, '').startsWith('{') && NDJSON_NAME.test(path);
   const firstLine = head.subarray(0, newline).toString('utf8').replace(/^\uFEFF/, '').trim();
   if (!firstLine.startsWith('{')) return false;
   try {
@@ -95,9 +98,14 @@ export interface NdjsonLine {
   bytesRead: number;
 }
 
+/** A line break as readline sees one with `crlfDelay: Infinity`: CRLF, LF, or a lone CR. */
+const LINE_BREAK = /\r\n|\n|\r/g;
+
 /**
- * Yields the lines of a file (CRLF or LF; gunzipped when `gzip`), with their numbers. A damaged
- * or truncated gzip stream throws after the last line it could decompress.
+ * Yields the lines of a file (CRLF, LF or CR; gunzipped when `gzip`), with their numbers. A damaged
+ * or truncated gzip stream throws after the last line it could decompress. The file is read one
+ * 1 MiB chunk at a time, only as lines are taken (readline reads ahead up to 1,024 lines, a
+ * gigabyte when lines are a megabyte each), so memory holds one chunk and the line being read.
  */
 export async function* ndjsonLines(path: string, gzip = false): AsyncGenerator<NdjsonLine> {
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
@@ -105,15 +113,29 @@ export async function* ndjsonLines(path: string, gzip = false): AsyncGenerator<N
   const decoded = (gunzip ? stream.pipe(gunzip) : stream).setEncoding('utf8');
   // pipe() does not forward errors: a read error of the file must end the lines too.
   if (gunzip) stream.on('error', (error) => gunzip.destroy(error));
-  const lines = createInterface({ input: decoded, crlfDelay: Infinity });
   let line = 0;
+  let pending = '';
+  const next = (text: string) => {
+    line++;
+    return { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text, bytesRead: stream.bytesRead };
+  };
   try {
-    for await (const text of lines) {
-      line++;
-      yield { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text, bytesRead: stream.bytesRead };
+    for await (const chunk of decoded) {
+      pending += chunk as string;
+      let start = 0;
+      LINE_BREAK.lastIndex = 0;
+      for (let found = LINE_BREAK.exec(pending); found; found = LINE_BREAK.exec(pending)) {
+        // A CR at the end of the chunk may be the first half of a CRLF: decide with the next chunk.
+        if (found[0] === '\r' && found.index === pending.length - 1) break;
+        yield next(pending.slice(start, found.index));
+        start = found.index + found[0].length;
+      }
+      pending = pending.slice(start);
     }
+    // What follows the last line break is a line too; a final CR ends the line before it.
+    if (pending.endsWith('\r')) pending = pending.slice(0, -1);
+    if (pending.length > 0) yield next(pending);
   } finally {
-    lines.close();
     stream.destroy();
     gunzip?.destroy();
   }

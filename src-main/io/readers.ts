@@ -4,11 +4,12 @@
  * NDJSON (one resource per line, https://hl7.org/fhir/uv/bulkdata/). Record-level problems
  * become ImportRecordErrors; a file that is not FHIR at all gets one file-level `problem`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { ImportRecordError, ImportSource } from '../api/contract';
 import { outcome } from '../api/result';
 import { bundleEntryLines, findJsonSyntaxError, firstContentPosition, lineAt } from './json-lines';
+import { isGzipFile } from './ndjson-stream';
 
 /** Bundle.entry.request, as far as import uses it (bundle.html#transaction). */
 export interface EntryRequest {
@@ -164,12 +165,16 @@ export function parseSourceText(file: string, text: string, bytes = Buffer.byteL
 const MAX_GUNZIPPED_BYTES = 1024 * 1024 * 1024;
 /** The largest file read whole (a JSON resource or Bundle): V8's longest string is about 512 M characters. */
 const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
+const tooLargeProblem = `too large to read as one JSON document (over ${MAX_WHOLE_FILE_BYTES / 1024 / 1024} MB): split it, or use NDJSON (one resource per line), which streams`;
 
 /** Reads a source given by path or by content. File-system failures become the file's problem. */
 export async function readSource(source: ImportSource): Promise<SourceFile> {
   if (source.kind === 'text') return parseSourceText(source.name, source.text);
   let bytes: Uint8Array;
   try {
+    // Refused before it is read: a file this large must not be loaded to be refused.
+    const { size } = await stat(source.path);
+    if (size > MAX_WHOLE_FILE_BYTES && !(await isGzipFile(source.path))) return { file: source.path, bytes: size, records: [], errors: [], problem: tooLargeProblem };
     bytes = await readFile(source.path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -189,7 +194,7 @@ export async function readSource(source: ImportSource): Promise<SourceFile> {
   }
   if (bytes.length > MAX_WHOLE_FILE_BYTES) {
     // Past this, V8 cannot hold the text as one string; NDJSON files of any size are streamed instead.
-    return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: `too large to read as one JSON document (over ${MAX_WHOLE_FILE_BYTES / 1024 / 1024} MB): split it, or use NDJSON (one resource per line), which streams` };
+    return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: tooLargeProblem };
   }
   const decoded = decodeText(bytes);
   if ('problem' in decoded) return { file: source.path, bytes: fileBytes, records: [], errors: [], problem: decoded.problem };

@@ -13,7 +13,8 @@
  * - References store the target's rid (allocated in resource_key even before the target exists),
  *   and the URL only when it is not exactly the local `Type/id`.
  * - sp_string stores `value` only when it differs from `norm`; token and quantity systems are
- *   integers (code_system).
+ *   integers (code_system), and so are token display texts (token_display): the same few
+ *   thousand LOINC, SNOMED and RxNorm displays repeat on most token rows, composites included.
  * Queries read the `<table>_v` views, which give back the column names conditions.ts uses
  * (norm/value/system/code/display/low/high/target_type/target_id/url/unit) plus `row` (the rowid).
  */
@@ -74,11 +75,13 @@ export function indexSchema(): string[] {
     'CREATE TABLE sp_string (pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT, grp INTEGER)',
     'CREATE INDEX sp_string_key ON sp_string (pid, norm)',
     "CREATE VIEW sp_string_v AS SELECT rowid AS row, pid, norm, coalesce(value, norm) AS value, grp FROM sp_string",
-    'CREATE TABLE sp_token (pid INTEGER NOT NULL, sid INTEGER, code TEXT, display TEXT, grp INTEGER)',
+    // Display texts (normalized, for :text) interned like systems: one row per distinct text.
+    'CREATE TABLE token_display (did INTEGER PRIMARY KEY, display TEXT NOT NULL UNIQUE)',
+    'CREATE TABLE sp_token (pid INTEGER NOT NULL, sid INTEGER, code TEXT, did INTEGER, grp INTEGER)',
     'CREATE INDEX sp_token_key ON sp_token (pid, code)',
     `CREATE VIEW sp_token_v AS
-       SELECT r.rowid AS row, r.pid, s.system, r.code, r.display, r.grp
-       FROM sp_token r LEFT JOIN code_system s ON s.sid = r.sid`,
+       SELECT r.rowid AS row, r.pid, s.system, r.code, d.display, r.grp
+       FROM sp_token r LEFT JOIN code_system s ON s.sid = r.sid LEFT JOIN token_display d ON d.did = r.did`,
     'CREATE TABLE sp_reference (pid INTEGER NOT NULL, target INTEGER, url TEXT, grp INTEGER)',
     'CREATE INDEX sp_reference_key ON sp_reference (pid, target)',
     `CREATE VIEW sp_reference_v AS
@@ -103,7 +106,8 @@ export function indexSchema(): string[] {
     'CREATE TABLE sp_uri (pid INTEGER NOT NULL, value TEXT NOT NULL, grp INTEGER)',
     'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
     'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
-    `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(narrative, content, content="")`,
+    // matchinfo=fts3: no %_docsize table (document lengths for matchinfo 'l'), which nothing reads.
+    `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(narrative, content, content="", matchinfo=fts3)`,
     ...positionSchema(),
   ];
 }
@@ -117,6 +121,7 @@ export class KeyRegistry {
   private readonly types = new Map<string, number>();
   private readonly params = new Map<string, number>();
   private readonly systems = new Map<string, number>();
+  private readonly displays = new Map<string, number>();
   private readonly rids = new Map<string, number>();
   private readonly findType: Statement;
   private readonly addType: Statement;
@@ -129,6 +134,8 @@ export class KeyRegistry {
   private readonly addParam: Statement;
   private readonly findSystem: Statement;
   private readonly addSystem: Statement;
+  private readonly findDisplay: Statement;
+  private readonly addDisplay: Statement;
 
   constructor(private readonly db: Database) {
     this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
@@ -142,6 +149,8 @@ export class KeyRegistry {
     this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
     this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
     this.addSystem = db.prepare('INSERT INTO code_system (system) VALUES (?) RETURNING sid');
+    this.findDisplay = db.prepare('SELECT did FROM token_display WHERE display = ?');
+    this.addDisplay = db.prepare('INSERT INTO token_display (display) VALUES (?) RETURNING did');
   }
 
   private findOrAdd(find: Statement, add: Statement, findArgs: Array<string | number>, addArgs: Array<string | number>): number {
@@ -223,19 +232,29 @@ export class KeyRegistry {
     return pid;
   }
 
+  /** The integer id of an interned text (found in `known`, else looked up or added); null stays null. */
+  private interned(known: Map<string, number>, find: Statement, add: Statement, text: string | null): number | null {
+    if (text === null) return null;
+    let id = known.get(text);
+    if (id === undefined) {
+      id = this.findOrAdd(find, add, [text], [text]);
+      known.set(text, id);
+    }
+    return id;
+  }
+
   /** A token or quantity system's integer id; null stays null. */
   systemId(system: string | null): number | null {
-    if (system === null) return null;
-    let sid = this.systems.get(system);
-    if (sid === undefined) {
-      sid = this.findOrAdd(this.findSystem, this.addSystem, [system], [system]);
-      this.systems.set(system, sid);
-    }
-    return sid;
+    return this.interned(this.systems, this.findSystem, this.addSystem, system);
+  }
+
+  /** A token display text's integer id; null stays null. */
+  displayId(display: string | null): number | null {
+    return this.interned(this.displays, this.findDisplay, this.addDisplay, display);
   }
 
   free(): void {
-    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.addKeyIfNew, this.findParam, this.addParam, this.findSystem, this.addSystem]) {
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.addKeyIfNew, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay]) {
       s.free();
     }
   }
@@ -246,7 +265,7 @@ type Cell = string | number | null;
 /** Columns of each table as inserted (rowid first); a pending row is this many cells. */
 const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
   string: ['rowid', 'pid', 'norm', 'value', 'grp'],
-  token: ['rowid', 'pid', 'sid', 'code', 'display', 'grp'],
+  token: ['rowid', 'pid', 'sid', 'code', 'did', 'grp'],
   reference: ['rowid', 'pid', 'target', 'url', 'grp'],
   date: ['rowid', 'pid', 'low', 'high', 'grp'],
   number: ['rowid', 'pid', 'value', 'grp'],
@@ -342,7 +361,7 @@ export class IndexWriter {
       this.pending.get(kind)!.push(first + n, keys.paramId(tid, param), ...values, group ?? null);
     };
     rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
-    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, r.display]));
+    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]));
     rows.reference.forEach((r, n) => {
       const target = r.targetType !== null && r.targetId !== null ? keys.resourceId(r.targetType, r.targetId) : null;
       // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { runImport, type ImportProgressSnapshot } from '../../../src-main/io/importer';
+import { ndjsonLines } from '../../../src-main/io/ndjson-stream';
 import { fixture, syntheaDir } from './paths';
 
 const path_ = (name: string) => ({ kind: 'path' as const, path: fixture(name) });
@@ -173,6 +174,59 @@ describe('runImport streaming NDJSON files', () => {
       expect(last).toMatchObject({ allFilesRead: true, recordsKnown: 1203 });
       expect(last.bytesDone).toBe(last.bytesTotal);
       expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 1201 }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends a chunk of large lines at chunkChars, not only at chunkSize', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      // 10 lines of about 3,000 characters: chunks of at most 10,000 characters hold 4 lines (the one that reaches the bound included).
+      const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `l${i}`, code: { text: 'x'.repeat(3000) } }));
+      const file = path.join(dir, 'large.ndjson');
+      await writeFile(file, lines.join('\n'));
+      const repo = new MemoryRepository();
+      const done: number[] = [];
+      const result = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }], chunkChars: 10_000, onProgress: (p) => done.push(p.recordsDone) });
+      expect(result).toMatchObject({ created: 10, failed: 0 });
+      expect(done).toEqual([4, 8, 10]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('streams an .ndjson file whose first line is longer than the sniffed head (256 KiB)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `w${i}`, code: { text: 'x'.repeat(300_000) } }));
+      const file = path.join(dir, 'wide.ndjson');
+      await writeFile(file, `${lines.join('\n')}\n`);
+      const result = await runImport({ repository: new MemoryRepository(), sources: [{ kind: 'path', path: file }] });
+      expect(result).toMatchObject({ created: 3, failed: 0 });
+      expect(result.files[0]?.problem).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('splits lines as readline does, a CRLF across two 1 MiB reads included', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const file = path.join(dir, 'breaks.ndjson');
+      // The CR is the last byte of the first 1 MiB read, its LF the first of the second.
+      const first = 'a'.repeat(1024 * 1024 - 1);
+      await writeFile(file, `${first}\r\nsecond\n\nfourth\rfifth\r\nlast`);
+      const got: Array<[number, string]> = [];
+      for await (const { line, text } of ndjsonLines(file)) got.push([line, text.length > 20 ? `${text.length} chars` : text]);
+      expect(got).toEqual([
+        [1, `${first.length} chars`],
+        [2, 'second'],
+        [3, ''],
+        [4, 'fourth'],
+        [5, 'fifth'],
+        [6, 'last'],
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
