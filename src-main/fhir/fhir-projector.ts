@@ -18,6 +18,7 @@ import type { CommittedTransaction, Database, IndexProjector, JsonObject } from 
 import { extractIndexRows } from './search/extract';
 import type { VersionRecord } from './store-backend';
 import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
+import { isIndexRows } from './write-prep';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
@@ -160,14 +161,16 @@ export const fhirProjector: IndexProjector = {
     try {
       // JSON and extraction first, then all the SQL: runs of sql.js calls cost measurably less per
       // call than the same calls interleaved with a resource's JavaScript work.
-      const prepared = tx.entries.map((raw) => {
+      const prepared = tx.entries.map((raw, index) => {
         const entry = parseEntry(raw);
         const pointer = entry.blob !== undefined ? tx.blobs[entry.blob]?.pointer : undefined;
         if (entry.op === 'put' && !pointer) throw new Error('FHIR index entry names a missing blob');
         const lastUpdatedMs = Date.parse(entry.lastUpdated);
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
-        const rows = entry.op === 'put' && bytes ? extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource) : undefined;
+        // Rows extracted before the commit (write-prep.ts) are the ones the body gives; a replay extracts them.
+        const derived = tx.derived?.[index];
+        const rows = entry.op !== 'put' ? undefined : isIndexRows(derived) ? derived : bytes ? extractIndexRows(JSON.parse(decoder.decode(bytes)) as Resource) : undefined;
         return { entry, pointer, lastUpdatedMs, rows };
       });
       for (const { entry, pointer, lastUpdatedMs, rows } of prepared) {
