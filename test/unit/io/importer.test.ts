@@ -201,6 +201,33 @@ describe('runImport streaming NDJSON files', () => {
   });
 });
 
+describe('runImport pipelined chunks', () => {
+  it('stores chunks of MIN_PIPELINED_BATCH or more one ahead: in order, and a cancel stores at most the chunk in flight', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const file = path.join(dir, 'pipelined.ndjson');
+      const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i % 300}`, code: { text: `v${i}` } }));
+      lines[250] = '{ not json';
+      await writeFile(file, lines.join('\n'));
+      const repo = new MemoryRepository();
+      const full = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }], chunkSize: 100 });
+      // b0..b99 are written again by the last chunk: it committed after the first.
+      expect(full).toMatchObject({ created: 299, updated: 100, failed: 1, cancelled: false });
+      expect(full.errors.map((e) => e.line)).toEqual([251]);
+      expect((await repo.read('Basic', 'b5')).code?.text).toBe('v305');
+
+      const cancelled = new MemoryRepository();
+      const controller = new AbortController();
+      const result = await runImport({ repository: cancelled, sources: [{ kind: 'path', path: file }], chunkSize: 100, signal: controller.signal, onProgress: () => controller.abort() });
+      expect(result.cancelled).toBe(true);
+      expect([100, 200]).toContain(result.created);
+      expect(await cancelled.counts()).toEqual([{ resourceType: 'Basic', count: result.created }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('runImport Bundle details', () => {
   it('rewrites relative references to POSTed entries with absolute fullUrls', async () => {
     const repo = new MemoryRepository();
