@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
+import type { Basic, Encounter, Observation, Patient } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { runImport, type ImportProgressSnapshot } from '../../../src-main/io/importer';
 import { fixture, syntheaDir } from './paths';
@@ -214,7 +214,7 @@ describe('runImport pipelined chunks', () => {
       // b0..b99 are written again by the last chunk: it committed after the first.
       expect(full).toMatchObject({ created: 299, updated: 100, failed: 1, cancelled: false });
       expect(full.errors.map((e) => e.line)).toEqual([251]);
-      expect((await repo.read('Basic', 'b5')).code?.text).toBe('v305');
+      expect(((await repo.read('Basic', 'b5')) as Basic).code?.text).toBe('v305');
 
       const cancelled = new MemoryRepository();
       const controller = new AbortController();
