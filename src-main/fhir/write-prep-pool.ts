@@ -7,7 +7,6 @@
  * never keeps a process alive, and ends with the thread that started it.
  */
 import type { Worker } from 'node:worker_threads';
-import type { Resource } from '@medplum/fhirtypes';
 import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
@@ -52,7 +51,7 @@ export class WritePrepPool implements WritePreparer {
     const worker = this.worker;
     if (this.state !== 'ready' || !worker) return null;
     const id = this.nextId++;
-    const message: PoolToPrepWorker = { id, items: items.map((item) => ({ text: JSON.stringify(item.resource satisfies Resource), kind: item.kind, id: item.id })) };
+    const message: PoolToPrepWorker = { id, items: items.map((item) => ({ text: JSON.stringify(item.resource), kind: item.kind, id: item.id })) };
     return new Promise<PreparedWrite[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Referenced while it owes an answer: an awaited batch keeps the process alive.
