@@ -287,16 +287,18 @@ function interrupted(): Promise<void> {
 export async function serveFhir(dir: string, options: ServeFhirOptions, io: CliIo, until: Promise<void> = interrupted()): Promise<number> {
   await assertVault(dir);
   const passphrase = await currentPassphrase(io.env);
-  const [{ startFhirServer }, { openVault }, { fhirProjector }, { createVaultRepository }] = await Promise.all([
+  const [{ startFhirServer }, { openVault }, { fhirProjector }, { createVaultRepository }, { sharedWritePrepPool }] = await Promise.all([
     import('../transport/fhir-server'),
     import('../vault'),
     import('../fhir/fhir-projector'),
     import('../fhir/vault-repository'),
+    import('../fhir/write-prep-pool'),
   ]);
   const vault = await openVault(dir, passphrase, { projector: fhirProjector });
   try {
     const server = await startFhirServer({
-      repo: createVaultRepository(vault),
+      // Concurrent POSTs pipeline: one prepared off this thread while another commits.
+      repo: createVaultRepository(vault, { preparer: sharedWritePrepPool() }),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.token !== undefined ? { token: options.token } : {}),
       ...(options.softwareVersion !== undefined ? { softwareVersion: options.softwareVersion } : {}),

@@ -20,7 +20,8 @@ import { extractIndexRows } from './search/extract';
 import type { VersionRecord } from './store-backend';
 import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
 // The review queue's table (derived from notes and review records like the search rows).
-import { queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
+import { hasQueueRow, queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
+import { isIndexRows } from './write-prep';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
@@ -167,16 +168,21 @@ export const fhirProjector: IndexProjector = {
     try {
       // JSON and extraction first, then all the SQL: runs of sql.js calls cost measurably less per
       // call than the same calls interleaved with a resource's JavaScript work.
-      const prepared = tx.entries.map((raw) => {
+      const prepared = tx.entries.map((raw, index) => {
         const entry = parseEntry(raw);
         const pointer = entry.blob !== undefined ? tx.blobs[entry.blob]?.pointer : undefined;
         if (entry.op === 'put' && !pointer) throw new Error('FHIR index entry names a missing blob');
         const lastUpdatedMs = Date.parse(entry.lastUpdated);
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
-        const resource = entry.op === 'put' && bytes ? (JSON.parse(decoder.decode(bytes)) as Resource) : undefined;
-        const rows = resource ? extractIndexRows(resource) : undefined;
-        const queueRow = resource ? queueRowOf(resource) : undefined;
+        // Rows extracted before the commit (write-prep.ts) are the ones the body gives; a replay extracts them.
+        // The body is parsed only when something needs it: no prepared rows, or a note / review record's queue row.
+        const derived = tx.derived?.[index];
+        let resource: Resource | undefined;
+        const parsed = (body: Uint8Array): Resource => (resource ??= JSON.parse(decoder.decode(body)) as Resource);
+        const put = entry.op === 'put';
+        const rows = !put ? undefined : isIndexRows(derived) ? derived : bytes ? extractIndexRows(parsed(bytes)) : undefined;
+        const queueRow = put && bytes && hasQueueRow(entry.type) ? queueRowOf(parsed(bytes)) : undefined;
         return { entry, pointer, lastUpdatedMs, rows, queueRow };
       });
       for (const { entry, pointer, lastUpdatedMs, rows, queueRow } of prepared) {

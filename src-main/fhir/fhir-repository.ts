@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
-import { contentHash } from './content-hash';
 import { fhirError, OperationOutcomeError } from './outcome-error';
 import type {
   HistoryOptions,
@@ -29,7 +28,8 @@ import { pageLinks, parseSearch, searchsetBundle, searchUrl, shapeResource, type
 import { resolveIncludes } from './search/include';
 import { needsTerminology, resolveTerminology, terminologySource, type TerminologySource } from './search/terminology';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
-import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems, writeProblems } from './validation';
+import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems } from './validation';
+import { fillBody, prepareWrite, withStoreMeta, type PrepareInput, type PreparedWrite } from './write-prep';
 
 /** Parses an If-Match value: `3`, `W/"3"` or `"3"` (http.html#concurrency). */
 export function parseIfMatch(value: string): number | undefined {
@@ -60,17 +60,6 @@ function gone(resourceType: string, id: string): OperationOutcomeError {
   return fhirError('deleted', `${resourceType}/${id} was deleted`, 410);
 }
 
-/** The stored form: resourceType, id, meta first; the client's versionId/lastUpdated replaced. */
-function withStoreMeta(resource: Resource, id: string, version: number, lastUpdated: string): Resource {
-  const { resourceType, id: _ignoredId, meta, ...rest } = resource;
-  return {
-    resourceType,
-    id,
-    meta: { ...(meta ?? {}), versionId: String(version), lastUpdated },
-    ...rest,
-  } as Resource;
-}
-
 /** The instant for a new version: now, but never before the version it follows. */
 function nextInstant(nowMs: number, previous: VersionRecord | undefined): string {
   const prevMs = previous ? Date.parse(previous.lastUpdated) : 0;
@@ -78,6 +67,11 @@ function nextInstant(nowMs: number, previous: VersionRecord | undefined): string
 }
 
 const DEFAULT_HISTORY_COUNT = 100;
+/**
+ * Smaller batches are prepared on the store's thread even while another commits: the copy to the
+ * worker and back costs about what it saves, and a small write should not start a thread.
+ */
+export const MIN_PIPELINED_BATCH = 64;
 const MAX_HISTORY_COUNT = 1000;
 
 interface PlannedOps {
@@ -85,8 +79,36 @@ interface PlannedOps {
   outcomes: WriteOutcome[];
 }
 
+/**
+ * Runs prepareWrite (write-prep.ts), rows included, for a batch off the store's thread
+ * (write-prep-pool.ts). null: not available now (the planner prepares on the store's thread).
+ */
+export interface WritePreparer {
+  prepare(items: readonly PrepareInput[]): Promise<PreparedWrite[]> | null;
+}
+
+/** What prepareWrite needs of an op, when the op has a resource to store. */
+function prepareInput(op: WriteOp): PrepareInput | undefined {
+  if (op.kind === 'delete') return undefined;
+  const id = op.kind === 'create' ? op.assignedId : op.resource.id;
+  return { resource: op.resource, kind: op.kind, id: id ?? '' };
+}
+
 export class FhirRepository<R extends VersionRecord> implements ResourceRepository {
-  constructor(private readonly store: StoreBackend<R>) {}
+  /** Batches between writeBatch's start and its commit's end. */
+  private writesInFlight = 0;
+  /** Resolves when the latest batch has asked the store to commit: commits keep the call order. */
+  private commitTurn: Promise<void> = Promise.resolve();
+
+  /**
+   * `preparer`: while one batch commits, the next one's validation, hash, body and index rows are
+   * prepared there (a two-stage pipeline). A batch that finds the store idle prepares on this
+   * thread: handing it to another thread would only add the copy.
+   */
+  constructor(
+    private readonly store: StoreBackend<R>,
+    private readonly preparer?: WritePreparer,
+  ) {}
 
   types(): string[] {
     return resourceTypeList();
@@ -343,9 +365,56 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
 
   async writeBatch(ops: readonly WriteOp[], options: WriteBatchOptions = {}): Promise<WriteOutcome[]> {
     if (ops.length === 0) return [];
+    // Ids first: they do not depend on the store, and the prepared body names them.
+    const fixed = ops.map((op): WriteOp => (op.kind === 'create' && op.assignedId === undefined ? { ...op, assignedId: randomUUID() } : op));
+    const pipelined = this.writesInFlight > 0 && this.preparer !== undefined && ops.length >= MIN_PIPELINED_BATCH;
+    this.writesInFlight++;
+    const turn = this.commitTurn;
+    let release = (): void => undefined;
+    this.commitTurn = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const prepared = pipelined ? await this.prepareElsewhere(fixed) : undefined;
+      await turn;
+      const committing = this.commitBatch(fixed, options, prepared);
+      // The store has queued this commit (its lock is taken in call order): the next batch may follow.
+      release();
+      return await committing;
+    } finally {
+      release();
+      this.writesInFlight--;
+    }
+  }
+
+  /** Prepared writes by op index from the preparer; undefined when it is unavailable or failed. */
+  private async prepareElsewhere(ops: readonly WriteOp[]): Promise<Array<PreparedWrite | undefined> | undefined> {
+    const inputs: PrepareInput[] = [];
+    const at: number[] = [];
+    ops.forEach((op, index) => {
+      const input = prepareInput(op);
+      if (input) {
+        inputs.push(input);
+        at.push(index);
+      }
+    });
+    const pending = inputs.length > 0 ? this.preparer?.prepare(inputs) : null;
+    if (!pending) return undefined;
+    let results: PreparedWrite[];
+    try {
+      results = await pending;
+    } catch {
+      // The worker failed or went away: this thread prepares the batch as it does alone.
+      return undefined;
+    }
+    if (results.length !== inputs.length) return undefined;
+    const byOp = new Array<PreparedWrite | undefined>(ops.length);
+    at.forEach((index, i) => (byOp[index] = results[i]));
+    return byOp;
+  }
+
+  private async commitBatch(ops: readonly WriteOp[], options: WriteBatchOptions, prepared: ReadonlyArray<PreparedWrite | undefined> | undefined): Promise<WriteOutcome[]> {
     try {
       return await this.store.commit((view) => {
-        const planned = this.plan(ops, view);
+        const planned = this.plan(ops, view, prepared);
         if (options.atomic && planned.outcomes.some((o) => o.status === 'failed')) {
           throw new AtomicFailure(planned.outcomes);
         }
@@ -377,7 +446,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   }
 
   /** Decides every op's result against the current state plus the earlier ops of the batch. */
-  private plan(ops: readonly WriteOp[], view: WriteView): PlannedOps {
+  private plan(ops: readonly WriteOp[], view: WriteView, prepared: ReadonlyArray<PreparedWrite | undefined> | undefined): PlannedOps {
     const pending = new Map<string, VersionRecord>();
     const current = (type: string, id: string) => pending.get(key(type, id)) ?? view.current(type, id);
     const nowMs = Date.now();
@@ -395,7 +464,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
       }),
     );
 
-    for (const op of ops) {
+    for (const [index, op] of ops.entries()) {
       if (op.kind === 'delete') {
         if (!isResourceType(op.resourceType) || !FHIR_ID_PATTERN.test(op.id)) {
           outcomes.push({ status: 'failed', outcome: problemsOutcome(resourceProblems({ resourceType: op.resourceType, id: op.id })) });
@@ -423,11 +492,14 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         continue;
       }
 
-      const problems = writeProblems(op.resource, op.kind === 'update' ? { requireId: true } : {});
-      if (problems.length > 0) {
-        outcomes.push({ status: 'failed', outcome: problemsOutcome(problems) });
+      // Validation, hash and body template: from the preparer's thread, or here (the same function).
+      const ready = prepared?.[index] ?? prepareWrite(prepareInput(op)!, false);
+      if (ready.problems && ready.problems.length > 0) {
+        outcomes.push({ status: 'failed', outcome: problemsOutcome(ready.problems) });
         continue;
       }
+      const { hash, template } = ready;
+      if (hash === undefined || template === undefined) throw fhirError('exception', 'A prepared write lacks its hash or body', 500);
       const type = op.resource.resourceType;
       const id = op.kind === 'create' ? (op.assignedId ?? randomUUID()) : op.resource.id!;
       const existing = current(type, id);
@@ -445,14 +517,13 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
           continue;
         }
       }
-      const hash = contentHash(op.resource);
       if (op.kind === 'update' && op.skipUnchanged && existing && !existing.deleted && existing.hash === hash) {
-        outcomes.push({ status: 'unchanged', resource: withStoreMeta(op.resource, id, existing.version, existing.lastUpdated) });
+        outcomes.push({ status: 'unchanged', resource: withStoreMeta(op.resource, id, String(existing.version), existing.lastUpdated) });
         continue;
       }
       const version = (existing?.version ?? 0) + 1;
       const lastUpdated = nextInstant(nowMs, existing);
-      const stored = withStoreMeta(op.resource, id, version, lastUpdated);
+      const stored = withStoreMeta(op.resource, id, String(version), lastUpdated);
       store({
         resourceType: type,
         id,
@@ -461,7 +532,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         deleted: false,
         method: op.kind === 'create' ? 'POST' : 'PUT',
         hash,
-        body: JSON.stringify(stored),
+        body: fillBody(template, version, lastUpdated),
+        ...(ready.rows ? { rows: ready.rows } : {}),
       });
       outcomes.push({ status: !existing || existing.deleted ? 'created' : 'updated', resource: stored });
     }

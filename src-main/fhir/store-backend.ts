@@ -6,6 +6,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
 import type { ScanKey, ScanQuery } from './scan';
+import type { IndexRows } from './search/extract';
 import type { SearchFilter, SortKey } from './search/sql-query';
 
 export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
@@ -27,6 +28,11 @@ export interface VersionRecord {
 /** A version to store: the record plus its JSON body (null for deletions). */
 export interface NewVersion extends VersionRecord {
   body: string | null;
+  /**
+   * The body's search index rows when already extracted (write-prep.ts, on the write-prep worker);
+   * a store that indexes extracts them itself otherwise.
+   */
+  rows?: IndexRows;
 }
 
 /** The current state the write planner sees, from inside the commit (no other writer runs). */

@@ -8,7 +8,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
-import { FhirRepository } from './fhir-repository';
+import { FhirRepository, type WritePreparer } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
 import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
 import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
@@ -77,7 +77,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
         const { versions, result: planned } = plan(view);
         for (const v of versions) {
           const blob = v.body === null ? undefined : tx.addBlob(encoder.encode(v.body));
-          tx.addEntry(entryForVersion(v, blob));
+          tx.addEntry(entryForVersion(v, blob), v.rows);
         }
         return planned;
       } finally {
@@ -160,7 +160,12 @@ class VaultStore implements StoreBackend<VaultVersion> {
   }
 }
 
+export interface VaultRepositoryOptions {
+  /** Prepares a batch off this thread while the one before commits (write-prep-pool.ts). */
+  preparer?: WritePreparer;
+}
+
 /** A ResourceRepository over an open vault created or opened with `fhirProjector`. */
-export function createVaultRepository(vault: Vault): FhirRepository<VaultVersion> {
-  return new FhirRepository(new VaultStore(vault));
+export function createVaultRepository(vault: Vault, options: VaultRepositoryOptions = {}): FhirRepository<VaultVersion> {
+  return new FhirRepository(new VaultStore(vault), options.preparer);
 }

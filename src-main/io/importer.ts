@@ -1,12 +1,14 @@
 /**
  * Runs an import: reads each source, plans its writes and stores them in chunks (one durable
  * repository batch per chunk; one atomic batch per transaction Bundle), reporting progress and
- * stopping between chunks when cancelled (what was committed stays committed).
+ * stopping between chunks when cancelled (what was committed stays committed). Within a file the
+ * next chunk is read, planned and prepared while the one before is stored (submitIndependent).
  */
 import { stat } from 'node:fs/promises';
 import type { ImportCounts, ImportFileSummary, ImportRecordError, ImportSource } from '../api/contract';
 import { describeOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
+import { MIN_PIPELINED_BATCH } from '../fhir/fhir-repository';
 import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
 import { findJsonSyntaxError } from './json-lines';
@@ -188,10 +190,47 @@ class ImportRun {
     if (countAsFailed) this.addCounts(summary, { failed: errors.length });
   }
 
-  /** Independent writes: one durable batch; per-record failures are listed. */
-  async writeIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[]): Promise<void> {
+  /** The chunk being stored while the next one is read and planned; null when none is. */
+  private inFlight: Promise<void> | null = null;
+
+  /**
+   * Independent writes of one chunk, pipelined: the chunk's batch starts now (the repository
+   * prepares it on its write-prep worker while the chunk before commits) and this returns once the
+   * chunk before is stored, so at most two are in flight (a cancel then stops after the chunk in
+   * flight is stored too). Results are counted in chunk order:
+   * `before` (the chunk's read and plan errors), the write results, then `after` (progress).
+   * A failed store rejects here or in drain(); what was committed stays committed.
+   */
+  async submitIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[], hooks: { before?: () => void; after?: () => void } = {}): Promise<void> {
+    const previous = this.inFlight;
+    const outcomes = writes.length > 0 ? this.options.repository.writeBatch(writes.map((w) => w.op)) : Promise.resolve<WriteOutcome[]>([]);
+    // Awaited below or by the next submit/drain; a failure must not also surface as unhandled.
+    outcomes.catch(() => undefined);
+    const storing = (async () => {
+      if (previous) await previous;
+      const done = await outcomes;
+      hooks.before?.();
+      this.countWrites(file, summary, writes, done);
+      hooks.after?.();
+    })();
+    storing.catch(() => undefined);
+    this.inFlight = storing;
+    if (previous) await previous;
+    // A small chunk is not prepared off the store's thread (MIN_PIPELINED_BATCH): nothing to overlap,
+    // so it is stored before the next is read (and a cancel stops right after it).
+    if (writes.length < MIN_PIPELINED_BATCH) await this.drain();
+  }
+
+  /** Waits for the chunk still being stored. */
+  async drain(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = null;
+    if (pending) await pending;
+  }
+
+  /** Counts one stored chunk of independent writes; per-record failures are listed. */
+  private countWrites(file: string, summary: ImportFileSummary, writes: PlannedWrite[], outcomes: WriteOutcome[]): void {
     if (writes.length === 0) return;
-    const outcomes = await this.options.repository.writeBatch(writes.map((w) => w.op));
     const counts = emptyCounts();
     const errors: ImportRecordError[] = [];
     outcomes.forEach((o, i) => {
@@ -257,15 +296,20 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
   const totalInFile = Math.max(1, summary.records);
   for (let start = 0; start < writes.length; start += run.chunkSize) {
     if (run.aborted) {
+      await run.drain();
       run.result.cancelled = true;
       return;
     }
     const chunk = writes.slice(start, start + run.chunkSize);
-    await run.writeIndependent(file.file, summary, chunk);
-    run.recordsDone += chunk.length;
-    doneInFile += chunk.length;
-    run.progress(file.file, Math.round((fileBytes * doneInFile) / totalInFile));
+    await run.submitIndependent(file.file, summary, chunk, {
+      after: () => {
+        run.recordsDone += chunk.length;
+        doneInFile += chunk.length;
+        run.progress(file.file, Math.round((fileBytes * doneInFile) / totalInFile));
+      },
+    });
   }
+  await run.drain();
   run.bytesBefore += fileBytes;
   run.progress(file.file, 0);
 }
@@ -286,13 +330,19 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   run.allFilesRead = false;
   const flush = async (bytesRead: number) => {
     const plan = planFile({ file: filePath, bytes: fileBytes, format: 'ndjson', records, errors: [] });
-    run.addErrors(summary, [...parseErrors, ...plan.errors]);
-    await run.writeIndependent(filePath, summary, plan.writes);
-    run.recordsDone += records.length + parseErrors.length;
+    const errors = [...parseErrors, ...plan.errors];
+    const read = records.length + parseErrors.length;
     records = [];
     parseErrors = [];
     chunkChars = 0;
-    run.progress(filePath, bytesRead);
+    // The next chunk is read and planned while this one is stored.
+    await run.submitIndependent(filePath, summary, plan.writes, {
+      before: () => run.addErrors(summary, errors),
+      after: () => {
+        run.recordsDone += read;
+        run.progress(filePath, bytesRead);
+      },
+    });
   };
   let lastLine = 0;
   try {
@@ -311,6 +361,7 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
       if (records.length + parseErrors.length >= run.chunkSize || chunkChars >= run.chunkChars) {
         await flush(bytesRead);
         if (run.aborted) {
+          await run.drain();
           run.result.cancelled = true;
           return;
         }
@@ -324,6 +375,7 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   }
   run.allFilesRead = lastFile;
   await flush(fileBytes);
+  await run.drain();
   run.bytesBefore += fileBytes;
 }
 
@@ -346,15 +398,20 @@ async function importSyntheaCsv(run: ImportRun, folder: string): Promise<void> {
     let done = plan.errors.length;
     for (let start = 0; start < plan.writes.length; start += run.chunkSize) {
       if (run.aborted) {
+        await run.drain();
         run.result.cancelled = true;
         return;
       }
       const chunk = plan.writes.slice(start, start + run.chunkSize);
-      await run.writeIndependent(table.file, summary, chunk);
-      run.recordsDone += chunk.length;
-      done += chunk.length;
-      run.progress(table.file, Math.round((fileBytes * done) / Math.max(1, summary.records)));
+      await run.submitIndependent(table.file, summary, chunk, {
+        after: () => {
+          run.recordsDone += chunk.length;
+          done += chunk.length;
+          run.progress(table.file, Math.round((fileBytes * done) / Math.max(1, summary.records)));
+        },
+      });
     }
+    await run.drain();
     run.bytesBefore += fileBytes;
     run.progress(table.file, 0);
   }

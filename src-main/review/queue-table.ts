@@ -88,6 +88,11 @@ export type QueueRow = { table: 'note' | 'record'; values: SqlValue[] };
  * computed (none is known: resources are validated before they are stored) gets none, the same on
  * every replay.
  */
+/** Whether resources of this type can have a queue row (so the projector parses no other type's body for it). */
+export function hasQueueRow(type: string): boolean {
+  return type === NOTE_TYPE || type === RECORD_TYPE;
+}
+
 export function queueRowOf(resource: Resource): QueueRow | undefined {
   try {
     return rowOf(resource);

@@ -8,6 +8,7 @@ import { fhirProjector } from '../fhir/fhir-projector';
 import { MemoryRepository } from '../fhir/memory-repository';
 import type { ResourceRepository } from '../fhir/repository';
 import { createVaultRepository } from '../fhir/vault-repository';
+import { sharedWritePrepPool } from '../fhir/write-prep-pool';
 import { JobManager } from '../jobs/job-manager';
 import { createVault, openVault } from '../vault';
 import type { CreateOptions, Vault } from '../vault/types';
@@ -153,14 +154,14 @@ function buildSession(store: ResourceRepository, info: VaultInfo, parsed: Parsed
 export async function openVaultSession(path: string, passphrase: string, options?: VaultSessionOptions, extras?: SessionExtras): Promise<VaultSession> {
   const parsed = parseOptions(options);
   const vault = await openVault(path, passphrase, vaultOptions(parsed));
-  return buildSession(createVaultRepository(vault), vault.info, parsed, vault, extras);
+  return buildSession(createVaultRepository(vault, { preparer: sharedWritePrepPool() }), vault.info, parsed, vault, extras);
 }
 
 /** Creates a vault in a missing or empty folder and opens it. */
 export async function createVaultSession(path: string, passphrase: string, options?: VaultSessionOptions, extras?: SessionExtras): Promise<VaultSession> {
   const parsed = parseOptions(options);
   const vault = await createVault(path, passphrase, vaultOptions(parsed));
-  return buildSession(createVaultRepository(vault), vault.info, parsed, vault, extras);
+  return buildSession(createVaultRepository(vault, { preparer: sharedWritePrepPool() }), vault.info, parsed, vault, extras);
 }
 
 /** A session over any repository (tests, tools); vault.verify/changePassphrase answer not-supported. */

@@ -23,8 +23,12 @@ export interface BlobPointer {
 export interface StagedTransaction {
   /** Adds a blob (plaintext bytes; the vault encrypts it). Returns its index within the transaction. */
   addBlob(bytes: Uint8Array): number;
-  /** Adds one entry to the commit record: small metadata the projector reads, e.g. `{op:'put', type, id, version, blob: 0}`. */
-  addEntry(entry: JsonObject): void;
+  /**
+   * Adds one entry to the commit record: small metadata the projector reads, e.g. `{op:'put', type, id, version, blob: 0}`.
+   * `derived`: data the projector could compute from the entry and its blob, computed already
+   * (not written to the log; a replay has none, and the projector computes it).
+   */
+  addEntry(entry: JsonObject, derived?: unknown): void;
   /** How many entries were added so far. */
   readonly size: number;
 }
@@ -38,6 +42,8 @@ export interface CommittedTransaction {
   entries: JsonObject[];
   /** The transaction's blobs in `addBlob` order, with where they landed and their plaintext. */
   blobs: Array<{ pointer: BlobPointer; bytes: Uint8Array }>;
+  /** Live commits only: each entry's `derived` value from addEntry (undefined where none was given). */
+  derived?: ReadonlyArray<unknown>;
 }
 
 /**

@@ -54,6 +54,7 @@ interface Segment {
 class Staging implements StagedTransaction {
   readonly blobs: Uint8Array<ArrayBuffer>[] = [];
   readonly entries: JsonObject[] = [];
+  readonly derived: unknown[] = [];
 
   addBlob(bytes: Uint8Array): number {
     if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
@@ -62,9 +63,10 @@ class Staging implements StagedTransaction {
     return this.blobs.length - 1;
   }
 
-  addEntry(entry: JsonObject): void {
+  addEntry(entry: JsonObject, derived?: unknown): void {
     // Round-trip through JSON so the projector sees exactly what replay will read back.
     this.entries.push(JSON.parse(JSON.stringify(entry)) as JsonObject);
+    this.derived.push(derived);
   }
 
   get size(): number {
@@ -351,7 +353,7 @@ export class OpenVault implements Vault {
     }
     const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
     const ivAt = (i: number) => ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES);
-    const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs };
+    const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs, derived: staging.derived };
     const commitOffset = offset;
     const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
     const sealing = Promise.all([

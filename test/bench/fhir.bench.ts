@@ -14,6 +14,9 @@
  * Prints tables and PASS/FAIL per target, writes bench-results/fhir.json. Never fails on a target:
  * the figures are what it is for.
  *
+ * Hearth's writes keep HEARTH_BENCH_PIPELINE Bundles in flight (default 2: the next one is prepared
+ * on the write-prep worker while one commits; 1 writes them one after the other, as before session 9).
+ *
  * Other knobs: HEARTH_BENCH_ROUNDS (timed rounds of the query mix, default 7, at least 7 for the
  * targets), HEARTH_BENCH_MEDPLUM_ROUNDS (default the same), HEARTH_BENCH_COMMIT (the commit to record
  * when running from an exported tree without .git).
@@ -56,6 +59,8 @@ function intSetting(name: string, fallback: number, min: number): number {
 }
 
 const rounds = intSetting('HEARTH_BENCH_ROUNDS', 7, 1);
+/** Hearth's transaction Bundles in flight (2: one prepared on the write-prep worker while one commits; 1: serial). */
+const pipelineDepth = intSetting('HEARTH_BENCH_PIPELINE', 2, 1);
 const medplumRounds = intSetting('HEARTH_BENCH_MEDPLUM_ROUNDS', rounds, 1);
 /** 0 skips the Medplum baseline. */
 const medplumMax = intSetting('HEARTH_BENCH_MEDPLUM_MAX', 100_000, 0);
@@ -122,8 +127,8 @@ const medplumRuns = new Map<number, MedplumResult | null>();
 async function runSize(size: number, folder: string): Promise<SizeRun> {
   const queries = queryMix(size);
   console.log(`\n== ${size.toLocaleString('en-US')} resources ==`);
-  console.log('  Hearth (encrypted vault, REST transaction Bundles of 500)');
-  const engine = await runEngine(size, folder, bundleTexts(size), queries, rounds);
+  console.log(`  Hearth (encrypted vault, REST transaction Bundles of 500, ${pipelineDepth} in flight)`);
+  const engine = await runEngine(size, folder, bundleTexts(size), queries, rounds, pipelineDepth);
   collectGarbage();
   const failures: string[] = [];
   console.log('  raw sql.js inserts (no indexes)');
@@ -206,6 +211,8 @@ async function main(): Promise<void> {
     figures[`engine_create_vault_ms_${tag}`] = round(run.engine.createVaultMs, 0);
     figures[`engine_close_ms_${tag}`] = round(run.engine.closeMs, 0);
     figures[`engine_snapshot_before_queries_ms_${tag}`] = round(run.engine.settleMs, 0);
+    figures[`engine_write_pipeline_depth_${tag}`] = run.engine.pipelineDepth;
+    figures[`engine_write_prep_worker_start_ms_${tag}`] = round(run.engine.prepWorkerStartMs, 0);
     notes.push(...run.failures);
     if (run.raw) {
       writeFigures('raw_sqljs', tag, run.raw.write, figures);

@@ -187,7 +187,9 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
       const resourceOf = (): Resource => {
         const resource = entry.resource;
         if (!resource || resource.resourceType !== type) throw fhirError('invalid', `The entry needs a ${type} resource`, 400, [`Bundle.entry[${index}].resource`]);
-        return structuredClone(resource);
+        // The Bundle was parsed from this request's text: its entries share no object with anything
+        // else, so the writes may take (and rewriteReferences change) them without a copy.
+        return resource;
       };
       const ifMatch = entry.request?.ifMatch;
       switch (target.method) {

@@ -9,6 +9,7 @@ import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
 import type { FhirResponse } from '../../../src-main/fhir/rest/types';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
+import { WritePrepPool } from '../../../src-main/fhir/write-prep-pool';
 import { createVault } from '../../../src-main/vault';
 import type { BenchQuery } from './queries';
 import { folderBytes, PhasePeak } from './measure';
@@ -27,6 +28,10 @@ export interface EngineResult {
   createVaultMs: number;
   /** `vault.close()` after the queries (a final snapshot): work the per-Bundle write times do not include. */
   closeMs: number;
+  /** Transaction Bundles in flight during the writes (1: one after the other, no write-prep worker). */
+  pipelineDepth: number;
+  /** Starting the write-prep worker until it had loaded its definitions (before the timed writes). */
+  prepWorkerStartMs: number;
   /**
    * A snapshot taken between the writes and the queries (it also waits for a background one still
    * running), so that the query mix does not run beside a multi-second index export.
@@ -38,14 +43,33 @@ function entriesOf(response: FhirResponse): Bundle['entry'] {
   return response.body?.resourceType === 'Bundle' ? response.body.entry : undefined;
 }
 
-export async function runEngine(size: number, folder: string, bundles: () => Iterable<BundleText>, queries: readonly BenchQuery[], rounds: number): Promise<EngineResult> {
+export async function runEngine(
+  size: number,
+  folder: string,
+  bundles: () => Iterable<BundleText>,
+  queries: readonly BenchQuery[],
+  rounds: number,
+  pipelineDepth = 1,
+): Promise<EngineResult> {
   const peak = new PhasePeak();
   peak.start();
   const dir = path.join(folder, `vault-${size}`);
   const createStarted = performance.now();
   const vault = await createVault(dir, PASSPHRASE, { projector: fhirProjector });
   const createVaultMs = performance.now() - createStarted;
-  const repo = createVaultRepository(vault);
+  let pool: WritePrepPool | undefined;
+  let prepWorkerStartMs = 0;
+  if (pipelineDepth > 1) {
+    const started = performance.now();
+    pool = new WritePrepPool();
+    pool.start();
+    while (!pool.ready) {
+      if (performance.now() - started > 120_000) throw new Error('the write-prep worker did not start');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    prepWorkerStartMs = performance.now() - started;
+  }
+  const repo = createVaultRepository(vault, pool ? { preparer: pool } : {});
   try {
     const write = await writeBundles(size, bundles, peak, async (body, entries) => {
       // return=minimal: a bulk loader needs each entry's status and Location, not the echoed resources.
@@ -54,7 +78,8 @@ export async function runEngine(size: number, folder: string, bundles: () => Ite
       const answered = entriesOf(response) ?? [];
       const created = answered.filter((entry) => entry.response?.status.startsWith('201')).length;
       if (answered.length !== entries || created !== entries) throw new Error(`transaction stored ${created} of ${entries} entries`);
-    });
+    }, pipelineDepth);
+    await pool?.close();
     const settleStarted = performance.now();
     await vault.snapshot();
     const settleMs = performance.now() - settleStarted;
@@ -68,9 +93,10 @@ export async function runEngine(size: number, folder: string, bundles: () => Ite
     await vault.close();
     const closeMs = performance.now() - closeStarted;
     const measured = peak.stop();
-    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs };
+    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs, pipelineDepth, prepWorkerStartMs };
   } catch (error) {
     peak.stop();
+    await pool?.close();
     await vault.close().catch(() => undefined);
     throw error;
   }

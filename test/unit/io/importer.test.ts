@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
+import type { Basic, Encounter, Observation, Patient } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { runImport, type ImportProgressSnapshot } from '../../../src-main/io/importer';
 import { ndjsonLines } from '../../../src-main/io/ndjson-stream';
@@ -249,6 +249,33 @@ describe('runImport streaming NDJSON files', () => {
       expect(result).toMatchObject({ created: 30, cancelled: true });
       expect(result.files).toHaveLength(1);
       expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 30 }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runImport pipelined chunks', () => {
+  it('stores chunks of MIN_PIPELINED_BATCH or more one ahead: in order, and a cancel stores at most the chunk in flight', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const file = path.join(dir, 'pipelined.ndjson');
+      const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i % 300}`, code: { text: `v${i}` } }));
+      lines[250] = '{ not json';
+      await writeFile(file, lines.join('\n'));
+      const repo = new MemoryRepository();
+      const full = await runImport({ repository: repo, sources: [{ kind: 'path', path: file }], chunkSize: 100 });
+      // b0..b99 are written again by the last chunk: it committed after the first.
+      expect(full).toMatchObject({ created: 299, updated: 100, failed: 1, cancelled: false });
+      expect(full.errors.map((e) => e.line)).toEqual([251]);
+      expect(((await repo.read('Basic', 'b5')) as Basic).code?.text).toBe('v305');
+
+      const cancelled = new MemoryRepository();
+      const controller = new AbortController();
+      const result = await runImport({ repository: cancelled, sources: [{ kind: 'path', path: file }], chunkSize: 100, signal: controller.signal, onProgress: () => controller.abort() });
+      expect(result.cancelled).toBe(true);
+      expect([100, 200]).toContain(result.created);
+      expect(await cancelled.counts()).toEqual([{ resourceType: 'Basic', count: result.created }]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

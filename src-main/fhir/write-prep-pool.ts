@@ -1,0 +1,101 @@
+/**
+ * One write-prep worker thread per thread that writes (the store worker, or the CLI's process),
+ * started on first use: FhirRepository hands it the next batch's validation, hash, body template
+ * and index rows while the store thread commits the batch before (fhir-repository.ts). Until the
+ * thread has loaded its definitions, and after it fails, prepare() answers null and the planner
+ * prepares on the store's thread. The thread holds no key; it is unreferenced while idle so it
+ * never keeps a process alive, and ends with the thread that started it.
+ */
+import type { Worker } from 'node:worker_threads';
+import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
+import type { WritePreparer } from './fhir-repository';
+import type { PrepareInput, PreparedWrite } from './write-prep';
+import type { PoolToPrepWorker, PrepWorkerToPool } from './write-prep-protocol';
+
+interface Pending {
+  resolve: (results: PreparedWrite[]) => void;
+  reject: (error: Error) => void;
+}
+
+export class WritePrepPool implements WritePreparer {
+  private worker: Worker | null = null;
+  private state: 'idle' | 'starting' | 'ready' | 'failed' = 'idle';
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly script?: WorkerScript) {}
+
+  /** Starts the thread now (it loads its definitions in the background). */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'starting';
+    try {
+      const worker = startWorkerScript(this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url));
+      worker.unref();
+      worker.on('message', (message: PrepWorkerToPool) => this.receive(message));
+      worker.on('error', () => this.fail());
+      worker.on('exit', () => this.fail());
+      this.worker = worker;
+    } catch {
+      this.state = 'failed';
+    }
+  }
+
+  /** Whether batches go to the thread now. */
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  prepare(items: readonly PrepareInput[]): Promise<PreparedWrite[]> | null {
+    if (this.state === 'idle') this.start();
+    const worker = this.worker;
+    if (this.state !== 'ready' || !worker) return null;
+    const id = this.nextId++;
+    const message: PoolToPrepWorker = { id, items: items.map((item) => ({ text: JSON.stringify(item.resource), kind: item.kind, id: item.id })) };
+    return new Promise<PreparedWrite[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // Referenced while it owes an answer: an awaited batch keeps the process alive.
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage(message);
+    });
+  }
+
+  /** Ends the thread; batches still waiting fall back to the store's thread. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.fail();
+    await worker?.terminate();
+  }
+
+  private receive(message: PrepWorkerToPool): void {
+    if (message.kind === 'ready') {
+      if (this.state === 'starting') this.state = 'ready';
+      return;
+    }
+    if (message.kind === 'failed') {
+      this.fail();
+      return;
+    }
+    const waiting = this.pending.get(message.id);
+    if (!waiting) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (message.kind === 'result') waiting.resolve(message.results);
+    else waiting.reject(new Error(`write-prep worker: ${message.message}`));
+  }
+
+  private fail(): void {
+    this.state = 'failed';
+    this.worker = null;
+    for (const waiting of this.pending.values()) waiting.reject(new Error('write-prep worker stopped'));
+    this.pending.clear();
+  }
+}
+
+let shared: WritePrepPool | null = null;
+
+/** This thread's pool (one worker however many vaults it has open). */
+export function sharedWritePrepPool(): WritePrepPool {
+  shared ??= new WritePrepPool();
+  return shared;
+}

@@ -1,0 +1,89 @@
+/**
+ * The part of a create or update that does not depend on the store's state: structural validation,
+ * the content hash, the stored JSON text (with the version and instant still to fill in) and,
+ * optionally, the search index rows of that stored form. The write planner (fhir-repository.ts)
+ * runs it on the store's thread, or the write-prep worker (write-prep-pool.ts) runs it for a batch
+ * while the store thread commits the one before: the same function on either thread.
+ *
+ * The rows are extracted from the stored form with empty meta values: no search parameter or
+ * full-text value reads meta.versionId or meta.lastUpdated (builtin `_lastUpdated` comes from the
+ * current row), and the keys are in the stored body's order, so the rows equal what a replay
+ * extracts from the stored body (test/unit/fhir/write-pipeline.test.ts checks this).
+ */
+import type { OperationOutcomeIssue } from '../api/result';
+import type { Resource } from '@medplum/fhirtypes';
+import { contentHash } from './content-hash';
+import { extractIndexRows, type IndexRows } from './search/extract';
+import { writeProblems } from './validation';
+
+/**
+ * The stored form: resourceType, id, meta first; meta ends with the store's versionId and
+ * lastUpdated (the client's are dropped).
+ */
+export function withStoreMeta(resource: Resource, id: string, version: string, lastUpdated: string): Resource {
+  const { resourceType, id: _ignoredId, meta, ...rest } = resource;
+  return { resourceType, id, meta: { ...otherMeta(meta), versionId: version, lastUpdated }, ...rest } as Resource;
+}
+
+function otherMeta(meta: Resource['meta']): Record<string, unknown> {
+  if (!meta) return {};
+  const { versionId: _v, lastUpdated: _l, ...other } = meta;
+  return other;
+}
+
+/**
+ * The stored JSON text around its two store-assigned values: body = head + `"versionId":…,
+ * "lastUpdated":…` + tail (fillBody). Built from the parts, never by searching the text.
+ */
+export interface BodyTemplate {
+  head: string;
+  tail: string;
+}
+
+function bodyTemplate(resource: Resource, id: string): BodyTemplate {
+  const { resourceType, id: _ignoredId, meta, ...rest } = resource;
+  const metaText = JSON.stringify(otherMeta(meta));
+  const restText = JSON.stringify(rest);
+  return {
+    head: `{"resourceType":${JSON.stringify(resourceType)},"id":${JSON.stringify(id)},"meta":${metaText.slice(0, -1)}${metaText === '{}' ? '' : ','}`,
+    tail: restText === '{}' ? '}}' : `},${restText.slice(1)}`,
+  };
+}
+
+export interface PreparedWrite {
+  /** Structural errors: the write fails with these (nothing else is filled in). */
+  problems?: OperationOutcomeIssue[];
+  hash?: string;
+  template?: BodyTemplate;
+  /** Search index rows of the stored form, when asked for. */
+  rows?: IndexRows;
+}
+
+export interface PrepareInput {
+  resource: Resource;
+  kind: 'create' | 'update';
+  /** The id the resource is stored under (assigned for a create). */
+  id: string;
+}
+
+/** Validation, hash and body template of one write; the rows too when `withRows`. */
+export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWrite {
+  const problems = writeProblems(input.resource, input.kind === 'update' ? { requireId: true } : {});
+  if (problems.length > 0) return { problems };
+  const hash = contentHash(input.resource);
+  const template = bodyTemplate(input.resource, input.id);
+  // The rows do not depend on the meta values (see the module comment): placeholders do.
+  return withRows ? { hash, template, rows: extractIndexRows(withStoreMeta(input.resource, input.id, '', '')) } : { hash, template };
+}
+
+/** The stored body: the template with its version and instant filled in. */
+export function fillBody(template: BodyTemplate, version: number, lastUpdated: string): string {
+  return `${template.head}"versionId":${JSON.stringify(String(version))},"lastUpdated":${JSON.stringify(lastUpdated)}${template.tail}`;
+}
+
+/** Whether a value has the shape of IndexRows (rows handed to the projector with a commit entry). */
+export function isIndexRows(value: unknown): value is IndexRows {
+  if (typeof value !== 'object' || value === null) return false;
+  const rows = value as Record<string, unknown>;
+  return ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'].every((kind) => Array.isArray(rows[kind]));
+}
