@@ -199,10 +199,15 @@ describe('compiled validator: the same issues as the reference validator', () =>
 
   const examplesPresent = existsSync(examplesDir);
   if (!examplesPresent) console.warn(`${examplesDir} not found: the comparison on the R4 examples is skipped`);
-  it.skipIf(!examplesPresent)('agrees on every R4 example, and certifies nearly all the valid ones', () => {
+  // Every other example in `npm test` (the reference validator is most of this file's time; the
+  // write path already validates every example in examples.*.test.ts); HEARTH_ALL_EXAMPLES=1 compares all.
+  const exampleStride = process.env.HEARTH_ALL_EXAMPLES === '1' ? 1 : 2;
+  it.skipIf(!examplesPresent)('agrees on the R4 examples, and certifies nearly all the valid ones', () => {
     const tally: Tally = { compared: 0, certified: 0, refused: 0 };
-    for (const { file, resource } of readExamples()) compare(resource, file, tally);
-    expect(tally.compared).toBeGreaterThan(5000);
+    readExamples().forEach(({ file, resource }, index) => {
+      if (index % exampleStride === 0) compare(resource, file, tally);
+    });
+    expect(tally.compared).toBeGreaterThan(5000 / exampleStride);
     // Deferred valid examples are those with primitive extensions (`_x`) and similar shapes (docs/validation.md).
     expect(tally.certified).toBeGreaterThan(0.95 * (tally.compared - tally.refused));
   }, 180_000);
