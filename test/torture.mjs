@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run torture`: the vault crash test with 500 SIGKILL trials (the normal suite runs 30).
+// `npm run torture`: the vault crash test with 500 SIGKILL trials (the normal suite runs 20).
 // HEARTH_TORTURE_TRIALS may be set to another count.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -21,6 +21,9 @@ const SENTENCES = [
 test.describe('review of a long note', () => {
   const hearthUrl = process.env.HEARTH_URL;
   test.skip(!hearthUrl, 'HEARTH_URL is not set: run through playwright.config.ts, whose global setup starts `hearth serve`');
+  // A timed test (medians against a threshold): out of `npm test`, whose budget it strains; bench:ui measures
+  // the same actions on a longer note. HEARTH_E2E_PERF=1 runs it.
+  test.skip(process.env.HEARTH_E2E_PERF !== '1', 'timed spec: set HEARTH_E2E_PERF=1 to run it (npm run bench:ui measures review actions on a long note)');
   let root: string;
   const origin = hearthUrl ? new URL(hearthUrl).origin : '';
   const token = hearthUrl ? new URL(hearthUrl).hash.replace(/^#token=/, '') : '';
