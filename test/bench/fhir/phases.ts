@@ -90,16 +90,21 @@ async function writeBundlesPipelined(
     process.stdout.write(`    ${resources.toLocaleString('en-US')} / ${size.toLocaleString('en-US')} (${Math.round(resources / (storeMs / 1000))}/s)\r`);
   }
   process.stdout.write('\n');
-  const seconds = storeMs / 1000;
-  const steadySeconds = (storeMs - firstBundleMs) / 1000;
+  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds });
+}
+
+/** The figures of a write phase, from its running totals (serial and pipelined loops alike). */
+function writeResult(t: { storeMs: number; firstBundleMs: number; resources: number; count: number; firstEntries: number; cpuSeconds: number }): WriteResult {
+  const seconds = t.storeMs / 1000;
+  const steadySeconds = (t.storeMs - t.firstBundleMs) / 1000;
   return {
-    resources,
-    bundles: count,
+    resources: t.resources,
+    bundles: t.count,
     seconds,
-    resourcesPerSecond: resources / seconds,
-    firstBundleMs,
-    steadyResourcesPerSecond: steadySeconds > 0 ? (resources - firstEntries) / steadySeconds : Number.NaN,
-    cpuSeconds,
+    resourcesPerSecond: t.resources / seconds,
+    firstBundleMs: t.firstBundleMs,
+    steadyResourcesPerSecond: steadySeconds > 0 ? (t.resources - t.firstEntries) / steadySeconds : Number.NaN,
+    cpuSeconds: t.cpuSeconds,
   };
 }
 
@@ -134,17 +139,7 @@ export async function writeBundles(
     if (count % 20 === 0) process.stdout.write(`    ${resources.toLocaleString('en-US')} / ${size.toLocaleString('en-US')} (${Math.round(resources / (storeMs / 1000))}/s)\r`);
   }
   process.stdout.write('\n');
-  const seconds = storeMs / 1000;
-  const steadySeconds = (storeMs - firstBundleMs) / 1000;
-  return {
-    resources,
-    bundles: count,
-    seconds,
-    resourcesPerSecond: resources / seconds,
-    firstBundleMs,
-    steadyResourcesPerSecond: steadySeconds > 0 ? (resources - firstEntries) / steadySeconds : Number.NaN,
-    cpuSeconds,
-  };
+  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds });
 }
 
 export interface QueryOutcome {
