@@ -60,7 +60,10 @@ export interface TransportExtras {
 
 function listed(profile: StoredProfile): ServerProfile {
   const { secret: _secret, tokens: _tokens, caBundle, ...rest } = profile;
-  return caBundle ? { ...rest, customCa: true } : rest;
+  if (!caBundle) return rest;
+  // Stored bundles were checked when saved; an expired one is still listed (with its date) rather than hidden.
+  const ca = parseCaBundle(caBundle).map(({ subject, commonName, validTo }) => ({ subject, ...(commonName !== undefined ? { commonName } : {}), validTo }));
+  return { ...rest, customCa: true, ca };
 }
 
 export class SyncService {
@@ -111,10 +114,10 @@ export class SyncService {
     } else if (input.auth.kind === 'smart-backend' || input.auth.kind === 'smart-launch') {
       Object.assign(profile, await smartProfileFields(input.name, input.auth, existing, baseUrl, this.options.secrets));
     }
-    // undefined keeps the bundle, null removes it; a bundle is checked before it is stored.
+    // undefined keeps the bundle, null removes it; a new bundle is checked before it is stored (an expired certificate is refused).
     const caBundle = input.caBundle === undefined ? existing?.caBundle : (input.caBundle ?? undefined);
     if (caBundle) {
-      parseCaBundle(caBundle);
+      if (input.caBundle !== undefined) parseCaBundle(caBundle, this.now());
       profile.caBundle = caBundle;
     }
     await this.store.putProfile(profile);

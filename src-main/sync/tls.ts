@@ -14,22 +14,43 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFIC
 
 export interface CaCertificate {
   subject: string;
+  /** The subject's CN (absent when it has none). */
+  commonName?: string;
   validTo: string;
   pem: string;
 }
 
-/** The certificates of a PEM bundle; 400 when there is none or one does not parse (a key is refused: it does not belong here). */
-export function parseCaBundle(pem: string): CaCertificate[] {
-  if (/PRIVATE KEY-----/.test(pem)) throw fhirError('security', 'The CA bundle holds a private key; give only the CA certificates', 400);
+/** The field a CA bundle's refusals name (`issue.expression`), so the server form shows them there. */
+const CA_FIELD = ['caBundle'];
+
+/** The CN of an X509Certificate subject (`C=..\nCN=..`), if any. */
+function commonNameOf(subject: string): string | undefined {
+  for (const line of subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
+  return undefined;
+}
+
+/**
+ * The certificates of a PEM bundle; 400 (on `caBundle`) when there is none, one does not parse or is
+ * not a certificate, or a private key is in it (it does not belong here). With `now`, a certificate
+ * past its end date is refused too (it could not verify anything); without, it is listed as it is.
+ */
+export function parseCaBundle(pem: string, now?: Date): CaCertificate[] {
+  if (/PRIVATE KEY-----/.test(pem)) throw fhirError('security', 'The CA bundle holds a private key; give only the CA certificates', 400, CA_FIELD);
   const blocks = pem.match(PEM_CERT) ?? [];
-  if (blocks.length === 0) throw fhirError('value', 'The CA bundle holds no PEM certificate (-----BEGIN CERTIFICATE-----)', 400);
+  if (blocks.length === 0) throw fhirError('value', 'Not a PEM CA bundle: it holds no PEM certificate (-----BEGIN CERTIFICATE-----); a DER .cer file must be converted to PEM first', 400, CA_FIELD);
   return blocks.map((block, i) => {
+    let cert: X509Certificate;
     try {
-      const cert = new X509Certificate(block);
-      return { subject: cert.subject.replace(/\n/g, ', '), validTo: new Date(cert.validTo).toISOString(), pem: block };
+      cert = new X509Certificate(block);
     } catch {
-      throw fhirError('value', `Certificate ${i + 1} of the CA bundle does not parse`, 400);
+      throw fhirError('value', `Certificate ${i + 1} of the CA bundle does not parse`, 400, CA_FIELD);
     }
+    const commonName = commonNameOf(cert.subject);
+    const validTo = new Date(cert.validTo);
+    if (now && validTo.getTime() < now.getTime()) {
+      throw fhirError('value', `Certificate ${i + 1} of the CA bundle (${commonName ?? 'no CN'}) expired on ${validTo.toISOString().slice(0, 10)}`, 400, CA_FIELD);
+    }
+    return { subject: cert.subject.replace(/\n/g, ', '), ...(commonName !== undefined ? { commonName } : {}), validTo: validTo.toISOString(), pem: block };
   });
 }
 

@@ -70,6 +70,8 @@ export interface ServerProfile {
   authorizedAt?: string;
   /** A custom CA bundle is trusted for this server (in addition to the system's). */
   customCa?: boolean;
+  /** The certificates of that bundle (not secret): subject, its CN and end date, for the Sync screen ("custom CA: CN, expires …"). */
+  ca?: CaSummary[];
   /** Random per profile: the origin tag's code prefix (docs/sync.md "Idempotency"), so two vaults pushing the same local ids never collide. */
   originKey: string;
   /** Resource types to pull; empty: every type the server and Hearth both know. */
@@ -77,6 +79,14 @@ export interface ServerProfile {
   /** Resources per transaction / batch Bundle. */
   chunkSize: number;
   createdAt: string;
+}
+
+/** One certificate of a profile's custom CA bundle, as listed. */
+export interface CaSummary {
+  subject: string;
+  commonName?: string;
+  /** ISO instant. */
+  validTo: string;
 }
 
 export interface ServerProfileInput {

@@ -38,6 +38,7 @@ import { FINISHED_JOB_STATUSES, useJob } from '../shell/use-job';
 import { AuthorizationCard } from '../sync/AuthorizationCard';
 import { ConflictPanel } from '../sync/ConflictPanel';
 import { ServerForm } from '../sync/ServerForm';
+import { caLabel } from '../sync/server-form';
 
 type SyncRoute = Extract<Route, { screen: 'sync' }>;
 type Navigate = (route: Route, options?: { replace?: boolean }) => void;
@@ -200,6 +201,11 @@ function ServerPanel({ profile, route, navigate, onProfileChanged }: { profile: 
           {profile.baseUrl}
         </Text>
         <Badge variant="light">{authLabel(profile)}</Badge>
+        {(profile.ca ?? []).map((cert, i) => (
+          <Badge key={i} variant="outline" color={Date.parse(cert.validTo) < Date.now() ? 'red' : 'gray'} tt="none" data-testid="ca-badge">
+            {caLabel(cert)}
+          </Badge>
+        ))}
       </Group>
       {profile.auth === 'smart-launch' && <AuthorizationCard name={name} onAuthorized={onProfileChanged} />}
       <ConnectionCard name={name} />

@@ -5,18 +5,20 @@
  * Secrets go in and never come back: a basic password or bearer token is typed again on every
  * save; a backend key is kept unless a new one is given. In the desktop app the key is a file
  * picked natively, read by the services (its text never reaches this page); in a browser it is
- * pasted. Problems are shown on their field, before sending and as the service answers.
+ * pasted. An optional custom CA bundle (hospital networks) is a PEM file read here and sent as text
+ * (certificates are not secret; main parses it); the stored one is shown by its CN and end date and
+ * can be removed. Problems are shown on their field, before sending and as the service answers.
  */
 import { Button, Code, Group, NumberInput, PasswordInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { IconFileCertificate, IconX } from '@tabler/icons-react';
-import { useState } from 'react';
+import { IconFileCertificate, IconShieldCheck, IconX } from '@tabler/icons-react';
+import { useRef, useState } from 'react';
 import type { InputOf } from '../../../src-main/api/contract';
 import type { OperationOutcome } from '../../../src-main/api/result';
 import type { AuthKind, ServerProfile } from '../../../src-main/sync/types';
 import { useClient } from '../api/context';
 import { useApiCall } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { DEFAULT_SCOPES, fieldErrorsOf, initialValues, needsKey, toSaveInput, validate, type FieldErrors, type ServerFormValues } from './server-form';
+import { caLabel, DEFAULT_SCOPES, fieldErrorsOf, initialValues, MAX_CA_BYTES, needsKey, toSaveInput, validate, type FieldErrors, type ServerFormValues } from './server-form';
 
 const AUTH_KINDS: Array<{ value: AuthKind; label: string }> = [
   { value: 'none', label: 'None' },
@@ -61,6 +63,16 @@ export function ServerForm({ existing, onSaved }: { existing: ServerProfile | un
     const picked = await client.pickFile?.('smart-key');
     if (picked) set({ key: { kind: 'file', path: picked } });
   };
+
+  // The CA file is read here (a certificate is public): its text goes to the service, which parses it.
+  const caInput = useRef<HTMLInputElement>(null);
+  const readCa = async (file: File | undefined): Promise<void> => {
+    if (!file) return;
+    // A file too large is not read: the check names it by its size.
+    const pem = file.size > MAX_CA_BYTES ? ' '.repeat(MAX_CA_BYTES + 1) : await file.text();
+    set({ ca: { kind: 'pem', pem, fileName: file.name } });
+  };
+  const storedCa = existing?.ca ?? [];
 
   return (
     <form
@@ -223,6 +235,62 @@ export function ServerForm({ existing, onSaved }: { existing: ServerProfile | un
             )}
           </>
         )}
+        <Stack gap={4} data-testid="ca-field">
+          <Text size="sm" fw={500}>
+            Custom CA
+          </Text>
+          {values.ca.kind === 'pem' ? (
+            <Group gap={4}>
+              <Code data-testid="ca-file-name">{values.ca.fileName}</Code>
+              <Text size="sm" c="dimmed">
+                checked and stored when saved
+              </Text>
+              <Button size="compact-xs" variant="subtle" color="gray" aria-label="Forget the chosen CA file" onClick={() => set({ ca: { kind: 'keep' } })}>
+                <IconX size={14} />
+              </Button>
+            </Group>
+          ) : values.ca.kind === 'remove' ? (
+            <Group gap="xs">
+              <Text size="sm">The custom CA is removed when saved: the server must then have a certificate from a public CA.</Text>
+              <Button size="compact-xs" variant="subtle" onClick={() => set({ ca: { kind: 'keep' } })}>
+                Keep it
+              </Button>
+            </Group>
+          ) : storedCa.length > 0 ? (
+            <Group gap="xs">
+              <Stack gap={0}>
+                {storedCa.map((cert, i) => (
+                  <Text key={i} size="sm" data-testid="ca-stored" c={Date.parse(cert.validTo) < Date.now() ? 'red' : undefined}>
+                    {caLabel(cert)}
+                  </Text>
+                ))}
+              </Stack>
+              <Button size="compact-xs" variant="subtle" color="red" onClick={() => set({ ca: { kind: 'remove' } })}>
+                Remove
+              </Button>
+            </Group>
+          ) : null}
+          <Group gap="xs">
+            <Button variant="default" size="compact-sm" leftSection={<IconShieldCheck size={16} />} onClick={() => caInput.current?.click()} data-testid="pick-ca-file">
+              {values.ca.kind === 'pem' || storedCa.length > 0 ? 'Choose another CA file…' : 'Choose CA file…'}
+            </Button>
+            <input
+              ref={caInput}
+              type="file"
+              accept=".pem,.crt,.cer,application/x-pem-file,application/x-x509-ca-cert"
+              hidden
+              aria-label="CA bundle file"
+              onChange={(e) => {
+                const file = e.currentTarget.files?.[0];
+                e.currentTarget.value = '';
+                void readCa(file);
+              }}
+            />
+          </Group>
+          <Text size="xs" c={errors.ca ? 'red' : 'dimmed'} role={errors.ca ? 'alert' : undefined}>
+            {errors.ca ?? 'For servers whose certificate comes from your organisation’s own CA: PEM certificates, trusted for this server only, in addition to the system’s.'}
+          </Text>
+        </Stack>
         <NumberInput
           label="Resources per Bundle"
           min={1}

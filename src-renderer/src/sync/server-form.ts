@@ -5,13 +5,23 @@
  */
 import type { InputOf } from '../../../src-main/api/contract';
 import type { OperationOutcome } from '../../../src-main/api/result';
-import type { AuthKind, ServerProfile, SmartAlg } from '../../../src-main/sync/types';
+import type { AuthKind, CaSummary, ServerProfile, SmartAlg } from '../../../src-main/sync/types';
 
-export type FieldName = 'name' | 'baseUrl' | 'user' | 'secret' | 'clientId' | 'scope' | 'key' | 'keyId' | 'tokenUrl' | 'authorizeUrl' | 'chunkSize';
+export type FieldName = 'name' | 'baseUrl' | 'user' | 'secret' | 'clientId' | 'scope' | 'key' | 'keyId' | 'tokenUrl' | 'authorizeUrl' | 'chunkSize' | 'ca';
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
 /** The private key of a backend profile: pasted text (web), a picked file's path (desktop), or none (keep the stored one). */
 export type KeySource = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'file'; path: string };
+
+/**
+ * The custom CA bundle (hospital networks): keep what the profile has (or none), a PEM file's
+ * content read in the page (certificates are not secret; the service parses and stores the text),
+ * or remove the stored one.
+ */
+export type CaSource = { kind: 'keep' } | { kind: 'pem'; pem: string; fileName: string } | { kind: 'remove' };
+
+/** The largest CA bundle sent (the contract's bound). */
+export const MAX_CA_BYTES = 1_000_000;
 
 export interface ServerFormValues {
   name: string;
@@ -29,6 +39,7 @@ export interface ServerFormValues {
   tokenUrl: string;
   authorizeUrl: string;
   chunkSize: number;
+  ca: CaSource;
 }
 
 /** The scopes the service asks for when none is given (auth-smart.ts, auth-launch.ts). */
@@ -53,6 +64,7 @@ export function initialValues(existing: ServerProfile | undefined): ServerFormVa
     tokenUrl: smart?.tokenUrl ?? '',
     authorizeUrl: smart?.authorizeUrl ?? '',
     chunkSize: existing?.chunkSize ?? 100,
+    ca: { kind: 'keep' },
   };
 }
 
@@ -120,13 +132,32 @@ export function validate(values: ServerFormValues, existing: ServerProfile | und
     if (problem) errors.authorizeUrl = problem;
   }
   if (!Number.isInteger(values.chunkSize) || values.chunkSize < 1 || values.chunkSize > 1000) errors.chunkSize = '1 to 1000 resources';
+  const ca = caProblem(values.ca);
+  if (ca) errors.ca = ca;
   return errors;
+}
+
+/** "custom CA: <CN>, expires <date>" (or "expired <date>") of one certificate of a profile's bundle. */
+export function caLabel(cert: CaSummary, now: Date = new Date()): string {
+  const date = cert.validTo.slice(0, 10);
+  const expired = Date.parse(cert.validTo) < now.getTime();
+  return `custom CA: ${cert.commonName ?? cert.subject}, ${expired ? 'expired' : 'expires'} ${date}`;
+}
+
+/** Why a chosen CA file cannot be a PEM CA bundle (the service parses it as X.509 when saved), or undefined. */
+export function caProblem(ca: CaSource): string | undefined {
+  if (ca.kind !== 'pem') return undefined;
+  if (ca.pem.length > MAX_CA_BYTES) return `${ca.fileName} is larger than a CA bundle (1 MB at most)`;
+  if (/PRIVATE KEY-----/.test(ca.pem)) return `${ca.fileName} holds a private key: give only the CA certificates`;
+  if (!ca.pem.includes('-----BEGIN CERTIFICATE-----')) return `${ca.fileName} is not a PEM CA bundle (-----BEGIN CERTIFICATE-----); convert a DER .cer file to PEM first`;
+  return undefined;
 }
 
 /** The `sync.saveServer` input of a valid form (secrets only for the kind chosen; empty optional fields left out). */
 export function toSaveInput(values: ServerFormValues): InputOf<'sync', 'saveServer'> {
   const opt = <K extends string>(key: K, text: string): Partial<Record<K, string>> => (text.trim() === '' ? {} : ({ [key]: text.trim() } as Record<K, string>));
-  const common = { name: values.name.trim(), baseUrl: values.baseUrl.trim(), chunkSize: values.chunkSize };
+  const ca = values.ca.kind === 'pem' ? { caBundle: values.ca.pem } : values.ca.kind === 'remove' ? { caBundle: null } : {};
+  const common = { name: values.name.trim(), baseUrl: values.baseUrl.trim(), chunkSize: values.chunkSize, ...ca };
   switch (values.auth) {
     case 'none':
       return { ...common, auth: { kind: 'none' } };
@@ -172,6 +203,7 @@ const FIELD_OF: Record<string, FieldName> = {
   'auth.tokenUrl': 'tokenUrl',
   'auth.authorizeUrl': 'authorizeUrl',
   chunkSize: 'chunkSize',
+  caBundle: 'ca',
 };
 
 /** The service's refusal split into the fields its issues name (`issue.expression`) and the rest (shown above the buttons). */

@@ -15,7 +15,7 @@ import type { RendererClient } from '../../../src-renderer/src/api/types';
 import { AuthorizationCard } from '../../../src-renderer/src/sync/AuthorizationCard';
 import { parsePath, setAtPath } from '../../../src-renderer/src/sync/merge-path';
 import { ServerForm } from '../../../src-renderer/src/sync/ServerForm';
-import { fieldErrorsOf, initialValues, toSaveInput, validate } from '../../../src-renderer/src/sync/server-form';
+import { caLabel, fieldErrorsOf, initialValues, toSaveInput, validate } from '../../../src-renderer/src/sync/server-form';
 import { installDomShims } from './dom-shims';
 import { err, fakeClient, ok, outcome, type Handlers } from './fake-client';
 
@@ -396,6 +396,65 @@ describe('the server form with SMART Backend Services', () => {
       chunkSize: 100,
       auth: { kind: 'smart-launch', clientId: 'hearth-app', scope: 'openid user/*.rs', authorizeUrl: 'https://auth.example.org/authorize' },
     });
+  });
+});
+
+describe('the server form’s custom CA', () => {
+  const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n';
+  const withCa: ServerProfile = { ...profile, baseUrl: 'https://fhir.hospital.example/r4', auth: 'none', customCa: true, ca: [{ subject: 'O=Hospital, CN=Hospital Root CA', commonName: 'Hospital Root CA', validTo: '2099-03-01T00:00:00.000Z' }] };
+  const choose = async (name: string, text: string): Promise<void> => {
+    await act(async () => {
+      fireEvent.change(screen.getByLabelText('CA bundle file'), { target: { files: [new File([text], name, { type: 'application/x-pem-file' })] } });
+    });
+  };
+
+  it('reads a chosen PEM file and sends its text; a file that is not PEM, or holds a key, is refused on the field', async () => {
+    const { calls, saved } = renderForm({ 'sync.saveServer': (input) => ok({ ...withCa, name: String(input.name) }) });
+    type(/^Name/, 'hospital');
+    type(/^Base URL/, 'https://fhir.hospital.example/r4');
+    await choose('root.der', '0\x82\x01\x0a binary');
+    expect(screen.getByTestId('ca-file-name').textContent).toBe('root.der');
+    await clickSave();
+    expect(calls).toEqual([]);
+    expect(within(screen.getByTestId('ca-field')).getByRole('alert').textContent).toContain('root.der is not a PEM CA bundle');
+    await choose('bundle.pem', `${CA_PEM}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n`);
+    expect(within(screen.getByTestId('ca-field')).getByRole('alert').textContent).toContain('holds a private key');
+    await choose('root.pem', CA_PEM);
+    expect(within(screen.getByTestId('ca-field')).queryByRole('alert')).toBeNull();
+    await clickSave();
+    expect(calls.map((c) => c.input)).toEqual([{ name: 'hospital', baseUrl: 'https://fhir.hospital.example/r4', chunkSize: 100, caBundle: CA_PEM, auth: { kind: 'none' } }]);
+    expect(saved).toHaveLength(1);
+  });
+
+  it('shows the stored CA by its CN and end date, keeps it unless removed, and shows the service’s refusal on the field', async () => {
+    let answer: Result<unknown> = err(outcome('value', 'Certificate 1 of the CA bundle (Old CA) expired on 2020-01-01', { expression: ['caBundle'] }));
+    const { calls, saved } = renderForm({ 'sync.saveServer': () => answer }, { existing: withCa });
+    expect(screen.getByTestId('ca-stored').textContent).toBe('custom CA: Hospital Root CA, expires 2099-03-01');
+    await choose('old.pem', CA_PEM);
+    await clickSave();
+    expect(calls[0]!.input.caBundle).toBe(CA_PEM);
+    expect(within(screen.getByTestId('ca-field')).getByRole('alert').textContent).toBe('Certificate 1 of the CA bundle (Old CA) expired on 2020-01-01');
+    expect(saved).toEqual([]);
+    // Forgetting the chosen file goes back to the stored CA (sent as nothing: kept).
+    fireEvent.click(screen.getByRole('button', { name: 'Forget the chosen CA file' }));
+    answer = ok(withCa);
+    await clickSave();
+    expect('caBundle' in calls[1]!.input).toBe(false);
+    // Remove, undo, remove again: the save sends null.
+    fireEvent.click(screen.getByRole('button', { name: 'Remove' }));
+    expect(screen.queryByTestId('ca-stored')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Keep it' }));
+    expect(screen.getByTestId('ca-stored')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove' }));
+    await clickSave();
+    expect(calls[2]!.input.caBundle).toBeNull();
+    expect(saved).toHaveLength(2);
+  });
+
+  it('labels a certificate as expiring or expired', () => {
+    const cert = { subject: 'CN=X', validTo: '2030-06-01T00:00:00.000Z' };
+    expect(caLabel(cert, new Date('2026-01-01'))).toBe('custom CA: CN=X, expires 2030-06-01');
+    expect(caLabel({ ...cert, commonName: 'X' }, new Date('2031-01-01'))).toBe('custom CA: X, expired 2030-06-01');
   });
 });
 

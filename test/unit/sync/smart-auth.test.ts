@@ -236,7 +236,7 @@ describe.skipIf(!certificates)('custom CA bundle', () => {
     expect((await sync.saveProfile({ name: 'hospital', baseUrl: server.baseUrl, auth, caBundle: null })).customCa).toBeUndefined();
 
     expect(parseCaBundle(certificates!.caPem)[0]?.subject).toContain('Hearth Test CA');
-    await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: 'no certificate here' })).rejects.toThrow(/no PEM certificate/);
+    await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: 'no certificate here' })).rejects.toThrow(/holds no PEM certificate/);
     await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: `${certificates!.caPem}\n${certificates!.key}` })).rejects.toThrow(/private key/);
   });
 });
