@@ -7,6 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Patient } from '@medplum/fhirtypes';
@@ -21,7 +24,8 @@ import { keyThumbprint, loadPrivateKey } from '../../../src-main/sync/auth-smart
 import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
 import { profileId } from '../../../src-main/sync/store';
 import { parseCaBundle } from '../../../src-main/sync/tls';
-import { newService } from './fixtures';
+import { startFhirServer } from '../../../src-main/transport/fhir-server';
+import { dataSet, localResources, newService, seed, SYNC_TYPES } from './fixtures';
 import { startSmartServer, type SmartServer } from './smart-server';
 
 const patient = (id: string, lastUpdated: string): Patient => ({ resourceType: 'Patient', id, meta: { versionId: '1', lastUpdated }, name: [{ family: `F${id}` }] });
@@ -187,8 +191,11 @@ describe('SMART App Launch with PKCE', () => {
   });
 });
 
-/** A CA and a server certificate for 127.0.0.1 from it, made with openssl in a temporary folder (test-only keys, never stored). */
-function makeCertificates(): { caPem: string; key: string; cert: string } | undefined {
+/**
+ * A CA and a server certificate for 127.0.0.1 from it, and a self-signed certificate for 127.0.0.1
+ * (its own CA), made with openssl in a temporary folder (test-only keys, never stored).
+ */
+function makeCertificates(): { caPem: string; key: string; cert: string; selfKey: string; selfCert: string } | undefined {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
   } catch {
@@ -201,7 +208,9 @@ function makeCertificates(): { caPem: string; key: string; cert: string } | unde
     run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1');
     writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
     run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext.cnf');
-    return { caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'), key: readFileSync(join(dir, 'srv.key'), 'utf8'), cert: readFileSync(join(dir, 'srv.pem'), 'utf8') };
+    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+    const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
+    return { caPem: read('ca.pem'), key: read('srv.key'), cert: read('srv.pem'), selfKey: read('self.key'), selfCert: read('self.pem') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -238,5 +247,68 @@ describe.skipIf(!certificates)('custom CA bundle', () => {
     expect(parseCaBundle(certificates!.caPem)[0]?.subject).toContain('Hearth Test CA');
     await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: 'no certificate here' })).rejects.toThrow(/holds no PEM certificate/);
     await expect(sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: `${certificates!.caPem}\n${certificates!.key}` })).rejects.toThrow(/private key/);
+    // Refusals name the form field; a certificate past its end date is refused (the test CA lives one day).
+    const refusal = await sync.saveProfile({ name: 'bad', baseUrl: server.baseUrl, auth, caBundle: 'MIIB not PEM' }).catch((e: unknown) => e);
+    expect(refusal instanceof OperationOutcomeError && refusal.outcome.issue?.[0]?.expression).toEqual(['caBundle']);
+    const later = newService(new MemoryRepository(), { now: () => new Date(Date.now() + 3 * 86_400_000) });
+    await expect(later.saveProfile({ name: 'late', baseUrl: server.baseUrl, auth, caBundle: certificates!.caPem })).rejects.toThrow(/\(Hearth Test CA\) expired on/);
+  });
+
+  it('reaches a server with a self-signed certificate only with it as the bundle: test connection, push and pull', { timeout: 180_000 }, async () => {
+    const TOKEN = 'self-signed-test-token';
+    const serverRepo = new MemoryRepository();
+    const endpoint = await startFhirServer({ repo: serverRepo, port: 0, token: TOKEN, warmCapabilities: false });
+    const front = await httpsFront(certificates!.selfKey, certificates!.selfCert, endpoint.baseUrl);
+    try {
+      const local = new MemoryRepository();
+      await seed(local, dataSet(1));
+      const sync = newService(local);
+      const auth = { kind: 'bearer' as const, token: TOKEN };
+      await sync.saveProfile({ name: 'self', baseUrl: front.baseUrl, auth, pullTypes: SYNC_TYPES });
+      // Without the bundle: the certificate is refused by every request, and nothing reaches the server.
+      expect((await sync.testConnection('self')).problems.join()).toMatch(/self.signed|DEPTH_ZERO|certificate/i);
+      await expect(sync.push('self', { mode: 'changed' })).rejects.toThrow(/self.signed|DEPTH_ZERO|certificate|fetch failed/i);
+      await expect(sync.pull('self')).rejects.toThrow(/self.signed|DEPTH_ZERO|certificate|fetch failed/i);
+      expect(await localResources(serverRepo)).toEqual([]);
+
+      const saved = await sync.saveProfile({ name: 'self', baseUrl: front.baseUrl, auth, caBundle: certificates!.selfCert });
+      expect(saved.ca).toEqual([{ subject: 'CN=127.0.0.1', commonName: '127.0.0.1', validTo: expect.stringMatching(/^\d{4}-/) }]);
+      expect((await sync.testConnection('self')).problems).toEqual([]);
+      expect(await sync.push('self', { mode: 'changed' })).toMatchObject({ planned: 5, created: 5, failed: [] });
+      expect(await localResources(serverRepo)).toHaveLength(5);
+      // Another vault pulls them through the same certificate.
+      const other = newService(new MemoryRepository());
+      await other.saveProfile({ name: 'self', baseUrl: front.baseUrl, auth, pullTypes: SYNC_TYPES, caBundle: certificates!.selfCert });
+      expect(await other.pull('self')).toMatchObject({ created: 5, failed: [] });
+    } finally {
+      await front.close();
+      await endpoint.close();
+    }
   });
 });
+
+/** An https front with `cert` for an http endpoint on this machine (what a hospital's TLS terminator does); the Host header is the endpoint's. */
+async function httpsFront(key: string, cert: string, target: string): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createHttpsServer({ key, cert }, (req, res) => {
+    const request = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    request.on('error', () => res.destroy());
+    req.pipe(request);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `https://127.0.0.1:${port}${upstream.pathname}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
