@@ -471,6 +471,16 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
           continue;
         }
         const existing = current(op.resourceType, op.id);
+        if (op.ifMatch !== undefined) {
+          const expected = parseIfMatch(op.ifMatch);
+          if (expected === undefined || !existing || existing.deleted || existing.version !== expected) {
+            outcomes.push({
+              status: 'failed',
+              outcome: fhirError('conflict', `Version conflict: ${op.resourceType}/${op.id} is not at version ${op.ifMatch.slice(0, 20)}`, 412).outcome,
+            });
+            continue;
+          }
+        }
         if (!existing) {
           outcomes.push({ status: 'failed', outcome: notFound(op.resourceType, op.id).outcome });
         } else if (existing.deleted) {

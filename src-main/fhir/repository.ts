@@ -43,7 +43,17 @@ export type WriteOp =
       /** Identical content (ignoring meta.versionId/lastUpdated) makes no new version: status `unchanged`. */
       skipUnchanged?: boolean;
     }
-  | { kind: 'delete'; resourceType: string; id: string };
+  | {
+      kind: 'delete';
+      resourceType: string;
+      id: string;
+      /**
+       * Delete only if the current version is this one (`W/"3"` or `3`, http.html#concurrency); else
+       * the op fails with 412 and nothing is deleted (an edit made since the caller read it is kept).
+       * A resource already deleted or absent fails too: its version is not the one named.
+       */
+      ifMatch?: string;
+    };
 
 export type WriteOutcome =
   | { status: 'created' | 'updated' | 'unchanged'; resource: Resource }

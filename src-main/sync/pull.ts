@@ -190,21 +190,33 @@ export async function pull(ctx: SyncContext, options: PullOptions = {}): Promise
         if (plan.length < PLAN_LIST_LIMIT) plan.push({ key, action: 'delete' });
         continue;
       }
-      deletes.push({ kind: 'delete', resourceType, id: localId });
+      // Conditional on the version just read: an edit made here since then is not deleted with it (below).
+      deletes.push({ kind: 'delete', resourceType, id: localId, ifMatch: `W/"${entry.localVersion}"` });
       after.push(gone);
     }
     if (options.dryRun) return;
     if (deletes.length > 0) {
       const results = await repository.writeBatch(deletes);
-      results.forEach((result, i) => {
+      for (const [i, result] of results.entries()) {
+        const gone = after[i]!;
         if (result.status === 'deleted') {
           report.deleted = (report.deleted ?? 0) + 1;
-          map.set(after[i]!);
-          recordOps.push(mapOp(server, after[i]!));
+          map.set(gone);
+          recordOps.push(mapOp(server, gone));
+        } else if (result.status === 'failed' && outcomeStatus(result.outcome) === 412) {
+          // Changed (or deleted) here between the read and the delete: nothing was deleted.
+          const now = await readLocal(ctx, resourceType, gone.localId);
+          if (!now) {
+            map.set(gone);
+            recordOps.push(mapOp(server, gone));
+          } else {
+            report.conflicts++;
+            recordOps.push(conflictOp(server, { resourceType, localId: gone.localId, serverId: gone.serverId, kind: 'pull-delete', detectedAt: startedAt, local: now }));
+          }
         } else if (result.status === 'failed') {
-          report.failed.push({ resourceType, id: after[i]!.localId, status: outcomeStatus(result.outcome), outcome: result.outcome });
+          report.failed.push({ resourceType, id: gone.localId, status: outcomeStatus(result.outcome), outcome: result.outcome });
         }
-      });
+      }
     }
     await store.write(recordOps);
   };

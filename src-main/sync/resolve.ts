@@ -129,7 +129,8 @@ export async function resolveConflict(ctx: SyncContext, resourceType: string, lo
     if (!serverNow) {
       // The server deleted it: taking theirs deletes it here too.
       if (localNow) {
-        const [result] = await repository.writeBatch([{ kind: 'delete', resourceType, id: localId }]);
+        // On the version just read: an edit made here meanwhile is not deleted (412; the next resolve refreshes the conflict).
+        const [result] = await repository.writeBatch([{ kind: 'delete', resourceType, id: localId, ...(localNow.meta?.versionId ? { ifMatch: localNow.meta.versionId } : {}) }]);
         if (result?.status === 'failed') throw new OperationOutcomeError(result.outcome);
       }
       return done(settled(conflict.serverId, entryBase?.serverVersion ?? '', '', true));

@@ -177,4 +177,44 @@ describe('pull sees server deletions', () => {
     expect(onServer).toHaveLength(8);
     expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
   }, 180_000);
+  it('keeps a local edit made between the pull reading the copy and deleting it: the delete is conditional, a pull-delete conflict instead', async () => {
+    const serverRepo = new MemoryRepository();
+    http = await startFhirServer({ repo: serverRepo, port: 0, token: TOKEN, warmCapabilities: false });
+    const local = new MemoryRepository();
+    await seed(local, dataSet(1));
+    // The edit lands exactly between the pull's read of Patient/p0 (unchanged then) and its delete:
+    // the hook runs when the pull hands its deletions to the store, before the store sees them.
+    let edits = 0;
+    const racing = withWriteBatch(local, async (ops, options) => {
+      if (ops.some((op) => op.kind === 'delete' && op.resourceType === 'Patient' && op.id === 'p0')) {
+        const p0 = (await local.read('Patient', 'p0')) as Patient;
+        await local.update({ ...p0, gender: 'unknown' });
+        edits++;
+      }
+      return local.writeBatch(ops, options);
+    });
+    const sync = newService(racing);
+    await sync.saveProfile({ name: 'hearth', baseUrl: http.baseUrl, auth: { kind: 'bearer', token: TOKEN } });
+    expect((await sync.push('hearth', { mode: 'changed' })).created).toBe(5);
+    const map = await sync.store.idMap('hearth');
+    await serverRepo.delete('Patient', map.local('Patient', 'p0')!.serverId);
+    await serverRepo.delete('Condition', map.local('Condition', 'c0')!.serverId);
+
+    const report = await sync.pull('hearth');
+    expect(edits).toBe(1);
+    // Condition/c0 (not edited) is deleted here; Patient/p0 keeps the edit and becomes a conflict.
+    expect(report).toMatchObject({ deleted: 1, conflicts: 1, failed: [] });
+    await expect(local.read('Condition', 'c0')).rejects.toThrow();
+    const p0 = (await local.read('Patient', 'p0')) as Patient;
+    expect(p0.gender).toBe('unknown');
+    const [conflict] = await sync.conflicts('hearth');
+    expect(conflict).toMatchObject({ resourceType: 'Patient', localId: 'p0', kind: 'pull-delete' });
+    expect(conflict!.local.meta?.versionId).toBe(p0.meta?.versionId);
+    expect((await sync.store.idMap('hearth')).local('Patient', 'p0')?.deleted).toBeUndefined();
+    // The store's versioned delete itself: a stale version deletes nothing.
+    const [stale] = await local.writeBatch([{ kind: 'delete', resourceType: 'Patient', id: 'p0', ifMatch: 'W/"1"' }]);
+    expect(stale?.status === 'failed' && stale.outcome.issue?.[0]?.code).toBe('conflict');
+    const [fresh] = await local.writeBatch([{ kind: 'delete', resourceType: 'Patient', id: 'p0', ifMatch: `W/"${p0.meta?.versionId}"` }]);
+    expect(fresh?.status).toBe('deleted');
+  }, 180_000);
 });
