@@ -43,7 +43,18 @@ export interface PushPlan {
   examined: number;
   /** Index rows it read (`since`: the store's rows of what changed, sync's own records included). */
   indexRows: number;
+  /**
+   * The planned resources as the plan read them (JSON text, by key), up to HOLD_BUDGET_CHARS in all:
+   * the push sends these instead of reading (and decrypting) each resource a second time.
+   */
+  held: Map<string, string>;
 }
+
+/**
+ * Characters of resource JSON a plan keeps for the push (about twice that in memory): a push of
+ * changes up to this size reads each resource once; beyond it the rest is read again when sent.
+ */
+export const HOLD_BUDGET_CHARS = 64 * 1024 * 1024;
 
 const SCAN_PAGE = 500;
 const VERSION_PAGE = 5000;
@@ -97,6 +108,8 @@ export interface PlanInput {
   /** Date.now() before anything was read. */
   nowMs: number;
   signal?: AbortSignal;
+  /** Keep what the plan read for the push (`PushPlan.held`); a dry run keeps nothing. */
+  hold?: boolean;
 }
 
 /** The live (not deleted) id map entry of a resource. */
@@ -108,6 +121,8 @@ export function liveEntry(map: IdMap, resourceType: string, id: string): IdMapEn
 export async function planPush(input: PlanInput): Promise<PushPlan> {
   const { repository, run, state, map, conflicted, scope, types, nowMs, signal } = input;
   const items: PlanItem[] = [];
+  const held = new Map<string, string>();
+  let heldChars = 0;
   const planned = new Set<string>();
   const conflictsMet = new Set<string>();
   let examined = 0;
@@ -126,6 +141,11 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
     if (entry && entry.localVersion === r.meta?.versionId && (run.mode === 'changed' || entry.syncedAt >= run.startedAt)) return;
     planned.add(key);
     items.push({ resourceType: r.resourceType, id: r.id, key, refs: referenceTargets(r).map((t) => `${t.resourceType}/${t.id}`) });
+    if (input.hold && heldChars < HOLD_BUDGET_CHARS) {
+      const text = JSON.stringify(r);
+      heldChars += text.length;
+      held.set(key, text);
+    }
   };
   const scanType = async (resourceType: string, since: string | undefined, seen?: Set<string>): Promise<void> => {
     let after: Parameters<ResourceRepository['scan']>[1]['after'];
@@ -151,7 +171,7 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
       examined++;
       if (r) consider(r);
     }
-    return { items, deletions: [], conflicted: [...conflictsMet], read: 'scope', examined, indexRows: 0 };
+    return { items, deletions: [], conflicted: [...conflictsMet], read: 'scope', examined, indexRows: 0, held };
   }
 
   const allTypes = run.types.length === 0;
@@ -235,5 +255,5 @@ export async function planPush(input: PlanInput): Promise<PushPlan> {
     }
     deletions = out.sort((a, b) => (a.resourceType + a.localId < b.resourceType + b.localId ? -1 : 1));
   }
-  return { items, deletions, conflicted: [...conflictsMet], read, examined, indexRows: rows };
+  return { items, deletions, conflicted: [...conflictsMet], read, examined, indexRows: rows, held };
 }

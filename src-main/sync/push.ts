@@ -120,7 +120,7 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   if (!options.dryRun) await store.putState(server, state);
   const scope = await pushScope(ctx, run, working);
   const types = run.types.length > 0 ? run.types : (await repository.counts()).map((c) => c.resourceType);
-  const plan = await planPush({ repository, run, state, map: working, conflicted, scope, types, nowMs, ...(signal ? { signal } : {}) });
+  const plan = await planPush({ repository, run, state, map: working, conflicted, scope, types, nowMs, hold: options.dryRun !== true, ...(signal ? { signal } : {}) });
   const ordered = dependencyOrder(plan.items);
   const deletions = plan.deletions;
   report.planned = ordered.length + deletions.length;
@@ -307,10 +307,21 @@ export async function push(ctx: SyncContext, options: PushOptions): Promise<Push
   };
 
   type Locals = Array<{ item: PlanItem; local: Resource }>;
-  /** The chunk's resources at their current version (the plan holds keys only). */
+  /**
+   * The chunk's resources: as the plan read them when it kept them (`plan.held`, used once), else
+   * read now. What is sent is what the map records as in step (its version), so an edit made
+   * here since the plan is a change for the next push, and a deletion since is found by the next
+   * plan (its watermark is the instant before this plan read anything).
+   */
   const readChunk = async (chunk: PlanItem[]): Promise<Locals> => {
     const locals: Locals = [];
     for (const item of chunk) {
+      const text = plan.held.get(item.key);
+      if (text !== undefined) {
+        plan.held.delete(item.key);
+        locals.push({ item, local: JSON.parse(text) as Resource });
+        continue;
+      }
       try {
         locals.push({ item, local: await repository.read(item.resourceType, item.id) });
       } catch {
