@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sync`: push 100,000 resources from a vault on disk to a local Medplum server
- * (@medplum/fhir-router over HTTP, test/unit/sync/medplum-server.ts) and compare with the limit:
+ * (@medplum/fhir-router over HTTP, test/unit/sync/medplum-server.ts, in a forked process) and compare with the limit:
  * the exact same transaction Bundles (same conditional creates, same references) POSTed with
  * plain fetch, one after another, to a second, empty server of the same kind, in the same run.
  *
@@ -13,9 +13,10 @@
  * map is empty and again when it holds every pushed resource, its plan alone (a dry run), and the
  * one scan that builds the index in a new session.
  *
- * Every time is given as wall-clock and as CPU time of the process (client, vault and the
- * in-process servers together), so that a loaded machine does not change the per-CPU-second figures
- * and ratios much.
+ * Every time is given as wall-clock and as CPU time: of this process (the client: push, vault,
+ * crypto threads) and of the server's process (sync-server-child.ts: Medplum's CPU is not ours), so
+ * that a loaded machine does not change the per-CPU-second figures and ratios much.
+ * HEARTH_BENCH_SYNC_PROFILE=FILE writes a V8 CPU profile of this process during the big push.
  *
  * HEARTH_BENCH_SYNC_N overrides the 100,000 (for quick runs; the figure names stay);
  * HEARTH_BENCH_SYNC_CHUNK the resources per Bundle (default 250). Prints a table and writes
