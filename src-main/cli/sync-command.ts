@@ -75,7 +75,8 @@ export function diffLines(diff: readonly FieldDiff[]): string[] {
 
 function profileLine(p: ServerProfile): string {
   const who = p.user ?? p.smart?.clientId;
-  return `${p.name}\t${p.baseUrl}\t${p.auth}${who ? ` (${who})` : ''}${p.customCa ? '\tcustom CA' : ''}`;
+  const ca = (p.ca ?? []).map((c) => `\tcustom CA: ${c.commonName ?? c.subject}, expires ${c.validTo.slice(0, 10)}`).join('');
+  return `${p.name}\t${p.baseUrl}\t${p.auth}${who ? ` (${who})` : ''}${ca || (p.customCa ? '\tcustom CA' : '')}`;
 }
 
 export function connectionSummary(r: ConnectionReport): string {
