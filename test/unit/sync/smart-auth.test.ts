@@ -108,6 +108,15 @@ describe('SMART Backend Services', () => {
       await expect(serverCommand(['add', dir, 'x', server.baseUrl], { kid: 'k' }, io)).rejects.toThrow(CliError);
       await expect(serverCommand(['add', dir, 'x', server.baseUrl], { smartBackend: 'c' }, io)).rejects.toThrow(/CLIENT_ID and KEY_FILE/);
       await expect(serverCommand(['list', dir], { ca: keyFile }, io)).rejects.toThrow(/belong to "hearth server add"/);
+      if (certificates) {
+        // --ca stores the bundle's text; the list names the CA by its CN and end date.
+        const caFile = join(root, 'ca.pem');
+        writeFileSync(caFile, certificates.caPem);
+        await serverCommand(['add', dir, 'hosp', server.baseUrl], { ca: caFile }, io);
+        out.length = 0;
+        expect(await serverCommand(['list', dir], {}, io)).toBe(0);
+        expect(out.join('')).toMatch(/hosp\t\S+\tnone\tcustom CA: Hearth Test CA, expires \d{4}-\d{2}-\d{2}/);
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
