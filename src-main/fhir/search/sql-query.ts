@@ -507,9 +507,12 @@ function exactTotal(db: Database, plan: SearchPlan, query: CurrentQuery, accurat
 export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
   if (query.ids?.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
   const filters = query.filters ?? [];
-  // Only filters tested on the resource's own rows: a _has test reads every source pointing here.
-  const ownRows = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain');
-  const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
+  // Filters tested on the resource alone: its own rows, a chain's (against the once-built target
+  // set) or, for _has, the sources pointing at it (the (pid, target) index). A _has filter over
+  // many sources is cheaper so: counting its targets up to DRIVER_LIMIT reads every matching
+  // source's rows until 2,000 distinct targets, where the walk stops at the page (docs/search.md).
+  const perResource = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain' || f.kind === 'has');
+  const trial = !query.ids && filters.length > 0 && perResource && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
   if (trial) {
     // A filter with very few matches drives at once: first probes of SMALL_DRIVER + 1 rows at most.
     // Not numbers and quantities: their index is in value order, which a UCUM condition (canonical
