@@ -13,6 +13,7 @@ import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
 import { parseSearch } from '../../../src-main/fhir/search';
 import { explainSearch, type ExplainedStatement } from '../../../src-main/fhir/search/explain';
+import { DRIVER_LIMIT } from '../../../src-main/fhir/search/sql-query';
 import type { CurrentQuery } from '../../../src-main/fhir/store-backend';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { createVault, type Vault } from '../../../src-main/vault';
@@ -83,6 +84,14 @@ describe('search plans on the bench corpus', () => {
   });
 
   const explain = (resourceType: string, query: string) => vault.read((db: Database) => explainSearch(db, currentQuery(resourceType, query)));
+
+  it('_has over many sources: the trial walk, not a count of its targets up to DRIVER_LIMIT', async () => {
+    const { resourceType, query } = mix.find((q) => q.label === '_has: condition code')!;
+    const statements = await explain(resourceType, query);
+    expect(statements.some(isTrial)).toBe(true);
+    const fullProbes = statements.filter((s) => s.sql.startsWith('SELECT count(*) FROM (SELECT DISTINCT rid') && s.params.at(-1) === DRIVER_LIMIT);
+    expect(fullProbes.map((s) => s.sql)).toEqual([]);
+  });
 
   for (const { label, resourceType, query } of mix.filter((q) => !q.label.startsWith('deep page'))) {
     it(`${label}: no scan of the type${SELECTIVE.has(label) ? ', driven by its few matches' : ', a walk only in index order'}`, async () => {
