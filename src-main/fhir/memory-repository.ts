@@ -90,6 +90,10 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
     return this.latest(type, id);
   }
 
+  async currentMany(type: string, ids: readonly string[]): Promise<MemoryVersion[]> {
+    return ids.flatMap((id) => this.latest(type, id) ?? []);
+  }
+
   async version(type: string, id: string, version: number): Promise<MemoryVersion | undefined> {
     return this.versionsByKey.get(`${type}/${id}`)?.find((v) => v.version === version);
   }

@@ -113,6 +113,8 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
    */
   commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T>;
   current(resourceType: string, id: string): Promise<R | undefined>;
+  /** The current records of several resources of one type (deleted ones too), in no particular order; missing ids are left out. */
+  currentMany(resourceType: string, ids: readonly string[]): Promise<R[]>;
   version(resourceType: string, id: string, version: number): Promise<R | undefined>;
   /** Every version, newest first. */
   versions(resourceType: string, id: string): Promise<R[]>;

@@ -95,6 +95,19 @@ class VaultStore implements StoreBackend<VaultVersion> {
     });
   }
 
+  /** One statement for all: `_include`/`_revinclude` look up tens of resources per page. */
+  currentMany(type: string, ids: readonly string[]): Promise<VaultVersion[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.vault.read((db) =>
+      selectRows(
+        db,
+        `SELECT ${COLUMNS} FROM resource_current_v WHERE rid IN
+           (SELECT rid FROM resource_key WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND id IN (${ids.map(() => '?').join(', ')}))`,
+        [type, ...ids],
+      ).map(toRecord),
+    );
+  }
+
   version(type: string, id: string, version: number): Promise<VaultVersion | undefined> {
     return this.vault.read((db) => {
       const row = selectRows(db, `SELECT ${COLUMNS} FROM resource_version_v WHERE rid = ${RID_OF} AND version = ?`, [id, type, version])[0];

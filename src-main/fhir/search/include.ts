@@ -18,9 +18,13 @@ export interface IncludeSpec {
 const MAX_ROUNDS = 4;
 export const MAX_INCLUDED = 1000;
 
-function groupByType(resources: readonly Resource[]): Map<string, string[]> {
+function groupByType(resources: ReadonlyArray<{ resourceType: string; id?: string }>): Map<string, string[]> {
   const groups = new Map<string, string[]>();
-  for (const r of resources) groups.set(r.resourceType, [...(groups.get(r.resourceType) ?? []), r.id ?? '']);
+  for (const r of resources) {
+    const ids = groups.get(r.resourceType);
+    if (ids) ids.push(r.id ?? '');
+    else groups.set(r.resourceType, [r.id ?? '']);
+  }
   return groups;
 }
 
@@ -52,14 +56,22 @@ export async function resolveIncludes<R extends VersionRecord>(
           links.push(...(await store.links({ direction: 'reverse', sourceType: spec.sourceType, param: spec.param, targetType: type, ids })));
         }
       }
-      const records: R[] = [];
+      // The links not seen yet, in order, up to MAX_INCLUDED; their records looked up per type at once.
+      const wanted: Array<{ resourceType: string; id: string }> = [];
       for (const link of links) {
         const key = `${link.resourceType}/${link.id}`;
-        if (seen.has(key) || included.length + records.length >= MAX_INCLUDED) continue;
+        if (seen.has(key) || included.length + wanted.length >= MAX_INCLUDED) continue;
         seen.add(key);
-        const record = await store.current(link.resourceType, link.id);
-        if (record && !record.deleted) records.push(record);
+        wanted.push(link);
       }
+      const byKey = new Map<string, R>();
+      for (const [type, ids] of groupByType(wanted)) {
+        for (const record of await store.currentMany(type, ids)) byKey.set(`${type}/${record.id}`, record);
+      }
+      const records = wanted.flatMap(({ resourceType, id }) => {
+        const record = byKey.get(`${resourceType}/${id}`);
+        return record && !record.deleted ? [record] : [];
+      });
       // Bodies are read (and decrypted) concurrently; the order stays that of the links.
       const resources = await Promise.all(records.map((record) => store.body(record)));
       included.push(...resources);

@@ -274,7 +274,8 @@ const SORT_COLUMN: Record<IndexKind, string> = {
 /** search.html#sort: ascending by a parameter's smallest value, descending by its largest. */
 function sortTerm(key: SortKey, resourceType: string, params: SqlValue[]): string {
   const direction = key.descending ? 'DESC' : 'ASC';
-  if (key.kind === 'id') return `rc.id ${direction}`;
+  // The page's own statement reads resource_current only (pageOf): the id is the key's.
+  if (key.kind === 'id') return `(SELECT id FROM resource_key WHERE rid = rc.rid) ${direction}`;
   if (key.kind === 'lastUpdated') return `rc.last_updated_ms ${direction}`;
   const { view } = INDEX_TABLES[key.kind];
   const column = key.kind === 'date' && key.descending ? 'high' : SORT_COLUMN[key.kind];
@@ -321,7 +322,16 @@ type SearchPlan =
   | { kind: 'driver'; sql: string; params: SqlValue[]; drivers?: readonly SearchFilter[]; matches?: number }
   | { kind: 'walk' }
   | { kind: 'sorted' }
-  | { kind: 'trial' };
+  | { kind: 'trial'; bound?: TrialBound };
+
+/** The TRIAL_WALK-th resource of the type in the default order: the trial walks no further. */
+interface TrialBound {
+  lastUpdatedMs: number;
+  rid: number;
+}
+
+/** Marks the trial's statements (test/unit/fhir/search-plan.test.ts tells them apart by it). */
+const TRIAL_MARK = '/* trial walk */';
 
 /**
  * Resources a trial walk tests before the planner probes anything: when the filters match often,
@@ -415,27 +425,47 @@ function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT
 }
 
 /**
- * The FROM clause of `plan`: resource_current_v as `rc`; for a trial, only the type's first
- * TRIAL_WALK resources in the default order (the walk's index, then a rid lookup each).
+ * Where the trial walk stops: the type's TRIAL_WALK-th resource in the default order (the walk's
+ * index alone, TRIAL_WALK entries), or undefined when the type has fewer (the trial is then the
+ * whole walk).
  */
-function planFrom(plan: SearchPlan, query: CurrentQuery, params: SqlValue[]): string {
-  if (plan.kind !== 'trial') return 'resource_current_v rc';
+function trialBound(db: Database, query: CurrentQuery): TrialBound | undefined {
+  const params: SqlValue[] = [];
   const where = [`c.tid = ${typeIdSql(query.resourceType, params)}`, 'c.deleted = 0'];
   for (const condition of query.lastUpdated) {
     const clause = lastUpdatedClause(condition, params, 'c.last_updated_ms');
     if (clause) where.push(clause);
   }
-  params.push(TRIAL_WALK);
-  return `(SELECT c.rid AS first FROM resource_current c WHERE ${where.join(' AND ')} ORDER BY c.last_updated_ms DESC, c.rid ASC LIMIT ?) w
-    CROSS JOIN resource_current_v rc ON rc.rid = w.first`;
+  const row = selectRows(
+    db,
+    `SELECT ${TRIAL_MARK} c.last_updated_ms, c.rid FROM resource_current c WHERE ${where.join(' AND ')} ORDER BY c.last_updated_ms DESC, c.rid ASC LIMIT 1 OFFSET ?`,
+    [...params, TRIAL_WALK - 1],
+  )[0];
+  return row ? { lastUpdatedMs: Number(row[0]), rid: Number(row[1]) } : undefined;
+}
+
+/** The FROM clause of `plan`: resource_current as `rc`. */
+function planFrom(plan: SearchPlan): string {
+  return plan.kind === 'trial' ? `${TRIAL_MARK} resource_current rc` : 'resource_current rc';
 }
 
 /** The WHERE clause of `plan` (conditions on resource_current's own columns, as `rc.`). */
 function planWhere(plan: SearchPlan, query: CurrentQuery, params: SqlValue[]): string {
   const type = query.resourceType;
   if (plan.kind === 'trial') {
-    const tests = (query.filters ?? []).map((filter) => correlatedClause(filter, type, params));
-    return tests.length > 0 ? tests.join(' AND ') : '1';
+    // The walk (the type's index in the default order, each resource tested alone, stopped by the
+    // full page), up to the bound: (last_updated_ms, rid) at or before it in that order.
+    const where = [`rc.tid = ${typeIdSql(type, params)}`, 'rc.deleted = 0'];
+    for (const condition of query.lastUpdated) {
+      const clause = lastUpdatedClause(condition, params, 'rc.last_updated_ms');
+      if (clause) where.push(clause);
+    }
+    if (plan.bound) {
+      where.push('rc.last_updated_ms >= ?', '(rc.last_updated_ms > ? OR rc.rid <= ?)');
+      params.push(plan.bound.lastUpdatedMs, plan.bound.lastUpdatedMs, plan.bound.rid);
+    }
+    for (const filter of query.filters ?? []) where.push(correlatedClause(filter, type, params));
+    return where.join(' AND ');
   }
   // Driven plans look rows up by rid: `+` keeps SQLite off the type's index, which would scan the type.
   const plain = plan.kind === 'driver' ? '+' : '';
@@ -477,25 +507,30 @@ function exactTotal(db: Database, plan: SearchPlan, query: CurrentQuery, accurat
 export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
   if (query.ids?.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
   const filters = query.filters ?? [];
-  // Only filters tested on the resource's own rows: a _has test reads every source pointing here.
-  const ownRows = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain');
-  const trial = !query.ids && filters.length > 0 && ownRows && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
+  // Filters tested on the resource alone: its own rows, a chain's (against the once-built target
+  // set) or, for _has, the sources pointing at it (the (pid, target) index). A _has filter over
+  // many sources is cheaper so: counting its targets up to DRIVER_LIMIT reads every matching
+  // source's rows until 2,000 distinct targets, where the walk stops at the page (docs/search.md).
+  const perResource = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain' || f.kind === 'has');
+  const trial = !query.ids && filters.length > 0 && perResource && (query.sort ?? []).length === 0 && query.offset + query.limit <= TRIAL_PAGE_END;
   if (trial) {
     // A filter with very few matches drives at once: first probes of SMALL_DRIVER + 1 rows at most.
     // Not numbers and quantities: their index is in value order, which a UCUM condition (canonical
     // values) cannot use, so a probe for a rare high value would read most of the parameter's rows.
     const small = choosePlan(db, query, SMALL_DRIVER + 1, (filter) => filter.kind !== 'quantity' && filter.kind !== 'number');
     if (small.kind === 'driver') return withTotal(db, small, query, pageOf(db, small, query, columns));
-    // A full page among the first resources is the walk's page: same order, same matches.
-    const rows = pageOf(db, { kind: 'trial' }, query, columns);
-    if (rows.length === query.limit) return withTotal(db, { kind: 'walk' }, query, rows);
+    // A full page among the first resources is the walk's page: same order, same matches; and
+    // when the type has no more than TRIAL_WALK resources the trial was the whole walk.
+    const bound = trialBound(db, query);
+    const page = pageOf(db, bound ? { kind: 'trial', bound } : { kind: 'trial' }, query, columns);
+    if (page.rows.length === query.limit || !bound) return withTotal(db, { kind: 'walk' }, query, page);
   }
   const plan = choosePlan(db, query);
   return withTotal(db, plan, query, pageOf(db, plan, query, columns));
 }
 
-/** The page with the total `query` asks for, when known (see CurrentQuery). */
-function withTotal(db: Database, plan: SearchPlan, query: CurrentQuery, rows: SqlValue[][]): { rows: SqlValue[][]; total?: number } {
+/** The page with the total `query` asks for, when known (see CurrentQuery); `counted`: the page's own count of the matches. */
+function withTotal(db: Database, plan: SearchPlan, query: CurrentQuery, { rows, counted }: Page): { rows: SqlValue[][]; total?: number } {
   if (!query.withTotal) return { rows };
   // A page that is not full ends the matches (unless it starts past their end).
   if (rows.length < query.limit && (rows.length > 0 || query.offset === 0)) return { rows, total: query.offset + rows.length };
@@ -503,25 +538,52 @@ function withTotal(db: Database, plan: SearchPlan, query: CurrentQuery, rows: Sq
     const estimate = estimatedTotal(db, query);
     if (estimate !== undefined) return { rows, total: estimate };
   }
-  const total = exactTotal(db, plan, query, !query.cheapTotalOnly);
+  const total = counted ?? exactTotal(db, plan, query, !query.cheapTotalOnly);
   return total === undefined ? { rows } : { rows, total };
 }
 
-/** One page of `query` read as `plan` says. */
-function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: readonly string[]): SqlValue[][] {
+/** A page's rows, and the count of every match when the page's statement gave it. */
+interface Page {
+  rows: SqlValue[][];
+  counted?: number;
+}
+
+/**
+ * One page of `query` read as `plan` says: first the page's rids, in order (resource_current
+ * alone), then their columns of resource_current_v. A sorted or driven plan sorts every candidate,
+ * and SQLite computes a row's result columns before sorting it: selecting the view's columns there
+ * would join the key, type and version rows of every candidate, not of the page's (at 300,000
+ * resources a deep page over 60,000 matches did 180,000 such lookups for 20 rows).
+ * A driven plan whose total is asked and not known yet counts its candidates in the same statement
+ * (`count(*) OVER ()`: every candidate is tested and sorted anyway), instead of a second pass.
+ */
+function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: readonly string[]): Page {
   const params: SqlValue[] = [];
-  const from = planFrom(plan, query, params);
+  const from = planFrom(plan);
   const where = planWhere(plan, query, params);
   const orderParams: SqlValue[] = [];
   const order = (query.sort ?? []).map((key) => sortTerm(key, query.resourceType, orderParams));
   // Then newest first, then rid: a stable order makes stable pages (search.html#paging).
   order.push('rc.last_updated_ms DESC', 'rc.rid ASC');
-  const select = columns.map((c) => `rc.${c}`).join(', ');
-  return selectRows(
+  const count = plan.kind === 'driver' && plan.matches === undefined && query.withTotal && !query.estimateTotal;
+  const found = selectRows(
     db,
-    `SELECT ${select} FROM ${from} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
+    `SELECT rc.rid${count ? ', count(*) OVER ()' : ''} FROM ${from} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
     [...params, ...orderParams, query.limit, query.offset],
   );
+  const counted = count && found.length > 0 ? Number(found[0]![1]) : undefined;
+  const rids = found.map(([rid]) => Number(rid));
+  if (rids.length === 0) return { rows: [] };
+  const select = columns.map((c) => `rc.${c}`).join(', ');
+  const byRid = new Map<number, SqlValue[]>();
+  for (const [rid, ...row] of selectRows(db, `SELECT rc.rid, ${select} FROM resource_current_v rc WHERE rc.rid IN (${rids.map(() => '?').join(', ')})`, rids)) {
+    byRid.set(Number(rid), row);
+  }
+  const rows = rids.flatMap((rid) => {
+    const row = byRid.get(rid);
+    return row ? [row] : [];
+  });
+  return counted === undefined ? { rows } : { rows, counted };
 }
 
 /** See LinkQuery: reads sp_reference rows (current resources only). */
