@@ -232,6 +232,10 @@ describe('DocumentReview', () => {
     // The Type select changes the type within the category, and keeps the category and span.
     key('j');
     expect(entityText()).toBe('left lung base');
+    // c on an anatomy entity: no concept search, and a message says why.
+    key('c');
+    expect(await screen.findByText(/Anatomy entities have no concept/)).toBeTruthy();
+    expect(screen.queryByLabelText('Concept search')).toBeNull();
     await act(async () => {
       fireEvent.click(screen.getAllByLabelText('Type').find((element) => element instanceof HTMLInputElement)!);
     });
