@@ -1,0 +1,89 @@
+/**
+ * What push-pull.test.ts leaves out (issue 7 §1–2), against @medplum/fhir-router over HTTP: basic
+ * authentication reaching the server (and a wrong password refused once, not retried), a server that
+ * offers batch but not transaction, and a pull dry run that reports what would change and writes
+ * nothing.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { parseReference } from '../../../src-main/sync/references';
+import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum, startMedplumServer, type MedplumServer } from './medplum-server';
+
+let server: MedplumServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
+
+async function serverResources(s: MedplumServer): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
+  return out;
+}
+
+describe('sync modes against Medplum over HTTP', () => {
+  it('sends basic credentials the server checks; a wrong password is refused once, never retried', async () => {
+    server = await startMedplumServer({ basic: 'ann:s3cret pass' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(2));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'basic', user: 'ann', password: 's3cret pass' } });
+    expect(await a.testConnection('m')).toMatchObject({ r4: true, problems: [] });
+    expect(await a.push('m', { mode: 'changed' })).toMatchObject({ planned: 10, created: 10, failed: [] });
+    expect(await serverResources(server)).toHaveLength(10);
+
+    await a.saveProfile({ name: 'wrong', baseUrl: server.baseUrl, auth: { kind: 'basic', user: 'ann', password: 'guess' } });
+    const before = server.requests.length;
+    await expect(a.push('wrong', { mode: 'all' })).rejects.toMatchObject({ outcome: { issue: [expect.objectContaining({ severity: 'error' })] } });
+    // One /metadata refused with 401: not retried.
+    expect(server.requests.slice(before).map((r) => r.status)).toEqual([401]);
+  });
+
+  it('uses batch Bundles where the server offers batch but not transaction: everything once, references resolved', async () => {
+    server = await startMedplumServer({ batchOnly: true });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(3));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' }, chunkSize: 4 });
+    expect(await a.testConnection('m')).toMatchObject({ transaction: false, batch: true });
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ mode: 'batch', planned: 15, created: 15, failed: [] });
+    const onServer = await serverResources(server);
+    expect(onServer).toHaveLength(15);
+    expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
+    const ids = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
+    for (const r of onServer) {
+      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
+        const parsed = parseReference(ref.slice('"reference":"'.length, -1));
+        expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`), ref).toBe(true);
+      }
+    }
+    // No transaction Bundle was accepted (none was sent, or it would be a 400 here).
+    expect(server.requests.filter((r) => r.method === 'POST' && r.status === 400)).toEqual([]);
+    expect((await a.push('m', { mode: 'changed' })).planned).toBe(0);
+  });
+
+  it('a pull dry run reports what would change and writes nothing; the real pull then does it', async () => {
+    server = await startMedplumServer();
+    const repoA = new MemoryRepository();
+    await seed(repoA, dataSet(2));
+    const a = newService(repoA);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    await a.push('m', { mode: 'changed' });
+
+    const repoB = new MemoryRepository();
+    const b = newService(repoB);
+    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const dry = await b.pull('m', { dryRun: true, types: SYNC_TYPES });
+    expect(dry).toMatchObject({ dryRun: true, received: 10, created: 10, updated: 0, conflicts: 0, failed: [] });
+    expect(await localResources(repoB)).toEqual([]);
+    expect((await b.status('m')).mapped).toBe(0);
+
+    const real = await b.pull('m', { types: SYNC_TYPES });
+    expect(real).toMatchObject({ dryRun: false, received: 10, created: 10 });
+    expect(await localResources(repoB)).toHaveLength(10);
+  });
+});
