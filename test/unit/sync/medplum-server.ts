@@ -63,6 +63,8 @@ export interface MedplumServerOptions {
   basic?: string;
   /** Offer `batch` but not `transaction`: a transaction Bundle is refused (400). */
   batchOnly?: boolean;
+  /** The CapabilityStatement's fhirVersion (default 4.0.1). */
+  fhirVersion?: string;
   port?: number;
   repo?: import('@medplum/fhir-router').MemoryRepository;
   /**
@@ -146,14 +148,14 @@ function tagIndexedRepository(router: RouterModule, core: CoreModule): MemoryRep
   return new TagIndexedRepository();
 }
 
-function capability(noTransactions: boolean, batchOnly = false): CapabilityStatement {
+function capability(noTransactions: boolean, batchOnly = false, fhirVersion = '4.0.1'): CapabilityStatement {
   const interaction = (['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const).map((code) => ({ code }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
     date: '2026-01-01',
     kind: 'instance',
-    fhirVersion: '4.0.1',
+    fhirVersion: fhirVersion as CapabilityStatement['fhirVersion'],
     format: ['json'],
     rest: [
       {
@@ -205,7 +207,7 @@ export async function startMedplumServer(options: MedplumServerOptions = {}): Pr
       return 401;
     }
     if (pathname === 'metadata' && method === 'GET') {
-      send(res, 200, capability(options.noTransactions === true, options.batchOnly === true));
+      send(res, 200, capability(options.noTransactions === true, options.batchOnly === true, options.fhirVersion));
       return 200;
     }
     const text = await readBody(req);

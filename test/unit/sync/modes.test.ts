@@ -1,7 +1,7 @@
 /**
  * What push-pull.test.ts leaves out (issue 7 §1–2), against @medplum/fhir-router over HTTP: basic
  * authentication reaching the server (and a wrong password refused once, not retried), a server that
- * offers batch but not transaction, and a pull dry run that reports what would change and writes
+ * offers batch but not transaction, the FHIR version check, and a pull dry run that reports what would change and writes
  * nothing.
  */
 import type { Resource } from '@medplum/fhirtypes';
@@ -64,6 +64,20 @@ describe('sync modes against Medplum over HTTP', () => {
     // No transaction Bundle was accepted (none was sent, or it would be a 400 here).
     expect(server.requests.filter((r) => r.method === 'POST' && r.status === 400)).toEqual([]);
     expect((await a.push('m', { mode: 'changed' })).planned).toBe(0);
+  });
+
+  it('checks the FHIR version in the CapabilityStatement: Test connection names the problem, a push to a non-R4 server sends nothing', async () => {
+    server = await startMedplumServer({ fhirVersion: '3.0.2' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(1));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'stu3', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const report = await a.testConnection('stu3');
+    expect(report).toMatchObject({ fhirVersion: '3.0.2', r4: false });
+    expect(report.problems.join(' ')).toMatch(/4\.0/);
+    await expect(a.push('stu3', { mode: 'changed' })).rejects.toThrow();
+    expect(server.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await serverResources(server)).toEqual([]);
   });
 
   it('a pull dry run reports what would change and writes nothing; the real pull then does it', async () => {
