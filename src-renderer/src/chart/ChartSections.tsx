@@ -218,7 +218,8 @@ export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: 
         <Text fw={600} size="sm" mb={6}>
           Series ({chart.series.length})
         </Text>
-        <ScrollArea.Autosize mah="70vh">
+        {/* A scrollbar always shown: hidden (Mantine's default), the vital signs below the labs looked absent. */}
+        <ScrollArea.Autosize mah="70vh" type="auto" offsetScrollbars>
           <Checkbox.Group value={selected} onChange={setSelected} aria-label="Series to plot">
             <Stack gap={6} data-testid="series-selector">
               {seriesGroups(chart.series).map(({ label, series }) => [
