@@ -14,7 +14,7 @@ import { formatCount } from '../lib/format';
 const MAX_BARS = 20;
 
 /** Longest label on the condition axis: the code and the start of its name ("I10 Essential hypertension"). */
-const AXIS_LABEL_CHARS = 34;
+const AXIS_LABEL_CHARS = 28;
 
 /** A condition group's axis label: its label (code and name) cut at a word to fit, with an ellipsis. */
 export function axisLabel(label: string, max = AXIS_LABEL_CHARS): string {
@@ -78,7 +78,7 @@ export function CohortPanel({ query }: { query: string }) {
               data={rows}
               dataKey="group"
               orientation="vertical"
-              yAxisProps={{ width: groupBy === 'condition' ? 230 : 80 }}
+              yAxisProps={{ width: groupBy === 'condition' ? 250 : 80 }}
               series={
                 withNlp
                   ? [

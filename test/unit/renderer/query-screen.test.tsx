@@ -394,7 +394,7 @@ describe('cohort plot labels', () => {
   it('names each condition bar by its code and the start of its name, cut at a word', () => {
     expect(axisLabel('I10 Essential (primary) hypertension')).toBe('I10 Essential (primary)…');
     expect(axisLabel('E11 Type 2 diabetes mellitus')).toBe('E11 Type 2 diabetes mellitus');
-    expect(axisLabel('N40 Benign prostatic hyperplasia without lower urinary tract symptoms')).toBe('N40 Benign prostatic hyperplasia…');
-    expect(axisLabel('X99 Abcdefghijklmnopqrstuvwxyzabcdefghijkl')).toBe('X99 Abcdefghijklmnopqrstuvwxyzabc…');
+    expect(axisLabel('N40 Benign prostatic hyperplasia without lower urinary tract symptoms')).toBe('N40 Benign prostatic…');
+    expect(axisLabel('X99 Abcdefghijklmnopqrstuvwxyzabcdefghijkl')).toBe('X99 Abcdefghijklmnopqrstuvw…');
   });
 });
