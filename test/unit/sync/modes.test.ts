@@ -4,11 +4,9 @@
  * offers batch but not transaction, the FHIR version check, and a pull dry run that reports what would change and writes
  * nothing.
  */
-import type { Resource } from '@medplum/fhirtypes';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
-import { parseReference } from '../../../src-main/sync/references';
-import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, localResources, newService, originCounts, pushedAndEmpty, seed, serverResources, SYNC_TYPES, unresolvedReferences } from './fixtures';
 import { MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum, startMedplumServer, type MedplumServer } from './medplum-server';
 
 let server: MedplumServer | undefined;
@@ -17,12 +15,6 @@ afterEach(async () => {
   server = undefined;
 });
 beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
-
-async function serverResources(s: MedplumServer): Promise<Resource[]> {
-  const out: Resource[] = [];
-  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
-  return out;
-}
 
 describe('sync modes against Medplum over HTTP', () => {
   it('sends basic credentials the server checks; a wrong password is refused once, never retried', async () => {
@@ -54,13 +46,7 @@ describe('sync modes against Medplum over HTTP', () => {
     const onServer = await serverResources(server);
     expect(onServer).toHaveLength(15);
     expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
-    const ids = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
-    for (const r of onServer) {
-      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
-        const parsed = parseReference(ref.slice('"reference":"'.length, -1));
-        expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`), ref).toBe(true);
-      }
-    }
+    expect(unresolvedReferences(onServer)).toEqual([]);
     // No transaction Bundle was accepted (none was sent, or it would be a 400 here).
     expect(server.requests.filter((r) => r.method === 'POST' && r.status === 400)).toEqual([]);
     expect((await a.push('m', { mode: 'changed' })).planned).toBe(0);
@@ -82,15 +68,7 @@ describe('sync modes against Medplum over HTTP', () => {
 
   it('a pull dry run reports what would change and writes nothing; the real pull then does it', async () => {
     server = await startMedplumServer();
-    const repoA = new MemoryRepository();
-    await seed(repoA, dataSet(2));
-    const a = newService(repoA);
-    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
-    await a.push('m', { mode: 'changed' });
-
-    const repoB = new MemoryRepository();
-    const b = newService(repoB);
-    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const { repoB, b } = await pushedAndEmpty(server, 2);
     const dry = await b.pull('m', { dryRun: true, types: SYNC_TYPES });
     expect(dry).toMatchObject({ dryRun: true, received: 10, created: 10, updated: 0, conflicts: 0, failed: [] });
     expect(await localResources(repoB)).toEqual([]);

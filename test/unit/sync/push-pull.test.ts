@@ -10,21 +10,15 @@ import { JobManager } from '../../../src-main/jobs/job-manager';
 import { createSessionFromRepository } from '../../../src-main/services/vault-session';
 import type { HearthEvent } from '../../../src-main/api/contract';
 import { sameContent } from '../../../src-main/sync/content';
-import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
+import { rewriteReferences } from '../../../src-main/sync/references';
 import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
-import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, localResources, newService, originCounts, pushedAndEmpty, seed, serverResources, SYNC_TYPES, unresolvedReferences } from './fixtures';
 
 let server: MedplumServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function serverResources(s: MedplumServer): Promise<Resource[]> {
-  const out: Resource[] = [];
-  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
-  return out;
-}
 
 beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
@@ -96,14 +90,7 @@ describe('push and pull against Medplum over HTTP', () => {
 
   it('pushes a local edit as an update with If-Match and pulls it into the other vault', async () => {
     server = await startMedplumServer();
-    const repoA = new MemoryRepository();
-    await seed(repoA, dataSet(3));
-    const a = newService(repoA);
-    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
-    await a.push('m', { mode: 'changed' });
-    const repoB = new MemoryRepository();
-    const b = newService(repoB);
-    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const { repoA, a, repoB, b } = await pushedAndEmpty(server, 3);
     await b.pull('m', { types: SYNC_TYPES });
 
     const obs = (await repoA.read('Observation', 'o1-0')) as Observation;
@@ -183,13 +170,7 @@ describe('push and pull against Medplum over HTTP', () => {
     expect(report).toMatchObject({ mode: 'single', planned: 15, created: 15, failed: [] });
     const onServer = await serverResources(server);
     expect(onServer).toHaveLength(15);
-    const ids = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
-    for (const r of onServer) {
-      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
-        const parsed = parseReference(ref.slice('"reference":"'.length, -1));
-        expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`)).toBe(true);
-      }
-    }
+    expect(unresolvedReferences(onServer)).toEqual([]);
   });
 
   it('runs push and pull as jobs with progress, and "all" resends what is in step without duplicating', async () => {
