@@ -1,18 +1,22 @@
 /**
  * What push-pull.test.ts leaves out (issue 7 §1–2), against @medplum/fhir-router over HTTP: basic
  * authentication reaching the server (and a wrong password refused once, not retried), a server that
- * offers batch but not transaction, the FHIR version check, and a pull dry run that reports what would change and writes
+ * offers batch but not transaction, the FHIR version check, a 409 answer, and a pull dry run that reports what would change and writes
  * nothing.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { dataSet, localResources, newService, originCounts, pushedAndEmpty, seed, serverResources, SYNC_TYPES, unresolvedReferences } from './fixtures';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum, startMedplumServer, type MedplumServer } from './medplum-server';
 
 let server: MedplumServer | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
+  await proxy?.close();
   await server?.close();
-  server = undefined;
+  server = proxy = undefined;
 });
 beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
@@ -64,6 +68,25 @@ describe('sync modes against Medplum over HTTP', () => {
     await expect(a.push('stu3', { mode: 'changed' })).rejects.toThrow();
     expect(server.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(await serverResources(server)).toEqual([]);
+  });
+
+  it('an update answered 409 goes to the conflict queue: not retried, nothing overwritten', async () => {
+    server = await startMedplumServer({ noTransactions: true });
+    // Every PUT (an update) is answered 409 by the proxy, as a server does on a version clash.
+    proxy = await startFaultProxy(server.baseUrl, (_n, method) => (method === 'PUT' ? { status: 409 } : 'pass'));
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(1));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: proxy.baseUrl, auth: { kind: 'none' } });
+    expect(await a.push('m', { mode: 'changed' })).toMatchObject({ created: 5, conflicts: 0 });
+    const patient = await repo.read('Patient', 'p0');
+    await repo.update({ ...patient, birthDate: '1999-09-09' } as Resource);
+    const before = proxy.log.length;
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ planned: 1, updated: 0, conflicts: 1, failed: [] });
+    expect(proxy.log.slice(before).filter((l) => l.method === 'PUT')).toHaveLength(1);
+    expect((await a.conflicts('m')).map((c) => [c.resourceType, c.localId])).toEqual([['Patient', 'p0']]);
+    expect((await server.all('Patient')).map((p) => (p as { birthDate?: string }).birthDate)).not.toContain('1999-09-09');
   });
 
   it('a pull dry run reports what would change and writes nothing; the real pull then does it', async () => {
