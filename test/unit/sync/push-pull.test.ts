@@ -141,14 +141,7 @@ describe('push and pull against Medplum over HTTP', () => {
 
   it('puts a pull over a local edit into the conflict list', async () => {
     server = await startMedplumServer();
-    const repoA = new MemoryRepository();
-    await seed(repoA, dataSet(2));
-    const a = newService(repoA);
-    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
-    await a.push('m', { mode: 'changed' });
-    const repoB = new MemoryRepository();
-    const b = newService(repoB);
-    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const { repoA, a, repoB, b } = await pushedAndEmpty(server, 2);
     await b.pull('m', { types: SYNC_TYPES });
     const serverId = (await a.store.idMap('m')).local('Condition', 'c0')!.serverId;
     // B edits its copy; A edits and pushes: B's pull sees both changed.
