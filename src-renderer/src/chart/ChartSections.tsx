@@ -15,7 +15,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { CATEGORY_STYLES } from '../review/categories';
 import { NoteView } from '../review/NoteView';
 import { TrendPlot } from './TrendPlot';
-import { formatValue } from './scale';
+import { formatValue, rangeText } from './scale';
 
 export const KIND_LOOK: Record<TimelineKind, { label: string; icon: typeof IconPill; color: string }> = {
   encounter: { label: 'Encounters', icon: IconBuildingHospital, color: 'gray' },
@@ -218,7 +218,8 @@ export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: 
         <Text fw={600} size="sm" mb={6}>
           Series ({chart.series.length})
         </Text>
-        <ScrollArea.Autosize mah="70vh">
+        {/* A scrollbar always shown: hidden (Mantine's default), the vital signs below the labs looked absent. */}
+        <ScrollArea.Autosize mah="70vh" type="auto" offsetScrollbars>
           <Checkbox.Group value={selected} onChange={setSelected} aria-label="Series to plot">
             <Stack gap={6} data-testid="series-selector">
               {seriesGroups(chart.series).map(({ label, series }) => [
@@ -267,7 +268,7 @@ export function TrendsSection({ chart, onOpen }: { chart: PatientChart; onOpen: 
                   {(s.low !== undefined || s.high !== undefined) && (
                     <Tooltip label={s.band === 'default' ? 'No reference range in the data: the typical adult range for this vital sign' : 'The reference range of the latest value'}>
                       <Badge size="xs" variant="light" color="green" data-testid="trend-range">
-                        {s.band === 'default' ? 'typical ' : ''}range {s.low !== undefined ? formatValue(s.low) : '…'}–{s.high !== undefined ? formatValue(s.high) : '…'}
+                        {s.band === 'default' ? 'typical ' : ''}range {rangeText(s.low, s.high)}
                       </Badge>
                     </Tooltip>
                   )}

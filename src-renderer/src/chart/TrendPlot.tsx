@@ -7,7 +7,7 @@
  */
 import { useId } from 'react';
 import type { ObservationSeries } from '../../../src-main/chart/types';
-import { formatValue, linearScale, niceTicks, timeTicks } from './scale';
+import { formatValue, linearScale, niceTicks, rangeText, timeTicks } from './scale';
 
 const WIDTH = 640;
 const HEIGHT = 190;
@@ -115,11 +115,4 @@ export function TrendPlot({ series, domain, onOpenPoint }: TrendPlotProps) {
       })}
     </svg>
   );
-}
-
-function rangeText(low: number | undefined, high: number | undefined): string {
-  if (low !== undefined && high !== undefined) return `${formatValue(low)}–${formatValue(high)}`;
-  if (low !== undefined) return `≥ ${formatValue(low)}`;
-  if (high !== undefined) return `≤ ${formatValue(high)}`;
-  return '';
 }

@@ -52,3 +52,11 @@ export function timeTicks(from: number, to: number, max = 7): Array<{ time: numb
 export function formatValue(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2)));
 }
+
+/** A reference range in words: `4–5.6`, or one-sided `≥ 40` / `≤ 100` (never `40–…`). */
+export function rangeText(low: number | undefined, high: number | undefined): string {
+  if (low !== undefined && high !== undefined) return `${formatValue(low)}–${formatValue(high)}`;
+  if (low !== undefined) return `≥ ${formatValue(low)}`;
+  if (high !== undefined) return `≤ ${formatValue(high)}`;
+  return '';
+}

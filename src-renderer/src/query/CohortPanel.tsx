@@ -13,6 +13,17 @@ import { formatCount } from '../lib/format';
 /** Condition categories shown (the most frequent): a longer chart is not read. */
 const MAX_BARS = 20;
 
+/** Longest label on the condition axis: the code and the start of its name ("I10 Essential hypertension"). */
+const AXIS_LABEL_CHARS = 28;
+
+/** A condition group's axis label: its label (code and name) cut at a word to fit, with an ellipsis. */
+export function axisLabel(label: string, max = AXIS_LABEL_CHARS): string {
+  if (label.length <= max) return label;
+  const cut = label.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:(]+$/, '')}…`;
+}
+
 export function CohortPanel({ query }: { query: string }) {
   const [groupBy, setGroupBy] = useState<CohortGroupBy>('condition');
   const [nlp, setNlp] = useState(false);
@@ -20,7 +31,7 @@ export function CohortPanel({ query }: { query: string }) {
   const data = report.data;
   const groups = data ? (groupBy === 'condition' ? data.groups.slice(0, MAX_BARS) : data.groups) : [];
   const withNlp = groupBy === 'condition' && nlp;
-  const rows = groups.map((g) => ({ group: groupBy === 'condition' ? g.key : g.label, label: g.label, patients: g.patients, coded: g.coded ?? 0, notes: g.nlp ?? 0 }));
+  const rows = groups.map((g) => ({ group: groupBy === 'condition' ? axisLabel(g.label) : g.label, label: g.label, patients: g.patients, coded: g.coded ?? 0, notes: g.nlp ?? 0 }));
 
   return (
     <Stack gap="sm" data-testid="cohort-panel">
@@ -67,7 +78,7 @@ export function CohortPanel({ query }: { query: string }) {
               data={rows}
               dataKey="group"
               orientation="vertical"
-              yAxisProps={{ width: groupBy === 'condition' ? 60 : 80 }}
+              yAxisProps={{ width: groupBy === 'condition' ? 250 : 80 }}
               series={
                 withNlp
                   ? [

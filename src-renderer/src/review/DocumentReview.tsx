@@ -369,6 +369,9 @@ export function DocumentReview({
           return actions?.resize(command.edge, command.delta);
         case 'edit-concept':
           if (selected && conceptSystemFor(selected.category) && backend.searchConcepts) setConceptSearchOpen(true);
+          // The key must not look dead: say why nothing opens (only conditions and medications carry a concept).
+          else if (selected && !conceptSystemFor(selected.category))
+            notifications.show({ id: 'review-no-concept', message: `${CATEGORY_STYLES[selected.category].label} entities have no concept: only conditions (ICD-10-CM) and medications (RxNorm) do.` });
           return;
         case 'add-from-selection':
           return addSelection();

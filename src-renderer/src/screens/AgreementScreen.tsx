@@ -46,6 +46,20 @@ const KEY_RESOLUTION: Record<string, Resolution> = { '1': 'a', '2': 'b', '3': 'b
 const RESOLUTION_LABEL: Record<Resolution, string> = { a: 'took A', b: 'took B', both: 'kept both', neither: 'kept neither' };
 
 /** Landis & Koch (1977): the usual words for a kappa. */
+/**
+ * The value axis of the F1 / kappa plot: from 0 (or kappa's lowest, rounded down to a quarter) to 1,
+ * with round ticks. Recharts' own ticks on a domain starting at the lowest kappa read -0.548, -0.148…
+ */
+export function scoreAxis(kappas: readonly number[]): { domain: [number, number]; ticks: number[] } {
+  const lowest = Math.min(0, ...kappas.filter((value) => Number.isFinite(value)));
+  const low = Math.max(-1, Math.floor(lowest * 4) / 4);
+  const step = 1 - low > 1.25 ? 0.5 : 0.25;
+  const ticks: number[] = [];
+  for (let tick = Math.ceil(low / step) * step; tick <= 1 + 1e-9; tick += step) ticks.push(Number(tick.toFixed(2)));
+  if (ticks[0] !== low) ticks.unshift(low);
+  return { domain: [low, 1], ticks };
+}
+
 export function kappaWords(kappa: number): string {
   if (kappa < 0) return 'poor';
   if (kappa <= 0.2) return 'slight';
@@ -87,6 +101,12 @@ export function AgreementScreen({ route, navigate }: { route: AgreementRoute; na
         <Alert variant="light" color="gray">
           Agreement needs two reviewers of the same notes. Reviewers so far: {names.length === 0 ? 'none' : names.join(', ')}.
         </Alert>
+      )}
+      {reviewers.error && <ErrorAlert error={reviewers.error} title="Cannot list the reviewers" onRetry={reviewers.reload} />}
+      {names.length >= 2 && (route.a === undefined || route.b === undefined) && (
+        <Text c="dimmed" data-testid="agreement-choose">
+          Choose reviewer A and reviewer B to see their kappa and F1 per category and the notes where they differ.
+        </Text>
       )}
       {route.a !== undefined && route.a === route.b && <Alert color="yellow">Choose two different reviewers.</Alert>}
       {ready &&
@@ -138,6 +158,7 @@ export function FiguresView({ report, onOpen }: { report: AgreementReport; onOpe
   // to disagree on) would fill it with full bars that say nothing. The table keeps them all.
   const plotted = report.perCategory.filter((row) => row.a + row.b > 0);
   const chart = (plotted.length > 0 ? plotted : report.perCategory).map((row) => ({ category: CATEGORY_STYLES[row.category].label, F1: Number(row.f1.toFixed(3)), kappa: Number(row.kappa.toFixed(3)) }));
+  const axis = scoreAxis(chart.map((row) => row.kappa));
   if (report.documents === 0) {
     return (
       <Alert variant="light" color="gray" data-testid="agreement-empty">
@@ -168,7 +189,8 @@ export function FiguresView({ report, onOpen }: { report: AgreementReport; onOpe
               dataKey="category"
               orientation="vertical"
               yAxisProps={{ width: 140 }}
-              xAxisProps={{ domain: [Math.min(0, ...chart.map((row) => row.kappa)), 1] }}
+              xAxisProps={{ domain: axis.domain, ticks: axis.ticks, type: 'number', allowDataOverflow: false }}
+              referenceLines={axis.domain[0] < 0 ? [{ x: 0, color: 'gray.6' }] : []}
               series={[
                 { name: 'F1', color: 'blue.6' },
                 { name: 'kappa', color: 'orange.6' },

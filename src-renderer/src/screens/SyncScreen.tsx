@@ -14,6 +14,7 @@ import {
   Modal,
   NavLink,
   Progress,
+  ScrollArea,
   SegmentedControl,
   Select,
   Skeleton,
@@ -535,7 +536,7 @@ function JobPanel({ name, jobId, onFinished, onClose }: { name: string; jobId: s
           <>
             <Progress value={percent ?? 100} animated striped={percent === undefined} size="lg" aria-label="Sync progress" />
             <Text size="sm" mt="xs" data-testid="sync-job-progress">
-              {progress.message ?? `${formatCount(progress.done)}${progress.total !== undefined ? ` / ${formatCount(progress.total)}` : ''}`}
+              {progressText(progress)}
             </Text>
           </>
         )}
@@ -557,6 +558,23 @@ function JobPanel({ name, jobId, onFinished, onClose }: { name: string; jobId: s
 }
 
 const SINGULAR: Record<string, string> = { conflicts: 'conflict', retries: 'retry' };
+
+/** The job's progress line: its message, else done / total, else (nothing counted yet) that it has started. */
+export function progressText(progress: { done: number; total?: number; message?: string }): string {
+  if (progress.message) return progress.message;
+  if (progress.total === undefined && progress.done === 0) return 'Starting…';
+  return `${formatCount(progress.done)}${progress.total !== undefined ? ` / ${formatCount(progress.total)}` : ''}`;
+}
+
+/** What a listed plan holds, by action then by resource type, largest first: "3 create, 1 update · Patient 2, Observation 2". */
+export function planSummary(plan: ReadonlyArray<{ action: string; key: string }>): string {
+  const tally = (keyOf: (item: { action: string; key: string }) => string): string =>
+    [...plan.reduce((counts, item) => counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1), new Map<string, number>())]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([name, n]) => `${formatCount(n)} ${name}`)
+      .join(', ');
+  return `${tally((item) => item.action)} · ${tally((item) => item.key.split('/')[0] ?? item.key)}`;
+}
 
 function ReportPanel({ jobId }: { jobId: string }) {
   const report = useApiQuery((api) => api.sync.report({ jobId }), [jobId]);
@@ -593,20 +611,28 @@ function ReportPanel({ jobId }: { jobId: string }) {
             {r.plan.length === 0 ? 'Nothing to do.' : `The plan${r.plan.length >= 1000 ? ' (first 1,000)' : ''}`}
           </Text>
           {r.plan.length > 0 && (
-            <Table striped data-testid="sync-plan">
-              <Table.Tbody>
-                {r.plan.slice(0, 200).map((p) => (
-                  <Table.Tr key={p.key}>
-                    <Table.Td w={90}>
-                      <Badge size="sm" variant="light" color={p.action === 'create' ? 'green' : p.action === 'delete' ? 'red' : 'blue'}>
-                        {p.action}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td ff="monospace">{p.key}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <>
+              <Text size="sm" c="dimmed" data-testid="sync-plan-summary">
+                {planSummary(r.plan)}
+              </Text>
+              {/* A bounded box: 200 rows inline pushed the conflicts a page height down. */}
+              <ScrollArea.Autosize mah={320} type="auto" offsetScrollbars>
+                <Table striped data-testid="sync-plan">
+                  <Table.Tbody>
+                    {r.plan.slice(0, 200).map((p) => (
+                      <Table.Tr key={p.key}>
+                        <Table.Td w={90}>
+                          <Badge size="sm" variant="light" color={p.action === 'create' ? 'green' : p.action === 'delete' ? 'red' : 'blue'}>
+                            {p.action}
+                          </Badge>
+                        </Table.Td>
+                        <Table.Td ff="monospace">{p.key}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </ScrollArea.Autosize>
+            </>
           )}
           {r.plan.length > 200 && (
             <Text size="xs" c="dimmed">

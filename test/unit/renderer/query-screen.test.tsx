@@ -15,6 +15,7 @@ import type { CohortReport, QueryParameters, SavedQuery } from '../../../src-mai
 import { useState } from 'react';
 import { App } from '../../../src-renderer/src/App';
 import { ApiProvider } from '../../../src-renderer/src/api/context';
+import { axisLabel } from '../../../src-renderer/src/query/CohortPanel';
 import { QueryBuilder } from '../../../src-renderer/src/query/QueryBuilder';
 import { fromQuery, toQuery, type BuilderState } from '../../../src-renderer/src/query/query-model';
 import { installDomShims } from './dom-shims';
@@ -386,5 +387,14 @@ describe('_has in the query builder', () => {
     });
     expect(within(row).getAllByTestId('has-type')).toHaveLength(1);
     expect(queryString()).toBe('Patient');
+  });
+});
+
+describe('cohort plot labels', () => {
+  it('names each condition bar by its code and the start of its name, cut at a word', () => {
+    expect(axisLabel('I10 Essential (primary) hypertension')).toBe('I10 Essential (primary)…');
+    expect(axisLabel('E11 Type 2 diabetes mellitus')).toBe('E11 Type 2 diabetes mellitus');
+    expect(axisLabel('N40 Benign prostatic hyperplasia without lower urinary tract symptoms')).toBe('N40 Benign prostatic…');
+    expect(axisLabel('X99 Abcdefghijklmnopqrstuvwxyzabcdefghijkl')).toBe('X99 Abcdefghijklmnopqrstuvw…');
   });
 });

@@ -66,8 +66,9 @@ const detail: ConflictDetail = {
   ],
 };
 
-function setup(options: { servers?: ServerProfile[] } = {}) {
+function setup(options: { servers?: ServerProfile[]; pending?: SyncStatus['pendingPush'] } = {}) {
   let servers = options.servers ?? [];
+  let pending = options.pending;
   let current = job({});
   let conflicts: SyncConflict[] = [conflict];
   let report: PushReport = dryReport;
@@ -82,7 +83,7 @@ function setup(options: { servers?: ServerProfile[] } = {}) {
       return ok(servers[0]);
     },
     'sync.test': () => ok({ baseUrl: profile.baseUrl, fhirVersion: '4.0.1', r4: true, software: 'Medplum', transaction: true, batch: true, resources: [{ type: 'Patient', interactions: ['read'], conditionalCreate: true }], problems: [] }),
-    'sync.status': () => ok(status(conflicts.length)),
+    'sync.status': () => ok({ ...status(conflicts.length), ...(pending ? { pendingPush: pending } : {}) }),
     'sync.conflicts': () => ok(conflicts),
     'sync.push': () => ok(current),
     'jobs.get': () => ok(current),
@@ -97,7 +98,10 @@ function setup(options: { servers?: ServerProfile[] } = {}) {
       conflicts = [];
       return ok({ outcome: 'resolved', action: input.action, serverVersion: '6', localVersion: '3' });
     },
-    'sync.discard': () => ok({ discarded: true }),
+    'sync.discard': () => {
+      pending = undefined;
+      return ok({ discarded: true });
+    },
   });
   return {
     ...fake,
@@ -141,11 +145,14 @@ describe('sync screen', () => {
     expect(calls.find((c) => c.channel === 'sync.push')?.input).toEqual({ name: 'medplum', dryRun: true, mode: 'changed' });
     expect(window.location.hash).toBe('#/sync?server=medplum&job=job-1');
     expect((await screen.findByTestId('sync-job-status')).textContent).toBe('running');
+    // Nothing counted yet: it says it has started, not a bare "0".
+    expect(screen.getByTestId('sync-job-progress').textContent).toBe('Starting…');
     const done = setJob(job({ status: 'succeeded', progress: { done: 3, total: 3 } }));
     await act(async () => emit({ type: 'job', job: done }));
     const plan = await screen.findByTestId('sync-plan');
     expect([...plan.querySelectorAll('tr')].map((r) => r.textContent)).toEqual(['createPatient/p1', 'updateObservation/o1', 'deleteCondition/c9']);
     expect(screen.getByTestId('sync-report-planned').textContent).toBe('3 planned');
+    expect(screen.getByTestId('sync-plan-summary').textContent).toBe('1 create, 1 delete, 1 update · 1 Condition, 1 Observation, 1 Patient');
     // The dry run is done: the real push can start from here.
     await waitFor(() => expect((screen.getByTestId('sync-push') as HTMLButtonElement).disabled).toBe(false));
   });
@@ -182,6 +189,44 @@ describe('sync screen', () => {
     expect(failures.textContent).toContain('Observation/o1');
     expect(failures.textContent).toContain('422');
     expect(failures.textContent).toContain('obs-6: dataAbsentReason or value (Observation.value)');
+  });
+
+  it('an interrupted push offers Resume (pushes again) and Forget it (discards); Cancel stops the job and forgets its run', async () => {
+    window.history.replaceState(null, '', '#/sync?server=medplum');
+    const { client, calls, emit, setJob } = setup({ servers: [profile], pending: { mode: 'changed', types: [], startedAt: '2026-01-01T00:00:00Z', inFlight: 4 } });
+    render(<App client={client} />);
+    const banner = await screen.findByTestId('sync-pending');
+    expect(banner.textContent).toContain('4 resources in flight');
+    await act(async () => {
+      fireEvent.click(within(banner).getByRole('button', { name: 'Resume' }));
+    });
+    expect(calls.filter((c) => c.channel === 'sync.push').map((c) => c.input)).toEqual([{ name: 'medplum', dryRun: false, mode: 'changed' }]);
+    expect((await screen.findByTestId('sync-job-status')).textContent).toBe('running');
+
+    // Cancel: the job is cancelled, then (once it stopped) the run is forgotten.
+    await act(async () => {
+      fireEvent.click(await screen.findByRole('button', { name: 'Cancel' }));
+    });
+    expect(calls.some((c) => c.channel === 'jobs.cancel' && c.input['jobId'] === 'job-1')).toBe(true);
+    expect(calls.some((c) => c.channel === 'sync.discard')).toBe(false);
+    const cancelled = setJob(job({ status: 'cancelled' }));
+    await act(async () => emit({ type: 'job', job: cancelled }));
+    await waitFor(() => expect(calls.filter((c) => c.channel === 'sync.discard').map((c) => c.input)).toEqual([{ name: 'medplum' }]));
+    expect((await screen.findByTestId('sync-job-status')).textContent).toBe('cancelled');
+    await waitFor(() => expect(screen.queryByTestId('sync-pending')).toBeNull());
+  });
+
+  it('"Forget it" discards an interrupted push without pushing', async () => {
+    window.history.replaceState(null, '', '#/sync?server=medplum');
+    const { client, calls } = setup({ servers: [profile], pending: { mode: 'all', types: ['Patient'], startedAt: '2026-01-01T00:00:00Z', inFlight: 0 } });
+    render(<App client={client} />);
+    const banner = await screen.findByTestId('sync-pending');
+    await act(async () => {
+      fireEvent.click(within(banner).getByRole('button', { name: 'Forget it' }));
+    });
+    await waitFor(() => expect(screen.queryByTestId('sync-pending')).toBeNull());
+    expect(calls.some((c) => c.channel === 'sync.discard')).toBe(true);
+    expect(calls.some((c) => c.channel === 'sync.push')).toBe(false);
   });
 
   it('shows a conflict side by side with its diff, merges with "Use theirs", and says when a side moved meanwhile', async () => {

@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { FhirKitTransport } from '../../../src-main/sync/fhir-kit-transport';
 import type { ServerAuth } from '../../../src-main/sync/types';
-import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, localResources, newService, originCounts, seed, serverResources, SYNC_TYPES } from './fixtures';
 import { startFaultProxy, type Fate, type FaultProxy } from './fault-proxy';
 import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 
@@ -23,12 +23,6 @@ afterEach(async () => {
   await server?.close();
   proxy = server = undefined;
 });
-
-async function serverResources(s: MedplumServer): Promise<Resource[]> {
-  const out: Resource[] = [];
-  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
-  return out;
-}
 
 const scenarios: Array<{ name: string; fate: (n: number, method: string) => Fate; timeoutMs?: number; noTransactions?: boolean }> = [
   { name: 'connections dropped before and after the server handled them', fate: (n) => (n % 3 === 0 ? 'drop-after' : n % 4 === 0 ? 'drop-before' : 'pass') },

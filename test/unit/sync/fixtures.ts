@@ -3,9 +3,11 @@ import type { Resource } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import type { ResourceRepository } from '../../../src-main/fhir/repository';
 import { SYNC_ORIGIN_SYSTEM } from '../../../src-main/sync/content';
+import { parseReference } from '../../../src-main/sync/references';
 import { isSyncRecord } from '../../../src-main/sync/store';
 import { createSecretBox, ephemeralSecretKey } from '../../../src-main/sync/secrets';
 import { SyncService, type SyncServiceOptions } from '../../../src-main/sync/service';
+import type { MedplumServer } from './medplum-server';
 
 export const FAST_RETRY = { attempts: 8, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 2000 };
 
@@ -90,4 +92,38 @@ export function withWriteBatch(repo: ResourceRepository, writeBatch: ResourceRep
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** Every current resource of the data-set types on the server. */
+export async function serverResources(s: MedplumServer): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
+  return out;
+}
+
+/** The references among `resources` that point at none of them (a push must leave none). */
+export function unresolvedReferences(resources: Resource[]): string[] {
+  const ids = new Set(resources.map((r) => `${r.resourceType}/${r.id}`));
+  const out: string[] = [];
+  for (const r of resources) {
+    for (const match of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
+      const reference = match.slice('"reference":"'.length, -1);
+      const parsed = parseReference(reference);
+      if (!parsed || !ids.has(`${parsed.resourceType}/${parsed.id}`)) out.push(reference);
+    }
+  }
+  return out;
+}
+
+/** Vault A with `patients` of the data set pushed to `server` (profile `m`), and an empty vault B with the same profile. */
+export async function pushedAndEmpty(server: MedplumServer, patients: number): Promise<{ repoA: MemoryRepository; a: SyncService; repoB: MemoryRepository; b: SyncService }> {
+  const repoA = new MemoryRepository();
+  await seed(repoA, dataSet(patients));
+  const a = newService(repoA);
+  await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+  await a.push('m', { mode: 'changed' });
+  const repoB = new MemoryRepository();
+  const b = newService(repoB);
+  await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+  return { repoA, a, repoB, b };
 }

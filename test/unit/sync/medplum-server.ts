@@ -59,6 +59,12 @@ export interface MedplumServerOptions {
   noTransactions?: boolean;
   /** Require `Authorization: Bearer <token>` (401 otherwise). */
   bearer?: string;
+  /** Require `Authorization: Basic <base64 of USER:PASS>` (401 otherwise). */
+  basic?: string;
+  /** Offer `batch` but not `transaction`: a transaction Bundle is refused (400). */
+  batchOnly?: boolean;
+  /** The CapabilityStatement's fhirVersion (default 4.0.1). */
+  fhirVersion?: string;
   port?: number;
   repo?: import('@medplum/fhir-router').MemoryRepository;
   /**
@@ -142,14 +148,14 @@ function tagIndexedRepository(router: RouterModule, core: CoreModule): MemoryRep
   return new TagIndexedRepository();
 }
 
-function capability(noTransactions: boolean): CapabilityStatement {
+function capability(noTransactions: boolean, batchOnly = false, fhirVersion = '4.0.1'): CapabilityStatement {
   const interaction = (['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const).map((code) => ({ code }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
     date: '2026-01-01',
     kind: 'instance',
-    fhirVersion: '4.0.1',
+    fhirVersion: fhirVersion as CapabilityStatement['fhirVersion'],
     format: ['json'],
     rest: [
       {
@@ -161,7 +167,7 @@ function capability(noTransactions: boolean): CapabilityStatement {
           conditionalUpdate: true,
           versioning: 'versioned-update' as const,
         })),
-        interaction: noTransactions ? [] : [{ code: 'transaction' }, { code: 'batch' }],
+        interaction: noTransactions ? [] : batchOnly ? [{ code: 'batch' }] : [{ code: 'transaction' }, { code: 'batch' }],
       },
     ],
   };
@@ -196,14 +202,22 @@ export async function startMedplumServer(options: MedplumServerOptions = {}): Pr
       send(res, 401, core.unauthorized);
       return 401;
     }
+    if (options.basic !== undefined && req.headers.authorization !== `Basic ${Buffer.from(options.basic).toString('base64')}`) {
+      send(res, 401, core.unauthorized);
+      return 401;
+    }
     if (pathname === 'metadata' && method === 'GET') {
-      send(res, 200, capability(options.noTransactions === true));
+      send(res, 200, capability(options.noTransactions === true, options.batchOnly === true, options.fhirVersion));
       return 200;
     }
     const text = await readBody(req);
     const body: unknown = text ? JSON.parse(text) : undefined;
     if (options.noTransactions && pathname === '' && method === 'POST') {
       send(res, 400, core.badRequest('transaction and batch are not supported'));
+      return 400;
+    }
+    if (options.batchOnly && pathname === '' && method === 'POST' && (body as { type?: string } | undefined)?.type === 'transaction') {
+      send(res, 400, core.badRequest('transaction is not supported; use batch'));
       return 400;
     }
     const query: Record<string, string | string[]> = {};

@@ -1,7 +1,9 @@
 /**
  * Push and pull against @medplum/fhir-router served over HTTP (medplum-server.ts), through the
  * real transport (fhir-kit-client): round trip, id mapping and reference rewriting, incremental
- * push and pull, conflicts both ways, and a server without transactions.
+ * push and pull, conflicts both ways, and a server without transactions. Then the modes: basic
+ * authentication checked by the server, a batch-only server, the FHIR version check, a 409 answer
+ * (through the fault proxy), and a pull dry run.
  */
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,21 +12,18 @@ import { JobManager } from '../../../src-main/jobs/job-manager';
 import { createSessionFromRepository } from '../../../src-main/services/vault-session';
 import type { HearthEvent } from '../../../src-main/api/contract';
 import { sameContent } from '../../../src-main/sync/content';
-import { parseReference, rewriteReferences } from '../../../src-main/sync/references';
+import { rewriteReferences } from '../../../src-main/sync/references';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
-import { dataSet, localResources, newService, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, localResources, newService, originCounts, pushedAndEmpty, seed, serverResources, SYNC_TYPES, unresolvedReferences } from './fixtures';
 
 let server: MedplumServer | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
+  await proxy?.close();
   await server?.close();
-  server = undefined;
+  server = proxy = undefined;
 });
-
-async function serverResources(s: MedplumServer): Promise<Resource[]> {
-  const out: Resource[] = [];
-  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
-  return out;
-}
 
 beforeAll(preloadMedplum, MEDPLUM_LOAD_TIMEOUT_MS);
 
@@ -96,14 +95,7 @@ describe('push and pull against Medplum over HTTP', () => {
 
   it('pushes a local edit as an update with If-Match and pulls it into the other vault', async () => {
     server = await startMedplumServer();
-    const repoA = new MemoryRepository();
-    await seed(repoA, dataSet(3));
-    const a = newService(repoA);
-    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
-    await a.push('m', { mode: 'changed' });
-    const repoB = new MemoryRepository();
-    const b = newService(repoB);
-    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const { repoA, a, repoB, b } = await pushedAndEmpty(server, 3);
     await b.pull('m', { types: SYNC_TYPES });
 
     const obs = (await repoA.read('Observation', 'o1-0')) as Observation;
@@ -149,14 +141,7 @@ describe('push and pull against Medplum over HTTP', () => {
 
   it('puts a pull over a local edit into the conflict list', async () => {
     server = await startMedplumServer();
-    const repoA = new MemoryRepository();
-    await seed(repoA, dataSet(2));
-    const a = newService(repoA);
-    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
-    await a.push('m', { mode: 'changed' });
-    const repoB = new MemoryRepository();
-    const b = newService(repoB);
-    await b.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const { repoA, a, repoB, b } = await pushedAndEmpty(server, 2);
     await b.pull('m', { types: SYNC_TYPES });
     const serverId = (await a.store.idMap('m')).local('Condition', 'c0')!.serverId;
     // B edits its copy; A edits and pushes: B's pull sees both changed.
@@ -183,13 +168,7 @@ describe('push and pull against Medplum over HTTP', () => {
     expect(report).toMatchObject({ mode: 'single', planned: 15, created: 15, failed: [] });
     const onServer = await serverResources(server);
     expect(onServer).toHaveLength(15);
-    const ids = new Set(onServer.map((r) => `${r.resourceType}/${r.id}`));
-    for (const r of onServer) {
-      for (const ref of JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []) {
-        const parsed = parseReference(ref.slice('"reference":"'.length, -1));
-        expect(parsed && ids.has(`${parsed.resourceType}/${parsed.id}`)).toBe(true);
-      }
-    }
+    expect(unresolvedReferences(onServer)).toEqual([]);
   });
 
   it('runs push and pull as jobs with progress, and "all" resends what is in step without duplicating', async () => {
@@ -256,5 +235,88 @@ describe('push and pull against Medplum over HTTP', () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+describe('sync modes against Medplum over HTTP', () => {
+  it('sends basic credentials the server checks; a wrong password is refused once, never retried', async () => {
+    server = await startMedplumServer({ basic: 'ann:s3cret pass' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(2));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'basic', user: 'ann', password: 's3cret pass' } });
+    expect(await a.testConnection('m')).toMatchObject({ r4: true, problems: [] });
+    expect(await a.push('m', { mode: 'changed' })).toMatchObject({ planned: 10, created: 10, failed: [] });
+    expect(await serverResources(server)).toHaveLength(10);
+
+    await a.saveProfile({ name: 'wrong', baseUrl: server.baseUrl, auth: { kind: 'basic', user: 'ann', password: 'guess' } });
+    const before = server.requests.length;
+    await expect(a.push('wrong', { mode: 'all' })).rejects.toMatchObject({ outcome: { issue: [expect.objectContaining({ severity: 'error' })] } });
+    // One /metadata refused with 401: not retried.
+    expect(server.requests.slice(before).map((r) => r.status)).toEqual([401]);
+  });
+
+  it('uses batch Bundles where the server offers batch but not transaction: everything once, references resolved', async () => {
+    server = await startMedplumServer({ batchOnly: true });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(3));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' }, chunkSize: 4 });
+    expect(await a.testConnection('m')).toMatchObject({ transaction: false, batch: true });
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ mode: 'batch', planned: 15, created: 15, failed: [] });
+    const onServer = await serverResources(server);
+    expect(onServer).toHaveLength(15);
+    expect([...originCounts(onServer).values()].every((n) => n === 1)).toBe(true);
+    expect(unresolvedReferences(onServer)).toEqual([]);
+    // No transaction Bundle was accepted (none was sent, or it would be a 400 here).
+    expect(server.requests.filter((r) => r.method === 'POST' && r.status === 400)).toEqual([]);
+    expect((await a.push('m', { mode: 'changed' })).planned).toBe(0);
+  });
+
+  it('checks the FHIR version in the CapabilityStatement: Test connection names the problem, a push to a non-R4 server sends nothing', async () => {
+    server = await startMedplumServer({ fhirVersion: '3.0.2' });
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(1));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'stu3', baseUrl: server.baseUrl, auth: { kind: 'none' } });
+    const report = await a.testConnection('stu3');
+    expect(report).toMatchObject({ fhirVersion: '3.0.2', r4: false });
+    expect(report.problems.join(' ')).toMatch(/4\.0/);
+    await expect(a.push('stu3', { mode: 'changed' })).rejects.toThrow();
+    expect(server.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await serverResources(server)).toEqual([]);
+  });
+
+  it('an update answered 409 goes to the conflict queue: not retried, nothing overwritten', async () => {
+    server = await startMedplumServer({ noTransactions: true });
+    // Every PUT (an update) is answered 409 by the proxy, as a server does on a version clash.
+    proxy = await startFaultProxy(server.baseUrl, (_n, method) => (method === 'PUT' ? { status: 409 } : 'pass'));
+    const repo = new MemoryRepository();
+    await seed(repo, dataSet(1));
+    const a = newService(repo);
+    await a.saveProfile({ name: 'm', baseUrl: proxy.baseUrl, auth: { kind: 'none' } });
+    expect(await a.push('m', { mode: 'changed' })).toMatchObject({ created: 5, conflicts: 0 });
+    const patient = await repo.read('Patient', 'p0');
+    await repo.update({ ...patient, birthDate: '1999-09-09' } as Resource);
+    const before = proxy.log.length;
+    const report = await a.push('m', { mode: 'changed' });
+    expect(report).toMatchObject({ planned: 1, updated: 0, conflicts: 1, failed: [] });
+    expect(proxy.log.slice(before).filter((l) => l.method === 'PUT')).toHaveLength(1);
+    expect((await a.conflicts('m')).map((c) => [c.resourceType, c.localId])).toEqual([['Patient', 'p0']]);
+    expect((await server.all('Patient')).map((p) => (p as { birthDate?: string }).birthDate)).not.toContain('1999-09-09');
+  });
+
+  it('a pull dry run reports what would change and writes nothing; the real pull then does it', async () => {
+    server = await startMedplumServer();
+    const { repoB, b } = await pushedAndEmpty(server, 2);
+    const dry = await b.pull('m', { dryRun: true, types: SYNC_TYPES });
+    expect(dry).toMatchObject({ dryRun: true, received: 10, created: 10, updated: 0, conflicts: 0, failed: [] });
+    expect(await localResources(repoB)).toEqual([]);
+    expect((await b.status('m')).mapped).toBe(0);
+
+    const real = await b.pull('m', { types: SYNC_TYPES });
+    expect(real).toMatchObject({ dryRun: false, received: 10, created: 10 });
+    expect(await localResources(repoB)).toHaveLength(10);
   });
 });

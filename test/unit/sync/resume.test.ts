@@ -17,7 +17,7 @@ import { SyncService } from '../../../src-main/sync/service';
 import { profileId } from '../../../src-main/sync/store';
 import { createVault, openVault } from '../../../src-main/vault';
 import type { Vault } from '../../../src-main/vault/types';
-import { dataSet, FAST_RETRY, localResources, originCounts, seed, SYNC_TYPES } from './fixtures';
+import { dataSet, FAST_RETRY, localResources, originCounts, seed, serverResources, SYNC_TYPES } from './fixtures';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMedplumServer, type MedplumServer, MEDPLUM_LOAD_TIMEOUT_MS, preloadMedplum } from './medplum-server';
 
@@ -37,12 +37,6 @@ afterEach(async () => {
 
 function serviceOver(v: Vault): SyncService {
   return new SyncService({ repository: createVaultRepository(v), secrets: createSecretBox(() => v.deriveKey(SECRET_KEY_PURPOSE)), retry: FAST_RETRY });
-}
-
-async function serverResources(s: MedplumServer): Promise<Resource[]> {
-  const out: Resource[] = [];
-  for (const type of SYNC_TYPES) out.push(...(await s.all(type)));
-  return out;
 }
 
 async function filesContain(folder: string, needle: string): Promise<boolean> {

@@ -11,7 +11,7 @@ import type { VaultStatus } from '../../../../src-main/api/contract';
 import type { ChartNote, PatientChart } from '../../../../src-main/chart/types';
 import { App } from '../../../../src-renderer/src/App';
 import { defaultSeries, groupByYear, seriesGroups } from '../../../../src-renderer/src/chart/ChartSections';
-import { formatValue, linearScale, niceTicks, timeTicks } from '../../../../src-renderer/src/chart/scale';
+import { formatValue, linearScale, niceTicks, rangeText, timeTicks } from '../../../../src-renderer/src/chart/scale';
 import { formatRoute, parseRoute, type Route } from '../../../../src-renderer/src/router/routes';
 import { openCommandPalette } from '../../../../src-renderer/src/shell/CommandPalette';
 import { installDomShims } from '../dom-shims';
@@ -284,6 +284,8 @@ describe('chart helpers', () => {
     expect(timeTicks(Date.UTC(2016, 5, 1), Date.UTC(2026, 0, 1)).map((t) => t.label)).toEqual(['2017', '2019', '2021', '2023', '2025']);
     expect(timeTicks(Date.UTC(2025, 0, 15), Date.UTC(2025, 4, 20)).map((t) => t.label)).toEqual(['2025-02', '2025-03', '2025-04', '2025-05']);
     expect([formatValue(7), formatValue(7.25), formatValue(142.4), formatValue(12.34)]).toEqual(['7', '7.25', '142', '12.3']);
+    // One-sided ranges (HDL ≥ 40, LDL ≤ 100) read as such, not "40–…" (the series badge uses this too).
+    expect([rangeText(4, 5.6), rangeText(40, undefined), rangeText(undefined, 100), rangeText(undefined, undefined)]).toEqual(['4–5.6', '≥ 40', '≤ 100', '']);
   });
 
   it('groups by year and picks the series to show first', () => {

@@ -10,6 +10,7 @@ import type { Settings, VaultStatus } from '../../../../src-main/api/contract';
 import { computeAgreement } from '../../../../src-main/review/agreement';
 import type { AnnotationChange, ReviewDocument } from '../../../../src-main/review/types';
 import { App } from '../../../../src-renderer/src/App';
+import { scoreAxis } from '../../../../src-renderer/src/screens/AgreementScreen';
 import { parseRoute, formatRoute } from '../../../../src-renderer/src/router/routes';
 import { installDomShims } from '../dom-shims';
 import { fakeClient, ok } from '../fake-client';
@@ -75,6 +76,22 @@ describe('agreement screen', () => {
     expect(parseRoute(formatRoute(route))).toEqual(route);
     expect(formatRoute({ screen: 'review-agreement' })).toBe('#/agreement');
     expect(parseRoute('#/annotations?status=done&negated=1')).toEqual({ screen: 'review-exchange', filters: { status: ['done'], hasNegated: true } });
+  });
+
+  it('plots F1 and kappa on round ticks from 0, or from kappa\'s lowest quarter, to 1', () => {
+    expect(scoreAxis([0.2, 0.9])).toEqual({ domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1] });
+    expect(scoreAxis([-0.548, 0.2])).toEqual({ domain: [-0.75, 1], ticks: [-0.75, -0.5, 0, 0.5, 1] });
+    expect(scoreAxis([-0.1])).toEqual({ domain: [-0.25, 1], ticks: [-0.25, 0, 0.25, 0.5, 0.75, 1] });
+    expect(scoreAxis([-3, Number.NaN])).toEqual({ domain: [-1, 1], ticks: [-1, -0.5, 0, 0.5, 1] });
+    expect(scoreAxis([])).toEqual({ domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1] });
+  });
+
+  it('asks for two reviewers before showing figures', async () => {
+    window.history.replaceState(null, '', '#/agreement');
+    const { client, calls } = setup();
+    render(<App client={client} />);
+    expect((await screen.findByTestId('agreement-choose')).textContent).toContain('Choose reviewer A and reviewer B');
+    expect(calls.some((call) => call.channel === 'review.agreement')).toBe(false);
   });
 
   it('shows kappa, the categories and the notes; opens one side by side and resolves a difference with the keyboard', async () => {

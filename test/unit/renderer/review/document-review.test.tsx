@@ -15,7 +15,11 @@ import { smallDocument } from './fixtures';
 installDomShims();
 afterEach(cleanup);
 
-function mount(backend: ReviewBackend, history = new ReviewHistory(), extra: { onNext?: (doc: ReviewDocument) => void; documentId?: string; onOpenDocument?: (id: string) => void } = {}) {
+function mount(
+  backend: ReviewBackend,
+  history = new ReviewHistory(),
+  extra: { onNext?: (doc: ReviewDocument) => void; onPrevious?: () => void; documentId?: string; onOpenDocument?: (id: string) => void } = {},
+) {
   const utils = render(
     <MantineProvider>
       <Notifications />
@@ -25,6 +29,7 @@ function mount(backend: ReviewBackend, history = new ReviewHistory(), extra: { o
         history={history}
         onBack={() => undefined}
         onNext={extra.onNext ?? (() => undefined)}
+        onPrevious={extra.onPrevious}
         onOpenDocument={extra.onOpenDocument ?? (() => undefined)}
       />
     </MantineProvider>,
@@ -200,6 +205,61 @@ describe('DocumentReview', () => {
     expect(store.get('doc-2')!.annotations.find((a) => a.text === 'aspirin')!.decision).toBe('pending');
     expect(store.get('doc-1')!.revision).toBe(1);
     expect(history.getSnapshot()).toMatchObject({ canUndo: false, canRedo: true });
+  });
+
+  it('goes back with k and ↑, opens the previous document with p, deletes with Del, and changes the type in the panel', async () => {
+    const { backend, store } = fakeBackend([smallDocument()]);
+    let previous = 0;
+    mount(backend, undefined, { onPrevious: () => (previous += 1) });
+    await screen.findByTestId('document-review');
+    const find = (text: string) => store.get('doc-1')!.annotations.find((a) => a.text === text);
+    expect(entityText()).toBe('chest pain');
+    key('j');
+    key('j');
+    expect(entityText()).toBe('left lung base');
+    key('k');
+    expect(entityText()).toBe('Mass in left lung');
+    key('ArrowDown');
+    key('ArrowUp');
+    expect(entityText()).toBe('Mass in left lung');
+    key('p');
+    expect(previous).toBe(1);
+
+    // Del on an engine entity rejects it (the engine would find it again).
+    key('Delete');
+    await waitFor(() => expect(find('Mass in left lung')?.decision).toBe('rejected'));
+
+    // The Type select changes the type within the category, and keeps the category and span.
+    key('j');
+    expect(entityText()).toBe('left lung base');
+    // c on an anatomy entity: no concept search, and a message says why.
+    key('c');
+    expect(await screen.findByText(/Anatomy entities have no concept/)).toBeTruthy();
+    expect(screen.queryByLabelText('Concept search')).toBeNull();
+    await act(async () => {
+      fireEvent.click(screen.getAllByLabelText('Type').find((element) => element instanceof HTMLInputElement)!);
+    });
+    await act(async () => {
+      fireEvent.click(await screen.findByRole('option', { name: 'DIRECTION', hidden: true }));
+    });
+    await waitFor(() => expect(find('left lung base')).toMatchObject({ category: 'ANATOMY', type: 'DIRECTION', edited: true }));
+
+    // Del on an added entity removes it.
+    const note = screen.getByTestId('note-view');
+    const segment = [...note.querySelectorAll<HTMLElement>('[data-seg]')].find((element) => element.textContent?.includes('81 mg daily'))!;
+    const start = segment.textContent!.indexOf('daily');
+    const range = document.createRange();
+    range.setStart(segment.firstChild!, start);
+    range.setEnd(segment.firstChild!, start + 5);
+    window.getSelection()!.removeAllRanges();
+    window.getSelection()!.addRange(range);
+    fireEvent.mouseUp(note);
+    await screen.findByTestId('add-entity');
+    key('e');
+    await waitFor(() => expect(find('daily')?.origin).toBe('reviewer'));
+    await waitFor(() => expect(entityText()).toBe('daily'));
+    key('Delete');
+    await waitFor(() => expect(find('daily')).toBeUndefined());
   });
 
   it('chooses a ranked candidate from the panel and shows the attributes', async () => {
