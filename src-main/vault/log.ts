@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, type FrameKeyring } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
 import { concatBytes, u32, u64 } from './crypto';
 import { readAt } from './fs-util';
 import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
@@ -61,6 +61,19 @@ export function sealBlobFrame(
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
+/** sealBlobFrame on this thread, into `out` at `at` (the frame's offset in `out`; `offset` is its position in the segment). */
+export function sealBlobFrameInto(
+  keyring: FrameKeyring,
+  bytes: Uint8Array,
+  segment: number,
+  offset: number,
+  iv: Uint8Array<ArrayBuffer>,
+  out: Uint8Array,
+  at: number,
+): number {
+  return sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv, out, at);
+}
+
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
 export interface CommitRecord {
   seq: number;
@@ -74,14 +87,17 @@ export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer
   return encodeJson(record);
 }
 
-export function sealCommitFrame(
+/** The commit frame of `encodedRecord` at `offset` of `segment`, sealed on this thread into `out` at `at`. */
+export function sealCommitFrameInto(
   keyring: FrameKeyring,
-  encodedRecord: Uint8Array<ArrayBuffer>,
+  encodedRecord: Uint8Array,
   segment: number,
   offset: number,
-  iv?: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv);
+  iv: Uint8Array<ArrayBuffer>,
+  out: Uint8Array,
+  at: number,
+): number {
+  return sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv, out, at);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {
