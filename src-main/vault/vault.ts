@@ -328,7 +328,16 @@ export class OpenVault implements Vault {
       if (this.closed) throw new VaultError('closed', 'The vault is closed');
       if (this.failure) throw this.failure;
       const staging = new Staging();
-      const result = await build(staging, this.db);
+      // The builder's lookups (a write planner's hundreds) in one read transaction: outside one, every
+      // statement is its own, and each costs sql.js' file system a lock cycle and a hot-journal check
+      // (~100 us, several times an index probe). Nothing is written in it; commit() opens its own.
+      this.db.run('BEGIN');
+      let result: T;
+      try {
+        result = await build(staging, this.db);
+      } finally {
+        this.db.run('COMMIT');
+      }
       if (staging.entries.length === 0 && staging.blobs.length === 0) return { result, tx: null };
       return { result, tx: await this.commit(staging) };
     });
