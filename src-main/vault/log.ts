@@ -61,17 +61,20 @@ export function sealBlobFrame(
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
-/** sealBlobFrame on this thread, into `out` at `at` (the frame's offset in `out`; `offset` is its position in the segment). */
-export function sealBlobFrameInto(
+/**
+ * A blob frame, or the commit frame of an encoded commit record, at `offset` of `segment`, sealed on
+ * this thread into `out` at `at` (the frame's place in the bytes to append). Returns the offset after it.
+ */
+export function sealLogFrameInto(
   keyring: FrameKeyring,
-  bytes: Uint8Array,
-  segment: number,
-  offset: number,
-  iv: Uint8Array<ArrayBuffer>,
+  kind: 'blob' | 'commit',
+  plaintext: Uint8Array,
+  place: { segment: number; offset: number; iv: Uint8Array<ArrayBuffer> },
   out: Uint8Array,
   at: number,
 ): number {
-  return sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv, out, at);
+  const header = { magic: LOG_MAGIC, kind: kind === 'blob' ? FrameKind.blob : FrameKind.commit, flags: 0 };
+  return sealFrameInto(keyring, 'log', header, plaintext, logPosition(place.segment, place.offset), place.iv, out, at);
 }
 
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
@@ -85,19 +88,6 @@ export interface CommitRecord {
 /** The commit frame's plaintext (encoded once: its length fixes the frame's before it is sealed). */
 export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer> {
   return encodeJson(record);
-}
-
-/** The commit frame of `encodedRecord` at `offset` of `segment`, sealed on this thread into `out` at `at`. */
-export function sealCommitFrameInto(
-  keyring: FrameKeyring,
-  encodedRecord: Uint8Array,
-  segment: number,
-  offset: number,
-  iv: Uint8Array<ArrayBuffer>,
-  out: Uint8Array,
-  at: number,
-): number {
-  return sealFrameInto(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv, out, at);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {

@@ -21,8 +21,7 @@ import {
   readBlobFrame,
   scanSegment,
   sealBlobFrame,
-  sealBlobFrameInto,
-  sealCommitFrameInto,
+  sealLogFrameInto,
   sealSegmentHeader,
   segmentFile,
 } from './log';
@@ -385,11 +384,11 @@ export class OpenVault implements Vault {
             appended.set(frame, at);
           }),
         );
-      } else if (sealBlobFrameInto(keyring, bytes, segment.number, pointer.offset, ivAt(i), appended, at) !== at + pointer.length) {
+      } else if (sealLogFrameInto(keyring, 'blob', bytes, { segment: segment.number, offset: pointer.offset, iv: ivAt(i) }, appended, at) !== at + pointer.length) {
         throw mispredicted();
       }
     });
-    if (sealCommitFrameInto(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length), appended, commitOffset - start) !== appended.length) {
+    if (sealLogFrameInto(keyring, 'commit', commitRecord, { segment: segment.number, offset: commitOffset, iv: ivAt(blobs.length) }, appended, commitOffset - start) !== appended.length) {
       throw mispredicted();
     }
     const sealing = Promise.all(large);
