@@ -4,7 +4,7 @@
  * wrapping. Everything goes through `globalThis.crypto.subtle` so the same code runs in Node,
  * Electron's main process and a worker thread.
  */
-import type { webcrypto } from 'node:crypto';
+import { createCipheriv, KeyObject, type webcrypto } from 'node:crypto';
 
 /** Node's WebCrypto key type (the node tsconfig has no DOM lib). */
 export type CryptoKey = webcrypto.CryptoKey;
@@ -98,6 +98,45 @@ export async function seal(
   if (iv.length !== IV_BYTES) throw new RangeError(`An IV is ${IV_BYTES} bytes`);
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key, plaintext));
   return { iv, ciphertext };
+}
+
+/** The node:crypto handle of a WebCrypto key (the same key material, never exported), made once per key. */
+const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+function keyObjectOf(key: CryptoKey): KeyObject {
+  let found = keyObjects.get(key);
+  if (!found) {
+    found = KeyObject.from(key);
+    keyObjects.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * `seal` on this thread, writing IV + ciphertext + tag into `out` at `at` (12 + plaintext + 16
+ * bytes): the same bytes WebCrypto gives for the same key, IV and AAD. For the many small frames of
+ * a commit: a WebCrypto call costs its caller ~25 us of dispatch (a job on the thread pool, a
+ * promise) whatever its size, several times the encryption of a 1 KB resource here. Returns the
+ * offset after the tag.
+ */
+export function sealInto(
+  key: CryptoKey,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  iv: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): number {
+  if (iv.length !== IV_BYTES) throw new RangeError(`An IV is ${IV_BYTES} bytes`);
+  const cipher = createCipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  out.set(iv, at);
+  let offset = at + IV_BYTES;
+  for (const part of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return offset;
 }
 
 /** Decrypts and authenticates; returns null when authentication fails (wrong key or altered bytes). */

@@ -8,7 +8,7 @@
  * frame's position (segment + offset for log frames; snapshot seq + chunk index + last flag for
  * snapshot chunks). A frame therefore cannot be moved, reordered, or spliced into another vault.
  */
-import { type CryptoKey, concatBytes, IV_BYTES, open, seal, TAG_BYTES, u32 } from './crypto';
+import { type CryptoKey, concatBytes, IV_BYTES, open, seal, sealInto, TAG_BYTES, u32 } from './crypto';
 import { crc32 } from './crc32';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -110,6 +110,26 @@ export async function sealFrame(
   const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
   const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv);
   return concatBytes([headerBytes, sealed.iv, sealed.ciphertext]);
+}
+
+/**
+ * sealFrame on this thread, written into `out` at `at` (sealedFrameLength(plaintext.length) bytes):
+ * the same frame for the same IV. Returns the offset after it.
+ */
+export function sealFrameInto(
+  keyring: FrameKeyring,
+  domain: AadDomain,
+  header: Omit<FrameHeader, 'payloadLength'>,
+  plaintext: Uint8Array,
+  position: Uint8Array,
+  iv: Uint8Array<ArrayBuffer>,
+  out: Uint8Array,
+  at: number,
+): number {
+  if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
+  const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
+  out.set(headerBytes, at);
+  return sealInto(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv, out, at + FRAME_HEADER_BYTES);
 }
 
 /**

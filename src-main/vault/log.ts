@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, type FrameKeyring } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
 import { concatBytes, u32, u64 } from './crypto';
 import { readAt } from './fs-util';
 import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
@@ -61,6 +61,22 @@ export function sealBlobFrame(
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
+/**
+ * A blob frame, or the commit frame of an encoded commit record, at `offset` of `segment`, sealed on
+ * this thread into `out` at `at` (the frame's place in the bytes to append). Returns the offset after it.
+ */
+export function sealLogFrameInto(
+  keyring: FrameKeyring,
+  kind: 'blob' | 'commit',
+  plaintext: Uint8Array,
+  place: { segment: number; offset: number; iv: Uint8Array<ArrayBuffer> },
+  out: Uint8Array,
+  at: number,
+): number {
+  const header = { magic: LOG_MAGIC, kind: kind === 'blob' ? FrameKind.blob : FrameKind.commit, flags: 0 };
+  return sealFrameInto(keyring, 'log', header, plaintext, logPosition(place.segment, place.offset), place.iv, out, at);
+}
+
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
 export interface CommitRecord {
   seq: number;
@@ -72,16 +88,6 @@ export interface CommitRecord {
 /** The commit frame's plaintext (encoded once: its length fixes the frame's before it is sealed). */
 export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer> {
   return encodeJson(record);
-}
-
-export function sealCommitFrame(
-  keyring: FrameKeyring,
-  encodedRecord: Uint8Array<ArrayBuffer>,
-  segment: number,
-  offset: number,
-  iv?: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 }, encodedRecord, logPosition(segment, offset), iv);
 }
 
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
-import { concatBytes, deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
+import { deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
 import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
@@ -21,7 +21,7 @@ import {
   readBlobFrame,
   scanSegment,
   sealBlobFrame,
-  sealCommitFrame,
+  sealLogFrameInto,
   sealSegmentHeader,
   segmentFile,
 } from './log';
@@ -42,6 +42,8 @@ import {
 export const DEFAULT_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SNAPSHOT_AFTER_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SNAPSHOT_AFTER_TRANSACTIONS = 20_000;
+/** Blobs up to this size are sealed on the committing thread; larger ones on WebCrypto's thread pool. */
+export const SYNC_SEAL_MAX_BYTES = 256 * 1024;
 
 interface Segment {
   number: number;
@@ -325,7 +327,16 @@ export class OpenVault implements Vault {
       if (this.closed) throw new VaultError('closed', 'The vault is closed');
       if (this.failure) throw this.failure;
       const staging = new Staging();
-      const result = await build(staging, this.db);
+      // The builder's lookups (a write planner's hundreds) in one read transaction: outside one, every
+      // statement is its own, and each costs sql.js' file system a lock cycle and a hot-journal check
+      // (~100 us, several times an index probe). Nothing is written in it; commit() opens its own.
+      this.db.run('BEGIN');
+      let result: T;
+      try {
+        result = await build(staging, this.db);
+      } finally {
+        this.db.run('COMMIT');
+      }
       if (staging.entries.length === 0 && staging.blobs.length === 0) return { result, tx: null };
       return { result, tx: await this.commit(staging) };
     });
@@ -335,9 +346,11 @@ export class OpenVault implements Vault {
 
   /**
    * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. A frame's
-   * length follows from its plaintext, so every position is known up front: the frames are sealed
-   * in parallel on WebCrypto's thread pool while this thread applies the index, and the IVs are
-   * drawn in one call. The frames are the same as when sealed one after the other.
+   * length follows from its plaintext, so every position is known up front and the IVs are drawn
+   * in one call. Frames up to SYNC_SEAL_MAX_BYTES are sealed on this thread straight into the bytes
+   * to append (sealInto: a WebCrypto call costs ~25 us of dispatch per frame, more than sealing a
+   * resource); larger blobs are sealed on WebCrypto's thread pool while this thread applies the
+   * index. The frames are the same either way.
    */
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
@@ -352,18 +365,35 @@ export class OpenVault implements Vault {
       offset += length;
     }
     const ivs = randomBytes(IV_BYTES * (blobs.length + 1));
-    const ivAt = (i: number) => ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES);
+    const ivAt = (i: number) => ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
     const tx: CommittedTransaction = { seq: this.lastSeq + 1, committedAt: new Date().toISOString(), entries: staging.entries, blobs, derived: staging.derived };
     const commitOffset = offset;
     const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
-    const sealing = Promise.all([
-      ...blobs.map((b, i) => sealBlobFrame(keyring, staging.blobs[i]!, segment.number, b.pointer.offset, ivAt(i))),
-      sealCommitFrame(keyring, commitRecord, segment.number, commitOffset, ivAt(blobs.length)),
-    ]);
-    // Awaited below unless the apply throws first; a seal failure then must not go unhandled.
-    sealing.catch(() => undefined);
     const commitLength = sealedFrameLength(commitRecord.length);
     const end = commitOffset + commitLength;
+    const appended = new Uint8Array(end - start);
+    const mispredicted = () => new Error('A sealed frame is not the length its plaintext predicts');
+    const large: Array<Promise<void>> = [];
+    blobs.forEach(({ pointer }, i) => {
+      const bytes = staging.blobs[i]!;
+      const at = pointer.offset - start;
+      if (bytes.length > SYNC_SEAL_MAX_BYTES) {
+        large.push(
+          sealBlobFrame(keyring, bytes, segment.number, pointer.offset, ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES)).then((frame) => {
+            if (frame.length !== pointer.length) throw mispredicted();
+            appended.set(frame, at);
+          }),
+        );
+      } else if (sealLogFrameInto(keyring, 'blob', bytes, { segment: segment.number, offset: pointer.offset, iv: ivAt(i) }, appended, at) !== at + pointer.length) {
+        throw mispredicted();
+      }
+    });
+    if (sealLogFrameInto(keyring, 'commit', commitRecord, { segment: segment.number, offset: commitOffset, iv: ivAt(blobs.length) }, appended, commitOffset - start) !== appended.length) {
+      throw mispredicted();
+    }
+    const sealing = Promise.all(large);
+    // Awaited below unless the apply throws first; a seal failure then must not go unhandled.
+    sealing.catch(() => undefined);
 
     let settle = (): void => undefined;
     this.commitInFlight = new Promise<void>((resolve) => (settle = resolve));
@@ -372,9 +402,7 @@ export class OpenVault implements Vault {
       try {
         this.options.projector.apply(this.db, tx);
         writeMeta(this.db, { lastSeq: tx.seq, segment: segment.number, offset: end, schemaVersion: this.options.projector.schemaVersion });
-        const frames = await sealing;
-        const appended = concatBytes(frames);
-        if (appended.length !== end - start) throw new Error('A sealed frame is not the length its plaintext predicts');
+        await sealing;
         await writeAll(segment.handle, appended, start);
         await segment.handle.datasync();
         this.db.run('COMMIT');

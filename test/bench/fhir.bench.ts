@@ -113,6 +113,9 @@ function writeFigures(prefix: string, tag: string, write: WriteResult, figures: 
   figures[`${prefix}_first_bundle_ms_${tag}`] = round(write.firstBundleMs, 0);
   figures[`${prefix}_write_cpu_s_${tag}`] = round(write.cpuSeconds, 1);
   figures[`${prefix}_write_resources_per_cpu_s_${tag}`] = round(write.resources / write.cpuSeconds, 0);
+  // The store's (main) thread alone: microseconds of its CPU per resource written.
+  figures[`${prefix}_write_store_thread_cpu_s_${tag}`] = round(write.storeThreadCpuSeconds, 1);
+  figures[`${prefix}_write_store_thread_us_per_resource_${tag}`] = round((write.storeThreadCpuSeconds * 1e6) / write.resources, 0);
 }
 
 function queryFigures(prefix: string, tag: string, mix: QueryMixResult, figures: Record<string, number>): void {

@@ -5,7 +5,9 @@
  * fsync work counts too; steadier than wall time on a shared machine). Run under
  * `node --import tsx`; `HEARTH_PROFILE_SIZE` (default 30000). `HEARTH_PROFILE_OUT=file.cpuprofile`
  * writes a V8 CPU profile of the main thread without the first Bundle (one-time loading), which
- * `node --cpu-prof` would include.
+ * `node --cpu-prof` would include. `HEARTH_PROFILE_PIPELINE=2` keeps two Bundles in flight with the
+ * write-prep worker (as bench:fhir does), so the profile is the store thread's share alone; the
+ * store (main) thread's own CPU time is printed as well.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -14,30 +16,60 @@ import path from 'node:path';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../src-main/fhir/rest/handler';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
+import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { createVault } from '../../src-main/vault';
 import { corpusBundles } from '../bench/fhir/corpus';
+import { mainThreadCpuSeconds } from '../bench/fhir/measure';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
 const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
-const repo = createVaultRepository(vault);
+const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
+let pool: WritePrepPool | undefined;
+if (depth > 1) {
+  pool = new WritePrepPool();
+  pool.start();
+  while (!pool.ready) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+const repo = createVaultRepository(vault, pool ? { preparer: pool } : {});
 let written = 0;
 let ms = 0;
 let cpuMicros = 0;
+let threadSeconds = 0;
 let first = true;
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
-for (const bundle of corpusBundles(size, 500)) {
-  const body = JSON.stringify(bundle);
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
+const post = async (body: string) => {
   const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body }, { baseUrl: 'http://x/fhir' });
   if (response.status !== 200) throw new Error(String(response.status));
+};
+// Bundles are generated in bursts outside the timed windows (as bench:fhir does), `depth` in flight.
+const bundles = corpusBundles(size, 500)[Symbol.iterator]();
+for (;;) {
+  const burst: string[] = [];
+  let entries = 0;
+  for (let i = 0; i < (first ? 1 : 20); i++) {
+    const next = bundles.next();
+    if (next.done) break;
+    burst.push(JSON.stringify(next.value));
+    entries += next.value.entry?.length ?? 0;
+  }
+  if (burst.length === 0) break;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const threadBefore = mainThreadCpuSeconds();
+  const window: Array<Promise<void>> = [];
+  for (const body of burst) {
+    window.push(post(body));
+    if (window.length >= depth) await window.shift();
+  }
+  for (const writing of window) await writing;
   const cpu = process.cpuUsage(cpuBefore);
   if (!first) {
     ms += performance.now() - started;
     cpuMicros += cpu.user + cpu.system;
-    written += bundle.entry?.length ?? 0;
+    threadSeconds += mainThreadCpuSeconds() - threadBefore;
+    written += entries;
   }
   if (first && session) {
     session.connect();
@@ -55,7 +87,9 @@ if (session && profileOut) {
 const cpuSeconds = cpuMicros / 1e6;
 console.log(
   `${written} resources in ${ms.toFixed(0)} ms: ${(written / (ms / 1000)).toFixed(0)}/s; ` +
-    `${((cpuSeconds * 10000) / written).toFixed(2)} CPU-s per 10k (${(written / cpuSeconds).toFixed(0)} per CPU-second) (first bundle excluded)`,
+    `${((cpuSeconds * 10000) / written).toFixed(2)} CPU-s per 10k (${(written / cpuSeconds).toFixed(0)} per CPU-second); ` +
+    `store thread ${((threadSeconds * 1e6) / written).toFixed(0)} us CPU per resource; ${depth} in flight; load ${os.loadavg()[0]!.toFixed(1)} (first bundle excluded)`,
 );
+await pool?.close();
 await vault.close();
 fs.rmSync(dir, { recursive: true, force: true });

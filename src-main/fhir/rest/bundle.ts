@@ -31,7 +31,11 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function processBundle(ctx: RestContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
   const bundle = parseResourceBody(request, 'Bundle') as Bundle;
-  if (bundle.type === 'batch') return batch(ctx, request, bundle, dispatch);
+  if (bundle.type === 'batch') {
+    // Entry by entry: later write requests wait for the whole batch, not just its first write.
+    ctx.holdTurn?.();
+    return batch(ctx, request, bundle, dispatch);
+  }
   if (bundle.type === 'transaction') return transaction(ctx, request, bundle, dispatch);
   throw fhirError('invalid', 'Only batch and transaction Bundles can be POSTed to the base (http.html#transaction)', 400, ['Bundle.type']);
 }

@@ -27,7 +27,7 @@
  * "Internal server error").
  */
 import { fhirError } from '../outcome-error';
-import type { ResourceRepository } from '../repository';
+import type { ResourceRepository, VersionScanOptions } from '../repository';
 import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
@@ -72,18 +72,79 @@ function assertType(type: string): void {
 }
 
 /**
- * Writes through this handler run one at a time per repository: a conditional interaction's
- * search and its write then see no other REST write in between (http.html#ccreate asks servers to
- * avoid duplicate creates). Reads are not held up. Writers outside the handler (an import in the
- * same process) are not covered.
+ * Writes through this handler keep their arrival order per repository, and a write request sees the
+ * writes of every write request before it: a conditional interaction's search and its write see no
+ * other REST write in between (http.html#ccreate asks servers to avoid duplicate creates). Reads
+ * (GET) are not held up. Writers outside the handler (an import in the same process) are not covered.
+ *
+ * A write request's turn ends as soon as it has handed its one write to the repository, which
+ * commits in call order and prepares the next batch while one commits (fhir-repository.ts): a
+ * loader's next transaction Bundle is validated and indexed off the store's thread meanwhile. A
+ * batch Bundle writes entry by entry, so it keeps its turn until it is answered (holdTurn). Any
+ * read a write request makes waits until every earlier write request is answered.
  */
-const writeQueues = new WeakMap<ResourceRepository, Promise<unknown>>();
+interface WriteLane {
+  /** Resolves when the latest write request's turn ends. */
+  turn: Promise<void>;
+  /** Resolves when every write request so far is answered. */
+  answered: Promise<void>;
+}
 
-function serialized<T>(repo: ResourceRepository, task: () => Promise<T>): Promise<T> {
-  const previous = writeQueues.get(repo) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  writeQueues.set(repo, run.catch(() => undefined));
-  return run;
+const writeLanes = new WeakMap<ResourceRepository, WriteLane>();
+
+function serialized<T>(repo: ResourceRepository, task: (ctx: Pick<RestContext, 'repo' | 'holdTurn'>) => Promise<T>): Promise<T> {
+  const lane = writeLanes.get(repo) ?? { turn: Promise.resolve(), answered: Promise.resolve() };
+  let endTurn = (): void => undefined;
+  const turn = new Promise<void>((resolve) => (endTurn = resolve));
+  let answer = (): void => undefined;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  const earlier = lane.answered;
+  writeLanes.set(repo, { turn, answered: Promise.all([earlier, answered]).then(() => undefined) });
+  let holding = false;
+  const ordered = orderedRepository(repo, earlier, () => {
+    if (!holding) endTurn();
+  });
+  const run = lane.turn.then(() => task({ repo: ordered, holdTurn: () => (holding = true) }));
+  return run.finally(() => {
+    endTurn();
+    answer();
+  });
+}
+
+/**
+ * The repository as one write request sees it: writes go straight through and end the request's
+ * turn once issued (`issued`); everything else first waits for the earlier write requests.
+ */
+function orderedRepository(repo: ResourceRepository, earlier: Promise<void>, issued: () => void): ResourceRepository {
+  const write = <R>(start: () => Promise<R>): Promise<R> => {
+    try {
+      return start();
+    } finally {
+      issued();
+    }
+  };
+  const after = async <R>(read: () => Promise<R>): Promise<R> => {
+    await earlier;
+    return read();
+  };
+  const scanVersions = repo.scanVersions?.bind(repo);
+  return {
+    types: () => repo.types(),
+    create: (resource) => write(() => repo.create(resource)),
+    update: (resource, options) => write(() => repo.update(resource, options)),
+    delete: (resourceType, id) => write(() => repo.delete(resourceType, id)),
+    writeBatch: (ops, options) => write(() => repo.writeBatch(ops, options)),
+    read: (resourceType, id) => after(() => repo.read(resourceType, id)),
+    vread: (resourceType, id, versionId) => after(() => repo.vread(resourceType, id, versionId)),
+    history: (resourceType, id) => after(() => repo.history(resourceType, id)),
+    typeHistory: (resourceType, options) => after(() => repo.typeHistory(resourceType, options)),
+    systemHistory: (options) => after(() => repo.systemHistory(options)),
+    counts: () => after(() => repo.counts()),
+    list: (resourceType, options) => after(() => repo.list(resourceType, options)),
+    search: (resourceType, params, options) => after(() => repo.search(resourceType, params, options)),
+    scan: (resourceType, options) => after(() => repo.scan(resourceType, options)),
+    ...(scanVersions ? { scanVersions: (resourceType: string, options: VersionScanOptions) => after(() => scanVersions(resourceType, options)) } : {}),
+  };
 }
 
 /** Handles one FHIR REST request. Never throws: failures are OperationOutcome responses. */
@@ -95,7 +156,7 @@ export async function handleFhirRequest(repo: ResourceRepository, request: FhirR
     format = negotiateFormat(request, queryOf(request.query));
     const jsonRequest = xmlBodyAsJson(request);
     const method = request.method.toUpperCase();
-    const response = method === 'GET' || method === 'HEAD' ? await route(ctx, jsonRequest) : await serialized(repo, () => route(ctx, jsonRequest));
+    const response = method === 'GET' || method === 'HEAD' ? await route(ctx, jsonRequest) : await serialized(repo, (ordered) => route({ ...ctx, ...ordered }, jsonRequest));
     return format === 'xml' ? { ...response, format } : response;
   } catch (e) {
     const response = errorResponse(e);

@@ -30,6 +30,11 @@ import { FHIR_JSON, JSON_PATCH, type FhirRequest, type FhirResponse, type FhirRe
 export interface RestContext {
   repo: ResourceRepository;
   options: FhirRestOptions;
+  /**
+   * A write request that writes more than once (a batch Bundle) calls this first: its turn then lasts
+   * until it is answered, instead of ending at its first write (handler.ts, `serialized`).
+   */
+  holdTurn?: () => void;
 }
 
 /** Parameters that shape the HTTP answer rather than select resources (http.html#parameters). */

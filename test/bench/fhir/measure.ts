@@ -20,6 +20,22 @@ export function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
+/**
+ * CPU seconds (user + system) of this thread alone: the store's thread in the benchmarks (the main
+ * thread), apart from the write-prep worker and the thread pool that process.cpuUsage also counts.
+ * Linux only (/proc/self/task/<pid>/stat, clock ticks of 10 ms); NaN elsewhere.
+ */
+export function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 14th field overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The commit a run measured: HEARTH_BENCH_COMMIT when run from a `git archive` export, else the checkout's HEAD. */
 export function benchCommit(): { commit: string; dirty: boolean } {
   if (process.env.HEARTH_BENCH_COMMIT) return { commit: process.env.HEARTH_BENCH_COMMIT, dirty: false };

@@ -4,7 +4,7 @@
  * whole mix in order, so every query sees the same cache state).
  */
 import type { BenchQuery } from './queries';
-import { type LatencySummary, type PhasePeak, summarize } from './measure';
+import { type LatencySummary, mainThreadCpuSeconds, type PhasePeak, summarize } from './measure';
 
 export interface WriteResult {
   resources: number;
@@ -18,6 +18,8 @@ export interface WriteResult {
   steadyResourcesPerSecond: number;
   /** Process CPU time (user + system) spent in the store: on a shared machine, wall time is not all ours. */
   cpuSeconds: number;
+  /** CPU time of the store's thread alone (the main thread; the write-prep worker and thread pool excluded). */
+  storeThreadCpuSeconds: number;
 }
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
@@ -53,6 +55,7 @@ async function writeBundlesPipelined(
   const iterator = bundles()[Symbol.iterator]();
   let storeMs = 0;
   let cpuSeconds = 0;
+  let storeThreadCpuSeconds = 0;
   let resources = 0;
   let count = 0;
   let firstBundleMs = 0;
@@ -66,6 +69,7 @@ async function writeBundlesPipelined(
     }
     if (burst.length === 0) break;
     const cpuStart = process.cpuUsage();
+    const threadStart = mainThreadCpuSeconds();
     const started = performance.now();
     const window: Array<Promise<void>> = [];
     for (const { body, entries } of burst) {
@@ -78,6 +82,7 @@ async function writeBundlesPipelined(
     for (const writing of window) await writing;
     const elapsed = performance.now() - started;
     cpuSeconds += cpuSecondsSince(cpuStart);
+    storeThreadCpuSeconds += mainThreadCpuSeconds() - threadStart;
     const entries = burst.reduce((total, b) => total + b.entries, 0);
     if (first) {
       firstBundleMs = elapsed;
@@ -90,11 +95,11 @@ async function writeBundlesPipelined(
     process.stdout.write(`    ${resources.toLocaleString('en-US')} / ${size.toLocaleString('en-US')} (${Math.round(resources / (storeMs / 1000))}/s)\r`);
   }
   process.stdout.write('\n');
-  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds });
+  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds, storeThreadCpuSeconds });
 }
 
 /** The figures of a write phase, from its running totals (serial and pipelined loops alike). */
-function writeResult(t: { storeMs: number; firstBundleMs: number; resources: number; count: number; firstEntries: number; cpuSeconds: number }): WriteResult {
+function writeResult(t: { storeMs: number; firstBundleMs: number; resources: number; count: number; firstEntries: number; cpuSeconds: number; storeThreadCpuSeconds: number }): WriteResult {
   const seconds = t.storeMs / 1000;
   const steadySeconds = (t.storeMs - t.firstBundleMs) / 1000;
   return {
@@ -105,6 +110,7 @@ function writeResult(t: { storeMs: number; firstBundleMs: number; resources: num
     firstBundleMs: t.firstBundleMs,
     steadyResourcesPerSecond: steadySeconds > 0 ? (t.resources - t.firstEntries) / steadySeconds : Number.NaN,
     cpuSeconds: t.cpuSeconds,
+    storeThreadCpuSeconds: t.storeThreadCpuSeconds,
   };
 }
 
@@ -122,12 +128,15 @@ export async function writeBundles(
   let count = 0;
   let firstEntries = 0;
   let cpuSeconds = 0;
+  let storeThreadCpuSeconds = 0;
   for (const { body, entries } of bundles()) {
     const cpuStart = process.cpuUsage();
+    const threadStart = mainThreadCpuSeconds();
     const started = performance.now();
     await write(body, entries);
     const elapsed = performance.now() - started;
     cpuSeconds += cpuSecondsSince(cpuStart);
+    storeThreadCpuSeconds += mainThreadCpuSeconds() - threadStart;
     if (count === 0) {
       firstBundleMs = elapsed;
       firstEntries = entries;
@@ -139,7 +148,7 @@ export async function writeBundles(
     if (count % 20 === 0) process.stdout.write(`    ${resources.toLocaleString('en-US')} / ${size.toLocaleString('en-US')} (${Math.round(resources / (storeMs / 1000))}/s)\r`);
   }
   process.stdout.write('\n');
-  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds });
+  return writeResult({ storeMs, firstBundleMs, resources, count, firstEntries, cpuSeconds, storeThreadCpuSeconds });
 }
 
 export interface QueryOutcome {
