@@ -109,7 +109,7 @@ describe('runImport over the memory repository', () => {
     expect(again).toMatchObject({ created: 0, unchanged: 3, failed: 2 });
   });
 
-  it('stops between chunks when cancelled; what was committed stays', async () => {
+  it('stops between chunks when cancelled; what was committed stays, and a re-run resumes (skips it, no new version)', async () => {
     const repo = new MemoryRepository();
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } }));
     const controller = new AbortController();
@@ -128,6 +128,11 @@ describe('runImport over the memory repository', () => {
     expect(result.created).toBe(20);
     expect(seen).toEqual([10, 20]);
     expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 20 }]);
+    // Re-running the interrupted import resumes: what is in is skipped (no new version), the rest is created.
+    const rerun = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'many.ndjson', text: lines.join('\n') }], chunkSize: 10 });
+    expect(rerun).toMatchObject({ cancelled: false, created: 30, unchanged: 20, updated: 0, failed: 0 });
+    expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 50 }]);
+    expect((await repo.read('Basic', 'b0')).meta?.versionId).toBe('1');
   });
 
   it.skipIf(!existsSync(syntheaDir))('imports a Synthea transaction bundle with every reference resolved', async () => {
