@@ -151,6 +151,29 @@ describe('runImport over the memory repository', () => {
     expect(await repo.read('Organization', 'ss-org')).toMatchObject({ name: 'O' });
   });
 
+  it('skips the resource-less entries of a response Bundle (nothing to import, no error); other Bundles still report them', async () => {
+    const repo = new MemoryRepository();
+    const response = {
+      resourceType: 'Bundle',
+      type: 'batch-response',
+      entry: [
+        { response: { status: '200 OK' } },
+        { resource: { resourceType: 'Patient', id: 'in-response' }, response: { status: '201 Created' } },
+        { response: { status: '204 No Content' } },
+      ],
+    };
+    const result = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'response.json', text: JSON.stringify(response) }] });
+    expect(result.errors).toEqual([]);
+    expect(result).toMatchObject({ created: 1, failed: 0 });
+    expect(await repo.read('Patient', 'in-response')).toBeTruthy();
+    // A collection entry without a resource is still an error (it should have carried one).
+    const collection = await runImport({
+      repository: repo,
+      sources: [{ kind: 'text', name: 'collection.json', text: JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:x' }] }) }],
+    });
+    expect(collection.errors.map((e) => e.message)).toEqual(['Bundle entry has no resource']);
+  });
+
   it('stops between chunks when cancelled; what was committed stays, and a re-run resumes (skips it, no new version)', async () => {
     const repo = new MemoryRepository();
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } }));
