@@ -2,7 +2,7 @@
  * Search requests (https://hl7.org/fhir/R4/search.html) parsed into index filters: every R4
  * parameter of type string, token, reference, date, number, quantity and uri (with their
  * modifiers and prefixes, search/conditions.ts), composite (search/composite.ts), `near`
- * (search/near.ts), `:above`/`:below` on circular references (search/hierarchy.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
+ * (search/near.ts), `:above`/`:below` on references (search/hierarchy.ts), `_id` as a token and `_lastUpdated` as a date (search/builtin.ts), `_text` and
  * `_content`, `_sort`, `_count`, `_offset`, `_total`, `_summary` (true, text, data, count) and
  * `_elements`. Anything else is refused with
  * a `not-supported` outcome (a warning under lenient handling): never silently ignored.

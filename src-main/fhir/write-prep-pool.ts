@@ -31,10 +31,12 @@ export class WritePrepPool implements WritePreparer {
     this.state = 'starting';
     try {
       const worker = startWorkerScript(this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url));
-      worker.unref();
       worker.on('message', (message: PrepWorkerToPool) => this.receive(message));
       worker.on('error', () => this.fail());
       worker.on('exit', () => this.fail());
+      // After the listeners: adding a 'message' listener refs the worker's port again (Node 20), and
+      // a `hearth import` of more than one chunk then never exited after its summary.
+      worker.unref();
       this.worker = worker;
     } catch {
       this.state = 'failed';

@@ -94,6 +94,8 @@ function isError(value: Resource | ImportRecordError): value is ImportRecordErro
   return 'outcome' in value && 'line' in value;
 }
 
+const RESPONSE_BUNDLES: ReadonlySet<string> = new Set(['batch-response', 'transaction-response']);
+
 export function planFile(file: SourceFile): FilePlan {
   const kind = file.bundleType === 'transaction' || file.bundleType === 'batch' ? file.bundleType : 'plain';
   const plan: FilePlan = { atomic: kind === 'transaction', writes: [], conditional: [], errors: [] };
@@ -122,6 +124,8 @@ export function planFile(file: SourceFile): FilePlan {
       plan.errors.push(errorFor(file, record, `request.method ${shownResourceType(method) ?? '(unreadable)'} is not supported on import`, undefined, 'not-supported'));
       continue;
     }
+    // A batch-response or transaction-response entry may carry only its `response` (bundle.html): nothing to store.
+    if (record.resource === undefined && kind === 'plain' && RESPONSE_BUNDLES.has(file.bundleType ?? '')) continue;
     if (record.resource === undefined) {
       plan.errors.push(errorFor(file, record, 'Bundle entry has no resource', undefined, 'structure'));
       continue;

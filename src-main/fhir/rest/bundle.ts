@@ -31,6 +31,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function processBundle(ctx: RestContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
   const bundle = parseResourceBody(request, 'Bundle') as Bundle;
+  assertEntryShape(bundle);
   if (bundle.type === 'batch') {
     // Entry by entry: later write requests wait for the whole batch, not just its first write.
     ctx.holdTurn?.();
@@ -38,6 +39,26 @@ export async function processBundle(ctx: RestContext, request: FhirRequest, disp
   }
   if (bundle.type === 'transaction') return transaction(ctx, request, bundle, dispatch);
   throw fhirError('invalid', 'Only batch and transaction Bundles can be POSTed to the base (http.html#transaction)', 400, ['Bundle.type']);
+}
+
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The envelope the code below relies on (bundle.html: entry 0..*, each a BackboneElement with
+ * fullUrl a uri, resource a Resource, request a BackboneElement): anything else is a 400 naming
+ * the element, never a TypeError (a 500) further down.
+ */
+function assertEntryShape(bundle: Bundle): void {
+  const entries: unknown = bundle.entry;
+  if (entries === undefined) return;
+  if (!Array.isArray(entries)) throw fhirError('structure', 'Bundle.entry must be an array of entries', 400, ['Bundle.entry']);
+  for (const [index, entry] of (entries as unknown[]).entries()) {
+    if (!isObject(entry)) throw fhirError('structure', 'An entry must be a JSON object', 400, [`Bundle.entry[${index}]`]);
+    const { fullUrl, resource, request } = entry as Record<string, unknown>;
+    if (fullUrl !== undefined && typeof fullUrl !== 'string') throw fhirError('structure', 'fullUrl must be a string (a uri)', 400, [`Bundle.entry[${index}].fullUrl`]);
+    if (resource !== undefined && !isObject(resource)) throw fhirError('structure', 'resource must be a JSON object (a FHIR resource)', 400, [`Bundle.entry[${index}].resource`]);
+    if (request !== undefined && !isObject(request)) throw fhirError('structure', 'request must be a JSON object', 400, [`Bundle.entry[${index}].request`]);
+  }
 }
 
 interface EntryTarget {

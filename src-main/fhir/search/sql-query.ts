@@ -167,8 +167,9 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
     case 'hierarchy':
       return hierarchyRids(
         filter,
-        () => paramIdSql(resourceType, filter.param, params),
-        () => typeIdSql(resourceType, params),
+        resourceType,
+        (type, code) => paramIdSql(type, code, params),
+        (type) => typeIdSql(type, params),
         params,
       );
     case 'terminology':

@@ -90,6 +90,10 @@ describe('hearth CLI', () => {
     expect(searchset.total).toBe(4);
     expect(searchset.entry).toHaveLength(2);
     expect(searchset.link?.find((l) => l.relation === 'next')?.url).toBe('Observation?_total=accurate&_count=2&_offset=2');
+    // issue 3 §4: with _summary=count, a Bundle whose total is the count (and no entries).
+    const count = JSON.parse((await inProcess(['search', vault, 'Observation?_summary=count'], pass)).stdout) as Bundle;
+    expect(count).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 4 });
+    expect(count.entry ?? []).toHaveLength(0);
   });
 
   it('answers expected errors with one line and a non-zero exit', async () => {

@@ -355,6 +355,16 @@ describe('FHIR REST handler: bad input is a 4xx with an OperationOutcome', () =>
     ['an unknown path', { method: 'GET', path: '/Patient/1/_history/1/extra' }, 404],
     ['broken percent-encoding', { method: 'GET', path: '/Patient/%E0%A4%A' }, 400],
     ['an invalid resource', { method: 'POST', path: '/Patient', headers: JSON_HEADERS, body: '{"resourceType":"Patient","gender":"nonsense"}' }, 400],
+    ['a transaction whose entry is not an array', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{"resourceType":"Bundle","type":"transaction","entry":"x"}' }, 400],
+    ['a batch with a null entry', { method: 'POST', path: '/', headers: JSON_HEADERS, body: '{"resourceType":"Bundle","type":"batch","entry":[null]}' }, 400],
+    ['a transaction entry whose fullUrl is a number', {
+      method: 'POST', path: '/', headers: JSON_HEADERS,
+      body: '{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":7,"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]}',
+    }, 400],
+    ['a batch entry whose resource is a string', {
+      method: 'POST', path: '/', headers: JSON_HEADERS,
+      body: '{"resourceType":"Bundle","type":"batch","entry":[{"resource":"x","request":{"method":"POST","url":"Patient"}}]}',
+    }, 400],
   ] satisfies Array<[string, FhirRequest, number]>)('%s', async (_name, request, status) => {
     const response = await call(request);
     expect(response.status).toBe(status);

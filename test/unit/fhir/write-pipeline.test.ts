@@ -124,14 +124,19 @@ describe('pipelined writeBatch', () => {
     await vault.close();
   });
 
-  it('prepares on the write-prep worker thread, and falls back to this thread when it is gone', async () => {
+  it('prepares on the write-prep worker thread, never keeps the process alive while idle, and falls back to this thread when it is gone', async () => {
+    // What keeps this process alive: an idle pool must add nothing (else `hearth import` never exits).
+    const referenced = (): string[] => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker');
+    const before = referenced();
     const pool = new WritePrepPool();
     pool.start();
     const inputs: PrepareInput[] = corpus.slice(0, 70).map((resource) => ({ resource, kind: 'update', id: resource.id! }));
     const deadline = Date.now() + 60_000;
     while (!pool.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(referenced()).toEqual(before);
     const results = await pool.prepare(inputs);
     expect(results).toEqual(inputs.map((input) => prepareWrite(input, true)));
+    expect(referenced()).toEqual(before);
     await pool.close();
     expect(pool.prepare(inputs)).toBeNull();
     const vault = await createVault(path.join(temp.dir, 'closed-pool'), PASSPHRASE, fast);

@@ -109,7 +109,72 @@ describe('runImport over the memory repository', () => {
     expect(again).toMatchObject({ created: 0, unchanged: 3, failed: 2 });
   });
 
-  it('stops between chunks when cancelled; what was committed stays', async () => {
+  it('stores the resources of document and searchset Bundles, their urn:uuid references rewritten (issue 4 §2)', async () => {
+    const repo = new MemoryRepository();
+    const patientUrl = 'urn:uuid:0b6f1a4e-2f4c-4f1e-9a53-5c1d7c1f0a01';
+    const document = {
+      resourceType: 'Bundle',
+      type: 'document',
+      identifier: { system: 'urn:ietf:rfc:3986', value: 'urn:uuid:0b6f1a4e-2f4c-4f1e-9a53-5c1d7c1f0a09' },
+      timestamp: '2024-01-02T03:04:05Z',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0b6f1a4e-2f4c-4f1e-9a53-5c1d7c1f0a02',
+          resource: { resourceType: 'Composition', status: 'final', type: { text: 'Discharge summary' }, date: '2024-01-02', title: 'Discharge', author: [{ display: 'Dr A' }], subject: { reference: patientUrl } },
+        },
+        { fullUrl: patientUrl, resource: { resourceType: 'Patient', name: [{ family: 'Doc' }] } },
+      ],
+    };
+    const searchset = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: 1,
+      entry: [
+        { fullUrl: 'http://elsewhere.example/fhir/Patient/ss-1', resource: { resourceType: 'Patient', id: 'ss-1' }, search: { mode: 'match' } },
+        { fullUrl: 'http://elsewhere.example/fhir/Organization/ss-org', resource: { resourceType: 'Organization', id: 'ss-org', name: 'O' }, search: { mode: 'include' } },
+      ],
+    };
+    const result = await runImport({
+      repository: repo,
+      sources: [
+        { kind: 'text', name: 'document.json', text: JSON.stringify(document) },
+        { kind: 'text', name: 'searchset.json', text: JSON.stringify(searchset) },
+      ],
+    });
+    expect(result).toMatchObject({ created: 4, failed: 0 });
+    expect(result.errors).toEqual([]);
+    const composition = (await repo.search('Composition', [])).entry?.[0]?.resource as { subject?: { reference?: string } };
+    const patientId = composition.subject?.reference?.replace(/^Patient\//, '') ?? '';
+    expect(composition.subject?.reference).toMatch(/^Patient\/[0-9a-f-]{36}$/);
+    expect(await repo.read('Patient', patientId)).toMatchObject({ name: [{ family: 'Doc' }] });
+    expect(await repo.read('Patient', 'ss-1')).toBeTruthy();
+    expect(await repo.read('Organization', 'ss-org')).toMatchObject({ name: 'O' });
+  });
+
+  it('skips the resource-less entries of a response Bundle (nothing to import, no error); other Bundles still report them', async () => {
+    const repo = new MemoryRepository();
+    const response = {
+      resourceType: 'Bundle',
+      type: 'batch-response',
+      entry: [
+        { response: { status: '200 OK' } },
+        { resource: { resourceType: 'Patient', id: 'in-response' }, response: { status: '201 Created' } },
+        { response: { status: '204 No Content' } },
+      ],
+    };
+    const result = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'response.json', text: JSON.stringify(response) }] });
+    expect(result.errors).toEqual([]);
+    expect(result).toMatchObject({ created: 1, failed: 0 });
+    expect(await repo.read('Patient', 'in-response')).toBeTruthy();
+    // A collection entry without a resource is still an error (it should have carried one).
+    const collection = await runImport({
+      repository: repo,
+      sources: [{ kind: 'text', name: 'collection.json', text: JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:x' }] }) }],
+    });
+    expect(collection.errors.map((e) => e.message)).toEqual(['Bundle entry has no resource']);
+  });
+
+  it('stops between chunks when cancelled; what was committed stays, and a re-run resumes (skips it, no new version)', async () => {
     const repo = new MemoryRepository();
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } }));
     const controller = new AbortController();
@@ -128,6 +193,11 @@ describe('runImport over the memory repository', () => {
     expect(result.created).toBe(20);
     expect(seen).toEqual([10, 20]);
     expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 20 }]);
+    // Re-running the interrupted import resumes: what is in is skipped (no new version), the rest is created.
+    const rerun = await runImport({ repository: repo, sources: [{ kind: 'text', name: 'many.ndjson', text: lines.join('\n') }], chunkSize: 10 });
+    expect(rerun).toMatchObject({ cancelled: false, created: 30, unchanged: 20, updated: 0, failed: 0 });
+    expect(await repo.counts()).toEqual([{ resourceType: 'Basic', count: 50 }]);
+    expect((await repo.read('Basic', 'b0')).meta?.versionId).toBe('1');
   });
 
   it.skipIf(!existsSync(syntheaDir))('imports a Synthea transaction bundle with every reference resolved', async () => {
