@@ -10,58 +10,94 @@
  *   parse       the worker's JSON.parse of that text
  *   prepare     prepareWrite(…, rows) as the worker runs it, split into: validate (writeProblems),
  *               hash (contentHash), template + extract (the rest of prepareWrite)
- *   clone       the results' structured clone both ways (v8.serialize + deserialize, per batch of
- *               500: what postMessage does)
+ *   send        the worker's side of sending a batch of 500: packing the rows (search/packed-rows.ts)
+ *               and serialising the message (v8.serialize, as postMessage does; the packed numbers'
+ *               buffer is transferred, not serialised)
+ *   receive     the store thread's side: deserialising the message and unpacking the rows
  *
- * Run: `node --import tsx test/tools/prep-profile.ts`; `HEARTH_PROFILE_SIZE` (default 30000),
+ *   pool        the same batches through the real WritePrepPool and its worker thread (CPU of
+ *               both threads)
+ *
+ * Then one more worker pass (parse, prepare, pack) under the V8 CPU profiler: the share of its
+ * samples in the garbage collector, and the functions with the most self time.
+ *
+ * Run: `node --import tsx test/tools/prep-profile.ts` (the worker thread runs the TypeScript
+ * source through tsx); `HEARTH_PROFILE_SIZE` (default 30000),
  * `HEARTH_PROFILE_ROUNDS` (default 3; the best round per phase is printed),
- * `HEARTH_PROFILE_OUT=file.cpuprofile` writes a V8 CPU profile of one more prepare pass.
+ * `HEARTH_PROFILE_OUT=file.cpuprofile` also writes the profile.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
-import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { Resource } from '@medplum/fhirtypes';
 import { contentHash } from '../../src-main/fhir/content-hash';
 import { prepareWrite, type PreparedWrite } from '../../src-main/fhir/write-prep';
+import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { writeProblems } from '../../src-main/fhir/validation';
 import { corpusResources } from '../bench/fhir/corpus';
+import { packRows, unpackRows, type PackedRows } from '../../src-main/fhir/search/packed-rows';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 3);
 const BATCH = 500;
 
-const resources = [...corpusResources(size)];
+const resources: Resource[] = [...corpusResources(size)];
 // One-time loading (definitions, compiled validator, extraction plans) outside the measurement.
 for (const resource of resources.slice(0, 2000)) prepareWrite({ resource, kind: 'update', id: resource.id! }, true);
 
-let gcMs = 0;
-const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMs += entry.duration;
-});
-observer.observe({ entryTypes: ['gc'] });
-
-interface Phase {
-  cpuUs: number;
-  gcMs: number;
-}
-
-/** CPU and GC time of `run` (GC entries are delivered asynchronously: waits a turn for them). */
-async function phase(run: () => void): Promise<Phase> {
+/** CPU microseconds of `run`. */
+async function phase(run: () => void): Promise<number> {
   await new Promise((resolve) => setImmediate(resolve));
-  const gcBefore = gcMs;
   const before = process.cpuUsage();
   run();
   const cpu = process.cpuUsage(before);
-  await new Promise((resolve) => setImmediate(resolve));
-  return { cpuUs: cpu.user + cpu.system, gcMs: gcMs - gcBefore };
+  return cpu.user + cpu.system;
 }
 
-const best = new Map<string, Phase>();
-function keep(name: string, measured: Phase): void {
+const best = new Map<string, number>();
+function keep(name: string, cpuUs: number): void {
   const previous = best.get(name);
-  if (!previous || measured.cpuUs < previous.cpuUs) best.set(name, measured);
+  if (previous === undefined || cpuUs < previous) best.set(name, cpuUs);
+}
+
+/** The worker's side of write-prep-worker.ts's reply, per batch (the results keep their rows). */
+function sendAll(results: readonly PreparedWrite[]): Array<{ bytes: Buffer; values: Float64Array }> {
+  const out: Array<{ bytes: Buffer; values: Float64Array }> = [];
+  for (let i = 0; i < results.length; i += BATCH) {
+    const batch = results.slice(i, i + BATCH);
+    const packed = packRows(batch.map((r) => r.rows));
+    const bare = batch.map(({ rows: _rows, ...rest }) => rest);
+    out.push({ bytes: v8.serialize({ kind: 'result', id: i, results: bare, packed: { strings: packed.strings } }), values: packed.values });
+  }
+  return out;
+}
+
+/** The pool's side (write-prep-pool.ts): the message, then the rows unpacked into the results. */
+function receive(message: { bytes: Buffer; values: Float64Array }): PreparedWrite[] {
+  const data = v8.deserialize(message.bytes) as { results: PreparedWrite[]; packed: Omit<PackedRows, 'values'> };
+  const rows = unpackRows({ strings: data.packed.strings, values: message.values });
+  data.results.forEach((result, i) => {
+    const itemRows = rows[i];
+    if (itemRows) result.rows = itemRows;
+  });
+  return data.results;
+}
+
+/**
+ * What the worker does with the batches' texts; `serialize`: the message too (v8.serialize's
+ * Buffers are memory outside the heap, which postMessage's copy is not: under the profiler they
+ * would add collections the worker does not have).
+ */
+function workerPass(texts: readonly string[], serialize: boolean): void {
+  for (let i = 0; i < texts.length; i += BATCH) {
+    const batch = texts.slice(i, i + BATCH).map((t) => {
+      const r = JSON.parse(t) as Resource;
+      return prepareWrite({ resource: r, kind: 'update', id: r.id! }, true);
+    });
+    if (serialize) checksum += sendAll(batch).length;
+    else checksum += packRows(batch.map((r) => r.rows)).values.length;
+  }
 }
 
 let checksum = 0;
@@ -78,48 +114,73 @@ for (let round = 0; round < rounds; round++) {
   }));
   let results: PreparedWrite[] = [];
   keep('prepare (all)', await phase(() => (results = parsed.map((r) => prepareWrite({ resource: r, kind: 'update', id: r.id! }, true)))));
-  keep('clone', await phase(() => {
-    for (let i = 0; i < results.length; i += BATCH) {
-      const copy = v8.deserialize(v8.serialize(results.slice(i, i + BATCH))) as unknown[];
-      checksum += copy.length;
-    }
+  let messages: Array<{ bytes: Buffer; values: Float64Array }> = [];
+  keep('send', await phase(() => (messages = sendAll(results))));
+  keep('receive', await phase(() => {
+    for (const message of messages) checksum += receive(message).length;
   }));
-  keep('worker total (parse + prepare + clone)', await phase(() => {
-    for (let i = 0; i < texts.length; i += BATCH) {
-      const batch = texts.slice(i, i + BATCH).map((t) => {
-        const r = JSON.parse(t) as Resource;
-        return prepareWrite({ resource: r, kind: 'update', id: r.id! }, true);
-      });
-      checksum += (v8.deserialize(v8.serialize(batch)) as unknown[]).length;
-    }
-  }));
+  keep('worker total (parse + prepare + send)', await phase(() => workerPass(texts, true)));
 }
-observer.disconnect();
+
+/**
+ * The real thing: the write-prep pool and its worker thread (write-prep-pool.ts), the batches one
+ * after the other. CPU of the whole process (both threads: the pool's stringify and unpacking,
+ * the worker's parse, prepare and packing, the message copies).
+ */
+async function poolPass(): Promise<number> {
+  const pool = new WritePrepPool();
+  pool.start();
+  const started = Date.now();
+  while (!pool.ready) {
+    if (Date.now() - started > 120_000) throw new Error('the write-prep worker did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const inputs = resources.map((resource) => ({ resource, kind: 'update' as const, id: resource.id! }));
+  // Its one-time loading (definitions, plans) outside the measurement.
+  await pool.prepare(inputs.slice(0, 2000));
+  const before = process.cpuUsage();
+  for (let i = 0; i < inputs.length; i += BATCH) checksum += (await pool.prepare(inputs.slice(i, i + BATCH)))!.length;
+  const cpu = process.cpuUsage(before);
+  await pool.close();
+  return cpu.user + cpu.system;
+}
+for (let round = 0; round < rounds; round++) keep('pool + worker thread, both threads', await poolPass());
 
 const per = (us: number): string => (us / size).toFixed(1).padStart(7);
-const prepare = best.get('prepare (all)')!;
-const rest = { cpuUs: prepare.cpuUs - best.get('validate')!.cpuUs - best.get('hash')!.cpuUs, gcMs: 0 };
+const rest = best.get('prepare (all)')! - best.get('validate')! - best.get('hash')!;
 console.log(`${size} corpus resources, best of ${rounds} rounds; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('phase                                    CPU us/resource   GC share');
-for (const [name, measured] of best) {
-  console.log(`${name.padEnd(40)} ${per(measured.cpuUs)}          ${((measured.gcMs * 1000 * 100) / Math.max(1, measured.cpuUs)).toFixed(0).padStart(3)}%`);
-  if (name === 'prepare (all)') console.log(`${'  of which template + rows (by difference)'.padEnd(40)} ${per(rest.cpuUs)}`);
+console.log('phase                                       CPU us/resource');
+for (const [name, cpuUs] of best) {
+  console.log(`${name.padEnd(44)} ${per(cpuUs)}`);
+  if (name === 'prepare (all)') console.log(`${'  of which template + rows (by difference)'.padEnd(44)} ${per(rest)}`);
 }
-console.log(`(checksum ${checksum})`);
 
-const profileOut = process.env.HEARTH_PROFILE_OUT;
-if (profileOut) {
-  const texts = resources.map((r) => JSON.stringify(r));
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  for (const t of texts) {
-    const r = JSON.parse(t) as Resource;
-    prepareWrite({ resource: r, kind: 'update', id: r.id! }, true);
-  }
-  const { profile } = await session.post('Profiler.stop');
-  fs.writeFileSync(profileOut, JSON.stringify(profile));
-  session.disconnect();
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
 }
+// The worker holds one batch at a time: only the texts stay alive during the profiled pass.
+const texts = resources.map((r) => JSON.stringify(r));
+resources.length = 0;
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+await session.post('Profiler.start');
+workerPass(texts, false);
+const { profile } = await session.post('Profiler.stop');
+session.disconnect();
+const nodes = new Map<number, ProfileNode>(profile.nodes.map((node) => [node.id, node]));
+const selfSamples = new Map<string, number>();
+for (const id of profile.samples ?? []) {
+  const frame = nodes.get(id)?.callFrame;
+  const name = frame ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').slice(-2).join('/')}` : '?';
+  selfSamples.set(name, (selfSamples.get(name) ?? 0) + 1);
+}
+const samples = profile.samples?.length ?? 1;
+const share = (n: number): string => `${((100 * n) / samples).toFixed(1)}%`;
+console.log(`worker pass under the profiler: ${samples} samples, garbage collector ${share(selfSamples.get('(garbage collector) ') ?? 0)}`);
+for (const [name, n] of [...selfSamples].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${share(n).padStart(6)}  ${name}`);
+console.log(`(checksum ${checksum})`);
+const profileOut = process.env.HEARTH_PROFILE_OUT;
+if (profileOut) fs.writeFileSync(profileOut, JSON.stringify(profile));

@@ -24,10 +24,17 @@ export interface PackedRows {
 const NULL = -1;
 const ABSENT = -2;
 
+/**
+ * Where packRows writes before copying the result out (one exact-size buffer per batch): kept
+ * between batches, since every new buffer is memory outside the heap that hastens collections.
+ */
+let scratch = new Float64Array(1 << 16);
+const SCRATCH_KEPT_MAX = 1 << 20;
+
 class Packer {
   readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
-  private values = new Float64Array(4096);
+  private values = scratch;
   private length = 0;
 
   push(value: number): void {
@@ -35,6 +42,8 @@ class Packer {
       const grown = new Float64Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
+      // A rare huge batch does not keep its buffer.
+      if (grown.length <= SCRATCH_KEPT_MAX) scratch = grown;
     }
     this.values[this.length++] = value;
   }
