@@ -21,7 +21,7 @@ try {
   prepareWrite({ resource: { resourceType: 'Patient', name: [{ family: 'Warm' }] }, kind: 'create', id: 'warm-up' }, true);
   port.on('message', (message: PoolToPrepWorker) => {
     try {
-      const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id }, true));
+      const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, true));
       // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.
       const packed = packRows(results.map((result) => result.rows));
       for (const result of results) delete result.rows;

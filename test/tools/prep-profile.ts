@@ -1,15 +1,17 @@
 /**
  * Where the write-prep worker's time goes (write-prep.ts): runs the worker's per-resource work on N
- * bench:fhir corpus resources (test/bench/fhir/corpus.ts) in this one thread, phase by phase over
- * the whole corpus, and prints the CPU microseconds per resource of each phase (process.cpuUsage
- * around each phase: this thread plus V8's helper threads; steadier than wall time on a shared
- * machine), the share of it spent in garbage collection (PerformanceObserver 'gc' entries) and the
- * load average. The phases are what the pool and its worker do for one write:
+ * bench:fhir corpus resources (test/bench/fhir/corpus.ts) in this one thread, phase by phase,
+ * batch by batch, keeping nothing, and prints the CPU microseconds per resource of each phase
+ * (process.cpuUsage around each phase: this thread plus V8's helper threads; steadier than wall
+ * time on a shared machine) and the load average. The phases are what the pool and its worker do
+ * for one write:
  *
  *   stringify   the pool's JSON.stringify of the resource (on the store's thread)
  *   parse       the worker's JSON.parse of that text
- *   prepare     prepareWrite(…, rows) as the worker runs it, split into: validate (writeProblems),
- *               hash (contentHash), template + extract (the rest of prepareWrite)
+ *   validate    writeProblems, as prepareWrite runs it
+ *   hash        contentHash
+ *   prepare     prepareWrite without rows (validate + hash + body template), and with them (as
+ *               the worker runs it): the difference is the rows' extraction
  *   send        the worker's side of sending a batch of 500: packing the rows (search/packed-rows.ts)
  *               and serialising the message (v8.serialize, as postMessage does; the packed numbers'
  *               buffer is transferred, not serialised)
@@ -46,11 +48,8 @@ const resources: Resource[] = [...corpusResources(size)];
 // One-time loading (definitions, compiled validator, extraction plans) outside the measurement.
 for (const resource of resources.slice(0, 2000)) prepareWrite({ resource, kind: 'update', id: resource.id! }, true);
 
-/** CPU microseconds of `run`. */
-async function phase(run: () => void): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
-  const before = process.cpuUsage();
-  run();
+/** CPU microseconds used since `before` (process.cpuUsage). */
+function since(before: NodeJS.CpuUsage): number {
   const cpu = process.cpuUsage(before);
   return cpu.user + cpu.system;
 }
@@ -61,16 +60,11 @@ function keep(name: string, cpuUs: number): void {
   if (previous === undefined || cpuUs < previous) best.set(name, cpuUs);
 }
 
-/** The worker's side of write-prep-worker.ts's reply, per batch (the results keep their rows). */
-function sendAll(results: readonly PreparedWrite[]): Array<{ bytes: Buffer; values: Float64Array }> {
-  const out: Array<{ bytes: Buffer; values: Float64Array }> = [];
-  for (let i = 0; i < results.length; i += BATCH) {
-    const batch = results.slice(i, i + BATCH);
-    const packed = packRows(batch.map((r) => r.rows));
-    const bare = batch.map(({ rows: _rows, ...rest }) => rest);
-    out.push({ bytes: v8.serialize({ kind: 'result', id: i, results: bare, packed: { strings: packed.strings } }), values: packed.values });
-  }
-  return out;
+/** The worker's side of write-prep-worker.ts's reply to one batch. */
+function send(results: readonly PreparedWrite[]): { bytes: Buffer; values: Float64Array } {
+  const packed = packRows(results.map((r) => r.rows));
+  const bare = results.map(({ rows: _rows, ...rest }) => rest);
+  return { bytes: v8.serialize({ kind: 'result', id: 1, results: bare, packed: { strings: packed.strings } }), values: packed.values };
 }
 
 /** The pool's side (write-prep-pool.ts): the message, then the rows unpacked into the results. */
@@ -95,31 +89,50 @@ function workerPass(texts: readonly string[], serialize: boolean): void {
       const r = JSON.parse(t) as Resource;
       return prepareWrite({ resource: r, kind: 'update', id: r.id! }, true);
     });
-    if (serialize) checksum += sendAll(batch).length;
+    if (serialize) checksum += send(batch).bytes.length;
     else checksum += packRows(batch.map((r) => r.rows)).values.length;
   }
 }
 
+const texts = resources.map((r) => JSON.stringify(r));
+const inputOf = (r: Resource) => ({ resource: r, kind: 'update' as const, id: r.id! });
 let checksum = 0;
 for (let round = 0; round < rounds; round++) {
-  let texts: string[] = [];
-  keep('stringify', await phase(() => (texts = resources.map((r) => JSON.stringify(r)))));
-  let parsed: Resource[] = [];
-  keep('parse', await phase(() => (parsed = texts.map((t) => JSON.parse(t) as Resource))));
-  keep('validate', await phase(() => {
-    for (const r of parsed) checksum += writeProblems(r, { requireId: true }).length;
-  }));
-  keep('hash', await phase(() => {
-    for (const r of parsed) checksum += contentHash(r).length;
-  }));
-  let results: PreparedWrite[] = [];
-  keep('prepare (all)', await phase(() => (results = parsed.map((r) => prepareWrite({ resource: r, kind: 'update', id: r.id! }, true)))));
-  let messages: Array<{ bytes: Buffer; values: Float64Array }> = [];
-  keep('send', await phase(() => (messages = sendAll(results))));
-  keep('receive', await phase(() => {
-    for (const message of messages) checksum += receive(message).length;
-  }));
-  keep('worker total (parse + prepare + send)', await phase(() => workerPass(texts, true)));
+  // Batch by batch, as the worker goes, keeping nothing: retained results would make the
+  // collector's work grow with the corpus.
+  const cpu = new Map<string, number>();
+  const add = (name: string, us: number) => cpu.set(name, (cpu.get(name) ?? 0) + us);
+  for (let i = 0; i < resources.length; i += BATCH) {
+    const batch = resources.slice(i, i + BATCH);
+    let before = process.cpuUsage();
+    for (const r of batch) checksum += JSON.stringify(r).length;
+    add('stringify', since(before));
+    before = process.cpuUsage();
+    for (const t of texts.slice(i, i + BATCH)) checksum += (JSON.parse(t) as Resource).resourceType.length;
+    add('parse', since(before));
+    before = process.cpuUsage();
+    for (const r of batch) checksum += writeProblems(r, { requireId: true }).length;
+    add('validate', since(before));
+    before = process.cpuUsage();
+    for (const r of batch) checksum += contentHash(r).length;
+    add('hash', since(before));
+    before = process.cpuUsage();
+    for (const r of batch) checksum += prepareWrite(inputOf(r), false).template!.tail.length;
+    add('prepare without rows', since(before));
+    before = process.cpuUsage();
+    const results = batch.map((r) => prepareWrite(inputOf(r), true));
+    add('prepare with rows', since(before));
+    before = process.cpuUsage();
+    const message = send(results);
+    add('send (pack + serialize)', since(before));
+    before = process.cpuUsage();
+    checksum += receive(message).length;
+    add('receive (deserialize + unpack)', since(before));
+  }
+  for (const [name, us] of cpu) keep(name, us);
+  const before = process.cpuUsage();
+  workerPass(texts, true);
+  keep('worker total (parse + prepare + send)', since(before));
 }
 
 /**
@@ -147,12 +160,10 @@ async function poolPass(): Promise<number> {
 for (let round = 0; round < rounds; round++) keep('pool + worker thread, both threads', await poolPass());
 
 const per = (us: number): string => (us / size).toFixed(1).padStart(7);
-const rest = best.get('prepare (all)')! - best.get('validate')! - best.get('hash')!;
 console.log(`${size} corpus resources, best of ${rounds} rounds; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('phase                                       CPU us/resource');
 for (const [name, cpuUs] of best) {
   console.log(`${name.padEnd(44)} ${per(cpuUs)}`);
-  if (name === 'prepare (all)') console.log(`${'  of which template + rows (by difference)'.padEnd(44)} ${per(rest)}`);
 }
 
 interface ProfileNode {
@@ -160,7 +171,6 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 // The worker holds one batch at a time: only the texts stay alive during the profiled pass.
-const texts = resources.map((r) => JSON.stringify(r));
 resources.length = 0;
 const session = new Session();
 session.connect();
