@@ -1,29 +1,93 @@
 /**
  * Content identity for "unchanged" detection on import: a SHA-256 of the resource in canonical
  * JSON (keys sorted) without the store-assigned meta.versionId and meta.lastUpdated.
+ *
+ * The canonical text is the stored hashes' definition: it must never change (a vault compares new
+ * hashes with those of earlier versions). Its rules: object keys sorted by UTF-16 code units, keys
+ * whose value is undefined left out, array items that JSON cannot represent written as nothing
+ * (`[1,,2]`), everything else as JSON.stringify writes it; meta without versionId and lastUpdated,
+ * and left out when nothing else is in it. test/unit/fhir/content-hash.test.ts checks this against
+ * a plain reference implementation of those rules.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    const record = value as Record<string, unknown>;
-    return `{${keys
-      .filter((k) => record[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`)
-      .join(',')}}`;
+/** Element names as JSON strings, remembered (a few hundred recur in every resource). */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 10_000;
+
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, text);
   }
-  return JSON.stringify(value);
+  return text;
+}
+
+/** The canonical text of a value; undefined where JSON.stringify gives undefined (undefined, functions). */
+function canonical(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      const item = canonical(value[i]);
+      if (item !== undefined) text += item;
+    }
+    return `${text}]`;
+  }
+  return canonicalObject(value as Record<string, unknown>, false);
+}
+
+/** `withoutStoreMeta`: the resource itself, whose meta loses versionId and lastUpdated. */
+function canonicalObject(record: Record<string, unknown>, withoutStoreMeta: boolean): string {
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let text = '{';
+  for (const key of keys) {
+    const child = record[key];
+    if (child === undefined) continue;
+    let childText: string | undefined;
+    if (withoutStoreMeta && key === 'meta') {
+      if (!child) continue;
+      const meta = child as Record<string, unknown>;
+      let others = 0;
+      for (const metaKey of Object.keys(meta)) if (metaKey !== 'versionId' && metaKey !== 'lastUpdated') others++;
+      if (others === 0) continue;
+      childText = canonicalMeta(meta);
+    } else {
+      childText = canonical(child);
+    }
+    if (text.length > 1) text += ',';
+    // A value JSON cannot write (a function) shows as `undefined`, as it always has.
+    text += `${quoted(key)}:${childText}`;
+  }
+  return `${text}}`;
+}
+
+function canonicalMeta(meta: Record<string, unknown>): string {
+  const others: Record<string, unknown> = {};
+  for (const key of Object.keys(meta)) if (key !== 'versionId' && key !== 'lastUpdated') others[key] = meta[key];
+  return canonicalObject(others, false);
 }
 
 export function contentHash(resource: Resource): string {
-  const { meta, ...rest } = resource as Resource & { meta?: Record<string, unknown> };
-  let comparable: Record<string, unknown> = rest;
-  if (meta) {
-    const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta;
-    if (Object.keys(otherMeta).length > 0) comparable = { ...rest, meta: otherMeta };
-  }
-  return createHash('sha256').update(canonical(comparable)).digest('base64url');
+  const record = resource as unknown as Record<string, unknown>;
+  const meta = record.meta;
+  // meta of another shape than an object (refused by validation before any hash): as a copy of it.
+  const text =
+    meta === undefined || meta === null || (typeof meta === 'object' && !Array.isArray(meta))
+      ? canonicalObject(record, true)
+      : canonicalObject(withOddMeta(record, meta), false);
+  // One-shot hash (no Hash object per resource): the same digest as createHash's.
+  return hash('sha256', text, 'base64url');
+}
+
+/** The comparable form of a resource whose meta is not an object: what the object spread keeps of it. */
+function withOddMeta(record: Record<string, unknown>, meta: unknown): Record<string, unknown> {
+  const { meta: _meta, ...rest } = record;
+  if (!meta) return rest;
+  const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta as Record<string, unknown>;
+  return Object.keys(otherMeta).length > 0 ? { ...rest, meta: otherMeta } : rest;
 }

@@ -11,6 +11,7 @@ import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../th
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
 import type { PoolToPrepWorker, PrepWorkerToPool } from './write-prep-protocol';
+import { unpackRows, type PackedRows } from './search/packed-rows';
 
 interface Pending {
   resolve: (results: PreparedWrite[]) => void;
@@ -82,8 +83,15 @@ export class WritePrepPool implements WritePreparer {
     if (!waiting) return;
     this.pending.delete(message.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if (message.kind === 'result') waiting.resolve(message.results);
-    else waiting.reject(new Error(`write-prep worker: ${message.message}`));
+    if (message.kind === 'error') {
+      waiting.reject(new Error(`write-prep worker: ${message.message}`));
+      return;
+    }
+    try {
+      waiting.resolve(withRows(message.results, message.packed));
+    } catch (e) {
+      waiting.reject(e instanceof Error ? e : new Error('write-prep worker: unreadable rows'));
+    }
   }
 
   private fail(): void {
@@ -92,6 +100,18 @@ export class WritePrepPool implements WritePreparer {
     for (const waiting of this.pending.values()) waiting.reject(new Error('write-prep worker stopped'));
     this.pending.clear();
   }
+}
+
+/** The results with their index rows, unpacked (write-prep-protocol.ts). */
+function withRows(results: PreparedWrite[], packed: PackedRows | undefined): PreparedWrite[] {
+  if (!packed) return results;
+  const rows = unpackRows(packed);
+  if (rows.length !== results.length) throw new Error('write-prep worker: rows for another batch');
+  results.forEach((result, i) => {
+    const itemRows = rows[i];
+    if (itemRows) result.rows = itemRows;
+  });
+  return results;
 }
 
 let shared: WritePrepPool | null = null;

@@ -6,13 +6,14 @@
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { prepareWrite } from './write-prep';
+import { packRows } from './search/packed-rows';
 import type { PoolToPrepWorker, PrepWorkerToPool } from './write-prep-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('write-prep-worker must run in a worker thread');
 
-function send(message: PrepWorkerToPool): void {
-  port!.postMessage(message);
+function send(message: PrepWorkerToPool, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
 }
 
 try {
@@ -20,8 +21,11 @@ try {
   prepareWrite({ resource: { resourceType: 'Patient', name: [{ family: 'Warm' }] }, kind: 'create', id: 'warm-up' }, true);
   port.on('message', (message: PoolToPrepWorker) => {
     try {
-      const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id }, true));
-      send({ kind: 'result', id: message.id, results });
+      const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, true));
+      // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.
+      const packed = packRows(results.map((result) => result.rows));
+      for (const result of results) delete result.rows;
+      send({ kind: 'result', id: message.id, results, packed }, [packed.values.buffer as ArrayBuffer]);
     } catch (e) {
       // A message, never resource content: no PHI leaves through errors.
       send({ kind: 'error', id: message.id, message: e instanceof Error ? e.name : 'error' });

@@ -40,7 +40,9 @@ export interface BodyTemplate {
   tail: string;
 }
 
-function bodyTemplate(resource: Resource, id: string): BodyTemplate {
+function bodyTemplate(resource: Resource, id: string, text: string | undefined): BodyTemplate {
+  const fromText = text === undefined ? undefined : templateFromText(resource, id, text);
+  if (fromText) return fromText;
   const { resourceType, id: _ignoredId, meta, ...rest } = resource;
   const metaText = JSON.stringify(otherMeta(meta));
   const restText = JSON.stringify(rest);
@@ -48,6 +50,31 @@ function bodyTemplate(resource: Resource, id: string): BodyTemplate {
     head: `{"resourceType":${JSON.stringify(resourceType)},"id":${JSON.stringify(id)},"meta":${metaText.slice(0, -1)}${metaText === '{}' ? '' : ','}`,
     tail: restText === '{}' ? '}}' : `},${restText.slice(1)}`,
   };
+}
+
+/**
+ * The template taken from `text` (JSON.stringify of the resource) when the resource starts with
+ * resourceType and the stored id and has no meta: then the stored body is the text with the meta
+ * put in after the id. `text` is never searched: its start is checked against the JSON of those
+ * two values, and what follows is JSON.stringify's text of the other elements, in their order.
+ */
+function templateFromText(resource: Resource, id: string, text: string): BodyTemplate | undefined {
+  if ('meta' in resource || resource.id !== id) return undefined;
+  let position = 0;
+  for (const key in resource) {
+    if (position === 0 && key !== 'resourceType') return undefined;
+    if (position === 1) {
+      if (key !== 'id') return undefined;
+      break;
+    }
+    position++;
+  }
+  const head = `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(id)}`;
+  if (!text.startsWith(head)) return undefined;
+  const after = text.charCodeAt(head.length);
+  // `,` before the next element, or `}` when there is none.
+  if (after !== 44 && after !== 125) return undefined;
+  return { head: `${head},"meta":{`, tail: `}${text.slice(head.length)}` };
 }
 
 export interface PreparedWrite {
@@ -64,6 +91,11 @@ export interface PrepareInput {
   kind: 'create' | 'update';
   /** The id the resource is stored under (assigned for a create). */
   id: string;
+  /**
+   * Exactly JSON.stringify(resource), when the caller has it (the write-prep worker parses the
+   * resource from it): the body template then comes from it instead of a second stringify.
+   */
+  text?: string;
 }
 
 /** Validation, hash and body template of one write; the rows too when `withRows`. */
@@ -71,7 +103,7 @@ export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWr
   const problems = writeProblems(input.resource, input.kind === 'update' ? { requireId: true } : {});
   if (problems.length > 0) return { problems };
   const hash = contentHash(input.resource);
-  const template = bodyTemplate(input.resource, input.id);
+  const template = bodyTemplate(input.resource, input.id, input.text);
   // The rows do not depend on the meta values (see the module comment): placeholders do.
   return withRows ? { hash, template, rows: extractIndexRows(withStoreMeta(input.resource, input.id, '', '')) } : { hash, template };
 }

@@ -39,6 +39,8 @@ const EXT_1 = 'extension.exists() != value.exists()';
 const HTML_CHECKS = 'htmlChecks()';
 
 const ONE_MEGABYTE = 1024 * 1024;
+/** %ucum (fhir.html#vars), made only for the few walks that evaluate FHIRPath. */
+const UCUM_URL = 'http://unitsofmeasure.org';
 const INTEGER_MIN = -2_147_483_648;
 const INTEGER_MAX = 2_147_483_647;
 const HL7_PROFILE = 'http://hl7.org/fhir/StructureDefinition/';
@@ -51,7 +53,20 @@ interface Invariant {
   guards: readonly (readonly string[])[] | undefined;
   atom: FhirPathAtom | undefined;
   expression: string;
+  /**
+   * Verdicts by the JSON of the value, for an expression that reads nothing but its context (see
+   * contextOnly); undefined for the others.
+   */
+  verdicts: Map<string, boolean> | undefined;
 }
+
+/**
+ * FHIRPath that may read beyond its context, or answer differently from one call to the next:
+ * variables (`%resource`...), resolve(), the clock, terminology and profile functions, trace().
+ */
+const BEYOND_CONTEXT = /%|\bresolve\(|\bnow\(|\btoday\(|\btimeOfDay\(|\bmemberOf\(|\bconformsTo\(|\bhtmlChecks\(|\btrace\(/;
+/** Verdicts remembered per invariant at most (the map is emptied when full). */
+const VERDICTS_MAX = 5_000;
 
 /** Which reference targets an element allows without @medplum/core's wrong-target warning. */
 interface ReferenceTargets {
@@ -108,7 +123,13 @@ function compileInvariants(constraints: InternalSchemaElement['constraints']): I
   for (const constraint of constraints ?? []) {
     if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key) || constraint.expression === HTML_CHECKS) continue;
     const native = constraint.expression === EXT_1;
-    result.push({ extensionXorValue: native, guards: native ? undefined : absenceGuards(constraint.expression), atom: undefined, expression: constraint.expression });
+    result.push({
+      extensionXorValue: native,
+      guards: native ? undefined : absenceGuards(constraint.expression),
+      atom: undefined,
+      expression: constraint.expression,
+      verdicts: native || BEYOND_CONTEXT.test(constraint.expression) ? undefined : new Map(),
+    });
   }
   return result;
 }
@@ -304,7 +325,6 @@ function primitiveTest(type: string, jsonType: JsonType): PrimitiveTest {
 /** One walk over one resource (and the resources inside it); false as soon as anything is doubtful. */
 class Walk {
   private readonly root: TypedValue;
-  private readonly ucum: TypedValue;
   private readonly resourceValues = new Map<Resource, TypedValue>();
   /** The location being walked, as FHIRPath steps and array indexes (-1: none), joined only when needed. */
   private readonly steps: string[] = [];
@@ -321,7 +341,6 @@ class Walk {
     this.root = { type: resource.resourceType, value: resource };
     this.steps.push(resource.resourceType);
     this.indexes.push(-1);
-    this.ucum = medplumCore().toTypedValue('http://unitsofmeasure.org');
   }
 
   run(): boolean {
@@ -515,22 +534,39 @@ class Walk {
         continue;
       }
       if (invariant.guards && guardedTrue(invariant.guards, value.value)) continue;
-      const core = medplumCore();
-      invariant.atom ??= core.parseFhirPath(invariant.expression);
-      let resourceValue = this.resourceValues.get(resource);
-      if (!resourceValue) {
-        resourceValue = core.toTypedValue(resource);
-        this.resourceValues.set(resource, resourceValue);
+      // An element (not a resource: those rarely repeat) whose verdict is known from an equal one.
+      const memoKey = invariant.verdicts && value.value !== resource && value.value !== this.root.value ? `${value.type}\u0000${JSON.stringify(value.value)}` : undefined;
+      if (memoKey !== undefined) {
+        const known = invariant.verdicts!.get(memoKey);
+        if (known === false) return false;
+        if (known === true) continue;
       }
-      const variables: Record<string, TypedValue> = { '%context': value, '%ucum': this.ucum, '%resource': resourceValue, '%rootResource': this.root };
-      try {
-        const result = core.evalFhirPathTyped(invariant.atom, [value], variables);
-        if (result.length !== 1 || result[0]!.value !== true) return false;
-      } catch {
-        return false;
+      const holds = this.invariantHolds(invariant, value, resource);
+      if (memoKey !== undefined) {
+        if (invariant.verdicts!.size >= VERDICTS_MAX) invariant.verdicts!.clear();
+        invariant.verdicts!.set(memoKey, holds);
       }
+      if (!holds) return false;
     }
     return true;
+  }
+
+  /** One invariant through @medplum/core's FHIRPath. */
+  private invariantHolds(invariant: Invariant, value: TypedValue, resource: Resource): boolean {
+    const core = medplumCore();
+    invariant.atom ??= core.parseFhirPath(invariant.expression);
+    let resourceValue = this.resourceValues.get(resource);
+    if (!resourceValue) {
+      resourceValue = core.toTypedValue(resource);
+      this.resourceValues.set(resource, resourceValue);
+    }
+    const variables: Record<string, TypedValue> = { '%context': value, '%ucum': { type: 'string', value: UCUM_URL }, '%resource': resourceValue, '%rootResource': this.root };
+    try {
+      const result = core.evalFhirPathTyped(invariant.atom, [value], variables);
+      return result.length === 1 && result[0]!.value === true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -66,6 +66,25 @@ describe('prepareWrite', () => {
     }
   });
 
+  it('gives the same template from the resource text as from the resource', () => {
+    const samples: Array<{ resource: Resource; id: string }> = [
+      ...corpus.slice(0, 60).map((resource) => ({ resource, id: resource.id! })),
+      { resource: { resourceType: 'Patient', id: 'p2' }, id: 'p2' },
+      { resource: { resourceType: 'Patient', id: 'client-id', active: true }, id: 'assigned-id' },
+      { resource: { resourceType: 'Patient', active: true }, id: 'assigned-id' },
+      { resource: { id: 'p3', resourceType: 'Patient', active: true } as Resource, id: 'p3' },
+      { resource: { resourceType: 'Patient', id: 'p4', meta: { source: 'http://s', versionId: '2' }, active: false }, id: 'p4' },
+      { resource: { resourceType: 'Patient', id: 'p5', name: [{ family: 'Quote "and" \u2028 é' }] }, id: 'p5' },
+    ];
+    for (const { resource, id } of samples) {
+      const text = JSON.stringify(resource);
+      const fromText = prepareWrite({ resource: JSON.parse(text) as Resource, kind: 'create', id, text }, false);
+      expect(fromText.problems).toBeUndefined();
+      expect(fromText).toEqual(prepareWrite({ resource, kind: 'create', id }, false));
+      expect(JSON.parse(fillBody(fromText.template!, 1, '2026-11-27T10:00:00.000Z')).id).toBe(id);
+    }
+  });
+
   it('refuses what the planner refuses, with the same issues', () => {
     const prepared = prepareWrite({ resource: { resourceType: 'Patient', id: 'x', gender: 'nonsense' } as unknown as Resource, kind: 'update', id: 'x' }, true);
     expect(prepared.problems?.length).toBeGreaterThan(0);

@@ -1,0 +1,274 @@
+/**
+ * The index rows of a batch of resources (extract.ts IndexRows) packed for the trip from the
+ * write-prep worker to the store's thread (write-prep-worker.ts, write-prep-pool.ts): every number
+ * and string index in one Float64Array (transferred, not copied) and each distinct string of the
+ * batch once (parameter names, systems and codes repeat in nearly every resource). A structured
+ * clone of the row objects themselves costs more than preparing them: the receiving thread builds
+ * each object again property by property, and copies every repeated string.
+ *
+ * unpackRows gives back rows equal to those packed (test/unit/fhir/packed-rows.test.ts): the same
+ * rows in the same order, `group` only where it was set, `canonValue`/`canonCode`, `text` and
+ * `position` as they were (absent, null or a value).
+ */
+import type { PositionRow } from './near';
+import type { DateRow, IndexRows, NumberRow, QuantityRow, ReferenceRow, StringRow, TextRow, TokenRow, UriRow } from './extract';
+
+export interface PackedRows {
+  /** The distinct strings of the batch; the values refer to them by index. */
+  strings: string[];
+  /** Counts, markers, string indexes and numbers, in the order unpackRows reads them. */
+  values: Float64Array;
+}
+
+/** A string index for null, and for an absent optional field. */
+const NULL = -1;
+const ABSENT = -2;
+
+/**
+ * Where packRows writes before copying the result out (one exact-size buffer per batch): kept
+ * between batches, since every new buffer is memory outside the heap that hastens collections.
+ */
+let scratch = new Float64Array(1 << 16);
+const SCRATCH_KEPT_MAX = 1 << 20;
+
+class Packer {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  private values = scratch;
+  private length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+      // A rare huge batch does not keep its buffer.
+      if (grown.length <= SCRATCH_KEPT_MAX) scratch = grown;
+    }
+    this.values[this.length++] = value;
+  }
+
+  string(value: string | null | undefined): void {
+    if (value === null) return this.push(NULL);
+    if (value === undefined) return this.push(ABSENT);
+    let at = this.index.get(value);
+    if (at === undefined) {
+      at = this.strings.length;
+      this.strings.push(value);
+      this.index.set(value, at);
+    }
+    this.push(at);
+  }
+
+  group(row: { group?: number }): void {
+    this.push(row.group === undefined ? ABSENT : row.group);
+  }
+
+  /** An optional number that may also be null: marker, then the value when there is one. */
+  optionalNumber(value: number | null | undefined): void {
+    if (value === undefined) this.push(ABSENT);
+    else if (value === null) this.push(NULL);
+    else {
+      this.push(0);
+      this.push(value);
+    }
+  }
+
+  result(): PackedRows {
+    return { strings: this.strings, values: this.values.slice(0, this.length) };
+  }
+}
+
+function packOne(rows: IndexRows, p: Packer): void {
+  p.push(rows.string.length);
+  for (const r of rows.string) {
+    p.group(r);
+    p.string(r.param);
+    p.string(r.norm);
+    p.string(r.value);
+  }
+  p.push(rows.token.length);
+  for (const r of rows.token) {
+    p.group(r);
+    p.string(r.param);
+    p.string(r.system);
+    p.string(r.code);
+    p.string(r.display);
+  }
+  p.push(rows.reference.length);
+  for (const r of rows.reference) {
+    p.group(r);
+    p.string(r.param);
+    p.string(r.targetType);
+    p.string(r.targetId);
+    p.string(r.url);
+  }
+  p.push(rows.date.length);
+  for (const r of rows.date) {
+    p.group(r);
+    p.string(r.param);
+    p.push(r.low);
+    p.push(r.high);
+  }
+  p.push(rows.number.length);
+  for (const r of rows.number) {
+    p.group(r);
+    p.string(r.param);
+    p.push(r.value);
+  }
+  p.push(rows.quantity.length);
+  for (const r of rows.quantity) {
+    p.group(r);
+    p.string(r.param);
+    p.push(r.value);
+    p.string(r.system);
+    p.string(r.code);
+    p.string(r.unit);
+    p.optionalNumber(r.canonValue);
+    p.string(r.canonCode);
+  }
+  p.push(rows.uri.length);
+  for (const r of rows.uri) {
+    p.group(r);
+    p.string(r.param);
+    p.string(r.value);
+  }
+  if (rows.text === undefined) p.push(ABSENT);
+  else {
+    p.string(rows.text.narrative);
+    p.string(rows.text.content);
+  }
+  if (rows.position === undefined) p.push(ABSENT);
+  else {
+    p.push(rows.position.length);
+    for (const r of rows.position) {
+      p.string(r.param);
+      p.push(r.latitude);
+      p.push(r.longitude);
+    }
+  }
+}
+
+/** Packs the rows of each item (undefined: an item without rows). */
+export function packRows(items: ReadonlyArray<IndexRows | undefined>): PackedRows {
+  const p = new Packer();
+  for (const rows of items) {
+    if (rows === undefined) p.push(ABSENT);
+    else {
+      p.push(0);
+      packOne(rows, p);
+    }
+  }
+  return p.result();
+}
+
+class Reader {
+  private at = 0;
+  constructor(private readonly packed: PackedRows) {}
+
+  number(): number {
+    const value = this.packed.values[this.at++];
+    if (value === undefined) throw new Error('packed rows end early');
+    return value;
+  }
+
+  /** A string that is never null. */
+  text(): string {
+    return this.stringAt(this.number());
+  }
+
+  nullable(): string | null {
+    const at = this.number();
+    return at === NULL ? null : this.stringAt(at);
+  }
+
+  optional(): string | null | undefined {
+    const at = this.number();
+    return at === ABSENT ? undefined : at === NULL ? null : this.stringAt(at);
+  }
+
+  optionalNumber(): number | null | undefined {
+    const marker = this.number();
+    return marker === ABSENT ? undefined : marker === NULL ? null : this.number();
+  }
+
+  get done(): boolean {
+    return this.at === this.packed.values.length;
+  }
+
+  stringAt(at: number): string {
+    const value = this.packed.strings[at];
+    if (value === undefined) throw new Error('packed rows name no string');
+    return value;
+  }
+}
+
+/** Rows objects are built with their group last and only when set, as extraction builds them. */
+function withGroup<T extends { group?: number }>(row: T, group: number): T {
+  if (group !== ABSENT) row.group = group;
+  return row;
+}
+
+function unpackOne(r: Reader): IndexRows {
+  const string: StringRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    string.push(withGroup<StringRow>({ param: r.text(), norm: r.text(), value: r.text() }, group));
+  }
+  const token: TokenRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    token.push(withGroup<TokenRow>({ param: r.text(), system: r.nullable(), code: r.nullable(), display: r.nullable() }, group));
+  }
+  const reference: ReferenceRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    reference.push(withGroup<ReferenceRow>({ param: r.text(), targetType: r.nullable(), targetId: r.nullable(), url: r.text() }, group));
+  }
+  const date: DateRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    date.push(withGroup<DateRow>({ param: r.text(), low: r.number(), high: r.number() }, group));
+  }
+  const number: NumberRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    number.push(withGroup<NumberRow>({ param: r.text(), value: r.number() }, group));
+  }
+  const quantity: QuantityRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    const row: QuantityRow = { param: r.text(), value: r.number(), system: r.nullable(), code: r.nullable(), unit: r.nullable() };
+    const canonValue = r.optionalNumber();
+    if (canonValue !== undefined) row.canonValue = canonValue;
+    const canonCode = r.optional();
+    if (canonCode !== undefined) row.canonCode = canonCode;
+    quantity.push(withGroup<QuantityRow>(row, group));
+  }
+  const uri: UriRow[] = [];
+  for (let n = r.number(); n > 0; n--) {
+    const group = r.number();
+    uri.push(withGroup<UriRow>({ param: r.text(), value: r.text() }, group));
+  }
+  const rows: IndexRows = { string, token, reference, date, number, quantity, uri };
+  const narrative = r.number();
+  if (narrative !== ABSENT) {
+    const text: TextRow = { narrative: r.stringAt(narrative), content: r.text() };
+    rows.text = text;
+  }
+  const positions = r.number();
+  if (positions !== ABSENT) {
+    const position: PositionRow[] = [];
+    for (let n = positions; n > 0; n--) position.push({ param: r.text(), latitude: r.number(), longitude: r.number() });
+    rows.position = position;
+  }
+  return rows;
+}
+
+/** The rows packRows packed, item by item. */
+export function unpackRows(packed: PackedRows): Array<IndexRows | undefined> {
+  const reader = new Reader(packed);
+  const items: Array<IndexRows | undefined> = [];
+  while (!reader.done) items.push(reader.number() === ABSENT ? undefined : unpackOne(reader));
+  return items;
+}

@@ -1,0 +1,82 @@
+/**
+ * The content hash (src-main/fhir/content-hash.ts) is stored with every version and compared on
+ * import ("unchanged"): its canonical text must stay what it always was. Checked against a plain
+ * implementation of its rules, and against a digest pinned when the rules were first written down.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Resource } from '@medplum/fhirtypes';
+import { contentHash } from '../../../src-main/fhir/content-hash';
+import { corpusResources } from '../../bench/fhir/corpus';
+
+/** The rules, written plainly (content-hash.ts's module comment). */
+function referenceCanonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(referenceCanonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${referenceCanonical(record[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function referenceHash(resource: Resource): string {
+  const { meta, ...rest } = resource as Resource & { meta?: Record<string, unknown> };
+  let comparable: Record<string, unknown> = rest;
+  if (meta) {
+    const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta;
+    if (Object.keys(otherMeta).length > 0) comparable = { ...rest, meta: otherMeta };
+  }
+  return createHash('sha256').update(referenceCanonical(comparable)).digest('base64url');
+}
+
+const odd = (value: unknown): Resource => value as Resource;
+
+function withHole(items: unknown[], at: number): unknown[] {
+  delete items[at];
+  return items;
+}
+
+describe('contentHash', () => {
+  it('is the digest it always was', () => {
+    const patient = odd({
+      resourceType: 'Patient',
+      id: 'p1',
+      meta: { versionId: '3', lastUpdated: '2020-01-01T00:00:00Z', tag: [{ code: 'x' }] },
+      name: [{ family: 'Ünïcode', given: ['A', 'B'] }],
+      active: true,
+      birthDate: '1970-01-01',
+    });
+    expect(contentHash(patient)).toBe('M0kCnD2f69lIqeXqFpcVyJnTXFp0miv-O7haeP2xhQI');
+  });
+
+  it('follows the rules on the bench corpus and on odd shapes', () => {
+    const samples: Resource[] = [
+      ...corpusResources(300),
+      odd({ resourceType: 'Basic', id: 'a', meta: { versionId: '1', lastUpdated: 'x' } }),
+      odd({ resourceType: 'Basic', id: 'a', meta: { versionId: '1', source: undefined } }),
+      odd({ resourceType: 'Basic', id: 'a', meta: { source: 'http://s', security: [] }, extension: [{ url: 'u', meta: { versionId: 'kept' } }] }),
+      odd({ resourceType: 'Basic', meta: null, b: 'x' }),
+      odd({ resourceType: 'Basic', meta: 'ab', b: 'x' }),
+      odd({ resourceType: 'Basic', meta: ['m'], b: 'x' }),
+      odd({ resourceType: 'Basic', meta: 5 }),
+      odd({ resourceType: 'Basic', z: 1, a: undefined, é: 'accent', Z: 'upper', _a: [null, 1.5e300, -0], 'q"k': 'quote\n\u2028' }),
+      odd({ resourceType: 'Basic', list: withHole([1, undefined, 'hole', () => 1, { y: 2, x: [] }], 2), f: () => 1, n: Number.NaN }),
+      odd({ resourceType: 'Basic', nested: { b: { d: 1, c: 2 }, a: [{}] }, date: new Date(0) }),
+    ];
+    for (const resource of samples) expect(contentHash(resource)).toBe(referenceHash(resource));
+  });
+
+  it('ignores key order, the store meta values and undefined keys; sees every other change', () => {
+    const base = odd({ resourceType: 'Observation', id: 'o', status: 'final', code: { text: 't', coding: [{ code: 'c', system: 's' }] } });
+    const reordered = odd({ code: { coding: [{ system: 's', code: 'c' }], text: 't' }, status: 'final', id: 'o', resourceType: 'Observation', note: undefined });
+    const stored = odd({ ...base, meta: { versionId: '9', lastUpdated: '2026-01-01T00:00:00Z' } });
+    expect(contentHash(reordered)).toBe(contentHash(base));
+    expect(contentHash(stored)).toBe(contentHash(base));
+    expect(contentHash(odd({ ...base, status: 'amended' }))).not.toBe(contentHash(base));
+    expect(contentHash(odd({ ...base, meta: { source: 'x' } }))).not.toBe(contentHash(base));
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The index rows' trip from the write-prep worker to the store's thread (search/packed-rows.ts):
+ * unpacked rows equal the rows packed, every kind and every optional field as it was.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Resource } from '@medplum/fhirtypes';
+import { extractIndexRows, type IndexRows } from '../../../src-main/fhir/search/extract';
+import { packRows, unpackRows } from '../../../src-main/fhir/search/packed-rows';
+import { corpusResources } from '../../bench/fhir/corpus';
+
+const UCUM = 'http://unitsofmeasure.org';
+
+/** Resources that between them give every row kind, composite groups, full text and positions. */
+const varied: Resource[] = [
+  {
+    resourceType: 'Observation',
+    id: 'bp',
+    status: 'final',
+    text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Blood <b>pressure</b> &amp; pulse</div>' },
+    code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }], text: 'BP' },
+    subject: { reference: 'Patient/p1', identifier: { system: 'urn:mrn', value: 'M1' } },
+    identifier: [{ system: 'urn:lab', value: 'L-7', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'FILL' }] } }],
+    effectivePeriod: { start: '2024-03-01T10:00:00Z' },
+    component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8310-5' }] }, valueQuantity: { value: 37.2, system: UCUM, code: 'Cel' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: 'x' }] }, valueQuantity: { value: -0, system: 'urn:other', code: 'widgets' } },
+      { code: { text: 'no coding' } },
+    ],
+  },
+  {
+    resourceType: 'Location',
+    id: 'loc',
+    name: 'Clinic Ünïcode',
+    position: { latitude: 52.37, longitude: -4.89 },
+    address: { line: ['1 Main St'], city: 'Town' },
+  },
+  { resourceType: 'RiskAssessment', id: 'ra', status: 'final', subject: { reference: 'Patient/p1' }, prediction: [{ probabilityDecimal: 0.25 }] },
+  { resourceType: 'ValueSet', id: 'vs', status: 'active', url: 'http://example.org/vs|2', version: '2' },
+  { resourceType: 'Basic', id: 'bare', code: { coding: [{ code: 'c' }] } },
+];
+
+function roundTrip(items: ReadonlyArray<IndexRows | undefined>): Array<IndexRows | undefined> {
+  const packed = packRows(items);
+  // What postMessage does to the message (the buffer is transferred, the strings cloned).
+  return unpackRows(structuredClone(packed));
+}
+
+describe('packed index rows', () => {
+  it('unpack to the rows packed, for every row kind and optional field', () => {
+    const rows = varied.map((resource) => extractIndexRows(resource));
+    const kinds = new Set(rows.flatMap((r) => Object.entries(r).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== undefined)).map(([k]) => k)));
+    expect([...kinds].sort()).toEqual(['date', 'number', 'position', 'quantity', 'reference', 'string', 'text', 'token', 'uri']);
+    expect(rows.some((r) => r.token.some((t) => t.group !== undefined))).toBe(true);
+    expect(rows.some((r) => r.quantity.some((q) => q.canonValue === null)) && rows.some((r) => r.quantity.some((q) => typeof q.canonValue === 'number'))).toBe(true);
+    expect(roundTrip(rows)).toStrictEqual(rows);
+  });
+
+  it('keep items without rows, absent optional fields and negative zero as they were', () => {
+    const bare: IndexRows = { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
+    const odd: IndexRows = {
+      ...bare,
+      quantity: [{ param: 'q', value: -0, system: null, code: null, unit: null }],
+      number: [{ param: 'n', value: 1e-300, group: 0 }],
+      text: { narrative: '', content: 'only content' },
+      position: [],
+    };
+    const items = [undefined, bare, odd, undefined];
+    const back = roundTrip(items);
+    expect(back).toStrictEqual(items);
+    expect(Object.is(back[2]!.quantity[0]!.value, -0)).toBe(true);
+    expect('canonValue' in back[2]!.quantity[0]!).toBe(false);
+  });
+
+  it('unpack a corpus batch to its rows, sharing each repeated string once', () => {
+    const rows = [...corpusResources(500)].map((resource) => extractIndexRows(resource));
+    const packed = packRows(rows);
+    expect(unpackRows(structuredClone(packed))).toStrictEqual(rows);
+    const stringFields = rows.reduce((n, r) => n + r.string.length * 3 + r.token.length * 4 + r.reference.length * 4, 0);
+    expect(packed.strings.length).toBeLessThan(stringFields / 4);
+  });
+
+  it('refuse packed values that end early', () => {
+    const packed = packRows([extractIndexRows(varied[0]!)]);
+    expect(() => unpackRows({ strings: packed.strings, values: packed.values.slice(0, packed.values.length - 1) })).toThrow('packed rows end early');
+  });
+});
