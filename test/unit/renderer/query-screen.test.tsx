@@ -18,7 +18,7 @@ import { ApiProvider } from '../../../src-renderer/src/api/context';
 import { QueryBuilder } from '../../../src-renderer/src/query/QueryBuilder';
 import { fromQuery, toQuery, type BuilderState } from '../../../src-renderer/src/query/query-model';
 import { installDomShims } from './dom-shims';
-import { err, fakeClient, ok, outcome } from './fake-client';
+import { err, fakeClient, ok, outcome, type Handlers } from './fake-client';
 
 installDomShims();
 beforeEach(() => {
@@ -66,7 +66,7 @@ const cohort: CohortReport = {
   tookMs: 3,
 };
 
-function setup(overrides: Record<string, (input: Record<string, unknown>) => ReturnType<typeof ok> | ReturnType<typeof err>> = {}) {
+function setup(overrides: Handlers = {}) {
   let saved: SavedQuery[] = [];
   const exportJob: JobState = { id: 'job-x', kind: 'query', title: 'Query export', status: 'succeeded', startedAt: '2026-01-01T00:00:00Z', progress: { done: 2, total: 2 } };
   const fake = fakeClient({
