@@ -80,7 +80,8 @@ test.describe('query screen', () => {
     await page.keyboard.press('Control+s');
     await page.getByTestId('save-name').fill('Hypertension (coded)');
     await page.getByTestId('save-confirm').click();
-    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)');
+    // The list is read again after the save; like every call it may wait behind the NLP's writes.
+    await expect(page.getByTestId('saved-queries')).toContainText('Hypertension (coded)', { timeout: 60_000 });
 
     // After a reload (the vault stays open in web mode) the saved query runs again with its columns.
     await page.goto(`${new URL(hearthUrl!).origin}/#/query`);

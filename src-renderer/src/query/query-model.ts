@@ -219,6 +219,25 @@ export function parseRow(name: string, value: string, prefixCodes: ReadonlySet<s
   return newRow({ code, modifier, chain, prefix, value: value.slice(prefix.length) });
 }
 
+/**
+ * The state with the search prefix (`ge2020` → `ge` + `2020`) split off each row's value where
+ * the parameter takes one, for when the type's parameters arrive after the rows were made. Every
+ * row stays, with its key: one just added and still empty, or half filled, writes nothing to the
+ * query, so re-reading the query instead would drop it (on a slow machine the parameters arrive
+ * after the user clicked "Add parameter"). The same state when nothing splits.
+ */
+export function splitPrefixes(state: BuilderState, prefixCodes: ReadonlySet<string>): BuilderState {
+  let changed = false;
+  const rows = state.rows.map((row) => {
+    if (row.prefix !== '' || row.chain !== '' || row.has.length > 0 || !prefixCodes.has(row.code)) return row;
+    const prefix = PREFIX.exec(row.value)?.[1];
+    if (!prefix) return row;
+    changed = true;
+    return { ...row, prefix, value: row.value.slice(prefix.length) };
+  });
+  return changed ? { ...state, rows } : state;
+}
+
 /** The rows of the state whose parameter an OperationOutcome names (issue.expression), by key. */
 export function rowsNamedBy(state: BuilderState, expressions: readonly string[]): Set<number> {
   const keys = new Set<number>();

@@ -27,7 +27,7 @@ import { CohortPanel } from '../query/CohortPanel';
 import { loadColumns, saveColumns } from '../query/columns';
 import { exportQuery } from '../query/export-download';
 import { QueryBuilder } from '../query/QueryBuilder';
-import { emptyState, fromQuery, rowsNamedBy, toQuery, type BuilderState } from '../query/query-model';
+import { emptyState, fromQuery, rowsNamedBy, splitPrefixes, toQuery, type BuilderState } from '../query/query-model';
 import type { Route } from '../router/routes';
 import { useVaultData } from '../shell/vault-data';
 
@@ -69,11 +69,14 @@ export function QueryScreen({ route, navigate }: { route: QueryRoute; navigate: 
     () => new Set((parameters.data?.parameters ?? []).filter((p) => p.prefixes.length > 0).map((p) => p.code)),
     [parameters.data],
   );
-  // Once the type's parameters are known, the raw text is read again so `ge2020` splits into prefix and value.
+  // Once the type's parameters are known, `ge2020` splits into prefix and value. The rows stay as
+  // they are (an empty row the user just added writes nothing to the raw text: reading the raw
+  // text again would drop it when the parameters arrive late).
   useEffect(() => {
-    if (!parameters.data || parameters.data.resourceType !== state.resourceType) return;
-    setState((current) => (toQuery(current) === raw ? (fromQuery(raw, prefixCodes) ?? current) : current));
-    // Only when the parameters arrive: the raw text is read as it stands then.
+    const known = parameters.data;
+    if (!known) return;
+    setState((current) => (current.resourceType === known.resourceType ? splitPrefixes(current, prefixCodes) : current));
+    // Only when the parameters arrive.
   }, [parameters.data]);
 
   // Another route (a saved query opened from elsewhere, Back): the screen follows it.

@@ -1,6 +1,6 @@
 /** The query builder's state ↔ query string (src-renderer/src/query/query-model.ts), both ways. */
 import { describe, expect, it } from 'vitest';
-import { emptyState, fromQuery, newRow, rowsNamedBy, toPairs, toQuery } from '../../../src-renderer/src/query/query-model';
+import { emptyState, fromQuery, newRow, rowsNamedBy, splitPrefixes, toPairs, toQuery } from '../../../src-renderer/src/query/query-model';
 
 const DATES = new Set(['onset-date', 'birthdate', 'date', 'nlp-score']);
 
@@ -94,6 +94,27 @@ describe('query model', () => {
     expect(rowsNamedBy(state, ['birthdate'])).toEqual(new Set([birth!.key]));
     expect(rowsNamedBy(state, ['gender', 'nothing'])).toEqual(new Set([gender!.key]));
     expect(rowsNamedBy(state, ['_count'])).toEqual(new Set());
+  });
+
+  it('splits prefixes in place once the parameters are known, keeping every row and its key', () => {
+    const before = fromQuery('Condition?onset-date=ge2020&code=ge1&subject:Patient.birthdate=ge2000')!;
+    const empty = newRow();
+    const half = newRow({ code: 'onset-date' });
+    const state = { ...before, rows: [...before.rows, empty, half] };
+    // `subject` listed as taking prefixes too, to show a chained row keeps its value whole.
+    const prefixed = new Set([...DATES, 'subject']);
+    const after = splitPrefixes(state, prefixed);
+    expect(after.rows.map((r) => [r.key, r.code, r.prefix, r.value])).toEqual([
+      [state.rows[0]!.key, 'onset-date', 'ge', '2020'],
+      // Not a prefix parameter; a chained value's prefix belongs to the chained parameter.
+      [state.rows[1]!.key, 'code', '', 'ge1'],
+      [state.rows[2]!.key, 'subject', '', 'ge2000'],
+      [empty.key, '', '', ''],
+      [half.key, 'onset-date', '', ''],
+    ]);
+    expect(toQuery(after)).toBe(toQuery(state));
+    // Nothing to split: the same state (no re-render).
+    expect(splitPrefixes(after, prefixed)).toBe(after);
   });
 });
 

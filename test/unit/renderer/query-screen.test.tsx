@@ -19,7 +19,7 @@ import { axisLabel } from '../../../src-renderer/src/query/CohortPanel';
 import { QueryBuilder } from '../../../src-renderer/src/query/QueryBuilder';
 import { fromQuery, toQuery, type BuilderState } from '../../../src-renderer/src/query/query-model';
 import { installDomShims } from './dom-shims';
-import { err, fakeClient, ok, outcome } from './fake-client';
+import { err, fakeClient, ok, outcome, type Handlers } from './fake-client';
 
 installDomShims();
 beforeEach(() => {
@@ -67,7 +67,7 @@ const cohort: CohortReport = {
   tookMs: 3,
 };
 
-function setup(overrides: Record<string, (input: Record<string, unknown>) => ReturnType<typeof ok> | ReturnType<typeof err>> = {}) {
+function setup(overrides: Handlers = {}) {
   let saved: SavedQuery[] = [];
   const exportJob: JobState = { id: 'job-x', kind: 'query', title: 'Query export', status: 'succeeded', startedAt: '2026-01-01T00:00:00Z', progress: { done: 2, total: 2 } };
   const fake = fakeClient({
@@ -148,6 +148,42 @@ describe('query screen', () => {
       fireEvent.click(screen.getByTestId('page-next'));
     });
     await waitFor(() => expect(calls.some((c) => c.channel === 'resources.search' && c.input['query'] === 'Condition?code=I10&_total=accurate&_count=20&_offset=20')).toBe(true));
+  });
+
+  it('keeps the rows added while the type\'s parameters are still loading (a slow machine)', async () => {
+    // Condition's parameters answer only when the test lets them: after a row was added and half filled.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    setup({
+      'query.parameters': async (input) => {
+        if (input['resourceType'] === 'Condition') await held;
+        return ok(params(String(input['resourceType'])));
+      },
+    });
+    await screen.findByTestId('raw-query');
+    await act(async () => {
+      fireEvent.change(raw(), { target: { value: 'Condition?onset-date=ge2020' } });
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('add-parameter'));
+    });
+    expect(screen.getAllByTestId('query-row')).toHaveLength(2);
+    await act(async () => {
+      fireEvent.change(within(screen.getAllByTestId('query-row')[1]!).getByTestId('param-code'), { target: { value: 'code' } });
+    });
+    await act(async () => {
+      release();
+      await held;
+    });
+    // The parameters are in (the date's prefix is split off) and both rows are still there.
+    await waitFor(() => expect((screen.getAllByTestId('param-value')[0] as HTMLInputElement).value).toBe('2020'));
+    const rows = screen.getAllByTestId('query-row');
+    expect(rows).toHaveLength(2);
+    expect((within(rows[1]!).getByTestId('param-code') as HTMLInputElement).value).toBe('code');
+    await act(async () => {
+      fireEvent.change(within(rows[1]!).getByTestId('param-value'), { target: { value: 'I10' } });
+    });
+    expect(raw().value).toBe('Condition?onset-date=ge2020&code=I10');
   });
 
   it('shows an engine error under the parameter it names', async () => {
