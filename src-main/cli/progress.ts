@@ -14,6 +14,18 @@ export function progressLine(job: JobState): string {
   return `${p.message ?? job.title}: ${parts.join(', ')}`;
 }
 
+/**
+ * A sync job: "Push to hub: 40/120 resources, 35/s, ETA 2s"; a pull, whose total is not known ahead, with its step:
+ * "Pull from hub: 250 resources; Pulled Patient (2 of 4 types)".
+ */
+export function syncProgressLine(job: JobState): string {
+  const p = job.progress;
+  const parts = [p.total !== undefined ? `${p.done}/${p.total} resources` : `${p.done} resources`];
+  if (p.ratePerSecond !== undefined) parts.push(`${Math.round(p.ratePerSecond)}/s`);
+  if (p.etaSeconds !== undefined) parts.push(`ETA ${p.etaSeconds}s`);
+  return `${job.title}: ${parts.join(', ')}${p.total === undefined && p.message ? `; ${p.message}` : ''}`;
+}
+
 /** The NLP job: its scan ("Looked at 200 notes") as is, then "Clinical NLP: 16/46 notes, 50/s, ETA 1s". */
 export function nlpProgressLine(job: JobState): string {
   const p = job.progress;

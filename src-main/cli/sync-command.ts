@@ -12,6 +12,7 @@ import { OperationOutcomeError } from '../fhir/outcome-error';
 import { describeOutcome } from '../api/result';
 import { CliError } from './cli-error';
 import { followJob, value, withSession, type CliIo } from './commands';
+import { syncProgressLine } from './progress';
 
 export const SERVER_USAGE =
   'hearth server add DIR NAME BASE_URL [--bearer TOKEN | --basic USER:PASS | --smart-backend CLIENT_ID KEY_FILE [--scope S] [--kid K] | --smart-launch CLIENT_ID [--scope S]] [--ca PEM_FILE] | hearth server authorize DIR NAME | hearth server list|test|remove DIR [NAME]';
@@ -264,7 +265,7 @@ export async function syncCommand(args: readonly string[], options: SyncOptions,
           })
         : await sync.pull({ name, dryRun: options.dryRun }),
     );
-    const finished = await followJob(session, job.id);
+    const finished = await followJob(session, job.id, syncProgressLine);
     if (finished.status === 'failed') throw new OperationOutcomeError(finished.error ?? { resourceType: 'OperationOutcome', issue: [] });
     if (finished.status === 'cancelled') throw new CliError(`${action} cancelled (what was synced stays; the next ${action} continues)`, 130);
     const report = value(await sync.report({ jobId: job.id }));

@@ -47,6 +47,9 @@ export function patientOf(resource: Resource): string | undefined {
   return undefined;
 }
 
+/** The age bands in order (ageBand's keys but 'unknown'). */
+export const AGE_BANDS: readonly string[] = ['0-9', '10-19', '20-29', '30-39', '40-49', '50-59', '60-69', '70-79', '80+'];
+
 /** Age bands of ten years (0-9... 80+): wide enough to keep small cohorts readable. */
 export function ageBand(birthDate: string | undefined, at: Date): string {
   const match = birthDate ? /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(birthDate) : null;
@@ -161,6 +164,8 @@ export async function cohortCounts(repository: ResourceRepository, options: Coho
     }
     // Referenced patients that are not in the vault (deleted, never imported): unknown.
     for (const id of ids) if (!seen.has(id)) addTo(byKey, 'unknown', id);
+    // Every age band is listed, an empty one as zero, so the plot's axis is whole and the same for every cohort.
+    if (options.groupBy === 'ageBand' && byKey.size > 0) for (const band of AGE_BANDS) if (!byKey.has(band)) byKey.set(band, new Set());
     for (const [key, set] of byKey) groups.push({ key, label: key === 'unknown' ? 'Unknown' : options.groupBy === 'sex' ? key[0]!.toUpperCase() + key.slice(1) : key, patients: set.size });
     groups.sort(options.groupBy === 'sex' ? (a, b) => b.patients - a.patients || a.key.localeCompare(b.key) : (a, b) => bandOrder(a.key) - bandOrder(b.key));
   } else {

@@ -10,6 +10,7 @@ import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, type J
 import { outcome } from '../api/result';
 import { fhirError } from '../fhir/outcome-error';
 import { parseRetryAfter } from './fhir-kit-transport';
+import { tlsFailure } from './tls';
 import { TransportError } from './transport';
 import type { SmartAlg, SmartBackendAuth } from './types';
 import { checkServerUrl } from './url-policy';
@@ -66,7 +67,7 @@ export async function requestJson(http: HttpFetch, url: string, init: RequestIni
     if (signal?.aborted) throw e;
     if (timeout.aborted) throw new TransportError('timeout', `${what}: no answer in time`);
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new TransportError('network', `${what}: ${cause?.code ?? cause?.message ?? 'network failure'}`);
+    throw tlsFailure(what, cause?.code) ?? new TransportError('network', `${what}: ${cause?.code ?? cause?.message ?? 'network failure'}`);
   }
   const text = await response.text();
   let body: unknown;

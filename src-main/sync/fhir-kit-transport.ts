@@ -8,7 +8,7 @@ import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@m
 import createDebug from 'debug';
 import { Client } from 'fhir-kit-client';
 import type { TokenSource } from './auth-smart';
-import { tlsOptions } from './tls';
+import { tlsFailure, tlsOptions } from './tls';
 import { checkServerUrl } from './url-policy';
 import { TransportError, type CreateResult, type RawRequest, type SyncTransport } from './transport';
 import type { ServerAuth } from './types';
@@ -70,6 +70,8 @@ function toTransportError(error: unknown, timedOut: boolean, what: string): unkn
   if (e?.name === 'AbortError') return error;
   // Bodies that are not JSON come back from fhir-kit as errors without a status; fetch's own are TypeErrors with a cause.
   // The cause says why (ECONNREFUSED, ECONNRESET, a certificate error, a port fetch blocks); never content.
+  const refused = tlsFailure(what, e?.cause?.code);
+  if (refused) return refused;
   const why = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? 'network failure';
   return new TransportError('network', `${what}: ${why}`);
 }

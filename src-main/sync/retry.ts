@@ -1,7 +1,8 @@
 /**
  * Retries (docs/sync.md "Faults"): a timeout, a network failure, 429 and 5xx are retried with
  * exponential backoff and jitter (Retry-After wins when the server sends one); everything else —
- * 4xx including the conflicts 409 and 412 — goes back to the caller at once.
+ * 4xx including the conflicts 409 and 412, and a TLS handshake refused for good (an old protocol,
+ * an untrusted certificate) — goes back to the caller at once.
  */
 import { TransportError } from './transport';
 
@@ -21,6 +22,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDe
 
 export function isRetryable(error: unknown): error is TransportError {
   if (!(error instanceof TransportError)) return false;
+  if (error.failure === 'tls') return false;
   if (error.failure !== 'http') return true;
   const status = error.status ?? 0;
   return status === 429 || status >= 500;

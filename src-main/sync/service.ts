@@ -291,7 +291,9 @@ export class SyncService {
   startJob(name: string, what: { push: PushOptions } | { pull: PullOptions }): JobState {
     const jobs = this.options.jobs;
     if (!jobs) throw fhirError('not-supported', 'This session runs no jobs', 400);
-    const title = 'push' in what ? `Push to ${name}` : `Pull from ${name}`;
+    // A dry run says so in the job's title (the jobs list and its "finished" notification show the title).
+    const dryRun = 'push' in what ? what.push.dryRun === true : what.pull.dryRun === true;
+    const title = `${dryRun ? 'Dry run: ' : ''}${'push' in what ? `${dryRun ? 'push' : 'Push'} to ${name}` : `${dryRun ? 'pull' : 'Pull'} from ${name}`}`;
     return jobs.start('sync', title, async (context) => {
       const onProgress = (p: SyncProgress): void => context.progress({ done: p.done, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message ? { message: p.message } : {}) });
       try {

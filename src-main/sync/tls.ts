@@ -9,6 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import { fhirError } from '../fhir/outcome-error';
+import { TransportError } from './transport';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
@@ -52,6 +53,22 @@ export function parseCaBundle(pem: string, now?: Date): CaCertificate[] {
     }
     return { subject: cert.subject.replace(/\n/g, ', '), ...(commonName !== undefined ? { commonName } : {}), validTo: validTo.toISOString(), pem: block };
   });
+}
+
+// OpenSSL's codes for a server that speaks no TLS version this side allows (TLS 1.2 is the floor).
+const OLD_PROTOCOL = /^ERR_SSL_(TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|NO_SUPPORTED_VERSIONS_ENABLED)$/;
+// Node's and OpenSSL's codes for a certificate that does not verify.
+const UNTRUSTED = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * A TransportError for a fetch failure whose cause is a TLS handshake refused for good (retrying
+ * cannot help), saying why in words; undefined for any other cause. `what` names the request.
+ */
+export function tlsFailure(what: string, code: string | undefined): TransportError | undefined {
+  if (code === undefined) return undefined;
+  if (OLD_PROTOCOL.test(code)) return new TransportError('tls', `${what}: ${code}: the server offers no TLS 1.2 or newer, and Hearth refuses older TLS versions`);
+  if (UNTRUSTED.test(code)) return new TransportError('tls', `${what}: ${code}: the server's certificate is not trusted (a hospital CA goes in the profile's CA bundle)`);
+  return undefined;
 }
 
 /** The request option that routes a fetch through `dispatcher` (undici's RequestInit extension). */

@@ -12,7 +12,9 @@ export type TransportFailure =
   /** No usable answer: refused, reset, DNS, TLS, a body that is not JSON. */
   | 'network'
   /** No answer within the request timeout. */
-  | 'timeout';
+  | 'timeout'
+  /** The TLS handshake failed for good: a protocol below TLS 1.2, a certificate not trusted (not retried). */
+  | 'tls';
 
 export class TransportError extends Error {
   constructor(
@@ -20,7 +22,7 @@ export class TransportError extends Error {
     message: string,
     readonly status?: number,
     /** The server's OperationOutcome when it sent one (else one made from the message). */
-    readonly outcome: OperationOutcome = makeOutcome(failure === 'timeout' ? 'timeout' : failure === 'network' ? 'transient' : 'processing', message, status !== undefined ? { status } : {}),
+    readonly outcome: OperationOutcome = makeOutcome(failure === 'timeout' ? 'timeout' : failure === 'network' ? 'transient' : failure === 'tls' ? 'security' : 'processing', message, status !== undefined ? { status } : {}),
     /** Retry-After of a 429 or 503, in milliseconds. */
     readonly retryAfterMs?: number,
   ) {

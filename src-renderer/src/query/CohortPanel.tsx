@@ -7,6 +7,7 @@ import { Alert, Center, Group, Loader, SegmentedControl, Stack, Switch, Text } f
 import { useState } from 'react';
 import type { CohortGroupBy, CohortReport } from '../../../src-main/query/types';
 import { useApiQuery } from '../api/hooks';
+import { barValueLabels } from '../components/bar-value-labels';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatCount } from '../lib/format';
 
@@ -88,7 +89,7 @@ export function CohortPanel({ query }: { query: string }) {
                   : [{ name: 'patients', label: 'Patients', color: 'orange.6' }]
               }
               withLegend={withNlp}
-              withBarValueLabel
+              {...barValueLabels(formatCount)}
               gridAxis="none"
               // Patients are whole: no 0.5 ticks on small cohorts.
               xAxisProps={{ allowDecimals: false }}

@@ -6,6 +6,7 @@
  * 0 neither, ? the cheat sheet.
  */
 import { BarChart } from '@mantine/charts';
+import { barValueLabels } from '../components/bar-value-labels';
 import {
   Alert, Badge, Box, Button, Card, Group, Kbd, Loader, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip,
 } from '@mantine/core';
@@ -196,7 +197,7 @@ export function FiguresView({ report, onOpen }: { report: AgreementReport; onOpe
                 { name: 'kappa', color: 'orange.6' },
               ]}
               withLegend
-              withBarValueLabel
+              {...barValueLabels(fixed)}
               gridAxis="none"
             />
           </Box>

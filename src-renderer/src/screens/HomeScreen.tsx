@@ -2,6 +2,7 @@ import { Button, Card, Group, Paper, SimpleGrid, Skeleton, Stack, Table, Text, T
 import { BarChart } from '@mantine/charts';
 import { IconDatabase, IconFileImport, IconStack2 } from '@tabler/icons-react';
 import { useMemo } from 'react';
+import { barValueLabels } from '../components/bar-value-labels';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { NlpStatusPanel } from '../components/NlpStatusPanel';
 import { formatCount } from '../lib/format';
@@ -69,7 +70,7 @@ export function HomeScreen({ navigate }: { navigate: (route: Route) => void }) {
           yAxisProps={{ width: 150 }}
           series={[{ name: 'count', label: 'Resources', color: 'orange.6' }]}
           gridAxis="none"
-          withBarValueLabel
+          {...barValueLabels(formatCount)}
           barProps={{
             cursor: 'pointer',
             onClick: (data: { payload?: { type?: unknown } }) => {

@@ -37,7 +37,7 @@ import type { Route } from '../router/routes';
 import { isTypingTarget } from '../shell/use-global-keys';
 import { FINISHED_JOB_STATUSES, useJob } from '../shell/use-job';
 import { AuthorizationCard } from '../sync/AuthorizationCard';
-import { ConflictPanel } from '../sync/ConflictPanel';
+import { ConflictKindBadge, ConflictPanel } from '../sync/ConflictPanel';
 import { ServerForm } from '../sync/ServerForm';
 import { caLabel } from '../sync/server-form';
 
@@ -280,7 +280,7 @@ function ServerPanel({ profile, route, navigate, onProfileChanged }: { profile: 
                   <Table.Tr key={key} onClick={() => go({ conflict: key })} style={{ cursor: 'pointer' }} bg={key === route.conflict ? 'var(--mantine-primary-color-light)' : undefined} data-testid={`conflict-${key}`}>
                     <Table.Td ff="monospace">{key}</Table.Td>
                     <Table.Td>
-                      <Badge variant="light">{c.kind}</Badge>
+                      <ConflictKindBadge kind={c.kind} />
                     </Table.Td>
                     <Table.Td>{new Date(c.detectedAt).toLocaleString()}</Table.Td>
                   </Table.Tr>

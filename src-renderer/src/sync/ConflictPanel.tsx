@@ -9,7 +9,7 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconArrowRight, IconGitMerge } from '@tabler/icons-react';
 import { useEffect, useRef, useState } from 'react';
 import type { Resource } from '@medplum/fhirtypes';
-import type { FieldDiff, ResolveResult } from '../../../src-main/sync/types';
+import type { ConflictKind, FieldDiff, ResolveResult } from '../../../src-main/sync/types';
 import { useApiCall, useApiQuery } from '../api/hooks';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { JsonView } from '../components/JsonView';
@@ -18,6 +18,23 @@ import { setAtPath } from './merge-path';
 
 const KIND_COLOR: Record<FieldDiff['kind'], string> = { added: 'green', removed: 'red', changed: 'yellow' };
 const KIND_LABEL: Record<FieldDiff['kind'], string> = { added: 'only theirs', removed: 'only ours', changed: 'changed' };
+
+/** What each conflict kind means, in words (the codes are for the API and the CLI); the code is the badge's title. */
+export const CONFLICT_KIND_LABEL: Record<ConflictKind, string> = {
+  'push-precondition': 'Changed on both sides (push)',
+  'push-conflict': 'Refused by the server as a conflict (push)',
+  'pull-both-changed': 'Changed on both sides (pull)',
+  'push-delete': 'Deleted here, changed on the server',
+  'pull-delete': 'Deleted on the server, changed here',
+};
+
+export function ConflictKindBadge({ kind }: { kind: ConflictKind }) {
+  return (
+    <Badge variant="light" tt="none" title={kind} data-kind={kind}>
+      {CONFLICT_KIND_LABEL[kind]}
+    </Badge>
+  );
+}
 
 const shown = (value: unknown): string => (value === undefined ? '—' : JSON.stringify(value));
 
@@ -116,7 +133,7 @@ export function ConflictPanel({ server, conflictKey, onResolved }: { server: str
             <Title order={4} ff="monospace">
               {conflictKey}
             </Title>
-            <Badge variant="light">{conflict.kind}</Badge>
+            <ConflictKindBadge kind={conflict.kind} />
             <Text size="xs" c="dimmed">
               server id {conflict.serverId} · found {new Date(conflict.detectedAt).toLocaleString()}
             </Text>

@@ -9,7 +9,7 @@ import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { JobManager } from '../../../src-main/jobs/job-manager';
 import { withNlpResult } from '../../../src-main/nlp/results/extensions';
 import type { Entity } from '../../../src-main/nlp/types';
-import { ageBand, cohortCounts, icd10Category } from '../../../src-main/query/cohort';
+import { AGE_BANDS, ageBand, cohortCounts, icd10Category } from '../../../src-main/query/cohort';
 import { samplePopulation } from '../../../src-main/sample/generator';
 import { createSessionServices } from '../../../src-main/services/session-services';
 import type { SessionServices } from '../../../src-main/services/session-types';
@@ -109,13 +109,20 @@ describe('query services', () => {
     // _count shapes a page, not the cohort: every patient is counted.
     expect(byAge.patients).toBe(patients.length);
     expect(byAge.groups.reduce((n, g) => n + g.patients, 0)).toBe(patients.length);
-    const expectedAge = new Map<string, number>();
+    // Every band is listed in order, an empty one as zero (then 'unknown' when some age is not known).
+    const expectedAge = new Map<string, number>(AGE_BANDS.map((band) => [band, 0]));
     for (const p of patients) {
       const at = p.deceasedDateTime ? new Date(p.deceasedDateTime) : now;
       const band = ageBand(p.birthDate, at);
       expectedAge.set(band, (expectedAge.get(band) ?? 0) + 1);
     }
     expect(new Map(byAge.groups.map((g) => [g.key, g.patients]))).toEqual(expectedAge);
+    expect(byAge.groups.slice(0, AGE_BANDS.length).map((g) => g.key)).toEqual(AGE_BANDS);
+    // A cohort of one: its band counts one, every other band is there as zero.
+    const one = patients.find((p) => p.birthDate)!;
+    const single = value(await services.query.cohort({ query: `Patient?_id=${one.id}`, groupBy: 'ageBand', nlp: false }));
+    const band = ageBand(one.birthDate, one.deceasedDateTime ? new Date(one.deceasedDateTime) : now);
+    expect(single.groups.map((g) => [g.key, g.patients])).toEqual(AGE_BANDS.map((b) => [b, b === band ? 1 : 0]));
 
     // Of another type: the patients its matches are about, each once.
     const encounters = all.filter((r) => r.resourceType === 'Encounter');

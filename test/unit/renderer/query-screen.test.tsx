@@ -2,7 +2,7 @@
 /**
  * The query screen over a fake client (docs/query.md): the raw box fills the builder and the
  * builder writes the raw box, Run searches and shows the table with the type's columns, an engine
- * error lands under its parameter, saving / loading / deleting saved queries, CSV export as a job
+ * error lands under its parameter, saving / loading / deleting saved queries, CSV and NDJSON export as a job
  * read back in parts, the cohort tab, and the entity filter read from a query. The builder's `_has` rows
  * (reverse chaining) are driven on the builder alone.
  */
@@ -261,6 +261,33 @@ describe('query screen', () => {
     expect(start?.input['columns']).toEqual(['id', 'code.coding.code', 'code.text', 'clinicalStatus.coding.code', 'onset', 'subject.reference']);
     expect(calls.filter((c) => c.channel === 'query.exportResult').map((c) => c.input['part'])).toEqual([0, 1]);
     expect(await blobs[0]!.text()).toBe('id\r\nc1\r\nc2\r\n');
+    click.mockRestore();
+  });
+
+  it('exports every match as NDJSON from the menu, without columns, and says what it wrote', async () => {
+    window.history.replaceState(null, '', `#/query?q=${encodeURIComponent('Condition?code=I10')}`);
+    const blobs: Blob[] = [];
+    Object.defineProperty(URL, 'createObjectURL', { value: (blob: Blob) => (blobs.push(blob), 'blob:x'), configurable: true });
+    Object.defineProperty(URL, 'revokeObjectURL', { value: () => undefined, configurable: true });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const lines = ['{"resourceType":"Condition","id":"c1"}\n', '{"resourceType":"Condition","id":"c2"}\n'];
+    const { calls } = setup({
+      'query.exportResult': (input) =>
+        ok({ jobId: 'job-x', fileName: 'Condition.ndjson', mimeType: 'application/fhir+ndjson', format: 'ndjson', resources: 2, part: input['part'], parts: 2, text: lines[Number(input['part'])] }),
+    });
+    await screen.findByTestId('query-table');
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('export-menu'));
+    });
+    await act(async () => {
+      fireEvent.click(await screen.findByTestId('export-ndjson'));
+    });
+    await waitFor(() => expect(click).toHaveBeenCalled());
+    const start = calls.find((c) => c.channel === 'query.export');
+    expect(start?.input).toEqual({ query: 'Condition?code=I10', format: 'ndjson' });
+    expect(await blobs[0]!.text()).toBe(lines.join(''));
+    expect(blobs[0]!.type).toMatch(/^application\/fhir\+ndjson/);
+    expect(await screen.findByText('2 resources in Condition.ndjson')).toBeTruthy();
     click.mockRestore();
   });
 

@@ -233,8 +233,13 @@ describe('sync screen', () => {
     window.history.replaceState(null, '', '#/sync?server=medplum');
     const { client, calls, refreshNext } = setup({ servers: [profile] });
     render(<App client={client} />);
-    fireEvent.click(await screen.findByTestId('conflict-Patient/p1'));
+    // The kind in words, not the code (the code stays as the badge's title).
+    const row = await screen.findByTestId('conflict-Patient/p1');
+    expect(within(row).getByText('Changed on both sides (push)').closest('[data-kind]')?.getAttribute('title')).toBe('push-precondition');
+    expect(row.textContent).not.toMatch(/push-precondition/i);
+    fireEvent.click(row);
     const panel = await screen.findByTestId('conflict-panel');
+    expect(within(panel).getByText('Changed on both sides (push)')).toBeTruthy();
     expect(within(panel).getByText('Ours (this vault)')).toBeTruthy();
     const rows = [...within(panel).getByTestId('conflict-diff').querySelectorAll('tbody tr')];
     expect(rows.map((r) => r.getAttribute('data-kind'))).toEqual(['changed', 'changed']);

@@ -179,8 +179,17 @@ describe('push and pull against Medplum over HTTP', () => {
     await seed(repo, dataSet(4));
     const a = newService(repo, { jobs });
     await a.saveProfile({ name: 'm', baseUrl: server.baseUrl, auth: { kind: 'none' }, chunkSize: 6 });
+    // A dry run's job says so in its title (and so in its notification).
+    const dry = a.startJob('m', { push: { mode: 'changed', dryRun: true } });
+    expect(dry.title).toBe('Dry run: push to m');
+    expect((await jobs.whenFinished(dry.id))?.status).toBe('succeeded');
+    const dryPull = a.startJob('m', { pull: { dryRun: true } });
+    expect(dryPull.title).toBe('Dry run: pull from m');
+    expect((await jobs.whenFinished(dryPull.id))?.status).toBe('succeeded');
+    expect(await serverResources(server)).toEqual([]);
     const job = a.startJob('m', { push: { mode: 'changed' } });
     expect(job.kind).toBe('sync');
+    expect(job.title).toBe('Push to m');
     const done = await jobs.whenFinished(job.id);
     expect(done?.status).toBe('succeeded');
     expect(done?.progress).toMatchObject({ done: 20, total: 20 });

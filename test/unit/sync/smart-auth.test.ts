@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, type SecureContextOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Patient } from '@medplum/fhirtypes';
@@ -294,12 +295,49 @@ describe.skipIf(!certificates)('custom CA bundle', () => {
       await endpoint.close();
     }
   });
+  it('refuses a server that offers only TLS 1.1: test connection, push and pull fail saying so, nothing sent', { timeout: 60_000 }, async () => {
+    const TOKEN = 'tls11-test-token';
+    const serverRepo = new MemoryRepository();
+    const endpoint = await startFhirServer({ repo: serverRepo, port: 0, token: TOKEN, warmCapabilities: false });
+    // OpenSSL 3 allows TLS 1.1 only at security level 0; the server offers nothing newer.
+    const old = { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+    const front = await httpsFront(certificates!.selfKey, certificates!.selfCert, endpoint.baseUrl, old);
+    try {
+      // The server does speak TLS 1.1 to a client that allows it (so the refusal below is the client's floor).
+      const port = Number(new URL(front.baseUrl).port);
+      const protocol = await new Promise<string | null>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port, ca: certificates!.selfCert, ...old }, () => {
+          resolve(socket.getProtocol());
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+      expect(protocol).toBe('TLSv1.1');
+
+      const local = new MemoryRepository();
+      await seed(local, dataSet(1));
+      const sync = newService(local);
+      // With the certificate trusted (the bundle), only the protocol version stands in the way.
+      await sync.saveProfile({ name: 'old', baseUrl: front.baseUrl, auth: { kind: 'bearer', token: TOKEN }, pullTypes: SYNC_TYPES, caBundle: certificates!.selfCert });
+      const problems = (await sync.testConnection('old')).problems.join(' ');
+      expect(problems).toMatch(/TLS 1\.2/);
+      await expect(sync.push('old', { mode: 'changed' })).rejects.toThrow(/TLS 1\.2/);
+      await expect(sync.pull('old')).rejects.toThrow(/TLS 1\.2/);
+      expect(await localResources(serverRepo)).toEqual([]);
+      // Without a bundle (the system roots, Node's own TLS 1.2 floor) it is refused as well.
+      await sync.saveProfile({ name: 'old', baseUrl: front.baseUrl, auth: { kind: 'bearer', token: TOKEN }, caBundle: null });
+      expect((await sync.testConnection('old')).problems.length).toBeGreaterThan(0);
+    } finally {
+      await front.close();
+      await endpoint.close();
+    }
+  });
 });
 
 /** An https front with `cert` for an http endpoint on this machine (what a hospital's TLS terminator does); the Host header is the endpoint's. */
-async function httpsFront(key: string, cert: string, target: string): Promise<{ baseUrl: string; close(): Promise<void> }> {
+async function httpsFront(key: string, cert: string, target: string, tls: SecureContextOptions = {}): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const upstream = new URL(target);
-  const server = createHttpsServer({ key, cert }, (req, res) => {
+  const server = createHttpsServer({ key, cert, ...tls }, (req, res) => {
     const request = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
