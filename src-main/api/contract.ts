@@ -162,6 +162,8 @@ export interface ImportFileSummary extends ImportCounts {
   records: number;
   /** The file could not be read or parsed at all. */
   problem?: string;
+  /** s10-Y: the file was skipped and that is not a failure (a JSON object with no resourceType). */
+  notice?: string;
 }
 
 export interface ImportReport extends ImportCounts {

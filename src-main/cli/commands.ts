@@ -194,6 +194,7 @@ export async function importFiles(dir: string, files: string[], io: CliIo, optio
     const report = value(await session.services.import.report({ jobId }));
     for (const file of report.files) {
       if (file.problem !== undefined) io.err(`${file.file}: ${oneLine(file.problem)}\n`);
+      if (file.notice !== undefined) io.err(`${file.file}: ${oneLine(file.notice)}\n`);
     }
     for (const error of report.errors) io.err(`${error.file}:${error.line}: ${oneLine(error.message)}\n`);
     io.out(`${importSummary(report)}\n`);

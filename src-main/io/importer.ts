@@ -250,6 +250,7 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
   run.result.files.push(summary);
   run.recordsKnown += summary.records;
   const fileBytes = sizeHint || file.bytes;
+  if (file.notice !== undefined) summary.notice = file.notice;
   if (file.problem !== undefined) {
     summary.problem = file.problem;
     run.bytesBefore += fileBytes;
