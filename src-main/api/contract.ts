@@ -130,6 +130,8 @@ export interface ImportCounts {
   updated: number;
   unchanged: number;
   failed: number;
+  /** s10-Y: GET/HEAD entries of imported batch and transaction Bundles, run (they read), not written; absent when none. */
+  read?: number;
 }
 
 export interface JobState {

@@ -126,6 +126,7 @@ export function importSummary(report: ImportReport): string {
     `updated: ${report.updated}`,
     `unchanged: ${report.unchanged}`,
     `failed: ${report.failed}`,
+    ...(report.read !== undefined ? [`read: ${report.read}`] : []),
   ].join('\n');
 }
 
