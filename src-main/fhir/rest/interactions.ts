@@ -260,7 +260,7 @@ export async function instanceHistory(ctx: RestContext, params: URLSearchParams,
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: at(offset) }];
   if (offset > 0 && count > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
   if (count > 0 && offset + count < matched) link.push({ relation: 'next', url: at(offset + count) });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: matched, link, entry: page };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: matched, link, ...(page.length > 0 ? { entry: page } : {}) };
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
 }
 
