@@ -263,7 +263,7 @@ const IMPORT_BASE_URL = 'urn:hearth:import';
 function restFor(repository: ResourceRepository): { ctx: RestContext; dispatch: (request: FhirRequest) => Promise<FhirResponse>; outer: FhirRequest } {
   const options = { baseUrl: IMPORT_BASE_URL };
   return {
-    ctx: { repo: repository, options },
+    ctx: { repo: repository, options, foreignUrlsRelative: true },
     dispatch: (request) => handleFhirRequest(repository, request, options),
     outer: { method: 'POST', path: '/', headers: {} },
   };

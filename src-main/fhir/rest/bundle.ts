@@ -76,11 +76,29 @@ function entryTarget(ctx: RestContext, entry: BundleEntry, index: number): Entry
   }
   let relative = url;
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    if (!url.startsWith(`${ctx.options.baseUrl}/`)) throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
-    relative = url.slice(ctx.options.baseUrl.length + 1);
+    if (url.startsWith(`${ctx.options.baseUrl}/`)) relative = url.slice(ctx.options.baseUrl.length + 1);
+    else if (ctx.foreignUrlsRelative) relative = fromResourceType(url) ?? url;
+    else throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
   }
   const at = relative.indexOf('?');
   return { method, path: at === -1 ? relative : relative.slice(0, at), query: at === -1 ? '' : relative.slice(at + 1) };
+}
+
+/** `http://other/base/Type/id?q` → `Type/id?q` (from the first segment that is a resource type). */
+function fromResourceType(url: string): string | undefined {
+  const at = url.indexOf('?');
+  const path = at === -1 ? url : url.slice(0, at);
+  const segments = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('/');
+  const start = segments.findIndex((s) => isResourceType(s));
+  return start === -1 ? undefined : segments.slice(start).join('/') + (at === -1 ? '' : url.slice(at));
+}
+
+/**
+ * `ifNoneExist` is the query part of a search URL (bundle.html: Bundle.entry.request.ifNoneExist);
+ * examples also write it whole (`Patient?identifier=...`): the part after `Type?` is the query.
+ */
+function ifNoneExistQuery(value: string, type: string): string {
+  return value.startsWith(`${type}?`) ? value.slice(type.length + 1) : value;
 }
 
 /**
@@ -104,7 +122,7 @@ function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, in
   const r = entry.request!;
   if (r.ifMatch !== undefined) headers['if-match'] = r.ifMatch;
   if (r.ifNoneMatch !== undefined) headers['if-none-match'] = r.ifNoneMatch;
-  if (r.ifNoneExist !== undefined) headers['if-none-exist'] = r.ifNoneExist;
+  if (r.ifNoneExist !== undefined) headers['if-none-exist'] = ifNoneExistQuery(r.ifNoneExist, target.path.split('/').find((s) => s.length > 0) ?? '');
   let body: string | undefined;
   if (target.method === 'PATCH') {
     const patch = patchOf(entry, index);
@@ -284,7 +302,7 @@ export async function runTransaction(ctx: RestContext, request: FhirRequest, bun
           const resource = resourceOf();
           const ifNoneExist = entry.request?.ifNoneExist;
           if (ifNoneExist !== undefined) {
-            const matches = await conditionalMatches(ctx.repo, type, ifNoneExist);
+            const matches = await conditionalMatches(ctx.repo, type, ifNoneExistQuery(ifNoneExist, type));
             if (matches.length > 1) throw multipleMatches(type, 'create');
             if (matches[0]) {
               if (fullUrl !== undefined) targets.set(fullUrl, keyOf(type, matches[0].id!));

@@ -35,6 +35,12 @@ export interface RestContext {
    * until it is answered, instead of ending at its first write (handler.ts, `serialized`).
    */
   holdTurn?: () => void;
+  /**
+   * Bundle entries' absolute URLs that name another server are read as relative to that server
+   * (its path from the resource type on) instead of refused: an imported Bundle was written for
+   * the server it came from (docs/import.md). The REST endpoint leaves this unset.
+   */
+  foreignUrlsRelative?: boolean;
 }
 
 /** Parameters that shape the HTTP answer rather than select resources (http.html#parameters). */

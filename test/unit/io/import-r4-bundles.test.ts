@@ -18,7 +18,8 @@ if (!present) console.warn(`skipping import-r4-bundles: ${examplesDir} is absent
 
 describe.skipIf(!present)('importing the R4 example Bundles and package.json', () => {
   it('runs every batch and transaction example; only the transaction that breaks its own preconditions fails, with the reason', async () => {
-    const names = readdirSync(examplesDir).filter((name) => name.startsWith('Bundle-bundle-') || name === 'package.json');
+    const others = ['Bundle-ussg-fht.json', 'Bundle-xds.json', 'package.json'];
+    const names = readdirSync(examplesDir).filter((name) => name.startsWith('Bundle-bundle-') || others.includes(name));
     const repo = new MemoryRepository();
     const result = await runImport({ repository: repo, sources: names.map((name) => ({ kind: 'path' as const, path: path.join(examplesDir, name) })) });
     const file = (name: string) => result.files.find((f) => f.file === path.join(examplesDir, name))!;
@@ -30,6 +31,11 @@ describe.skipIf(!present)('importing the R4 example Bundles and package.json', (
     // GET-only batches: every entry runs and counts as read.
     expect(file('Bundle-bundle-request-medsallergies.json')).toMatchObject({ records: 5, read: 5, failed: 0 });
     expect(file('Bundle-bundle-request-simplesummary.json')).toMatchObject({ records: 4, read: 4, failed: 0 });
+
+    // Transactions written for another server (absolute request.url of hl7.org/fhir/us/sdc) and
+    // with `ifNoneExist: "Patient?identifier=..."` (the whole URL, not only its query) run too.
+    expect(file('Bundle-ussg-fht.json')).toMatchObject({ records: 11, failed: 0 });
+    expect(file('Bundle-xds.json')).toMatchObject({ records: 5, created: 5, failed: 0 });
 
     // The spec's transaction example invokes `ValueSet/$lookup` (an operation R4 does not define on
     // ValueSet) and PUTs Patient/123a with If-Match W/"2" on a vault where it does not exist: the
