@@ -11,7 +11,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { runImport } from '../../../src-main/io/importer';
 import { NOT_FHIR_NOTICE } from '../../../src-main/io/readers';
-import { examplesDir } from '../fhir/examples.shared';
+import { examplesDir, KNOWN_INVALID } from '../fhir/examples.shared';
 
 const present = existsSync(path.join(examplesDir, 'package.json'));
 if (!present) console.warn(`skipping import-r4-bundles: ${examplesDir} is absent`);
@@ -77,5 +77,20 @@ describe.skipIf(!present)('the R4 transaction example, once its preconditions ho
     expect(again.errors.map((e) => [e.entryIndex, e.outcome?.issue[0]?.code])).toEqual([[4, 'conflict']]);
     expect(await repo.counts()).toEqual(before);
     expect((await repo.read('Patient', '123')).meta?.versionId).toBe('1');
+  });
+});
+
+describe.skipIf(!present)('the R4 examples that break R4 rules, imported', () => {
+  it('are refused, each error naming the rule the spec lists for it (code and location)', async () => {
+    const names = Object.keys(KNOWN_INVALID).sort();
+    const result = await runImport({ repository: new MemoryRepository(), sources: names.map((name) => ({ kind: 'path' as const, path: path.join(examplesDir, name) })) });
+    expect(result).toMatchObject({ created: 0, failed: names.length });
+    const byFile = new Map(result.errors.map((e) => [path.basename(e.file), e]));
+    for (const name of names) {
+      const { code, expression } = KNOWN_INVALID[name]!;
+      const issue = byFile.get(name)?.outcome?.issue.find((i) => i.code === code && (i.expression ?? []).includes(expression));
+      expect(issue, `${name}: ${code} at ${expression}`).toBeDefined();
+      expect(byFile.get(name)!.message).toContain(expression);
+    }
   });
 });
