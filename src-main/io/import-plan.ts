@@ -1,10 +1,11 @@
 /**
  * Turns the records of one import file into repository writes, following the Bundle rules of
- * https://hl7.org/fhir/R4/http.html#transaction and bundle.html: transaction and batch entries
- * act by `request.method` (POST create, PUT update-as-create with the URL's id, DELETE delete);
- * entries of other Bundles, NDJSON lines and single resources are stored under their own id
- * (update-as-create) or created when they have none. `urn:uuid:` fullUrls of created resources
- * get server-assigned ids, and references to them inside the file are rewritten to `Type/id`.
+ * https://hl7.org/fhir/R4/http.html#transaction and bundle.html: batch entries POST to `Type`,
+ * PUT and DELETE of `Type/id` become chunked writes, every other batch entry is run through the
+ * REST code (`dispatched`); a transaction Bundle is checked here (transactionErrors) and run whole
+ * by fhir/rest/bundle.ts (runTransaction). Entries of other Bundles, NDJSON lines and single
+ * resources are stored under their own id (update-as-create) or created when they have none;
+ * `urn:uuid:` fullUrls of those created get ids, and references to them are rewritten to `Type/id`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
