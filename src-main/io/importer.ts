@@ -2,7 +2,8 @@
  * Runs an import: reads each source, plans its writes and stores them in chunks (one durable
  * repository batch per chunk; a transaction Bundle through the REST code's runTransaction, one
  * atomic batch), reporting progress and stopping between chunks when cancelled (what was
- * committed stays committed). Within a file the next chunk is read, planned and prepared while the one before is stored (submitIndependent).
+ * committed stays committed). Within a file the next chunk is read, planned and prepared while
+ * the one before is stored (submitIndependent).
  */
 import { stat } from 'node:fs/promises';
 import type { ImportCounts, ImportFileSummary, ImportRecordError, ImportSource } from '../api/contract';
