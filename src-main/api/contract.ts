@@ -130,6 +130,8 @@ export interface ImportCounts {
   updated: number;
   unchanged: number;
   failed: number;
+  /** s10-Y: GET/HEAD entries of imported batch and transaction Bundles, run (they read), not written; absent when none. */
+  read?: number;
 }
 
 export interface JobState {
@@ -162,6 +164,8 @@ export interface ImportFileSummary extends ImportCounts {
   records: number;
   /** The file could not be read or parsed at all. */
   problem?: string;
+  /** s10-Y: the file was skipped and that is not a failure (a JSON object with no resourceType). */
+  notice?: string;
 }
 
 export interface ImportReport extends ImportCounts {

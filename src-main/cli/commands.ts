@@ -126,6 +126,7 @@ export function importSummary(report: ImportReport): string {
     `updated: ${report.updated}`,
     `unchanged: ${report.unchanged}`,
     `failed: ${report.failed}`,
+    ...(report.read !== undefined ? [`read: ${report.read}`] : []),
   ].join('\n');
 }
 
@@ -194,6 +195,7 @@ export async function importFiles(dir: string, files: string[], io: CliIo, optio
     const report = value(await session.services.import.report({ jobId }));
     for (const file of report.files) {
       if (file.problem !== undefined) io.err(`${file.file}: ${oneLine(file.problem)}\n`);
+      if (file.notice !== undefined) io.err(`${file.file}: ${oneLine(file.notice)}\n`);
     }
     for (const error of report.errors) io.err(`${error.file}:${error.line}: ${oneLine(error.message)}\n`);
     io.out(`${importSummary(report)}\n`);

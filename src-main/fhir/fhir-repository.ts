@@ -183,7 +183,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         },
       });
     }
-    return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
+    // json.html: no empty arrays (a history with no versions has no `entry`).
+    return { resourceType: 'Bundle', type: 'history', total: entry.length, ...(entry.length > 0 ? { entry } : {}) };
   }
 
   async typeHistory(resourceType: string, options: HistoryOptions = {}): Promise<Bundle> {
@@ -231,7 +232,7 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: at(offset) }];
     if (offset > 0 && count > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
     if (count > 0 && records.length > count) link.push({ relation: 'next', url: at(offset + count) });
-    return { resourceType: 'Bundle', type: 'history', link, entry };
+    return { resourceType: 'Bundle', type: 'history', link, ...(entry.length > 0 ? { entry } : {}) };
   }
 
   /** One history entry (http.html#history): deletions carry request DELETE and no resource. */

@@ -543,5 +543,7 @@ export function searchsetBundle(
       search: { mode: 'outcome' },
     });
   }
+  // json.html: an array is never empty; a Bundle with no entries has no `entry`.
+  if (bundle.entry.length === 0) delete bundle.entry;
   return bundle;
 }

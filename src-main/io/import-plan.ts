@@ -1,13 +1,14 @@
 /**
  * Turns the records of one import file into repository writes, following the Bundle rules of
- * https://hl7.org/fhir/R4/http.html#transaction and bundle.html: transaction and batch entries
- * act by `request.method` (POST create, PUT update-as-create with the URL's id, DELETE delete);
- * entries of other Bundles, NDJSON lines and single resources are stored under their own id
- * (update-as-create) or created when they have none. `urn:uuid:` fullUrls of created resources
- * get server-assigned ids, and references to them inside the file are rewritten to `Type/id`.
+ * https://hl7.org/fhir/R4/http.html#transaction and bundle.html: batch entries POST to `Type`,
+ * PUT and DELETE of `Type/id` become chunked writes, every other batch entry is run through the
+ * REST code (`dispatched`); a transaction Bundle is checked here (transactionErrors) and run whole
+ * by fhir/rest/bundle.ts (runTransaction). Entries of other Bundles, NDJSON lines and single
+ * resources are stored under their own id (update-as-create) or created when they have none;
+ * `urn:uuid:` fullUrls of those created get ids, and references to them are rewritten to `Type/id`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
 import { MAX_RESOURCE_DEPTH, nestsDeeperThan } from './json-depth';
 import type { ImportRecordError } from '../api/contract';
 import { describeOutcome } from '../api/result';
@@ -22,18 +23,13 @@ export interface PlannedWrite {
   resourceType: string;
 }
 
-/** A POST entry whose `ifNoneExist` condition must be checked against the store first. */
-export interface ConditionalCreate {
-  write: PlannedWrite;
-  resourceType: string;
-  query: string;
-}
-
 export interface FilePlan {
-  /** All or nothing (transaction Bundles). */
-  atomic: boolean;
   writes: PlannedWrite[];
-  conditional: ConditionalCreate[];
+  /**
+   * Batch entries the importer does not write itself (GET, HEAD, PATCH, conditional PUT/DELETE,
+   * any other URL): each runs as its own request through the REST code (fhir/rest/bundle.ts).
+   */
+  dispatched: SourceRecord[];
   errors: ImportRecordError[];
 }
 
@@ -94,38 +90,100 @@ function isError(value: Resource | ImportRecordError): value is ImportRecordErro
   return 'outcome' in value && 'line' in value;
 }
 
+/**
+ * A batch entry the importer writes in its chunks: POST to `Type`, PUT or DELETE of `Type/id`.
+ * Anything else (GET, conditional writes, PATCH...) is run through the REST code.
+ */
+function writtenHere(record: SourceRecord): boolean {
+  const method = record.request?.method;
+  if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE') return false;
+  // A conditional create (If-None-Exist) runs as the REST create does.
+  if (method === 'POST' && record.request?.ifNoneExist !== undefined) return false;
+  const url = typeof record.request?.url === 'string' ? parseResourceUrl(record.request.url) : undefined;
+  if (url === undefined || url.query !== undefined) return false;
+  return method === 'POST' ? url.id === undefined : url.id !== undefined && FHIR_ID_PATTERN.test(url.id);
+}
+
+/**
+ * The entries of a transaction Bundle that fail on their own (no request.method, an invalid
+ * resource), all of them, so the report lists every bad entry; the transaction itself runs through
+ * fhir/rest/bundle.ts (runTransaction), whose first failure then fails the whole Bundle.
+ */
+export function transactionErrors(file: SourceFile): ImportRecordError[] {
+  const errors: ImportRecordError[] = [];
+  for (const record of file.records) {
+    const method = record.request?.method;
+    if (typeof method !== 'string') {
+      errors.push(errorFor(file, record, 'transaction entry has no request.method', undefined, 'structure'));
+      continue;
+    }
+    if ((method !== 'POST' && method !== 'PUT') || record.resource === undefined) continue;
+    const url = typeof record.request?.url === 'string' ? parseResourceUrl(record.request.url) : undefined;
+    if (url?.id?.startsWith('$')) continue;
+    // A PUT's body takes the URL's id when it has none, as the update will.
+    const withId = method === 'PUT' && url?.id !== undefined && url.query === undefined;
+    const checked = checkedResource(file, withId ? { ...record, resource: { id: url.id, ...(record.resource as object) } } : record, withId ? { requireId: true } : {});
+    if (isError(checked)) errors.push(checked);
+  }
+  return errors;
+}
+
+/** The Bundle of a file's records, for the REST code (entries at their original positions). */
+export function bundleOf(file: SourceFile): Bundle {
+  const entry: BundleEntry[] = file.records.map((record) => ({
+    ...(record.fullUrl !== undefined ? { fullUrl: record.fullUrl } : {}),
+    ...(record.resource !== undefined ? { resource: record.resource as Resource } : {}),
+    ...(record.request !== undefined ? { request: record.request as BundleEntryRequest } : {}),
+  }));
+  return { resourceType: 'Bundle', type: (file.bundleType ?? 'collection') as Bundle['type'], entry };
+}
+
+/** The record of `Bundle.entry[i]` named by an OperationOutcome's expression, if any. */
+export function recordAtEntry(file: SourceFile, expression: readonly string[] | undefined): SourceRecord | undefined {
+  for (const e of expression ?? []) {
+    const m = /^Bundle\.entry\[(\d+)\]/.exec(e);
+    if (m) return file.records.find((r) => r.entryIndex === Number(m[1]));
+  }
+  return undefined;
+}
+
 const RESPONSE_BUNDLES: ReadonlySet<string> = new Set(['batch-response', 'transaction-response']);
 
+/**
+ * Plans a file that is not a transaction (those run whole through runTransaction): batch entries
+ * written in chunks or dispatched (see `dispatched`), and everything else stored as its resources.
+ */
 export function planFile(file: SourceFile): FilePlan {
-  const kind = file.bundleType === 'transaction' || file.bundleType === 'batch' ? file.bundleType : 'plain';
-  const plan: FilePlan = { atomic: kind === 'transaction', writes: [], conditional: [], errors: [] };
-  // urn:uuid fullUrl → `Type/newId`; every POST (and id-less entry) gets its id before any write.
+  if (file.bundleType === 'transaction') throw new Error('A transaction Bundle runs through runTransaction (fhir/rest/bundle.ts), not planFile');
+  const batch = file.bundleType === 'batch';
+  const plan: FilePlan = { writes: [], dispatched: [], errors: [] };
+  // urn:uuid fullUrl of an id-less resource → `Type/newId` (bundle.html#references); a batch's
+  // entries are independent, so nothing is rewritten there.
   const targets = new Map<string, string>();
-  const rewriteTargets = kind !== 'batch';
 
   // A history Bundle lists versions newest first (http.html#history): replay them oldest first.
   const records = file.bundleType === 'history' ? [...file.records].reverse() : file.records;
   for (const record of records) {
-    const method = kind === 'plain' ? (record.request?.method === 'DELETE' ? 'DELETE' : undefined) : record.request?.method;
-    if (kind !== 'plain' && typeof method !== 'string') {
-      plan.errors.push(errorFor(file, record, `${kind} entry has no request.method`, undefined, 'structure'));
+    if (batch && typeof record.request?.method !== 'string') {
+      plan.errors.push(errorFor(file, record, 'batch entry has no request.method', undefined, 'structure'));
       continue;
     }
+    if (batch && !writtenHere(record)) {
+      plan.dispatched.push(record);
+      continue;
+    }
+    const method = batch ? record.request?.method : record.request?.method === 'DELETE' ? 'DELETE' : undefined;
     if (method === 'DELETE') {
       const url = typeof record.request?.url === 'string' ? parseResourceUrl(record.request.url) : undefined;
       if (!url?.id || url.query !== undefined || !FHIR_ID_PATTERN.test(url.id)) {
-        plan.errors.push(errorFor(file, record, 'DELETE entry needs request.url "Type/id" (conditional delete is not supported)', url?.resourceType, 'not-supported'));
+        plan.errors.push(errorFor(file, record, 'DELETE entry needs request.url "Type/id"', url?.resourceType, 'not-supported'));
         continue;
       }
       plan.writes.push({ op: { kind: 'delete', resourceType: url.resourceType, id: url.id }, record, resourceType: url.resourceType });
       continue;
     }
-    if (kind !== 'plain' && method !== 'POST' && method !== 'PUT') {
-      plan.errors.push(errorFor(file, record, `request.method ${shownResourceType(method) ?? '(unreadable)'} is not supported on import`, undefined, 'not-supported'));
-      continue;
-    }
     // A batch-response or transaction-response entry may carry only its `response` (bundle.html): nothing to store.
-    if (record.resource === undefined && kind === 'plain' && RESPONSE_BUNDLES.has(file.bundleType ?? '')) continue;
+    if (record.resource === undefined && !batch && RESPONSE_BUNDLES.has(file.bundleType ?? '')) continue;
     if (record.resource === undefined) {
       plan.errors.push(errorFor(file, record, 'Bundle entry has no resource', undefined, 'structure'));
       continue;
@@ -136,32 +194,12 @@ export function planFile(file: SourceFile): FilePlan {
         plan.errors.push(resource);
         continue;
       }
-      const assignedId = randomUUID();
-      if (rewriteTargets && record.fullUrl) {
-        const target = `${resource.resourceType}/${assignedId}`;
-        targets.set(record.fullUrl, target);
-        // An absolute fullUrl (http://base/Patient/123) may be referenced relatively too (bundle.html#references).
-        const relative = /\/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(record.fullUrl)?.[1];
-        if (relative && !record.fullUrl.startsWith('urn:')) targets.set(relative, target);
-      }
-      const write: PlannedWrite = { op: { kind: 'create', resource, assignedId }, record, resourceType: resource.resourceType };
-      const ifNoneExist = record.request?.ifNoneExist;
-      if (typeof ifNoneExist === 'string' && ifNoneExist.length > 0) {
-        plan.conditional.push({
-          write,
-          resourceType: resource.resourceType,
-          query: ifNoneExist.includes('?') ? ifNoneExist.slice(ifNoneExist.indexOf('?') + 1) : ifNoneExist,
-        });
-      }
-      plan.writes.push(write);
+      plan.writes.push({ op: { kind: 'create', resource, assignedId: randomUUID() }, record, resourceType: resource.resourceType });
       continue;
     }
     if (method === 'PUT') {
-      const url = typeof record.request?.url === 'string' ? parseResourceUrl(record.request.url) : undefined;
-      if (!url?.id || url.query !== undefined) {
-        plan.errors.push(errorFor(file, record, 'PUT entry needs request.url "Type/id" (conditional update is not supported)', url?.resourceType, 'not-supported'));
-        continue;
-      }
+      // writtenHere: request.url is `Type/id`.
+      const url = parseResourceUrl(String(record.request?.url))!;
       const resource = checkedResource(file, { ...record, resource: { ...(record.resource as object), id: url.id } }, { requireId: true });
       if (isError(resource)) {
         plan.errors.push(resource);
@@ -172,7 +210,6 @@ export function planFile(file: SourceFile): FilePlan {
         plan.errors.push(errorFor(file, record, 'The resource does not match request.url (type or id)', resource.resourceType, 'invalid'));
         continue;
       }
-      if (rewriteTargets && record.fullUrl) targets.set(record.fullUrl, `${resource.resourceType}/${url.id}`);
       const op: WriteOp = { kind: 'update', resource, skipUnchanged: true };
       if (typeof record.request?.ifMatch === 'string') op.ifMatch = record.request.ifMatch;
       plan.writes.push({ op, record, resourceType: resource.resourceType });
@@ -198,18 +235,5 @@ export function planFile(file: SourceFile): FilePlan {
       if (write.op.kind !== 'delete') rewriteReferences(write.op.resource, targets);
     }
   }
-  if (plan.atomic) {
-    // http.html#trules: deletes, then creates, then updates.
-    const rank = (w: PlannedWrite) => (w.op.kind === 'delete' ? 0 : w.op.kind === 'create' ? 1 : 2);
-    plan.writes.sort((a, b) => rank(a) - rank(b));
-  }
   return plan;
-}
-
-/** The `urn:uuid` → `Type/id` mapping a conditional create resolves to when a match exists. */
-export function retarget(plan: FilePlan, from: string, to: string): void {
-  const targets = new Map([[from, to]]);
-  for (const write of plan.writes) {
-    if (write.op.kind !== 'delete') rewriteReferences(write.op.resource, targets);
-  }
 }

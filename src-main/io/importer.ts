@@ -1,8 +1,9 @@
 /**
  * Runs an import: reads each source, plans its writes and stores them in chunks (one durable
- * repository batch per chunk; one atomic batch per transaction Bundle), reporting progress and
- * stopping between chunks when cancelled (what was committed stays committed). Within a file the
- * next chunk is read, planned and prepared while the one before is stored (submitIndependent).
+ * repository batch per chunk; a transaction Bundle through the REST code's runTransaction, one
+ * atomic batch), reporting progress and stopping between chunks when cancelled (what was
+ * committed stays committed). Within a file the next chunk is read, planned and prepared while
+ * the one before is stored (submitIndependent).
  */
 import { stat } from 'node:fs/promises';
 import type { ImportCounts, ImportFileSummary, ImportRecordError, ImportSource } from '../api/contract';
@@ -10,14 +11,18 @@ import { describeOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { MIN_PIPELINED_BATCH } from '../fhir/fhir-repository';
 import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
-import { planFile, retarget, type FilePlan, type PlannedWrite } from './import-plan';
+import { bundleOf, planFile, recordAtEntry, transactionErrors, type PlannedWrite } from './import-plan';
+import { runBatchEntry, runTransaction } from '../fhir/rest/bundle';
+import { handleFhirRequest } from '../fhir/rest/handler';
+import type { RestContext } from '../fhir/rest/interactions';
+import type { FhirRequest, FhirResponse } from '../fhir/rest/types';
 import { findJsonSyntaxError } from './json-lines';
 import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
 import { expandSourceFolders, type SyntheaCsvSource } from './source-folders';
 import { syntheaCsvTables } from './synthea-csv';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readSource, recordError, type SourceRecord } from './readers';
+import { readSource, recordError, type SourceFile, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
 /**
@@ -77,55 +82,6 @@ function errorForWrite(file: string, write: PlannedWrite, o: NonNullable<ImportR
   return error;
 }
 
-/**
- * Resolves `ifNoneExist` with the repository's search (http.html#ccreate): one match means no
- * create (`matched`); several, or a malformed condition, fail the entry (added to plan.errors,
- * returned in `failed`); conditions the minimal search cannot evaluate create anyway.
- */
-async function resolveConditionalCreates(
-  repository: ResourceRepository,
-  file: string,
-  plan: FilePlan,
-): Promise<{ matched: Set<PlannedWrite>; failed: Set<PlannedWrite> }> {
-  const matched = new Set<PlannedWrite>();
-  const failed = new Set<PlannedWrite>();
-  for (const conditional of plan.conditional) {
-    let matches: string[];
-    try {
-      const params = new URLSearchParams(conditional.query);
-      params.set('_count', '2');
-      const bundle = await repository.search(conditional.resourceType, params);
-      matches = (bundle.entry ?? []).map((e) => e.resource?.id ?? '');
-    } catch (e) {
-      if (!(e instanceof OperationOutcomeError)) throw e;
-      // The minimal search cannot evaluate this condition (e.g. `identifier`): create, as if none existed.
-      if (e.outcome.issue[0]?.code === 'not-supported') continue;
-      // A malformed condition (e.g. a bad date) fails this entry only.
-      plan.errors.push(errorForWrite(file, conditional.write, e.outcome));
-      failed.add(conditional.write);
-      continue;
-    }
-    if (matches.length === 1) {
-      matched.add(conditional.write);
-      // References were already rewritten to the id this create would have had: point them at the match.
-      const op = conditional.write.op;
-      if (op.kind === 'create' && op.assignedId) {
-        retarget(plan, `${conditional.resourceType}/${op.assignedId}`, `${conditional.resourceType}/${matches[0]}`);
-      }
-    } else if (matches.length > 1) {
-      plan.errors.push(
-        recordError(file, conditional.write.record.line, 'ifNoneExist matches more than one resource', {
-          ...(conditional.write.record.entryIndex !== undefined ? { entryIndex: conditional.write.record.entryIndex } : {}),
-          resourceType: conditional.resourceType,
-          code: 'conflict',
-        }),
-      );
-      failed.add(conditional.write);
-    }
-  }
-  return { matched, failed };
-}
-
 function tally(outcome: WriteOutcome, counts: ImportCounts): void {
   switch (outcome.status) {
     case 'created':
@@ -181,6 +137,13 @@ class ImportRun {
       summary[k] += counts[k] ?? 0;
       this.result[k] += counts[k] ?? 0;
     }
+  }
+
+  /** Entries that only read (GET/HEAD of a batch or transaction): neither written nor failed. */
+  addRead(summary: ImportFileSummary, read: number): void {
+    if (read === 0) return;
+    summary.read = (summary.read ?? 0) + read;
+    this.result.read = (this.result.read ?? 0) + read;
   }
 
   /** Record errors of one file, in line order. */
@@ -244,55 +207,32 @@ class ImportRun {
 
 /** A file read whole: a resource, a Bundle (transactions all or nothing), NDJSON sent as text. */
 async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: number): Promise<void> {
-  const { repository } = run.options;
   const file = await readSource(source);
   const summary: ImportFileSummary = { file: file.file, records: file.records.length + file.errors.length, ...emptyCounts() };
   run.result.files.push(summary);
   run.recordsKnown += summary.records;
   const fileBytes = sizeHint || file.bytes;
+  if (file.notice !== undefined) summary.notice = file.notice;
   if (file.problem !== undefined) {
     summary.problem = file.problem;
     run.bytesBefore += fileBytes;
     run.progress(file.file, 0);
     return;
   }
-  const plan = planFile(file);
-  const { matched, failed } = await resolveConditionalCreates(repository, file.file, plan);
-  const recordErrors = [...file.errors, ...plan.errors];
-  const writes = plan.writes.filter((w) => !matched.has(w) && !failed.has(w));
-
-  if (plan.atomic) {
-    // http.html#transaction: one bad entry fails the whole Bundle; every bad entry is listed.
-    let stored = false;
-    if (recordErrors.length === 0) {
-      const outcomes = await repository.writeBatch(
-        writes.map((w) => w.op),
-        { atomic: true },
-      );
-      const counts = emptyCounts();
-      outcomes.forEach((o, i) => {
-        tally(o, counts);
-        if (o.status === 'failed') recordErrors.push(errorForWrite(file.file, writes[i]!, o.outcome));
-      });
-      if (counts.failed === 0) {
-        run.addCounts(summary, { ...counts, unchanged: counts.unchanged + matched.size });
-        stored = true;
-      }
-    }
-    if (!stored) {
-      run.addErrors(summary, recordErrors, false);
-      run.addCounts(summary, { failed: summary.records });
-    }
+  if (file.bundleType === 'transaction') {
+    await importTransaction(run, file, summary);
     run.recordsDone += summary.records;
     run.bytesBefore += fileBytes;
     run.progress(file.file, 0);
     return;
   }
+  const plan = planFile(file);
+  const recordErrors = [...file.errors, ...plan.errors];
+  const writes = plan.writes;
 
   run.addErrors(summary, recordErrors);
-  run.addCounts(summary, { unchanged: matched.size });
-  run.recordsDone += recordErrors.length + matched.size;
-  let doneInFile = recordErrors.length + matched.size;
+  run.recordsDone += recordErrors.length;
+  let doneInFile = recordErrors.length;
   const totalInFile = Math.max(1, summary.records);
   for (let start = 0; start < writes.length; start += run.chunkSize) {
     if (run.aborted) {
@@ -310,8 +250,94 @@ async function importWholeFile(run: ImportRun, source: ImportSource, sizeHint: n
     });
   }
   await run.drain();
+  if (plan.dispatched.length > 0) {
+    await importDispatched(run, file, summary, plan.dispatched);
+    run.recordsDone += plan.dispatched.length;
+  }
   run.bytesBefore += fileBytes;
   run.progress(file.file, 0);
+}
+
+/** Base URL of the REST requests an import makes: only echoed in answers it does not keep. */
+const IMPORT_BASE_URL = 'urn:hearth:import';
+
+function restFor(repository: ResourceRepository): { ctx: RestContext; dispatch: (request: FhirRequest) => Promise<FhirResponse>; outer: FhirRequest } {
+  const options = { baseUrl: IMPORT_BASE_URL };
+  return {
+    ctx: { repo: repository, options, foreignUrlsRelative: true },
+    dispatch: (request) => handleFhirRequest(repository, request, options),
+    outer: { method: 'POST', path: '/', headers: {} },
+  };
+}
+
+function errorAt(file: SourceFile, record: SourceRecord | undefined, outcome: NonNullable<ImportRecordError['outcome']>): ImportRecordError {
+  const error: ImportRecordError = { file: file.file, line: record?.line ?? 1, message: describeOutcome(outcome), outcome };
+  if (record?.entryIndex !== undefined) error.entryIndex = record.entryIndex;
+  const type = (record?.resource as { resourceType?: unknown } | undefined)?.resourceType;
+  if (typeof type === 'string' && /^[A-Z][A-Za-z]{1,63}$/.test(type)) error.resourceType = type;
+  return error;
+}
+
+/**
+ * A transaction Bundle, all or nothing, with the REST endpoint's semantics (fhir/rest/bundle.ts,
+ * runTransaction: conditional create/update/delete, conditional references, GET entries after the
+ * commit), except that a PUT of unchanged content makes no new version. Entries that are bad on
+ * their own are all listed first; otherwise the transaction's first failure fails the Bundle.
+ */
+async function importTransaction(run: ImportRun, file: SourceFile, summary: ImportFileSummary): Promise<void> {
+  const errors = [...file.errors, ...transactionErrors(file)];
+  if (errors.length === 0) {
+    const { ctx, dispatch, outer } = restFor(run.options.repository);
+    try {
+      const results = await runTransaction(ctx, outer, bundleOf(file), dispatch, { skipUnchanged: true });
+      const counts = emptyCounts();
+      let read = 0;
+      for (const result of results) {
+        if (result.kind === 'write') tally(result.outcome, counts);
+        else if (result.kind === 'read') read++;
+        else counts.unchanged++;
+      }
+      run.addCounts(summary, counts);
+      run.addRead(summary, read);
+      return;
+    } catch (e) {
+      if (!(e instanceof OperationOutcomeError)) throw e;
+      errors.push(errorAt(file, recordAtEntry(file, e.outcome.issue[0]?.expression), e.outcome));
+    }
+  }
+  run.addErrors(summary, errors, false);
+  run.addCounts(summary, { failed: summary.records });
+}
+
+/**
+ * The batch entries the chunks do not write (GET, conditional PUT/DELETE, PATCH...), one by one
+ * through the REST code like the endpoint's batch (runBatchEntry): a read counts as read, a failure
+ * is that entry's error, a write as created (201), unchanged (a conditional create that matched) or
+ * updated.
+ */
+async function importDispatched(run: ImportRun, file: SourceFile, summary: ImportFileSummary, records: SourceRecord[]): Promise<void> {
+  const { ctx, dispatch, outer } = restFor(run.options.repository);
+  const counts = emptyCounts();
+  const errors: ImportRecordError[] = [];
+  let read = 0;
+  for (const record of records) {
+    const entry = bundleOf({ ...file, records: [record] }).entry![0]!;
+    const method = record.request?.method;
+    const response = await runBatchEntry(ctx, outer, entry, record.entryIndex ?? 0, dispatch);
+    if (method === 'GET' || method === 'HEAD') read++;
+    else if (response.status >= 400) {
+      counts.failed++;
+      const body = response.body;
+      const outcome = body?.resourceType === 'OperationOutcome' ? (body as NonNullable<ImportRecordError['outcome']>) : undefined;
+      errors.push(errorAt(file, record, outcome ?? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `HTTP ${response.status}` }] }));
+    } else if (response.status === 201) counts.created++;
+    // A conditional create whose condition matched (http.html#ccreate) stores nothing.
+    else if (method === 'POST') counts.unchanged++;
+    else counts.updated++;
+  }
+  run.addCounts(summary, counts);
+  run.addRead(summary, read);
+  run.addErrors(summary, errors, false);
 }
 
 /**

@@ -44,6 +44,8 @@ export interface SourceFile {
   errors: ImportRecordError[];
   /** Set when the file as a whole is not FHIR (binary, not JSON, JSON without resourceType...). */
   problem?: string;
+  /** Set when the file is skipped without being a failure (a JSON object with no resourceType, e.g. package.json). */
+  notice?: string;
 }
 
 export function recordError(
@@ -155,11 +157,15 @@ export function parseSourceText(file: string, text: string, bytes = Buffer.byteL
   }
   if (!isObject(value)) return { ...empty, problem: 'not a FHIR resource (the JSON is not an object)' };
   if (typeof value.resourceType !== 'string') {
-    return { ...empty, problem: 'not a FHIR resource (the JSON object has no resourceType)' };
+    // Some other JSON document (a package.json beside FHIR files): not a record, so no failure.
+    return { ...empty, notice: NOT_FHIR_NOTICE };
   }
   if (value.resourceType === 'Bundle') return bundleFile(file, bytes, text, value);
   return { file, bytes, format: 'resource', records: [{ line: lineAt(text, start), resource: value }], errors: [] };
 }
+
+/** The notice of a JSON file that is an object without resourceType (docs/import.md). */
+export const NOT_FHIR_NOTICE = 'not a FHIR resource (a JSON object with no resourceType), skipped';
 
 /** A single gzipped JSON document is decompressed whole; past this, NDJSON (streamed) is the way. */
 const MAX_GUNZIPPED_BYTES = 1024 * 1024 * 1024;

@@ -74,6 +74,7 @@ export function startImportJob(options: ImportJobOptions): JobState {
       jobId: context.jobId,
       status: result.cancelled ? 'cancelled' : 'succeeded',
       ...counts,
+      ...(result.read !== undefined ? { read: result.read } : {}),
       files: result.files,
       errors: result.errors,
     });

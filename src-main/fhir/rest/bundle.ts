@@ -76,11 +76,29 @@ function entryTarget(ctx: RestContext, entry: BundleEntry, index: number): Entry
   }
   let relative = url;
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    if (!url.startsWith(`${ctx.options.baseUrl}/`)) throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
-    relative = url.slice(ctx.options.baseUrl.length + 1);
+    if (url.startsWith(`${ctx.options.baseUrl}/`)) relative = url.slice(ctx.options.baseUrl.length + 1);
+    else if (ctx.foreignUrlsRelative) relative = fromResourceType(url) ?? url;
+    else throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
   }
   const at = relative.indexOf('?');
   return { method, path: at === -1 ? relative : relative.slice(0, at), query: at === -1 ? '' : relative.slice(at + 1) };
+}
+
+/** `http://other/base/Type/id?q` → `Type/id?q` (from the first segment that is a resource type). */
+function fromResourceType(url: string): string | undefined {
+  const at = url.indexOf('?');
+  const path = at === -1 ? url : url.slice(0, at);
+  const segments = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('/');
+  const start = segments.findIndex((s) => isResourceType(s));
+  return start === -1 ? undefined : segments.slice(start).join('/') + (at === -1 ? '' : url.slice(at));
+}
+
+/**
+ * `ifNoneExist` is the query part of a search URL (bundle.html: Bundle.entry.request.ifNoneExist);
+ * examples also write it whole (`Patient?identifier=...`): the part after `Type?` is the query.
+ */
+function ifNoneExistQuery(value: string, type: string): string {
+  return value.startsWith(`${type}?`) ? value.slice(type.length + 1) : value;
 }
 
 /**
@@ -104,7 +122,7 @@ function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, in
   const r = entry.request!;
   if (r.ifMatch !== undefined) headers['if-match'] = r.ifMatch;
   if (r.ifNoneMatch !== undefined) headers['if-none-match'] = r.ifNoneMatch;
-  if (r.ifNoneExist !== undefined) headers['if-none-exist'] = r.ifNoneExist;
+  if (r.ifNoneExist !== undefined) headers['if-none-exist'] = ifNoneExistQuery(r.ifNoneExist, target.path.split('/').find((s) => s.length > 0) ?? '');
   let body: string | undefined;
   if (target.method === 'PATCH') {
     const patch = patchOf(entry, index);
@@ -139,17 +157,23 @@ function responseEntry(ctx: RestContext, response: FhirResponse): BundleEntry {
 async function batch(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
   const entry: BundleEntry[] = [];
   for (const [index, item] of (bundle.entry ?? []).entries()) {
-    let response: FhirResponse;
-    try {
-      const sub = subRequest(ctx, request, item, index);
-      if (sub.path.replace(/\//g, '') === '') throw fhirError('not-supported', 'A batch entry cannot be another batch or transaction', 400);
-      response = await dispatch(sub);
-    } catch (e) {
-      response = errorResponse(e);
-    }
-    entry.push(responseEntry(ctx, response));
+    entry.push(responseEntry(ctx, await runBatchEntry(ctx, request, item, index, dispatch)));
   }
   return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
+}
+
+/**
+ * One batch entry as its own request through `dispatch` (bundle.html#batch): the answer, a failure
+ * included (never thrown). The importer runs the entries it does not write itself through this.
+ */
+export async function runBatchEntry(ctx: RestContext, outer: FhirRequest, item: BundleEntry, index: number, dispatch: Dispatch): Promise<FhirResponse> {
+  try {
+    const sub = subRequest(ctx, outer, item, index);
+    if (sub.path.replace(/\//g, '') === '') throw fhirError('not-supported', 'A batch entry cannot be another batch or transaction', 400);
+    return await dispatch(sub);
+  } catch (e) {
+    return errorResponse(e);
+  }
 }
 
 /** One planned transaction entry. */
@@ -159,10 +183,28 @@ type Planned =
   | { kind: 'nothing-deleted'; index: number }
   | { kind: 'read'; index: number; request: FhirRequest };
 
+/** What became of one transaction entry once the transaction committed (in entry order). */
+export type TransactionEntryResult =
+  | { kind: 'write'; index: number; outcome: WriteOutcome }
+  | { kind: 'existing'; index: number; resource: Resource }
+  | { kind: 'nothing-deleted'; index: number }
+  | { kind: 'read'; index: number; response: FhirResponse };
+
+export interface TransactionOptions {
+  /**
+   * A PUT of the content already stored makes no new version (`unchanged`): the importer's
+   * re-run semantics (docs/import.md). The REST endpoint keeps http.html's update (a new version).
+   */
+  skipUnchanged?: boolean;
+}
+
 /** Type and id (or criteria) of an entry URL `Type`, `Type/id` or `Type?criteria`. */
 function typeAndId(target: EntryTarget, index: number): { type: string; id?: string } {
   const parts = target.path.split('/').filter((p) => p.length > 0);
   const [type, id] = parts;
+  if (type !== undefined && id?.startsWith('$')) {
+    throw fhirError('not-supported', `Operations (${type}/${id}) are not run inside a batch or transaction`, 400, [`Bundle.entry[${index}].request.url`]);
+  }
   if (type === undefined || !isResourceType(type) || parts.length > 2 || (id !== undefined && !FHIR_ID_PATTERN.test(id))) {
     throw fhirError('invalid', 'request.url must be Type, Type/id or Type?criteria', 400, [`Bundle.entry[${index}].request.url`]);
   }
@@ -186,6 +228,37 @@ function keyOf(type: string, id: string): string {
 }
 
 async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
+  const results = await runTransaction(ctx, request, bundle, dispatch);
+  const minimal = returnPreference(request) === 'minimal';
+  const responses: BundleEntry[] = new Array<BundleEntry>((bundle.entry ?? []).length);
+  for (const p of results) {
+    if (p.kind === 'read') {
+      responses[p.index] = responseEntry(ctx, p.response);
+    } else if (p.kind === 'existing') {
+      responses[p.index] = withoutResource(entryFor(ctx, '200 OK', p.resource, false), minimal);
+    } else if (p.kind === 'nothing-deleted') {
+      responses[p.index] = { response: { status: '204 No Content' } };
+    } else {
+      const outcome = p.outcome;
+      if (outcome.status === 'deleted') {
+        responses[p.index] = { response: { status: '204 No Content', etag: `W/"${outcome.result.versionId}"` } };
+      } else if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged') {
+        const created = outcome.status === 'created';
+        responses[p.index] = withoutResource(entryFor(ctx, created ? '201 Created' : '200 OK', outcome.resource, created), minimal);
+      }
+    }
+  }
+  return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } };
+}
+
+/**
+ * Runs a transaction Bundle (http.html#transaction): all its writes commit as one atomic batch, or
+ * none does and the first failure is thrown (an OperationOutcomeError naming `Bundle.entry[i]`).
+ * GET entries are dispatched after the commit. The REST endpoint and the importer both run
+ * transactions through this.
+ */
+export async function runTransaction(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch, options: TransactionOptions = {}): Promise<TransactionEntryResult[]> {
+  assertEntryShape(bundle);
   const entries = bundle.entry ?? [];
   const planned: Planned[] = [];
   const ops: WriteOp[] = [];
@@ -195,7 +268,13 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
   const writes = (index: number, op: WriteOp, key: string, fullUrl: string | undefined) => {
     if (touched.has(key)) throw fhirError('invalid', `${key} is changed by more than one entry`, 400);
     touched.add(key);
-    if (fullUrl !== undefined) targets.set(fullUrl, key);
+    if (fullUrl !== undefined) {
+      targets.set(fullUrl, key);
+      // A relative reference resolves against the base of an absolute fullUrl (bundle.html#references):
+      // `Patient/123` inside the Bundle means the entry whose fullUrl is `http://base/Patient/123`.
+      const relative = /\/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(fullUrl)?.[1];
+      if (op.kind === 'create' && relative !== undefined && !fullUrl.startsWith('urn:') && !targets.has(relative)) targets.set(relative, key);
+    }
     planned.push({ kind: 'write', index, op, opIndex: ops.length });
     ops.push(op);
   };
@@ -223,7 +302,7 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
           const resource = resourceOf();
           const ifNoneExist = entry.request?.ifNoneExist;
           if (ifNoneExist !== undefined) {
-            const matches = await conditionalMatches(ctx.repo, type, ifNoneExist);
+            const matches = await conditionalMatches(ctx.repo, type, ifNoneExistQuery(ifNoneExist, type));
             if (matches.length > 1) throw multipleMatches(type, 'create');
             if (matches[0]) {
               if (fullUrl !== undefined) targets.set(fullUrl, keyOf(type, matches[0].id!));
@@ -249,7 +328,12 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
           } else if (resource.id !== targetId) {
             throw fhirError('invalid', 'The body id must match the URL id (http.html#update)', 400, [`Bundle.entry[${index}].resource.id`]);
           }
-          writes(index, { kind: 'update', resource: { ...resource, id: targetId }, ...(ifMatch !== undefined ? { ifMatch } : {}) }, keyOf(type, targetId), fullUrl);
+          writes(
+            index,
+            { kind: 'update', resource: { ...resource, id: targetId }, ...(ifMatch !== undefined ? { ifMatch } : {}), ...(options.skipUnchanged ? { skipUnchanged: true } : {}) },
+            keyOf(type, targetId),
+            fullUrl,
+          );
           break;
         }
         case 'PATCH': {
@@ -304,26 +388,13 @@ async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundl
     atEntry(new OperationOutcomeError(failed.outcome), entryIndex);
   }
 
-  const minimal = returnPreference(request) === 'minimal';
-  const responses: BundleEntry[] = new Array<BundleEntry>(entries.length);
+  const results: TransactionEntryResult[] = [];
   for (const p of planned) {
-    if (p.kind === 'read') {
-      responses[p.index] = responseEntry(ctx, await dispatch(p.request));
-    } else if (p.kind === 'existing') {
-      responses[p.index] = withoutResource(entryFor(ctx, '200 OK', p.resource, false), minimal);
-    } else if (p.kind === 'nothing-deleted') {
-      responses[p.index] = { response: { status: '204 No Content' } };
-    } else {
-      const outcome = outcomes[p.opIndex]!;
-      if (outcome.status === 'deleted') {
-        responses[p.index] = { response: { status: '204 No Content', etag: `W/"${outcome.result.versionId}"` } };
-      } else if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged') {
-        const created = outcome.status === 'created';
-        responses[p.index] = withoutResource(entryFor(ctx, created ? '201 Created' : '200 OK', outcome.resource, created), minimal);
-      }
-    }
+    if (p.kind === 'read') results.push({ kind: 'read', index: p.index, response: await dispatch(p.request) });
+    else if (p.kind === 'write') results.push({ kind: 'write', index: p.index, outcome: outcomes[p.opIndex]! });
+    else results.push(p);
   }
-  return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } };
+  return results;
 }
 
 function entryFor(ctx: RestContext, status: string, resource: Resource, withLocation: boolean): BundleEntry {

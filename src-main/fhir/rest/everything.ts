@@ -41,15 +41,24 @@ export function patientCompartment(): CompartmentResource[] {
 
 const PAGE = 1000;
 
-export async function everything(ctx: RestContext, params: URLSearchParams, id: string): Promise<FhirResponse> {
-  const extra = withoutFormatParams(params);
-  if (extra.length > 0) {
-    const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(extra[0]![0]) ? extra[0]![0] : '(unreadable name)';
-    throw fhirError('not-supported', `$everything parameter "${shown}" is not supported`, 400, [shown]);
+/** The paging parameters of $everything (`_count`, `_offset`); anything else is refused. */
+function everythingParams(params: URLSearchParams, allowed: ReadonlySet<string>): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const [name, value] of withoutFormatParams(params)) {
+    if (!allowed.has(name)) {
+      const shown = /^[A-Za-z0-9_:.\-]{1,64}$/.test(name) ? name : '(unreadable name)';
+      throw fhirError('not-supported', `$everything parameter "${shown}" is not supported`, 400, [shown]);
+    }
+    if (!/^\d{1,9}$/.test(value)) throw fhirError('invalid', `${name} must be a whole number`, 400, [name]);
+    values.set(name, Number(value));
   }
-  const patient = await ctx.repo.read('Patient', id);
-  const found = new Map<string, Resource>([[`Patient/${id}`, patient]]);
-  const skipped: string[] = [];
+  return values;
+}
+
+/** Adds one patient and its compartment to `found`; parameters the engine cannot search go to `skipped`. */
+async function collect(ctx: RestContext, patient: Resource, found: Map<string, Resource>, skipped: Set<string>): Promise<void> {
+  const id = patient.id ?? '';
+  found.set(`Patient/${id}`, patient);
   for (const member of patientCompartment()) {
     for (const param of member.param) {
       try {
@@ -66,17 +75,20 @@ export async function everything(ctx: RestContext, params: URLSearchParams, id: 
         }
       } catch (e) {
         // A parameter the engine cannot search yet: reported below, never silently dropped.
-        if (e instanceof OperationOutcomeError && outcomeStatus(e.outcome) === 400) skipped.push(`${member.code}.${param}`);
+        if (e instanceof OperationOutcomeError && outcomeStatus(e.outcome) === 400) skipped.add(`${member.code}.${param}`);
         else throw e;
       }
     }
   }
+}
+
+function everythingBundle(found: Map<string, Resource>, skipped: Set<string>, link: Bundle['link'], total: number | undefined): Bundle {
   const entry: BundleEntry[] = [...found.values()].map((resource) => ({
     fullUrl: `${resource.resourceType}/${resource.id ?? ''}`,
     resource,
     search: { mode: 'match' },
   }));
-  if (skipped.length > 0) {
+  if (skipped.size > 0) {
     entry.push({
       resource: {
         resourceType: 'OperationOutcome',
@@ -84,13 +96,58 @@ export async function everything(ctx: RestContext, params: URLSearchParams, id: 
           {
             severity: 'warning',
             code: 'incomplete',
-            diagnostics: `Not searched (the search engine does not support these compartment parameters yet): ${skipped.join(', ')}`,
+            diagnostics: `Not searched (the search engine does not support these compartment parameters yet): ${[...skipped].join(', ')}`,
           },
         ],
       },
       search: { mode: 'outcome' },
     });
   }
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', total: found.size, link: [{ relation: 'self', url: `Patient/${id}/$everything` }], entry };
+  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), ...(link ? { link } : {}), ...(entry.length > 0 ? { entry } : {}) };
+}
+
+export async function everything(ctx: RestContext, params: URLSearchParams, id: string): Promise<FhirResponse> {
+  everythingParams(params, new Set());
+  const patient = await ctx.repo.read('Patient', id);
+  const found = new Map<string, Resource>();
+  const skipped = new Set<string>();
+  await collect(ctx, patient, found, skipped);
+  const bundle = everythingBundle(found, skipped, [{ relation: 'self', url: `Patient/${id}/$everything` }], found.size);
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
+}
+
+/** Patients per page of the type-level `Patient/$everything` unless `_count` says otherwise, and at most. */
+export const EVERYTHING_PATIENTS_PER_PAGE = 10;
+export const EVERYTHING_MAX_PATIENTS_PER_PAGE = 100;
+
+/**
+ * `Patient/$everything` at type level (patient-operation-everything.html: "all patients"): pages
+ * over the patients in id order, `_count` patients (default 10, at most 100) per page from
+ * `_offset`; each page holds those patients with their whole compartments (a resource in the
+ * compartments of two patients of the page appears once) and a `next` link while patients remain.
+ * `total` is left out: it would count every resource of every patient.
+ */
+export async function everythingAll(ctx: RestContext, params: URLSearchParams): Promise<FhirResponse> {
+  const values = everythingParams(params, new Set(['_count', '_offset']));
+  const count = Math.min(values.get('_count') ?? EVERYTHING_PATIENTS_PER_PAGE, EVERYTHING_MAX_PATIENTS_PER_PAGE);
+  const offset = values.get('_offset') ?? 0;
+  const found = new Map<string, Resource>();
+  const skipped = new Set<string>();
+  let more = false;
+  if (count > 0) {
+    const page = await ctx.repo.search('Patient', [
+      ['_sort', '_id'],
+      ['_count', String(count)],
+      ['_offset', String(offset)],
+    ]);
+    for (const entry of page.entry ?? []) {
+      if (entry.resource?.resourceType === 'Patient') await collect(ctx, entry.resource, found, skipped);
+    }
+    more = page.link?.some((l) => l.relation === 'next') === true;
+  }
+  const at = (o: number) => `Patient/$everything?_count=${count}&_offset=${o}`;
+  const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: at(offset) }];
+  if (offset > 0 && count > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
+  if (more) link.push({ relation: 'next', url: at(offset + count) });
+  return { status: 200, headers: {}, body: absolutizeBundle(everythingBundle(found, skipped, link, undefined), ctx.options.baseUrl) };
 }

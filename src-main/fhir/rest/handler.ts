@@ -19,6 +19,7 @@
  *   DELETE Type/id                       delete
  *   GET    Type/id/_history[/vid]        instance history, vread
  *   GET    Patient/id/$everything
+ *   GET    Patient/$everything          (all patients, _count patients a page)
  *   GET    Compartment/id/Type           compartment search (Patient, Encounter, RelatedPerson,
  *                                        Practitioner, Device: compartment.ts)
  *   GET    Compartment/id/*              compartment search over every member type
@@ -33,7 +34,7 @@ import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
 import { compartmentSearch, compartmentSearchAll } from './compartment';
 import { systemSearch } from './system-search';
-import { everything } from './everything';
+import { everything, everythingAll } from './everything';
 import { errorResponse, negotiateFormat, xmlBodyAsJson } from './http-parts';
 import * as interactions from './interactions';
 import type { RestContext } from './interactions';
@@ -223,6 +224,10 @@ async function route(ctx: RestContext, request: FhirRequest): Promise<FhirRespon
     if (second === '$validate') {
       if (method !== 'POST') return methodNotAllowed(method, ['POST']);
       return interactions.validate(request, type, undefined);
+    }
+    if (second === '$everything' && type === 'Patient') {
+      if (method !== 'GET' && method !== 'POST') return methodNotAllowed(method, ['GET', 'POST']);
+      return everythingAll(ctx, params);
     }
     if (second.startsWith('$')) throw fhirError('not-supported', `Unknown operation on ${type}`, 404);
     const id = second;

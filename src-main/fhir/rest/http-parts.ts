@@ -188,12 +188,16 @@ export function absoluteUrl(baseUrl: string, url: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `${baseUrl}/${url.replace(/^\/+/, '')}`;
 }
 
-/** search.html#paging, bundle.html#fullUrl: link and fullUrl values absolute (clients page by following them). */
+/**
+ * search.html#paging, bundle.html#fullUrl: link and fullUrl values absolute (clients page by
+ * following them). json.html: arrays are never empty, so an empty `entry` is left out.
+ */
 export function absolutizeBundle(bundle: Bundle, baseUrl: string): Bundle {
+  const { entry: _entry, ...rest } = bundle;
   return {
-    ...bundle,
+    ...rest,
     ...(bundle.link ? { link: bundle.link.map((l) => ({ ...l, url: absoluteUrl(baseUrl, l.url ?? '') })) } : {}),
-    ...(bundle.entry
+    ...(bundle.entry && bundle.entry.length > 0
       ? { entry: bundle.entry.map((e) => (e.fullUrl !== undefined ? { ...e, fullUrl: absoluteUrl(baseUrl, e.fullUrl) } : e)) }
       : {}),
   };

@@ -35,6 +35,12 @@ export interface RestContext {
    * until it is answered, instead of ending at its first write (handler.ts, `serialized`).
    */
   holdTurn?: () => void;
+  /**
+   * Bundle entries' absolute URLs that name another server are read as relative to that server
+   * (its path from the resource type on) instead of refused: an imported Bundle was written for
+   * the server it came from (docs/import.md). The REST endpoint leaves this unset.
+   */
+  foreignUrlsRelative?: boolean;
 }
 
 /** Parameters that shape the HTTP answer rather than select resources (http.html#parameters). */
@@ -260,7 +266,7 @@ export async function instanceHistory(ctx: RestContext, params: URLSearchParams,
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: at(offset) }];
   if (offset > 0 && count > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
   if (count > 0 && offset + count < matched) link.push({ relation: 'next', url: at(offset + count) });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: matched, link, entry: page };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: matched, link, ...(page.length > 0 ? { entry: page } : {}) };
   return { status: 200, headers: {}, body: absolutizeBundle(bundle, ctx.options.baseUrl) };
 }
 

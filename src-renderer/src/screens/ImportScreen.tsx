@@ -372,6 +372,11 @@ function ReportPanel({ jobId }: { jobId: string }) {
                         {file.problem}
                       </Text>
                     )}
+                    {file.notice && (
+                      <Text size="xs" c="dimmed">
+                        {file.notice}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td ta="right">{formatCount(file.records)}</Table.Td>
                   <Table.Td ta="right">{formatCount(file.created)}</Table.Td>

@@ -57,13 +57,12 @@ describe('hearth CLI', () => {
     const notFhir = fixture('not-fhir.hl7');
     const run = await inProcess(['import', vault, ndjson, batch, notFhir], pass);
     expect(run.status).toBe(2);
-    expect(run.stdout).toBe('files: 3\ncreated: 5\nupdated: 0\nunchanged: 0\nfailed: 4\nnotes processed: 0\nnotes failed: 0\n');
+    expect(run.stdout).toBe('files: 3\ncreated: 5\nupdated: 0\nunchanged: 0\nfailed: 3\nread: 1\nnotes processed: 0\nnotes failed: 0\n');
     expect(run.stderr.split('\n').filter(Boolean)).toEqual([
       `${notFhir}: not a FHIR JSON or NDJSON file (does not start with "{")`,
       `${ndjson}:3: Not valid JSON: unexpected end of input`,
       `${ndjson}:5: Invalid id: 1 to 64 characters of A-Z, a-z, 0-9, "-" and "." (at Observation.id)`,
       `${batch}:9: Unknown resource type "Unknownthing" (at Resource.resourceType)`,
-      `${batch}:17: request.method GET is not supported on import`,
     ]);
     const good = await inProcess(['get', vault, 'Observation/nd-5'], pass);
     expect(good.status).toBe(0);

@@ -71,7 +71,11 @@ describe('readSource', () => {
 
   it('gives one file-level problem for files that are not FHIR', async () => {
     expect((await readSource({ kind: 'path', path: fixture('not-fhir.hl7') })).problem).toContain('not a FHIR JSON or NDJSON file');
-    expect((await readSource({ kind: 'path', path: fixture('no-resource-type.json') })).problem).toContain('no resourceType');
+    // A JSON object without resourceType (a package.json) is skipped with a notice, not a problem.
+    const noType = await readSource({ kind: 'path', path: fixture('no-resource-type.json') });
+    expect(noType.problem).toBeUndefined();
+    expect(noType.notice).toBe('not a FHIR resource (a JSON object with no resourceType), skipped');
+    expect(noType.records).toEqual([]);
     expect((await readSource({ kind: 'path', path: fixture('broken.json') })).problem).toBe(
       "not valid JSON (line 4: expected ',' or '}')",
     );
