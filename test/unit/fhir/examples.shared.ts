@@ -78,15 +78,21 @@ function withoutMeta(resource: Resource): Omit<Resource, 'meta'> {
 const CHUNK = 200;
 
 /** Writes every example (update-as-create, keeping the example's id) and reads each one back. */
-export function examplesRoundTrip(name: string, makeRepository: () => Promise<{ repo: ResourceRepository; close(): Promise<void> }>): void {
+/**
+ * `stride` n > 1 takes every n-th example (HEARTH_ALL_EXAMPLES=1 takes all): for a second
+ * implementation of the repository, whose validation is the same code; the vault's run takes all.
+ */
+export function examplesRoundTrip(name: string, makeRepository: () => Promise<{ repo: ResourceRepository; close(): Promise<void> }>, stride = 1): void {
   const present = existsSync(examplesDir);
   if (!present) console.warn(`${examplesDir} not found: the R4 examples round trip (${name}) is skipped`);
   describe.skipIf(!present)(`R4 examples round trip: ${name}`, () => {
     it('accepts every valid example, reads it back equal apart from meta, and refuses the known-invalid ones where they break', async () => {
       const { repo, close } = await makeRepository();
       try {
-        const files = exampleFiles();
-        expect(files.length).toBeGreaterThan(5000);
+        const all = exampleFiles();
+        expect(all.length).toBeGreaterThan(5000);
+        const step = process.env.HEARTH_ALL_EXAMPLES === '1' ? 1 : stride;
+        const files = all.filter((_, i) => i % step === 0);
         const written = new Map<string, Resource>();
         const refused: string[] = [];
         for (let start = 0; start < files.length; start += CHUNK) {
@@ -111,7 +117,7 @@ export function examplesRoundTrip(name: string, makeRepository: () => Promise<{ 
             written.set(`${resource.resourceType}/${resource.id}`, resource);
           });
         }
-        expect(refused.sort()).toEqual(Object.keys(KNOWN_INVALID).sort());
+        expect(refused.sort()).toEqual(Object.keys(KNOWN_INVALID).filter((file) => files.includes(file)).sort());
         for (const [key, original] of written) {
           const [type, id] = key.split('/') as [string, string];
           const read = await repo.read(type, id);
@@ -119,7 +125,7 @@ export function examplesRoundTrip(name: string, makeRepository: () => Promise<{ 
           const { versionId: _v, lastUpdated: _l, ...clientMeta } = original.meta ?? {};
           expect(read.meta, key).toMatchObject(clientMeta);
         }
-        expect(written.size).toBeGreaterThan(5000);
+        expect(written.size).toBeGreaterThan(5000 / step);
       } finally {
         await close();
       }
