@@ -8,12 +8,11 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
-import { parseSearch } from '../../src-main/fhir/search';
 import { explainSearch } from '../../src-main/fhir/search/explain';
 import { selectRows } from '../../src-main/fhir/search/sql-query';
-import type { CurrentQuery } from '../../src-main/fhir/store-backend';
 import { openVault } from '../../src-main/vault';
 import { queryMix } from '../bench/fhir/queries';
+import { currentQuery } from './current-query';
 
 const folder = process.env.HEARTH_PROFILE_VAULT;
 if (folder === undefined) throw new Error('HEARTH_PROFILE_VAULT: a vault filled by test/tools/search-profile.ts');
@@ -22,20 +21,6 @@ const repeat = Number(process.env.HEARTH_EXPLAIN_REPEAT ?? 5);
 const only = process.env.HEARTH_PROFILE_ONLY?.split(',').map(Number);
 const vault = await openVault(folder, 'profile passphrase', { projector: fhirProjector });
 
-function currentQuery(resourceType: string, query: string): CurrentQuery {
-  const parsed = parseSearch(resourceType, new URLSearchParams(query));
-  return {
-    resourceType,
-    ...(parsed.ids ? { ids: parsed.ids } : {}),
-    lastUpdated: parsed.lastUpdated,
-    filters: parsed.filters,
-    sort: parsed.sort,
-    offset: parsed.offset,
-    limit: parsed.count + 1,
-    withTotal: true,
-    cheapTotalOnly: true,
-  };
-}
 
 /** Median CPU milliseconds of `repeat` runs of one statement, and its row count. */
 function cpuOf(db: Database, sql: string, params: SqlValue[]): { ms: number; rows: number } {

@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from 'sql.js';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
-import { parseSearch } from '../../../src-main/fhir/search';
 import { explainSearch, type ExplainedStatement } from '../../../src-main/fhir/search/explain';
 import { DRIVER_LIMIT } from '../../../src-main/fhir/search/sql-query';
-import type { CurrentQuery } from '../../../src-main/fhir/store-backend';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { createVault, type Vault } from '../../../src-main/vault';
 import { corpusBundles } from '../../bench/fhir/corpus';
 import { queryMix } from '../../bench/fhir/queries';
+import { currentQuery } from '../../tools/current-query';
 
 const SIZE = 4000;
 const mix = queryMix(SIZE);
@@ -38,20 +37,6 @@ const SELECTIVE = new Set([
   '_sort: -date,code',
 ]);
 
-function currentQuery(resourceType: string, query: string): CurrentQuery {
-  const parsed = parseSearch(resourceType, new URLSearchParams(query));
-  return {
-    resourceType,
-    ...(parsed.ids ? { ids: parsed.ids } : {}),
-    lastUpdated: parsed.lastUpdated,
-    filters: parsed.filters,
-    sort: parsed.sort,
-    offset: parsed.offset,
-    limit: parsed.count + 1,
-    withTotal: true,
-    cheapTotalOnly: true,
-  };
-}
 
 const readsWholeType = (s: ExplainedStatement) => s.plan.some((step) => step.includes('resource_current_recent'));
 /** A scan of a table; scanning a subquery's rows (the trial's `w`, a _has filter's `src`) reads what that bounded. */
