@@ -30,9 +30,10 @@ import { isIndexRows } from './write-prep';
  * 7: date range indexes (sp_date by span class, and rows after a resource's first);
  * 8: rows of the NLP search parameters on DocumentReference (nlp/results/search-parameters.ts);
  * 9: token display texts interned (token_display), full text without %_docsize (matchinfo=fts3), and the
- *    review queue's tables, one row per note and per review record (review/queue-table.ts).
+ *    review queue's tables, one row per note and per review record (review/queue-table.ts);
+ * 10: sp_date's span class a column (sp_date.span) and its only key index (pid, span, low), no (pid, low).
  */
-export const FHIR_INDEX_SCHEMA_VERSION = 9;
+export const FHIR_INDEX_SCHEMA_VERSION = 10;
 
 const SCHEMA = [
   ...indexSchema(),

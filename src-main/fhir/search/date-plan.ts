@@ -9,7 +9,7 @@
  * filter is then tested on each candidate as usual.
  */
 import type { SqlValue } from 'sql.js';
-import { DATE_SPAN_CLASS, DATE_SPAN_LIMITS, LATER_DATE_ROW } from './index-tables';
+import { DATE_SPAN_LIMITS, LATER_DATE_ROW } from './index-tables';
 import type { IndexFilter, RowCondition } from './sql-query';
 
 /** `low` in [min, max) (either side may be infinite). */
@@ -49,7 +49,7 @@ export function lowRange(condition: RowCondition, span: number): LowRange | unde
 }
 
 /** The hull of one filter's alternatives (ORed), or undefined when one is not recognized. */
-function filterRange(filter: IndexFilter, span: number): LowRange | undefined {
+function filterRange(filter: Pick<IndexFilter, 'anyOf'>, span: number): LowRange | undefined {
   let hull: LowRange | undefined;
   for (const condition of filter.anyOf) {
     const range = lowRange(condition, span);
@@ -76,7 +76,7 @@ export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => str
       max = Math.min(max, range.max);
     }
     if (!(min < max)) continue;
-    const where = [`pid = ${pidSql()}`, `${DATE_SPAN_CLASS} = ${c}`];
+    const where = [`pid = ${pidSql()}`, `span = ${c}`];
     if (Number.isFinite(min)) {
       where.push('low >= ?');
       params.push(min);
@@ -89,4 +89,31 @@ export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => str
   }
   selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE pid = ${pidSql()} AND ${LATER_DATE_ROW}`);
   return selects.join(' UNION ALL ');
+}
+
+/**
+ * `SELECT <columns> FROM sp_date` over the rows of the parameter `pidSql` that meet one of `anyOf`
+ * (exactly those: every row is tested by the conditions). sp_date is indexed by (pid, span class,
+ * low) only, so the rows are read one span class at a time, each within the `low` window the
+ * conditions imply for that class (the whole class when a condition is not recognized).
+ */
+export function dateRowsSql(columns: string, anyOf: readonly RowCondition[], pidSql: () => string, params: SqlValue[]): string {
+  const selects: string[] = [];
+  for (let c = 0; c <= DATE_SPAN_LIMITS.length; c++) {
+    const range = filterRange({ anyOf: [...anyOf] }, DATE_SPAN_LIMITS[c] ?? Infinity);
+    if (range && !(range.min < range.max)) continue;
+    const where = [`pid = ${pidSql()}`, `span = ${c}`];
+    if (range && Number.isFinite(range.min)) {
+      where.push('low >= ?');
+      params.push(range.min);
+    }
+    if (range && Number.isFinite(range.max)) {
+      where.push('low < ?');
+      params.push(range.max);
+    }
+    for (const condition of anyOf) params.push(...condition.values);
+    where.push(`(${anyOf.map((condition) => `(${condition.sql})`).join(' OR ')})`);
+    selects.push(`SELECT ${columns} FROM sp_date WHERE ${where.join(' AND ')}`);
+  }
+  return selects.length > 0 ? selects.join(' UNION ALL ') : `SELECT ${columns} FROM sp_date WHERE 0`;
 }

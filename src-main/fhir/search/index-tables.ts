@@ -9,7 +9,7 @@
  *   rowid range, with no secondary index for it.
  * - Parameters are small integers (`pid`, search_param: resource type + code), not text.
  * - One secondary index per table, on (pid, key column), its rowid giving the resource (rowid >> 20);
- *   sp_date has two more for date ranges (search/date-plan.ts).
+ *   sp_date's is on (pid, span class, low), with a second for ranges (search/date-plan.ts).
  * - References store the target's rid (allocated in resource_key even before the target exists),
  *   and the URL only when it is not exactly the local `Type/id`.
  * - sp_string stores `value` only when it differs from `norm`; token and quantity systems are
@@ -57,8 +57,16 @@ export function textDocId(rid: number, version: number): number {
  */
 export const DATE_SPAN_LIMITS = [1_000, 60_000, 3_600_000, 86_400_000, 2_764_800_000, 31_708_800_000, 316_224_000_000, 3_162_240_000_000];
 
-/** The span class of an sp_date row: the same text in the index and in queries, so SQLite matches them. */
-export const DATE_SPAN_CLASS = `(CASE ${DATE_SPAN_LIMITS.map((limit, c) => `WHEN high - low <= ${limit} THEN ${c}`).join(' ')} ELSE ${DATE_SPAN_LIMITS.length} END)`;
+/**
+ * The span class of a date row (stored in sp_date.span): the first class whose limit holds
+ * `high - low`. Computed here rather than by an index on a CASE expression, which SQLite evaluates
+ * on every insert.
+ */
+export function dateSpanClass(low: number, high: number): number {
+  const span = high - low;
+  for (let c = 0; c < DATE_SPAN_LIMITS.length; c++) if (span <= DATE_SPAN_LIMITS[c]!) return c;
+  return DATE_SPAN_LIMITS.length;
+}
 
 /** sp_date rows that are not their resource's first (the partial index sp_date_later). */
 export const LATER_DATE_ROW = `(rowid & ${ROWS_PER_RESOURCE - 1}) > 0`;
@@ -88,10 +96,10 @@ export function indexSchema(): string[] {
        SELECT r.rowid AS row, r.pid, r.target, t.name AS target_type, k.id AS target_id,
               coalesce(r.url, t.name || '/' || k.id) AS url, r.grp
        FROM sp_reference r LEFT JOIN resource_key k ON k.rid = r.target LEFT JOIN resource_type t ON t.tid = k.tid`,
-    'CREATE TABLE sp_date (pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, grp INTEGER)',
-    'CREATE INDEX sp_date_key ON sp_date (pid, low)',
-    // Date ranges (search/date-plan.ts): `low` per span class, and the resources with several rows.
-    `CREATE INDEX sp_date_span ON sp_date (pid, ${DATE_SPAN_CLASS}, low)`,
+    'CREATE TABLE sp_date (pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, span INTEGER NOT NULL, grp INTEGER)',
+    // Every date search reads `low` per span class (search/date-plan.ts), one index range per class;
+    // the rows after a resource's first have their own index for ranges (several rows per resource).
+    'CREATE INDEX sp_date_span ON sp_date (pid, span, low)',
     `CREATE INDEX sp_date_later ON sp_date (pid) WHERE ${LATER_DATE_ROW}`,
     'CREATE VIEW sp_date_v AS SELECT rowid AS row, pid, low, high, grp FROM sp_date',
     'CREATE TABLE sp_number (pid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
@@ -267,7 +275,7 @@ const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
   string: ['rowid', 'pid', 'norm', 'value', 'grp'],
   token: ['rowid', 'pid', 'sid', 'code', 'did', 'grp'],
   reference: ['rowid', 'pid', 'target', 'url', 'grp'],
-  date: ['rowid', 'pid', 'low', 'high', 'grp'],
+  date: ['rowid', 'pid', 'low', 'high', 'span', 'grp'],
   number: ['rowid', 'pid', 'value', 'grp'],
   quantity: ['rowid', 'pid', 'value', 'sid', 'code', 'unit', 'canon_value', 'canon_code', 'grp'],
   uri: ['rowid', 'pid', 'value', 'grp'],
@@ -368,7 +376,7 @@ export class IndexWriter {
       const local = target !== null && r.url === `${r.targetType}/${r.targetId}`;
       run('reference', n, r.param, r.group, [target, local ? null : r.url]);
     });
-    rows.date.forEach((r, n) => run('date', n, r.param, r.group, [r.low, r.high]));
+    rows.date.forEach((r, n) => run('date', n, r.param, r.group, [r.low, r.high, dateSpanClass(r.low, r.high)]));
     rows.number.forEach((r, n) => run('number', n, r.param, r.group, [r.value]));
     rows.quantity.forEach((r, n) =>
       run('quantity', n, r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),

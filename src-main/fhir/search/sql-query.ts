@@ -7,7 +7,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { CurrentQuery, LastUpdatedCondition, LinkQuery } from '../store-backend';
 import type { TerminologyFilter } from './terminology';
 import { builtinRids, type BuiltinFilter } from './builtin';
-import { dateDriverSql } from './date-plan';
+import { dateDriverSql, dateRowsSql } from './date-plan';
 import { nearRids, type NearFilter } from './near';
 import { hierarchyRids, type HierarchyFilter } from './hierarchy';
 import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
@@ -177,6 +177,8 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
     case 'or':
       if (filter.anyOf.length === 0) return 'SELECT NULL AS rid WHERE 0';
       return filter.anyOf.map((inner) => positiveRids(inner, resourceType, params)).join(' UNION ');
+    case 'date':
+      return dateRowsSql('rowid >> 20 AS rid', filter.anyOf, () => paramIdSql(resourceType, filter.param, params), params);
     default: {
       const { view } = INDEX_TABLES[filter.kind];
       const pid = paramIdSql(resourceType, filter.param, params);
@@ -193,6 +195,12 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
  */
 function compositeRids(components: readonly ComponentCondition[], resourceType: string, params: SqlValue[], index = 0): string {
   const { kind, param, condition } = components[index]!;
+  if (kind === 'date') {
+    // sp_date has no (pid, low) index: its rows by span class (search/date-plan.ts).
+    const rows = dateRowsSql('rowid >> 20 AS rid, grp', [condition], () => paramIdSql(resourceType, param, params), params);
+    const rest = index + 1 < components.length ? ` WHERE (rid, grp) IN (${compositeRids(components, resourceType, params, index + 1)})` : '';
+    return `SELECT ${index === 0 ? 'rid' : 'rid, grp'} FROM (${rows})${rest}`;
+  }
   const { view } = INDEX_TABLES[kind];
   const pid = paramIdSql(resourceType, param, params);
   params.push(...condition.values);

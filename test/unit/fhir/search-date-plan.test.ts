@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
+import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
+import { explainSearch } from '../../../src-main/fhir/search/explain';
 import { dateCondition } from '../../../src-main/fhir/search/conditions';
 import { lowRange } from '../../../src-main/fhir/search/date-plan';
 import { DATE_MAX_MS, DATE_MIN_MS } from '../../../src-main/fhir/search/extract';
 import { loadSqlJs } from '../../../src-main/vault/sqljs';
+import { currentQuery } from '../../tools/current-query';
 
 const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
 const VALUES = ['2021', '2021-03', '2021-03-01', '2021-03-01T10:20:30Z', '2021-03-01T10:20:30.123Z'];
@@ -98,5 +101,26 @@ describe('date plan: searches', () => {
     const ids = (bundle.entry ?? []).map((e) => e.resource?.id).sort();
     expect(ids).toEqual(['instant-inside', 'open-period', 'period-overlapping', 'timing-both-sides']);
     expect(bundle.total).toBe(4);
+  });
+});
+
+describe('date plan: index use', () => {
+  // sp_date's only key index is (pid, span class, low) (index-tables.ts): a date filter alone, or a
+  // composite's date component, must read it one span class at a time, each a `low` range.
+  it.each([
+    ['Patient', 'birthdate=1980-01-05'],
+    ['Patient', 'birthdate=lt1980-01-05&family=x'],
+    ['Observation', 'code-value-date=http://loinc.org|1234-5$2021-03-01'],
+  ])('%s?%s reads sp_date by (pid, span, low) ranges', async (resourceType, query) => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    try {
+      fhirProjector.createSchema(db);
+      const steps = explainSearch(db, currentQuery(resourceType, query)).flatMap((s) => s.plan.filter((step) => / sp_date\b/.test(step)));
+      expect(steps.length).toBeGreaterThan(0);
+      for (const step of steps) expect(step).toMatch(/^SEARCH sp_date USING (COVERING )?INDEX sp_date_span \(pid=\? AND span=\? AND low[<>]/);
+    } finally {
+      db.close();
+    }
   });
 });
