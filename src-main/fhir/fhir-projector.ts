@@ -18,7 +18,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { CommittedTransaction, Database, IndexProjector, JsonObject } from '../vault/types';
 import { extractIndexRows } from './search/extract';
 import type { VersionRecord } from './store-backend';
-import { indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
+import { BatchedInsert, indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
 // The review queue's table (derived from notes and review records like the search rows).
 import { hasQueueRow, queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
 import { isIndexRows } from './write-prep';
@@ -152,10 +152,12 @@ export const fhirProjector: IndexProjector = {
 
   apply(db: Database, tx: CommittedTransaction) {
     // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
-    const insertVersion = db.prepare('INSERT INTO resource_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const upsertCurrent = db.prepare('INSERT OR REPLACE INTO resource_current VALUES (?, ?, ?, ?, ?)');
+    // Version and current rows are written together after the loop (multi-row INSERTs): nothing in
+    // the loop reads them back (a resource written twice in one commit: `liveness` below).
+    const versions = new BatchedInsert(db, 'INSERT INTO resource_version VALUES', '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     // A key allocated in this apply has no current row: a plain insert (OR REPLACE costs more).
-    const insertCurrent = db.prepare('INSERT INTO resource_current VALUES (?, ?, ?, ?, ?)');
+    const newCurrent = new BatchedInsert(db, 'INSERT INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
+    const replacedCurrent = new BatchedInsert(db, 'INSERT OR REPLACE INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
     const currentState = db.prepare('SELECT deleted FROM resource_current WHERE rid = ?');
     const bumpCount = db.prepare(
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
@@ -186,18 +188,22 @@ export const fhirProjector: IndexProjector = {
         const queueRow = put && bytes && hasQueueRow(entry.type) ? queueRowOf(parsed(bytes)) : undefined;
         return { entry, pointer, lastUpdatedMs, rows, queueRow };
       });
-      for (const { entry, pointer, lastUpdatedMs, rows, queueRow } of prepared) {
+      const written = keys.writtenResourceIds(prepared.map(({ entry }) => ({ type: entry.type, id: entry.id, likelyNew: entry.version === 1 })));
+      // Whether each resource written so far in this apply is live (its current row is not written yet).
+      const liveness = new Map<number, boolean>();
+      for (const [at, { entry, pointer, lastUpdatedMs, rows, queueRow }] of prepared.entries()) {
         const deleted = entry.op === 'delete' ? 1 : 0;
         const tid = keys.typeId(entry.type);
-        const { rid, allocated } = keys.writtenResourceId(entry.type, entry.id, entry.version === 1);
+        const { rid, allocated } = written[at]!;
         // A key allocated just now has no current row to look up.
-        let wasLive = false;
-        if (!allocated) {
+        let wasLive = liveness.get(rid) ?? false;
+        if (!allocated && !liveness.has(rid)) {
           currentState.bind([rid]);
           wasLive = currentState.step() && currentState.get()[0] === 0;
           currentState.reset();
         }
-        insertVersion.run([
+        liveness.set(rid, deleted === 0);
+        versions.add([
           rid,
           entry.version,
           tid,
@@ -210,7 +216,7 @@ export const fhirProjector: IndexProjector = {
           pointer?.offset ?? null,
           pointer?.length ?? null,
         ]);
-        (allocated ? insertCurrent : upsertCurrent).run([rid, tid, entry.version, lastUpdatedMs, deleted]);
+        (allocated ? newCurrent : replacedCurrent).add([rid, tid, entry.version, lastUpdatedMs, deleted]);
         // Search rows follow the current version; a new resource has none to remove.
         if (wasLive) searchIndex.remove(rid);
         if (rows) searchIndex.insert(rid, tid, entry.version, rows);
@@ -219,11 +225,15 @@ export const fhirProjector: IndexProjector = {
         if (delta !== 0) countDeltas.set(entry.type, (countDeltas.get(entry.type) ?? 0) + delta);
       }
       searchIndex.flush();
+      versions.flush();
+      // New resources first: a resource written again in this apply has its insert before its replacements.
+      newCurrent.flush();
+      replacedCurrent.flush();
       for (const [type, delta] of countDeltas) bumpCount.run([type, delta]);
     } finally {
-      insertVersion.free();
-      upsertCurrent.free();
-      insertCurrent.free();
+      versions.free();
+      newCurrent.free();
+      replacedCurrent.free();
       currentState.free();
       bumpCount.free();
       searchIndex.free();

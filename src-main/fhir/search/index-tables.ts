@@ -135,7 +135,6 @@ export class KeyRegistry {
   private readonly addType: Statement;
   private readonly findKey: Statement;
   private readonly addKey: Statement;
-  private readonly addKeyIfNew: Statement;
   /** The next free rid (one past the largest), read once per apply; undefined until needed. */
   private nextRid: number | undefined;
   private readonly findParam: Statement;
@@ -152,7 +151,6 @@ export class KeyRegistry {
     // Keys get rids counted here (the same max + 1 SQLite would pick): a RETURNING statement builds
     // an ephemeral table on every run, several times the cost of the insert itself.
     this.addKey = db.prepare('INSERT INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
-    this.addKeyIfNew = db.prepare('INSERT OR IGNORE INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
     this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
     this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
     this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
@@ -211,23 +209,53 @@ export class KeyRegistry {
   }
 
   /**
-   * The rid of a resource being written, and whether this call allocated it (then the resource has
-   * no stored version). `likelyNew` (a first version) tries the insert first: one statement
-   * instead of a lookup that misses and then the insert.
+   * The rids of the resources a commit writes (in its order), and whether each was allocated here
+   * (then the resource has no stored version). A first version (`likelyNew`) whose key is not known
+   * yet gets the next rid, and all those keys are inserted together: multi-row INSERT OR IGNOREs,
+   * not a statement (or a lookup that misses and then an insert) per resource. A key that turns out
+   * to exist (a reference target stored before its resource) keeps its stored rid; the one given
+   * to it stays unused.
    */
-  writtenResourceId(type: string, id: string, likelyNew: boolean): { rid: number; allocated: boolean } {
-    const k = `${type}/${id}`;
-    const known = this.rids.get(k);
-    if (known !== undefined) return { rid: known, allocated: false };
-    if (!likelyNew) return { rid: this.resourceId(type, id), allocated: false };
-    const tid = this.typeId(type);
-    const rid = this.allocateRid();
-    this.addKeyIfNew.run([rid, tid, id]);
-    // No row changed: the key exists already (the rid stays free for the next key).
-    if (this.db.getRowsModified() === 0) return { rid: this.resourceId(type, id), allocated: false };
-    this.nextRid = rid + 1;
-    this.rids.set(k, rid);
-    return { rid, allocated: true };
+  writtenResourceIds(written: ReadonlyArray<{ type: string; id: string; likelyNew: boolean }>): Array<{ rid: number; allocated: boolean }> {
+    const result: Array<{ rid: number; allocated: boolean }> = [];
+    const added: Array<{ key: string; tid: number; id: string; rid: number }> = [];
+    const batch = new BatchedInsert(this.db, 'INSERT OR IGNORE INTO resource_key (rid, tid, id) VALUES', '(?, ?, ?)');
+    let inserted = 0;
+    try {
+      for (const { type, id, likelyNew } of written) {
+        const key = `${type}/${id}`;
+        const known = this.rids.get(key);
+        if (known !== undefined || !likelyNew) {
+          result.push({ rid: known ?? this.resourceId(type, id), allocated: false });
+          continue;
+        }
+        const tid = this.typeId(type);
+        const rid = this.allocateRid();
+        this.nextRid = rid + 1;
+        this.rids.set(key, rid);
+        added.push({ key, tid, id, rid });
+        batch.add([rid, tid, id]);
+        result.push({ rid, allocated: true });
+      }
+      inserted = batch.flush();
+    } finally {
+      batch.free();
+    }
+    if (inserted === added.length) return result;
+    // Some keys existed already: their stored rids, for every entry given the unused one.
+    const stored = new Map<number, number>();
+    for (const { key, tid, id, rid } of added) {
+      this.findKey.bind([id, tid]);
+      const found = this.findKey.step() ? Number(this.findKey.get()[0]) : undefined;
+      this.findKey.reset();
+      if (found === undefined || found === rid) continue;
+      stored.set(rid, found);
+      this.rids.set(key, found);
+    }
+    return result.map((r) => {
+      const found = stored.get(r.rid);
+      return found === undefined ? r : { rid: found, allocated: false };
+    });
   }
 
   paramId(tid: number, code: string): number {
@@ -262,13 +290,13 @@ export class KeyRegistry {
   }
 
   free(): void {
-    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.addKeyIfNew, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay]) {
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay]) {
       s.free();
     }
   }
 }
 
-type Cell = string | number | null;
+export type Cell = string | number | null;
 
 /** Columns of each table as inserted (rowid first); a pending row is this many cells. */
 const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
@@ -287,10 +315,50 @@ const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
  */
 const ROWS_PER_STATEMENT = 64;
 
-function insertSql(kind: IndexKind, rows: number): string {
-  const columns = INSERT_COLUMNS[kind];
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  return `INSERT INTO ${INDEX_TABLES[kind].table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+/**
+ * Rows of one table collected by add() and written by flush() in multi-row INSERTs of up to
+ * ROWS_PER_STATEMENT rows (`<head> <tuple>, <tuple>, ...`; one statement prepared per row count,
+ * freed by free()). Rows are written in the order added.
+ */
+export class BatchedInsert {
+  private readonly statements = new Map<number, Statement>();
+  private readonly cells: Cell[] = [];
+  private readonly width: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly head: string,
+    private readonly tuple: string,
+  ) {
+    this.width = tuple.split('?').length - 1;
+  }
+
+  add(values: readonly Cell[]): void {
+    if (values.length !== this.width) throw new Error(`A row of ${values.length} values for ${this.width} columns`);
+    for (const value of values) this.cells.push(value);
+  }
+
+  /** Writes every row added since the last flush; returns how many rows the statements inserted. */
+  flush(): number {
+    const rows = this.cells.length / this.width;
+    let changed = 0;
+    for (let at = 0; at < rows; at += ROWS_PER_STATEMENT) {
+      const count = Math.min(ROWS_PER_STATEMENT, rows - at);
+      let statement = this.statements.get(count);
+      if (!statement) {
+        statement = this.db.prepare(`${this.head} ${Array.from({ length: count }, () => this.tuple).join(', ')}`);
+        this.statements.set(count, statement);
+      }
+      statement.run(this.cells.slice(at * this.width, (at + count) * this.width));
+      changed += this.db.getRowsModified();
+    }
+    this.cells.length = 0;
+    return changed;
+  }
+
+  free(): void {
+    for (const statement of this.statements.values()) statement.free();
+  }
 }
 
 /**
@@ -300,12 +368,9 @@ function insertSql(kind: IndexKind, rows: number): string {
  */
 export class IndexWriter {
   private readonly deletes = new Map<IndexKind, Statement>();
-  /** Multi-row inserts by table and row count. */
-  private readonly inserts = new Map<string, Statement>();
-  private readonly pending = new Map<IndexKind, Cell[]>(INDEX_KINDS.map((kind) => [kind, []]));
-  private readonly pendingText: Cell[][] = [];
+  private readonly pending: Map<IndexKind, BatchedInsert>;
   private readonly pendingPositions: Cell[][] = [];
-  private readonly insertText: Statement;
+  private readonly pendingText: BatchedInsert;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
 
@@ -318,38 +383,23 @@ export class IndexWriter {
       const { table } = INDEX_TABLES[kind];
       this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
     }
-    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
+    this.pending = new Map(
+      INDEX_KINDS.map((kind) => {
+        const columns = INSERT_COLUMNS[kind];
+        return [kind, new BatchedInsert(db, `INSERT INTO ${INDEX_TABLES[kind].table} (${columns.join(', ')}) VALUES`, `(${columns.map(() => '?').join(', ')})`)];
+      }),
+    );
+    this.pendingText = new BatchedInsert(db, `INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES`, '(CAST(? AS INTEGER), ?, ?)');
     this.insertPosition = db.prepare(INSERT_POSITION_SQL);
     this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
   }
 
-  private statement(kind: IndexKind, rows: number): Statement {
-    const key = `${kind}:${rows}`;
-    let statement = this.inserts.get(key);
-    if (!statement) {
-      statement = this.db.prepare(insertSql(kind, rows));
-      this.inserts.set(key, statement);
-    }
-    return statement;
-  }
-
   /** Writes every pending row. */
   flush(): void {
-    for (const kind of INDEX_KINDS) {
-      const cells = this.pending.get(kind)!;
-      if (cells.length === 0) continue;
-      const width = INSERT_COLUMNS[kind].length;
-      const rows = cells.length / width;
-      for (let at = 0; at < rows; at += ROWS_PER_STATEMENT) {
-        const count = Math.min(ROWS_PER_STATEMENT, rows - at);
-        this.statement(kind, count).run(cells.slice(at * width, (at + count) * width));
-      }
-      cells.length = 0;
-    }
+    for (const batch of this.pending.values()) batch.flush();
     for (const values of this.pendingPositions) this.insertPosition.run(values);
     this.pendingPositions.length = 0;
-    for (const values of this.pendingText) this.insertText.run(values);
-    this.pendingText.length = 0;
+    this.pendingText.flush();
   }
 
   /** Removes the resource's rows: one rowid range per table. */
@@ -366,7 +416,7 @@ export class IndexWriter {
     const first = rid * ROWS_PER_RESOURCE;
     const run = (kind: IndexKind, n: number, param: string, group: number | undefined, values: Cell[]) => {
       if (n >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
-      this.pending.get(kind)!.push(first + n, keys.paramId(tid, param), ...values, group ?? null);
+      this.pending.get(kind)!.add([first + n, keys.paramId(tid, param), ...values, group ?? null]);
     };
     rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
     rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]));
@@ -384,11 +434,12 @@ export class IndexWriter {
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
     rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.pendingText.push([textDocId(rid, version), rows.text.narrative, rows.text.content]);
+      this.pendingText.add([textDocId(rid, version), rows.text.narrative, rows.text.content]);
     }
   }
 
   free(): void {
-    for (const statement of [...this.inserts.values(), ...this.deletes.values(), this.insertText, this.insertPosition, this.deletePositions]) statement.free();
+    for (const batch of [...this.pending.values(), this.pendingText]) batch.free();
+    for (const statement of [...this.deletes.values(), this.insertPosition, this.deletePositions]) statement.free();
   }
 }
