@@ -370,7 +370,8 @@ export class IndexWriter {
   private readonly deletes = new Map<IndexKind, Statement>();
   private readonly pending: Map<IndexKind, BatchedInsert>;
   private readonly pendingPositions: Cell[][] = [];
-  private readonly pendingText: BatchedInsert;
+  private readonly pendingText: Cell[][] = [];
+  private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
 
@@ -389,7 +390,9 @@ export class IndexWriter {
         return [kind, new BatchedInsert(db, `INSERT INTO ${INDEX_TABLES[kind].table} (${columns.join(', ')}) VALUES`, `(${columns.map(() => '?').join(', ')})`)];
       }),
     );
-    this.pendingText = new BatchedInsert(db, `INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES`, '(CAST(? AS INTEGER), ?, ?)');
+    // One row per statement: SQLite stages a multi-row INSERT into a virtual table in a temporary
+    // table first, which costs more than the statements it saves.
+    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
     this.insertPosition = db.prepare(INSERT_POSITION_SQL);
     this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
   }
@@ -399,7 +402,8 @@ export class IndexWriter {
     for (const batch of this.pending.values()) batch.flush();
     for (const values of this.pendingPositions) this.insertPosition.run(values);
     this.pendingPositions.length = 0;
-    this.pendingText.flush();
+    for (const values of this.pendingText) this.insertText.run(values);
+    this.pendingText.length = 0;
   }
 
   /** Removes the resource's rows: one rowid range per table. */
@@ -434,12 +438,12 @@ export class IndexWriter {
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
     rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.pendingText.add([textDocId(rid, version), rows.text.narrative, rows.text.content]);
+      this.pendingText.push([textDocId(rid, version), rows.text.narrative, rows.text.content]);
     }
   }
 
   free(): void {
-    for (const batch of [...this.pending.values(), this.pendingText]) batch.free();
-    for (const statement of [...this.deletes.values(), this.insertPosition, this.deletePositions]) statement.free();
+    for (const batch of this.pending.values()) batch.free();
+    for (const statement of [...this.deletes.values(), this.insertText, this.insertPosition, this.deletePositions]) statement.free();
   }
 }
