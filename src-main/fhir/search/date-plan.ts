@@ -95,25 +95,33 @@ export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => str
  * `SELECT <columns> FROM sp_date` over the rows of the parameter `pidSql` that meet one of `anyOf`
  * (exactly those: every row is tested by the conditions). sp_date is indexed by (pid, span class,
  * low) only, so the rows are read one span class at a time, each within the `low` window the
- * conditions imply for that class (the whole class when a condition is not recognized).
+ * conditions imply for that class (the whole class when a condition is not recognized). A window
+ * the same for every class (eq, lt, sa, eb) is one statement with `span IN (...)`, which SQLite
+ * reads as one index range per class.
  */
 export function dateRowsSql(columns: string, anyOf: readonly RowCondition[], pidSql: () => string, params: SqlValue[]): string {
-  const selects: string[] = [];
+  const classes: Array<{ span: number; range: LowRange }> = [];
   for (let c = 0; c <= DATE_SPAN_LIMITS.length; c++) {
-    const range = filterRange({ anyOf: [...anyOf] }, DATE_SPAN_LIMITS[c] ?? Infinity);
-    if (range && !(range.min < range.max)) continue;
-    const where = [`pid = ${pidSql()}`, `span = ${c}`];
-    if (range && Number.isFinite(range.min)) {
-      where.push('low >= ?');
-      params.push(range.min);
-    }
-    if (range && Number.isFinite(range.max)) {
-      where.push('low < ?');
-      params.push(range.max);
-    }
-    for (const condition of anyOf) params.push(...condition.values);
-    where.push(`(${anyOf.map((condition) => `(${condition.sql})`).join(' OR ')})`);
-    selects.push(`SELECT ${columns} FROM sp_date WHERE ${where.join(' AND ')}`);
+    const range = filterRange({ anyOf: [...anyOf] }, DATE_SPAN_LIMITS[c] ?? Infinity) ?? { min: -Infinity, max: Infinity };
+    if (range.min < range.max) classes.push({ span: c, range });
   }
-  return selects.length > 0 ? selects.join(' UNION ALL ') : `SELECT ${columns} FROM sp_date WHERE 0`;
+  if (classes.length === 0) return `SELECT ${columns} FROM sp_date WHERE 0`;
+  const same = classes.every(({ range }) => range.min === classes[0]!.range.min && range.max === classes[0]!.range.max);
+  const groups = same ? [{ spans: classes.map((c) => c.span), range: classes[0]!.range }] : classes.map(({ span, range }) => ({ spans: [span], range }));
+  return groups
+    .map(({ spans, range }) => {
+      const where = [`pid = ${pidSql()}`, spans.length === 1 ? `span = ${spans[0]}` : `span IN (${spans.join(', ')})`];
+      if (Number.isFinite(range.min)) {
+        where.push('low >= ?');
+        params.push(range.min);
+      }
+      if (Number.isFinite(range.max)) {
+        where.push('low < ?');
+        params.push(range.max);
+      }
+      for (const condition of anyOf) params.push(...condition.values);
+      where.push(`(${anyOf.map((condition) => `(${condition.sql})`).join(' OR ')})`);
+      return `SELECT ${columns} FROM sp_date WHERE ${where.join(' AND ')}`;
+    })
+    .join(' UNION ALL ');
 }
