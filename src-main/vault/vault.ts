@@ -154,7 +154,8 @@ export class OpenVault implements Vault {
    */
   private durableSeq = 0;
   private unacknowledged: Unacknowledged[] = [];
-  private flushing: Promise<void> | null = null;
+  /** True while the flusher (flush()) runs; it clears this in the same turn as it sees no commit waiting. */
+  private flushing = false;
   /** Set when an fdatasync failed: commits past durableSeq may not be in the log, so none is acknowledged again. */
   private lostDurability: VaultError | null = null;
   /** The best-effort cut of the log back to its durable end after lostDurability (under the writer lock). */
@@ -476,9 +477,9 @@ export class OpenVault implements Vault {
     if (this.lostDurability) return Promise.reject(this.lostDurability);
     const waiting = new Promise<void>((resolve, reject) => this.unacknowledged.push({ seq, resolve, reject }));
     if (!this.flushing) {
-      this.flushing = this.flush().finally(() => {
-        this.flushing = null;
-      });
+      this.flushing = true;
+      // flush() catches what fdatasync throws; anything else is a bug, reported as a failed fdatasync would be.
+      this.flush().catch((error: unknown) => this.loseDurability(error, this.active));
     }
     return waiting;
   }
@@ -489,23 +490,29 @@ export class OpenVault implements Vault {
    * acknowledged in seq order and only after every earlier commit's fdatasync succeeded.
    */
   private async flush(): Promise<void> {
-    while (this.unacknowledged.length > 0 && !this.lostDurability) {
-      const upTo = this.lastSeq;
-      const targets = this.segments.filter((s) => s.length > s.durableLength).map((segment) => ({ segment, length: segment.length }));
-      for (const { segment } of targets) {
-        try {
-          await segment.handle.datasync();
-        } catch (error) {
-          this.loseDurability(error, segment);
-          return;
+    // One function, no await between the loop's last check and the finally: a commit that queues
+    // after that check finds `flushing` false and starts the next flusher.
+    try {
+      while (this.unacknowledged.length > 0 && !this.lostDurability) {
+        const upTo = this.lastSeq;
+        const targets = this.segments.filter((s) => s.length > s.durableLength).map((segment) => ({ segment, length: segment.length }));
+        for (const { segment } of targets) {
+          try {
+            await segment.handle.datasync();
+          } catch (error) {
+            this.loseDurability(error, segment);
+            return;
+          }
         }
+        for (const { segment, length } of targets) segment.durableLength = Math.max(segment.durableLength, length);
+        this.durableSeq = Math.max(this.durableSeq, upTo);
+        const done = this.unacknowledged.filter((w) => w.seq <= upTo);
+        this.unacknowledged = this.unacknowledged.filter((w) => w.seq > upTo);
+        for (const waiter of done) waiter.resolve();
+        this.wake();
       }
-      for (const { segment, length } of targets) segment.durableLength = Math.max(segment.durableLength, length);
-      this.durableSeq = Math.max(this.durableSeq, upTo);
-      const done = this.unacknowledged.filter((w) => w.seq <= upTo);
-      this.unacknowledged = this.unacknowledged.filter((w) => w.seq > upTo);
-      for (const waiter of done) waiter.resolve();
-      this.wake();
+    } finally {
+      this.flushing = false;
     }
   }
 
