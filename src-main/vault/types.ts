@@ -90,12 +90,15 @@ export interface Vault {
   readonly path: string;
   readonly info: VaultInfo;
   /**
-   * Runs `build` under the single-writer lock, then applies the transaction to the index and makes
-   * it durable (log append + fsync). Resolves only once durable; on any failure nothing is applied
-   * and nothing stays in the log. `build` may read the index through `db` (not write it).
+   * Runs `build` under the single-writer lock, then applies the transaction to the index and
+   * appends it to the log; the lock is released then, and the write resolves once the append is
+   * durable (fdatasync), after every earlier write's (docs/vault-format.md section 5). A failure
+   * before the append rolls everything back; a failed fdatasync rejects this write and every later
+   * one not yet resolved and stops the vault until it is reopened. `build` may read the index
+   * through `db` (not write it); it may see earlier writes that are not resolved yet.
    */
   write<T>(build: (tx: StagedTransaction, db: Database) => T | Promise<T>): Promise<{ result: T; tx: CommittedTransaction | null }>;
-  /** Reads the index when no commit is half-way; `fn` must not write. */
+  /** Reads the index when it holds only durable writes (none half-way, none awaiting fdatasync); `fn` must not write. */
   read<T>(fn: (db: Database) => T): Promise<T>;
   /**
    * A non-extractable AES-256-GCM key bound to `purpose`, derived from the data key (HKDF,

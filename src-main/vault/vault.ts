@@ -48,9 +48,18 @@ export const SYNC_SEAL_MAX_BYTES = 256 * 1024;
 interface Segment {
   number: number;
   handle: fs.FileHandle;
-  /** Bytes of complete, committed frames (the file is never longer once a write settles). */
+  /** Bytes of complete, committed frames handed to the file (the file is never longer once a write settles). */
   length: number;
+  /** The first `durableLength` bytes were fdatasync'ed (docs/vault-format.md section 5); <= length. */
+  durableLength: number;
   headerLength: number;
+}
+
+/** A commit applied and appended whose write() waits for the fdatasync that makes it durable. */
+interface Unacknowledged {
+  seq: number;
+  resolve: () => void;
+  reject: (error: VaultError) => void;
 }
 
 class Staging implements StagedTransaction {
@@ -137,7 +146,25 @@ export class OpenVault implements Vault {
   /** HKDF key material of the data key (deriveKey); dropped with the keyring at close. */
   private derivation: CryptoKey | null = null;
   private readonly writer = new Mutex();
-  private commitInFlight: Promise<void> | null = null;
+  /**
+   * The pipelined commit (docs/vault-format.md section 5): `lastSeq` is the last commit applied to
+   * the index and appended to the log, `durableSeq` the last whose append was fdatasync'ed. Between
+   * them are commits whose write() has not resolved yet, waiting in `unacknowledged` (seq order)
+   * for the flusher, one fdatasync for all that are appended when it starts (group commit).
+   */
+  private durableSeq = 0;
+  private unacknowledged: Unacknowledged[] = [];
+  /** True while the flusher (flush()) runs; it clears this in the same turn as it sees no commit waiting. */
+  private flushing = false;
+  /** Set when an fdatasync failed: commits past durableSeq may not be in the log, so none is acknowledged again. */
+  private lostDurability: VaultError | null = null;
+  /** The best-effort cut of the log back to its durable end after lostDurability (under the writer lock). */
+  private cutting: Promise<void> | null = null;
+  /** True while a commit is between its BEGIN and COMMIT (or ROLLBACK) on the index. */
+  private applying = false;
+  /** Readers waiting for the index to hold only durable commits; while any wait, no new commit applies. */
+  private readersWaiting = 0;
+  private wakeups: Array<() => void> = [];
   private readonly readsInFlight = new Set<Promise<unknown>>();
   private backgroundSnapshot: Promise<void> | null = null;
   /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
@@ -180,10 +207,10 @@ export class OpenVault implements Vault {
       for (const number of numbers) {
         const file = segmentFile(number);
         const handle = await fs.open(path.join(folder, file), number === numbers.length ? 'r+' : 'r');
-        segments.push({ number, handle, length: 0, headerLength: 0 });
+        segments.push({ number, handle, length: 0, durableLength: 0, headerLength: 0 });
         const { size } = await handle.stat();
         const headerLength = await checkSegmentHeader(keyring, handle, number);
-        segments[segments.length - 1] = { number, handle, length: size, headerLength };
+        segments[segments.length - 1] = { number, handle, length: size, durableLength: size, headerLength };
       }
       const sql = await loadSqlJs();
       const first = segments[0]!;
@@ -225,6 +252,12 @@ export class OpenVault implements Vault {
       vault.storage = storage;
       vault.derivation = derivation;
       await vault.replayFrom(position);
+      // The replayed tail may hold commits a killed session appended but never acknowledged, still
+      // only in the OS's cache: made durable before anything reads them. Earlier segments were made
+      // durable before the next one was started (rollSegmentIfFull).
+      await vault.active.handle.datasync();
+      for (const segment of segments) segment.durableLength = segment.length;
+      vault.durableSeq = vault.lastSeq;
       await vault.removeLeftovers();
       return vault;
     } catch (error) {
@@ -337,15 +370,22 @@ export class OpenVault implements Vault {
       } finally {
         this.db.run('COMMIT');
       }
-      if (staging.entries.length === 0 && staging.blobs.length === 0) return { result, tx: null };
-      return { result, tx: await this.commit(staging) };
+      if (staging.entries.length === 0 && staging.blobs.length === 0) return { result, tx: null, durable: null };
+      const tx = await this.commit(staging);
+      const durable = this.untilDurable(tx.seq);
+      // Awaited below, after the writer lock is released; a failure before then is not unhandled.
+      durable.catch(() => undefined);
+      return { result, tx, durable };
     });
+    // The next commit may be built and applied while this one's fdatasync runs (section 5, step 7).
+    if (outcome.durable) await outcome.durable;
     if (outcome.tx) this.maybeSnapshotInBackground();
-    return outcome;
+    return { result: outcome.result, tx: outcome.tx };
   }
 
   /**
-   * Seals the frames, applies the index inside BEGIN, appends + fdatasync, then COMMIT. A frame's
+   * Seals the frames, applies the index inside BEGIN, appends, then COMMIT; the caller waits for
+   * the fdatasync (untilDurable) after releasing the writer lock. A frame's
    * length follows from its plaintext, so every position is known up front and the IVs are drawn
    * in one call. Frames up to SYNC_SEAL_MAX_BYTES are sealed on this thread straight into the bytes
    * to append (sealInto: a WebCrypto call costs ~25 us of dispatch per frame, more than sealing a
@@ -355,6 +395,10 @@ export class OpenVault implements Vault {
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
     await this.rollSegmentIfFull();
+    // Readers waiting for a durable index go first: otherwise a steady stream of commits could keep
+    // the index ahead of the log, and them waiting, for as long as it lasts.
+    while (this.readersWaiting > 0 && !this.failure) await this.nextChange();
+    if (this.failure) throw this.failure;
     const segment = this.active;
     const start = segment.length;
     let offset = start;
@@ -395,8 +439,7 @@ export class OpenVault implements Vault {
     // Awaited below unless the apply throws first; a seal failure then must not go unhandled.
     sealing.catch(() => undefined);
 
-    let settle = (): void => undefined;
-    this.commitInFlight = new Promise<void>((resolve) => (settle = resolve));
+    this.applying = true;
     try {
       this.db.run('BEGIN');
       try {
@@ -404,7 +447,6 @@ export class OpenVault implements Vault {
         writeMeta(this.db, { lastSeq: tx.seq, segment: segment.number, offset: end, schemaVersion: this.options.projector.schemaVersion });
         await sealing;
         await writeAll(segment.handle, appended, start);
-        await segment.handle.datasync();
         this.db.run('COMMIT');
       } catch (error) {
         try {
@@ -421,24 +463,122 @@ export class OpenVault implements Vault {
       this.transactionsSinceSnapshot++;
       return tx;
     } finally {
-      this.commitInFlight = null;
-      settle();
+      this.applying = false;
+      this.wake();
+    }
+  }
+
+  /**
+   * Resolves once commit `seq` (and every one before it) is durable; rejects, for every commit not
+   * acknowledged yet, once an fdatasync has failed. Only for seq <= lastSeq (appended already).
+   */
+  private untilDurable(seq: number): Promise<void> {
+    if (seq <= this.durableSeq) return Promise.resolve();
+    if (this.lostDurability) return Promise.reject(this.lostDurability);
+    const waiting = new Promise<void>((resolve, reject) => this.unacknowledged.push({ seq, resolve, reject }));
+    if (!this.flushing) {
+      this.flushing = true;
+      // flush() catches what fdatasync throws; anything else is a bug, reported as a failed fdatasync would be.
+      this.flush().catch((error: unknown) => this.loseDurability(error, this.active));
+    }
+    return waiting;
+  }
+
+  /**
+   * The flusher: one fdatasync per round covers every commit appended when the round starts (those
+   * that queue meanwhile wait for the next round); rounds run one at a time, so commits are
+   * acknowledged in seq order and only after every earlier commit's fdatasync succeeded.
+   */
+  private async flush(): Promise<void> {
+    // One function, no await between the loop's last check and the finally: a commit that queues
+    // after that check finds `flushing` false and starts the next flusher.
+    try {
+      while (this.unacknowledged.length > 0 && !this.lostDurability) {
+        const upTo = this.lastSeq;
+        const targets = this.segments.filter((s) => s.length > s.durableLength).map((segment) => ({ segment, length: segment.length }));
+        for (const { segment } of targets) {
+          try {
+            await segment.handle.datasync();
+          } catch (error) {
+            this.loseDurability(error, segment);
+            return;
+          }
+        }
+        for (const { segment, length } of targets) segment.durableLength = Math.max(segment.durableLength, length);
+        this.durableSeq = Math.max(this.durableSeq, upTo);
+        const done = this.unacknowledged.filter((w) => w.seq <= upTo);
+        this.unacknowledged = this.unacknowledged.filter((w) => w.seq > upTo);
+        for (const waiter of done) waiter.resolve();
+        this.wake();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * An fdatasync failed: which of the pages written since the last good one reached the disk is
+   * unknown (and Linux reports such an error once, then forgets it), so no commit past durableSeq
+   * may ever be acknowledged. Writes stop, reads stop if the index holds such commits, and the log
+   * is cut back to its durable end, best effort, once no append is running. The next unlock
+   * replays whatever the log then holds.
+   */
+  private loseDurability(error: unknown, segment: Segment): void {
+    const lost = ioError(error, 'make durable', segmentFile(segment.number));
+    this.lostDurability ??= lost;
+    this.failure ??= lost;
+    const waiting = this.unacknowledged;
+    this.unacknowledged = [];
+    for (const waiter of waiting) waiter.reject(this.lostDurability);
+    this.wake();
+    this.cutting ??= this.writer.run(() => this.cutToDurableEnd()).catch(() => undefined);
+  }
+
+  private async cutToDurableEnd(): Promise<void> {
+    for (const segment of this.segments) {
+      if (segment.length === segment.durableLength) continue;
+      await segment.handle.truncate(segment.durableLength);
+      await segment.handle.datasync();
+      segment.length = segment.durableLength;
     }
   }
 
   private async undoAppend(segment: Segment, length: number): Promise<void> {
     try {
       await segment.handle.truncate(length);
-      await segment.handle.datasync();
     } catch (error) {
       this.failure = ioError(error, 'undo a failed append to', segmentFile(segment.number));
+      return;
+    }
+    try {
+      await segment.handle.datasync();
+    } catch (error) {
+      // As in flush(): this error may be the only report of a failed write of an earlier commit's pages.
+      this.loseDurability(error, segment);
     }
   }
 
-  /** Rolls to a new segment at a transaction boundary; the file appears complete or not at all. */
+  /** Resolves at the next change of what read() and commit() wait for (see wake()). */
+  private nextChange(): Promise<void> {
+    return new Promise((resolve) => this.wakeups.push(resolve));
+  }
+
+  /** After a commit's apply ends, durableSeq advances, durability is lost, or the last waiting reader runs. */
+  private wake(): void {
+    const wakeups = this.wakeups;
+    this.wakeups = [];
+    for (const resolve of wakeups) resolve();
+  }
+
+  /**
+   * Rolls to a new segment at a transaction boundary; the file appears complete or not at all. The
+   * full segment is made durable first, so that only the last segment can ever end in commits that
+   * are not (the torn-tail rules apply to it alone).
+   */
   private async rollSegmentIfFull(): Promise<void> {
     const limit = this.options.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES;
     if (this.active.length < limit) return;
+    await this.untilDurable(this.lastSeq);
     const number = this.active.number + 1;
     const file = segmentFile(number);
     const finalPath = path.join(this.path, file);
@@ -454,17 +594,33 @@ export class OpenVault implements Vault {
       await fs.rename(`${finalPath}.tmp`, finalPath);
       await fsyncDir(path.join(this.path, LOG_DIR));
       const handle = await fs.open(finalPath, 'r+');
-      this.segments.push({ number, handle, length: frame.length, headerLength: frame.length });
+      this.segments.push({ number, handle, length: frame.length, durableLength: frame.length, headerLength: frame.length });
     } catch (error) {
       throw ioError(error, 'start', file);
     }
   }
 
+  /**
+   * Runs `fn` on an index that holds only durable commits: it waits while a commit is between
+   * BEGIN and COMMIT or appended but not yet fdatasync'ed, and commits that come meanwhile wait for it.
+   */
   async read<T>(fn: (db: Database) => T): Promise<T> {
     this.ensureOpen();
-    while (this.commitInFlight) await this.commitInFlight;
+    if (!this.durableForReaders()) {
+      this.readersWaiting++;
+      try {
+        while (!this.durableForReaders()) await this.nextChange();
+      } finally {
+        if (--this.readersWaiting === 0) this.wake();
+      }
+    }
     this.ensureOpen();
+    if (this.lostDurability && this.lastSeq > this.durableSeq) throw this.lostDurability;
     return fn(this.db);
+  }
+
+  private durableForReaders(): boolean {
+    return !this.applying && (this.durableSeq >= this.lastSeq || this.lostDurability !== null);
   }
 
   async deriveKey(purpose: string): Promise<CryptoKey> {
@@ -483,6 +639,8 @@ export class OpenVault implements Vault {
       const file = segmentFile(segment.number);
       throw new VaultError('damaged', `${file} is shorter than a blob pointer expects`, file);
     }
+    // A blob of a commit not yet durable (a builder reading what the commit before it wrote) waits for it.
+    if (pointer.offset + pointer.length > segment.durableLength) await this.untilDurable(this.lastSeq);
     const reading = readBlobFrame(this.requireKeyring(), segment.handle, pointer);
     this.readsInFlight.add(reading);
     try {
@@ -531,6 +689,8 @@ export class OpenVault implements Vault {
     const pending = await this.writer.run(async (): Promise<PendingSnapshot | null> => {
       if (this.closed) return null;
       if (this.snapshotSeq === this.lastSeq && !this.snapshotStale) return null;
+      // A snapshot images only commits whose log is durable: a crash must not leave an index ahead of the log.
+      await this.untilDurable(this.lastSeq);
       let image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
       if (!image) this.storage = null;
       if (shouldMove(this.storage, image?.length ?? fileBytes(this.db))) {
@@ -576,6 +736,8 @@ export class OpenVault implements Vault {
 
   private async verifyLocked(): Promise<VerifyReport> {
     const keyring = this.requireKeyring();
+    // The log as it stands once every commit applied is durable (or a failed fdatasync's error).
+    await this.untilDurable(this.lastSeq);
     const files: VerifiedFile[] = [];
     const problems: string[] = [];
     const fail = (file: string, bytes: number, problem: string): void => {
@@ -686,6 +848,9 @@ export class OpenVault implements Vault {
     this.closing = true;
     try {
       await this.writer.run(async () => undefined);
+      // Every commit applied is appended by now: its fdatasync (or the failure that stops writes).
+      await this.untilDurable(this.lastSeq).catch(() => undefined);
+      await this.cutting;
       await this.backgroundSnapshot;
       await Promise.allSettled([...this.readsInFlight]);
       if (!this.failure && (this.snapshotSeq !== this.lastSeq || this.snapshotStale)) {

@@ -36,6 +36,12 @@ let written = 0;
 let ms = 0;
 let cpuMicros = 0;
 let threadSeconds = 0;
+/**
+ * Time the store thread's event loop sat idle (performance.eventLoopUtilization): waiting for an
+ * fdatasync, the prep worker or a thread-pool write with nothing else to run. Unlike the wall
+ * rate, it does not grow when other processes take the CPU (time the OS runs something else counts as busy).
+ */
+let idleMs = 0;
 let first = true;
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
@@ -58,6 +64,7 @@ for (;;) {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const threadBefore = mainThreadCpuSeconds();
+  const loopBefore = performance.eventLoopUtilization();
   const window: Array<Promise<void>> = [];
   for (const body of burst) {
     window.push(post(body));
@@ -69,6 +76,7 @@ for (;;) {
     ms += performance.now() - started;
     cpuMicros += cpu.user + cpu.system;
     threadSeconds += mainThreadCpuSeconds() - threadBefore;
+    idleMs += performance.eventLoopUtilization(loopBefore).idle;
     written += entries;
   }
   if (first && session) {
@@ -88,7 +96,7 @@ const cpuSeconds = cpuMicros / 1e6;
 console.log(
   `${written} resources in ${ms.toFixed(0)} ms: ${(written / (ms / 1000)).toFixed(0)}/s; ` +
     `${((cpuSeconds * 10000) / written).toFixed(2)} CPU-s per 10k (${(written / cpuSeconds).toFixed(0)} per CPU-second); ` +
-    `store thread ${((threadSeconds * 1e6) / written).toFixed(0)} us CPU per resource; ${depth} in flight; load ${os.loadavg()[0]!.toFixed(1)} (first bundle excluded)`,
+    `store thread ${((threadSeconds * 1e6) / written).toFixed(0)} us CPU per resource, idle ${((idleMs * 1000) / written).toFixed(0)} us per resource; ${depth} in flight; load ${os.loadavg()[0]!.toFixed(1)} (first bundle excluded)`,
 );
 await pool?.close();
 await vault.close();
