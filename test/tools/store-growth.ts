@@ -10,7 +10,8 @@
  *      alternate chunk by chunk, so both see the same load: B's CPU per resource over A's is the
  *      growth, per resource type and in all. Background snapshots are off in this phase;
  *   3. times one snapshot of B's index (its CPU per MB of image) and, with the snapshot policy's
- *      thresholds, what snapshots add per resource written at B's size.
+ *      thresholds, what snapshots add per resource written at B's size;
+ *   4. opens a copy of the last A (no snapshot): what an unlock replays per resource of log.
  * `HEARTH_GROWTH_DATA=dir` keeps the generated NDJSON between runs (dir/fill, dir/probe).
  * `HEARTH_GROWTH_PROFILE=prefix` writes V8 CPU profiles of the chunks written to A and to B
  * (prefix-A.json, prefix-B.json: arrays of profiles, one per chunk). Run under `node --import tsx`.
@@ -183,6 +184,24 @@ console.log(
   `log ${perResource.toFixed(0)} B per resource: a snapshot every ${fixedEvery.toFixed(0)} resources (64 MiB) adds ${((snapshotCpu * 1e6) / fixedEvery).toFixed(0)} us per resource at this size; ` +
     `every ${scaledEvery.toFixed(0)} (scaled policy) adds ${((snapshotCpu * 1e6) / scaledEvery).toFixed(0)} us`,
 );
+
+// 4. What an unlock replays per resource: a copy of A (its whole log, no snapshot) opened.
+const aCopy = path.join(work, 'A-copy');
+for (const entry of fs.readdirSync(path.join(work, `A${aIndex}`), { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || entry.name === 'vault.lock') continue;
+  const source = path.join(entry.parentPath, entry.name);
+  const target = path.join(aCopy, path.relative(path.join(work, `A${aIndex}`), source));
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(source, target);
+}
+const replayBefore = cpuNow();
+started = performance.now();
+const replayed = await openVault(aCopy, PASSPHRASE, { projector: fhirProjector, ...noSnapshots });
+const replayCpu = cpuNow() - replayBefore;
+console.log(
+  `unlock replaying ${aWritten} resources (${fs.readdirSync(path.join(aCopy, 'log')).length} segment(s)): ${replayCpu.toFixed(2)} CPU-s, ${((replayCpu * 1e6) / Math.max(1, aWritten)).toFixed(0)} us per resource, ${((performance.now() - started) / 1000).toFixed(1)} s; load ${load()}`,
+);
+await replayed.close();
 await a.close();
 await b.close();
 fs.rmSync(work, { recursive: true, force: true });
