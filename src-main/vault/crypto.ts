@@ -4,7 +4,7 @@
  * wrapping. Everything goes through `globalThis.crypto.subtle` so the same code runs in Node,
  * Electron's main process and a worker thread.
  */
-import { createCipheriv, KeyObject, type webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, KeyObject, type webcrypto } from 'node:crypto';
 
 /** Node's WebCrypto key type (the node tsconfig has no DOM lib). */
 export type CryptoKey = webcrypto.CryptoKey;
@@ -150,6 +150,25 @@ export async function open(
     return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key, ciphertext));
   } catch {
     return null;
+  }
+}
+
+/**
+ * `open` on this thread, for large frames read into a reused buffer: decrypts `sealed` (ciphertext
+ * followed by the tag) without copying it, handing the plaintext to `sink` in parts, then
+ * authenticates. False when authentication fails: whatever `sink` was given must then be dropped.
+ */
+export function openTo(key: CryptoKey, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array, sink: (part: Uint8Array) => void): boolean {
+  if (iv.length !== IV_BYTES || sealed.length < TAG_BYTES) return false;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    sink(decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)));
+    sink(decipher.final());
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -8,7 +8,7 @@
  * frame's position (segment + offset for log frames; snapshot seq + chunk index + last flag for
  * snapshot chunks). A frame therefore cannot be moved, reordered, or spliced into another vault.
  */
-import { type CryptoKey, concatBytes, IV_BYTES, open, seal, sealInto, TAG_BYTES, u32 } from './crypto';
+import { type CryptoKey, concatBytes, IV_BYTES, open, openTo, seal, sealInto, TAG_BYTES, u32 } from './crypto';
 import { crc32 } from './crc32';
 
 export const FRAME_HEADER_BYTES = 16;
@@ -150,4 +150,24 @@ export async function openFrame(
   const ciphertext = frame.slice(FRAME_HEADER_BYTES + IV_BYTES);
   const plaintext = await open(keyring.key, iv, ciphertext, aad(keyring, domain, headerBytes, position));
   return plaintext ? { header, plaintext } : null;
+}
+
+/**
+ * openFrame on this thread (node:crypto) without copying the frame: for the large frames of a
+ * snapshot, read into one reused buffer. The plaintext goes to `sink` in parts before the tag is
+ * checked; on null (any failure) the caller drops what it was given.
+ */
+export function openFrameTo(
+  keyring: FrameKeyring,
+  domain: AadDomain,
+  frame: Uint8Array,
+  expectedMagic: number,
+  position: Uint8Array,
+  sink: (part: Uint8Array) => void,
+): FrameHeader | null {
+  const header = decodeFrameHeader(frame, expectedMagic);
+  if (!header || frame.length !== frameLength(header.payloadLength)) return null;
+  const headerBytes = frame.subarray(0, FRAME_HEADER_BYTES);
+  const iv = frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + IV_BYTES);
+  return openTo(keyring.key, iv, frame.subarray(FRAME_HEADER_BYTES + IV_BYTES), aad(keyring, domain, headerBytes, position), sink) ? header : null;
 }

@@ -42,13 +42,19 @@ export function ioError(error: unknown, action: string, file?: string): VaultErr
 /** Reads exactly `length` bytes at `position` (fewer only at end of file). */
 export async function readAt(handle: fs.FileHandle, position: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
   const buffer = new Uint8Array(length);
+  const filled = await readInto(handle, buffer, length, position);
+  return filled === length ? buffer : buffer.slice(0, filled);
+}
+
+/** Reads `length` bytes at `position` into the start of `buffer`; the count read (less at the end of the file). */
+export async function readInto(handle: fs.FileHandle, buffer: Uint8Array, length: number, position: number): Promise<number> {
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  return filled === length ? buffer : buffer.slice(0, filled);
+  return filled;
 }
 
 export async function writeAll(handle: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {

@@ -5,9 +5,21 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { concatBytes, u32, u64 } from './crypto';
-import { FRAME_HEADER_BYTES, FrameKind, LAST_CHUNK_FLAG, SNAPSHOT_MAGIC, decodeFrameHeader, frameLength, openFrame, sealFrame, type FrameKeyring } from './frame';
-import { fsyncDir, isErrnoException, readAt, writeAll } from './fs-util';
+import { concatBytes, IV_BYTES, randomBytes, u32, u64 } from './crypto';
+import {
+  FRAME_HEADER_BYTES,
+  FrameKind,
+  LAST_CHUNK_FLAG,
+  SNAPSHOT_MAGIC,
+  decodeFrameHeader,
+  frameLength,
+  openFrameTo,
+  sealFrame,
+  sealFrameInto,
+  sealedFrameLength,
+  type FrameKeyring,
+} from './frame';
+import { fsyncDir, isErrnoException, readAt, readInto, writeAll } from './fs-util';
 import { VaultError } from './types';
 
 export const INDEX_DIR = 'index';
@@ -62,17 +74,22 @@ export interface PendingSnapshot {
 /**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
  * `index/snapshot-<seq>.hsnap.tmp`. A caller snapshotting the live index file holds its writers
- * off only this long (vault.ts).
+ * off only this long (vault.ts). Each chunk is sealed on this thread straight from `data` into one
+ * reused frame buffer (sealFrameInto: the same frames as sealChunks), so sealing an image of a
+ * gigabyte allocates no new buffer per chunk (each large one costs the garbage collector).
  */
 export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
   let position = 0;
   try {
+    const frame = new Uint8Array(sealedFrameLength(Math.min(data.length, SNAPSHOT_CHUNK_BYTES)));
     for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES) {
       const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES));
-      const [frame] = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= data.length);
-      await writeAll(handle, frame!, position);
-      position += frame!.length;
+      const last = start + slice.length >= data.length;
+      const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
+      const end = sealFrameInto(keyring, 'snapshot', header, slice, chunkPosition(seq, start / SNAPSHOT_CHUNK_BYTES, last), randomBytes(IV_BYTES), frame, 0);
+      await writeAll(handle, frame.subarray(0, end), position);
+      position += end;
     }
   } catch (error) {
     await handle.close();
@@ -142,6 +159,13 @@ export async function readSnapshot(
     let offset = 0;
     let sawLast = false;
     let chunkCount = 0;
+    // One buffer for every chunk's frame (a chunk is decrypted from it in place, openFrameTo).
+    let frame = new Uint8Array(Math.min(size, sealedFrameLength(SNAPSHOT_CHUNK_BYTES)));
+    const keep = (part: Uint8Array) => {
+      plain.set(part, plainLength);
+      plainLength += part.length;
+    };
+    const drop = () => undefined;
     while (offset < size) {
       if (sawLast) throw bad('bytes after the last chunk');
       const header = decodeFrameHeader(await readAt(handle, offset, FRAME_HEADER_BYTES), SNAPSHOT_MAGIC);
@@ -149,12 +173,10 @@ export async function readSnapshot(
       const length = frameLength(header.payloadLength);
       if (offset + length > size) throw bad('truncated');
       const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
-      const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last));
+      if (length > frame.length) frame = new Uint8Array(length);
+      if ((await readInto(handle, frame, length, offset)) !== length) throw bad('truncated');
+      const opened = openFrameTo(keyring, 'snapshot', frame.subarray(0, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last), keepData ? keep : drop);
       if (!opened) throw bad(`chunk ${chunkCount} does not authenticate`);
-      if (keepData) {
-        plain.set(opened.plaintext, plainLength);
-        plainLength += opened.plaintext.length;
-      }
       chunkCount++;
       sawLast = last;
       offset += length;

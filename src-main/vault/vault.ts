@@ -42,6 +42,15 @@ import {
 export const DEFAULT_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SNAPSHOT_AFTER_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SNAPSHOT_AFTER_TRANSACTIONS = 20_000;
+/**
+ * Once the index image outgrows snapshotAfterBytes / SNAPSHOT_LOG_PER_IMAGE (256 MiB by default),
+ * both thresholds grow with it: a background snapshot then waits for log bytes of at least this
+ * share of the last snapshot's image (and as many more transactions). A snapshot seals the whole
+ * image, so with fixed thresholds its cost per write grew with the store; this keeps it constant,
+ * and bounds the log replayed at unlock after a crash to a quarter of the image instead of 64 MiB
+ * (docs/vault-format.md, section 6).
+ */
+export const SNAPSHOT_LOG_PER_IMAGE = 0.25;
 /** Blobs up to this size are sealed on the committing thread; larger ones on WebCrypto's thread pool. */
 export const SYNC_SEAL_MAX_BYTES = 256 * 1024;
 
@@ -97,9 +106,13 @@ export interface LoadContext {
 
 
 /**
- * The database of snapshot `seq`. A function of its own so that the decrypted bytes (one plain
- * copy, snapshot.ts) are unreachable as soon as sql.js has copied them into its file system.
+ * How many times the configured snapshot thresholds a vault waits, given its last snapshot's image:
+ * 1 until the image reaches afterBytes / SNAPSHOT_LOG_PER_IMAGE, then in proportion to it.
  */
+export function snapshotThresholdScale(imageBytes: number, afterBytes: number): number {
+  return afterBytes > 0 ? Math.max(1, (imageBytes * SNAPSHOT_LOG_PER_IMAGE) / afterBytes) : 1;
+}
+
 /**
  * The index is derived data held in memory: its rollback journal can live in memory too (writing
  * it into sql.js' in-memory file system and deleting it on every commit cost ~10% of a bulk write).
@@ -110,6 +123,10 @@ function tuneIndexDatabase(db: Database): void {
   db.run('PRAGMA journal_mode=MEMORY');
 }
 
+/**
+ * The database of snapshot `seq`. A function of its own so that the decrypted bytes (one plain
+ * copy, snapshot.ts) are unreachable as soon as sql.js has copied them into its file system.
+ */
 async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number): Promise<IndexDatabase> {
   const file = snapshotFile(seq);
   // Decrypted straight into the memory the index file then lives and grows in (sqljs.ts).
@@ -176,6 +193,8 @@ export class OpenVault implements Vault {
   private failure: VaultError | null = null;
   private bytesSinceSnapshot = 0;
   private transactionsSinceSnapshot = 0;
+  /** Bytes of the newest snapshot's image (0 when there is none): scales the snapshot thresholds. */
+  private snapshotImageBytes = 0;
 
   private constructor(
     private readonly header: VaultHeader,
@@ -251,6 +270,7 @@ export class OpenVault implements Vault {
       const vault = new OpenVault(header, keyring, lock, options, sql, db, segments, position.lastSeq, snapshotSeq, snapshotStale, folder);
       vault.storage = storage;
       vault.derivation = derivation;
+      if (snapshotSeq !== null && !snapshotStale) vault.snapshotImageBytes = fileBytes(db);
       await vault.replayFrom(position);
       // The replayed tail may hold commits a killed session appended but never acknowledged, still
       // only in the OS's cache: made durable before anything reads them. Earlier segments were made
@@ -654,7 +674,8 @@ export class OpenVault implements Vault {
     const afterBytes = this.options.snapshotAfterBytes ?? DEFAULT_SNAPSHOT_AFTER_BYTES;
     const afterTransactions = this.options.snapshotAfterTransactions ?? DEFAULT_SNAPSHOT_AFTER_TRANSACTIONS;
     if (this.backgroundSnapshot || this.closing) return;
-    if (this.bytesSinceSnapshot < afterBytes && this.transactionsSinceSnapshot < afterTransactions) return;
+    const scale = snapshotThresholdScale(this.snapshotImageBytes, afterBytes);
+    if (this.bytesSinceSnapshot < afterBytes * scale && this.transactionsSinceSnapshot < afterTransactions * scale) return;
     this.backgroundSnapshot = this.queueSnapshot()
       .catch((error: unknown) => {
         const reported = error instanceof Error ? error : new Error(String(error));
@@ -699,7 +720,9 @@ export class OpenVault implements Vault {
       }
       this.bytesSinceSnapshot = 0;
       this.transactionsSinceSnapshot = 0;
-      return startSnapshot(this.path, keyring, this.lastSeq, image ?? this.db.export());
+      const data = image ?? this.db.export();
+      this.snapshotImageBytes = data.length;
+      return startSnapshot(this.path, keyring, this.lastSeq, data);
     });
     if (!pending) return;
     await finishSnapshot(this.path, keyring, pending);

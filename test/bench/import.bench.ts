@@ -12,7 +12,9 @@
  * resources/s end to end) and with the limit measured in the same run, never with a fixed time.
  *
  * Knobs: HEARTH_BENCH_RESOURCES (default 1000000; the patient count is derived from it),
- * HEARTH_BENCH_COMMIT (the commit to record when run from a `git archive` export).
+ * HEARTH_BENCH_COMMIT (the commit to record when run from a `git archive` export),
+ * HEARTH_BENCH_IMPORT_PREP=0 (import without the write-prep worker, for comparison: `hearth import`
+ * and the Import screen have one, vault-session.ts).
  */
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os, { loadavg } from 'node:os';
@@ -20,11 +22,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
+import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { runImport } from '../../src-main/io/importer';
 import { generateSample } from '../../src-main/sample/generator';
 import { runExport } from '../../src-main/export/exporter';
 import { createVault, openVault } from '../../src-main/vault';
-import { benchCommit, collectGarbage, folderBytes, PhasePeak, round, cpuSeconds } from './fhir/measure';
+import { benchCommit, collectGarbage, folderBytes, mainThreadCpuSeconds, PhasePeak, round, cpuSeconds } from './fhir/measure';
 
 const RESOURCES_PER_PATIENT = 370;
 const target = Number(process.env.HEARTH_BENCH_RESOURCES ?? 1_000_000);
@@ -79,7 +82,21 @@ async function main(): Promise<void> {
   importPeak.start();
   const vaultDir = path.join(work, 'vault');
   const vault = await createVault(vaultDir, 'benchmark passphrase, not a secret', { projector: fhirProjector });
-  const repository = createVaultRepository(vault);
+  // As `hearth import` and the Import screen have it (vault-session.ts): the write-prep worker prepares
+  // the next chunk while this thread commits the one before. Started before the timing, as it is by
+  // the time an import runs in the app.
+  const withPrep = process.env.HEARTH_BENCH_IMPORT_PREP !== '0';
+  const pool = withPrep ? new WritePrepPool() : undefined;
+  if (pool) {
+    pool.start();
+    const waiting = performance.now();
+    while (!pool.ready) {
+      if (performance.now() - waiting > 120_000) throw new Error('the write-prep worker did not start');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  const repository = createVaultRepository(vault, pool ? { preparer: pool } : {});
+  const importThreadBefore = mainThreadCpuSeconds();
   cpu = process.cpuUsage();
   t = performance.now();
   let lastPrint = 0;
@@ -97,7 +114,9 @@ async function main(): Promise<void> {
   });
   const importSeconds = (performance.now() - t) / 1000;
   const importCpu = cpuSeconds(cpu);
+  const importThreadCpu = mainThreadCpuSeconds() - importThreadBefore;
   const closeStarted = performance.now();
+  await pool?.close();
   await vault.close();
   const closeSeconds = (performance.now() - closeStarted) / 1000;
   const importMb = importPeak.stop().peakMb;
@@ -141,6 +160,9 @@ async function main(): Promise<void> {
     import_resources_per_second: round(importRate, 0),
     import_resources_per_cpu_second: round(stored / importCpu, 0),
     import_failed: result.failed,
+    import_write_prep_worker: withPrep,
+    /** CPU of the store's (main) thread alone per resource: what bounds the wall rate with the worker. */
+    import_main_thread_us_per_resource: round((importThreadCpu * 1e6) / Math.max(1, stored), 0),
     import_close_seconds: round(closeSeconds),
     import_peak_rss_mb: importMb,
     limit_over_import_ratio: round(limitRate / importRate, 1),
