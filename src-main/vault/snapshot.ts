@@ -52,6 +52,13 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
   return finishSnapshot(folder, keyring, await startSnapshot(folder, keyring, seq, data));
 }
 
+/** An index image read a range at a time (a paged index file, paged-file.ts, is never one array). */
+export interface SnapshotSource {
+  length: number;
+  /** Bytes [begin, end), end <= length; the caller only reads them before its next call. */
+  read(begin: number, end: number): Uint8Array;
+}
+
 /** A snapshot whose chunks are all written to its temp file, not yet synced nor renamed. */
 export interface PendingSnapshot {
   seq: number;
@@ -64,13 +71,14 @@ export interface PendingSnapshot {
  * `index/snapshot-<seq>.hsnap.tmp`. A caller snapshotting the live index file holds its writers
  * off only this long (vault.ts).
  */
-export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<PendingSnapshot> {
+export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
+  const source: SnapshotSource = data instanceof Uint8Array ? { length: data.length, read: (begin, end) => data.subarray(begin, end) } : data;
   let position = 0;
   try {
-    for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES) {
-      const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES));
-      const [frame] = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= data.length);
+    for (let start = 0; start < Math.max(1, source.length); start += SNAPSHOT_CHUNK_BYTES) {
+      const slice = source.read(start, Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES));
+      const [frame] = await sealChunksAt(keyring, seq, slice, start / SNAPSHOT_CHUNK_BYTES, start + slice.length >= source.length);
       await writeAll(handle, frame!, position);
       position += frame!.length;
     }
@@ -125,7 +133,16 @@ export async function readSnapshot(
   folder: string,
   keyring: FrameKeyring,
   seq: number,
-  { keepData = true, allocate = (bytes: number) => new Uint8Array(bytes) }: { keepData?: boolean; allocate?: (bytes: number) => Uint8Array<ArrayBuffer> } = {},
+  {
+    keepData = true,
+    allocate = (bytes: number) => new Uint8Array(bytes),
+    sink,
+  }: {
+    keepData?: boolean;
+    allocate?: (bytes: number) => Uint8Array<ArrayBuffer>;
+    /** Takes each chunk's plaintext at its offset instead of one buffer (the data returned is then empty). */
+    sink?: (plaintext: Uint8Array, offset: number) => void;
+  } = {},
 ): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
   const file = snapshotFile(seq);
   const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
@@ -137,7 +154,7 @@ export async function readSnapshot(
   }
   try {
     const { size } = await handle.stat();
-    const plain = keepData ? allocate(size) : new Uint8Array(0);
+    const plain = keepData && !sink ? allocate(size) : new Uint8Array(0);
     let plainLength = 0;
     let offset = 0;
     let sawLast = false;
@@ -151,7 +168,10 @@ export async function readSnapshot(
       const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
       const opened = await openFrame(keyring, 'snapshot', await readAt(handle, offset, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last));
       if (!opened) throw bad(`chunk ${chunkCount} does not authenticate`);
-      if (keepData) {
+      if (sink) {
+        sink(opened.plaintext, plainLength);
+        plainLength += opened.plaintext.length;
+      } else if (keepData) {
         plain.set(opened.plaintext, plainLength);
         plainLength += opened.plaintext.length;
       }
@@ -160,7 +180,7 @@ export async function readSnapshot(
       offset += length;
     }
     if (!sawLast) throw bad('truncated');
-    return { data: plain.subarray(0, plainLength), bytes: size };
+    return { data: plain.subarray(0, sink ? 0 : plainLength), bytes: size };
   } finally {
     await handle.close();
   }
