@@ -77,7 +77,7 @@ describe('PagedFile', () => {
       insertRows(db, i * 1000, 1000);
       db.run('COMMIT');
     }
-    expect(summary(db)).toEqual([5000, (4999 * 5000) / 2, expect.any(Number), `${MARKER} 7${'x'.repeat(60)}`]);
+    expect(summary(db)).toEqual([5000, (4999 * 5000) / 2, expect.any(Number), `${MARKER} 700${'x'.repeat(60)}`]);
     expect(db.exec('PRAGMA integrity_check')[0]!.values[0]![0]).toBe('ok');
     const pages = Number(db.exec('PRAGMA page_count')[0]!.values[0]![0]);
     expect(pages).toBeGreaterThan(100);
