@@ -858,9 +858,15 @@ export class OpenVault implements Vault {
     } finally {
       this.closed = true;
       await Promise.all(this.segments.map((s) => s.handle.close().catch(() => undefined)));
-      this.db.close();
-      this.paged?.dispose();
-      this.paged = null;
+      try {
+        this.db.close();
+      } catch (error) {
+        // A broken paged file (checkPaged) may fail SQLite's close; the index is discarded anyway.
+        if (!this.paged?.broken) throw error;
+      } finally {
+        this.paged?.dispose();
+        this.paged = null;
+      }
       this.keyring = null;
       this.derivation = null;
       await this.lock.release();

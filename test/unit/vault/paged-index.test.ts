@@ -2,7 +2,7 @@
  * The paged index file (paged-file.ts): sql.js databases that live in a bounded page cache over an
  * encrypted scratch file, and a vault whose index is paged from the first byte with a tiny cache.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from 'sql.js';
@@ -53,19 +53,24 @@ function summary(db: Database): unknown[] {
   return db.exec("SELECT count(*), sum(a), sum(length(b)), (SELECT b FROM t WHERE b > 'PAGED-PLAINTEXT-MARKER 7' ORDER BY b LIMIT 1) FROM t")[0]!.values[0]!;
 }
 
-/** The bytes of the (already unlinked) scratch file, through the process's open descriptor (Linux). */
-function scratchBytes(file: PagedFile): Buffer | null {
-  if (process.platform !== 'linux') return null;
+/** /proc paths of this process's open (already unlinked) scratch files under `prefix` (Linux). */
+function scratchPaths(prefix: string): string[] {
+  if (process.platform !== 'linux') return [];
+  const found: string[] = [];
   for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
     try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(prefix)) found.push(`/proc/self/fd/${fd}`);
     } catch {
-      continue;
+      // A descriptor closed while listing.
     }
-    if (target.startsWith(file.scratchPath)) return readFileSync(`/proc/self/fd/${fd}`);
   }
-  return null;
+  return found;
+}
+
+/** The bytes of the scratch file, through the process's open descriptor (Linux). */
+function scratchBytes(file: PagedFile): Buffer | null {
+  const [first] = scratchPaths(file.scratchPath);
+  return first === undefined ? null : readFileSync(first);
 }
 
 describe('PagedFile', () => {
@@ -196,6 +201,38 @@ describe('a vault with a paged index', () => {
       expect((await vault.verify()).ok).toBe(true);
     } finally {
       await vault.close();
+    }
+  });
+
+  it.skipIf(process.platform !== 'linux')('refuses reads, writes and snapshots once a scratch page fails to authenticate; reopening rebuilds it', async () => {
+    const { dir, cleanup } = tempFolder();
+    cleanups.push(cleanup);
+    // The smallest cache (8 pages), well below the index.
+    const vault = await createVault(dir, 'pw', testOptions({ ...paged, indexCacheBytes: 1, snapshotAfterTransactions: 1_000_000 }));
+    for (let i = 0; i < 8; i++) await writeRecords(vault, `a${i}`, 150, 40);
+    const expected = await allRecords(vault);
+    const [scratch] = scratchPaths(path.join(dir, 'index'));
+    expect(scratch).toBeDefined();
+    // Someone with access to the disk overwrites the scratch file during the session.
+    const fd = openSync(scratch!, 'r+');
+    try {
+      const zeros = Buffer.alloc(fstatSync(fd).size);
+      writeSync(fd, zeros, 0, zeros.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    // A snapshot reads every page, most of them from the scratch file.
+    await expect(vault.snapshot()).rejects.toThrow(/does not authenticate/);
+    await expect(allRecords(vault)).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/reopen the vault/) });
+    await expect(writeRecords(vault, 'b', 1)).rejects.toMatchObject({ code: 'io' });
+    await vault.close();
+
+    const reopened = await openVault(dir, 'pw', { projector: recordsProjector(), ...paged, ...weakKdf });
+    try {
+      expect(await allRecords(reopened)).toEqual(expected);
+      expect((await reopened.verify()).ok).toBe(true);
+    } finally {
+      await reopened.close();
     }
   });
 });
