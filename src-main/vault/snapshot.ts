@@ -59,6 +59,11 @@ export interface SnapshotSource {
   read(begin: number, end: number): Uint8Array;
 }
 
+/** An image already in one array, as a SnapshotSource. */
+export function bytesSource(data: Uint8Array): SnapshotSource {
+  return { length: data.length, read: (begin, end) => data.subarray(begin, end) };
+}
+
 /** A snapshot whose chunks are all written to its temp file, not yet synced nor renamed. */
 export interface PendingSnapshot {
   seq: number;
@@ -73,7 +78,7 @@ export interface PendingSnapshot {
  */
 export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
-  const source: SnapshotSource = data instanceof Uint8Array ? { length: data.length, read: (begin, end) => data.subarray(begin, end) } : data;
+  const source = data instanceof Uint8Array ? bytesSource(data) : data;
   let position = 0;
   try {
     for (let start = 0; start < Math.max(1, source.length); start += SNAPSHOT_CHUNK_BYTES) {

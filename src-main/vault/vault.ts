@@ -27,7 +27,7 @@ import {
 } from './log';
 import { Mutex } from './mutex';
 import { PagedFile } from './paged-file';
-import { finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot, type SnapshotSource } from './snapshot';
+import { bytesSource, finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot, type SnapshotSource } from './snapshot';
 import { fileBytes, liveImage, livePagedImage, loadSqlJs, openInStorage, openPaged, reserveIndexStorage, shouldMove, type IndexDatabase } from './sqljs';
 import {
   VaultError,
@@ -84,7 +84,7 @@ async function removeScratchFiles(folder: string): Promise<void> {
 
 /** A paged index database holding `image` (copied in 4 MiB at a time). */
 function openPagedCopy(sql: SqlJsStatic, folder: string, paging: Paging, image: Uint8Array | SnapshotSource): IndexDatabase {
-  const source: SnapshotSource = image instanceof Uint8Array ? { length: image.length, read: (begin, end) => image.subarray(begin, end) } : image;
+  const source = image instanceof Uint8Array ? bytesSource(image) : image;
   const paged = newPagedFile(folder, paging);
   try {
     for (let start = 0; start < source.length; start += 4 * 2 ** 20) paged.set(source.read(start, Math.min(source.length, start + 4 * 2 ** 20)), start);
