@@ -64,6 +64,18 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
   return finishSnapshot(folder, keyring, await startSnapshot(folder, keyring, seq, data));
 }
 
+/** An index image read a range at a time (a paged index file, paged-file.ts, is never one array). */
+export interface SnapshotSource {
+  length: number;
+  /** Bytes [begin, end), end <= length; the caller only reads them before its next call. */
+  read(begin: number, end: number): Uint8Array;
+}
+
+/** An image already in one array, as a SnapshotSource. */
+export function bytesSource(data: Uint8Array): SnapshotSource {
+  return { length: data.length, read: (begin, end) => data.subarray(begin, end) };
+}
+
 /** A snapshot whose chunks are all written to its temp file, not yet synced nor renamed. */
 export interface PendingSnapshot {
   seq: number;
@@ -78,14 +90,15 @@ export interface PendingSnapshot {
  * reused frame buffer (sealFrameInto: the same frames as sealChunks), so sealing an image of a
  * gigabyte allocates no new buffer per chunk (each large one costs the garbage collector).
  */
-export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array): Promise<PendingSnapshot> {
+export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
+  const source = data instanceof Uint8Array ? bytesSource(data) : data;
   let position = 0;
   try {
-    const frame = new Uint8Array(sealedFrameLength(Math.min(data.length, SNAPSHOT_CHUNK_BYTES)));
-    for (let start = 0; start < Math.max(1, data.length); start += SNAPSHOT_CHUNK_BYTES) {
-      const slice = data.subarray(start, Math.min(data.length, start + SNAPSHOT_CHUNK_BYTES));
-      const last = start + slice.length >= data.length;
+    const frame = new Uint8Array(sealedFrameLength(Math.min(source.length, SNAPSHOT_CHUNK_BYTES)));
+    for (let start = 0; start < Math.max(1, source.length); start += SNAPSHOT_CHUNK_BYTES) {
+      const slice = source.read(start, Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES));
+      const last = start + slice.length >= source.length;
       const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
       const end = sealFrameInto(keyring, 'snapshot', header, slice, chunkPosition(seq, start / SNAPSHOT_CHUNK_BYTES, last), randomBytes(IV_BYTES), frame, 0);
       await writeAll(handle, frame.subarray(0, end), position);
@@ -142,7 +155,16 @@ export async function readSnapshot(
   folder: string,
   keyring: FrameKeyring,
   seq: number,
-  { keepData = true, allocate = (bytes: number) => new Uint8Array(bytes) }: { keepData?: boolean; allocate?: (bytes: number) => Uint8Array<ArrayBuffer> } = {},
+  {
+    keepData = true,
+    allocate = (bytes: number) => new Uint8Array(bytes),
+    sink,
+  }: {
+    keepData?: boolean;
+    allocate?: (bytes: number) => Uint8Array<ArrayBuffer>;
+    /** Takes each chunk's plaintext at its offset instead of one buffer (the data returned is then empty). */
+    sink?: (plaintext: Uint8Array, offset: number) => void;
+  } = {},
 ): Promise<{ data: Uint8Array<ArrayBuffer>; bytes: number }> {
   const file = snapshotFile(seq);
   const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
@@ -154,15 +176,17 @@ export async function readSnapshot(
   }
   try {
     const { size } = await handle.stat();
-    const plain = keepData ? allocate(size) : new Uint8Array(0);
+    const plain = keepData && !sink ? allocate(size) : new Uint8Array(0);
     let plainLength = 0;
     let offset = 0;
     let sawLast = false;
     let chunkCount = 0;
     // One buffer for every chunk's frame (a chunk is decrypted from it in place, openFrameTo).
     let frame = new Uint8Array(Math.min(size, sealedFrameLength(SNAPSHOT_CHUNK_BYTES)));
+    // A chunk's plaintext is valid only during the call (it lives in `frame`): copied out at once.
     const keep = (part: Uint8Array) => {
-      plain.set(part, plainLength);
+      if (sink) sink(part, plainLength);
+      else plain.set(part, plainLength);
       plainLength += part.length;
     };
     const drop = () => undefined;
@@ -175,14 +199,14 @@ export async function readSnapshot(
       const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
       if (length > frame.length) frame = new Uint8Array(length);
       if ((await readInto(handle, frame, length, offset)) !== length) throw bad('truncated');
-      const opened = openFrameTo(keyring, 'snapshot', frame.subarray(0, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last), keepData ? keep : drop);
+      const opened = openFrameTo(keyring, 'snapshot', frame.subarray(0, length), SNAPSHOT_MAGIC, chunkPosition(seq, chunkCount, last), keepData || sink ? keep : drop);
       if (!opened) throw bad(`chunk ${chunkCount} does not authenticate`);
       chunkCount++;
       sawLast = last;
       offset += length;
     }
     if (!sawLast) throw bad('truncated');
-    return { data: plain.subarray(0, plainLength), bytes: size };
+    return { data: plain.subarray(0, sink ? 0 : plainLength), bytes: size };
   } finally {
     await handle.close();
   }

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { PagedFile } from './paged-file';
 
 let loading: Promise<SqlJsStatic> | null = null;
 
@@ -87,6 +88,8 @@ class Adopted extends Uint8Array<ArrayBuffer> {
 export interface IndexDatabase {
   db: Database;
   storage: Uint8Array<ArrayBuffer> | null;
+  /** The paged file the database lives in, when it is one (paged-file.ts). */
+  paged?: PagedFile;
 }
 
 /**
@@ -105,15 +108,9 @@ function changeCounter(image: Uint8Array): number {
   return ((image[24]! << 24) | (image[25]! << 16) | (image[26]! << 8) | image[27]!) >>> 0;
 }
 
-/**
- * Whether `storage` still is `db`'s file, and its image if so: a no-op write transaction must bump
- * the change counter in `storage` (SQLite increments it on every commit in rollback-journal mode),
- * which only happens when sql.js writes there. `touch` must change a row (SQLite skips an
- * UPDATE that leaves the row as it was, and then commits nothing).
- * The caller must keep writers out until it is done with the image.
- */
-export function liveImage(db: Database, storage: Uint8Array<ArrayBuffer>, touch: string): Uint8Array<ArrayBuffer> | null {
-  const before = changeCounter(storage);
+/** A no-op write transaction (see liveImage): the change counter at offset 24 before and after it. */
+function probe(db: Database, counter: () => number, touch: string): { before: number; after: number } {
+  const before = counter();
   db.run('BEGIN');
   try {
     db.run(touch);
@@ -122,7 +119,43 @@ export function liveImage(db: Database, storage: Uint8Array<ArrayBuffer>, touch:
     db.run('ROLLBACK');
     throw error;
   }
+  return { before, after: counter() };
+}
+
+/**
+ * Opens the database image written into `file` (file.size > 0) with the file as its storage:
+ * sql.js adopts it as the contents of the database's MEMFS file (paged-file.ts).
+ */
+export function openPaged(sql: SqlJsStatic, file: PagedFile): Database {
+  const db = new sql.Database(file);
+  if (!file.adopted) {
+    db.close();
+    throw new Error('sql.js did not adopt the paged index file');
+  }
+  return db;
+}
+
+/**
+ * liveImage for a paged file: its length and a reader of its bytes if `file` still is `db`'s file
+ * (a truncate small enough to be served leaves sql.js with a copy in memory), else null.
+ */
+export function livePagedImage(db: Database, file: PagedFile, touch: string): { length: number; read: (begin: number, end: number) => Uint8Array } | null {
+  const { before, after } = probe(db, () => changeCounter(file.read(0, 28)), touch);
   const length = fileBytes(db);
-  if (changeCounter(storage) !== ((before + 1) >>> 0) || length <= 0 || length > storage.length) return null;
+  if (after !== ((before + 1) >>> 0) || length <= 0 || length > file.size) return null;
+  return { length, read: (begin, end) => file.read(begin, end) };
+}
+
+/**
+ * Whether `storage` still is `db`'s file, and its image if so: a no-op write transaction must bump
+ * the change counter in `storage` (SQLite increments it on every commit in rollback-journal mode),
+ * which only happens when sql.js writes there. `touch` must change a row (SQLite skips an
+ * UPDATE that leaves the row as it was, and then commits nothing).
+ * The caller must keep writers out until it is done with the image.
+ */
+export function liveImage(db: Database, storage: Uint8Array<ArrayBuffer>, touch: string): Uint8Array<ArrayBuffer> | null {
+  const { before, after } = probe(db, () => changeCounter(storage), touch);
+  const length = fileBytes(db);
+  if (after !== ((before + 1) >>> 0) || length <= 0 || length > storage.length) return null;
   return storage.subarray(0, length);
 }

@@ -75,6 +75,13 @@ export interface OpenOptions {
   onBackgroundError?: (error: Error) => void;
   /** Start a new log segment once the current one reaches this many bytes (default 64 MiB; tests use less). */
   segmentMaxBytes?: number;
+  /**
+   * An index file of this many bytes or more is paged: kept in a scratch file of encrypted pages
+   * with a bounded cache in memory (paged-file.ts; default 256 MiB, or HEARTH_INDEX_PAGED_FROM_MB).
+   */
+  pagedIndexFromBytes?: number;
+  /** The page cache of a paged index file (default 256 MiB, or HEARTH_INDEX_CACHE_MB). */
+  indexCacheBytes?: number;
 }
 
 export interface CreateOptions extends OpenOptions {

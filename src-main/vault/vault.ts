@@ -26,8 +26,9 @@ import {
   segmentFile,
 } from './log';
 import { Mutex } from './mutex';
-import { finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot } from './snapshot';
-import { fileBytes, liveImage, loadSqlJs, openInStorage, reserveIndexStorage, shouldMove, type IndexDatabase } from './sqljs';
+import { PagedFile } from './paged-file';
+import { bytesSource, finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot, type SnapshotSource } from './snapshot';
+import { fileBytes, liveImage, livePagedImage, loadSqlJs, openInStorage, openPaged, reserveIndexStorage, shouldMove, type IndexDatabase } from './sqljs';
 import {
   VaultError,
   type BlobPointer,
@@ -53,6 +54,55 @@ export const DEFAULT_SNAPSHOT_AFTER_TRANSACTIONS = 20_000;
 export const SNAPSHOT_LOG_PER_IMAGE = 0.25;
 /** Blobs up to this size are sealed on the committing thread; larger ones on WebCrypto's thread pool. */
 export const SYNC_SEAL_MAX_BYTES = 256 * 1024;
+/** An index file this large or larger is paged (paged-file.ts); HEARTH_INDEX_PAGED_FROM_MB overrides it. */
+export const DEFAULT_PAGED_INDEX_FROM_BYTES = 256 * 2 ** 20;
+/** The page cache of a paged index file; HEARTH_INDEX_CACHE_MB overrides it. */
+export const DEFAULT_INDEX_CACHE_BYTES = 256 * 2 ** 20;
+/** Scratch files of paged index files (index/pages-<random>.scratch; docs/vault-format.md §6.2). */
+const SCRATCH_NAME = /^pages-[0-9a-f]+\.scratch$/;
+
+/** When the index is paged and with how much cache (OpenOptions, else the environment, else the defaults). */
+interface Paging {
+  fromBytes: number;
+  cacheBytes: number;
+}
+
+function mebibytesFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(value) && value >= 0 ? Math.round(value * 2 ** 20) : undefined;
+}
+
+function pagingOf(options: OpenOptions): Paging {
+  return {
+    fromBytes: options.pagedIndexFromBytes ?? mebibytesFromEnv('HEARTH_INDEX_PAGED_FROM_MB') ?? DEFAULT_PAGED_INDEX_FROM_BYTES,
+    cacheBytes: options.indexCacheBytes ?? mebibytesFromEnv('HEARTH_INDEX_CACHE_MB') ?? DEFAULT_INDEX_CACHE_BYTES,
+  };
+}
+
+function newPagedFile(folder: string, paging: Paging): PagedFile {
+  const name = `pages-${Buffer.from(randomBytes(8)).toString('hex')}.scratch`;
+  return new PagedFile({ path: path.join(folder, INDEX_DIR, name), cacheBytes: paging.cacheBytes });
+}
+
+/** Scratch files a crash left (only where the OS could not unlink them while open). */
+async function removeScratchFiles(folder: string): Promise<void> {
+  const names = await fs.readdir(path.join(folder, INDEX_DIR)).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => SCRATCH_NAME.test(name)).map((name) => fs.rm(path.join(folder, INDEX_DIR, name), { force: true })));
+}
+
+/** A paged index database holding `image` (copied in 4 MiB at a time). */
+function openPagedCopy(sql: SqlJsStatic, folder: string, paging: Paging, image: Uint8Array | SnapshotSource): IndexDatabase {
+  const source = image instanceof Uint8Array ? bytesSource(image) : image;
+  const paged = newPagedFile(folder, paging);
+  try {
+    for (let start = 0; start < source.length; start += 4 * 2 ** 20) paged.set(source.read(start, Math.min(source.length, start + 4 * 2 ** 20)), start);
+    return { db: openPaged(sql, paged), storage: null, paged };
+  } catch (error) {
+    paged.dispose();
+    throw error;
+  }
+}
 
 interface Segment {
   number: number;
@@ -121,14 +171,34 @@ export function snapshotThresholdScale(imageBytes: number, afterBytes: number): 
  */
 function tuneIndexDatabase(db: Database): void {
   db.run('PRAGMA journal_mode=MEMORY');
+  // Dirty pages reach the file only at COMMIT: a ROLLBACK then never truncates it (a paged index
+  // file cannot be truncated, paged-file.ts).
+  db.run('PRAGMA cache_spill=OFF');
 }
 
 /**
  * The database of snapshot `seq`. A function of its own so that the decrypted bytes (one plain
  * copy, snapshot.ts) are unreachable as soon as sql.js has copied them into its file system.
  */
-async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number): Promise<IndexDatabase> {
+async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: FrameKeyring, seq: number, paging: Paging): Promise<IndexDatabase> {
   const file = snapshotFile(seq);
+  const size = (await fs.stat(path.join(folder, file)).catch(() => null))?.size ?? 0;
+  if (size >= paging.fromBytes) {
+    // Decrypted chunk by chunk into a paged file: the image is never whole in memory.
+    const paged = newPagedFile(folder, paging);
+    try {
+      await readSnapshot(folder, keyring, seq, { sink: (plaintext, offset) => paged.set(plaintext, offset) });
+      if (paged.size === 0) throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
+      try {
+        return { db: openPaged(sql, paged), storage: null, paged };
+      } catch {
+        throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
+      }
+    } catch (error) {
+      paged.dispose();
+      throw error;
+    }
+  }
   // Decrypted straight into the memory the index file then lives and grows in (sqljs.ts).
   const { data } = await readSnapshot(folder, keyring, seq, { allocate: reserveIndexStorage });
   try {
@@ -186,6 +256,9 @@ export class OpenVault implements Vault {
   private backgroundSnapshot: Promise<void> | null = null;
   /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
   private storage: Uint8Array<ArrayBuffer> | null = null;
+  /** The paged file the index lives in once it is large (paged-file.ts), else null. */
+  private paged: PagedFile | null = null;
+  private readonly paging: Paging;
   private snapshotQueue: Promise<void> = Promise.resolve();
   private closing = false;
   private closed = false;
@@ -213,6 +286,7 @@ export class OpenVault implements Vault {
     this.path = folder;
     this.keyring = keyring;
     this.info = { path: folder, formatVersion: header.formatVersion, createdAt: header.createdAt };
+    this.paging = pagingOf(options);
   }
 
   /** Unlock after the key is known and the lock held: segments → snapshot → replay → ready. */
@@ -221,7 +295,9 @@ export class OpenVault implements Vault {
     const keyring: FrameKeyring = { key, vaultId: vaultIdBytes(header), formatVersion: header.formatVersion };
     const segments: Segment[] = [];
     let db: Database | null = null;
+    let paged: PagedFile | null = null;
     try {
+      await removeScratchFiles(folder);
       const numbers = await listSegments(folder);
       for (const number of numbers) {
         const file = segmentFile(number);
@@ -249,19 +325,22 @@ export class OpenVault implements Vault {
       const newest = snapshots[0];
       if (newest !== undefined) {
         const file = snapshotFile(newest);
-        const loaded = await loadSnapshotDatabase(sql, folder, keyring, newest);
+        const loaded = await loadSnapshotDatabase(sql, folder, keyring, newest, pagingOf(options));
         const meta = readMeta(loaded.db);
         if (!meta || meta.lastSeq !== newest) {
           loaded.db.close();
+          loaded.paged?.dispose();
           throw new VaultError('damaged', `${file} is damaged (index position missing)`, file);
         }
         snapshotSeq = newest;
         if (meta.schemaVersion === options.projector.schemaVersion) {
           ({ db, storage } = loaded);
+          paged = loaded.paged ?? null;
           position = meta;
         } else {
           // The projector changed its tables: the log alone rebuilds them.
           loaded.db.close();
+          loaded.paged?.dispose();
           snapshotStale = true;
         }
       }
@@ -269,6 +348,7 @@ export class OpenVault implements Vault {
       tuneIndexDatabase(db);
       const vault = new OpenVault(header, keyring, lock, options, sql, db, segments, position.lastSeq, snapshotSeq, snapshotStale, folder);
       vault.storage = storage;
+      vault.paged = paged;
       vault.derivation = derivation;
       if (snapshotSeq !== null && !snapshotStale) vault.snapshotImageBytes = fileBytes(db);
       await vault.replayFrom(position);
@@ -278,10 +358,16 @@ export class OpenVault implements Vault {
       await vault.active.handle.datasync();
       for (const segment of segments) segment.durableLength = segment.length;
       vault.durableSeq = vault.lastSeq;
+      // The fresh index (or an in-memory snapshot plus the replay) may already be large.
+      db = vault.db;
+      if (!vault.paged && fileBytes(vault.db) >= vault.paging.fromBytes) vault.moveIndex(vault.currentImage());
+      db = vault.db;
+      paged = vault.paged;
       await vault.removeLeftovers();
       return vault;
     } catch (error) {
       db?.close();
+      paged?.dispose();
       await Promise.all(segments.map((s) => s.handle.close().catch(() => undefined)));
       throw error instanceof VaultError ? error : ioError(error, 'open the vault in', folder);
     }
@@ -361,6 +447,22 @@ export class OpenVault implements Vault {
     await fsyncDir(path.join(this.path, INDEX_DIR));
   }
 
+  /**
+   * A paged index file that failed (a truncate or an mmap it cannot serve, a scratch file I/O error)
+   * leaves the index unusable; the log and the snapshots are intact, so reopening rebuilds it.
+   */
+  private checkPaged(): void {
+    const broken = this.paged?.broken;
+    if (broken) throw new VaultError('io', `The index cannot be used (${broken}); close and reopen the vault to rebuild it`);
+  }
+
+  /** The index file's bytes: the live image of its reservation, else an export (a copy). */
+  private currentImage(): Uint8Array {
+    const image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
+    if (!image) this.storage = null;
+    return image ?? this.db.export();
+  }
+
   private requireKeyring(): FrameKeyring {
     if (!this.keyring) throw new VaultError('closed', 'The vault is closed');
     return this.keyring;
@@ -379,6 +481,7 @@ export class OpenVault implements Vault {
     const outcome = await this.writer.run(async () => {
       if (this.closed) throw new VaultError('closed', 'The vault is closed');
       if (this.failure) throw this.failure;
+      this.checkPaged();
       const staging = new Staging();
       // The builder's lookups (a write planner's hundreds) in one read transaction: outside one, every
       // statement is its own, and each costs sql.js' file system a lock cycle and a hot-journal check
@@ -636,6 +739,7 @@ export class OpenVault implements Vault {
     }
     this.ensureOpen();
     if (this.lostDurability && this.lastSeq > this.durableSeq) throw this.lostDurability;
+    this.checkPaged();
     return fn(this.db);
   }
 
@@ -712,17 +816,28 @@ export class OpenVault implements Vault {
       if (this.snapshotSeq === this.lastSeq && !this.snapshotStale) return null;
       // A snapshot images only commits whose log is durable: a crash must not leave an index ahead of the log.
       await this.untilDurable(this.lastSeq);
+      this.checkPaged();
+      if (this.paged) {
+        // Sealed page range by page range from the paged file, never one image in memory.
+        const source = livePagedImage(this.db, this.paged, STORAGE_PROBE_SQL);
+        if (source) return this.startSnapshotOf(keyring, source);
+        // A truncate small enough to serve left sql.js with the file in memory: move it back below.
+        this.paged.dispose();
+        this.paged = null;
+      }
       let image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
       if (!image) this.storage = null;
-      if (shouldMove(this.storage, image?.length ?? fileBytes(this.db))) {
+      const bytes = image?.length ?? fileBytes(this.db);
+      if (bytes >= this.paging.fromBytes || shouldMove(this.storage, bytes)) {
         this.moveIndex(image ?? this.db.export());
+        if (this.paged) {
+          const source = livePagedImage(this.db, this.paged, STORAGE_PROBE_SQL);
+          if (!source) throw new Error('The index did not stay in its paged file');
+          return this.startSnapshotOf(keyring, source);
+        }
         image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
       }
-      this.bytesSinceSnapshot = 0;
-      this.transactionsSinceSnapshot = 0;
-      const data = image ?? this.db.export();
-      this.snapshotImageBytes = data.length;
-      return startSnapshot(this.path, keyring, this.lastSeq, data);
+      return this.startSnapshotOf(keyring, image ?? this.db.export());
     });
     if (!pending) return;
     await finishSnapshot(this.path, keyring, pending);
@@ -731,17 +846,32 @@ export class OpenVault implements Vault {
     await this.removeSnapshotsOlderThan(pending.seq);
   }
 
+  private startSnapshotOf(keyring: FrameKeyring, image: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
+    this.bytesSinceSnapshot = 0;
+    this.transactionsSinceSnapshot = 0;
+    this.snapshotImageBytes = image.length;
+    return startSnapshot(this.path, keyring, this.lastSeq, image);
+  }
+
   /**
-   * Reopens the index from `image` (its current bytes) in a new reservation (sqljs.ts). The old database is closed: projectors keep no statement across calls (as after
-   * an export in older sql.js). Runs under the writer lock.
+   * Reopens the index from `image` (its current bytes) in a new reservation (sqljs.ts), or in a
+   * paged file from pagedIndexFromBytes on (paged-file.ts). The old database is closed: projectors
+   * keep no statement across calls (as after an export in older sql.js). Runs under the writer lock.
    */
   private moveIndex(image: Uint8Array): void {
-    const storage = reserveIndexStorage(image.length);
-    storage.set(image);
-    const moved = openInStorage(this.sql, storage, image.length);
+    let moved: IndexDatabase;
+    if (image.length >= this.paging.fromBytes) {
+      moved = openPagedCopy(this.sql, this.path, this.paging, image);
+    } else {
+      const storage = reserveIndexStorage(image.length);
+      storage.set(image);
+      moved = openInStorage(this.sql, storage, image.length);
+    }
     this.db.close();
+    this.paged?.dispose();
     this.db = moved.db;
     this.storage = moved.storage;
+    this.paged = moved.paged ?? null;
     tuneIndexDatabase(this.db);
   }
 
@@ -777,11 +907,27 @@ export class OpenVault implements Vault {
       fail(HEADER_FILE, headerBytes, describe(error));
     }
 
-    const rebuilt = new this.sql.Database();
-    tuneIndexDatabase(rebuilt);
-    try {
+    // A large index is rebuilt into a paged file of its own (as large as the live one).
+    let rebuiltPaged: PagedFile | null = null;
+    let rebuilt: Database;
+    if (this.paged) {
+      const fresh = new this.sql.Database();
+      let image: Uint8Array;
+      try {
+        createMetaTable(fresh);
+        this.options.projector.createSchema(fresh);
+        image = fresh.export();
+      } finally {
+        fresh.close();
+      }
+      ({ db: rebuilt, paged: rebuiltPaged = null } = openPagedCopy(this.sql, this.path, this.paging, image));
+    } else {
+      rebuilt = new this.sql.Database();
       createMetaTable(rebuilt);
       this.options.projector.createSchema(rebuilt);
+    }
+    tuneIndexDatabase(rebuilt);
+    try {
       let expectedSeq: number | null = 1;
       let rebuildComplete = true;
       let entries = 0;
@@ -823,10 +969,21 @@ export class OpenVault implements Vault {
       for (const seq of await listSnapshots(this.path)) {
         const file = snapshotFile(seq);
         try {
-          const { data, bytes } = await readSnapshot(this.path, keyring, seq);
-          const snapshotDb = new this.sql.Database(data);
-          const meta = readMeta(snapshotDb);
-          snapshotDb.close();
+          const size = (await fs.stat(path.join(this.path, file)).catch(() => null))?.size ?? 0;
+          let meta: IndexPosition | null;
+          let bytes = size;
+          if (size >= this.paging.fromBytes) {
+            const loaded = await loadSnapshotDatabase(this.sql, this.path, keyring, seq, this.paging);
+            meta = readMeta(loaded.db);
+            loaded.db.close();
+            loaded.paged?.dispose();
+          } else {
+            const read = await readSnapshot(this.path, keyring, seq);
+            bytes = read.bytes;
+            const snapshotDb = new this.sql.Database(read.data);
+            meta = readMeta(snapshotDb);
+            snapshotDb.close();
+          }
           if (!meta || meta.lastSeq !== seq || seq > this.lastSeq) throw new VaultError('damaged', `${file} is damaged (index position)`, file);
           files.push({ file, bytes, ok: true });
         } catch (error) {
@@ -847,6 +1004,7 @@ export class OpenVault implements Vault {
       };
     } finally {
       rebuilt.close();
+      rebuiltPaged?.dispose();
     }
   }
 
@@ -887,7 +1045,15 @@ export class OpenVault implements Vault {
     } finally {
       this.closed = true;
       await Promise.all(this.segments.map((s) => s.handle.close().catch(() => undefined)));
-      this.db.close();
+      try {
+        this.db.close();
+      } catch (error) {
+        // A broken paged file (checkPaged) may fail SQLite's close; the index is discarded anyway.
+        if (!this.paged?.broken) throw error;
+      } finally {
+        this.paged?.dispose();
+        this.paged = null;
+      }
       this.keyring = null;
       this.derivation = null;
       await this.lock.release();

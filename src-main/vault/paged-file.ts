@@ -1,0 +1,348 @@
+/**
+ * An index database file that is not wholly in memory (issue 4 §2). sql.js keeps a database as a
+ * file of its in-memory file system (MEMFS) whose contents are one Uint8Array; MEMFS only ever
+ * reads it with `contents.subarray(pos, end)`, writes it with `contents.set(bytes, pos)` after a
+ * capacity check on `contents.length`, and adopts `data.slice()` as the contents of a new file
+ * (sqljs.ts, Adopted). A PagedFile is a Uint8Array (over an empty buffer) whose `length` reports a
+ * capacity that never runs out and whose `subarray` and `set` go through a bounded LRU cache of
+ * 4 KiB pages; pages leaving the cache dirty are encrypted (AES-256-GCM under a random key that
+ * exists only in this object, the page number in the AAD) into a scratch file on disk.
+ *
+ * The scratch file is never needed to open a vault: the snapshots and the log stay the truth
+ * (docs/vault-format.md §6.2). It is unlinked as soon as it is opened where the OS allows it
+ * (so even a crash leaves nothing), else deleted at dispose() and at the next unlock.
+ *
+ * One operation cannot be served: a truncation (MEMFS replaces the contents by a new array of the
+ * new size and copies `subarray(0, size)` into it, which would bring the whole file into memory).
+ * SQLite truncates when it rolls back a transaction that had written pages past the old end, so
+ * the vault turns cache spilling off (pages reach the file only at COMMIT, which cannot fail half
+ * way in memory). A subarray larger than MAX_SPAN_BYTES (only a truncate or an mmap asks for one)
+ * marks the file broken and throws; the vault then refuses further use until it is reopened from
+ * its snapshot and log.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+
+export const PAGE_BYTES = 4096;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** A page on disk: IV, ciphertext, tag. */
+const SLOT_BYTES = IV_BYTES + PAGE_BYTES + TAG_BYTES;
+/** Pages are allocated in slabs of this many as the cache fills. */
+const SLAB_PAGES = 256;
+/** SQLite reads and writes pages (at most 64 KiB) and small header fields; more is a truncate or an mmap. */
+export const MAX_SPAN_BYTES = 1024 * 1024;
+/** What `length` reports once adopted: MEMFS never needs to grow the contents. */
+const CAPACITY = Number.MAX_SAFE_INTEGER;
+
+export interface PagedFileOptions {
+  /** The scratch file (created; an existing file is replaced). */
+  path: string;
+  /** Bytes of plaintext pages kept in memory (at least 8 pages). */
+  cacheBytes: number;
+}
+
+export interface PagedFileStats {
+  /** Pages encrypted and written to the scratch file. */
+  pagesOut: number;
+  /** Pages read back from it and decrypted. */
+  pagesIn: number;
+  /** Pages in memory now. */
+  cachedPages: number;
+}
+
+export class PagedFile extends Uint8Array<ArrayBuffer> {
+  static get [Symbol.species](): Uint8ArrayConstructor {
+    return Uint8Array;
+  }
+
+  /** Set once sql.js made this the contents of its file (new sql.Database(this)). */
+  adopted = false;
+  /** Why the file can no longer be used, once it cannot. */
+  broken: string | null = null;
+  /** Bytes written so far (the file's length as far as this object saw writes). */
+  size = 0;
+  readonly scratchPath: string;
+  private fd: number | null;
+  private unlinked = false;
+  private key: Buffer;
+  private ivCounter = 0;
+  private readonly ivPrefix = randomBytes(4);
+  private readonly maxPages: number;
+  /** page number -> slot; Map order is recency (oldest first). */
+  private readonly cache = new Map<number, number>();
+  private readonly slabs: Uint8Array<ArrayBuffer>[] = [];
+  private slotPage = new Int32Array(0);
+  private slotDirty = new Uint8Array(0);
+  private slotCount = 0;
+  /** One bit per page: whether the scratch file holds it. */
+  private onDisk = new Uint8Array(1024);
+  private readonly ioBuffer = Buffer.alloc(SLOT_BYTES);
+  private readonly aad = Buffer.alloc(8);
+  pagesOut = 0;
+  pagesIn = 0;
+
+  constructor(options: PagedFileOptions) {
+    super(new ArrayBuffer(0));
+    this.maxPages = Math.max(8, Math.floor(options.cacheBytes / PAGE_BYTES));
+    this.scratchPath = options.path;
+    this.key = randomBytes(32);
+    this.fd = openSync(options.path, 'w+', 0o600);
+    if (process.platform !== 'win32') {
+      // The open descriptor keeps the file; the name goes now, so no crash can leave it behind.
+      unlinkSync(options.path);
+      this.unlinked = true;
+    }
+  }
+
+  get stats(): PagedFileStats {
+    return { pagesOut: this.pagesOut, pagesIn: this.pagesIn, cachedPages: this.cache.size };
+  }
+
+  /** MEMFS adopts what slice() returns as a new file's contents: this object itself, once. */
+  override slice(begin = 0, end = this.size): Uint8Array<ArrayBuffer> {
+    if (!this.adopted && begin === 0) {
+      this.adopted = true;
+      return this;
+    }
+    return this.copyOut(begin, end, true);
+  }
+
+  override subarray(begin = 0, end = this.size): Uint8Array<ArrayBuffer> {
+    this.checkUsable();
+    if (end - begin > MAX_SPAN_BYTES) {
+      this.broken = `a span of ${end - begin} bytes was asked for (a truncate or an mmap of the index file)`;
+      throw new Error(`The paged index file cannot serve ${this.broken}`);
+    }
+    const page = Math.floor(begin / PAGE_BYTES);
+    if (end <= (page + 1) * PAGE_BYTES) {
+      const at = begin - page * PAGE_BYTES;
+      return this.pageView(page, true).subarray(at, at + Math.max(0, end - begin));
+    }
+    return this.copyOut(begin, end, true);
+  }
+
+  override set(source: ArrayLike<number>, offset = 0): void {
+    this.checkUsable();
+    const bytes = source instanceof Uint8Array ? source : Uint8Array.from(source);
+    let done = 0;
+    while (done < bytes.length) {
+      const position = offset + done;
+      const page = Math.floor(position / PAGE_BYTES);
+      const at = position - page * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES - at, bytes.length - done);
+      // A whole-page write needs no read of the old page.
+      const slot = this.slotFor(page, !(at === 0 && n === PAGE_BYTES));
+      this.slotView(slot).set(bytes.subarray(done, done + n), at);
+      this.slotDirty[slot] = 1;
+      done += n;
+    }
+    this.size = Math.max(this.size, offset + bytes.length);
+  }
+
+  /** A copy of bytes [begin, end) that leaves the cache as it was (pages not cached are read from disk). */
+  read(begin: number, end: number): Uint8Array<ArrayBuffer> {
+    this.checkUsable();
+    return this.copyOut(begin, end, false);
+  }
+
+  /** Closes and removes the scratch file and forgets the key and the cached pages. */
+  dispose(): void {
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } finally {
+        this.fd = null;
+        if (!this.unlinked) {
+          this.unlinked = true;
+          try {
+            unlinkSync(this.scratchPath);
+          } catch {
+            // Already gone; the next unlock removes any leftover scratch file too.
+          }
+        }
+      }
+    }
+    this.key.fill(0);
+    this.key = Buffer.alloc(0);
+    this.cache.clear();
+    this.slabs.length = 0;
+    this.broken ??= 'the file was disposed of';
+  }
+
+  private checkUsable(): void {
+    if (this.broken !== null) throw new Error(`The paged index file is unusable: ${this.broken}`);
+  }
+
+  private copyOut(begin: number, end: number, cacheMisses: boolean): Uint8Array<ArrayBuffer> {
+    if (end - begin > MAX_SPAN_BYTES && cacheMisses) {
+      this.broken = `a copy of ${end - begin} bytes was asked for`;
+      throw new Error(`The paged index file cannot serve ${this.broken}`);
+    }
+    const out = new Uint8Array(Math.max(0, end - begin));
+    let done = 0;
+    while (done < out.length) {
+      const position = begin + done;
+      const page = Math.floor(position / PAGE_BYTES);
+      const at = position - page * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES - at, out.length - done);
+      out.set(this.pageView(page, cacheMisses).subarray(at, at + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  private slotView(slot: number): Uint8Array<ArrayBuffer> {
+    const slab = this.slabs[Math.floor(slot / SLAB_PAGES)]!;
+    const at = (slot % SLAB_PAGES) * PAGE_BYTES;
+    return slab.subarray(at, at + PAGE_BYTES);
+  }
+
+  /** Page `page`'s bytes: its cache slot, or (cacheMiss false, not cached) a fresh copy from disk. */
+  private pageView(page: number, cacheMiss: boolean): Uint8Array<ArrayBuffer> {
+    const slot = this.cache.get(page);
+    if (slot !== undefined) {
+      if (cacheMiss) this.touch(page, slot);
+      return this.slotView(slot);
+    }
+    if (cacheMiss) return this.slotView(this.slotFor(page, true));
+    const copy = new Uint8Array(PAGE_BYTES);
+    this.readPage(page, copy);
+    return copy;
+  }
+
+  private touch(page: number, slot: number): void {
+    this.cache.delete(page);
+    this.cache.set(page, slot);
+  }
+
+  /** The cache slot of `page`, filled from disk when `load` (else left as it was: the caller overwrites it). */
+  private slotFor(page: number, load: boolean): number {
+    const cached = this.cache.get(page);
+    if (cached !== undefined) {
+      this.touch(page, cached);
+      return cached;
+    }
+    let slot: number;
+    if (this.cache.size < this.maxPages) {
+      slot = this.newSlot();
+    } else {
+      const [oldest, oldSlot] = this.cache.entries().next().value as [number, number];
+      if (this.slotDirty[oldSlot]) this.writePage(oldest, this.slotView(oldSlot));
+      this.cache.delete(oldest);
+      slot = oldSlot;
+    }
+    const view = this.slotView(slot);
+    if (load) this.readPage(page, view);
+    this.slotPage[slot] = page;
+    this.slotDirty[slot] = 0;
+    this.cache.set(page, slot);
+    return slot;
+  }
+
+  private newSlot(): number {
+    const slot = this.slotCount++;
+    if (slot % SLAB_PAGES === 0) this.slabs.push(new Uint8Array(SLAB_PAGES * PAGE_BYTES));
+    if (slot >= this.slotPage.length) {
+      const grown = Math.min(this.maxPages, Math.max(SLAB_PAGES, this.slotPage.length * 2));
+      const pages = new Int32Array(grown);
+      pages.set(this.slotPage);
+      const dirty = new Uint8Array(grown);
+      dirty.set(this.slotDirty);
+      this.slotPage = pages;
+      this.slotDirty = dirty;
+    }
+    return slot;
+  }
+
+  private isOnDisk(page: number): boolean {
+    const byte = page >>> 3;
+    return byte < this.onDisk.length && (this.onDisk[byte]! & (1 << (page & 7))) !== 0;
+  }
+
+  private markOnDisk(page: number): void {
+    const byte = page >>> 3;
+    if (byte >= this.onDisk.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.onDisk.length * 2));
+      grown.set(this.onDisk);
+      this.onDisk = grown;
+    }
+    this.onDisk[byte]! |= 1 << (page & 7);
+  }
+
+  private requireFd(): number {
+    if (this.fd === null) throw new Error('The paged index file is closed');
+    return this.fd;
+  }
+
+  private writePage(page: number, bytes: Uint8Array): void {
+    const fd = this.requireFd();
+    const slot = this.ioBuffer;
+    // A unique IV per encryption under this key: a random prefix and a counter.
+    this.ivPrefix.copy(slot, 0);
+    slot.writeUIntBE(this.ivCounter++, 4, 6);
+    slot.writeUInt16BE(0, 10);
+    const iv = slot.subarray(0, IV_BYTES);
+    this.aad.writeUIntBE(page, 2, 6);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(this.aad);
+    const body = cipher.update(bytes);
+    const tail = cipher.final();
+    body.copy(slot, IV_BYTES);
+    tail.copy(slot, IV_BYTES + body.length);
+    cipher.getAuthTag().copy(slot, IV_BYTES + PAGE_BYTES);
+    try {
+      let written = 0;
+      while (written < SLOT_BYTES) written += writeSync(fd, slot, written, SLOT_BYTES - written, page * SLOT_BYTES + written);
+    } catch (error) {
+      this.broken = 'a page could not be written to the scratch file';
+      throw error;
+    }
+    this.markOnDisk(page);
+    this.pagesOut++;
+  }
+
+  private readPage(page: number, into: Uint8Array): void {
+    if (!this.isOnDisk(page)) {
+      // Never written: SQLite only reads pages it wrote, except past the end, which reads as zeros.
+      into.fill(0);
+      return;
+    }
+    const fd = this.requireFd();
+    const slot = this.ioBuffer;
+    let read = 0;
+    try {
+      while (read < SLOT_BYTES) {
+        const n = readSync(fd, slot, read, SLOT_BYTES - read, page * SLOT_BYTES + read);
+        if (n === 0) break;
+        read += n;
+      }
+    } catch (error) {
+      this.broken = 'a page could not be read from the scratch file';
+      throw error;
+    }
+    this.aad.writeUIntBE(page, 2, 6);
+    try {
+      if (read !== SLOT_BYTES) throw new Error('short read');
+      const decipher = createDecipheriv('aes-256-gcm', this.key, slot.subarray(0, IV_BYTES));
+      decipher.setAAD(this.aad);
+      decipher.setAuthTag(slot.subarray(IV_BYTES + PAGE_BYTES, SLOT_BYTES));
+      const plain = decipher.update(slot.subarray(IV_BYTES, IV_BYTES + PAGE_BYTES));
+      decipher.final();
+      into.set(plain);
+    } catch {
+      this.broken = 'a page of the scratch file does not authenticate';
+      throw new Error(`The paged index file is unusable: ${this.broken}`);
+    }
+    this.pagesIn++;
+  }
+}
+
+// `length` is an accessor on Uint8Array.prototype; TypeScript declares it a property, so the
+// override is defined here. MEMFS reads it as the contents' capacity (writes never grow a
+// PagedFile) except when adopting a new file, where it is the number of bytes to take.
+Object.defineProperty(PagedFile.prototype, 'length', {
+  get(this: PagedFile): number {
+    return this.adopted ? CAPACITY : this.size;
+  },
+});

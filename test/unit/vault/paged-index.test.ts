@@ -1,0 +1,238 @@
+/**
+ * The paged index file (paged-file.ts): sql.js databases that live in a bounded page cache over an
+ * encrypted scratch file, and a vault whose index is paged from the first byte with a tiny cache.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from 'sql.js';
+import { createVault, openVault } from '../../../src-main/vault';
+import { PagedFile, PAGE_BYTES } from '../../../src-main/vault/paged-file';
+import { livePagedImage, loadSqlJs, openPaged } from '../../../src-main/vault/sqljs';
+import { allRecords, recordsProjector, tempFolder, testOptions, weakKdf, writeRecords } from './helpers';
+
+const MARKER = 'PAGED-PLAINTEXT-MARKER';
+const PROBE = "INSERT INTO meta (key, value) VALUES ('probe', 0) ON CONFLICT (key) DO UPDATE SET value = value + 1";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+
+async function pagedDatabase(cachePages: number): Promise<{ db: Database; file: PagedFile; dir: string }> {
+  const sql = await loadSqlJs();
+  const seed = new sql.Database();
+  seed.run('CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+  seed.run('CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL)');
+  seed.run('CREATE INDEX t_b ON t (b)');
+  const image = seed.export();
+  seed.close();
+  const { dir, cleanup } = tempFolder('hearth-paged-');
+  const file = new PagedFile({ path: path.join(dir, 'pages.scratch'), cacheBytes: cachePages * PAGE_BYTES });
+  file.set(image, 0);
+  const db = openPaged(sql, file);
+  cleanups.push(() => {
+    db.close();
+    file.dispose();
+    cleanup();
+  });
+  // A small SQLite cache too, so that reads really go through the paged file.
+  db.run('PRAGMA journal_mode=MEMORY');
+  db.run('PRAGMA cache_size=8');
+  return { db, file, dir };
+}
+
+function insertRows(db: Database, from: number, count: number): void {
+  db.run(
+    `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) INSERT INTO t SELECT i, '${MARKER} ' || i || printf('%.60c', 'x') FROM n`,
+    [from, from + count],
+  );
+}
+
+function summary(db: Database): unknown[] {
+  return db.exec("SELECT count(*), sum(a), sum(length(b)), (SELECT b FROM t WHERE b > 'PAGED-PLAINTEXT-MARKER 7' ORDER BY b LIMIT 1) FROM t")[0]!.values[0]!;
+}
+
+/** /proc paths of this process's open (already unlinked) scratch files under `prefix` (Linux). */
+function scratchPaths(prefix: string): string[] {
+  if (process.platform !== 'linux') return [];
+  const found: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(prefix)) found.push(`/proc/self/fd/${fd}`);
+    } catch {
+      // A descriptor closed while listing.
+    }
+  }
+  return found;
+}
+
+/** The bytes of the scratch file, through the process's open descriptor (Linux). */
+function scratchBytes(file: PagedFile): Buffer | null {
+  const [first] = scratchPaths(file.scratchPath);
+  return first === undefined ? null : readFileSync(first);
+}
+
+describe('PagedFile', () => {
+  it('holds a database larger than its cache: pages go out encrypted and come back intact', async () => {
+    const { db, file, dir } = await pagedDatabase(16);
+    db.run('PRAGMA cache_spill=OFF');
+    for (let i = 0; i < 3; i++) {
+      db.run('BEGIN');
+      insertRows(db, i * 1000, 1000);
+      db.run('COMMIT');
+    }
+    expect(summary(db)).toEqual([3000, (2999 * 3000) / 2, expect.any(Number), `${MARKER} 700${'x'.repeat(60)}`]);
+    expect(db.exec('PRAGMA integrity_check')[0]!.values[0]![0]).toBe('ok');
+    const pages = Number(db.exec('PRAGMA page_count')[0]!.values[0]![0]);
+    expect(pages).toBeGreaterThan(100);
+    expect(file.stats.cachedPages).toBeLessThanOrEqual(16);
+    expect(file.stats.pagesOut).toBeGreaterThan(pages);
+    expect(file.stats.pagesIn).toBeGreaterThan(0);
+    // Unlinked at once where the OS allows it; the bytes on disk never hold the plaintext.
+    if (process.platform !== 'win32') expect(readdirSync(dir)).toEqual([]);
+    const onDisk = scratchBytes(file);
+    if (onDisk) {
+      expect(onDisk.length).toBeGreaterThan(100 * PAGE_BYTES);
+      expect(onDisk.includes(MARKER)).toBe(false);
+      expect(onDisk.includes('SQLite format 3')).toBe(false);
+    }
+  });
+
+  it('gives a live image that reopens as the same database, read without disturbing the cache', async () => {
+    const { db, file } = await pagedDatabase(8);
+    db.run('BEGIN');
+    insertRows(db, 0, 3000);
+    db.run('COMMIT');
+    const before = summary(db);
+    const source = livePagedImage(db, file, PROBE);
+    expect(source).not.toBeNull();
+    const cached = file.stats.cachedPages;
+    const image = source!.read(0, source!.length);
+    expect(file.stats.cachedPages).toBe(cached);
+    const sql = await loadSqlJs();
+    const copy = new sql.Database(image);
+    try {
+      expect(summary(copy)).toEqual(before);
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('rolls back a transaction that grew the file without truncating it (cache_spill off)', async () => {
+    const { db, file } = await pagedDatabase(8);
+    db.run('PRAGMA cache_spill=OFF');
+    db.run('BEGIN');
+    insertRows(db, 0, 2000);
+    db.run('COMMIT');
+    const before = summary(db);
+    db.run('BEGIN');
+    insertRows(db, 2000, 20_000);
+    db.run('ROLLBACK');
+    expect(file.broken).toBeNull();
+    expect(summary(db)).toEqual(before);
+    expect(db.exec('PRAGMA integrity_check')[0]!.values[0]![0]).toBe('ok');
+    db.run('BEGIN');
+    insertRows(db, 2000, 10);
+    db.run('COMMIT');
+    expect(Number(summary(db)[0])).toBe(2010);
+  });
+
+  it('refuses a truncate of more than it can serve: the file is marked broken, not copied into memory', async () => {
+    const { db, file } = await pagedDatabase(8);
+    // Spilling on: SQLite writes pages of the open transaction to the file and truncates on rollback.
+    db.run('BEGIN');
+    insertRows(db, 0, 12_000);
+    db.run('COMMIT');
+    db.run('BEGIN');
+    insertRows(db, 12_000, 12_000);
+    expect(() => db.run('ROLLBACK')).toThrow(/cannot serve/);
+    expect(file.broken).toMatch(/truncate/);
+    expect(() => file.read(0, 100)).toThrow(/unusable/);
+  });
+});
+
+describe('a vault with a paged index', () => {
+  const paged = { pagedIndexFromBytes: 1, indexCacheBytes: 64 * 1024 };
+
+  it('writes, snapshots, reopens from the snapshot and replays the log, and verifies', async () => {
+    const { dir, cleanup } = tempFolder();
+    cleanups.push(cleanup);
+    const options = testOptions({ ...paged, snapshotAfterTransactions: 1_000_000 });
+    const vault = await createVault(dir, 'pw', options);
+    for (let i = 0; i < 4; i++) await writeRecords(vault, `a${i}`, 150, 40);
+    await vault.snapshot();
+    for (let i = 0; i < 2; i++) await writeRecords(vault, `b${i}`, 150, 40);
+    const expected = await allRecords(vault);
+    expect(expected).toHaveLength(6 * 150);
+    expect((await vault.verify()).problems).toEqual([]);
+    await vault.close();
+    expect(readdirSync(path.join(dir, 'index')).filter((n) => n.endsWith('.scratch'))).toEqual([]);
+
+    // The newest snapshot is written at close; reopen loads it into a new paged file.
+    const reopened = await openVault(dir, 'pw', { projector: recordsProjector(), ...paged, ...weakKdf });
+    try {
+      expect(await allRecords(reopened)).toEqual(expected);
+      await writeRecords(reopened, 'c', 100, 40);
+      const report = await reopened.verify();
+      expect(report.ok).toBe(true);
+      expect(report.resources).toBe(6 * 150 + 100);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('stays usable after a commit whose projector fails half way through a large transaction', async () => {
+    const { dir, cleanup } = tempFolder();
+    cleanups.push(cleanup);
+    const vault = await createVault(dir, 'pw', testOptions(paged));
+    try {
+      await writeRecords(vault, 'a', 500, 40);
+      const before = await allRecords(vault);
+      // The last entry has no key: the projector throws after upserting the others.
+      await expect(
+        vault.write((tx) => {
+          for (let i = 0; i < 1500; i++) tx.addEntry({ key: `big-${i}`, value: 'v'.repeat(100) });
+          tx.addEntry({ value: 'no key' });
+        }),
+      ).rejects.toThrow(/entry without key/);
+      expect(await allRecords(vault)).toEqual(before);
+      await writeRecords(vault, 'b', 10, 40);
+      expect((await vault.verify()).ok).toBe(true);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it.skipIf(process.platform !== 'linux')('refuses reads, writes and snapshots once a scratch page fails to authenticate; reopening rebuilds it', async () => {
+    const { dir, cleanup } = tempFolder();
+    cleanups.push(cleanup);
+    // The smallest cache (8 pages), well below the index.
+    const vault = await createVault(dir, 'pw', testOptions({ ...paged, indexCacheBytes: 1, snapshotAfterTransactions: 1_000_000 }));
+    for (let i = 0; i < 8; i++) await writeRecords(vault, `a${i}`, 150, 40);
+    const expected = await allRecords(vault);
+    const [scratch] = scratchPaths(path.join(dir, 'index'));
+    expect(scratch).toBeDefined();
+    // Someone with access to the disk overwrites the scratch file during the session.
+    const fd = openSync(scratch!, 'r+');
+    try {
+      const zeros = Buffer.alloc(fstatSync(fd).size);
+      writeSync(fd, zeros, 0, zeros.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    // A snapshot reads every page, most of them from the scratch file.
+    await expect(vault.snapshot()).rejects.toThrow(/does not authenticate/);
+    await expect(allRecords(vault)).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/reopen the vault/) });
+    await expect(writeRecords(vault, 'b', 1)).rejects.toMatchObject({ code: 'io' });
+    await vault.close();
+
+    const reopened = await openVault(dir, 'pw', { projector: recordsProjector(), ...paged, ...weakKdf });
+    try {
+      expect(await allRecords(reopened)).toEqual(expected);
+      expect((await reopened.verify()).ok).toBe(true);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
