@@ -66,14 +66,32 @@ class Staging implements StagedTransaction {
   }
 
   addEntry(entry: JsonObject, derived?: unknown): void {
-    // Round-trip through JSON so the projector sees exactly what replay will read back.
-    this.entries.push(JSON.parse(JSON.stringify(entry)) as JsonObject);
+    // The projector sees exactly what replay will read back.
+    this.entries.push(replayedForm(entry));
     this.derived.push(derived);
   }
 
   get size(): number {
     return this.entries.length;
   }
+}
+
+/**
+ * An entry as replay reads it back from the log: its JSON round trip. A flat entry of strings,
+ * booleans, nulls and finite numbers other than -0 (every entry the FHIR projector writes) comes
+ * back as the same keys and values in the same order, so a shallow copy is that round trip
+ * without the text in between (it ran for every resource written).
+ */
+export function replayedForm(entry: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const key of Object.keys(entry)) {
+    const value = entry[key];
+    const plain =
+      typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0));
+    if (!plain || key === '__proto__') return JSON.parse(JSON.stringify(entry)) as JsonObject;
+    copy[key] = value;
+  }
+  return copy;
 }
 
 export interface LoadContext {
