@@ -18,6 +18,7 @@ import { WritePrepPool } from '../../../src-main/fhir/write-prep-pool';
 import { createVault } from '../../../src-main/vault';
 import type { Vault } from '../../../src-main/vault/types';
 import { corpusResources } from '../../bench/fhir/corpus';
+import { observeWrites, type WrittenResource } from '../../../src-main/nlp/results/write-observer';
 import { tempFolder } from '../vault/helpers';
 
 const temp = tempFolder('hearth-prepared-transaction-');
@@ -181,5 +182,18 @@ describe('a transaction Bundle read on the write-prep worker', () => {
     ]);
     expect(written.status).toBe(200);
     expect(conditional.status).toBe(200);
+  });
+
+  it('reports its writes through a write observer, each stored resource read only when asked', async () => {
+    const heard: WrittenResource[] = [];
+    const observed = observeWrites(worker, (items) => heard.push(...items));
+    const entries = plainEntries();
+    const before = answered.plain;
+    const response = await post(observed, transaction(entries));
+    expect(response.status).toBe(200);
+    expect(answered.plain).toBe(before + 1);
+    const answer = (response.body as Bundle).entry!;
+    expect(heard.map((item) => `${item.resourceType}/${item.id}`)).toEqual(answer.map((entry) => entry.fullUrl!.slice(BASE.length + 1)));
+    for (const item of [heard[0]!, heard.at(-1)!]) expect(item.resource).toEqual(await worker.read(item.resourceType, item.id));
   });
 });
