@@ -53,15 +53,25 @@ interface Segment {
   headerLength: number;
 }
 
+const utf8 = new TextEncoder();
+
 class Staging implements StagedTransaction {
   readonly blobs: Uint8Array<ArrayBuffer>[] = [];
   readonly entries: JsonObject[] = [];
   readonly derived: unknown[] = [];
 
   addBlob(bytes: Uint8Array): number {
-    if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
     // A private copy: the caller may reuse its buffer before the commit is durable.
-    this.blobs.push(new Uint8Array(bytes));
+    return this.keep(new Uint8Array(bytes));
+  }
+
+  addText(text: string): number {
+    return this.keep(utf8.encode(text));
+  }
+
+  private keep(bytes: Uint8Array<ArrayBuffer>): number {
+    if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
+    this.blobs.push(bytes);
     return this.blobs.length - 1;
   }
 
