@@ -392,12 +392,14 @@ function storedEntry(
   resource: Resource | undefined,
   withLocation: boolean,
 ): BundleEntry {
+  // `path` is relative (`Type/id`): absoluteUrl would only put the base before it.
+  const fullUrl = `${ctx.options.baseUrl}/${path}`;
   return {
-    fullUrl: absoluteUrl(ctx.options.baseUrl, path),
+    fullUrl,
     ...(resource !== undefined ? { resource } : {}),
     response: {
       status,
-      ...(withLocation && versionId !== undefined ? { location: absoluteUrl(ctx.options.baseUrl, `${path}/_history/${versionId}`) } : {}),
+      ...(withLocation && versionId !== undefined ? { location: `${fullUrl}/_history/${versionId}` } : {}),
       ...(versionId !== undefined ? { etag: `W/"${versionId}"` } : {}),
       ...(lastUpdated !== undefined ? { lastModified: lastUpdated } : {}),
     },
