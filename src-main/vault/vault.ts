@@ -53,8 +53,6 @@ interface Segment {
   headerLength: number;
 }
 
-const utf8 = new TextEncoder();
-
 class Staging implements StagedTransaction {
   readonly blobs: Uint8Array<ArrayBuffer>[] = [];
   readonly entries: JsonObject[] = [];
@@ -85,6 +83,9 @@ class Staging implements StagedTransaction {
     return this.entries.length;
   }
 }
+
+/** Blobs given as text are encoded with this (Staging.addText). */
+const utf8 = new TextEncoder();
 
 /**
  * An entry as replay reads it back from the log: its JSON round trip. A flat entry of strings,
