@@ -10,6 +10,9 @@ import { fhirError, OperationOutcomeError } from './outcome-error';
 import type {
   HistoryOptions,
   ListOptions,
+  PlannedOutcome,
+  PreparedOp,
+  PreparedTransactionWrite,
   ResourceRepository,
   ScanOptions,
   ScanPage,
@@ -76,7 +79,7 @@ const MAX_HISTORY_COUNT = 1000;
 
 interface PlannedOps {
   versions: NewVersion[];
-  outcomes: WriteOutcome[];
+  outcomes: PlannedOutcome[];
 }
 
 /**
@@ -85,6 +88,11 @@ interface PlannedOps {
  */
 export interface WritePreparer {
   prepare(items: readonly PrepareInput[]): Promise<PreparedWrite[]> | null;
+  /**
+   * A transaction Bundle's text parsed, planned (planPlainTransaction) and prepared, rows included;
+   * undefined when it is not a plain transaction. null: not available now.
+   */
+  prepareTransaction?(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null;
 }
 
 /** What prepareWrite needs of an op, when the op has a resource to store. */
@@ -369,14 +377,55 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     // Ids first: they do not depend on the store, and the prepared body names them.
     const fixed = ops.map((op): WriteOp => (op.kind === 'create' && op.assignedId === undefined ? { ...op, assignedId: randomUUID() } : op));
     const pipelined = this.writesInFlight > 0 && this.preparer !== undefined && ops.length >= MIN_PIPELINED_BATCH;
+    const steps = fixed.map(planStepOf);
+    const outcomes = await this.inCommitOrder(
+      () => (pipelined ? this.prepareElsewhere(fixed) : Promise.resolve(undefined)),
+      (prepared) => this.commitSteps(steps, (index) => prepared?.[index] ?? prepareWrite(prepareInput(fixed[index]!)!, false), options),
+    );
+    return outcomes.map((outcome, index): WriteOutcome => {
+      if (outcome.status === 'deleted' || outcome.status === 'failed' || outcome.status === 'rolled-back') return outcome;
+      const op = fixed[index]!;
+      if (op.kind === 'delete') throw fhirError('exception', 'A deletion planned as a stored version', 500);
+      return { status: outcome.status, resource: withStoreMeta(op.resource, outcome.id, outcome.versionId, outcome.lastUpdated) };
+    });
+  }
+
+  /**
+   * A transaction Bundle's text read, planned and prepared on the write-prep thread
+   * (rest/transaction-plan.ts planPlainTransaction, write-prep-worker.ts): writes for
+   * writePrepared, in entry order. null: no such thread now; undefined: not a plain transaction
+   * (the caller runs it on this thread).
+   */
+  prepareTransaction(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null {
+    return this.preparer?.prepareTransaction?.(text, base) ?? null;
+  }
+
+  /**
+   * writeBatch for writes prepared elsewhere (prepareTransaction): no resource object is built on
+   * this thread; a stored write's outcome names its id, version and instant (the stored body is
+   * the template filled with them: fillBody).
+   */
+  async writePrepared(ops: readonly PreparedOp[], options: WriteBatchOptions = {}): Promise<PlannedOutcome[]> {
+    if (ops.length === 0) return [];
+    return this.inCommitOrder(
+      () => Promise.resolve(undefined),
+      () => this.commitSteps(ops, (index) => ops[index]!.prepared, options),
+    );
+  }
+
+  /**
+   * Commits keep the call order: `prepare` runs at once (while an earlier batch commits), the
+   * commit once every earlier batch's commit is queued in the store.
+   */
+  private async inCommitOrder<P, T>(prepare: () => Promise<P>, commit: (prepared: P) => Promise<T>): Promise<T> {
     this.writesInFlight++;
     const turn = this.commitTurn;
     let release = (): void => undefined;
     this.commitTurn = new Promise<void>((resolve) => (release = resolve));
     try {
-      const prepared = pipelined ? await this.prepareElsewhere(fixed) : undefined;
+      const prepared = await prepare();
       await turn;
-      const committing = this.commitBatch(fixed, options, prepared);
+      const committing = commit(prepared);
       // The store has queued this commit (its lock is taken in call order): the next batch may follow.
       release();
       return await committing;
@@ -412,10 +461,10 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
     return byOp;
   }
 
-  private async commitBatch(ops: readonly WriteOp[], options: WriteBatchOptions, prepared: ReadonlyArray<PreparedWrite | undefined> | undefined): Promise<WriteOutcome[]> {
+  private async commitSteps(steps: readonly PlanStep[], ready: (index: number) => PreparedWrite, options: WriteBatchOptions): Promise<PlannedOutcome[]> {
     try {
       return await this.store.commit((view) => {
-        const planned = this.plan(ops, view, prepared);
+        const planned = this.plan(steps, ready, view);
         if (options.atomic && planned.outcomes.some((o) => o.status === 'failed')) {
           throw new AtomicFailure(planned.outcomes);
         }
@@ -447,50 +496,49 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   }
 
   /** Decides every op's result against the current state plus the earlier ops of the batch. */
-  private plan(ops: readonly WriteOp[], view: WriteView, prepared: ReadonlyArray<PreparedWrite | undefined> | undefined): PlannedOps {
+  private plan(steps: readonly PlanStep[], ready: (index: number) => PreparedWrite, view: WriteView): PlannedOps {
     const pending = new Map<string, VersionRecord>();
     const current = (type: string, id: string) => pending.get(key(type, id)) ?? view.current(type, id);
     const nowMs = Date.now();
     const versions: NewVersion[] = [];
-    const outcomes: WriteOutcome[] = [];
+    const outcomes: PlannedOutcome[] = [];
     const store = (v: NewVersion) => {
       versions.push(v);
       pending.set(key(v.resourceType, v.id), v);
     };
-    view.prefetch?.(
-      ops.flatMap((op) => {
-        if (op.kind === 'delete') return [{ resourceType: op.resourceType, id: op.id }];
-        const id = op.kind === 'create' ? op.assignedId : op.resource.id;
-        return typeof op.resource.resourceType === 'string' && typeof id === 'string' ? [{ resourceType: op.resource.resourceType, id }] : [];
-      }),
-    );
+    if (view.prefetch) {
+      const keys: Array<{ resourceType: string; id: string }> = [];
+      for (const step of steps) if (typeof step.type === 'string' && typeof step.id === 'string') keys.push({ resourceType: step.type, id: step.id });
+      view.prefetch(keys);
+    }
 
-    for (const [index, op] of ops.entries()) {
+    for (const [index, op] of steps.entries()) {
       if (op.kind === 'delete') {
-        if (!isResourceType(op.resourceType) || !FHIR_ID_PATTERN.test(op.id)) {
-          outcomes.push({ status: 'failed', outcome: problemsOutcome(resourceProblems({ resourceType: op.resourceType, id: op.id })) });
+        const id = op.id ?? '';
+        if (!isResourceType(op.type) || !FHIR_ID_PATTERN.test(id)) {
+          outcomes.push({ status: 'failed', outcome: problemsOutcome(resourceProblems({ resourceType: op.type, id })) });
           continue;
         }
-        const existing = current(op.resourceType, op.id);
+        const existing = current(op.type, id);
         if (op.ifMatch !== undefined) {
           const expected = parseIfMatch(op.ifMatch);
           if (expected === undefined || !existing || existing.deleted || existing.version !== expected) {
             outcomes.push({
               status: 'failed',
-              outcome: fhirError('conflict', `Version conflict: ${op.resourceType}/${op.id} is not at version ${op.ifMatch.slice(0, 20)}`, 412).outcome,
+              outcome: fhirError('conflict', `Version conflict: ${op.type}/${id} is not at version ${op.ifMatch.slice(0, 20)}`, 412).outcome,
             });
             continue;
           }
         }
         if (!existing) {
-          outcomes.push({ status: 'failed', outcome: notFound(op.resourceType, op.id).outcome });
+          outcomes.push({ status: 'failed', outcome: notFound(op.type, id).outcome });
         } else if (existing.deleted) {
-          outcomes.push({ status: 'deleted', result: { resourceType: op.resourceType, id: op.id, versionId: String(existing.version) } });
+          outcomes.push({ status: 'deleted', result: { resourceType: op.type, id, versionId: String(existing.version) } });
         } else {
           const version = existing.version + 1;
           store({
-            resourceType: op.resourceType,
-            id: op.id,
+            resourceType: op.type,
+            id,
             version,
             lastUpdated: nextInstant(nowMs, existing),
             deleted: true,
@@ -498,21 +546,21 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
             hash: null,
             body: null,
           });
-          outcomes.push({ status: 'deleted', result: { resourceType: op.resourceType, id: op.id, versionId: String(version) } });
+          outcomes.push({ status: 'deleted', result: { resourceType: op.type, id, versionId: String(version) } });
         }
         continue;
       }
 
       // Validation, hash and body template: from the preparer's thread, or here (the same function).
-      const ready = prepared?.[index] ?? prepareWrite(prepareInput(op)!, false);
-      if (ready.problems && ready.problems.length > 0) {
-        outcomes.push({ status: 'failed', outcome: problemsOutcome(ready.problems) });
+      const prepared = ready(index);
+      if (prepared.problems && prepared.problems.length > 0) {
+        outcomes.push({ status: 'failed', outcome: problemsOutcome(prepared.problems) });
         continue;
       }
-      const { hash, template } = ready;
+      const { hash, template } = prepared;
       if (hash === undefined || template === undefined) throw fhirError('exception', 'A prepared write lacks its hash or body', 500);
-      const type = op.resource.resourceType;
-      const id = op.kind === 'create' ? (op.assignedId ?? randomUUID()) : op.resource.id!;
+      const type = op.type;
+      const id = op.id ?? randomUUID();
       const existing = current(type, id);
       if (op.kind === 'create' && existing) {
         outcomes.push({ status: 'failed', outcome: fhirError('duplicate', `${type}/${id} already exists`, 409).outcome });
@@ -529,12 +577,11 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         }
       }
       if (op.kind === 'update' && op.skipUnchanged && existing && !existing.deleted && existing.hash === hash) {
-        outcomes.push({ status: 'unchanged', resource: withStoreMeta(op.resource, id, String(existing.version), existing.lastUpdated) });
+        outcomes.push({ status: 'unchanged', id, versionId: String(existing.version), lastUpdated: existing.lastUpdated });
         continue;
       }
       const version = (existing?.version ?? 0) + 1;
       const lastUpdated = nextInstant(nowMs, existing);
-      const stored = withStoreMeta(op.resource, id, String(version), lastUpdated);
       store({
         resourceType: type,
         id,
@@ -544,17 +591,40 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         method: op.kind === 'create' ? 'POST' : 'PUT',
         hash,
         body: fillBody(template, version, lastUpdated),
-        ...(ready.rows ? { rows: ready.rows } : {}),
+        ...(prepared.rows ? { rows: prepared.rows } : {}),
       });
-      outcomes.push({ status: !existing || existing.deleted ? 'created' : 'updated', resource: stored });
+      outcomes.push({ status: !existing || existing.deleted ? 'created' : 'updated', id, versionId: String(version), lastUpdated });
     }
     return { versions, outcomes };
   }
 }
 
+/** One write as the planner reads it (a WriteOp, or a PreparedOp without its resource object). */
+interface PlanStep {
+  kind: 'create' | 'update' | 'delete';
+  /** The resource type (unchecked until validation: a malformed resource may have none). */
+  type: string;
+  /** The id it is stored under; absent only for an update without one (validation refuses it). */
+  id?: string;
+  ifMatch?: string;
+  skipUnchanged?: boolean;
+}
+
+function planStepOf(op: WriteOp): PlanStep {
+  if (op.kind === 'delete') return { kind: 'delete', type: op.resourceType, id: op.id, ...(op.ifMatch !== undefined ? { ifMatch: op.ifMatch } : {}) };
+  const id = op.kind === 'create' ? op.assignedId : op.resource.id;
+  const step: PlanStep = { kind: op.kind, type: op.resource.resourceType };
+  if (id !== undefined) step.id = id;
+  if (op.kind === 'update') {
+    if (op.ifMatch !== undefined) step.ifMatch = op.ifMatch;
+    if (op.skipUnchanged) step.skipUnchanged = true;
+  }
+  return step;
+}
+
 /** Carries an atomic batch's outcomes out of the abandoned commit. */
 class AtomicFailure extends AbortCommit {
-  constructor(readonly outcomes: WriteOutcome[]) {
+  constructor(readonly outcomes: PlannedOutcome[]) {
     super();
   }
 }

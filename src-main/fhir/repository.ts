@@ -8,6 +8,7 @@ import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract'
 import type { OperationOutcome } from '../api/result';
 import type { ScanKey } from './scan';
 import type { SearchOptions } from './search';
+import type { PreparedWrite } from './write-prep';
 
 export interface UpdateOptions {
   /** Expected current version (`3` or `W/"3"`): a mismatch is a 412 conflict (http.html#concurrency). */
@@ -60,6 +61,31 @@ export type WriteOutcome =
   | { status: 'deleted'; result: DeleteResult }
   | { status: 'failed'; outcome: OperationOutcome }
   /** Atomic batch only: this op was fine but another failed, so nothing was stored. */
+  | { status: 'rolled-back' };
+
+/**
+ * A create or update prepared off the store's thread with no resource object on it (a plain
+ * transaction Bundle's write: ResourceRepository.prepareTransaction).
+ */
+export interface PreparedOp {
+  kind: 'create' | 'update';
+  type: string;
+  /** The id it is stored under (assigned for a create). */
+  id: string;
+  ifMatch?: string;
+  prepared: PreparedWrite;
+}
+
+/** A prepared write of a transaction Bundle, with its entry's index. */
+export interface PreparedTransactionWrite extends PreparedOp {
+  index: number;
+}
+
+/** A WriteOutcome whose stored version is named by id, version and instant rather than given as a resource. */
+export type PlannedOutcome =
+  | { status: 'created' | 'updated' | 'unchanged'; id: string; versionId: string; lastUpdated: string }
+  | { status: 'deleted'; result: DeleteResult }
+  | { status: 'failed'; outcome: OperationOutcome }
   | { status: 'rolled-back' };
 
 export interface WriteBatchOptions {
@@ -129,4 +155,12 @@ export interface ResourceRepository {
   scan(resourceType: string, options: ScanOptions): Promise<ScanPage>;
   /** The scan's index rows without reading any resource (optional: sync plans a push from it, else reads every resource). */
   scanVersions?(resourceType: string, options: VersionScanOptions): Promise<VersionScanPage>;
+  /**
+   * Optional: a transaction Bundle's text parsed, planned, validated and indexed off the store's
+   * thread (the write-prep worker). null: no such thread now; undefined: not a Bundle of plain
+   * creates and updates (the caller runs it on its own thread).
+   */
+  prepareTransaction?(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null;
+  /** With prepareTransaction: writeBatch of its prepared writes. */
+  writePrepared?(ops: readonly PreparedOp[], options?: WriteBatchOptions): Promise<PlannedOutcome[]>;
 }

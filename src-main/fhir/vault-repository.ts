@@ -41,7 +41,6 @@ function toRecord(row: SqlValue[]): VaultVersion {
 }
 
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 class VaultStore implements StoreBackend<VaultVersion> {
@@ -76,7 +75,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
         };
         const { versions, result: planned } = plan(view);
         for (const v of versions) {
-          const blob = v.body === null ? undefined : tx.addBlob(encoder.encode(v.body));
+          const blob = v.body === null ? undefined : tx.addText(v.body);
           tx.addEntry(entryForVersion(v, blob), v.rows);
         }
         return planned;

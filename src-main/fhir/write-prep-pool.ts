@@ -10,11 +10,14 @@ import type { Worker } from 'node:worker_threads';
 import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
-import type { PoolToPrepWorker, PrepWorkerToPool } from './write-prep-protocol';
+import type { PreparedTransactionWrite } from './repository';
+import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import { unpackRows, type PackedRows } from './search/packed-rows';
 
+type Answer = Extract<PrepWorkerToPool, { kind: 'result' | 'transaction' }>;
+
 interface Pending {
-  resolve: (results: PreparedWrite[]) => void;
+  resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
 }
 
@@ -50,16 +53,39 @@ export class WritePrepPool implements WritePreparer {
   }
 
   prepare(items: readonly PrepareInput[]): Promise<PreparedWrite[]> | null {
+    const asked = this.ask((id) => ({ id, items: items.map((item) => ({ text: JSON.stringify(item.resource), kind: item.kind, id: item.id })) }));
+    return asked?.then((answer) => {
+      if (answer.kind !== 'result') throw new Error('write-prep worker: answered another question');
+      return withRows(answer.results, answer.packed);
+    }) ?? null;
+  }
+
+  prepareTransaction(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null {
+    const transaction: PrepTransaction = base.foreignUrlsRelative ? { text, baseUrl: base.baseUrl, foreignUrlsRelative: true } : { text, baseUrl: base.baseUrl };
+    const asked = this.ask((id) => ({ id, transaction }));
+    return asked?.then((answer) => {
+      if (answer.kind !== 'transaction') throw new Error('write-prep worker: answered another question');
+      if (!answer.writes) return undefined;
+      const writes = answer.writes;
+      withRows(
+        writes.map((write) => write.prepared),
+        answer.packed,
+      );
+      return writes;
+    }) ?? null;
+  }
+
+  /** Sends the worker a question; null when it is not ready. */
+  private ask(message: (id: number) => PoolToPrepWorker): Promise<Answer> | null {
     if (this.state === 'idle') this.start();
     const worker = this.worker;
     if (this.state !== 'ready' || !worker) return null;
     const id = this.nextId++;
-    const message: PoolToPrepWorker = { id, items: items.map((item) => ({ text: JSON.stringify(item.resource), kind: item.kind, id: item.id })) };
-    return new Promise<PreparedWrite[]>((resolve, reject) => {
+    return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Referenced while it owes an answer: an awaited batch keeps the process alive.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage(message);
+      worker.postMessage(message(id));
     });
   }
 
@@ -87,11 +113,7 @@ export class WritePrepPool implements WritePreparer {
       waiting.reject(new Error(`write-prep worker: ${message.message}`));
       return;
     }
-    try {
-      waiting.resolve(withRows(message.results, message.packed));
-    } catch (e) {
-      waiting.reject(e instanceof Error ? e : new Error('write-prep worker: unreadable rows'));
-    }
+    waiting.resolve(message);
   }
 
   private fail(): void {

@@ -1,4 +1,5 @@
 /** Messages between the write-prep pool (write-prep-pool.ts) and its worker (write-prep-worker.ts). */
+import type { PreparedTransactionWrite } from './repository';
 import type { PreparedWrite } from './write-prep';
 import type { PackedRows } from './search/packed-rows';
 
@@ -9,7 +10,14 @@ export interface PrepItem {
   id: string;
 }
 
-export type PoolToPrepWorker = { id: number; items: PrepItem[] };
+/** A transaction Bundle's text, and what its entry URLs are read against (rest/transaction-plan.ts). */
+export interface PrepTransaction {
+  text: string;
+  baseUrl: string;
+  foreignUrlsRelative?: boolean;
+}
+
+export type PoolToPrepWorker = { id: number; items: PrepItem[] } | { id: number; transaction: PrepTransaction };
 
 export type PrepWorkerToPool =
   | { kind: 'ready' }
@@ -20,4 +28,6 @@ export type PrepWorkerToPool =
    * preparing them; the pool unpacks them into each result's `rows`.
    */
   | { kind: 'result'; id: number; results: PreparedWrite[]; packed?: PackedRows }
+  /** A transaction's prepared writes (rows packed as above); no `writes`: not a plain transaction. */
+  | { kind: 'transaction'; id: number; writes?: PreparedTransactionWrite[]; packed?: PackedRows }
   | { kind: 'error'; id: number; message: string };

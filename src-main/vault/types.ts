@@ -23,6 +23,8 @@ export interface BlobPointer {
 export interface StagedTransaction {
   /** Adds a blob (plaintext bytes; the vault encrypts it). Returns its index within the transaction. */
   addBlob(bytes: Uint8Array): number;
+  /** Adds a blob of `text`'s UTF-8 bytes (encoded once, into memory the vault keeps: no copy). */
+  addText(text: string): number;
   /**
    * Adds one entry to the commit record: small metadata the projector reads, e.g. `{op:'put', type, id, version, blob: 0}`.
    * `derived`: data the projector could compute from the entry and its blob, computed already

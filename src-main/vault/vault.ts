@@ -127,21 +127,50 @@ class Staging implements StagedTransaction {
   readonly derived: unknown[] = [];
 
   addBlob(bytes: Uint8Array): number {
-    if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
     // A private copy: the caller may reuse its buffer before the commit is durable.
-    this.blobs.push(new Uint8Array(bytes));
+    return this.keep(new Uint8Array(bytes));
+  }
+
+  addText(text: string): number {
+    return this.keep(utf8.encode(text));
+  }
+
+  private keep(bytes: Uint8Array<ArrayBuffer>): number {
+    if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
+    this.blobs.push(bytes);
     return this.blobs.length - 1;
   }
 
   addEntry(entry: JsonObject, derived?: unknown): void {
-    // Round-trip through JSON so the projector sees exactly what replay will read back.
-    this.entries.push(JSON.parse(JSON.stringify(entry)) as JsonObject);
+    // The projector sees exactly what replay will read back.
+    this.entries.push(replayedForm(entry));
     this.derived.push(derived);
   }
 
   get size(): number {
     return this.entries.length;
   }
+}
+
+/** Blobs given as text are encoded with this (Staging.addText). */
+const utf8 = new TextEncoder();
+
+/**
+ * An entry as replay reads it back from the log: its JSON round trip. A flat entry of strings,
+ * booleans, nulls and finite numbers other than -0 (every entry the FHIR projector writes) comes
+ * back as the same keys and values in the same order, so a shallow copy is that round trip
+ * without the text in between (it ran for every resource written).
+ */
+export function replayedForm(entry: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const key of Object.keys(entry)) {
+    const value = entry[key];
+    const plain =
+      typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0));
+    if (!plain || key === '__proto__') return JSON.parse(JSON.stringify(entry)) as JsonObject;
+    copy[key] = value;
+  }
+  return copy;
 }
 
 export interface LoadContext {

@@ -17,19 +17,34 @@ import { rewriteReferences } from '../../io/import-plan';
 import type { OperationOutcome } from '../../api/result';
 import { outcomeStatus } from '../../api/result';
 import { fhirError, OperationOutcomeError } from '../outcome-error';
-import type { WriteOp, WriteOutcome } from '../repository';
-import { isResourceType } from '../resource-types';
-import { FHIR_ID_PATTERN } from '../validation';
+import type { PlannedOutcome, PreparedTransactionWrite, WriteOp, WriteOutcome } from '../repository';
+import { fillBody } from '../write-prep';
 import { conditionalMatches, multipleMatches, singleMatch } from './conditional';
-import { absoluteUrl, errorResponse, header, parseResourceBody, returnPreference, statusLine } from './http-parts';
+import { absoluteUrl, assertJsonBody, errorResponse, header, parseResourceBody, returnPreference, statusLine } from './http-parts';
 import { patchDocument, type RestContext } from './interactions';
 import { FHIR_JSON, JSON_PATCH, type FhirRequest, type FhirResponse } from './types';
+import {
+  addFullUrlTarget,
+  assertEntryShape,
+  conditionalReferences,
+  entryResource,
+  entryTarget,
+  keyOf,
+  typeAndId,
+  type EntryUrlBase,
+} from './transaction-plan';
 
 type Dispatch = (request: FhirRequest) => Promise<FhirResponse>;
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * A Bundle text at least this long is read on the write-prep thread when the repository has one
+ * (preparedTransaction); a shorter one here: the trip there and back costs about what it saves.
+ */
+export const MIN_PREPARED_BUNDLE_CHARS = 32 * 1024;
 
 export async function processBundle(ctx: RestContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
+  const prepared = await preparedTransaction(ctx, request);
+  if (prepared) return prepared;
   const bundle = parseResourceBody(request, 'Bundle') as Bundle;
   assertEntryShape(bundle);
   if (bundle.type === 'batch') {
@@ -41,56 +56,48 @@ export async function processBundle(ctx: RestContext, request: FhirRequest, disp
   throw fhirError('invalid', 'Only batch and transaction Bundles can be POSTed to the base (http.html#transaction)', 400, ['Bundle.type']);
 }
 
-const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+function entryBase(ctx: RestContext): EntryUrlBase {
+  return ctx.foreignUrlsRelative ? { baseUrl: ctx.options.baseUrl, foreignUrlsRelative: true } : { baseUrl: ctx.options.baseUrl };
+}
 
 /**
- * The envelope the code below relies on (bundle.html: entry 0..*, each a BackboneElement with
- * fullUrl a uri, resource a Resource, request a BackboneElement): anything else is a 400 naming
- * the element, never a TypeError (a 500) further down.
+ * A transaction of plain creates and updates (transaction-plan.ts planPlainTransaction) read,
+ * planned, validated and indexed on the write-prep thread, then committed here as one atomic
+ * batch: this thread neither parses the Bundle nor builds its resources. undefined when the
+ * repository has no such thread, the text is short, or the Bundle is anything else: it is then
+ * run below, as before (its errors reported from there, with their locations).
  */
-function assertEntryShape(bundle: Bundle): void {
-  const entries: unknown = bundle.entry;
-  if (entries === undefined) return;
-  if (!Array.isArray(entries)) throw fhirError('structure', 'Bundle.entry must be an array of entries', 400, ['Bundle.entry']);
-  for (const [index, entry] of (entries as unknown[]).entries()) {
-    if (!isObject(entry)) throw fhirError('structure', 'An entry must be a JSON object', 400, [`Bundle.entry[${index}]`]);
-    const { fullUrl, resource, request } = entry as Record<string, unknown>;
-    if (fullUrl !== undefined && typeof fullUrl !== 'string') throw fhirError('structure', 'fullUrl must be a string (a uri)', 400, [`Bundle.entry[${index}].fullUrl`]);
-    if (resource !== undefined && !isObject(resource)) throw fhirError('structure', 'resource must be a JSON object (a FHIR resource)', 400, [`Bundle.entry[${index}].resource`]);
-    if (request !== undefined && !isObject(request)) throw fhirError('structure', 'request must be a JSON object', 400, [`Bundle.entry[${index}].request`]);
+async function preparedTransaction(ctx: RestContext, request: FhirRequest): Promise<FhirResponse | undefined> {
+  const text = request.body;
+  const repo = ctx.repo;
+  if (text === undefined || text.length < MIN_PREPARED_BUNDLE_CHARS || !repo.prepareTransaction || !repo.writePrepared) return undefined;
+  assertJsonBody(request);
+  let writes: PreparedTransactionWrite[] | undefined;
+  try {
+    writes = (await repo.prepareTransaction(text, entryBase(ctx))) ?? undefined;
+  } catch {
+    // The worker failed or went away: this thread reads the Bundle.
+    return undefined;
   }
-}
-
-interface EntryTarget {
-  method: string;
-  path: string;
-  query: string;
-}
-
-/** Bundle.entry.request → method, path below the base and query; a foreign absolute URL is refused. */
-function entryTarget(ctx: RestContext, entry: BundleEntry, index: number): EntryTarget {
-  const method = entry.request?.method;
-  const url = entry.request?.url;
-  if (typeof method !== 'string' || !METHODS.has(method) || typeof url !== 'string' || url.length === 0) {
-    throw fhirError('required', 'An entry needs request.method and request.url', 400, [`Bundle.entry[${index}].request`]);
+  if (!writes) return undefined;
+  const outcomes = await repo.writePrepared(writes, { atomic: true });
+  const failedAt = outcomes.findIndex((o) => o.status === 'failed');
+  if (failedAt !== -1) {
+    const failed = outcomes[failedAt] as Extract<PlannedOutcome, { status: 'failed' }>;
+    atEntry(new OperationOutcomeError(failed.outcome), writes[failedAt]!.index);
   }
-  let relative = url;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    if (url.startsWith(`${ctx.options.baseUrl}/`)) relative = url.slice(ctx.options.baseUrl.length + 1);
-    else if (ctx.foreignUrlsRelative) relative = fromResourceType(url) ?? url;
-    else throw fhirError('not-supported', 'request.url names another server', 400, [`Bundle.entry[${index}].request.url`]);
+  const minimal = returnPreference(request) === 'minimal';
+  const entry = new Array<BundleEntry>(writes.length);
+  for (const [i, write] of writes.entries()) {
+    const outcome = outcomes[i];
+    if (outcome?.status !== 'created' && outcome?.status !== 'updated') throw fhirError('exception', 'A transaction write produced no version', 500);
+    const created = outcome.status === 'created';
+    // The stored resource is its body (the template filled in): parsed only when the answer shows it.
+    const template = write.prepared.template;
+    const resource = minimal || !template ? undefined : (JSON.parse(fillBody(template, Number(outcome.versionId), outcome.lastUpdated)) as Resource);
+    entry[write.index] = storedEntry(ctx, created ? '201 Created' : '200 OK', `${write.type}/${outcome.id}`, outcome.versionId, outcome.lastUpdated, resource, created);
   }
-  const at = relative.indexOf('?');
-  return { method, path: at === -1 ? relative : relative.slice(0, at), query: at === -1 ? '' : relative.slice(at + 1) };
-}
-
-/** `http://other/base/Type/id?q` → `Type/id?q` (from the first segment that is a resource type). */
-function fromResourceType(url: string): string | undefined {
-  const at = url.indexOf('?');
-  const path = at === -1 ? url : url.slice(0, at);
-  const segments = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('/');
-  const start = segments.findIndex((s) => isResourceType(s));
-  return start === -1 ? undefined : segments.slice(start).join('/') + (at === -1 ? '' : url.slice(at));
+  return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'transaction-response', entry } };
 }
 
 /**
@@ -115,7 +122,7 @@ function patchOf(entry: BundleEntry, index: number): { text: string; contentType
 }
 
 function subRequest(ctx: RestContext, outer: FhirRequest, entry: BundleEntry, index: number): FhirRequest {
-  const target = entryTarget(ctx, entry, index);
+  const target = entryTarget(entryBase(ctx), entry, index);
   const headers: Record<string, string> = {};
   const prefer = header(outer, 'prefer');
   if (prefer !== undefined) headers['prefer'] = prefer;
@@ -198,19 +205,6 @@ export interface TransactionOptions {
   skipUnchanged?: boolean;
 }
 
-/** Type and id (or criteria) of an entry URL `Type`, `Type/id` or `Type?criteria`. */
-function typeAndId(target: EntryTarget, index: number): { type: string; id?: string } {
-  const parts = target.path.split('/').filter((p) => p.length > 0);
-  const [type, id] = parts;
-  if (type !== undefined && id?.startsWith('$')) {
-    throw fhirError('not-supported', `Operations (${type}/${id}) are not run inside a batch or transaction`, 400, [`Bundle.entry[${index}].request.url`]);
-  }
-  if (type === undefined || !isResourceType(type) || parts.length > 2 || (id !== undefined && !FHIR_ID_PATTERN.test(id))) {
-    throw fhirError('invalid', 'request.url must be Type, Type/id or Type?criteria', 400, [`Bundle.entry[${index}].request.url`]);
-  }
-  return id !== undefined ? { type, id } : { type };
-}
-
 /** Re-throws a failure with the entry it belongs to in its diagnostics and expression. */
 function atEntry(e: unknown, index: number): never {
   if (!(e instanceof OperationOutcomeError)) throw e;
@@ -221,10 +215,6 @@ function atEntry(e: unknown, index: number): never {
     expression: [`Bundle.entry[${index}]`, ...(issue.expression ?? [])],
   }));
   throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: issues, status } as OperationOutcome);
-}
-
-function keyOf(type: string, id: string): string {
-  return `${type}/${id}`;
 }
 
 async function transaction(ctx: RestContext, request: FhirRequest, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
@@ -265,36 +255,27 @@ export async function runTransaction(ctx: RestContext, request: FhirRequest, bun
   /** fullUrl (urn:uuid or other) → `Type/id` (bundle.html#references). */
   const targets = new Map<string, string>();
   const touched = new Set<string>();
+  const base = entryBase(ctx);
   const writes = (index: number, op: WriteOp, key: string, fullUrl: string | undefined) => {
     if (touched.has(key)) throw fhirError('invalid', `${key} is changed by more than one entry`, 400);
     touched.add(key);
-    if (fullUrl !== undefined) {
-      targets.set(fullUrl, key);
-      // A relative reference resolves against the base of an absolute fullUrl (bundle.html#references):
-      // `Patient/123` inside the Bundle means the entry whose fullUrl is `http://base/Patient/123`.
-      const relative = /\/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(fullUrl)?.[1];
-      if (op.kind === 'create' && relative !== undefined && !fullUrl.startsWith('urn:') && !targets.has(relative)) targets.set(relative, key);
-    }
+    if (fullUrl !== undefined) addFullUrlTarget(targets, fullUrl, key, op.kind === 'create');
     planned.push({ kind: 'write', index, op, opIndex: ops.length });
     ops.push(op);
   };
 
   for (const [index, entry] of entries.entries()) {
     try {
-      const target = entryTarget(ctx, entry, index);
+      const target = entryTarget(base, entry, index);
       if (target.method === 'GET' || target.method === 'HEAD') {
         planned.push({ kind: 'read', index, request: subRequest(ctx, request, entry, index) });
         continue;
       }
       const { type, id } = typeAndId(target, index);
       const fullUrl = entry.fullUrl;
-      const resourceOf = (): Resource => {
-        const resource = entry.resource;
-        if (!resource || resource.resourceType !== type) throw fhirError('invalid', `The entry needs a ${type} resource`, 400, [`Bundle.entry[${index}].resource`]);
-        // The Bundle was parsed from this request's text: its entries share no object with anything
-        // else, so the writes may take (and rewriteReferences change) them without a copy.
-        return resource;
-      };
+      // The Bundle was parsed from this request's text: its entries share no object with anything
+      // else, so the writes may take (and rewriteReferences change) them without a copy.
+      const resourceOf = (): Resource => entryResource(entry, type, index);
       const ifMatch = entry.request?.ifMatch;
       switch (target.method) {
         case 'POST': {
@@ -398,16 +379,29 @@ export async function runTransaction(ctx: RestContext, request: FhirRequest, bun
 }
 
 function entryFor(ctx: RestContext, status: string, resource: Resource, withLocation: boolean): BundleEntry {
-  const path = `${resource.resourceType}/${resource.id ?? ''}`;
-  const versionId = resource.meta?.versionId;
+  return storedEntry(ctx, status, `${resource.resourceType}/${resource.id ?? ''}`, resource.meta?.versionId, resource.meta?.lastUpdated, resource, withLocation);
+}
+
+/** A transaction-response entry for the resource at `path` (`Type/id`); `resource` left out when undefined. */
+function storedEntry(
+  ctx: RestContext,
+  status: string,
+  path: string,
+  versionId: string | undefined,
+  lastUpdated: string | undefined,
+  resource: Resource | undefined,
+  withLocation: boolean,
+): BundleEntry {
+  // `path` is relative (`Type/id`): absoluteUrl would only put the base before it.
+  const fullUrl = `${ctx.options.baseUrl}/${path}`;
   return {
-    fullUrl: absoluteUrl(ctx.options.baseUrl, path),
-    resource,
+    fullUrl,
+    ...(resource !== undefined ? { resource } : {}),
     response: {
       status,
-      ...(withLocation && versionId !== undefined ? { location: absoluteUrl(ctx.options.baseUrl, `${path}/_history/${versionId}`) } : {}),
+      ...(withLocation && versionId !== undefined ? { location: `${fullUrl}/_history/${versionId}` } : {}),
       ...(versionId !== undefined ? { etag: `W/"${versionId}"` } : {}),
-      ...(resource.meta?.lastUpdated !== undefined ? { lastModified: resource.meta.lastUpdated } : {}),
+      ...(lastUpdated !== undefined ? { lastModified: lastUpdated } : {}),
     },
   };
 }
@@ -416,21 +410,4 @@ function withoutResource(entry: BundleEntry, minimal: boolean): BundleEntry {
   if (!minimal) return entry;
   const { resource: _resource, ...rest } = entry;
   return rest;
-}
-
-/** Every `reference` value of the form `Type?criteria` (a conditional reference). */
-function conditionalReferences(value: unknown, found: Set<string> = new Set()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) conditionalReferences(item, found);
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (k === 'reference' && typeof v === 'string') {
-        const m = /^([A-Za-z]{1,64})\?./.exec(v);
-        if (m && isResourceType(m[1]!)) found.add(v);
-      } else if (typeof v === 'object' && v !== null) {
-        conditionalReferences(v, found);
-      }
-    }
-  }
-  return found;
 }

@@ -28,7 +28,7 @@
  * "Internal server error").
  */
 import { fhirError } from '../outcome-error';
-import type { ResourceRepository, VersionScanOptions } from '../repository';
+import type { PreparedOp, ResourceRepository, VersionScanOptions, WriteBatchOptions } from '../repository';
 import { isResourceType } from '../resource-types';
 import { processBundle } from './bundle';
 import { capabilityStatement } from './capability';
@@ -129,6 +129,8 @@ function orderedRepository(repo: ResourceRepository, earlier: Promise<void>, iss
     return read();
   };
   const scanVersions = repo.scanVersions?.bind(repo);
+  const prepareTransaction = repo.prepareTransaction?.bind(repo);
+  const writePrepared = repo.writePrepared?.bind(repo);
   return {
     types: () => repo.types(),
     create: (resource) => write(() => repo.create(resource)),
@@ -145,6 +147,13 @@ function orderedRepository(repo: ResourceRepository, earlier: Promise<void>, iss
     search: (resourceType, params, options) => after(() => repo.search(resourceType, params, options)),
     scan: (resourceType, options) => after(() => repo.scan(resourceType, options)),
     ...(scanVersions ? { scanVersions: (resourceType: string, options: VersionScanOptions) => after(() => scanVersions(resourceType, options)) } : {}),
+    // Preparing reads nothing from the store: it need not wait for the earlier write requests.
+    ...(prepareTransaction && writePrepared
+      ? {
+          prepareTransaction,
+          writePrepared: (ops: readonly PreparedOp[], options?: WriteBatchOptions) => write(() => writePrepared(ops, options)),
+        }
+      : {}),
   };
 }
 

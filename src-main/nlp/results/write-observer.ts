@@ -5,7 +5,8 @@
  * its own results through the repository underneath, so they are not reported back to it.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
+import type { PlannedOutcome, PreparedOp, ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
+import { fillBody } from '../../fhir/write-prep';
 
 export interface WrittenResource {
   resourceType: string;
@@ -20,6 +21,24 @@ export type WriteListener = (written: readonly WrittenResource[]) => void;
 
 function written(resource: Resource): WrittenResource {
   return { resourceType: resource.resourceType, id: resource.id ?? '', change: 'written', resource };
+}
+
+/**
+ * A write prepared elsewhere (a transaction Bundle read on the write-prep thread): the stored
+ * resource is its body, parsed only if a listener asks for it.
+ */
+function preparedWritten(op: PreparedOp, stored: { id: string; versionId: string; lastUpdated: string }): WrittenResource {
+  const template = op.prepared.template;
+  let parsed: Resource | undefined;
+  return {
+    resourceType: op.type,
+    id: stored.id,
+    change: 'written',
+    get resource(): Resource | undefined {
+      if (template && !parsed) parsed = JSON.parse(fillBody(template, Number(stored.versionId), stored.lastUpdated)) as Resource;
+      return parsed;
+    },
+  };
 }
 
 /** The repository with every successful create, update, delete and batch op reported to `listener`. */
@@ -54,6 +73,21 @@ export function observeWrites(repository: ResourceRepository, listener: WriteLis
       report([{ resourceType: type, id, change: 'deleted' }]);
       return result;
     },
+    ...(repository.prepareTransaction && repository.writePrepared
+      ? {
+          prepareTransaction: (text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }) => repository.prepareTransaction!(text, base),
+          async writePrepared(ops: readonly PreparedOp[], options?: WriteBatchOptions): Promise<PlannedOutcome[]> {
+            const outcomes = await repository.writePrepared!(ops, options);
+            const items: WrittenResource[] = [];
+            outcomes.forEach((outcome, index) => {
+              const op = ops[index];
+              if (op && (outcome.status === 'created' || outcome.status === 'updated')) items.push(preparedWritten(op, outcome));
+            });
+            report(items);
+            return outcomes;
+          },
+        }
+      : {}),
     async writeBatch(ops: readonly WriteOp[], options?: WriteBatchOptions): Promise<WriteOutcome[]> {
       const outcomes = await repository.writeBatch(ops, options);
       const items: WrittenResource[] = [];
