@@ -51,6 +51,19 @@ export interface PagedFileStats {
   cachedPages: number;
 }
 
+/** The pieces of bytes [offset, offset + length) page by page: page number, offset in it, length, bytes before. */
+function* pageSpans(offset: number, length: number): Generator<{ page: number; at: number; n: number; done: number }> {
+  let done = 0;
+  while (done < length) {
+    const position = offset + done;
+    const page = Math.floor(position / PAGE_BYTES);
+    const at = position - page * PAGE_BYTES;
+    const n = Math.min(PAGE_BYTES - at, length - done);
+    yield { page, at, n, done };
+    done += n;
+  }
+}
+
 export class PagedFile extends Uint8Array<ArrayBuffer> {
   static get [Symbol.species](): Uint8ArrayConstructor {
     return Uint8Array;
@@ -125,17 +138,11 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
   override set(source: ArrayLike<number>, offset = 0): void {
     this.checkUsable();
     const bytes = source instanceof Uint8Array ? source : Uint8Array.from(source);
-    let done = 0;
-    while (done < bytes.length) {
-      const position = offset + done;
-      const page = Math.floor(position / PAGE_BYTES);
-      const at = position - page * PAGE_BYTES;
-      const n = Math.min(PAGE_BYTES - at, bytes.length - done);
+    for (const { page, at, n, done } of pageSpans(offset, bytes.length)) {
       // A whole-page write needs no read of the old page.
       const slot = this.slotFor(page, !(at === 0 && n === PAGE_BYTES));
       this.slotView(slot).set(bytes.subarray(done, done + n), at);
       this.slotDirty[slot] = 1;
-      done += n;
     }
     this.size = Math.max(this.size, offset + bytes.length);
   }
@@ -180,14 +187,8 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
       throw new Error(`The paged index file cannot serve ${this.broken}`);
     }
     const out = new Uint8Array(Math.max(0, end - begin));
-    let done = 0;
-    while (done < out.length) {
-      const position = begin + done;
-      const page = Math.floor(position / PAGE_BYTES);
-      const at = position - page * PAGE_BYTES;
-      const n = Math.min(PAGE_BYTES - at, out.length - done);
+    for (const { page, at, n, done } of pageSpans(begin, out.length)) {
       out.set(this.pageView(page, cacheMisses).subarray(at, at + n), done);
-      done += n;
     }
     return out;
   }
