@@ -22,6 +22,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import type { IndexPagingStats } from './types';
 
 export const PAGE_BYTES = 4096;
 const IV_BYTES = 12;
@@ -40,15 +41,6 @@ export interface PagedFileOptions {
   path: string;
   /** Bytes of plaintext pages kept in memory (at least 8 pages). */
   cacheBytes: number;
-}
-
-export interface PagedFileStats {
-  /** Pages encrypted and written to the scratch file. */
-  pagesOut: number;
-  /** Pages read back from it and decrypted. */
-  pagesIn: number;
-  /** Pages in memory now. */
-  cachedPages: number;
 }
 
 /** The pieces of bytes [offset, offset + length) page by page: page number, offset in it, length, bytes before. */
@@ -108,7 +100,7 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
     }
   }
 
-  get stats(): PagedFileStats {
+  get stats(): IndexPagingStats {
     return { pagesOut: this.pagesOut, pagesIn: this.pagesIn, cachedPages: this.cache.size };
   }
 

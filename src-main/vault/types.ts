@@ -95,6 +95,16 @@ export interface CreateOptions extends OpenOptions {
   allowWeakKdfForTests?: boolean;
 }
 
+/** Page traffic of a paged index file (paged-file.ts). */
+export interface IndexPagingStats {
+  /** Pages encrypted and written to the scratch file. */
+  pagesOut: number;
+  /** Pages read back from it and decrypted. */
+  pagesIn: number;
+  /** Pages in memory now. */
+  cachedPages: number;
+}
+
 export interface Vault {
   readonly path: string;
   readonly info: VaultInfo;
@@ -118,6 +128,11 @@ export interface Vault {
   readBlob(pointer: BlobPointer): Promise<Uint8Array>;
   /** Writes a new index snapshot now (normally done in the background). */
   snapshot(): Promise<void>;
+  /**
+   * Counters of the paged index file (docs/vault-format.md §6.2) since it was opened, or null while
+   * the index is wholly in memory. For benchmarks and diagnostics; no content.
+   */
+  indexPaging(): IndexPagingStats | null;
   /** Reads and authenticates every file of the vault; rebuilds the index from the log and compares. */
   verify(): Promise<VerifyReport>;
   /** Re-wraps the data key under a new passphrase; no data is re-encrypted. */

@@ -33,6 +33,7 @@ import {
   VaultError,
   type BlobPointer,
   type CommittedTransaction,
+  type IndexPagingStats,
   type Database,
   type JsonObject,
   type OpenOptions,
@@ -474,6 +475,10 @@ export class OpenVault implements Vault {
     if (older.length === 0) return;
     await Promise.all(older.map((s) => fs.rm(path.join(this.path, snapshotFile(s)), { force: true })));
     await fsyncDir(path.join(this.path, INDEX_DIR));
+  }
+
+  indexPaging(): IndexPagingStats | null {
+    return this.paged ? this.paged.stats : null;
   }
 
   /**

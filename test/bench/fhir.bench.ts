@@ -3,10 +3,11 @@
  *
  * For each corpus size (HEARTH_BENCH_SIZES, default 100000,1000000), on a generated corpus
  * (test/bench/fhir/corpus.ts) streamed as transaction Bundles of 500, in one process and this order:
- *   1. Hearth: an encrypted vault on disk (production KDF), every search parameter indexed at write
+ *   1. Raw sql.js inserts of the same JSON, no indexes (the limit). First, in a fresh heap: run after
+ *      the engine phase it measured 15-40% slower, depending on what that phase left behind.
+ *   2. Hearth: an encrypted vault on disk (production KDF), every search parameter indexed at write
  *      time; writes and the 20-query mix through the transport-free REST handler; peak RSS of this
  *      phase alone; vault bytes on disk per resource.
- *   2. Raw sql.js inserts of the same JSON, no indexes (the limit).
  *   3. @medplum/fhir-router's MemoryRepository (the peer), capped at HEARTH_BENCH_MEDPLUM_MAX
  *      resources (default 100,000: it keeps every resource as JS objects and scans them all per
  *      search, about a millisecond per resource and filter), with a time budget per query
@@ -220,6 +221,8 @@ async function main(): Promise<void> {
     figures[`engine_snapshot_before_queries_ms_${tag}`] = round(run.engine.settleMs, 0);
     figures[`engine_write_pipeline_depth_${tag}`] = run.engine.pipelineDepth;
     figures[`engine_write_prep_worker_start_ms_${tag}`] = round(run.engine.prepWorkerStartMs, 0);
+    figures[`engine_write_index_pages_out_per_resource_${tag}`] = round(run.engine.pagesOutDuringWrites / run.size, 2);
+    figures[`engine_write_index_pages_in_per_resource_${tag}`] = round(run.engine.pagesInDuringWrites / run.size, 2);
     notes.push(...run.failures);
     if (run.raw) {
       writeFigures('raw_sqljs', tag, run.raw.write, figures);

@@ -37,6 +37,12 @@ export interface EngineResult {
    * running), so that the query mix does not run beside a multi-second index export.
    */
   settleMs: number;
+  /**
+   * Index pages written to and read back from the paged index file during the writes (0 while the
+   * index stays in memory: it is paged from HEARTH_INDEX_PAGED_FROM_MB, default 256 MiB).
+   */
+  pagesOutDuringWrites: number;
+  pagesInDuringWrites: number;
 }
 
 function entriesOf(response: FhirResponse): Bundle['entry'] {
@@ -79,6 +85,7 @@ export async function runEngine(
       const created = answered.filter((entry) => entry.response?.status.startsWith('201')).length;
       if (answered.length !== entries || created !== entries) throw new Error(`transaction stored ${created} of ${entries} entries`);
     }, pipelineDepth);
+    const paging = vault.indexPaging();
     await pool?.close();
     const settleStarted = performance.now();
     await vault.snapshot();
@@ -93,7 +100,7 @@ export async function runEngine(
     await vault.close();
     const closeMs = performance.now() - closeStarted;
     const measured = peak.stop();
-    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs, pipelineDepth, prepWorkerStartMs };
+    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs, pipelineDepth, prepWorkerStartMs, pagesOutDuringWrites: paging?.pagesOut ?? 0, pagesInDuringWrites: paging?.pagesIn ?? 0 };
   } catch (error) {
     peak.stop();
     await pool?.close();

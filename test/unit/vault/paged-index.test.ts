@@ -165,6 +165,11 @@ describe('a vault with a paged index', () => {
     for (let i = 0; i < 2; i++) await writeRecords(vault, `b${i}`, 150, 40);
     const expected = await allRecords(vault);
     expect(expected).toHaveLength(6 * 150);
+    // Its page traffic is visible (bench:fhir reports it per resource), within a cache of 16 pages.
+    const paging = vault.indexPaging();
+    expect(paging).not.toBeNull();
+    expect(paging!.cachedPages).toBeGreaterThan(0);
+    expect(paging!.cachedPages).toBeLessThanOrEqual(16);
     expect((await vault.verify()).problems).toEqual([]);
     await vault.close();
     expect(readdirSync(path.join(dir, 'index')).filter((n) => n.endsWith('.scratch'))).toEqual([]);
@@ -179,6 +184,18 @@ describe('a vault with a paged index', () => {
       expect(report.resources).toBe(6 * 150 + 100);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('reports no page traffic while the index is below the paging threshold', async () => {
+    const { dir, cleanup } = tempFolder();
+    cleanups.push(cleanup);
+    const vault = await createVault(dir, 'pw', testOptions({ pagedIndexFromBytes: 64 * 1024 * 1024 }));
+    try {
+      await writeRecords(vault, 'a', 50, 40);
+      expect(vault.indexPaging()).toBeNull();
+    } finally {
+      await vault.close();
     }
   });
 
