@@ -106,8 +106,11 @@ export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer
   return encodeJson(record);
 }
 
+const jsonEncoder = new TextEncoder();
+
+/** UTF-8 JSON in an array of its own (TextEncoder: one copy, where Buffer.from and a Uint8Array of it made two). */
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
+  return jsonEncoder.encode(JSON.stringify(value));
 }
 
 function decodeJson(bytes: Uint8Array): unknown {

@@ -65,7 +65,7 @@ const gc = { minor: 0, major: 0, incremental: 0, ms: 0, timing: false };
 const gcObserver = new PerformanceObserver((list) => {
   if (!gc.timing) return;
   for (const entry of list.getEntries()) {
-    const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
     gc.ms += entry.duration;
     if (kind === 1) gc.minor++;
     else if (kind === 4) {
