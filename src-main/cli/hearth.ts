@@ -12,6 +12,7 @@ import { CliError, expectedReason, oneLine } from './cli-error';
 import { NLP_USAGE, nlpCommand } from './nlp-command';
 import { SAMPLE_USAGE, sampleCommand } from './sample-command';
 import { terminologyCommand } from './terminology-command';
+import { enlargeYoungGeneration } from '../threads/young-generation';
 import { reviewCommand } from './review-command';
 import { serverCommand, syncCommand } from './sync-command';
 import {
@@ -396,6 +397,8 @@ export async function runMain(argv: string[], io: CliIo, cliDir: string): Promis
 }
 
 async function main(): Promise<void> {
+  // Before any worker starts (`hearth serve`'s store worker, the write-prep and NLP workers).
+  enlargeYoungGeneration();
   const io: CliIo = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -12,6 +12,7 @@ import { defaultConfigDir } from '../host/config-dir';
 import { registerIpc } from '../transport/ipc';
 import { createAppProtocolHandler } from './app-protocol';
 import { ExternalAllowlist, openingAuthorizations } from './authorize-open';
+import { enlargeYoungGeneration } from '../threads/young-generation';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -29,6 +30,9 @@ const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : un
 
 // Before 'ready': every renderer the app ever creates is sandboxed, whatever its options say.
 app.enableSandbox();
+
+// Before any worker starts: the store, write-prep and NLP workers get the larger young generation.
+enlargeYoungGeneration();
 
 // Must run before 'ready': app:// behaves like https (secure context, fetch, standard URLs).
 protocol.registerSchemesAsPrivileged([

@@ -132,11 +132,15 @@ export function sealInto(
   cipher.setAAD(aad);
   out.set(iv, at);
   let offset = at + IV_BYTES;
-  for (const part of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return offset;
+  const encrypted = cipher.update(plaintext);
+  out.set(encrypted, offset);
+  offset += encrypted.length;
+  const last = cipher.final();
+  out.set(last, offset);
+  offset += last.length;
+  const tag = cipher.getAuthTag();
+  out.set(tag, offset);
+  return offset + tag.length;
 }
 
 /** Decrypts and authenticates; returns null when authentication fails (wrong key or altered bytes). */

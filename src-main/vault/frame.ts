@@ -56,14 +56,27 @@ export function sealedFrameLength(plaintextLength: number): number {
 
 export function encodeFrameHeader(header: FrameHeader): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(FRAME_HEADER_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, header.magic, false);
-  view.setUint8(4, header.kind);
-  view.setUint8(5, header.flags);
-  view.setUint16(6, 0, false);
-  view.setUint32(8, header.payloadLength, false);
-  view.setUint32(12, crc32(bytes, 0, 12), false);
+  writeFrameHeader(bytes, 0, header.magic, header.kind, header.flags, header.payloadLength);
   return bytes;
+}
+
+/** A big-endian u32 at `at`. */
+function putU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
+}
+
+/** encodeFrameHeader's 16 bytes written into `out` at `at` (no header object, no array of its own). */
+function writeFrameHeader(out: Uint8Array, at: number, magic: number, kind: number, flags: number, payloadLength: number): void {
+  putU32(out, at, magic);
+  out[at + 4] = kind;
+  out[at + 5] = flags;
+  out[at + 6] = 0;
+  out[at + 7] = 0;
+  putU32(out, at + 8, payloadLength);
+  putU32(out, at + 12, crc32(out, at, at + 12));
 }
 
 /** Parses a header; null when its checksum, magic, kind or reserved bits are wrong. */
@@ -86,15 +99,38 @@ export function headerChecksumValid(bytes: Uint8Array): boolean {
   return view.getUint32(12, false) === crc32(bytes, 0, 12);
 }
 
+/** The start of every AAD of a keyring and domain: "HEARTH1" | vault id | format version | domain byte. */
+function aadPrefix(keyring: FrameKeyring, domain: AadDomain): Uint8Array<ArrayBuffer> {
+  return concatBytes([new TextEncoder().encode('HEARTH1'), keyring.vaultId, u32(keyring.formatVersion), Uint8Array.of(AAD_DOMAIN[domain])]);
+}
+
 function aad(keyring: FrameKeyring, domain: AadDomain, header: Uint8Array, position: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concatBytes([
-    new TextEncoder().encode('HEARTH1'),
-    keyring.vaultId,
-    u32(keyring.formatVersion),
-    Uint8Array.of(AAD_DOMAIN[domain]),
-    header,
-    position,
-  ]);
+  return concatBytes([aadPrefix(keyring, domain), header, position]);
+}
+
+/**
+ * AAD prefixes by keyring (its fields never change) and domain, and the buffer sealFrameInto builds
+ * each AAD in (setAAD copies it, so one buffer serves every frame): a commit seals hundreds of
+ * small frames under one keyring, and building each AAD from its six parts cost more than the
+ * frame's header and position together.
+ */
+const aadPrefixes = new WeakMap<FrameKeyring, Partial<Record<AadDomain, Uint8Array>>>();
+let aadScratch = new Uint8Array(128);
+
+/** aad(keyring, domain, header[headerAt, +16), position) in aadScratch (valid until the next call). */
+function scratchAad(keyring: FrameKeyring, domain: AadDomain, header: Uint8Array, headerAt: number, position: Uint8Array): Uint8Array {
+  let prefixes = aadPrefixes.get(keyring);
+  if (!prefixes) {
+    prefixes = {};
+    aadPrefixes.set(keyring, prefixes);
+  }
+  const prefix = (prefixes[domain] ??= aadPrefix(keyring, domain));
+  const length = prefix.length + FRAME_HEADER_BYTES + position.length;
+  if (aadScratch.length < length) aadScratch = new Uint8Array(length);
+  aadScratch.set(prefix, 0);
+  for (let i = 0; i < FRAME_HEADER_BYTES; i++) aadScratch[prefix.length + i] = header[headerAt + i]!;
+  aadScratch.set(position, prefix.length + FRAME_HEADER_BYTES);
+  return aadScratch.subarray(0, length);
 }
 
 /** Encrypts `plaintext` into one complete frame bound to `position`. */
@@ -127,9 +163,8 @@ export function sealFrameInto(
   at: number,
 ): number {
   if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
-  const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
-  out.set(headerBytes, at);
-  return sealInto(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv, out, at + FRAME_HEADER_BYTES);
+  writeFrameHeader(out, at, header.magic, header.kind, header.flags, plaintext.length + TAG_BYTES);
+  return sealInto(keyring.key, plaintext, scratchAad(keyring, domain, out, at, position), iv, out, at + FRAME_HEADER_BYTES);
 }
 
 /**

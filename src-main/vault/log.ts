@@ -21,6 +21,19 @@ export function logPosition(segment: number, offset: number): Uint8Array {
   return concatBytes([u32(segment), u64(offset)]);
 }
 
+/** logPosition written into `out` (12 bytes): u32 segment, u64 offset, big-endian. */
+function writeLogPosition(out: Uint8Array, segment: number, offset: number): Uint8Array {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(0, segment >>> 0, false);
+  // Offsets stay below 2^53: the high word is the quotient by 2^32 (u64 gives the same bytes).
+  view.setUint32(4, Math.floor(offset / 2 ** 32), false);
+  view.setUint32(8, offset >>> 0, false);
+  return out;
+}
+
+/** The position of the frame sealLogFrameInto is sealing (its AAD copies it). */
+const positionScratch = new Uint8Array(12);
+
 /** Segment numbers present in log/, checked to run 1..N without a gap. */
 export async function listSegments(folder: string): Promise<number[]> {
   let names: string[];
@@ -61,6 +74,9 @@ export function sealBlobFrame(
   return sealFrame(keyring, 'log', { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 }, bytes, logPosition(segment, offset), iv);
 }
 
+const BLOB_HEADER = { magic: LOG_MAGIC, kind: FrameKind.blob, flags: 0 } as const;
+const COMMIT_HEADER = { magic: LOG_MAGIC, kind: FrameKind.commit, flags: 0 } as const;
+
 /**
  * A blob frame, or the commit frame of an encoded commit record, at `offset` of `segment`, sealed on
  * this thread into `out` at `at` (the frame's place in the bytes to append). Returns the offset after it.
@@ -73,8 +89,8 @@ export function sealLogFrameInto(
   out: Uint8Array,
   at: number,
 ): number {
-  const header = { magic: LOG_MAGIC, kind: kind === 'blob' ? FrameKind.blob : FrameKind.commit, flags: 0 };
-  return sealFrameInto(keyring, 'log', header, plaintext, logPosition(place.segment, place.offset), place.iv, out, at);
+  const header = kind === 'blob' ? BLOB_HEADER : COMMIT_HEADER;
+  return sealFrameInto(keyring, 'log', header, plaintext, writeLogPosition(positionScratch, place.segment, place.offset), place.iv, out, at);
 }
 
 /** The commit record: what the projector sees, minus the blob bytes (those are in the blob frames). */
@@ -90,8 +106,11 @@ export function encodeCommitRecord(record: CommitRecord): Uint8Array<ArrayBuffer
   return encodeJson(record);
 }
 
+const jsonEncoder = new TextEncoder();
+
+/** UTF-8 JSON in an array of its own (TextEncoder: one copy, where Buffer.from and a Uint8Array of it made two). */
 function encodeJson(value: unknown): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
+  return jsonEncoder.encode(JSON.stringify(value));
 }
 
 function decodeJson(bytes: Uint8Array): unknown {

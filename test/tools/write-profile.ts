@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../src-main/fhir/rest/handler';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
@@ -22,6 +23,29 @@ import { corpusBundles } from '../bench/fhir/corpus';
 import { mainThreadCpuSeconds } from '../bench/fhir/measure';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
+
+/** CPU ticks (10 ms) of every thread of this process, by thread id. */
+function threadTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch {
+    return ticks;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(task), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ticks;
+}
+const earlyThreads = new Set(threadTicks().keys());
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
 const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
 const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
@@ -31,6 +55,29 @@ if (depth > 1) {
   pool.start();
   while (!pool.ready) await new Promise((resolve) => setTimeout(resolve, 10));
 }
+const poolThreads = new Set([...threadTicks().keys()].filter((tid) => !earlyThreads.has(tid)));
+/** CPU seconds per group of threads over the timed windows. */
+const groupSeconds = { store: 0, prepWorker: 0, v8Platform: 0, other: 0 };
+const groupOf = (tid: number): keyof typeof groupSeconds =>
+  tid === process.pid ? 'store' : poolThreads.has(tid) ? 'prepWorker' : earlyThreads.has(tid) ? 'v8Platform' : 'other';
+let heapAfterMajor = 0;
+const gc = { minor: 0, major: 0, incremental: 0, ms: 0, timing: false };
+const gcObserver = new PerformanceObserver((list) => {
+  if (!gc.timing) return;
+  for (const entry of list.getEntries()) {
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    gc.ms += entry.duration;
+    if (kind === 1) gc.minor++;
+    else if (kind === 4) {
+      gc.major++;
+      // The observer runs soon after the GC, so this is close to the live heap it left.
+      heapAfterMajor = Math.max(heapAfterMajor, process.memoryUsage().heapUsed);
+    }
+    else if (kind === 8) gc.incremental++;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
 const repo = createVaultRepository(vault, pool ? { preparer: pool } : {});
 let written = 0;
 let ms = 0;
@@ -45,6 +92,8 @@ let idleMs = 0;
 let first = true;
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
+const heapOut = process.env.HEARTH_PROFILE_HEAP;
+const heapSession = heapOut ? new Session() : null;
 const post = async (body: string) => {
   const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body }, { baseUrl: 'http://x/fhir' });
   if (response.status !== 200) throw new Error(String(response.status));
@@ -65,6 +114,8 @@ for (;;) {
   const cpuBefore = process.cpuUsage();
   const threadBefore = mainThreadCpuSeconds();
   const loopBefore = performance.eventLoopUtilization();
+  const ticksBefore = threadTicks();
+  gc.timing = !first;
   const window: Array<Promise<void>> = [];
   for (const body of burst) {
     window.push(post(body));
@@ -78,6 +129,12 @@ for (;;) {
     threadSeconds += mainThreadCpuSeconds() - threadBefore;
     idleMs += performance.eventLoopUtilization(loopBefore).idle;
     written += entries;
+    for (const [tid, ticks] of threadTicks()) groupSeconds[groupOf(tid)] += (ticks - (ticksBefore.get(tid) ?? 0)) / 100;
+  }
+  if (first && heapSession) {
+    heapSession.connect();
+    await heapSession.post('HeapProfiler.enable');
+    await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   }
   if (first && session) {
     session.connect();
@@ -92,11 +149,26 @@ if (session && profileOut) {
   fs.writeFileSync(profileOut, JSON.stringify(profile));
   session.disconnect();
 }
+if (heapSession && heapOut) {
+  const { profile } = await heapSession.post('HeapProfiler.stopSampling');
+  fs.writeFileSync(heapOut, JSON.stringify(profile));
+  heapSession.disconnect();
+}
+await new Promise((resolve) => setImmediate(resolve));
+gcObserver.disconnect();
 const cpuSeconds = cpuMicros / 1e6;
 console.log(
   `${written} resources in ${ms.toFixed(0)} ms: ${(written / (ms / 1000)).toFixed(0)}/s; ` +
     `${((cpuSeconds * 10000) / written).toFixed(2)} CPU-s per 10k (${(written / cpuSeconds).toFixed(0)} per CPU-second); ` +
     `store thread ${((threadSeconds * 1e6) / written).toFixed(0)} us CPU per resource, idle ${((idleMs * 1000) / written).toFixed(0)} us per resource; ${depth} in flight; load ${os.loadavg()[0]!.toFixed(1)} (first bundle excluded)`,
+);
+const perResource = (seconds: number) => ((seconds * 1e6) / written).toFixed(0);
+console.log(
+  `us CPU per resource by thread: store ${perResource(groupSeconds.store)}, prep worker ${perResource(groupSeconds.prepWorker)}, ` +
+    `V8 platform (GC) ${perResource(groupSeconds.v8Platform)}, other ${perResource(groupSeconds.other)}; ` +
+    `main isolate GCs per 10k resources: ${((gc.minor * 10000) / written).toFixed(1)} minor, ${((gc.major * 10000) / written).toFixed(2)} major, ` +
+    `${((gc.incremental * 10000) / written).toFixed(2)} incremental marking, ${((gc.ms * 1000) / written).toFixed(1)} us pause per resource; ` +
+    `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
 await pool?.close();
 await vault.close();

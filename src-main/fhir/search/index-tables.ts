@@ -127,10 +127,12 @@ export function indexSchema(): string[] {
  */
 export class KeyRegistry {
   private readonly types = new Map<string, number>();
-  private readonly params = new Map<string, number>();
+  // Keyed by their parts (type id then code, type then id), not by one string made of them: that
+  // string would be built (and hashed) again for every row that names the parameter or target.
+  private readonly params = new Map<number, Map<string, number>>();
   private readonly systems = new Map<string, number>();
   private readonly displays = new Map<string, number>();
-  private readonly rids = new Map<string, number>();
+  private readonly rids = new Map<string, Map<string, number>>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
@@ -188,9 +190,19 @@ export class KeyRegistry {
     return this.nextRid;
   }
 
+  /** The rids found or allocated so far for resources of `type`, by id. */
+  private ridsOf(type: string): Map<string, number> {
+    let ids = this.rids.get(type);
+    if (ids === undefined) {
+      ids = new Map();
+      this.rids.set(type, ids);
+    }
+    return ids;
+  }
+
   resourceId(type: string, id: string): number {
-    const k = `${type}/${id}`;
-    let rid = this.rids.get(k);
+    const ids = this.ridsOf(type);
+    let rid = ids.get(id);
     if (rid === undefined) {
       const tid = this.typeId(type);
       this.findKey.bind([id, tid]);
@@ -203,7 +215,7 @@ export class KeyRegistry {
         this.addKey.run([rid, tid, id]);
         this.nextRid = rid + 1;
       }
-      this.rids.set(k, rid);
+      ids.set(id, rid);
     }
     return rid;
   }
@@ -218,13 +230,13 @@ export class KeyRegistry {
    */
   writtenResourceIds(written: ReadonlyArray<{ type: string; id: string; likelyNew: boolean }>): Array<{ rid: number; allocated: boolean }> {
     const result: Array<{ rid: number; allocated: boolean }> = [];
-    const added: Array<{ key: string; tid: number; id: string; rid: number }> = [];
+    const added: Array<{ ids: Map<string, number>; tid: number; id: string; rid: number }> = [];
     const batch = new BatchedInsert(this.db, 'INSERT OR IGNORE INTO resource_key (rid, tid, id) VALUES', '(?, ?, ?)');
     let inserted = 0;
     try {
       for (const { type, id, likelyNew } of written) {
-        const key = `${type}/${id}`;
-        const known = this.rids.get(key);
+        const ids = this.ridsOf(type);
+        const known = ids.get(id);
         if (known !== undefined || !likelyNew) {
           result.push({ rid: known ?? this.resourceId(type, id), allocated: false });
           continue;
@@ -232,8 +244,8 @@ export class KeyRegistry {
         const tid = this.typeId(type);
         const rid = this.allocateRid();
         this.nextRid = rid + 1;
-        this.rids.set(key, rid);
-        added.push({ key, tid, id, rid });
+        ids.set(id, rid);
+        added.push({ ids, tid, id, rid });
         batch.add([rid, tid, id]);
         result.push({ rid, allocated: true });
       }
@@ -244,13 +256,13 @@ export class KeyRegistry {
     if (inserted === added.length) return result;
     // Some keys existed already: their stored rids, for every entry given the unused one.
     const stored = new Map<number, number>();
-    for (const { key, tid, id, rid } of added) {
+    for (const { ids, tid, id, rid } of added) {
       this.findKey.bind([id, tid]);
       const found = this.findKey.step() ? Number(this.findKey.get()[0]) : undefined;
       this.findKey.reset();
       if (found === undefined || found === rid) continue;
       stored.set(rid, found);
-      this.rids.set(key, found);
+      ids.set(id, found);
     }
     return result.map((r) => {
       const found = stored.get(r.rid);
@@ -259,11 +271,15 @@ export class KeyRegistry {
   }
 
   paramId(tid: number, code: string): number {
-    const k = `${tid}\u0000${code}`;
-    let pid = this.params.get(k);
+    let codes = this.params.get(tid);
+    if (codes === undefined) {
+      codes = new Map();
+      this.params.set(tid, codes);
+    }
+    let pid = codes.get(code);
     if (pid === undefined) {
       pid = this.findOrAdd(this.findParam, this.addParam, [tid, code], [tid, code]);
-      this.params.set(k, pid);
+      codes.set(code, pid);
     }
     return pid;
   }
@@ -323,6 +339,8 @@ const ROWS_PER_STATEMENT = 64;
 export class BatchedInsert {
   private readonly statements = new Map<number, Statement>();
   private readonly cells: Cell[] = [];
+  /** The cells of one statement when a flush takes several (reused: no array per statement). */
+  private readonly chunk: Cell[] = [];
   private readonly width: number;
 
   constructor(
@@ -335,7 +353,20 @@ export class BatchedInsert {
 
   add(values: readonly Cell[]): void {
     if (values.length !== this.width) throw new Error(`A row of ${values.length} values for ${this.width} columns`);
-    for (const value of values) this.cells.push(value);
+    const cells = this.cells;
+    for (let i = 0; i < values.length; i++) cells.push(values[i]!);
+  }
+
+  /**
+   * A row of `first`, `second`, then `middle`'s cells, then `last`: add([first, second, ...middle, last])
+   * without building that array (a spread also makes an iterator result per cell).
+   */
+  addAround(first: Cell, second: Cell, middle: readonly Cell[], last: Cell): void {
+    if (middle.length + 3 !== this.width) throw new Error(`A row of ${middle.length + 3} values for ${this.width} columns`);
+    const cells = this.cells;
+    cells.push(first, second);
+    for (let i = 0; i < middle.length; i++) cells.push(middle[i]!);
+    cells.push(last);
   }
 
   /** Writes every row added since the last flush; returns how many rows the statements inserted. */
@@ -349,11 +380,19 @@ export class BatchedInsert {
         statement = this.db.prepare(`${this.head} ${Array.from({ length: count }, () => this.tuple).join(', ')}`);
         this.statements.set(count, statement);
       }
-      statement.run(this.cells.slice(at * this.width, (at + count) * this.width));
+      statement.run(count === rows ? this.cells : this.chunkOf(at * this.width, count * this.width));
       changed += this.db.getRowsModified();
     }
     this.cells.length = 0;
     return changed;
+  }
+
+  /** cells[from, from + length) in the reused chunk array (sql.js binds as many values as the array holds). */
+  private chunkOf(from: number, length: number): Cell[] {
+    const chunk = this.chunk;
+    chunk.length = length;
+    for (let i = 0; i < length; i++) chunk[i] = this.cells[from + i]!;
+    return chunk;
   }
 
   free(): void {
@@ -420,7 +459,7 @@ export class IndexWriter {
     const first = rid * ROWS_PER_RESOURCE;
     const run = (kind: IndexKind, n: number, param: string, group: number | undefined, values: Cell[]) => {
       if (n >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
-      this.pending.get(kind)!.add([first + n, keys.paramId(tid, param), ...values, group ?? null]);
+      this.pending.get(kind)!.addAround(first + n, keys.paramId(tid, param), values, group ?? null);
     };
     rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
     rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]));

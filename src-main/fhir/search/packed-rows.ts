@@ -203,37 +203,52 @@ class Reader {
   }
 }
 
-/** Rows objects are built with their group last and only when set, as extraction builds them. */
-function withGroup<T extends { group?: number }>(row: T, group: number): T {
-  if (group !== ABSENT) row.group = group;
-  return row;
-}
-
+/**
+ * Row objects are built with their group last and only when set, as extraction builds them: each
+ * as one object literal (a group added afterwards would give every such row a separate property
+ * store and a map transition).
+ */
 function unpackOne(r: Reader): IndexRows {
   const string: StringRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    string.push(withGroup<StringRow>({ param: r.text(), norm: r.text(), value: r.text() }, group));
+    const param = r.text();
+    const norm = r.text();
+    const value = r.text();
+    string.push(group === ABSENT ? { param, norm, value } : { param, norm, value, group });
   }
   const token: TokenRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    token.push(withGroup<TokenRow>({ param: r.text(), system: r.nullable(), code: r.nullable(), display: r.nullable() }, group));
+    const param = r.text();
+    const system = r.nullable();
+    const code = r.nullable();
+    const display = r.nullable();
+    token.push(group === ABSENT ? { param, system, code, display } : { param, system, code, display, group });
   }
   const reference: ReferenceRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    reference.push(withGroup<ReferenceRow>({ param: r.text(), targetType: r.nullable(), targetId: r.nullable(), url: r.text() }, group));
+    const param = r.text();
+    const targetType = r.nullable();
+    const targetId = r.nullable();
+    const url = r.text();
+    reference.push(group === ABSENT ? { param, targetType, targetId, url } : { param, targetType, targetId, url, group });
   }
   const date: DateRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    date.push(withGroup<DateRow>({ param: r.text(), low: r.number(), high: r.number() }, group));
+    const param = r.text();
+    const low = r.number();
+    const high = r.number();
+    date.push(group === ABSENT ? { param, low, high } : { param, low, high, group });
   }
   const number: NumberRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    number.push(withGroup<NumberRow>({ param: r.text(), value: r.number() }, group));
+    const param = r.text();
+    const value = r.number();
+    number.push(group === ABSENT ? { param, value } : { param, value, group });
   }
   const quantity: QuantityRow[] = [];
   for (let n = r.number(); n > 0; n--) {
@@ -243,12 +258,15 @@ function unpackOne(r: Reader): IndexRows {
     if (canonValue !== undefined) row.canonValue = canonValue;
     const canonCode = r.optional();
     if (canonCode !== undefined) row.canonCode = canonCode;
-    quantity.push(withGroup<QuantityRow>(row, group));
+    if (group !== ABSENT) row.group = group;
+    quantity.push(row);
   }
   const uri: UriRow[] = [];
   for (let n = r.number(); n > 0; n--) {
     const group = r.number();
-    uri.push(withGroup<UriRow>({ param: r.text(), value: r.text() }, group));
+    const param = r.text();
+    const value = r.text();
+    uri.push(group === ABSENT ? { param, value } : { param, value, group });
   }
   const rows: IndexRows = { string, token, reference, date, number, quantity, uri };
   const narrative = r.number();

@@ -89,4 +89,27 @@ describe('FHIR projector apply', () => {
       db.close();
     }
   });
+
+  it('writes more rows than one statement holds, in order, and keeps the same id under two types apart', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    try {
+      fhirProjector.createSchema(db);
+      // 150 versions: three multi-row statements (64 rows each at most) for the version rows.
+      const writes: Write[] = [];
+      for (let i = 0; i < 150; i++) writes.push({ resource: patient(`p${i}`, `Family${i}`), version: 1 });
+      // The same id as a Patient and as an Observation (one key each), the Observation naming the Patient.
+      writes.push({ resource: { resourceType: 'Observation', id: 'p7', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p7' } }, version: 1 });
+      apply(db, writes);
+      const versions = rows(db, "SELECT id FROM resource_version_v WHERE type = 'Patient' ORDER BY rid") as string[][];
+      expect(versions.map(([id]) => id)).toEqual(writes.slice(0, 150).map((w) => w.resource.id));
+      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN search_param p ON p.pid = s.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY s.row");
+      expect(families).toEqual(writes.slice(0, 150).map((w) => [w.resource.id, `family${w.resource.id!.slice(1)}`]));
+      expect(rows(db, "SELECT t.name FROM resource_key k JOIN resource_type t ON t.tid = k.tid WHERE k.id = 'p7' ORDER BY t.name")).toEqual([['Observation'], ['Patient']]);
+      expect(rows(db, "SELECT target_type, target_id FROM sp_reference_v r JOIN search_param p ON p.pid = r.pid WHERE p.code = 'subject'")).toEqual([['Patient', 'p7']]);
+      expect(rows(db, 'SELECT count(*) FROM resource_key')).toEqual([[151]]);
+    } finally {
+      db.close();
+    }
+  });
 });
