@@ -7,7 +7,11 @@
  * writes a V8 CPU profile of the main thread without the first Bundle (one-time loading), which
  * `node --cpu-prof` would include. `HEARTH_PROFILE_PIPELINE=2` keeps two Bundles in flight with the
  * write-prep worker (as bench:fhir does), so the profile is the store thread's share alone; the
- * store (main) thread's own CPU time is printed as well.
+ * store (main) thread's own CPU time is printed as well, and (Linux) the CPU of the other threads
+ * over the same windows: the write-prep worker (the threads that appeared when the pool started), V8's
+ * platform threads (concurrent/parallel GC of both isolates: the threads there before the pool
+ * started) and the libuv pool (threads that appeared later). `HEARTH_PROFILE_YOUNG_MB=n` starts the
+ * write-prep worker with maxYoungGenerationSizeMb n.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -21,15 +25,52 @@ import { createVault } from '../../src-main/vault';
 import { corpusBundles } from '../bench/fhir/corpus';
 import { mainThreadCpuSeconds } from '../bench/fhir/measure';
 
+/** CPU seconds of each thread of this process (utime + stime, 10 ms ticks); empty where /proc is missing. */
+function threadsCpu(): Map<string, number> {
+  const result = new Map<string, number>();
+  try {
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      try {
+        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        result.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return result;
+}
+const startupThreads = new Set(threadsCpu().keys());
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
 const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
 const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
 let pool: WritePrepPool | undefined;
+let prepThreads = new Set<string>();
 if (depth > 1) {
-  pool = new WritePrepPool();
+  const young = process.env.HEARTH_PROFILE_YOUNG_MB;
+  const beforePool = new Set(threadsCpu().keys());
+  pool = new WritePrepPool(undefined, young ? { resourceLimits: { maxYoungGenerationSizeMb: Number(young) } } : {});
   pool.start();
   while (!pool.ready) await new Promise((resolve) => setTimeout(resolve, 10));
+  prepThreads = new Set([...threadsCpu().keys()].filter((tid) => !beforePool.has(tid)));
+}
+/** CPU seconds per group of threads over the measured windows. */
+const groupSeconds = new Map<string, number>();
+function groupOf(tid: string): string {
+  if (tid === String(process.pid)) return 'store (main)';
+  if (prepThreads.has(tid)) return 'write-prep worker';
+  if (startupThreads.has(tid)) return 'V8 platform (GC) + startup';
+  return 'libuv pool + later';
+}
+function addThreadDeltas(before: Map<string, number>, after: Map<string, number>): void {
+  for (const [tid, seconds] of after) {
+    const group = groupOf(tid);
+    groupSeconds.set(group, (groupSeconds.get(group) ?? 0) + seconds - (before.get(tid) ?? 0));
+  }
 }
 const repo = createVaultRepository(vault, pool ? { preparer: pool } : {});
 let written = 0;
@@ -64,6 +105,7 @@ for (;;) {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const threadBefore = mainThreadCpuSeconds();
+  const threadsBefore = threadsCpu();
   const loopBefore = performance.eventLoopUtilization();
   const window: Array<Promise<void>> = [];
   for (const body of burst) {
@@ -77,6 +119,7 @@ for (;;) {
     cpuMicros += cpu.user + cpu.system;
     threadSeconds += mainThreadCpuSeconds() - threadBefore;
     idleMs += performance.eventLoopUtilization(loopBefore).idle;
+    addThreadDeltas(threadsBefore, threadsCpu());
     written += entries;
   }
   if (first && session) {
@@ -98,6 +141,9 @@ console.log(
     `${((cpuSeconds * 10000) / written).toFixed(2)} CPU-s per 10k (${(written / cpuSeconds).toFixed(0)} per CPU-second); ` +
     `store thread ${((threadSeconds * 1e6) / written).toFixed(0)} us CPU per resource, idle ${((idleMs * 1000) / written).toFixed(0)} us per resource; ${depth} in flight; load ${os.loadavg()[0]!.toFixed(1)} (first bundle excluded)`,
 );
+if (groupSeconds.size > 0) {
+  console.log(`CPU us per resource by thread: ${[...groupSeconds].map(([group, seconds]) => `${group} ${((seconds * 1e6) / written).toFixed(0)}`).join('; ')}`);
+}
 await pool?.close();
 await vault.close();
 fs.rmSync(dir, { recursive: true, force: true });
