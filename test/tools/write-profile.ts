@@ -23,26 +23,8 @@ import { createVaultRepository } from '../../src-main/fhir/vault-repository';
 import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { createVault } from '../../src-main/vault';
 import { corpusBundles } from '../bench/fhir/corpus';
-import { mainThreadCpuSeconds } from '../bench/fhir/measure';
+import { mainThreadCpuSeconds, threadsCpu } from '../bench/fhir/measure';
 
-/** CPU seconds of each thread of this process (utime + stime, 10 ms ticks); empty where /proc is missing. */
-function threadsCpu(): Map<string, number> {
-  const result = new Map<string, number>();
-  try {
-    for (const tid of fs.readdirSync('/proc/self/task')) {
-      try {
-        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        result.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-  } catch {
-    // Not Linux.
-  }
-  return result;
-}
 const startupThreads = new Set(threadsCpu().keys());
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
