@@ -145,12 +145,8 @@ for (let round = 0; round < (onlyPool ? 0 : rounds); round++) {
   keep('worker total (parse + prepare + send)', since(before));
 }
 
-/**
- * The real thing: the write-prep pool and its worker thread (write-prep-pool.ts), the batches one
- * after the other. CPU of the whole process (both threads: the pool's stringify and unpacking,
- * the worker's parse, prepare and packing, the message copies).
- */
-async function poolPass(): Promise<number> {
+/** A write-prep pool whose worker thread has loaded its definitions. */
+async function startedPool(): Promise<WritePrepPool> {
   const pool = new WritePrepPool(undefined, workerOptions);
   pool.start();
   const started = Date.now();
@@ -158,6 +154,16 @@ async function poolPass(): Promise<number> {
     if (Date.now() - started > 120_000) throw new Error('the write-prep worker did not start');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return pool;
+}
+
+/**
+ * The real thing: the write-prep pool and its worker thread (write-prep-pool.ts), the batches one
+ * after the other. CPU of the whole process (both threads: the pool's stringify and unpacking,
+ * the worker's parse, prepare and packing, the message copies).
+ */
+async function poolPass(): Promise<number> {
+  const pool = await startedPool();
   const inputs = resources.map((resource) => ({ resource, kind: 'update' as const, id: resource.id! }));
   // Its one-time loading (definitions, plans) outside the measurement.
   await pool.prepare(inputs.slice(0, 2000));
@@ -175,13 +181,7 @@ for (let round = 0; round < (onlyPool ? 0 : rounds); round++) keep('pool + worke
  */
 async function poolTransactionPass(bundles: readonly string[]): Promise<Map<string, number>> {
   const beforeStart = new Set(threadsCpu().keys());
-  const pool = new WritePrepPool(undefined, workerOptions);
-  pool.start();
-  const started = Date.now();
-  while (!pool.ready) {
-    if (Date.now() - started > 120_000) throw new Error('the write-prep worker did not start');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const pool = await startedPool();
   const workerThreads = new Set([...threadsCpu().keys()].filter((tid) => !beforeStart.has(tid)));
   const base = { baseUrl: 'http://x/fhir' };
   // Its one-time loading outside the measurement.
