@@ -6,7 +6,7 @@
  * prepares on the store's thread. The thread holds no key; it is unreferenced while idle so it
  * never keeps a process alive, and ends with the thread that started it.
  */
-import type { Worker } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
@@ -27,14 +27,18 @@ export class WritePrepPool implements WritePreparer {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly script?: WorkerScript) {}
+  /** `options`: the thread's (resourceLimits...), for measuring; by default none. */
+  constructor(
+    private readonly script?: WorkerScript,
+    private readonly options: WorkerOptions = {},
+  ) {}
 
   /** Starts the thread now (it loads its definitions in the background). */
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'starting';
     try {
-      const worker = startWorkerScript(this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url));
+      const worker = startWorkerScript(this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url), this.options);
       worker.on('message', (message: PrepWorkerToPool) => this.receive(message));
       worker.on('error', () => this.fail());
       worker.on('exit', () => this.fail());

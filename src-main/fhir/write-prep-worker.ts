@@ -6,12 +6,11 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { prepareWrite } from './write-prep';
-import { packRows } from './search/packed-rows';
+import { prepareWrite, type PrepareInput, type PreparedWrite } from './write-prep';
+import { RowPacker } from './search/packed-rows';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import type { PreparedTransactionWrite } from './repository';
-import { planPlainTransaction } from './rest/transaction-plan';
-import type { IndexRows } from './search/extract';
+import { planPlainTransaction, type PlainWrite } from './rest/transaction-plan';
 
 const port = parentPort;
 if (!port) throw new Error('write-prep-worker must run in a worker thread');
@@ -21,30 +20,47 @@ function send(message: PrepWorkerToPool, transfer: ArrayBuffer[] = []): void {
 }
 
 /**
- * A transaction Bundle's text: parsed and, when it is plain (planPlainTransaction), planned and
- * prepared write by write. Text that is not JSON is not plain: the store's thread reports it.
+ * One write prepared, its rows packed at once (RowPacker: they die young) and not kept in the
+ * result, which crosses to the store's thread without them.
  */
-function prepareTransaction(id: number, transaction: PrepTransaction): void {
+function prepareOne(input: PrepareInput, packer: RowPacker): PreparedWrite {
+  const { rows, ...prepared } = prepareWrite(input, true);
+  packer.add(rows);
+  return prepared;
+}
+
+/** The plain writes of a transaction Bundle's text (undefined: not plain, or not JSON). */
+function planOf(transaction: PrepTransaction): PlainWrite[] | undefined {
   let bundle: unknown;
   try {
     bundle = JSON.parse(transaction.text);
   } catch {
-    bundle = undefined;
+    return undefined;
   }
-  const plain = planPlainTransaction(bundle, transaction.foreignUrlsRelative ? { baseUrl: transaction.baseUrl, foreignUrlsRelative: true } : { baseUrl: transaction.baseUrl });
+  return planPlainTransaction(bundle, transaction.foreignUrlsRelative ? { baseUrl: transaction.baseUrl, foreignUrlsRelative: true } : { baseUrl: transaction.baseUrl });
+}
+
+/**
+ * A transaction Bundle's text: parsed and, when it is plain (planPlainTransaction), planned and
+ * prepared write by write. Text that is not JSON is not plain: the store's thread reports it.
+ * Each resource is let go once prepared (only its write's plan holds it; the parsed Bundle is
+ * not kept after planning), so the collector need not keep the batch's resources to the end.
+ */
+function prepareTransaction(id: number, transaction: PrepTransaction): void {
+  const plain: Array<PlainWrite | undefined> | undefined = planOf(transaction);
   if (!plain) {
     send({ kind: 'transaction', id });
     return;
   }
   const writes: PreparedTransactionWrite[] = [];
-  const rows: Array<IndexRows | undefined> = [];
-  for (const write of plain) {
-    const prepared = prepareWrite({ resource: write.resource, kind: write.kind, id: write.id, text: JSON.stringify(write.resource) }, true);
-    rows.push(prepared.rows);
-    delete prepared.rows;
-    writes.push({ index: write.index, kind: write.kind, type: write.type, id: write.id, ...(write.ifMatch !== undefined ? { ifMatch: write.ifMatch } : {}), prepared });
+  const packer = new RowPacker();
+  for (let i = 0; i < plain.length; i++) {
+    const write = plain[i]!;
+    plain[i] = undefined;
+    const prepared = prepareOne({ resource: write.resource, kind: write.kind, id: write.id, text: JSON.stringify(write.resource) }, packer);
+    writes.push(write.ifMatch !== undefined ? { index: write.index, kind: write.kind, type: write.type, id: write.id, ifMatch: write.ifMatch, prepared } : { index: write.index, kind: write.kind, type: write.type, id: write.id, prepared });
   }
-  const packed = packRows(rows);
+  const packed = packer.result();
   send({ kind: 'transaction', id, writes, packed }, [packed.values.buffer as ArrayBuffer]);
 }
 
@@ -57,10 +73,10 @@ try {
         prepareTransaction(message.id, message.transaction);
         return;
       }
-      const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, true));
       // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.
-      const packed = packRows(results.map((result) => result.rows));
-      for (const result of results) delete result.rows;
+      const packer = new RowPacker();
+      const results = message.items.map((item) => prepareOne({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, packer));
+      const packed = packer.result();
       send({ kind: 'result', id: message.id, results, packed }, [packed.values.buffer as ArrayBuffer]);
     } catch (e) {
       // A message, never resource content: no PHI leaves through errors.

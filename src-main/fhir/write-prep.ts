@@ -21,8 +21,16 @@ import { writeProblems } from './validation';
  * lastUpdated (the client's are dropped).
  */
 export function withStoreMeta(resource: Resource, id: string, version: string, lastUpdated: string): Resource {
-  const { resourceType, id: _ignoredId, meta, ...rest } = resource;
-  return { resourceType, id, meta: { ...otherMeta(meta), versionId: version, lastUpdated }, ...rest } as Resource;
+  const stored: Record<string, unknown> = { resourceType: resource.resourceType, id, meta: { ...otherMeta(resource.meta), versionId: version, lastUpdated } };
+  // The other elements in their order, copied once (a rest object then a spread of it copied them twice).
+  const record = resource as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key === 'resourceType' || key === 'id' || key === 'meta') continue;
+    // An own `__proto__` (JSON.parse makes one) stays a plain element, as a spread keeps it.
+    if (key === '__proto__') Object.defineProperty(stored, key, { value: record[key], enumerable: true, writable: true, configurable: true });
+    else stored[key] = record[key];
+  }
+  return stored as unknown as Resource;
 }
 
 function otherMeta(meta: Resource['meta']): Record<string, unknown> {

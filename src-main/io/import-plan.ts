@@ -62,7 +62,9 @@ export function rewriteReferences(value: unknown, targets: ReadonlyMap<string, s
   }
   if (typeof value !== 'object' || value === null) return;
   const record = value as Record<string, unknown>;
-  for (const [k, v] of Object.entries(record)) {
+  // for...in rather than Object.entries: no pair arrays per key (this runs on every resource written).
+  for (const k in record) {
+    const v = record[k];
     if (k === 'reference' && typeof v === 'string') {
       const target = targets.get(v);
       if (target !== undefined) record[k] = target;

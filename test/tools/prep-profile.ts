@@ -19,6 +19,10 @@
  *
  *   pool        the same batches through the real WritePrepPool and its worker thread (CPU of
  *               both threads)
+ *   pool transactions  the corpus as transaction Bundles of 500 PUTs (as bench:fhir writes it)
+ *               through WritePrepPool.prepareTransaction: CPU per resource of the worker thread,
+ *               of V8's platform threads (its concurrent GC, and this thread's), of this thread
+ *               (the pool's side: unpacking), and of the process (Linux: /proc/self/task)
  *
  * Then one more worker pass (parse, prepare, pack) under the V8 CPU profiler: the share of its
  * samples in the garbage collector, and the functions with the most self time.
@@ -26,7 +30,9 @@
  * Run: `node --import tsx test/tools/prep-profile.ts` (the worker thread runs the TypeScript
  * source through tsx); `HEARTH_PROFILE_SIZE` (default 30000),
  * `HEARTH_PROFILE_ROUNDS` (default 3; the best round per phase is printed),
- * `HEARTH_PROFILE_OUT=file.cpuprofile` also writes the profile.
+ * `HEARTH_PROFILE_OUT=file.cpuprofile` also writes the profile; `HEARTH_PROFILE_ONLY_POOL=1` runs
+ * only the pool transactions (quick before/after comparisons); `HEARTH_PROFILE_YOUNG_MB=n` starts
+ * the pool's worker with maxYoungGenerationSizeMb n.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -37,13 +43,17 @@ import { contentHash } from '../../src-main/fhir/content-hash';
 import { prepareWrite, type PreparedWrite } from '../../src-main/fhir/write-prep';
 import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { writeProblems } from '../../src-main/fhir/validation';
-import { corpusResources } from '../bench/fhir/corpus';
+import { corpusBundles, corpusResources } from '../bench/fhir/corpus';
+import { threadsCpu } from '../bench/fhir/measure';
 import { packRows, unpackRows, type PackedRows } from '../../src-main/fhir/search/packed-rows';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 3);
 const BATCH = 500;
 
+const onlyPool = process.env.HEARTH_PROFILE_ONLY_POOL === '1';
+const young = process.env.HEARTH_PROFILE_YOUNG_MB;
+const workerOptions = young ? { resourceLimits: { maxYoungGenerationSizeMb: Number(young) } } : {};
 const resources: Resource[] = [...corpusResources(size)];
 // One-time loading (definitions, compiled validator, extraction plans) outside the measurement.
 for (const resource of resources.slice(0, 2000)) prepareWrite({ resource, kind: 'update', id: resource.id! }, true);
@@ -97,7 +107,7 @@ function workerPass(texts: readonly string[], serialize: boolean): void {
 const texts = resources.map((r) => JSON.stringify(r));
 const inputOf = (r: Resource) => ({ resource: r, kind: 'update' as const, id: r.id! });
 let checksum = 0;
-for (let round = 0; round < rounds; round++) {
+for (let round = 0; round < (onlyPool ? 0 : rounds); round++) {
   // Batch by batch, as the worker goes, keeping nothing: retained results would make the
   // collector's work grow with the corpus.
   const cpu = new Map<string, number>();
@@ -135,19 +145,25 @@ for (let round = 0; round < rounds; round++) {
   keep('worker total (parse + prepare + send)', since(before));
 }
 
-/**
- * The real thing: the write-prep pool and its worker thread (write-prep-pool.ts), the batches one
- * after the other. CPU of the whole process (both threads: the pool's stringify and unpacking,
- * the worker's parse, prepare and packing, the message copies).
- */
-async function poolPass(): Promise<number> {
-  const pool = new WritePrepPool();
+/** A write-prep pool whose worker thread has loaded its definitions. */
+async function startedPool(): Promise<WritePrepPool> {
+  const pool = new WritePrepPool(undefined, workerOptions);
   pool.start();
   const started = Date.now();
   while (!pool.ready) {
     if (Date.now() - started > 120_000) throw new Error('the write-prep worker did not start');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return pool;
+}
+
+/**
+ * The real thing: the write-prep pool and its worker thread (write-prep-pool.ts), the batches one
+ * after the other. CPU of the whole process (both threads: the pool's stringify and unpacking,
+ * the worker's parse, prepare and packing, the message copies).
+ */
+async function poolPass(): Promise<number> {
+  const pool = await startedPool();
   const inputs = resources.map((resource) => ({ resource, kind: 'update' as const, id: resource.id! }));
   // Its one-time loading (definitions, plans) outside the measurement.
   await pool.prepare(inputs.slice(0, 2000));
@@ -157,10 +173,42 @@ async function poolPass(): Promise<number> {
   await pool.close();
   return cpu.user + cpu.system;
 }
-for (let round = 0; round < rounds; round++) keep('pool + worker thread, both threads', await poolPass());
+for (let round = 0; round < (onlyPool ? 0 : rounds); round++) keep('pool + worker thread, both threads', await poolPass());
+
+/**
+ * The corpus as transaction Bundles through the pool's worker (prepareTransaction), one after the
+ * other: CPU seconds by thread group over the pass.
+ */
+async function poolTransactionPass(bundles: readonly string[]): Promise<Map<string, number>> {
+  const beforeStart = new Set(threadsCpu().keys());
+  const pool = await startedPool();
+  const workerThreads = new Set([...threadsCpu().keys()].filter((tid) => !beforeStart.has(tid)));
+  const base = { baseUrl: 'http://x/fhir' };
+  // Its one-time loading outside the measurement.
+  for (const text of bundles.slice(0, 4)) checksum += (await pool.prepareTransaction(text, base))!.length;
+  const before = threadsCpu();
+  const cpuBefore = process.cpuUsage();
+  for (const text of bundles) checksum += (await pool.prepareTransaction(text, base))!.length;
+  const cpu = process.cpuUsage(cpuBefore);
+  const after = threadsCpu();
+  await pool.close();
+  const groups = new Map<string, number>([['process (cpuUsage)', (cpu.user + cpu.system) / 1e6]]);
+  for (const [tid, seconds] of after) {
+    const group = tid === String(process.pid) ? 'this thread (pool side)' : workerThreads.has(tid) ? 'worker thread' : beforeStart.has(tid) ? 'V8 platform + libuv threads' : 'other threads';
+    groups.set(group, (groups.get(group) ?? 0) + seconds - (before.get(tid) ?? 0));
+  }
+  return groups;
+}
+const bundleTexts = [...corpusBundles(size, BATCH)].map((bundle) => JSON.stringify(bundle));
+const poolTransactions: Array<Map<string, number>> = [];
+for (let round = 0; round < rounds; round++) poolTransactions.push(await poolTransactionPass(bundleTexts));
 
 const per = (us: number): string => (us / size).toFixed(1).padStart(7);
 console.log(`${size} corpus resources, best of ${rounds} rounds; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const [round, groups] of poolTransactions.entries()) {
+  console.log(`pool transactions, round ${round + 1}, CPU us/resource: ${[...groups].map(([group, seconds]) => `${group} ${((seconds * 1e6) / size).toFixed(1)}`).join('; ')}`);
+}
+if (onlyPool) process.exit(0);
 console.log('phase                                       CPU us/resource');
 for (const [name, cpuUs] of best) {
   console.log(`${name.padEnd(44)} ${per(cpuUs)}`);

@@ -7,7 +7,8 @@
  * writes a V8 CPU profile of the main thread without the first Bundle (one-time loading), which
  * `node --cpu-prof` would include. `HEARTH_PROFILE_PIPELINE=2` keeps two Bundles in flight with the
  * write-prep worker (as bench:fhir does), so the profile is the store thread's share alone; the
- * store (main) thread's own CPU time is printed as well.
+ * store (main) thread's own CPU time is printed as well. `HEARTH_PROFILE_YOUNG_MB=n` starts the write-prep
+ * worker with maxYoungGenerationSizeMb n.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -51,7 +52,9 @@ const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { pro
 const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
 let pool: WritePrepPool | undefined;
 if (depth > 1) {
-  pool = new WritePrepPool();
+  // HEARTH_PROFILE_YOUNG_MB=n: the write-prep worker's young generation (maxYoungGenerationSizeMb).
+  const young = process.env.HEARTH_PROFILE_YOUNG_MB;
+  pool = new WritePrepPool(undefined, young ? { resourceLimits: { maxYoungGenerationSizeMb: Number(young) } } : {});
   pool.start();
   while (!pool.ready) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -113,7 +113,10 @@ export function conditionalReferences(value: unknown, found: Set<string> = new S
   if (Array.isArray(value)) {
     for (const item of value) conditionalReferences(item, found);
   } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const record = value as Record<string, unknown>;
+    // for...in rather than Object.entries: no pair arrays per key (this runs on every resource written).
+    for (const k in record) {
+      const v = record[k];
       if (k === 'reference' && typeof v === 'string') {
         const m = /^([A-Za-z]{1,64})\?./.exec(v);
         if (m && isResourceType(m[1]!)) found.add(v);

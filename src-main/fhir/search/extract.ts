@@ -84,15 +84,20 @@ function str(value: unknown): string | null {
 const HUMAN_NAME_PARTS = ['text', 'family', 'given', 'prefix', 'suffix'];
 const ADDRESS_PARTS = ['text', 'line', 'city', 'district', 'state', 'postalCode', 'country'];
 
-function stringValues(value: unknown, out: string[]): void {
-  if (typeof value === 'string') out.push(value);
+function stringRow(param: string, text: string, out: StringRow[]): void {
+  out.push({ param, norm: normalizeString(text), value: text });
+}
+
+/** The rows of one string-parameter value, in the order of its parts. */
+function stringRows(param: string, value: unknown, out: StringRow[]): void {
+  if (typeof value === 'string') stringRow(param, value, out);
   else if (isObject(value)) {
     // HumanName and Address are searched by each of their parts (search.html#string).
     const parts = 'family' in value || 'given' in value ? HUMAN_NAME_PARTS : ADDRESS_PARTS;
     for (const part of parts) {
       const v = value[part];
-      if (typeof v === 'string') out.push(v);
-      else if (Array.isArray(v)) for (const item of v) if (typeof item === 'string') out.push(item);
+      if (typeof v === 'string') stringRow(param, v, out);
+      else if (Array.isArray(v)) for (const item of v) if (typeof item === 'string') stringRow(param, item, out);
     }
   }
 }
@@ -254,11 +259,7 @@ function emptyRows(): IndexRows {
 function addValues(param: string, type: SearchParamType, values: readonly unknown[], rows: IndexRows): void {
   switch (type) {
     case 'string':
-      for (const v of values) {
-        const texts: string[] = [];
-        stringValues(v, texts);
-        for (const text of texts) rows.string.push({ param, norm: normalizeString(text), value: text });
-      }
+      for (const v of values) stringRows(param, v, rows.string);
       break;
     case 'token':
       for (const v of values) tokenRows(param, v, rows.token);
@@ -337,8 +338,21 @@ function dedupeTail<T>(rows: T[], from: number, key: (row: T) => string): void {
 
 type Marks = [number, number, number, number, number, number, number];
 
+/**
+ * The row counts before one run, in one array reused by every run (runs never nest: a run's marks
+ * are read by its dedupeSince before the next run takes them): no array per parameter.
+ */
+const runMarks: Marks = [0, 0, 0, 0, 0, 0, 0];
+
 function marks(rows: IndexRows): Marks {
-  return [rows.string.length, rows.token.length, rows.reference.length, rows.date.length, rows.number.length, rows.quantity.length, rows.uri.length];
+  runMarks[0] = rows.string.length;
+  runMarks[1] = rows.token.length;
+  runMarks[2] = rows.reference.length;
+  runMarks[3] = rows.date.length;
+  runMarks[4] = rows.number.length;
+  runMarks[5] = rows.quantity.length;
+  runMarks[6] = rows.uri.length;
+  return runMarks;
 }
 
 function dedupeSince(rows: IndexRows, since: Marks, group?: number): void {

@@ -25,25 +25,45 @@ const NULL = -1;
 const ABSENT = -2;
 
 /**
- * Where packRows writes before copying the result out (one exact-size buffer per batch): kept
+ * Where a packer writes before copying the result out (one exact-size buffer per batch): kept
  * between batches, since every new buffer is memory outside the heap that hastens collections.
+ * A packer borrows it and gives it back when it is done (a second packer meanwhile gets its own).
  */
-let scratch = new Float64Array(1 << 16);
+let scratch: Float64Array | null = null;
+const SCRATCH_SIZE = 1 << 16;
 const SCRATCH_KEPT_MAX = 1 << 20;
 
-class Packer {
+/**
+ * Packs the rows of a batch item by item: `add` each item's rows as soon as they are extracted
+ * (so they can be collected while they are still young: a batch's row objects held until the end
+ * survive collections and get copied), then `result` once. packRows does the same for rows
+ * already at hand.
+ */
+export class RowPacker {
   readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
-  private values = scratch;
+  private values: Float64Array;
   private length = 0;
+
+  constructor() {
+    this.values = scratch ?? new Float64Array(SCRATCH_SIZE);
+    scratch = null;
+  }
+
+  /** One item's rows (undefined: an item without rows). */
+  add(rows: IndexRows | undefined): void {
+    if (rows === undefined) this.push(ABSENT);
+    else {
+      this.push(0);
+      packOne(rows, this);
+    }
+  }
 
   push(value: number): void {
     if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
+      const grown = new Float64Array(Math.max(SCRATCH_SIZE, this.values.length * 2));
       grown.set(this.values);
       this.values = grown;
-      // A rare huge batch does not keep its buffer.
-      if (grown.length <= SCRATCH_KEPT_MAX) scratch = grown;
     }
     this.values[this.length++] = value;
   }
@@ -74,12 +94,18 @@ class Packer {
     }
   }
 
+  /** The packed batch; the packer is done (its buffer goes back for the next one). */
   result(): PackedRows {
-    return { strings: this.strings, values: this.values.slice(0, this.length) };
+    const values = this.values.slice(0, this.length);
+    // A rare huge batch does not keep its buffer.
+    if (this.values.length <= SCRATCH_KEPT_MAX) scratch = this.values;
+    this.values = new Float64Array(0);
+    this.length = 0;
+    return { strings: this.strings, values };
   }
 }
 
-function packOne(rows: IndexRows, p: Packer): void {
+function packOne(rows: IndexRows, p: RowPacker): void {
   p.push(rows.string.length);
   for (const r of rows.string) {
     p.group(r);
@@ -151,14 +177,8 @@ function packOne(rows: IndexRows, p: Packer): void {
 
 /** Packs the rows of each item (undefined: an item without rows). */
 export function packRows(items: ReadonlyArray<IndexRows | undefined>): PackedRows {
-  const p = new Packer();
-  for (const rows of items) {
-    if (rows === undefined) p.push(ABSENT);
-    else {
-      p.push(0);
-      packOne(rows, p);
-    }
-  }
+  const p = new RowPacker();
+  for (const rows of items) p.add(rows);
   return p.result();
 }
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndexRows, type IndexRows } from '../../../src-main/fhir/search/extract';
-import { packRows, unpackRows } from '../../../src-main/fhir/search/packed-rows';
+import { packRows, RowPacker, unpackRows, type PackedRows } from '../../../src-main/fhir/search/packed-rows';
 import { corpusResources } from '../../bench/fhir/corpus';
 
 const UCUM = 'http://unitsofmeasure.org';
@@ -78,6 +78,27 @@ describe('packed index rows', () => {
     expect(unpackRows(structuredClone(packed))).toStrictEqual(rows);
     const stringFields = rows.reduce((n, r) => n + r.string.length * 3 + r.token.length * 4 + r.reference.length * 4, 0);
     expect(packed.strings.length).toBeLessThan(stringFields / 4);
+  });
+
+  it('pack alike item by item, with two packers at once and a batch past the reused buffer', () => {
+    // The worker packs each write's rows as it goes; a second packer must not write into the first's buffer.
+    // 300 resources' rows ten times over (extraction is the slow part): past the 64 Ki values of the reused buffer.
+    const distinct = [...corpusResources(300)].map((resource) => extractIndexRows(resource));
+    const rows = Array.from({ length: 10 }, () => distinct).flat();
+    const first = new RowPacker();
+    const second = new RowPacker();
+    rows.forEach((r, i) => {
+      first.add(r);
+      if (i % 2 === 0) second.add(r);
+    });
+    const firstPacked = first.result();
+    const secondPacked = second.result();
+    expect(firstPacked.values.length).toBeGreaterThan(1 << 16);
+    // Compared as bytes: a deep comparison of 100k numbers is slow.
+    const same = (a: PackedRows, b: PackedRows) => a.strings.join('\u0000') === b.strings.join('\u0000') && Buffer.from(a.values.buffer).equals(Buffer.from(b.values.buffer));
+    expect(same(firstPacked, packRows(rows))).toBe(true);
+    expect(same(secondPacked, packRows(rows.filter((_, i) => i % 2 === 0)))).toBe(true);
+    expect(unpackRows(packRows(distinct))).toStrictEqual(distinct);
   });
 
   it('refuse packed values that end early', () => {
