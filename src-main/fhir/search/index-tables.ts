@@ -391,8 +391,8 @@ export class IndexWriter {
   private readonly deletes = new Map<IndexKind, Statement>();
   private readonly pending: Map<IndexKind, BatchedInsert>;
   private readonly pendingPositions: Cell[][] = [];
-  /** [docid, content, narrative]: NULL for an empty column (FTS4 then skips its tokenizer). */
-  private readonly pendingText: [number, string | null, string | null][] = [];
+  /** [docid, content, narrative] */
+  private readonly pendingText: [number, string, string][] = [];
   private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
@@ -469,7 +469,7 @@ export class IndexWriter {
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
     rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.pendingText.push([textDocId(rid, version), rows.text.content || null, rows.text.narrative || null]);
+      this.pendingText.push([textDocId(rid, version), rows.text.content, rows.text.narrative]);
     }
   }
 
