@@ -95,8 +95,8 @@ for (let round = -1; round < rounds; round++) {
     const pages = Number(db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
     db.close();
     if (round >= 0) results.set(layout.name, [...(results.get(layout.name) ?? []), us]);
-    console.log(`${round < 0 ? 'warm-up' : `round ${round + 1}`}  ${layout.name.padEnd(22)} ${us.toFixed(2).padStart(6)} us CPU per document  ${pages} pages  load ${os.loadavg()[0].toFixed(1)}`);
+    console.log(`${round < 0 ? 'warm-up' : `round ${round + 1}`}  ${layout.name.padEnd(22)} ${us.toFixed(2).padStart(6)} us CPU per document  ${pages} pages  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 console.log(`${docs.length} documents, ${perCommit} per commit; medians: ${[...results].map(([name, values]) => `${name} ${median(values).toFixed(2)} us`).join(', ')}`);
