@@ -32,8 +32,9 @@ import { isIndexRows } from './write-prep';
  * 9: token display texts interned (token_display), full text without %_docsize (matchinfo=fts3), and the
  *    review queue's tables, one row per note and per review record (review/queue-table.ts);
  * 10: sp_date's span class a column (sp_date.span) and its only key index (pid, span, low), no (pid, low).
+ * 11: full-text docids `(version mod 2^20) * 2^33 + rid` and the content column first (search/index-tables.ts TEXT_TABLE).
  */
-export const FHIR_INDEX_SCHEMA_VERSION = 10;
+export const FHIR_INDEX_SCHEMA_VERSION = 11;
 
 const SCHEMA = [
   ...indexSchema(),

@@ -41,14 +41,34 @@ export const INDEX_KINDS = Object.keys(INDEX_TABLES) as IndexKind[];
 
 /**
  * Full text (search.html#_text, #_content): a contentless FTS4 table (sql.js has FTS4, not FTS5).
- * Contentless FTS4 rows cannot be deleted, so a document's docid is `rid * 2^20 + (version mod 2^20)`:
- * a new version writes a new docid and queries keep only the docid of the current version; stale
- * documents stay until the index is rebuilt from the log.
+ * Contentless FTS4 rows cannot be deleted, so a document's docid holds its version: a new version
+ * writes a new docid and queries keep only the docid of the current version; stale documents stay
+ * until the index is rebuilt from the log.
+ *
+ * The docid is `(version mod 2^20) * 2^33 + rid` (textDocId), the rid in the low bits: FTS4 stores
+ * each term's doclist as docid deltas (varints), and the documents of one commit are mostly new
+ * resources of consecutive rids, one byte apart, where `rid * 2^20 + version` put them three bytes
+ * apart. The `content` column comes first: a term's positions in any column but the first carry a
+ * column marker, and most resources have content and no narrative.
  */
 export const TEXT_TABLE = 'sp_text';
 
+/** Bits of the rid in a full-text docid; rids stay below 2^33 (rowid = rid * 2^20 must be an exact double). */
+export const TEXT_RID_BITS = 33;
+const TEXT_RID_SPAN = 2 ** TEXT_RID_BITS;
+
 export function textDocId(rid: number, version: number): number {
-  return rid * ROWS_PER_RESOURCE + (version % ROWS_PER_RESOURCE);
+  return (version % ROWS_PER_RESOURCE) * TEXT_RID_SPAN + rid;
+}
+
+/** SQL of the rid of a full-text docid (`docid` the column, or an expression). */
+export function textDocRid(docid: string): string {
+  return `(${docid} & ${TEXT_RID_SPAN - 1})`;
+}
+
+/** SQL of the docid of resource_current row `alias` (its current version's document). */
+export function currentTextDocId(alias: string): string {
+  return `(${alias}.version % ${ROWS_PER_RESOURCE}) * ${TEXT_RID_SPAN} + ${alias}.rid`;
 }
 
 /**
@@ -115,7 +135,8 @@ export function indexSchema(): string[] {
     'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
     'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
     // matchinfo=fts3: no %_docsize table (document lengths for matchinfo 'l'), which nothing reads.
-    `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(narrative, content, content="", matchinfo=fts3)`,
+    // content first: see TEXT_TABLE.
+    `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(content, narrative, content="", matchinfo=fts3)`,
     ...positionSchema(),
   ];
 }
@@ -409,7 +430,8 @@ export class IndexWriter {
   private readonly deletes = new Map<IndexKind, Statement>();
   private readonly pending: Map<IndexKind, BatchedInsert>;
   private readonly pendingPositions: Cell[][] = [];
-  private readonly pendingText: Cell[][] = [];
+  /** [docid, content, narrative] */
+  private readonly pendingText: [number, string, string][] = [];
   private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
@@ -431,23 +453,32 @@ export class IndexWriter {
     );
     // One row per statement: SQLite stages a multi-row INSERT into a virtual table in a temporary
     // table first, which costs more than the statements it saves.
-    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, narrative, content) VALUES (CAST(? AS INTEGER), ?, ?)`);
+    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, content, narrative) VALUES (CAST(? AS INTEGER), ?, ?)`);
     this.insertPosition = db.prepare(INSERT_POSITION_SQL);
     this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
   }
 
-  /** Writes every pending row. */
+  /** Writes every pending row: the caller's last call in an apply. */
   flush(): void {
-    for (const batch of this.pending.values()) batch.flush();
-    for (const values of this.pendingPositions) this.insertPosition.run(values);
-    this.pendingPositions.length = 0;
+    this.flushRows();
+    // In docid order: FTS4 writes its pending terms out as a new segment whenever a docid is not
+    // above the one before, and at COMMIT; so the apply's documents make one segment. Text is written
+    // here only (remove() leaves it queued): a new version's document never replaces a row.
+    this.pendingText.sort((a, b) => a[0] - b[0]);
     for (const values of this.pendingText) this.insertText.run(values);
     this.pendingText.length = 0;
   }
 
+  /** Writes the pending rows of the sp_* tables. */
+  private flushRows(): void {
+    for (const batch of this.pending.values()) batch.flush();
+    for (const values of this.pendingPositions) this.insertPosition.run(values);
+    this.pendingPositions.length = 0;
+  }
+
   /** Removes the resource's rows: one rowid range per table. */
   remove(rid: number): void {
-    this.flush();
+    this.flushRows();
     const first = rid * ROWS_PER_RESOURCE;
     for (const statement of this.deletes.values()) statement.run([first, first + ROWS_PER_RESOURCE - 1]);
     this.deletePositions.run([first, first + ROWS_PER_RESOURCE - 1]);
@@ -477,7 +508,7 @@ export class IndexWriter {
     rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
     rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.pendingText.push([textDocId(rid, version), rows.text.narrative, rows.text.content]);
+      this.pendingText.push([textDocId(rid, version), rows.text.content, rows.text.narrative]);
     }
   }
 

@@ -10,7 +10,7 @@ import { builtinRids, type BuiltinFilter } from './builtin';
 import { dateDriverSql, dateRowsSql } from './date-plan';
 import { nearRids, type NearFilter } from './near';
 import { hierarchyRids, type HierarchyFilter } from './hierarchy';
-import { INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, type IndexKind } from './index-tables';
+import { currentTextDocId, INDEX_TABLES, ROWS_PER_RESOURCE, TEXT_TABLE, textDocRid, type IndexKind } from './index-tables';
 
 /** A condition on one index row; `sql` names only that table's columns. */
 export interface RowCondition {
@@ -215,8 +215,8 @@ function compositeRids(components: readonly ComponentCondition[], resourceType: 
 function textRids(column: TextFilter['column'], match: string, params: SqlValue[]): string {
   params.push(match);
   const target = column === 'narrative' ? 'narrative' : TEXT_TABLE;
-  return `SELECT docid >> 20 AS rid FROM ${TEXT_TABLE} WHERE ${target} MATCH ?
-    AND docid = (SELECT rid * ${ROWS_PER_RESOURCE} + version % ${ROWS_PER_RESOURCE} FROM resource_current WHERE rid = docid >> 20)`;
+  return `SELECT ${textDocRid('docid')} AS rid FROM ${TEXT_TABLE} WHERE ${target} MATCH ?
+    AND docid = (SELECT ${currentTextDocId('c')} FROM resource_current c WHERE c.rid = ${textDocRid('docid')})`;
 }
 
 /** Like matchingRids, with `negate` applied: index rows exist only for current resources. */
