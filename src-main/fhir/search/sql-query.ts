@@ -410,7 +410,7 @@ function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT
   const grouped = new Set<SearchFilter>();
   for (const group of dateGroups(query.filters ?? [])) {
     const params: SqlValue[] = [];
-    const sql = dateDriverSql(group, () => paramIdSql(query.resourceType, group[0]!.param, params), params);
+    const sql = dateDriverSql(group, () => paramSetsSql(query.resourceType, group[0]!.param, params), params);
     if (sql === undefined) continue;
     for (const filter of group) grouped.add(filter);
     // The candidates are a superset: the date filters are tested again on each.

@@ -77,7 +77,7 @@ describe('FHIR projector apply', () => {
       ]);
       expect(rows(db, "SELECT count FROM resource_type_count WHERE type = 'Patient'")).toEqual([[3]]);
       // Search rows of the current versions only.
-      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN search_param p ON p.pid = s.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY k.id");
+      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN param_set_member m ON m.psid = s.psid JOIN search_param p ON p.pid = m.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY k.id");
       expect(families).toEqual([
         ['p0', 'again'],
         ['p1', 'one'],
