@@ -3,6 +3,7 @@
  * Resource bodies stay in the vault log (UTF-8 JSON blobs); sql.js holds only these tables:
  *
  *   resource_type, resource_key, search_param  integer ids for type names, resources, parameters
+ *   param_set, param_set_member  the sets of parameters that share a search row
  *   resource_version  every version (history, vread), keyed (rid, version)
  *   resource_current  the newest version per resource (read, list, search), keyed by rid
  *   resource_type_count  live resources per type (counts without a scan)
@@ -33,8 +34,10 @@ import { isIndexRows } from './write-prep';
  *    review queue's tables, one row per note and per review record (review/queue-table.ts);
  * 10: sp_date's span class a column (sp_date.span) and its only key index (pid, span, low), no (pid, low).
  * 11: full-text docids `(version mod 2^20) * 2^33 + rid` and the content column first (search/index-tables.ts TEXT_TABLE).
+ * 12: a value stored once per resource and table: rows carry a parameter set (psid; param_set,
+ *     param_set_member) instead of a parameter (search/index-tables.ts RowMerger).
  */
-export const FHIR_INDEX_SCHEMA_VERSION = 11;
+export const FHIR_INDEX_SCHEMA_VERSION = 12;
 
 const SCHEMA = [
   ...indexSchema(),

@@ -119,9 +119,10 @@ const PARAM_SQL: Record<string, string> = {
   sp_string: 'avg(length(norm)) AS norm, count(value) AS with_value',
   sp_date: 'count(grp) AS in_group',
 };
-console.log('rows per parameter (the 30 largest):');
+// A row shared by several parameters (a parameter set, schema 12) counts under each of them.
+console.log('rows per parameter (the 30 largest; a row shared by several parameters counts under each):');
 const perParam = Object.entries(PARAM_SQL).flatMap(([table, columns]) =>
-  (db.exec(`SELECT t.name, p.code, count(*) AS n, ${columns} FROM ${table}_v r JOIN search_param p ON p.pid = r.pid JOIN resource_type t ON t.tid = p.tid GROUP BY r.pid`)[0]?.values ?? []).map(
+  (db.exec(`SELECT t.name, p.code, count(*) AS n, ${columns} FROM ${table}_v r JOIN param_set_member m ON m.psid = r.psid JOIN search_param p ON p.pid = m.pid JOIN resource_type t ON t.tid = p.tid GROUP BY m.pid`)[0]?.values ?? []).map(
     ([type, code, n, ...rest]) => ({ table, param: `${String(type)}.${String(code)}`, rows: Number(n), 'rows/resource': Number((Number(n) / loaded).toFixed(2)), detail: rest.map((v) => (typeof v === 'number' ? Number(v.toFixed(1)) : v)).join(' / ') }),
   ),
 );

@@ -91,7 +91,7 @@ export function tokenCondition(param: string, modifier: string, value: string): 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
- * `Type/id` and bare `id` as conditions on the target's rid (the (pid, target) index), the rid
+ * `Type/id` and bare `id` as conditions on the target's rid (the (psid, target) index), the rid
  * found through resource_key's (id, tid) index: the view's target_type/target_id would join every
  * row of the parameter first.
  */
@@ -136,7 +136,7 @@ export function dateCondition(param: string, value: string): RowCondition {
   const { startMs: pl, endMs: ph } = span;
   switch (prefix) {
     case 'eq':
-      // `low < end` follows from `high <= end` (low < high); it bounds the (pid, low) index range.
+      // `low < end` follows from `high <= end` (low < high); it bounds the (psid, low) index range.
       return { sql: 'low >= ? AND low < ? AND high <= ?', values: [pl, ph, ph] };
     case 'ne':
       return { sql: 'NOT (low >= ? AND high <= ?)', values: [pl, ph] };

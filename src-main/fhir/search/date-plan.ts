@@ -2,7 +2,7 @@
  * Date ranges as a search driver (search.html#date): `date=ge2021-03-01&date=lt2021-03-08` is two
  * filters, each matching about half the rows, so neither bounds an index range. A row matching
  * both has its `low` within a window that its span (high - low) bounds: `high > X` means
- * `low > X - span`. sp_date rows are indexed by (pid, span class, low) (index-tables.ts), so each
+ * `low > X - span`. sp_date rows are indexed by (psid, span class, low) (index-tables.ts), so each
  * class gives one tight `low` range. A resource may also match with one row per filter (Timing
  * events, repeated elements): such a resource has a row after its first (`n > 0` in its rowid),
  * and those rows have their own small index. The union is a superset of the matches; every
@@ -61,9 +61,9 @@ function filterRange(filter: Pick<IndexFilter, 'anyOf'>, span: number): LowRange
 
 /**
  * `SELECT ... AS rid` of candidates for resources matching every filter of `filters` (positive
- * date filters on the one parameter `pidSql`), or undefined when a condition is not recognized.
+ * date filters on the one parameter whose sets `setsSql` gives), or undefined when a condition is not recognized.
  */
-export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => string, params: SqlValue[]): string | undefined {
+export function dateDriverSql(filters: readonly IndexFilter[], setsSql: () => string, params: SqlValue[]): string | undefined {
   const selects: string[] = [];
   for (let c = 0; c <= DATE_SPAN_LIMITS.length; c++) {
     const span = DATE_SPAN_LIMITS[c] ?? Infinity;
@@ -76,7 +76,7 @@ export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => str
       max = Math.min(max, range.max);
     }
     if (!(min < max)) continue;
-    const where = [`pid = ${pidSql()}`, `span = ${c}`];
+    const where = [`psid IN ${setsSql()}`, `span = ${c}`];
     if (Number.isFinite(min)) {
       where.push('low >= ?');
       params.push(min);
@@ -87,19 +87,19 @@ export function dateDriverSql(filters: readonly IndexFilter[], pidSql: () => str
     }
     selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE ${where.join(' AND ')}`);
   }
-  selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE pid = ${pidSql()} AND ${LATER_DATE_ROW}`);
+  selects.push(`SELECT rowid >> 20 AS rid FROM sp_date WHERE psid IN ${setsSql()} AND ${LATER_DATE_ROW}`);
   return selects.join(' UNION ALL ');
 }
 
 /**
- * `SELECT <columns> FROM sp_date` over the rows of the parameter `pidSql` that meet one of `anyOf`
- * (exactly those: every row is tested by the conditions). sp_date is indexed by (pid, span class,
+ * `SELECT <columns> FROM sp_date` over the rows of the parameter whose sets `setsSql` gives that meet one of `anyOf`
+ * (exactly those: every row is tested by the conditions). sp_date is indexed by (psid, span class,
  * low) only, so the rows are read one span class at a time, each within the `low` window the
  * conditions imply for that class (the whole class when a condition is not recognized). A window
  * the same for every class (eq, lt, sa, eb) is one statement with `span IN (...)`, which SQLite
  * reads as one index range per class.
  */
-export function dateRowsSql(columns: string, anyOf: readonly RowCondition[], pidSql: () => string, params: SqlValue[]): string {
+export function dateRowsSql(columns: string, anyOf: readonly RowCondition[], setsSql: () => string, params: SqlValue[]): string {
   const classes: Array<{ span: number; range: LowRange }> = [];
   for (let c = 0; c <= DATE_SPAN_LIMITS.length; c++) {
     const range = filterRange({ anyOf: [...anyOf] }, DATE_SPAN_LIMITS[c] ?? Infinity) ?? { min: -Infinity, max: Infinity };
@@ -110,7 +110,7 @@ export function dateRowsSql(columns: string, anyOf: readonly RowCondition[], pid
   const groups = same ? [{ spans: classes.map((c) => c.span), range: classes[0]!.range }] : classes.map(({ span, range }) => ({ spans: [span], range }));
   return groups
     .map(({ spans, range }) => {
-      const where = [`pid = ${pidSql()}`, spans.length === 1 ? `span = ${spans[0]}` : `span IN (${spans.join(', ')})`];
+      const where = [`psid IN ${setsSql()}`, spans.length === 1 ? `span = ${spans[0]}` : `span IN (${spans.join(', ')})`];
       if (Number.isFinite(range.min)) {
         where.push('low >= ?');
         params.push(range.min);

@@ -30,7 +30,7 @@
  *    A target type without a strict hierarchy (Patient...) is a 400 `not-supported`: the
  *    modifier would silently mean plain equality.
  *
- * Comma-separated values are ORed. One recursive CTE over sp_reference: `:below` walks the (pid,
+ * Comma-separated values are ORed. One recursive CTE over sp_reference: `:below` walks the (psid,
  * target) index from the focal resources down, `:above` walks each resource's own rows (its rowid
  * range) up. The walk stops after MAX_HIERARCHY_DEPTH levels and is cycle-safe (UNION drops rows
  * already produced, and the depth bound ends any loop). Only resolved references (rows with a
@@ -155,44 +155,44 @@ function typedFocalRids(focal: readonly Focal[], tidSql: () => string, params: S
 
 /**
  * `SELECT rid ...` of the resources one or more steps below or above the seeds along the
- * parameter `pidSql` (of the type `tidSql`); `seeds()` writes the seeds' `SELECT rid` (called
+ * parameter whose sets (`psid IN` lists) `setsSql` gives (of the type `tidSql`); `seeds()` writes the seeds' `SELECT rid` (called
  * once, where its text goes, so that bound values stay in text order).
  */
-function walkRids(direction: 'above' | 'below', seeds: () => string, pidSql: () => string, tidSql: () => string): string {
+function walkRids(direction: 'above' | 'below', seeds: () => string, setsSql: () => string, tidSql: () => string): string {
   const R = ROWS_PER_RESOURCE;
   if (direction === 'below') {
-    const pid1 = pidSql();
+    const sets1 = setsSql();
     const seedSql = seeds();
-    const pid2 = pidSql();
+    const sets2 = setsSql();
     return `SELECT rid FROM (WITH RECURSIVE below_(rid, depth) AS (
-        SELECT rowid >> 20, 1 FROM sp_reference WHERE pid = ${pid1} AND target IN (${seedSql})
+        SELECT rowid >> 20, 1 FROM sp_reference WHERE psid IN ${sets1} AND target IN (${seedSql})
         UNION
-        SELECT r.rowid >> 20, b.depth + 1 FROM below_ b JOIN sp_reference r ON r.pid = ${pid2} AND r.target = b.rid
+        SELECT r.rowid >> 20, b.depth + 1 FROM below_ b JOIN sp_reference r ON r.psid IN ${sets2} AND r.target = b.rid
         WHERE b.depth < ${MAX_HIERARCHY_DEPTH}
       ) SELECT DISTINCT rid FROM below_)`;
   }
   const seedSql = seeds();
-  const pid1 = pidSql();
-  const pid2 = pidSql();
+  const sets1 = setsSql();
+  const sets2 = setsSql();
   const tid = tidSql();
   return `SELECT rid FROM (WITH RECURSIVE above_(rid, depth) AS (
       SELECT r.target, 1 FROM (${seedSql}) f JOIN sp_reference r ON r.rowid BETWEEN f.rid * ${R} AND f.rid * ${R} + ${R - 1}
-      WHERE +r.pid = ${pid1} AND r.target IS NOT NULL
+      WHERE +r.psid IN ${sets1} AND r.target IS NOT NULL
       UNION
       SELECT r.target, a.depth + 1 FROM above_ a JOIN sp_reference r ON r.rowid BETWEEN a.rid * ${R} AND a.rid * ${R} + ${R - 1}
-      WHERE +r.pid = ${pid2} AND r.target IS NOT NULL AND a.depth < ${MAX_HIERARCHY_DEPTH}
+      WHERE +r.psid IN ${sets2} AND r.target IS NOT NULL AND a.depth < ${MAX_HIERARCHY_DEPTH}
     ) SELECT DISTINCT a.rid FROM above_ a JOIN resource_key k ON k.rid = a.rid WHERE k.tid = ${tid})`;
 }
 
 /**
- * `SELECT rid ...` of the `resourceType` resources the filter matches. `pidSql(type, code)` and
- * `tidSql(type)` give a parameter's and a type's ids as scalar subqueries, pushing their bound
+ * `SELECT rid ...` of the `resourceType` resources the filter matches. `setsSql(type, code)` (a
+ * parameter's sets, for `psid IN`) and `tidSql(type)` (a type's id) give subqueries, pushing their bound
  * values into `params` when called (calls are made in the order the text uses them).
  */
 export function hierarchyRids(
   filter: HierarchyFilter,
   resourceType: string,
-  pidSql: (type: string, code: string) => string,
+  setsSql: (type: string, code: string) => string,
   tidSql: (type: string) => string,
   params: SqlValue[],
 ): string {
@@ -200,22 +200,22 @@ export function hierarchyRids(
     return walkRids(
       filter.direction,
       () => focalRids(filter.focal, params),
-      () => pidSql(resourceType, filter.param),
+      () => setsSql(resourceType, filter.param),
       () => tidSql(resourceType),
     );
   }
   // Case 2: the parameter's rows whose target is a focal resource or lies below (above) one.
-  const pid = pidSql(resourceType, filter.param);
+  const sets = setsSql(resourceType, filter.param);
   const nodes = filter.targets.map(({ type, via, focal }) => {
     const own = typedFocalRids(focal, () => tidSql(type), params);
     if (via === '') return own;
     const walk = walkRids(
       filter.direction,
       () => typedFocalRids(focal, () => tidSql(type), params),
-      () => pidSql(type, via),
+      () => setsSql(type, via),
       () => tidSql(type),
     );
     return `${own} UNION ${walk}`;
   });
-  return `SELECT rowid >> 20 AS rid FROM sp_reference WHERE pid = ${pid} AND target IN (${nodes.join(' UNION ')})`;
+  return `SELECT rowid >> 20 AS rid FROM sp_reference WHERE psid IN ${sets} AND target IN (${nodes.join(' UNION ')})`;
 }

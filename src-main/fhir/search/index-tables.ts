@@ -7,9 +7,10 @@
  * - Rows are clustered by resource: `rowid = rid * 2^20 + n` (rid from resource_key, n the row's
  *   sequence within the resource and table), so replacing or removing one resource's rows is a
  *   rowid range, with no secondary index for it.
- * - Parameters are small integers (`pid`, search_param: resource type + code), not text.
- * - One secondary index per table, on (pid, key column), its rowid giving the resource (rowid >> 20);
- *   sp_date's is on (pid, span class, low), with a second for ranges (search/date-plan.ts).
+ * - Parameters are small integers (`pid`, search_param: resource type + code), not text; a row carries the set
+ *   of parameters (`psid`, param_set) that share its value in its resource: stored once.
+ * - One secondary index per table, on (psid, key column), its rowid giving the resource (rowid >> 20);
+ *   sp_date's is on (psid, span class, low), with a second for ranges (search/date-plan.ts).
  * - References store the target's rid (allocated in resource_key even before the target exists),
  *   and the URL only when it is not exactly the local `Type/id`.
  * - sp_string stores `value` only when it differs from `norm`; token and quantity systems are
@@ -98,42 +99,46 @@ export function indexSchema(): string[] {
     // reference searched by id alone (no type) still finds its keys by index.
     'CREATE TABLE resource_key (rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, id TEXT NOT NULL, UNIQUE (id, tid))',
     'CREATE TABLE search_param (pid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, code TEXT NOT NULL, UNIQUE (tid, code))',
+    // A search row carries the set of parameters that index its value in its resource (a value
+    // stored once per resource: docs/vault-format.md §6.1); `pids` is the set's sorted pids.
+    'CREATE TABLE param_set (psid INTEGER PRIMARY KEY, pids TEXT NOT NULL UNIQUE)',
+    'CREATE TABLE param_set_member (pid INTEGER NOT NULL, psid INTEGER NOT NULL, PRIMARY KEY (pid, psid)) WITHOUT ROWID',
     // Token and quantity systems are a few dozen URLs repeated on most rows.
     'CREATE TABLE code_system (sid INTEGER PRIMARY KEY, system TEXT NOT NULL UNIQUE)',
-    'CREATE TABLE sp_string (pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT, grp INTEGER)',
-    'CREATE INDEX sp_string_key ON sp_string (pid, norm)',
-    "CREATE VIEW sp_string_v AS SELECT rowid AS row, pid, norm, coalesce(value, norm) AS value, grp FROM sp_string",
+    'CREATE TABLE sp_string (psid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT, grp INTEGER)',
+    'CREATE INDEX sp_string_key ON sp_string (psid, norm)',
+    "CREATE VIEW sp_string_v AS SELECT rowid AS row, psid, norm, coalesce(value, norm) AS value, grp FROM sp_string",
     // Display texts (normalized, for :text) interned like systems: one row per distinct text.
     'CREATE TABLE token_display (did INTEGER PRIMARY KEY, display TEXT NOT NULL UNIQUE)',
-    'CREATE TABLE sp_token (pid INTEGER NOT NULL, sid INTEGER, code TEXT, did INTEGER, grp INTEGER)',
-    'CREATE INDEX sp_token_key ON sp_token (pid, code)',
+    'CREATE TABLE sp_token (psid INTEGER NOT NULL, sid INTEGER, code TEXT, did INTEGER, grp INTEGER)',
+    'CREATE INDEX sp_token_key ON sp_token (psid, code)',
     `CREATE VIEW sp_token_v AS
-       SELECT r.rowid AS row, r.pid, s.system, r.code, d.display, r.grp
+       SELECT r.rowid AS row, r.psid, s.system, r.code, d.display, r.grp
        FROM sp_token r LEFT JOIN code_system s ON s.sid = r.sid LEFT JOIN token_display d ON d.did = r.did`,
-    'CREATE TABLE sp_reference (pid INTEGER NOT NULL, target INTEGER, url TEXT, grp INTEGER)',
-    'CREATE INDEX sp_reference_key ON sp_reference (pid, target)',
+    'CREATE TABLE sp_reference (psid INTEGER NOT NULL, target INTEGER, url TEXT, grp INTEGER)',
+    'CREATE INDEX sp_reference_key ON sp_reference (psid, target)',
     `CREATE VIEW sp_reference_v AS
-       SELECT r.rowid AS row, r.pid, r.target, t.name AS target_type, k.id AS target_id,
+       SELECT r.rowid AS row, r.psid, r.target, t.name AS target_type, k.id AS target_id,
               coalesce(r.url, t.name || '/' || k.id) AS url, r.grp
        FROM sp_reference r LEFT JOIN resource_key k ON k.rid = r.target LEFT JOIN resource_type t ON t.tid = k.tid`,
-    'CREATE TABLE sp_date (pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, span INTEGER NOT NULL, grp INTEGER)',
+    'CREATE TABLE sp_date (psid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, span INTEGER NOT NULL, grp INTEGER)',
     // Every date search reads `low` per span class (search/date-plan.ts), one index range per class;
     // the rows after a resource's first have their own index for ranges (several rows per resource).
-    'CREATE INDEX sp_date_span ON sp_date (pid, span, low)',
-    `CREATE INDEX sp_date_later ON sp_date (pid) WHERE ${LATER_DATE_ROW}`,
-    'CREATE VIEW sp_date_v AS SELECT rowid AS row, pid, low, high, grp FROM sp_date',
-    'CREATE TABLE sp_number (pid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
-    'CREATE INDEX sp_number_key ON sp_number (pid, value)',
-    'CREATE VIEW sp_number_v AS SELECT rowid AS row, pid, value, grp FROM sp_number',
-    `CREATE TABLE sp_quantity (pid INTEGER NOT NULL, value REAL NOT NULL, sid INTEGER, code TEXT, unit TEXT,
+    'CREATE INDEX sp_date_span ON sp_date (psid, span, low)',
+    `CREATE INDEX sp_date_later ON sp_date (psid) WHERE ${LATER_DATE_ROW}`,
+    'CREATE VIEW sp_date_v AS SELECT rowid AS row, psid, low, high, grp FROM sp_date',
+    'CREATE TABLE sp_number (psid INTEGER NOT NULL, value REAL NOT NULL, grp INTEGER)',
+    'CREATE INDEX sp_number_key ON sp_number (psid, value)',
+    'CREATE VIEW sp_number_v AS SELECT rowid AS row, psid, value, grp FROM sp_number',
+    `CREATE TABLE sp_quantity (psid INTEGER NOT NULL, value REAL NOT NULL, sid INTEGER, code TEXT, unit TEXT,
        canon_value REAL, canon_code TEXT, grp INTEGER)`,
-    'CREATE INDEX sp_quantity_key ON sp_quantity (pid, value)',
+    'CREATE INDEX sp_quantity_key ON sp_quantity (psid, value)',
     `CREATE VIEW sp_quantity_v AS
-       SELECT r.rowid AS row, r.pid, r.value, s.system, r.code, r.unit, r.canon_value, r.canon_code, r.grp
+       SELECT r.rowid AS row, r.psid, r.value, s.system, r.code, r.unit, r.canon_value, r.canon_code, r.grp
        FROM sp_quantity r LEFT JOIN code_system s ON s.sid = r.sid`,
-    'CREATE TABLE sp_uri (pid INTEGER NOT NULL, value TEXT NOT NULL, grp INTEGER)',
-    'CREATE INDEX sp_uri_key ON sp_uri (pid, value)',
-    'CREATE VIEW sp_uri_v AS SELECT rowid AS row, pid, value, grp FROM sp_uri',
+    'CREATE TABLE sp_uri (psid INTEGER NOT NULL, value TEXT NOT NULL, grp INTEGER)',
+    'CREATE INDEX sp_uri_key ON sp_uri (psid, value)',
+    'CREATE VIEW sp_uri_v AS SELECT rowid AS row, psid, value, grp FROM sp_uri',
     // matchinfo=fts3: no %_docsize table (document lengths for matchinfo 'l'), which nothing reads.
     // content first: see TEXT_TABLE.
     `CREATE VIRTUAL TABLE ${TEXT_TABLE} USING fts4(content, narrative, content="", matchinfo=fts3)`,
@@ -154,6 +159,8 @@ export class KeyRegistry {
   private readonly systems = new Map<string, number>();
   private readonly displays = new Map<string, number>();
   private readonly rids = new Map<string, Map<string, number>>();
+  private readonly sets = new Map<string, number>();
+  private readonly singleSets = new Map<number, number>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
@@ -166,6 +173,9 @@ export class KeyRegistry {
   private readonly addSystem: Statement;
   private readonly findDisplay: Statement;
   private readonly addDisplay: Statement;
+  private readonly findSet: Statement;
+  private readonly addSet: Statement;
+  private readonly addSetMember: Statement;
 
   constructor(private readonly db: Database) {
     this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
@@ -180,6 +190,9 @@ export class KeyRegistry {
     this.addSystem = db.prepare('INSERT INTO code_system (system) VALUES (?) RETURNING sid');
     this.findDisplay = db.prepare('SELECT did FROM token_display WHERE display = ?');
     this.addDisplay = db.prepare('INSERT INTO token_display (display) VALUES (?) RETURNING did');
+    this.findSet = db.prepare('SELECT psid FROM param_set WHERE pids = ?');
+    this.addSet = db.prepare('INSERT INTO param_set (pids) VALUES (?) RETURNING psid');
+    this.addSetMember = db.prepare('INSERT INTO param_set_member (pid, psid) VALUES (?, ?)');
   }
 
   private findOrAdd(find: Statement, add: Statement, findArgs: Array<string | number>, addArgs: Array<string | number>): number {
@@ -305,6 +318,43 @@ export class KeyRegistry {
     return pid;
   }
 
+  /**
+   * The id of the set of parameters `pids` (interned in param_set / param_set_member): what a
+   * search row carries. `pids` is sorted in place; a set of one is cached by its pid alone.
+   */
+  paramSetId(pids: number[]): number {
+    if (pids.length === 1) {
+      const pid = pids[0]!;
+      let psid = this.singleSets.get(pid);
+      if (psid === undefined) {
+        psid = this.paramSetOf(String(pid), pids);
+        this.singleSets.set(pid, psid);
+      }
+      return psid;
+    }
+    pids.sort((a, b) => a - b);
+    const key = pids.join(',');
+    let psid = this.sets.get(key);
+    if (psid === undefined) {
+      psid = this.paramSetOf(key, pids);
+      this.sets.set(key, psid);
+    }
+    return psid;
+  }
+
+  private paramSetOf(key: string, pids: readonly number[]): number {
+    this.findSet.bind([key]);
+    const found = this.findSet.step() ? Number(this.findSet.get()[0]) : undefined;
+    this.findSet.reset();
+    if (found !== undefined) return found;
+    this.addSet.bind([key]);
+    this.addSet.step();
+    const psid = Number(this.addSet.get()[0]);
+    this.addSet.reset();
+    for (const pid of pids) this.addSetMember.run([pid, psid]);
+    return psid;
+  }
+
   /** The integer id of an interned text (found in `known`, else looked up or added); null stays null. */
   private interned(known: Map<string, number>, find: Statement, add: Statement, text: string | null): number | null {
     if (text === null) return null;
@@ -327,7 +377,7 @@ export class KeyRegistry {
   }
 
   free(): void {
-    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay]) {
+    for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay, this.findSet, this.addSet, this.addSetMember]) {
       s.free();
     }
   }
@@ -337,13 +387,13 @@ export type Cell = string | number | null;
 
 /** Columns of each table as inserted (rowid first); a pending row is this many cells. */
 const INSERT_COLUMNS: Record<IndexKind, readonly string[]> = {
-  string: ['rowid', 'pid', 'norm', 'value', 'grp'],
-  token: ['rowid', 'pid', 'sid', 'code', 'did', 'grp'],
-  reference: ['rowid', 'pid', 'target', 'url', 'grp'],
-  date: ['rowid', 'pid', 'low', 'high', 'span', 'grp'],
-  number: ['rowid', 'pid', 'value', 'grp'],
-  quantity: ['rowid', 'pid', 'value', 'sid', 'code', 'unit', 'canon_value', 'canon_code', 'grp'],
-  uri: ['rowid', 'pid', 'value', 'grp'],
+  string: ['rowid', 'psid', 'norm', 'value', 'grp'],
+  token: ['rowid', 'psid', 'sid', 'code', 'did', 'grp'],
+  reference: ['rowid', 'psid', 'target', 'url', 'grp'],
+  date: ['rowid', 'psid', 'low', 'high', 'span', 'grp'],
+  number: ['rowid', 'psid', 'value', 'grp'],
+  quantity: ['rowid', 'psid', 'value', 'sid', 'code', 'unit', 'canon_value', 'canon_code', 'grp'],
+  uri: ['rowid', 'psid', 'value', 'grp'],
 };
 
 /**
@@ -421,6 +471,72 @@ export class BatchedInsert {
   }
 }
 
+/** An index row as written: its value cells (between psid and grp), the parameters sharing it, its group. */
+interface MergedRow {
+  pids: number[];
+  grp: number | null;
+  values: Cell[];
+}
+
+/** Whether two rows' value cells are equal (numbers, texts and NULLs, compared as SQLite stores them). */
+function sameCells(a: readonly Cell[], b: readonly Cell[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Rows of one table beyond which RowMerger finds equal values by a map of their cells, not a scan. */
+const MERGE_SCAN_LIMIT = 32;
+
+/**
+ * One resource's rows of one table, merged as they are added: a row of parameter `pid` goes onto
+ * a row with the same value cells whose group allows it, else becomes a new row. Two rows with
+ * different groups never merge (a composite's components match on (resource, grp)); a row without
+ * a group (a plain parameter, which never reads grp) merges with one that has one, and the merged
+ * row keeps that group. Most resources have a few rows per table: they are scanned; past
+ * MERGE_SCAN_LIMIT rows (long lists) a map of the cells' JSON finds the candidates.
+ */
+export class RowMerger {
+  readonly rows: MergedRow[] = [];
+  private byCells: Map<string, MergedRow[]> | undefined;
+
+  add(pid: number, grp: number | null, values: Cell[]): void {
+    let candidates: MergedRow[] = this.rows;
+    let key: string | undefined;
+    if (this.byCells === undefined && this.rows.length >= MERGE_SCAN_LIMIT) {
+      this.byCells = new Map();
+      for (const row of this.rows) this.indexed(JSON.stringify(row.values)).push(row);
+    }
+    if (this.byCells !== undefined) {
+      key = JSON.stringify(values);
+      candidates = this.byCells.get(key) ?? [];
+    }
+    for (const row of candidates) {
+      if (grp !== null && row.grp !== null && row.grp !== grp) continue;
+      if (!sameCells(row.values, values)) continue;
+      if (!row.pids.includes(pid)) row.pids.push(pid);
+      if (row.grp === null) row.grp = grp;
+      return;
+    }
+    const row: MergedRow = { pids: [pid], grp, values };
+    this.rows.push(row);
+    if (key !== undefined) this.indexed(key).push(row);
+  }
+
+  private indexed(key: string): MergedRow[] {
+    let list = this.byCells!.get(key);
+    if (list === undefined) {
+      list = [];
+      this.byCells!.set(key, list);
+    }
+    return list;
+  }
+
+  clear(): void {
+    this.rows.length = 0;
+    this.byCells = undefined;
+  }
+}
+
 /**
  * Prepared statements for one apply (sql.js statements do not survive a snapshot export). Rows are
  * collected per table and written by flush() in multi-row statements: the caller flushes before
@@ -435,6 +551,8 @@ export class IndexWriter {
   private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
+  /** One resource's rows of one table as insert() merges them (reused). */
+  private readonly merger = new RowMerger();
 
   constructor(
     private readonly db: Database,
@@ -484,28 +602,44 @@ export class IndexWriter {
     this.deletePositions.run([first, first + ROWS_PER_RESOURCE - 1]);
   }
 
-  /** Queues the rows of a resource that has none (a new one, or after remove()). */
+  /**
+   * Queues the rows of a resource that has none (a new one, or after remove()). Rows of one table
+   * with the same value cells are written once, with the set of their parameters (mergeRows).
+   */
   insert(rid: number, tid: number, version: number, rows: IndexRows): void {
     const keys = this.keys;
     const first = rid * ROWS_PER_RESOURCE;
-    const run = (kind: IndexKind, n: number, param: string, group: number | undefined, values: Cell[]) => {
-      if (n >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
-      this.pending.get(kind)!.addAround(first + n, keys.paramId(tid, param), values, group ?? null);
+    const merger = this.merger;
+    const write = (kind: IndexKind) => {
+      const merged = merger.rows;
+      if (merged.length >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
+      const batch = this.pending.get(kind)!;
+      for (let n = 0; n < merged.length; n++) {
+        const { pids, grp, values } = merged[n]!;
+        batch.addAround(first + n, keys.paramSetId(pids), values, grp);
+      }
+      merger.clear();
     };
-    rows.string.forEach((r, n) => run('string', n, r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]));
-    rows.token.forEach((r, n) => run('token', n, r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]));
-    rows.reference.forEach((r, n) => {
+    const add = (param: string, group: number | undefined, values: Cell[]) => merger.add(keys.paramId(tid, param), group ?? null, values);
+    for (const r of rows.string) add(r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]);
+    write('string');
+    for (const r of rows.token) add(r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]);
+    write('token');
+    for (const r of rows.reference) {
       const target = r.targetType !== null && r.targetId !== null ? keys.resourceId(r.targetType, r.targetId) : null;
       // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).
       const local = target !== null && r.url === `${r.targetType}/${r.targetId}`;
-      run('reference', n, r.param, r.group, [target, local ? null : r.url]);
-    });
-    rows.date.forEach((r, n) => run('date', n, r.param, r.group, [r.low, r.high, dateSpanClass(r.low, r.high)]));
-    rows.number.forEach((r, n) => run('number', n, r.param, r.group, [r.value]));
-    rows.quantity.forEach((r, n) =>
-      run('quantity', n, r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]),
-    );
-    rows.uri.forEach((r, n) => run('uri', n, r.param, r.group, [r.value]));
+      add(r.param, r.group, [target, local ? null : r.url]);
+    }
+    write('reference');
+    for (const r of rows.date) add(r.param, r.group, [r.low, r.high, dateSpanClass(r.low, r.high)]);
+    write('date');
+    for (const r of rows.number) add(r.param, r.group, [r.value]);
+    write('number');
+    for (const r of rows.quantity) add(r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]);
+    write('quantity');
+    for (const r of rows.uri) add(r.param, r.group, [r.value]);
+    write('uri');
     rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
     if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
       this.pendingText.push([textDocId(rid, version), rows.text.content, rows.text.narrative]);

@@ -132,6 +132,14 @@ function paramIdSql(type: string, code: string, params: SqlValue[]): string {
   return `(SELECT pid FROM search_param WHERE tid = ${tid} AND code = ?)`;
 }
 
+/**
+ * `(SELECT psid ...)`: the parameter sets holding a parameter, for `psid IN`. An index row carries
+ * the set of the parameters that share its value in its resource (search/index-tables.ts).
+ */
+function paramSetsSql(type: string, code: string, params: SqlValue[]): string {
+  return `(SELECT psid FROM param_set_member WHERE pid = ${paramIdSql(type, code, params)})`;
+}
+
 /** Index rows of one resource: its rowid range (search/index-tables.ts). */
 function rowsOf(rowColumn: string, ridSql: string): string {
   return `${rowColumn} BETWEEN ${ridSql} * ${ROWS_PER_RESOURCE} AND ${ridSql} * ${ROWS_PER_RESOURCE} + ${ROWS_PER_RESOURCE - 1}`;
@@ -141,19 +149,19 @@ function rowsOf(rowColumn: string, ridSql: string): string {
 function matchingRids(filter: SearchFilter, resourceType: string, params: SqlValue[]): string {
   switch (filter.kind) {
     case 'chain': {
-      const pid = paramIdSql(resourceType, filter.param, params);
+      const sets = paramSetsSql(resourceType, filter.param, params);
       // Whatever positiveRids returns is of the target type, so the target rid alone says it.
       const targets = filter.targets.map(({ type, filter: inner }) => `target IN (${positiveRids(inner, type, params)})`);
-      return `SELECT rowid >> 20 AS rid FROM sp_reference WHERE pid = ${pid} AND (${targets.join(' OR ')})`;
+      return `SELECT rowid >> 20 AS rid FROM sp_reference WHERE psid IN ${sets} AND (${targets.join(' OR ')})`;
     }
     case 'has': {
       const sources = positiveRids(filter.filter, filter.sourceType, params);
-      const pid = paramIdSql(filter.sourceType, filter.param, params);
+      const sets = paramSetsSql(filter.sourceType, filter.param, params);
       const tid = typeIdSql(resourceType, params);
       // From the matching sources to their rows (a rowid range each): the sources are at most as
-      // many as the parameter's rows, which `r.pid = ...` would scan.
+      // many as the parameter's rows, which `r.psid IN ...` would scan.
       return `SELECT r.target AS rid FROM (${sources}) src CROSS JOIN sp_reference r ON ${rowsOf('r.rowid', 'src.rid')}
-        JOIN resource_key k ON k.rid = r.target WHERE +r.pid = ${pid} AND k.tid = ${tid}`;
+        JOIN resource_key k ON k.rid = r.target WHERE +r.psid IN ${sets} AND k.tid = ${tid}`;
     }
     case 'composite':
       return filter.anyOf.map((components) => compositeRids(components, resourceType, params)).join(' UNION ');
@@ -168,7 +176,7 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       return hierarchyRids(
         filter,
         resourceType,
-        (type, code) => paramIdSql(type, code, params),
+        (type, code) => paramSetsSql(type, code, params),
         (type) => typeIdSql(type, params),
         params,
       );
@@ -178,13 +186,13 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
       if (filter.anyOf.length === 0) return 'SELECT NULL AS rid WHERE 0';
       return filter.anyOf.map((inner) => positiveRids(inner, resourceType, params)).join(' UNION ');
     case 'date':
-      return dateRowsSql('rowid >> 20 AS rid', filter.anyOf, () => paramIdSql(resourceType, filter.param, params), params);
+      return dateRowsSql('rowid >> 20 AS rid', filter.anyOf, () => paramSetsSql(resourceType, filter.param, params), params);
     default: {
       const { view } = INDEX_TABLES[filter.kind];
-      const pid = paramIdSql(resourceType, filter.param, params);
+      const sets = paramSetsSql(resourceType, filter.param, params);
       for (const condition of filter.anyOf) params.push(...condition.values);
       const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-      return `SELECT row >> 20 AS rid FROM ${view} WHERE pid = ${pid} AND (${anyOf})`;
+      return `SELECT row >> 20 AS rid FROM ${view} WHERE psid IN ${sets} AND (${anyOf})`;
     }
   }
 }
@@ -196,16 +204,16 @@ function matchingRids(filter: SearchFilter, resourceType: string, params: SqlVal
 function compositeRids(components: readonly ComponentCondition[], resourceType: string, params: SqlValue[], index = 0): string {
   const { kind, param, condition } = components[index]!;
   if (kind === 'date') {
-    // sp_date has no (pid, low) index: its rows by span class (search/date-plan.ts).
-    const rows = dateRowsSql('rowid >> 20 AS rid, grp', [condition], () => paramIdSql(resourceType, param, params), params);
+    // sp_date has no (psid, low) index: its rows by span class (search/date-plan.ts).
+    const rows = dateRowsSql('rowid >> 20 AS rid, grp', [condition], () => paramSetsSql(resourceType, param, params), params);
     const rest = index + 1 < components.length ? ` WHERE (rid, grp) IN (${compositeRids(components, resourceType, params, index + 1)})` : '';
     return `SELECT ${index === 0 ? 'rid' : 'rid, grp'} FROM (${rows})${rest}`;
   }
   const { view } = INDEX_TABLES[kind];
-  const pid = paramIdSql(resourceType, param, params);
+  const sets = paramSetsSql(resourceType, param, params);
   params.push(...condition.values);
   const rest = index + 1 < components.length ? ` AND (row >> 20, grp) IN (${compositeRids(components, resourceType, params, index + 1)})` : '';
-  return `SELECT ${index === 0 ? 'row >> 20 AS rid' : 'row >> 20, grp'} FROM ${view} WHERE pid = ${pid} AND (${condition.sql})${rest}`;
+  return `SELECT ${index === 0 ? 'row >> 20 AS rid' : 'row >> 20, grp'} FROM ${view} WHERE psid IN ${sets} AND (${condition.sql})${rest}`;
 }
 
 /**
@@ -230,7 +238,7 @@ function positiveRids(filter: SearchFilter, resourceType: string, params: SqlVal
 }
 
 /**
- * The filter as a test on the one resource `ridSql` (its rowid range, `+pid` off the (pid, key)
+ * The filter as a test on the one resource `ridSql` (its rowid range, `+psid` off the (psid, key)
  * index): cheap per resource, where `rid IN (...)` would first collect every match. Index,
  * chain and _has filters; the other kinds (and negated chains) use filterClause.
  */
@@ -244,22 +252,22 @@ function correlatedClause(filter: SearchFilter, resourceType: string, params: Sq
     case 'quantity':
     case 'uri': {
       const { view } = INDEX_TABLES[filter.kind];
-      const pid = paramIdSql(resourceType, filter.param, params);
+      const sets = paramSetsSql(resourceType, filter.param, params);
       for (const condition of filter.anyOf) params.push(...condition.values);
       const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
-      return `${filter.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${view} WHERE ${rowsOf('row', ridSql)} AND +pid = ${pid} AND (${anyOf}))`;
+      return `${filter.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${view} WHERE ${rowsOf('row', ridSql)} AND +psid IN ${sets} AND (${anyOf}))`;
     }
     case 'chain': {
       // The resource's own reference rows, their targets tested against the (small, once-built) target sets.
-      const pid = paramIdSql(resourceType, filter.param, params);
+      const sets = paramSetsSql(resourceType, filter.param, params);
       const targets = filter.targets.map(({ type, filter: inner }) => `r.target IN (${positiveRids(inner, type, params)})`);
-      return `EXISTS (SELECT 1 FROM sp_reference r WHERE ${rowsOf('r.rowid', ridSql)} AND +r.pid = ${pid} AND (${targets.join(' OR ')}))`;
+      return `EXISTS (SELECT 1 FROM sp_reference r WHERE ${rowsOf('r.rowid', ridSql)} AND +r.psid IN ${sets} AND (${targets.join(' OR ')}))`;
     }
     case 'has': {
-      // The sources pointing here (the (pid, target) index), each tested alone.
-      const pid = paramIdSql(filter.sourceType, filter.param, params);
+      // The sources pointing here (the (psid, target) index), each tested alone.
+      const sets = paramSetsSql(filter.sourceType, filter.param, params);
       const source = correlatedClause(filter.filter, filter.sourceType, params, '(h.rowid >> 20)');
-      return `EXISTS (SELECT 1 FROM sp_reference h WHERE h.pid = ${pid} AND h.target = ${ridSql} AND ${source})`;
+      return `EXISTS (SELECT 1 FROM sp_reference h WHERE h.psid IN ${sets} AND h.target = ${ridSql} AND ${source})`;
     }
     default:
       return filterClause(filter, resourceType, params, ridSql);
@@ -288,10 +296,10 @@ function sortTerm(key: SortKey, resourceType: string, params: SqlValue[]): strin
   if (key.kind === 'lastUpdated') return `rc.last_updated_ms ${direction}`;
   const { view } = INDEX_TABLES[key.kind];
   const column = key.kind === 'date' && key.descending ? 'high' : SORT_COLUMN[key.kind];
-  const pid = paramIdSql(resourceType, key.param ?? '', params);
+  const sets = paramSetsSql(resourceType, key.param ?? '', params);
   const aggregate = key.descending ? 'max' : 'min';
-  // `+pid`: not the (pid, key) index, which would visit every row of the parameter, but the rowid range.
-  return `(SELECT ${aggregate}(${column}) FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +pid = ${pid}) ${direction}`;
+  // `+psid`: not the (psid, key) index, which would visit every row of the parameter, but the rowid range.
+  return `(SELECT ${aggregate}(${column}) FROM ${view} WHERE ${rowsOf('row', 'rc.rid')} AND +psid IN ${sets}) ${direction}`;
 }
 
 /** `_lastUpdated` in [startMs, endMs) (or not), on `column`; undefined when open on both ends. */
@@ -402,7 +410,7 @@ function choosePlan(db: Database, query: CurrentQuery, probeLimit = DRIVER_LIMIT
   const grouped = new Set<SearchFilter>();
   for (const group of dateGroups(query.filters ?? [])) {
     const params: SqlValue[] = [];
-    const sql = dateDriverSql(group, () => paramIdSql(query.resourceType, group[0]!.param, params), params);
+    const sql = dateDriverSql(group, () => paramSetsSql(query.resourceType, group[0]!.param, params), params);
     if (sql === undefined) continue;
     for (const filter of group) grouped.add(filter);
     // The candidates are a superset: the date filters are tested again on each.
@@ -517,7 +525,7 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
   if (query.ids?.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
   const filters = query.filters ?? [];
   // Filters tested on the resource alone: its own rows, a chain's (against the once-built target
-  // set) or, for _has, the sources pointing at it (the (pid, target) index). A _has filter over
+  // set) or, for _has, the sources pointing at it (the (psid, target) index). A _has filter over
   // many sources is cheaper so: counting its targets up to DRIVER_LIMIT reads every matching
   // source's rows until 2,000 distinct targets, where the walk stops at the page (docs/search.md).
   const perResource = filters.every((f) => f.kind in INDEX_TABLES || f.kind === 'chain' || f.kind === 'has');
@@ -601,25 +609,25 @@ export function queryLinks(db: Database, query: LinkQuery): Array<{ resourceType
   const marks = query.ids.map(() => '?').join(', ');
   const params: SqlValue[] = [];
   if (query.direction === 'forward') {
-    // Each source's rows are one rowid range (`+r.pid` keeps the planner off the parameter's index).
+    // Each source's rows are one rowid range (`+r.psid` keeps the planner off the parameter's index).
     const tid = typeIdSql(query.sourceType, params);
     params.push(...query.ids);
-    const pid = paramIdSql(query.sourceType, query.param, params);
+    const sets = paramSetsSql(query.sourceType, query.param, params);
     let sql = `SELECT DISTINCT r.target_type, r.target_id FROM resource_key s JOIN sp_reference_v r ON ${rowsOf('r.row', 's.rid')}
-      WHERE s.tid = ${tid} AND s.id IN (${marks}) AND +r.pid = ${pid} AND r.target IS NOT NULL`;
+      WHERE s.tid = ${tid} AND s.id IN (${marks}) AND +r.psid IN ${sets} AND r.target IS NOT NULL`;
     if (query.targetType !== undefined) {
       sql += ' AND r.target_type = ?';
       params.push(query.targetType);
     }
     return selectRows(db, sql, params).map(([type, id]) => ({ resourceType: String(type), id: String(id) }));
   }
-  const pid = paramIdSql(query.sourceType, query.param, params);
+  const sets = paramSetsSql(query.sourceType, query.param, params);
   const tid = typeIdSql(query.targetType ?? '', params);
   params.push(...query.ids);
   return selectRows(
     db,
     `SELECT DISTINCT s.id FROM sp_reference r JOIN resource_key s ON s.rid = r.rowid >> 20
-     WHERE r.pid = ${pid} AND r.target IN (SELECT rid FROM resource_key WHERE tid = ${tid} AND id IN (${marks}))`,
+     WHERE r.psid IN ${sets} AND r.target IN (SELECT rid FROM resource_key WHERE tid = ${tid} AND id IN (${marks}))`,
     params,
   ).map(([id]) => ({ resourceType: query.sourceType, id: String(id) }));
 }

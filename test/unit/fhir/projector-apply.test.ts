@@ -2,12 +2,14 @@
  * The FHIR projector's apply (fhir-projector.ts) writes keys, versions and current rows in
  * multi-row statements after reading what it needs: a resource first named as a reference target
  * keeps that rid when it is written, and a resource written several times in one commit ends with
- * its last version's rows and counts.
+ * its last version's rows and counts. Several parameters indexing one value in one resource share
+ * one row (a parameter set), which every one of them still finds.
  */
 import { describe, expect, it } from 'vitest';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Observation, Resource } from '@medplum/fhirtypes';
 import type { Database } from 'sql.js';
 import { entryForVersion, fhirProjector } from '../../../src-main/fhir/fhir-projector';
+import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { loadSqlJs } from '../../../src-main/vault/sqljs';
 import type { JsonObject } from '../../../src-main/vault/types';
 
@@ -77,7 +79,7 @@ describe('FHIR projector apply', () => {
       ]);
       expect(rows(db, "SELECT count FROM resource_type_count WHERE type = 'Patient'")).toEqual([[3]]);
       // Search rows of the current versions only.
-      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN search_param p ON p.pid = s.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY k.id");
+      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN param_set_member m ON m.psid = s.psid JOIN search_param p ON p.pid = m.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY k.id");
       expect(families).toEqual([
         ['p0', 'again'],
         ['p1', 'one'],
@@ -111,5 +113,75 @@ describe('FHIR projector apply', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('a value stored once per resource (parameter sets)', () => {
+  // A blood pressure: the systolic code and value on the Observation and again on its first
+  // component. Extraction gives code 8480-6 under code, combo-code, component-code and the `$0`
+  // component of three composites (code-value-quantity group 0, combo-code-value-quantity groups 0
+  // and 1, component-code-value-quantity group 0).
+  const bloodPressure: Observation = {
+    resourceType: 'Observation',
+    id: 'bp',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+    valueQuantity: { value: 120, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+    component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 80, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+    ],
+  };
+
+  it('writes one row per value and composite group, with the set of the parameters that share it', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    try {
+      fhirProjector.createSchema(db);
+      apply(db, [{ resource: bloodPressure, version: 1 }]);
+      const tokenRows = (code: string) =>
+        rows(
+          db,
+          `SELECT t.grp, group_concat(p.code, ' ') FROM (SELECT * FROM sp_token_v WHERE code = '${code}') t
+             JOIN param_set_member m ON m.psid = t.psid JOIN search_param p ON p.pid = m.pid
+           GROUP BY t.row ORDER BY t.grp, 2`,
+        ).map(([grp, codes]) => [grp, String(codes).split(' ').sort().join(' ')]);
+      // Rows with two different groups never merge; plain parameters join a row with a group.
+      expect(tokenRows('8480-6')).toEqual([
+        [0, 'code code-value-quantity$0 combo-code combo-code-value-quantity$0 component-code component-code-value-quantity$0'],
+        [1, 'combo-code-value-quantity$0'],
+      ]);
+      expect(tokenRows('8462-4')).toEqual([
+        [1, 'component-code-value-quantity$0'],
+        [2, 'combo-code combo-code-value-quantity$0 component-code'],
+      ]);
+      // Each value once per group: no two rows of the resource with the same value and group.
+      const duplicates = rows(db, 'SELECT count(*) FROM (SELECT 1 FROM sp_quantity GROUP BY value, sid, code, unit, canon_value, canon_code, grp HAVING count(*) > 1)');
+      expect(duplicates).toEqual([[0]]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('answers every parameter sharing a row, and composites on their own group only', async () => {
+    const repo = new MemoryRepository();
+    const { component: _, ...withoutComponents } = bloodPressure;
+    const outcomes = await repo.writeBatch([{ kind: 'update', resource: bloodPressure }, { kind: 'update', resource: { ...withoutComponents, id: 'other' } }]);
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created']);
+    const found = async (query: string) =>
+      ((await repo.search('Observation', new URLSearchParams(query))).entry ?? []).map((e) => e.resource?.id).sort();
+    expect(await found('code=http://loinc.org|8480-6')).toEqual(['bp', 'other']);
+    expect(await found('combo-code=8462-4')).toEqual(['bp']);
+    expect(await found('component-code=8480-6')).toEqual(['bp']);
+    expect(await found('code=8462-4')).toEqual([]);
+    expect(await found('value-quantity=120')).toEqual(['bp', 'other']);
+    expect(await found('component-value-quantity=80')).toEqual(['bp']);
+    expect(await found('code-value-quantity=8480-6$120')).toEqual(['bp', 'other']);
+    expect(await found('component-code-value-quantity=8462-4$80')).toEqual(['bp']);
+    // 8462-4 and 120 are on different components (groups): no match.
+    expect(await found('component-code-value-quantity=8462-4$120')).toEqual([]);
+    expect(await found('combo-code-value-quantity=8480-6$120')).toEqual(['bp', 'other']);
+    expect(await found('combo-code-value-quantity=8462-4$120')).toEqual([]);
+    expect(await found('_sort=-component-value-quantity&component-code=8462-4')).toEqual(['bp']);
   });
 });

@@ -105,20 +105,20 @@ describe('date plan: searches', () => {
 });
 
 describe('date plan: index use', () => {
-  // sp_date's only key index is (pid, span class, low) (index-tables.ts): a date filter alone, or a
+  // sp_date's only key index is (psid, span class, low) (index-tables.ts): a date filter alone, or a
   // composite's date component, must read it one span class at a time, each a `low` range.
   it.each([
     ['Patient', 'birthdate=1980-01-05'],
     ['Patient', 'birthdate=lt1980-01-05&family=x'],
     ['Observation', 'code-value-date=http://loinc.org|1234-5$2021-03-01'],
-  ])('%s?%s reads sp_date by (pid, span, low) ranges', async (resourceType, query) => {
+  ])('%s?%s reads sp_date by (psid, span, low) ranges', async (resourceType, query) => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     try {
       fhirProjector.createSchema(db);
       const steps = explainSearch(db, currentQuery(resourceType, query)).flatMap((s) => s.plan.filter((step) => / sp_date\b/.test(step)));
       expect(steps.length).toBeGreaterThan(0);
-      for (const step of steps) expect(step).toMatch(/^SEARCH sp_date USING (COVERING )?INDEX sp_date_span \(pid=\? AND span=\? AND low[<>]/);
+      for (const step of steps) expect(step).toMatch(/^SEARCH sp_date USING (COVERING )?INDEX sp_date_span \(psid=\? AND span=\? AND low[<>]/);
     } finally {
       db.close();
     }
