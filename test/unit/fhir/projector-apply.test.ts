@@ -105,10 +105,10 @@ describe('FHIR projector apply', () => {
       apply(db, writes);
       const versions = rows(db, "SELECT id FROM resource_version_v WHERE type = 'Patient' ORDER BY rid") as string[][];
       expect(versions.map(([id]) => id)).toEqual(writes.slice(0, 150).map((w) => w.resource.id));
-      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN search_param p ON p.pid = s.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY s.row");
+      const families = rows(db, "SELECT k.id, s.norm FROM sp_string_v s JOIN param_set_member m ON m.psid = s.psid JOIN search_param p ON p.pid = m.pid JOIN resource_key k ON k.rid = s.row >> 20 WHERE p.code = 'family' ORDER BY s.row");
       expect(families).toEqual(writes.slice(0, 150).map((w) => [w.resource.id, `family${w.resource.id!.slice(1)}`]));
       expect(rows(db, "SELECT t.name FROM resource_key k JOIN resource_type t ON t.tid = k.tid WHERE k.id = 'p7' ORDER BY t.name")).toEqual([['Observation'], ['Patient']]);
-      expect(rows(db, "SELECT target_type, target_id FROM sp_reference_v r JOIN search_param p ON p.pid = r.pid WHERE p.code = 'subject'")).toEqual([['Patient', 'p7']]);
+      expect(rows(db, "SELECT target_type, target_id FROM sp_reference_v r JOIN param_set_member m ON m.psid = r.psid JOIN search_param p ON p.pid = m.pid WHERE p.code = 'subject'")).toEqual([['Patient', 'p7']]);
       expect(rows(db, 'SELECT count(*) FROM resource_key')).toEqual([[151]]);
     } finally {
       db.close();
