@@ -2,7 +2,8 @@
  * The write-prep worker thread (write-prep-pool.ts): runs prepareWrite (write-prep.ts), index rows
  * included, for the batches it is sent, one at a time. Resources arrive as JSON text (a string
  * copies cheaply between threads) and are parsed here; so do whole transaction Bundles, which are
- * planned here too when they hold only plain creates and updates (rest/transaction-plan.ts).
+ * planned here too when they hold only plain creates and updates (rest/transaction-plan.ts), and
+ * the line texts of an NDJSON import's chunks (io/ndjson-prep.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
@@ -11,6 +12,7 @@ import { packRows } from './search/packed-rows';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import type { PreparedTransactionWrite } from './repository';
 import { planPlainTransaction } from './rest/transaction-plan';
+import { prepareNdjsonChunk } from '../io/ndjson-prep';
 import type { IndexRows } from './search/extract';
 
 const port = parentPort;
@@ -55,6 +57,14 @@ try {
     try {
       if ('transaction' in message) {
         prepareTransaction(message.id, message.transaction);
+        return;
+      }
+      if ('ndjson' in message) {
+        // An import chunk's lines: parsed, checked and prepared here; bad lines come back as errors.
+        const chunk = prepareNdjsonChunk(message.ndjson, true);
+        const packed = packRows(chunk.writes.map((write) => write.prepared.rows));
+        for (const write of chunk.writes) delete write.prepared.rows;
+        send({ kind: 'ndjson', id: message.id, chunk, packed }, [packed.values.buffer as ArrayBuffer]);
         return;
       }
       const results = message.items.map((item) => prepareWrite({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, true));
