@@ -17,7 +17,7 @@ import { handleFhirRequest } from '../fhir/rest/handler';
 import type { RestContext } from '../fhir/rest/interactions';
 import type { FhirRequest, FhirResponse } from '../fhir/rest/types';
 import { isLineError, readNdjsonLine } from './ndjson-prep';
-import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { isGzipFile, looksLikeNdjson, ndjsonLineBatches } from './ndjson-stream';
 import { expandSourceFolders, type SyntheaCsvSource } from './source-folders';
 import { syntheaCsvTables } from './synthea-csv';
 import { readdir } from 'node:fs/promises';
@@ -456,20 +456,23 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   };
   let lastLine = 0;
   try {
-    for await (const { line, text, bytesRead } of ndjsonLines(filePath, gzip)) {
-      lastLine = line;
-      if (isBlank(text)) continue;
-      summary.records++;
-      run.recordsKnown++;
-      lines.push(text);
-      lineNumbers.push(line);
-      chunkChars += text.length;
-      if (lines.length >= run.chunkSize || chunkChars >= run.chunkChars) {
-        await flush(bytesRead);
-        if (run.aborted) {
-          await run.drain();
-          run.result.cancelled = true;
-          return;
+    for await (const batch of ndjsonLineBatches(filePath, gzip)) {
+      for (const [i, text] of batch.lines.entries()) {
+        const line = batch.firstLine + i;
+        lastLine = line;
+        if (isBlank(text)) continue;
+        summary.records++;
+        run.recordsKnown++;
+        lines.push(text);
+        lineNumbers.push(line);
+        chunkChars += text.length;
+        if (lines.length >= run.chunkSize || chunkChars >= run.chunkChars) {
+          await flush(batch.bytesRead);
+          if (run.aborted) {
+            await run.drain();
+            run.result.cancelled = true;
+            return;
+          }
         }
       }
     }
