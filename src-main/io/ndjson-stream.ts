@@ -97,9 +97,9 @@ const LINE_BREAK = /\r\n|\n|\r/g;
 
 /**
  * A read's bytes as text, as a UTF-8 stream decoder gives them. ASCII, what FHIR NDJSON mostly
- * is, is decoded as Latin-1, which is the same text at a tenth of the cost of Node's UTF-8 decoder
- * (1.2 against 9.7 us CPU per `hearth sample` line of 816 bytes); a character left incomplete by
- * the read before is then ended as the decoder ends it (U+FFFD), since ASCII cannot complete it.
+ * is, is decoded as Latin-1, which gives the same text for a fraction of the CPU of Node's UTF-8
+ * decoder (docs/benchmarks.md, Import); a character left incomplete by the read before is then
+ * ended as the decoder ends it (U+FFFD), since ASCII cannot complete it.
  */
 function decode(read: Buffer, decoder: StringDecoder): string {
   if (!isAscii(read)) return decoder.write(read);
