@@ -190,8 +190,7 @@ class ImportRun {
    */
   async submitIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[], hooks: ChunkHooks = {}): Promise<void> {
     const records = writes.map((w): WrittenRecord => ({ line: w.record.line, resourceType: w.resourceType, ...(w.record.entryIndex !== undefined ? { entryIndex: w.record.entryIndex } : {}) }));
-    const repository = this.options.repository;
-    await this.submit(file, summary, Promise.resolve({ records, errors: [] }), () => (writes.length > 0 ? repository.writeBatch(writes.map((w) => w.op)) : Promise.resolve([])), hooks, 2);
+    await this.submit(file, summary, Promise.resolve({ plan: { records, errors: [] }, writes }), hooks, 2);
     // A small chunk is not prepared off the store's thread (MIN_PIPELINED_BATCH): nothing to overlap,
     // so it is stored before the next is read (and a cancel stops right after it).
     if (writes.length < MIN_PIPELINED_BATCH) await this.drain();
@@ -204,55 +203,41 @@ class ImportRun {
    * returns once the second chunk before is stored. `fallback` reads the lines on this thread if
    * the worker fails on the way.
    */
-  async submitPrepared(file: string, summary: ImportFileSummary, prepared: Promise<PreparedNdjsonChunk>, fallback: () => PreparedNdjsonChunk | FilePlanChunk, hooks: ChunkHooks = {}): Promise<void> {
-    const repository = this.options.repository;
-    const chunk = prepared.catch(() => fallback());
-    await this.submit(
-      file,
-      summary,
-      chunk.then((c) => ('plan' in c ? c.plan : { records: c.writes, errors: c.errors })),
-      () =>
-        chunk.then((c): Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>> => {
-          if ('plan' in c) return c.writes.length > 0 ? repository.writeBatch(c.writes.map((w) => w.op)) : Promise.resolve([]);
-          return c.writes.length > 0 && repository.writePrepared ? repository.writePrepared(c.writes) : Promise.resolve([]);
-        }),
-      hooks,
-      3,
-    );
+  async submitPrepared(file: string, summary: ImportFileSummary, prepared: Promise<PreparedNdjsonChunk>, fallback: () => FilePlanChunk, hooks: ChunkHooks = {}): Promise<void> {
+    await this.submit(file, summary, prepared.catch(fallback), hooks, 3);
   }
 
   /**
-   * One chunk into the pipeline: `write` is called once `chunk` is read and the chunk before has
-   * called its own (so the repository commits chunks in file order); the results are counted in
-   * chunk order. Returns once fewer than `inFlight` chunks remain in flight.
+   * One chunk into the pipeline: its write is asked of the repository once `chunk` is ready and
+   * the chunk before has asked for its own (so the repository commits chunks in file order), not
+   * when that one is stored (so they overlap); the results are counted in chunk order. Returns once
+   * fewer than `inFlight` chunks remain in flight.
    */
-  private async submit(
-    file: string,
-    summary: ImportFileSummary,
-    chunk: Promise<{ records: readonly WrittenRecord[]; errors: ImportRecordError[] }>,
-    write: () => Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>>,
-    hooks: ChunkHooks,
-    inFlight: number,
-  ): Promise<void> {
+  private async submit(file: string, summary: ImportFileSummary, chunk: Promise<PreparedNdjsonChunk | FilePlanChunk>, hooks: ChunkHooks, inFlight: number): Promise<void> {
+    const repository = this.options.repository;
     const previous = this.inFlight.at(-1);
     const previousCall = this.lastWriteCall;
     let called = (): void => undefined;
     this.lastWriteCall = new Promise<void>((resolve) => (called = resolve));
-    const outcomes = (async () => {
+    const outcomes = (async (): Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>> => {
+      let writing: Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>>;
       try {
-        await chunk;
+        const c = await chunk;
         await previousCall;
-        return await write();
+        if ('plan' in c) writing = c.writes.length > 0 ? repository.writeBatch(c.writes.map((w) => w.op)) : Promise.resolve([]);
+        else writing = c.writes.length > 0 && repository.writePrepared ? repository.writePrepared(c.writes) : Promise.resolve([]);
       } finally {
         called();
       }
+      return writing;
     })();
     // Awaited below or by the next submit/drain; a failure must not also surface as unhandled.
     outcomes.catch(() => undefined);
     const storing = (async () => {
       if (previous) await previous;
       const done = await outcomes;
-      const { records, errors } = await chunk;
+      const c = await chunk;
+      const { records, errors } = 'plan' in c ? c.plan : { records: c.writes, errors: c.errors };
       if (errors.length > 0) this.addErrors(summary, errors);
       hooks.before?.();
       this.countWrites(file, summary, records, done);
