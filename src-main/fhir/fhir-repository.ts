@@ -10,7 +10,9 @@ import { fhirError, OperationOutcomeError } from './outcome-error';
 import type {
   HistoryOptions,
   ListOptions,
+  NdjsonLines,
   PlannedOutcome,
+  PreparedNdjsonChunk,
   PreparedOp,
   PreparedTransactionWrite,
   ResourceRepository,
@@ -93,6 +95,8 @@ export interface WritePreparer {
    * undefined when it is not a plain transaction. null: not available now.
    */
   prepareTransaction?(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null;
+  /** An NDJSON import chunk's lines parsed, checked and prepared, rows included (io/ndjson-prep.ts). null: not available now. */
+  prepareNdjson?(chunk: NdjsonLines): Promise<PreparedNdjsonChunk> | null;
 }
 
 /** What prepareWrite needs of an op, when the op has a resource to store. */
@@ -398,6 +402,15 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
    */
   prepareTransaction(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null {
     return this.preparer?.prepareTransaction?.(text, base) ?? null;
+  }
+
+  /**
+   * An NDJSON import chunk's lines parsed, checked and prepared on the write-prep thread
+   * (io/ndjson-prep.ts), for writePrepared. null: no such thread now (the importer reads the lines
+   * on this thread).
+   */
+  prepareNdjson(chunk: NdjsonLines): Promise<PreparedNdjsonChunk> | null {
+    return this.preparer?.prepareNdjson?.(chunk) ?? null;
   }
 
   /**

@@ -4,7 +4,7 @@
  * vault-backed repository (createVaultRepository). Failures are thrown as OperationOutcomeError.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { DeleteResult, ResourceCount, ResourcePage } from '../api/contract';
+import type { DeleteResult, ImportRecordError, ResourceCount, ResourcePage } from '../api/contract';
 import type { OperationOutcome } from '../api/result';
 import type { ScanKey } from './scan';
 import type { SearchOptions } from './search';
@@ -73,12 +73,42 @@ export interface PreparedOp {
   /** The id it is stored under (assigned for a create). */
   id: string;
   ifMatch?: string;
+  /** An update whose content equals the current version's makes no new version: status `unchanged`. */
+  skipUnchanged?: boolean;
   prepared: PreparedWrite;
 }
 
 /** A prepared write of a transaction Bundle, with its entry's index. */
 export interface PreparedTransactionWrite extends PreparedOp {
   index: number;
+}
+
+/** A chunk of an NDJSON import's lines (io/importer.ts), for ResourceRepository.prepareNdjson. */
+export interface NdjsonLines {
+  /** The file's name as given (put in the errors; never content). */
+  file: string;
+  /** The lines' texts, blank lines left out. */
+  lines: string[];
+  /** The 1-based line number of each text. */
+  lineNumbers: number[];
+}
+
+/** A write of an NDJSON line, with its line number. */
+export interface PreparedLineWrite extends PreparedOp {
+  line: number;
+}
+
+/**
+ * An NDJSON chunk read, checked and prepared off the store's thread (io/ndjson-prep.ts): a line
+ * holding a resource with an id is an update-as-create that makes no new version when the content
+ * is unchanged, one with none a create under a new id; a line that is not JSON, nests too deep or
+ * is not a resource is an error with its file, line and OperationOutcome.
+ */
+export interface PreparedNdjsonChunk {
+  /** In line order. */
+  writes: PreparedLineWrite[];
+  /** In line order. */
+  errors: ImportRecordError[];
 }
 
 /** A WriteOutcome whose stored version is named by id, version and instant rather than given as a resource. */
@@ -163,4 +193,10 @@ export interface ResourceRepository {
   prepareTransaction?(text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }): Promise<PreparedTransactionWrite[] | undefined> | null;
   /** With prepareTransaction: writeBatch of its prepared writes. */
   writePrepared?(ops: readonly PreparedOp[], options?: WriteBatchOptions): Promise<PlannedOutcome[]>;
+  /**
+   * Optional: an NDJSON import chunk parsed, checked, validated and indexed off the store's thread
+   * (the write-prep worker), for writePrepared. null: no such thread now (the caller reads the
+   * chunk on its own thread).
+   */
+  prepareNdjson?(chunk: NdjsonLines): Promise<PreparedNdjsonChunk> | null;
 }

@@ -10,11 +10,11 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
-import type { PreparedTransactionWrite } from './repository';
+import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import { unpackRows, type PackedRows } from './search/packed-rows';
 
-type Answer = Extract<PrepWorkerToPool, { kind: 'result' | 'transaction' }>;
+type Answer = Extract<PrepWorkerToPool, { kind: 'result' | 'transaction' | 'ndjson' }>;
 
 interface Pending {
   resolve: (answer: Answer) => void;
@@ -76,6 +76,19 @@ export class WritePrepPool implements WritePreparer {
         answer.packed,
       );
       return writes;
+    }) ?? null;
+  }
+
+  /** An NDJSON import chunk's lines parsed, checked and prepared, rows included (io/ndjson-prep.ts). */
+  prepareNdjson(chunk: NdjsonLines): Promise<PreparedNdjsonChunk> | null {
+    const asked = this.ask((id) => ({ id, ndjson: chunk }));
+    return asked?.then((answer) => {
+      if (answer.kind !== 'ndjson') throw new Error('write-prep worker: answered another question');
+      withRows(
+        answer.chunk.writes.map((write) => write.prepared),
+        answer.packed,
+      );
+      return answer.chunk;
     }) ?? null;
   }
 

@@ -1,5 +1,5 @@
 /** Messages between the write-prep pool (write-prep-pool.ts) and its worker (write-prep-worker.ts). */
-import type { PreparedTransactionWrite } from './repository';
+import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
 import type { PreparedWrite } from './write-prep';
 import type { PackedRows } from './search/packed-rows';
 
@@ -17,7 +17,11 @@ export interface PrepTransaction {
   foreignUrlsRelative?: boolean;
 }
 
-export type PoolToPrepWorker = { id: number; items: PrepItem[] } | { id: number; transaction: PrepTransaction };
+export type PoolToPrepWorker =
+  | { id: number; items: PrepItem[] }
+  | { id: number; transaction: PrepTransaction }
+  /** An NDJSON import chunk's lines (io/ndjson-prep.ts). */
+  | { id: number; ndjson: NdjsonLines };
 
 export type PrepWorkerToPool =
   | { kind: 'ready' }
@@ -30,4 +34,6 @@ export type PrepWorkerToPool =
   | { kind: 'result'; id: number; results: PreparedWrite[]; packed?: PackedRows }
   /** A transaction's prepared writes (rows packed as above); no `writes`: not a plain transaction. */
   | { kind: 'transaction'; id: number; writes?: PreparedTransactionWrite[]; packed?: PackedRows }
+  /** An NDJSON chunk's writes and line errors; the writes' rows packed as above. */
+  | { kind: 'ndjson'; id: number; chunk: PreparedNdjsonChunk; packed: PackedRows }
   | { kind: 'error'; id: number; message: string };

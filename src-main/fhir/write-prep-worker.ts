@@ -2,15 +2,17 @@
  * The write-prep worker thread (write-prep-pool.ts): runs prepareWrite (write-prep.ts), index rows
  * included, for the batches it is sent, one at a time. Resources arrive as JSON text (a string
  * copies cheaply between threads) and are parsed here; so do whole transaction Bundles, which are
- * planned here too when they hold only plain creates and updates (rest/transaction-plan.ts).
+ * planned here too when they hold only plain creates and updates (rest/transaction-plan.ts), and
+ * the line texts of an NDJSON import's chunks (io/ndjson-prep.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { prepareWrite, type PrepareInput, type PreparedWrite } from './write-prep';
-import { RowPacker } from './search/packed-rows';
+import { packRows, RowPacker } from './search/packed-rows';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import type { PreparedTransactionWrite } from './repository';
 import { planPlainTransaction, type PlainWrite } from './rest/transaction-plan';
+import { prepareNdjsonChunk } from '../io/ndjson-prep';
 
 const port = parentPort;
 if (!port) throw new Error('write-prep-worker must run in a worker thread');
@@ -71,6 +73,14 @@ try {
     try {
       if ('transaction' in message) {
         prepareTransaction(message.id, message.transaction);
+        return;
+      }
+      if ('ndjson' in message) {
+        // An import chunk's lines: parsed, checked and prepared here; bad lines come back as errors.
+        const chunk = prepareNdjsonChunk(message.ndjson, true);
+        const packed = packRows(chunk.writes.map((write) => write.prepared.rows));
+        for (const write of chunk.writes) delete write.prepared.rows;
+        send({ kind: 'ndjson', id: message.id, chunk, packed }, [packed.values.buffer as ArrayBuffer]);
         return;
       }
       // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.

@@ -23,6 +23,11 @@ export interface PlannedWrite {
   resourceType: string;
 }
 
+/** A PlannedWrite that stores a resource (a create or an update). */
+export interface StoredResourceWrite extends PlannedWrite {
+  op: Extract<WriteOp, { kind: 'create' | 'update' }>;
+}
+
 export interface FilePlan {
   writes: PlannedWrite[];
   /**
@@ -33,7 +38,7 @@ export interface FilePlan {
   errors: ImportRecordError[];
 }
 
-function errorFor(file: SourceFile, record: SourceRecord, message: string, resourceType?: string, code?: 'structure' | 'invalid' | 'value' | 'not-supported') {
+function errorFor(file: Pick<SourceFile, 'file'>, record: SourceRecord, message: string, resourceType?: string, code?: 'structure' | 'invalid' | 'value' | 'not-supported') {
   return recordError(file.file, record.line, message, {
     ...(record.entryIndex !== undefined ? { entryIndex: record.entryIndex } : {}),
     ...(resourceType !== undefined ? { resourceType } : {}),
@@ -75,7 +80,7 @@ export function rewriteReferences(value: unknown, targets: ReadonlyMap<string, s
 }
 
 /** Checks a record's resource; returns it typed, or an error. */
-function checkedResource(file: SourceFile, record: SourceRecord, options: { requireId?: boolean } = {}): Resource | ImportRecordError {
+function checkedResource(file: Pick<SourceFile, 'file'>, record: SourceRecord, options: { requireId?: boolean } = {}): Resource | ImportRecordError {
   if (nestsDeeperThan(record.resource, MAX_RESOURCE_DEPTH)) {
     const type = shownResourceType((record.resource as { resourceType?: unknown } | null)?.resourceType);
     return errorFor(file, record, `The resource nests more than ${MAX_RESOURCE_DEPTH} levels deep: refused (no FHIR resource needs that many)`, type, 'structure');
@@ -149,6 +154,19 @@ export function recordAtEntry(file: SourceFile, expression: readonly string[] | 
   return undefined;
 }
 
+/**
+ * A record stored as its resource (an NDJSON line, a single file, an entry of a collection,
+ * document, searchset or history Bundle): under its id (update-as-create; unchanged content makes
+ * no new version) or created under a new one; or the record's error when it is not a resource.
+ * The write-prep worker runs it for NDJSON lines too (io/ndjson-prep.ts).
+ */
+export function planStoredResource(file: Pick<SourceFile, 'file'>, record: SourceRecord): StoredResourceWrite | ImportRecordError {
+  const resource = checkedResource(file, record);
+  if (isError(resource)) return resource;
+  if (resource.id !== undefined) return { op: { kind: 'update', resource, skipUnchanged: true }, record, resourceType: resource.resourceType };
+  return { op: { kind: 'create', resource, assignedId: randomUUID() }, record, resourceType: resource.resourceType };
+}
+
 const RESPONSE_BUNDLES: ReadonlySet<string> = new Set(['batch-response', 'transaction-response']);
 
 /**
@@ -218,18 +236,13 @@ export function planFile(file: SourceFile): FilePlan {
       continue;
     }
     // A resource of a collection/document/searchset/history Bundle, an NDJSON line, a single file.
-    const resource = checkedResource(file, record);
-    if (isError(resource)) {
-      plan.errors.push(resource);
+    const write = planStoredResource(file, record);
+    if (!('op' in write)) {
+      plan.errors.push(write);
       continue;
     }
-    if (resource.id !== undefined) {
-      plan.writes.push({ op: { kind: 'update', resource, skipUnchanged: true }, record, resourceType: resource.resourceType });
-    } else {
-      const assignedId = randomUUID();
-      if (record.fullUrl?.startsWith('urn:uuid:')) targets.set(record.fullUrl, `${resource.resourceType}/${assignedId}`);
-      plan.writes.push({ op: { kind: 'create', resource, assignedId }, record, resourceType: resource.resourceType });
-    }
+    if (write.op.kind === 'create' && record.fullUrl?.startsWith('urn:uuid:')) targets.set(record.fullUrl, `${write.resourceType}/${write.op.assignedId}`);
+    plan.writes.push(write);
   }
 
   if (targets.size > 0) {

@@ -10,19 +10,19 @@ import type { ImportCounts, ImportFileSummary, ImportRecordError, ImportSource }
 import { describeOutcome } from '../api/result';
 import { OperationOutcomeError } from '../fhir/outcome-error';
 import { MIN_PIPELINED_BATCH } from '../fhir/fhir-repository';
-import type { ResourceRepository, WriteOutcome } from '../fhir/repository';
+import type { PlannedOutcome, PreparedNdjsonChunk, ResourceRepository, WriteOutcome } from '../fhir/repository';
 import { bundleOf, planFile, recordAtEntry, transactionErrors, type PlannedWrite } from './import-plan';
 import { runBatchEntry, runTransaction } from '../fhir/rest/bundle';
 import { handleFhirRequest } from '../fhir/rest/handler';
 import type { RestContext } from '../fhir/rest/interactions';
 import type { FhirRequest, FhirResponse } from '../fhir/rest/types';
-import { findJsonSyntaxError } from './json-lines';
-import { isGzipFile, looksLikeNdjson, ndjsonLines } from './ndjson-stream';
+import { isLineError, readNdjsonLine } from './ndjson-prep';
+import { isGzipFile, looksLikeNdjson, ndjsonLineBatches } from './ndjson-stream';
 import { expandSourceFolders, type SyntheaCsvSource } from './source-folders';
 import { syntheaCsvTables } from './synthea-csv';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readSource, recordError, type SourceFile, type SourceRecord } from './readers';
+import { readSource, type SourceFile, type SourceRecord } from './readers';
 
 export const DEFAULT_CHUNK_SIZE = 500;
 /**
@@ -76,13 +76,35 @@ async function sourceBytes(source: ImportSource | SyntheaCsvSource): Promise<num
   }
 }
 
-function errorForWrite(file: string, write: PlannedWrite, o: NonNullable<ImportRecordError['outcome']>): ImportRecordError {
-  const error: ImportRecordError = { file, line: write.record.line, message: describeOutcome(o), outcome: o, resourceType: write.resourceType };
-  if (write.record.entryIndex !== undefined) error.entryIndex = write.record.entryIndex;
+/** Where a write's record is, for its error. */
+interface WrittenRecord {
+  line: number;
+  entryIndex?: number;
+  /** An NDJSON line's prepared write names its type `type`. */
+  resourceType?: string;
+  type?: string;
+}
+
+/** A chunk of NDJSON lines read and planned on the store's thread (no write-prep worker). */
+interface FilePlanChunk {
+  plan: { records: WrittenRecord[]; errors: ImportRecordError[] };
+  writes: PlannedWrite[];
+}
+
+interface ChunkHooks {
+  before?: () => void;
+  after?: () => void;
+}
+
+function errorForWrite(file: string, record: WrittenRecord, o: NonNullable<ImportRecordError['outcome']>): ImportRecordError {
+  const error: ImportRecordError = { file, line: record.line, message: describeOutcome(o), outcome: o };
+  const resourceType = record.resourceType ?? record.type;
+  if (resourceType !== undefined) error.resourceType = resourceType;
+  if (record.entryIndex !== undefined) error.entryIndex = record.entryIndex;
   return error;
 }
 
-function tally(outcome: WriteOutcome, counts: ImportCounts): void {
+function tally(outcome: WriteOutcome | PlannedOutcome, counts: ImportCounts): void {
   switch (outcome.status) {
     case 'created':
       counts.created++;
@@ -153,8 +175,10 @@ class ImportRun {
     if (countAsFailed) this.addCounts(summary, { failed: errors.length });
   }
 
-  /** The chunk being stored while the next one is read and planned; null when none is. */
-  private inFlight: Promise<void> | null = null;
+  /** The chunks being stored while the next one is read and planned, oldest first. */
+  private inFlight: Array<Promise<void>> = [];
+  /** Resolves once the latest chunk's write has been asked of the repository: writes keep chunk order. */
+  private lastWriteCall: Promise<void> = Promise.resolve();
 
   /**
    * Independent writes of one chunk, pipelined: the chunk's batch starts now (the repository
@@ -164,41 +188,79 @@ class ImportRun {
    * `before` (the chunk's read and plan errors), the write results, then `after` (progress).
    * A failed store rejects here or in drain(); what was committed stays committed.
    */
-  async submitIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[], hooks: { before?: () => void; after?: () => void } = {}): Promise<void> {
-    const previous = this.inFlight;
-    const outcomes = writes.length > 0 ? this.options.repository.writeBatch(writes.map((w) => w.op)) : Promise.resolve<WriteOutcome[]>([]);
-    // Awaited below or by the next submit/drain; a failure must not also surface as unhandled.
-    outcomes.catch(() => undefined);
-    const storing = (async () => {
-      if (previous) await previous;
-      const done = await outcomes;
-      hooks.before?.();
-      this.countWrites(file, summary, writes, done);
-      hooks.after?.();
-    })();
-    storing.catch(() => undefined);
-    this.inFlight = storing;
-    if (previous) await previous;
+  async submitIndependent(file: string, summary: ImportFileSummary, writes: PlannedWrite[], hooks: ChunkHooks = {}): Promise<void> {
+    const records = writes.map((w): WrittenRecord => ({ line: w.record.line, resourceType: w.resourceType, ...(w.record.entryIndex !== undefined ? { entryIndex: w.record.entryIndex } : {}) }));
+    await this.submit(file, summary, Promise.resolve({ plan: { records, errors: [] }, writes }), hooks, 2);
     // A small chunk is not prepared off the store's thread (MIN_PIPELINED_BATCH): nothing to overlap,
     // so it is stored before the next is read (and a cancel stops right after it).
     if (writes.length < MIN_PIPELINED_BATCH) await this.drain();
   }
 
-  /** Waits for the chunk still being stored. */
+  /**
+   * An NDJSON chunk prepared on the write-prep worker (repository.prepareNdjson: its lines parsed,
+   * checked, validated and indexed there) and stored with writePrepared once the chunk before has
+   * been asked to: at most three in flight (one preparing, one applying, one syncing), so this
+   * returns once the second chunk before is stored. `fallback` reads the lines on this thread if
+   * the worker fails on the way.
+   */
+  async submitPrepared(file: string, summary: ImportFileSummary, prepared: Promise<PreparedNdjsonChunk>, fallback: () => FilePlanChunk, hooks: ChunkHooks = {}): Promise<void> {
+    await this.submit(file, summary, prepared.catch(fallback), hooks, 3);
+  }
+
+  /**
+   * One chunk into the pipeline: its write is asked of the repository once `chunk` is ready and
+   * the chunk before has asked for its own (so the repository commits chunks in file order), not
+   * when that one is stored (so they overlap); the results are counted in chunk order. Returns once
+   * fewer than `inFlight` chunks remain in flight.
+   */
+  private async submit(file: string, summary: ImportFileSummary, chunk: Promise<PreparedNdjsonChunk | FilePlanChunk>, hooks: ChunkHooks, inFlight: number): Promise<void> {
+    const repository = this.options.repository;
+    const previous = this.inFlight.at(-1);
+    const previousCall = this.lastWriteCall;
+    let called = (): void => undefined;
+    this.lastWriteCall = new Promise<void>((resolve) => (called = resolve));
+    const outcomes = (async (): Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>> => {
+      let writing: Promise<ReadonlyArray<WriteOutcome | PlannedOutcome>>;
+      try {
+        const c = await chunk;
+        await previousCall;
+        if ('plan' in c) writing = c.writes.length > 0 ? repository.writeBatch(c.writes.map((w) => w.op)) : Promise.resolve([]);
+        else writing = c.writes.length > 0 && repository.writePrepared ? repository.writePrepared(c.writes) : Promise.resolve([]);
+      } finally {
+        called();
+      }
+      return writing;
+    })();
+    // Awaited below or by the next submit/drain; a failure must not also surface as unhandled.
+    outcomes.catch(() => undefined);
+    const storing = (async () => {
+      if (previous) await previous;
+      const done = await outcomes;
+      const c = await chunk;
+      const { records, errors } = 'plan' in c ? c.plan : { records: c.writes, errors: c.errors };
+      if (errors.length > 0) this.addErrors(summary, errors);
+      hooks.before?.();
+      this.countWrites(file, summary, records, done);
+      hooks.after?.();
+    })();
+    storing.catch(() => undefined);
+    this.inFlight.push(storing);
+    while (this.inFlight.length >= inFlight) await this.inFlight.shift();
+  }
+
+  /** Waits for the chunks still being stored. */
   async drain(): Promise<void> {
-    const pending = this.inFlight;
-    this.inFlight = null;
-    if (pending) await pending;
+    while (this.inFlight.length > 0) await this.inFlight.shift();
   }
 
   /** Counts one stored chunk of independent writes; per-record failures are listed. */
-  private countWrites(file: string, summary: ImportFileSummary, writes: PlannedWrite[], outcomes: WriteOutcome[]): void {
-    if (writes.length === 0) return;
+  private countWrites(file: string, summary: ImportFileSummary, records: readonly WrittenRecord[], outcomes: ReadonlyArray<WriteOutcome | PlannedOutcome>): void {
+    if (records.length === 0) return;
     const counts = emptyCounts();
     const errors: ImportRecordError[] = [];
     outcomes.forEach((o, i) => {
       tally(o, counts);
-      if (o.status === 'failed') errors.push(errorForWrite(file, writes[i]!, o.outcome));
+      if (o.status === 'failed') errors.push(errorForWrite(file, records[i]!, o.outcome));
     });
     this.addCounts(summary, counts);
     this.addErrors(summary, errors, false);
@@ -348,48 +410,54 @@ async function importDispatched(run: ImportRun, file: SourceFile, summary: Impor
 async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: number, gzip: boolean): Promise<void> {
   const summary: ImportFileSummary = { file: filePath, records: 0, ...emptyCounts() };
   run.result.files.push(summary);
-  let records: SourceRecord[] = [];
-  let parseErrors: ImportRecordError[] = [];
+  const repository = run.options.repository;
+  let lines: string[] = [];
+  let lineNumbers: number[] = [];
   let chunkChars = 0;
   // The record total of a stream is known only at its end.
   const lastFile = run.allFilesRead;
   run.allFilesRead = false;
   const flush = async (bytesRead: number) => {
-    const plan = planFile({ file: filePath, bytes: fileBytes, format: 'ndjson', records, errors: [] });
-    const errors = [...parseErrors, ...plan.errors];
-    const read = records.length + parseErrors.length;
-    records = [];
-    parseErrors = [];
+    const chunk = { file: filePath, lines, lineNumbers };
+    const read = lines.length;
+    lines = [];
+    lineNumbers = [];
     chunkChars = 0;
-    // The next chunk is read and planned while this one is stored.
-    await run.submitIndependent(filePath, summary, plan.writes, {
-      before: () => run.addErrors(summary, errors),
+    const hooks: ChunkHooks = {
       after: () => {
         run.recordsDone += read;
         run.progress(filePath, bytesRead);
       },
-    });
+    };
+    // On the write-prep worker when there is one: this thread never parses the lines.
+    const prepared = read > 0 && repository.writePrepared ? (repository.prepareNdjson?.(chunk) ?? null) : null;
+    if (prepared) {
+      await run.submitPrepared(filePath, summary, prepared, () => planLines(chunk), hooks);
+      return;
+    }
+    // The next chunk is read and planned while this one is stored.
+    const { plan, writes } = planLines(chunk);
+    await run.submitIndependent(filePath, summary, writes, { before: () => run.addErrors(summary, plan.errors), ...hooks });
   };
   let lastLine = 0;
   try {
-    for await (const { line, text, bytesRead } of ndjsonLines(filePath, gzip)) {
-      lastLine = line;
-      const trimmed = text.trim();
-      if (trimmed.length === 0) continue;
-      summary.records++;
-      run.recordsKnown++;
-      try {
-        records.push({ line, resource: JSON.parse(trimmed) });
-      } catch {
-        parseErrors.push(recordError(filePath, line, `Not valid JSON: ${findJsonSyntaxError(trimmed).message}`));
-      }
-      chunkChars += trimmed.length;
-      if (records.length + parseErrors.length >= run.chunkSize || chunkChars >= run.chunkChars) {
-        await flush(bytesRead);
-        if (run.aborted) {
-          await run.drain();
-          run.result.cancelled = true;
-          return;
+    for await (const batch of ndjsonLineBatches(filePath, gzip)) {
+      for (const [i, text] of batch.lines.entries()) {
+        const line = batch.firstLine + i;
+        lastLine = line;
+        if (isBlank(text)) continue;
+        summary.records++;
+        run.recordsKnown++;
+        lines.push(text);
+        lineNumbers.push(line);
+        chunkChars += text.length;
+        if (lines.length >= run.chunkSize || chunkChars >= run.chunkChars) {
+          await flush(batch.bytesRead);
+          if (run.aborted) {
+            await run.drain();
+            run.result.cancelled = true;
+            return;
+          }
         }
       }
     }
@@ -403,6 +471,31 @@ async function importNdjsonStream(run: ImportRun, filePath: string, fileBytes: n
   await flush(fileBytes);
   await run.drain();
   run.bytesBefore += fileBytes;
+}
+
+/** True when a line holds only white space (JSON's, and what trim() removes). */
+function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // Most lines start with `{`: no need to look further.
+  if (first === 123) return false;
+  return text.trim().length === 0;
+}
+
+/** An NDJSON chunk's lines read and planned on this thread (no write-prep worker, or it failed). */
+function planLines(chunk: { file: string; lines: readonly string[]; lineNumbers: readonly number[] }): FilePlanChunk {
+  const records: SourceRecord[] = [];
+  const errors: ImportRecordError[] = [];
+  chunk.lines.forEach((text, i) => {
+    const record = readNdjsonLine(chunk.file, chunk.lineNumbers[i] ?? 0, text);
+    if (isLineError(record)) errors.push(record);
+    else records.push(record);
+  });
+  const plan = planFile({ file: chunk.file, bytes: 0, format: 'ndjson', records, errors: [] });
+  const writes = plan.writes;
+  return {
+    plan: { records: writes.map((w) => ({ line: w.record.line, resourceType: w.resourceType })), errors: [...errors, ...plan.errors] },
+    writes,
+  };
 }
 
 /** A Synthea CSV folder: each table converted to resources (synthea-csv.ts) and written in chunks. */

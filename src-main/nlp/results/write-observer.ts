@@ -5,7 +5,7 @@
  * its own results through the repository underneath, so they are not reported back to it.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { PlannedOutcome, PreparedOp, ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
+import type { NdjsonLines, PlannedOutcome, PreparedOp, ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
 import { fillBody } from '../../fhir/write-prep';
 
 export interface WrittenResource {
@@ -76,6 +76,7 @@ export function observeWrites(repository: ResourceRepository, listener: WriteLis
     ...(repository.prepareTransaction && repository.writePrepared
       ? {
           prepareTransaction: (text: string, base: { baseUrl: string; foreignUrlsRelative?: boolean }) => repository.prepareTransaction!(text, base),
+          ...(repository.prepareNdjson ? { prepareNdjson: (chunk: NdjsonLines) => repository.prepareNdjson!(chunk) } : {}),
           async writePrepared(ops: readonly PreparedOp[], options?: WriteBatchOptions): Promise<PlannedOutcome[]> {
             const outcomes = await repository.writePrepared!(ops, options);
             const items: WrittenResource[] = [];

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -276,6 +277,38 @@ describe('runImport streaming NDJSON files', () => {
       const result = await runImport({ repository: new MemoryRepository(), sources: [{ kind: 'path', path: file }] });
       expect(result).toMatchObject({ created: 3, failed: 0 });
       expect(result.files[0]?.problem).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('decodes UTF-8 as readline does: a character split across two reads, a broken one before an ASCII read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-ndjson-'));
+    try {
+      const file = path.join(dir, 'utf8.ndjson');
+      const MiB = 1024 * 1024;
+      // Read 1 ends inside "é"; read 2 ends with the first two bytes of "€" (a broken character), and
+      // read 3, ASCII only, follows it; the file ends inside another "€".
+      const euro = Buffer.from('€');
+      const bytes = Buffer.concat([
+        Buffer.from('a'.repeat(MiB - 1)),
+        Buffer.from('é\n'),
+        Buffer.from('b'.repeat(MiB - 4)),
+        euro.subarray(0, 2),
+        Buffer.from(`c\n${'d'.repeat(MiB - 3)}\n`),
+        Buffer.from('{"x":"ü"}\nlast '),
+        euro.subarray(0, 1),
+      ]);
+      await writeFile(file, bytes);
+      const expected: string[] = [];
+      for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: MiB }), crlfDelay: Infinity })) expected.push(line);
+      const got: string[] = [];
+      for await (const { line, text } of ndjsonLines(file)) {
+        expect(line).toBe(got.length + 1);
+        got.push(text);
+      }
+      expect(got.map((t) => t.slice(-3))).toEqual(['aaé', 'b\ufffdc', 'ddd', 'ü"}', 't \ufffd']);
+      expect(got).toEqual(expected);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
