@@ -44,6 +44,12 @@ function bundleCounts(file: string): Map<string, number> {
   return counts;
 }
 
+/** The part of the DOM's Animation that shot() reads (tsconfig.node.json has no DOM types). */
+interface SettlingAnimation {
+  playState: string;
+  effect: { getComputedTiming(): { endTime?: number | string } } | null;
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screensDir, { recursive: true });
   // Let transitions settle so the picture shows the screen, not an animation frame: CSS
@@ -53,7 +59,8 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
   await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
   // (Endless ones, a loader or a striped progress bar, are part of the picture: not waited for.)
-  await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity)");
+  // (A function, not a string: the page's CSP forbids the eval a string predicate needs.)
+  await page.waitForFunction(() => (globalThis as unknown as { document: { getAnimations(): SettlingAnimation[] } }).document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity));
   if ((await page.locator('.recharts-wrapper').count()) > 0) await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(screensDir, `${name}.png`), fullPage: true });
 }
