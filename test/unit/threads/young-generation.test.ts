@@ -1,5 +1,6 @@
 /**
- * enlargeYoungGeneration (threads/young-generation.ts) leaves a size given at start alone, and a
+ * (Outside the shared directories of vitest.config.ts: it sets a process-wide V8 flag, so it runs
+ * in a process of its own.) enlargeYoungGeneration (threads/young-generation.ts) leaves a size given at start alone, and a
  * worker started after it gets semi-spaces of SEMI_SPACE_MB (its new space grows past V8's default
  * 2 x 16 MB under a burst of short-lived arrays).
  */
