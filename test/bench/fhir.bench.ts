@@ -223,6 +223,10 @@ async function main(): Promise<void> {
     figures[`engine_write_prep_worker_start_ms_${tag}`] = round(run.engine.prepWorkerStartMs, 0);
     figures[`engine_write_index_pages_out_per_resource_${tag}`] = round(run.engine.pagesOutDuringWrites / run.size, 2);
     figures[`engine_write_index_pages_in_per_resource_${tag}`] = round(run.engine.pagesInDuringWrites / run.size, 2);
+    // Where a query read pages back from the paged index: each run's ms and pages, first (untimed) run first.
+    for (const [queryLabel, queryRuns] of run.engine.queryRuns) {
+      if (queryRuns.some((r) => r.pagesIn > 0)) console.log(`  ${tag} ${queryLabel}: ${queryRuns.map((r) => `${r.ms.toFixed(1)} ms/${r.pagesIn} pages`).join(', ')}`);
+    }
     notes.push(...run.failures);
     if (run.raw) {
       writeFigures('raw_sqljs', tag, run.raw.write, figures);

@@ -43,6 +43,11 @@ export interface EngineResult {
    */
   pagesOutDuringWrites: number;
   pagesInDuringWrites: number;
+  /**
+   * Per query label, each run of the mix (the untimed first run included): its milliseconds and
+   * the index pages read back from the paged file during it (a cache miss costs ~21 µs a page).
+   */
+  queryRuns: Map<string, Array<{ ms: number; pagesIn: number }>>;
 }
 
 function entriesOf(response: FhirResponse): Bundle['entry'] {
@@ -90,9 +95,15 @@ export async function runEngine(
     const settleStarted = performance.now();
     await vault.snapshot();
     const settleMs = performance.now() - settleStarted;
+    const queryRuns = new Map<string, Array<{ ms: number; pagesIn: number }>>();
     const mix = await runQueryMix(queries, rounds, peak, async (query) => {
+      const pagesBefore = vault.indexPaging()?.pagesIn ?? 0;
+      const started = performance.now();
       const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: HEADERS }, REST);
       if (response.status !== 200) throw new Error(`${response.status}: ${issueText(response)}`);
+      const runs = queryRuns.get(query.label) ?? [];
+      runs.push({ ms: performance.now() - started, pagesIn: (vault.indexPaging()?.pagesIn ?? 0) - pagesBefore });
+      queryRuns.set(query.label, runs);
       const entries = entriesOf(response) ?? [];
       return { matches: entries.filter((entry) => entry.search?.mode !== 'include').length, included: entries.filter((entry) => entry.search?.mode === 'include').length };
     });
@@ -100,7 +111,7 @@ export async function runEngine(
     await vault.close();
     const closeMs = performance.now() - closeStarted;
     const measured = peak.stop();
-    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs, pipelineDepth, prepWorkerStartMs, pagesOutDuringWrites: paging?.pagesOut ?? 0, pagesInDuringWrites: paging?.pagesIn ?? 0 };
+    return { write, queries: mix, peakRssMb: measured.peakMb, peakMethod: measured.method, vaultBytes: folderBytes(dir), createVaultMs, closeMs, settleMs, pipelineDepth, prepWorkerStartMs, pagesOutDuringWrites: paging?.pagesOut ?? 0, pagesInDuringWrites: paging?.pagesIn ?? 0, queryRuns };
   } catch (error) {
     peak.stop();
     await pool?.close();
