@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { prepareWrite, type PrepareInput, type PreparedWrite } from './write-prep';
-import { packRows, RowPacker } from './search/packed-rows';
+import { RowPacker } from './search/packed-rows';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import type { PreparedTransactionWrite } from './repository';
 import { planPlainTransaction, type PlainWrite } from './rest/transaction-plan';
@@ -77,9 +77,9 @@ try {
       }
       if ('ndjson' in message) {
         // An import chunk's lines: parsed, checked and prepared here; bad lines come back as errors.
-        const chunk = prepareNdjsonChunk(message.ndjson, true);
-        const packed = packRows(chunk.writes.map((write) => write.prepared.rows));
-        for (const write of chunk.writes) delete write.prepared.rows;
+        const packer = new RowPacker();
+        const chunk = prepareNdjsonChunk(message.ndjson, (input) => prepareOne(input, packer));
+        const packed = packer.result();
         send({ kind: 'ndjson', id: message.id, chunk, packed }, [packed.values.buffer as ArrayBuffer]);
         return;
       }

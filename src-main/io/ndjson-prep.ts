@@ -1,13 +1,13 @@
 /**
  * An NDJSON import chunk from line texts to prepared writes: each line parsed, checked as a
- * resource (import-plan.ts planStoredResource) and prepared (validation, hash, body template and,
- * when asked, index rows: fhir/write-prep.ts). The write-prep worker runs it for the importer's
+ * resource (import-plan.ts planStoredResource) and prepared by the caller's `prepare` (the
+ * write-prep worker's, which packs each write's index rows as it goes: fhir/write-prep-worker.ts). The write-prep worker runs it for the importer's
  * chunks, so the store's thread never parses a line (io/importer.ts); without the worker the
  * importer reads each line with readNdjsonLine on its own thread.
  */
 import type { ImportRecordError } from '../api/contract';
 import type { NdjsonLines, PreparedLineWrite, PreparedNdjsonChunk } from '../fhir/repository';
-import { prepareWrite } from '../fhir/write-prep';
+import type { PrepareInput, PreparedWrite } from '../fhir/write-prep';
 import { planStoredResource } from './import-plan';
 import { findJsonSyntaxError } from './json-lines';
 import { recordError, type SourceRecord } from './readers';
@@ -27,8 +27,8 @@ export function isLineError(record: SourceRecord | ImportRecordError): record is
   return 'outcome' in record;
 }
 
-/** The chunk's lines planned and prepared, in line order (rows included when `withRows`). */
-export function prepareNdjsonChunk(chunk: NdjsonLines, withRows: boolean): PreparedNdjsonChunk {
+/** The chunk's lines planned and prepared with `prepare`, in line order. */
+export function prepareNdjsonChunk(chunk: NdjsonLines, prepare: (input: PrepareInput) => PreparedWrite): PreparedNdjsonChunk {
   const writes: PreparedLineWrite[] = [];
   const errors: ImportRecordError[] = [];
   chunk.lines.forEach((text, i) => {
@@ -45,7 +45,7 @@ export function prepareNdjsonChunk(chunk: NdjsonLines, withRows: boolean): Prepa
     }
     const op = planned.op;
     const id = op.kind === 'create' ? (op.assignedId ?? '') : (op.resource.id ?? '');
-    const write: PreparedLineWrite = { line, kind: op.kind, type: planned.resourceType, id, prepared: prepareWrite({ resource: op.resource, kind: op.kind, id }, withRows) };
+    const write: PreparedLineWrite = { line, kind: op.kind, type: planned.resourceType, id, prepared: prepare({ resource: op.resource, kind: op.kind, id }) };
     if (op.kind === 'update' && op.skipUnchanged) write.skipUnchanged = true;
     writes.push(write);
   });
