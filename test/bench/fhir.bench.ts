@@ -226,6 +226,11 @@ async function main(): Promise<void> {
     // Where a query read pages back from the paged index: each run's ms and pages, first (untimed) run first.
     for (const [queryLabel, queryRuns] of run.engine.queryRuns) {
       if (queryRuns.some((r) => r.pagesIn > 0)) console.log(`  ${tag} ${queryLabel}: ${queryRuns.map((r) => `${r.ms.toFixed(1)} ms/${r.pagesIn} pages`).join(', ')}`);
+      // A timed run (not the first) over 10 ms: what else happened meanwhile.
+      for (const [runIndex, slow] of queryRuns.entries()) {
+        if (runIndex === 0 || slow.ms <= 10) continue;
+        console.log(`  ${tag} slow run ${runIndex} of ${queryLabel}: ${slow.ms.toFixed(1)} ms, process CPU ${slow.cpuMs.toFixed(1)} ms, GC ${slow.gcMs.toFixed(1)} ms${slow.gcKinds ? ` (${slow.gcKinds})` : ''}, ${slow.pagesIn} pages`);
+      }
     }
     notes.push(...run.failures);
     if (run.raw) {

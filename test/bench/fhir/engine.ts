@@ -4,6 +4,7 @@
  * REST handler (src-main/fhir/rest), exactly as the local FHIR endpoint runs them minus the socket.
  */
 import path from 'node:path';
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../../src-main/fhir/rest/handler';
@@ -47,7 +48,7 @@ export interface EngineResult {
    * Per query label, each run of the mix (the untimed first run included): its milliseconds and
    * the index pages read back from the paged file during it (a cache miss costs ~21 µs a page).
    */
-  queryRuns: Map<string, Array<{ ms: number; pagesIn: number }>>;
+  queryRuns: Map<string, QueryRun[]>;
 }
 
 function entriesOf(response: FhirResponse): Bundle['entry'] {
@@ -95,18 +96,23 @@ export async function runEngine(
     const settleStarted = performance.now();
     await vault.snapshot();
     const settleMs = performance.now() - settleStarted;
-    const queryRuns = new Map<string, Array<{ ms: number; pagesIn: number }>>();
+    const queryRuns = new Map<string, QueryRun[]>();
+    const gcPauses = watchGcPauses();
     const mix = await runQueryMix(queries, rounds, peak, async (query) => {
       const pagesBefore = vault.indexPaging()?.pagesIn ?? 0;
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const response = await handleFhirRequest(repo, { method: 'GET', path: `/${query.resourceType}`, query: query.query, headers: HEADERS }, REST);
+      const ended = performance.now();
+      const cpu = process.cpuUsage(cpuBefore);
       if (response.status !== 200) throw new Error(`${response.status}: ${issueText(response)}`);
       const runs = queryRuns.get(query.label) ?? [];
-      runs.push({ ms: performance.now() - started, pagesIn: (vault.indexPaging()?.pagesIn ?? 0) - pagesBefore });
+      runs.push({ ms: ended - started, pagesIn: (vault.indexPaging()?.pagesIn ?? 0) - pagesBefore, cpuMs: (cpu.user + cpu.system) / 1000, started, ended, gcMs: 0, gcKinds: '' });
       queryRuns.set(query.label, runs);
       const entries = entriesOf(response) ?? [];
       return { matches: entries.filter((entry) => entry.search?.mode !== 'include').length, included: entries.filter((entry) => entry.search?.mode === 'include').length };
     });
+    await gcPauses.stop(queryRuns);
     const closeStarted = performance.now();
     await vault.close();
     const closeMs = performance.now() - closeStarted;
@@ -118,6 +124,51 @@ export async function runEngine(
     await vault.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** One timed or first run of a query in the mix, with what else happened on the process meanwhile. */
+export interface QueryRun {
+  ms: number;
+  /** Index pages read back from the paged file during the run. */
+  pagesIn: number;
+  /** The whole process's CPU during the run (all threads): far above `ms` means other threads ran too. */
+  cpuMs: number;
+  started: number;
+  ended: number;
+  /** Main-isolate GC pauses overlapping the run (PerformanceObserver 'gc'), and their kinds. */
+  gcMs: number;
+  gcKinds: string;
+}
+
+const GC_KINDS: Record<number, string> = { 1: 'major', 2: 'minor', 4: 'incremental', 8: 'weakcb' };
+
+/**
+ * Records the main isolate's GC pauses so that a slow query sample can be told apart: a pause
+ * inside it, or the query's own work. The observer's entries arrive asynchronously; stop() waits
+ * a turn for the last ones, then charges each run with the pauses that overlap it.
+ */
+function watchGcPauses(): { stop(runs: Map<string, QueryRun[]>): Promise<void> } {
+  const pauses: Array<{ start: number; end: number; kind: string }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail;
+      pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration, kind: GC_KINDS[detail?.kind ?? 0] ?? 'other' });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop(runs) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.disconnect();
+      for (const list of runs.values()) {
+        for (const run of list) {
+          const overlapping = pauses.filter((pause) => pause.end > run.started && pause.start < run.ended);
+          run.gcMs = overlapping.reduce((sum, pause) => sum + Math.min(pause.end, run.ended) - Math.max(pause.start, run.started), 0);
+          run.gcKinds = overlapping.map((pause) => `${pause.kind} ${(pause.end - pause.start).toFixed(1)}`).join(' + ');
+        }
+      }
+    },
+  };
 }
 
 /** The outcome's diagnostics only: no resource content reaches the console. */
