@@ -42,13 +42,6 @@ const TIMED = [
   'test/unit/services/job-manager.test.ts',
 ];
 
-/**
- * Files in those directories that need a module graph of their own (project `isolated`).
- * cli-interrupt: in a shared worker after the other sync files its Ctrl-C never fired (the progress
- * line "5/60" did not appear); alone it passes. Cause not found yet (session 12).
- */
-const ISOLATED = ['test/unit/sync/cli-interrupt.test.ts'];
-
 export default defineConfig({
   test: {
     // Builds out/cli once per run when src-main is newer (the CLI tests spawn it).
@@ -76,12 +69,11 @@ export default defineConfig({
         test: {
           name: 'shared',
           include: SHARED_DIRS.map((dir) => `${dir}/**/*.test.ts`),
-          exclude: [...TIMED, ...ISOLATED],
+          exclude: TIMED,
           isolate: false,
         },
       },
       { extends: true, test: { name: 'timed', include: TIMED } },
-      { extends: true, test: { name: 'isolated', include: ISOLATED } },
     ],
   },
 });
