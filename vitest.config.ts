@@ -38,8 +38,6 @@ const TIMED = [
   'test/unit/nlp/text/real-notes.test.ts',
   'test/unit/review/concept-search.test.ts',
   'test/unit/review/queue-index.test.ts',
-  // Counts the progress events of ~200 ms of work (about ten a second): wall-clock bound.
-  'test/unit/services/job-manager.test.ts',
 ];
 
 export default defineConfig({
