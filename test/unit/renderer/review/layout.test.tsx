@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockBreaks, layoutNote, segmentAt, trimSelection } from '../../../../src-renderer/src/review/layout';
+import { cpuStopwatch } from './cpu-time';
 import { largeDocument, smallDocument } from './fixtures';
 
 describe('note layout', () => {
@@ -53,11 +54,9 @@ describe('note layout', () => {
   it('lays out 2,000 entities over 150 kB quickly and covers every entity exactly over its span', () => {
     const doc = largeDocument(150_000, 2000);
     expect(doc.annotations.length).toBe(2000);
-    // CPU time of this process, not wall time: a loaded machine that deschedules it adds nothing.
-    const started = process.cpuUsage();
+    const elapsed = cpuStopwatch();
     const layout = layoutNote(doc.text.length, doc.annotations, doc.sections);
-    const used = process.cpuUsage(started);
-    const took = (used.user + used.system) / 1000;
+    const took = elapsed();
     const covered = new Array<number>(doc.annotations.length).fill(0);
     for (const segment of layout.segments) for (const i of segment.covering) covered[i]! += segment.end - segment.begin;
     doc.annotations.forEach((a, i) => expect(covered[i]).toBe(a.end - a.begin));
