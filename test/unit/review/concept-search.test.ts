@@ -308,9 +308,11 @@ describe.skipIf(!hasIcd10)('concept search over the real FY2026 ICD-10-CM pack (
     const times: number[] = [];
     const recall = new Map<QueryKind, { n: number; found: number }>();
     for (const q of queries) {
-      const started = performance.now();
+      // CPU time of the process (ms), not wall time: a descheduled query on a loaded machine adds nothing.
+      const started = process.cpuUsage();
       const hits = index.search(q.query, { limit: 20 });
-      times.push(performance.now() - started);
+      const used = process.cpuUsage(started);
+      times.push((used.user + used.system) / 1000);
       const entry = recall.get(q.kind) ?? { n: 0, found: 0 };
       entry.n += 1;
       if (hits.some((h) => h.system === q.system && h.code === q.target)) entry.found += 1;
@@ -319,7 +321,7 @@ describe.skipIf(!hasIcd10)('concept search over the real FY2026 ICD-10-CM pack (
     times.sort((a, b) => a - b);
     const p95 = percentile(times, 95);
     const rates = Object.fromEntries([...recall].map(([kind, e]) => [kind, Math.round((e.found / e.n) * 1000) / 1000]));
-    console.log(`concept search: ${queries.length} queries, p50 ${percentile(times, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, recall@20 ${JSON.stringify(rates)}`);
+    console.log(`concept search: ${queries.length} queries, CPU p50 ${percentile(times, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, recall@20 ${JSON.stringify(rates)}`);
     // The target is 50 ms; the machine is shared by parallel test runs, so the test only guards against a regression by an order of magnitude.
     expect(p95).toBeLessThan(200);
     // Codes are found unless a short prefix has more than 20 codes below it.

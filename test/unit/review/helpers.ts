@@ -82,8 +82,8 @@ export const STORES: StoreKind[] = [
   },
 ];
 
-/** Waits until the NLP queue has processed every note. */
-export async function settled(session: VaultSession, timeoutMs = 10_000): Promise<NlpQueueStatus> {
+/** Waits until the NLP queue has processed every note (bounded for a slow machine, under the 60 s test timeout). */
+export async function settled(session: VaultSession, timeoutMs = 45_000): Promise<NlpQueueStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const status = value(await session.services.nlp.status({}));

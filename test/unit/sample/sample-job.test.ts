@@ -40,12 +40,17 @@ describe('sample job', () => {
 
   it('stops when cancelled, keeping what it stored', async () => {
     const repository = new MemoryRepository();
-    const jobs = new JobManager({ onEvent: () => undefined });
+    // Cancelled from its own progress event once 1,000 resources are stored, whatever the speed
+    // (polling on a timer raced the job's end); the events are not throttled here, so each
+    // patient's progress reaches the listener as it is reported.
+    const jobs: JobManager = new JobManager({
+      maxEventsPerSecond: Number.POSITIVE_INFINITY,
+      onEvent: (event) => {
+        if (event.type === 'job' && event.job.status === 'running' && event.job.progress.done >= 1000) jobs.cancel(event.job.id);
+      },
+    });
     const reports = new Map<string, ImportReport>();
     const job = startSampleJob({ jobs, repository, reports, patients: 60, seed: 'cancel' });
-    // Let it store a few batches first.
-    while ((jobs.get(job.id)?.progress.done ?? 0) < 1000) await new Promise((resolve) => setTimeout(resolve, 10));
-    jobs.cancel(job.id);
     const finished = await jobs.whenFinished(job.id);
     expect(finished?.status).toBe('cancelled');
     const report = reports.get(job.id)!;

@@ -4,6 +4,13 @@
  * there; Ctrl-C (SIGINT) in the middle cancels the job between requests: exit 130 with the reason
  * line, what landed stays, and the next push finishes the run with every resource on the server
  * exactly once. SIGINT is emitted to this process's listeners (what the terminal's Ctrl-C reaches).
+ *
+ * Not a race: the job manager sends at most ten progress events a second, each with the latest
+ * count, so when the first chunks landed within one interval (a fast machine, or the push code
+ * already compiled by the other sync files of a shared worker) "5/60" was never shown, nobody
+ * pressed Ctrl-C and the push ran to the end. The push now goes through a proxy that holds the
+ * second chunk until the first push has returned, then drops it unsent: the count stays at 5 until
+ * Ctrl-C, and exactly one chunk has landed when it stops, however fast the machine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +21,7 @@ import { vaultCreate, withSession, type CliIo } from '../../../src-main/cli/comm
 import { syncCommand } from '../../../src-main/cli/sync-command';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { startFhirServer, type FhirServer } from '../../../src-main/transport/fhir-server';
+import { startFaultProxy, type Fate, type FaultProxy } from './fault-proxy';
 import { dataSet, localResources, seed } from './fixtures';
 
 const TOKEN = 'cli-interrupt-token-5e4d';
@@ -55,13 +63,23 @@ function terminalStderr(onWrite: (text: string) => void): { written: string[]; r
 
 describe('hearth sync push on a terminal', () => {
   let server: FhirServer;
+  let proxy: FaultProxy;
   const serverRepo = new MemoryRepository();
   let root: string;
+  // The first push's second chunk (its second POST) waits here until the test lets it go, unsent.
+  let posts = 0;
+  let letGo: (fate: Fate) => void = () => undefined;
+  const held = new Promise<Fate>((resolve) => {
+    letGo = resolve;
+  });
   beforeAll(async () => {
     server = await startFhirServer({ repo: serverRepo, port: 0, token: TOKEN, warmCapabilities: false });
+    proxy = await startFaultProxy(server.baseUrl, (_n, method) => (method === 'POST' && ++posts === 2 ? held : 'pass'));
     root = await mkdtemp(path.join(os.tmpdir(), 'hearth-sync-sigint-'));
   });
   afterAll(async () => {
+    letGo('drop-before');
+    await proxy.close();
     await server.close();
     await rm(root, { recursive: true, force: true });
   });
@@ -71,12 +89,14 @@ describe('hearth sync push on a terminal', () => {
     await vaultCreate(dir, io());
     await withSession(dir, io(), async (session) => {
       await seed(session.repository!, dataSet(PATIENTS));
-      const saved = await session.services.sync.saveServer({ name: 'hearth', baseUrl: server.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 5 });
+      const saved = await session.services.sync.saveServer({ name: 'hearth', baseUrl: proxy.baseUrl, auth: { kind: 'bearer', token: TOKEN }, chunkSize: 5 });
       expect(saved.ok).toBe(true);
     });
     const total = PATIENTS * 5;
 
-    // Ctrl-C once the first chunk has landed (the line says 5 of them are done).
+    // Ctrl-C once the first chunk has landed (the line says 5 of them are done; the second is held).
+    // Nothing else here listens for SIGINT: the emit reaches only the CLI's listener.
+    expect(process.listenerCount('SIGINT')).toBe(0);
     let interrupted = false;
     const terminal = terminalStderr((text) => {
       if (!interrupted && text.includes(`Push to hearth: 5/${total} resources`)) {
@@ -90,6 +110,7 @@ describe('hearth sync push on a terminal', () => {
       refusal = await syncCommand([dir, 'push'], { server: 'hearth', dryRun: false, all: false }, first).catch((e: unknown) => e);
     } finally {
       terminal.restore();
+      letGo('drop-before');
     }
     expect(interrupted).toBe(true);
     expect(refusal).toBeInstanceOf(CliError);
@@ -101,9 +122,7 @@ describe('hearth sync push on a terminal', () => {
     expect(line.length).toBe(100);
     expect(terminal.written.at(-1)).toMatch(/^\r +\r$/);
     expect(first.stdout.join('')).toBe('');
-    const landed = (await localResources(serverRepo)).length;
-    expect(landed).toBeGreaterThanOrEqual(5);
-    expect(landed).toBeLessThan(total);
+    expect((await localResources(serverRepo)).length).toBe(5);
 
     // The next push (no terminal: no line) finishes the run; every resource is on the server once.
     const second = io();

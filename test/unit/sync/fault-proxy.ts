@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy for the sync tests: every request gets a fate from the scenario —
  * passed through, dropped before it reaches the server, dropped after the server handled it (the
  * answer is lost: the client cannot know it landed), a 500 or a 429 with Retry-After instead of
- * an answer, or an answer held back (slow). Links in bodies are rewritten to the proxy's address.
+ * an answer, or an answer held back (slow). A scenario that returns a promise holds the request,
+ * unforwarded, until the test settles its fate. Links in bodies are rewritten to the proxy's address.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +27,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startFaultProxy(
   targetBase: string,
-  scenario: (n: number, method: string, url: string, body: string) => Fate,
+  scenario: (n: number, method: string, url: string, body: string) => Fate | Promise<Fate>,
   hooks: { afterForward?: (n: number, method: string, url: string) => void } = {},
 ): Promise<FaultProxy> {
   const target = new URL(targetBase);
@@ -38,7 +39,7 @@ export async function startFaultProxy(
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const body = await readBody(req);
-    const fate = scenario(index, method, url, body.toString('utf8'));
+    const fate = await scenario(index, method, url, body.toString('utf8'));
     log.push({ n: index, method, url, fate });
     if (fate === 'drop-before') {
       req.socket.destroy();

@@ -27,21 +27,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capture(): { io: CliIo; out: () => string } {
+function capture(): { io: CliIo; out: () => string; printed: (text: string) => Promise<void> } {
   let out = '';
+  const waiting: Array<{ text: string; resolve: () => void }> = [];
   return {
-    io: { out: (t) => (out += t), err: () => undefined, env: { HEARTH_PASSPHRASE: PASSPHRASE } },
+    io: {
+      out: (t) => {
+        out += t;
+        for (const w of waiting.filter((w) => out.includes(w.text))) w.resolve();
+      },
+      err: () => undefined,
+      env: { HEARTH_PASSPHRASE: PASSPHRASE },
+    },
     out: () => out,
+    /** Resolves once stdout holds `text` (awaited, not polled: opening the vault has no time limit but the test's). */
+    printed: (text) => (out.includes(text) ? Promise.resolve() : new Promise((resolve) => void waiting.push({ text, resolve }))),
   };
 }
 
 describe('hearth serve --fhir', () => {
   it('prints the base URL and a random token, serves FHIR, and closes the vault when stopped', async () => {
-    const { io, out } = capture();
+    const { io, out, printed } = capture();
     let stop!: () => void;
     const until = new Promise<void>((resolve) => (stop = resolve));
     const running = serveFhir(folder, { softwareVersion: '9.9.9' }, io, until);
-    for (let i = 0; i < 200 && !out().includes('Press Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 25));
+    // Ready once it says how to stop it (a failure to start ends `running` first).
+    await Promise.race([printed('Press Ctrl-C'), running.then((code) => Promise.reject(new Error(`serve ended before it was ready (exit ${code})`)))]);
     const baseUrl = /FHIR endpoint: (http:\/\/127\.0\.0\.1:\d+\/fhir)/.exec(out())?.[1];
     const token = /Bearer token: ([A-Za-z0-9_-]{20,})/.exec(out())?.[1];
     expect(baseUrl).toBeDefined();

@@ -171,7 +171,8 @@ describe('web server: events over WebSocket', () => {
 
   function nextEvent(ws: WebSocket, trigger: () => Promise<unknown>): Promise<HearthEvent> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no event')), 5_000);
+      // Bounded for a loaded machine (the event normally comes within milliseconds of the trigger).
+      const timer = setTimeout(() => reject(new Error('no event')), 30_000);
       ws.once('message', (data) => {
         clearTimeout(timer);
         resolve(JSON.parse(data.toString()) as HearthEvent);

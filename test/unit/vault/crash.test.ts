@@ -174,8 +174,10 @@ describe('durability of pipelined commits', () => {
     return { ...inner, apply: (db, tx) => (inner.apply(db, tx), applied.push(tx.seq)) };
   }
 
+  /** Polls every 2 ms; bounded by 30 s of time (2,000 polls were ~4 s, short on a loaded machine). */
   async function until(condition: () => boolean, what: string): Promise<void> {
-    for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    const deadline = Date.now() + 30_000;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
     if (!condition()) throw new Error(`timed out waiting for ${what}`);
   }
 

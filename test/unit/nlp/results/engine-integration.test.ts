@@ -33,10 +33,12 @@ describe('NLP queue with the engine', () => {
     await repository.update(noteWithText('note2', 'No complaints today.'));
     const session = createSessionFromRepository(repository, {}, { nlpAnalyzer: async () => ({ versions: engine.versions, analyze: async (text: string) => engine.analyze(text) }) });
     sessions.push(session);
-    for (let i = 0; ; i++) {
+    // Bounded by time, not by a count of 10 ms polls (5 s, short on a loaded machine).
+    const until = Date.now() + 45_000;
+    for (;;) {
       const status = value(await session.services.nlp.status({}));
       if (status.scanned && status.jobId === undefined && status.pending === 0) break;
-      if (i > 500) throw new Error('the queue did not finish');
+      if (Date.now() > until) throw new Error(`the queue did not finish: ${JSON.stringify(status)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     const doc = (await repository.read('DocumentReference', 'note1')) as DocumentReference;

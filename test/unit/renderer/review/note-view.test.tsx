@@ -7,6 +7,7 @@ import type { ReviewDocument } from '../../../../src-main/review/types';
 import { accept, applyLocally, toChanges } from '../../../../src-renderer/src/review/edits';
 import { NoteView, textOffsetOf } from '../../../../src-renderer/src/review/NoteView';
 import { installDomShims } from '../dom-shims';
+import { cpuStopwatch } from './cpu-time';
 import { largeDocument, smallDocument } from './fixtures';
 
 installDomShims();
@@ -83,16 +84,18 @@ describe('NoteView', () => {
   it('renders 2,000 entities over 150 kB, and an accept re-renders far faster than the first render', () => {
     const doc = largeDocument(150_000, 2000);
     let api: { acceptAt: (index: number) => void } | undefined;
-    const started = performance.now();
+    // CPU time, not wall time: a loaded machine that deschedules the process in one of the accepts
+    // (and not in the render) adds nothing to either.
+    const rendering = cpuStopwatch();
     render(<Harness initial={doc} onReady={(ready) => (api = ready)} />);
-    const first = performance.now() - started;
+    const first = rendering();
     const note = screen.getByTestId('note-view');
     expect(note.querySelectorAll('[data-ann]').length).toBe(2000);
     const times: number[] = [];
     for (const index of [5, 500, 1500]) {
-      const before = performance.now();
+      const accepting = cpuStopwatch();
       act(() => api!.acceptAt(index));
-      times.push(performance.now() - before);
+      times.push(accepting());
       expect(note.querySelector(`[data-ann="${doc.annotations[index]!.id}"]`)?.textContent).toMatch(/✓/);
     }
     const action = Math.max(...times);
@@ -100,7 +103,7 @@ describe('NoteView', () => {
     // is several times slower than Chromium, so the absolute bound is loose).
     expect(action).toBeLessThan(first / 2);
     expect(action).toBeLessThan(1000);
-    console.log(`NoteView 2,000 entities / ${doc.text.length} chars: first render ${first.toFixed(0)} ms, accept ${times.map((t) => t.toFixed(0)).join('/')} ms`);
+    console.log(`NoteView 2,000 entities / ${doc.text.length} chars: first render ${first.toFixed(0)} ms CPU, accept ${times.map((t) => t.toFixed(0)).join('/')} ms CPU`);
   });
 
   it('draws only the blocks near the screen and the selected entity\'s block; the others are plain text', () => {
