@@ -191,9 +191,13 @@ function absenceGuards(expression: string): string[][] | undefined {
 
 /** No key of `value` names the element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
 function elementAbsent(value: Record<string, unknown>, name: string): boolean {
-  for (const key of Object.keys(value)) {
-    const bare = key.charCodeAt(0) === 95 ? key.slice(1) : key;
-    if (bare.startsWith(name) && (bare.length === name.length || /[A-Z]/.test(bare.charAt(name.length)))) return false;
+  // Own keys only (as Object.keys), without an array of them: `value` is a plain object (guardedTrue).
+  for (const key in value) {
+    const start = key.charCodeAt(0) === 95 ? 1 : 0;
+    if (!key.startsWith(name, start)) continue;
+    if (key.length === start + name.length) return false;
+    const next = key.charCodeAt(start + name.length);
+    if (next >= 65 && next <= 90) return false;
   }
   return true;
 }
@@ -325,7 +329,8 @@ function primitiveTest(type: string, jsonType: JsonType): PrimitiveTest {
 /** One walk over one resource (and the resources inside it); false as soon as anything is doubtful. */
 class Walk {
   private readonly root: TypedValue;
-  private readonly resourceValues = new Map<Resource, TypedValue>();
+  /** Typed forms of the resources invariants were evaluated on (rarely any: made when first needed). */
+  private resourceValues: Map<Resource, TypedValue> | undefined;
   /** The location being walked, as FHIRPath steps and array indexes (-1: none), joined only when needed. */
   private readonly steps: string[] = [];
   private readonly indexes: number[] = [];
@@ -348,7 +353,7 @@ class Walk {
     const schema = medplumCore().tryGetDataType(resource.resourceType);
     if (!schema) return false;
     const type = compileType(schema);
-    if (!this.invariantsHold(type.invariants, this.root, resource)) return false;
+    if (!this.invariantsHold(type.invariants, this.root.type, resource, resource)) return false;
     return this.object(resource as unknown as Record<string, unknown>, schema, type, true, resource);
   }
 
@@ -452,7 +457,7 @@ class Walk {
     if (rule.jsonType !== undefined) {
       if (!rule.accepts!(value)) return false;
       if (!this.bindingHolds(rule, value)) return false;
-      return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, { type: rule.type, value }, resource);
+      return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, rule.type, value, resource);
     }
     if (!isPlainObject(value)) return false;
     let childType = rule.type;
@@ -489,7 +494,7 @@ class Walk {
     if (!hasKey) return false;
     if (rule.references && !this.referenceHolds(value, rule)) return false;
     if (!this.bindingHolds(rule, value)) return false;
-    if (rule.invariants.length > 0 && !this.invariantsHold(rule.invariants, { type: childType, value }, resource)) return false;
+    if (rule.invariants.length > 0 && !this.invariantsHold(rule.invariants, childType, value, resource)) return false;
     return this.object(value, childSchema, child, isResource, isResource ? (value as unknown as Resource) : resource);
   }
 
@@ -500,7 +505,10 @@ class Walk {
     if (referenceProblem(reference, this.isKnownType) !== undefined) return false;
     const targets = rule.references!;
     if (targets.any || reference.startsWith('#')) return true;
-    const target = reference.includes('?') ? reference.split('?')[0] : reference.split('/')[0];
+    // The type before `?` (a conditional reference) or else before the first `/` (split's first part).
+    const question = reference.indexOf('?');
+    const slash = question >= 0 ? question : reference.indexOf('/');
+    const target = slash >= 0 ? reference.slice(0, slash) : reference;
     if (!target) return true;
     if (reference === 'system' && rule.element.path === 'AuditEvent.agent.who') return true;
     if (!targets.types.has(target)) {
@@ -526,22 +534,25 @@ class Walk {
     return rule.expansion === null || bindingSatisfied(rule.type, value, rule.expansion) !== false;
   }
 
-  /** @medplum/core's invariant evaluation (validation.ts isExpressionTrue), same variables. */
-  private invariantsHold(invariants: readonly Invariant[], value: TypedValue, resource: Resource): boolean {
+  /**
+   * @medplum/core's invariant evaluation (validation.ts isExpressionTrue), same variables, on the
+   * value `value` of type `type` (its typed form is made only when FHIRPath runs).
+   */
+  private invariantsHold(invariants: readonly Invariant[], type: string, value: unknown, resource: Resource): boolean {
     for (const invariant of invariants) {
       if (invariant.extensionXorValue) {
-        if (!this.extensionXorValue(value.value)) return false;
+        if (!this.extensionXorValue(value)) return false;
         continue;
       }
-      if (invariant.guards && guardedTrue(invariant.guards, value.value)) continue;
+      if (invariant.guards && guardedTrue(invariant.guards, value)) continue;
       // An element (not a resource: those rarely repeat) whose verdict is known from an equal one.
-      const memoKey = invariant.verdicts && value.value !== resource && value.value !== this.root.value ? `${value.type}\u0000${JSON.stringify(value.value)}` : undefined;
+      const memoKey = invariant.verdicts && value !== resource && value !== this.root.value ? `${type}\u0000${JSON.stringify(value)}` : undefined;
       if (memoKey !== undefined) {
         const known = invariant.verdicts!.get(memoKey);
         if (known === false) return false;
         if (known === true) continue;
       }
-      const holds = this.invariantHolds(invariant, value, resource);
+      const holds = this.invariantHolds(invariant, value === this.root.value && type === this.root.type ? this.root : { type, value }, resource);
       if (memoKey !== undefined) {
         if (invariant.verdicts!.size >= VERDICTS_MAX) invariant.verdicts!.clear();
         invariant.verdicts!.set(memoKey, holds);
@@ -555,6 +566,7 @@ class Walk {
   private invariantHolds(invariant: Invariant, value: TypedValue, resource: Resource): boolean {
     const core = medplumCore();
     invariant.atom ??= core.parseFhirPath(invariant.expression);
+    this.resourceValues ??= new Map();
     let resourceValue = this.resourceValues.get(resource);
     if (!resourceValue) {
       resourceValue = core.toTypedValue(resource);
