@@ -9,6 +9,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { parseInstantSpan } from '../instant';
+import type { CollectingExpression } from './compiled/compile';
 import { BUILT_IN_PARAMETERS, searchParamsFor, type CompositeBranch, type SearchParamDef, type SearchParamType } from './parameters';
 import { resourceTypes } from '../resource-types';
 import { canonicalQuantity, UCUM_SYSTEM } from './ucum';
@@ -224,8 +225,9 @@ function quantityRows(param: string, value: unknown, out: QuantityRow[]): void {
 }
 
 /** `p:identifier` rows (search.html#modifiers): the identifier a Reference carries, system|value. */
-function referenceIdentifierRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
-  for (const value of values) {
+function referenceIdentifierRows(param: string, values: readonly unknown[], count: number, out: TokenRow[]): void {
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
     if (!isObject(value) || !isObject(value.identifier)) continue;
     const identifier = value.identifier;
     const code = str(identifier.value);
@@ -238,8 +240,9 @@ function referenceIdentifierRows(param: string, values: readonly unknown[], out:
  * `p:of-type` rows (search.html#modifiers `:of-type`, Identifier only): for each coding of the
  * identifier's type, system = the coding's system and code = `<coding code>|<identifier value>`.
  */
-function identifierTypeRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
-  for (const value of values) {
+function identifierTypeRows(param: string, values: readonly unknown[], count: number, out: TokenRow[]): void {
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
     if (!isObject(value) || !isObject(value.type) || !Array.isArray(value.type.coding)) continue;
     const identifierValue = str(value.value);
     if (identifierValue === null) continue;
@@ -256,33 +259,37 @@ function emptyRows(): IndexRows {
   return { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
 }
 
-function addValues(param: string, type: SearchParamType, values: readonly unknown[], rows: IndexRows): void {
+/** The rows of `values[0..count)` (a collecting extractor's array holds stale items past `count`). */
+function addValues(param: string, type: SearchParamType, values: readonly unknown[], count: number, rows: IndexRows): void {
   switch (type) {
     case 'string':
-      for (const v of values) stringRows(param, v, rows.string);
+      for (let i = 0; i < count; i++) stringRows(param, values[i], rows.string);
       break;
     case 'token':
-      for (const v of values) tokenRows(param, v, rows.token);
-      identifierTypeRows(param, values, rows.token);
+      for (let i = 0; i < count; i++) tokenRows(param, values[i], rows.token);
+      identifierTypeRows(param, values, count, rows.token);
       break;
     case 'reference':
-      for (const v of values) referenceRows(param, v, rows.reference);
-      referenceIdentifierRows(param, values, rows.token);
+      for (let i = 0; i < count; i++) referenceRows(param, values[i], rows.reference);
+      referenceIdentifierRows(param, values, count, rows.token);
       break;
     case 'date':
-      for (const v of values) dateRows(param, v, rows.date);
+      for (let i = 0; i < count; i++) dateRows(param, values[i], rows.date);
       break;
     case 'number':
-      for (const v of values) {
-        const n = numberOf(v);
+      for (let i = 0; i < count; i++) {
+        const n = numberOf(values[i]);
         if (n !== null) rows.number.push({ param, value: n });
       }
       break;
     case 'quantity':
-      for (const v of values) quantityRows(param, v, rows.quantity);
+      for (let i = 0; i < count; i++) quantityRows(param, values[i], rows.quantity);
       break;
     case 'uri':
-      for (const v of values) if (typeof v === 'string') rows.uri.push({ param, value: v });
+      for (let i = 0; i < count; i++) {
+        const v = values[i];
+        if (typeof v === 'string') rows.uri.push({ param, value: v });
+      }
       break;
     default:
       // composite parameters are expanded by their components; `near` (special) is not indexed.
@@ -371,6 +378,8 @@ interface ParamRun {
   def: SearchParamDef;
   /** The evaluator (compiled, else FHIRPath), on (context, resource); undefined for composites. */
   evaluate?: (context: object, resource: object) => unknown[];
+  /** The compiled evaluator writing into an array, when it has that form. */
+  collect?: CollectingExpression;
   composite?: readonly CompositeBranch[];
   /** The extraction pass that last ran it (a parameter reached by two keys runs once). */
   pass: number;
@@ -397,7 +406,7 @@ function planFor(resourceType: string): TypePlan {
     else if (isIndexed(def)) {
       const library = def.evaluate;
       const evaluate = def.compiled ?? (library ? (resource: object) => library(resource) : undefined);
-      if (evaluate) run = { def, evaluate, pass: 0 };
+      if (evaluate) run = def.compiled && def.collect ? { def, evaluate, collect: def.collect, pass: 0 } : { def, evaluate, pass: 0 };
     }
     if (!run) continue;
     (def.elements ? plan.keyed : plan.always).push(run);
@@ -438,14 +447,42 @@ function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: I
     compositeRows(run.composite, resource, mode, rows);
     return;
   }
+  if (mode === 'compiled' && run.collect) {
+    let count: number;
+    try {
+      count = run.collect(resource, resource, scratch, 0);
+    } catch {
+      // As valuesOf: a failing expression contributes no rows.
+      return;
+    }
+    if (count === 0) return;
+    if (count > scratchUsed) scratchUsed = count;
+    const since = marks(rows);
+    addValues(def.code, def.type, scratch, count, rows);
+    dedupeSince(rows, since);
+    return;
+  }
   const library = def.evaluate;
   const evaluate = mode === 'compiled' ? run.evaluate : library && ((context: object) => library(context));
   if (!evaluate) return;
   const values = valuesOf(evaluate, resource, resource);
   if (values.length === 0) return;
   const since = marks(rows);
-  addValues(def.code, def.type, values, rows);
+  addValues(def.code, def.type, values, values.length, rows);
   dedupeSince(rows, since);
+}
+
+/**
+ * The one array collecting extractors write each parameter's values into (runs never nest), and
+ * how far the current resource's runs have filled it: emptied after each resource, so that it
+ * holds no part of a resource once its rows are made.
+ */
+const scratch: unknown[] = [];
+let scratchUsed = 0;
+
+function releaseScratch(): void {
+  for (let i = 0; i < scratchUsed; i++) scratch[i] = undefined;
+  scratchUsed = 0;
 }
 
 /**
@@ -470,7 +507,8 @@ function compositeRows(branches: readonly CompositeBranch[], resource: object, m
       if (valuesByComponent.length < branch.components.length) continue;
       for (const [i, component] of branch.components.entries()) {
         const since = marks(rows);
-        addValues(component.param, component.type, valuesByComponent[i]!, rows);
+        const values = valuesByComponent[i]!;
+        addValues(component.param, component.type, values, values.length, rows);
         dedupeSince(rows, since, index);
       }
     }
@@ -499,6 +537,7 @@ export function extractIndexRows(resource: Resource, options: ExtractionOptions 
       }
     }
   }
+  releaseScratch();
   // Folded once here so that queries (folded alike) ignore case and accents (search/text-query.ts).
   const narrative = foldText(narrativeText(resource));
   const content = foldText(contentText(resource));
