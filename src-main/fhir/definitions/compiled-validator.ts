@@ -58,6 +58,11 @@ interface Invariant {
    * contextOnly); undefined for the others.
    */
   verdicts: Map<string, boolean> | undefined;
+  /**
+   * The elements of its context the expression reads, when that is all it reads (see
+   * contextReads): verdicts are then remembered by those elements' JSON alone, resources included.
+   */
+  reads: readonly string[] | undefined;
 }
 
 /**
@@ -129,6 +134,7 @@ function compileInvariants(constraints: InternalSchemaElement['constraints']): I
       atom: undefined,
       expression: constraint.expression,
       verdicts: native || BEYOND_CONTEXT.test(constraint.expression) ? undefined : new Map(),
+      reads: native || BEYOND_CONTEXT.test(constraint.expression) ? undefined : contextReads(constraint.expression),
     });
   }
   return result;
@@ -189,16 +195,63 @@ function absenceGuards(expression: string): string[][] | undefined {
   return guards.length > 0 ? guards : undefined;
 }
 
+/**
+ * The context elements an expression reads, when it is made only of terms `name(.step)*.empty()` or
+ * `.exists()` joined by `and` / `or`, each step one that stays within what it is applied to (a child
+ * element, where/select/ofType, first()): `verificationStatus.coding.where(system = '...' and
+ * code = 'entered-in-error').empty() or clinicalStatus.empty()` reads verificationStatus and
+ * clinicalStatus. (Arguments of where() and select() see only their own item, or a variable, which
+ * BEYOND_CONTEXT rules out before this is asked.) Undefined for any other form.
+ */
+function contextReads(expression: string): string[] | undefined {
+  if (/\b(implies|xor)\b/.test(expression)) return undefined;
+  const names = new Set<string>();
+  for (const disjunct of splitTopLevel(expression, ' or ') ?? []) {
+    const terms = splitTopLevel(disjunct.trim(), ' and ');
+    if (!terms) return undefined;
+    for (const term of terms) {
+      const steps = splitTopLevel(term.trim(), '.');
+      const first = steps?.[0];
+      const last = steps?.[steps.length - 1];
+      if (!steps || steps.length < 2 || !first || !ELEMENT_NAME.test(first) || (last !== 'empty()' && last !== 'exists()')) return undefined;
+      if (!steps.slice(1, -1).every((step) => EMPTY_PRESERVING_STEP.test(step))) return undefined;
+      names.add(first);
+    }
+  }
+  return names.size > 0 ? [...names] : undefined;
+}
+
+/** Whether JSON key `key` holds element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
+function namesElement(key: string, name: string): boolean {
+  const start = key.charCodeAt(0) === 95 ? 1 : 0;
+  if (!key.startsWith(name, start)) return false;
+  if (key.length === start + name.length) return true;
+  const next = key.charCodeAt(start + name.length);
+  return next >= 65 && next <= 90;
+}
+
+/**
+ * The memo key of an invariant that reads only `reads` (contextReads) on `value`: its type and the
+ * keys holding those elements with their JSON. Equal keys mean equal inputs to the expression, so
+ * equal verdicts (another key order only misses the memo).
+ */
+function readsKey(type: string, value: Record<string, unknown>, reads: readonly string[]): string {
+  // \u0001 after the type: never the start of a whole value's key (`${type}\u0000${JSON}`).
+  let key = `${type}\u0001`;
+  for (const name in value) {
+    for (const read of reads) {
+      if (!namesElement(name, read)) continue;
+      key += `\u0000${name}\u0000${JSON.stringify(value[name])}`;
+      break;
+    }
+  }
+  return key;
+}
+
 /** No key of `value` names the element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
 function elementAbsent(value: Record<string, unknown>, name: string): boolean {
   // Own keys only (as Object.keys), without an array of them: `value` is a plain object (guardedTrue).
-  for (const key in value) {
-    const start = key.charCodeAt(0) === 95 ? 1 : 0;
-    if (!key.startsWith(name, start)) continue;
-    if (key.length === start + name.length) return false;
-    const next = key.charCodeAt(start + name.length);
-    if (next >= 65 && next <= 90) return false;
-  }
+  for (const key in value) if (namesElement(key, name)) return false;
   return true;
 }
 
@@ -545,8 +598,15 @@ class Walk {
         continue;
       }
       if (invariant.guards && guardedTrue(invariant.guards, value)) continue;
-      // An element (not a resource: those rarely repeat) whose verdict is known from an equal one.
-      const memoKey = invariant.verdicts && value !== resource && value !== this.root.value ? `${type}\u0000${JSON.stringify(value)}` : undefined;
+      // A value whose verdict is known from an equal one: equal in the elements the expression reads,
+      // or else (not for a resource: those rarely repeat) equal as a whole.
+      const memoKey = !invariant.verdicts
+        ? undefined
+        : invariant.reads && isPlainObject(value)
+          ? readsKey(type, value, invariant.reads)
+          : value !== resource && value !== this.root.value
+            ? `${type}\u0000${JSON.stringify(value)}`
+            : undefined;
       if (memoKey !== undefined) {
         const known = invariant.verdicts!.get(memoKey);
         if (known === false) return false;
