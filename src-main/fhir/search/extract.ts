@@ -8,7 +8,7 @@
  * canonical quantities (search/ucum.ts) and the text for `_text`/`_content` (search/full-text.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { parseInstantSpan } from '../instant';
+import { parseInstantSpan, type InstantSpan } from '../instant';
 import type { CollectingExpression } from './compiled/compile';
 import { BUILT_IN_PARAMETERS, searchParamsFor, type CompositeBranch, type SearchParamDef, type SearchParamType } from './parameters';
 import { resourceTypes } from '../resource-types';
@@ -153,17 +153,34 @@ function referenceRows(param: string, value: unknown, out: ReferenceRow[]): void
   }
 }
 
+/**
+ * parseInstantSpan by text, remembered: a patient's encounters, observations and reports share a
+ * few dates. Bounded (cleared when full); the spans are read here only, never handed out.
+ */
+const spanMemo = new Map<string, InstantSpan | null>();
+const SPAN_MEMO_MAX = 20_000;
+
+function spanOf(text: string): InstantSpan | undefined {
+  let span = spanMemo.get(text);
+  if (span === undefined) {
+    span = parseInstantSpan(text) ?? null;
+    if (spanMemo.size >= SPAN_MEMO_MAX) spanMemo.clear();
+    spanMemo.set(text, span);
+  }
+  return span ?? undefined;
+}
+
 function dateRows(param: string, value: unknown, out: DateRow[]): void {
   if (typeof value === 'string') {
-    const span = parseInstantSpan(value);
+    const span = spanOf(value);
     if (span) out.push({ param, low: span.startMs, high: span.endMs });
     return;
   }
   if (!isObject(value)) return;
   if ('start' in value || 'end' in value) {
     // Period: an open end is unbounded (search.html#date).
-    const start = typeof value.start === 'string' ? parseInstantSpan(value.start) : undefined;
-    const end = typeof value.end === 'string' ? parseInstantSpan(value.end) : undefined;
+    const start = typeof value.start === 'string' ? spanOf(value.start) : undefined;
+    const end = typeof value.end === 'string' ? spanOf(value.end) : undefined;
     out.push({ param, low: start?.startMs ?? DATE_MIN_MS, high: end?.endMs ?? DATE_MAX_MS });
     return;
   }
@@ -326,7 +343,6 @@ const rowKeys: { [K in keyof Omit<IndexRows, 'text' | 'position'>]: (row: IndexR
   quantity: (r) => `${r.value}\u0000${r.system ?? NULL_KEY}\u0000${r.code ?? NULL_KEY}\u0000${r.unit ?? NULL_KEY}`,
   uri: (r) => r.value,
 };
-const ROW_KINDS = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
 
 /** Removes duplicates among `rows[from..]` in place (unions and repeated codings repeat values). */
 function dedupeTail<T>(rows: T[], from: number, key: (row: T) => string): void {
@@ -363,14 +379,19 @@ function marks(rows: IndexRows): Marks {
 }
 
 function dedupeSince(rows: IndexRows, since: Marks, group?: number): void {
-  for (let i = 0; i < ROW_KINDS.length; i++) {
-    const kind = ROW_KINDS[i]!;
-    const list: Array<{ group?: number }> = rows[kind];
-    const from = since[i]!;
-    if (list.length === from) continue;
-    dedupeTail(list, from, rowKeys[kind] as (row: { group?: number }) => string);
-    if (group !== undefined) for (let j = from; j < list.length; j++) list[j]!.group = group;
-  }
+  // Each kind by name (a run adds rows of one kind, two for tokens of a reference): no keyed access per kind.
+  if (rows.string.length !== since[0]) dedupeList(rows.string, since[0], rowKeys.string, group);
+  if (rows.token.length !== since[1]) dedupeList(rows.token, since[1], rowKeys.token, group);
+  if (rows.reference.length !== since[2]) dedupeList(rows.reference, since[2], rowKeys.reference, group);
+  if (rows.date.length !== since[3]) dedupeList(rows.date, since[3], rowKeys.date, group);
+  if (rows.number.length !== since[4]) dedupeList(rows.number, since[4], rowKeys.number, group);
+  if (rows.quantity.length !== since[5]) dedupeList(rows.quantity, since[5], rowKeys.quantity, group);
+  if (rows.uri.length !== since[6]) dedupeList(rows.uri, since[6], rowKeys.uri, group);
+}
+
+function dedupeList<T extends { group?: number }>(list: T[], from: number, key: (row: T) => string, group: number | undefined): void {
+  dedupeTail(list, from, key);
+  if (group !== undefined) for (let j = from; j < list.length; j++) list[j]!.group = group;
 }
 
 /** One parameter as extraction runs it for one resource type. */
