@@ -12,17 +12,47 @@
 import { hash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 
-/** Element names as JSON strings, remembered (a few hundred recur in every resource). */
-const quotedKeys = new Map<string, string>();
-const QUOTED_KEYS_MAX = 10_000;
+/**
+ * Element names as `"name":` and `,"name":`, remembered (a few hundred recur in every resource):
+ * one piece of text per element instead of a quoted name, a colon and a comma.
+ */
+const keyTexts = new Map<string, string>();
+const commaKeyTexts = new Map<string, string>();
+const KEY_TEXTS_MAX = 10_000;
 
-function quoted(key: string): string {
-  let text = quotedKeys.get(key);
+function keyText(key: string, first: boolean): string {
+  const texts = first ? keyTexts : commaKeyTexts;
+  let text = texts.get(key);
   if (text === undefined) {
-    text = JSON.stringify(key);
-    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, text);
+    text = `${first ? '' : ','}${JSON.stringify(key)}:`;
+    if (texts.size < KEY_TEXTS_MAX) texts.set(key, text);
   }
   return text;
+}
+
+/** Above this many keys an object's keys are sorted by Array.prototype.sort, below by insertion. */
+const INSERTION_SORT_MAX = 24;
+
+/**
+ * Sorts `keys` in place by UTF-16 code units, as Array.prototype.sort does without a comparator
+ * (keys are distinct, so stability does not matter): by insertion for the few keys of an element,
+ * which allocates nothing (the built-in sort sets up a work area per call).
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > INSERTION_SORT_MAX) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 /** The canonical text of a value; undefined where JSON.stringify gives undefined (undefined, functions). */
@@ -43,9 +73,11 @@ function canonical(value: unknown): string | undefined {
 /** `withoutStoreMeta`: the resource itself, whose meta loses versionId and lastUpdated. */
 function canonicalObject(record: Record<string, unknown>, withoutStoreMeta: boolean): string {
   const keys = Object.keys(record);
-  if (keys.length > 1) keys.sort();
+  sortKeys(keys);
   let text = '{';
-  for (const key of keys) {
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const child = record[key];
     if (child === undefined) continue;
     let childText: string | undefined;
@@ -59,9 +91,10 @@ function canonicalObject(record: Record<string, unknown>, withoutStoreMeta: bool
     } else {
       childText = canonical(child);
     }
-    if (text.length > 1) text += ',';
+    text += keyText(key, first);
+    first = false;
     // A value JSON cannot write (a function) shows as `undefined`, as it always has.
-    text += `${quoted(key)}:${childText}`;
+    text += childText;
   }
   return `${text}}`;
 }

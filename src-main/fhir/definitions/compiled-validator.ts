@@ -58,6 +58,11 @@ interface Invariant {
    * contextOnly); undefined for the others.
    */
   verdicts: Map<string, boolean> | undefined;
+  /**
+   * The elements of its context the expression reads, when that is all it reads (see
+   * contextReads): verdicts are then remembered by those elements' JSON alone, resources included.
+   */
+  reads: readonly string[] | undefined;
 }
 
 /**
@@ -129,6 +134,7 @@ function compileInvariants(constraints: InternalSchemaElement['constraints']): I
       atom: undefined,
       expression: constraint.expression,
       verdicts: native || BEYOND_CONTEXT.test(constraint.expression) ? undefined : new Map(),
+      reads: native || BEYOND_CONTEXT.test(constraint.expression) ? undefined : contextReads(constraint.expression),
     });
   }
   return result;
@@ -189,12 +195,63 @@ function absenceGuards(expression: string): string[][] | undefined {
   return guards.length > 0 ? guards : undefined;
 }
 
+/**
+ * The context elements an expression reads, when it is made only of terms `name(.step)*.empty()` or
+ * `.exists()` joined by `and` / `or`, each step one that stays within what it is applied to (a child
+ * element, where/select/ofType, first()): `verificationStatus.coding.where(system = '...' and
+ * code = 'entered-in-error').empty() or clinicalStatus.empty()` reads verificationStatus and
+ * clinicalStatus. (Arguments of where() and select() see only their own item, or a variable, which
+ * BEYOND_CONTEXT rules out before this is asked.) Undefined for any other form.
+ */
+function contextReads(expression: string): string[] | undefined {
+  if (/\b(implies|xor)\b/.test(expression)) return undefined;
+  const names = new Set<string>();
+  for (const disjunct of splitTopLevel(expression, ' or ') ?? []) {
+    const terms = splitTopLevel(disjunct.trim(), ' and ');
+    if (!terms) return undefined;
+    for (const term of terms) {
+      const steps = splitTopLevel(term.trim(), '.');
+      const first = steps?.[0];
+      const last = steps?.[steps.length - 1];
+      if (!steps || steps.length < 2 || !first || !ELEMENT_NAME.test(first) || (last !== 'empty()' && last !== 'exists()')) return undefined;
+      if (!steps.slice(1, -1).every((step) => EMPTY_PRESERVING_STEP.test(step))) return undefined;
+      names.add(first);
+    }
+  }
+  return names.size > 0 ? [...names] : undefined;
+}
+
+/** Whether JSON key `key` holds element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
+function namesElement(key: string, name: string): boolean {
+  const start = key.charCodeAt(0) === 95 ? 1 : 0;
+  if (!key.startsWith(name, start)) return false;
+  if (key.length === start + name.length) return true;
+  const next = key.charCodeAt(start + name.length);
+  return next >= 65 && next <= 90;
+}
+
+/**
+ * The memo key of an invariant that reads only `reads` (contextReads) on `value`: its type and the
+ * keys holding those elements with their JSON. Equal keys mean equal inputs to the expression, so
+ * equal verdicts (another key order only misses the memo).
+ */
+function readsKey(type: string, value: Record<string, unknown>, reads: readonly string[]): string {
+  // \u0001 after the type: never the start of a whole value's key (`${type}\u0000${JSON}`).
+  let key = `${type}\u0001`;
+  for (const name in value) {
+    for (const read of reads) {
+      if (!namesElement(name, read)) continue;
+      key += `\u0000${name}\u0000${JSON.stringify(value[name])}`;
+      break;
+    }
+  }
+  return key;
+}
+
 /** No key of `value` names the element `name` (`name`, a choice `nameQuantity`, or `_name...`). */
 function elementAbsent(value: Record<string, unknown>, name: string): boolean {
-  for (const key of Object.keys(value)) {
-    const bare = key.charCodeAt(0) === 95 ? key.slice(1) : key;
-    if (bare.startsWith(name) && (bare.length === name.length || /[A-Z]/.test(bare.charAt(name.length)))) return false;
-  }
+  // Own keys only (as Object.keys), without an array of them: `value` is a plain object (guardedTrue).
+  for (const key in value) if (namesElement(key, name)) return false;
   return true;
 }
 
@@ -325,7 +382,8 @@ function primitiveTest(type: string, jsonType: JsonType): PrimitiveTest {
 /** One walk over one resource (and the resources inside it); false as soon as anything is doubtful. */
 class Walk {
   private readonly root: TypedValue;
-  private readonly resourceValues = new Map<Resource, TypedValue>();
+  /** Typed forms of the resources invariants were evaluated on (rarely any: made when first needed). */
+  private resourceValues: Map<Resource, TypedValue> | undefined;
   /** The location being walked, as FHIRPath steps and array indexes (-1: none), joined only when needed. */
   private readonly steps: string[] = [];
   private readonly indexes: number[] = [];
@@ -348,7 +406,7 @@ class Walk {
     const schema = medplumCore().tryGetDataType(resource.resourceType);
     if (!schema) return false;
     const type = compileType(schema);
-    if (!this.invariantsHold(type.invariants, this.root, resource)) return false;
+    if (!this.invariantsHold(type.invariants, this.root.type, resource, resource)) return false;
     return this.object(resource as unknown as Record<string, unknown>, schema, type, true, resource);
   }
 
@@ -452,7 +510,7 @@ class Walk {
     if (rule.jsonType !== undefined) {
       if (!rule.accepts!(value)) return false;
       if (!this.bindingHolds(rule, value)) return false;
-      return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, { type: rule.type, value }, resource);
+      return rule.invariants.length === 0 || this.invariantsHold(rule.invariants, rule.type, value, resource);
     }
     if (!isPlainObject(value)) return false;
     let childType = rule.type;
@@ -489,7 +547,7 @@ class Walk {
     if (!hasKey) return false;
     if (rule.references && !this.referenceHolds(value, rule)) return false;
     if (!this.bindingHolds(rule, value)) return false;
-    if (rule.invariants.length > 0 && !this.invariantsHold(rule.invariants, { type: childType, value }, resource)) return false;
+    if (rule.invariants.length > 0 && !this.invariantsHold(rule.invariants, childType, value, resource)) return false;
     return this.object(value, childSchema, child, isResource, isResource ? (value as unknown as Resource) : resource);
   }
 
@@ -500,7 +558,10 @@ class Walk {
     if (referenceProblem(reference, this.isKnownType) !== undefined) return false;
     const targets = rule.references!;
     if (targets.any || reference.startsWith('#')) return true;
-    const target = reference.includes('?') ? reference.split('?')[0] : reference.split('/')[0];
+    // The type before `?` (a conditional reference) or else before the first `/` (split's first part).
+    const question = reference.indexOf('?');
+    const slash = question >= 0 ? question : reference.indexOf('/');
+    const target = slash >= 0 ? reference.slice(0, slash) : reference;
     if (!target) return true;
     if (reference === 'system' && rule.element.path === 'AuditEvent.agent.who') return true;
     if (!targets.types.has(target)) {
@@ -526,22 +587,32 @@ class Walk {
     return rule.expansion === null || bindingSatisfied(rule.type, value, rule.expansion) !== false;
   }
 
-  /** @medplum/core's invariant evaluation (validation.ts isExpressionTrue), same variables. */
-  private invariantsHold(invariants: readonly Invariant[], value: TypedValue, resource: Resource): boolean {
+  /**
+   * @medplum/core's invariant evaluation (validation.ts isExpressionTrue), same variables, on the
+   * value `value` of type `type` (its typed form is made only when FHIRPath runs).
+   */
+  private invariantsHold(invariants: readonly Invariant[], type: string, value: unknown, resource: Resource): boolean {
     for (const invariant of invariants) {
       if (invariant.extensionXorValue) {
-        if (!this.extensionXorValue(value.value)) return false;
+        if (!this.extensionXorValue(value)) return false;
         continue;
       }
-      if (invariant.guards && guardedTrue(invariant.guards, value.value)) continue;
-      // An element (not a resource: those rarely repeat) whose verdict is known from an equal one.
-      const memoKey = invariant.verdicts && value.value !== resource && value.value !== this.root.value ? `${value.type}\u0000${JSON.stringify(value.value)}` : undefined;
+      if (invariant.guards && guardedTrue(invariant.guards, value)) continue;
+      // A value whose verdict is known from an equal one: equal in the elements the expression reads,
+      // or else (not for a resource: those rarely repeat) equal as a whole.
+      const memoKey = !invariant.verdicts
+        ? undefined
+        : invariant.reads && isPlainObject(value)
+          ? readsKey(type, value, invariant.reads)
+          : value !== resource && value !== this.root.value
+            ? `${type}\u0000${JSON.stringify(value)}`
+            : undefined;
       if (memoKey !== undefined) {
         const known = invariant.verdicts!.get(memoKey);
         if (known === false) return false;
         if (known === true) continue;
       }
-      const holds = this.invariantHolds(invariant, value, resource);
+      const holds = this.invariantHolds(invariant, value === this.root.value && type === this.root.type ? this.root : { type, value }, resource);
       if (memoKey !== undefined) {
         if (invariant.verdicts!.size >= VERDICTS_MAX) invariant.verdicts!.clear();
         invariant.verdicts!.set(memoKey, holds);
@@ -555,6 +626,7 @@ class Walk {
   private invariantHolds(invariant: Invariant, value: TypedValue, resource: Resource): boolean {
     const core = medplumCore();
     invariant.atom ??= core.parseFhirPath(invariant.expression);
+    this.resourceValues ??= new Map();
     let resourceValue = this.resourceValues.get(resource);
     if (!resourceValue) {
       resourceValue = core.toTypedValue(resource);

@@ -60,8 +60,9 @@ const CONTAINED_REFERENCE = /^#[A-Za-z0-9\-.]{0,64}$/;
  */
 export function referenceProblem(reference: string, isKnownType: (type: string) => boolean): string | undefined {
   if (reference.startsWith('#')) return CONTAINED_REFERENCE.test(reference) ? undefined : 'Invalid contained reference: expected #id';
-  const typed = RELATIVE_REFERENCE.exec(reference) ?? CONDITIONAL_REFERENCE.exec(reference);
-  if (typed) return isKnownType(typed[1]!) ? undefined : 'Reference to an unknown resource type';
+  // The type is what the pattern's first group holds: all before the first `/`, or before the `?`.
+  const typeEnd = RELATIVE_REFERENCE.test(reference) ? reference.indexOf('/') : CONDITIONAL_REFERENCE.test(reference) ? reference.indexOf('?') : -1;
+  if (typeEnd > 0) return isKnownType(reference.slice(0, typeEnd)) ? undefined : 'Reference to an unknown resource type';
   if (ABSOLUTE_REFERENCE.test(reference)) return undefined;
   return 'Invalid reference: expected Type/id, an absolute URL or #id';
 }

@@ -8,7 +8,8 @@
  * canonical quantities (search/ucum.ts) and the text for `_text`/`_content` (search/full-text.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { parseInstantSpan } from '../instant';
+import { parseInstantSpan, type InstantSpan } from '../instant';
+import type { CollectingExpression } from './compiled/compile';
 import { BUILT_IN_PARAMETERS, searchParamsFor, type CompositeBranch, type SearchParamDef, type SearchParamType } from './parameters';
 import { resourceTypes } from '../resource-types';
 import { canonicalQuantity, UCUM_SYSTEM } from './ucum';
@@ -152,17 +153,34 @@ function referenceRows(param: string, value: unknown, out: ReferenceRow[]): void
   }
 }
 
+/**
+ * parseInstantSpan by text, remembered: a patient's encounters, observations and reports share a
+ * few dates. Bounded (cleared when full); the spans are read here only, never handed out.
+ */
+const spanMemo = new Map<string, InstantSpan | null>();
+const SPAN_MEMO_MAX = 20_000;
+
+function spanOf(text: string): InstantSpan | undefined {
+  let span = spanMemo.get(text);
+  if (span === undefined) {
+    span = parseInstantSpan(text) ?? null;
+    if (spanMemo.size >= SPAN_MEMO_MAX) spanMemo.clear();
+    spanMemo.set(text, span);
+  }
+  return span ?? undefined;
+}
+
 function dateRows(param: string, value: unknown, out: DateRow[]): void {
   if (typeof value === 'string') {
-    const span = parseInstantSpan(value);
+    const span = spanOf(value);
     if (span) out.push({ param, low: span.startMs, high: span.endMs });
     return;
   }
   if (!isObject(value)) return;
   if ('start' in value || 'end' in value) {
     // Period: an open end is unbounded (search.html#date).
-    const start = typeof value.start === 'string' ? parseInstantSpan(value.start) : undefined;
-    const end = typeof value.end === 'string' ? parseInstantSpan(value.end) : undefined;
+    const start = typeof value.start === 'string' ? spanOf(value.start) : undefined;
+    const end = typeof value.end === 'string' ? spanOf(value.end) : undefined;
     out.push({ param, low: start?.startMs ?? DATE_MIN_MS, high: end?.endMs ?? DATE_MAX_MS });
     return;
   }
@@ -224,8 +242,9 @@ function quantityRows(param: string, value: unknown, out: QuantityRow[]): void {
 }
 
 /** `p:identifier` rows (search.html#modifiers): the identifier a Reference carries, system|value. */
-function referenceIdentifierRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
-  for (const value of values) {
+function referenceIdentifierRows(param: string, values: readonly unknown[], count: number, out: TokenRow[]): void {
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
     if (!isObject(value) || !isObject(value.identifier)) continue;
     const identifier = value.identifier;
     const code = str(identifier.value);
@@ -238,8 +257,9 @@ function referenceIdentifierRows(param: string, values: readonly unknown[], out:
  * `p:of-type` rows (search.html#modifiers `:of-type`, Identifier only): for each coding of the
  * identifier's type, system = the coding's system and code = `<coding code>|<identifier value>`.
  */
-function identifierTypeRows(param: string, values: readonly unknown[], out: TokenRow[]): void {
-  for (const value of values) {
+function identifierTypeRows(param: string, values: readonly unknown[], count: number, out: TokenRow[]): void {
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
     if (!isObject(value) || !isObject(value.type) || !Array.isArray(value.type.coding)) continue;
     const identifierValue = str(value.value);
     if (identifierValue === null) continue;
@@ -256,33 +276,37 @@ function emptyRows(): IndexRows {
   return { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
 }
 
-function addValues(param: string, type: SearchParamType, values: readonly unknown[], rows: IndexRows): void {
+/** The rows of `values[0..count)` (a collecting extractor's array holds stale items past `count`). */
+function addValues(param: string, type: SearchParamType, values: readonly unknown[], count: number, rows: IndexRows): void {
   switch (type) {
     case 'string':
-      for (const v of values) stringRows(param, v, rows.string);
+      for (let i = 0; i < count; i++) stringRows(param, values[i], rows.string);
       break;
     case 'token':
-      for (const v of values) tokenRows(param, v, rows.token);
-      identifierTypeRows(param, values, rows.token);
+      for (let i = 0; i < count; i++) tokenRows(param, values[i], rows.token);
+      identifierTypeRows(param, values, count, rows.token);
       break;
     case 'reference':
-      for (const v of values) referenceRows(param, v, rows.reference);
-      referenceIdentifierRows(param, values, rows.token);
+      for (let i = 0; i < count; i++) referenceRows(param, values[i], rows.reference);
+      referenceIdentifierRows(param, values, count, rows.token);
       break;
     case 'date':
-      for (const v of values) dateRows(param, v, rows.date);
+      for (let i = 0; i < count; i++) dateRows(param, values[i], rows.date);
       break;
     case 'number':
-      for (const v of values) {
-        const n = numberOf(v);
+      for (let i = 0; i < count; i++) {
+        const n = numberOf(values[i]);
         if (n !== null) rows.number.push({ param, value: n });
       }
       break;
     case 'quantity':
-      for (const v of values) quantityRows(param, v, rows.quantity);
+      for (let i = 0; i < count; i++) quantityRows(param, values[i], rows.quantity);
       break;
     case 'uri':
-      for (const v of values) if (typeof v === 'string') rows.uri.push({ param, value: v });
+      for (let i = 0; i < count; i++) {
+        const v = values[i];
+        if (typeof v === 'string') rows.uri.push({ param, value: v });
+      }
       break;
     default:
       // composite parameters are expanded by their components; `near` (special) is not indexed.
@@ -319,7 +343,6 @@ const rowKeys: { [K in keyof Omit<IndexRows, 'text' | 'position'>]: (row: IndexR
   quantity: (r) => `${r.value}\u0000${r.system ?? NULL_KEY}\u0000${r.code ?? NULL_KEY}\u0000${r.unit ?? NULL_KEY}`,
   uri: (r) => r.value,
 };
-const ROW_KINDS = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
 
 /** Removes duplicates among `rows[from..]` in place (unions and repeated codings repeat values). */
 function dedupeTail<T>(rows: T[], from: number, key: (row: T) => string): void {
@@ -356,14 +379,19 @@ function marks(rows: IndexRows): Marks {
 }
 
 function dedupeSince(rows: IndexRows, since: Marks, group?: number): void {
-  for (let i = 0; i < ROW_KINDS.length; i++) {
-    const kind = ROW_KINDS[i]!;
-    const list: Array<{ group?: number }> = rows[kind];
-    const from = since[i]!;
-    if (list.length === from) continue;
-    dedupeTail(list, from, rowKeys[kind] as (row: { group?: number }) => string);
-    if (group !== undefined) for (let j = from; j < list.length; j++) list[j]!.group = group;
-  }
+  // Each kind by name (a run adds rows of one kind, two for tokens of a reference): no keyed access per kind.
+  if (rows.string.length !== since[0]) dedupeList(rows.string, since[0], rowKeys.string, group);
+  if (rows.token.length !== since[1]) dedupeList(rows.token, since[1], rowKeys.token, group);
+  if (rows.reference.length !== since[2]) dedupeList(rows.reference, since[2], rowKeys.reference, group);
+  if (rows.date.length !== since[3]) dedupeList(rows.date, since[3], rowKeys.date, group);
+  if (rows.number.length !== since[4]) dedupeList(rows.number, since[4], rowKeys.number, group);
+  if (rows.quantity.length !== since[5]) dedupeList(rows.quantity, since[5], rowKeys.quantity, group);
+  if (rows.uri.length !== since[6]) dedupeList(rows.uri, since[6], rowKeys.uri, group);
+}
+
+function dedupeList<T extends { group?: number }>(list: T[], from: number, key: (row: T) => string, group: number | undefined): void {
+  dedupeTail(list, from, key);
+  if (group !== undefined) for (let j = from; j < list.length; j++) list[j]!.group = group;
 }
 
 /** One parameter as extraction runs it for one resource type. */
@@ -371,6 +399,8 @@ interface ParamRun {
   def: SearchParamDef;
   /** The evaluator (compiled, else FHIRPath), on (context, resource); undefined for composites. */
   evaluate?: (context: object, resource: object) => unknown[];
+  /** The compiled evaluator writing into an array, when it has that form. */
+  collect?: CollectingExpression;
   composite?: readonly CompositeBranch[];
   /** The extraction pass that last ran it (a parameter reached by two keys runs once). */
   pass: number;
@@ -397,7 +427,7 @@ function planFor(resourceType: string): TypePlan {
     else if (isIndexed(def)) {
       const library = def.evaluate;
       const evaluate = def.compiled ?? (library ? (resource: object) => library(resource) : undefined);
-      if (evaluate) run = { def, evaluate, pass: 0 };
+      if (evaluate) run = def.compiled && def.collect ? { def, evaluate, collect: def.collect, pass: 0 } : { def, evaluate, pass: 0 };
     }
     if (!run) continue;
     (def.elements ? plan.keyed : plan.always).push(run);
@@ -438,14 +468,42 @@ function runParam(run: ParamRun, resource: object, mode: ExtractionMode, rows: I
     compositeRows(run.composite, resource, mode, rows);
     return;
   }
+  if (mode === 'compiled' && run.collect) {
+    let count: number;
+    try {
+      count = run.collect(resource, resource, scratch, 0);
+    } catch {
+      // As valuesOf: a failing expression contributes no rows.
+      return;
+    }
+    if (count === 0) return;
+    if (count > scratchUsed) scratchUsed = count;
+    const since = marks(rows);
+    addValues(def.code, def.type, scratch, count, rows);
+    dedupeSince(rows, since);
+    return;
+  }
   const library = def.evaluate;
   const evaluate = mode === 'compiled' ? run.evaluate : library && ((context: object) => library(context));
   if (!evaluate) return;
   const values = valuesOf(evaluate, resource, resource);
   if (values.length === 0) return;
   const since = marks(rows);
-  addValues(def.code, def.type, values, rows);
+  addValues(def.code, def.type, values, values.length, rows);
   dedupeSince(rows, since);
+}
+
+/**
+ * The one array collecting extractors write each parameter's values into (runs never nest), and
+ * how far the current resource's runs have filled it: emptied after each resource, so that it
+ * holds no part of a resource once its rows are made.
+ */
+const scratch: unknown[] = [];
+let scratchUsed = 0;
+
+function releaseScratch(): void {
+  for (let i = 0; i < scratchUsed; i++) scratch[i] = undefined;
+  scratchUsed = 0;
 }
 
 /**
@@ -470,7 +528,8 @@ function compositeRows(branches: readonly CompositeBranch[], resource: object, m
       if (valuesByComponent.length < branch.components.length) continue;
       for (const [i, component] of branch.components.entries()) {
         const since = marks(rows);
-        addValues(component.param, component.type, valuesByComponent[i]!, rows);
+        const values = valuesByComponent[i]!;
+        addValues(component.param, component.type, values, values.length, rows);
         dedupeSince(rows, since, index);
       }
     }
@@ -499,6 +558,7 @@ export function extractIndexRows(resource: Resource, options: ExtractionOptions 
       }
     }
   }
+  releaseScratch();
   // Folded once here so that queries (folded alike) ignore case and accents (search/text-query.ts).
   const narrative = foldText(narrativeText(resource));
   const content = foldText(contentText(resource));

