@@ -10,18 +10,22 @@
  * bench:fhir makes it), the NDJSON files before it too. HEARTH_PROFILE_SIZE (default 100000),
  * HEARTH_COST_DIR (where the NDJSON is kept between runs; made when missing).
  * HEARTH_PROFILE_OUT=file.cpuprofile: a V8 CPU profile of the store thread over the timed part.
+ * HEARTH_COST_YOUNG=1: the workers started get the larger young generation, as `hearth` gives them
+ * (threads/young-generation.ts); the store thread's own is set with `node --max-semi-space-size=N`.
  * Run under `node --import tsx`.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { handleFhirRequest } from '../../src-main/fhir/rest/handler';
 import { createVaultRepository } from '../../src-main/fhir/vault-repository';
 import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { runImport } from '../../src-main/io/importer';
 import { generateSample } from '../../src-main/sample/generator';
+import { enlargeYoungGeneration } from '../../src-main/threads/young-generation';
 import { createVault } from '../../src-main/vault';
 import { corpusResources } from '../bench/fhir/corpus';
 import { threadsCpu } from '../bench/fhir/measure';
@@ -72,6 +76,7 @@ if (route === 'transaction') {
   flush();
 }
 
+if (process.env.HEARTH_COST_YOUNG === '1') enlargeYoungGeneration();
 const earlyThreads = new Set(threadsCpu().keys());
 const pool = new WritePrepPool();
 pool.start();
@@ -87,6 +92,16 @@ if (session) {
   await session.post('Profiler.start');
 }
 
+/** The store thread's (main isolate's) collections over the timed part: scavenges and the rest. */
+const gc = { minor: 0, other: 0, ms: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === 1) gc.minor++;
+    else gc.other++;
+    gc.ms += entry.duration;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const loadBefore = os.loadavg()[0]!;
 const threadsBefore = threadsCpu();
 const cpuBefore = process.cpuUsage();
@@ -110,6 +125,8 @@ if (route === 'import') {
   for (const writing of window) await writing;
 }
 const seconds = (performance.now() - started) / 1000;
+await new Promise((resolve) => setImmediate(resolve));
+gcObserver.disconnect();
 const cpu = process.cpuUsage(cpuBefore);
 const groups = { store: 0, prepWorker: 0, v8Platform: 0, other: 0 };
 for (const [tid, after] of threadsCpu()) {
@@ -126,7 +143,8 @@ const us = (s: number) => ((s * 1e6) / written).toFixed(0);
 console.log(
   `${data} via ${route}: ${written} resources in ${seconds.toFixed(1)} s (${(written / seconds).toFixed(0)}/s); ` +
     `${us((cpu.user + cpu.system) / 1e6)} us CPU per resource (store ${us(groups.store)}, prep worker ${us(groups.prepWorker)}, ` +
-    `V8 platform ${us(groups.v8Platform)}, other ${us(groups.other)}); load ${loadBefore.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)}`,
+    `V8 platform ${us(groups.v8Platform)}, other ${us(groups.other)}); store thread GCs: ${gc.minor} scavenges, ${gc.other} others, ` +
+    `${((gc.ms * 1000) / written).toFixed(0)} us pause per resource; load ${loadBefore.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)}`,
 );
 await pool.close();
 await vault.close();
