@@ -163,8 +163,12 @@ export const SYNC_OPEN_MAX_BYTES = 256 * 1024;
 
 /** Decrypts the blob frame a pointer names, checking the on-disk header against the pointer. */
 export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle, pointer: BlobPointer): Promise<Uint8Array> {
+  return openBlobFrame(keyring, await readAt(handle, pointer.offset, pointer.length), pointer);
+}
+
+/** The blob frame a pointer names, read (`bytes`, short when the file ended), checked and decrypted. */
+export async function openBlobFrame(keyring: FrameKeyring, bytes: Uint8Array, pointer: BlobPointer): Promise<Uint8Array> {
   const file = segmentFile(pointer.segment);
-  const bytes = await readAt(handle, pointer.offset, pointer.length);
   const header = decodeFrameHeader(bytes, LOG_MAGIC);
   if (!header || header.kind !== FrameKind.blob || frameLength(header.payloadLength) !== pointer.length || bytes.length !== pointer.length) {
     throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob frame header does not match)`, file);
