@@ -291,7 +291,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
   /** Keyset scan of a type's current resources (bulk export; Bulk Data `_since` = `since`). */
   async scan(resourceType: string, options: ScanOptions): Promise<ScanPage> {
     const { rows, next } = await this.scanRows(resourceType, options, 1000, 'A scan page holds 1 to 1000 resources');
-    const resources = await Promise.all(rows.map((r) => this.store.body(r.record)));
+    const records = rows.map((r) => r.record);
+    const resources = this.store.bodies ? await this.store.bodies(records) : await Promise.all(records.map((r) => this.store.body(r)));
     return next ? { resources, next } : { resources };
   }
 

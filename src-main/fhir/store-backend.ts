@@ -120,6 +120,8 @@ export interface StoreBackend<R extends VersionRecord = VersionRecord> {
   versions(resourceType: string, id: string): Promise<R[]>;
   /** The stored JSON of a non-deleted version. */
   body(record: R): Promise<Resource>;
+  /** body() of many, in their order (a scan page), when the store reads them faster together. */
+  bodies?(records: readonly R[]): Promise<Resource[]>;
   counts(): Promise<ResourceCount[]>;
   /** Current non-deleted records matching the query: `sort` first, then newest lastUpdated, then id. */
   query(query: CurrentQuery): Promise<{ records: R[]; total?: number }>;

@@ -125,6 +125,15 @@ class VaultStore implements StoreBackend<VaultVersion> {
     return JSON.parse(decoder.decode(await this.vault.readBlob(record.pointer))) as Resource;
   }
 
+  /** A scan page's bodies: the blobs of records written together lie together in the log (Vault.readBlobs). */
+  async bodies(records: readonly VaultVersion[]): Promise<Resource[]> {
+    const pointers = records.map((record) => {
+      if (!record.pointer) throw new Error('A deletion has no body');
+      return record.pointer;
+    });
+    return (await this.vault.readBlobs(pointers)).map((bytes) => JSON.parse(decoder.decode(bytes)) as Resource);
+  }
+
   counts(): Promise<ResourceCount[]> {
     return this.vault.read((db) =>
       selectRows(db, 'SELECT type, count FROM resource_type_count WHERE count > 0 ORDER BY type', []).map(([type, count]) => ({

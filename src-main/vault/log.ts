@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, frameLength, headerChecksumValid, decodeFrameHeader, LOG_MAGIC, openFrame, openFrameSync, sealFrame, sealFrameInto, type FrameKeyring } from './frame';
 import { concatBytes, u32, u64 } from './crypto';
 import { readAt } from './fs-util';
 import { VaultError, type BlobPointer, type CommittedTransaction, type JsonObject } from './types';
@@ -154,17 +154,29 @@ export async function checkSegmentHeader(keyring: FrameKeyring, handle: fs.FileH
   return length;
 }
 
+/**
+ * Blob frames up to this size are opened on the reading thread (openFrameSync), larger ones through
+ * WebCrypto on the thread pool: a resource body is a few kilobytes, and an export or a search page
+ * reads hundreds of them, each a WebCrypto call before.
+ */
+export const SYNC_OPEN_MAX_BYTES = 256 * 1024;
+
 /** Decrypts the blob frame a pointer names, checking the on-disk header against the pointer. */
-export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle, pointer: BlobPointer): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle, pointer: BlobPointer): Promise<Uint8Array> {
+  return openBlobFrame(keyring, await readAt(handle, pointer.offset, pointer.length), pointer);
+}
+
+/** The blob frame a pointer names, read (`bytes`, short when the file ended), checked and decrypted. */
+export async function openBlobFrame(keyring: FrameKeyring, bytes: Uint8Array, pointer: BlobPointer): Promise<Uint8Array> {
   const file = segmentFile(pointer.segment);
-  const bytes = await readAt(handle, pointer.offset, pointer.length);
   const header = decodeFrameHeader(bytes, LOG_MAGIC);
   if (!header || header.kind !== FrameKind.blob || frameLength(header.payloadLength) !== pointer.length || bytes.length !== pointer.length) {
     throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob frame header does not match)`, file);
   }
-  const opened = await openFrame(keyring, 'log', bytes, LOG_MAGIC, logPosition(pointer.segment, pointer.offset));
-  if (!opened) throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob does not authenticate)`, file);
-  return opened.plaintext;
+  const position = logPosition(pointer.segment, pointer.offset);
+  const plaintext = pointer.length <= SYNC_OPEN_MAX_BYTES ? openFrameSync(keyring, 'log', bytes, LOG_MAGIC, position) : (await openFrame(keyring, 'log', bytes, LOG_MAGIC, position))?.plaintext;
+  if (!plaintext) throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob does not authenticate)`, file);
+  return plaintext;
 }
 
 /** Sequential reads through a file with a large read-ahead window (replay touches every frame). */

@@ -126,6 +126,11 @@ export interface Vault {
   deriveKey(purpose: string): Promise<CryptoKey>;
   /** Decrypts one blob; a damaged frame throws a VaultError naming the file. */
   readBlob(pointer: BlobPointer): Promise<Uint8Array>;
+  /**
+   * readBlob for many (a page of an export's scan), in their order: blobs that lie close together
+   * in a segment are read with one file read.
+   */
+  readBlobs(pointers: readonly BlobPointer[]): Promise<Uint8Array[]>;
   /** Writes a new index snapshot now (normally done in the background). */
   snapshot(): Promise<void>;
   /**

@@ -9,7 +9,7 @@ import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
 import { deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
-import { fsyncDir, ioError, isErrnoException, writeAll } from './fs-util';
+import { fsyncDir, ioError, isErrnoException, readAt, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
 import { compareIndexes, createMetaTable, META_TABLE, readMeta, writeMeta, type IndexPosition } from './index-db';
 import type { FolderLock } from './lock';
@@ -18,6 +18,7 @@ import {
   encodeCommitRecord,
   LOG_DIR,
   listSegments,
+  openBlobFrame,
   readBlobFrame,
   scanSegment,
   sealBlobFrame,
@@ -255,6 +256,39 @@ function freshIndexDatabase(sql: SqlJsStatic, build: (db: Database) => void): In
 
 /** A write that changes one row of the meta table, so that SQLite commits (liveImage in sqljs.ts). */
 const STORAGE_PROBE_SQL = `INSERT INTO ${META_TABLE} (key, value) VALUES ('storageProbe', 0) ON CONFLICT (key) DO UPDATE SET value = value + 1`;
+
+/** A gap between two blobs up to this many bytes is read rather than split into two reads. */
+const BLOB_RUN_GAP_BYTES = 16 * 1024;
+/** One read of a run of blobs covers at most this many bytes. */
+const BLOB_RUN_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The pointers' indices grouped into runs, each read with one file read: blobs of one segment in
+ * offset order, none overlapping the one before, with gaps of at most BLOB_RUN_GAP_BYTES, and a run
+ * of at most BLOB_RUN_MAX_BYTES (a blob larger than that is a run of its own).
+ */
+export function blobRuns(pointers: readonly BlobPointer[]): number[][] {
+  const order = pointers.map((_, i) => i).sort((a, b) => pointers[a]!.segment - pointers[b]!.segment || pointers[a]!.offset - pointers[b]!.offset);
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let start = 0;
+  let end = 0;
+  for (const index of order) {
+    const { segment, offset, length } = pointers[index]!;
+    const previous = run.length > 0 ? pointers[run[0]!]! : undefined;
+    if (previous && previous.segment === segment && offset >= end && offset - end <= BLOB_RUN_GAP_BYTES && offset + length - start <= BLOB_RUN_MAX_BYTES) {
+      run.push(index);
+      end = offset + length;
+      continue;
+    }
+    if (run.length > 0) runs.push(run);
+    run = [index];
+    start = offset;
+    end = offset + length;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
 
 export class OpenVault implements Vault {
   readonly path: string;
@@ -788,6 +822,44 @@ export class OpenVault implements Vault {
 
   async readBlob(pointer: BlobPointer): Promise<Uint8Array> {
     this.ensureOpen();
+    const segment = this.blobSegment(pointer);
+    // A blob of a commit not yet durable (a builder reading what the commit before it wrote) waits for it.
+    if (pointer.offset + pointer.length > segment.durableLength) await this.untilDurable(this.lastSeq);
+    return this.tracked(readBlobFrame(this.requireKeyring(), segment.handle, pointer));
+  }
+
+  async readBlobs(pointers: readonly BlobPointer[]): Promise<Uint8Array[]> {
+    this.ensureOpen();
+    const segments = pointers.map((pointer) => this.blobSegment(pointer));
+    if (pointers.some((pointer, i) => pointer.offset + pointer.length > segments[i]!.durableLength)) await this.untilDurable(this.lastSeq);
+    const keyring = this.requireKeyring();
+    const results = new Array<Uint8Array>(pointers.length);
+    const reads: Array<Promise<void>> = [];
+    for (const run of blobRuns(pointers)) {
+      const first = pointers[run[0]!]!;
+      const handle = segments[run[0]!]!.handle;
+      if (run.length === 1) {
+        reads.push(readBlobFrame(keyring, handle, first).then((plaintext) => void (results[run[0]!] = plaintext)));
+        continue;
+      }
+      const last = pointers[run.at(-1)!]!;
+      reads.push(
+        (async () => {
+          const bytes = await readAt(handle, first.offset, last.offset + last.length - first.offset);
+          for (const index of run) {
+            const pointer = pointers[index]!;
+            const at = pointer.offset - first.offset;
+            results[index] = await openBlobFrame(keyring, bytes.subarray(at, at + pointer.length), pointer);
+          }
+        })(),
+      );
+    }
+    await this.tracked(Promise.all(reads));
+    return results;
+  }
+
+  /** The segment a blob pointer names, checked as far as the index knows it. */
+  private blobSegment(pointer: BlobPointer): Segment {
     const segment = this.segments.find((s) => s.number === pointer.segment);
     if (!segment || !Number.isSafeInteger(pointer.offset) || !Number.isSafeInteger(pointer.length) || pointer.offset < segment.headerLength || pointer.length <= 0) {
       const file = segmentFile(Number.isSafeInteger(pointer.segment) && pointer.segment > 0 ? pointer.segment : 0);
@@ -797,9 +869,11 @@ export class OpenVault implements Vault {
       const file = segmentFile(segment.number);
       throw new VaultError('damaged', `${file} is shorter than a blob pointer expects`, file);
     }
-    // A blob of a commit not yet durable (a builder reading what the commit before it wrote) waits for it.
-    if (pointer.offset + pointer.length > segment.durableLength) await this.untilDurable(this.lastSeq);
-    const reading = readBlobFrame(this.requireKeyring(), segment.handle, pointer);
+    return segment;
+  }
+
+  /** A read close() waits for. */
+  private async tracked<T>(reading: Promise<T>): Promise<T> {
     this.readsInFlight.add(reading);
     try {
       return await reading;

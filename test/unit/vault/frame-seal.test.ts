@@ -2,11 +2,12 @@
  * Frames sealed on this thread into a buffer (sealFrameInto, sealLogFrameInto: the AAD built in a
  * reused buffer from a cached prefix, the header and position written in place) are byte for byte
  * the frames sealFrame gives through WebCrypto, for either domain, alternating keyrings, and log
- * offsets past 2^32; and they open.
+ * offsets past 2^32; and they open, through WebCrypto (openFrame) and on this thread (openFrameSync,
+ * which refuses a frame with any byte altered, read at another position or under another keyring).
  */
 import { describe, expect, it } from 'vitest';
 import { importDataKey, IV_BYTES, randomBytes } from '../../../src-main/vault/crypto';
-import { FrameKind, LOG_MAGIC, openFrame, SNAPSHOT_MAGIC, sealedFrameLength, sealFrame, sealFrameInto, type FrameKeyring } from '../../../src-main/vault/frame';
+import { FrameKind, LOG_MAGIC, openFrame, openFrameSync, SNAPSHOT_MAGIC, sealedFrameLength, sealFrame, sealFrameInto, type FrameKeyring } from '../../../src-main/vault/frame';
 import { logPosition, sealLogFrameInto } from '../../../src-main/vault/log';
 
 async function keyring(formatVersion: number): Promise<FrameKeyring> {
@@ -30,6 +31,7 @@ describe('sealing frames into a buffer', () => {
       const expected = await sealFrame(ring, 'log', header, plaintext, logPosition(segment, offset), iv);
       expect(out.subarray(8)).toEqual(expected);
       expect((await openFrame(ring, 'log', out.slice(8), LOG_MAGIC, logPosition(segment, offset)))?.plaintext).toEqual(plaintext);
+      expect(openFrameSync(ring, 'log', out.subarray(8), LOG_MAGIC, logPosition(segment, offset))).toEqual(plaintext);
 
       const position = Uint8Array.of(0, 0, 0, round, 1);
       const snapshotHeader = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: 1 };
@@ -37,5 +39,26 @@ describe('sealing frames into a buffer', () => {
       sealFrameInto(ring, 'snapshot', snapshotHeader, plaintext, position, iv, chunk, 0);
       expect(chunk).toEqual(await sealFrame(ring, 'snapshot', snapshotHeader, plaintext, position, iv));
     }
+  });
+
+  it('opens on this thread only what authenticates', async () => {
+    const ring = await keyring(1);
+    const other = await keyring(1);
+    const plaintext = new TextEncoder().encode(`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"${'x'.repeat(3000)}"}}`);
+    const out = new Uint8Array(sealedFrameLength(plaintext.length));
+    sealLogFrameInto(ring, 'blob', plaintext, { segment: 3, offset: 4096, iv: randomBytes(IV_BYTES) }, out, 0);
+    const position = logPosition(3, 4096);
+    expect(openFrameSync(ring, 'log', out, LOG_MAGIC, position)).toEqual(plaintext);
+    // Every region of the frame: header, IV, ciphertext, tag.
+    for (const at of [5, 20, 40, out.length - 40, out.length - 1]) {
+      const altered = out.slice();
+      altered[at] = altered[at]! ^ 1;
+      expect(openFrameSync(ring, 'log', altered, LOG_MAGIC, position)).toBeNull();
+    }
+    expect(openFrameSync(ring, 'log', out, LOG_MAGIC, logPosition(3, 4097))).toBeNull();
+    expect(openFrameSync(other, 'log', out, LOG_MAGIC, position)).toBeNull();
+    expect(openFrameSync(ring, 'snapshot', out, LOG_MAGIC, position)).toBeNull();
+    expect(openFrameSync(ring, 'log', out, SNAPSHOT_MAGIC, position)).toBeNull();
+    expect(openFrameSync(ring, 'log', out.subarray(0, out.length - 1), LOG_MAGIC, position)).toBeNull();
   });
 });
