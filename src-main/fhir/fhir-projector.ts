@@ -23,6 +23,7 @@ import { BatchedInsert, indexSchema, IndexWriter, KeyRegistry } from './search/i
 // The review queue's table (derived from notes and review records like the search rows).
 import { hasQueueRow, queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
 import { isIndexRows } from './write-prep';
+import { cachedStatement } from '../vault/statement-cache';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
@@ -155,15 +156,15 @@ export const fhirProjector: IndexProjector = {
   },
 
   apply(db: Database, tx: CommittedTransaction) {
-    // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
+    // Statements are prepared once per database and kept (statement-cache.ts); each is left reset.
     // Version and current rows are written together after the loop (multi-row INSERTs): nothing in
     // the loop reads them back (a resource written twice in one commit: `liveness` below).
     const versions = new BatchedInsert(db, 'INSERT INTO resource_version VALUES', '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     // A key allocated in this apply has no current row: a plain insert (OR REPLACE costs more).
     const newCurrent = new BatchedInsert(db, 'INSERT INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
     const replacedCurrent = new BatchedInsert(db, 'INSERT OR REPLACE INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
-    const currentState = db.prepare('SELECT deleted FROM resource_current WHERE rid = ?');
-    const bumpCount = db.prepare(
+    const currentState = cachedStatement(db, 'SELECT deleted FROM resource_current WHERE rid = ?');
+    const bumpCount = cachedStatement(db, 
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
     );
     const keys = new KeyRegistry(db);
@@ -238,8 +239,7 @@ export const fhirProjector: IndexProjector = {
       versions.free();
       newCurrent.free();
       replacedCurrent.free();
-      currentState.free();
-      bumpCount.free();
+      currentState.reset();
       searchIndex.free();
       queueTable.free();
       keys.free();

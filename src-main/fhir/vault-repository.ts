@@ -10,6 +10,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository, type WritePreparer } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
+import { cachedStatement } from '../vault/statement-cache';
 import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
 import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
@@ -49,8 +50,8 @@ class VaultStore implements StoreBackend<VaultVersion> {
   async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
     const { result } = await this.vault.write((tx, db) => {
       // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
-      const key = db.prepare(RID_OF.slice(1, -1));
-      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
+      const key = cachedStatement(db, RID_OF.slice(1, -1));
+      const lookup = cachedStatement(db, `SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
       const read = (type: string, id: string): VaultVersion | undefined => {
         key.bind([id, type]);
         const rid = key.step() ? key.get()[0] : undefined;
@@ -80,8 +81,8 @@ class VaultStore implements StoreBackend<VaultVersion> {
         }
         return planned;
       } finally {
-        key.free();
-        lookup.free();
+        key.reset();
+        lookup.reset();
       }
     });
     return result;
