@@ -26,6 +26,8 @@ const COLUMNS = COLUMN_LIST.join(', ');
  * let the planner scan a whole type; the rid goes straight to the primary keys. Binds id, then type.
  */
 const RID_OF = '(SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = ?))';
+/** The (id, rid) of each of a type's ids that has a key: binds the type, then the ids as a JSON array. */
+const KEYS_OF = 'SELECT id, rid FROM resource_key WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND id IN (SELECT value FROM json_each(?))';
 
 function toRecord(row: SqlValue[]): VaultVersion {
   const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
@@ -52,6 +54,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
       // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
       const key = cachedStatement(db, RID_OF.slice(1, -1));
       const lookup = cachedStatement(db, `SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
+      const keysOf = cachedStatement(db, KEYS_OF);
       const read = (type: string, id: string): VaultVersion | undefined => {
         key.bind([id, type]);
         const rid = key.step() ? key.get()[0] : undefined;
@@ -71,7 +74,33 @@ class VaultStore implements StoreBackend<VaultVersion> {
             return known.has(k) ? known.get(k) : read(type, id);
           },
           prefetch(keys) {
-            for (const { resourceType, id } of keys) known.set(`${resourceType}/${id}`, read(resourceType, id));
+            // One statement per type for all the keys' rids (a bulk load's are mostly missing), then
+            // the current row of each found: not a bind/step/reset round trip into sql.js per key.
+            const idsByType = new Map<string, string[]>();
+            for (const { resourceType, id } of keys) {
+              const ids = idsByType.get(resourceType);
+              if (ids === undefined) idsByType.set(resourceType, [id]);
+              else ids.push(id);
+            }
+            for (const [type, ids] of idsByType) {
+              const rids = new Map<string, number>();
+              keysOf.bind([type, JSON.stringify(ids)]);
+              while (keysOf.step()) {
+                const [id, rid] = keysOf.get();
+                rids.set(String(id), Number(rid));
+              }
+              keysOf.reset();
+              for (const id of ids) {
+                const rid = rids.get(id);
+                let found: VaultVersion | undefined;
+                if (rid !== undefined) {
+                  lookup.bind([rid]);
+                  found = lookup.step() ? toRecord(lookup.get()) : undefined;
+                  lookup.reset();
+                }
+                known.set(`${type}/${id}`, found);
+              }
+            }
           },
         };
         const { versions, result: planned } = plan(view);
@@ -83,6 +112,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
       } finally {
         key.reset();
         lookup.reset();
+        keysOf.reset();
       }
     });
     return result;

@@ -152,6 +152,12 @@ export function indexSchema(): string[] {
  * id found is remembered for the rest of the apply (one SQL transaction, so none can go stale): a
  * batch names the same reference targets, parameters and systems over and over.
  */
+/** A parameter set's pids in the order a row listed them, one pid per level (KeyRegistry.paramSetId). */
+interface ParamSetNode {
+  psid: number | undefined;
+  next: Map<number, ParamSetNode>;
+}
+
 export class KeyRegistry {
   private readonly types = new Map<string, number>();
   // Keyed by their parts (type id then code, type then id), not by one string made of them: that
@@ -162,6 +168,8 @@ export class KeyRegistry {
   private readonly rids = new Map<string, Map<string, number>>();
   private readonly sets = new Map<string, number>();
   private readonly singleSets = new Map<number, number>();
+  /** Sets of two or more parameters by their pids in the order given (paramSetId). */
+  private readonly setsByOrder = new Map<number, ParamSetNode>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
@@ -333,6 +341,19 @@ export class KeyRegistry {
       }
       return psid;
     }
+    // Resources of one shape list a set's parameters in the same order: found by that order first,
+    // with no sort and no key string (both allocate, for several rows of every resource).
+    let node: ParamSetNode | undefined;
+    let level = this.setsByOrder;
+    for (const pid of pids) {
+      node = level.get(pid);
+      if (node === undefined) {
+        node = { psid: undefined, next: new Map() };
+        level.set(pid, node);
+      }
+      level = node.next;
+    }
+    if (node!.psid !== undefined) return node!.psid;
     pids.sort((a, b) => a - b);
     const key = pids.join(',');
     let psid = this.sets.get(key);
@@ -340,6 +361,7 @@ export class KeyRegistry {
       psid = this.paramSetOf(key, pids);
       this.sets.set(key, psid);
     }
+    node!.psid = psid;
     return psid;
   }
 
