@@ -84,6 +84,18 @@ function storedInstant(text: string, ms: number): string | null {
   return new Date(ms).toISOString() === text ? null : text;
 }
 
+/** The last instant parsed by instantOf: the versions of one commit mostly share one. */
+let lastInstant = { text: '', ms: Number.NaN, stored: null as string | null };
+
+/** An entry's lastUpdated as milliseconds and as stored (storedInstant); ms NaN when it does not parse. */
+function instantOf(text: string): { ms: number; stored: string | null } {
+  if (text !== lastInstant.text || Number.isNaN(lastInstant.ms)) {
+    const ms = Date.parse(text);
+    lastInstant = { text, ms, stored: Number.isNaN(ms) ? text : storedInstant(text, ms) };
+  }
+  return lastInstant;
+}
+
 const decoder = new TextDecoder();
 
 /** One new version, as written into a commit entry. */
@@ -180,7 +192,8 @@ export const fhirProjector: IndexProjector = {
         const entry = parseEntry(raw);
         const pointer = entry.blob !== undefined ? tx.blobs[entry.blob]?.pointer : undefined;
         if (entry.op === 'put' && !pointer) throw new Error('FHIR index entry names a missing blob');
-        const lastUpdatedMs = Date.parse(entry.lastUpdated);
+        const instant = instantOf(entry.lastUpdated);
+        const lastUpdatedMs = instant.ms;
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
         // Rows extracted before the commit (write-prep.ts) are the ones the body gives; a replay extracts them.
@@ -191,12 +204,12 @@ export const fhirProjector: IndexProjector = {
         const put = entry.op === 'put';
         const rows = !put ? undefined : isIndexRows(derived) ? derived : bytes ? extractIndexRows(parsed(bytes)) : undefined;
         const queueRow = put && bytes && hasQueueRow(entry.type) ? queueRowOf(parsed(bytes)) : undefined;
-        return { entry, pointer, lastUpdatedMs, rows, queueRow };
+        return { entry, pointer, lastUpdatedMs, storedLastUpdated: instant.stored, rows, queueRow };
       });
       const written = keys.writtenResourceIds(prepared.map(({ entry }) => ({ type: entry.type, id: entry.id, likelyNew: entry.version === 1 })));
       // Whether each resource written so far in this apply is live (its current row is not written yet).
       const liveness = new Map<number, boolean>();
-      for (const [at, { entry, pointer, lastUpdatedMs, rows, queueRow }] of prepared.entries()) {
+      for (const [at, { entry, pointer, lastUpdatedMs, storedLastUpdated, rows, queueRow }] of prepared.entries()) {
         const deleted = entry.op === 'delete' ? 1 : 0;
         const tid = keys.typeId(entry.type);
         const { rid, allocated } = written[at]!;
@@ -212,7 +225,7 @@ export const fhirProjector: IndexProjector = {
           rid,
           entry.version,
           tid,
-          storedInstant(entry.lastUpdated, lastUpdatedMs),
+          storedLastUpdated,
           lastUpdatedMs,
           deleted,
           entry.method,
