@@ -23,6 +23,7 @@ import { BatchedInsert, indexSchema, IndexWriter, KeyRegistry } from './search/i
 // The review queue's table (derived from notes and review records like the search rows).
 import { hasQueueRow, queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
 import { isIndexRows } from './write-prep';
+import { cachedStatement } from '../vault/statement-cache';
 
 /**
  * 3: search index tables (sp_*, search/index-tables.ts); 4: absolute references indexed by URL only;
@@ -81,6 +82,18 @@ const SCHEMA = [
 function storedInstant(text: string, ms: number): string | null {
   if (ms < -62167219200000 || ms > 253402300799999) return text;
   return new Date(ms).toISOString() === text ? null : text;
+}
+
+/** The last instant parsed by instantOf: the versions of one commit mostly share one. */
+let lastInstant = { text: '', ms: Number.NaN, stored: null as string | null };
+
+/** An entry's lastUpdated as milliseconds and as stored (storedInstant); ms NaN when it does not parse. */
+function instantOf(text: string): { ms: number; stored: string | null } {
+  if (text !== lastInstant.text || Number.isNaN(lastInstant.ms)) {
+    const ms = Date.parse(text);
+    lastInstant = { text, ms, stored: Number.isNaN(ms) ? text : storedInstant(text, ms) };
+  }
+  return lastInstant;
 }
 
 const decoder = new TextDecoder();
@@ -155,15 +168,15 @@ export const fhirProjector: IndexProjector = {
   },
 
   apply(db: Database, tx: CommittedTransaction) {
-    // Statements are prepared per apply: a snapshot export closes sql.js' prepared statements.
+    // Statements are prepared once per database and kept (statement-cache.ts); each is left reset.
     // Version and current rows are written together after the loop (multi-row INSERTs): nothing in
     // the loop reads them back (a resource written twice in one commit: `liveness` below).
     const versions = new BatchedInsert(db, 'INSERT INTO resource_version VALUES', '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     // A key allocated in this apply has no current row: a plain insert (OR REPLACE costs more).
     const newCurrent = new BatchedInsert(db, 'INSERT INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
     const replacedCurrent = new BatchedInsert(db, 'INSERT OR REPLACE INTO resource_current VALUES', '(?, ?, ?, ?, ?)');
-    const currentState = db.prepare('SELECT deleted FROM resource_current WHERE rid = ?');
-    const bumpCount = db.prepare(
+    const currentState = cachedStatement(db, 'SELECT deleted FROM resource_current WHERE rid = ?');
+    const bumpCount = cachedStatement(db, 
       'INSERT INTO resource_type_count (type, count) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET count = count + excluded.count',
     );
     const keys = new KeyRegistry(db);
@@ -179,7 +192,8 @@ export const fhirProjector: IndexProjector = {
         const entry = parseEntry(raw);
         const pointer = entry.blob !== undefined ? tx.blobs[entry.blob]?.pointer : undefined;
         if (entry.op === 'put' && !pointer) throw new Error('FHIR index entry names a missing blob');
-        const lastUpdatedMs = Date.parse(entry.lastUpdated);
+        const instant = instantOf(entry.lastUpdated);
+        const lastUpdatedMs = instant.ms;
         if (Number.isNaN(lastUpdatedMs)) throw new Error('FHIR index entry has a bad lastUpdated');
         const bytes = entry.blob !== undefined ? tx.blobs[entry.blob]?.bytes : undefined;
         // Rows extracted before the commit (write-prep.ts) are the ones the body gives; a replay extracts them.
@@ -190,12 +204,12 @@ export const fhirProjector: IndexProjector = {
         const put = entry.op === 'put';
         const rows = !put ? undefined : isIndexRows(derived) ? derived : bytes ? extractIndexRows(parsed(bytes)) : undefined;
         const queueRow = put && bytes && hasQueueRow(entry.type) ? queueRowOf(parsed(bytes)) : undefined;
-        return { entry, pointer, lastUpdatedMs, rows, queueRow };
+        return { entry, pointer, lastUpdatedMs, storedLastUpdated: instant.stored, rows, queueRow };
       });
       const written = keys.writtenResourceIds(prepared.map(({ entry }) => ({ type: entry.type, id: entry.id, likelyNew: entry.version === 1 })));
       // Whether each resource written so far in this apply is live (its current row is not written yet).
       const liveness = new Map<number, boolean>();
-      for (const [at, { entry, pointer, lastUpdatedMs, rows, queueRow }] of prepared.entries()) {
+      for (const [at, { entry, pointer, lastUpdatedMs, storedLastUpdated, rows, queueRow }] of prepared.entries()) {
         const deleted = entry.op === 'delete' ? 1 : 0;
         const tid = keys.typeId(entry.type);
         const { rid, allocated } = written[at]!;
@@ -211,7 +225,7 @@ export const fhirProjector: IndexProjector = {
           rid,
           entry.version,
           tid,
-          storedInstant(entry.lastUpdated, lastUpdatedMs),
+          storedLastUpdated,
           lastUpdatedMs,
           deleted,
           entry.method,
@@ -238,8 +252,7 @@ export const fhirProjector: IndexProjector = {
       versions.free();
       newCurrent.free();
       replacedCurrent.free();
-      currentState.free();
-      bumpCount.free();
+      currentState.reset();
       searchIndex.free();
       queueTable.free();
       keys.free();

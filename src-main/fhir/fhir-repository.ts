@@ -65,10 +65,15 @@ function gone(resourceType: string, id: string): OperationOutcomeError {
   return fhirError('deleted', `${resourceType}/${id} was deleted`, 410);
 }
 
+/** The last instant nextInstant formatted: a batch's new versions mostly share one. */
+let lastInstant = { ms: Number.NaN, text: '' };
+
 /** The instant for a new version: now, but never before the version it follows. */
 function nextInstant(nowMs: number, previous: VersionRecord | undefined): string {
   const prevMs = previous ? Date.parse(previous.lastUpdated) : 0;
-  return new Date(Math.max(nowMs, prevMs)).toISOString();
+  const ms = Math.max(nowMs, prevMs);
+  if (ms !== lastInstant.ms) lastInstant = { ms, text: new Date(ms).toISOString() };
+  return lastInstant.text;
 }
 
 const DEFAULT_HISTORY_COUNT = 100;

@@ -10,6 +10,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository, type WritePreparer } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
+import { cachedStatement } from '../vault/statement-cache';
 import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
 import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
@@ -25,6 +26,8 @@ const COLUMNS = COLUMN_LIST.join(', ');
  * let the planner scan a whole type; the rid goes straight to the primary keys. Binds id, then type.
  */
 const RID_OF = '(SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = ?))';
+/** The (id, rid) of each of a type's ids that has a key: binds the type, then the ids as a JSON array. */
+const KEYS_OF = 'SELECT id, rid FROM resource_key WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND id IN (SELECT value FROM json_each(?))';
 
 function toRecord(row: SqlValue[]): VaultVersion {
   const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
@@ -49,8 +52,9 @@ class VaultStore implements StoreBackend<VaultVersion> {
   async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
     const { result } = await this.vault.write((tx, db) => {
       // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
-      const key = db.prepare(RID_OF.slice(1, -1));
-      const lookup = db.prepare(`SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
+      const key = cachedStatement(db, RID_OF.slice(1, -1));
+      const lookup = cachedStatement(db, `SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
+      const keysOf = cachedStatement(db, KEYS_OF);
       const read = (type: string, id: string): VaultVersion | undefined => {
         key.bind([id, type]);
         const rid = key.step() ? key.get()[0] : undefined;
@@ -70,7 +74,33 @@ class VaultStore implements StoreBackend<VaultVersion> {
             return known.has(k) ? known.get(k) : read(type, id);
           },
           prefetch(keys) {
-            for (const { resourceType, id } of keys) known.set(`${resourceType}/${id}`, read(resourceType, id));
+            // One statement per type for all the keys' rids (a bulk load's are mostly missing), then
+            // the current row of each found: not a bind/step/reset round trip into sql.js per key.
+            const idsByType = new Map<string, string[]>();
+            for (const { resourceType, id } of keys) {
+              const ids = idsByType.get(resourceType);
+              if (ids === undefined) idsByType.set(resourceType, [id]);
+              else ids.push(id);
+            }
+            for (const [type, ids] of idsByType) {
+              const rids = new Map<string, number>();
+              keysOf.bind([type, JSON.stringify(ids)]);
+              while (keysOf.step()) {
+                const [id, rid] = keysOf.get();
+                rids.set(String(id), Number(rid));
+              }
+              keysOf.reset();
+              for (const id of ids) {
+                const rid = rids.get(id);
+                let found: VaultVersion | undefined;
+                if (rid !== undefined) {
+                  lookup.bind([rid]);
+                  found = lookup.step() ? toRecord(lookup.get()) : undefined;
+                  lookup.reset();
+                }
+                known.set(`${type}/${id}`, found);
+              }
+            }
           },
         };
         const { versions, result: planned } = plan(view);
@@ -80,8 +110,9 @@ class VaultStore implements StoreBackend<VaultVersion> {
         }
         return planned;
       } finally {
-        key.free();
-        lookup.free();
+        key.reset();
+        lookup.reset();
+        keysOf.reset();
       }
     });
     return result;

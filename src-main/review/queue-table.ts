@@ -14,6 +14,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { ENTITY_CATEGORIES, type EntityCategory } from '../nlp/types';
+import { cachedStatement } from '../vault/statement-cache';
 import { noteFacts, recordFacts, reviewerSummary, summaryOf, type NoteFacts, type NoteSummary, type RecordFacts, type ReviewerSummary } from './queue-index';
 import { basicToRecord, REVIEW_STATUSES } from './record';
 import type { ReviewStatus } from './types';
@@ -130,7 +131,7 @@ function rowOf(resource: Resource): QueueRow | undefined {
   return undefined;
 }
 
-/** The queue rows of one apply: prepared once, freed with the apply's other statements. */
+/** The queue rows of one apply (statements prepared once per database: vault/statement-cache.ts). */
 export class QueueTableWriter {
   private readonly upsertNote: Statement;
   private readonly upsertRecord: Statement;
@@ -138,10 +139,10 @@ export class QueueTableWriter {
   private readonly deleteRecord: Statement;
 
   constructor(db: Database) {
-    this.upsertNote = db.prepare(`INSERT OR REPLACE INTO ${QUEUE_NOTE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.upsertRecord = db.prepare(`INSERT OR REPLACE INTO ${QUEUE_RECORD_TABLE} VALUES (?, ?, ?, ?, ?, ?)`);
-    this.deleteNote = db.prepare(`DELETE FROM ${QUEUE_NOTE_TABLE} WHERE rid = ?`);
-    this.deleteRecord = db.prepare(`DELETE FROM ${QUEUE_RECORD_TABLE} WHERE rid = ?`);
+    this.upsertNote = cachedStatement(db, `INSERT OR REPLACE INTO ${QUEUE_NOTE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.upsertRecord = cachedStatement(db, `INSERT OR REPLACE INTO ${QUEUE_RECORD_TABLE} VALUES (?, ?, ?, ?, ?, ?)`);
+    this.deleteNote = cachedStatement(db, `DELETE FROM ${QUEUE_NOTE_TABLE} WHERE rid = ?`);
+    this.deleteRecord = cachedStatement(db, `DELETE FROM ${QUEUE_RECORD_TABLE} WHERE rid = ?`);
   }
 
   /**
@@ -154,8 +155,9 @@ export class QueueTableWriter {
     else if (!isNew) (type === NOTE_TYPE ? this.deleteNote : this.deleteRecord).run([rid]);
   }
 
+  /** Leaves the statements reset (run() does; they stay cached for the next apply). */
   free(): void {
-    for (const s of [this.upsertNote, this.upsertRecord, this.deleteNote, this.deleteRecord]) s.free();
+    for (const s of [this.upsertNote, this.upsertRecord, this.deleteNote, this.deleteRecord]) s.reset();
   }
 }
 

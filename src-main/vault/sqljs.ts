@@ -22,37 +22,113 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
 
 /** The largest typed array Node 20 allocates, rounded down to 64 KiB. */
 const MAX_RESERVE_BYTES = 2 ** 32 - 2 ** 16;
-/**
- * Smaller databases get no reservation: their copies are cheap, and a large ArrayBuffer costs a
- * full garbage collection when allocated (V8 counts it as external memory), which a test opening
- * a small vault a thousand times would pay each time.
- */
+/** A file under this size that has left its storage (a rollback truncated it) is not moved back. */
 export const RESERVE_FROM_BYTES = 8 * 2 ** 20;
+/** IndexStorage grows its memory in steps of this many bytes (and never by less than an eighth). */
+const GROW_STEP_BYTES = 2 ** 20;
 
 /**
- * Memory for an index database file of `bytes` to grow into without moving. sql.js keeps a database
- * in a file of its in-memory file system, a typed array that it replaces by one 1.125 times larger,
- * copying, each time the file outgrows it: at a 1 GB index each growth briefly holds 2.1 GB, and the
- * old arrays stay until V8 collects them. A large zero-filled array is reserved address space (the
- * OS maps zero pages lazily), so its pages become resident only as the database writes them, as they
- * would anyway. Smaller sizes are tried when the OS refuses; under RESERVE_FROM_BYTES, just `bytes`.
+ * The memory an index database file lives and grows in. sql.js keeps a database as a file of its
+ * in-memory file system (MEMFS) whose contents are one typed array: a write past the array's
+ * `length` replaces it by one 1.125 times larger, copying the whole file, and every byte of the new
+ * array is fresh memory the OS maps on first touch. Growing a file to 64 MiB that way copied ~550 MB
+ * and cost ~3.5 s of CPU (page faults, and the full collections V8 runs for each large array it
+ * counts as external memory): about a tenth of the store thread's CPU per write until the first
+ * snapshot moved the index into reserved storage.
+ *
+ * An IndexStorage is a typed array over a resizable ArrayBuffer that reserves address space for up
+ * to MAX_RESERVE_BYTES (smaller when the OS refuses) and grows in place: once sql.js has adopted it
+ * (slice(), the first write of a new file: openInStorage) its `length` reports that capacity, so
+ * MEMFS never grows it, and `set` resizes the buffer first when a write goes past its end. MEMFS
+ * reads and writes the contents only with subarray() and set() after its capacity check, and
+ * adopts slice()'s result as a new file's contents. A write past the capacity, or a truncate
+ * (MEMFS then copies into a new plain array), leaves the storage: liveImage tells.
  */
-export function reserveIndexStorage(bytes: number): Uint8Array<ArrayBuffer> {
-  if (bytes < RESERVE_FROM_BYTES) return new Uint8Array(bytes);
-  for (let size = MAX_RESERVE_BYTES; size > bytes; size = Math.floor(size / 2 / 65536) * 65536) {
-    try {
-      return new Uint8Array(size);
-    } catch {
-      // RangeError: the allocator refused this much address space; try less.
+export class IndexStorage extends Uint8Array<ArrayBuffer> {
+  static get [Symbol.species](): Uint8ArrayConstructor {
+    return Uint8Array;
+  }
+
+  /** Set once sql.js made this the contents of its file. */
+  adopted = false;
+
+  private constructor(private readonly memory: ArrayBuffer) {
+    // Length-tracking: the view follows the buffer as it grows.
+    super(memory);
+  }
+
+  /**
+   * Storage holding `bytes` zero bytes (the image to open is then written into it with set()), with
+   * room to grow to `maxBytes` (less when the OS refuses that much address space).
+   */
+  static reserve(bytes: number, maxBytes = MAX_RESERVE_BYTES): IndexStorage {
+    for (let max = maxBytes; ; max = Math.floor(max / 2 / 65536) * 65536) {
+      try {
+        const storage = new IndexStorage(new ArrayBuffer(0, { maxByteLength: Math.max(max, bytes) }));
+        storage.resizeTo(bytes);
+        return storage;
+      } catch (error) {
+        // RangeError: the allocator refused this much address space; try less.
+        if (!(error instanceof RangeError) || max <= bytes) throw error;
+      }
     }
   }
-  return new Uint8Array(bytes);
+
+  /** The most bytes the file can grow to in this storage. */
+  get capacity(): number {
+    return this.memory.maxByteLength;
+  }
+
+  /** Bytes of memory in use (at least the file's length while the file lives here). */
+  get allocated(): number {
+    return this.memory.byteLength;
+  }
+
+  /** Sets the memory in use to exactly `bytes` (only before sql.js adopts the storage). */
+  resizeTo(bytes: number): void {
+    if (this.adopted) throw new Error('The index storage is in use by its database');
+    this.memory.resize(bytes);
+  }
+
+  /** MEMFS adopts what slice() returns as a new file's contents: this object itself, once. */
+  override slice(begin = 0, end = this.allocated): Uint8Array<ArrayBuffer> {
+    if (!this.adopted && begin === 0 && end === this.allocated) {
+      this.adopted = true;
+      return this;
+    }
+    return Uint8Array.prototype.slice.call(this, begin, end) as Uint8Array<ArrayBuffer>;
+  }
+
+  override set(source: ArrayLike<number>, offset = 0): void {
+    const end = offset + source.length;
+    const allocated = this.memory.byteLength;
+    if (end > allocated) {
+      // Within capacity (MEMFS checks `length` first); growing in place copies nothing.
+      const step = Math.max(GROW_STEP_BYTES, allocated >>> 3);
+      this.memory.resize(Math.min(this.capacity, Math.ceil(end / step) * step));
+    }
+    super.set(source, offset);
+  }
 }
 
-/** Whether an index file of `bytes` should move to a (larger) reservation before it grows on. */
-export function shouldMove(storage: Uint8Array | null, bytes: number): boolean {
-  if (bytes < RESERVE_FROM_BYTES) return false;
-  return storage === null || (bytes > storage.length / 2 && storage.length < MAX_RESERVE_BYTES);
+// `length` is an accessor on Uint8Array.prototype; TypeScript declares it a property, so the
+// override is defined here. MEMFS reads it as the contents' capacity once adopted, and as the number
+// of bytes to take when adopting (createDataFile writes data.length bytes).
+Object.defineProperty(IndexStorage.prototype, 'length', {
+  get(this: IndexStorage): number {
+    return this.adopted ? this.capacity : this.allocated;
+  },
+});
+
+/** Storage for an index database file of `bytes` to grow into without moving (IndexStorage). */
+export function reserveIndexStorage(bytes: number): IndexStorage {
+  return IndexStorage.reserve(bytes);
+}
+
+/** Whether an index file of `bytes` should move to new storage before it grows on. */
+export function shouldMove(storage: IndexStorage | null, bytes: number): boolean {
+  if (storage === null) return bytes >= RESERVE_FROM_BYTES;
+  return bytes > storage.capacity / 2 && storage.capacity < MAX_RESERVE_BYTES;
 }
 
 /** The database file's length (page_count * page_size). */
@@ -62,45 +138,23 @@ export function fileBytes(db: Database): number {
   return pageCount * pageSize;
 }
 
-/**
- * A view of the first `length` bytes of `storage` whose slice() hands sql.js `storage` itself:
- * sql.js' file system adopts what slice() returns as the new file's contents (MEMFS.write, first
- * write to an empty file), so the database lives in `storage` with no copy.
- */
-class Adopted extends Uint8Array<ArrayBuffer> {
-  static get [Symbol.species](): Uint8ArrayConstructor {
-    return Uint8Array;
-  }
-
-  adopted = false;
-
-  constructor(private readonly storage: Uint8Array<ArrayBuffer>, length: number) {
-    super(storage.buffer, storage.byteOffset, length);
-  }
-
-  override slice(): Uint8Array<ArrayBuffer> {
-    this.adopted = true;
-    return this.storage;
-  }
-}
-
 /** An index database and the memory its file lives in (null when sql.js copied it elsewhere). */
 export interface IndexDatabase {
   db: Database;
-  storage: Uint8Array<ArrayBuffer> | null;
+  storage: IndexStorage | null;
   /** The paged file the database lives in, when it is one (paged-file.ts). */
   paged?: PagedFile;
 }
 
 /**
- * Opens the database image in `storage[0, length)` (length > 0) in place. `storage` is the file's
- * memory for as long as the file fits in it and is never truncated (SQLite truncates after a
- * rollback that had grown the file); isLiveStorage tells whether that still holds.
+ * Opens the database image in `storage[0, length)` (length > 0) in place: `storage` is the file's
+ * memory for as long as the file fits in its capacity and is never truncated (SQLite truncates after
+ * a rollback that had grown the file); liveImage tells whether that still holds.
  */
-export function openInStorage(sql: SqlJsStatic, storage: Uint8Array<ArrayBuffer>, length: number): IndexDatabase {
-  const image = new Adopted(storage, length);
-  const db = new sql.Database(image);
-  return { db, storage: image.adopted ? storage : null };
+export function openInStorage(sql: SqlJsStatic, storage: IndexStorage, length: number): IndexDatabase {
+  storage.resizeTo(length);
+  const db = new sql.Database(storage);
+  return { db, storage: storage.adopted ? storage : null };
 }
 
 /** The file change counter of an SQLite database image (fileformat2.html, header offset 24). */
@@ -153,9 +207,9 @@ export function livePagedImage(db: Database, file: PagedFile, touch: string): { 
  * UPDATE that leaves the row as it was, and then commits nothing).
  * The caller must keep writers out until it is done with the image.
  */
-export function liveImage(db: Database, storage: Uint8Array<ArrayBuffer>, touch: string): Uint8Array<ArrayBuffer> | null {
+export function liveImage(db: Database, storage: IndexStorage, touch: string): Uint8Array<ArrayBuffer> | null {
   const { before, after } = probe(db, () => changeCounter(storage), touch);
   const length = fileBytes(db);
-  if (after !== ((before + 1) >>> 0) || length <= 0 || length > storage.length) return null;
+  if (after !== ((before + 1) >>> 0) || length <= 0 || length > storage.allocated) return null;
   return storage.subarray(0, length);
 }

@@ -29,7 +29,7 @@ import {
 import { Mutex } from './mutex';
 import { PagedFile } from './paged-file';
 import { bytesSource, finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot, type SnapshotSource } from './snapshot';
-import { fileBytes, liveImage, livePagedImage, loadSqlJs, openInStorage, openPaged, reserveIndexStorage, shouldMove, type IndexDatabase } from './sqljs';
+import { fileBytes, liveImage, livePagedImage, loadSqlJs, openInStorage, openPaged, reserveIndexStorage, shouldMove, type IndexDatabase, type IndexStorage } from './sqljs';
 import {
   VaultError,
   type BlobPointer,
@@ -231,9 +231,10 @@ async function loadSnapshotDatabase(sql: SqlJsStatic, folder: string, keyring: F
     }
   }
   // Decrypted straight into the memory the index file then lives and grows in (sqljs.ts).
-  const { data } = await readSnapshot(folder, keyring, seq, { allocate: reserveIndexStorage });
+  let storage: IndexStorage | null = null;
+  const { data } = await readSnapshot(folder, keyring, seq, { allocate: (bytes) => (storage = reserveIndexStorage(bytes)) });
   try {
-    return data.length > 0 ? openInStorage(sql, new Uint8Array(data.buffer), data.length) : { db: new sql.Database(data), storage: null };
+    return storage && data.length > 0 ? openInStorage(sql, storage, data.length) : { db: new sql.Database(data), storage: null };
   } catch {
     throw new VaultError('damaged', `${file} is damaged (not an index database)`, file);
   }
@@ -319,7 +320,7 @@ export class OpenVault implements Vault {
   private readonly readsInFlight = new Set<Promise<unknown>>();
   private backgroundSnapshot: Promise<void> | null = null;
   /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
-  private storage: Uint8Array<ArrayBuffer> | null = null;
+  private storage: IndexStorage | null = null;
   /** The paged file the index lives in once it is large (paged-file.ts), else null. */
   private paged: PagedFile | null = null;
   private readonly paging: Paging;
@@ -381,7 +382,7 @@ export class OpenVault implements Vault {
           options.projector.createSchema(created);
           writeMeta(created, origin);
         });
-      let storage: Uint8Array<ArrayBuffer> | null = null;
+      let storage: IndexStorage | null = null;
       let position = origin;
       let snapshotSeq: number | null = null;
       let snapshotStale = false;

@@ -20,6 +20,7 @@
  * (norm/value/system/code/display/low/high/target_type/target_id/url/unit) plus `row` (the rowid).
  */
 import type { Database, Statement } from 'sql.js';
+import { cachedStatement } from '../../vault/statement-cache';
 import type { IndexRows } from './extract';
 import { DELETE_POSITIONS_SQL, INSERT_POSITION_SQL, positionSchema, positionValues } from './near';
 
@@ -151,6 +152,12 @@ export function indexSchema(): string[] {
  * id found is remembered for the rest of the apply (one SQL transaction, so none can go stale): a
  * batch names the same reference targets, parameters and systems over and over.
  */
+/** A parameter set's pids in the order a row listed them, one pid per level (KeyRegistry.paramSetId). */
+interface ParamSetNode {
+  psid: number | undefined;
+  next: Map<number, ParamSetNode>;
+}
+
 export class KeyRegistry {
   private readonly types = new Map<string, number>();
   // Keyed by their parts (type id then code, type then id), not by one string made of them: that
@@ -161,6 +168,8 @@ export class KeyRegistry {
   private readonly rids = new Map<string, Map<string, number>>();
   private readonly sets = new Map<string, number>();
   private readonly singleSets = new Map<number, number>();
+  /** Sets of two or more parameters by their pids in the order given (paramSetId). */
+  private readonly setsByOrder = new Map<number, ParamSetNode>();
   private readonly findType: Statement;
   private readonly addType: Statement;
   private readonly findKey: Statement;
@@ -178,21 +187,21 @@ export class KeyRegistry {
   private readonly addSetMember: Statement;
 
   constructor(private readonly db: Database) {
-    this.findType = db.prepare('SELECT tid FROM resource_type WHERE name = ?');
-    this.addType = db.prepare('INSERT INTO resource_type (name) VALUES (?) RETURNING tid');
-    this.findKey = db.prepare('SELECT rid FROM resource_key WHERE id = ? AND tid = ?');
+    this.findType = cachedStatement(db, 'SELECT tid FROM resource_type WHERE name = ?');
+    this.addType = cachedStatement(db, 'INSERT INTO resource_type (name) VALUES (?) RETURNING tid');
+    this.findKey = cachedStatement(db, 'SELECT rid FROM resource_key WHERE id = ? AND tid = ?');
     // Keys get rids counted here (the same max + 1 SQLite would pick): a RETURNING statement builds
     // an ephemeral table on every run, several times the cost of the insert itself.
-    this.addKey = db.prepare('INSERT INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
-    this.findParam = db.prepare('SELECT pid FROM search_param WHERE tid = ? AND code = ?');
-    this.addParam = db.prepare('INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
-    this.findSystem = db.prepare('SELECT sid FROM code_system WHERE system = ?');
-    this.addSystem = db.prepare('INSERT INTO code_system (system) VALUES (?) RETURNING sid');
-    this.findDisplay = db.prepare('SELECT did FROM token_display WHERE display = ?');
-    this.addDisplay = db.prepare('INSERT INTO token_display (display) VALUES (?) RETURNING did');
-    this.findSet = db.prepare('SELECT psid FROM param_set WHERE pids = ?');
-    this.addSet = db.prepare('INSERT INTO param_set (pids) VALUES (?) RETURNING psid');
-    this.addSetMember = db.prepare('INSERT INTO param_set_member (pid, psid) VALUES (?, ?)');
+    this.addKey = cachedStatement(db, 'INSERT INTO resource_key (rid, tid, id) VALUES (?, ?, ?)');
+    this.findParam = cachedStatement(db, 'SELECT pid FROM search_param WHERE tid = ? AND code = ?');
+    this.addParam = cachedStatement(db, 'INSERT INTO search_param (tid, code) VALUES (?, ?) RETURNING pid');
+    this.findSystem = cachedStatement(db, 'SELECT sid FROM code_system WHERE system = ?');
+    this.addSystem = cachedStatement(db, 'INSERT INTO code_system (system) VALUES (?) RETURNING sid');
+    this.findDisplay = cachedStatement(db, 'SELECT did FROM token_display WHERE display = ?');
+    this.addDisplay = cachedStatement(db, 'INSERT INTO token_display (display) VALUES (?) RETURNING did');
+    this.findSet = cachedStatement(db, 'SELECT psid FROM param_set WHERE pids = ?');
+    this.addSet = cachedStatement(db, 'INSERT INTO param_set (pids) VALUES (?) RETURNING psid');
+    this.addSetMember = cachedStatement(db, 'INSERT INTO param_set_member (pid, psid) VALUES (?, ?)');
   }
 
   private findOrAdd(find: Statement, add: Statement, findArgs: Array<string | number>, addArgs: Array<string | number>): number {
@@ -332,6 +341,19 @@ export class KeyRegistry {
       }
       return psid;
     }
+    // Resources of one shape list a set's parameters in the same order: found by that order first,
+    // with no sort and no key string (both allocate, for several rows of every resource).
+    let node: ParamSetNode | undefined;
+    let level = this.setsByOrder;
+    for (const pid of pids) {
+      node = level.get(pid);
+      if (node === undefined) {
+        node = { psid: undefined, next: new Map() };
+        level.set(pid, node);
+      }
+      level = node.next;
+    }
+    if (node!.psid !== undefined) return node!.psid;
     pids.sort((a, b) => a - b);
     const key = pids.join(',');
     let psid = this.sets.get(key);
@@ -339,6 +361,7 @@ export class KeyRegistry {
       psid = this.paramSetOf(key, pids);
       this.sets.set(key, psid);
     }
+    node!.psid = psid;
     return psid;
   }
 
@@ -376,9 +399,10 @@ export class KeyRegistry {
     return this.interned(this.displays, this.findDisplay, this.addDisplay, display);
   }
 
+  /** Leaves every statement reset (they are cached per database and outlive the apply: statement-cache.ts). */
   free(): void {
     for (const s of [this.findType, this.addType, this.findKey, this.addKey, this.findParam, this.addParam, this.findSystem, this.addSystem, this.findDisplay, this.addDisplay, this.findSet, this.addSet, this.addSetMember]) {
-      s.free();
+      s.reset();
     }
   }
 }
@@ -404,8 +428,8 @@ const ROWS_PER_STATEMENT = 64;
 
 /**
  * Rows of one table collected by add() and written by flush() in multi-row INSERTs of up to
- * ROWS_PER_STATEMENT rows (`<head> <tuple>, <tuple>, ...`; one statement prepared per row count,
- * freed by free()). Rows are written in the order added.
+ * ROWS_PER_STATEMENT rows (`<head> <tuple>, <tuple>, ...`; one statement per row count, prepared
+ * once per database: statement-cache.ts). Rows are written in the order added.
  */
 export class BatchedInsert {
   private readonly statements = new Map<number, Statement>();
@@ -448,7 +472,7 @@ export class BatchedInsert {
       const count = Math.min(ROWS_PER_STATEMENT, rows - at);
       let statement = this.statements.get(count);
       if (!statement) {
-        statement = this.db.prepare(`${this.head} ${Array.from({ length: count }, () => this.tuple).join(', ')}`);
+        statement = cachedStatement(this.db, `${this.head} ${Array.from({ length: count }, () => this.tuple).join(', ')}`);
         this.statements.set(count, statement);
       }
       statement.run(count === rows ? this.cells : this.chunkOf(at * this.width, count * this.width));
@@ -466,8 +490,9 @@ export class BatchedInsert {
     return chunk;
   }
 
+  /** Forgets this batch's statements (each was left reset by run(); the database's cache keeps them). */
   free(): void {
-    for (const statement of this.statements.values()) statement.free();
+    this.statements.clear();
   }
 }
 
@@ -538,7 +563,7 @@ export class RowMerger {
 }
 
 /**
- * Prepared statements for one apply (sql.js statements do not survive a snapshot export). Rows are
+ * The search rows of one apply (its statements are prepared once per database: statement-cache.ts). Rows are
  * collected per table and written by flush() in multi-row statements: the caller flushes before
  * the apply ends; remove() flushes first, so a resource's rows never outlive its removal.
  */
@@ -561,7 +586,7 @@ export class IndexWriter {
     // sql.js binds a number above 2^31 as a double; FTS4 refuses a double docid (rowids convert).
     for (const kind of INDEX_KINDS) {
       const { table } = INDEX_TABLES[kind];
-      this.deletes.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
+      this.deletes.set(kind, cachedStatement(db, `DELETE FROM ${table} WHERE rowid BETWEEN ? AND ?`));
     }
     this.pending = new Map(
       INDEX_KINDS.map((kind) => {
@@ -571,9 +596,9 @@ export class IndexWriter {
     );
     // One row per statement: SQLite stages a multi-row INSERT into a virtual table in a temporary
     // table first, which costs more than the statements it saves.
-    this.insertText = db.prepare(`INSERT INTO ${TEXT_TABLE} (docid, content, narrative) VALUES (CAST(? AS INTEGER), ?, ?)`);
-    this.insertPosition = db.prepare(INSERT_POSITION_SQL);
-    this.deletePositions = db.prepare(DELETE_POSITIONS_SQL);
+    this.insertText = cachedStatement(db, `INSERT INTO ${TEXT_TABLE} (docid, content, narrative) VALUES (CAST(? AS INTEGER), ?, ?)`);
+    this.insertPosition = cachedStatement(db, INSERT_POSITION_SQL);
+    this.deletePositions = cachedStatement(db, DELETE_POSITIONS_SQL);
   }
 
   /** Writes every pending row: the caller's last call in an apply. */
@@ -646,8 +671,9 @@ export class IndexWriter {
     }
   }
 
+  /** Leaves every statement reset (cached per database: statement-cache.ts). */
   free(): void {
     for (const batch of this.pending.values()) batch.free();
-    for (const statement of [...this.deletes.values(), this.insertText, this.insertPosition, this.deletePositions]) statement.free();
+    for (const statement of [...this.deletes.values(), this.insertText, this.insertPosition, this.deletePositions]) statement.reset();
   }
 }

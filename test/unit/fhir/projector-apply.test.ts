@@ -11,6 +11,7 @@ import type { Database } from 'sql.js';
 import { entryForVersion, fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { MemoryRepository } from '../../../src-main/fhir/memory-repository';
 import { loadSqlJs } from '../../../src-main/vault/sqljs';
+import { cachedStatementCount } from '../../../src-main/vault/statement-cache';
 import type { JsonObject } from '../../../src-main/vault/types';
 
 const encoder = new TextEncoder();
@@ -183,5 +184,20 @@ describe('a value stored once per resource (parameter sets)', () => {
     expect(await found('combo-code-value-quantity=8480-6$120')).toEqual(['bp', 'other']);
     expect(await found('combo-code-value-quantity=8462-4$120')).toEqual([]);
     expect(await found('_sort=-component-value-quantity&component-code=8462-4')).toEqual(['bp']);
+  });
+  it('prepares its statements once per database: a second apply of the same shape prepares none', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    try {
+      fhirProjector.createSchema(db);
+      apply(db, [{ resource: patient('s1', 'First'), version: 1 }, { resource: patient('s2', 'Second'), version: 1 }]);
+      const prepared = cachedStatementCount(db);
+      expect(prepared).toBeGreaterThan(10);
+      apply(db, [{ resource: patient('s3', 'Third'), version: 1 }, { resource: patient('s4', 'Fourth'), version: 1 }]);
+      expect(cachedStatementCount(db)).toBe(prepared);
+      expect(rows(db, "SELECT count(*) FROM sp_string_v WHERE value IN ('First', 'Second', 'Third', 'Fourth')")).toEqual([[4]]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,53 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { liveImage, loadSqlJs, openInStorage, RESERVE_FROM_BYTES, reserveIndexStorage, shouldMove } from '../../../src-main/vault/sqljs';
+import { IndexStorage, liveImage, loadSqlJs, openInStorage, RESERVE_FROM_BYTES, reserveIndexStorage, shouldMove } from '../../../src-main/vault/sqljs';
 
 const PROBE = "INSERT INTO meta (key, value) VALUES ('probe', 0) ON CONFLICT (key) DO UPDATE SET value = value + 1";
 
-/** A small database image with a meta table, opened in reserved storage. */
-async function opened() {
+/** A small database image with a meta table, opened in reserved storage (of `maxBytes` when given). */
+async function opened(maxBytes?: number) {
   const sql = await loadSqlJs();
   const seed = new sql.Database();
   seed.run('CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
   seed.run('CREATE TABLE t (a INTEGER, b TEXT)');
   const image = seed.export();
   seed.close();
-  // Larger than the image, as reserveIndexStorage gives from RESERVE_FROM_BYTES on.
-  const storage = new Uint8Array(4 * 2 ** 20);
+  const storage = maxBytes === undefined ? reserveIndexStorage(image.length) : IndexStorage.reserve(image.length, maxBytes);
   storage.set(image);
-  return { sql, ...openInStorage(sql, storage, image.length) };
+  return { sql, image, ...openInStorage(sql, storage, image.length) };
 }
 
-function insertRows(db: { run: (sql: string, params?: number[]) => unknown }, count: number): void {
+function insertRows(db: { run: (sql: string, params?: number[]) => unknown }, count: number, width = 40): void {
   db.run(
-    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) INSERT INTO t SELECT i, 'row ' || i || printf('%.40c', 'x') FROM n",
-    [count],
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) INSERT INTO t SELECT i, 'row ' || i || printf('%.*c', ?, 'x') FROM n",
+    [count, width],
   );
 }
 
 describe('index database storage (sqljs.ts)', () => {
-  it('reserves room to grow for large files only, and moves a file that nears the end of its room', () => {
-    expect(reserveIndexStorage(10_000).length).toBe(10_000);
-    const large = reserveIndexStorage(RESERVE_FROM_BYTES);
-    expect(large.length).toBeGreaterThanOrEqual(2 * RESERVE_FROM_BYTES);
+  it('reserves room to grow for every file, and moves a file that left its storage or nears the end of its room', () => {
+    const small = reserveIndexStorage(10_000);
+    expect(small.length).toBe(10_000);
+    expect(small.capacity).toBeGreaterThanOrEqual(2 * RESERVE_FROM_BYTES);
     expect(shouldMove(null, RESERVE_FROM_BYTES - 1)).toBe(false);
     expect(shouldMove(null, RESERVE_FROM_BYTES)).toBe(true);
-    expect(shouldMove(large, RESERVE_FROM_BYTES)).toBe(false);
-    expect(shouldMove(new Uint8Array(3 * RESERVE_FROM_BYTES), 2 * RESERVE_FROM_BYTES)).toBe(true);
+    expect(shouldMove(small, RESERVE_FROM_BYTES)).toBe(false);
+    expect(shouldMove(IndexStorage.reserve(0, 3 * RESERVE_FROM_BYTES), 2 * RESERVE_FROM_BYTES)).toBe(true);
   });
 
-  it('keeps the database file in the reserved storage: the live image reopens as the same database', async () => {
-    const { sql, db, storage } = await opened();
+  it('keeps the database file in its storage as it grows: the live image reopens as the same database', async () => {
+    const { sql, db, storage, image } = await opened();
     expect(storage).not.toBeNull();
-    db.run('BEGIN');
-    insertRows(db, 3000);
-    db.run('COMMIT');
-    const image = liveImage(db, storage!, PROBE);
-    expect(image).not.toBeNull();
-    expect(image!.buffer).toBe(storage!.buffer);
-    const copy = new sql.Database(image!.slice());
-    expect(copy.exec('SELECT count(*), sum(a) FROM t')[0]!.values[0]).toEqual([3000, (2999 * 3000) / 2]);
+    expect(storage!.allocated).toBe(image.length);
+    // Several MiB: MEMFS would have replaced a plain array of the image's size many times.
+    for (let i = 0; i < 4; i++) {
+      db.run('BEGIN');
+      insertRows(db, 2_500, 500);
+      db.run('COMMIT');
+    }
+    const live = liveImage(db, storage!, PROBE);
+    expect(live).not.toBeNull();
+    expect(live!.length).toBeGreaterThan(4 * 2 ** 20);
+    expect(live!.buffer).toBe(storage!.buffer);
+    expect(storage!.allocated).toBeGreaterThanOrEqual(live!.length);
+    const copy = new sql.Database(live!.slice());
+    expect(copy.exec('SELECT count(*), sum(a) FROM t')[0]!.values[0]).toEqual([10_000, 4 * ((2_499 * 2_500) / 2)]);
     expect(copy.exec('PRAGMA integrity_check')[0]!.values[0]![0]).toBe('ok');
     copy.close();
+    db.close();
+  });
+
+  it('reports the storage as no longer the file once the file outgrew its room, and the database goes on', async () => {
+    const { db, storage } = await opened(2 ** 20);
+    db.run('BEGIN');
+    insertRows(db, 2_500, 500);
+    db.run('COMMIT');
+    expect(liveImage(db, storage!, PROBE)).toBeNull();
+    expect(db.exec('SELECT count(*) FROM t')[0]!.values[0]![0]).toBe(2_500);
+    expect(db.exec('PRAGMA integrity_check')[0]!.values[0]![0]).toBe('ok');
     db.close();
   });
 
