@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { CHECKPOINT_FROM, DRIVER_LIMIT, PageCheckpoints, queryCurrent } from '../../../src-main/fhir/search/sql-query';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
-import type { FhirRepository } from '../../../src-main/fhir/fhir-repository';
 import { createVault, type Vault } from '../../../src-main/vault';
 import { currentQuery } from '../../tools/current-query';
 
@@ -35,7 +34,7 @@ const observation = (i: number): Observation => ({
 describe('search: paging checkpoints', () => {
   let dir: string;
   let vault: Vault;
-  let repo: FhirRepository;
+  let repo: ReturnType<typeof createVaultRepository>;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-checkpoints-'));
