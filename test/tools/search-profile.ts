@@ -7,7 +7,10 @@
  * `HEARTH_PROFILE_ROUNDS` (default 5), `HEARTH_PROFILE_ONLY` (comma-separated query numbers),
  * `HEARTH_PROFILE_OUT` (a .cpuprofile file of the timed rounds only, sampled every 200 µs), `HEARTH_PROFILE_VAULT` (a folder:
  * filled and kept when missing, else opened as it is, so runs at 300,000 need one fill; a vault of an
- * older index schema is rebuilt from its log on open), `HEARTH_PROFILE_EXTRA` (more queries, `Type?query;...`).
+ * older index schema is rebuilt from its log on open), `HEARTH_PROFILE_EXTRA` (more queries, `Type?query;...`),
+ * `HEARTH_PROFILE_SQLITE_CACHE_KB` (SQLite's own page cache for the run, PRAGMA cache_size; default 2,000 KiB).
+ * Prints per query its wall p50, worst and best, and its CPU p50 and p95; then the whole mix as bench:fhir
+ * counts it (every timed sample: CPU and wall p50 / p95) with the load average.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
