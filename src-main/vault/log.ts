@@ -154,6 +154,9 @@ export async function checkSegmentHeader(keyring: FrameKeyring, handle: fs.FileH
   return length;
 }
 
+/** Blob frames up to this size are opened on the reading thread; larger ones on WebCrypto's thread pool (as sealed: vault.ts SYNC_SEAL_MAX_BYTES). */
+const SYNC_OPEN_MAX_BYTES = 256 * 1024;
+
 /** Decrypts the blob frame a pointer names, checking the on-disk header against the pointer. */
 export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle, pointer: BlobPointer): Promise<Uint8Array<ArrayBuffer>> {
   const file = segmentFile(pointer.segment);
@@ -161,6 +164,11 @@ export async function readBlobFrame(keyring: FrameKeyring, handle: fs.FileHandle
   const header = decodeFrameHeader(bytes, LOG_MAGIC);
   if (!header || header.kind !== FrameKind.blob || frameLength(header.payloadLength) !== pointer.length || bytes.length !== pointer.length) {
     throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob frame header does not match)`, file);
+  }
+  if (pointer.length > SYNC_OPEN_MAX_BYTES) {
+    const opened = await openFrame(keyring, 'log', bytes, LOG_MAGIC, logPosition(pointer.segment, pointer.offset));
+    if (!opened) throw new VaultError('damaged', `${file} is damaged at offset ${pointer.offset} (blob does not authenticate)`, file);
+    return opened.plaintext;
   }
   // On this thread (node:crypto): a search reads a page of blobs of about a kilobyte each, where a
   // WebCrypto call costs ~25 µs of dispatch apiece (crypto.ts sealInto).
