@@ -17,6 +17,7 @@ import {
   referenceCondition,
   splitEscaped,
   stringCondition,
+  SYSTEM_ID,
   tokenCondition,
   uriCondition,
 } from './search/conditions';
@@ -169,7 +170,7 @@ function identifierModifierFilter(def: SearchParamDef, name: string, modifier: s
       throw fhirError('invalid', `${name}: :of-type takes type-system|type-code|identifier-value`, 400, [name]);
     }
     const [system, code, identifierValue] = parts as [string, string, string];
-    return { sql: 'system = ? AND code = ?', values: [system, `${code}|${identifierValue}`] };
+    return { sql: `sid = ${SYSTEM_ID} AND code = ?`, values: [system, `${code}|${identifierValue}`] };
   });
   return { kind: 'token', param: `${def.code}:${modifier}`, anyOf, negate: false };
 }

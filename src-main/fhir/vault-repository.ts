@@ -7,12 +7,13 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
 import type { Database, SqlValue } from 'sql.js';
+import { META_TABLE } from '../vault/index-db';
 import type { BlobPointer, Vault } from '../vault/types';
 import { FhirRepository, type WritePreparer } from './fhir-repository';
 import { entryForVersion } from './fhir-projector';
 import { cachedStatement } from '../vault/statement-cache';
 import { scanCurrentRows, type ScanKey, type ScanQuery } from './scan';
-import { queryCurrent, queryLinks, selectRows } from './search/sql-query';
+import { PageCheckpoints, queryCurrent, queryLinks, selectRows } from './search/sql-query';
 import type { CurrentQuery, HistoryQuery, LinkQuery, NewVersion, StoreBackend, VersionMethod, VersionRecord, WriteView } from './store-backend';
 
 export interface VaultVersion extends VersionRecord {
@@ -47,6 +48,9 @@ function toRecord(row: SqlValue[]): VaultVersion {
 const decoder = new TextDecoder();
 
 class VaultStore implements StoreBackend<VaultVersion> {
+  /** Where deep pages began and ended, for the next page (search/sql-query.ts PageCheckpoints). */
+  private readonly checkpoints = new PageCheckpoints();
+
   constructor(private readonly vault: Vault) {}
 
   async commit<T>(plan: (view: WriteView) => { versions: NewVersion[]; result: T }): Promise<T> {
@@ -176,7 +180,9 @@ class VaultStore implements StoreBackend<VaultVersion> {
 
   query(query: CurrentQuery): Promise<{ records: VaultVersion[]; total?: number }> {
     return this.vault.read((db) => {
-      const { rows, total } = queryCurrent(db, query, COLUMN_LIST);
+      // The index's last applied commit (index-db.ts): checkpoints hold for that state only.
+      const generation = Number(selectRows(db, `SELECT value FROM ${META_TABLE} WHERE key = 'lastSeq'`, [])[0]?.[0] ?? -1);
+      const { rows, total } = queryCurrent(db, query, COLUMN_LIST, this.checkpoints.at(generation));
       const records = rows.map(toRecord);
       return total === undefined ? { records } : { records, total };
     });

@@ -54,7 +54,7 @@ export function builtinRids(filter: BuiltinFilter, resourceType: string, params:
   for (const condition of filter.anyOf) params.push(...condition.values);
   const anyOf = filter.anyOf.map((c) => `(${c.sql})`).join(' OR ');
   return `SELECT rid FROM (
-      SELECT c.rid AS rid, k.id AS code, NULL AS system, NULL AS display, c.last_updated_ms AS low, c.last_updated_ms + 1 AS high
+      SELECT c.rid AS rid, k.id AS code, NULL AS sid, NULL AS system, NULL AS display, c.last_updated_ms AS low, c.last_updated_ms + 1 AS high
       FROM resource_current c JOIN resource_key k ON k.rid = c.rid
       WHERE c.tid = (SELECT tid FROM resource_type WHERE name = ?) AND c.deleted = 0)
     WHERE ${anyOf}`;

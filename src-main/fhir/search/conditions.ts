@@ -68,6 +68,9 @@ export function stringCondition(param: string, modifier: string, value: string):
   }
 }
 
+/** A token system's integer id (code_system), NULL (matching nothing) for a system never stored. */
+export const SYSTEM_ID = '(SELECT sid FROM code_system WHERE system = ?)';
+
 /** search.html#token: `code`, `system|code`, `|code`, `system|`; `:text` on display text. */
 export function tokenCondition(param: string, modifier: string, value: string): RowCondition {
   if (modifier === 'text') {
@@ -83,9 +86,10 @@ export function tokenCondition(param: string, modifier: string, value: string): 
   if (parts.length === 1) return { sql: 'code = ?', values: [parts[0]!] };
   const [system, code] = parts as [string, string];
   if (system === '' && code === '') return invalid(param, 'a token needs a system or a code');
-  if (system === '') return { sql: 'system IS NULL AND code = ?', values: [code] };
-  if (code === '') return { sql: 'system = ?', values: [system] };
-  return { sql: 'system = ? AND code = ?', values: [system, code] };
+  // On the system's integer (code_system), found once: `system = ?` would look up each row's system.
+  if (system === '') return { sql: 'sid IS NULL AND code = ?', values: [code] };
+  if (code === '') return { sql: `sid = ${SYSTEM_ID}`, values: [system] };
+  return { sql: `sid = ${SYSTEM_ID} AND code = ?`, values: [system, code] };
 }
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;

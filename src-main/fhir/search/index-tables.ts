@@ -27,10 +27,23 @@ import { DELETE_POSITIONS_SQL, INSERT_POSITION_SQL, positionSchema, positionValu
 /** Rows per resource and table: the low 20 bits of a row's rowid. */
 export const ROWS_PER_RESOURCE = 2 ** 20;
 
-/** Table → view read by queries, its value columns and the column sorted on. The only names SQL is built from. */
+/**
+ * What searches read sp_token through: the columns of sp_token_v, with `system` and `display` as
+ * scalar subqueries rather than the view's LEFT JOINs, plus `sid`. SQLite flattens this into the
+ * query and drops the columns nobody reads, so `code = ?` (`category=laboratory`) is read from the
+ * (psid, code) index alone; through the view it also read every row's table record and joined its
+ * system and display: 200,000 rows cost 13x the index walk at 1,000,000 resources (docs/search.md, "Plans").
+ */
+const TOKEN_ROWS = `(SELECT t.rowid AS row, t.psid, t.sid, (SELECT s.system FROM code_system s WHERE s.sid = t.sid) AS system, t.code,
+  (SELECT d.display FROM token_display d WHERE d.did = t.did) AS display, t.grp FROM sp_token t)`;
+
+/**
+ * Table → what queries read it through (a view, or a FROM subquery giving the view's columns), its
+ * key column. The only names SQL is built from.
+ */
 export const INDEX_TABLES = {
   string: { table: 'sp_string', view: 'sp_string_v', key: 'norm' },
-  token: { table: 'sp_token', view: 'sp_token_v', key: 'code' },
+  token: { table: 'sp_token', view: TOKEN_ROWS, key: 'code' },
   reference: { table: 'sp_reference', view: 'sp_reference_v', key: 'target' },
   date: { table: 'sp_date', view: 'sp_date_v', key: 'low' },
   number: { table: 'sp_number', view: 'sp_number_v', key: 'value' },

