@@ -194,12 +194,8 @@ export async function openFrame(
  * plaintext is returned only once the tag has been checked; null on any failure, as openFrame.
  */
 export function openFrameSync(keyring: FrameKeyring, domain: AadDomain, frame: Uint8Array, expectedMagic: number, position: Uint8Array): Uint8Array | null {
-  const header = decodeFrameHeader(frame, expectedMagic);
-  if (!header || frame.length !== frameLength(header.payloadLength)) return null;
-  const iv = frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + IV_BYTES);
   const parts: Uint8Array[] = [];
-  const sealed = frame.subarray(FRAME_HEADER_BYTES + IV_BYTES);
-  if (!openTo(keyring.key, iv, sealed, scratchAad(keyring, domain, frame, 0, position), (part) => parts.push(part))) return null;
+  if (!openFrameTo(keyring, domain, frame, expectedMagic, position, (part) => parts.push(part))) return null;
   // AES-GCM's final() gives nothing: the plaintext is update()'s one part (a Buffer: viewed as the
   // plain Uint8Array openFrame gives, without a copy).
   const nonEmpty = parts.filter((part) => part.length > 0);
@@ -223,7 +219,7 @@ export function openFrameTo(
 ): FrameHeader | null {
   const header = decodeFrameHeader(frame, expectedMagic);
   if (!header || frame.length !== frameLength(header.payloadLength)) return null;
-  const headerBytes = frame.subarray(0, FRAME_HEADER_BYTES);
   const iv = frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + IV_BYTES);
-  return openTo(keyring.key, iv, frame.subarray(FRAME_HEADER_BYTES + IV_BYTES), aad(keyring, domain, headerBytes, position), sink) ? header : null;
+  // The scratch AAD is safe here: openTo hands it to setAAD (a copy) before anything else runs.
+  return openTo(keyring.key, iv, frame.subarray(FRAME_HEADER_BYTES + IV_BYTES), scratchAad(keyring, domain, frame, 0, position), sink) ? header : null;
 }
