@@ -100,6 +100,13 @@ export async function seal(
   return { iv, ciphertext };
 }
 
+/**
+ * node:crypto's update() allocates its output: past ~64 KiB each call's fresh buffer costs page
+ * faults, and one 4 MiB call ran at ~0.2-0.3 GB/s where 64 KiB pieces of the same 4 MiB ran at
+ * ~2.7 GB/s (node 20, this machine's AES-NI). GCM is a stream: the bytes do not depend on the pieces.
+ */
+export const CIPHER_PIECE_BYTES = 64 * 1024;
+
 /** The node:crypto handle of a WebCrypto key (the same key material, never exported), made once per key. */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
@@ -132,9 +139,11 @@ export function sealInto(
   cipher.setAAD(aad);
   out.set(iv, at);
   let offset = at + IV_BYTES;
-  const encrypted = cipher.update(plaintext);
-  out.set(encrypted, offset);
-  offset += encrypted.length;
+  for (let start = 0; start < plaintext.length; start += CIPHER_PIECE_BYTES) {
+    const encrypted = cipher.update(plaintext.subarray(start, start + CIPHER_PIECE_BYTES));
+    out.set(encrypted, offset);
+    offset += encrypted.length;
+  }
   const last = cipher.final();
   out.set(last, offset);
   offset += last.length;
@@ -168,7 +177,8 @@ export function openTo(key: CryptoKey, iv: Uint8Array, sealed: Uint8Array, aad: 
     const decipher = createDecipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    sink(decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)));
+    const end = sealed.length - TAG_BYTES;
+    for (let start = 0; start < end; start += CIPHER_PIECE_BYTES) sink(decipher.update(sealed.subarray(start, Math.min(end, start + CIPHER_PIECE_BYTES))));
     sink(decipher.final());
     return true;
   } catch {
