@@ -6,7 +6,7 @@
  * which refuses a frame with any byte altered, read at another position or under another keyring).
  */
 import { describe, expect, it } from 'vitest';
-import { importDataKey, IV_BYTES, randomBytes } from '../../../src-main/vault/crypto';
+import { CIPHER_PIECE_BYTES, importDataKey, IV_BYTES, randomBytes } from '../../../src-main/vault/crypto';
 import { FrameKind, LOG_MAGIC, openFrame, openFrameSync, SNAPSHOT_MAGIC, sealedFrameLength, sealFrame, sealFrameInto, type FrameKeyring } from '../../../src-main/vault/frame';
 import { logPosition, sealLogFrameInto } from '../../../src-main/vault/log';
 
@@ -38,6 +38,23 @@ describe('sealing frames into a buffer', () => {
       const chunk = new Uint8Array(sealedFrameLength(plaintext.length));
       sealFrameInto(ring, 'snapshot', snapshotHeader, plaintext, position, iv, chunk, 0);
       expect(chunk).toEqual(await sealFrame(ring, 'snapshot', snapshotHeader, plaintext, position, iv));
+    }
+  });
+
+  it('gives the same bytes for plaintexts sealed and opened in several pieces (CIPHER_PIECE_BYTES)', async () => {
+    const ring = await keyring(2);
+    const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: 0 };
+    for (const length of [0, 1, CIPHER_PIECE_BYTES - 1, CIPHER_PIECE_BYTES, CIPHER_PIECE_BYTES + 1, 3 * CIPHER_PIECE_BYTES + 17]) {
+      const plaintext = Uint8Array.from({ length }, (_, i) => (i * 31 + length) & 0xff);
+      const position = Uint8Array.of(0, 0, 1, 2, 0);
+      const iv = randomBytes(IV_BYTES);
+      const sealed = new Uint8Array(sealedFrameLength(length));
+      sealFrameInto(ring, 'snapshot', header, plaintext, position, iv, sealed, 0);
+      expect(sealed).toEqual(await sealFrame(ring, 'snapshot', header, plaintext, position, iv));
+      expect(openFrameSync(ring, 'snapshot', sealed, SNAPSHOT_MAGIC, position)).toEqual(plaintext);
+      const altered = sealed.slice();
+      altered[altered.length - 20]! ^= 1;
+      expect(openFrameSync(ring, 'snapshot', altered, SNAPSHOT_MAGIC, position)).toBeNull();
     }
   });
 
