@@ -43,6 +43,17 @@ export interface PagedFileOptions {
   cacheBytes: number;
 }
 
+/**
+ * `source` as bytes. MEMFS writes views of the wasm heap as an Int8Array (HEAP8): its bytes are what
+ * set() would store (a value v becomes v mod 256), so a Uint8Array over the same memory is taken
+ * instead of a converted copy (Uint8Array.from went element by element through every page write).
+ */
+function asBytes(source: ArrayLike<number>): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof Int8Array || source instanceof Uint8ClampedArray) return new Uint8Array(source.buffer, source.byteOffset, source.length);
+  return Uint8Array.from(source);
+}
+
 export class PagedFile extends Uint8Array<ArrayBuffer> {
   static get [Symbol.species](): Uint8ArrayConstructor {
     return Uint8Array;
@@ -130,7 +141,7 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
 
   override set(source: ArrayLike<number>, offset = 0): void {
     this.checkUsable();
-    const bytes = source instanceof Uint8Array ? source : Uint8Array.from(source);
+    const bytes = asBytes(source);
     const length = bytes.length;
     let page = Math.floor(offset / PAGE_BYTES);
     let at = offset - page * PAGE_BYTES;

@@ -5,7 +5,7 @@
  * Writes HEARTH_PAGED_FILE_MB (default 200) MiB of pages into a PagedFile with a cache of
  * HEARTH_PAGED_CACHE_MB (default 16) MiB, then replays HEARTH_PAGED_OPS (default 2,000,000)
  * operations skewed like a B-tree: a hot set of interior pages, a warm run of recently appended
- * pages, random leaves; whole-page reads and writes with a few small header reads. Prints CPU
+ * pages, random leaves; whole-page reads and writes (of an Int8Array, as MEMFS writes) with a few small header reads. Prints CPU
  * nanoseconds per operation (process.cpuUsage), for all of them and for a run of cache hits alone,
  * and the page traffic (pagesIn, pagesOut), which is what eviction quality changes.
  * HEARTH_PAGED_FILE_MODULE=path measures another copy of paged-file.ts (e.g. main's, for a before/after).
@@ -48,7 +48,9 @@ const cpu = (): number => {
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-paged-file-cost-'));
 const file = new PagedFile({ path: path.join(dir, 'pages.scratch'), cacheBytes: cacheMb * 2 ** 20 });
 try {
-  const page = new Uint8Array(PAGE_BYTES).map((_, i) => i % 251);
+  const bytes = new Uint8Array(PAGE_BYTES).map((_, i) => i % 251);
+  // MEMFS writes views of the wasm heap, an Int8Array (HEAP8), so the pages written here are one too.
+  const page = new Int8Array(bytes.buffer);
   for (let n = 0; n < pages; n++) {
     page[0] = n & 0xff;
     file.set(page, n * PAGE_BYTES);
