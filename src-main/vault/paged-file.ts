@@ -4,9 +4,10 @@
  * reads it with `contents.subarray(pos, end)`, writes it with `contents.set(bytes, pos)` after a
  * capacity check on `contents.length`, and adopts `data.slice()` as the contents of a new file
  * (sqljs.ts, Adopted). A PagedFile is a Uint8Array (over an empty buffer) whose `length` reports a
- * capacity that never runs out and whose `subarray` and `set` go through a bounded LRU cache of
- * 4 KiB pages; pages leaving the cache dirty are encrypted (AES-256-GCM under a random key that
- * exists only in this object, the page number in the AAD) into a scratch file on disk.
+ * capacity that never runs out and whose `subarray` and `set` go through a bounded cache of
+ * 4 KiB pages (CLOCK, an approximation of LRU whose hits cost no reordering); pages leaving the
+ * cache dirty are encrypted (AES-256-GCM under a random key that exists only in this object, the
+ * page number in the AAD) into a scratch file on disk.
  *
  * The scratch file is never needed to open a vault: the snapshots and the log stay the truth
  * (docs/vault-format.md §6.2). It is unlinked as soon as it is opened where the OS allows it
