@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 } from '../unit/fhir/differential/random';
 
 type PagedFileModule = typeof import('../../src-main/vault/paged-file');
 
@@ -27,18 +28,6 @@ const cacheMb = Number(process.env.HEARTH_PAGED_CACHE_MB ?? 16);
 const operations = Number(process.env.HEARTH_PAGED_OPS ?? 2_000_000);
 const pages = Math.floor((fileMb * 2 ** 20) / PAGE_BYTES);
 const cachePages = Math.floor((cacheMb * 2 ** 20) / PAGE_BYTES);
-
-/** A small deterministic generator (mulberry32), so that before and after replay the same operations. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cpu = (): number => {
   const { user, system } = process.cpuUsage();
@@ -57,8 +46,9 @@ try {
   }
   const afterFill = { pagesIn: file.stats.pagesIn, pagesOut: file.stats.pagesOut };
 
-  // The operations are drawn first so that drawing them costs nothing in the measured loop.
-  const next = random(14);
+  // The operations are drawn first (seeded: before and after replay the same ones) so that drawing
+  // them costs nothing in the measured loop.
+  const next = mulberry32(14);
   const hot = Math.max(1, Math.floor(cachePages / 8)); // interior pages: an eighth of the cache
   const hotPages = Int32Array.from({ length: hot }, () => Math.floor(next() * pages));
   const ops = new Int32Array(operations);
