@@ -173,6 +173,8 @@ console.log(
     `${((gc.incremental * 10000) / written).toFixed(2)} incremental marking, ${((gc.ms * 1000) / written).toFixed(1)} us pause per resource; ` +
     `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
+const paging = vault.indexPaging();
+if (paging) console.log(`index paging: ${paging.pagesIn} pages in, ${paging.pagesOut} pages out, ${paging.cachedPages} cached`);
 await pool?.close();
 await vault.close();
 fs.rmSync(dir, { recursive: true, force: true });

@@ -152,6 +152,135 @@ describe('PagedFile', () => {
   });
 });
 
+/** A PagedFile of `cachePages` pages in a temporary folder, disposed of after the test. */
+function smallFile(cachePages: number): PagedFile {
+  const { dir, cleanup } = tempFolder('hearth-paged-');
+  const file = new PagedFile({ path: path.join(dir, 'pages.scratch'), cacheBytes: cachePages * PAGE_BYTES });
+  cleanups.push(() => {
+    file.dispose();
+    cleanup();
+  });
+  return file;
+}
+
+/** A page whose every byte depends on its number and a version. */
+function pageBytes(page: number, version = 0): Uint8Array {
+  return new Uint8Array(PAGE_BYTES).map((_, i) => (page * 31 + i * 7 + version * 13) & 0xff);
+}
+
+/** Where `actual` first differs from `expected` (-1: equal); toEqual on 4 KiB arrays is slow. */
+function firstDifference(actual: Uint8Array, expected: Uint8Array): number {
+  if (Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected)) return -1;
+  let i = 0;
+  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
+  return i;
+}
+
+/** Page-ins caused by reading `page` through the cache (subarray, as MEMFS reads). */
+function pageInsFor(file: PagedFile, page: number): number {
+  const before = file.stats.pagesIn;
+  file.subarray(page * PAGE_BYTES, (page + 1) * PAGE_BYTES);
+  return file.stats.pagesIn - before;
+}
+
+describe('the page cache (CLOCK)', () => {
+  it('writes dirty pages out on eviction and reads them back equal, through subarray and read', () => {
+    const file = smallFile(8);
+    for (let page = 0; page < 64; page++) file.set(pageBytes(page), page * PAGE_BYTES);
+    expect(file.stats.cachedPages).toBe(8);
+    expect(file.stats.pagesOut).toBe(56);
+    for (let page = 0; page < 64; page++) {
+      expect(firstDifference(file.subarray(page * PAGE_BYTES, (page + 1) * PAGE_BYTES), pageBytes(page))).toBe(-1);
+    }
+    expect(file.stats.pagesIn).toBe(64);
+    // The 8 pages still dirty in the cache went out once more; pages read back clean are not written again.
+    expect(file.stats.pagesOut).toBe(64);
+    for (let page = 0; page < 64; page += 3) file.set(pageBytes(page, 1), page * PAGE_BYTES);
+    for (let page = 0; page < 64; page++) {
+      expect(firstDifference(file.read(page * PAGE_BYTES, (page + 1) * PAGE_BYTES), pageBytes(page, page % 3 === 0 ? 1 : 0))).toBe(-1);
+    }
+    expect(file.stats.cachedPages).toBe(8);
+  });
+
+  it('serves spans across pages and partial pages like one array (against a plain copy)', () => {
+    const file = smallFile(8);
+    const model = new Uint8Array(40 * PAGE_BYTES);
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let op = 0; op < 400; op++) {
+      const begin = next(model.length - 3 * PAGE_BYTES);
+      const end = begin + next(3 * PAGE_BYTES);
+      if (op % 2 === 0) {
+        const bytes = new Uint8Array(end - begin).map((_, i) => (op + i) & 0xff);
+        // MEMFS writes an Int8Array (a view into the wasm heap): bytes above 127 are negative there.
+        const heap = new Uint8Array(bytes.length + 3);
+        heap.set(bytes, 3);
+        file.set(op % 8 === 2 ? new Int8Array(heap.buffer, 3, bytes.length) : op % 8 === 6 ? Array.from(bytes) : bytes, begin);
+        model.set(bytes, begin);
+      } else {
+        expect(firstDifference(op % 4 === 1 ? file.subarray(begin, end) : file.read(begin, end), model.subarray(begin, end))).toBe(-1);
+      }
+    }
+    expect(file.size).toBeLessThanOrEqual(model.length);
+    expect(firstDifference(file.read(0, file.size), model.subarray(0, file.size))).toBe(-1);
+  });
+
+  it('gives a page used since the hand last passed a second chance; read() does not count as a use', () => {
+    const file = smallFile(8);
+    for (let page = 0; page < 8; page++) file.set(pageBytes(page), page * PAGE_BYTES);
+    // Page 0 is used again: loading page 8 evicts page 1, the next without its reference bit.
+    file.subarray(0, 16);
+    file.set(pageBytes(8), 8 * PAGE_BYTES);
+    expect(pageInsFor(file, 0)).toBe(0);
+    expect(pageInsFor(file, 1)).toBe(1);
+
+    const other = smallFile(8);
+    for (let page = 0; page < 8; page++) other.set(pageBytes(page), page * PAGE_BYTES);
+    // read() leaves the cache as it was: page 0 is not given a second chance.
+    expect(firstDifference(other.read(0, PAGE_BYTES), pageBytes(0))).toBe(-1);
+    other.set(pageBytes(8), 8 * PAGE_BYTES);
+    expect(pageInsFor(other, 1)).toBe(0);
+    expect(pageInsFor(other, 0)).toBe(1);
+  });
+
+  it('grows its page table for pages far past the first ones', () => {
+    const file = smallFile(8);
+    const far = [0, 1023, 1024, 5000, 250_000];
+    for (const page of far) file.set(pageBytes(page), page * PAGE_BYTES);
+    // Push them all out, then read each back from the scratch file.
+    for (let page = 1; page <= 16; page++) file.set(pageBytes(page, 2), (2000 + page) * PAGE_BYTES);
+    const before = file.stats.pagesIn;
+    for (const page of far) expect(firstDifference(file.subarray(page * PAGE_BYTES, (page + 1) * PAGE_BYTES), pageBytes(page))).toBe(-1);
+    expect(file.stats.pagesIn - before).toBe(far.length);
+    expect(file.size).toBe(250_001 * PAGE_BYTES);
+  });
+
+  it.skipIf(process.platform !== 'linux')('authenticates a page read back: a page moved to another page\'s place on disk is refused', () => {
+    const file = smallFile(8);
+    for (let page = 0; page < 16; page++) file.set(pageBytes(page), page * PAGE_BYTES);
+    expect(firstDifference(file.subarray(3 * PAGE_BYTES, 4 * PAGE_BYTES), pageBytes(3))).toBe(-1);
+    // Page 0's encrypted slot copied over page 1's: the IV and tag are valid, the page number in the AAD is not.
+    const [scratch] = scratchPaths(file.scratchPath);
+    expect(scratch).toBeDefined();
+    const onDisk = readFileSync(scratch!);
+    // A page on disk: IV (12 bytes), ciphertext, tag (16 bytes), at page number x its size.
+    const slot = 12 + PAGE_BYTES + 16;
+    expect(onDisk.length).toBeGreaterThanOrEqual(2 * slot);
+    const fd = openSync(scratch!, 'r+');
+    try {
+      writeSync(fd, onDisk.subarray(0, slot), 0, slot, slot);
+    } finally {
+      closeSync(fd);
+    }
+    expect(() => file.subarray(PAGE_BYTES, 2 * PAGE_BYTES)).toThrow(/does not authenticate/);
+    expect(file.broken).toMatch(/does not authenticate/);
+    expect(() => file.subarray(3 * PAGE_BYTES, 4 * PAGE_BYTES)).toThrow(/unusable/);
+  });
+});
+
 describe('a vault with a paged index', () => {
   const paged = { pagedIndexFromBytes: 1, indexCacheBytes: 64 * 1024 };
 
