@@ -13,9 +13,10 @@ import {
   SNAPSHOT_MAGIC,
   decodeFrameHeader,
   frameLength,
+  frameAuthenticates,
   openFrameTo,
   sealFrame,
-  sealFrameInto,
+  sealFrameParts,
   sealedFrameLength,
   type FrameKeyring,
 } from './frame';
@@ -64,16 +65,16 @@ export async function writeSnapshot(folder: string, keyring: FrameKeyring, seq: 
   return finishSnapshot(folder, keyring, await startSnapshot(folder, keyring, seq, data));
 }
 
-/** An index image read a range at a time (a paged index file, paged-file.ts, is never one array). */
+/** An index image read a range at a time (a paged index file's frozen view, paged-file.ts, is never one array). */
 export interface SnapshotSource {
   length: number;
-  /** Bytes [begin, end), end <= length; the caller only reads them before its next call. */
-  read(begin: number, end: number): Uint8Array;
+  /** Copies bytes [begin, end) (end <= length) into `out` at `at`; ranges are asked for front to back. */
+  readInto(begin: number, end: number, out: Uint8Array, at: number): void;
 }
 
 /** An image already in one array, as a SnapshotSource. */
 export function bytesSource(data: Uint8Array): SnapshotSource {
-  return { length: data.length, read: (begin, end) => data.subarray(begin, end) };
+  return { length: data.length, readInto: (begin, end, out, at) => out.set(data.subarray(begin, end), at) };
 }
 
 /** A snapshot whose chunks are all written to its temp file, not yet synced nor renamed. */
@@ -84,27 +85,53 @@ export interface PendingSnapshot {
 }
 
 /**
+ * A chunk's plaintext is read from the source this many bytes at a time, with a turn of the event
+ * loop between reads: commits run between them while a snapshot of a live index is being read.
+ */
+export const SNAPSHOT_READ_PIECE_BYTES = 256 * 1024;
+
+/** One turn of the event loop (pending I/O callbacks and timers run first). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
- * `index/snapshot-<seq>.hsnap.tmp`. A caller snapshotting the live index file holds its writers
- * off only this long (vault.ts). Each chunk is sealed on this thread straight from `data` into one
- * reused frame buffer (sealFrameInto: the same frames as sealChunks), so sealing an image of a
- * gigabyte allocates no new buffer per chunk (each large one costs the garbage collector).
+ * `index/snapshot-<seq>.hsnap.tmp`. Runs while writers go on (vault.ts gives it an image that does
+ * not change: a copy, or a paged file's frozen view): each chunk is read in pieces with a turn of
+ * the event loop between them, sealed on WebCrypto's thread pool (the same frames as sealChunks)
+ * and written while the next chunk is read and sealed. Besides the source, at most two chunks of
+ * plaintext and ciphertext are held.
  */
 export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
   const source = data instanceof Uint8Array ? bytesSource(data) : data;
   let position = 0;
+  let writing: Promise<void> = Promise.resolve();
   try {
-    const frame = new Uint8Array(sealedFrameLength(Math.min(source.length, SNAPSHOT_CHUNK_BYTES)));
-    for (let start = 0; start < Math.max(1, source.length); start += SNAPSHOT_CHUNK_BYTES) {
-      const slice = source.read(start, Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES));
-      const last = start + slice.length >= source.length;
+    const count = Math.max(1, Math.ceil(source.length / SNAPSHOT_CHUNK_BYTES));
+    for (let index = 0; index < count; index++) {
+      const start = index * SNAPSHOT_CHUNK_BYTES;
+      const end = Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES);
+      // A new array per chunk: WebCrypto may still hold the previous one while this one is read.
+      const chunk = new Uint8Array(end - start);
+      for (let at = start; at < end; at += SNAPSHOT_READ_PIECE_BYTES) {
+        if (at > start) await nextTurn();
+        source.readInto(at, Math.min(end, at + SNAPSHOT_READ_PIECE_BYTES), chunk, at - start);
+      }
+      const last = index === count - 1;
       const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
-      const end = sealFrameInto(keyring, 'snapshot', header, slice, chunkPosition(seq, start / SNAPSHOT_CHUNK_BYTES, last), randomBytes(IV_BYTES), frame, 0);
-      await writeAll(handle, frame.subarray(0, end), position);
-      position += end;
+      const { head, body } = await sealFrameParts(keyring, 'snapshot', header, chunk, chunkPosition(seq, index, last), randomBytes(IV_BYTES));
+      await writing;
+      const at = position;
+      position += head.length + body.length;
+      writing = writeAll(handle, head, at).then(() => writeAll(handle, body, at + head.length));
+      // Awaited at the next chunk or after the last; a failure meanwhile must not go unhandled.
+      writing.catch(() => undefined);
     }
+    await writing;
   } catch (error) {
+    await writing.catch(() => undefined);
     await handle.close();
     throw error;
   }
@@ -121,8 +148,62 @@ export async function finishSnapshot(folder: string, keyring: FrameKeyring, pend
   }
   await fs.rename(`${finalPath}.tmp`, finalPath);
   await fsyncDir(path.dirname(finalPath));
-  await readSnapshot(folder, keyring, pending.seq, { keepData: false });
+  await authenticateSnapshot(folder, keyring, pending.seq);
   return pending.bytes;
+}
+
+/**
+ * readSnapshot's checks (every chunk authenticates, in order, the last one flagged and last) with
+ * the decryption on WebCrypto's thread pool and the plaintext dropped: the re-read of a snapshot
+ * just written costs the calling thread only the reads.
+ */
+export async function authenticateSnapshot(folder: string, keyring: FrameKeyring, seq: number): Promise<number> {
+  return scanSnapshot(folder, seq, async (bad, frame, index, last) => {
+    if (!(await frameAuthenticates(keyring, 'snapshot', frame, SNAPSHOT_MAGIC, chunkPosition(seq, index, last)))) throw bad(`chunk ${index} does not authenticate`);
+  });
+}
+
+/**
+ * Reads snapshot `seq` frame by frame (each into a new array, handed to `check` with its chunk
+ * index and last flag), checking the framing; any failure is `damaged` naming the file. The file size.
+ */
+async function scanSnapshot(
+  folder: string,
+  seq: number,
+  check: (bad: (why: string) => VaultError, frame: Uint8Array<ArrayBuffer>, index: number, last: boolean) => Promise<void>,
+): Promise<number> {
+  const file = snapshotFile(seq);
+  const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path.join(folder, file), 'r');
+  } catch (error) {
+    throw new VaultError('io', `Could not open ${file}: ${isErrnoException(error) ? error.code : 'unknown error'}`, file);
+  }
+  try {
+    const { size } = await handle.stat();
+    let offset = 0;
+    let sawLast = false;
+    let index = 0;
+    while (offset < size) {
+      if (sawLast) throw bad('bytes after the last chunk');
+      const header = decodeFrameHeader(await readAt(handle, offset, FRAME_HEADER_BYTES), SNAPSHOT_MAGIC);
+      if (!header || header.kind !== FrameKind.snapshotChunk) throw bad(`bad chunk header at offset ${offset}`);
+      const length = frameLength(header.payloadLength);
+      if (offset + length > size) throw bad('truncated');
+      const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
+      const frame = await readAt(handle, offset, length);
+      if (frame.length !== length) throw bad('truncated');
+      await check(bad, frame, index, last);
+      index++;
+      sawLast = last;
+      offset += length;
+    }
+    if (!sawLast) throw bad('truncated');
+    return size;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array, firstIndex: number, containsLast: boolean): Promise<Uint8Array<ArrayBuffer>[]> {

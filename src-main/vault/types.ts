@@ -84,6 +84,12 @@ export interface OpenOptions {
   pagedIndexFromBytes?: number;
   /** The page cache of a paged index file (default 256 MiB, or HEARTH_INDEX_CACHE_MB). */
   indexCacheBytes?: number;
+  /**
+   * While a snapshot of a paged index is written, old pages changed by commits are kept for it up
+   * to about this many bytes; past that, a commit waits to start until the snapshot moves on
+   * (default 64 MiB; vault.ts DEFAULT_SNAPSHOT_KEEP_BYTES).
+   */
+  snapshotKeepBytes?: number;
 }
 
 export interface CreateOptions extends OpenOptions {
@@ -103,6 +109,10 @@ export interface IndexPagingStats {
   pagesIn: number;
   /** Pages in memory now. */
   cachedPages: number;
+  /** Old pages kept now for a snapshot being written while writes go on (copy-on-write, paged-file.ts). */
+  keptPages: number;
+  /** The most pages kept at once so far. */
+  keptPagesPeak: number;
 }
 
 export interface Vault {

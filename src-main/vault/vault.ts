@@ -27,7 +27,7 @@ import {
   segmentFile,
 } from './log';
 import { Mutex } from './mutex';
-import { PagedFile } from './paged-file';
+import { PagedFile, type FrozenImage } from './paged-file';
 import { bytesSource, finishSnapshot, INDEX_DIR, listSnapshots, readSnapshot, snapshotFile, startSnapshot, type PendingSnapshot, type SnapshotSource } from './snapshot';
 import { fileBytes, liveImage, livePagedImage, loadSqlJs, openInStorage, openPaged, reserveIndexStorage, shouldMove, type IndexDatabase, type IndexStorage } from './sqljs';
 import {
@@ -60,6 +60,12 @@ export const SYNC_SEAL_MAX_BYTES = 256 * 1024;
 export const DEFAULT_PAGED_INDEX_FROM_BYTES = 256 * 2 ** 20;
 /** The page cache of a paged index file; HEARTH_INDEX_CACHE_MB overrides it. */
 export const DEFAULT_INDEX_CACHE_BYTES = 256 * 2 ** 20;
+/**
+ * While a snapshot reads a paged index's frozen view, at most about this many bytes of old pages
+ * are kept for it (paged-file.ts): a commit that finds more waits before it starts until the
+ * snapshot has read past some (a commit may add its own pages past the cap). OpenOptions.snapshotKeepBytes.
+ */
+export const DEFAULT_SNAPSHOT_KEEP_BYTES = 64 * 2 ** 20;
 /** Scratch files of paged index files (index/pages-<random>.scratch; docs/vault-format.md §6.2). */
 const SCRATCH_NAME = /^pages-[0-9a-f]+\.scratch$/;
 
@@ -94,16 +100,23 @@ async function removeScratchFiles(folder: string): Promise<void> {
 }
 
 /** A paged index database holding `image` (copied in 4 MiB at a time). */
-function openPagedCopy(sql: SqlJsStatic, folder: string, paging: Paging, image: Uint8Array | SnapshotSource): IndexDatabase {
-  const source = image instanceof Uint8Array ? bytesSource(image) : image;
+function openPagedCopy(sql: SqlJsStatic, folder: string, paging: Paging, image: Uint8Array): IndexDatabase {
   const paged = newPagedFile(folder, paging);
   try {
-    for (let start = 0; start < source.length; start += 4 * 2 ** 20) paged.set(source.read(start, Math.min(source.length, start + 4 * 2 ** 20)), start);
+    for (let start = 0; start < image.length; start += 4 * 2 ** 20) paged.set(image.subarray(start, Math.min(image.length, start + 4 * 2 ** 20)), start);
     return { db: openPaged(sql, paged), storage: null, paged };
   } catch (error) {
     paged.dispose();
     throw error;
   }
+}
+
+/** An index image fixed at one commit seq, sealed while writers go on (writeSnapshotNow). */
+interface SnapshotImage {
+  seq: number;
+  source: SnapshotSource;
+  /** Ends a paged file's frozen view (nothing for a copy). */
+  release(): void;
 }
 
 interface Segment {
@@ -319,6 +332,10 @@ export class OpenVault implements Vault {
   private wakeups: Array<() => void> = [];
   private readonly readsInFlight = new Set<Promise<unknown>>();
   private backgroundSnapshot: Promise<void> | null = null;
+  /** The paged index's frozen view while a snapshot reads it (commits wait while it keeps too much). */
+  private frozenImage: FrozenImage | null = null;
+  /** The copy an in-memory index is sealed from, reused by the next snapshot while large enough. */
+  private snapshotCopy: Uint8Array | null = null;
   /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
   private storage: IndexStorage | null = null;
   /** The paged file the index lives in once it is large (paged-file.ts), else null. */
@@ -587,6 +604,9 @@ export class OpenVault implements Vault {
   private async commit(staging: Staging): Promise<CommittedTransaction> {
     const keyring = this.requireKeyring();
     await this.rollSegmentIfFull();
+    // A snapshot reading the paged index's frozen view is given room before this commit changes pages.
+    const room = this.frozenImage?.untilKeptAtMost(this.options.snapshotKeepBytes ?? DEFAULT_SNAPSHOT_KEEP_BYTES);
+    if (room) await room;
     // Readers waiting for a durable index go first: otherwise a steady stream of commits could keep
     // the index ahead of the log, and them waiting, for as long as it lasts.
     while (this.readersWaiting > 0 && !this.failure) await this.nextChange();
@@ -904,7 +924,7 @@ export class OpenVault implements Vault {
     await this.queueSnapshot();
   }
 
-  /** Snapshots run one at a time; each exports under the writer lock, then encrypts outside it. */
+  /** Snapshots run one at a time; each fixes its image under the writer lock, then seals it outside. */
   private queueSnapshot(): Promise<void> {
     const run = this.snapshotQueue.then(() => this.writeSnapshotNow());
     this.snapshotQueue = run.catch(() => undefined);
@@ -912,24 +932,25 @@ export class OpenVault implements Vault {
   }
 
   /**
-   * The index file's bytes are sealed straight from the memory it lives in (sqljs.ts) while the
-   * writer lock keeps them still; only the fsync, rename and re-read run after writers resume. A
-   * file of RESERVE_FROM_BYTES or more that has no reservation, has left it (a rollback truncated
-   * it, or it outgrew it: then export() makes the copy) or fills half of it first moves to a new one
-   * (moveIndex). A smaller file is exported (a copy) and sealed outside the lock, as before.
+   * Under the writer lock only what must be (docs/vault-format.md §6): wait until every applied
+   * commit is durable, move the index if it should move (moveIndex: out of a reservation it left or
+   * half fills, or into a paged file from pagedIndexFromBytes on), and fix the image at lastSeq: a
+   * paged file's frozen view (copy-on-write, paged-file.ts), else a copy of the file's bytes (one
+   * memcpy of the reservation, into a buffer reused across snapshots, or an export()). Then, with
+   * writers going on, seal and write it (startSnapshot), end the view, and fsync, rename and
+   * re-read the file (finishSnapshot).
    */
   private async writeSnapshotNow(): Promise<void> {
     const keyring = this.requireKeyring();
-    const pending = await this.writer.run(async (): Promise<PendingSnapshot | null> => {
+    const image = await this.writer.run(async (): Promise<SnapshotImage | null> => {
       if (this.closed) return null;
       if (this.snapshotSeq === this.lastSeq && !this.snapshotStale) return null;
       // A snapshot images only commits whose log is durable: a crash must not leave an index ahead of the log.
       await this.untilDurable(this.lastSeq);
       this.checkPaged();
       if (this.paged) {
-        // Sealed page range by page range from the paged file, never one image in memory.
-        const source = livePagedImage(this.db, this.paged, STORAGE_PROBE_SQL);
-        if (source) return this.startSnapshotOf(keyring, source);
+        const live = livePagedImage(this.db, this.paged, STORAGE_PROBE_SQL);
+        if (live) return this.fixImage(this.paged.freeze(live.length));
         // A truncate small enough to serve left sql.js with the file in memory: move it back below.
         this.paged.dispose();
         this.paged = null;
@@ -938,36 +959,60 @@ export class OpenVault implements Vault {
       if (!image) this.storage = null;
       const bytes = image?.length ?? fileBytes(this.db);
       if (bytes >= this.paging.fromBytes || shouldMove(this.storage, bytes)) {
-        this.moveIndex(image ?? this.db.export());
-        if (this.paged) {
-          const source = livePagedImage(this.db, this.paged, STORAGE_PROBE_SQL);
-          if (!source) throw new Error('The index did not stay in its paged file');
-          return this.startSnapshotOf(keyring, source);
+        const paged = this.moveIndex(image ?? this.db.export());
+        if (paged) {
+          const live = livePagedImage(this.db, paged, STORAGE_PROBE_SQL);
+          if (!live) throw new Error('The index did not stay in its paged file');
+          return this.fixImage(paged.freeze(live.length));
         }
         image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
       }
-      return this.startSnapshotOf(keyring, image ?? this.db.export());
+      return this.fixImage(image ? this.copyForSnapshot(image) : this.db.export());
     });
-    if (!pending) return;
+    if (!image) return;
+    let pending: PendingSnapshot;
+    try {
+      pending = await startSnapshot(this.path, keyring, image.seq, image.source);
+    } finally {
+      image.release();
+    }
     await finishSnapshot(this.path, keyring, pending);
     this.snapshotSeq = pending.seq;
     this.snapshotStale = false;
     await this.removeSnapshotsOlderThan(pending.seq);
   }
 
-  private startSnapshotOf(keyring: FrameKeyring, image: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
+  /** The snapshot of lastSeq from `image`, which no commit changes (a copy, or a frozen view). */
+  private fixImage(image: Uint8Array | FrozenImage): SnapshotImage {
     this.bytesSinceSnapshot = 0;
     this.transactionsSinceSnapshot = 0;
     this.snapshotImageBytes = image.length;
-    return startSnapshot(this.path, keyring, this.lastSeq, image);
+    if (image instanceof Uint8Array) return { seq: this.lastSeq, source: bytesSource(image), release: () => undefined };
+    this.frozenImage = image;
+    return {
+      seq: this.lastSeq,
+      source: image,
+      release: () => {
+        image.release();
+        if (this.frozenImage === image) this.frozenImage = null;
+      },
+    };
+  }
+
+  /** `image` copied into the reused snapshot buffer (grown with an eighth to spare when too small). */
+  private copyForSnapshot(image: Uint8Array): Uint8Array {
+    if (!this.snapshotCopy || this.snapshotCopy.length < image.length) this.snapshotCopy = new Uint8Array(image.length + (image.length >>> 3));
+    this.snapshotCopy.set(image);
+    return this.snapshotCopy.subarray(0, image.length);
   }
 
   /**
    * Reopens the index from `image` (its current bytes) in a new reservation (sqljs.ts), or in a
    * paged file from pagedIndexFromBytes on (paged-file.ts). The old database is closed: projectors
    * keep no statement across calls (as after an export in older sql.js). Runs under the writer lock.
+   * The paged file it moved into, if it is one.
    */
-  private moveIndex(image: Uint8Array): void {
+  private moveIndex(image: Uint8Array): PagedFile | null {
     let moved: IndexDatabase;
     if (image.length >= this.paging.fromBytes) {
       moved = openPagedCopy(this.sql, this.path, this.paging, image);
@@ -981,7 +1026,10 @@ export class OpenVault implements Vault {
     this.db = moved.db;
     this.storage = moved.storage;
     this.paged = moved.paged ?? null;
+    // A paged index is sealed from frozen views: the copy buffer of the in-memory one goes.
+    if (this.paged) this.snapshotCopy = null;
     tuneIndexDatabase(this.db);
+    return this.paged;
   }
 
   async verify(): Promise<VerifyReport> {
