@@ -174,7 +174,12 @@ console.log(
     `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
 const paging = vault.indexPaging();
-if (paging) console.log(`index paging: ${paging.pagesIn} pages in, ${paging.pagesOut} pages out, ${paging.cachedPages} cached`);
+if (paging) {
+  console.log(
+    `index paging: ${paging.pagesIn} pages in, ${paging.pagesOut} pages out, ${paging.cachedPages} cached; ` +
+      `at most ${paging.keptPagesPeak} old pages kept for a snapshot being written`,
+  );
+}
 await pool?.close();
 await vault.close();
 fs.rmSync(dir, { recursive: true, force: true });
