@@ -84,22 +84,59 @@ export interface PendingSnapshot {
   bytes: number;
 }
 
-/**
- * A chunk's plaintext is read from the source this many bytes at a time, with a turn of the event
- * loop between reads: commits run between them while a snapshot of a live index is being read.
- */
+/** A chunk's plaintext is read from the source this many bytes at a time (ReadPacer checks its time between reads). */
 export const SNAPSHOT_READ_PIECE_BYTES = 256 * 1024;
+/**
+ * While commits keep the thread busy, a snapshot reads for this many ms per ms the thread spent
+ * elsewhere (0.5: a third of the thread), so that it ends in a bounded time (kept pages, the log
+ * replayed after a crash) without holding commits for long.
+ */
+export const SNAPSHOT_READ_SHARE = 0.5;
+/** A read slice lasts at least this long (ms), and at most SNAPSHOT_READ_SLICE_MAX_MS. */
+const SNAPSHOT_READ_SLICE_MIN_MS = 4;
+const SNAPSHOT_READ_SLICE_MAX_MS = 40;
 
-/** One turn of the event loop (pending I/O callbacks and timers run first). */
+/** One turn of the event loop (pending I/O callbacks, and the commits they carry on, run first). */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
+ * Shares the thread between a snapshot's reads and the rest (commits): after each time away it
+ * reads for SNAPSHOT_READ_SHARE of that time (within the slice bounds), then gives a turn back.
+ */
+class ReadPacer {
+  private resumedAt = performance.now();
+  private budget = SNAPSHOT_READ_SLICE_MIN_MS;
+
+  /** Whether this slice's time is used up. */
+  get due(): boolean {
+    return performance.now() - this.resumedAt >= this.budget;
+  }
+
+  /** Gives the thread a turn. */
+  async yieldTurn(): Promise<void> {
+    await this.away(nextTurn());
+  }
+
+  /** Awaits `waiting` (the thread goes elsewhere meanwhile) and sizes the next slice by the time away. */
+  async away<T>(waiting: Promise<T>): Promise<T> {
+    const left = performance.now();
+    try {
+      return await waiting;
+    } finally {
+      const now = performance.now();
+      this.budget = Math.min(SNAPSHOT_READ_SLICE_MAX_MS, Math.max(SNAPSHOT_READ_SLICE_MIN_MS, (now - left) * SNAPSHOT_READ_SHARE));
+      this.resumedAt = now;
+    }
+  }
+}
+
+/**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
  * `index/snapshot-<seq>.hsnap.tmp`. Runs while writers go on (vault.ts gives it an image that does
- * not change: a copy, or a paged file's frozen view): each chunk is read in pieces with a turn of
- * the event loop between them, sealed on WebCrypto's thread pool (the same frames as sealChunks)
+ * not change: a copy, or a paged file's frozen view): each chunk is read in pieces, giving the
+ * event loop a turn when its slice of time is used up (ReadPacer), sealed on WebCrypto's thread pool (the same frames as sealChunks)
  * and written while the next chunk is read and sealed. Besides the source, at most two chunks of
  * plaintext and ciphertext are held.
  */
@@ -108,6 +145,7 @@ export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: 
   const source = data instanceof Uint8Array ? bytesSource(data) : data;
   let position = 0;
   let writing: Promise<void> = Promise.resolve();
+  const pacer = new ReadPacer();
   try {
     const count = Math.max(1, Math.ceil(source.length / SNAPSHOT_CHUNK_BYTES));
     for (let index = 0; index < count; index++) {
@@ -116,13 +154,13 @@ export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: 
       // A new array per chunk: WebCrypto may still hold the previous one while this one is read.
       const chunk = new Uint8Array(end - start);
       for (let at = start; at < end; at += SNAPSHOT_READ_PIECE_BYTES) {
-        if (at > start) await nextTurn();
+        if (pacer.due) await pacer.yieldTurn();
         source.readInto(at, Math.min(end, at + SNAPSHOT_READ_PIECE_BYTES), chunk, at - start);
       }
       const last = index === count - 1;
       const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
-      const { head, body } = await sealFrameParts(keyring, 'snapshot', header, chunk, chunkPosition(seq, index, last), randomBytes(IV_BYTES));
-      await writing;
+      const { head, body } = await pacer.away(sealFrameParts(keyring, 'snapshot', header, chunk, chunkPosition(seq, index, last), randomBytes(IV_BYTES)));
+      await pacer.away(writing);
       const at = position;
       position += head.length + body.length;
       writing = writeAll(handle, head, at).then(() => writeAll(handle, body, at + head.length));

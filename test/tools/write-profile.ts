@@ -93,6 +93,7 @@ let threadSeconds = 0;
  */
 let idleMs = 0;
 let first = true;
+const snapshotsSeen = new Set<string>();
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
 const heapOut = process.env.HEARTH_PROFILE_HEAP;
@@ -146,6 +147,8 @@ for (;;) {
     await session.post('Profiler.start');
   }
   first = false;
+  // Snapshot files seen (each lives until the next one is complete, at least ~57k resources at 1M).
+  for (const name of fs.readdirSync(path.join(dir, 'v', 'index'))) if (/^snapshot-\d+\.hsnap$/.test(name)) snapshotsSeen.add(name);
 }
 if (session && profileOut) {
   const { profile } = await session.post('Profiler.stop');
@@ -173,6 +176,7 @@ console.log(
     `${((gc.incremental * 10000) / written).toFixed(2)} incremental marking, ${((gc.ms * 1000) / written).toFixed(1)} us pause per resource; ` +
     `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
+console.log(`background snapshots seen: ${snapshotsSeen.size}`);
 const paging = vault.indexPaging();
 if (paging) {
   console.log(
