@@ -149,43 +149,6 @@ export async function sealFrame(
 }
 
 /**
- * sealFrame with the encryption on WebCrypto's thread pool, in two parts to write one after the
- * other (header + IV, then ciphertext + tag): the same frame bytes without concatenating them
- * (a snapshot chunk is 4 MiB; the caller's thread only builds the header and the AAD).
- */
-export async function sealFrameParts(
-  keyring: FrameKeyring,
-  domain: AadDomain,
-  header: Omit<FrameHeader, 'payloadLength'>,
-  plaintext: Uint8Array<ArrayBuffer>,
-  position: Uint8Array,
-  iv: Uint8Array<ArrayBuffer>,
-): Promise<{ head: Uint8Array<ArrayBuffer>; body: Uint8Array<ArrayBuffer> }> {
-  if (plaintext.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A frame holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
-  const headerBytes = encodeFrameHeader({ ...header, payloadLength: plaintext.length + TAG_BYTES });
-  const sealed = await seal(keyring.key, plaintext, aad(keyring, domain, headerBytes, position), iv);
-  return { head: concatBytes([headerBytes, sealed.iv]), body: sealed.ciphertext };
-}
-
-/**
- * Whether one complete frame authenticates, decrypted by WebCrypto on its thread pool (the
- * plaintext is dropped): the re-read that checks a snapshot just written, off the caller's thread.
- */
-export async function frameAuthenticates(
-  keyring: FrameKeyring,
-  domain: AadDomain,
-  frame: Uint8Array<ArrayBuffer>,
-  expectedMagic: number,
-  position: Uint8Array,
-): Promise<boolean> {
-  const header = decodeFrameHeader(frame, expectedMagic);
-  if (!header || frame.length !== frameLength(header.payloadLength)) return false;
-  const iv = frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + IV_BYTES);
-  const additional = aad(keyring, domain, frame.subarray(0, FRAME_HEADER_BYTES), position);
-  return (await open(keyring.key, iv, frame.subarray(FRAME_HEADER_BYTES + IV_BYTES), additional)) !== null;
-}
-
-/**
  * sealFrame on this thread, written into `out` at `at` (sealedFrameLength(plaintext.length) bytes):
  * the same frame for the same IV. Returns the offset after it.
  */

@@ -13,10 +13,9 @@ import {
   SNAPSHOT_MAGIC,
   decodeFrameHeader,
   frameLength,
-  frameAuthenticates,
   openFrameTo,
   sealFrame,
-  sealFrameParts,
+  sealFrameInto,
   sealedFrameLength,
   type FrameKeyring,
 } from './frame';
@@ -135,10 +134,13 @@ class ReadPacer {
 /**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
  * `index/snapshot-<seq>.hsnap.tmp`. Runs while writers go on (vault.ts gives it an image that does
- * not change: a copy, or a paged file's frozen view): each chunk is read in pieces, giving the
- * event loop a turn when its slice of time is used up (ReadPacer), sealed on WebCrypto's thread pool (the same frames as sealChunks)
- * and written while the next chunk is read and sealed. Besides the source, at most two chunks of
- * plaintext and ciphertext are held.
+ * not change: a copy, or a paged file's frozen view): each chunk is read in pieces into one reused
+ * buffer, giving the event loop a turn whenever its slice of time is used up (ReadPacer), sealed on
+ * this thread (sealFrameInto: the same frames as sealChunks) into one of two reused frame buffers,
+ * and written while the next chunk is read and sealed into the other. WebCrypto on the thread pool
+ * was tried for the sealing: its fresh input copy and output buffer per 4 MiB chunk tripled the
+ * garbage collections (test/tools/snapshot-cost.ts) and saved the calling thread nothing
+ * (docs/benchmarks.md, session 15, helper S).
  */
 export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
@@ -147,25 +149,27 @@ export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: 
   let writing: Promise<void> = Promise.resolve();
   const pacer = new ReadPacer();
   try {
+    const chunkBytes = Math.min(source.length, SNAPSHOT_CHUNK_BYTES);
+    const chunk = new Uint8Array(chunkBytes);
+    const frames = [new Uint8Array(sealedFrameLength(chunkBytes)), new Uint8Array(sealedFrameLength(chunkBytes))];
     const count = Math.max(1, Math.ceil(source.length / SNAPSHOT_CHUNK_BYTES));
     for (let index = 0; index < count; index++) {
       const start = index * SNAPSHOT_CHUNK_BYTES;
       const end = Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES);
-      // A new array per chunk: WebCrypto may still hold the previous one while this one is read.
-      const chunk = new Uint8Array(end - start);
       for (let at = start; at < end; at += SNAPSHOT_READ_PIECE_BYTES) {
         if (pacer.due) await pacer.yieldTurn();
         source.readInto(at, Math.min(end, at + SNAPSHOT_READ_PIECE_BYTES), chunk, at - start);
       }
+      // The frame written two chunks ago is free again once the write before this one is done.
+      await pacer.away(writing);
+      const frame = frames[index % 2]!;
       const last = index === count - 1;
       const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
-      const { head, body } = await pacer.away(sealFrameParts(keyring, 'snapshot', header, chunk, chunkPosition(seq, index, last), randomBytes(IV_BYTES)));
-      await pacer.away(writing);
-      const at = position;
-      position += head.length + body.length;
-      writing = writeAll(handle, head, at).then(() => writeAll(handle, body, at + head.length));
+      const length = sealFrameInto(keyring, 'snapshot', header, chunk.subarray(0, end - start), chunkPosition(seq, index, last), randomBytes(IV_BYTES), frame, 0);
+      writing = writeAll(handle, frame.subarray(0, length), position);
       // Awaited at the next chunk or after the last; a failure meanwhile must not go unhandled.
       writing.catch(() => undefined);
+      position += length;
     }
     await writing;
   } catch (error) {
@@ -186,62 +190,8 @@ export async function finishSnapshot(folder: string, keyring: FrameKeyring, pend
   }
   await fs.rename(`${finalPath}.tmp`, finalPath);
   await fsyncDir(path.dirname(finalPath));
-  await authenticateSnapshot(folder, keyring, pending.seq);
+  await readSnapshot(folder, keyring, pending.seq, { keepData: false });
   return pending.bytes;
-}
-
-/**
- * readSnapshot's checks (every chunk authenticates, in order, the last one flagged and last) with
- * the decryption on WebCrypto's thread pool and the plaintext dropped: the re-read of a snapshot
- * just written costs the calling thread only the reads.
- */
-export async function authenticateSnapshot(folder: string, keyring: FrameKeyring, seq: number): Promise<number> {
-  return scanSnapshot(folder, seq, async (bad, frame, index, last) => {
-    if (!(await frameAuthenticates(keyring, 'snapshot', frame, SNAPSHOT_MAGIC, chunkPosition(seq, index, last)))) throw bad(`chunk ${index} does not authenticate`);
-  });
-}
-
-/**
- * Reads snapshot `seq` frame by frame (each into a new array, handed to `check` with its chunk
- * index and last flag), checking the framing; any failure is `damaged` naming the file. The file size.
- */
-async function scanSnapshot(
-  folder: string,
-  seq: number,
-  check: (bad: (why: string) => VaultError, frame: Uint8Array<ArrayBuffer>, index: number, last: boolean) => Promise<void>,
-): Promise<number> {
-  const file = snapshotFile(seq);
-  const bad = (why: string): VaultError => new VaultError('damaged', `${file} is damaged (${why})`, file);
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(path.join(folder, file), 'r');
-  } catch (error) {
-    throw new VaultError('io', `Could not open ${file}: ${isErrnoException(error) ? error.code : 'unknown error'}`, file);
-  }
-  try {
-    const { size } = await handle.stat();
-    let offset = 0;
-    let sawLast = false;
-    let index = 0;
-    while (offset < size) {
-      if (sawLast) throw bad('bytes after the last chunk');
-      const header = decodeFrameHeader(await readAt(handle, offset, FRAME_HEADER_BYTES), SNAPSHOT_MAGIC);
-      if (!header || header.kind !== FrameKind.snapshotChunk) throw bad(`bad chunk header at offset ${offset}`);
-      const length = frameLength(header.payloadLength);
-      if (offset + length > size) throw bad('truncated');
-      const last = (header.flags & LAST_CHUNK_FLAG) !== 0;
-      const frame = await readAt(handle, offset, length);
-      if (frame.length !== length) throw bad('truncated');
-      await check(bad, frame, index, last);
-      index++;
-      sawLast = last;
-      offset += length;
-    }
-    if (!sawLast) throw bad('truncated');
-    return size;
-  } finally {
-    await handle.close();
-  }
 }
 
 async function sealChunksAt(keyring: FrameKeyring, seq: number, data: Uint8Array, firstIndex: number, containsLast: boolean): Promise<Uint8Array<ArrayBuffer>[]> {

@@ -93,7 +93,22 @@ let threadSeconds = 0;
  */
 let idleMs = 0;
 let first = true;
-const snapshotsSeen = new Set<string>();
+/**
+ * Background snapshots, watched in index/: each from its temp file's creation (its image is fixed
+ * by then) to its rename (sealed and written; the re-read follows), in ms of wall time.
+ */
+const snapshotStarts = new Map<string, number>();
+const snapshotMs: number[] = [];
+const snapshotWatcher = fs.watch(path.join(dir, 'v', 'index'), (_event, name) => {
+  const match = name === null ? null : /^(snapshot-\d+\.hsnap)(\.tmp)?$/.exec(name);
+  if (!match) return;
+  const started = snapshotStarts.get(match[1]!);
+  if (match[2] && started === undefined) snapshotStarts.set(match[1]!, performance.now());
+  else if (!match[2] && started !== undefined && started >= 0 && fs.existsSync(path.join(dir, 'v', 'index', match[1]!))) {
+    snapshotMs.push(performance.now() - started);
+    snapshotStarts.set(match[1]!, -1);
+  }
+});
 const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
 const heapOut = process.env.HEARTH_PROFILE_HEAP;
@@ -147,8 +162,6 @@ for (;;) {
     await session.post('Profiler.start');
   }
   first = false;
-  // Snapshot files seen (each lives until the next one is complete, at least ~57k resources at 1M).
-  for (const name of fs.readdirSync(path.join(dir, 'v', 'index'))) if (/^snapshot-\d+\.hsnap$/.test(name)) snapshotsSeen.add(name);
 }
 if (session && profileOut) {
   const { profile } = await session.post('Profiler.stop');
@@ -176,7 +189,8 @@ console.log(
     `${((gc.incremental * 10000) / written).toFixed(2)} incremental marking, ${((gc.ms * 1000) / written).toFixed(1)} us pause per resource; ` +
     `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
-console.log(`background snapshots seen: ${snapshotsSeen.size}`);
+snapshotWatcher.close();
+console.log(`background snapshots: ${snapshotMs.length}, temp file to rename (ms): ${snapshotMs.map((t) => t.toFixed(0)).join(', ')}`);
 const paging = vault.indexPaging();
 if (paging) {
   console.log(

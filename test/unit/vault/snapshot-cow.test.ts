@@ -3,7 +3,7 @@
  * view (copy-on-write, paged-file.ts) and an in-memory index's copy, and vaults whose snapshot is
  * held half way while commits keep coming, reopened after a simulated crash.
  */
-import { copyFileSync, mkdirSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, mkdirSync, promises as fsPromises, readdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from 'sql.js';
@@ -187,19 +187,28 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
 }
 
 /**
- * Holds every WebCrypto encryption (a snapshot's chunks; a commit's small frames are sealed with
- * node:crypto) until open() is called; `calls` counts them.
+ * Holds every write to a snapshot's temp file (`index/snapshot-*.hsnap.tmp`) until open() is
+ * called; `calls` counts them. The snapshot has then read at most two chunks (one written, one
+ * waiting for that write) of its image.
  */
-function holdSnapshotSealing(): { calls: () => number; open: () => void } {
-  const subtle = globalThis.crypto.subtle;
-  const original = subtle.encrypt.bind(subtle);
+function holdSnapshotWrites(): { calls: () => number; open: () => void } {
+  const original = fsPromises.open.bind(fsPromises);
   let opened!: () => void;
   const gate = new Promise<void>((resolve) => (opened = resolve));
   let calls = 0;
-  vi.spyOn(subtle, 'encrypt').mockImplementation(async (...args: Parameters<typeof subtle.encrypt>) => {
-    calls++;
-    await gate;
-    return original(...args);
+  vi.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof fsPromises.open>) => {
+    const handle = await original(...args);
+    if (String(args[0]).endsWith('.hsnap.tmp')) {
+      const write = handle.write.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+      Object.defineProperty(handle, 'write', {
+        value: async (...a: unknown[]) => {
+          calls++;
+          await gate;
+          return write(...a);
+        },
+      });
+    }
+    return handle;
   });
   return { calls: () => calls, open: () => opened() };
 }
@@ -211,7 +220,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 /**
  * Writes `total` base records (values of `valueBytes`), then snapshots while commits keep coming, the snapshot held at its
- * first chunk's seal. Returns what a test compares: the records at the snapshot's seq, the final
+ * first chunk's write. Returns what a test compares: the records at the snapshot's seq, the final
  * records, and two crashed copies: one whole, one whose log is cut back to the snapshot's seq.
  */
 async function snapshotUnderWrites(
@@ -233,7 +242,7 @@ async function snapshotUnderWrites(
   const atSeq = await allRecords(vault);
   const segment = path.join(dir, 'log', readdirSync(path.join(dir, 'log')).sort().at(-1)!);
   const logAtSeq = statSync(segment).size;
-  const hold = holdSnapshotSealing();
+  const hold = holdSnapshotWrites();
   const snapshot = vault.snapshot();
   await until(() => hold.calls() > 0);
   let round = 0;
@@ -270,10 +279,10 @@ describe('a snapshot written while transactions keep committing', () => {
     const options = { pagedIndexFromBytes: 1, indexCacheBytes: 64 * 1024, snapshotKeepBytes: keepPages * PAGE_BYTES };
     let blocked: Promise<unknown> | null = null;
     let acknowledged = 0;
-    const { atSeq, final, crashed, cut, vault } = await snapshotUnderWrites(options, 4400, 1500, async (v, round) => {
-      // The image is over 4 MiB, so the reader is held after its first chunk: commits change pages ahead of it.
+    const { atSeq, final, crashed, cut, vault } = await snapshotUnderWrites(options, 7200, 1500, async (v, round) => {
+      // The image is over 8 MiB, so the reader is held after its second chunk: commits change pages ahead of it.
       while (!blocked) {
-        const writing = touch(v, round(), 3, 4400);
+        const writing = touch(v, round(), 3, 7200);
         if (await settlesWithin(writing, 1000)) acknowledged++;
         else blocked = writing;
         expect(acknowledged).toBeLessThan(500);
@@ -297,10 +306,10 @@ describe('a snapshot written while transactions keep committing', () => {
 
   it('in-memory index: sealed from a copy while commits go on, none waiting; a crashed copy reopens', async () => {
     let acknowledged = 0;
-    // Over 4 MiB too: the copy's second chunk is read after the commits.
-    const { atSeq, final, crashed, cut, vault } = await snapshotUnderWrites({}, 4400, 1500, async (v, round) => {
+    // Over 8 MiB too: the copy's third chunk is read after the commits.
+    const { atSeq, final, crashed, cut, vault } = await snapshotUnderWrites({}, 7200, 1500, async (v, round) => {
       for (let i = 0; i < 30; i++) {
-        expect(await settlesWithin(touch(v, round(), 3, 4400), 2000)).toBe(true);
+        expect(await settlesWithin(touch(v, round(), 3, 7200), 2000)).toBe(true);
         acknowledged++;
       }
       expect(v.indexPaging()).toBeNull();
