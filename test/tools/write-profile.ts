@@ -113,9 +113,13 @@ const profileOut = process.env.HEARTH_PROFILE_OUT;
 const session = profileOut ? new Session() : null;
 const heapOut = process.env.HEARTH_PROFILE_HEAP;
 const heapSession = heapOut ? new Session() : null;
+/** Each timed Bundle's wall time from its POST to its acknowledgement (a snapshot holding the writer lock shows here). */
+const bundleMs: number[] = [];
 const post = async (body: string) => {
+  const posted = performance.now();
   const response = await handleFhirRequest(repo, { method: 'POST', path: '/', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body }, { baseUrl: 'http://x/fhir' });
   if (response.status !== 200) throw new Error(String(response.status));
+  if (!first) bundleMs.push(performance.now() - posted);
 };
 // Bundles are generated in bursts outside the timed windows (as bench:fhir does), `depth` in flight.
 const bundles = corpusBundles(size, 500)[Symbol.iterator]();
@@ -190,6 +194,12 @@ console.log(
     `largest heap used after a major GC ${(heapAfterMajor / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB`,
 );
 snapshotWatcher.close();
+bundleMs.sort((a, b) => a - b);
+const percentile = (p: number) => bundleMs[Math.min(bundleMs.length - 1, Math.floor(p * bundleMs.length))] ?? 0;
+console.log(
+  `Bundle POST to acknowledgement (ms): median ${percentile(0.5).toFixed(0)}, p99 ${percentile(0.99).toFixed(0)}, max ${(bundleMs.at(-1) ?? 0).toFixed(0)}; ` +
+    `${bundleMs.filter((t) => t > 1000).length} of ${bundleMs.length} over 1 s`,
+);
 console.log(`background snapshots: ${snapshotMs.length}, temp file to rename (ms): ${snapshotMs.map((t) => t.toFixed(0)).join(', ')}`);
 const paging = vault.indexPaging();
 if (paging) {
