@@ -23,7 +23,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import type { SnapshotSource } from './snapshot';
+import { FrozenPages, type FrozenImage } from './frozen-pages';
+
+export type { FrozenImage } from './frozen-pages';
 import type { IndexPagingStats } from './types';
 
 export const PAGE_BYTES = 4096;
@@ -54,32 +56,6 @@ function asBytes(source: ArrayLike<number>): Uint8Array {
   if (source instanceof Uint8Array) return source;
   if (source instanceof Int8Array || source instanceof Uint8ClampedArray) return new Uint8Array(source.buffer, source.byteOffset, source.length);
   return Uint8Array.from(source);
-}
-
-/**
- * The file's image as of freeze(): read front to back (a snapshot) while the file keeps changing.
- * Copy-on-write: until the reader has passed a page, the first write to it keeps the page's old
- * bytes aside, and the reader takes those. release() drops them and ends the view.
- */
-export interface FrozenImage extends SnapshotSource {
-  /** Bytes of old pages kept for the reader now. */
-  readonly keptBytes: number;
-  /**
-   * Null when at most `bytes` are kept, else a promise resolving once they are (the reader passed
-   * kept pages) or the view ended. For back-pressure between transactions (vault.ts).
-   */
-  untilKeptAtMost(bytes: number): Promise<void> | null;
-  release(): void;
-}
-
-/** The state of the one frozen view a PagedFile may have. */
-interface Frozen {
-  /** Pages of the frozen image (its length rounded up). */
-  readonly pages: number;
-  /** Pages before this one were read: their old bytes need no keeping. */
-  cursor: number;
-  readonly kept: Map<number, Uint8Array<ArrayBuffer>>;
-  waiters: Array<{ bytes: number; resolve: () => void }>;
 }
 
 export class PagedFile extends Uint8Array<ArrayBuffer> {
@@ -125,9 +101,9 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
   pagesOut = 0;
   pagesIn = 0;
   /** The frozen view being read (freeze()), if any. */
-  private frozen: Frozen | null = null;
-  /** The most old page bytes kept at once for frozen views (for tests and profiles). */
-  keptBytesPeak = 0;
+  private frozen: FrozenPages | null = null;
+  /** The most old page bytes kept at once by frozen views already released. */
+  private releasedKeptPeak = 0;
 
   constructor(options: PagedFileOptions) {
     super(new ArrayBuffer(0));
@@ -142,12 +118,17 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
     }
   }
 
+  /** The most old page bytes kept at once for frozen views (for tests and profiles). */
+  get keptBytesPeak(): number {
+    return Math.max(this.releasedKeptPeak, this.frozen?.peakBytes ?? 0);
+  }
+
   get stats(): IndexPagingStats {
     return {
       pagesOut: this.pagesOut,
       pagesIn: this.pagesIn,
       cachedPages: this.slotCount,
-      keptPages: (this.frozen?.kept.size ?? 0),
+      keptPages: this.frozen?.keptPages ?? 0,
       keptPagesPeak: this.keptBytesPeak / PAGE_BYTES,
     };
   }
@@ -183,8 +164,8 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
     const length = bytes.length;
     let page = Math.floor(offset / PAGE_BYTES);
     let at = offset - page * PAGE_BYTES;
+    this.frozen?.beforeWrite(offset, offset + length);
     if (at === 0 && length === PAGE_BYTES) {
-      this.keepForFrozen(page);
       // A whole page (SQLite writes pages): no read of the old page.
       const slot = this.slotFor(page, false);
       this.slotViews[slot]!.set(bytes);
@@ -193,7 +174,6 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
       let done = 0;
       while (done < length) {
         const n = Math.min(PAGE_BYTES - at, length - done);
-        this.keepForFrozen(page);
         // A whole-page piece needs no read of the old page.
         const slot = this.slotFor(page, n !== PAGE_BYTES);
         this.slotViews[slot]!.set(done === 0 && n === length ? bytes : bytes.subarray(done, done + n), at);
@@ -222,84 +202,30 @@ export class PagedFile extends Uint8Array<ArrayBuffer> {
     this.checkUsable();
     if (this.frozen) throw new Error('The paged index file already has a frozen view');
     if (length > this.size) throw new RangeError(`Cannot freeze ${length} bytes of a ${this.size}-byte file`);
-    const frozen: Frozen = { pages: Math.ceil(length / PAGE_BYTES), cursor: 0, kept: new Map(), waiters: [] };
-    this.frozen = frozen;
-    const file = this;
-    return {
+    const frozen = new FrozenPages(
       length,
-      get keptBytes() {
-        return frozen.kept.size * PAGE_BYTES;
+      {
+        current: (page) => this.pageView(page, false),
+        copyOf: (page) => {
+          const slot = page < this.pageSlot.length ? this.pageSlot[page]! : -1;
+          // A page not cached: pageView reads a fresh copy from the scratch file.
+          return slot >= 0 ? this.slotViews[slot]!.slice() : this.pageView(page, false);
+        },
+        check: () => this.checkUsable(),
       },
-      readInto: (begin, end, out, at) => this.readFrozen(frozen, begin, end, out, at),
-      untilKeptAtMost(bytes) {
-        if (file.frozen !== frozen || frozen.kept.size * PAGE_BYTES <= bytes) return null;
-        return new Promise<void>((resolve) => frozen.waiters.push({ bytes, resolve }));
+      () => {
+        this.releasedKeptPeak = Math.max(this.releasedKeptPeak, frozen.peakBytes);
+        if (this.frozen === frozen) this.frozen = null;
       },
-      release: () => this.unfreeze(frozen),
-    };
-  }
-
-  /** The frozen view's bytes [begin, end) into `out` at `at`; the reader passes the pages it read whole. */
-  private readFrozen(frozen: Frozen, begin: number, end: number, out: Uint8Array, at: number): void {
-    if (this.frozen !== frozen) throw new Error(`The frozen view of the paged index file has ended${this.broken ? ` (${this.broken})` : ''}`);
-    this.checkUsable();
-    if (begin < frozen.cursor * PAGE_BYTES || end > frozen.pages * PAGE_BYTES || end < begin) {
-      throw new RangeError(`Bytes [${begin}, ${end}) are not ahead of the frozen view's reader`);
-    }
-    let page = Math.floor(begin / PAGE_BYTES);
-    let offset = begin - page * PAGE_BYTES;
-    let done = 0;
-    const length = end - begin;
-    while (done < length) {
-      const n = Math.min(PAGE_BYTES - offset, length - done);
-      const bytes = frozen.kept.get(page) ?? this.pageView(page, false);
-      out.set(offset === 0 && n === PAGE_BYTES ? bytes : bytes.subarray(offset, offset + n), at + done);
-      done += n;
-      page++;
-      offset = 0;
-    }
-    const passed = Math.floor(end / PAGE_BYTES);
-    if (passed <= frozen.cursor) return;
-    for (let p = frozen.cursor; p < passed; p++) frozen.kept.delete(p);
-    frozen.cursor = passed;
-    const keptBytes = frozen.kept.size * PAGE_BYTES;
-    const ready = frozen.waiters.filter((w) => keptBytes <= w.bytes);
-    if (ready.length === 0) return;
-    frozen.waiters = frozen.waiters.filter((w) => keptBytes > w.bytes);
-    for (const waiter of ready) waiter.resolve();
-  }
-
-  /** Before `page` changes: its old bytes, while a frozen view's reader has yet to read them. */
-  private keepForFrozen(page: number): void {
-    const frozen = this.frozen;
-    if (frozen === null || page < frozen.cursor || page >= frozen.pages || frozen.kept.has(page)) return;
-    const slot = page < this.pageSlot.length ? this.pageSlot[page]! : -1;
-    let old: Uint8Array<ArrayBuffer>;
-    if (slot >= 0) {
-      old = this.slotViews[slot]!.slice();
-    } else {
-      old = new Uint8Array(PAGE_BYTES);
-      this.readPage(page, old);
-    }
-    frozen.kept.set(page, old);
-    const keptBytes = frozen.kept.size * PAGE_BYTES;
-    if (keptBytes > this.keptBytesPeak) this.keptBytesPeak = keptBytes;
-  }
-
-  /** Ends a frozen view: its kept pages go, and whoever waits for room stops waiting. */
-  private unfreeze(frozen: Frozen): void {
-    if (this.frozen === frozen) this.frozen = null;
-    frozen.kept.clear();
-    frozen.cursor = frozen.pages;
-    const waiters = frozen.waiters;
-    frozen.waiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    );
+    this.frozen = frozen;
+    return frozen;
   }
 
   /** Closes and removes the scratch file and forgets the key and the cached pages. */
   dispose(): void {
     // A frozen view ends with the file (its reader then fails: the snapshot fails, not the vault).
-    if (this.frozen) this.unfreeze(this.frozen);
+    this.frozen?.release();
     if (this.fd !== null) {
       try {
         closeSync(this.fd);
