@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { FROZEN_PAGE_BYTES, FrozenPages, type FrozenImage } from './frozen-pages';
 import type { PagedFile } from './paged-file';
 
 let loading: Promise<SqlJsStatic> | null = null;
@@ -51,6 +52,8 @@ export class IndexStorage extends Uint8Array<ArrayBuffer> {
 
   /** Set once sql.js made this the contents of its file. */
   adopted = false;
+  /** The frozen view a snapshot is reading (freeze()), if any. */
+  private frozen: FrozenPages | null = null;
 
   private constructor(private readonly memory: ArrayBuffer) {
     // Length-tracking: the view follows the buffer as it grows.
@@ -99,8 +102,29 @@ export class IndexStorage extends Uint8Array<ArrayBuffer> {
     return Uint8Array.prototype.slice.call(this, begin, end) as Uint8Array<ArrayBuffer>;
   }
 
+  /**
+   * The image of bytes [0, length) as they are now, for one reader going front to back while sql.js
+   * keeps writing (frozen-pages.ts; docs/vault-format.md §6): a write first keeps the old bytes of
+   * each page it touches that the reader has yet to read. Instead of a copy of the whole image.
+   */
+  freeze(length: number): FrozenImage {
+    if (this.frozen) throw new Error('The index storage already has a frozen view');
+    if (length > this.allocated) throw new RangeError(`Cannot freeze ${length} bytes of ${this.allocated}`);
+    const page = (n: number) => Uint8Array.prototype.subarray.call(this, n * FROZEN_PAGE_BYTES, Math.min(this.allocated, (n + 1) * FROZEN_PAGE_BYTES));
+    const frozen = new FrozenPages(
+      length,
+      { current: page, copyOf: (n) => page(n).slice(), check: () => undefined },
+      () => {
+        if (this.frozen === frozen) this.frozen = null;
+      },
+    );
+    this.frozen = frozen;
+    return frozen;
+  }
+
   override set(source: ArrayLike<number>, offset = 0): void {
     const end = offset + source.length;
+    this.frozen?.beforeWrite(offset, end);
     const allocated = this.memory.byteLength;
     if (end > allocated) {
       // Within capacity (MEMFS checks `length` first); growing in place copies nothing.

@@ -332,10 +332,8 @@ export class OpenVault implements Vault {
   private wakeups: Array<() => void> = [];
   private readonly readsInFlight = new Set<Promise<unknown>>();
   private backgroundSnapshot: Promise<void> | null = null;
-  /** The paged index's frozen view while a snapshot reads it (commits wait while it keeps too much). */
+  /** The index file's frozen view while a snapshot reads it (commits wait while it keeps too much). */
   private frozenImage: FrozenImage | null = null;
-  /** The copy an in-memory index is sealed from, reused by the next snapshot while large enough. */
-  private snapshotCopy: Uint8Array | null = null;
   /** The memory the index file lives in while it is still that (sqljs.ts), else null. */
   private storage: IndexStorage | null = null;
   /** The paged file the index lives in once it is large (paged-file.ts), else null. */
@@ -967,7 +965,8 @@ export class OpenVault implements Vault {
         }
         image = this.storage ? liveImage(this.db, this.storage, STORAGE_PROBE_SQL) : null;
       }
-      return this.fixImage(image ? this.copyForSnapshot(image) : this.db.export());
+      // A reservation is frozen like a paged file (copy-on-write) rather than copied whole.
+      return this.fixImage(image && this.storage ? this.storage.freeze(image.length) : this.db.export());
     });
     if (!image) return;
     let pending: PendingSnapshot;
@@ -999,13 +998,6 @@ export class OpenVault implements Vault {
     };
   }
 
-  /** `image` copied into the reused snapshot buffer (grown with an eighth to spare when too small). */
-  private copyForSnapshot(image: Uint8Array): Uint8Array {
-    if (!this.snapshotCopy || this.snapshotCopy.length < image.length) this.snapshotCopy = new Uint8Array(image.length + (image.length >>> 3));
-    this.snapshotCopy.set(image);
-    return this.snapshotCopy.subarray(0, image.length);
-  }
-
   /**
    * Reopens the index from `image` (its current bytes) in a new reservation (sqljs.ts), or in a
    * paged file from pagedIndexFromBytes on (paged-file.ts). The old database is closed: projectors
@@ -1026,8 +1018,6 @@ export class OpenVault implements Vault {
     this.db = moved.db;
     this.storage = moved.storage;
     this.paged = moved.paged ?? null;
-    // A paged index is sealed from frozen views: the copy buffer of the in-memory one goes.
-    if (this.paged) this.snapshotCopy = null;
     tuneIndexDatabase(this.db);
     return this.paged;
   }

@@ -304,9 +304,9 @@ describe('a snapshot written while transactions keep committing', () => {
     await expectReopens(crashed, options, final);
   }, 60_000);
 
-  it('in-memory index: sealed from a copy while commits go on, none waiting; a crashed copy reopens', async () => {
+  it('in-memory index: sealed from a frozen view of its reservation while commits go on, none waiting; a crashed copy reopens', async () => {
     let acknowledged = 0;
-    // Over 8 MiB too: the copy's third chunk is read after the commits.
+    // Over 8 MiB too: the view's third chunk is read after the commits.
     const { atSeq, final, crashed, cut, vault } = await snapshotUnderWrites({}, 7200, 1500, async (v, round) => {
       for (let i = 0; i < 30; i++) {
         expect(await settlesWithin(touch(v, round(), 3, 7200), 2000)).toBe(true);
