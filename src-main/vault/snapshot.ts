@@ -134,7 +134,7 @@ class ReadPacer {
 /**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
  * `index/snapshot-<seq>.hsnap.tmp`. Runs while writers go on (vault.ts gives it an image that does
- * not change: a copy, or a paged file's frozen view): each chunk is read in pieces into one reused
+ * not change: an export, or a frozen view, frozen-pages.ts): each chunk is read in pieces into one reused
  * buffer, giving the event loop a turn whenever its slice of time is used up (ReadPacer), sealed on
  * this thread (sealFrameInto: the same frames as sealChunks) into one of two reused frame buffers,
  * and written while the next chunk is read and sealed into the other. WebCrypto on the thread pool

@@ -115,7 +115,7 @@ function openPagedCopy(sql: SqlJsStatic, folder: string, paging: Paging, image: 
 interface SnapshotImage {
   seq: number;
   source: SnapshotSource;
-  /** Ends a paged file's frozen view (nothing for a copy). */
+  /** Ends a frozen view (nothing for an export). */
   release(): void;
 }
 
@@ -933,8 +933,8 @@ export class OpenVault implements Vault {
    * Under the writer lock only what must be (docs/vault-format.md §6): wait until every applied
    * commit is durable, move the index if it should move (moveIndex: out of a reservation it left or
    * half fills, or into a paged file from pagedIndexFromBytes on), and fix the image at lastSeq: a
-   * paged file's frozen view (copy-on-write, paged-file.ts), else a copy of the file's bytes (one
-   * memcpy of the reservation, into a buffer reused across snapshots, or an export()). Then, with
+   * frozen view (copy-on-write, frozen-pages.ts) of the paged file or of the reservation, else (a
+   * small file that left its reservation) an export(). Then, with
    * writers going on, seal and write it (startSnapshot), end the view, and fsync, rename and
    * re-read the file (finishSnapshot).
    */
@@ -981,7 +981,7 @@ export class OpenVault implements Vault {
     await this.removeSnapshotsOlderThan(pending.seq);
   }
 
-  /** The snapshot of lastSeq from `image`, which no commit changes (a copy, or a frozen view). */
+  /** The snapshot of lastSeq from `image`, which no commit changes (an export, or a frozen view). */
   private fixImage(image: Uint8Array | FrozenImage): SnapshotImage {
     this.bytesSinceSnapshot = 0;
     this.transactionsSinceSnapshot = 0;
