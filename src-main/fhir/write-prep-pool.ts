@@ -12,7 +12,7 @@ import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
 import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
-import { unpackRows, type PackedRows } from './search/packed-rows';
+import { splitPackedRows, type PackedRows } from './search/packed-rows';
 
 type Answer = Extract<PrepWorkerToPool, { kind: 'result' | 'transaction' | 'ndjson' }>;
 
@@ -141,10 +141,13 @@ export class WritePrepPool implements WritePreparer {
   }
 }
 
-/** The results with their index rows, unpacked (write-prep-protocol.ts). */
+/**
+ * The results with their index rows (write-prep-protocol.ts): each its item's place in the packed
+ * batch, read from there by IndexWriter; no row objects are built on this thread.
+ */
 function withRows(results: PreparedWrite[], packed: PackedRows | undefined): PreparedWrite[] {
   if (!packed) return results;
-  const rows = unpackRows(packed);
+  const rows = splitPackedRows(packed);
   if (rows.length !== results.length) throw new Error('write-prep worker: rows for another batch');
   results.forEach((result, i) => {
     const itemRows = rows[i];
