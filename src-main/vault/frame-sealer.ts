@@ -44,7 +44,7 @@ export class FrameSealer {
     private readonly options: WorkerOptions = {},
   ) {}
 
-  /** Starts the thread now (it is ready a little later). */
+  /** Starts the thread now (it is ready a little later); does nothing once started or failed. */
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'starting';

@@ -615,6 +615,8 @@ export class OpenVault implements Vault {
     // into these bytes (shared memory, then) while this thread applies the index.
     const small = blobs.filter(({ bytes }) => bytes.length <= SYNC_SEAL_MAX_BYTES).length;
     const sealer = small >= MIN_WORKER_SEAL_FRAMES ? this.sealer : null;
+    // Started by the first such commit (sealed here while the thread loads).
+    sealer?.start();
     const shared = sealer?.ready ? new Uint8Array(new SharedArrayBuffer(end - start)) : null;
     const appended: Uint8Array = shared ?? new Uint8Array(end - start);
     const mispredicted = () => new Error('A sealed frame is not the length its plaintext predicts');

@@ -119,6 +119,23 @@ describe('the frame sealer', () => {
     }
   });
 
+  it('is started by a vault’s first large commit, and seals the ones after it is ready', async () => {
+    const sealer = new FrameSealer();
+    sealers.push(sealer);
+    const seal = vi.spyOn(sealer, 'seal');
+    const { dir, cleanup } = tempFolder();
+    folders.push(cleanup);
+    const vault = await createVault(path.join(dir, 'v'), 'pass phrase', testOptions({ frameSealer: sealer }));
+    await writeRecords(vault, 'small', MIN_WORKER_SEAL_FRAMES - 1, 10);
+    expect(sealer.ready).toBe(false);
+    await writeRecords(vault, 'first', MIN_WORKER_SEAL_FRAMES, 10);
+    await readySealer(sealer);
+    await writeRecords(vault, 'second', MIN_WORKER_SEAL_FRAMES, 10);
+    expect(seal.mock.results.filter((r) => r.value !== null).length).toBe(1);
+    expect((await allRecords(vault)).length).toBe(MIN_WORKER_SEAL_FRAMES * 3 - 1);
+    await vault.close();
+  });
+
   it('lets the committing thread seal a batch the worker fails', async () => {
     // A worker that says it is ready and then fails every batch.
     const scriptDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-sealer-'));
