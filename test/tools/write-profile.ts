@@ -10,6 +10,7 @@
  * store (main) thread's own CPU time is printed as well. `HEARTH_PROFILE_YOUNG_MB=n` starts the write-prep
  * worker with maxYoungGenerationSizeMb n. The Bundles are flat texts, as a request body arrives
  * (phases.ts requestBodyText); `HEARTH_PROFILE_ROPE=1` posts JSON.stringify's rope instead (before session 15).
+ * The frame-seal worker (vault/frame-sealer.ts) shows as `other` in the CPU by thread.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -50,7 +51,9 @@ function threadTicks(): Map<number, number> {
 const earlyThreads = new Set(threadTicks().keys());
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
-const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+// HEARTH_PROFILE_FRAME_SEALER=0: blob frames sealed on the store thread (vault/frame-sealer.ts off).
+const frameSealer = process.env.HEARTH_PROFILE_FRAME_SEALER === '0' ? { frameSealer: null } : {};
+const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true, ...frameSealer });
 const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
 let pool: WritePrepPool | undefined;
 if (depth > 1) {
