@@ -47,6 +47,7 @@ import { corpusBundles, corpusResources } from '../bench/fhir/corpus';
 import { threadsCpu } from '../bench/fhir/measure';
 import { packRows, splitPackedRows, type PackedRows } from '../../src-main/fhir/search/packed-rows';
 import type { IndexRows } from '../../src-main/fhir/search/extract';
+import { preparedColumns, preparedFromColumns, type PreparedColumns } from '../../src-main/fhir/prepared-columns';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 3);
@@ -74,19 +75,19 @@ function keep(name: string, cpuUs: number): void {
 /** The worker's side of write-prep-worker.ts's reply to one batch. */
 function send(results: ReadonlyArray<PreparedWrite<IndexRows>>): { bytes: Buffer; values: Float64Array } {
   const packed = packRows(results.map((r) => r.rows));
-  const bare = results.map(({ rows: _rows, ...rest }) => rest);
-  return { bytes: v8.serialize({ kind: 'result', id: 1, results: bare, packed: { strings: packed.strings } }), values: packed.values };
+  return { bytes: v8.serialize({ kind: 'result', id: 1, results: preparedColumns(results), packed: { strings: packed.strings } }), values: packed.values };
 }
 
 /** The pool's side (write-prep-pool.ts): the message, then each result given its item of the packed rows. */
 function receive(message: { bytes: Buffer; values: Float64Array }): PreparedWrite[] {
-  const data = v8.deserialize(message.bytes) as { results: PreparedWrite[]; packed: Omit<PackedRows, 'values'> };
+  const data = v8.deserialize(message.bytes) as { results: PreparedColumns; packed: Omit<PackedRows, 'values'> };
+  const results = preparedFromColumns(data.results);
   const rows = splitPackedRows({ strings: data.packed.strings, values: message.values });
-  data.results.forEach((result, i) => {
+  results.forEach((result, i) => {
     const itemRows = rows[i];
     if (itemRows) result.rows = itemRows;
   });
-  return data.results;
+  return results;
 }
 
 /**
