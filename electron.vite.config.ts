@@ -1,6 +1,6 @@
 /**
  * electron-vite 6 (vite 8) build of the desktop app:
- *   main     src-main/electron/main.ts + the store, NLP and write-prep workers → out/main/{index,store-worker,nlp-worker,write-prep-worker}.js (ESM)
+ *   main     src-main/electron/main.ts + the store, NLP, write-prep and frame-seal workers → out/main/{index,store-worker,nlp-worker,write-prep-worker,frame-seal-worker}.js (ESM)
  *   preload  src-preload/index.ts → out/preload/index.cjs (one CommonJS file: the preload is sandboxed)
  *   renderer src-renderer/index.html → out/renderer (also served by the web mode)
  * Run-time dependencies (sql.js and its wasm, ws, zod, @medplum/*) stay external in main and
@@ -26,6 +26,7 @@ export default defineConfig({
           'store-worker': path.join(root, 'src-main/host/store-worker.ts'),
           'nlp-worker': path.join(root, 'src-main/nlp/nlp-worker.ts'),
           'write-prep-worker': path.join(root, 'src-main/fhir/write-prep-worker.ts'),
+          'frame-seal-worker': path.join(root, 'src-main/vault/frame-seal-worker.ts'),
         },
         output: { entryFileNames: '[name].js' },
       },

@@ -22,7 +22,7 @@ import type { VersionRecord } from './store-backend';
 import { BatchedInsert, indexSchema, IndexWriter, KeyRegistry } from './search/index-tables';
 // The review queue's table (derived from notes and review records like the search rows).
 import { hasQueueRow, queueRowOf, queueTableSchema, QueueTableWriter } from '../review/queue-table';
-import { isIndexRows } from './write-prep';
+import { isPreparedRows } from './write-prep';
 import { cachedStatement } from '../vault/statement-cache';
 
 /**
@@ -202,7 +202,7 @@ export const fhirProjector: IndexProjector = {
         let resource: Resource | undefined;
         const parsed = (body: Uint8Array): Resource => (resource ??= JSON.parse(decoder.decode(body)) as Resource);
         const put = entry.op === 'put';
-        const rows = !put ? undefined : isIndexRows(derived) ? derived : bytes ? extractIndexRows(parsed(bytes)) : undefined;
+        const rows = !put ? undefined : isPreparedRows(derived) ? derived : bytes ? extractIndexRows(parsed(bytes)) : undefined;
         const queueRow = put && bytes && hasQueueRow(entry.type) ? queueRowOf(parsed(bytes)) : undefined;
         return { entry, pointer, lastUpdatedMs, storedLastUpdated: instant.stored, rows, queueRow };
       });

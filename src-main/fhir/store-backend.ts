@@ -6,7 +6,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceCount } from '../api/contract';
 import type { ScanKey, ScanQuery } from './scan';
-import type { IndexRows } from './search/extract';
+import type { PreparedRows } from './write-prep';
 import type { SearchFilter, SortKey } from './search/sql-query';
 
 export type VersionMethod = 'POST' | 'PUT' | 'DELETE';
@@ -32,7 +32,7 @@ export interface NewVersion extends VersionRecord {
    * The body's search index rows when already extracted (write-prep.ts, on the write-prep worker);
    * a store that indexes extracts them itself otherwise.
    */
-  rows?: IndexRows;
+  rows?: PreparedRows;
 }
 
 /** The current state the write planner sees, from inside the commit (no other writer runs). */

@@ -12,7 +12,8 @@ import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
 import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
-import { unpackRows, type PackedRows } from './search/packed-rows';
+import { splitPackedRows, type PackedRows } from './search/packed-rows';
+import { lineWritesFromColumns, preparedFromColumns, transactionWritesFromColumns } from './prepared-columns';
 
 type Answer = Extract<PrepWorkerToPool, { kind: 'result' | 'transaction' | 'ndjson' }>;
 
@@ -60,7 +61,7 @@ export class WritePrepPool implements WritePreparer {
     const asked = this.ask((id) => ({ id, items: items.map((item) => ({ text: JSON.stringify(item.resource), kind: item.kind, id: item.id })) }));
     return asked?.then((answer) => {
       if (answer.kind !== 'result') throw new Error('write-prep worker: answered another question');
-      return withRows(answer.results, answer.packed);
+      return withRows(preparedFromColumns(answer.results), answer.packed);
     }) ?? null;
   }
 
@@ -70,7 +71,7 @@ export class WritePrepPool implements WritePreparer {
     return asked?.then((answer) => {
       if (answer.kind !== 'transaction') throw new Error('write-prep worker: answered another question');
       if (!answer.writes) return undefined;
-      const writes = answer.writes;
+      const writes = transactionWritesFromColumns(answer.writes);
       withRows(
         writes.map((write) => write.prepared),
         answer.packed,
@@ -84,11 +85,12 @@ export class WritePrepPool implements WritePreparer {
     const asked = this.ask((id) => ({ id, ndjson: chunk }));
     return asked?.then((answer) => {
       if (answer.kind !== 'ndjson') throw new Error('write-prep worker: answered another question');
+      const writes = lineWritesFromColumns(answer.chunk.writes);
       withRows(
-        answer.chunk.writes.map((write) => write.prepared),
+        writes.map((write) => write.prepared),
         answer.packed,
       );
-      return answer.chunk;
+      return { writes, errors: answer.chunk.errors };
     }) ?? null;
   }
 
@@ -141,10 +143,13 @@ export class WritePrepPool implements WritePreparer {
   }
 }
 
-/** The results with their index rows, unpacked (write-prep-protocol.ts). */
+/**
+ * The results with their index rows (write-prep-protocol.ts): each its item's place in the packed
+ * batch, read from there by IndexWriter; no row objects are built on this thread.
+ */
 function withRows(results: PreparedWrite[], packed: PackedRows | undefined): PreparedWrite[] {
   if (!packed) return results;
-  const rows = unpackRows(packed);
+  const rows = splitPackedRows(packed);
   if (rows.length !== results.length) throw new Error('write-prep worker: rows for another batch');
   results.forEach((result, i) => {
     const itemRows = rows[i];

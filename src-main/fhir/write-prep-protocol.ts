@@ -1,6 +1,7 @@
 /** Messages between the write-prep pool (write-prep-pool.ts) and its worker (write-prep-worker.ts). */
-import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
-import type { PreparedWrite } from './write-prep';
+import type { ImportRecordError } from '../api/contract';
+import type { NdjsonLines } from './repository';
+import type { PreparedColumns, PreparedOpColumns } from './prepared-columns';
 import type { PackedRows } from './search/packed-rows';
 
 export interface PrepItem {
@@ -27,13 +28,13 @@ export type PrepWorkerToPool =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
   /**
-   * `packed`: the results' index rows, item by item (search/packed-rows.ts), sent apart from the
-   * results (which then carry none) because a structured clone of the row objects costs more than
-   * preparing them; the pool unpacks them into each result's `rows`.
+   * The prepared writes travel as columns (prepared-columns.ts) and their index rows packed, item
+   * by item (search/packed-rows.ts), apart from them: a structured clone of the objects costs the
+   * store's thread more than building them there. The pool gives each write its item of the rows.
    */
-  | { kind: 'result'; id: number; results: PreparedWrite[]; packed?: PackedRows }
-  /** A transaction's prepared writes (rows packed as above); no `writes`: not a plain transaction. */
-  | { kind: 'transaction'; id: number; writes?: PreparedTransactionWrite[]; packed?: PackedRows }
-  /** An NDJSON chunk's writes and line errors; the writes' rows packed as above. */
-  | { kind: 'ndjson'; id: number; chunk: PreparedNdjsonChunk; packed: PackedRows }
+  | { kind: 'result'; id: number; results: PreparedColumns; packed?: PackedRows }
+  /** A transaction's prepared writes (`at`: the entry index); no `writes`: not a plain transaction. */
+  | { kind: 'transaction'; id: number; writes?: PreparedOpColumns; packed?: PackedRows }
+  /** An NDJSON chunk's writes (`at`: the line) and line errors. */
+  | { kind: 'ndjson'; id: number; chunk: { writes: PreparedOpColumns; errors: ImportRecordError[] }; packed: PackedRows }
   | { kind: 'error'; id: number; message: string };

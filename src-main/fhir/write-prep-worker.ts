@@ -3,12 +3,14 @@
  * included, for the batches it is sent, one at a time. Resources arrive as JSON text (a string
  * copies cheaply between threads) and are parsed here; so do whole transaction Bundles, which are
  * planned here too when they hold only plain creates and updates (rest/transaction-plan.ts), and
- * the line texts of an NDJSON import's chunks (io/ndjson-prep.ts).
+ * the line texts of an NDJSON import's chunks (io/ndjson-prep.ts). The answers go back as columns
+ * (prepared-columns.ts) with the index rows packed (search/packed-rows.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { prepareWrite, type PrepareInput, type PreparedWrite } from './write-prep';
 import { RowPacker } from './search/packed-rows';
+import { preparedColumns, preparedOpColumns } from './prepared-columns';
 import type { PoolToPrepWorker, PrepTransaction, PrepWorkerToPool } from './write-prep-protocol';
 import type { PreparedTransactionWrite } from './repository';
 import { planPlainTransaction, type PlainWrite } from './rest/transaction-plan';
@@ -63,7 +65,7 @@ function prepareTransaction(id: number, transaction: PrepTransaction): void {
     writes.push(write.ifMatch !== undefined ? { index: write.index, kind: write.kind, type: write.type, id: write.id, ifMatch: write.ifMatch, prepared } : { index: write.index, kind: write.kind, type: write.type, id: write.id, prepared });
   }
   const packed = packer.result();
-  send({ kind: 'transaction', id, writes, packed }, [packed.values.buffer as ArrayBuffer]);
+  send({ kind: 'transaction', id, writes: preparedOpColumns(writes, (write) => write.index), packed }, [packed.values.buffer as ArrayBuffer]);
 }
 
 try {
@@ -82,14 +84,14 @@ try {
         const packer = new RowPacker();
         const chunk = prepareNdjsonChunk(message.ndjson, (input) => prepareOne(input, packer));
         const packed = packer.result();
-        send({ kind: 'ndjson', id: message.id, chunk, packed }, [packed.values.buffer as ArrayBuffer]);
+        send({ kind: 'ndjson', id: message.id, chunk: { writes: preparedOpColumns(chunk.writes, (write) => write.line), errors: chunk.errors }, packed }, [packed.values.buffer as ArrayBuffer]);
         return;
       }
       // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.
       const packer = new RowPacker();
       const results = message.items.map((item) => prepareOne({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, packer));
       const packed = packer.result();
-      send({ kind: 'result', id: message.id, results, packed }, [packed.values.buffer as ArrayBuffer]);
+      send({ kind: 'result', id: message.id, results: preparedColumns(results), packed }, [packed.values.buffer as ArrayBuffer]);
     } catch (e) {
       // A message, never resource content: no PHI leaves through errors.
       send({ kind: 'error', id: message.id, message: e instanceof Error ? e.name : 'error' });

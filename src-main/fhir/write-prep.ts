@@ -14,6 +14,7 @@ import type { OperationOutcomeIssue } from '../api/result';
 import type { Resource } from '@medplum/fhirtypes';
 import { contentHash } from './content-hash';
 import { extractIndexRows, type IndexRows } from './search/extract';
+import { PackedItemRows } from './search/packed-rows';
 import { writeProblems } from './validation';
 
 /**
@@ -85,13 +86,20 @@ function templateFromText(resource: Resource, id: string, text: string): BodyTem
   return { head: `${head},"meta":{`, tail: `}${text.slice(head.length)}` };
 }
 
-export interface PreparedWrite {
+/** Index rows as a write carries them to the projector (PreparedWrite.rows). */
+export type PreparedRows = IndexRows | PackedItemRows;
+
+/** `Rows`: IndexRows where they were extracted on this thread (prepareWrite). */
+export interface PreparedWrite<Rows extends PreparedRows = PreparedRows> {
   /** Structural errors: the write fails with these (nothing else is filled in). */
   problems?: OperationOutcomeIssue[];
   hash?: string;
   template?: BodyTemplate;
-  /** Search index rows of the stored form, when asked for. */
-  rows?: IndexRows;
+  /**
+   * Search index rows of the stored form, when asked for: as objects, or (from the write-prep
+   * worker) as the item's place in its packed batch, which IndexWriter reads without unpacking.
+   */
+  rows?: Rows;
 }
 
 export interface PrepareInput {
@@ -107,7 +115,7 @@ export interface PrepareInput {
 }
 
 /** Validation, hash and body template of one write; the rows too when `withRows`. */
-export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWrite {
+export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWrite<IndexRows> {
   const problems = writeProblems(input.resource, input.kind === 'update' ? { requireId: true } : {});
   if (problems.length > 0) return { problems };
   const hash = contentHash(input.resource);
@@ -121,7 +129,12 @@ export function fillBody(template: BodyTemplate, version: number, lastUpdated: s
   return `${template.head}"versionId":${JSON.stringify(String(version))},"lastUpdated":${JSON.stringify(lastUpdated)}${template.tail}`;
 }
 
-/** Whether a value has the shape of IndexRows (rows handed to the projector with a commit entry). */
+/** Whether a value is index rows handed to the projector with a commit entry (PreparedRows). */
+export function isPreparedRows(value: unknown): value is PreparedRows {
+  return value instanceof PackedItemRows || isIndexRows(value);
+}
+
+/** Whether a value has the shape of IndexRows. */
 export function isIndexRows(value: unknown): value is IndexRows {
   if (typeof value !== 'object' || value === null) return false;
   const rows = value as Record<string, unknown>;

@@ -3,6 +3,7 @@
  * transactions and a sql.js index database; the FHIR layer (src-main/fhir) decides what the blobs
  * and the index mean through an IndexProjector. docs/vault-format.md is the specification.
  */
+import type { FrameSealer } from './frame-sealer';
 import type { Database } from 'sql.js';
 import type { VaultInfo, VerifyReport } from '../api/contract';
 import type { CryptoKey } from './crypto';
@@ -85,11 +86,16 @@ export interface OpenOptions {
   /** The page cache of a paged index file (default 256 MiB, or HEARTH_INDEX_CACHE_MB). */
   indexCacheBytes?: number;
   /**
-   * While a snapshot of a paged index is written, old pages changed by commits are kept for it up
-   * to about this many bytes; past that, a commit waits to start until the snapshot moves on
-   * (default 64 MiB; vault.ts DEFAULT_SNAPSHOT_KEEP_BYTES).
+   * While a snapshot is written, old index pages changed by commits are kept for it up to about
+   * this many bytes; past that, a commit waits to start until the snapshot moves on (default
+   * 64 MiB; vault.ts DEFAULT_SNAPSHOT_KEEP_BYTES).
    */
   snapshotKeepBytes?: number;
+  /**
+   * Where a commit's many small blob frames are sealed while its index is applied (frame-sealer.ts):
+   * by default this thread's shared sealer; null: on the committing thread. The frames are the same.
+   */
+  frameSealer?: FrameSealer | null;
 }
 
 export interface CreateOptions extends OpenOptions {

@@ -9,6 +9,7 @@ import type { SqlJsStatic } from 'sql.js';
 import type { VaultInfo, VerifiedFile, VerifyReport } from '../api/contract';
 import { deriveSubkey, IV_BYTES, randomBytes, type CryptoKey } from './crypto';
 import { MAX_FRAME_PLAINTEXT_BYTES, sealedFrameLength, type FrameKeyring } from './frame';
+import { MIN_WORKER_SEAL_FRAMES, sharedFrameSealer, type BlobFrameToSeal, type FrameSealer } from './frame-sealer';
 import { fsyncDir, ioError, isErrnoException, readAt, writeAll } from './fs-util';
 import { buildHeader, HEADER_FILE, readHeader, unwrapDataKeyBytes, vaultIdBytes, writeHeader, type VaultHeader } from './header';
 import { compareIndexes, createMetaTable, META_TABLE, readMeta, writeMeta, type IndexPosition } from './index-db';
@@ -348,6 +349,8 @@ export class OpenVault implements Vault {
   private transactionsSinceSnapshot = 0;
   /** Bytes of the newest snapshot's image (0 when there is none): scales the snapshot thresholds. */
   private snapshotImageBytes = 0;
+  /** Where a large commit's small blob frames are sealed (frame-sealer.ts); null: on this thread. */
+  private readonly sealer: FrameSealer | null;
 
   private constructor(
     private readonly header: VaultHeader,
@@ -367,6 +370,7 @@ export class OpenVault implements Vault {
     this.keyring = keyring;
     this.info = { path: folder, formatVersion: header.formatVersion, createdAt: header.createdAt };
     this.paging = pagingOf(options);
+    this.sealer = options.frameSealer === undefined ? sharedFrameSealer() : options.frameSealer;
   }
 
   /** Unlock after the key is known and the lock held: segments → snapshot → replay → ready. */
@@ -625,23 +629,40 @@ export class OpenVault implements Vault {
     const commitRecord = encodeCommitRecord({ seq: tx.seq, committedAt: tx.committedAt, entries: tx.entries, blobs: blobs.map((b) => b.pointer) });
     const commitLength = sealedFrameLength(commitRecord.length);
     const end = commitOffset + commitLength;
-    const appended = new Uint8Array(end - start);
+    // Many small blob frames go to the frame sealer's thread (frame-sealer.ts), which writes them
+    // into these bytes (shared memory, then) while this thread applies the index.
+    const small = blobs.filter(({ bytes }) => bytes.length <= SYNC_SEAL_MAX_BYTES).length;
+    const sealer = small >= MIN_WORKER_SEAL_FRAMES ? this.sealer : null;
+    // Started by the first such commit (sealed here while the thread loads).
+    sealer?.start();
+    const shared = sealer?.ready ? new Uint8Array(new SharedArrayBuffer(end - start)) : null;
+    const appended: Uint8Array = shared ?? new Uint8Array(end - start);
     const mispredicted = () => new Error('A sealed frame is not the length its plaintext predicts');
     const large: Array<Promise<void>> = [];
+    const toSeal: BlobFrameToSeal[] = [];
     blobs.forEach(({ pointer }, i) => {
       const bytes = staging.blobs[i]!;
-      const at = pointer.offset - start;
       if (bytes.length > SYNC_SEAL_MAX_BYTES) {
         large.push(
           sealBlobFrame(keyring, bytes, segment.number, pointer.offset, ivs.slice(i * IV_BYTES, (i + 1) * IV_BYTES)).then((frame) => {
             if (frame.length !== pointer.length) throw mispredicted();
-            appended.set(frame, at);
+            appended.set(frame, pointer.offset - start);
           }),
         );
-      } else if (sealLogFrameInto(keyring, 'blob', bytes, { segment: segment.number, offset: pointer.offset, iv: ivAt(i) }, appended, at) !== at + pointer.length) {
-        throw mispredicted();
-      }
+      } else toSeal.push({ plaintext: bytes, offset: pointer.offset, iv: ivAt(i) });
     });
+    const sealHere = () => {
+      for (const frame of toSeal) {
+        const at = frame.offset - start;
+        if (sealLogFrameInto(keyring, 'blob', frame.plaintext, { segment: segment.number, offset: frame.offset, iv: frame.iv }, appended, at) !== at + sealedFrameLength(frame.plaintext.length)) {
+          throw mispredicted();
+        }
+      }
+    };
+    const onWorker = shared && sealer ? sealer.seal(keyring, segment.number, toSeal, shared, start) : null;
+    // A batch the worker fails (or loses) is sealed here: the same frames, written over whatever it left.
+    if (onWorker) large.push(onWorker.catch(sealHere));
+    else sealHere();
     if (sealLogFrameInto(keyring, 'commit', commitRecord, { segment: segment.number, offset: commitOffset, iv: ivAt(blobs.length) }, appended, commitOffset - start) !== appended.length) {
       throw mispredicted();
     }
@@ -1201,6 +1222,8 @@ export class OpenVault implements Vault {
         this.paged?.dispose();
         this.paged = null;
       }
+      // The sealer's thread drops its copy of the key too.
+      if (this.keyring) this.sealer?.forget(this.keyring);
       this.keyring = null;
       this.derivation = null;
       await this.lock.release();

@@ -33,7 +33,7 @@ import { corpusBundles } from './fhir/corpus';
 import { runEngine, type EngineResult } from './fhir/engine';
 import { collectGarbage, round } from './fhir/measure';
 import { runMedplum, type MedplumResult } from './fhir/medplum';
-import type { BundleText, QueryMixResult, WriteResult } from './fhir/phases';
+import { requestBodyText, type BundleText, type QueryMixResult, type WriteResult } from './fhir/phases';
 import { queryMix } from './fhir/queries';
 import { runRawSqlJs, type RawResult } from './fhir/raw-sqljs';
 
@@ -76,7 +76,7 @@ function label(size: number): string {
 /** The corpus as Bundle JSON text, generated anew for each store (deterministic: the same bytes). */
 function bundleTexts(size: number): () => Iterable<BundleText> {
   return function* texts() {
-    for (const bundle of corpusBundles(size, BUNDLE_SIZE)) yield { body: JSON.stringify(bundle), entries: bundle.entry?.length ?? 0 };
+    for (const bundle of corpusBundles(size, BUNDLE_SIZE)) yield { body: requestBodyText(bundle), entries: bundle.entry?.length ?? 0 };
   };
 }
 

@@ -45,7 +45,9 @@ import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { writeProblems } from '../../src-main/fhir/validation';
 import { corpusBundles, corpusResources } from '../bench/fhir/corpus';
 import { threadsCpu } from '../bench/fhir/measure';
-import { packRows, unpackRows, type PackedRows } from '../../src-main/fhir/search/packed-rows';
+import { packRows, splitPackedRows, type PackedRows } from '../../src-main/fhir/search/packed-rows';
+import type { IndexRows } from '../../src-main/fhir/search/extract';
+import { preparedColumns, preparedFromColumns, type PreparedColumns } from '../../src-main/fhir/prepared-columns';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 const rounds = Number(process.env.HEARTH_PROFILE_ROUNDS ?? 3);
@@ -71,21 +73,21 @@ function keep(name: string, cpuUs: number): void {
 }
 
 /** The worker's side of write-prep-worker.ts's reply to one batch. */
-function send(results: readonly PreparedWrite[]): { bytes: Buffer; values: Float64Array } {
+function send(results: ReadonlyArray<PreparedWrite<IndexRows>>): { bytes: Buffer; values: Float64Array } {
   const packed = packRows(results.map((r) => r.rows));
-  const bare = results.map(({ rows: _rows, ...rest }) => rest);
-  return { bytes: v8.serialize({ kind: 'result', id: 1, results: bare, packed: { strings: packed.strings } }), values: packed.values };
+  return { bytes: v8.serialize({ kind: 'result', id: 1, results: preparedColumns(results), packed: { strings: packed.strings } }), values: packed.values };
 }
 
-/** The pool's side (write-prep-pool.ts): the message, then the rows unpacked into the results. */
+/** The pool's side (write-prep-pool.ts): the message, then each result given its item of the packed rows. */
 function receive(message: { bytes: Buffer; values: Float64Array }): PreparedWrite[] {
-  const data = v8.deserialize(message.bytes) as { results: PreparedWrite[]; packed: Omit<PackedRows, 'values'> };
-  const rows = unpackRows({ strings: data.packed.strings, values: message.values });
-  data.results.forEach((result, i) => {
+  const data = v8.deserialize(message.bytes) as { results: PreparedColumns; packed: Omit<PackedRows, 'values'> };
+  const results = preparedFromColumns(data.results);
+  const rows = splitPackedRows({ strings: data.packed.strings, values: message.values });
+  results.forEach((result, i) => {
     const itemRows = rows[i];
     if (itemRows) result.rows = itemRows;
   });
-  return data.results;
+  return results;
 }
 
 /**

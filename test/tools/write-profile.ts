@@ -8,7 +8,9 @@
  * `node --cpu-prof` would include. `HEARTH_PROFILE_PIPELINE=2` keeps two Bundles in flight with the
  * write-prep worker (as bench:fhir does), so the profile is the store thread's share alone; the
  * store (main) thread's own CPU time is printed as well. `HEARTH_PROFILE_YOUNG_MB=n` starts the write-prep
- * worker with maxYoungGenerationSizeMb n.
+ * worker with maxYoungGenerationSizeMb n. The Bundles are flat texts, as a request body arrives
+ * (phases.ts requestBodyText); `HEARTH_PROFILE_ROPE=1` posts JSON.stringify's rope instead (before session 15).
+ * The frame-seal worker (vault/frame-sealer.ts) shows as `other` in the CPU by thread.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -22,6 +24,7 @@ import { WritePrepPool } from '../../src-main/fhir/write-prep-pool';
 import { createVault } from '../../src-main/vault';
 import { corpusBundles } from '../bench/fhir/corpus';
 import { mainThreadCpuSeconds } from '../bench/fhir/measure';
+import { requestBodyText } from '../bench/fhir/phases';
 
 const size = Number(process.env.HEARTH_PROFILE_SIZE ?? 30000);
 
@@ -48,7 +51,9 @@ function threadTicks(): Map<number, number> {
 const earlyThreads = new Set(threadTicks().keys());
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-write-profile-'));
-const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true });
+// HEARTH_PROFILE_FRAME_SEALER=0: blob frames sealed on the store thread (vault/frame-sealer.ts off).
+const frameSealer = process.env.HEARTH_PROFILE_FRAME_SEALER === '0' ? { frameSealer: null } : {};
+const vault = await createVault(path.join(dir, 'v'), 'profile passphrase', { projector: fhirProjector, kdfIterations: 1000, allowWeakKdfForTests: true, ...frameSealer });
 const depth = Number(process.env.HEARTH_PROFILE_PIPELINE ?? 1);
 let pool: WritePrepPool | undefined;
 if (depth > 1) {
@@ -129,7 +134,7 @@ for (;;) {
   for (let i = 0; i < (first ? 1 : 20); i++) {
     const next = bundles.next();
     if (next.done) break;
-    burst.push(JSON.stringify(next.value));
+    burst.push(process.env.HEARTH_PROFILE_ROPE === '1' ? JSON.stringify(next.value) : requestBodyText(next.value));
     entries += next.value.entry?.length ?? 0;
   }
   if (burst.length === 0) break;

@@ -22,6 +22,8 @@
 import type { Database, Statement } from 'sql.js';
 import { cachedStatement } from '../../vault/statement-cache';
 import type { IndexRows } from './extract';
+import { PackedItemRows } from './packed-rows';
+import { feedIndexRows, type IndexRowSink, type RowTable } from './row-sink';
 import { DELETE_POSITIONS_SQL, INSERT_POSITION_SQL, positionSchema, positionValues } from './near';
 
 /** Rows per resource and table: the low 20 bits of a row's rowid. */
@@ -576,6 +578,99 @@ export class RowMerger {
 }
 
 /**
+ * One resource's rows as IndexWriter.insert feeds them (row-sink.ts), queued for its flush: each
+ * table's rows merged (RowMerger) and added to the table's pending INSERT when the table ends.
+ */
+class RowQueue implements IndexRowSink {
+  private readonly merger = new RowMerger();
+  private rid = 0;
+  private tid = 0;
+  private version = 0;
+  private first = 0;
+  private positions = 0;
+
+  constructor(
+    private readonly keys: KeyRegistry,
+    private readonly pending: ReadonlyMap<IndexKind, BatchedInsert>,
+    private readonly pendingPositions: Cell[][],
+    private readonly pendingText: [number, string, string][],
+  ) {}
+
+  /** The resource the rows fed next belong to. */
+  start(rid: number, tid: number, version: number): void {
+    this.rid = rid;
+    this.tid = tid;
+    this.version = version;
+    this.first = rid * ROWS_PER_RESOURCE;
+    this.positions = 0;
+    this.merger.clear();
+  }
+
+  private add(param: string, group: number | undefined, values: Cell[]): void {
+    this.merger.add(this.keys.paramId(this.tid, param), group ?? null, values);
+  }
+
+  string(param: string, group: number | undefined, norm: string, value: string): void {
+    this.add(param, group, [norm, value === norm ? null : value]);
+  }
+
+  token(param: string, group: number | undefined, system: string | null, code: string | null, display: string | null): void {
+    this.add(param, group, [this.keys.systemId(system), code, this.keys.displayId(display)]);
+  }
+
+  reference(param: string, group: number | undefined, targetType: string | null, targetId: string | null, url: string): void {
+    const target = targetType !== null && targetId !== null ? this.keys.resourceId(targetType, targetId) : null;
+    // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).
+    const local = target !== null && url === `${targetType}/${targetId}`;
+    this.add(param, group, [target, local ? null : url]);
+  }
+
+  date(param: string, group: number | undefined, low: number, high: number): void {
+    this.add(param, group, [low, high, dateSpanClass(low, high)]);
+  }
+
+  number(param: string, group: number | undefined, value: number): void {
+    this.add(param, group, [value]);
+  }
+
+  quantity(
+    param: string,
+    group: number | undefined,
+    value: number,
+    system: string | null,
+    code: string | null,
+    unit: string | null,
+    canonValue: number | null | undefined,
+    canonCode: string | null | undefined,
+  ): void {
+    this.add(param, group, [value, this.keys.systemId(system), code, unit, canonValue ?? null, canonCode ?? null]);
+  }
+
+  uri(param: string, group: number | undefined, value: string): void {
+    this.add(param, group, [value]);
+  }
+
+  end(kind: RowTable): void {
+    const merged = this.merger.rows;
+    if (merged.length >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
+    const batch = this.pending.get(kind)!;
+    for (let n = 0; n < merged.length; n++) {
+      const { pids, grp, values } = merged[n]!;
+      batch.addAround(this.first + n, this.keys.paramSetId(pids), values, grp);
+    }
+    this.merger.clear();
+  }
+
+  text(narrative: string, content: string): void {
+    if (narrative !== '' || content !== '') this.pendingText.push([textDocId(this.rid, this.version), content, narrative]);
+  }
+
+  position(param: string, latitude: number, longitude: number): void {
+    this.pendingPositions.push([this.first + this.positions++, this.keys.paramId(this.tid, param), ...positionValues({ param, latitude, longitude })]);
+  }
+}
+
+/**
  * The search rows of one apply (its statements are prepared once per database: statement-cache.ts). Rows are
  * collected per table and written by flush() in multi-row statements: the caller flushes before
  * the apply ends; remove() flushes first, so a resource's rows never outlive its removal.
@@ -589,8 +684,8 @@ export class IndexWriter {
   private readonly insertText: Statement;
   private readonly insertPosition: Statement;
   private readonly deletePositions: Statement;
-  /** One resource's rows of one table as insert() merges them (reused). */
-  private readonly merger = new RowMerger();
+  /** What insert() feeds a resource's rows to (reused). */
+  private readonly sink: RowQueue;
 
   constructor(
     private readonly db: Database,
@@ -612,6 +707,7 @@ export class IndexWriter {
     this.insertText = cachedStatement(db, `INSERT INTO ${TEXT_TABLE} (docid, content, narrative) VALUES (CAST(? AS INTEGER), ?, ?)`);
     this.insertPosition = cachedStatement(db, INSERT_POSITION_SQL);
     this.deletePositions = cachedStatement(db, DELETE_POSITIONS_SQL);
+    this.sink = new RowQueue(keys, this.pending, this.pendingPositions, this.pendingText);
   }
 
   /** Writes every pending row: the caller's last call in an apply. */
@@ -642,46 +738,14 @@ export class IndexWriter {
 
   /**
    * Queues the rows of a resource that has none (a new one, or after remove()). Rows of one table
-   * with the same value cells are written once, with the set of their parameters (mergeRows).
+   * with the same value cells are written once, with the set of their parameters (RowMerger).
+   * Packed rows (from the write-prep worker) are read from their values: no row objects.
    */
-  insert(rid: number, tid: number, version: number, rows: IndexRows): void {
-    const keys = this.keys;
-    const first = rid * ROWS_PER_RESOURCE;
-    const merger = this.merger;
-    const write = (kind: IndexKind) => {
-      const merged = merger.rows;
-      if (merged.length >= ROWS_PER_RESOURCE) throw new Error(`A resource has more than ${ROWS_PER_RESOURCE} ${kind} index rows`);
-      const batch = this.pending.get(kind)!;
-      for (let n = 0; n < merged.length; n++) {
-        const { pids, grp, values } = merged[n]!;
-        batch.addAround(first + n, keys.paramSetId(pids), values, grp);
-      }
-      merger.clear();
-    };
-    const add = (param: string, group: number | undefined, values: Cell[]) => merger.add(keys.paramId(tid, param), group ?? null, values);
-    for (const r of rows.string) add(r.param, r.group, [r.norm, r.value === r.norm ? null : r.value]);
-    write('string');
-    for (const r of rows.token) add(r.param, r.group, [keys.systemId(r.system), r.code, keys.displayId(r.display)]);
-    write('token');
-    for (const r of rows.reference) {
-      const target = r.targetType !== null && r.targetId !== null ? keys.resourceId(r.targetType, r.targetId) : null;
-      // The URL is kept only when the view cannot rebuild it (absolute, versioned or a canonical).
-      const local = target !== null && r.url === `${r.targetType}/${r.targetId}`;
-      add(r.param, r.group, [target, local ? null : r.url]);
-    }
-    write('reference');
-    for (const r of rows.date) add(r.param, r.group, [r.low, r.high, dateSpanClass(r.low, r.high)]);
-    write('date');
-    for (const r of rows.number) add(r.param, r.group, [r.value]);
-    write('number');
-    for (const r of rows.quantity) add(r.param, r.group, [r.value, keys.systemId(r.system), r.code, r.unit, r.canonValue ?? null, r.canonCode ?? null]);
-    write('quantity');
-    for (const r of rows.uri) add(r.param, r.group, [r.value]);
-    write('uri');
-    rows.position?.forEach((r, n) => this.pendingPositions.push([first + n, keys.paramId(tid, r.param), ...positionValues(r)]));
-    if (rows.text && (rows.text.narrative !== '' || rows.text.content !== '')) {
-      this.pendingText.push([textDocId(rid, version), rows.text.content, rows.text.narrative]);
-    }
+  insert(rid: number, tid: number, version: number, rows: IndexRows | PackedItemRows): void {
+    const sink = this.sink;
+    sink.start(rid, tid, version);
+    if (rows instanceof PackedItemRows) rows.feed(sink);
+    else feedIndexRows(rows, sink);
   }
 
   /** Leaves every statement reset (cached per database: statement-cache.ts). */

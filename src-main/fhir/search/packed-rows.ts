@@ -8,10 +8,17 @@
  *
  * unpackRows gives back rows equal to those packed (test/unit/fhir/packed-rows.test.ts): the same
  * rows in the same order, `group` only where it was set, `canonValue`/`canonCode`, `text` and
- * `position` as they were (absent, null or a value).
+ * `position` as they were (absent, null or a value). The store's thread does not unpack them:
+ * splitPackedRows gives each item's place in the batch (PackedItemRows, no row objects), and
+ * IndexWriter reads the values from there (PackedItemRows.feed, row-sink.ts).
+ *
+ * Layout, item by item: ABSENT (an item without rows), or the count of the item's values that
+ * follow, then its rows table by table (each table's row count, then its rows' values), the full
+ * text and the positions.
  */
 import type { PositionRow } from './near';
 import type { DateRow, IndexRows, NumberRow, QuantityRow, ReferenceRow, StringRow, TextRow, TokenRow, UriRow } from './extract';
+import type { IndexRowSink } from './row-sink';
 
 export interface PackedRows {
   /** The distinct strings of the batch; the values refer to them by index. */
@@ -54,8 +61,11 @@ export class RowPacker {
   add(rows: IndexRows | undefined): void {
     if (rows === undefined) this.push(ABSENT);
     else {
+      // The item's value count, known once it is packed (splitPackedRows skips items by it).
+      const header = this.length;
       this.push(0);
       packOne(rows, this);
+      this.values[header] = this.length - header - 1;
     }
   }
 
@@ -183,8 +193,10 @@ export function packRows(items: ReadonlyArray<IndexRows | undefined>): PackedRow
 }
 
 class Reader {
-  private at = 0;
-  constructor(private readonly packed: PackedRows) {}
+  constructor(
+    private readonly packed: PackedRows,
+    public at = 0,
+  ) {}
 
   number(): number {
     const value = this.packed.values[this.at++];
@@ -305,8 +317,99 @@ function unpackOne(r: Reader): IndexRows {
 
 /** The rows packRows packed, item by item. */
 export function unpackRows(packed: PackedRows): Array<IndexRows | undefined> {
+  return splitPackedRows(packed).map((item) => item?.unpack());
+}
+
+/**
+ * One item's rows inside a packed batch: what the store's thread keeps of them until IndexWriter
+ * reads them (feed). Every item of a batch shares its strings and values.
+ */
+export class PackedItemRows {
+  /** `start`: where the item's values begin; `end`: just past them. */
+  constructor(
+    readonly packed: PackedRows,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** The rows as objects (extract.ts IndexRows), equal to those packed. */
+  unpack(): IndexRows {
+    const reader = new Reader(this.packed, this.start);
+    const rows = unpackOne(reader);
+    this.checkEnd(reader);
+    return rows;
+  }
+
+  /** Feeds the rows to `sink` (row-sink.ts order) from the packed values: no row object is built. */
+  feed(sink: IndexRowSink): void {
+    const reader = new Reader(this.packed, this.start);
+    feedOne(reader, sink);
+    this.checkEnd(reader);
+  }
+
+  private checkEnd(reader: Reader): void {
+    if (reader.at !== this.end) throw new Error('packed rows: an item is not the length its header gives');
+  }
+}
+
+/** Each item's place in the batch (undefined: an item without rows), item by item; nothing unpacked. */
+export function splitPackedRows(packed: PackedRows): Array<PackedItemRows | undefined> {
   const reader = new Reader(packed);
-  const items: Array<IndexRows | undefined> = [];
-  while (!reader.done) items.push(reader.number() === ABSENT ? undefined : unpackOne(reader));
+  const items: Array<PackedItemRows | undefined> = [];
+  while (!reader.done) {
+    const header = reader.number();
+    if (header === ABSENT) items.push(undefined);
+    else {
+      const end = reader.at + header;
+      if (!Number.isInteger(header) || header < 0) throw new Error('packed rows: a bad item header');
+      if (end > packed.values.length) throw new Error('packed rows end early');
+      items.push(new PackedItemRows(packed, reader.at, end));
+      reader.at = end;
+    }
+  }
   return items;
+}
+
+/** unpackOne's reading, handing the values to `sink` instead of building rows. */
+function feedOne(r: Reader, sink: IndexRowSink): void {
+  const groupOf = (value: number) => (value === ABSENT ? undefined : value);
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.string(r.text(), group, r.text(), r.text());
+  }
+  sink.end('string');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.token(r.text(), group, r.nullable(), r.nullable(), r.nullable());
+  }
+  sink.end('token');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.reference(r.text(), group, r.nullable(), r.nullable(), r.text());
+  }
+  sink.end('reference');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.date(r.text(), group, r.number(), r.number());
+  }
+  sink.end('date');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.number(r.text(), group, r.number());
+  }
+  sink.end('number');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.quantity(r.text(), group, r.number(), r.nullable(), r.nullable(), r.nullable(), r.optionalNumber(), r.optional());
+  }
+  sink.end('quantity');
+  for (let n = r.number(); n > 0; n--) {
+    const group = groupOf(r.number());
+    sink.uri(r.text(), group, r.text());
+  }
+  sink.end('uri');
+  const narrative = r.number();
+  if (narrative !== ABSENT) sink.text(r.stringAt(narrative), r.text());
+  const positions = r.number();
+  if (positions !== ABSENT) for (let n = positions; n > 0; n--) sink.position(r.text(), r.number(), r.number());
 }

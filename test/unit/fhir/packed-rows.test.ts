@@ -1,11 +1,14 @@
 /**
  * The index rows' trip from the write-prep worker to the store's thread (search/packed-rows.ts):
- * unpacked rows equal the rows packed, every kind and every optional field as it was.
+ * unpacked rows equal the rows packed, every kind and every optional field as it was, and
+ * IndexWriter writes the same index from packed rows (read in place) as from the row objects.
  */
 import { describe, expect, it } from 'vitest';
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndexRows, type IndexRows } from '../../../src-main/fhir/search/extract';
-import { packRows, RowPacker, unpackRows, type PackedRows } from '../../../src-main/fhir/search/packed-rows';
+import { indexSchema, IndexWriter, INDEX_TABLES, KeyRegistry, TEXT_TABLE } from '../../../src-main/fhir/search/index-tables';
+import { packRows, PackedItemRows, RowPacker, splitPackedRows, unpackRows, type PackedRows } from '../../../src-main/fhir/search/packed-rows';
+import { loadSqlJs } from '../../../src-main/vault/sqljs';
 import { corpusResources } from '../../bench/fhir/corpus';
 
 const UCUM = 'http://unitsofmeasure.org';
@@ -101,8 +104,75 @@ describe('packed index rows', () => {
     expect(unpackRows(packRows(distinct))).toStrictEqual(distinct);
   });
 
-  it('refuse packed values that end early', () => {
+  it('refuse packed values that end early, or an item that is not the length its header gives', () => {
     const packed = packRows([extractIndexRows(varied[0]!)]);
     expect(() => unpackRows({ strings: packed.strings, values: packed.values.slice(0, packed.values.length - 1) })).toThrow('packed rows end early');
+    // The item's header says one value fewer than its rows take: the rows overrun the item.
+    const short = packed.values.slice();
+    short[0] = short[0]! - 1;
+    expect(() => splitPackedRows({ strings: packed.strings, values: short })[0]!.feed(new DiscardingSink())).toThrow('not the length its header gives');
+  });
+
+  it('split into items that IndexWriter writes exactly as it writes the row objects (the same database bytes)', async () => {
+    const SQL = await loadSqlJs();
+    const resources = [...varied, ...corpusResources(400)];
+    const rows = resources.map((resource) => extractIndexRows(resource));
+    // Items without rows between the others: their place in the batch must not shift the rest.
+    const items = rows.flatMap((r, i) => (i % 7 === 3 ? [undefined, r] : [r]));
+    const split = splitPackedRows(structuredClone(packRows(items)));
+    expect(split.length).toBe(items.length);
+    expect(split.every((item, i) => (item === undefined) === (items[i] === undefined))).toBe(true);
+    const build = (rowsOf: (i: number) => IndexRows | PackedItemRows): Uint8Array => {
+      const db = new SQL.Database();
+      try {
+        for (const statement of indexSchema()) db.run(statement);
+        const apply = (write: (writer: IndexWriter) => void) => {
+          db.run('BEGIN');
+          const writer = new IndexWriter(db, new KeyRegistry(db));
+          try {
+            write(writer);
+            writer.flush();
+          } finally {
+            writer.free();
+          }
+          db.run('COMMIT');
+        };
+        // Every item as resource rid i + 1, then a second apply replacing every third resource's
+        // rows with another item's (an update: remove, then the new version's rows).
+        apply((w) => items.forEach((item, i) => item && w.insert(i + 1, 1 + (i % 3), 1, rowsOf(i))));
+        apply((w) =>
+          items.forEach((item, i) => {
+            const other = (i * 5 + 2) % items.length;
+            if (i % 3 !== 0 || !item || !items[other]) return;
+            w.remove(i + 1);
+            w.insert(i + 1, 1 + (i % 3), 2, rowsOf(other));
+          }),
+        );
+        const count = (table: string) => Number(db.exec(`SELECT count(*) FROM ${table}`)[0]!.values[0]![0]);
+        // Not trivially equal: every table has rows.
+        for (const { table } of Object.values(INDEX_TABLES)) expect(count(table), table).toBeGreaterThan(0);
+        expect(count(`${TEXT_TABLE}_segments`) + count('sp_position')).toBeGreaterThan(0);
+        return db.export();
+      } finally {
+        db.close();
+      }
+    };
+    const fromObjects = build((i) => items[i]!);
+    const fromPacked = build((i) => split[i]!);
+    expect(Buffer.from(fromPacked).equals(Buffer.from(fromObjects))).toBe(true);
   });
 });
+
+/** A sink that takes every value (the length check is what is tested). */
+class DiscardingSink {
+  string(): void {}
+  token(): void {}
+  reference(): void {}
+  date(): void {}
+  number(): void {}
+  quantity(): void {}
+  uri(): void {}
+  end(): void {}
+  text(): void {}
+  position(): void {}
+}

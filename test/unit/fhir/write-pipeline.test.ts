@@ -16,6 +16,7 @@ import { fhirProjector } from '../../../src-main/fhir/fhir-projector';
 import { MIN_PIPELINED_BATCH, type WritePreparer } from '../../../src-main/fhir/fhir-repository';
 import type { WriteOp, WriteOutcome } from '../../../src-main/fhir/repository';
 import { extractIndexRows } from '../../../src-main/fhir/search/extract';
+import { PackedItemRows } from '../../../src-main/fhir/search/packed-rows';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
 import { fillBody, prepareWrite, type PrepareInput, type PreparedWrite } from '../../../src-main/fhir/write-prep';
 import { WritePrepPool } from '../../../src-main/fhir/write-prep-pool';
@@ -154,7 +155,10 @@ describe('pipelined writeBatch', () => {
     while (!pool.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(referenced()).toEqual(before);
     const results = await pool.prepare(inputs);
-    expect(results).toEqual(inputs.map((input) => prepareWrite(input, true)));
+    // The rows stay packed on this thread (IndexWriter reads them there): equal once unpacked.
+    expect(results!.every((result) => result.rows instanceof PackedItemRows)).toBe(true);
+    const unpacked = results!.map((result) => (result.rows instanceof PackedItemRows ? { ...result, rows: result.rows.unpack() } : result));
+    expect(unpacked).toEqual(inputs.map((input) => prepareWrite(input, true)));
     expect(referenced()).toEqual(before);
     await pool.close();
     expect(pool.prepare(inputs)).toBeNull();

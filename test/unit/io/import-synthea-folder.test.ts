@@ -34,6 +34,7 @@ describe.skipIf(!present)(`importing the Synthea FHIR folder (${syntheaDir})`, (
   afterAll(async () => {
     await pool.close();
     await vault?.close();
+    temp.cleanup();
   });
 
   it('imports all of it with zero errors, every urn:uuid reference resolved', async () => {
