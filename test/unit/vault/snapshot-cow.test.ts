@@ -1,6 +1,6 @@
 /**
  * Snapshots written while writers go on (docs/vault-format.md §6): a paged index file's frozen
- * view (copy-on-write, paged-file.ts) and an in-memory index's copy, and vaults whose snapshot is
+ * view and an in-memory index's reservation (copy-on-write, frozen-pages.ts), and vaults whose snapshot is
  * held half way while commits keep coming, reopened after a simulated crash.
  */
 import { copyFileSync, mkdirSync, promises as fsPromises, readdirSync, statSync, truncateSync } from 'node:fs';
