@@ -7,7 +7,7 @@
  * never keeps a process alive, and ends with the thread that started it.
  */
 import type { Worker, WorkerOptions } from 'node:worker_threads';
-import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
+import { resolveWorkerScript, startIdleWorker, type WorkerScript } from '../threads/worker-script';
 import type { WritePreparer } from './fhir-repository';
 import type { PrepareInput, PreparedWrite } from './write-prep';
 import type { NdjsonLines, PreparedNdjsonChunk, PreparedTransactionWrite } from './repository';
@@ -39,14 +39,12 @@ export class WritePrepPool implements WritePreparer {
     if (this.state !== 'idle') return;
     this.state = 'starting';
     try {
-      const worker = startWorkerScript(this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url), this.options);
-      worker.on('message', (message: PrepWorkerToPool) => this.receive(message));
-      worker.on('error', () => this.fail());
-      worker.on('exit', () => this.fail());
-      // After the listeners: adding a 'message' listener refs the worker's port again (Node 20), and
-      // a `hearth import` of more than one chunk then never exited after its summary.
-      worker.unref();
-      this.worker = worker;
+      this.worker = startIdleWorker(
+        this.script ?? resolveWorkerScript('write-prep-worker', import.meta.url),
+        this.options,
+        (message: PrepWorkerToPool) => this.receive(message),
+        () => this.fail(),
+      );
     } catch {
       this.state = 'failed';
     }

@@ -45,3 +45,19 @@ export function startWorkerScript(script: WorkerScript, options: WorkerOptions =
     `await import(${JSON.stringify(pathToFileURL(script.file).href)});\n`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
 }
+
+/**
+ * A helper thread that answers requests (the write-prep pool, the frame sealer): started with its
+ * listeners, then unreferenced, so that it never keeps the process alive while idle (its owner refs
+ * it while an answer is owed). The order matters: adding a 'message' listener refs the worker's port
+ * again (Node 20), and a `hearth import` of more than one chunk then never exited after its summary.
+ * `onStop` runs on an error and on exit.
+ */
+export function startIdleWorker<Message>(script: WorkerScript, options: WorkerOptions, onMessage: (message: Message) => void, onStop: () => void): Worker {
+  const worker = startWorkerScript(script, options);
+  worker.on('message', onMessage);
+  worker.on('error', onStop);
+  worker.on('exit', onStop);
+  worker.unref();
+  return worker;
+}

@@ -10,7 +10,7 @@
  * Unreferenced while idle: it never keeps a process alive.
  */
 import type { Worker, WorkerOptions } from 'node:worker_threads';
-import { resolveWorkerScript, startWorkerScript, type WorkerScript } from '../threads/worker-script';
+import { resolveWorkerScript, startIdleWorker, type WorkerScript } from '../threads/worker-script';
 import { IV_BYTES } from './crypto';
 import type { FrameKeyring } from './frame';
 import type { FromSealWorker, ToSealWorker } from './frame-seal-protocol';
@@ -49,13 +49,12 @@ export class FrameSealer {
     if (this.state !== 'idle') return;
     this.state = 'starting';
     try {
-      const worker = startWorkerScript(this.script ?? resolveWorkerScript('frame-seal-worker', import.meta.url), this.options);
-      worker.on('message', (message: FromSealWorker) => this.receive(message));
-      worker.on('error', () => this.fail());
-      worker.on('exit', () => this.fail());
-      // After the listeners (a 'message' listener refs the port again: write-prep-pool.ts).
-      worker.unref();
-      this.worker = worker;
+      this.worker = startIdleWorker(
+        this.script ?? resolveWorkerScript('frame-seal-worker', import.meta.url),
+        this.options,
+        (message: FromSealWorker) => this.receive(message),
+        () => this.fail(),
+      );
     } catch {
       this.state = 'failed';
     }
