@@ -25,6 +25,12 @@ export interface FrozenImage extends SnapshotSource {
 export interface LivePages {
   /** Page `page`'s bytes now, valid until the file changes, read without side effects (no cache entry). */
   current(page: number): Uint8Array;
+  /**
+   * Whole pages [first, first + count) as they are now, into `out` at `at`, read without side
+   * effects; a file whose pages are costly one at a time (paged-file.ts reads its scratch file in
+   * runs) has it, else the view asks current() page by page.
+   */
+  currentPages?(first: number, count: number, out: Uint8Array, at: number): void;
   /** A copy of page `page`'s bytes now, for the view to keep. */
   copyOf(page: number): Uint8Array;
   /** Throws (saying why) when the file can no longer be read. */
@@ -84,6 +90,16 @@ export class FrozenPages implements FrozenImage {
     let done = 0;
     const length = end - begin;
     while (done < length) {
+      if (this.live.currentPages && offset === 0 && length - done >= FROZEN_PAGE_BYTES && !this.kept.has(page)) {
+        // A run of whole pages none of which is kept: the file copies them in one call.
+        const most = Math.floor((length - done) / FROZEN_PAGE_BYTES);
+        let run = 1;
+        while (run < most && !this.kept.has(page + run)) run++;
+        this.live.currentPages(page, run, out, at + done);
+        done += run * FROZEN_PAGE_BYTES;
+        page += run;
+        continue;
+      }
       const n = Math.min(FROZEN_PAGE_BYTES - offset, length - done);
       const bytes = this.kept.get(page) ?? this.live.current(page);
       out.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), at + done);

@@ -93,6 +93,43 @@ describe('a frozen view of a paged file', () => {
     expect(Buffer.from(file.read(0, length)).equals(Buffer.from(expected))).toBe(false);
   });
 
+  it('reads the pages only on disk in runs, one read per run, and still gives the image as of freeze()', async () => {
+    const { db, file } = await pagedDatabase(8, 6000);
+    churn(db, 1);
+    const length = fileBytes(db);
+    const pages = length / PAGE_BYTES;
+    expect(pages).toBeGreaterThan(200);
+    const expected = file.read(0, length);
+    const frozen = file.freeze(length);
+    const got = new Uint8Array(length);
+    // The reader's own reads and pages in (not those of the writes between its reads).
+    let reads = 0;
+    let pagesIn = 0;
+    // Page-aligned pieces of 64 pages, as a snapshot reads.
+    for (let at = 0, round = 0; at < length; round++) {
+      const end = Math.min(length, at + 64 * PAGE_BYTES);
+      const readsBefore = file.scratchReads;
+      const pagesInBefore = file.stats.pagesIn;
+      frozen.readInto(at, end, got, at);
+      reads += file.scratchReads - readsBefore;
+      pagesIn += file.stats.pagesIn - pagesInBefore;
+      at = end;
+      // Ahead of the reader: a page rewritten in the middle of the next piece (kept: it splits a
+      // run) and another page brought into the cache (copied from its slot: it splits a run too).
+      // The database is not used again: these pages are not SQLite's.
+      const ahead = Math.floor(at / PAGE_BYTES) + 30;
+      if (ahead + 5 < pages) {
+        file.set(new Uint8Array(PAGE_BYTES).fill(round + 1), ahead * PAGE_BYTES);
+        file.subarray((ahead + 5) * PAGE_BYTES, (ahead + 6) * PAGE_BYTES);
+      }
+    }
+    frozen.release();
+    expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true);
+    // Most of the file is read from disk (8 cached pages), in far fewer reads than pages.
+    expect(pagesIn).toBeGreaterThan(pages / 2);
+    expect(reads).toBeLessThan(pagesIn / 4);
+  });
+
   it('keeps a page once, only ahead of the reader; room for writers comes as the reader passes kept pages', async () => {
     const { db, file } = await pagedDatabase(8, 2000);
     const length = fileBytes(db);
