@@ -27,8 +27,16 @@ const COLUMNS = COLUMN_LIST.join(', ');
  * let the planner scan a whole type; the rid goes straight to the primary keys. Binds id, then type.
  */
 const RID_OF = '(SELECT rid FROM resource_key WHERE id = ? AND tid = (SELECT tid FROM resource_type WHERE name = ?))';
-/** The (id, rid) of each of a type's ids that has a key: binds the type, then the ids as a JSON array. */
-const KEYS_OF = 'SELECT id, rid FROM resource_key WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND id IN (SELECT value FROM json_each(?))';
+/**
+ * The current version of each of a type's ids that has one: binds the type, then the ids as a JSON
+ * array. One statement for a whole transaction's keys of a type. A key alone is not a resource: a
+ * reference search parameter keys its targets (search/index-tables.ts), so in a bulk load about
+ * 40% of the new resources already have one. Looking up each found key's current row with a
+ * statement of its own cost ~34 us a key (a statement over the four-table view costs that to run
+ * in sql.js even when it finds nothing; test/tools/prefetch-cost.ts), a fifth of a million-resource
+ * import's store thread.
+ */
+const CURRENT_OF_IDS = `SELECT ${COLUMNS} FROM resource_current_v WHERE rid IN (SELECT rid FROM resource_key WHERE tid = (SELECT tid FROM resource_type WHERE name = ?) AND id IN (SELECT value FROM json_each(?)))`;
 
 function toRecord(row: SqlValue[]): VaultVersion {
   const [type, id, version, lastUpdated, deleted, method, hash, seg, off, len] = row;
@@ -58,7 +66,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
       // The key first: a bulk load writes mostly new resources, and a miss there is one index probe.
       const key = cachedStatement(db, RID_OF.slice(1, -1));
       const lookup = cachedStatement(db, `SELECT ${COLUMNS} FROM resource_current_v WHERE rid = ?`);
-      const keysOf = cachedStatement(db, KEYS_OF);
+      const currentOfIds = cachedStatement(db, CURRENT_OF_IDS);
       const read = (type: string, id: string): VaultVersion | undefined => {
         key.bind([id, type]);
         const rid = key.step() ? key.get()[0] : undefined;
@@ -78,8 +86,8 @@ class VaultStore implements StoreBackend<VaultVersion> {
             return known.has(k) ? known.get(k) : read(type, id);
           },
           prefetch(keys) {
-            // One statement per type for all the keys' rids (a bulk load's are mostly missing), then
-            // the current row of each found: not a bind/step/reset round trip into sql.js per key.
+            // One statement per type for all the keys' current versions (CURRENT_OF_IDS): not a
+            // bind/step/reset round trip into sql.js per key.
             const idsByType = new Map<string, string[]>();
             for (const { resourceType, id } of keys) {
               const ids = idsByType.get(resourceType);
@@ -87,23 +95,14 @@ class VaultStore implements StoreBackend<VaultVersion> {
               else ids.push(id);
             }
             for (const [type, ids] of idsByType) {
-              const rids = new Map<string, number>();
-              keysOf.bind([type, JSON.stringify(ids)]);
-              while (keysOf.step()) {
-                const [id, rid] = keysOf.get();
-                rids.set(String(id), Number(rid));
+              const found = new Map<string, VaultVersion>();
+              currentOfIds.bind([type, JSON.stringify(ids)]);
+              while (currentOfIds.step()) {
+                const record = toRecord(currentOfIds.get());
+                found.set(record.id, record);
               }
-              keysOf.reset();
-              for (const id of ids) {
-                const rid = rids.get(id);
-                let found: VaultVersion | undefined;
-                if (rid !== undefined) {
-                  lookup.bind([rid]);
-                  found = lookup.step() ? toRecord(lookup.get()) : undefined;
-                  lookup.reset();
-                }
-                known.set(`${type}/${id}`, found);
-              }
+              currentOfIds.reset();
+              for (const id of ids) known.set(`${type}/${id}`, found.get(id));
             }
           },
         };
@@ -116,7 +115,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
       } finally {
         key.reset();
         lookup.reset();
-        keysOf.reset();
+        currentOfIds.reset();
       }
     });
     return result;
