@@ -23,6 +23,30 @@ export type ToSealWorker =
       ivs: Uint8Array<ArrayBuffer>;
       out: Uint8Array<SharedArrayBuffer>;
       outStart: number;
-    };
+    }
+  /**
+   * One index snapshot chunk (snapshot.ts): `plaintext[0, length)` sealed as chunk `index` of
+   * snapshot `seq` with IV `iv` into `frame` at 0 (both shared memory, reused by the store thread
+   * once answered); the answer says the frame's length.
+   */
+  | {
+      kind: 'sealSnapshotChunk';
+      id: number;
+      keyringId: number;
+      seq: number;
+      index: number;
+      last: boolean;
+      plaintext: Uint8Array<SharedArrayBuffer>;
+      length: number;
+      iv: Uint8Array<ArrayBuffer>;
+      frame: Uint8Array<SharedArrayBuffer>;
+    }
+  /** Re-read and authenticate the snapshot file `seq` in `folder` (snapshot.ts readSnapshot without keeping data). */
+  | { kind: 'authenticateSnapshot'; id: number; keyringId: number; folder: string; seq: number };
 
-export type FromSealWorker = { kind: 'ready' } | { kind: 'sealed'; id: number } | { kind: 'error'; id: number; message: string };
+export type FromSealWorker =
+  | { kind: 'ready' }
+  | { kind: 'sealed'; id: number }
+  | { kind: 'sealedSnapshotChunk'; id: number; length: number }
+  | { kind: 'authenticated'; id: number }
+  | { kind: 'error'; id: number; message: string };

@@ -1,7 +1,8 @@
 /**
  * The frame-seal worker thread (frame-sealer.ts): seals the blob frames of a commit with the same
  * function the store thread uses (log.ts sealLogFrameInto), into the shared bytes the store
- * thread appends once every frame is sealed. It holds the data key of each open vault that has
+ * thread appends once every frame is sealed; seals index snapshot chunks (snapshot.ts
+ * sealSnapshotChunkInto) and re-reads a written snapshot to authenticate it (readSnapshot). It holds the data key of each open vault that has
  * committed a large batch (a non-extractable CryptoKey, cloned from the store thread's) until that
  * vault closes; never a passphrase, never key bytes.
  */
@@ -10,6 +11,7 @@ import type { FrameKeyring } from './frame';
 import { sealLogFrameInto } from './log';
 import { IV_BYTES } from './crypto';
 import type { FromSealWorker, ToSealWorker } from './frame-seal-protocol';
+import { readSnapshot, sealSnapshotChunkInto } from './snapshot';
 
 const port = parentPort;
 if (!port) throw new Error('frame-seal-worker must run in a worker thread');
@@ -29,9 +31,25 @@ port.on('message', (message: ToSealWorker) => {
     keyrings.delete(message.keyringId);
     return;
   }
+  if (message.kind === 'authenticateSnapshot') {
+    const keyring = keyrings.get(message.keyringId);
+    const id = message.id;
+    if (!keyring) return send({ kind: 'error', id, message: 'no such keyring' });
+    readSnapshot(message.folder, keyring, message.seq, { keepData: false }).then(
+      () => send({ kind: 'authenticated', id }),
+      // The store thread re-reads the file itself and reports it with its own error.
+      (e: unknown) => send({ kind: 'error', id, message: e instanceof Error ? e.name : 'error' }),
+    );
+    return;
+  }
   try {
     const keyring = keyrings.get(message.keyringId);
     if (!keyring) throw new Error('no such keyring');
+    if (message.kind === 'sealSnapshotChunk') {
+      const { seq, index, last, plaintext, length, iv, frame } = message;
+      send({ kind: 'sealedSnapshotChunk', id: message.id, length: sealSnapshotChunkInto(keyring, seq, index, last, plaintext.subarray(0, length), iv, frame) });
+      return;
+    }
     const { plaintexts, from, lengths, offsets, ivs, out, outStart, segment } = message;
     for (let i = 0; i < offsets.length; i++) {
       const at = offsets[i]! - outStart;

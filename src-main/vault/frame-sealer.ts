@@ -7,6 +7,7 @@
  * memory), and the commit appends nothing before every frame is sealed (vault.ts commit), so the
  * crash rules are those of sealing here. Until the worker is ready, and after it fails, seal()
  * answers null and the caller seals on its own thread; a batch the worker fails is sealed there too.
+ * It also takes an index snapshot's sealing and re-read (snapshot.ts SnapshotSealer), on the same terms.
  * Unreferenced while idle: it never keeps a process alive.
  */
 import type { Worker, WorkerOptions } from 'node:worker_threads';
@@ -25,8 +26,10 @@ export interface BlobFrameToSeal {
   iv: Uint8Array<ArrayBuffer>;
 }
 
+type Answer = Exclude<FromSealWorker, { kind: 'ready' } | { kind: 'error' }>;
+
 interface Pending {
-  resolve: () => void;
+  resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
 }
 
@@ -70,15 +73,8 @@ export class FrameSealer {
    * (the caller seals them itself); a rejection leaves `out` partly written.
    */
   seal(keyring: FrameKeyring, segment: number, frames: readonly BlobFrameToSeal[], out: Uint8Array<SharedArrayBuffer>, outStart: number): Promise<void> | null {
-    if (this.state === 'idle') this.start();
-    const worker = this.worker;
-    if (this.state !== 'ready' || !worker) return null;
-    let keyringId = this.keyringIds.get(keyring);
-    if (keyringId === undefined) {
-      keyringId = this.nextKeyringId++;
-      this.keyringIds.set(keyring, keyringId);
-      this.post({ kind: 'keyring', keyringId, key: keyring.key, vaultId: keyring.vaultId, formatVersion: keyring.formatVersion });
-    }
+    const keyringId = this.readyKeyringId(keyring);
+    if (keyringId === null) return null;
     // The plaintexts in one buffer, moved to the worker (not copied again).
     let total = 0;
     for (const frame of frames) total += frame.plaintext.length;
@@ -97,12 +93,69 @@ export class FrameSealer {
       ivs.set(frame.iv, i * IV_BYTES);
       at += frame.plaintext.length;
     });
+    return this.request((id) => ({ kind: 'seal', id, keyringId, segment, plaintexts, from, lengths, offsets, ivs, out, outStart }), [plaintexts.buffer, from.buffer, lengths.buffer, offsets.buffer, ivs.buffer]).then(
+      () => undefined,
+    );
+  }
+
+  /**
+   * Seals `plaintext[0, length)` as chunk `index` of snapshot `seq` into `frame` at 0 (snapshot.ts
+   * sealSnapshotChunkInto, the same bytes): resolves with the frame's length. Both buffers are
+   * shared memory the caller leaves alone until then, and keeps: after a rejection it seals the
+   * chunk itself. null when the worker is not ready.
+   */
+  sealSnapshotChunk(
+    keyring: FrameKeyring,
+    seq: number,
+    index: number,
+    last: boolean,
+    plaintext: Uint8Array<SharedArrayBuffer>,
+    length: number,
+    iv: Uint8Array<ArrayBuffer>,
+    frame: Uint8Array<SharedArrayBuffer>,
+  ): Promise<number> | null {
+    const keyringId = this.readyKeyringId(keyring);
+    if (keyringId === null) return null;
+    return this.request((id) => ({ kind: 'sealSnapshotChunk', id, keyringId, seq, index, last, plaintext, length, iv, frame })).then((answer) => {
+      if (answer.kind !== 'sealedSnapshotChunk') throw new Error('frame-seal worker: unexpected answer');
+      return answer.length;
+    });
+  }
+
+  /**
+   * Re-reads snapshot `seq` of `folder` and authenticates it on the worker (readSnapshot without
+   * keeping data). A rejection says only that the worker did not vouch for it: the caller re-reads
+   * it itself, which names the damage. null when the worker is not ready.
+   */
+  authenticateSnapshot(keyring: FrameKeyring, folder: string, seq: number): Promise<void> | null {
+    const keyringId = this.readyKeyringId(keyring);
+    if (keyringId === null) return null;
+    return this.request((id) => ({ kind: 'authenticateSnapshot', id, keyringId, folder, seq })).then(() => undefined);
+  }
+
+  /** The id the ready worker knows `keyring` by (sent on first use); null when it is not ready. */
+  private readyKeyringId(keyring: FrameKeyring): number | null {
+    if (this.state === 'idle') this.start();
+    if (this.state !== 'ready' || !this.worker) return null;
+    let keyringId = this.keyringIds.get(keyring);
+    if (keyringId === undefined) {
+      keyringId = this.nextKeyringId++;
+      this.keyringIds.set(keyring, keyringId);
+      this.post({ kind: 'keyring', keyringId, key: keyring.key, vaultId: keyring.vaultId, formatVersion: keyring.formatVersion });
+    }
+    return keyringId;
+  }
+
+  /** Posts the request `build(id)` and resolves with the worker's answer (rejects on an error answer). */
+  private request(build: (id: number) => ToSealWorker, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('frame-seal worker stopped'));
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Referenced while it owes an answer: an awaited commit keeps the process alive.
       if (this.pending.size === 1) worker.ref();
-      this.post({ kind: 'seal', id, keyringId, segment, plaintexts, from, lengths, offsets, ivs, out, outStart }, [plaintexts.buffer, from.buffer, lengths.buffer, offsets.buffer, ivs.buffer]);
+      this.post(build(id), transfer);
     });
   }
 
@@ -135,7 +188,7 @@ export class FrameSealer {
     this.pending.delete(message.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (message.kind === 'error') waiting.reject(new Error(`frame-seal worker: ${message.message}`));
-    else waiting.resolve();
+    else waiting.resolve(message);
   }
 
   private fail(): void {

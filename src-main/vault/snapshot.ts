@@ -132,56 +132,116 @@ class ReadPacer {
 }
 
 /**
+ * Seals chunk `index` of snapshot `seq` (the frame sealChunks makes) into `out` at 0; the frame's
+ * length. The store thread and the frame-seal worker (frame-seal-worker.ts) both seal with it.
+ */
+export function sealSnapshotChunkInto(keyring: FrameKeyring, seq: number, index: number, last: boolean, plaintext: Uint8Array, iv: Uint8Array<ArrayBuffer>, out: Uint8Array): number {
+  const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
+  return sealFrameInto(keyring, 'snapshot', header, plaintext, chunkPosition(seq, index, last), iv, out, 0);
+}
+
+/**
+ * Another thread that takes a snapshot's CPU work (frame-sealer.ts, its worker): each call answers
+ * null when it cannot take the work now, and a rejection means it did not do it; either way the
+ * calling thread does it itself.
+ */
+export interface SnapshotSealer {
+  /** Seals `plaintext[0, length)` as sealSnapshotChunkInto would into `frame`; resolves with the frame's length. */
+  sealSnapshotChunk(
+    keyring: FrameKeyring,
+    seq: number,
+    index: number,
+    last: boolean,
+    plaintext: Uint8Array<SharedArrayBuffer>,
+    length: number,
+    iv: Uint8Array<ArrayBuffer>,
+    frame: Uint8Array<SharedArrayBuffer>,
+  ): Promise<number> | null;
+  /** Re-reads and authenticates snapshot `seq` of `folder` (readSnapshot without keeping data). */
+  authenticateSnapshot(keyring: FrameKeyring, folder: string, seq: number): Promise<void> | null;
+}
+
+/**
+ * Chunks sealed or written at once: while one is, the next is read. Each holds a plaintext and a
+ * frame buffer of 4 MiB (shared memory, which the sealer's thread reads and writes in place).
+ */
+export const SNAPSHOT_CHUNKS_IN_FLIGHT = 2;
+
+/** A chunk's plaintext and frame buffers, reused from chunk to chunk. */
+interface ChunkBuffers {
+  plaintext: Uint8Array<SharedArrayBuffer>;
+  frame: Uint8Array<SharedArrayBuffer>;
+}
+
+/**
  * The part of writeSnapshot that reads `data`: every chunk sealed and written to
  * `index/snapshot-<seq>.hsnap.tmp`. Runs while writers go on (vault.ts gives it an image that does
- * not change: an export, or a frozen view, frozen-pages.ts): each chunk is read in pieces into one reused
- * buffer, giving the event loop a turn whenever its slice of time is used up (ReadPacer), sealed on
- * this thread (sealFrameInto: the same frames as sealChunks) into one of two reused frame buffers,
- * and written while the next chunk is read and sealed into the other. WebCrypto on the thread pool
- * was tried for the sealing: its fresh input copy and output buffer per 4 MiB chunk tripled the
- * garbage collections (test/tools/snapshot-cost.ts) and saved the calling thread nothing
- * (docs/benchmarks.md, session 15, helper S).
+ * not change: an export, or a frozen view, frozen-pages.ts): each chunk is read in pieces into a
+ * reused plaintext buffer, giving the event loop a turn whenever its slice of time is used up
+ * (ReadPacer), then sealed into its frame buffer (sealSnapshotChunkInto) and written while the next
+ * chunk is read into the other pair of buffers. With a `sealer` (the frame-seal worker) the sealing
+ * runs on its thread: this thread only copies plaintext out of the image; when the sealer cannot
+ * take a chunk or fails it, this thread seals it (the buffers are shared, not moved, so the
+ * plaintext is still here). WebCrypto on the thread pool was tried for the sealing: its fresh input
+ * copy and output buffer per 4 MiB chunk tripled the garbage collections (test/tools/snapshot-cost.ts)
+ * and saved the calling thread nothing (docs/benchmarks.md, session 15, helper S).
  */
-export async function startSnapshot(folder: string, keyring: FrameKeyring, seq: number, data: Uint8Array | SnapshotSource): Promise<PendingSnapshot> {
+export async function startSnapshot(
+  folder: string,
+  keyring: FrameKeyring,
+  seq: number,
+  data: Uint8Array | SnapshotSource,
+  sealer: SnapshotSealer | null = null,
+): Promise<PendingSnapshot> {
   const handle = await fs.open(path.join(folder, `${snapshotFile(seq)}.tmp`), 'w');
   const source = data instanceof Uint8Array ? bytesSource(data) : data;
+  const chunkBytes = Math.min(source.length, SNAPSHOT_CHUNK_BYTES);
+  const sharedBytes = (bytes: number) => new Uint8Array(new SharedArrayBuffer(bytes));
+  const free: ChunkBuffers[] = [];
+  /** Chunks being sealed or written, oldest first; each gives its buffers back once written. */
+  const inFlight: Promise<ChunkBuffers>[] = [];
+  const sealAndWrite = async (buffers: ChunkBuffers, index: number, last: boolean, length: number, position: number): Promise<ChunkBuffers> => {
+    const iv = randomBytes(IV_BYTES);
+    const offloaded = sealer?.sealSnapshotChunk(keyring, seq, index, last, buffers.plaintext, length, iv, buffers.frame) ?? null;
+    let frameBytes = offloaded ? await offloaded.catch(() => null) : null;
+    frameBytes ??= sealSnapshotChunkInto(keyring, seq, index, last, buffers.plaintext.subarray(0, length), iv, buffers.frame);
+    await writeAll(handle, buffers.frame.subarray(0, frameBytes), position);
+    return buffers;
+  };
   let position = 0;
-  let writing: Promise<void> = Promise.resolve();
   const pacer = new ReadPacer();
   try {
-    const chunkBytes = Math.min(source.length, SNAPSHOT_CHUNK_BYTES);
-    const chunk = new Uint8Array(chunkBytes);
-    const frames = [new Uint8Array(sealedFrameLength(chunkBytes)), new Uint8Array(sealedFrameLength(chunkBytes))];
     const count = Math.max(1, Math.ceil(source.length / SNAPSHOT_CHUNK_BYTES));
     for (let index = 0; index < count; index++) {
+      const buffers = free.pop() ?? { plaintext: sharedBytes(chunkBytes), frame: sharedBytes(sealedFrameLength(chunkBytes)) };
       const start = index * SNAPSHOT_CHUNK_BYTES;
       const end = Math.min(source.length, start + SNAPSHOT_CHUNK_BYTES);
       for (let at = start; at < end; at += SNAPSHOT_READ_PIECE_BYTES) {
         if (pacer.due) await pacer.yieldTurn();
-        source.readInto(at, Math.min(end, at + SNAPSHOT_READ_PIECE_BYTES), chunk, at - start);
+        source.readInto(at, Math.min(end, at + SNAPSHOT_READ_PIECE_BYTES), buffers.plaintext, at - start);
       }
-      // The frame written two chunks ago is free again once the write before this one is done.
-      await pacer.away(writing);
-      const frame = frames[index % 2]!;
-      const last = index === count - 1;
-      const header = { magic: SNAPSHOT_MAGIC, kind: FrameKind.snapshotChunk, flags: last ? LAST_CHUNK_FLAG : 0 };
-      const length = sealFrameInto(keyring, 'snapshot', header, chunk.subarray(0, end - start), chunkPosition(seq, index, last), randomBytes(IV_BYTES), frame, 0);
-      writing = writeAll(handle, frame.subarray(0, length), position);
-      // Awaited at the next chunk or after the last; a failure meanwhile must not go unhandled.
-      writing.catch(() => undefined);
-      position += length;
+      const chunk = sealAndWrite(buffers, index, index === count - 1, end - start, position);
+      // Awaited below or at the end; a failure meanwhile must not go unhandled.
+      chunk.catch(() => undefined);
+      inFlight.push(chunk);
+      // A frame's length is known before it is sealed: the next chunk's place in the file too.
+      position += sealedFrameLength(end - start);
+      if (inFlight.length >= SNAPSHOT_CHUNKS_IN_FLIGHT) free.push(await pacer.away(inFlight.shift()!));
     }
-    await writing;
+    await Promise.all(inFlight);
   } catch (error) {
-    await writing.catch(() => undefined);
+    await Promise.allSettled(inFlight);
     await handle.close();
     throw error;
   }
   return { seq, handle, bytes: position };
 }
 
-/** fsync, rename, fsync the folder, re-read and authenticate; the file length. */
-export async function finishSnapshot(folder: string, keyring: FrameKeyring, pending: PendingSnapshot): Promise<number> {
+/**
+ * fsync, rename, fsync the folder, re-read and authenticate; the file length. The re-read runs on
+ * `sealer`'s thread when it can take it; when it cannot or does not vouch for the file, here.
+ */
+export async function finishSnapshot(folder: string, keyring: FrameKeyring, pending: PendingSnapshot, sealer: SnapshotSealer | null = null): Promise<number> {
   const finalPath = path.join(folder, snapshotFile(pending.seq));
   try {
     await pending.handle.sync();
@@ -190,7 +250,9 @@ export async function finishSnapshot(folder: string, keyring: FrameKeyring, pend
   }
   await fs.rename(`${finalPath}.tmp`, finalPath);
   await fsyncDir(path.dirname(finalPath));
-  await readSnapshot(folder, keyring, pending.seq, { keepData: false });
+  const offloaded = sealer?.authenticateSnapshot(keyring, folder, pending.seq) ?? null;
+  const vouched = offloaded ? await offloaded.then(() => true, () => false) : false;
+  if (!vouched) await readSnapshot(folder, keyring, pending.seq, { keepData: false });
   return pending.bytes;
 }
 

@@ -957,7 +957,8 @@ export class OpenVault implements Vault {
    * frozen view (copy-on-write, frozen-pages.ts) of the paged file or of the reservation, else (a
    * small file that left its reservation) an export(). Then, with
    * writers going on, seal and write it (startSnapshot), end the view, and fsync, rename and
-   * re-read the file (finishSnapshot).
+   * re-read the file (finishSnapshot); the sealing and the re-read run on the frame-seal worker
+   * when it is ready (this.sealer), else here.
    */
   private async writeSnapshotNow(): Promise<void> {
     const keyring = this.requireKeyring();
@@ -992,11 +993,11 @@ export class OpenVault implements Vault {
     if (!image) return;
     let pending: PendingSnapshot;
     try {
-      pending = await startSnapshot(this.path, keyring, image.seq, image.source);
+      pending = await startSnapshot(this.path, keyring, image.seq, image.source, this.sealer);
     } finally {
       image.release();
     }
-    await finishSnapshot(this.path, keyring, pending);
+    await finishSnapshot(this.path, keyring, pending, this.sealer);
     this.snapshotSeq = pending.seq;
     this.snapshotStale = false;
     await this.removeSnapshotsOlderThan(pending.seq);

@@ -18,26 +18,31 @@ const TRIALS = Number(process.env.HEARTH_TORTURE_TRIALS ?? 20);
 const TRIALS_PER_VAULT = 10;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
-// Inside the repo so that the bundle's external `sql.js` import resolves from node_modules.
-const bundle = path.join(repoRoot, 'node_modules/.cache/hearth-vault-tests', `crash-writer-${process.pid}.mjs`);
+// Inside the repo so that the bundle's external `sql.js` import resolves from node_modules. The
+// frame-seal worker is bundled next to it (as in out/cli), so that the writer seals snapshot chunks
+// and large commits' blob frames there once it is ready, and the kills land mid-seal too.
+const bundleDir = path.join(repoRoot, 'node_modules/.cache/hearth-vault-tests', `crash-${process.pid}`);
+const bundle = path.join(bundleDir, 'crash-writer.mjs');
 const temp = tempFolder('hearth-crash-');
 
 beforeAll(async () => {
-  mkdirSync(path.dirname(bundle), { recursive: true });
+  mkdirSync(bundleDir, { recursive: true });
   await build({
-    entryPoints: [path.join(here, 'fixtures/crash-writer.ts')],
+    entryPoints: [path.join(here, 'fixtures/crash-writer.ts'), path.join(repoRoot, 'src-main/vault/frame-seal-worker.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     external: ['sql.js'],
-    outfile: bundle,
+    outdir: bundleDir,
+    entryNames: '[name]',
+    outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
 });
 afterAll(() => {
   temp.cleanup();
-  rmSync(bundle, { force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
 interface Ack {

@@ -136,15 +136,15 @@ describe('the frame sealer', () => {
     await vault.close();
   });
 
-  it('lets the committing thread seal a batch the worker fails', async () => {
-    // A worker that says it is ready and then fails every batch.
+  it('lets the committing thread seal a batch the worker fails, and write and re-read the snapshots it fails', async () => {
+    // A worker that says it is ready and then fails every request (blob batches, snapshot chunks, re-reads).
     const scriptDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-sealer-'));
     folders.push(() => rmSync(scriptDir, { recursive: true, force: true }));
     const file = path.join(scriptDir, 'failing-seal-worker.mjs');
     writeFileSync(
       file,
       `import { parentPort } from 'node:worker_threads';
-parentPort.on('message', (m) => { if (m.kind === 'seal') parentPort.postMessage({ kind: 'error', id: m.id, message: 'Error' }); });
+parentPort.on('message', (m) => { if (m.id !== undefined) parentPort.postMessage({ kind: 'error', id: m.id, message: 'Error' }); });
 parentPort.postMessage({ kind: 'ready' });
 `,
     );
