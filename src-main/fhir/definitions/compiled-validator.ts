@@ -257,7 +257,19 @@ function elementAbsent(value: Record<string, unknown>, name: string): boolean {
 
 function guardedTrue(guards: readonly (readonly string[])[], value: unknown): boolean {
   if (!isPlainObject(value)) return false;
-  return guards.some((names) => names.every((name) => elementAbsent(value, name)));
+  // Loops rather than some/every: no two closures per guarded invariant of every element checked.
+  for (let g = 0; g < guards.length; g++) {
+    const names = guards[g]!;
+    let allAbsent = true;
+    for (let n = 0; n < names.length; n++) {
+      if (!elementAbsent(value, names[n]!)) {
+        allAbsent = false;
+        break;
+      }
+    }
+    if (allAbsent) return true;
+  }
+  return false;
 }
 
 function referenceTargets(element: InternalSchemaElement): ReferenceTargets | undefined {

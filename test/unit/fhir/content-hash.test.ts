@@ -72,6 +72,22 @@ describe('contentHash', () => {
     for (const resource of samples) expect(contentHash(resource)).toBe(referenceHash(resource));
   });
 
+  it('writes every kind of character as JSON.stringify does (the UTF-8 writer: escapes, 2-4 byte forms, lone surrogates)', () => {
+    const ascii = String.fromCharCode(...Array.from({ length: 128 }, (_, i) => i));
+    const wide = ['\u0080é\u07ff', '\u0800€\uffff\u2028\u2029', '😀a\ud83d\ude00', 'lone \ud800 high', 'lone \udfff low', 'high at end \udbff', '\udc00\ud800 reversed pair'];
+    const samples: Resource[] = [
+      odd({ resourceType: 'Basic', id: 'chars', text: ascii, wide, [ascii.slice(1, 40)]: wide[4], 'ké\ud800y': { [wide[2]!]: ascii } }),
+      odd({ resourceType: 'Basic', numbers: [0, -0, 1, -1.5, 0.1, 1e21, 1e-7, 123456789.125, Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY, Number.NaN], flags: [true, false, null], deep: [[[[]]], [{}], ''] }),
+      odd({ resourceType: 'Basic', meta: { versionId: '1', lastUpdated: 'x', tag: [{ display: wide[0] }] } }),
+      // An own __proto__ element, as JSON.parse makes one.
+      odd(JSON.parse('{"resourceType":"Basic","__proto__":{"b":1,"a":[2]},"z":"\\u0001"}')),
+      // Larger than the writer's first buffer (64 KiB), then a small one that reuses it.
+      odd({ resourceType: 'Basic', big: Array.from({ length: 3000 }, (_, i) => ({ text: `${wide[i % wide.length]}${i}`, value: i / 7 })) }),
+      odd({ resourceType: 'Basic', small: 'after' }),
+    ];
+    for (const resource of samples) expect(contentHash(resource)).toBe(referenceHash(resource));
+  });
+
   it('ignores key order, the store meta values and undefined keys; sees every other change', () => {
     const base = odd({ resourceType: 'Observation', id: 'o', status: 'final', code: { text: 't', coding: [{ code: 'c', system: 's' }] } });
     const reordered = odd({ code: { coding: [{ system: 's', code: 'c' }], text: 't' }, status: 'final', id: 'o', resourceType: 'Observation', note: undefined });
