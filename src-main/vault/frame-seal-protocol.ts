@@ -1,5 +1,6 @@
 /** Messages between the frame sealer (frame-sealer.ts) and its worker (frame-seal-worker.ts). */
 import type { CryptoKey } from './crypto';
+import type { SnapshotChunkJob } from './snapshot';
 
 export type ToSealWorker =
   /** A keyring's key and AAD fields, sent once before its first batch (the CryptoKey is cloned, still non-extractable). */
@@ -25,22 +26,10 @@ export type ToSealWorker =
       outStart: number;
     }
   /**
-   * One index snapshot chunk (snapshot.ts): `plaintext[0, length)` sealed as chunk `index` of
-   * snapshot `seq` with IV `iv` into `frame` at 0 (both shared memory, reused by the store thread
-   * once answered); the answer says the frame's length.
+   * One index snapshot chunk (snapshot.ts SnapshotChunkJob; its buffers are reused by the store
+   * thread once answered); the answer says the frame's length.
    */
-  | {
-      kind: 'sealSnapshotChunk';
-      id: number;
-      keyringId: number;
-      seq: number;
-      index: number;
-      last: boolean;
-      plaintext: Uint8Array<SharedArrayBuffer>;
-      length: number;
-      iv: Uint8Array<ArrayBuffer>;
-      frame: Uint8Array<SharedArrayBuffer>;
-    }
+  | ({ kind: 'sealSnapshotChunk'; id: number; keyringId: number } & SnapshotChunkJob)
   /** Re-read and authenticate the snapshot file `seq` in `folder` (snapshot.ts readSnapshot without keeping data). */
   | { kind: 'authenticateSnapshot'; id: number; keyringId: number; folder: string; seq: number };
 

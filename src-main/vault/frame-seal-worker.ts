@@ -11,7 +11,7 @@ import type { FrameKeyring } from './frame';
 import { sealLogFrameInto } from './log';
 import { IV_BYTES } from './crypto';
 import type { FromSealWorker, ToSealWorker } from './frame-seal-protocol';
-import { readSnapshot, sealSnapshotChunkInto } from './snapshot';
+import { readSnapshot, sealSnapshotJob } from './snapshot';
 
 const port = parentPort;
 if (!port) throw new Error('frame-seal-worker must run in a worker thread');
@@ -46,8 +46,7 @@ port.on('message', (message: ToSealWorker) => {
     const keyring = keyrings.get(message.keyringId);
     if (!keyring) throw new Error('no such keyring');
     if (message.kind === 'sealSnapshotChunk') {
-      const { seq, index, last, plaintext, length, iv, frame } = message;
-      send({ kind: 'sealedSnapshotChunk', id: message.id, length: sealSnapshotChunkInto(keyring, seq, index, last, plaintext.subarray(0, length), iv, frame) });
+      send({ kind: 'sealedSnapshotChunk', id: message.id, length: sealSnapshotJob(keyring, message) });
       return;
     }
     const { plaintexts, from, lengths, offsets, ivs, out, outStart, segment } = message;

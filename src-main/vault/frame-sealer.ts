@@ -15,6 +15,7 @@ import { resolveWorkerScript, startIdleWorker, type WorkerScript } from '../thre
 import { IV_BYTES } from './crypto';
 import type { FrameKeyring } from './frame';
 import type { FromSealWorker, ToSealWorker } from './frame-seal-protocol';
+import type { SnapshotChunkJob } from './snapshot';
 
 /** Fewer blob frames than this are sealed by the committing thread: the trip costs more than they do. */
 export const MIN_WORKER_SEAL_FRAMES = 32;
@@ -99,24 +100,14 @@ export class FrameSealer {
   }
 
   /**
-   * Seals `plaintext[0, length)` as chunk `index` of snapshot `seq` into `frame` at 0 (snapshot.ts
-   * sealSnapshotChunkInto, the same bytes): resolves with the frame's length. Both buffers are
-   * shared memory the caller leaves alone until then, and keeps: after a rejection it seals the
-   * chunk itself. null when the worker is not ready.
+   * Seals the job's chunk on the worker (snapshot.ts sealSnapshotJob, the same bytes): resolves
+   * with the frame's length. Its buffers are shared memory the caller leaves alone until then, and
+   * keeps: after a rejection it seals the chunk itself. null when the worker is not ready.
    */
-  sealSnapshotChunk(
-    keyring: FrameKeyring,
-    seq: number,
-    index: number,
-    last: boolean,
-    plaintext: Uint8Array<SharedArrayBuffer>,
-    length: number,
-    iv: Uint8Array<ArrayBuffer>,
-    frame: Uint8Array<SharedArrayBuffer>,
-  ): Promise<number> | null {
+  sealSnapshotChunk(keyring: FrameKeyring, job: SnapshotChunkJob): Promise<number> | null {
     const keyringId = this.readyKeyringId(keyring);
     if (keyringId === null) return null;
-    return this.request((id) => ({ kind: 'sealSnapshotChunk', id, keyringId, seq, index, last, plaintext, length, iv, frame })).then((answer) => {
+    return this.request((id) => ({ ...job, kind: 'sealSnapshotChunk', id, keyringId })).then((answer) => {
       if (answer.kind !== 'sealedSnapshotChunk') throw new Error('frame-seal worker: unexpected answer');
       return answer.length;
     });

@@ -141,22 +141,33 @@ export function sealSnapshotChunkInto(keyring: FrameKeyring, seq: number, index:
 }
 
 /**
+ * One chunk of snapshot `seq` to seal: `plaintext[0, length)` as chunk `index` (flagged last when
+ * `last`) with IV `iv`, into `frame` at 0. Both buffers are shared memory, so another thread can
+ * seal in place while the caller keeps them (and can still seal the chunk itself).
+ */
+export interface SnapshotChunkJob {
+  seq: number;
+  index: number;
+  last: boolean;
+  plaintext: Uint8Array<SharedArrayBuffer>;
+  length: number;
+  iv: Uint8Array<ArrayBuffer>;
+  frame: Uint8Array<SharedArrayBuffer>;
+}
+
+/** sealSnapshotChunkInto for a job (store thread and frame-seal worker alike): the frame's length. */
+export function sealSnapshotJob(keyring: FrameKeyring, job: SnapshotChunkJob): number {
+  return sealSnapshotChunkInto(keyring, job.seq, job.index, job.last, job.plaintext.subarray(0, job.length), job.iv, job.frame);
+}
+
+/**
  * Another thread that takes a snapshot's CPU work (frame-sealer.ts, its worker): each call answers
  * null when it cannot take the work now, and a rejection means it did not do it; either way the
  * calling thread does it itself.
  */
 export interface SnapshotSealer {
-  /** Seals `plaintext[0, length)` as sealSnapshotChunkInto would into `frame`; resolves with the frame's length. */
-  sealSnapshotChunk(
-    keyring: FrameKeyring,
-    seq: number,
-    index: number,
-    last: boolean,
-    plaintext: Uint8Array<SharedArrayBuffer>,
-    length: number,
-    iv: Uint8Array<ArrayBuffer>,
-    frame: Uint8Array<SharedArrayBuffer>,
-  ): Promise<number> | null;
+  /** Seals the job's chunk as sealSnapshotJob would; resolves with the frame's length. */
+  sealSnapshotChunk(keyring: FrameKeyring, job: SnapshotChunkJob): Promise<number> | null;
   /** Re-reads and authenticates snapshot `seq` of `folder` (readSnapshot without keeping data). */
   authenticateSnapshot(keyring: FrameKeyring, folder: string, seq: number): Promise<void> | null;
 }
@@ -201,10 +212,10 @@ export async function startSnapshot(
   /** Chunks being sealed or written, oldest first; each gives its buffers back once written. */
   const inFlight: Promise<ChunkBuffers>[] = [];
   const sealAndWrite = async (buffers: ChunkBuffers, index: number, last: boolean, length: number, position: number): Promise<ChunkBuffers> => {
-    const iv = randomBytes(IV_BYTES);
-    const offloaded = sealer?.sealSnapshotChunk(keyring, seq, index, last, buffers.plaintext, length, iv, buffers.frame) ?? null;
+    const job: SnapshotChunkJob = { seq, index, last, plaintext: buffers.plaintext, length, iv: randomBytes(IV_BYTES), frame: buffers.frame };
+    const offloaded = sealer?.sealSnapshotChunk(keyring, job) ?? null;
     let frameBytes = offloaded ? await offloaded.catch(() => null) : null;
-    frameBytes ??= sealSnapshotChunkInto(keyring, seq, index, last, buffers.plaintext.subarray(0, length), iv, buffers.frame);
+    frameBytes ??= sealSnapshotJob(keyring, job);
     await writeAll(handle, buffers.frame.subarray(0, frameBytes), position);
     return buffers;
   };

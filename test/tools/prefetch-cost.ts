@@ -2,32 +2,19 @@
  * What a write's prefetch (fhir/vault-repository.ts) costs per key in sql.js, inside a transaction
  * as vault.write runs it: the key probe for a batch of ids in one statement, then either one
  * statement per found key over the resource_current_v view (before session 16) or one statement for
- * the batch's current versions (CURRENT_OF_IDS). The tables and the view are those of
- * fhir/fhir-projector.ts and fhir/search/index-tables.ts, trimmed to the columns these queries read.
+ * the batch's current versions (CURRENT_OF_IDS), over the tables and views of fhir/fhir-projector.ts.
  * Keys come in three kinds: resources, keys only referenced (a reference parameter keys its target
  * before the target is written) and ids never seen.
  * Run: `npx tsx test/tools/prefetch-cost.ts` (HEARTH_PREFETCH_KEYS, default 300000).
  */
+import { fhirProjector } from '../../src-main/fhir/fhir-projector';
 import { loadSqlJs } from '../../src-main/vault/sqljs';
 
 const keys = Number(process.env.HEARTH_PREFETCH_KEYS ?? 300_000);
 const sql = await loadSqlJs();
 const db = new sql.Database();
-for (const statement of [
-  'CREATE TABLE resource_type (tid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)',
-  'CREATE TABLE resource_key (rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, id TEXT NOT NULL, UNIQUE (id, tid))',
-  `CREATE TABLE resource_version (rid INTEGER NOT NULL, version INTEGER NOT NULL, tid INTEGER NOT NULL, last_updated TEXT, last_updated_ms INTEGER NOT NULL,
-     deleted INTEGER NOT NULL, method TEXT NOT NULL, hash TEXT, seg INTEGER, off INTEGER, len INTEGER, PRIMARY KEY (rid, version)) WITHOUT ROWID`,
-  'CREATE TABLE resource_current (rid INTEGER PRIMARY KEY, tid INTEGER NOT NULL, version INTEGER NOT NULL, last_updated_ms INTEGER NOT NULL, deleted INTEGER NOT NULL)',
-  `CREATE VIEW resource_current_v AS
-     SELECT c.rid, c.tid, t.name AS type, k.id, c.version,
-            coalesce(v.last_updated, strftime('%Y-%m-%dT%H:%M:%fZ', v.last_updated_ms / 1000.0, 'unixepoch')) AS last_updated,
-            c.last_updated_ms, c.deleted, v.method, v.hash, v.seg, v.off, v.len
-     FROM resource_current c JOIN resource_key k ON k.rid = c.rid JOIN resource_type t ON t.tid = c.tid
-       JOIN resource_version v ON v.rid = c.rid AND v.version = c.version`,
-]) {
-  db.run(statement);
-}
+// The projector's own tables and views (fhir-projector.ts), so the figures are those of its indexes.
+fhirProjector.createSchema(db);
 db.run("INSERT INTO resource_type VALUES (1, 'Observation')");
 db.run("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO resource_key SELECT i, 1, 'obs-' || printf('%08d', i) FROM n", [keys]);
 // The first half are resources; the second half only keys (referenced, not yet written).

@@ -16,6 +16,7 @@ import {
   INDEX_DIR,
   readSnapshot,
   sealSnapshotChunkInto,
+  sealSnapshotJob,
   SNAPSHOT_CHUNK_BYTES,
   snapshotFile,
   startSnapshot,
@@ -69,7 +70,7 @@ describe('snapshots on the frame-seal worker', () => {
     const frame = new Uint8Array(new SharedArrayBuffer(sealedFrameLength(length + 50)));
     const iv = randomBytes(IV_BYTES);
     for (const last of [false, true]) {
-      const frameBytes = await sealer.sealSnapshotChunk(ring, 2 ** 33 + 5, 3, last, plaintext, length, iv, frame);
+      const frameBytes = await sealer.sealSnapshotChunk(ring, { seq: 2 ** 33 + 5, index: 3, last, plaintext, length, iv, frame });
       const expected = new Uint8Array(sealedFrameLength(length));
       expect(sealSnapshotChunkInto(ring, 2 ** 33 + 5, 3, last, plaintext.slice(0, length), iv, expected)).toBe(expected.length);
       expect(frameBytes).toBe(expected.length);
@@ -112,14 +113,14 @@ describe('snapshots on the frame-seal worker', () => {
     let chunkCalls = 0;
     // Answers null, then fails, then succeeds by sealing here (as a worker would), in turn.
     const flaky: SnapshotSealer = {
-      sealSnapshotChunk: (keyring, seq, index, last, plaintext, length, iv, frame) => {
+      sealSnapshotChunk: (keyring, job) => {
         const turn = chunkCalls++ % 3;
         if (turn === 0) return null;
         if (turn === 1) {
-          frame.fill(0xee);
+          job.frame.fill(0xee);
           return Promise.reject(new Error('worker failed'));
         }
-        return Promise.resolve(sealSnapshotChunkInto(keyring, seq, index, last, plaintext.subarray(0, length), iv, frame));
+        return Promise.resolve(sealSnapshotJob(keyring, job));
       },
       authenticateSnapshot: () => Promise.reject(new Error('worker failed')),
     };
@@ -130,9 +131,9 @@ describe('snapshots on the frame-seal worker', () => {
 
     // A re-read the sealer cannot vouch for is done here, and names the damage.
     const damaging: SnapshotSealer = {
-      sealSnapshotChunk: (keyring, seq, index, last, plaintext, length, iv, frame) => {
-        const frameBytes = sealSnapshotChunkInto(keyring, seq, index, last, plaintext.subarray(0, length), iv, frame);
-        frame[frameBytes - 1]! ^= 1;
+      sealSnapshotChunk: (keyring, job) => {
+        const frameBytes = sealSnapshotJob(keyring, job);
+        job.frame[frameBytes - 1]! ^= 1;
         return Promise.resolve(frameBytes);
       },
       authenticateSnapshot: () => Promise.reject(new Error('worker failed')),
