@@ -200,7 +200,7 @@ class CanonicalBytes {
           return true;
         }
         if (Array.isArray(value)) return this.array(value);
-        return this.object(value as Record<string, unknown>, false);
+        return this.object(value as Record<string, unknown>, 'plain');
       default:
         return false;
     }
@@ -219,8 +219,12 @@ class CanonicalBytes {
     return true;
   }
 
-  /** `withoutStoreMeta`: the resource itself, as canonicalObject. */
-  object(record: Record<string, unknown>, withoutStoreMeta: boolean): boolean {
+  /**
+   * An object's members in key order. `kind` 'resource': the resource itself, its meta written
+   * without the store's two values and left out when nothing else is in it (canonicalObject);
+   * 'meta': such a meta (canonicalMeta); 'plain': any other object.
+   */
+  object(record: Record<string, unknown>, kind: 'plain' | 'resource' | 'meta'): boolean {
     const keys = Object.keys(record);
     sortKeys(keys);
     this.byte(123);
@@ -228,52 +232,26 @@ class CanonicalBytes {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       if (key === '__proto__') return false;
+      if (kind === 'meta' && (key === 'versionId' || key === 'lastUpdated')) continue;
       const child = record[key];
       if (child === undefined) continue;
-      if (withoutStoreMeta && key === 'meta') {
-        if (!child) continue;
-        const meta = child as Record<string, unknown>;
-        let others = 0;
-        for (const metaKey of Object.keys(meta)) if (metaKey !== 'versionId' && metaKey !== 'lastUpdated') others++;
-        if (others === 0) continue;
-        if (!first) this.byte(44);
-        first = false;
-        this.string(key);
-        this.byte(58);
-        if (!this.meta(meta)) return false;
-        continue;
-      }
+      const storeMeta = kind === 'resource' && key === 'meta';
+      if (storeMeta && (!child || !hasOtherThanStoreMeta(child as Record<string, unknown>))) continue;
       if (!first) this.byte(44);
       first = false;
       this.string(key);
       this.byte(58);
-      if (!this.value(child)) return false;
+      if (!(storeMeta ? this.object(child as Record<string, unknown>, 'meta') : this.value(child))) return false;
     }
     this.byte(125);
     return true;
   }
+}
 
-  /** meta without the store's two values (canonicalMeta). */
-  private meta(meta: Record<string, unknown>): boolean {
-    const keys = Object.keys(meta);
-    sortKeys(keys);
-    this.byte(123);
-    let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (key === '__proto__') return false;
-      if (key === 'versionId' || key === 'lastUpdated') continue;
-      const child = meta[key];
-      if (child === undefined) continue;
-      if (!first) this.byte(44);
-      first = false;
-      this.string(key);
-      this.byte(58);
-      if (!this.value(child)) return false;
-    }
-    this.byte(125);
-    return true;
-  }
+/** Whether meta holds anything besides the store's versionId and lastUpdated. */
+function hasOtherThanStoreMeta(meta: Record<string, unknown>): boolean {
+  for (const key of Object.keys(meta)) if (key !== 'versionId' && key !== 'lastUpdated') return true;
+  return false;
 }
 
 /** JSON.stringify's one-letter escapes of the control characters (0: written as \u00XX). */
@@ -304,7 +282,7 @@ const CANONICAL_BYTES_KEPT_MAX = 1 << 20;
 function resourceHash(record: Record<string, unknown>): string {
   const writer = canonicalBytes;
   writer.length = 0;
-  const written = writer.object(record, true);
+  const written = writer.object(record, 'resource');
   const digest = written ? hash('sha256', writer.bytes.subarray(0, writer.length), 'base64url') : hash('sha256', canonicalObject(record, true), 'base64url');
   if (writer.bytes.length > CANONICAL_BYTES_KEPT_MAX) writer.bytes = new Uint8Array(1 << 16);
   return digest;
