@@ -34,7 +34,8 @@ import { resolveIncludes } from './search/include';
 import { needsTerminology, resolveTerminology, terminologySource, type TerminologySource } from './search/terminology';
 import { AbortCommit, type NewVersion, type StoreBackend, type VersionRecord, type WriteView } from './store-backend';
 import { FHIR_ID_PATTERN, problemsOutcome, resourceProblems } from './validation';
-import { fillBody, prepareWrite, withStoreMeta, type PrepareInput, type PreparedWrite } from './write-prep';
+import { fillBodyBytes } from './body-bytes';
+import { prepareWrite, withStoreMeta, type PrepareInput, type PreparedWrite } from './write-prep';
 
 /** Parses an If-Match value: `3`, `W/"3"` or `"3"` (http.html#concurrency). */
 export function parseIfMatch(value: string): number | undefined {
@@ -609,7 +610,8 @@ export class FhirRepository<R extends VersionRecord> implements ResourceReposito
         deleted: false,
         method: op.kind === 'create' ? 'POST' : 'PUT',
         hash,
-        body: fillBody(template, version, lastUpdated),
+        // Bytes for the store: from a worker's template no body string is made on this thread (body-bytes.ts).
+        body: fillBodyBytes(template, version, lastUpdated),
         ...(prepared.rows ? { rows: prepared.rows } : {}),
       });
       outcomes.push({ status: !existing || existing.deleted ? 'created' : 'updated', id, versionId: String(version), lastUpdated });

@@ -20,6 +20,7 @@ interface MemoryVersion extends VersionRecord {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 class MemoryStore implements StoreBackend<MemoryVersion> {
   /** `Type/id` → versions, oldest first. */
@@ -47,7 +48,9 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
       for (const v of versions) {
         const k = `${v.resourceType}/${v.id}`;
         const list = this.versionsByKey.get(k) ?? [];
-        list.push({ ...v, lastUpdatedMs: Date.parse(v.lastUpdated) });
+        // Bodies are kept as text here (read back with JSON.parse).
+        const body = v.body === null || typeof v.body === 'string' ? v.body : decoder.decode(v.body);
+        list.push({ ...v, body, lastUpdatedMs: Date.parse(v.lastUpdated) });
         this.versionsByKey.set(k, list);
       }
       return result;
@@ -63,7 +66,7 @@ class MemoryStore implements StoreBackend<MemoryVersion> {
     const entries = versions.map((v) => {
       let blob: number | undefined;
       if (v.body !== null) {
-        const bytes = encoder.encode(v.body);
+        const bytes = typeof v.body === 'string' ? encoder.encode(v.body) : v.body;
         // The projector records where a body lives; here bodies live in the Map, so the pointer is unused.
         blobs.push({ pointer: { segment: 0, offset: 0, length: bytes.length }, bytes });
         blob = blobs.length - 1;

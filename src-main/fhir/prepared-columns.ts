@@ -6,17 +6,21 @@
  * objects are then made here as literals: a scratch measure (v8.serialize of a 500-write batch)
  * gave ~5-7 us per write for the objects, ~2 us for the columns and the objects made from them.
  * The rare fields (validation problems, If-Match) travel by write index. The index rows travel
- * packed apart (search/packed-rows.ts); unpacking gives the writes without them.
+ * packed apart (search/packed-rows.ts); unpacking gives the writes without them. The body templates
+ * travel as UTF-8 in one buffer (body-bytes.ts), moved rather than copied, and come out as bytes.
  */
 import type { OperationOutcomeIssue } from '../api/result';
 import type { PreparedLineWrite, PreparedOp, PreparedTransactionWrite } from './repository';
 import type { PreparedWrite } from './write-prep';
+import { TemplatePacker, unpackTemplate } from './body-bytes';
 
 export interface PreparedColumns {
-  /** Each write's hash, body template head and tail (null: a write with problems). */
+  /** Each write's hash (null: a write with problems). */
   hash: Array<string | null>;
-  head: Array<string | null>;
-  tail: Array<string | null>;
+  /** The body templates' UTF-8 (TemplatePacker); its buffer can be moved to the receiving thread. */
+  templates: Uint8Array<ArrayBuffer>;
+  /** Per write, where its template's head starts, its tail starts and it ends in `templates` (-1s: none). */
+  bounds: number[];
   /** The writes with validation problems, by index. */
   problems: Array<{ at: number; problems: OperationOutcomeIssue[] }>;
 }
@@ -33,38 +37,42 @@ export interface PreparedOpColumns extends PreparedColumns {
   ifMatch: Array<{ at: number; ifMatch: string }>;
 }
 
-function emptyColumns(): PreparedColumns {
-  return { hash: [], head: [], tail: [], problems: [] };
+/** Columns being filled: the templates' bytes go to the packer until finished. */
+type ColumnsInProgress<C extends PreparedColumns> = Omit<C, 'templates'>;
+
+function emptyColumns(): ColumnsInProgress<PreparedColumns> {
+  return { hash: [], bounds: [], problems: [] };
 }
 
 /** Adds one prepared write (its rows are not taken: they travel packed). */
-function addPrepared(columns: PreparedColumns, prepared: PreparedWrite): void {
+function addPrepared(columns: ColumnsInProgress<PreparedColumns>, packer: TemplatePacker, prepared: PreparedWrite): void {
   const at = columns.hash.length;
   columns.hash.push(prepared.hash ?? null);
-  columns.head.push(prepared.template?.head ?? null);
-  columns.tail.push(prepared.template?.tail ?? null);
+  if (prepared.template === undefined) columns.bounds.push(-1, -1, -1);
+  else columns.bounds.push(...packer.add(prepared.template));
   if (prepared.problems !== undefined) columns.problems.push({ at, problems: prepared.problems });
 }
 
 /** Prepared writes as columns (without their rows). */
 export function preparedColumns(writes: readonly PreparedWrite[]): PreparedColumns {
   const columns = emptyColumns();
-  for (const write of writes) addPrepared(columns, write);
-  return columns;
+  const packer = new TemplatePacker();
+  for (const write of writes) addPrepared(columns, packer, write);
+  return { ...columns, templates: packer.result() };
 }
 
 /** The prepared writes of `columns`, in order, without rows. */
 export function preparedFromColumns(columns: PreparedColumns): PreparedWrite[] {
   const count = columns.hash.length;
-  if (columns.head.length !== count || columns.tail.length !== count) throw new Error('prepared columns of different lengths');
+  const { bounds, templates } = columns;
+  if (bounds.length !== 3 * count) throw new Error('prepared columns of different lengths');
   const writes = new Array<PreparedWrite>(count);
   for (let i = 0; i < count; i++) {
     const hash = columns.hash[i]!;
-    const head = columns.head[i]!;
-    const tail = columns.tail[i]!;
+    const start = bounds[3 * i]!;
     const write: PreparedWrite = {};
     if (hash !== null) write.hash = hash;
-    if (head !== null && tail !== null) write.template = { head, tail };
+    if (start >= 0) write.template = unpackTemplate(templates, start, bounds[3 * i + 1]!, bounds[3 * i + 2]!);
     writes[i] = write;
   }
   for (const { at, problems } of columns.problems) {
@@ -77,7 +85,8 @@ export function preparedFromColumns(columns: PreparedColumns): PreparedWrite[] {
 
 /** PreparedOps as columns, `at(op)` their entry index or line. */
 export function preparedOpColumns<W extends PreparedOp>(ops: readonly W[], at: (op: W) => number): PreparedOpColumns {
-  const columns: PreparedOpColumns = { ...emptyColumns(), at: [], kind: [], type: [], id: [], skipUnchanged: [], ifMatch: [] };
+  const columns: ColumnsInProgress<PreparedOpColumns> = { ...emptyColumns(), at: [], kind: [], type: [], id: [], skipUnchanged: [], ifMatch: [] };
+  const packer = new TemplatePacker();
   ops.forEach((op, i) => {
     columns.at.push(at(op));
     columns.kind.push(op.kind);
@@ -85,9 +94,9 @@ export function preparedOpColumns<W extends PreparedOp>(ops: readonly W[], at: (
     columns.id.push(op.id);
     columns.skipUnchanged.push(op.skipUnchanged === true);
     if (op.ifMatch !== undefined) columns.ifMatch.push({ at: i, ifMatch: op.ifMatch });
-    addPrepared(columns, op.prepared);
+    addPrepared(columns, packer, op.prepared);
   });
-  return columns;
+  return { ...columns, templates: packer.result() };
 }
 
 /** The ops of `columns` as `make` builds each from its fields. */

@@ -27,7 +27,8 @@ export interface VersionRecord {
 
 /** A version to store: the record plus its JSON body (null for deletions). */
 export interface NewVersion extends VersionRecord {
-  body: string | null;
+  /** The JSON text, or its UTF-8 (the store keeps the array: the writer must not change it). */
+  body: string | Uint8Array<ArrayBuffer> | null;
   /**
    * The body's search index rows when already extracted (write-prep.ts, on the write-prep worker);
    * a store that indexes extracts them itself otherwise.

@@ -108,7 +108,7 @@ class VaultStore implements StoreBackend<VaultVersion> {
         };
         const { versions, result: planned } = plan(view);
         for (const v of versions) {
-          const blob = v.body === null ? undefined : tx.addText(v.body);
+          const blob = v.body === null ? undefined : typeof v.body === 'string' ? tx.addText(v.body) : tx.adoptBlob(v.body);
           tx.addEntry(entryForVersion(v, blob), v.rows);
         }
         return planned;

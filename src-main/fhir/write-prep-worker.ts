@@ -65,7 +65,8 @@ function prepareTransaction(id: number, transaction: PrepTransaction): void {
     writes.push(write.ifMatch !== undefined ? { index: write.index, kind: write.kind, type: write.type, id: write.id, ifMatch: write.ifMatch, prepared } : { index: write.index, kind: write.kind, type: write.type, id: write.id, prepared });
   }
   const packed = packer.result();
-  send({ kind: 'transaction', id, writes: preparedOpColumns(writes, (write) => write.index), packed }, [packed.values.buffer as ArrayBuffer]);
+  const columns = preparedOpColumns(writes, (write) => write.index);
+  send({ kind: 'transaction', id, writes: columns, packed }, [packed.values.buffer as ArrayBuffer, columns.templates.buffer]);
 }
 
 try {
@@ -84,14 +85,16 @@ try {
         const packer = new RowPacker();
         const chunk = prepareNdjsonChunk(message.ndjson, (input) => prepareOne(input, packer));
         const packed = packer.result();
-        send({ kind: 'ndjson', id: message.id, chunk: { writes: preparedOpColumns(chunk.writes, (write) => write.line), errors: chunk.errors }, packed }, [packed.values.buffer as ArrayBuffer]);
+        const columns = preparedOpColumns(chunk.writes, (write) => write.line);
+        send({ kind: 'ndjson', id: message.id, chunk: { writes: columns, errors: chunk.errors }, packed }, [packed.values.buffer as ArrayBuffer, columns.templates.buffer]);
         return;
       }
-      // The rows travel packed (write-prep-protocol.ts): their numbers in a buffer that is moved, not copied.
       const packer = new RowPacker();
       const results = message.items.map((item) => prepareOne({ resource: JSON.parse(item.text) as Resource, kind: item.kind, id: item.id, text: item.text }, packer));
       const packed = packer.result();
-      send({ kind: 'result', id: message.id, results: preparedColumns(results), packed }, [packed.values.buffer as ArrayBuffer]);
+      const columns = preparedColumns(results);
+      // The rows and the body templates travel in buffers that are moved, not copied.
+      send({ kind: 'result', id: message.id, results: columns, packed }, [packed.values.buffer as ArrayBuffer, columns.templates.buffer]);
     } catch (e) {
       // A message, never resource content: no PHI leaves through errors.
       send({ kind: 'error', id: message.id, message: e instanceof Error ? e.name : 'error' });

@@ -16,6 +16,7 @@ import { contentHash } from './content-hash';
 import { extractIndexRows, type IndexRows } from './search/extract';
 import { PackedItemRows } from './search/packed-rows';
 import { writeProblems } from './validation';
+import type { BodyTemplateBytes } from './body-bytes';
 
 /**
  * The stored form: resourceType, id, meta first; meta ends with the store's versionId and
@@ -89,12 +90,15 @@ function templateFromText(resource: Resource, id: string, text: string): BodyTem
 /** Index rows as a write carries them to the projector (PreparedWrite.rows). */
 export type PreparedRows = IndexRows | PackedItemRows;
 
-/** `Rows`: IndexRows where they were extracted on this thread (prepareWrite). */
-export interface PreparedWrite<Rows extends PreparedRows = PreparedRows> {
+/**
+ * `Rows`: IndexRows where they were extracted on this thread (prepareWrite). `Template`: text where
+ * prepared on this thread, bytes from the write-prep worker (body-bytes.ts).
+ */
+export interface PreparedWrite<Rows extends PreparedRows = PreparedRows, Template extends BodyTemplate | BodyTemplateBytes = BodyTemplate | BodyTemplateBytes> {
   /** Structural errors: the write fails with these (nothing else is filled in). */
   problems?: OperationOutcomeIssue[];
   hash?: string;
-  template?: BodyTemplate;
+  template?: Template;
   /**
    * Search index rows of the stored form, when asked for: as objects, or (from the write-prep
    * worker) as the item's place in its packed batch, which IndexWriter reads without unpacking.
@@ -115,7 +119,7 @@ export interface PrepareInput {
 }
 
 /** Validation, hash and body template of one write; the rows too when `withRows`. */
-export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWrite<IndexRows> {
+export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWrite<IndexRows, BodyTemplate> {
   const problems = writeProblems(input.resource, input.kind === 'update' ? { requireId: true } : {});
   if (problems.length > 0) return { problems };
   const hash = contentHash(input.resource);
@@ -126,7 +130,12 @@ export function prepareWrite(input: PrepareInput, withRows: boolean): PreparedWr
 
 /** The stored body: the template with its version and instant filled in. */
 export function fillBody(template: BodyTemplate, version: number, lastUpdated: string): string {
-  return `${template.head}"versionId":${JSON.stringify(String(version))},"lastUpdated":${JSON.stringify(lastUpdated)}${template.tail}`;
+  return `${template.head}${storeMetaText(version, lastUpdated)}${template.tail}`;
+}
+
+/** The store's two meta values as they stand in the body between a template's head and tail. */
+export function storeMetaText(version: number, lastUpdated: string): string {
+  return `"versionId":${JSON.stringify(String(version))},"lastUpdated":${JSON.stringify(lastUpdated)}`;
 }
 
 /** Whether a value is index rows handed to the projector with a commit entry (PreparedRows). */

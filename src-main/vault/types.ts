@@ -26,6 +26,8 @@ export interface StagedTransaction {
   addBlob(bytes: Uint8Array): number;
   /** Adds a blob of `text`'s UTF-8 bytes (encoded once, into memory the vault keeps: no copy). */
   addText(text: string): number;
+  /** Adds a blob of these bytes, kept as they are (no copy): the caller must not change them after. */
+  adoptBlob(bytes: Uint8Array<ArrayBuffer>): number;
   /**
    * Adds one entry to the commit record: small metadata the projector reads, e.g. `{op:'put', type, id, version, blob: 0}`.
    * `derived`: data the projector could compute from the entry and its blob, computed already

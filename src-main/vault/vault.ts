@@ -151,6 +151,10 @@ class Staging implements StagedTransaction {
     return this.keep(utf8.encode(text));
   }
 
+  adoptBlob(bytes: Uint8Array<ArrayBuffer>): number {
+    return this.keep(bytes);
+  }
+
   private keep(bytes: Uint8Array<ArrayBuffer>): number {
     if (bytes.length > MAX_FRAME_PLAINTEXT_BYTES) throw new RangeError(`A blob holds at most ${MAX_FRAME_PLAINTEXT_BYTES} bytes`);
     this.blobs.push(bytes);

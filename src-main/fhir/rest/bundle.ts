@@ -18,7 +18,7 @@ import type { OperationOutcome } from '../../api/result';
 import { outcomeStatus } from '../../api/result';
 import { fhirError, OperationOutcomeError } from '../outcome-error';
 import type { PlannedOutcome, PreparedTransactionWrite, WriteOp, WriteOutcome } from '../repository';
-import { fillBody } from '../write-prep';
+import { fillBodyText } from '../body-bytes';
 import { conditionalMatches, multipleMatches, singleMatch } from './conditional';
 import { absoluteUrl, assertJsonBody, errorResponse, header, parseResourceBody, returnPreference, statusLine } from './http-parts';
 import { patchDocument, type RestContext } from './interactions';
@@ -94,7 +94,7 @@ async function preparedTransaction(ctx: RestContext, request: FhirRequest): Prom
     const created = outcome.status === 'created';
     // The stored resource is its body (the template filled in): parsed only when the answer shows it.
     const template = write.prepared.template;
-    const resource = minimal || !template ? undefined : (JSON.parse(fillBody(template, Number(outcome.versionId), outcome.lastUpdated)) as Resource);
+    const resource = minimal || !template ? undefined : (JSON.parse(fillBodyText(template, Number(outcome.versionId), outcome.lastUpdated)) as Resource);
     entry[write.index] = storedEntry(ctx, created ? '201 Created' : '200 OK', `${write.type}/${outcome.id}`, outcome.versionId, outcome.lastUpdated, resource, created);
   }
   return { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'transaction-response', entry } };

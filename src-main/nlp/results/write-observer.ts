@@ -6,7 +6,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { NdjsonLines, PlannedOutcome, PreparedOp, ResourceRepository, WriteBatchOptions, WriteOp, WriteOutcome } from '../../fhir/repository';
-import { fillBody } from '../../fhir/write-prep';
+import { fillBodyText } from '../../fhir/body-bytes';
 
 export interface WrittenResource {
   resourceType: string;
@@ -35,7 +35,7 @@ function preparedWritten(op: PreparedOp, stored: { id: string; versionId: string
     id: stored.id,
     change: 'written',
     get resource(): Resource | undefined {
-      if (template && !parsed) parsed = JSON.parse(fillBody(template, Number(stored.versionId), stored.lastUpdated)) as Resource;
+      if (template && !parsed) parsed = JSON.parse(fillBodyText(template, Number(stored.versionId), stored.lastUpdated)) as Resource;
       return parsed;
     },
   };

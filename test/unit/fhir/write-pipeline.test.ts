@@ -18,6 +18,7 @@ import type { WriteOp, WriteOutcome } from '../../../src-main/fhir/repository';
 import { extractIndexRows } from '../../../src-main/fhir/search/extract';
 import { PackedItemRows } from '../../../src-main/fhir/search/packed-rows';
 import { createVaultRepository } from '../../../src-main/fhir/vault-repository';
+import { isTemplateBytes } from '../../../src-main/fhir/body-bytes';
 import { fillBody, prepareWrite, type PrepareInput, type PreparedWrite } from '../../../src-main/fhir/write-prep';
 import { WritePrepPool } from '../../../src-main/fhir/write-prep-pool';
 import { createVault, openVault } from '../../../src-main/vault';
@@ -157,7 +158,13 @@ describe('pipelined writeBatch', () => {
     const results = await pool.prepare(inputs);
     // The rows stay packed on this thread (IndexWriter reads them there): equal once unpacked.
     expect(results!.every((result) => result.rows instanceof PackedItemRows)).toBe(true);
-    const unpacked = results!.map((result) => (result.rows instanceof PackedItemRows ? { ...result, rows: result.rows.unpack() } : result));
+    // The templates come as UTF-8 (body-bytes.ts): equal once decoded.
+    const decoder = new TextDecoder();
+    const unpacked = results!.map((result) => {
+      const { template, rows, ...rest } = result;
+      const text = template && isTemplateBytes(template) ? { head: decoder.decode(template.head), tail: decoder.decode(template.tail) } : template;
+      return { ...rest, ...(text ? { template: text } : {}), ...(rows ? { rows: rows instanceof PackedItemRows ? rows.unpack() : rows } : {}) };
+    });
     expect(unpacked).toEqual(inputs.map((input) => prepareWrite(input, true)));
     expect(referenced()).toEqual(before);
     await pool.close();
