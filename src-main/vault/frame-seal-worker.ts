@@ -2,9 +2,9 @@
  * The frame-seal worker thread (frame-sealer.ts): seals the blob frames of a commit with the same
  * function the store thread uses (log.ts sealLogFrameInto), into the shared bytes the store
  * thread appends once every frame is sealed; seals index snapshot chunks (snapshot.ts
- * sealSnapshotChunkInto) and re-reads a written snapshot to authenticate it (readSnapshot). It holds the data key of each open vault that has
- * committed a large batch (a non-extractable CryptoKey, cloned from the store thread's) until that
- * vault closes; never a passphrase, never key bytes.
+ * sealSnapshotJob) and re-reads a written snapshot to authenticate it (readSnapshot). It holds the
+ * data key of each open vault that has committed a large batch (a non-extractable CryptoKey, cloned
+ * from the store thread's) until that vault closes; never a passphrase, never key bytes.
  */
 import { parentPort } from 'node:worker_threads';
 import type { FrameKeyring } from './frame';
